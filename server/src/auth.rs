@@ -1,0 +1,231 @@
+//! Authentication: password hashing (argon2id), session tokens, and the extractors that turn
+//! a request's session cookie into a [`TenantContext`]. Only this module creates contexts.
+
+use crate::db::system::{self, SessionCheck};
+use crate::db::TenantContext;
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+use anyhow::Context;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use shared::api::{ErrorCode, CSRF_HEADER};
+use shared::domain::{Permission, Role};
+use shared::ids::SessionId;
+use std::sync::OnceLock;
+use subtle::ConstantTimeEq;
+
+/// The session cookie. `__Host-` makes the browser insist on Secure, Path=/ and no Domain.
+pub const SESSION_COOKIE: &str = "__Host-karte_session";
+
+/// argon2id with the crate's defaults (m = 19 MiB, t = 2, p = 1: OWASP's recommendation).
+fn hasher() -> Argon2<'static> {
+    Argon2::default()
+}
+
+/// Hashes a password to a PHC string. CPU-heavy: call through [`hash_password`].
+fn hash_blocking(password: &str) -> anyhow::Result<String> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    let hash = hasher()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hashing password: {e}"))?;
+    Ok(hash.to_string())
+}
+
+fn verify_blocking(hash: &str, password: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Hashes off the async runtime, so a login does not stall other requests.
+pub async fn hash_password(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || hash_blocking(&password)).await.context("hash task")?
+}
+
+/// Verifies against `hash`, or against a fixed dummy hash when there is no such user, so an
+/// unknown login id costs the same time as a wrong password.
+pub async fn verify_password(hash: Option<String>, password: String) -> bool {
+    let hash = hash.unwrap_or_else(|| dummy_hash().to_string());
+    tokio::task::spawn_blocking(move || verify_blocking(&hash, &password)).await.unwrap_or(false)
+}
+
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| hash_blocking("karte-no-such-user-dummy").unwrap_or_default())
+}
+
+/// A random token for a cookie or CSRF header: 256 bits, base64url.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// A one-time password for a new or reset account: 4 groups of 4 from an alphabet without
+/// look-alikes (no 0/o, 1/l/i), e.g. `k7fq-2mxa-9wnd-c3tp`. The user must change it at first login.
+pub fn one_time_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    loop {
+        let mut bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut bytes);
+        // 256 is not a multiple of 31; rejecting values >= 248 keeps the choice uniform.
+        if bytes.iter().any(|b| *b >= 248) {
+            continue;
+        }
+        let chars: Vec<char> = bytes.iter().map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char).collect();
+        let has_digit = chars.iter().any(|c| c.is_ascii_digit());
+        let has_letter = chars.iter().any(|c| c.is_ascii_alphabetic());
+        if has_digit && has_letter {
+            return chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-");
+        }
+    }
+}
+
+/// `Set-Cookie` value that starts a session.
+pub fn session_cookie(token: &str) -> String {
+    format!("{SESSION_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict")
+}
+
+/// `Set-Cookie` value that removes the session cookie.
+pub fn cleared_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0")
+}
+
+/// The value of cookie `name` in the request, if any.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A request with a valid session (possibly one that must still change its password).
+/// State-changing requests must also carry the session's CSRF token in `x-csrf-token`.
+pub struct Authenticated {
+    pub ctx: TenantContext,
+    pub csrf_token: String,
+    pub must_change_password: bool,
+}
+
+impl Authenticated {
+    pub fn session_id(&self) -> SessionId {
+        // Contexts built here always come from a session.
+        self.ctx.session_id().unwrap_or(SessionId(uuid::Uuid::nil()))
+    }
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(ApiError::code(ErrorCode::Unauthorized))?;
+        let idle = i32::try_from(state.config.idle_timeout.as_secs()).unwrap_or(i32::MAX);
+        let valid = match system::authenticate_session(&state.db, &token_hash(token), idle).await? {
+            None => return Err(ApiError::code(ErrorCode::Unauthorized)),
+            Some(SessionCheck::Expired) => return Err(ApiError::code(ErrorCode::SessionExpired)),
+            Some(SessionCheck::Valid(valid)) => valid,
+        };
+        if !parts.method.is_safe() {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            if !bool::from(sent.as_bytes().ct_eq(valid.csrf_token.as_bytes())) {
+                return Err(ApiError::code(ErrorCode::CsrfFailed));
+            }
+        }
+        let role = Role::from_code(&valid.role).context("unknown role code in session check")?;
+        Ok(Self {
+            ctx: TenantContext::authenticated(valid.tenant_id, valid.user_id, role, Some(valid.session_id)),
+            csrf_token: valid.csrf_token,
+            must_change_password: valid.must_change_password,
+        })
+    }
+}
+
+/// An authenticated user who has no pending forced password change: what every ordinary
+/// endpoint requires.
+pub struct ActiveUser(pub Authenticated);
+
+impl ActiveUser {
+    pub fn ctx(&self) -> &TenantContext {
+        &self.0.ctx
+    }
+
+    /// Refuses with 403 unless the user's role grants `permission`.
+    pub fn require(&self, permission: Permission) -> ApiResult<()> {
+        if self.0.ctx.role().can(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::code(ErrorCode::Forbidden))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ActiveUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let auth = Authenticated::from_request_parts(parts, state).await?;
+        if auth.must_change_password {
+            return Err(ApiError::code(ErrorCode::PasswordChangeRequired));
+        }
+        Ok(Self(auth))
+    }
+}
+
+/// Builds the context for a user whose password was just verified (login).
+pub(crate) fn context_after_password_check(
+    candidate: &system::LoginCandidate,
+    role: Role,
+    session_id: SessionId,
+) -> TenantContext {
+    TenantContext::authenticated(candidate.tenant_id, candidate.user_id, role, Some(session_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_and_verify() {
+        let hash = hash_blocking("correct-horse-42").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_blocking(&hash, "correct-horse-42"));
+        assert!(!verify_blocking(&hash, "correct-horse-43"));
+        assert!(!verify_blocking("not a hash", "x"));
+    }
+
+    #[test]
+    fn one_time_passwords_are_grouped_and_unambiguous() {
+        for _ in 0..200 {
+            let pw = one_time_password();
+            assert_eq!(pw.len(), 19, "{pw}");
+            assert!(pw.chars().all(|c| c == '-' || "abcdefghjkmnpqrstuvwxyz23456789".contains(c)), "{pw}");
+        }
+        assert_ne!(one_time_password(), one_time_password());
+    }
+
+    #[test]
+    fn cookie_parsing_finds_the_named_cookie_only() {
+        let mut headers = HeaderMap::new();
+        headers.insert("cookie", "a=1; __Host-karte_session=tok; b=2".parse().unwrap());
+        assert_eq!(cookie(&headers, SESSION_COOKIE), Some("tok"));
+        assert_eq!(cookie(&headers, "c"), None);
+    }
+}

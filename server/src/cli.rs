@@ -1,0 +1,269 @@
+//! The command line: `serve`, and the operator's commands (`db bootstrap`, `db migrate`,
+//! `provision`, `demo`). Every flag also reads an environment variable (see `--help`).
+
+use crate::auth;
+use crate::config::{RuntimeConfig, Settings, TlsSource};
+use crate::db::{self, bootstrap, system, users, Db, TenantContext, TenantTx};
+use crate::startup::{shutdown_on_signal, Application};
+use crate::telemetry::LogFormat;
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use shared::api::users::NewUser;
+use shared::domain::{DisplayName, InstitutionCode, InstitutionName, LoginId, Role};
+use sqlx::postgres::PgConnectOptions;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(name = "karte-server", version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("KARTE_COMMIT"), ")"),
+          about = "Karte: クラウド電子カルテ — API server and operator commands")]
+pub struct Cli {
+    /// Log format on stderr.
+    #[arg(long, env = "KARTE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the app and the API over HTTPS.
+    Serve(ServeArgs),
+    /// Database set-up and migrations.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Create an institution (医療機関) and its first administrator; prints a one-time password.
+    Provision(ProvisionArgs),
+    /// Create the demo institution and users on first run; print their logins every run.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "KARTE_LISTEN", default_value = "127.0.0.1:8443")]
+    pub listen: SocketAddr,
+    /// PostgreSQL URL of the application role (karte_app).
+    #[arg(long, env = "KARTE_DATABASE_URL")]
+    pub database_url: String,
+    #[arg(long, env = "KARTE_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+    /// PEM certificate chain; with --tls-key. Without both, a self-signed certificate is used.
+    #[arg(long, env = "KARTE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key; with --tls-cert.
+    #[arg(long, env = "KARTE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Where the self-signed certificate is generated once and kept.
+    #[arg(long, env = "KARTE_SELF_SIGNED_DIR", default_value = ".karte/tls")]
+    pub self_signed_dir: PathBuf,
+    /// The built app (trunk's dist directory).
+    #[arg(long, env = "KARTE_DIST", default_value = "dist")]
+    pub dist: PathBuf,
+    /// Minutes without a request after which a session ends.
+    #[arg(long, env = "KARTE_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: u64,
+    /// Hours after login after which a session ends however active.
+    #[arg(long, env = "KARTE_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: u64,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "KARTE_BODY_LIMIT_BYTES", default_value_t = 1024 * 1024)]
+    pub body_limit_bytes: usize,
+    /// Strict-Transport-Security max-age, in seconds.
+    #[arg(long, env = "KARTE_HSTS_MAX_AGE", default_value_t = 31_536_000)]
+    pub hsts_max_age: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// With a superuser URL: create the roles karte_owner, karte_app and karte_system, the
+    /// database, and apply migrations. Safe to run again.
+    Bootstrap {
+        /// PostgreSQL URL of a superuser (used for this command only).
+        #[arg(long, env = "KARTE_ADMIN_DATABASE_URL")]
+        admin_url: String,
+        /// Name of the database to create.
+        #[arg(long, env = "KARTE_DATABASE_NAME", default_value = "karte")]
+        database: String,
+        #[arg(long, env = "KARTE_OWNER_PASSWORD", hide_env_values = true)]
+        owner_password: Option<String>,
+        #[arg(long, env = "KARTE_APP_PASSWORD", hide_env_values = true)]
+        app_password: Option<String>,
+    },
+    /// Apply pending migrations, connecting as the owner role (karte_owner).
+    Migrate {
+        #[arg(long, env = "KARTE_OWNER_DATABASE_URL")]
+        owner_url: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ProvisionArgs {
+    /// PostgreSQL URL of the application role.
+    #[arg(long, env = "KARTE_DATABASE_URL")]
+    pub database_url: String,
+    /// 医療機関コード (10 digits).
+    #[arg(long)]
+    pub code: String,
+    /// 医療機関名称.
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, default_value = "admin")]
+    pub admin_login: String,
+    #[arg(long, default_value = "管理者")]
+    pub admin_name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[arg(long, env = "KARTE_DATABASE_URL")]
+    pub database_url: String,
+    /// Where the demo logins are kept (written once, readable by the owner only).
+    #[arg(long, default_value = ".karte/demo-logins.txt")]
+    pub logins_file: PathBuf,
+}
+
+/// The demo institution: obviously fictitious.
+pub const DEMO_CODE: &str = "1319999999";
+pub const DEMO_NAME: &str = "架空クリニック（デモ）";
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Db(DbCommand::Bootstrap { admin_url, database, owner_password, app_password }) => {
+            let admin = PgConnectOptions::from_str(&admin_url).context("parsing the administrative URL")?;
+            let passwords = bootstrap::RolePasswords { owner: owner_password, app: app_password };
+            bootstrap::bootstrap(&admin, &database, &passwords).await?;
+            println!("database {database} is ready (roles {}, {}, {})", db::OWNER_ROLE, db::APP_ROLE, db::SYSTEM_ROLE);
+            Ok(())
+        }
+        Command::Db(DbCommand::Migrate { owner_url }) => {
+            bootstrap::migrate(&PgConnectOptions::from_str(&owner_url).context("parsing the owner URL")?).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Provision(args) => provision(args).await,
+        Command::Demo(args) => demo(args).await,
+    }
+}
+
+pub fn settings_from(args: &ServeArgs) -> anyhow::Result<Settings> {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => TlsSource::Files { cert: cert.clone(), key: key.clone() },
+        _ => TlsSource::SelfSigned { dir: args.self_signed_dir.clone() },
+    };
+    if args.session_idle_minutes == 0 || args.session_max_hours == 0 {
+        bail!("session timeouts must be positive");
+    }
+    Ok(Settings {
+        listen: args.listen,
+        database: PgConnectOptions::from_str(&args.database_url).context("parsing KARTE_DATABASE_URL")?,
+        db_max_connections: args.db_max_connections,
+        tls,
+        dist_dir: Some(args.dist.clone()),
+        runtime: RuntimeConfig {
+            idle_timeout: Duration::from_secs(args.session_idle_minutes * 60),
+            session_lifetime: Duration::from_secs(args.session_max_hours * 3600),
+        },
+        body_limit_bytes: args.body_limit_bytes,
+        hsts_max_age_seconds: args.hsts_max_age,
+    })
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let settings = settings_from(&args)?;
+    let app = Application::build(settings).await?;
+    tracing::info!(
+        url = %format!("https://{}:{}", args.listen.ip(), app.port()),
+        version = shared::VERSION,
+        commit = crate::COMMIT,
+        "Karte is serving"
+    );
+    tokio::spawn(shutdown_on_signal(app.handle()));
+    app.run_until_stopped().await
+}
+
+async fn app_db(url: &str) -> anyhow::Result<Db> {
+    Db::connect(PgConnectOptions::from_str(url).context("parsing KARTE_DATABASE_URL")?, 2).await
+}
+
+async fn provision(args: ProvisionArgs) -> anyhow::Result<()> {
+    let new = system::NewInstitution {
+        code: InstitutionCode::parse(&args.code).map_err(|e| anyhow::anyhow!("--code: {e}"))?,
+        name: InstitutionName::parse(&args.name).map_err(|e| anyhow::anyhow!("--name: {e}"))?,
+        admin_login_id: LoginId::parse(&args.admin_login).map_err(|e| anyhow::anyhow!("--admin-login: {e}"))?,
+        admin_name: DisplayName::parse(&args.admin_name).map_err(|e| anyhow::anyhow!("--admin-name: {e}"))?,
+    };
+    let db = app_db(&args.database_url).await?;
+    let password = auth::one_time_password();
+    let hash = auth::hash_password(password.clone()).await?;
+    let (tenant_id, _) = system::provision_institution(&db, &new, &hash).await?;
+    println!("医療機関 {} {} を作成しました (tenant {tenant_id})", new.code, new.name.as_str());
+    println!("管理者ログインID: {}", new.admin_login_id);
+    println!("初回パスワード（初回ログイン時に変更が必要）: {password}");
+    Ok(())
+}
+
+async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    if let Ok(existing) = std::fs::read_to_string(&args.logins_file) {
+        print!("{existing}");
+        return Ok(());
+    }
+    let db = app_db(&args.database_url).await?;
+    let new = system::NewInstitution {
+        code: InstitutionCode::parse(DEMO_CODE).map_err(|e| anyhow::anyhow!("{e}"))?,
+        name: InstitutionName::parse(DEMO_NAME).map_err(|e| anyhow::anyhow!("{e}"))?,
+        admin_login_id: LoginId::parse("admin").map_err(|e| anyhow::anyhow!("{e}"))?,
+        admin_name: DisplayName::parse("架空 管理者").map_err(|e| anyhow::anyhow!("{e}"))?,
+    };
+    let admin_password = auth::one_time_password();
+    let (tenant_id, admin_id) =
+        match system::provision_institution(&db, &new, &auth::hash_password(admin_password.clone()).await?).await {
+            Ok(ids) => ids,
+            Err(system::ProvisionError::CodeTaken) => bail!(
+                "the demo institution {DEMO_CODE} already exists but {} is missing; \
+                 reset a demo password from the admin screen or start from an empty database",
+                args.logins_file.display()
+            ),
+            Err(e) => return Err(e.into()),
+        };
+    // Demo accounts skip the forced first change so a new user can look around at once.
+    let ctx = TenantContext::authenticated(tenant_id, admin_id, Role::Admin, None);
+    let mut tx = TenantTx::begin(&db, &ctx).await?;
+    users::set_password(&mut tx, admin_id, &auth::hash_password(admin_password.clone()).await?, false).await?;
+    let mut logins = vec![("admin".to_string(), Role::Admin, admin_password)];
+    for (login, name, role) in [
+        ("doctor", "架空 医師", Role::Doctor),
+        ("nurse", "架空 看護師", Role::Nurse),
+        ("clerk", "架空 受付", Role::Clerk),
+    ] {
+        let password = auth::one_time_password();
+        let user = NewUser {
+            login_id: LoginId::parse(login).map_err(|e| anyhow::anyhow!("{e}"))?,
+            display_name: DisplayName::parse(name).map_err(|e| anyhow::anyhow!("{e}"))?,
+            role,
+        };
+        let row = users::insert(&mut tx, &user, &auth::hash_password(password.clone()).await?).await?;
+        users::set_password(&mut tx, shared::ids::UserId(row.user_id), &auth::hash_password(password.clone()).await?, false)
+            .await?;
+        logins.push((login.to_string(), role, password));
+    }
+    tx.commit().await?;
+    let mut text = format!("デモ医療機関: {DEMO_NAME}  医療機関コード: {DEMO_CODE}\n");
+    for (login, role, password) in &logins {
+        text.push_str(&format!("  {:<8} {:<10} パスワード: {password}\n", login, role.label_ja()));
+    }
+    if let Some(dir) = args.logins_file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&args.logins_file, &text)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&args.logins_file, std::fs::Permissions::from_mode(0o600))?;
+    }
+    print!("{text}");
+    Ok(())
+}

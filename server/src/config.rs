@@ -1,0 +1,50 @@
+//! Settings the server runs with. `cli` fills them from flags and environment; tests build
+//! them directly (port 0, in-memory certificate).
+
+use sqlx::postgres::PgConnectOptions;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    /// Connection to PostgreSQL as the application role (never a superuser or BYPASSRLS role).
+    pub database: PgConnectOptions,
+    pub db_max_connections: u32,
+    pub tls: TlsSource,
+    /// trunk's output (`dist/`); `None` serves the API only.
+    pub dist_dir: Option<PathBuf>,
+    pub runtime: RuntimeConfig,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// `Strict-Transport-Security: max-age`, in seconds.
+    pub hsts_max_age_seconds: u64,
+}
+
+/// What handlers need at run time.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// A session without requests for this long ends.
+    pub idle_timeout: Duration,
+    /// A session ends this long after login, however active.
+    pub session_lifetime: Duration,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self { idle_timeout: Duration::from_secs(30 * 60), session_lifetime: Duration::from_secs(12 * 3600) }
+    }
+}
+
+/// Where the server's certificate comes from.
+#[derive(Debug, Clone)]
+pub enum TlsSource {
+    /// PEM files configured by the operator (certificate chain, private key).
+    Files { cert: PathBuf, key: PathBuf },
+    /// A self-signed certificate for 127.0.0.1/localhost, generated into this directory once
+    /// and reused on later starts.
+    SelfSigned { dir: PathBuf },
+    /// PEM bytes in memory (tests).
+    Pem { cert: Vec<u8>, key: Vec<u8> },
+}

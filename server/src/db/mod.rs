@@ -1,0 +1,64 @@
+//! Database access. Handlers never see a pool: tenant data is reached only through a
+//! [`TenantTx`], which only an authenticated [`TenantContext`] can open; the few cross-tenant
+//! paths are in [`system`].
+
+pub mod bootstrap;
+pub mod institutions;
+pub mod sessions;
+pub mod system;
+pub mod tenant;
+pub mod users;
+
+pub use tenant::{TenantContext, TenantTx};
+
+use anyhow::{bail, Context};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+use std::time::Duration;
+
+/// Migrations embedded from `server/migrations` (forward-only; never edited once merged).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The role names the migrations grant to. `db bootstrap` creates them.
+pub const OWNER_ROLE: &str = "karte_owner";
+pub const APP_ROLE: &str = "karte_app";
+pub const SYSTEM_ROLE: &str = "karte_system";
+
+/// The server's connection pool, connected as the application role.
+#[derive(Clone)]
+pub struct Db {
+    pool: PgPool,
+}
+
+impl Db {
+    /// Connects and refuses a role that would silently bypass row-level security.
+    pub async fn connect(options: PgConnectOptions, max_connections: u32) -> anyhow::Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await
+            .context("connecting to PostgreSQL")?;
+        let (superuser, bypass): (bool, bool) =
+            sqlx::query_as("select rolsuper, rolbypassrls from pg_roles where rolname = current_user")
+                .fetch_one(&pool)
+                .await
+                .context("reading the connecting role's attributes")?;
+        if superuser || bypass {
+            bail!(
+                "the server must connect as a role without SUPERUSER and BYPASSRLS (such as {APP_ROLE}); \
+                 row-level security would be silently off"
+            );
+        }
+        Ok(Self { pool })
+    }
+
+    /// Whether the database answers (for `/api/v1/health`).
+    pub async fn ping(&self) -> bool {
+        sqlx::query("select 1").execute(&self.pool).await.is_ok()
+    }
+
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}

@@ -1,0 +1,80 @@
+//! Server-side sessions. The cookie holds a random token; only its SHA-256 is stored.
+//! Sessions are ended (with a reason), never deleted.
+
+use super::TenantTx;
+use shared::ids::{SessionId, UserId};
+use std::time::Duration;
+
+/// Why a session ended (the `session.end_reason` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    Logout,
+    PasswordChanged,
+    PasswordReset,
+    UserDisabled,
+}
+
+impl EndReason {
+    fn code(self) -> &'static str {
+        match self {
+            Self::Logout => "logout",
+            Self::PasswordChanged => "password_changed",
+            Self::PasswordReset => "password_reset",
+            Self::UserDisabled => "user_disabled",
+        }
+    }
+}
+
+pub async fn insert(
+    tx: &mut TenantTx,
+    session_id: SessionId,
+    user_id: UserId,
+    token_hash: &[u8; 32],
+    csrf_token: &str,
+    lifetime: Duration,
+) -> Result<(), sqlx::Error> {
+    let tenant = tx.tenant_id().as_uuid();
+    sqlx::query(
+        "insert into session (tenant_id, session_id, user_id, token_hash, csrf_token, expires_at) \
+         values ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))",
+    )
+    .bind(tenant)
+    .bind(session_id.as_uuid())
+    .bind(user_id.as_uuid())
+    .bind(&token_hash[..])
+    .bind(csrf_token)
+    .bind(lifetime.as_secs_f64())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn end(tx: &mut TenantTx, id: SessionId, reason: EndReason) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update session set ended_at = now(), end_reason = $2 where session_id = $1 and ended_at is null",
+    )
+    .bind(id.as_uuid())
+    .bind(reason.code())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Ends every open session of a user except `keep` (the caller's own, on a password change).
+pub async fn end_all_for_user(
+    tx: &mut TenantTx,
+    user_id: UserId,
+    reason: EndReason,
+    keep: Option<SessionId>,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "update session set ended_at = now(), end_reason = $2 \
+         where user_id = $1 and ended_at is null and session_id is distinct from $3",
+    )
+    .bind(user_id.as_uuid())
+    .bind(reason.code())
+    .bind(keep.map(|s| s.as_uuid()))
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected())
+}

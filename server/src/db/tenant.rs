@@ -1,0 +1,77 @@
+//! The only way to tenant data: a transaction confined by row-level security to one tenant.
+
+use super::Db;
+use shared::domain::Role;
+use shared::ids::{SessionId, TenantId, UserId};
+use sqlx::{PgConnection, Postgres, Transaction};
+
+/// Who is acting, for which institution. Constructed only by the authenticator
+/// (`crate::auth`) after a session or password check; there is no public constructor.
+#[derive(Debug, Clone)]
+pub struct TenantContext {
+    tenant_id: TenantId,
+    user_id: UserId,
+    role: Role,
+    session_id: Option<SessionId>,
+}
+
+impl TenantContext {
+    pub(crate) fn authenticated(
+        tenant_id: TenantId,
+        user_id: UserId,
+        role: Role,
+        session_id: Option<SessionId>,
+    ) -> Self {
+        Self { tenant_id, user_id, role, session_id }
+    }
+
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant_id
+    }
+    pub fn user_id(&self) -> UserId {
+        self.user_id
+    }
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    pub fn session_id(&self) -> Option<SessionId> {
+        self.session_id
+    }
+}
+
+/// A transaction in which PostgreSQL shows and accepts only the context's tenant's rows.
+pub struct TenantTx {
+    tx: Transaction<'static, Postgres>,
+    tenant_id: TenantId,
+}
+
+impl TenantTx {
+    pub async fn begin(db: &Db, ctx: &TenantContext) -> Result<Self, sqlx::Error> {
+        Self::begin_for(db, ctx.tenant_id()).await
+    }
+
+    /// Also used by provisioning (`super::system`), which acts for a tenant it is creating.
+    pub(super) async fn begin_for(db: &Db, tenant_id: TenantId) -> Result<Self, sqlx::Error> {
+        let mut tx = db.pool().begin().await?;
+        // `true`: transaction-local, so the setting cannot leak to the next user of this
+        // pooled connection. set_config takes a bind parameter; SET cannot.
+        sqlx::query("select set_config('app.tenant_id', $1, true)")
+            .bind(tenant_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        Ok(Self { tx, tenant_id })
+    }
+
+    /// The tenant this transaction is confined to (what inserts write as `tenant_id`).
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant_id
+    }
+
+    pub(in crate::db) fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}

@@ -1,0 +1,112 @@
+//! Staff accounts of one institution. Rows are never deleted: users are disabled.
+
+use super::TenantTx;
+use shared::api::users::{NewUser, UserSummary};
+use shared::domain::Role;
+use shared::ids::UserId;
+use sqlx::FromRow;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, FromRow)]
+pub struct UserRow {
+    pub user_id: Uuid,
+    pub login_id: String,
+    pub display_name: String,
+    pub role: String,
+    pub disabled: bool,
+    pub must_change_password: bool,
+    pub created_at: OffsetDateTime,
+}
+
+impl UserRow {
+    pub fn role(&self) -> anyhow::Result<Role> {
+        Role::from_code(&self.role).ok_or_else(|| anyhow::anyhow!("unknown role code in database"))
+    }
+
+    pub fn summary(&self) -> anyhow::Result<UserSummary> {
+        Ok(UserSummary {
+            user_id: UserId(self.user_id),
+            login_id: self.login_id.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role()?,
+            disabled: self.disabled,
+            must_change_password: self.must_change_password,
+            created_at: self.created_at.format(&Rfc3339)?,
+        })
+    }
+}
+
+const COLUMNS: &str = "user_id, login_id, display_name, role, disabled_at is not null as disabled, \
+                       must_change_password, created_at";
+
+pub async fn list(tx: &mut TenantTx) -> Result<Vec<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!("select {COLUMNS} from app_user order by login_id"))
+        .fetch_all(tx.conn())
+        .await
+}
+
+pub async fn find(tx: &mut TenantTx, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!("select {COLUMNS} from app_user where user_id = $1"))
+        .bind(id.as_uuid())
+        .fetch_optional(tx.conn())
+        .await
+}
+
+/// The stored argon2id hash (PHC string) of a user, for a password check.
+pub async fn password_hash(tx: &mut TenantTx, id: UserId) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("select password_hash from app_user where user_id = $1")
+        .bind(id.as_uuid())
+        .fetch_optional(tx.conn())
+        .await
+}
+
+/// Inserts a user who must change `password_hash`'s password at first login.
+/// A taken login id is the `app_user_login_id_key` unique violation.
+pub async fn insert(tx: &mut TenantTx, user: &NewUser, password_hash: &str) -> Result<UserRow, sqlx::Error> {
+    let tenant = tx.tenant_id().as_uuid();
+    sqlx::query_as(&format!(
+        "insert into app_user (tenant_id, user_id, login_id, display_name, role, password_hash) \
+         values ($1, $2, $3, $4, $5, $6) returning {COLUMNS}"
+    ))
+    .bind(tenant)
+    .bind(Uuid::new_v4())
+    .bind(user.login_id.as_str())
+    .bind(user.display_name.as_str())
+    .bind(user.role.code())
+    .bind(password_hash)
+    .fetch_one(tx.conn())
+    .await
+}
+
+/// Disables or re-enables; `None` when there is no such user in this tenant.
+pub async fn set_disabled(tx: &mut TenantTx, id: UserId, disabled: bool) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "update app_user set disabled_at = case when $2 then coalesce(disabled_at, now()) end, \
+         updated_at = now() where user_id = $1 returning {COLUMNS}"
+    ))
+    .bind(id.as_uuid())
+    .bind(disabled)
+    .fetch_optional(tx.conn())
+    .await
+}
+
+/// Replaces the password hash. `must_change` is true for an administrator's reset.
+pub async fn set_password(
+    tx: &mut TenantTx,
+    id: UserId,
+    password_hash: &str,
+    must_change: bool,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "update app_user set password_hash = $2, must_change_password = $3, \
+         password_changed_at = case when $3 then password_changed_at else now() end, updated_at = now() \
+         where user_id = $1 returning {COLUMNS}"
+    ))
+    .bind(id.as_uuid())
+    .bind(password_hash)
+    .bind(must_change)
+    .fetch_optional(tx.conn())
+    .await
+}

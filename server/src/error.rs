@@ -1,0 +1,94 @@
+//! `ApiError`: the one error type handlers return. Its response is always an `ErrorBody`
+//! with a stable code; internal causes are logged (inside the request span), never sent.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use shared::api::{ErrorBody, ErrorCode, FieldError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0:?}")]
+    Code(ErrorCode),
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("conflict")]
+    Conflict(Vec<FieldError>),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub const fn code(code: ErrorCode) -> Self {
+        Self::Code(code)
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::RowNotFound => Self::Code(ErrorCode::NotFound),
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+/// The HTTP status each code is answered with.
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::InvalidJson | ErrorCode::InvalidBody => StatusCode::BAD_REQUEST,
+        ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::Unauthorized | ErrorCode::InvalidCredentials | ErrorCode::SessionExpired => {
+            StatusCode::UNAUTHORIZED
+        }
+        ErrorCode::Forbidden | ErrorCode::PasswordChangeRequired | ErrorCode::CsrfFailed => StatusCode::FORBIDDEN,
+        ErrorCode::Conflict => StatusCode::CONFLICT,
+        ErrorCode::Validation => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+/// A JSON error response for `code`.
+pub fn error_response(code: ErrorCode) -> Response {
+    (status_of(code), Json(ErrorBody::new(code))).into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (code, fields) = match self {
+            Self::Code(code) => (code, Vec::new()),
+            Self::Invalid(fields) => (ErrorCode::Validation, fields),
+            Self::Conflict(fields) => (ErrorCode::Conflict, fields),
+            Self::Internal(err) => {
+                tracing::error!(error = %redacted(&err), "request failed");
+                (ErrorCode::Internal, Vec::new())
+            }
+        };
+        (status_of(code), Json(ErrorBody::with_fields(code, fields))).into_response()
+    }
+}
+
+/// The cause chain for the log, without database error messages and details: those can quote
+/// row values (a unique violation prints the key), which may be patient data. The SQLSTATE and
+/// constraint name are enough to find the fault.
+pub fn redacted(err: &anyhow::Error) -> String {
+    let mut parts = Vec::new();
+    for cause in err.chain() {
+        if let Some(sqlx::Error::Database(db)) = cause.downcast_ref::<sqlx::Error>() {
+            parts.push(format!(
+                "database error sqlstate={} constraint={}",
+                db.code().as_deref().unwrap_or("?"),
+                db.constraint().unwrap_or("-")
+            ));
+            break;
+        }
+        parts.push(cause.to_string());
+    }
+    parts.join(": ")
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,115 @@
+//! HTTP plumbing shared by every route: the JSON body extractor with API-shaped rejections,
+//! security headers, the same-origin check, JSON fallbacks and the static app.
+
+use crate::error::{error_response, ApiError};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use shared::api::{ErrorCode, PREFIX};
+
+/// `Json<T>` whose rejections are `ErrorBody`s: malformed JSON, a body of the wrong shape,
+/// a missing `application/json` content type and an oversized body each get their own code.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiError::code(match rejection {
+                JsonRejection::JsonSyntaxError(_) => ErrorCode::InvalidJson,
+                JsonRejection::JsonDataError(_) => ErrorCode::InvalidBody,
+                JsonRejection::MissingJsonContentType(_) => ErrorCode::UnsupportedMediaType,
+                JsonRejection::BytesRejection(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    ErrorCode::PayloadTooLarge
+                }
+                _ => ErrorCode::InvalidBody,
+            })),
+        }
+    }
+}
+
+/// The Content-Security-Policy of every response: scripts and WebAssembly only from this
+/// origin (no inline script), no framing, no plug-ins.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+    style-src 'self'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; \
+    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Adds the security headers to every response; API responses are never cached.
+pub async fn security_headers(hsts_max_age: u64, req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with(PREFIX);
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    let hsts = format!("max-age={hsts_max_age}; includeSubDomains");
+    if let Ok(value) = HeaderValue::from_str(&hsts) {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, value);
+    }
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    headers.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+    );
+    let cache = if is_api { "no-store" } else { "no-cache" };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    response
+}
+
+/// Refuses state-changing API requests that a browser marks as coming from another site.
+/// Together with `SameSite=Strict` cookies and the per-session CSRF token this covers login
+/// CSRF too (the login form has no session yet).
+pub async fn same_origin_only(req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && req.uri().path().starts_with(PREFIX) && !is_same_origin(&req) {
+        return error_response(ErrorCode::CsrfFailed);
+    }
+    next.run(req).await
+}
+
+fn is_same_origin(req: &Request) -> bool {
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return matches!(site, "same-origin" | "none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        // Not a browser request (no Origin, no Sec-Fetch-Site): nothing for CSRF to abuse.
+        return true;
+    };
+    let host = req
+        .uri()
+        .authority()
+        .map(|a| a.as_str().to_string())
+        .or_else(|| headers.get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_string));
+    match host {
+        Some(host) => origin == format!("https://{host}"),
+        None => false,
+    }
+}
+
+/// Unknown API routes.
+pub async fn api_not_found() -> Response {
+    error_response(ErrorCode::NotFound)
+}
+
+/// Known API routes called with a method they do not have.
+pub async fn api_method_not_allowed() -> Response {
+    error_response(ErrorCode::MethodNotAllowed)
+}
+
+/// The answer to a panic inside a handler: a generic 500, never the panic text.
+pub fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    error_response(ErrorCode::Internal).into_response()
+}

@@ -1,0 +1,16 @@
+//! Karte's thin API server: terminates TLS 1.3, authenticates, opens tenant-scoped
+//! transactions, validates with `shared` types and persists. Business rules live in `shared`.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+pub mod tls;
+
+/// The git commit this binary was built from.
+pub const COMMIT: &str = env!("KARTE_COMMIT");

@@ -1,0 +1,18 @@
+//! The API under `/api/v1`, one module per resource.
+
+mod auth;
+mod health;
+mod users;
+
+use crate::http::{api_method_not_allowed, api_not_found};
+use crate::startup::AppState;
+use axum::Router;
+
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .merge(health::router())
+        .merge(auth::router())
+        .merge(users::router())
+        .fallback(api_not_found)
+        .method_not_allowed_fallback(api_method_not_allowed)
+}

@@ -1,0 +1,118 @@
+//! User administration of one's own institution: administrators only. Another institution's
+//! users are invisible (row-level security), so their ids answer 404.
+
+use crate::auth::{self, ActiveUser};
+use crate::db::{sessions, users, TenantTx};
+use crate::error::{ApiError, ApiResult};
+use crate::http::ApiJson;
+use crate::startup::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use shared::api::users::{CreateUser, IssuedPassword, UserSummary};
+use shared::api::{ErrorCode, FieldError};
+use shared::domain::Permission;
+use shared::ids::UserId;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(list_users).post(create_user))
+        .route("/users/{user_id}/disable", post(disable_user))
+        .route("/users/{user_id}/enable", post(enable_user))
+        .route("/users/{user_id}/reset-password", post(reset_password))
+}
+
+/// A path id that is not a UUID names nothing: 404, like an id of another institution.
+fn parse_id(raw: &str) -> ApiResult<UserId> {
+    raw.parse().map_err(|_| ApiError::code(ErrorCode::NotFound))
+}
+
+async fn list_users(State(state): State<AppState>, user: ActiveUser) -> ApiResult<Json<Vec<UserSummary>>> {
+    user.require(Permission::ManageUsers)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let rows = users::list(&mut tx).await?;
+    tx.commit().await?;
+    Ok(Json(rows.iter().map(|r| r.summary()).collect::<anyhow::Result<_>>()?))
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> ApiResult<(StatusCode, Json<IssuedPassword>)> {
+    user.require(Permission::ManageUsers)?;
+    let new = body.validate().map_err(ApiError::Invalid)?;
+    let one_time_password = auth::one_time_password();
+    let hash = auth::hash_password(one_time_password.clone()).await?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let row = match users::insert(&mut tx, &new, &hash).await {
+        Ok(row) => row,
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("app_user_login_id_key") => {
+            return Err(ApiError::Conflict(vec![FieldError::new(
+                "login_id",
+                "taken",
+                "このログインIDは既に使われています",
+            )]));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tx.commit().await?;
+    tracing::info!(tenant_id = %user.ctx().tenant_id(), user_id = %row.user_id, "user created");
+    Ok((StatusCode::CREATED, Json(IssuedPassword { user: row.summary()?, one_time_password })))
+}
+
+async fn set_disabled(state: AppState, user: ActiveUser, raw_id: String, disabled: bool) -> ApiResult<Json<UserSummary>> {
+    user.require(Permission::ManageUsers)?;
+    let id = parse_id(&raw_id)?;
+    if disabled && id == user.ctx().user_id() {
+        return Err(ApiError::Conflict(vec![FieldError::new(
+            "user_id",
+            "self",
+            "自分自身のアカウントは無効にできません",
+        )]));
+    }
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let row = users::set_disabled(&mut tx, id, disabled).await?.ok_or(ApiError::code(ErrorCode::NotFound))?;
+    if disabled {
+        sessions::end_all_for_user(&mut tx, id, sessions::EndReason::UserDisabled, None).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(tenant_id = %user.ctx().tenant_id(), user_id = %id, disabled, "user disabled flag set");
+    Ok(Json(row.summary()?))
+}
+
+async fn disable_user(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    Path(raw_id): Path<String>,
+) -> ApiResult<Json<UserSummary>> {
+    set_disabled(state, user, raw_id, true).await
+}
+
+async fn enable_user(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    Path(raw_id): Path<String>,
+) -> ApiResult<Json<UserSummary>> {
+    set_disabled(state, user, raw_id, false).await
+}
+
+/// Issues a new one-time password; the user must change it at next login. Their open
+/// sessions end.
+async fn reset_password(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    Path(raw_id): Path<String>,
+) -> ApiResult<Json<IssuedPassword>> {
+    user.require(Permission::ManageUsers)?;
+    let id = parse_id(&raw_id)?;
+    let one_time_password = auth::one_time_password();
+    let hash = auth::hash_password(one_time_password.clone()).await?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let row = users::set_password(&mut tx, id, &hash, true).await?.ok_or(ApiError::code(ErrorCode::NotFound))?;
+    sessions::end_all_for_user(&mut tx, id, sessions::EndReason::PasswordReset, None).await?;
+    tx.commit().await?;
+    tracing::info!(tenant_id = %user.ctx().tenant_id(), user_id = %id, "password reset");
+    Ok(Json(IssuedPassword { user: row.summary()?, one_time_password }))
+}

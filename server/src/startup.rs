@@ -1,0 +1,113 @@
+//! `Application`: binds the listener, builds the router, serves over TLS until stopped.
+
+use crate::config::{RuntimeConfig, Settings};
+use crate::db::Db;
+use crate::http;
+use anyhow::Context;
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use axum_server::tls_rustls::RustlsConfig;
+use axum_server::Handle;
+use shared::api::PREFIX;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<RuntimeConfig>,
+}
+
+pub struct Application {
+    listener: std::net::TcpListener,
+    router: Router,
+    tls: RustlsConfig,
+    handle: Handle<SocketAddr>,
+}
+
+impl Application {
+    /// Connects to the database (refusing a role that bypasses RLS), loads the certificate
+    /// and binds the listener. Port 0 picks a free port; see [`Application::port`].
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = Db::connect(settings.database.clone(), settings.db_max_connections).await?;
+        let tls = RustlsConfig::from_config(crate::tls::server_config(&settings.tls)?);
+        let state = AppState { db, config: Arc::new(settings.runtime.clone()) };
+        let router = router(state, &settings);
+        let listener = std::net::TcpListener::bind(settings.listen)
+            .with_context(|| format!("binding {}", settings.listen))?;
+        listener.set_nonblocking(true)?;
+        Ok(Self { listener, router, tls, handle: Handle::new() })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// A handle to stop the server: `graceful_shutdown` lets requests in flight finish.
+    pub fn handle(&self) -> Handle<SocketAddr> {
+        self.handle.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        axum_server::from_tcp_rustls(self.listener, self.tls)?
+            .handle(self.handle)
+            .serve(self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .context("serving")
+    }
+}
+
+/// The whole HTTP surface: `/api/v1/*` and, for every other path, the built app.
+pub fn router(state: AppState, settings: &Settings) -> Router {
+    let api = crate::routes::api_router()
+        .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
+        .with_state(state);
+    let mut app = Router::new().nest(PREFIX, api);
+    match settings.dist_dir.as_ref().filter(|d| d.join("index.html").is_file()) {
+        Some(dist) => {
+            // Client-side routes (/users, /password …) get index.html; the app routes them.
+            let index = ServeFile::new(dist.join("index.html"));
+            app = app.fallback_service(ServeDir::new(dist).fallback(index));
+        }
+        None => {
+            tracing::warn!("no built app (dist/index.html) found: serving the API only");
+            app = app.fallback(http::api_not_found);
+        }
+    }
+    let hsts = settings.hsts_max_age_seconds;
+    app.layer(axum::middleware::from_fn(http::same_origin_only))
+        .layer(axum::middleware::from_fn(move |req, next| http::security_headers(hsts, req, next)))
+        .layer(CatchPanicLayer::custom(http::panic_response))
+        .layer(
+            // Log the path only: a query string can carry search terms (patient names).
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+}
+
+/// Waits for Ctrl-C or SIGTERM, then asks the server to finish requests in flight (10 s).
+pub async fn shutdown_on_signal(handle: Handle<SocketAddr>) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+    handle.graceful_shutdown(Some(Duration::from_secs(10)));
+}

@@ -1,0 +1,80 @@
+//! TLS: rustls with the ring provider, TLS 1.3 only.
+
+use crate::config::TlsSource;
+use anyhow::{bail, Context};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::ServerConfig;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Names a self-signed certificate is valid for.
+pub const SELF_SIGNED_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+
+/// A rustls server configuration offering TLS 1.3 only, HTTP/2 and HTTP/1.1.
+pub fn server_config(source: &TlsSource) -> anyhow::Result<Arc<ServerConfig>> {
+    let (cert_pem, key_pem) = match source {
+        TlsSource::Files { cert, key } => (
+            std::fs::read(cert).with_context(|| format!("reading certificate {}", cert.display()))?,
+            std::fs::read(key).with_context(|| format!("reading private key {}", key.display()))?,
+        ),
+        TlsSource::SelfSigned { dir } => {
+            let (cert, key) = ensure_self_signed(dir)?;
+            (std::fs::read(cert)?, std::fs::read(key)?)
+        }
+        TlsSource::Pem { cert, key } => (cert.clone(), key.clone()),
+    };
+    let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut cert_pem.as_slice())
+        .collect::<Result<_, _>>()
+        .context("parsing certificate PEM")?;
+    if certs.is_empty() {
+        bail!("no certificate found in the certificate PEM");
+    }
+    let key: PrivateKeyDer<'static> = rustls_pemfile::private_key(&mut key_pem.as_slice())
+        .context("parsing private key PEM")?
+        .context("no private key found in the key PEM")?;
+    let mut config = ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .context("TLS 1.3 protocol configuration")?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .context("certificate and key do not match")?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// A fresh self-signed certificate and key, as PEM.
+pub fn self_signed_pem() -> anyhow::Result<(String, String)> {
+    let names: Vec<String> = SELF_SIGNED_NAMES.iter().map(|s| s.to_string()).collect();
+    let certified = rcgen::generate_simple_self_signed(names).context("generating a self-signed certificate")?;
+    Ok((certified.cert.pem(), certified.signing_key.serialize_pem()))
+}
+
+/// Returns `dir/cert.pem` and `dir/key.pem`, generating them first if either is missing.
+/// The key file is created readable by its owner only.
+pub fn ensure_self_signed(dir: &Path) -> anyhow::Result<(std::path::PathBuf, std::path::PathBuf)> {
+    let cert = dir.join("cert.pem");
+    let key = dir.join("key.pem");
+    if cert.exists() && key.exists() {
+        return Ok((cert, key));
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let (cert_pem, key_pem) = self_signed_pem()?;
+    write_private(&key, key_pem.as_bytes())?;
+    std::fs::write(&cert, cert_pem).with_context(|| format!("writing {}", cert.display()))?;
+    tracing::info!(dir = %dir.display(), "generated a self-signed TLS certificate");
+    Ok((cert, key))
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(bytes)?;
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! Request and response bodies of `/api/v1`, one module per resource.
+//! Requests are named for the action (`CreateUser`), responses for what they show (`UserSummary`).
+
+pub mod auth;
+pub mod error;
+pub mod health;
+pub mod users;
+
+pub use error::{ErrorBody, ErrorCode, FieldError};
+
+/// Every API path starts with this; a breaking change gets a new prefix.
+pub const PREFIX: &str = "/api/v1";
+/// Header that carries the per-session CSRF token on state-changing requests.
+pub const CSRF_HEADER: &str = "x-csrf-token";

@@ -1,0 +1,81 @@
+//! User administration within one's own institution (administrators only).
+
+use crate::domain::{DisplayName, LoginId, Role};
+use crate::api::FieldError;
+use crate::ids::UserId;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub user_id: UserId,
+    pub login_id: String,
+    pub display_name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub must_change_password: bool,
+    /// RFC 3339, UTC, from the server clock.
+    pub created_at: String,
+}
+
+/// `POST /api/v1/users`. The institution is always the caller's own; there is no field for it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateUser {
+    pub login_id: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// A [`CreateUser`] whose fields passed validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub login_id: LoginId,
+    pub display_name: DisplayName,
+    pub role: Role,
+}
+
+impl CreateUser {
+    /// Checks every field and reports each problem, so the form can mark them all at once.
+    pub fn validate(&self) -> Result<NewUser, Vec<FieldError>> {
+        let login_id = LoginId::parse(&self.login_id);
+        let display_name = DisplayName::parse(&self.display_name);
+        match (login_id, display_name) {
+            (Ok(login_id), Ok(display_name)) => Ok(NewUser { login_id, display_name, role: self.role }),
+            (login_id, display_name) => {
+                let mut errors = Vec::new();
+                if let Err(e) = login_id {
+                    errors.push(FieldError::new(
+                        "login_id",
+                        "invalid",
+                        format!("ログインID: {e}（半角英小文字・数字・. _ - で3〜32文字）"),
+                    ));
+                }
+                if let Err(e) = display_name {
+                    errors.push(FieldError::new("display_name", "invalid", format!("氏名: {e}")));
+                }
+                Err(errors)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validate_reports_every_bad_field() {
+        let bad = CreateUser { login_id: "x".into(), display_name: " ".into(), role: Role::Nurse };
+        let fields: Vec<_> = bad.validate().unwrap_err().into_iter().map(|f| f.field).collect();
+        assert_eq!(fields, ["login_id", "display_name"]);
+        let good = CreateUser { login_id: "Nurse01".into(), display_name: "架空 花子".into(), role: Role::Nurse };
+        assert_eq!(good.validate().unwrap().login_id.as_str(), "nurse01");
+    }
+}
+
+/// A new account, or a reset one, with the password the user must change at first login.
+/// The password is shown once and never stored in clear.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedPassword {
+    pub user: UserSummary,
+    pub one_time_password: String,
+}

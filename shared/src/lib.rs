@@ -1,0 +1,11 @@
+//! Types, rules and formats that the browser (wasm32) and the server (native) share.
+//!
+//! Nothing here does IO, reads the clock or draws randomness: the same input gives the same
+//! output on both sides. Wire types live in [`api`], validated values in [`domain`].
+
+pub mod api;
+pub mod domain;
+pub mod ids;
+
+/// The product version, as built into both the app and the server.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
