@@ -11,14 +11,20 @@ fn main() {
             println!("cargo:rerun-if-changed={path}");
         }
     }
-    let commit = std::env::var("KARTE_COMMIT").ok().filter(|c| !c.is_empty()).or_else(|| {
-        Command::new("git")
-            .args(["rev-parse", "--short=12", "HEAD"])
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .and_then(|o| String::from_utf8(o.stdout).ok())
-            .map(|s| s.trim().to_string())
-    });
-    println!("cargo:rustc-env=KARTE_COMMIT={}", commit.unwrap_or_else(|| "unknown".into()));
+    let commit = std::env::var("KARTE_COMMIT")
+        .ok()
+        .filter(|c| !c.is_empty())
+        .or_else(|| {
+            Command::new("git")
+                .args(["rev-parse", "--short=12", "HEAD"])
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .and_then(|o| String::from_utf8(o.stdout).ok())
+                .map(|s| s.trim().to_string())
+        });
+    println!(
+        "cargo:rustc-env=KARTE_COMMIT={}",
+        commit.unwrap_or_else(|| "unknown".into())
+    );
 }

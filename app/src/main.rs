@@ -1,0 +1,13 @@
+//! Karte's browser app: a Leptos client-side-rendered SPA served by `karte-server`.
+//! Pages own their data loading; `api` is the only module that knows URLs.
+
+mod api;
+mod app;
+mod components;
+mod pages;
+mod state;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

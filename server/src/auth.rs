@@ -42,21 +42,27 @@ fn hash_blocking(password: &str) -> anyhow::Result<String> {
 
 fn verify_blocking(hash: &str, password: &str) -> bool {
     match PasswordHash::new(hash) {
-        Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => hasher()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
 
 /// Hashes off the async runtime, so a login does not stall other requests.
 pub async fn hash_password(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password)).await.context("hash task")?
+    tokio::task::spawn_blocking(move || hash_blocking(&password))
+        .await
+        .context("hash task")?
 }
 
 /// Verifies against `hash`, or against a fixed dummy hash when there is no such user, so an
 /// unknown login id costs the same time as a wrong password.
 pub async fn verify_password(hash: Option<String>, password: String) -> bool {
     let hash = hash.unwrap_or_else(|| dummy_hash().to_string());
-    tokio::task::spawn_blocking(move || verify_blocking(&hash, &password)).await.unwrap_or(false)
+    tokio::task::spawn_blocking(move || verify_blocking(&hash, &password))
+        .await
+        .unwrap_or(false)
 }
 
 fn dummy_hash() -> &'static str {
@@ -86,11 +92,18 @@ pub fn one_time_password() -> String {
         if bytes.iter().any(|b| *b >= 248) {
             continue;
         }
-        let chars: Vec<char> = bytes.iter().map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char).collect();
+        let chars: Vec<char> = bytes
+            .iter()
+            .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+            .collect();
         let has_digit = chars.iter().any(|c| c.is_ascii_digit());
         let has_letter = chars.iter().any(|c| c.is_ascii_alphabetic());
         if has_digit && has_letter {
-            return chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-");
+            return chars
+                .chunks(4)
+                .map(|c| c.iter().collect::<String>())
+                .collect::<Vec<_>>()
+                .join("-");
         }
     }
 }
@@ -128,7 +141,9 @@ pub struct Authenticated {
 impl Authenticated {
     pub fn session_id(&self) -> SessionId {
         // Contexts built here always come from a session.
-        self.ctx.session_id().unwrap_or(SessionId(uuid::Uuid::nil()))
+        self.ctx
+            .session_id()
+            .unwrap_or(SessionId(uuid::Uuid::nil()))
     }
 }
 
@@ -136,7 +151,8 @@ impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(ApiError::code(ErrorCode::Unauthorized))?;
+        let token = cookie(&parts.headers, SESSION_COOKIE)
+            .ok_or(ApiError::code(ErrorCode::Unauthorized))?;
         let idle = i32::try_from(state.config.idle_timeout.as_secs()).unwrap_or(i32::MAX);
         let valid = match system::authenticate_session(&state.db, &token_hash(token), idle).await? {
             None => return Err(ApiError::code(ErrorCode::Unauthorized)),
@@ -144,14 +160,23 @@ impl FromRequestParts<AppState> for Authenticated {
             Some(SessionCheck::Valid(valid)) => valid,
         };
         if !parts.method.is_safe() {
-            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             if !bool::from(sent.as_bytes().ct_eq(valid.csrf_token.as_bytes())) {
                 return Err(ApiError::code(ErrorCode::CsrfFailed));
             }
         }
         let role = Role::from_code(&valid.role).context("unknown role code in session check")?;
         Ok(Self {
-            ctx: TenantContext::authenticated(valid.tenant_id, valid.user_id, role, Some(valid.session_id)),
+            ctx: TenantContext::authenticated(
+                valid.tenant_id,
+                valid.user_id,
+                role,
+                Some(valid.session_id),
+            ),
             csrf_token: valid.csrf_token,
             must_change_password: valid.must_change_password,
         })
@@ -195,7 +220,12 @@ pub(crate) fn context_after_password_check(
     role: Role,
     session_id: SessionId,
 ) -> TenantContext {
-    TenantContext::authenticated(candidate.tenant_id, candidate.user_id, role, Some(session_id))
+    TenantContext::authenticated(
+        candidate.tenant_id,
+        candidate.user_id,
+        role,
+        Some(session_id),
+    )
 }
 
 #[cfg(test)]
@@ -216,7 +246,11 @@ mod tests {
         for _ in 0..200 {
             let pw = one_time_password();
             assert_eq!(pw.len(), 19, "{pw}");
-            assert!(pw.chars().all(|c| c == '-' || "abcdefghjkmnpqrstuvwxyz23456789".contains(c)), "{pw}");
+            assert!(
+                pw.chars()
+                    .all(|c| c == '-' || "abcdefghjkmnpqrstuvwxyz23456789".contains(c)),
+                "{pw}"
+            );
         }
         assert_ne!(one_time_password(), one_time_password());
     }
@@ -224,7 +258,10 @@ mod tests {
     #[test]
     fn cookie_parsing_finds_the_named_cookie_only() {
         let mut headers = HeaderMap::new();
-        headers.insert("cookie", "a=1; __Host-karte_session=tok; b=2".parse().unwrap());
+        headers.insert(
+            "cookie",
+            "a=1; __Host-karte_session=tok; b=2".parse().unwrap(),
+        );
         assert_eq!(cookie(&headers, SESSION_COOKIE), Some("tok"));
         assert_eq!(cookie(&headers, "c"), None);
     }

@@ -132,15 +132,32 @@ pub const DEMO_NAME: &str = "架空クリニック（デモ）";
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
-        Command::Db(DbCommand::Bootstrap { admin_url, database, owner_password, app_password }) => {
-            let admin = PgConnectOptions::from_str(&admin_url).context("parsing the administrative URL")?;
-            let passwords = bootstrap::RolePasswords { owner: owner_password, app: app_password };
+        Command::Db(DbCommand::Bootstrap {
+            admin_url,
+            database,
+            owner_password,
+            app_password,
+        }) => {
+            let admin =
+                PgConnectOptions::from_str(&admin_url).context("parsing the administrative URL")?;
+            let passwords = bootstrap::RolePasswords {
+                owner: owner_password,
+                app: app_password,
+            };
             bootstrap::bootstrap(&admin, &database, &passwords).await?;
-            println!("database {database} is ready (roles {}, {}, {})", db::OWNER_ROLE, db::APP_ROLE, db::SYSTEM_ROLE);
+            println!(
+                "database {database} is ready (roles {}, {}, {})",
+                db::OWNER_ROLE,
+                db::APP_ROLE,
+                db::SYSTEM_ROLE
+            );
             Ok(())
         }
         Command::Db(DbCommand::Migrate { owner_url }) => {
-            bootstrap::migrate(&PgConnectOptions::from_str(&owner_url).context("parsing the owner URL")?).await?;
+            bootstrap::migrate(
+                &PgConnectOptions::from_str(&owner_url).context("parsing the owner URL")?,
+            )
+            .await?;
             println!("migrations applied");
             Ok(())
         }
@@ -151,15 +168,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 pub fn settings_from(args: &ServeArgs) -> anyhow::Result<Settings> {
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => TlsSource::Files { cert: cert.clone(), key: key.clone() },
-        _ => TlsSource::SelfSigned { dir: args.self_signed_dir.clone() },
+        (Some(cert), Some(key)) => TlsSource::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        },
+        _ => TlsSource::SelfSigned {
+            dir: args.self_signed_dir.clone(),
+        },
     };
     if args.session_idle_minutes == 0 || args.session_max_hours == 0 {
         bail!("session timeouts must be positive");
     }
     Ok(Settings {
         listen: args.listen,
-        database: PgConnectOptions::from_str(&args.database_url).context("parsing KARTE_DATABASE_URL")?,
+        database: PgConnectOptions::from_str(&args.database_url)
+            .context("parsing KARTE_DATABASE_URL")?,
         db_max_connections: args.db_max_connections,
         tls,
         dist_dir: Some(args.dist.clone()),
@@ -186,21 +209,31 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn app_db(url: &str) -> anyhow::Result<Db> {
-    Db::connect(PgConnectOptions::from_str(url).context("parsing KARTE_DATABASE_URL")?, 2).await
+    Db::connect(
+        PgConnectOptions::from_str(url).context("parsing KARTE_DATABASE_URL")?,
+        2,
+    )
+    .await
 }
 
 async fn provision(args: ProvisionArgs) -> anyhow::Result<()> {
     let new = system::NewInstitution {
         code: InstitutionCode::parse(&args.code).map_err(|e| anyhow::anyhow!("--code: {e}"))?,
         name: InstitutionName::parse(&args.name).map_err(|e| anyhow::anyhow!("--name: {e}"))?,
-        admin_login_id: LoginId::parse(&args.admin_login).map_err(|e| anyhow::anyhow!("--admin-login: {e}"))?,
-        admin_name: DisplayName::parse(&args.admin_name).map_err(|e| anyhow::anyhow!("--admin-name: {e}"))?,
+        admin_login_id: LoginId::parse(&args.admin_login)
+            .map_err(|e| anyhow::anyhow!("--admin-login: {e}"))?,
+        admin_name: DisplayName::parse(&args.admin_name)
+            .map_err(|e| anyhow::anyhow!("--admin-name: {e}"))?,
     };
     let db = app_db(&args.database_url).await?;
     let password = auth::one_time_password();
     let hash = auth::hash_password(password.clone()).await?;
     let (tenant_id, _) = system::provision_institution(&db, &new, &hash).await?;
-    println!("医療機関 {} {} を作成しました (tenant {tenant_id})", new.code, new.name.as_str());
+    println!(
+        "医療機関 {} {} を作成しました (tenant {tenant_id})",
+        new.code,
+        new.name.as_str()
+    );
     println!("管理者ログインID: {}", new.admin_login_id);
     println!("初回パスワード（初回ログイン時に変更が必要）: {password}");
     Ok(())
@@ -219,20 +252,31 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         admin_name: DisplayName::parse("架空 管理者").map_err(|e| anyhow::anyhow!("{e}"))?,
     };
     let admin_password = auth::one_time_password();
-    let (tenant_id, admin_id) =
-        match system::provision_institution(&db, &new, &auth::hash_password(admin_password.clone()).await?).await {
-            Ok(ids) => ids,
-            Err(system::ProvisionError::CodeTaken) => bail!(
-                "the demo institution {DEMO_CODE} already exists but {} is missing; \
+    let (tenant_id, admin_id) = match system::provision_institution(
+        &db,
+        &new,
+        &auth::hash_password(admin_password.clone()).await?,
+    )
+    .await
+    {
+        Ok(ids) => ids,
+        Err(system::ProvisionError::CodeTaken) => bail!(
+            "the demo institution {DEMO_CODE} already exists but {} is missing; \
                  reset a demo password from the admin screen or start from an empty database",
-                args.logins_file.display()
-            ),
-            Err(e) => return Err(e.into()),
-        };
+            args.logins_file.display()
+        ),
+        Err(e) => return Err(e.into()),
+    };
     // Demo accounts skip the forced first change so a new user can look around at once.
     let ctx = TenantContext::authenticated(tenant_id, admin_id, Role::Admin, None);
     let mut tx = TenantTx::begin(&db, &ctx).await?;
-    users::set_password(&mut tx, admin_id, &auth::hash_password(admin_password.clone()).await?, false).await?;
+    users::set_password(
+        &mut tx,
+        admin_id,
+        &auth::hash_password(admin_password.clone()).await?,
+        false,
+    )
+    .await?;
     let mut logins = vec![("admin".to_string(), Role::Admin, admin_password)];
     for (login, name, role) in [
         ("doctor", "架空 医師", Role::Doctor),
@@ -245,15 +289,29 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             display_name: DisplayName::parse(name).map_err(|e| anyhow::anyhow!("{e}"))?,
             role,
         };
-        let row = users::insert(&mut tx, &user, &auth::hash_password(password.clone()).await?).await?;
-        users::set_password(&mut tx, shared::ids::UserId(row.user_id), &auth::hash_password(password.clone()).await?, false)
-            .await?;
+        let row = users::insert(
+            &mut tx,
+            &user,
+            &auth::hash_password(password.clone()).await?,
+        )
+        .await?;
+        users::set_password(
+            &mut tx,
+            shared::ids::UserId(row.user_id),
+            &auth::hash_password(password.clone()).await?,
+            false,
+        )
+        .await?;
         logins.push((login.to_string(), role, password));
     }
     tx.commit().await?;
     let mut text = format!("デモ医療機関: {DEMO_NAME}  医療機関コード: {DEMO_CODE}\n");
     for (login, role, password) in &logins {
-        text.push_str(&format!("  {:<8} {:<10} パスワード: {password}\n", login, role.label_ja()));
+        text.push_str(&format!(
+            "  {:<8} {:<10} パスワード: {password}\n",
+            login,
+            role.label_ja()
+        ));
     }
     if let Some(dir) = args.logins_file.parent() {
         std::fs::create_dir_all(dir)?;

@@ -33,7 +33,10 @@ pub struct RuntimeConfig {
 
 impl Default for RuntimeConfig {
     fn default() -> Self {
-        Self { idle_timeout: Duration::from_secs(30 * 60), session_lifetime: Duration::from_secs(12 * 3600) }
+        Self {
+            idle_timeout: Duration::from_secs(30 * 60),
+            session_lifetime: Duration::from_secs(12 * 3600),
+        }
     }
 }
 

@@ -44,7 +44,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Unauthorized | ErrorCode::InvalidCredentials | ErrorCode::SessionExpired => {
             StatusCode::UNAUTHORIZED
         }
-        ErrorCode::Forbidden | ErrorCode::PasswordChangeRequired | ErrorCode::CsrfFailed => StatusCode::FORBIDDEN,
+        ErrorCode::Forbidden | ErrorCode::PasswordChangeRequired | ErrorCode::CsrfFailed => {
+            StatusCode::FORBIDDEN
+        }
         ErrorCode::Conflict => StatusCode::CONFLICT,
         ErrorCode::Validation => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -36,12 +36,20 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db = Db::connect(settings.database.clone(), settings.db_max_connections).await?;
         let tls = RustlsConfig::from_config(crate::tls::server_config(&settings.tls)?);
-        let state = AppState { db, config: Arc::new(settings.runtime.clone()) };
+        let state = AppState {
+            db,
+            config: Arc::new(settings.runtime.clone()),
+        };
         let router = router(state, &settings);
         let listener = std::net::TcpListener::bind(settings.listen)
             .with_context(|| format!("binding {}", settings.listen))?;
         listener.set_nonblocking(true)?;
-        Ok(Self { listener, router, tls, handle: Handle::new() })
+        Ok(Self {
+            listener,
+            router,
+            tls,
+            handle: Handle::new(),
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -56,7 +64,10 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         axum_server::from_tcp_rustls(self.listener, self.tls)?
             .handle(self.handle)
-            .serve(self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .serve(
+                self.router
+                    .into_make_service_with_connect_info::<SocketAddr>(),
+            )
             .await
             .context("serving")
     }
@@ -68,7 +79,11 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
         .with_state(state);
     let mut app = Router::new().nest(PREFIX, api);
-    match settings.dist_dir.as_ref().filter(|d| d.join("index.html").is_file()) {
+    match settings
+        .dist_dir
+        .as_ref()
+        .filter(|d| d.join("index.html").is_file())
+    {
         Some(dist) => {
             // Client-side routes (/users, /password …) get index.html; the app routes them.
             let index = ServeFile::new(dist.join("index.html"));

@@ -14,7 +14,8 @@ pub const SELF_SIGNED_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 pub fn server_config(source: &TlsSource) -> anyhow::Result<Arc<ServerConfig>> {
     let (cert_pem, key_pem) = match source {
         TlsSource::Files { cert, key } => (
-            std::fs::read(cert).with_context(|| format!("reading certificate {}", cert.display()))?,
+            std::fs::read(cert)
+                .with_context(|| format!("reading certificate {}", cert.display()))?,
             std::fs::read(key).with_context(|| format!("reading private key {}", key.display()))?,
         ),
         TlsSource::SelfSigned { dir } => {
@@ -32,12 +33,13 @@ pub fn server_config(source: &TlsSource) -> anyhow::Result<Arc<ServerConfig>> {
     let key: PrivateKeyDer<'static> = rustls_pemfile::private_key(&mut key_pem.as_slice())
         .context("parsing private key PEM")?
         .context("no private key found in the key PEM")?;
-    let mut config = ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .context("TLS 1.3 protocol configuration")?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .context("certificate and key do not match")?;
+    let mut config =
+        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .context("TLS 1.3 protocol configuration")?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .context("certificate and key do not match")?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
@@ -45,7 +47,8 @@ pub fn server_config(source: &TlsSource) -> anyhow::Result<Arc<ServerConfig>> {
 /// A fresh self-signed certificate and key, as PEM.
 pub fn self_signed_pem() -> anyhow::Result<(String, String)> {
     let names: Vec<String> = SELF_SIGNED_NAMES.iter().map(|s| s.to_string()).collect();
-    let certified = rcgen::generate_simple_self_signed(names).context("generating a self-signed certificate")?;
+    let certified = rcgen::generate_simple_self_signed(names)
+        .context("generating a self-signed certificate")?;
     Ok((certified.cert.pem(), certified.signing_key.serialize_pem()))
 }
 
@@ -74,7 +77,9 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path).with_context(|| format!("writing {}", path.display()))?;
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
     file.write_all(bytes)?;
     Ok(())
 }

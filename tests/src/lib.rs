@@ -1,0 +1,410 @@
+//! Test harness: a real server over TLS on a free port, against its own PostgreSQL database
+//! (copied from a migrated template), connected as the application role `karte_app`.
+//!
+//! Environment (set by `scripts/test`): `KARTE_TEST_ADMIN_URL` (a superuser URL, used only to
+//! create and drop test databases), `KARTE_TEST_TEMPLATE` (the migrated template database),
+//! `KARTE_DIST` (the built app, for browser tests). `KEEP_TEST_DB=1` keeps databases.
+
+pub mod browser;
+
+use anyhow::Context;
+use karte_server::config::{RuntimeConfig, Settings, TlsSource};
+use karte_server::db::{self, bootstrap, system, Db};
+use karte_server::startup::Application;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use shared::domain::{DisplayName, InstitutionCode, InstitutionName, LoginId};
+use shared::ids::TenantId;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgPool};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, Once};
+
+pub fn admin_options() -> PgConnectOptions {
+    let url = std::env::var("KARTE_TEST_ADMIN_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    PgConnectOptions::from_str(&url).expect("KARTE_TEST_ADMIN_URL is a PostgreSQL URL")
+}
+
+fn template_name() -> String {
+    std::env::var("KARTE_TEST_TEMPLATE").unwrap_or_else(|_| "karte_test_template".into())
+}
+
+/// The workspace's target directory (screenshots and other artifacts go under it).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
+}
+
+/// The built app: `KARTE_DIST`, else `<workspace>/dist`.
+pub fn dist_dir() -> PathBuf {
+    std::env::var_os("KARTE_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist"))
+}
+
+fn init_logging() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            karte_server::telemetry::init(karte_server::telemetry::LogFormat::Text);
+        }
+    });
+}
+
+pub struct TestApp {
+    pub base_url: String,
+    pub port: u16,
+    pub db_name: String,
+    /// PEM of the server's self-signed certificate, which clients trust.
+    pub cert_pem: String,
+    handle: axum_server::Handle<SocketAddr>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with settings adjusted by `adjust` (e.g. a short idle timeout).
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> Self {
+        init_logging();
+        let db_name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        create_database(&db_name)
+            .await
+            .expect("creating the test database");
+        let (cert_pem, key_pem) = karte_server::tls::self_signed_pem().expect("certificate");
+        let mut settings = Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database: app_options(&db_name),
+            db_max_connections: 8,
+            tls: TlsSource::Pem {
+                cert: cert_pem.clone().into_bytes(),
+                key: key_pem.into_bytes(),
+            },
+            dist_dir: Some(dist_dir()),
+            runtime: RuntimeConfig::default(),
+            body_limit_bytes: 64 * 1024,
+            hsts_max_age_seconds: 31_536_000,
+        };
+        adjust(&mut settings);
+        let app = Application::build(settings)
+            .await
+            .expect("building the application");
+        let port = app.port();
+        let handle = app.handle();
+        tokio::spawn(async move {
+            if let Err(e) = app.run_until_stopped().await {
+                eprintln!("server stopped: {e:#}");
+            }
+        });
+        Self {
+            base_url: format!("https://127.0.0.1:{port}"),
+            port,
+            db_name,
+            cert_pem,
+            handle,
+        }
+    }
+
+    /// A fresh API client (its own cookie jar) that trusts this server's certificate.
+    pub fn client(&self) -> ApiClient {
+        ApiClient::new(&self.base_url, &self.cert_pem)
+    }
+
+    /// A pool connected as the application role, for SQL-level tenancy checks.
+    pub async fn app_pool(&self) -> PgPool {
+        PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(app_options(&self.db_name))
+            .await
+            .expect("app pool")
+    }
+
+    /// A pool connected as the owner role (still bound by FORCE ROW LEVEL SECURITY).
+    pub async fn owner_pool(&self) -> PgPool {
+        let options =
+            bootstrap::owner_options(&admin_options(), &self.db_name, &Default::default());
+        PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(options)
+            .await
+            .expect("owner pool")
+    }
+
+    /// Creates an institution and its administrator the way the `provision` command does.
+    pub async fn provision(&self, code: &str, name: &str) -> Provisioned {
+        let db = Db::connect(app_options(&self.db_name), 1)
+            .await
+            .expect("app db");
+        let password = karte_server::auth::one_time_password();
+        let hash = karte_server::auth::hash_password(password.clone())
+            .await
+            .expect("hash");
+        let new = system::NewInstitution {
+            code: InstitutionCode::parse(code).expect("valid code"),
+            name: InstitutionName::parse(name).expect("valid name"),
+            admin_login_id: LoginId::parse("admin").unwrap(),
+            admin_name: DisplayName::parse("架空 管理者").unwrap(),
+        };
+        let (tenant_id, _) = system::provision_institution(&db, &new, &hash)
+            .await
+            .expect("provision");
+        Provisioned {
+            tenant_id,
+            code: code.into(),
+            admin_login: "admin".into(),
+            admin_password: password,
+        }
+    }
+
+    /// Provisions an institution and returns a client signed in as its administrator, with
+    /// the one-time password already changed.
+    pub async fn admin_session(&self, code: &str, name: &str) -> (Provisioned, ApiClient) {
+        let mut p = self.provision(code, name).await;
+        let client = self.client();
+        let res = client
+            .login(&p.code, &p.admin_login, &p.admin_password)
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "admin login: {}", res.body);
+        let new_password = format!("{}-Changed-42", p.admin_password);
+        let res = client
+            .post("/auth/password", &serde_json::json!({"current_password": p.admin_password, "new_password": new_password}))
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "password change: {}", res.body);
+        p.admin_password = new_password;
+        (p, client)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.handle.shutdown();
+        if std::env::var_os("KEEP_TEST_DB").is_some() {
+            eprintln!("kept test database {}", self.db_name);
+            return;
+        }
+        let name = self.db_name.clone();
+        // Drop runs inside the test's runtime; use a thread with its own to wait for the drop.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let mut conn = admin_options().connect().await.ok()?;
+                sqlx::query(&format!("drop database if exists {name} with (force)"))
+                    .execute(&mut conn)
+                    .await
+                    .ok()?;
+                conn.close().await.ok()
+            })
+        })
+        .join();
+    }
+}
+
+pub struct Provisioned {
+    pub tenant_id: TenantId,
+    pub code: String,
+    pub admin_login: String,
+    pub admin_password: String,
+}
+
+fn app_options(db_name: &str) -> PgConnectOptions {
+    admin_options().username(db::APP_ROLE).database(db_name)
+}
+
+/// `create database … template …`, then migrations as the owner (a no-op when the template is
+/// current; it brings an older template up to date).
+async fn create_database(name: &str) -> anyhow::Result<()> {
+    let admin = admin_options();
+    let template = template_name();
+    let mut conn = admin
+        .connect()
+        .await
+        .context("connecting as the test administrator")?;
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+            .bind(&template)
+            .fetch_one(&mut conn)
+            .await?;
+    if !exists {
+        // Not prepared by scripts/test: prepare it now (once; concurrent callers serialise
+        // on an advisory lock).
+        sqlx::query("select pg_advisory_lock(727274)")
+            .execute(&mut conn)
+            .await?;
+        bootstrap::bootstrap(&admin, &template, &Default::default()).await?;
+        sqlx::query("select pg_advisory_unlock(727274)")
+            .execute(&mut conn)
+            .await?;
+    }
+    // Copying needs the template to have no other connections; retry briefly if one is open.
+    let mut attempt = 0;
+    loop {
+        let created = sqlx::query(&format!(
+            "create database {name} template {template} owner {}",
+            db::OWNER_ROLE
+        ))
+        .execute(&mut conn)
+        .await;
+        match created {
+            Ok(_) => break,
+            Err(e) if attempt < 50 => {
+                attempt += 1;
+                let _ = e;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(e).context("create database from template"),
+        }
+    }
+    conn.close().await.ok();
+    bootstrap::migrate(&bootstrap::owner_options(&admin, name, &Default::default())).await
+}
+
+/// The parts of a response a test looks at.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl TestResponse {
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_value(self.body.clone())
+            .unwrap_or_else(|e| panic!("unexpected body {}: {e}", self.body))
+    }
+
+    /// The `code` of an error body.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+/// An HTTP client with its own cookie jar that remembers the CSRF token from the last
+/// session answer and sends it on state-changing requests.
+pub struct ApiClient {
+    pub http: reqwest::Client,
+    pub base_url: String,
+    csrf: Arc<Mutex<String>>,
+}
+
+/// A rustls client configuration trusting exactly `cert_pem`, with the given TLS versions.
+pub fn tls_client_config(
+    cert_pem: &str,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> rustls::ClientConfig {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_pemfile_certs(cert_pem) {
+        roots.add(cert).expect("adding the test certificate");
+    }
+    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_protocol_versions(versions)
+        .expect("protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}
+
+fn rustls_pemfile_certs(pem: &str) -> Vec<rustls::pki_types::CertificateDer<'static>> {
+    use rustls::pki_types::pem::PemObject;
+    rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes())
+        .collect::<Result<_, _>>()
+        .expect("certificate PEM")
+}
+
+impl ApiClient {
+    pub fn new(base_url: &str, cert_pem: &str) -> Self {
+        let tls = tls_client_config(cert_pem, &[&rustls::version::TLS13]);
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .cookie_store(true)
+            .build()
+            .expect("http client");
+        Self {
+            http,
+            base_url: base_url.to_string(),
+            csrf: Arc::new(Mutex::new(String::new())),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base_url)
+    }
+
+    pub fn csrf(&self) -> String {
+        self.csrf.lock().unwrap().clone()
+    }
+
+    pub fn set_csrf(&self, token: &str) {
+        *self.csrf.lock().unwrap() = token.to_string();
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> TestResponse {
+        let response = request.send().await.expect("request reaches the server");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        if let Some(token) = body.get("csrf_token").and_then(Value::as_str) {
+            self.set_csrf(token);
+        }
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.send(self.http.get(self.url(path))).await
+    }
+
+    /// POST JSON with the CSRF header.
+    pub async fn post<B: Serialize>(&self, path: &str, body: &B) -> TestResponse {
+        self.send(
+            self.http
+                .post(self.url(path))
+                .header("x-csrf-token", self.csrf())
+                .json(body),
+        )
+        .await
+    }
+
+    /// POST without a body, with the CSRF header.
+    pub async fn post_empty(&self, path: &str) -> TestResponse {
+        self.send(
+            self.http
+                .post(self.url(path))
+                .header("x-csrf-token", self.csrf()),
+        )
+        .await
+    }
+
+    pub async fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, self.url(path))
+    }
+
+    pub async fn login(&self, code: &str, login_id: &str, password: &str) -> TestResponse {
+        self.post("/auth/login", &serde_json::json!({"institution_code": code, "login_id": login_id, "password": password}))
+            .await
+    }
+}

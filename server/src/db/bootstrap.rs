@@ -23,9 +23,22 @@ fn quote_literal(value: &str) -> String {
 
 /// Creates roles and `database` if missing, then migrates it as the owner.
 /// `admin` must be a superuser (it creates a BYPASSRLS role).
-pub async fn bootstrap(admin: &PgConnectOptions, database: &str, passwords: &RolePasswords) -> anyhow::Result<()> {
-    let mut conn = admin.connect().await.context("connecting with the administrative URL")?;
-    ensure_role(&mut conn, OWNER_ROLE, "login nosuperuser nobypassrls nocreaterole", passwords.owner.as_deref()).await?;
+pub async fn bootstrap(
+    admin: &PgConnectOptions,
+    database: &str,
+    passwords: &RolePasswords,
+) -> anyhow::Result<()> {
+    let mut conn = admin
+        .connect()
+        .await
+        .context("connecting with the administrative URL")?;
+    ensure_role(
+        &mut conn,
+        OWNER_ROLE,
+        "login nosuperuser nobypassrls nocreaterole",
+        passwords.owner.as_deref(),
+    )
+    .await?;
     ensure_role(
         &mut conn,
         APP_ROLE,
@@ -33,19 +46,31 @@ pub async fn bootstrap(admin: &PgConnectOptions, database: &str, passwords: &Rol
         passwords.app.as_deref(),
     )
     .await?;
-    ensure_role(&mut conn, SYSTEM_ROLE, "nologin nosuperuser bypassrls", None).await?;
+    ensure_role(
+        &mut conn,
+        SYSTEM_ROLE,
+        "nologin nosuperuser bypassrls",
+        None,
+    )
+    .await?;
     // The owner creates the system schema and hands its functions to karte_system.
-    sqlx::query(&format!("grant {SYSTEM_ROLE} to {OWNER_ROLE}")).execute(&mut conn).await?;
-
-    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
-        .bind(database)
-        .fetch_one(&mut conn)
+    sqlx::query(&format!("grant {SYSTEM_ROLE} to {OWNER_ROLE}"))
+        .execute(&mut conn)
         .await?;
+
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+            .bind(database)
+            .fetch_one(&mut conn)
+            .await?;
     if !exists {
-        sqlx::query(&format!("create database {} owner {OWNER_ROLE} encoding 'UTF8' template template0", quote_ident(database)))
-            .execute(&mut conn)
-            .await
-            .context("creating the database")?;
+        sqlx::query(&format!(
+            "create database {} owner {OWNER_ROLE} encoding 'UTF8' template template0",
+            quote_ident(database)
+        ))
+        .execute(&mut conn)
+        .await
+        .context("creating the database")?;
     }
     restrict_connect(&mut conn, database).await?;
     conn.close().await.ok();
@@ -65,7 +90,11 @@ pub async fn restrict_connect(conn: &mut PgConnection, database: &str) -> anyhow
 }
 
 /// The owner's connection options, derived from the administrative ones.
-pub fn owner_options(admin: &PgConnectOptions, database: &str, passwords: &RolePasswords) -> PgConnectOptions {
+pub fn owner_options(
+    admin: &PgConnectOptions,
+    database: &str,
+    passwords: &RolePasswords,
+) -> PgConnectOptions {
     let options = admin.clone().username(OWNER_ROLE).database(database);
     match &passwords.owner {
         Some(pw) => options.password(pw),
@@ -75,17 +104,29 @@ pub fn owner_options(admin: &PgConnectOptions, database: &str, passwords: &RoleP
 
 /// Applies pending migrations, as the owner role.
 pub async fn migrate(owner: &PgConnectOptions) -> anyhow::Result<()> {
-    let mut conn = owner.connect().await.context("connecting as the owner role")?;
-    MIGRATOR.run(&mut conn).await.context("applying migrations")?;
+    let mut conn = owner
+        .connect()
+        .await
+        .context("connecting as the owner role")?;
+    MIGRATOR
+        .run(&mut conn)
+        .await
+        .context("applying migrations")?;
     conn.close().await.ok();
     Ok(())
 }
 
-async fn ensure_role(conn: &mut PgConnection, name: &str, attributes: &str, password: Option<&str>) -> anyhow::Result<()> {
-    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_roles where rolname = $1)")
-        .bind(name)
-        .fetch_one(&mut *conn)
-        .await?;
+async fn ensure_role(
+    conn: &mut PgConnection,
+    name: &str,
+    attributes: &str,
+    password: Option<&str>,
+) -> anyhow::Result<()> {
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_roles where rolname = $1)")
+            .bind(name)
+            .fetch_one(&mut *conn)
+            .await?;
     let verb = if exists { "alter" } else { "create" };
     let mut statement = format!("{verb} role {} with {attributes}", quote_ident(name));
     if let Some(pw) = password {

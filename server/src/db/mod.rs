@@ -39,11 +39,12 @@ impl Db {
             .connect_with(options)
             .await
             .context("connecting to PostgreSQL")?;
-        let (superuser, bypass): (bool, bool) =
-            sqlx::query_as("select rolsuper, rolbypassrls from pg_roles where rolname = current_user")
-                .fetch_one(&pool)
-                .await
-                .context("reading the connecting role's attributes")?;
+        let (superuser, bypass): (bool, bool) = sqlx::query_as(
+            "select rolsuper, rolbypassrls from pg_roles where rolname = current_user",
+        )
+        .fetch_one(&pool)
+        .await
+        .context("reading the connecting role's attributes")?;
         if superuser || bypass {
             bail!(
                 "the server must connect as a role without SUPERUSER and BYPASSRLS (such as {APP_ROLE}); \

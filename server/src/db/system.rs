@@ -26,13 +26,15 @@ pub async fn login_candidate(
             .bind(login_id.as_str())
             .fetch_optional(db.pool())
             .await?;
-    Ok(row.map(|(t, u, role, password_hash, disabled)| LoginCandidate {
-        tenant_id: TenantId(t),
-        user_id: UserId(u),
-        role,
-        password_hash,
-        disabled,
-    }))
+    Ok(
+        row.map(|(t, u, role, password_hash, disabled)| LoginCandidate {
+            tenant_id: TenantId(t),
+            user_id: UserId(u),
+            role,
+            password_hash,
+            disabled,
+        }),
+    )
 }
 
 /// What a session cookie resolves to.
@@ -65,20 +67,22 @@ pub async fn authenticate_session(
     .bind(idle_seconds)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(|(status, tenant, session, user, role, must_change_password, csrf_token)| {
-        if status == "ok" {
-            SessionCheck::Valid(ValidSession {
-                tenant_id: TenantId(tenant),
-                session_id: SessionId(session),
-                user_id: UserId(user),
-                role,
-                must_change_password,
-                csrf_token,
-            })
-        } else {
-            SessionCheck::Expired
-        }
-    }))
+    Ok(row.map(
+        |(status, tenant, session, user, role, must_change_password, csrf_token)| {
+            if status == "ok" {
+                SessionCheck::Valid(ValidSession {
+                    tenant_id: TenantId(tenant),
+                    session_id: SessionId(session),
+                    user_id: UserId(user),
+                    role,
+                    must_change_password,
+                    csrf_token,
+                })
+            } else {
+                SessionCheck::Expired
+            }
+        },
+    ))
 }
 
 pub struct NewInstitution {
@@ -106,15 +110,18 @@ pub async fn provision_institution(
     let tenant_id = TenantId(Uuid::new_v4());
     let user_id = UserId(Uuid::new_v4());
     let mut tx = TenantTx::begin_for(db, tenant_id).await?;
-    let inserted = sqlx::query("insert into institution (tenant_id, code, name) values ($1, $2, $3)")
-        .bind(tenant_id.as_uuid())
-        .bind(new.code.as_str())
-        .bind(new.name.as_str())
-        .execute(tx.conn())
-        .await;
+    let inserted =
+        sqlx::query("insert into institution (tenant_id, code, name) values ($1, $2, $3)")
+            .bind(tenant_id.as_uuid())
+            .bind(new.code.as_str())
+            .bind(new.name.as_str())
+            .execute(tx.conn())
+            .await;
     if let Err(err) = inserted {
         return Err(match &err {
-            sqlx::Error::Database(db) if db.constraint() == Some("institution_code_key") => ProvisionError::CodeTaken,
+            sqlx::Error::Database(db) if db.constraint() == Some("institution_code_key") => {
+                ProvisionError::CodeTaken
+            }
             _ => err.into(),
         });
     }

@@ -22,7 +22,12 @@ impl TenantContext {
         role: Role,
         session_id: Option<SessionId>,
     ) -> Self {
-        Self { tenant_id, user_id, role, session_id }
+        Self {
+            tenant_id,
+            user_id,
+            role,
+            session_id,
+        }
     }
 
     pub fn tenant_id(&self) -> TenantId {

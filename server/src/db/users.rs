@@ -38,7 +38,8 @@ impl UserRow {
     }
 }
 
-const COLUMNS: &str = "user_id, login_id, display_name, role, disabled_at is not null as disabled, \
+const COLUMNS: &str =
+    "user_id, login_id, display_name, role, disabled_at is not null as disabled, \
                        must_change_password, created_at";
 
 pub async fn list(tx: &mut TenantTx) -> Result<Vec<UserRow>, sqlx::Error> {
@@ -48,10 +49,12 @@ pub async fn list(tx: &mut TenantTx) -> Result<Vec<UserRow>, sqlx::Error> {
 }
 
 pub async fn find(tx: &mut TenantTx, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from app_user where user_id = $1"))
-        .bind(id.as_uuid())
-        .fetch_optional(tx.conn())
-        .await
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from app_user where user_id = $1"
+    ))
+    .bind(id.as_uuid())
+    .fetch_optional(tx.conn())
+    .await
 }
 
 /// The stored argon2id hash (PHC string) of a user, for a password check.
@@ -64,7 +67,11 @@ pub async fn password_hash(tx: &mut TenantTx, id: UserId) -> Result<Option<Strin
 
 /// Inserts a user who must change `password_hash`'s password at first login.
 /// A taken login id is the `app_user_login_id_key` unique violation.
-pub async fn insert(tx: &mut TenantTx, user: &NewUser, password_hash: &str) -> Result<UserRow, sqlx::Error> {
+pub async fn insert(
+    tx: &mut TenantTx,
+    user: &NewUser,
+    password_hash: &str,
+) -> Result<UserRow, sqlx::Error> {
     let tenant = tx.tenant_id().as_uuid();
     sqlx::query_as(&format!(
         "insert into app_user (tenant_id, user_id, login_id, display_name, role, password_hash) \
@@ -81,7 +88,11 @@ pub async fn insert(tx: &mut TenantTx, user: &NewUser, password_hash: &str) -> R
 }
 
 /// Disables or re-enables; `None` when there is no such user in this tenant.
-pub async fn set_disabled(tx: &mut TenantTx, id: UserId, disabled: bool) -> Result<Option<UserRow>, sqlx::Error> {
+pub async fn set_disabled(
+    tx: &mut TenantTx,
+    id: UserId,
+    disabled: bool,
+) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "update app_user set disabled_at = case when $2 then coalesce(disabled_at, now()) end, \
          updated_at = now() where user_id = $1 returning {COLUMNS}"

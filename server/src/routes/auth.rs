@@ -35,7 +35,9 @@ async fn session_info(
     ctx: &TenantContext,
     csrf_token: String,
 ) -> ApiResult<SessionInfo> {
-    let user = users::find(tx, ctx.user_id()).await?.ok_or(ApiError::code(ErrorCode::Unauthorized))?;
+    let user = users::find(tx, ctx.user_id())
+        .await?
+        .ok_or(ApiError::code(ErrorCode::Unauthorized))?;
     let institution = institutions::current(tx).await?;
     Ok(SessionInfo {
         user: CurrentUser {
@@ -44,7 +46,11 @@ async fn session_info(
             display_name: user.display_name.clone(),
             role: user.role()?,
         },
-        institution: InstitutionSummary { tenant_id: ctx.tenant_id(), code: institution.code, name: institution.name },
+        institution: InstitutionSummary {
+            tenant_id: ctx.tenant_id(),
+            code: institution.code,
+            name: institution.name,
+        },
         csrf_token,
         must_change_password: user.must_change_password,
         idle_timeout_seconds: state.config.idle_timeout.as_secs(),
@@ -54,7 +60,10 @@ async fn session_info(
 
 /// The same answer for an unknown institution, an unknown user, a wrong password and a
 /// disabled account, after the same amount of work.
-async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>) -> ApiResult<Response> {
+async fn login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Login>,
+) -> ApiResult<Response> {
     let code = InstitutionCode::parse(&body.institution_code).ok();
     let login_id = LoginId::parse(&body.login_id).ok();
     let candidate = match (&code, &login_id) {
@@ -65,7 +74,11 @@ async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>) -> 
     if password.chars().count() > PasswordPolicy::MAX_LENGTH {
         return Err(ApiError::code(ErrorCode::InvalidCredentials));
     }
-    let verified = auth::verify_password(candidate.as_ref().map(|c| c.password_hash.clone()), password).await;
+    let verified = auth::verify_password(
+        candidate.as_ref().map(|c| c.password_hash.clone()),
+        password,
+    )
+    .await;
     let candidate = match candidate {
         Some(c) if verified && !c.disabled => c,
         _ => return Err(ApiError::code(ErrorCode::InvalidCredentials)),
@@ -88,17 +101,28 @@ async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>) -> 
     let info = session_info(&mut tx, &state, &ctx, csrf_token).await?;
     tx.commit().await?;
     tracing::info!(tenant_id = %ctx.tenant_id(), user_id = %ctx.user_id(), "login");
-    Ok(([(header::SET_COOKIE, auth::session_cookie(&token))], Json(info)).into_response())
+    Ok((
+        [(header::SET_COOKIE, auth::session_cookie(&token))],
+        Json(info),
+    )
+        .into_response())
 }
 
 async fn logout(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Response> {
     let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
     sessions::end(&mut tx, auth.session_id(), sessions::EndReason::Logout).await?;
     tx.commit().await?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::cleared_session_cookie())]).into_response())
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, auth::cleared_session_cookie())],
+    )
+        .into_response())
 }
 
-async fn current_session(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Json<SessionInfo>> {
+async fn current_session(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> ApiResult<Json<SessionInfo>> {
     let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
     let info = session_info(&mut tx, &state, &auth.ctx, auth.csrf_token.clone()).await?;
     tx.commit().await?;
@@ -114,7 +138,9 @@ async fn change_password(
 ) -> ApiResult<Json<SessionInfo>> {
     let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
     let user_id = auth.ctx.user_id();
-    let user = users::find(&mut tx, user_id).await?.ok_or(ApiError::code(ErrorCode::Unauthorized))?;
+    let user = users::find(&mut tx, user_id)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::Unauthorized))?;
     let stored = users::password_hash(&mut tx, user_id).await?;
     let current_ok = body.current_password.chars().count() <= PasswordPolicy::MAX_LENGTH
         && auth::verify_password(stored, body.current_password.clone()).await;
@@ -125,18 +151,28 @@ async fn change_password(
             "現在のパスワードが正しくありません",
         )]));
     }
-    let mut problems = password_policy().check(&body.new_password, &user.login_id, &user.display_name);
+    let mut problems =
+        password_policy().check(&body.new_password, &user.login_id, &user.display_name);
     if body.new_password == body.current_password {
         problems.push(PasswordProblem::SameAsCurrent);
     }
     if !problems.is_empty() {
         return Err(ApiError::Invalid(
-            problems.iter().map(|p| FieldError::new("new_password", p.code(), p.message_ja())).collect(),
+            problems
+                .iter()
+                .map(|p| FieldError::new("new_password", p.code(), p.message_ja()))
+                .collect(),
         ));
     }
     let hash = auth::hash_password(body.new_password).await?;
     users::set_password(&mut tx, user_id, &hash, false).await?;
-    sessions::end_all_for_user(&mut tx, user_id, sessions::EndReason::PasswordChanged, Some(auth.session_id())).await?;
+    sessions::end_all_for_user(
+        &mut tx,
+        user_id,
+        sessions::EndReason::PasswordChanged,
+        Some(auth.session_id()),
+    )
+    .await?;
     let info = session_info(&mut tx, &state, &auth.ctx, auth.csrf_token.clone()).await?;
     tx.commit().await?;
     tracing::info!(tenant_id = %auth.ctx.tenant_id(), user_id = %user_id, "password changed");

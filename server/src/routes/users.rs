@@ -28,12 +28,19 @@ fn parse_id(raw: &str) -> ApiResult<UserId> {
     raw.parse().map_err(|_| ApiError::code(ErrorCode::NotFound))
 }
 
-async fn list_users(State(state): State<AppState>, user: ActiveUser) -> ApiResult<Json<Vec<UserSummary>>> {
+async fn list_users(
+    State(state): State<AppState>,
+    user: ActiveUser,
+) -> ApiResult<Json<Vec<UserSummary>>> {
     user.require(Permission::ManageUsers)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let rows = users::list(&mut tx).await?;
     tx.commit().await?;
-    Ok(Json(rows.iter().map(|r| r.summary()).collect::<anyhow::Result<_>>()?))
+    Ok(Json(
+        rows.iter()
+            .map(|r| r.summary())
+            .collect::<anyhow::Result<_>>()?,
+    ))
 }
 
 async fn create_user(
@@ -59,10 +66,21 @@ async fn create_user(
     };
     tx.commit().await?;
     tracing::info!(tenant_id = %user.ctx().tenant_id(), user_id = %row.user_id, "user created");
-    Ok((StatusCode::CREATED, Json(IssuedPassword { user: row.summary()?, one_time_password })))
+    Ok((
+        StatusCode::CREATED,
+        Json(IssuedPassword {
+            user: row.summary()?,
+            one_time_password,
+        }),
+    ))
 }
 
-async fn set_disabled(state: AppState, user: ActiveUser, raw_id: String, disabled: bool) -> ApiResult<Json<UserSummary>> {
+async fn set_disabled(
+    state: AppState,
+    user: ActiveUser,
+    raw_id: String,
+    disabled: bool,
+) -> ApiResult<Json<UserSummary>> {
     user.require(Permission::ManageUsers)?;
     let id = parse_id(&raw_id)?;
     if disabled && id == user.ctx().user_id() {
@@ -73,7 +91,9 @@ async fn set_disabled(state: AppState, user: ActiveUser, raw_id: String, disable
         )]));
     }
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
-    let row = users::set_disabled(&mut tx, id, disabled).await?.ok_or(ApiError::code(ErrorCode::NotFound))?;
+    let row = users::set_disabled(&mut tx, id, disabled)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
     if disabled {
         sessions::end_all_for_user(&mut tx, id, sessions::EndReason::UserDisabled, None).await?;
     }
@@ -110,9 +130,14 @@ async fn reset_password(
     let one_time_password = auth::one_time_password();
     let hash = auth::hash_password(one_time_password.clone()).await?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
-    let row = users::set_password(&mut tx, id, &hash, true).await?.ok_or(ApiError::code(ErrorCode::NotFound))?;
+    let row = users::set_password(&mut tx, id, &hash, true)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
     sessions::end_all_for_user(&mut tx, id, sessions::EndReason::PasswordReset, None).await?;
     tx.commit().await?;
     tracing::info!(tenant_id = %user.ctx().tenant_id(), user_id = %id, "password reset");
-    Ok(Json(IssuedPassword { user: row.summary()?, one_time_password }))
+    Ok(Json(IssuedPassword {
+        user: row.summary()?,
+        one_time_password,
+    }))
 }

@@ -51,18 +51,20 @@ impl ErrorCode {
             Self::MethodNotAllowed => ("この操作はできません", "Method not allowed"),
             Self::InvalidJson => ("リクエストの形式が正しくありません", "Malformed JSON"),
             Self::InvalidBody => ("リクエストの内容が正しくありません", "Invalid request body"),
-            Self::UnsupportedMediaType => {
-                ("Content-Type は application/json にしてください", "Content-Type must be application/json")
-            }
+            Self::UnsupportedMediaType => (
+                "Content-Type は application/json にしてください",
+                "Content-Type must be application/json",
+            ),
             Self::PayloadTooLarge => ("リクエストが大きすぎます", "Request body too large"),
             Self::Unauthorized => ("ログインしてください", "Not signed in"),
             Self::InvalidCredentials => (
                 "医療機関コード、ログインID、またはパスワードが正しくありません",
                 "Institution code, login id or password is incorrect",
             ),
-            Self::SessionExpired => {
-                ("一定時間操作がなかったためログアウトしました", "Session expired")
-            }
+            Self::SessionExpired => (
+                "一定時間操作がなかったためログアウトしました",
+                "Session expired",
+            ),
             Self::Forbidden => ("この操作を行う権限がありません", "Forbidden"),
             Self::PasswordChangeRequired => {
                 ("パスワードを変更してください", "Password change required")
@@ -85,17 +87,29 @@ impl ErrorCode {
 impl ErrorBody {
     pub fn new(code: ErrorCode) -> Self {
         let (ja, en) = code.messages();
-        Self { code, message: ja.to_string(), message_en: en.to_string(), fields: Vec::new() }
+        Self {
+            code,
+            message: ja.to_string(),
+            message_en: en.to_string(),
+            fields: Vec::new(),
+        }
     }
 
     pub fn with_fields(code: ErrorCode, fields: Vec<FieldError>) -> Self {
-        Self { fields, ..Self::new(code) }
+        Self {
+            fields,
+            ..Self::new(code)
+        }
     }
 }
 
 impl FieldError {
     pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
-        Self { field: field.to_string(), code: code.to_string(), message: message.into() }
+        Self {
+            field: field.to_string(),
+            code: code.to_string(),
+            message: message.into(),
+        }
     }
 }
 

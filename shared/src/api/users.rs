@@ -1,7 +1,7 @@
 //! User administration within one's own institution (administrators only).
 
-use crate::domain::{DisplayName, LoginId, Role};
 use crate::api::FieldError;
+use crate::domain::{DisplayName, LoginId, Role};
 use crate::ids::UserId;
 use serde::{Deserialize, Serialize};
 
@@ -39,7 +39,11 @@ impl CreateUser {
         let login_id = LoginId::parse(&self.login_id);
         let display_name = DisplayName::parse(&self.display_name);
         match (login_id, display_name) {
-            (Ok(login_id), Ok(display_name)) => Ok(NewUser { login_id, display_name, role: self.role }),
+            (Ok(login_id), Ok(display_name)) => Ok(NewUser {
+                login_id,
+                display_name,
+                role: self.role,
+            }),
             (login_id, display_name) => {
                 let mut errors = Vec::new();
                 if let Err(e) = login_id {
@@ -50,7 +54,11 @@ impl CreateUser {
                     ));
                 }
                 if let Err(e) = display_name {
-                    errors.push(FieldError::new("display_name", "invalid", format!("氏名: {e}")));
+                    errors.push(FieldError::new(
+                        "display_name",
+                        "invalid",
+                        format!("氏名: {e}"),
+                    ));
                 }
                 Err(errors)
             }
@@ -64,10 +72,23 @@ mod tests {
 
     #[test]
     fn validate_reports_every_bad_field() {
-        let bad = CreateUser { login_id: "x".into(), display_name: " ".into(), role: Role::Nurse };
-        let fields: Vec<_> = bad.validate().unwrap_err().into_iter().map(|f| f.field).collect();
+        let bad = CreateUser {
+            login_id: "x".into(),
+            display_name: " ".into(),
+            role: Role::Nurse,
+        };
+        let fields: Vec<_> = bad
+            .validate()
+            .unwrap_err()
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
         assert_eq!(fields, ["login_id", "display_name"]);
-        let good = CreateUser { login_id: "Nurse01".into(), display_name: "架空 花子".into(), role: Role::Nurse };
+        let good = CreateUser {
+            login_id: "Nurse01".into(),
+            display_name: "架空 花子".into(),
+            role: Role::Nurse,
+        };
         assert_eq!(good.validate().unwrap().login_id.as_str(), "nurse01");
     }
 }

@@ -34,7 +34,9 @@ impl InstitutionCode {
         if digits.len() != 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(InstitutionCodeError::NotTenDigits);
         }
-        let prefecture: u8 = digits[..2].parse().map_err(|_| InstitutionCodeError::Prefecture)?;
+        let prefecture: u8 = digits[..2]
+            .parse()
+            .map_err(|_| InstitutionCodeError::Prefecture)?;
         if !(1..=47).contains(&prefecture) {
             return Err(InstitutionCodeError::Prefecture);
         }
@@ -107,7 +109,11 @@ mod tests {
             ("13-1-9999999", "1319999999"),
             ("01 3 0000001", "0130000001"),
         ] {
-            assert_eq!(InstitutionCode::parse(input).map(|c| c.0), Ok(want.to_string()), "{input}");
+            assert_eq!(
+                InstitutionCode::parse(input).map(|c| c.0),
+                Ok(want.to_string()),
+                "{input}"
+            );
         }
     }
 

@@ -16,28 +16,47 @@ pub struct PasswordPolicy {
 
 impl PasswordPolicy {
     /// The guideline's rule for password-only sign-in: 13+ characters, mixed classes.
-    pub const GUIDELINE_SINGLE_FACTOR: Self = Self { min_length: 13, min_classes: 2 };
+    pub const GUIDELINE_SINGLE_FACTOR: Self = Self {
+        min_length: 13,
+        min_classes: 2,
+    };
     /// Upper bound, so hashing cost stays bounded (argon2 hashes any length, but a 1 MB
     /// "password" is an attack, not a password).
     pub const MAX_LENGTH: usize = 128;
 
     /// Every problem with `candidate`, in a stable order; empty means acceptable.
     /// `login_id` and `display_name` are the user's own, which a password must not contain.
-    pub fn check(&self, candidate: &str, login_id: &str, display_name: &str) -> Vec<PasswordProblem> {
+    pub fn check(
+        &self,
+        candidate: &str,
+        login_id: &str,
+        display_name: &str,
+    ) -> Vec<PasswordProblem> {
         let mut problems = Vec::new();
         let length = candidate.chars().count();
         if length < self.min_length {
-            problems.push(PasswordProblem::TooShort { min: self.min_length });
+            problems.push(PasswordProblem::TooShort {
+                min: self.min_length,
+            });
         }
         if length > Self::MAX_LENGTH {
-            problems.push(PasswordProblem::TooLong { max: Self::MAX_LENGTH });
+            problems.push(PasswordProblem::TooLong {
+                max: Self::MAX_LENGTH,
+            });
         }
         let letters = candidate.chars().any(|c| c.is_alphabetic());
         let digits = candidate.chars().any(|c| c.is_numeric());
-        let symbols = candidate.chars().any(|c| !c.is_alphanumeric() && !c.is_whitespace());
-        let classes = [letters, digits, symbols].into_iter().filter(|b| *b).count();
+        let symbols = candidate
+            .chars()
+            .any(|c| !c.is_alphanumeric() && !c.is_whitespace());
+        let classes = [letters, digits, symbols]
+            .into_iter()
+            .filter(|b| *b)
+            .count();
         if classes < self.min_classes {
-            problems.push(PasswordProblem::TooFewClasses { min: self.min_classes });
+            problems.push(PasswordProblem::TooFewClasses {
+                min: self.min_classes,
+            });
         }
         if candidate.chars().any(char::is_control) {
             problems.push(PasswordProblem::ControlCharacter);
@@ -50,7 +69,11 @@ impl PasswordPolicy {
         if contains(login_id) {
             problems.push(PasswordProblem::ContainsLoginId);
         }
-        if display_name.split_whitespace().chain([display_name]).any(contains) {
+        if display_name
+            .split_whitespace()
+            .chain([display_name])
+            .any(contains)
+        {
             problems.push(PasswordProblem::ContainsName);
         }
         if is_single_repeated(candidate) {
@@ -72,9 +95,15 @@ fn is_single_repeated(candidate: &str) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum PasswordProblem {
-    TooShort { min: usize },
-    TooLong { max: usize },
-    TooFewClasses { min: usize },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
+    TooFewClasses {
+        min: usize,
+    },
     ControlCharacter,
     ContainsLoginId,
     ContainsName,
@@ -122,8 +151,14 @@ mod tests {
 
     #[test]
     fn accepts_long_mixed_passwords() {
-        assert_eq!(POLICY.check("correct-horse-42", "kasou", "架空 太郎"), vec![]);
-        assert_eq!(POLICY.check("ながいパスワード2026年", "kasou", "架空 太郎"), vec![]);
+        assert_eq!(
+            POLICY.check("correct-horse-42", "kasou", "架空 太郎"),
+            vec![]
+        );
+        assert_eq!(
+            POLICY.check("ながいパスワード2026年", "kasou", "架空 太郎"),
+            vec![]
+        );
     }
 
     #[test]
@@ -133,19 +168,37 @@ mod tests {
             ("abcdefghijklmn", vec![TooFewClasses { min: 2 }]),
             ("kasou-secret-1", vec![ContainsLoginId, ContainsName]),
             ("taro-2026-secret", vec![ContainsName]),
-            ("aaaaaaaaaaaaaaa", vec![TooFewClasses { min: 2 }, Repetitive]),
+            (
+                "aaaaaaaaaaaaaaa",
+                vec![TooFewClasses { min: 2 }, Repetitive],
+            ),
             ("tab\there-password-1", vec![ControlCharacter]),
         ];
         for (candidate, want) in cases {
-            assert_eq!(&POLICY.check(candidate, "kasou", "Taro Kasou"), want, "{candidate:?}");
+            assert_eq!(
+                &POLICY.check(candidate, "kasou", "Taro Kasou"),
+                want,
+                "{candidate:?}"
+            );
         }
-        assert_eq!(POLICY.check(&"a1".repeat(65), "x", "y"), vec![TooLong { max: 128 }]);
+        assert_eq!(
+            POLICY.check(&"a1".repeat(65), "x", "y"),
+            vec![TooLong { max: 128 }]
+        );
     }
 
     #[test]
     fn every_problem_has_a_message_and_code() {
-        for p in [TooShort { min: 13 }, TooLong { max: 1 }, TooFewClasses { min: 2 }, ControlCharacter,
-                  ContainsLoginId, ContainsName, Repetitive, SameAsCurrent] {
+        for p in [
+            TooShort { min: 13 },
+            TooLong { max: 1 },
+            TooFewClasses { min: 2 },
+            ControlCharacter,
+            ContainsLoginId,
+            ContainsName,
+            Repetitive,
+            SameAsCurrent,
+        ] {
             assert!(!p.message_ja().is_empty());
             assert!(!p.code().is_empty());
         }

@@ -46,9 +46,9 @@ impl LoginId {
             return Err(TextError::TooLong);
         }
         if id.len() < Self::MIN
-            || !id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+            || !id.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+            })
         {
             return Err(TextError::Forbidden);
         }
@@ -180,7 +180,10 @@ mod tests {
 
     #[test]
     fn login_ids_are_lowercased_and_restricted() {
-        assert_eq!(LoginId::parse("  Dr.Tanaka_01 ").unwrap().as_str(), "dr.tanaka_01");
+        assert_eq!(
+            LoginId::parse("  Dr.Tanaka_01 ").unwrap().as_str(),
+            "dr.tanaka_01"
+        );
         assert_eq!(LoginId::parse(""), Err(TextError::Empty));
         assert_eq!(LoginId::parse("ab"), Err(TextError::Forbidden));
         assert_eq!(LoginId::parse("has space"), Err(TextError::Forbidden));
@@ -190,9 +193,15 @@ mod tests {
 
     #[test]
     fn display_names_trim_and_reject_control_characters() {
-        assert_eq!(DisplayName::parse(" 架空 太郎 ").unwrap().as_str(), "架空 太郎");
+        assert_eq!(
+            DisplayName::parse(" 架空 太郎 ").unwrap().as_str(),
+            "架空 太郎"
+        );
         assert_eq!(DisplayName::parse("a\u{0}b"), Err(TextError::Forbidden));
-        assert_eq!(DisplayName::parse(&"名".repeat(65)), Err(TextError::TooLong));
+        assert_eq!(
+            DisplayName::parse(&"名".repeat(65)),
+            Err(TextError::TooLong)
+        );
     }
 
     #[test]
@@ -206,7 +215,11 @@ mod tests {
     #[test]
     fn only_admins_manage_users() {
         for role in Role::ALL {
-            assert_eq!(role.can(Permission::ManageUsers), role == Role::Admin, "{role:?}");
+            assert_eq!(
+                role.can(Permission::ManageUsers),
+                role == Role::Admin,
+                "{role:?}"
+            );
         }
     }
 }

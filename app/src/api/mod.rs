@@ -1,0 +1,112 @@
+//! The typed HTTP client: the only module that knows URLs. Every failure becomes an
+//! [`ApiFailure`] whose `message()` is what the user sees.
+
+pub mod auth;
+pub mod health;
+pub mod users;
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use shared::api::{ErrorBody, ErrorCode, FieldError, CSRF_HEADER, PREFIX};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiFailure {
+    /// The server answered with an error body.
+    Api(ErrorBody),
+    /// No answer (network down, server stopped) or an unreadable one.
+    Network,
+}
+
+impl ApiFailure {
+    /// The Japanese message for the user.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Api(body) => body.message.clone(),
+            Self::Network => "サーバーに接続できません。通信状態を確認してください".into(),
+        }
+    }
+
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Self::Api(body) => Some(body.code),
+            Self::Network => None,
+        }
+    }
+
+    /// Problems with individual fields, if the server named any.
+    pub fn fields(&self) -> &[FieldError] {
+        match self {
+            Self::Api(body) => &body.fields,
+            Self::Network => &[],
+        }
+    }
+
+    /// Whether the session is gone (never signed in, expired or ended elsewhere).
+    pub fn is_signed_out(&self) -> bool {
+        matches!(
+            self.code(),
+            Some(ErrorCode::Unauthorized | ErrorCode::SessionExpired)
+        )
+    }
+}
+
+fn url(path: &str) -> String {
+    format!("{PREFIX}{path}")
+}
+
+async fn read<T: DeserializeOwned>(
+    response: Result<Response, gloo_net::Error>,
+) -> Result<T, ApiFailure> {
+    let response = response.map_err(|_| ApiFailure::Network)?;
+    if response.ok() {
+        response.json::<T>().await.map_err(|_| ApiFailure::Network)
+    } else {
+        Err(failure(response).await)
+    }
+}
+
+async fn failure(response: Response) -> ApiFailure {
+    match response.json::<ErrorBody>().await {
+        Ok(body) => ApiFailure::Api(body),
+        Err(_) => ApiFailure::Network,
+    }
+}
+
+fn with_csrf(builder: RequestBuilder, csrf: &str) -> RequestBuilder {
+    builder.header(CSRF_HEADER, csrf)
+}
+
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> {
+    read(Request::get(&url(path)).send().await).await
+}
+
+/// POST with a JSON body and the session's CSRF token (empty before login).
+pub async fn post<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    csrf: &str,
+    body: &B,
+) -> Result<T, ApiFailure> {
+    let request = with_csrf(Request::post(&url(path)), csrf)
+        .json(body)
+        .map_err(|_| ApiFailure::Network)?;
+    read(request.send().await).await
+}
+
+/// POST without a body, expecting a JSON answer.
+pub async fn post_empty<T: DeserializeOwned>(path: &str, csrf: &str) -> Result<T, ApiFailure> {
+    read(with_csrf(Request::post(&url(path)), csrf).send().await).await
+}
+
+/// POST without a body or answer (204).
+pub async fn post_no_content(path: &str, csrf: &str) -> Result<(), ApiFailure> {
+    let response = with_csrf(Request::post(&url(path)), csrf)
+        .send()
+        .await
+        .map_err(|_| ApiFailure::Network)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(failure(response).await)
+    }
+}

@@ -1,0 +1,44 @@
+//! The router and the context providers.
+
+use crate::components::shell::Shell;
+use crate::pages::{
+    home::HomePage, login::LoginPage, not_found::NotFoundPage, password::ChangePasswordPage,
+    users::UsersPage,
+};
+use crate::state::{provide_server_info, provide_session, SessionState};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+#[component]
+pub fn App() -> impl IntoView {
+    let session = provide_session();
+    let server = provide_server_info();
+    // Is the cookie still a session? (A reload keeps the user signed in.)
+    spawn_local(async move {
+        match crate::api::auth::session().await {
+            Ok(info) => session.signed_in(info),
+            Err(failure) => session.0.set(SessionState::SignedOut {
+                expired: failure.code() == Some(shared::api::ErrorCode::SessionExpired),
+            }),
+        }
+    });
+    spawn_local(async move {
+        if let Ok(health) = crate::api::health::health().await {
+            server.0.set(Some(health));
+        }
+    });
+    view! {
+        <Router>
+            <Routes fallback=|| view! { <NotFoundPage/> }>
+                <Route path=path!("/login") view=LoginPage/>
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("") view=HomePage/>
+                    <Route path=path!("password") view=ChangePasswordPage/>
+                    <Route path=path!("admin/users") view=UsersPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,40 @@
+//! A labelled text input with its error message, accessible by keyboard and screen reader.
+
+use leptos::prelude::*;
+
+#[component]
+pub fn TextField(
+    /// The `id` of the input, also its `name` and `data-testid`.
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional)] autofocus: bool,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    /// The problem to show under the field, if any.
+    #[prop(into, optional)]
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let described = error_id.clone();
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                name=id
+                type=kind
+                data-testid=id
+                autocomplete=autocomplete
+                inputmode=inputmode
+                autofocus=autofocus
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=described
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+            <p class="field-error" id=error_id role="alert">{move || error.get()}</p>
+        </div>
+    }
+}

@@ -1,0 +1,5 @@
+//! Reusable widgets: props in, callbacks out.
+
+pub mod field;
+pub mod shell;
+pub mod version;

@@ -1,0 +1,95 @@
+//! The application shell: header with the institution and user, navigation for the user's
+//! role, the patient banner's place, the page, and the version footer. Signed-out users are
+//! sent to the login page; users with a one-time password to the password page.
+
+use crate::components::version::VersionFooter;
+use crate::state::{use_session, SessionState};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{Outlet, Redirect, A};
+use leptos_router::hooks::{use_location, use_navigate};
+use shared::domain::Permission;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gate {
+    Loading,
+    Login,
+    Password,
+    Open,
+}
+
+#[component]
+pub fn Shell() -> impl IntoView {
+    let session = use_session();
+    let location = use_location();
+    // A memo, so the layout is rebuilt only when the gate changes, not on every navigation.
+    let gate = Memo::new(move |_| match session.0.get() {
+        SessionState::Loading => Gate::Loading,
+        SessionState::SignedOut { .. } => Gate::Login,
+        SessionState::SignedIn(info)
+            if info.must_change_password && location.pathname.get() != "/password" =>
+        {
+            Gate::Password
+        }
+        SessionState::SignedIn(_) => Gate::Open,
+    });
+    move || match gate.get() {
+        Gate::Loading => view! { <p class="loading" role="status">"読み込み中…"</p> }.into_any(),
+        Gate::Login => view! { <Redirect path="/login"/> }.into_any(),
+        Gate::Password => view! { <Redirect path="/password"/> }.into_any(),
+        Gate::Open => view! { <ShellLayout/> }.into_any(),
+    }
+}
+
+#[component]
+fn ShellLayout() -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    let info = move || session.info();
+    let can_manage_users = move || {
+        info()
+            .map(|i| i.user.role.can(Permission::ManageUsers))
+            .unwrap_or(false)
+    };
+    let forced = move || info().map(|i| i.must_change_password).unwrap_or(false);
+    let logout = move |_| {
+        let navigate = navigate.clone();
+        let csrf = session.csrf();
+        spawn_local(async move {
+            // Whatever the answer, the user is signed out on this screen.
+            let _ = crate::api::auth::logout(&csrf).await;
+            session.0.set(SessionState::SignedOut { expired: false });
+            navigate("/login", Default::default());
+        });
+    };
+    view! {
+        <a class="skip-link" href="#main">"本文へ移動"</a>
+        <header class="app-header">
+            <span class="brand">"Karte"</span>
+            <span class="institution" data-testid="institution-name">
+                {move || info().map(|i| i.institution.name)}
+            </span>
+            <span class="user" data-testid="current-user">
+                {move || info().map(|i| format!("{}（{}）", i.user.display_name, i.user.role.label_ja()))}
+            </span>
+            <button type="button" class="secondary" data-testid="logout" on:click=logout>"ログアウト"</button>
+        </header>
+        <nav class="app-nav" aria-label="メインメニュー" data-testid="nav">
+            <Show when=move || !forced()>
+                <A href="/">"ホーム"</A>
+                <Show when=can_manage_users>
+                    <A href="/admin/users">"利用者管理"</A>
+                </Show>
+            </Show>
+            <A href="/password">"パスワード変更"</A>
+        </nav>
+        // The patient banner (name, kana, birth date, ID) appears here on every chart screen.
+        <section class="patient-banner" data-testid="patient-banner" aria-label="患者情報">
+            "患者未選択"
+        </section>
+        <main id="main" class="app-main">
+            <Outlet/>
+        </main>
+        <VersionFooter/>
+    }
+}

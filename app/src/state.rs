@@ -1,0 +1,74 @@
+//! Cross-page state in small typed contexts, each with a `provide_…`/`use_…` pair.
+
+use crate::api::ApiFailure;
+use leptos::prelude::*;
+use shared::api::auth::SessionInfo;
+use shared::api::health::Health;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionState {
+    /// Asking the server whether the cookie is still a session.
+    Loading,
+    /// No session. `expired` when it ended by timeout rather than logout.
+    SignedOut {
+        expired: bool,
+    },
+    SignedIn(SessionInfo),
+}
+
+/// The signed-in user, shared by every page.
+#[derive(Clone, Copy)]
+pub struct Session(pub RwSignal<SessionState>);
+
+impl Session {
+    pub fn info(&self) -> Option<SessionInfo> {
+        match self.0.get() {
+            SessionState::SignedIn(info) => Some(info),
+            _ => None,
+        }
+    }
+
+    /// The CSRF token for state-changing requests (empty when signed out).
+    pub fn csrf(&self) -> String {
+        match self.0.get_untracked() {
+            SessionState::SignedIn(info) => info.csrf_token,
+            _ => String::new(),
+        }
+    }
+
+    pub fn signed_in(&self, info: SessionInfo) {
+        self.0.set(SessionState::SignedIn(info));
+    }
+
+    /// Call with any API failure: a lost session sends the user back to sign in.
+    pub fn check(&self, failure: &ApiFailure) {
+        if failure.is_signed_out() {
+            let expired = failure.code() == Some(shared::api::ErrorCode::SessionExpired);
+            self.0.set(SessionState::SignedOut { expired });
+        }
+    }
+}
+
+pub fn provide_session() -> Session {
+    let session = Session(RwSignal::new(SessionState::Loading));
+    provide_context(session);
+    session
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+/// The server's version and commit, for the footer (構成管理).
+#[derive(Clone, Copy)]
+pub struct ServerInfo(pub RwSignal<Option<Health>>);
+
+pub fn provide_server_info() -> ServerInfo {
+    let info = ServerInfo(RwSignal::new(None));
+    provide_context(info);
+    info
+}
+
+pub fn use_server_info() -> ServerInfo {
+    expect_context::<ServerInfo>()
+}

@@ -1,0 +1,124 @@
+# Shared set-up for scripts/run and scripts/test: installs what is missing (skipping what is
+# present at the right version), builds the app, and makes PostgreSQL available.
+# Sourced, not executed. Everything project-local lives under .karte/ (ignored by git).
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+KARTE_HOME="${KARTE_HOME:-$ROOT/.karte}"
+mkdir -p "$KARTE_HOME"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+TRUNK_VERSION="0.22.1"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    die "need root to run: $* (install it, or run as root)"; fi
+}
+
+apt_install() {
+  command -v apt-get >/dev/null || die "apt-get not found; install these packages yourself: $*"
+  log "installing $* (apt)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# The wasm-bindgen version Cargo.lock pins; wasm-bindgen-cli must match it exactly.
+locked_version() {
+  awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+ensure_rust_tools() {
+  command -v cargo >/dev/null || die "Rust (cargo) is required: https://rustup.rs"
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    log "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  local wbg
+  wbg="$(locked_version wasm-bindgen)"
+  [ -n "$wbg" ] || die "wasm-bindgen not found in Cargo.lock"
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; then
+    log "installing wasm-bindgen-cli $wbg (~2 min)"
+    # Not --locked: its lockfile can pin versions this registry mirror lacks.
+    cargo install wasm-bindgen-cli --version "=$wbg" --force
+  fi
+  if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
+    log "installing trunk $TRUNK_VERSION (~9 min, once)"
+    # trunk declares rust-version 1.96.1 but builds and runs with 1.95.
+    cargo install trunk --version "=$TRUNK_VERSION" --locked --ignore-rust-version --force
+  fi
+}
+
+ensure_browser() {
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    apt_install chromium chromium-driver
+  fi
+}
+
+build_app() {
+  log "building the app (trunk build --release)"
+  trunk build --release
+}
+
+pg_bin() {
+  local dir
+  for dir in /usr/lib/postgresql/*/bin; do
+    [ -x "$dir/initdb" ] && { echo "$dir"; return; }
+  done
+  command -v initdb >/dev/null && dirname "$(command -v initdb)"
+}
+
+# Sets ADMIN_URL: DATABASE_URL when given (a role that may create roles and databases), else a
+# project-local cluster in $KARTE_HOME/pg on port ${KARTE_PG_PORT:-54329}, started if needed.
+ensure_postgres() {
+  if [ -n "${DATABASE_URL:-}" ]; then
+    ADMIN_URL="$DATABASE_URL"
+    return
+  fi
+  local bin data port sock owner
+  bin="$(pg_bin || true)"
+  if [ -z "$bin" ]; then
+    apt_install postgresql
+    bin="$(pg_bin)"
+  fi
+  data="$KARTE_HOME/pg/data"
+  sock="$KARTE_HOME/pg/run"
+  port="${KARTE_PG_PORT:-54329}"
+  owner="$(id -un)"
+  mkdir -p "$KARTE_HOME/pg" "$sock"
+  # initdb refuses to run as root: the cluster then belongs to the postgres system user.
+  local run=()
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || die "running as root needs a 'postgres' system user (apt install postgresql)"
+    chown postgres "$KARTE_HOME/pg" "$sock"
+    run=(su postgres -s /bin/sh -c)
+    owner=postgres
+  else
+    run=(sh -c)
+  fi
+  if [ ! -f "$data/PG_VERSION" ]; then
+    log "creating a PostgreSQL cluster in $data"
+    "${run[@]}" "'$bin/initdb' -D '$data' -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null"
+  fi
+  if ! "${run[@]}" "'$bin/pg_ctl' -D '$data' status >/dev/null 2>&1"; then
+    log "starting PostgreSQL on 127.0.0.1:$port"
+    "${run[@]}" "'$bin/pg_ctl' -D '$data' -l '$KARTE_HOME/pg/server.log' -w -o \"-p $port -k '$sock' -c listen_addresses=127.0.0.1 -c max_connections=300\" start >/dev/null"
+  fi
+  ADMIN_URL="postgres://postgres@127.0.0.1:$port/postgres"
+  : "$owner"
+}
+
+# postgres://user[:pw]@host:port/db?query with user and database replaced.
+with_user_and_db() {
+  local url="$1" user="$2" db="$3" scheme rest query="" hostpart
+  scheme="${url%%://*}://"
+  rest="${url#*://}"
+  case "$rest" in *\?*) query="?${rest#*\?}"; rest="${rest%%\?*}" ;; esac
+  hostpart="${rest%%/*}"
+  hostpart="${hostpart##*@}"
+  printf '%s%s@%s/%s%s' "$scheme" "$user" "$hostpart" "$db" "$query"
+}

@@ -1,0 +1,208 @@
+//! Headless Chromium (the OS package) driven over WebDriver by chromedriver, for end-to-end
+//! tests. Each [`Browser`] has its own chromedriver process group and a fresh profile, and
+//! ends both when dropped, even after a failed assertion.
+
+use anyhow::{bail, Context};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: TempDir,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium with a `width`×`height` window.
+    pub async fn start(width: u32, height: u32) -> anyhow::Result<Self> {
+        let port = free_port();
+        let mut command =
+            Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()));
+        command
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            command.process_group(0);
+        }
+        let driver = command
+            .spawn()
+            .context("starting chromedriver (apt install chromium-driver)")?;
+        let profile = TempDir(
+            std::env::temp_dir().join(format!("karte-chrome-{}", uuid::Uuid::new_v4().simple())),
+        );
+        std::fs::create_dir_all(&profile.0)?;
+        let mut browser_guard = DriverGuard(Some(driver));
+
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let caps = serde_json::json!({
+            "browserName": "chrome",
+            "acceptInsecureCerts": true,
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--ignore-certificate-errors", "--lang=ja-JP",
+                    format!("--window-size={width},{height}"),
+                    format!("--user-data-dir={}", profile.0.display()),
+                ]
+            }
+        });
+        let caps = match caps {
+            serde_json::Value::Object(map) => map,
+            _ => unreachable!(),
+        };
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last = None;
+        // chromedriver needs a moment to listen.
+        for _ in 0..100 {
+            match ClientBuilder::new(connector.clone())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    let driver = browser_guard.0.take().expect("driver");
+                    let browser = Self {
+                        client,
+                        driver,
+                        _profile: profile,
+                    };
+                    browser.client.set_window_size(width, height).await.ok();
+                    return Ok(browser);
+                }
+                Err(e) => {
+                    last = Some(e.to_string());
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+        bail!(
+            "could not start a WebDriver session: {}",
+            last.unwrap_or_default()
+        )
+    }
+
+    /// Waits up to 10 s for an element with `data-testid`.
+    pub async fn by_testid(&self, id: &str) -> anyhow::Result<Element> {
+        let selector = format!("[data-testid='{id}']");
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(&selector))
+            .await
+            .with_context(|| format!("waiting for [data-testid={id}]"))
+    }
+
+    /// Waits until the element with `data-testid` contains `text`.
+    pub async fn wait_for_text(&self, id: &str, text: &str) -> anyhow::Result<String> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(el) = self
+                .client
+                .find(Locator::Css(&format!("[data-testid='{id}']")))
+                .await
+            {
+                if let Ok(t) = el.text().await {
+                    if t.contains(text) {
+                        return Ok(t);
+                    }
+                }
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("[data-testid={id}] never contained {text:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the page's path is `path`.
+    pub async fn wait_for_path(&self, path: &str) -> anyhow::Result<()> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let url = self.client.current_url().await?;
+            if url.path() == path {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("expected path {path}, still at {}", url.path());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Types into the input with `data-testid` (clearing it first).
+    pub async fn fill(&self, id: &str, text: &str) -> anyhow::Result<()> {
+        let el = self.by_testid(id).await?;
+        el.clear().await?;
+        el.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Saves a PNG screenshot under `target/screenshots/`.
+    pub async fn screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
+        let dir = crate::target_dir().join("screenshots");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, self.client.screenshot().await?)?;
+        Ok(path)
+    }
+
+    /// Ends the WebDriver session (closing Chromium) and chromedriver.
+    pub async fn close(mut self) {
+        let client = self.client.clone();
+        let _ = client.close().await;
+        kill_group(&mut self.driver);
+    }
+}
+
+struct DriverGuard(Option<Child>);
+
+impl Drop for DriverGuard {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.as_mut() {
+            kill_group(child);
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        kill_group(&mut self.driver);
+    }
+}
+
+/// Ends chromedriver and everything it started (Chromium) — its own process group.
+fn kill_group(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(format!("-{}", child.id()))
+            .status();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
