@@ -54,8 +54,10 @@ ensure_rust_tools() {
 }
 
 ensure_browser() {
-  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-    apt_install chromium chromium-driver
+  # A Japanese font, so screenshots show text rather than empty boxes.
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+     || ! fc-list 2>/dev/null | grep -qi ipagothic; then
+    apt_install chromium chromium-driver fonts-ipafont-gothic fontconfig
   fi
 }
 

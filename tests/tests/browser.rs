@@ -1,0 +1,165 @@
+//! Browser end-to-end: headless Chromium over WebDriver, over HTTPS against the real server.
+//! Screenshots of each key screen go to `target/screenshots/`.
+
+use fantoccini::key::Key;
+use fantoccini::Locator;
+use karte_tests::browser::Browser;
+use karte_tests::{dist_dir, TestApp};
+
+fn require_built_app() {
+    let index = dist_dir().join("index.html");
+    assert!(
+        index.is_file(),
+        "the app is not built ({} missing): run `trunk build --release` (scripts/test does)",
+        index.display()
+    );
+}
+
+/// An administrator's first day: sign in with the one-time password (keyboard only), change
+/// it, see the shell, create a user, sign out.
+#[tokio::test]
+async fn administrator_signs_in_changes_password_creates_a_user_and_signs_out() {
+    require_built_app();
+    let app = TestApp::spawn().await;
+    let p = app.provision("1319999903", "架空ブラウザ診療所").await;
+    let browser = Browser::start(1280, 800).await.expect("browser");
+    let result = async {
+        let c = &browser.client;
+        c.goto(&format!("{}/", app.base_url)).await?;
+        // Not signed in: the shell sends us to the login page.
+        browser.wait_for_path("/login").await?;
+        browser.by_testid("login-form").await?;
+        browser.screenshot("01-login").await?;
+
+        // Keyboard only: type, Tab between fields, Enter to submit.
+        browser.fill("institution_code", &p.code).await?;
+        let code = browser.by_testid("institution_code").await?;
+        code.send_keys(&format!(
+            "{}admin{}{}",
+            Key::Tab,
+            Key::Tab,
+            p.admin_password
+        ))
+        .await?;
+        let password = browser.by_testid("password").await?;
+        password.send_keys(&Key::Enter.to_string()).await?;
+
+        // A one-time password leads to the forced change.
+        browser.wait_for_path("/password").await?;
+        browser.by_testid("password-change-required").await?;
+        browser.screenshot("02-forced-password-change").await?;
+        browser.fill("current_password", &p.admin_password).await?;
+        browser.fill("new_password", "short").await?;
+        // The policy is checked while typing, with the server's own rule.
+        browser.wait_for_text("password-form", "13文字以上").await?;
+        browser
+            .fill("new_password", "kasou-browser-pass-2026")
+            .await?;
+        browser
+            .fill("confirm_password", "kasou-browser-pass-2026")
+            .await?;
+        browser.by_testid("password-submit").await?.click().await?;
+
+        // The shell: institution, user, navigation, patient banner place, version.
+        browser.wait_for_path("/").await?;
+        browser
+            .wait_for_text("institution-name", "架空ブラウザ診療所")
+            .await?;
+        browser.wait_for_text("current-user", "管理者").await?;
+        browser.by_testid("patient-banner").await?;
+        browser
+            .wait_for_text("version", &format!("commit {}", karte_server::COMMIT))
+            .await?;
+        browser.screenshot("03-shell").await?;
+
+        // User administration.
+        c.find(Locator::LinkText("利用者管理"))
+            .await?
+            .click()
+            .await?;
+        browser.wait_for_path("/admin/users").await?;
+        browser.wait_for_text("users-table", "admin").await?;
+        browser.fill("new_login_id", "kasou.nurse").await?;
+        browser.fill("new_display_name", "架空 看護子").await?;
+        browser
+            .by_testid("new_role")
+            .await?
+            .select_by_value("nurse")
+            .await?;
+        browser
+            .by_testid("create-user-submit")
+            .await?
+            .click()
+            .await?;
+        let otp = browser.by_testid("one-time-password").await?.text().await?;
+        assert_eq!(otp.len(), 19, "one-time password shown: {otp:?}");
+        browser
+            .wait_for_text("user-row-kasou.nurse", "看護師")
+            .await?;
+        browser
+            .wait_for_text("user-row-kasou.nurse", "初回パスワード")
+            .await?;
+        browser.screenshot("04-users").await?;
+
+        // Tablet sizes: the same screen stays usable.
+        c.set_window_size(1024, 768).await?;
+        browser.screenshot("05-users-tablet-landscape").await?;
+        c.set_window_size(768, 1024).await?;
+        browser.screenshot("06-users-tablet-portrait").await?;
+        c.set_window_size(1280, 800).await?;
+
+        // Sign out: back at login, and the app no longer has a session.
+        browser.by_testid("logout").await?.click().await?;
+        browser.wait_for_path("/login").await?;
+        browser.by_testid("login-form").await?;
+        c.goto(&format!("{}/admin/users", app.base_url)).await?;
+        browser.wait_for_path("/login").await?;
+        browser.screenshot("07-logged-out").await?;
+
+        // The new nurse's one-time password works once, and leads to the forced change.
+        browser.fill("login_id", "kasou.nurse").await?;
+        browser.fill("password", &otp).await?;
+        browser.by_testid("login-submit").await?.click().await?;
+        browser.wait_for_path("/password").await?;
+        browser.by_testid("password-change-required").await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = browser.screenshot("failure-administrator-flow").await;
+    }
+    browser.close().await;
+    result.expect("browser flow");
+}
+
+/// A wrong password shows the one message, and no session.
+#[tokio::test]
+async fn a_wrong_password_shows_a_message_and_keeps_the_user_out() {
+    require_built_app();
+    let app = TestApp::spawn().await;
+    let p = app.provision("1319999904", "架空エラー医院").await;
+    let browser = Browser::start(1024, 768).await.expect("browser");
+    let result = async {
+        browser
+            .client
+            .goto(&format!("{}/login", app.base_url))
+            .await?;
+        browser.fill("institution_code", &p.code).await?;
+        browser.fill("login_id", "admin").await?;
+        browser.fill("password", "not-the-password-1").await?;
+        browser.by_testid("login-submit").await?.click().await?;
+        browser
+            .wait_for_text("login-error", "正しくありません")
+            .await?;
+        browser.screenshot("08-login-error").await?;
+        browser.client.goto(&format!("{}/", app.base_url)).await?;
+        browser.wait_for_path("/login").await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = browser.screenshot("failure-login-error").await;
+    }
+    browser.close().await;
+    result.expect("browser flow");
+}
