@@ -34,7 +34,7 @@ locked_version() {
 
 ensure_rust_tools() {
   command -v cargo >/dev/null || die "Rust (cargo) is required: https://rustup.rs"
-  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  if ! rustup target list --installed 2>/dev/null | grep -x wasm32-unknown-unknown >/dev/null; then
     log "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
   fi
@@ -56,7 +56,7 @@ ensure_rust_tools() {
 ensure_browser() {
   # A Japanese font, so screenshots show text rather than empty boxes.
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
-     || ! fc-list 2>/dev/null | grep -qi ipagothic; then
+     || ! fc-list 2>/dev/null | grep -i ipagothic >/dev/null; then
     apt_install chromium chromium-driver fonts-ipafont-gothic fontconfig
   fi
 }
@@ -74,14 +74,17 @@ pg_bin() {
   command -v initdb >/dev/null && dirname "$(command -v initdb)"
 }
 
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 # Sets ADMIN_URL: DATABASE_URL when given (a role that may create roles and databases), else a
-# project-local cluster in $KARTE_HOME/pg on port ${KARTE_PG_PORT:-54329}, started if needed.
+# project-local cluster in $KARTE_HOME/pg, started if needed, on KARTE_PG_PORT or the first free
+# port from 54329 (remembered in $KARTE_HOME/pg/port, so other checkouts' clusters can coexist).
 ensure_postgres() {
   if [ -n "${DATABASE_URL:-}" ]; then
     ADMIN_URL="$DATABASE_URL"
     return
   fi
-  local bin data port sock owner
+  local bin data port sock port_file
   bin="$(pg_bin || true)"
   if [ -z "$bin" ]; then
     apt_install postgresql
@@ -89,8 +92,7 @@ ensure_postgres() {
   fi
   data="$KARTE_HOME/pg/data"
   sock="$KARTE_HOME/pg/run"
-  port="${KARTE_PG_PORT:-54329}"
-  owner="$(id -un)"
+  port_file="$KARTE_HOME/pg/port"
   mkdir -p "$KARTE_HOME/pg" "$sock"
   # initdb refuses to run as root: the cluster then belongs to the postgres system user.
   local run=()
@@ -98,7 +100,6 @@ ensure_postgres() {
     id postgres >/dev/null 2>&1 || die "running as root needs a 'postgres' system user (apt install postgresql)"
     chown postgres "$KARTE_HOME/pg" "$sock"
     run=(su postgres -s /bin/sh -c)
-    owner=postgres
   else
     run=(sh -c)
   fi
@@ -106,12 +107,19 @@ ensure_postgres() {
     log "creating a PostgreSQL cluster in $data"
     "${run[@]}" "'$bin/initdb' -D '$data' -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null"
   fi
+  port="${KARTE_PG_PORT:-$(cat "$port_file" 2>/dev/null || true)}"
   if ! "${run[@]}" "'$bin/pg_ctl' -D '$data' status >/dev/null 2>&1"; then
+    if [ -z "$port" ] || { [ -z "${KARTE_PG_PORT:-}" ] && port_in_use "$port"; }; then
+      port=54329
+      while port_in_use "$port"; do port=$((port + 1)); done
+    fi
     log "starting PostgreSQL on 127.0.0.1:$port"
-    "${run[@]}" "'$bin/pg_ctl' -D '$data' -l '$KARTE_HOME/pg/server.log' -w -o \"-p $port -k '$sock' -c listen_addresses=127.0.0.1 -c max_connections=300\" start >/dev/null"
+    "${run[@]}" "'$bin/pg_ctl' -D '$data' -l '$KARTE_HOME/pg/server.log' -w -o \"-p $port -k '$sock' -c listen_addresses=127.0.0.1 -c max_connections=300\" start >/dev/null" \
+      || die "PostgreSQL did not start; see $KARTE_HOME/pg/server.log"
+    echo "$port" > "$port_file"
   fi
+  [ -n "$port" ] || die "the cluster in $data is running but its port is unknown; set KARTE_PG_PORT"
   ADMIN_URL="postgres://postgres@127.0.0.1:$port/postgres"
-  : "$owner"
 }
 
 # postgres://user[:pw]@host:port/db?query with user and database replaced.

@@ -3,7 +3,7 @@
 
 use crate::auth;
 use crate::config::{RuntimeConfig, Settings, TlsSource};
-use crate::db::{self, bootstrap, system, users, Db, TenantContext, TenantTx};
+use crate::db::{self, bootstrap, system, users, Db, TenantTx};
 use crate::startup::{shutdown_on_signal, Application};
 use crate::telemetry::LogFormat;
 use anyhow::{bail, Context};
@@ -91,6 +91,10 @@ pub enum DbCommand {
         owner_password: Option<String>,
         #[arg(long, env = "KARTE_APP_PASSWORD", hide_env_values = true)]
         app_password: Option<String>,
+        /// Drop the database first if it exists (for disposable databases such as the test
+        /// template; never for one holding records).
+        #[arg(long)]
+        recreate: bool,
     },
     /// Apply pending migrations, connecting as the owner role (karte_owner).
     Migrate {
@@ -137,6 +141,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             database,
             owner_password,
             app_password,
+            recreate,
         }) => {
             let admin =
                 PgConnectOptions::from_str(&admin_url).context("parsing the administrative URL")?;
@@ -144,7 +149,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 owner: owner_password,
                 app: app_password,
             };
-            bootstrap::bootstrap(&admin, &database, &passwords).await?;
+            let existing = if recreate {
+                bootstrap::Existing::Recreate
+            } else {
+                bootstrap::Existing::Keep
+            };
+            bootstrap::bootstrap(&admin, &database, &passwords, existing).await?;
             println!(
                 "database {database} is ready (roles {}, {}, {})",
                 db::OWNER_ROLE,
@@ -216,68 +226,98 @@ async fn app_db(url: &str) -> anyhow::Result<Db> {
     .await
 }
 
-async fn provision(args: ProvisionArgs) -> anyhow::Result<()> {
+/// What `provision` created.
+pub struct ProvisionOutcome {
+    pub tenant_id: shared::ids::TenantId,
+    pub code: InstitutionCode,
+    pub name: InstitutionName,
+    pub admin_login: LoginId,
+    /// Shown once; the administrator must change it at first login.
+    pub one_time_password: String,
+}
+
+fn parse_arg<T, E: std::fmt::Display>(flag: &str, parsed: Result<T, E>) -> anyhow::Result<T> {
+    parsed.map_err(|e| anyhow::anyhow!("{flag}: {e}"))
+}
+
+/// Creates an institution and its first administrator with a one-time password.
+pub async fn provision_institution(
+    db: &Db,
+    args: &ProvisionArgs,
+) -> anyhow::Result<ProvisionOutcome> {
     let new = system::NewInstitution {
-        code: InstitutionCode::parse(&args.code).map_err(|e| anyhow::anyhow!("--code: {e}"))?,
-        name: InstitutionName::parse(&args.name).map_err(|e| anyhow::anyhow!("--name: {e}"))?,
-        admin_login_id: LoginId::parse(&args.admin_login)
-            .map_err(|e| anyhow::anyhow!("--admin-login: {e}"))?,
-        admin_name: DisplayName::parse(&args.admin_name)
-            .map_err(|e| anyhow::anyhow!("--admin-name: {e}"))?,
+        code: parse_arg("--code", InstitutionCode::parse(&args.code))?,
+        name: parse_arg("--name", InstitutionName::parse(&args.name))?,
+        admin_login_id: parse_arg("--admin-login", LoginId::parse(&args.admin_login))?,
+        admin_name: parse_arg("--admin-name", DisplayName::parse(&args.admin_name))?,
     };
-    let db = app_db(&args.database_url).await?;
     let password = auth::one_time_password();
     let hash = auth::hash_password(password.clone()).await?;
-    let (tenant_id, _) = system::provision_institution(&db, &new, &hash).await?;
+    let (tenant_id, _) = match system::provision_institution(db, &new, &hash).await {
+        Ok(ids) => ids,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(ProvisionOutcome {
+        tenant_id,
+        code: new.code,
+        name: new.name,
+        admin_login: new.admin_login_id,
+        one_time_password: password,
+    })
+}
+
+async fn provision(args: ProvisionArgs) -> anyhow::Result<()> {
+    let db = app_db(&args.database_url).await?;
+    let done = provision_institution(&db, &args).await?;
     println!(
-        "医療機関 {} {} を作成しました (tenant {tenant_id})",
-        new.code,
-        new.name.as_str()
+        "医療機関 {} {} を作成しました (tenant {})",
+        done.code,
+        done.name.as_str(),
+        done.tenant_id
     );
-    println!("管理者ログインID: {}", new.admin_login_id);
-    println!("初回パスワード（初回ログイン時に変更が必要）: {password}");
+    println!("管理者ログインID: {}", done.admin_login);
+    println!(
+        "初回パスワード（初回ログイン時に変更が必要）: {}",
+        done.one_time_password
+    );
     Ok(())
 }
 
 async fn demo(args: DemoArgs) -> anyhow::Result<()> {
-    if let Ok(existing) = std::fs::read_to_string(&args.logins_file) {
-        print!("{existing}");
-        return Ok(());
-    }
-    let db = app_db(&args.database_url).await?;
-    let new = system::NewInstitution {
-        code: InstitutionCode::parse(DEMO_CODE).map_err(|e| anyhow::anyhow!("{e}"))?,
-        name: InstitutionName::parse(DEMO_NAME).map_err(|e| anyhow::anyhow!("{e}"))?,
-        admin_login_id: LoginId::parse("admin").map_err(|e| anyhow::anyhow!("{e}"))?,
-        admin_name: DisplayName::parse("架空 管理者").map_err(|e| anyhow::anyhow!("{e}"))?,
+    let text = match std::fs::read_to_string(&args.logins_file) {
+        Ok(existing) => existing,
+        Err(_) => seed_demo(&app_db(&args.database_url).await?, &args.logins_file).await?,
     };
-    let admin_password = auth::one_time_password();
-    let (tenant_id, admin_id) = match system::provision_institution(
-        &db,
-        &new,
-        &auth::hash_password(admin_password.clone()).await?,
-    )
-    .await
-    {
-        Ok(ids) => ids,
-        Err(system::ProvisionError::CodeTaken) => bail!(
+    print!("{text}");
+    Ok(())
+}
+
+/// Creates the demo institution and one user per role, writes their logins to `logins_file`
+/// (owner-readable only) and returns that text.
+pub async fn seed_demo(db: &Db, logins_file: &std::path::Path) -> anyhow::Result<String> {
+    let demo = ProvisionArgs {
+        database_url: String::new(),
+        code: DEMO_CODE.into(),
+        name: DEMO_NAME.into(),
+        admin_login: "admin".into(),
+        admin_name: "架空 管理者".into(),
+    };
+    let admin = match provision_institution(db, &demo).await {
+        Ok(done) => done,
+        Err(e) if matches!(e.downcast_ref(), Some(system::ProvisionError::CodeTaken)) => bail!(
             "the demo institution {DEMO_CODE} already exists but {} is missing; \
-                 reset a demo password from the admin screen or start from an empty database",
-            args.logins_file.display()
+             reset a demo password from the admin screen or start from an empty database",
+            logins_file.display()
         ),
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e),
     };
+    let mut tx = TenantTx::begin_for_provisioning(db, admin.tenant_id).await?;
+    let admin_row = users::find_by_login(&mut tx, &admin.admin_login)
+        .await?
+        .context("the demo administrator")?;
     // Demo accounts skip the forced first change so a new user can look around at once.
-    let ctx = TenantContext::authenticated(tenant_id, admin_id, Role::Admin, None);
-    let mut tx = TenantTx::begin(&db, &ctx).await?;
-    users::set_password(
-        &mut tx,
-        admin_id,
-        &auth::hash_password(admin_password.clone()).await?,
-        false,
-    )
-    .await?;
-    let mut logins = vec![("admin".to_string(), Role::Admin, admin_password)];
+    users::clear_must_change_password(&mut tx, shared::ids::UserId(admin_row.user_id)).await?;
+    let mut logins = vec![("admin".to_string(), Role::Admin, admin.one_time_password)];
     for (login, name, role) in [
         ("doctor", "架空 医師", Role::Doctor),
         ("nurse", "架空 看護師", Role::Nurse),
@@ -285,8 +325,8 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     ] {
         let password = auth::one_time_password();
         let user = NewUser {
-            login_id: LoginId::parse(login).map_err(|e| anyhow::anyhow!("{e}"))?,
-            display_name: DisplayName::parse(name).map_err(|e| anyhow::anyhow!("{e}"))?,
+            login_id: parse_arg("login", LoginId::parse(login))?,
+            display_name: parse_arg("name", DisplayName::parse(name))?,
             role,
         };
         let row = users::insert(
@@ -295,13 +335,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             &auth::hash_password(password.clone()).await?,
         )
         .await?;
-        users::set_password(
-            &mut tx,
-            shared::ids::UserId(row.user_id),
-            &auth::hash_password(password.clone()).await?,
-            false,
-        )
-        .await?;
+        users::clear_must_change_password(&mut tx, shared::ids::UserId(row.user_id)).await?;
         logins.push((login.to_string(), role, password));
     }
     tx.commit().await?;
@@ -313,15 +347,9 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             role.label_ja()
         ));
     }
-    if let Some(dir) = args.logins_file.parent() {
+    if let Some(dir) = logins_file.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(&args.logins_file, &text)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&args.logins_file, std::fs::Permissions::from_mode(0o600))?;
-    }
-    print!("{text}");
-    Ok(())
+    crate::tls::write_private(logins_file, text.as_bytes())?;
+    Ok(text)
 }

@@ -68,7 +68,8 @@ pub fn ensure_self_signed(dir: &Path) -> anyhow::Result<(std::path::PathBuf, std
     Ok((cert, key))
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+/// Writes a file readable by its owner only (keys, demo logins).
+pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 pub struct Browser {
     pub client: Client,
-    driver: Child,
+    /// `None` once ended, so it is never signalled twice (its pid could be reused).
+    driver: Option<Child>,
     _profile: TempDir,
 }
 
@@ -38,6 +39,8 @@ impl Browser {
             Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()));
         command
             .arg(format!("--port={port}"))
+            // Never the test's stdin: Chromium would read (and swallow) whatever feeds it.
+            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         #[cfg(unix)]
@@ -87,7 +90,7 @@ impl Browser {
                     let driver = browser_guard.0.take().expect("driver");
                     let browser = Self {
                         client,
-                        driver,
+                        driver: Some(driver),
                         _profile: profile,
                     };
                     browser.client.set_window_size(width, height).await.ok();
@@ -174,7 +177,9 @@ impl Browser {
     pub async fn close(mut self) {
         let client = self.client.clone();
         let _ = client.close().await;
-        kill_group(&mut self.driver);
+        if let Some(mut driver) = self.driver.take() {
+            kill_group(&mut driver);
+        }
     }
 }
 
@@ -190,18 +195,23 @@ impl Drop for DriverGuard {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        kill_group(&mut self.driver);
+        if let Some(mut driver) = self.driver.take() {
+            kill_group(&mut driver);
+        }
     }
 }
 
 /// Ends chromedriver and everything it started (Chromium) — its own process group.
 fn kill_group(child: &mut Child) {
     #[cfg(unix)]
-    {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(format!("-{}", child.id()))
-            .status();
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // Never 0 or 1: kill(0) and kill(-1) would reach far more than chromedriver's group.
+        if pid > 1 {
+            // SAFETY: kill(2) with a negative pid signals exactly that process group.
+            unsafe {
+                libc::kill(-pid, libc::SIGTERM);
+            }
+        }
     }
     let _ = child.kill();
     let _ = child.wait();

@@ -137,11 +137,16 @@ impl TestApp {
             .expect("owner pool")
     }
 
+    /// The server's database handle, connected as the application role.
+    pub async fn db(&self) -> Db {
+        Db::connect(app_options(&self.db_name), 2)
+            .await
+            .expect("app db")
+    }
+
     /// Creates an institution and its administrator the way the `provision` command does.
     pub async fn provision(&self, code: &str, name: &str) -> Provisioned {
-        let db = Db::connect(app_options(&self.db_name), 1)
-            .await
-            .expect("app db");
+        let db = self.db().await;
         let password = karte_server::auth::one_time_password();
         let hash = karte_server::auth::hash_password(password.clone())
             .await
@@ -240,7 +245,13 @@ async fn create_database(name: &str) -> anyhow::Result<()> {
         sqlx::query("select pg_advisory_lock(727274)")
             .execute(&mut conn)
             .await?;
-        bootstrap::bootstrap(&admin, &template, &Default::default()).await?;
+        bootstrap::bootstrap(
+            &admin,
+            &template,
+            &Default::default(),
+            bootstrap::Existing::Keep,
+        )
+        .await?;
         sqlx::query("select pg_advisory_unlock(727274)")
             .execute(&mut conn)
             .await?;

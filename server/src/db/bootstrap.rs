@@ -21,17 +21,35 @@ fn quote_literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 
+/// Whether an existing database is kept (production) or dropped and created afresh (the test
+/// template, whose migrations may have changed since it was made).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    Keep,
+    Recreate,
+}
+
 /// Creates roles and `database` if missing, then migrates it as the owner.
 /// `admin` must be a superuser (it creates a BYPASSRLS role).
 pub async fn bootstrap(
     admin: &PgConnectOptions,
     database: &str,
     passwords: &RolePasswords,
+    existing: Existing,
 ) -> anyhow::Result<()> {
     let mut conn = admin
         .connect()
         .await
         .context("connecting with the administrative URL")?;
+    if existing == Existing::Recreate {
+        sqlx::query(&format!(
+            "drop database if exists {} with (force)",
+            quote_ident(database)
+        ))
+        .execute(&mut conn)
+        .await
+        .context("dropping the database")?;
+    }
     ensure_role(
         &mut conn,
         OWNER_ROLE,

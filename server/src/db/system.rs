@@ -94,7 +94,7 @@ pub struct NewInstitution {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProvisionError {
-    #[error("an institution with this code already exists")]
+    #[error("an institution with this 医療機関コード is already registered")]
     CodeTaken,
     #[error(transparent)]
     Db(#[from] sqlx::Error),

@@ -55,6 +55,12 @@ impl TenantTx {
         Self::begin_for(db, ctx.tenant_id()).await
     }
 
+    /// For the operator's provisioning commands (`karte-server provision`, `demo`), which act
+    /// for an institution they have just created, before anyone has signed in.
+    pub async fn begin_for_provisioning(db: &Db, tenant_id: TenantId) -> Result<Self, sqlx::Error> {
+        Self::begin_for(db, tenant_id).await
+    }
+
     /// Also used by provisioning (`super::system`), which acts for a tenant it is creating.
     pub(super) async fn begin_for(db: &Db, tenant_id: TenantId) -> Result<Self, sqlx::Error> {
         let mut tx = db.pool().begin().await?;

@@ -57,6 +57,29 @@ pub async fn find(tx: &mut TenantTx, id: UserId) -> Result<Option<UserRow>, sqlx
     .await
 }
 
+pub async fn find_by_login(
+    tx: &mut TenantTx,
+    login_id: &shared::domain::LoginId,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from app_user where login_id = $1"
+    ))
+    .bind(login_id.as_str())
+    .fetch_optional(tx.conn())
+    .await
+}
+
+/// Lets a user keep their current password (demo accounts only).
+pub async fn clear_must_change_password(tx: &mut TenantTx, id: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update app_user set must_change_password = false, updated_at = now() where user_id = $1",
+    )
+    .bind(id.as_uuid())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
 /// The stored argon2id hash (PHC string) of a user, for a password check.
 pub async fn password_hash(tx: &mut TenantTx, id: UserId) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("select password_hash from app_user where user_id = $1")
