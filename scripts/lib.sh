@@ -53,6 +53,19 @@ ensure_rust_tools() {
   fi
 }
 
+# wasm-opt from npm (binaryen, pinned in tools/package-lock.json) for the release bundle.
+# Not Debian's binaryen: its wasm-opt 108 produces a bundle that fails in the browser.
+ensure_node_tools() {
+  if ! command -v npm >/dev/null; then
+    apt_install nodejs npm
+  fi
+  if [ "$(tools/node_modules/.bin/wasm-opt --version 2>/dev/null </dev/null)" != "wasm-opt version 132 (version_132)" ]; then
+    log "installing build tools from npm (tools/package-lock.json)"
+    npm ci --prefix tools --no-audit --no-fund --loglevel=error </dev/null
+  fi
+  export PATH="$ROOT/tools/node_modules/.bin:$PATH"
+}
+
 ensure_browser() {
   # A Japanese font, so screenshots show text rather than empty boxes.
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
@@ -62,6 +75,7 @@ ensure_browser() {
 }
 
 build_app() {
+  ensure_node_tools
   log "building the app (trunk build --release)"
   trunk build --release
 }

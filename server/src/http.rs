@@ -45,7 +45,8 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 
 /// Adds the security headers to every response; API responses are never cached.
 pub async fn security_headers(hsts_max_age: u64, req: Request, next: Next) -> Response {
-    let is_api = req.uri().path().starts_with(PREFIX);
+    let path = req.uri().path().to_string();
+    let is_api = path.starts_with(PREFIX);
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
     let hsts = format!("max-age={hsts_max_age}; includeSubDomains");
@@ -77,9 +78,30 @@ pub async fn security_headers(hsts_max_age: u64, req: Request, next: Next) -> Re
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
     );
-    let cache = if is_api { "no-store" } else { "no-cache" };
+    let cache = if is_api {
+        "no-store"
+    } else if is_hashed_asset(&path) {
+        // trunk puts a content hash in bundle names: such a file never changes.
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     response
+}
+
+/// `/name-0123456789abcdef.ext` or `/name-0123456789abcdef_bg.wasm`: a 16-hex-digit hash
+/// before the extension, as trunk writes with `filehash = true`.
+fn is_hashed_asset(path: &str) -> bool {
+    let Some(file) = path.rsplit('/').next() else {
+        return false;
+    };
+    let stem = file.split('.').next().unwrap_or("");
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    match stem.rsplit_once('-') {
+        Some((_, hash)) => hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+        None => false,
+    }
 }
 
 /// Refuses state-changing API requests that a browser marks as coming from another site.
@@ -132,4 +154,25 @@ pub async fn api_method_not_allowed() -> Response {
 pub fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("handler panicked");
     error_response(ErrorCode::Internal).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hashed_asset;
+
+    #[test]
+    fn only_content_hashed_bundle_files_are_immutable() {
+        for (path, hashed) in [
+            ("/karte-app-55f5601b48590899.js", true),
+            ("/karte-app-44c3c1406d10d082_bg.wasm", true),
+            ("/main-39b008ae0688651c.css", true),
+            ("/index.html", false),
+            ("/boot.js", false),
+            ("/admin/users", false),
+            ("/main-39b008ae0688651.css", false),
+            ("/main-39b008ae0688651x.css", false),
+        ] {
+            assert_eq!(is_hashed_asset(path), hashed, "{path}");
+        }
+    }
 }

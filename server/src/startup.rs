@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
@@ -87,7 +88,14 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         Some(dist) => {
             // Client-side routes (/users, /password …) get index.html; the app routes them.
             let index = ServeFile::new(dist.join("index.html"));
-            app = app.fallback_service(ServeDir::new(dist).fallback(index));
+            // Compressed on the fly (gzip) for the first-load budget; the API is not
+            // compressed, so no secret in a JSON answer sits next to reflected input.
+            let files = ServeDir::new(dist).fallback(index);
+            app = app.fallback_service(
+                tower::ServiceBuilder::new()
+                    .layer(CompressionLayer::new())
+                    .service(files),
+            );
         }
         None => {
             tracing::warn!("no built app (dist/index.html) found: serving the API only");

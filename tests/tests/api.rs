@@ -848,3 +848,52 @@ async fn the_server_refuses_to_run_as_a_role_that_bypasses_rls() {
         .expect("must refuse a superuser");
     assert!(format!("{err:#}").contains("BYPASSRLS"), "{err:#}");
 }
+
+#[tokio::test]
+async fn the_bundle_is_gzipped_and_cached_by_its_content_hash() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    let index = client
+        .send(client.http.get(format!("{}/", app.base_url)))
+        .await;
+    assert_eq!(
+        index.header("cache-control"),
+        "no-cache",
+        "index.html is revalidated"
+    );
+    let html = index.body.as_str().expect("html").to_string();
+    let wasm = html
+        .split("data-wasm=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("index.html names the wasm bundle");
+    let res = client
+        .http
+        .get(format!("{}{wasm}", app.base_url))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(header("content-encoding"), "gzip");
+    assert_eq!(
+        header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(header("content-type"), "application/wasm");
+    let boot = client
+        .send(client.http.get(format!("{}/boot.js", app.base_url)))
+        .await;
+    assert_eq!(
+        boot.header("cache-control"),
+        "no-cache",
+        "boot.js has no hash"
+    );
+}
