@@ -11,6 +11,8 @@ mkdir -p "$KARTE_HOME"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 TRUNK_VERSION="0.22.1"
+DENY_VERSION="0.20.2"
+CYCLONEDX_VERSION="0.5.9"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -50,6 +52,47 @@ ensure_rust_tools() {
     log "installing trunk $TRUNK_VERSION (~9 min, once)"
     # trunk declares rust-version 1.96.1 but builds and runs with 1.95.
     cargo install trunk --version "=$TRUNK_VERSION" --locked --ignore-rust-version --force
+  fi
+}
+
+# cargo-deny, and the RustSec advisory database it reads offline. The database comes from
+# KARTE_ADVISORY_SNAPSHOT (default: the team's ../shared/reference/advisory-db), copied into a git
+# repository where cargo-deny expects it, committed with the snapshot's date.
+ensure_deny() {
+  if [ "$(cargo deny --version 2>/dev/null | awk '{print $2}')" != "$DENY_VERSION" ]; then
+    log "installing cargo-deny $DENY_VERSION (~2 min, once)"
+    cargo install cargo-deny --version "=$DENY_VERSION" --locked --force
+  fi
+  export KARTE_ADVISORY_DBS="$KARTE_HOME/advisory-dbs"
+  local src dest stamp date
+  src="${KARTE_ADVISORY_SNAPSHOT:-$ROOT/../shared/reference/advisory-db}"
+  # cargo-deny names the directory after a hash of the database URL in deny.toml.
+  dest="$KARTE_ADVISORY_DBS/advisory-db-3157b0e258782691"
+  if [ ! -f "$src/SNAPSHOT" ]; then
+    [ -d "$dest/crates" ] && return
+    die "no advisory database: set KARTE_ADVISORY_SNAPSHOT to a copy of github.com/rustsec/advisory-db"
+  fi
+  stamp="$(head -n 1 "$src/SNAPSHOT")"
+  if [ "$(cat "$KARTE_ADVISORY_DBS/.snapshot" 2>/dev/null)" = "$stamp" ] && [ -d "$dest/.git" ]; then
+    return
+  fi
+  log "preparing the advisory database ($stamp)"
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  cp -R "$src/." "$dest/"
+  date="$(grep -o '([0-9-]*)' "$src/SNAPSHOT" | head -n 1 | tr -d '()')"
+  git -C "$dest" init -q
+  git -C "$dest" add -A
+  GIT_AUTHOR_DATE="${date}T00:00:00Z" GIT_COMMITTER_DATE="${date}T00:00:00Z" \
+    git -C "$dest" -c user.name=karte -c user.email=karte@localhost -c commit.gpgsign=false \
+    commit -q -m "RustSec advisory database snapshot $stamp"
+  echo "$stamp" > "$KARTE_ADVISORY_DBS/.snapshot"
+}
+
+ensure_cyclonedx() {
+  if [ "$(cargo cyclonedx --version 2>/dev/null | awk '{print $2}')" != "$CYCLONEDX_VERSION" ]; then
+    log "installing cargo-cyclonedx $CYCLONEDX_VERSION (~3 min, once)"
+    cargo install cargo-cyclonedx --version "=$CYCLONEDX_VERSION" --locked --force
   fi
 }
 

@@ -2,6 +2,7 @@
 
 use crate::config::TlsSource;
 use anyhow::{bail, Context};
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::ServerConfig;
 use std::path::Path;
@@ -24,15 +25,13 @@ pub fn server_config(source: &TlsSource) -> anyhow::Result<Arc<ServerConfig>> {
         }
         TlsSource::Pem { cert, key } => (cert.clone(), key.clone()),
     };
-    let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut cert_pem.as_slice())
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&cert_pem)
         .collect::<Result<_, _>>()
         .context("parsing certificate PEM")?;
     if certs.is_empty() {
         bail!("no certificate found in the certificate PEM");
     }
-    let key: PrivateKeyDer<'static> = rustls_pemfile::private_key(&mut key_pem.as_slice())
-        .context("parsing private key PEM")?
-        .context("no private key found in the key PEM")?;
+    let key = PrivateKeyDer::from_pem_slice(&key_pem).context("parsing private key PEM")?;
     let mut config =
         ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_protocol_versions(&[&rustls::version::TLS13])
