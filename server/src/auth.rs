@@ -159,6 +159,9 @@ impl FromRequestParts<AppState> for Authenticated {
             Some(SessionCheck::Expired) => return Err(ApiError::code(ErrorCode::SessionExpired)),
             Some(SessionCheck::Valid(valid)) => valid,
         };
+        if let Some(note) = parts.extensions.get::<crate::logs::AccessNote>() {
+            note.set_actor(valid.tenant_id, Some(valid.user_id), Some(valid.session_id));
+        }
         if !parts.method.is_safe() {
             let sent = parts
                 .headers

@@ -38,6 +38,20 @@ pub enum Command {
     Provision(ProvisionArgs),
     /// Create the demo institution and users on first run; print their logins every run.
     Demo(DemoArgs),
+    /// Access and audit logs.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk every institution's access- and audit-log hash chains; report OK or the first
+    /// broken position of each. Exits non-zero if any chain is broken.
+    Verify {
+        /// PostgreSQL URL of the application role.
+        #[arg(long, env = "KARTE_DATABASE_URL")]
+        database_url: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -173,6 +187,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Provision(args) => provision(args).await,
         Command::Demo(args) => demo(args).await,
+        Command::Audit(AuditCommand::Verify { database_url }) => verify_logs(&database_url).await,
     }
 }
 
@@ -352,4 +367,32 @@ pub async fn seed_demo(db: &Db, logins_file: &std::path::Path) -> anyhow::Result
     }
     crate::tls::write_private(logins_file, text.as_bytes())?;
     Ok(text)
+}
+
+/// Prints one line per chain and fails when any is broken.
+pub async fn verify_logs(database_url: &str) -> anyhow::Result<()> {
+    let db = app_db(database_url).await?;
+    let reports = crate::logs::verify::verify_all(&db).await?;
+    let mut broken = 0;
+    for r in &reports {
+        match &r.broken {
+            None => println!("OK      {} {:<6} {} rows", r.tenant_id, r.log, r.rows),
+            Some(b) => {
+                broken += 1;
+                println!(
+                    "BROKEN  {} {:<6} at seq {}: {:?} ({})",
+                    r.tenant_id,
+                    r.log,
+                    b.seq,
+                    b.problem,
+                    b.problem.message_ja()
+                );
+            }
+        }
+    }
+    println!("{} chains verified, {broken} broken", reports.len());
+    if broken > 0 {
+        bail!("{broken} log chain(s) broken");
+    }
+    Ok(())
 }

@@ -37,6 +37,27 @@ where
     }
 }
 
+/// `Query<T>` whose rejection is an `ErrorBody` (`invalid_query`).
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| Self(value))
+            .map_err(|_| ApiError::code(ErrorCode::InvalidQuery))
+    }
+}
+
 /// The Content-Security-Policy of every response: scripts and WebAssembly only from this
 /// origin (no inline script), no framing, no plug-ins.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod logs;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

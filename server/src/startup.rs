@@ -3,6 +3,7 @@
 use crate::config::{RuntimeConfig, Settings};
 use crate::db::Db;
 use crate::http;
+use crate::logs::AccessLog;
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -22,6 +23,7 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub db: Db,
     pub config: Arc<RuntimeConfig>,
+    pub access_log: AccessLog,
 }
 
 pub struct Application {
@@ -29,6 +31,7 @@ pub struct Application {
     router: Router,
     tls: RustlsConfig,
     handle: Handle<SocketAddr>,
+    log_writer: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -37,9 +40,11 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db = Db::connect(settings.database.clone(), settings.db_max_connections).await?;
         let tls = RustlsConfig::from_config(crate::tls::server_config(&settings.tls)?);
+        let (access_log, log_writer) = AccessLog::start(db.clone());
         let state = AppState {
             db,
             config: Arc::new(settings.runtime.clone()),
+            access_log,
         };
         let router = router(state, &settings);
         let listener = std::net::TcpListener::bind(settings.listen)
@@ -50,6 +55,7 @@ impl Application {
             router,
             tls,
             handle: Handle::new(),
+            log_writer,
         })
     }
 
@@ -70,14 +76,30 @@ impl Application {
                     .into_make_service_with_connect_info::<SocketAddr>(),
             )
             .await
-            .context("serving")
+            .context("serving")?;
+        // The router and its log handles are gone: the writer drains what is left and ends.
+        if tokio::time::timeout(Duration::from_secs(30), self.log_writer)
+            .await
+            .is_err()
+        {
+            tracing::error!("the access log writer did not finish within 30 s");
+        }
+        Ok(())
     }
 }
 
 /// The whole HTTP surface: `/api/v1/*` and, for every other path, the built app.
 pub fn router(state: AppState, settings: &Settings) -> Router {
+    let access_log = state.access_log.clone();
     let api = crate::routes::api_router()
+        .route_layer(axum::middleware::from_fn(crate::logs::access::note_route))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
+        // Inside the access log, so a panic is logged as the 500 it becomes.
+        .layer(CatchPanicLayer::custom(http::panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            access_log,
+            crate::logs::access::record_access,
+        ))
         .with_state(state);
     let mut app = Router::new().nest(PREFIX, api);
     match settings

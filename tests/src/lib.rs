@@ -63,7 +63,42 @@ pub struct TestApp {
     pub db_name: String,
     /// PEM of the server's self-signed certificate, which clients trust.
     pub cert_pem: String,
+    key_pem: String,
     handle: axum_server::Handle<SocketAddr>,
+    siblings: Vec<axum_server::Handle<SocketAddr>>,
+}
+
+async fn start_server(
+    db_name: &str,
+    cert_pem: &str,
+    key_pem: &str,
+    adjust: impl FnOnce(&mut Settings),
+) -> (u16, axum_server::Handle<SocketAddr>) {
+    let mut settings = Settings {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        database: app_options(db_name),
+        db_max_connections: 8,
+        tls: TlsSource::Pem {
+            cert: cert_pem.as_bytes().to_vec(),
+            key: key_pem.as_bytes().to_vec(),
+        },
+        dist_dir: Some(dist_dir()),
+        runtime: RuntimeConfig::default(),
+        body_limit_bytes: 64 * 1024,
+        hsts_max_age_seconds: 31_536_000,
+    };
+    adjust(&mut settings);
+    let app = Application::build(settings)
+        .await
+        .expect("building the application");
+    let port = app.port();
+    let handle = app.handle();
+    tokio::spawn(async move {
+        if let Err(e) = app.run_until_stopped().await {
+            eprintln!("server stopped: {e:#}");
+        }
+    });
+    (port, handle)
 }
 
 impl TestApp {
@@ -79,37 +114,30 @@ impl TestApp {
             .await
             .expect("creating the test database");
         let (cert_pem, key_pem) = karte_server::tls::self_signed_pem().expect("certificate");
-        let mut settings = Settings {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            database: app_options(&db_name),
-            db_max_connections: 8,
-            tls: TlsSource::Pem {
-                cert: cert_pem.clone().into_bytes(),
-                key: key_pem.into_bytes(),
-            },
-            dist_dir: Some(dist_dir()),
-            runtime: RuntimeConfig::default(),
-            body_limit_bytes: 64 * 1024,
-            hsts_max_age_seconds: 31_536_000,
-        };
-        adjust(&mut settings);
-        let app = Application::build(settings)
-            .await
-            .expect("building the application");
-        let port = app.port();
-        let handle = app.handle();
-        tokio::spawn(async move {
-            if let Err(e) = app.run_until_stopped().await {
-                eprintln!("server stopped: {e:#}");
-            }
-        });
+        let (port, handle) = start_server(&db_name, &cert_pem, &key_pem, adjust).await;
         Self {
             base_url: format!("https://127.0.0.1:{port}"),
             port,
             db_name,
             cert_pem,
+            key_pem,
             handle,
+            siblings: Vec::new(),
         }
+    }
+
+    /// Starts another server on the same database (as a second instance behind a load
+    /// balancer would be) and returns its base URL; it stops with this `TestApp`.
+    pub async fn start_sibling(&mut self) -> String {
+        let (port, handle) =
+            start_server(&self.db_name, &self.cert_pem, &self.key_pem, |_| {}).await;
+        self.siblings.push(handle);
+        format!("https://127.0.0.1:{port}")
+    }
+
+    /// A client for a sibling server at `base_url`.
+    pub fn client_for(&self, base_url: &str) -> ApiClient {
+        ApiClient::new(base_url, &self.cert_pem)
     }
 
     /// A fresh API client (its own cookie jar) that trusts this server's certificate.
@@ -190,6 +218,9 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.handle.shutdown();
+        for sibling in &self.siblings {
+            sibling.shutdown();
+        }
         if std::env::var_os("KEEP_TEST_DB").is_some() {
             eprintln!("kept test database {}", self.db_name);
             return;

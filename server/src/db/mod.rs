@@ -4,6 +4,7 @@
 
 pub mod bootstrap;
 pub mod institutions;
+pub mod logs;
 pub mod sessions;
 pub mod system;
 pub mod tenant;

@@ -37,6 +37,18 @@ pub async fn login_candidate(
     )
 }
 
+/// The institution a 医療機関コード names, if it is registered (to audit a failed login there).
+pub async fn institution_by_code(
+    db: &Db,
+    code: &InstitutionCode,
+) -> Result<Option<TenantId>, sqlx::Error> {
+    let id: Option<Uuid> = sqlx::query_scalar("select system.institution_by_code($1)")
+        .bind(code.as_str())
+        .fetch_one(db.pool())
+        .await?;
+    Ok(id.map(TenantId))
+}
+
 /// What a session cookie resolves to.
 pub enum SessionCheck {
     Valid(ValidSession),
@@ -137,6 +149,10 @@ pub async fn provision_institution(
     .bind(password_hash)
     .execute(tx.conn())
     .await?;
+    let event = crate::logs::AuditEvent::success(crate::logs::action::INSTITUTION_PROVISION)
+        .target("institution", new.code.as_str())
+        .detail("admin_user_id", user_id.to_string());
+    crate::logs::audit::record(&mut tx, &crate::logs::Actor::operator(), event).await?;
     tx.commit().await?;
     Ok((tenant_id, user_id))
 }

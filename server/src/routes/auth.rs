@@ -4,6 +4,8 @@ use crate::auth::{self, Authenticated};
 use crate::db::{institutions, sessions, system, users, TenantContext, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
+use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
+use crate::logs::AccessNote;
 use crate::startup::AppState;
 use anyhow::Context;
 use axum::extract::State;
@@ -62,6 +64,8 @@ async fn session_info(
 /// disabled account, after the same amount of work.
 async fn login(
     State(state): State<AppState>,
+    note: AccessNote,
+    ip: ClientIp,
     ApiJson(body): ApiJson<Login>,
 ) -> ApiResult<Response> {
     let code = InstitutionCode::parse(&body.institution_code).ok();
@@ -71,21 +75,46 @@ async fn login(
         _ => None,
     };
     let password = body.password;
-    if password.chars().count() > PasswordPolicy::MAX_LENGTH {
-        return Err(ApiError::code(ErrorCode::InvalidCredentials));
-    }
-    let verified = auth::verify_password(
-        candidate.as_ref().map(|c| c.password_hash.clone()),
-        password,
-    )
-    .await;
+    let verified = password.chars().count() <= PasswordPolicy::MAX_LENGTH
+        && auth::verify_password(
+            candidate.as_ref().map(|c| c.password_hash.clone()),
+            password,
+        )
+        .await;
     let candidate = match candidate {
         Some(c) if verified && !c.disabled => c,
-        _ => return Err(ApiError::code(ErrorCode::InvalidCredentials)),
+        other => {
+            // Audited in the institution aimed at, when its code exists. The attempted login
+            // id is not recorded unless it names a user: people type passwords into it.
+            let reason = match &other {
+                Some(c) if c.disabled => "disabled",
+                Some(_) => "wrong_password",
+                None => "unknown_user",
+            };
+            let tenant = match (&other, &code) {
+                (Some(c), _) => Some(c.tenant_id),
+                (None, Some(code)) => system::institution_by_code(&state.db, code).await?,
+                (None, None) => None,
+            };
+            let mut event = AuditEvent::failure(action::LOGIN).detail("reason", reason);
+            if let Some(c) = &other {
+                event = event.target("user", c.user_id);
+            }
+            if let Some(tenant) = tenant {
+                note.set_actor(tenant, None, None);
+            }
+            let actor = Actor {
+                client_ip: ip.0.clone(),
+                ..Actor::default()
+            };
+            audit::record_standalone(&state.db, tenant, &actor, event).await?;
+            return Err(ApiError::code(ErrorCode::InvalidCredentials));
+        }
     };
     let role = Role::from_code(&candidate.role).context("unknown role code")?;
     let session_id = SessionId(uuid::Uuid::new_v4());
     let ctx = auth::context_after_password_check(&candidate, role, session_id);
+    note.set_actor(ctx.tenant_id(), Some(ctx.user_id()), Some(session_id));
     let token = auth::random_token();
     let csrf_token = auth::random_token();
     let mut tx = TenantTx::begin(&state.db, &ctx).await?;
@@ -98,9 +127,10 @@ async fn login(
         state.config.session_lifetime,
     )
     .await?;
+    let event = AuditEvent::success(action::LOGIN).target("user", ctx.user_id());
+    audit::record(&mut tx, &Actor::of(&ctx, &ip), event).await?;
     let info = session_info(&mut tx, &state, &ctx, csrf_token).await?;
     tx.commit().await?;
-    tracing::info!(tenant_id = %ctx.tenant_id(), user_id = %ctx.user_id(), "login");
     Ok((
         [(header::SET_COOKIE, auth::session_cookie(&token))],
         Json(info),
@@ -108,9 +138,19 @@ async fn login(
         .into_response())
 }
 
-async fn logout(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Response> {
+async fn logout(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    ip: ClientIp,
+) -> ApiResult<Response> {
     let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
     sessions::end(&mut tx, auth.session_id(), sessions::EndReason::Logout).await?;
+    audit::record(
+        &mut tx,
+        &Actor::of(&auth.ctx, &ip),
+        AuditEvent::success(action::LOGOUT),
+    )
+    .await?;
     tx.commit().await?;
     Ok((
         StatusCode::NO_CONTENT,
@@ -134,6 +174,7 @@ async fn current_session(
 async fn change_password(
     State(state): State<AppState>,
     auth: Authenticated,
+    ip: ClientIp,
     ApiJson(body): ApiJson<ChangePassword>,
 ) -> ApiResult<Json<SessionInfo>> {
     let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
@@ -144,7 +185,13 @@ async fn change_password(
     let stored = users::password_hash(&mut tx, user_id).await?;
     let current_ok = body.current_password.chars().count() <= PasswordPolicy::MAX_LENGTH
         && auth::verify_password(stored, body.current_password.clone()).await;
+    let actor = Actor::of(&auth.ctx, &ip);
     if !current_ok {
+        drop(tx);
+        let event = AuditEvent::failure(action::PASSWORD_CHANGE)
+            .target("user", user_id)
+            .detail("reason", "wrong_current_password");
+        audit::record_standalone(&state.db, Some(auth.ctx.tenant_id()), &actor, event).await?;
         return Err(ApiError::Invalid(vec![FieldError::new(
             "current_password",
             "incorrect",
@@ -173,8 +220,11 @@ async fn change_password(
         Some(auth.session_id()),
     )
     .await?;
+    let event = AuditEvent::success(action::PASSWORD_CHANGE)
+        .target("user", user_id)
+        .detail("forced", user.must_change_password);
+    audit::record(&mut tx, &actor, event).await?;
     let info = session_info(&mut tx, &state, &auth.ctx, auth.csrf_token.clone()).await?;
     tx.commit().await?;
-    tracing::info!(tenant_id = %auth.ctx.tenant_id(), user_id = %user_id, "password changed");
     Ok(Json(info))
 }

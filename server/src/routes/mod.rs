@@ -2,6 +2,7 @@
 
 mod auth;
 mod health;
+mod logs;
 mod users;
 
 use crate::http::{api_method_not_allowed, api_not_found};
@@ -13,6 +14,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(health::router())
         .merge(auth::router())
         .merge(users::router())
+        .merge(logs::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
 }

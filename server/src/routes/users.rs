@@ -5,6 +5,7 @@ use crate::auth::{self, ActiveUser};
 use crate::db::{sessions, users, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
+use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
 use crate::startup::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -46,6 +47,7 @@ async fn list_users(
 async fn create_user(
     State(state): State<AppState>,
     user: ActiveUser,
+    ip: ClientIp,
     ApiJson(body): ApiJson<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<IssuedPassword>)> {
     user.require(Permission::ManageUsers)?;
@@ -64,8 +66,12 @@ async fn create_user(
         }
         Err(e) => return Err(e.into()),
     };
+    let event = AuditEvent::success(action::USER_CREATE)
+        .target("user", row.user_id)
+        .detail("login_id", row.login_id.clone())
+        .detail("role", row.role.clone());
+    audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
     tx.commit().await?;
-    tracing::info!(tenant_id = %user.ctx().tenant_id(), user_id = %row.user_id, "user created");
     Ok((
         StatusCode::CREATED,
         Json(IssuedPassword {
@@ -78,6 +84,7 @@ async fn create_user(
 async fn set_disabled(
     state: AppState,
     user: ActiveUser,
+    ip: ClientIp,
     raw_id: String,
     disabled: bool,
 ) -> ApiResult<Json<UserSummary>> {
@@ -97,25 +104,33 @@ async fn set_disabled(
     if disabled {
         sessions::end_all_for_user(&mut tx, id, sessions::EndReason::UserDisabled, None).await?;
     }
+    let event = AuditEvent::success(if disabled {
+        action::USER_DISABLE
+    } else {
+        action::USER_ENABLE
+    })
+    .target("user", id);
+    audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
     tx.commit().await?;
-    tracing::info!(tenant_id = %user.ctx().tenant_id(), user_id = %id, disabled, "user disabled flag set");
     Ok(Json(row.summary()?))
 }
 
 async fn disable_user(
     State(state): State<AppState>,
     user: ActiveUser,
+    ip: ClientIp,
     Path(raw_id): Path<String>,
 ) -> ApiResult<Json<UserSummary>> {
-    set_disabled(state, user, raw_id, true).await
+    set_disabled(state, user, ip, raw_id, true).await
 }
 
 async fn enable_user(
     State(state): State<AppState>,
     user: ActiveUser,
+    ip: ClientIp,
     Path(raw_id): Path<String>,
 ) -> ApiResult<Json<UserSummary>> {
-    set_disabled(state, user, raw_id, false).await
+    set_disabled(state, user, ip, raw_id, false).await
 }
 
 /// Issues a new one-time password; the user must change it at next login. Their open
@@ -123,6 +138,7 @@ async fn enable_user(
 async fn reset_password(
     State(state): State<AppState>,
     user: ActiveUser,
+    ip: ClientIp,
     Path(raw_id): Path<String>,
 ) -> ApiResult<Json<IssuedPassword>> {
     user.require(Permission::ManageUsers)?;
@@ -134,8 +150,9 @@ async fn reset_password(
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
     sessions::end_all_for_user(&mut tx, id, sessions::EndReason::PasswordReset, None).await?;
+    let event = AuditEvent::success(action::PASSWORD_RESET).target("user", id);
+    audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
     tx.commit().await?;
-    tracing::info!(tenant_id = %user.ctx().tenant_id(), user_id = %id, "password reset");
     Ok(Json(IssuedPassword {
         user: row.summary()?,
         one_time_password,

@@ -30,6 +30,7 @@ pub enum ErrorCode {
     MethodNotAllowed,
     InvalidJson,
     InvalidBody,
+    InvalidQuery,
     UnsupportedMediaType,
     PayloadTooLarge,
     Unauthorized,
@@ -51,6 +52,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => ("この操作はできません", "Method not allowed"),
             Self::InvalidJson => ("リクエストの形式が正しくありません", "Malformed JSON"),
             Self::InvalidBody => ("リクエストの内容が正しくありません", "Invalid request body"),
+            Self::InvalidQuery => ("検索条件が正しくありません", "Invalid query parameters"),
             Self::UnsupportedMediaType => (
                 "Content-Type は application/json にしてください",
                 "Content-Type must be application/json",

@@ -148,8 +148,8 @@ impl Role {
     pub fn can(self, permission: Permission) -> bool {
         use Permission::*;
         match (self, permission) {
-            (Role::Admin, ManageUsers) => true,
-            (_, ManageUsers) => false,
+            (Role::Admin, ManageUsers | ViewLogs) => true,
+            (_, ManageUsers | ViewLogs) => false,
             (Role::Doctor | Role::Nurse, ReadChart) => true,
             (Role::Clerk | Role::Admin, ReadChart) => false,
             (Role::Clerk | Role::Doctor, FrontDesk) => true,
@@ -166,6 +166,8 @@ impl Role {
 pub enum Permission {
     /// List, create, disable users of one's own institution.
     ManageUsers,
+    /// Search, view, export and verify the access and audit logs of one's own institution.
+    ViewLogs,
     /// Read and write patient charts (カルテ).
     ReadChart,
     /// Reception, registration and payment (受付・会計).

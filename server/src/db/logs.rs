@@ -1,0 +1,392 @@
+//! Storage of the access and audit logs. Appending locks the chain head (`log_chain`), so one
+//! institution's chain is extended by one writer at a time, on any number of servers.
+//! The log writer and the verifier act for every institution: they are named system paths,
+//! like provisioning, and each institution's rows are still read and written under its own
+//! row-level-security setting.
+
+use super::{Db, TenantTx};
+use crate::logs::chain::{self, GENESIS};
+use crate::logs::{AccessEntry, AuditEntry, LogKind};
+use shared::ids::{SessionId, TenantId, UserId};
+use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+async fn lock_head(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    kind: LogKind,
+) -> Result<(i64, [u8; 32]), sqlx::Error> {
+    sqlx::query(
+        "insert into log_chain (tenant_id, log, last_seq, last_hash) values ($1, $2, 0, $3) \
+         on conflict (tenant_id, log) do nothing",
+    )
+    .bind(tenant.as_uuid())
+    .bind(kind.code())
+    .bind(&GENESIS[..])
+    .execute(&mut *conn)
+    .await?;
+    let (seq, hash): (i64, Vec<u8>) = sqlx::query_as(
+        "select last_seq, last_hash from log_chain where tenant_id = $1 and log = $2 for update",
+    )
+    .bind(tenant.as_uuid())
+    .bind(kind.code())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((seq, to_hash(&hash)))
+}
+
+async fn set_head(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    kind: LogKind,
+    seq: i64,
+    hash: &[u8; 32],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update log_chain set last_seq = $3, last_hash = $4, updated_at = now() where tenant_id = $1 and log = $2")
+        .bind(tenant.as_uuid())
+        .bind(kind.code())
+        .bind(seq)
+        .bind(&hash[..])
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+fn to_hash(bytes: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    if bytes.len() == 32 {
+        out.copy_from_slice(bytes);
+    }
+    out
+}
+
+async fn set_tenant(conn: &mut PgConnection, tenant: TenantId) -> Result<(), sqlx::Error> {
+    sqlx::query("select set_config('app.tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Appends access entries (of any institutions) in one transaction: per institution, lock its
+/// head, chain the entries in order, insert them, move the head.
+pub async fn append_access(db: &Db, entries: &[AccessEntry]) -> Result<(), sqlx::Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut tenants: Vec<TenantId> = entries.iter().map(|e| e.tenant_id).collect();
+    tenants.sort();
+    tenants.dedup();
+    let mut tx = db.pool().begin().await?;
+    for tenant in tenants {
+        set_tenant(&mut tx, tenant).await?;
+        let (mut seq, mut prev) = lock_head(&mut tx, tenant, LogKind::Access).await?;
+        let mut builder: QueryBuilder<Postgres> = QueryBuilder::new(
+            "insert into access_log (tenant_id, seq, logged_at, user_id, session_id, client_ip, \
+             client_cert_sha256, method, route, patient_id, status, duration_ms, prev_hash, row_hash) ",
+        );
+        let mut rows = Vec::new();
+        for entry in entries.iter().filter(|e| e.tenant_id == tenant) {
+            seq += 1;
+            let hash = chain::row_hash(LogKind::Access.domain(), &prev, seq, &entry.fields());
+            rows.push((entry, seq, prev, hash));
+            prev = hash;
+        }
+        builder.push_values(&rows, |mut b, (e, seq, prev, hash)| {
+            b.push_bind(e.tenant_id.as_uuid())
+                .push_bind(*seq)
+                .push_bind(e.logged_at)
+                .push_bind(e.user_id.map(|u| u.as_uuid()))
+                .push_bind(e.session_id.map(|s| s.as_uuid()))
+                .push_bind(e.client_ip.clone())
+                .push_bind(e.client_cert_sha256.clone())
+                .push_bind(e.method.clone())
+                .push_bind(e.route.clone())
+                .push_bind(e.patient_id)
+                .push_bind(e.status)
+                .push_bind(e.duration_ms)
+                .push_bind(prev.to_vec())
+                .push_bind(hash.to_vec());
+        });
+        builder.build().execute(&mut *tx).await?;
+        set_head(&mut tx, tenant, LogKind::Access, seq, &prev).await?;
+    }
+    tx.commit().await
+}
+
+async fn insert_audit(conn: &mut PgConnection, entry: &AuditEntry) -> Result<(), sqlx::Error> {
+    let (last, prev) = lock_head(conn, entry.tenant_id, LogKind::Audit).await?;
+    let seq = last + 1;
+    let hash = chain::row_hash(LogKind::Audit.domain(), &prev, seq, &entry.fields());
+    let details: serde_json::Value = serde_json::from_str(&entry.details).unwrap_or_default();
+    sqlx::query(
+        "insert into audit_log (tenant_id, seq, logged_at, actor_user_id, session_id, client_ip, action, \
+         result, target_type, target_id, details, prev_hash, row_hash) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(entry.tenant_id.as_uuid())
+    .bind(seq)
+    .bind(entry.logged_at)
+    .bind(entry.actor_user_id.map(|u| u.as_uuid()))
+    .bind(entry.session_id.map(|s| s.as_uuid()))
+    .bind(&entry.client_ip)
+    .bind(&entry.action)
+    .bind(&entry.result)
+    .bind(&entry.target_type)
+    .bind(&entry.target_id)
+    .bind(details)
+    .bind(&prev[..])
+    .bind(&hash[..])
+    .execute(&mut *conn)
+    .await?;
+    set_head(conn, entry.tenant_id, LogKind::Audit, seq, &hash).await
+}
+
+/// Appends an audit event inside the caller's transaction: the event and the change it
+/// describes commit together, or neither does.
+pub async fn append_audit(tx: &mut TenantTx, entry: &AuditEntry) -> Result<(), sqlx::Error> {
+    insert_audit(tx.conn(), entry).await
+}
+
+/// Appends an audit event in its own transaction, for events with no transaction of their own
+/// (a failed login), possibly for no known institution.
+pub async fn append_audit_standalone(db: &Db, entry: &AuditEntry) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    set_tenant(&mut tx, entry.tenant_id).await?;
+    insert_audit(&mut tx, entry).await?;
+    tx.commit().await
+}
+
+/// An access-log row as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct AccessRow {
+    pub tenant_id: Uuid,
+    pub seq: i64,
+    pub logged_at: OffsetDateTime,
+    pub user_id: Option<Uuid>,
+    pub session_id: Option<Uuid>,
+    pub client_ip: Option<String>,
+    pub client_cert_sha256: Option<String>,
+    pub method: String,
+    pub route: String,
+    pub patient_id: Option<Uuid>,
+    pub status: i16,
+    pub duration_ms: i32,
+    pub prev_hash: Vec<u8>,
+    pub row_hash: Vec<u8>,
+}
+
+impl AccessRow {
+    pub fn entry(&self) -> AccessEntry {
+        AccessEntry {
+            tenant_id: TenantId(self.tenant_id),
+            logged_at: self.logged_at,
+            user_id: self.user_id.map(UserId),
+            session_id: self.session_id.map(SessionId),
+            client_ip: self.client_ip.clone(),
+            client_cert_sha256: self.client_cert_sha256.clone(),
+            method: self.method.clone(),
+            route: self.route.clone(),
+            patient_id: self.patient_id,
+            status: self.status,
+            duration_ms: self.duration_ms,
+        }
+    }
+}
+
+/// An audit-log row as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct AuditRow {
+    pub tenant_id: Uuid,
+    pub seq: i64,
+    pub logged_at: OffsetDateTime,
+    pub actor_user_id: Option<Uuid>,
+    pub session_id: Option<Uuid>,
+    pub client_ip: Option<String>,
+    pub action: String,
+    pub result: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub details: serde_json::Value,
+    pub prev_hash: Vec<u8>,
+    pub row_hash: Vec<u8>,
+}
+
+impl AuditRow {
+    pub fn entry(&self) -> AuditEntry {
+        AuditEntry {
+            tenant_id: TenantId(self.tenant_id),
+            logged_at: self.logged_at,
+            actor_user_id: self.actor_user_id.map(UserId),
+            session_id: self.session_id.map(SessionId),
+            client_ip: self.client_ip.clone(),
+            action: self.action.clone(),
+            result: self.result.clone(),
+            target_type: self.target_type.clone(),
+            target_id: self.target_id.clone(),
+            details: crate::logs::canonical_json(&self.details),
+        }
+    }
+}
+
+const ACCESS_COLUMNS: &str =
+    "tenant_id, seq, logged_at, user_id, session_id, client_ip, client_cert_sha256, \
+                              method, route, patient_id, status, duration_ms, prev_hash, row_hash";
+const AUDIT_COLUMNS: &str =
+    "tenant_id, seq, logged_at, actor_user_id, session_id, client_ip, action, result, \
+                             target_type, target_id, details, prev_hash, row_hash";
+
+/// Filters of the access-log viewer. Every field narrows; `before_seq` pages backwards.
+#[derive(Debug, Clone, Default)]
+pub struct AccessFilter {
+    pub from: Option<OffsetDateTime>,
+    pub to: Option<OffsetDateTime>,
+    pub user_id: Option<Uuid>,
+    pub patient_id: Option<Uuid>,
+    /// `true`: status < 400; `false`: status >= 400.
+    pub succeeded: Option<bool>,
+    pub route: Option<String>,
+    pub before_seq: Option<i64>,
+}
+
+/// Newest first, at most `limit` rows.
+pub async fn search_access(
+    tx: &mut TenantTx,
+    f: &AccessFilter,
+    limit: i64,
+) -> Result<Vec<AccessRow>, sqlx::Error> {
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "select {ACCESS_COLUMNS} from access_log where true"
+    ));
+    if let Some(from) = f.from {
+        q.push(" and logged_at >= ").push_bind(from);
+    }
+    if let Some(to) = f.to {
+        q.push(" and logged_at < ").push_bind(to);
+    }
+    if let Some(user) = f.user_id {
+        q.push(" and user_id = ").push_bind(user);
+    }
+    if let Some(patient) = f.patient_id {
+        q.push(" and patient_id = ").push_bind(patient);
+    }
+    match f.succeeded {
+        Some(true) => {
+            q.push(" and status < 400");
+        }
+        Some(false) => {
+            q.push(" and status >= 400");
+        }
+        None => {}
+    }
+    if let Some(route) = &f.route {
+        q.push(" and route = ").push_bind(route.clone());
+    }
+    if let Some(before) = f.before_seq {
+        q.push(" and seq < ").push_bind(before);
+    }
+    q.push(" order by seq desc limit ").push_bind(limit);
+    q.build_query_as().fetch_all(tx.conn()).await
+}
+
+/// Filters of the audit-log viewer.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub from: Option<OffsetDateTime>,
+    pub to: Option<OffsetDateTime>,
+    pub actor_user_id: Option<Uuid>,
+    pub action: Option<String>,
+    /// `success` or `failure`.
+    pub result: Option<String>,
+    pub target_id: Option<String>,
+    pub before_seq: Option<i64>,
+}
+
+pub async fn search_audit(
+    tx: &mut TenantTx,
+    f: &AuditFilter,
+    limit: i64,
+) -> Result<Vec<AuditRow>, sqlx::Error> {
+    let mut q: QueryBuilder<Postgres> =
+        QueryBuilder::new(format!("select {AUDIT_COLUMNS} from audit_log where true"));
+    if let Some(from) = f.from {
+        q.push(" and logged_at >= ").push_bind(from);
+    }
+    if let Some(to) = f.to {
+        q.push(" and logged_at < ").push_bind(to);
+    }
+    if let Some(actor) = f.actor_user_id {
+        q.push(" and actor_user_id = ").push_bind(actor);
+    }
+    if let Some(action) = &f.action {
+        q.push(" and action = ").push_bind(action.clone());
+    }
+    if let Some(result) = &f.result {
+        q.push(" and result = ").push_bind(result.clone());
+    }
+    if let Some(target) = &f.target_id {
+        q.push(" and target_id = ").push_bind(target.clone());
+    }
+    if let Some(before) = f.before_seq {
+        q.push(" and seq < ").push_bind(before);
+    }
+    q.push(" order by seq desc limit ").push_bind(limit);
+    q.build_query_as().fetch_all(tx.conn()).await
+}
+
+/// Every chain that exists, for the verifier (the one cross-tenant read it needs).
+pub async fn chains(db: &Db) -> Result<Vec<(TenantId, LogKind)>, sqlx::Error> {
+    let rows: Vec<(Uuid, String)> =
+        sqlx::query_as("select tenant_id, log from system.log_chains()")
+            .fetch_all(db.pool())
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(t, log)| LogKind::from_code(&log).map(|k| (TenantId(t), k)))
+        .collect())
+}
+
+/// A chain's head: the last sequence number and hash the writers recorded.
+pub async fn head(tx: &mut TenantTx, kind: LogKind) -> Result<(i64, [u8; 32]), sqlx::Error> {
+    let row: Option<(i64, Vec<u8>)> =
+        sqlx::query_as("select last_seq, last_hash from log_chain where log = $1")
+            .bind(kind.code())
+            .fetch_optional(tx.conn())
+            .await?;
+    Ok(row.map(|(s, h)| (s, to_hash(&h))).unwrap_or((0, GENESIS)))
+}
+
+/// Rows of a chain in stored order of `seq`, after `after_seq`, at most `limit`.
+pub async fn access_page(
+    tx: &mut TenantTx,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<AccessRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {ACCESS_COLUMNS} from access_log where seq > $1 order by seq limit $2"
+    ))
+    .bind(after_seq)
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await
+}
+
+pub async fn audit_page(
+    tx: &mut TenantTx,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<AuditRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {AUDIT_COLUMNS} from audit_log where seq > $1 order by seq limit $2"
+    ))
+    .bind(after_seq)
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await
+}
+
+/// A read transaction for one institution's logs, for the verifier.
+pub async fn begin_for_verification(db: &Db, tenant: TenantId) -> Result<TenantTx, sqlx::Error> {
+    TenantTx::begin_for(db, tenant).await
+}

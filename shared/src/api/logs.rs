@@ -1,0 +1,78 @@
+//! The access- and audit-log viewer (administrators of the institution only).
+
+use serde::{Deserialize, Serialize};
+
+/// One API request. Times are RFC 3339 (UTC, server clock).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessLogEntry {
+    pub seq: i64,
+    pub logged_at: String,
+    pub user_id: Option<String>,
+    pub session_id: Option<String>,
+    pub client_ip: Option<String>,
+    pub client_cert_sha256: Option<String>,
+    pub method: String,
+    pub route: String,
+    pub patient_id: Option<String>,
+    pub status: i16,
+    pub duration_ms: i32,
+}
+
+/// One security-relevant event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLogEntry {
+    pub seq: i64,
+    pub logged_at: String,
+    pub actor_user_id: Option<String>,
+    pub session_id: Option<String>,
+    pub client_ip: Option<String>,
+    pub action: String,
+    /// `success` or `failure`.
+    pub result: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub details: serde_json::Value,
+}
+
+/// A page of entries, newest first. Pass `next_before_seq` as `before_seq` for the next page;
+/// `None` means this was the last.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogPage<T> {
+    pub entries: Vec<T>,
+    pub next_before_seq: Option<i64>,
+}
+
+/// The result of verifying one hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainStatus {
+    /// `access` or `audit`.
+    pub log: String,
+    pub rows: i64,
+    pub ok: bool,
+    /// Where the chain first breaks, and why (code and Japanese message).
+    pub broken_at_seq: Option<i64>,
+    pub problem: Option<String>,
+    pub message: Option<String>,
+}
+
+/// Largest page the viewer asks for.
+pub const MAX_PAGE: i64 = 200;
+/// Most rows one export writes.
+pub const MAX_EXPORT: i64 = 100_000;
+
+/// Japanese labels of audit actions, for the viewer.
+pub fn action_label_ja(action: &str) -> &'static str {
+    match action {
+        "login" => "ログイン",
+        "logout" => "ログアウト",
+        "password_change" => "パスワード変更",
+        "password_reset" => "パスワード再発行",
+        "user_create" => "利用者作成",
+        "user_disable" => "利用者無効化",
+        "user_enable" => "利用者有効化",
+        "institution_provision" => "医療機関登録",
+        "log_export" => "ログ出力",
+        "log_verify" => "ログ検証",
+        _ => "その他",
+    }
+}
