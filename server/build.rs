@@ -5,6 +5,8 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-env-changed=KARTE_COMMIT");
+    // sqlx::migrate! embeds server/migrations at compile time; a new file must rebuild.
+    println!("cargo:rerun-if-changed=migrations");
     // Rebuild when HEAD moves (a commit, a checkout).
     for path in ["../.git/HEAD", "../.git/refs/heads", "../.git/packed-refs"] {
         if std::path::Path::new(path).exists() {

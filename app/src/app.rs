@@ -2,8 +2,8 @@
 
 use crate::components::shell::Shell;
 use crate::pages::{
-    home::HomePage, login::LoginPage, not_found::NotFoundPage, password::ChangePasswordPage,
-    users::UsersPage,
+    home::HomePage, login::LoginPage, logs::LogsPage, not_found::NotFoundPage,
+    password::ChangePasswordPage, users::UsersPage,
 };
 use crate::state::{provide_server_info, provide_session, SessionState};
 use leptos::prelude::*;
@@ -37,6 +37,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage/>
                     <Route path=path!("password") view=ChangePasswordPage/>
                     <Route path=path!("admin/users") view=UsersPage/>
+                    <Route path=path!("admin/logs") view=LogsPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -217,6 +217,7 @@ pub fn settings_from(args: &ServeArgs) -> anyhow::Result<Settings> {
         },
         body_limit_bytes: args.body_limit_bytes,
         hsts_max_age_seconds: args.hsts_max_age,
+        benchmark_without_access_log: false,
     })
 }
 

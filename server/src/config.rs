@@ -20,6 +20,10 @@ pub struct Settings {
     pub body_limit_bytes: usize,
     /// `Strict-Transport-Security: max-age`, in seconds.
     pub hsts_max_age_seconds: u64,
+    /// Only for the benchmark that measures what access logging costs: serve without it.
+    /// Not reachable from the command line or the environment.
+    #[doc(hidden)]
+    pub benchmark_without_access_log: bool,
 }
 
 /// What handlers need at run time.

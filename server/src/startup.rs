@@ -91,16 +91,18 @@ impl Application {
 /// The whole HTTP surface: `/api/v1/*` and, for every other path, the built app.
 pub fn router(state: AppState, settings: &Settings) -> Router {
     let access_log = state.access_log.clone();
-    let api = crate::routes::api_router()
+    let mut api = crate::routes::api_router()
         .route_layer(axum::middleware::from_fn(crate::logs::access::note_route))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
         // Inside the access log, so a panic is logged as the 500 it becomes.
-        .layer(CatchPanicLayer::custom(http::panic_response))
-        .layer(axum::middleware::from_fn_with_state(
+        .layer(CatchPanicLayer::custom(http::panic_response));
+    if !settings.benchmark_without_access_log {
+        api = api.layer(axum::middleware::from_fn_with_state(
             access_log,
             crate::logs::access::record_access,
-        ))
-        .with_state(state);
+        ));
+    }
+    let api = api.with_state(state);
     let mut app = Router::new().nest(PREFIX, api);
     match settings
         .dist_dir

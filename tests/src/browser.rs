@@ -34,6 +34,15 @@ fn free_port() -> u16 {
 impl Browser {
     /// Starts chromedriver and a headless Chromium with a `width`×`height` window.
     pub async fn start(width: u32, height: u32) -> anyhow::Result<Self> {
+        Self::start_with_downloads(width, height, None).await
+    }
+
+    /// Like [`Browser::start`], saving downloads into `downloads` without asking.
+    pub async fn start_with_downloads(
+        width: u32,
+        height: u32,
+        downloads: Option<&std::path::Path>,
+    ) -> anyhow::Result<Self> {
         let port = free_port();
         let mut command =
             Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()));
@@ -72,6 +81,13 @@ impl Browser {
                 ]
             }
         });
+        let mut caps = caps;
+        if let Some(dir) = downloads {
+            caps["goog:chromeOptions"]["prefs"] = serde_json::json!({
+                "download.default_directory": dir.display().to_string(),
+                "download.prompt_for_download": false,
+            });
+        }
         let caps = match caps {
             serde_json::Value::Object(map) => map,
             _ => unreachable!(),

@@ -86,6 +86,7 @@ async fn start_server(
         runtime: RuntimeConfig::default(),
         body_limit_bytes: 64 * 1024,
         hsts_max_age_seconds: 31_536_000,
+        benchmark_without_access_log: false,
     };
     adjust(&mut settings);
     let app = Application::build(settings)

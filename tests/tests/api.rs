@@ -841,6 +841,7 @@ async fn the_server_refuses_to_run_as_a_role_that_bypasses_rls() {
         runtime: Default::default(),
         body_limit_bytes: 1024,
         hsts_max_age_seconds: 1,
+        benchmark_without_access_log: false,
     };
     let err = karte_server::startup::Application::build(settings)
         .await

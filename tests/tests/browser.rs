@@ -163,3 +163,90 @@ async fn a_wrong_password_shows_a_message_and_keeps_the_user_out() {
     browser.close().await;
     result.expect("browser flow");
 }
+
+/// An administrator finds a login in the audit log and exports it; the export is audited.
+#[tokio::test]
+async fn administrator_finds_a_login_event_and_exports_it() {
+    require_built_app();
+    let app = TestApp::spawn().await;
+    let (p, admin) = app.admin_session("1319999905", "架空ログ医院").await;
+    // Someone fails to sign in first.
+    app.client()
+        .login(&p.code, "admin", "wrong-password-77")
+        .await;
+    let downloads =
+        std::env::temp_dir().join(format!("karte-downloads-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&downloads).unwrap();
+    let browser = Browser::start_with_downloads(1280, 800, Some(&downloads))
+        .await
+        .expect("browser");
+    let result = async {
+        let c = &browser.client;
+        c.goto(&format!("{}/login", app.base_url)).await?;
+        browser.fill("institution_code", &p.code).await?;
+        browser.fill("login_id", "admin").await?;
+        browser.fill("password", &p.admin_password).await?;
+        browser.by_testid("login-submit").await?.click().await?;
+        browser.wait_for_path("/").await?;
+        c.find(Locator::LinkText("ログ閲覧")).await?.click().await?;
+        browser.wait_for_path("/admin/logs").await?;
+        browser.wait_for_text("audit-table", "ログイン").await?;
+        // Only failed logins.
+        browser
+            .by_testid("log_action")
+            .await?
+            .select_by_value("login")
+            .await?;
+        browser
+            .by_testid("log_outcome")
+            .await?
+            .select_by_value("failure")
+            .await?;
+        browser.by_testid("log-search").await?.click().await?;
+        browser.wait_for_text("audit-table", "失敗").await?;
+        let rows = c
+            .find_all(Locator::Css("[data-testid='audit-row']"))
+            .await?;
+        assert_eq!(rows.len(), 1, "one failed login");
+        assert!(rows[0].text().await?.contains("wrong_password"));
+        browser.screenshot("09-audit-log").await?;
+        browser.by_testid("verify-logs").await?.click().await?;
+        browser.wait_for_text("chain-status", "正常").await?;
+        browser.by_testid("export-csv").await?.click().await?;
+        // The CSV lands in the download folder.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        let csv = loop {
+            let done = std::fs::read_dir(&downloads)?
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .find(|p| p.extension().map(|x| x == "csv").unwrap_or(false));
+            if let Some(path) = done {
+                break path;
+            }
+            anyhow::ensure!(std::time::Instant::now() < deadline, "no CSV downloaded");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+        let text = std::fs::read_to_string(&csv)?;
+        assert!(text.starts_with('\u{feff}'), "BOM");
+        assert!(text.contains(",login,ログイン,failure,"), "{text}");
+        c.find(Locator::Css("[data-testid='tab-access']"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait_for_text("access-table", "/api/v1/auth/login")
+            .await?;
+        browser.screenshot("10-access-log").await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = browser.screenshot("failure-logs").await;
+    }
+    browser.close().await;
+    let _ = std::fs::remove_dir_all(&downloads);
+    result.expect("browser flow");
+    // The export itself is in the audit log.
+    let exports = admin.get("/logs/audit?action=log_export").await;
+    assert_eq!(exports.body["entries"].as_array().map(Vec::len), Some(1));
+}

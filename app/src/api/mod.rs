@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod health;
+pub mod logs;
 pub mod users;
 
 use gloo_net::http::{Request, RequestBuilder, Response};

@@ -51,6 +51,11 @@ fn ShellLayout() -> impl IntoView {
             .map(|i| i.user.role.can(Permission::ManageUsers))
             .unwrap_or(false)
     };
+    let can_view_logs = move || {
+        info()
+            .map(|i| i.user.role.can(Permission::ViewLogs))
+            .unwrap_or(false)
+    };
     let forced = move || info().map(|i| i.must_change_password).unwrap_or(false);
     let logout = move |_| {
         let navigate = navigate.clone();
@@ -79,6 +84,9 @@ fn ShellLayout() -> impl IntoView {
                 <A href="/">"ホーム"</A>
                 <Show when=can_manage_users>
                     <A href="/admin/users">"利用者管理"</A>
+                </Show>
+                <Show when=can_view_logs>
+                    <A href="/admin/logs">"ログ閲覧"</A>
                 </Show>
             </Show>
             <A href="/password">"パスワード変更"</A>

@@ -2,6 +2,7 @@
 
 pub mod home;
 pub mod login;
+pub mod logs;
 pub mod not_found;
 pub mod password;
 pub mod users;
