@@ -11,6 +11,11 @@ create table log_chain (
     log        text not null check (log in ('access', 'audit')),
     last_seq   bigint not null check (last_seq >= 0),
     last_hash  bytea not null check (octet_length(last_hash) = 32),
+    -- Rows 1..archived_through_seq have been moved to an archive; verification of the live
+    -- rows starts after them, from archived_through_hash (the last archived row's hash).
+    archived_through_seq  bigint not null default 0 check (archived_through_seq >= 0),
+    archived_through_hash bytea not null default '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea
+        check (octet_length(archived_through_hash) = 32),
     updated_at timestamptz not null default now(),
     primary key (tenant_id, log)
 );
@@ -79,7 +84,8 @@ create policy tenant_isolation on audit_log
 -- UPDATE, DELETE and TRUNCATE for every role, so changing a row takes a deliberate act
 -- (disabling the trigger as the owner), which the hash chain then reveals.
 grant select, insert on access_log, audit_log to karte_app;
-grant select, insert, update on log_chain to karte_app;
+-- The writers move a chain's head; only the owner (archiving) may move its archive anchor.
+grant select, insert, update (last_seq, last_hash, updated_at) on log_chain to karte_app;
 
 create function refuse_log_change() returns trigger
 language plpgsql as $$

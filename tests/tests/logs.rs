@@ -785,3 +785,87 @@ async fn exports_are_excel_friendly_csv_json_and_fhir_and_are_audited() {
     assert_eq!(formats, ["csv", "json", "fhir"]);
     assert_eq!(exports.last().unwrap().details["rows"], 1);
 }
+
+#[tokio::test]
+async fn verification_continues_from_the_archive_anchor() {
+    let app = TestApp::spawn().await;
+    let (p, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
+    for _ in 0..5 {
+        admin.get("/users").await;
+    }
+    access(&admin, "").await; // flush
+    let db = app.db().await;
+    let before = verify::verify_chain(&db, p.tenant_id, LogKind::Access)
+        .await
+        .unwrap();
+    assert_eq!(before.broken, None);
+    let owner = app.owner_pool().await;
+    let anchor: Vec<u8> = {
+        let mut tx = owner.begin().await.unwrap();
+        sqlx::query("select set_config('app.tenant_id', $1, true)")
+            .bind(p.tenant_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query_scalar("select row_hash from access_log where seq = 3")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap()
+    };
+    // Archive rows 1–3 as the owner does: remove them and record the anchor.
+    let archive = |hash: Vec<u8>| {
+        let owner = owner.clone();
+        let tenant = p.tenant_id;
+        async move {
+            let mut tx = owner.begin().await.unwrap();
+            sqlx::query("select set_config('app.tenant_id', $1, true)")
+                .bind(tenant.to_string())
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            sqlx::query("update log_chain set archived_through_seq = 3, archived_through_hash = $1 where log = 'access'")
+                .bind(hash)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    tamper(
+        &owner,
+        p.tenant_id,
+        "access_log",
+        &["delete from access_log where seq <= 3"],
+    )
+    .await;
+    archive(anchor.clone()).await;
+    let after = verify::verify_chain(&db, p.tenant_id, LogKind::Access)
+        .await
+        .unwrap();
+    assert_eq!(after.broken, None, "{after:?}");
+    assert_eq!(after.archived_through_seq, 3);
+    assert_eq!(after.rows, before.rows - 3);
+
+    // A wrong anchor does not fit the first live row.
+    archive(vec![7u8; 32]).await;
+    let wrong = verify::verify_chain(&db, p.tenant_id, LogKind::Access)
+        .await
+        .unwrap();
+    assert_eq!(
+        wrong.broken.map(|b| (b.seq, b.problem)),
+        Some((4, Problem::PrevHashMismatch))
+    );
+
+    // The application role cannot move the anchor.
+    let app_pool = app.app_pool().await;
+    let mut tx = app_pool.begin().await.unwrap();
+    sqlx::query("select set_config('app.tenant_id', $1, true)")
+        .bind(p.tenant_id.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let moved = sqlx::query("update log_chain set archived_through_seq = 5")
+        .execute(&mut *tx)
+        .await;
+    assert!(moved.is_err(), "only the owner archives");
+}

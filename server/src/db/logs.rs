@@ -347,14 +347,37 @@ pub async fn chains(db: &Db) -> Result<Vec<(TenantId, LogKind)>, sqlx::Error> {
         .collect())
 }
 
-/// A chain's head: the last sequence number and hash the writers recorded.
-pub async fn head(tx: &mut TenantTx, kind: LogKind) -> Result<(i64, [u8; 32]), sqlx::Error> {
-    let row: Option<(i64, Vec<u8>)> =
-        sqlx::query_as("select last_seq, last_hash from log_chain where log = $1")
-            .bind(kind.code())
-            .fetch_optional(tx.conn())
-            .await?;
-    Ok(row.map(|(s, h)| (s, to_hash(&h))).unwrap_or((0, GENESIS)))
+/// What the verifier needs of a chain's head.
+pub struct Head {
+    /// The last sequence number and hash the writers recorded.
+    pub last_seq: i64,
+    pub last_hash: [u8; 32],
+    /// Where the live rows start: after the archived ones, chained from their last hash.
+    pub archived_through_seq: i64,
+    pub archived_through_hash: [u8; 32],
+}
+
+pub async fn head(tx: &mut TenantTx, kind: LogKind) -> Result<Head, sqlx::Error> {
+    let row: Option<(i64, Vec<u8>, i64, Vec<u8>)> = sqlx::query_as(
+        "select last_seq, last_hash, archived_through_seq, archived_through_hash from log_chain where log = $1",
+    )
+    .bind(kind.code())
+    .fetch_optional(tx.conn())
+    .await?;
+    Ok(match row {
+        Some((last_seq, last_hash, archived_seq, archived_hash)) => Head {
+            last_seq,
+            last_hash: to_hash(&last_hash),
+            archived_through_seq: archived_seq,
+            archived_through_hash: to_hash(&archived_hash),
+        },
+        None => Head {
+            last_seq: 0,
+            last_hash: GENESIS,
+            archived_through_seq: 0,
+            archived_through_hash: GENESIS,
+        },
+    })
 }
 
 /// Rows of a chain in stored order of `seq`, after `after_seq`, at most `limit`.

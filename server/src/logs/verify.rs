@@ -14,8 +14,10 @@ const PAGE: i64 = 5_000;
 pub struct ChainReport {
     pub tenant_id: TenantId,
     pub log: &'static str,
-    /// Rows found in order before the first break (all rows when intact).
+    /// Rows found in order before the first break (all live rows when intact).
     pub rows: i64,
+    /// Rows 1..=this were archived; verification started after them.
+    pub archived_through_seq: i64,
     /// `None` when the chain is intact.
     pub broken: Option<Break>,
 }
@@ -102,13 +104,19 @@ impl Walker {
 /// Verifies one chain, reading it under the institution's own row-level-security setting.
 pub async fn verify_chain(db: &Db, tenant: TenantId, kind: LogKind) -> anyhow::Result<ChainReport> {
     let mut tx = db::logs::begin_for_verification(db, tenant).await?;
-    let (head_seq, head_hash) = db::logs::head(&mut tx, kind).await?;
+    let head = db::logs::head(&mut tx, kind).await?;
+    let (head_seq, head_hash) = (head.last_seq, head.last_hash);
+    // Archived rows are gone from the table; the live chain continues from the last of them.
     let mut w = Walker {
-        expected: 1,
-        prev: GENESIS,
+        expected: head.archived_through_seq + 1,
+        prev: if head.archived_through_seq == 0 {
+            GENESIS
+        } else {
+            head.archived_through_hash
+        },
         broken: None,
     };
-    let mut after = 0i64;
+    let mut after = head.archived_through_seq;
     loop {
         let count = match kind {
             LogKind::Access => {
@@ -163,7 +171,8 @@ pub async fn verify_chain(db: &Db, tenant: TenantId, kind: LogKind) -> anyhow::R
     Ok(ChainReport {
         tenant_id: tenant,
         log: kind.code(),
-        rows: last,
+        rows: last - head.archived_through_seq,
+        archived_through_seq: head.archived_through_seq,
         broken: w.broken,
     })
 }

@@ -352,6 +352,7 @@ async fn verify_logs(
             .map(|r| ChainStatus {
                 log: r.log.to_string(),
                 rows: r.rows,
+                archived_through_seq: r.archived_through_seq,
                 ok: r.broken.is_none(),
                 broken_at_seq: r.broken.as_ref().map(|b| b.seq),
                 problem: r.broken.as_ref().map(|b| {

@@ -48,6 +48,8 @@ pub struct ChainStatus {
     /// `access` or `audit`.
     pub log: String,
     pub rows: i64,
+    /// Rows up to this position were archived; verification starts after them.
+    pub archived_through_seq: i64,
     pub ok: bool,
     /// Where the chain first breaks, and why (code and Japanese message).
     pub broken_at_seq: Option<i64>,
