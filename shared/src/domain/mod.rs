@@ -1,6 +1,8 @@
 //! Validated value types. Each constructor checks its input and says what is wrong.
 
 mod institution;
+pub mod insurance;
+pub mod japanese;
 mod password;
 mod user;
 

@@ -1,0 +1,539 @@
+//! Insurance numbers and the patient's share, as printed on the cards and as the rules say.
+//!
+//! Sources: 保険者番号・公費負担者番号の検証番号 — 厚生労働省「保険者番号等の設定について」
+//! (保険者番号設定要領); 受給者番号 — 厚生労働省 公費負担医療の受給者番号の設定;
+//! 一部負担金の割合 — 健康保険法第74条, 高齢者の医療の確保に関する法律第67条 (令和4年10月1日
+//! 施行の2割負担を含む). Facts and worked examples: `../shared/reference/insurance.md`.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use time::{Date, Month};
+
+/// 検証番号: over the digits before it, from the last one backwards, multiply by 2, 1, 2, 1…;
+/// add the digits of each product; the check digit is 10 minus the last digit of the sum
+/// (0 when that digit is 0).
+pub fn check_digit(body: &[u8]) -> u8 {
+    let sum: u32 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| {
+            let product = u32::from(*d) * if i % 2 == 0 { 2 } else { 1 };
+            product / 10 + product % 10
+        })
+        .sum();
+    ((10 - sum % 10) % 10) as u8
+}
+
+/// Half- or full-width digits with optional spaces or hyphens, as a clerk types them.
+fn digits(input: &str) -> Result<Vec<u8>, NumberError> {
+    let mut out = Vec::new();
+    for c in input.chars() {
+        match c {
+            '0'..='9' => out.push(c as u8 - b'0'),
+            '０'..='９' => out.push((c as u32 - '０' as u32) as u8),
+            ' ' | '\u{3000}' | '-' | 'ー' | '－' => {}
+            _ => return Err(NumberError::NotDigits),
+        }
+    }
+    if out.is_empty() {
+        return Err(NumberError::Empty);
+    }
+    Ok(out)
+}
+
+fn verify(input: &str, lengths: &[usize]) -> Result<String, NumberError> {
+    let d = digits(input)?;
+    if !lengths.contains(&d.len()) {
+        return Err(NumberError::WrongLength {
+            expected: lengths.to_vec(),
+            found: d.len(),
+        });
+    }
+    let (body, last) = d.split_at(d.len() - 1);
+    let expected = check_digit(body);
+    if last[0] != expected {
+        return Err(NumberError::CheckDigit {
+            expected,
+            found: last[0],
+        });
+    }
+    Ok(d.iter().map(|x| char::from(b'0' + x)).collect())
+}
+
+fn prefecture_ok(two: &str) -> bool {
+    two.parse::<u8>()
+        .map(|p| (1..=47).contains(&p))
+        .unwrap_or(false)
+}
+
+/// What is wrong with a number, in words a receptionist can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum NumberError {
+    #[error("入力してください")]
+    Empty,
+    #[error("数字で入力してください")]
+    NotDigits,
+    #[error("桁数が違います（{}桁のところ{found}桁です）", expected.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("または"))]
+    WrongLength { expected: Vec<usize>, found: usize },
+    #[error("検証番号（末尾の1桁）が一致しません。番号の読み違いがないか確認してください（計算上は{expected}、入力は{found}）")]
+    CheckDigit { expected: u8, found: u8 },
+    #[error("都道府県番号（{0}）が正しくありません")]
+    Prefecture(String),
+}
+
+/// 保険者番号: 8 digits (法別番号 2 + 都道府県 2 + 保険者別 3 + 検証 1) or, for 国民健康保険,
+/// 6 digits (都道府県 2 + 保険者別 3 + 検証 1).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct InsurerNumber(String);
+
+impl InsurerNumber {
+    pub fn parse(input: &str) -> Result<Self, NumberError> {
+        let n = verify(input, &[6, 8])?;
+        let pref = if n.len() == 8 { &n[2..4] } else { &n[0..2] };
+        if !prefecture_ok(pref) {
+            return Err(NumberError::Prefecture(pref.to_string()));
+        }
+        Ok(Self(n))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// 国民健康保険 (市町村・国保組合): the 6-digit form.
+    pub fn is_kokuho(&self) -> bool {
+        self.0.len() == 6
+    }
+
+    /// 法別番号 of an 8-digit number (`01` 協会けんぽ, `06` 組合, `39` 後期高齢者医療…).
+    pub fn houbetsu(&self) -> Option<&str> {
+        (self.0.len() == 8).then(|| &self.0[..2])
+    }
+
+    /// 後期高齢者医療 (法別番号 39).
+    pub fn is_kouki(&self) -> bool {
+        self.houbetsu() == Some("39")
+    }
+}
+
+/// 公費負担者番号: 8 digits (法別番号 2 + 都道府県 2 + 実施機関 3 + 検証 1).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PublicPayerNumber(String);
+
+impl PublicPayerNumber {
+    pub fn parse(input: &str) -> Result<Self, NumberError> {
+        let n = verify(input, &[8])?;
+        if !prefecture_ok(&n[2..4]) {
+            return Err(NumberError::Prefecture(n[2..4].to_string()));
+        }
+        Ok(Self(n))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// 法別番号 (`12` 生活保護, `21` 精神通院, `54` 難病…).
+    pub fn houbetsu(&self) -> &str {
+        &self.0[..2]
+    }
+}
+
+/// 公費負担医療の受給者番号: 7 digits (受給者区分 6 + 検証 1).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RecipientNumber(String);
+
+impl RecipientNumber {
+    pub fn parse(input: &str) -> Result<Self, NumberError> {
+        verify(input, &[7]).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+macro_rules! string_conversions {
+    ($($t:ty),*) => {$(
+        impl TryFrom<String> for $t {
+            type Error = NumberError;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+        impl From<$t> for String {
+            fn from(value: $t) -> Self {
+                value.0
+            }
+        }
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    )*};
+}
+string_conversions!(InsurerNumber, PublicPayerNumber, RecipientNumber);
+
+/// Income category that moves the share of the elderly (所得区分).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncomeCategory {
+    /// 一般 (and 低所得).
+    #[default]
+    General,
+    /// 一定以上所得 (後期高齢者の2割負担, from 2022-10-01).
+    Certain,
+    /// 現役並み所得.
+    Active,
+}
+
+/// The patient's share, in tenths (割): 1, 2 or 3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BurdenRatio {
+    pub tenths: u8,
+    /// Why, for the clerk: which rule applied.
+    pub rule: BurdenRule,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BurdenRule {
+    /// 義務教育就学前: 2割 (健康保険法第74条第1項第2号).
+    Preschool,
+    /// 70歳未満: 3割 (同第1号).
+    Standard,
+    /// 高齢受給者 (70〜74歳): 2割, 現役並み所得 3割 (同第3号・第4号).
+    Elderly,
+    /// 後期高齢者医療: 1割, 一定以上所得 2割, 現役並み所得 3割 (高齢者医療確保法第67条).
+    LateElderly,
+}
+
+impl BurdenRule {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Preschool => "義務教育就学前",
+            Self::Standard => "70歳未満",
+            Self::Elderly => "高齢受給者（70〜74歳）",
+            Self::LateElderly => "後期高齢者医療",
+        }
+    }
+}
+
+/// Age in years on `on`. The year is complete at the end of the day before the birthday
+/// (年齢計算ニ関スル法律, 民法第143条), so on the birthday itself the new age holds.
+pub fn age_on(birth: Date, on: Date) -> i32 {
+    let mut age = on.year() - birth.year();
+    if (on.month() as u8, on.day()) < (birth.month() as u8, birth.day()) {
+        age -= 1;
+    }
+    age
+}
+
+/// The day a person reaches `years` of age: the day before that birthday (for 29 February
+/// births in common years, 28 February).
+fn reaching_day(birth: Date, years: i32) -> Option<Date> {
+    let year = birth.year() + years;
+    let birthday = Date::from_calendar_date(year, birth.month(), birth.day())
+        .or_else(|_| Date::from_calendar_date(year, Month::March, 1))
+        .ok()?;
+    birthday.previous_day()
+}
+
+/// The last day a child is 義務教育就学前: the first 31 March on or after the day they reach 6.
+pub fn preschool_until(birth: Date) -> Option<Date> {
+    let reach = reaching_day(birth, 6)?;
+    let march31 = Date::from_calendar_date(reach.year(), Month::March, 31).ok()?;
+    if reach <= march31 {
+        Some(march31)
+    } else {
+        Date::from_calendar_date(reach.year() + 1, Month::March, 31).ok()
+    }
+}
+
+/// The first day of 高齢受給者: the first of the month after the month in which the person
+/// reaches 70 (so, for those born on the 1st, the month of their birthday).
+pub fn elderly_from(birth: Date) -> Option<Date> {
+    let reach = reaching_day(birth, 70)?;
+    let (y, m) = if reach.month() == Month::December {
+        (reach.year() + 1, Month::January)
+    } else {
+        (reach.year(), reach.month().next())
+    };
+    Date::from_calendar_date(y, m, 1).ok()
+}
+
+/// The patient's share on `on`: from the insurance (後期高齢者医療 or not), the age and the
+/// income category. The clerk can override it where a card says otherwise.
+pub fn burden_ratio(
+    birth: Date,
+    on: Date,
+    insurer: &InsurerNumber,
+    income: IncomeCategory,
+) -> BurdenRatio {
+    if insurer.is_kouki() {
+        let tenths = match income {
+            IncomeCategory::General => 1,
+            IncomeCategory::Certain => 2,
+            IncomeCategory::Active => 3,
+        };
+        return BurdenRatio {
+            tenths,
+            rule: BurdenRule::LateElderly,
+        };
+    }
+    if preschool_until(birth).is_some_and(|end| on <= end) {
+        return BurdenRatio {
+            tenths: 2,
+            rule: BurdenRule::Preschool,
+        };
+    }
+    if elderly_from(birth).is_some_and(|start| on >= start) {
+        let tenths = if income == IncomeCategory::Active {
+            3
+        } else {
+            2
+        };
+        return BurdenRatio {
+            tenths,
+            rule: BurdenRule::Elderly,
+        };
+    }
+    BurdenRatio {
+        tenths: 3,
+        rule: BurdenRule::Standard,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn check_digits_match_the_published_examples() {
+        // 保険者番号設定要領の例: 3312001 → 5; 公費: 5401602 → 7 (reference/insurance.md).
+        assert_eq!(check_digit(&[3, 3, 1, 2, 0, 0, 1]), 5);
+        assert_eq!(check_digit(&[5, 4, 0, 1, 6, 0, 2]), 7);
+        assert!(InsurerNumber::parse("33120015").is_ok());
+        assert!(PublicPayerNumber::parse("54016027").is_ok());
+    }
+
+    #[test]
+    fn insurer_numbers_of_every_shape() {
+        // 6-digit 国保: 13801 + check.
+        let body = [1, 3, 8, 0, 1];
+        let kokuho = format!("13801{}", check_digit(&body));
+        let n = InsurerNumber::parse(&kokuho).unwrap();
+        assert!(n.is_kokuho());
+        assert_eq!(n.houbetsu(), None);
+        // 後期高齢者 39 13 xxx.
+        let kouki = format!("3913101{}", check_digit(&[3, 9, 1, 3, 1, 0, 1]));
+        assert!(InsurerNumber::parse(&kouki).unwrap().is_kouki());
+        // Full-width digits and separators are fine.
+        assert_eq!(
+            InsurerNumber::parse("３３１２ ００１５").unwrap().as_str(),
+            "33120015"
+        );
+        assert_eq!(
+            InsurerNumber::parse("06-13-999").map(|_| ()),
+            Err(NumberError::WrongLength {
+                expected: vec![6, 8],
+                found: 7
+            })
+        );
+    }
+
+    #[test]
+    fn invalid_numbers_say_what_is_wrong() {
+        let cases: &[(&str, NumberError)] = &[
+            ("", NumberError::Empty),
+            ("3312OO15", NumberError::NotDigits),
+            (
+                "3312001",
+                NumberError::WrongLength {
+                    expected: vec![6, 8],
+                    found: 7,
+                },
+            ),
+            (
+                "33120016",
+                NumberError::CheckDigit {
+                    expected: 5,
+                    found: 6,
+                },
+            ),
+            // 都道府県 99 with a valid check digit.
+            (
+                &format!("0199001{}", check_digit(&[0, 1, 9, 9, 0, 0, 1])),
+                NumberError::Prefecture("99".into()),
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(
+                InsurerNumber::parse(input).as_ref().err(),
+                Some(want),
+                "{input:?}"
+            );
+            assert!(!want.to_string().is_empty());
+        }
+        assert!(NumberError::CheckDigit {
+            expected: 5,
+            found: 6
+        }
+        .to_string()
+        .contains("計算上は5"));
+        assert_eq!(
+            PublicPayerNumber::parse("54016028").err(),
+            Some(NumberError::CheckDigit {
+                expected: 7,
+                found: 8
+            })
+        );
+        assert_eq!(
+            RecipientNumber::parse("123456").err(),
+            Some(NumberError::WrongLength {
+                expected: vec![7],
+                found: 6
+            })
+        );
+        let recipient = format!("123456{}", check_digit(&[1, 2, 3, 4, 5, 6]));
+        assert!(RecipientNumber::parse(&recipient).is_ok());
+    }
+
+    #[test]
+    fn ages_turn_on_the_birthday_and_leap_day_births_on_1_march() {
+        assert_eq!(age_on(date!(1980 - 06 - 15), date!(2026 - 06 - 14)), 45);
+        assert_eq!(age_on(date!(1980 - 06 - 15), date!(2026 - 06 - 15)), 46);
+        assert_eq!(age_on(date!(2004 - 02 - 29), date!(2026 - 02 - 28)), 21);
+        assert_eq!(age_on(date!(2004 - 02 - 29), date!(2026 - 03 - 01)), 22);
+    }
+
+    #[test]
+    fn preschool_ends_on_the_first_31_march_after_reaching_six() {
+        // Born 2 April 2020: reaches 6 on 1 April 2026 → preschool until 31 March 2027.
+        assert_eq!(
+            preschool_until(date!(2020 - 04 - 02)),
+            Some(date!(2027 - 03 - 31))
+        );
+        // Born 1 April 2020: reaches 6 on 31 March 2026 → until that very day.
+        assert_eq!(
+            preschool_until(date!(2020 - 04 - 01)),
+            Some(date!(2026 - 03 - 31))
+        );
+    }
+
+    #[test]
+    fn elderly_share_starts_the_month_after_reaching_seventy() {
+        assert_eq!(
+            elderly_from(date!(1956 - 05 - 15)),
+            Some(date!(2026 - 06 - 01))
+        );
+        // Born on the 1st: reaches 70 on the last day of the month before → the birthday's month.
+        assert_eq!(
+            elderly_from(date!(1956 - 05 - 01)),
+            Some(date!(2026 - 05 - 01))
+        );
+        assert_eq!(
+            elderly_from(date!(1956 - 12 - 20)),
+            Some(date!(2027 - 01 - 01))
+        );
+    }
+
+    #[test]
+    fn burden_ratio_table() {
+        let kyokai =
+            InsurerNumber::parse(&format!("0113001{}", check_digit(&[0, 1, 1, 3, 0, 0, 1])))
+                .unwrap();
+        let kouki =
+            InsurerNumber::parse(&format!("3913101{}", check_digit(&[3, 9, 1, 3, 1, 0, 1])))
+                .unwrap();
+        let on = date!(2026 - 11 - 24);
+        let cases = [
+            (
+                "child of 3",
+                date!(2023 - 05 - 10),
+                &kyokai,
+                IncomeCategory::General,
+                2,
+                BurdenRule::Preschool,
+            ),
+            (
+                "pupil of 7",
+                date!(2019 - 04 - 02),
+                &kyokai,
+                IncomeCategory::General,
+                3,
+                BurdenRule::Standard,
+            ),
+            (
+                "adult of 45",
+                date!(1981 - 01 - 01),
+                &kyokai,
+                IncomeCategory::General,
+                3,
+                BurdenRule::Standard,
+            ),
+            (
+                "70, month after",
+                date!(1956 - 10 - 10),
+                &kyokai,
+                IncomeCategory::General,
+                2,
+                BurdenRule::Elderly,
+            ),
+            (
+                "70 this month",
+                date!(1956 - 11 - 10),
+                &kyokai,
+                IncomeCategory::General,
+                3,
+                BurdenRule::Standard,
+            ),
+            (
+                "72, active income",
+                date!(1954 - 01 - 01),
+                &kyokai,
+                IncomeCategory::Active,
+                3,
+                BurdenRule::Elderly,
+            ),
+            (
+                "80 late elderly",
+                date!(1946 - 03 - 03),
+                &kouki,
+                IncomeCategory::General,
+                1,
+                BurdenRule::LateElderly,
+            ),
+            (
+                "80 certain income",
+                date!(1946 - 03 - 03),
+                &kouki,
+                IncomeCategory::Certain,
+                2,
+                BurdenRule::LateElderly,
+            ),
+            (
+                "80 active income",
+                date!(1946 - 03 - 03),
+                &kouki,
+                IncomeCategory::Active,
+                3,
+                BurdenRule::LateElderly,
+            ),
+        ];
+        for (name, birth, insurer, income, tenths, rule) in cases {
+            assert_eq!(
+                burden_ratio(birth, on, insurer, income),
+                BurdenRatio { tenths, rule },
+                "{name}"
+            );
+        }
+    }
+}

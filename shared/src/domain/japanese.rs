@@ -1,0 +1,199 @@
+//! Japanese text and dates as the front desk meets them: カナ in every width and size, and
+//! 和暦 beside 西暦.
+
+use time::{Date, Month};
+
+/// Half-width katakana (U+FF66–U+FF9D) to full width, in table order.
+const HALF: &str = "ｦｧｨｩｪｫｬｭｮｯｰｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜﾝ";
+const FULL: &str = "ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン";
+
+fn voiced(c: char) -> Option<char> {
+    // A kana and its dakuten form are adjacent code points for カ–ト and ハ–ホ; ウ→ヴ is separate.
+    match c {
+        'カ' | 'キ' | 'ク' | 'ケ' | 'コ' | 'サ' | 'シ' | 'ス' | 'セ' | 'ソ' | 'タ' | 'チ'
+        | 'ツ' | 'テ' | 'ト' | 'ハ' | 'ヒ' | 'フ' | 'ヘ' | 'ホ' => {
+            char::from_u32(c as u32 + 1)
+        }
+        'ウ' => Some('ヴ'),
+        _ => None,
+    }
+}
+
+fn semi_voiced(c: char) -> Option<char> {
+    match c {
+        'ハ' | 'ヒ' | 'フ' | 'ヘ' | 'ホ' => char::from_u32(c as u32 + 2),
+        _ => None,
+    }
+}
+
+fn large(c: char) -> char {
+    match c {
+        'ァ' => 'ア',
+        'ィ' => 'イ',
+        'ゥ' => 'ウ',
+        'ェ' => 'エ',
+        'ォ' => 'オ',
+        'ッ' => 'ツ',
+        'ャ' => 'ヤ',
+        'ュ' => 'ユ',
+        'ョ' => 'ヨ',
+        'ヮ' => 'ワ',
+        'ヵ' => 'カ',
+        'ヶ' => 'ケ',
+        other => other,
+    }
+}
+
+/// The form カナ are compared in: katakana, full width, small kana made large, hiragana made
+/// katakana, half-width voiced marks joined, spaces and separators removed. Other text passes
+/// through (uppercased for Latin letters), so a search for a patient number still works.
+pub fn normalize_kana(input: &str) -> String {
+    let half: Vec<char> = HALF.chars().collect();
+    let full: Vec<char> = FULL.chars().collect();
+    let mut out: Vec<char> = Vec::with_capacity(input.len());
+    for c in input.chars() {
+        let c = match c {
+            // hiragana ぁ–ゖ → katakana
+            '\u{3041}'..='\u{3096}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+            'ﾞ' | '\u{3099}' | '゛' => {
+                if let Some(v) = out.last().copied().and_then(voiced) {
+                    out.pop();
+                    out.push(v);
+                }
+                continue;
+            }
+            'ﾟ' | '\u{309A}' | '゜' => {
+                if let Some(v) = out.last().copied().and_then(semi_voiced) {
+                    out.pop();
+                    out.push(v);
+                }
+                continue;
+            }
+            ' ' | '\u{3000}' | '・' | '･' => continue,
+            c if half.contains(&c) => full[half.iter().position(|h| *h == c).unwrap_or(0)],
+            'ｰ' => 'ー',
+            c => c.to_ascii_uppercase(),
+        };
+        out.push(large(c));
+    }
+    out.into_iter().collect()
+}
+
+/// Whether `text` looks like カナ (after normalisation, only katakana and the long-vowel mark).
+pub fn is_kana(text: &str) -> bool {
+    let n = normalize_kana(text);
+    !n.is_empty()
+        && n.chars()
+            .all(|c| ('\u{30A1}'..='\u{30FA}').contains(&c) || c == 'ー')
+}
+
+/// 和暦 eras, newest first: name, the Gregorian year of its 元年, and the first day shown in it
+/// (明治 from 1873, when Japan adopted the Gregorian calendar).
+const ERAS: [(&str, i32, i32, Month, u8); 5] = [
+    ("令和", 2019, 2019, Month::May, 1),
+    ("平成", 1989, 1989, Month::January, 8),
+    ("昭和", 1926, 1926, Month::December, 25),
+    ("大正", 1912, 1912, Month::July, 30),
+    ("明治", 1868, 1873, Month::January, 1),
+];
+
+/// `令和8年11月24日` (元年 for the first year). Dates before 1873 (the Gregorian calendar in
+/// Japan) are shown in 西暦 only.
+pub fn wareki(date: Date) -> String {
+    for (name, first_year, y, m, d) in ERAS {
+        let Ok(start) = Date::from_calendar_date(y, m, d) else {
+            continue;
+        };
+        if date >= start {
+            let year = date.year() - first_year + 1;
+            let year = if year == 1 {
+                "元".to_string()
+            } else {
+                year.to_string()
+            };
+            return format!("{name}{year}年{}月{}日", date.month() as u8, date.day());
+        }
+    }
+    format!("{}年{}月{}日", date.year(), date.month() as u8, date.day())
+}
+
+/// `YYYY-MM-DD` (half or full width) into a date.
+pub fn parse_date(input: &str) -> Option<Date> {
+    let ascii: String = input
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '／' | '/' | '－' => '-',
+            c => c,
+        })
+        .collect();
+    let mut parts = ascii.split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 {
+        return None;
+    }
+    let month = Month::try_from(m.parse::<u8>().ok()?).ok()?;
+    Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
+}
+
+/// `YYYY-MM-DD`.
+pub fn format_date(date: Date) -> String {
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        date.month() as u8,
+        date.day()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn kana_of_every_width_and_size_compare_equal() {
+        for (input, want) in [
+            ("ヤマダ タロウ", "ヤマダタロウ"),
+            ("やまだ　たろう", "ヤマダタロウ"),
+            ("ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマダタロウ"),
+            ("ｷｯﾄﾞ", "キツド"),
+            ("キッド", "キツド"),
+            ("ﾊﾟﾝ", "パン"),
+            ("ｳﾞｨｰﾅｽ", "ヴイーナス"),
+            ("ジョウ", "ジヨウ"),
+            ("ｼﾞｮｳ", "ジヨウ"),
+            ("p0001", "P0001"),
+        ] {
+            assert_eq!(normalize_kana(input), want, "{input}");
+        }
+        assert!(is_kana("ﾔﾏﾀﾞ"));
+        assert!(is_kana("やまだ"));
+        assert!(!is_kana("山田"));
+        assert!(!is_kana("1234"));
+    }
+
+    #[test]
+    fn wareki_at_era_boundaries() {
+        assert_eq!(wareki(date!(2026 - 11 - 24)), "令和8年11月24日");
+        assert_eq!(wareki(date!(2019 - 05 - 01)), "令和元年5月1日");
+        assert_eq!(wareki(date!(2019 - 04 - 30)), "平成31年4月30日");
+        assert_eq!(wareki(date!(1989 - 01 - 07)), "昭和64年1月7日");
+        assert_eq!(wareki(date!(1989 - 01 - 08)), "平成元年1月8日");
+        assert_eq!(wareki(date!(1926 - 12 - 25)), "昭和元年12月25日");
+        assert_eq!(wareki(date!(1912 - 07 - 29)), "明治45年7月29日");
+    }
+
+    #[test]
+    fn dates_parse_in_either_width() {
+        assert_eq!(parse_date("1980-06-15"), Some(date!(1980 - 06 - 15)));
+        assert_eq!(
+            parse_date("１９８０／０６／１５"),
+            Some(date!(1980 - 06 - 15))
+        );
+        assert_eq!(parse_date("1980-02-30"), None);
+        assert_eq!(parse_date("80-06-15"), None);
+        assert_eq!(format_date(date!(2026 - 01 - 05)), "2026-01-05");
+    }
+}
