@@ -5,6 +5,7 @@
 pub mod bootstrap;
 pub mod institutions;
 pub mod logs;
+pub mod patients;
 pub mod sessions;
 pub mod system;
 pub mod tenant;

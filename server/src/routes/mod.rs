@@ -3,6 +3,7 @@
 mod auth;
 mod health;
 mod logs;
+mod patients;
 mod users;
 
 use crate::http::{api_method_not_allowed, api_not_found};
@@ -15,6 +16,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(auth::router())
         .merge(users::router())
         .merge(logs::router())
+        .merge(patients::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
 }

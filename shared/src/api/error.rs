@@ -40,6 +40,7 @@ pub enum ErrorCode {
     PasswordChangeRequired,
     CsrfFailed,
     Conflict,
+    DuplicateSuspected,
     Validation,
     Internal,
     Unavailable,
@@ -76,6 +77,10 @@ impl ErrorCode {
                 "CSRF check failed",
             ),
             Self::Conflict => ("既に存在するか、他の変更と競合しました", "Conflict"),
+            Self::DuplicateSuspected => (
+                "同じ氏名（カナ）と生年月日の患者が既に登録されています。確認してから登録してください",
+                "A patient with the same name and birth date exists",
+            ),
             Self::Validation => ("入力内容を確認してください", "Validation failed"),
             Self::Internal => (
                 "サーバーでエラーが発生しました。時間をおいて再度お試しください",

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod logs;
+pub mod patients;
 pub mod users;
 
 pub use error::{ErrorBody, ErrorCode, FieldError};

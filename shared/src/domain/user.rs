@@ -156,6 +156,10 @@ impl Role {
             (Role::Nurse | Role::Admin, FrontDesk) => false,
             (Role::Nurse | Role::Doctor, Ward) => true,
             (Role::Clerk | Role::Admin, Ward) => false,
+            (Role::Doctor | Role::Nurse | Role::Clerk, ReadPatients) => true,
+            (Role::Admin, ReadPatients) => false,
+            (Role::Clerk | Role::Doctor, EditPatients) => true,
+            (Role::Nurse | Role::Admin, EditPatients) => false,
         }
     }
 }
@@ -168,6 +172,10 @@ pub enum Permission {
     ManageUsers,
     /// Search, view, export and verify the access and audit logs of one's own institution.
     ViewLogs,
+    /// Find and read patients (demographics).
+    ReadPatients,
+    /// Register and edit patients.
+    EditPatients,
     /// Read and write patient charts (カルテ).
     ReadChart,
     /// Reception, registration and payment (受付・会計).

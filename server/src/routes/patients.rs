@@ -1,0 +1,267 @@
+//! Patients: register (with a duplicate guard), read, edit as new versions, history, search.
+//! Reads and writes of a patient are marked in the access log with the patient's id.
+
+use crate::auth::ActiveUser;
+use crate::db::patients::{self, PatientRow, SummaryRow, Update, VersionRow};
+use crate::db::TenantTx;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{ApiJson, ApiQuery};
+use crate::logs::export::utc;
+use crate::logs::AccessNote;
+use crate::startup::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use shared::api::patients::{
+    PatientDetail, PatientInput, PatientQuery, PatientSummary, PatientVersion, RegisterPatient,
+    Sex, UpdatePatient, ValidPatient,
+};
+use shared::api::{ErrorCode, FieldError};
+use shared::domain::japanese::{format_date, wareki};
+use shared::domain::Permission;
+use time::{OffsetDateTime, UtcOffset};
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/patients", get(search_patients).post(register_patient))
+        .route("/patients/check-duplicates", post(check_duplicates))
+        .route(
+            "/patients/{patient_id}",
+            get(get_patient).put(update_patient),
+        )
+        .route("/patients/{patient_id}/versions", get(patient_versions))
+}
+
+/// Today in Japan (the front desk's date), from the server clock.
+fn today_jst() -> time::Date {
+    OffsetDateTime::now_utc()
+        .to_offset(UtcOffset::from_hms(9, 0, 0).unwrap_or(UtcOffset::UTC))
+        .date()
+}
+
+fn sex(code: &str) -> anyhow::Result<Sex> {
+    Sex::from_code(code).ok_or_else(|| anyhow::anyhow!("unknown sex code in database"))
+}
+
+fn detail(r: &PatientRow) -> anyhow::Result<PatientDetail> {
+    Ok(PatientDetail {
+        patient_id: r.patient_id.to_string(),
+        patient_number: r.patient_number.clone(),
+        version: r.version,
+        name: r.name.clone(),
+        kana: r.kana.clone(),
+        sex: sex(&r.sex)?,
+        birth_date: format_date(r.birth_date),
+        birth_date_wareki: wareki(r.birth_date),
+        address: r.address.clone(),
+        phone: r.phone.clone(),
+        notes: r.notes.clone(),
+        updated_at: utc(r.updated_at),
+        updated_by: r.updated_by.map(|u| u.to_string()),
+    })
+}
+
+fn summary(r: &SummaryRow) -> anyhow::Result<PatientSummary> {
+    Ok(PatientSummary {
+        patient_id: r.patient_id.to_string(),
+        patient_number: r.patient_number.clone(),
+        name: r.name.clone(),
+        kana: r.kana.clone(),
+        sex: sex(&r.sex)?,
+        birth_date: format_date(r.birth_date),
+        phone: r.phone_digits.clone(),
+    })
+}
+
+fn version(r: &VersionRow) -> anyhow::Result<PatientVersion> {
+    Ok(PatientVersion {
+        version: r.version,
+        name: r.name.clone(),
+        kana: r.kana.clone(),
+        sex: sex(&r.sex)?,
+        birth_date: format_date(r.birth_date),
+        address: r.address.clone(),
+        phone: r.phone.clone(),
+        notes: r.notes.clone(),
+        author_user_id: r.author_user_id.map(|u| u.to_string()),
+        created_at: utc(r.created_at),
+        reason: r.reason.clone(),
+    })
+}
+
+fn validate(input: &PatientInput) -> ApiResult<ValidPatient> {
+    input.validate(today_jst()).map_err(ApiError::Invalid)
+}
+
+fn parse_id(raw: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::code(ErrorCode::NotFound))
+}
+
+fn number_taken() -> ApiError {
+    ApiError::Conflict(vec![FieldError::new(
+        "patient_number",
+        "taken",
+        "この患者番号は既に使われています",
+    )])
+}
+
+async fn register_patient(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    note: AccessNote,
+    ApiJson(body): ApiJson<RegisterPatient>,
+) -> ApiResult<(StatusCode, Json<PatientDetail>)> {
+    user.require(Permission::EditPatients)?;
+    let valid = validate(&body.patient)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    if !body.confirm_duplicate
+        && !patients::possible_duplicates(&mut tx, &valid, None)
+            .await?
+            .is_empty()
+    {
+        return Err(ApiError::code(ErrorCode::DuplicateSuspected));
+    }
+    let id = match patients::insert(&mut tx, &valid, user.ctx().user_id()).await {
+        Ok(id) => id,
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("patient_number_key") => {
+            return Err(number_taken())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let row = patients::find(&mut tx, id)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    tx.commit().await?;
+    note.set_patient(id);
+    Ok((StatusCode::CREATED, Json(detail(&row)?)))
+}
+
+/// The registered patients a new registration would duplicate (for the warning dialog).
+async fn check_duplicates(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ApiJson(body): ApiJson<PatientInput>,
+) -> ApiResult<Json<Vec<PatientSummary>>> {
+    user.require(Permission::EditPatients)?;
+    let valid = validate(&body)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let rows = patients::possible_duplicates(&mut tx, &valid, None).await?;
+    tx.commit().await?;
+    Ok(Json(
+        rows.iter().map(summary).collect::<anyhow::Result<_>>()?,
+    ))
+}
+
+async fn get_patient(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    note: AccessNote,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<PatientDetail>> {
+    user.require(Permission::ReadPatients)?;
+    let id = parse_id(&raw)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let row = patients::find(&mut tx, id)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    tx.commit().await?;
+    note.set_patient(id);
+    Ok(Json(detail(&row)?))
+}
+
+async fn update_patient(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    note: AccessNote,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<UpdatePatient>,
+) -> ApiResult<Json<PatientDetail>> {
+    user.require(Permission::EditPatients)?;
+    let id = parse_id(&raw)?;
+    let valid = validate(&body.patient)?;
+    let reason: String = body.reason.trim().chars().take(200).collect();
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let outcome = match patients::update(
+        &mut tx,
+        id,
+        body.base_version,
+        &valid,
+        &reason,
+        user.ctx().user_id(),
+    )
+    .await
+    {
+        Ok(outcome) => outcome,
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("patient_number_key") => {
+            return Err(number_taken())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match outcome {
+        Update::Saved(_) => {}
+        Update::NotFound => return Err(ApiError::code(ErrorCode::NotFound)),
+        Update::Stale { current } => {
+            return Err(ApiError::Conflict(vec![FieldError::new(
+                "base_version",
+                "stale",
+                format!("他の人が先に更新しました（現在の版は{current}）。最新の内容を確認してから保存してください"),
+            )]));
+        }
+    }
+    let row = patients::find(&mut tx, id)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    tx.commit().await?;
+    note.set_patient(id);
+    Ok(Json(detail(&row)?))
+}
+
+async fn patient_versions(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    note: AccessNote,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<Vec<PatientVersion>>> {
+    user.require(Permission::ReadPatients)?;
+    let id = parse_id(&raw)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let rows = patients::versions(&mut tx, id).await?;
+    tx.commit().await?;
+    if rows.is_empty() {
+        return Err(ApiError::code(ErrorCode::NotFound));
+    }
+    note.set_patient(id);
+    Ok(Json(
+        rows.iter().map(version).collect::<anyhow::Result<_>>()?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchQuery {
+    q: String,
+    limit: Option<i64>,
+}
+
+/// Search by patient number, カナ (prefix; any width or size), 漢字 name (prefix), birth date
+/// or phone number. The query text itself is never logged.
+async fn search_patients(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ApiQuery(query): ApiQuery<SearchQuery>,
+) -> ApiResult<Json<Vec<PatientSummary>>> {
+    user.require(Permission::ReadPatients)?;
+    let Some(classified) = PatientQuery::classify(&query.q) else {
+        return Ok(Json(Vec::new()));
+    };
+    let limit = query.limit.unwrap_or(20).clamp(1, 100);
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let rows = patients::search(&mut tx, &classified, limit).await?;
+    tx.commit().await?;
+    Ok(Json(
+        rows.iter().map(summary).collect::<anyhow::Result<_>>()?,
+    ))
+}

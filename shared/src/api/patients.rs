@@ -1,0 +1,382 @@
+//! Patients (患者): registration, versioned edits, search. Every change is a new version with
+//! who and when; nothing is overwritten.
+
+use crate::api::FieldError;
+use crate::domain::japanese::{is_kana, normalize_kana, parse_date};
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+impl Sex {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Male => "male",
+            Self::Female => "female",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "male" => Some(Self::Male),
+            "female" => Some(Self::Female),
+            _ => None,
+        }
+    }
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Male => "男",
+            Self::Female => "女",
+        }
+    }
+}
+
+/// The fields a receptionist enters. Strings as typed; [`PatientInput::validate`] checks them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PatientInput {
+    /// 患者番号: digits, unique in the institution; empty to have the next one assigned.
+    #[serde(default)]
+    pub patient_number: String,
+    pub name: String,
+    pub kana: String,
+    pub sex: Option<Sex>,
+    /// `YYYY-MM-DD` (西暦).
+    pub birth_date: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// A [`PatientInput`] that passed validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidPatient {
+    pub patient_number: Option<String>,
+    pub name: String,
+    pub kana: String,
+    pub kana_normalized: String,
+    pub sex: Sex,
+    pub birth_date: Date,
+    pub address: String,
+    pub phone: String,
+    pub phone_digits: String,
+    pub notes: String,
+}
+
+fn text(
+    field: &str,
+    value: &str,
+    required: bool,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> String {
+    let v = value.trim();
+    if required && v.is_empty() {
+        errors.push(FieldError::new(field, "required", "入力してください"));
+    } else if v.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            "too_long",
+            format!("{max}文字以内で入力してください"),
+        ));
+    } else if v.chars().any(|c| c.is_control() && c != '\n') {
+        errors.push(FieldError::new(
+            field,
+            "forbidden",
+            "使用できない文字が含まれています",
+        ));
+    }
+    v.to_string()
+}
+
+impl PatientInput {
+    /// Checks every field against `today` (birth dates in the future are refused).
+    pub fn validate(&self, today: Date) -> Result<ValidPatient, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let number = self.patient_number.trim();
+        let patient_number = if number.is_empty() {
+            None
+        } else if number.len() > 10 || !number.bytes().all(|b| b.is_ascii_digit()) {
+            errors.push(FieldError::new(
+                "patient_number",
+                "invalid",
+                "患者番号は10桁以内の数字です",
+            ));
+            None
+        } else {
+            Some(number.to_string())
+        };
+        let name = text("name", &self.name, true, 64, &mut errors);
+        let kana = text("kana", &self.kana, true, 64, &mut errors);
+        if !kana.is_empty() && !is_kana(&kana) {
+            errors.push(FieldError::new(
+                "kana",
+                "not_kana",
+                "カナはカタカナまたはひらがなで入力してください",
+            ));
+        }
+        let sex = self.sex;
+        if sex.is_none() {
+            errors.push(FieldError::new("sex", "required", "性別を選んでください"));
+        }
+        let birth_date = parse_date(&self.birth_date);
+        match birth_date {
+            None => errors.push(FieldError::new(
+                "birth_date",
+                "invalid",
+                "生年月日は YYYY-MM-DD で入力してください",
+            )),
+            Some(d) if d > today => errors.push(FieldError::new(
+                "birth_date",
+                "future",
+                "生年月日が未来の日付です",
+            )),
+            Some(d) if today.year() - d.year() > 130 => errors.push(FieldError::new(
+                "birth_date",
+                "implausible",
+                "生年月日を確認してください",
+            )),
+            Some(_) => {}
+        }
+        let address = text("address", &self.address, false, 200, &mut errors);
+        let phone = text("phone", &self.phone, false, 20, &mut errors);
+        if !phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || "-()+ ".contains(c))
+        {
+            errors.push(FieldError::new(
+                "phone",
+                "invalid",
+                "電話番号は数字とハイフンで入力してください",
+            ));
+        }
+        let notes = text("notes", &self.notes, false, 2000, &mut errors);
+        match (errors.is_empty(), sex, birth_date) {
+            (true, Some(sex), Some(birth_date)) => Ok(ValidPatient {
+                patient_number,
+                kana_normalized: normalize_kana(&kana),
+                name,
+                kana,
+                sex,
+                birth_date,
+                phone_digits: phone.chars().filter(char::is_ascii_digit).collect(),
+                address,
+                phone,
+                notes,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// `POST /api/v1/patients`. Without `confirm_duplicate`, a patient whose kana or name and
+/// birth date match an existing one is refused with `duplicate_suspected`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegisterPatient {
+    #[serde(flatten)]
+    pub patient: PatientInput,
+    #[serde(default)]
+    pub confirm_duplicate: bool,
+}
+
+/// `PUT /api/v1/patients/{id}`: a new version based on `base_version`; a stale base is a
+/// conflict, never a silent overwrite.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdatePatient {
+    pub base_version: i32,
+    #[serde(flatten)]
+    pub patient: PatientInput,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientDetail {
+    pub patient_id: String,
+    pub patient_number: String,
+    pub version: i32,
+    pub name: String,
+    pub kana: String,
+    pub sex: Sex,
+    pub birth_date: String,
+    pub birth_date_wareki: String,
+    pub address: String,
+    pub phone: String,
+    pub notes: String,
+    /// RFC 3339, when this version was written, and by whom (user id).
+    pub updated_at: String,
+    pub updated_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientSummary {
+    pub patient_id: String,
+    pub patient_number: String,
+    pub name: String,
+    pub kana: String,
+    pub sex: Sex,
+    pub birth_date: String,
+    pub phone: String,
+}
+
+/// One version in a patient's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientVersion {
+    pub version: i32,
+    pub name: String,
+    pub kana: String,
+    pub sex: Sex,
+    pub birth_date: String,
+    pub address: String,
+    pub phone: String,
+    pub notes: String,
+    pub author_user_id: Option<String>,
+    pub created_at: String,
+    pub reason: String,
+}
+
+/// What a search box entry means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatientQuery {
+    /// Digits only, up to 10: a patient number (or its beginning).
+    Number(String),
+    /// A phone number: starts with 0 and has 6 or more digits (hyphens allowed).
+    Phone(String),
+    /// A birth date `YYYY-MM-DD`.
+    BirthDate(Date),
+    /// カナ (any width, either kana), normalised: matches the beginning of the カナ.
+    Kana(String),
+    /// Anything else: the beginning of the name (漢字).
+    Name(String),
+}
+
+impl PatientQuery {
+    /// `None` for an empty query.
+    pub fn classify(input: &str) -> Option<Self> {
+        let q = input.trim();
+        if q.is_empty() {
+            return None;
+        }
+        if let Some(date) = parse_date(q) {
+            return Some(Self::BirthDate(date));
+        }
+        let digits: String = q
+            .chars()
+            .filter_map(|c| match c {
+                '0'..='9' => Some(c),
+                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
+                _ => None,
+            })
+            .collect();
+        let only_number_chars = q
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c) || "-－ ".contains(c));
+        if only_number_chars && !digits.is_empty() {
+            if digits.starts_with('0') && digits.len() >= 6 && q.contains(['-', '－'])
+                || digits.len() > 10
+            {
+                return Some(Self::Phone(digits));
+            }
+            return Some(Self::Number(digits));
+        }
+        if is_kana(q) {
+            return Some(Self::Kana(normalize_kana(q)));
+        }
+        Some(Self::Name(
+            q.chars().filter(|c| !c.is_whitespace()).collect(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn input() -> PatientInput {
+        PatientInput {
+            patient_number: String::new(),
+            name: "架空 太郎".into(),
+            kana: "カクウ タロウ".into(),
+            sex: Some(Sex::Male),
+            birth_date: "1980-06-15".into(),
+            address: "東京都架空区1-2-3".into(),
+            phone: "03-0000-0000".into(),
+            notes: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_complete_patient_validates_and_normalises() {
+        let v = input().validate(date!(2026 - 11 - 24)).unwrap();
+        assert_eq!(v.kana_normalized, "カクウタロウ");
+        assert_eq!(v.phone_digits, "0300000000");
+        assert_eq!(v.patient_number, None);
+    }
+
+    #[test]
+    fn every_problem_is_named_by_field() {
+        let bad = PatientInput {
+            patient_number: "12a".into(),
+            name: " ".into(),
+            kana: "山田".into(),
+            sex: None,
+            birth_date: "2030-01-01".into(),
+            phone: "call me".into(),
+            ..input()
+        };
+        let fields: Vec<String> = bad
+            .validate(date!(2026 - 11 - 24))
+            .unwrap_err()
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "patient_number",
+                "name",
+                "kana",
+                "sex",
+                "birth_date",
+                "phone"
+            ]
+        );
+    }
+
+    #[test]
+    fn search_queries_are_classified() {
+        let cases = [
+            ("00123", Some(PatientQuery::Number("00123".into()))),
+            ("１２３", Some(PatientQuery::Number("123".into()))),
+            (
+                "03-1234-5678",
+                Some(PatientQuery::Phone("0312345678".into())),
+            ),
+            (
+                "09012345678",
+                Some(PatientQuery::Phone("09012345678".into())),
+            ),
+            (
+                "1980-06-15",
+                Some(PatientQuery::BirthDate(date!(1980 - 06 - 15))),
+            ),
+            ("ｶｸｳ", Some(PatientQuery::Kana("カクウ".into()))),
+            (
+                "かくう たろう",
+                Some(PatientQuery::Kana("カクウタロウ".into())),
+            ),
+            ("架空 太", Some(PatientQuery::Name("架空太".into()))),
+            ("  ", None),
+        ];
+        for (q, want) in cases {
+            assert_eq!(PatientQuery::classify(q), want, "{q:?}");
+        }
+    }
+}
