@@ -1,11 +1,12 @@
 //! The router and the context providers.
 
 use crate::components::shell::Shell;
+use crate::pages::patients::{PatientDetailPage, PatientsPage, RegisterPatientPage};
 use crate::pages::{
     home::HomePage, login::LoginPage, logs::LogsPage, not_found::NotFoundPage,
     password::ChangePasswordPage, users::UsersPage,
 };
-use crate::state::{provide_server_info, provide_session, SessionState};
+use crate::state::{provide_current_patient, provide_server_info, provide_session, SessionState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -15,6 +16,7 @@ use leptos_router::path;
 pub fn App() -> impl IntoView {
     let session = provide_session();
     let server = provide_server_info();
+    provide_current_patient();
     // Is the cookie still a session? (A reload keeps the user signed in.)
     spawn_local(async move {
         match crate::api::auth::session().await {
@@ -38,6 +40,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("password") view=ChangePasswordPage/>
                     <Route path=path!("admin/users") view=UsersPage/>
                     <Route path=path!("admin/logs") view=LogsPage/>
+                    <Route path=path!("patients") view=PatientsPage/>
+                    <Route path=path!("patients/new") view=RegisterPatientPage/>
+                    <Route path=path!("patients/:patient_id") view=PatientDetailPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -72,3 +72,18 @@ pub fn provide_server_info() -> ServerInfo {
 pub fn use_server_info() -> ServerInfo {
     expect_context::<ServerInfo>()
 }
+
+/// The patient on screen, for the banner every chart screen shows (name, カナ, birth date, ID):
+/// the guard against mixing up patients (患者誤認).
+#[derive(Clone, Copy)]
+pub struct CurrentPatient(pub RwSignal<Option<shared::api::patients::PatientDetail>>);
+
+pub fn provide_current_patient() -> CurrentPatient {
+    let current = CurrentPatient(RwSignal::new(None));
+    provide_context(current);
+    current
+}
+
+pub fn use_current_patient() -> CurrentPatient {
+    expect_context::<CurrentPatient>()
+}

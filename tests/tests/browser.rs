@@ -250,3 +250,121 @@ async fn administrator_finds_a_login_event_and_exports_it() {
     let exports = admin.get("/logs/audit?action=log_export").await;
     assert_eq!(exports.body["entries"].as_array().map(Vec::len), Some(1));
 }
+
+/// The front desk: register a patient (with a duplicate warning), find them by half-width カナ
+/// from the keyboard, see the banner, edit as a new version.
+#[tokio::test]
+async fn a_receptionist_registers_finds_and_edits_a_patient() {
+    require_built_app();
+    let app = TestApp::spawn().await;
+    let (p, admin) = app.admin_session("1319999906", "架空受付医院").await;
+    let issued: shared::api::users::IssuedPassword = admin
+        .post("/users", &serde_json::json!({"login_id": "uketsuke", "display_name": "架空 受付", "role": "clerk"}))
+        .await
+        .json();
+    let clerk = app.client();
+    clerk
+        .login(&p.code, "uketsuke", &issued.one_time_password)
+        .await;
+    clerk
+        .post("/auth/password", &serde_json::json!({"current_password": issued.one_time_password, "new_password": "front-desk-pass-2026"}))
+        .await;
+    // Someone with the same カナ and birth date is already registered.
+    clerk
+        .post("/patients", &serde_json::json!({"name": "架空 花子", "kana": "カクウ ハナコ", "sex": "female", "birth_date": "1980-06-15"}))
+        .await;
+    let browser = Browser::start(1280, 800).await.expect("browser");
+    let result = async {
+        let c = &browser.client;
+        c.goto(&format!("{}/login", app.base_url)).await?;
+        browser.fill("institution_code", &p.code).await?;
+        browser.fill("login_id", "uketsuke").await?;
+        browser.fill("password", "front-desk-pass-2026").await?;
+        browser.by_testid("login-submit").await?.click().await?;
+        browser.wait_for_path("/").await?;
+        c.find(Locator::LinkText("患者")).await?.click().await?;
+        browser.wait_for_path("/patients").await?;
+        browser.by_testid("new-patient").await?.click().await?;
+        browser.wait_for_path("/patients/new").await?;
+        browser.fill("patient_name", "架空 華子").await?;
+        browser.fill("patient_kana", "ｶｸｳ ﾊﾅｺ").await?;
+        browser
+            .by_testid("patient_sex")
+            .await?
+            .select_by_value("female")
+            .await?;
+        browser.fill("patient_birth", "1980-06-15").await?;
+        browser
+            .wait_for_text("birth-wareki", "昭和55年6月15日")
+            .await?;
+        browser.fill("patient_phone", "03-0000-5678").await?;
+        browser.by_testid("register-submit").await?.click().await?;
+        browser
+            .wait_for_text("duplicate-warning", "架空 花子")
+            .await?;
+        browser.screenshot("11-duplicate-warning").await?;
+        browser.by_testid("register-anyway").await?.click().await?;
+        browser
+            .wait_for_text("patient-detail", "昭和55年6月15日")
+            .await?;
+        browser.wait_for_text("patient-banner", "架空 華子").await?;
+        browser.screenshot("12-patient-detail").await?;
+
+        // Her insurance card: a mistyped last digit is caught while typing.
+        browser.by_testid("add-insurance").await?.click().await?;
+        browser.fill("insurer_number", "33120016").await?;
+        browser.wait_for_text("insurance-form", "検証番号").await?;
+        browser.fill("insurer_number", "33120015").await?;
+        browser.fill("insurance_symbol", "架空").await?;
+        browser.fill("insurance_number", "123").await?;
+        browser.fill("insurance_branch", "01").await?;
+        browser
+            .by_testid("insurance_relationship")
+            .await?
+            .select_by_value("insured")
+            .await?;
+        browser.fill("insurance_acquired", "2020-04-01").await?;
+        browser.fill("insurance_from", "2020-04-01").await?;
+        browser.by_testid("save-insurance").await?.click().await?;
+        browser.wait_for_text("insurance-table", "33120015").await?;
+        browser.wait_for_text("burden", "3割").await?;
+        browser.screenshot("12b-patient-insurance").await?;
+
+        // Find her again by half-width カナ, open with Enter.
+        c.goto(&format!("{}/patients", app.base_url)).await?;
+        let search = browser.by_testid("patient-query").await?;
+        search.send_keys("ｶｸｳﾊﾅ").await?;
+        browser
+            .wait_for_text("patient-results", "架空 華子")
+            .await?;
+        let rows = c
+            .find_all(Locator::Css("[data-testid='patient-row']"))
+            .await?;
+        assert_eq!(rows.len(), 2, "both 架空 ハナコ");
+        browser.screenshot("13-patient-search").await?;
+        search
+            .send_keys(&fantoccini::key::Key::Enter.to_string())
+            .await?;
+        browser.wait_for_text("patient-banner", "カクウ").await?;
+
+        // Edit: a new version, the old one kept.
+        browser.by_testid("edit-patient").await?.click().await?;
+        browser.fill("patient_address", "東京都架空区3-3").await?;
+        browser.fill("edit_reason", "転居").await?;
+        browser.by_testid("save-patient").await?.click().await?;
+        browser
+            .wait_for_text("patient-saved", "保存しました")
+            .await?;
+        browser.wait_for_text("patient-version", "第2版").await?;
+        browser
+            .wait_for_text("patient-history", "理由: 転居")
+            .await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = browser.screenshot("failure-patients").await;
+    }
+    browser.close().await;
+    result.expect("browser flow");
+}

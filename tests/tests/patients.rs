@@ -158,10 +158,15 @@ async fn a_likely_duplicate_warns_before_creating() {
     assert_eq!(candidates[0].name, "架空 花子");
     let mut confirmed = again.clone();
     confirmed["confirm_duplicate"] = json!(true);
+    let created = clerk.post("/patients", &confirmed).await;
     assert_eq!(
-        clerk.post("/patients", &confirmed).await.status,
+        created.status,
         StatusCode::CREATED,
         "created after confirming"
+    );
+    assert_eq!(
+        created.body["kana"], "カクウ ハナコ",
+        "カナ are stored in full-width katakana"
     );
     let other_day = patient("架空 花子", "カクウ ハナコ", "1980-06-16");
     assert_eq!(

@@ -51,6 +51,12 @@ fn ShellLayout() -> impl IntoView {
             .map(|i| i.user.role.can(Permission::ManageUsers))
             .unwrap_or(false)
     };
+    let current = crate::state::use_current_patient();
+    let can_read_patients = move || {
+        info()
+            .map(|i| i.user.role.can(Permission::ReadPatients))
+            .unwrap_or(false)
+    };
     let can_view_logs = move || {
         info()
             .map(|i| i.user.role.can(Permission::ViewLogs))
@@ -85,15 +91,21 @@ fn ShellLayout() -> impl IntoView {
                 <Show when=can_manage_users>
                     <A href="/admin/users">"利用者管理"</A>
                 </Show>
+                <Show when=can_read_patients>
+                    <A href="/patients">"患者"</A>
+                </Show>
                 <Show when=can_view_logs>
                     <A href="/admin/logs">"ログ閲覧"</A>
                 </Show>
             </Show>
             <A href="/password">"パスワード変更"</A>
         </nav>
-        // The patient banner (name, kana, birth date, ID) appears here on every chart screen.
-        <section class="patient-banner" data-testid="patient-banner" aria-label="患者情報">
-            "患者未選択"
+        // The patient banner (name, kana, birth date, ID) on every screen about a patient.
+        <section class="patient-banner" class:selected=move || current.0.get().is_some() data-testid="patient-banner" aria-label="患者情報">
+            {move || match current.0.get() {
+                Some(p) => format!("{} {}（{}） {} {} {}", p.patient_number, p.name, p.kana, p.sex.label_ja(), p.birth_date, p.birth_date_wareki),
+                None => "患者未選択".to_string(),
+            }}
         </section>
         <main id="main" class="app-main">
             <Outlet/>

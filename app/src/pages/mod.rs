@@ -5,4 +5,5 @@ pub mod login;
 pub mod logs;
 pub mod not_found;
 pub mod password;
+pub mod patients;
 pub mod users;

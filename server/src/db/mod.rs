@@ -4,6 +4,7 @@
 
 pub mod bootstrap;
 pub mod institutions;
+pub mod insurance;
 pub mod logs;
 pub mod patients;
 pub mod sessions;

@@ -2,6 +2,7 @@
 
 mod auth;
 mod health;
+mod insurance;
 mod logs;
 mod patients;
 mod users;
@@ -17,6 +18,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(users::router())
         .merge(logs::router())
         .merge(patients::router())
+        .merge(insurance::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
 }

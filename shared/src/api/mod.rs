@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod insurance;
 pub mod logs;
 pub mod patients;
 pub mod users;

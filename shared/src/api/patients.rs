@@ -2,7 +2,7 @@
 //! who and when; nothing is overwritten.
 
 use crate::api::FieldError;
-use crate::domain::japanese::{is_kana, normalize_kana, parse_date};
+use crate::domain::japanese::{is_kana, katakana, normalize_kana, parse_date};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -162,7 +162,7 @@ impl PatientInput {
                 patient_number,
                 kana_normalized: normalize_kana(&kana),
                 name,
-                kana,
+                kana: katakana(&kana),
                 sex,
                 birth_date,
                 phone_digits: phone.chars().filter(char::is_ascii_digit).collect(),

@@ -48,6 +48,19 @@ fn large(c: char) -> char {
 /// katakana, half-width voiced marks joined, spaces and separators removed. Other text passes
 /// through (uppercased for Latin letters), so a search for a patient number still works.
 pub fn normalize_kana(input: &str) -> String {
+    convert(input, true)
+}
+
+/// The form カナ are stored and shown in: full-width katakana (hiragana and half-width kana
+/// converted, voiced marks joined), small kana kept, one half-width space between words.
+pub fn katakana(input: &str) -> String {
+    convert(input, false)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn convert(input: &str, for_search: bool) -> String {
     let half: Vec<char> = HALF.chars().collect();
     let full: Vec<char> = FULL.chars().collect();
     let mut out: Vec<char> = Vec::with_capacity(input.len());
@@ -69,12 +82,14 @@ pub fn normalize_kana(input: &str) -> String {
                 }
                 continue;
             }
+            ' ' | '\u{3000}' if !for_search => ' ',
             ' ' | '\u{3000}' | '・' | '･' => continue,
             c if half.contains(&c) => full[half.iter().position(|h| *h == c).unwrap_or(0)],
             'ｰ' => 'ー',
-            c => c.to_ascii_uppercase(),
+            c if for_search => c.to_ascii_uppercase(),
+            c => c,
         };
-        out.push(large(c));
+        out.push(if for_search { large(c) } else { c });
     }
     out.into_iter().collect()
 }
@@ -168,6 +183,8 @@ mod tests {
         ] {
             assert_eq!(normalize_kana(input), want, "{input}");
         }
+        assert_eq!(katakana("ｶｸｳ　ﾊﾅｺ"), "カクウ ハナコ");
+        assert_eq!(katakana("きっど  じょう"), "キッド ジョウ");
         assert!(is_kana("ﾔﾏﾀﾞ"));
         assert!(is_kana("やまだ"));
         assert!(!is_kana("山田"));

@@ -1,0 +1,420 @@
+//! 患者: search as you type (番号, カナ in any width, 漢字, 生年月日, 電話), register with a
+//! duplicate warning, view and edit (each save a new version; a stale edit is refused), history.
+
+use crate::api::ApiFailure;
+use crate::components::field::TextField;
+use crate::state::{use_current_patient, use_session};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use shared::api::patients::{
+    PatientDetail, PatientInput, PatientSummary, PatientVersion, RegisterPatient, Sex,
+    UpdatePatient,
+};
+use shared::api::ErrorCode;
+use shared::domain::japanese::{parse_date, wareki};
+use shared::domain::Permission;
+
+fn birth_with_wareki(birth: &str) -> String {
+    match parse_date(birth) {
+        Some(d) => format!("{birth}（{}）", wareki(d)),
+        None => birth.to_string(),
+    }
+}
+
+#[component]
+pub fn PatientsPage() -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    let query = RwSignal::new(String::new());
+    let results = RwSignal::new(Vec::<PatientSummary>::new());
+    let error = RwSignal::new(None::<String>);
+    let searched = RwSignal::new(false);
+    let generation = StoredValue::new(0u64);
+    let can_edit = move || {
+        session
+            .info()
+            .map(|i| i.user.role.can(Permission::EditPatients))
+            .unwrap_or(false)
+    };
+
+    // Results while typing; a newer keystroke supersedes an older answer.
+    Effect::new(move |_| {
+        let q = query.get();
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        if q.trim().is_empty() {
+            results.set(Vec::new());
+            searched.set(false);
+            return;
+        }
+        spawn_local(async move {
+            let answer = crate::api::patients::search(&q).await;
+            if generation.get_value() != mine {
+                return;
+            }
+            match answer {
+                Ok(list) => {
+                    results.set(list);
+                    error.set(None);
+                }
+                Err(f) => {
+                    session.check(&f);
+                    error.set(Some(f.message()));
+                }
+            }
+            searched.set(true);
+        });
+    });
+
+    let open_first = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(first) = results.get_untracked().first() {
+            navigate(
+                &format!("/patients/{}", first.patient_id),
+                Default::default(),
+            );
+        }
+    };
+
+    view! {
+        <h1>"患者検索"</h1>
+        <form class="search-bar" on:submit=open_first>
+            <label for="patient_query" class="visually-hidden">"患者を検索"</label>
+            <input id="patient_query" data-testid="patient-query" type="search" autofocus=true autocomplete="off"
+                placeholder="患者番号・カナ・氏名・生年月日（YYYY-MM-DD）・電話番号"
+                prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
+            <Show when=can_edit>
+                <A href="/patients/new" attr:class="button" attr:data-testid="new-patient">"新規登録"</A>
+            </Show>
+        </form>
+        <p class="form-error" role="alert">{move || error.get()}</p>
+        <table class="patients" data-testid="patient-results">
+            <thead><tr><th scope="col">"患者番号"</th><th scope="col">"氏名"</th><th scope="col">"カナ"</th>
+                <th scope="col">"性別"</th><th scope="col">"生年月日"</th><th scope="col">"電話"</th></tr></thead>
+            <tbody>
+                {move || results.get().into_iter().map(|p| {
+                    let href = format!("/patients/{}", p.patient_id);
+                    view! {
+                        <tr data-testid="patient-row">
+                            <td>{p.patient_number.clone()}</td>
+                            <td><A href=href>{p.name.clone()}</A></td>
+                            <td>{p.kana.clone()}</td>
+                            <td>{p.sex.label_ja()}</td>
+                            <td>{birth_with_wareki(&p.birth_date)}</td>
+                            <td>{p.phone.clone()}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <Show when=move || searched.get() && results.get().is_empty()>
+            <p role="status" data-testid="no-patients">"該当する患者はいません"</p>
+        </Show>
+    }
+}
+
+/// The form shared by registration and editing.
+#[derive(Clone, Copy)]
+struct PatientForm {
+    number: RwSignal<String>,
+    name: RwSignal<String>,
+    kana: RwSignal<String>,
+    sex: RwSignal<String>,
+    birth: RwSignal<String>,
+    address: RwSignal<String>,
+    phone: RwSignal<String>,
+    notes: RwSignal<String>,
+    errors: RwSignal<Vec<(String, String)>>,
+}
+
+impl PatientForm {
+    fn new() -> Self {
+        Self {
+            number: RwSignal::new(String::new()),
+            name: RwSignal::new(String::new()),
+            kana: RwSignal::new(String::new()),
+            sex: RwSignal::new(String::new()),
+            birth: RwSignal::new(String::new()),
+            address: RwSignal::new(String::new()),
+            phone: RwSignal::new(String::new()),
+            notes: RwSignal::new(String::new()),
+            errors: RwSignal::new(Vec::new()),
+        }
+    }
+
+    fn fill(&self, p: &PatientDetail) {
+        self.number.set(p.patient_number.clone());
+        self.name.set(p.name.clone());
+        self.kana.set(p.kana.clone());
+        self.sex.set(p.sex.code().to_string());
+        self.birth.set(p.birth_date.clone());
+        self.address.set(p.address.clone());
+        self.phone.set(p.phone.clone());
+        self.notes.set(p.notes.clone());
+    }
+
+    fn input(&self) -> PatientInput {
+        PatientInput {
+            patient_number: self.number.get_untracked(),
+            name: self.name.get_untracked(),
+            kana: self.kana.get_untracked(),
+            sex: Sex::from_code(&self.sex.get_untracked()),
+            birth_date: self.birth.get_untracked(),
+            address: self.address.get_untracked(),
+            phone: self.phone.get_untracked(),
+            notes: self.notes.get_untracked(),
+        }
+    }
+
+    fn error(&self, field: &'static str) -> Signal<Option<String>> {
+        let errors = self.errors;
+        Signal::derive(move || {
+            errors.with(|e| e.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()))
+        })
+    }
+
+    fn show(&self, failure: &ApiFailure) -> bool {
+        let fields: Vec<(String, String)> = failure
+            .fields()
+            .iter()
+            .map(|f| (f.field.clone(), f.message.clone()))
+            .collect();
+        let any = !fields.is_empty();
+        self.errors.set(fields);
+        any
+    }
+
+    fn view(self, numbered: bool) -> impl IntoView {
+        let birth = self.birth;
+        view! {
+            <div class="form-grid">
+                <Show when=move || numbered>
+                    <TextField id="patient_number" label="患者番号（空欄で自動採番）" value=self.number inputmode="numeric" error=self.error("patient_number")/>
+                </Show>
+                <TextField id="patient_name" label="氏名（漢字）" value=self.name autofocus=true error=self.error("name")/>
+                <TextField id="patient_kana" label="カナ" value=self.kana error=self.error("kana")/>
+                <div class="field">
+                    <label for="patient_sex">"性別"</label>
+                    <select id="patient_sex" data-testid="patient_sex" on:change=move |ev| self.sex.set(event_target_value(&ev))>
+                        <option value="" selected=move || self.sex.get().is_empty()>"選択してください"</option>
+                        <option value="male" selected=move || self.sex.get() == "male">"男"</option>
+                        <option value="female" selected=move || self.sex.get() == "female">"女"</option>
+                    </select>
+                    <p class="field-error" role="alert">{move || self.error("sex").get()}</p>
+                </div>
+                <TextField id="patient_birth" label="生年月日（西暦 YYYY-MM-DD）" value=self.birth inputmode="numeric" error=self.error("birth_date")/>
+                <p class="hint" data-testid="birth-wareki">{move || parse_date(&birth.get()).map(wareki)}</p>
+                <TextField id="patient_address" label="住所" value=self.address autocomplete="off" error=self.error("address")/>
+                <TextField id="patient_phone" label="電話番号" value=self.phone kind="tel" error=self.error("phone")/>
+                <TextField id="patient_notes" label="メモ" value=self.notes error=self.error("notes")/>
+            </div>
+        }
+    }
+}
+
+#[component]
+pub fn RegisterPatientPage() -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    let form = PatientForm::new();
+    let error = RwSignal::new(None::<String>);
+    let duplicates = RwSignal::new(None::<Vec<PatientSummary>>);
+    let busy = RwSignal::new(false);
+
+    let send = move |confirm: bool| {
+        let input = form.input();
+        let csrf = session.csrf();
+        let navigate = navigate.clone();
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let body = RegisterPatient {
+                patient: input.clone(),
+                confirm_duplicate: confirm,
+            };
+            match crate::api::patients::register(&csrf, &body).await {
+                Ok(p) => navigate(&format!("/patients/{}", p.patient_id), Default::default()),
+                Err(f) if f.code() == Some(ErrorCode::DuplicateSuspected) => {
+                    error.set(Some(f.message()));
+                    duplicates.set(crate::api::patients::duplicates(&csrf, &input).await.ok());
+                }
+                Err(f) => {
+                    session.check(&f);
+                    if !form.show(&f) {
+                        error.set(Some(f.message()));
+                    }
+                }
+            }
+            busy.set(false);
+        });
+    };
+    let send_first = send.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        duplicates.set(None);
+        // The same checks the server runs, before sending.
+        match form.input().validate(time_today()) {
+            Ok(_) => {
+                form.errors.set(Vec::new());
+                send_first(false);
+            }
+            Err(fields) => form
+                .errors
+                .set(fields.into_iter().map(|f| (f.field, f.message)).collect()),
+        }
+    };
+
+    view! {
+        <h1>"患者登録"</h1>
+        <form on:submit=submit data-testid="register-patient-form" novalidate class="wide">
+            {form.view(true)}
+            <p class="form-error" role="alert" data-testid="register-error">{move || error.get()}</p>
+            {move || duplicates.get().map(|list| {
+                let send = send.clone();
+                view! {
+                    <div class="notice" data-testid="duplicate-warning">
+                        <p>"次の患者と氏名（カナ）・生年月日が一致します。同じ人ならその患者を開いてください。"</p>
+                        <ul>
+                            {list.into_iter().map(|p| view! {
+                                <li><A href=format!("/patients/{}", p.patient_id)>{format!("{} {}（{}）{}", p.patient_number, p.name, p.kana, p.birth_date)}</A></li>
+                            }).collect_view()}
+                        </ul>
+                        <button type="button" class="secondary" data-testid="register-anyway" on:click=move |_| send(true)>"別の人として登録する"</button>
+                    </div>
+                }
+            })}
+            <button type="submit" data-testid="register-submit" disabled=move || busy.get()>"登録"</button>
+        </form>
+    }
+}
+
+fn time_today() -> time::Date {
+    // The browser's date in Japan; the server checks again with its own clock.
+    let now = js_sys::Date::new_0();
+    let ms = now.get_time() + 9.0 * 3600.0 * 1000.0;
+    let jst = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
+    let iso: String = jst.to_iso_string().into();
+    parse_date(iso.get(..10).unwrap_or("")).unwrap_or(time::Date::MAX)
+}
+
+#[component]
+pub fn PatientDetailPage() -> impl IntoView {
+    let session = use_session();
+    let current = use_current_patient();
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("patient_id").unwrap_or_default());
+    let patient = RwSignal::new(None::<PatientDetail>);
+    let history = RwSignal::new(Vec::<PatientVersion>::new());
+    let error = RwSignal::new(None::<String>);
+    let editing = RwSignal::new(false);
+    let saved = RwSignal::new(false);
+    let form = PatientForm::new();
+    let reason = RwSignal::new(String::new());
+    let can_edit = move || {
+        session
+            .info()
+            .map(|i| i.user.role.can(Permission::EditPatients))
+            .unwrap_or(false)
+    };
+
+    let load = move || {
+        let id = id();
+        spawn_local(async move {
+            match crate::api::patients::get_one(&id).await {
+                Ok(p) => {
+                    current.0.set(Some(p.clone()));
+                    patient.set(Some(p));
+                }
+                Err(f) => {
+                    session.check(&f);
+                    error.set(Some(f.message()));
+                }
+            }
+            if let Ok(v) = crate::api::patients::versions(&id).await {
+                history.set(v);
+            }
+        });
+    };
+    Effect::new(move |_| {
+        let _ = id();
+        load();
+    });
+    on_cleanup(move || current.0.set(None));
+
+    let start_edit = move |_| {
+        if let Some(p) = patient.get_untracked() {
+            form.fill(&p);
+            form.errors.set(Vec::new());
+            reason.set(String::new());
+            saved.set(false);
+            editing.set(true);
+        }
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(base) = patient.get_untracked() else {
+            return;
+        };
+        let body = UpdatePatient {
+            base_version: base.version,
+            patient: form.input(),
+            reason: reason.get_untracked(),
+        };
+        let csrf = session.csrf();
+        let id = id();
+        spawn_local(async move {
+            match crate::api::patients::update(&csrf, &id, &body).await {
+                Ok(_) => {
+                    editing.set(false);
+                    saved.set(true);
+                    load();
+                }
+                Err(f) => {
+                    session.check(&f);
+                    if !form.show(&f) {
+                        error.set(Some(f.message()));
+                    }
+                }
+            }
+        });
+    };
+
+    view! {
+        <p class="form-error" role="alert">{move || error.get()}</p>
+        {move || patient.get().map(|p| view! {
+            <h1>{p.name.clone()} <small>{format!("（{}）", p.kana)}</small></h1>
+            <dl class="summary" data-testid="patient-detail">
+                <dt>"患者番号"</dt><dd>{p.patient_number.clone()}</dd>
+                <dt>"性別"</dt><dd>{p.sex.label_ja()}</dd>
+                <dt>"生年月日"</dt><dd>{format!("{}（{}）", p.birth_date, p.birth_date_wareki)}</dd>
+                <dt>"住所"</dt><dd>{p.address.clone()}</dd>
+                <dt>"電話"</dt><dd>{p.phone.clone()}</dd>
+                <dt>"メモ"</dt><dd>{p.notes.clone()}</dd>
+                <dt>"版"</dt><dd data-testid="patient-version">{format!("第{}版", p.version)}</dd>
+            </dl>
+        })}
+        <Show when=move || saved.get()>
+            <p class="success" role="status" data-testid="patient-saved">"保存しました（新しい版として記録）"</p>
+        </Show>
+        <Show when=move || can_edit() && !editing.get()>
+            <button type="button" data-testid="edit-patient" on:click=start_edit>"編集"</button>
+        </Show>
+        <Show when=move || editing.get()>
+            <form on:submit=save data-testid="edit-patient-form" novalidate class="wide">
+                {form.view(false)}
+                <TextField id="edit_reason" label="変更理由" value=reason/>
+                <button type="submit" data-testid="save-patient">"保存"</button>
+                <button type="button" class="secondary" on:click=move |_| editing.set(false)>"取消"</button>
+            </form>
+        </Show>
+        <crate::components::insurance::InsurancePanel patient_id=Signal::derive(id)/>
+        <h2>"変更履歴"</h2>
+        <ol class="history" data-testid="patient-history">
+            {move || history.get().into_iter().map(|v| view! {
+                <li>{format!("第{}版 {} — {}（{}）{} {}", v.version, crate::format::jst(&v.created_at).get(..16).unwrap_or(""), v.name, v.kana, v.address, if v.reason.is_empty() { String::new() } else { format!("理由: {}", v.reason) })}</li>
+            }).collect_view()}
+        </ol>
+    }
+}

@@ -1,0 +1,176 @@
+//! Insurances and public payments of a patient: append-only versions; the current one of each
+//! is its highest version.
+
+use super::TenantTx;
+use shared::api::insurance::{ValidInsurance, ValidPublicPayment};
+use shared::ids::UserId;
+use sqlx::FromRow;
+use time::Date;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct InsuranceRow {
+    pub insurance_id: Uuid,
+    pub version: i32,
+    pub insurer_number: String,
+    pub symbol: String,
+    pub number: String,
+    pub branch: String,
+    pub relationship: String,
+    pub acquired_on: Option<Date>,
+    pub valid_from: Date,
+    pub valid_until: Option<Date>,
+    pub income_category: String,
+    pub burden_override: Option<i16>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct PublicPaymentRow {
+    pub public_payment_id: Uuid,
+    pub version: i32,
+    pub payer_number: String,
+    pub recipient_number: Option<String>,
+    pub valid_from: Date,
+    pub valid_until: Option<Date>,
+}
+
+/// Outcome of writing a version.
+pub enum Written {
+    Saved {
+        id: Uuid,
+        version: i32,
+    },
+    /// `base + 1` already exists: someone saved in between.
+    Stale,
+}
+
+fn income_code(i: shared::domain::insurance::IncomeCategory) -> &'static str {
+    use shared::domain::insurance::IncomeCategory::*;
+    match i {
+        General => "general",
+        Certain => "certain",
+        Active => "active",
+    }
+}
+
+/// Writes version `base + 1` of insurance `id` (a new one when `id` is `None`, as version 1).
+pub async fn write_insurance(
+    tx: &mut TenantTx,
+    patient: Uuid,
+    id: Option<(Uuid, i32)>,
+    v: &ValidInsurance,
+    reason: &str,
+    author: UserId,
+) -> Result<Written, sqlx::Error> {
+    let (id, version) = match id {
+        Some((id, base)) => (id, base + 1),
+        None => (Uuid::new_v4(), 1),
+    };
+    let tenant = tx.tenant_id().as_uuid();
+    let inserted = sqlx::query(
+        "insert into insurance_version (tenant_id, insurance_id, version, patient_id, insurer_number, symbol, number, \
+         branch, relationship, acquired_on, valid_from, valid_until, income_category, burden_override, reason, \
+         author_user_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         on conflict do nothing",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(version)
+    .bind(patient)
+    .bind(v.insurer_number.as_str())
+    .bind(&v.symbol)
+    .bind(&v.number)
+    .bind(&v.branch)
+    .bind(v.relationship.code())
+    .bind(v.acquired_on)
+    .bind(v.valid_from)
+    .bind(v.valid_until)
+    .bind(income_code(v.income_category))
+    .bind(v.burden_override.map(i16::from))
+    .bind(reason)
+    .bind(author.as_uuid())
+    .execute(tx.conn())
+    .await?;
+    Ok(if inserted.rows_affected() == 1 {
+        Written::Saved { id, version }
+    } else {
+        Written::Stale
+    })
+}
+
+/// The current version of one insurance, if it belongs to `patient`.
+pub async fn current_version(
+    tx: &mut TenantTx,
+    patient: Uuid,
+    id: Uuid,
+) -> Result<Option<i32>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select max(version) from insurance_version where patient_id = $1 and insurance_id = $2",
+    )
+    .bind(patient)
+    .bind(id)
+    .fetch_one(tx.conn())
+    .await
+}
+
+/// Current versions of the patient's insurances; with `on`, only those valid that day.
+pub async fn insurances(
+    tx: &mut TenantTx,
+    patient: Uuid,
+    on: Option<Date>,
+) -> Result<Vec<InsuranceRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select * from (select distinct on (insurance_id) insurance_id, version, insurer_number, symbol, number, \
+         branch, relationship, acquired_on, valid_from, valid_until, income_category, burden_override \
+         from insurance_version where patient_id = $1 order by insurance_id, version desc) current \
+         where $2::date is null or (valid_from <= $2 and (valid_until is null or valid_until >= $2)) \
+         order by valid_from desc, insurance_id",
+    )
+    .bind(patient)
+    .bind(on)
+    .fetch_all(tx.conn())
+    .await
+}
+
+pub async fn write_public_payment(
+    tx: &mut TenantTx,
+    patient: Uuid,
+    v: &ValidPublicPayment,
+    author: UserId,
+) -> Result<Uuid, sqlx::Error> {
+    let id = Uuid::new_v4();
+    let tenant = tx.tenant_id().as_uuid();
+    sqlx::query(
+        "insert into public_payment_version (tenant_id, public_payment_id, version, patient_id, payer_number, \
+         recipient_number, valid_from, valid_until, author_user_id) values ($1, $2, 1, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(patient)
+    .bind(v.payer_number.as_str())
+    .bind(v.recipient_number.as_ref().map(|r| r.as_str().to_string()))
+    .bind(v.valid_from)
+    .bind(v.valid_until)
+    .bind(author.as_uuid())
+    .execute(tx.conn())
+    .await?;
+    Ok(id)
+}
+
+pub async fn public_payments(
+    tx: &mut TenantTx,
+    patient: Uuid,
+    on: Option<Date>,
+) -> Result<Vec<PublicPaymentRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select * from (select distinct on (public_payment_id) public_payment_id, version, payer_number, \
+         recipient_number, valid_from, valid_until from public_payment_version where patient_id = $1 \
+         order by public_payment_id, version desc) current \
+         where $2::date is null or (valid_from <= $2 and (valid_until is null or valid_until >= $2)) \
+         order by valid_from desc, public_payment_id",
+    )
+    .bind(patient)
+    .bind(on)
+    .fetch_all(tx.conn())
+    .await
+}

@@ -1,0 +1,262 @@
+//! A patient's insurances and public payments, and what covers them on a date (with the
+//! patient's share computed by the shared rules).
+
+use crate::auth::ActiveUser;
+use crate::db::insurance::{self, InsuranceRow, PublicPaymentRow, Written};
+use crate::db::{patients, TenantTx};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{ApiJson, ApiQuery};
+use crate::logs::AccessNote;
+use crate::startup::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use shared::api::insurance::{
+    CoverageOn, InsuranceDetail, InsuranceInput, PublicPaymentDetail, PublicPaymentInput,
+    Relationship,
+};
+use shared::api::{ErrorCode, FieldError};
+use shared::domain::insurance::{burden_ratio, IncomeCategory, InsurerNumber};
+use shared::domain::japanese::{format_date, parse_date};
+use shared::domain::Permission;
+use time::{Date, OffsetDateTime, UtcOffset};
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/patients/{patient_id}/insurances", post(add_insurance))
+        .route(
+            "/patients/{patient_id}/insurances/{insurance_id}",
+            put(edit_insurance),
+        )
+        .route(
+            "/patients/{patient_id}/public-payments",
+            post(add_public_payment),
+        )
+        .route("/patients/{patient_id}/coverage", get(coverage))
+}
+
+fn today_jst() -> Date {
+    OffsetDateTime::now_utc()
+        .to_offset(UtcOffset::from_hms(9, 0, 0).unwrap_or(UtcOffset::UTC))
+        .date()
+}
+
+fn uuid(raw: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::code(ErrorCode::NotFound))
+}
+
+fn income(code: &str) -> IncomeCategory {
+    match code {
+        "certain" => IncomeCategory::Certain,
+        "active" => IncomeCategory::Active,
+        _ => IncomeCategory::General,
+    }
+}
+
+fn detail(r: &InsuranceRow, birth: Date, on: Date) -> anyhow::Result<InsuranceDetail> {
+    let insurer = InsurerNumber::parse(&r.insurer_number)
+        .map_err(|e| anyhow::anyhow!("stored insurer number: {e}"))?;
+    let income_category = income(&r.income_category);
+    let derived = burden_ratio(birth, on, &insurer, income_category);
+    let (burden_tenths, burden_rule) = match r.burden_override {
+        Some(o) => (o as u8, "card".to_string()),
+        None => (
+            derived.tenths,
+            serde_json::to_value(derived.rule)?
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+        ),
+    };
+    Ok(InsuranceDetail {
+        insurance_id: r.insurance_id.to_string(),
+        version: r.version,
+        insurer_number: r.insurer_number.clone(),
+        symbol: r.symbol.clone(),
+        number: r.number.clone(),
+        branch: r.branch.clone(),
+        relationship: Relationship::from_code(&r.relationship).unwrap_or(Relationship::Insured),
+        acquired_on: r.acquired_on.map(format_date),
+        valid_from: format_date(r.valid_from),
+        valid_until: r.valid_until.map(format_date),
+        income_category,
+        burden_override: r.burden_override.map(|o| o as u8),
+        burden_tenths,
+        burden_rule,
+    })
+}
+
+fn public_detail(r: &PublicPaymentRow) -> PublicPaymentDetail {
+    PublicPaymentDetail {
+        public_payment_id: r.public_payment_id.to_string(),
+        houbetsu: r.payer_number.get(..2).unwrap_or("").to_string(),
+        payer_number: r.payer_number.clone(),
+        recipient_number: r.recipient_number.clone(),
+        valid_from: format_date(r.valid_from),
+        valid_until: r.valid_until.map(format_date),
+    }
+}
+
+/// Opens a transaction and finds the patient (404 when not of this institution).
+async fn patient_tx(
+    state: &AppState,
+    user: &ActiveUser,
+    raw: &str,
+) -> ApiResult<(TenantTx, Uuid, Date)> {
+    let id = uuid(raw)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let p = patients::find(&mut tx, id)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    Ok((tx, id, p.birth_date))
+}
+
+async fn add_insurance(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    note: AccessNote,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<InsuranceInput>,
+) -> ApiResult<(StatusCode, Json<InsuranceDetail>)> {
+    user.require(Permission::EditPatients)?;
+    let valid = body.validate().map_err(ApiError::Invalid)?;
+    let (mut tx, patient, birth) = patient_tx(&state, &user, &raw).await?;
+    note.set_patient(patient);
+    let Written::Saved { id, .. } =
+        insurance::write_insurance(&mut tx, patient, None, &valid, "", user.ctx().user_id())
+            .await?
+    else {
+        return Err(ApiError::code(ErrorCode::Conflict));
+    };
+    let rows = insurance::insurances(&mut tx, patient, None).await?;
+    tx.commit().await?;
+    let row = rows
+        .iter()
+        .find(|r| r.insurance_id == id)
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    Ok((StatusCode::CREATED, Json(detail(row, birth, today_jst())?)))
+}
+
+#[derive(Debug, Deserialize)]
+struct EditInsurance {
+    base_version: i32,
+    #[serde(flatten)]
+    insurance: InsuranceInput,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn edit_insurance(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    note: AccessNote,
+    Path((raw, raw_insurance)): Path<(String, String)>,
+    ApiJson(body): ApiJson<EditInsurance>,
+) -> ApiResult<Json<InsuranceDetail>> {
+    user.require(Permission::EditPatients)?;
+    let valid = body.insurance.validate().map_err(ApiError::Invalid)?;
+    let insurance_id = uuid(&raw_insurance)?;
+    let (mut tx, patient, birth) = patient_tx(&state, &user, &raw).await?;
+    note.set_patient(patient);
+    if insurance::current_version(&mut tx, patient, insurance_id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::code(ErrorCode::NotFound));
+    }
+    let reason: String = body.reason.trim().chars().take(200).collect();
+    let written = insurance::write_insurance(
+        &mut tx,
+        patient,
+        Some((insurance_id, body.base_version)),
+        &valid,
+        &reason,
+        user.ctx().user_id(),
+    )
+    .await?;
+    if let Written::Stale = written {
+        return Err(ApiError::Conflict(vec![FieldError::new(
+            "base_version",
+            "stale",
+            "他の人が先に更新しました。最新の内容を確認してから保存してください",
+        )]));
+    }
+    let rows = insurance::insurances(&mut tx, patient, None).await?;
+    tx.commit().await?;
+    let row = rows
+        .iter()
+        .find(|r| r.insurance_id == insurance_id)
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    Ok(Json(detail(row, birth, today_jst())?))
+}
+
+async fn add_public_payment(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    note: AccessNote,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<PublicPaymentInput>,
+) -> ApiResult<(StatusCode, Json<PublicPaymentDetail>)> {
+    user.require(Permission::EditPatients)?;
+    let valid = body.validate().map_err(ApiError::Invalid)?;
+    let (mut tx, patient, _) = patient_tx(&state, &user, &raw).await?;
+    note.set_patient(patient);
+    let id =
+        insurance::write_public_payment(&mut tx, patient, &valid, user.ctx().user_id()).await?;
+    let rows = insurance::public_payments(&mut tx, patient, None).await?;
+    tx.commit().await?;
+    let row = rows
+        .iter()
+        .find(|r| r.public_payment_id == id)
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    Ok((StatusCode::CREATED, Json(public_detail(row))))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CoverageQuery {
+    /// `YYYY-MM-DD`; today (JST) when absent; `all` for every insurance regardless of date.
+    on: Option<String>,
+}
+
+/// What covers the patient on a date: insurances and public payments valid that day, each
+/// insurance with the patient's share on that day.
+async fn coverage(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    note: AccessNote,
+    Path(raw): Path<String>,
+    ApiQuery(q): ApiQuery<CoverageQuery>,
+) -> ApiResult<Json<CoverageOn>> {
+    user.require(Permission::ReadPatients)?;
+    let (date, filter) = match q.on.as_deref() {
+        None | Some("") => (today_jst(), Some(today_jst())),
+        Some("all") => (today_jst(), None),
+        Some(s) => {
+            let d = parse_date(s).ok_or_else(|| {
+                ApiError::Invalid(vec![FieldError::new(
+                    "on",
+                    "invalid",
+                    "日付は YYYY-MM-DD で指定してください",
+                )])
+            })?;
+            (d, Some(d))
+        }
+    };
+    let (mut tx, patient, birth) = patient_tx(&state, &user, &raw).await?;
+    note.set_patient(patient);
+    let insurances = insurance::insurances(&mut tx, patient, filter).await?;
+    let publics = insurance::public_payments(&mut tx, patient, filter).await?;
+    tx.commit().await?;
+    Ok(Json(CoverageOn {
+        date: format_date(date),
+        insurances: insurances
+            .iter()
+            .map(|r| detail(r, birth, date))
+            .collect::<anyhow::Result<_>>()?,
+        public_payments: publics.iter().map(public_detail).collect(),
+    }))
+}
