@@ -166,6 +166,49 @@ impl TestApp {
             .expect("owner pool")
     }
 
+    /// A user of `role` created by `admin` (an administrator of institution `code`), signed in
+    /// with the one-time password changed to `password`.
+    pub async fn staff_session(
+        &self,
+        admin: &ApiClient,
+        code: &str,
+        login_id: &str,
+        role: &str,
+        password: &str,
+    ) -> (shared::api::users::IssuedPassword, ApiClient) {
+        let created = admin
+            .post(
+                "/users",
+                &serde_json::json!({"login_id": login_id, "display_name": "架空 職員", "role": role}),
+            )
+            .await;
+        assert_eq!(
+            created.status,
+            StatusCode::CREATED,
+            "creating {login_id}: {}",
+            created.body
+        );
+        let issued: shared::api::users::IssuedPassword = created.json();
+        let client = self.client();
+        let login = client
+            .login(code, login_id, &issued.one_time_password)
+            .await;
+        assert_eq!(login.status, StatusCode::OK, "{login_id} signs in");
+        let changed = client
+            .post(
+                "/auth/password",
+                &serde_json::json!({"current_password": issued.one_time_password, "new_password": password}),
+            )
+            .await;
+        assert_eq!(
+            changed.status,
+            StatusCode::OK,
+            "{login_id} changes the password: {}",
+            changed.body
+        );
+        (issued, client)
+    }
+
     /// The server's database handle, connected as the application role.
     pub async fn db(&self) -> Db {
         Db::connect(app_options(&self.db_name), 2)

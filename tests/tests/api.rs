@@ -613,21 +613,15 @@ async fn a_user_who_is_not_an_administrator_gets_403() {
     let app = TestApp::spawn().await;
     let (p, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
     for role in ["doctor", "nurse", "clerk"] {
-        let issued: IssuedPassword = admin
-            .post(
-                "/users",
-                &json!({"login_id": format!("{role}1"), "display_name": "架空 職員", "role": role}),
+        let (issued, client) = app
+            .staff_session(
+                &admin,
+                &p.code,
+                &format!("{role}1"),
+                role,
+                "staff-password-2026",
             )
-            .await
-            .json();
-        let client = app.client();
-        client
-            .login(&p.code, &issued.user.login_id, &issued.one_time_password)
             .await;
-        let changed = client
-            .post("/auth/password", &json!({"current_password": issued.one_time_password, "new_password": "staff-password-2026"}))
-            .await;
-        assert_eq!(changed.status, StatusCode::OK, "{role}");
         for res in [
             client.get("/users").await,
             client

@@ -6,7 +6,6 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use shared::api::insurance::CoverageOn;
 use shared::api::patients::PatientDetail;
-use shared::api::users::IssuedPassword;
 use shared::domain::insurance::check_digit;
 
 const CODE_A: &str = "1319999951";
@@ -14,21 +13,9 @@ const CODE_B: &str = "2719999952";
 
 async fn clerk(app: &TestApp, code: &str, name: &str) -> ApiClient {
     let (_, admin) = app.admin_session(code, name).await;
-    let issued: IssuedPassword = admin
-        .post(
-            "/users",
-            &json!({"login_id": "clerk1", "display_name": "架空 受付", "role": "clerk"}),
-        )
+    app.staff_session(&admin, code, "clerk1", "clerk", "front-desk-pass-2026")
         .await
-        .json();
-    let client = app.client();
-    client
-        .login(code, "clerk1", &issued.one_time_password)
-        .await;
-    client
-        .post("/auth/password", &json!({"current_password": issued.one_time_password, "new_password": "front-desk-pass-2026"}))
-        .await;
-    client
+        .1
 }
 
 async fn register(client: &ApiClient, name: &str, kana: &str, birth: &str) -> PatientDetail {

@@ -226,19 +226,14 @@ async fn only_administrators_see_logs() {
     let app = TestApp::spawn().await;
     let (p, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
     for role in ["doctor", "nurse", "clerk"] {
-        let issued: IssuedPassword = admin
-            .post(
-                "/users",
-                &json!({"login_id": format!("{role}9"), "display_name": "架空 職員", "role": role}),
+        let (_, client) = app
+            .staff_session(
+                &admin,
+                &p.code,
+                &format!("{role}9"),
+                role,
+                "staff-password-2026",
             )
-            .await
-            .json();
-        let client = app.client();
-        client
-            .login(&p.code, &issued.user.login_id, &issued.one_time_password)
-            .await;
-        client
-            .post("/auth/password", &json!({"current_password": issued.one_time_password, "new_password": "staff-password-2026"}))
             .await;
         for path in [
             "/logs/access",

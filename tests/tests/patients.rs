@@ -4,7 +4,6 @@ use karte_tests::{ApiClient, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use shared::api::patients::{PatientDetail, PatientSummary, PatientVersion};
-use shared::api::users::IssuedPassword;
 
 const CODE_A: &str = "1319999941";
 const CODE_B: &str = "2719999942";
@@ -18,22 +17,15 @@ fn patient(name: &str, kana: &str, birth: &str) -> Value {
 
 /// A signed-in user of `role` (password already changed), created by `admin`.
 async fn staff(app: &TestApp, admin: &ApiClient, code: &str, role: &str) -> ApiClient {
-    let issued: IssuedPassword = admin
-        .post(
-            "/users",
-            &json!({"login_id": format!("{role}1"), "display_name": "架空 職員", "role": role}),
-        )
-        .await
-        .json();
-    let client = app.client();
-    client
-        .login(code, &issued.user.login_id, &issued.one_time_password)
-        .await;
-    let changed = client
-        .post("/auth/password", &json!({"current_password": issued.one_time_password, "new_password": "staff-password-2026"}))
-        .await;
-    assert_eq!(changed.status, StatusCode::OK);
-    client
+    app.staff_session(
+        admin,
+        code,
+        &format!("{role}1"),
+        role,
+        "staff-password-2026",
+    )
+    .await
+    .1
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use crate::db::logs::{AccessRow, AuditRow};
 use serde_json::{json, Value};
 use shared::api::logs::{AccessLogEntry, AuditLogEntry};
 use time::format_description::well_known::Rfc3339;
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -53,8 +53,9 @@ pub fn utc(t: OffsetDateTime) -> String {
 }
 
 fn jst(t: OffsetDateTime) -> String {
-    let offset = UtcOffset::from_hms(9, 0, 0).unwrap_or(UtcOffset::UTC);
-    t.to_offset(offset).format(&Rfc3339).unwrap_or_default()
+    t.to_offset(crate::clock::jst())
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 fn hex(bytes: &[u8]) -> String {

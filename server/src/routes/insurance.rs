@@ -21,7 +21,7 @@ use shared::api::{ErrorCode, FieldError};
 use shared::domain::insurance::{burden_ratio, IncomeCategory, InsurerNumber};
 use shared::domain::japanese::{format_date, parse_date};
 use shared::domain::Permission;
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::Date;
 use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
@@ -36,12 +36,6 @@ pub fn router() -> Router<AppState> {
             post(add_public_payment),
         )
         .route("/patients/{patient_id}/coverage", get(coverage))
-}
-
-fn today_jst() -> Date {
-    OffsetDateTime::now_utc()
-        .to_offset(UtcOffset::from_hms(9, 0, 0).unwrap_or(UtcOffset::UTC))
-        .date()
 }
 
 fn uuid(raw: &str) -> ApiResult<Uuid> {
@@ -137,7 +131,10 @@ async fn add_insurance(
         .iter()
         .find(|r| r.insurance_id == id)
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
-    Ok((StatusCode::CREATED, Json(detail(row, birth, today_jst())?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(detail(row, birth, crate::clock::today_jst())?),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -190,7 +187,7 @@ async fn edit_insurance(
         .iter()
         .find(|r| r.insurance_id == insurance_id)
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
-    Ok(Json(detail(row, birth, today_jst())?))
+    Ok(Json(detail(row, birth, crate::clock::today_jst())?))
 }
 
 async fn add_public_payment(
@@ -233,8 +230,8 @@ async fn coverage(
 ) -> ApiResult<Json<CoverageOn>> {
     user.require(Permission::ReadPatients)?;
     let (date, filter) = match q.on.as_deref() {
-        None | Some("") => (today_jst(), Some(today_jst())),
-        Some("all") => (today_jst(), None),
+        None | Some("") => (crate::clock::today_jst(), Some(crate::clock::today_jst())),
+        Some("all") => (crate::clock::today_jst(), None),
         Some(s) => {
             let d = parse_date(s).ok_or_else(|| {
                 ApiError::Invalid(vec![FieldError::new(

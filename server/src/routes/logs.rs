@@ -22,7 +22,7 @@ use shared::api::logs::{
 use shared::api::FieldError;
 use shared::domain::Permission;
 use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime, Time, UtcOffset};
+use time::{Date, OffsetDateTime, Time};
 use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
@@ -54,10 +54,6 @@ pub struct LogQuery {
     format: Option<String>,
 }
 
-fn jst() -> UtcOffset {
-    UtcOffset::from_hms(9, 0, 0).unwrap_or(UtcOffset::UTC)
-}
-
 fn parse_time(
     field: &str,
     raw: &Option<String>,
@@ -76,7 +72,10 @@ fn parse_time(
             } else {
                 date
             };
-            Some(day.with_time(Time::MIDNIGHT).assume_offset(jst()))
+            Some(
+                day.with_time(Time::MIDNIGHT)
+                    .assume_offset(crate::clock::jst()),
+            )
         }
         Err(_) => {
             errors.push(FieldError::new(
@@ -234,7 +233,7 @@ async fn audit_log(
 }
 
 fn download(format: Format, log: &str, rows: usize, body: Vec<u8>) -> Response {
-    let stamp = OffsetDateTime::now_utc().to_offset(jst());
+    let stamp = crate::clock::now_jst();
     let filename = format!(
         "karte-{log}-log-{:04}{:02}{:02}-{:02}{:02}{:02}.{}",
         stamp.year(),

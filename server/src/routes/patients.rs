@@ -21,7 +21,6 @@ use shared::api::patients::{
 use shared::api::{ErrorCode, FieldError};
 use shared::domain::japanese::{format_date, wareki};
 use shared::domain::Permission;
-use time::{OffsetDateTime, UtcOffset};
 use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
@@ -33,13 +32,6 @@ pub fn router() -> Router<AppState> {
             get(get_patient).put(update_patient),
         )
         .route("/patients/{patient_id}/versions", get(patient_versions))
-}
-
-/// Today in Japan (the front desk's date), from the server clock.
-fn today_jst() -> time::Date {
-    OffsetDateTime::now_utc()
-        .to_offset(UtcOffset::from_hms(9, 0, 0).unwrap_or(UtcOffset::UTC))
-        .date()
 }
 
 fn sex(code: &str) -> anyhow::Result<Sex> {
@@ -93,7 +85,9 @@ fn version(r: &VersionRow) -> anyhow::Result<PatientVersion> {
 }
 
 fn validate(input: &PatientInput) -> ApiResult<ValidPatient> {
-    input.validate(today_jst()).map_err(ApiError::Invalid)
+    input
+        .validate(crate::clock::today_jst())
+        .map_err(ApiError::Invalid)
 }
 
 fn parse_id(raw: &str) -> ApiResult<Uuid> {
