@@ -2,6 +2,7 @@
 
 use crate::components::shell::Shell;
 use crate::pages::patients::{PatientDetailPage, PatientsPage, RegisterPatientPage};
+use crate::pages::reception::ReceptionPage;
 use crate::pages::{
     home::HomePage, login::LoginPage, logs::LogsPage, not_found::NotFoundPage,
     password::ChangePasswordPage, users::UsersPage,
@@ -41,6 +42,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/users") view=UsersPage/>
                     <Route path=path!("admin/logs") view=LogsPage/>
                     <Route path=path!("patients") view=PatientsPage/>
+                    <Route path=path!("reception") view=ReceptionPage/>
                     <Route path=path!("patients/new") view=RegisterPatientPage/>
                     <Route path=path!("patients/:patient_id") view=PatientDetailPage/>
                 </ParentRoute>

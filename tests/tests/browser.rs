@@ -359,6 +359,47 @@ async fn a_receptionist_registers_finds_and_edits_a_patient() {
         browser
             .wait_for_text("patient-history", "理由: 転居")
             .await?;
+
+        // Check in the patient on screen (Enter opened the first result, 1 架空 花子), then follow
+        // her through the day on the queue.
+        browser.fill("checkin_purpose", "再診").await?;
+        browser.by_testid("check-in").await?.click().await?;
+        browser
+            .wait_for_text("check-in-result", "受付しました")
+            .await?;
+        c.find(Locator::LinkText("受付一覧")).await?.click().await?;
+        browser.wait_for_path("/reception").await?;
+        browser.wait_for_text("reception-1", "診察待ち").await?;
+        browser.screenshot("14-reception").await?;
+        // Another screen (the doctor's) calls her in: this one follows without a reload.
+        let queue: Vec<shared::api::reception::ReceptionEntry> =
+            clerk.get("/receptions").await.json();
+        let entry = queue
+            .iter()
+            .find(|e| e.patient_number == "1")
+            .expect("queued");
+        let moved = clerk
+            .post(
+                &format!("/receptions/{}/status", entry.reception_id),
+                &serde_json::json!({"to": "in_consultation", "base_version": entry.version}),
+            )
+            .await;
+        assert_eq!(moved.status, reqwest::StatusCode::OK);
+        browser.wait_for_text("reception-1", "診察中").await?;
+        c.find(Locator::Css(
+            "[data-testid='reception-1'] [data-testid='reception-next']",
+        ))
+        .await?
+        .click()
+        .await?;
+        browser.wait_for_text("reception-1", "会計待ち").await?;
+        c.find(Locator::Css(
+            "[data-testid='reception-1'] [data-testid='reception-next']",
+        ))
+        .await?
+        .click()
+        .await?;
+        browser.wait_for_text("reception-1", "終了").await?;
         anyhow::Ok(())
     }
     .await;

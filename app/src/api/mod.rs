@@ -5,6 +5,7 @@ pub mod auth;
 pub mod health;
 pub mod logs;
 pub mod patients;
+pub mod reception;
 pub mod users;
 
 use gloo_net::http::{Request, RequestBuilder, Response};

@@ -52,6 +52,13 @@ fn ShellLayout() -> impl IntoView {
             .unwrap_or(false)
     };
     let current = crate::state::use_current_patient();
+    // The banner names a patient only on that patient's screens.
+    let location = use_location();
+    Effect::new(move |_| {
+        if !location.pathname.get().starts_with("/patients/") {
+            current.0.set(None);
+        }
+    });
     let can_read_patients = move || {
         info()
             .map(|i| i.user.role.can(Permission::ReadPatients))
@@ -93,6 +100,7 @@ fn ShellLayout() -> impl IntoView {
                 </Show>
                 <Show when=can_read_patients>
                     <A href="/patients">"患者"</A>
+                    <A href="/reception">"受付一覧"</A>
                 </Show>
                 <Show when=can_view_logs>
                     <A href="/admin/logs">"ログ閲覧"</A>

@@ -6,4 +6,5 @@ pub mod logs;
 pub mod not_found;
 pub mod password;
 pub mod patients;
+pub mod reception;
 pub mod users;

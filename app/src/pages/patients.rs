@@ -318,6 +318,12 @@ pub fn PatientDetailPage() -> impl IntoView {
             .map(|i| i.user.role.can(Permission::EditPatients))
             .unwrap_or(false)
     };
+    let can_check_in = move || {
+        session
+            .info()
+            .map(|i| i.user.role.can(Permission::FrontDesk))
+            .unwrap_or(false)
+    };
 
     let load = move || {
         let id = id();
@@ -408,6 +414,9 @@ pub fn PatientDetailPage() -> impl IntoView {
                 <button type="submit" data-testid="save-patient">"保存"</button>
                 <button type="button" class="secondary" on:click=move |_| editing.set(false)>"取消"</button>
             </form>
+        </Show>
+        <Show when=can_check_in>
+            <crate::pages::reception::CheckInForm patient_id=Signal::derive(id)/>
         </Show>
         <crate::components::insurance::InsurancePanel patient_id=Signal::derive(id)/>
         <h2>"変更履歴"</h2>

@@ -7,6 +7,7 @@ pub mod institutions;
 pub mod insurance;
 pub mod logs;
 pub mod patients;
+pub mod reception;
 pub mod sessions;
 pub mod system;
 pub mod tenant;

@@ -5,6 +5,7 @@ mod health;
 mod insurance;
 mod logs;
 mod patients;
+mod reception;
 mod users;
 
 use crate::http::{api_method_not_allowed, api_not_found};
@@ -19,6 +20,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(logs::router())
         .merge(patients::router())
         .merge(insurance::router())
+        .merge(reception::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
 }

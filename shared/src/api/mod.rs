@@ -7,6 +7,7 @@ pub mod health;
 pub mod insurance;
 pub mod logs;
 pub mod patients;
+pub mod reception;
 pub mod users;
 
 pub use error::{ErrorBody, ErrorCode, FieldError};

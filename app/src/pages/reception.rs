@@ -1,0 +1,162 @@
+//! 受付一覧: today's queue, refreshed every few seconds so every screen of the institution
+//! sees the same; staff move patients along (a move based on an old state is refused).
+
+use crate::state::use_session;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use shared::api::reception::{MoveReception, ReceptionEntry, ReceptionStatus};
+
+/// How often the queue is fetched again.
+const REFRESH_MS: u32 = 3_000;
+
+#[component]
+pub fn ReceptionPage() -> impl IntoView {
+    let session = use_session();
+    let queue = RwSignal::new(Vec::<ReceptionEntry>::new());
+    let error = RwSignal::new(None::<String>);
+    let load = move || {
+        spawn_local(async move {
+            match crate::api::reception::queue().await {
+                Ok(list) => {
+                    queue.set(list);
+                    error.set(None);
+                }
+                Err(f) => {
+                    session.check(&f);
+                    error.set(Some(f.message()));
+                }
+            }
+        });
+    };
+    load();
+    let handle =
+        set_interval_with_handle(load, std::time::Duration::from_millis(REFRESH_MS.into())).ok();
+    on_cleanup(move || {
+        if let Some(h) = handle {
+            h.clear();
+        }
+    });
+
+    let advance = move |entry: ReceptionEntry, to: ReceptionStatus, reason: String| {
+        let csrf = session.csrf();
+        let body = MoveReception {
+            to,
+            base_version: entry.version,
+            reason,
+        };
+        spawn_local(async move {
+            match crate::api::reception::move_to(&csrf, &entry.reception_id, &body).await {
+                Ok(list) => {
+                    queue.set(list);
+                    error.set(None);
+                }
+                Err(f) => {
+                    session.check(&f);
+                    let detail = f
+                        .fields()
+                        .first()
+                        .map(|x| x.message.clone())
+                        .unwrap_or_else(|| f.message());
+                    error.set(Some(detail));
+                    load();
+                }
+            }
+        });
+    };
+
+    view! {
+        <h1>"受付一覧（本日）"</h1>
+        <p class="form-error" role="alert" data-testid="reception-error">{move || error.get()}</p>
+        <table class="patients" data-testid="reception-table">
+            <thead><tr><th scope="col">"受付"</th><th scope="col">"患者"</th><th scope="col">"診療科・目的"</th>
+                <th scope="col">"状態"</th><th scope="col">"操作"</th></tr></thead>
+            <tbody>
+                {move || queue.get().into_iter().map(|e| {
+                    let next = e.status.next();
+                    let for_next = e.clone();
+                    let for_cancel = e.clone();
+                    let cancellable = !matches!(e.status, ReceptionStatus::Done | ReceptionStatus::Cancelled);
+                    let times = e.status_times.iter()
+                        .map(|(s, t)| format!("{} {}", s.label_ja(), crate::format::jst(t).get(11..16).unwrap_or("")))
+                        .collect::<Vec<_>>().join(" → ");
+                    view! {
+                        <tr data-testid=format!("reception-{}", e.patient_number)>
+                            <td>{crate::format::jst(&e.checked_in_at).get(11..16).unwrap_or("").to_string()}</td>
+                            <td><A href=format!("/patients/{}", e.patient_id)>{format!("{} {}（{}）", e.patient_number, e.name, e.kana)}</A></td>
+                            <td>{format!("{} {}", e.department, e.purpose)}<br/><small>{e.memo.clone()}</small></td>
+                            <td data-testid="reception-status"><strong>{e.status.label_ja()}</strong><br/><small>{times}</small>
+                                {e.cancel_reason.clone().map(|r| view! { <br/><small>{format!("理由: {r}")}</small> })}</td>
+                            <td class="actions">
+                                {next.map(|to| view! {
+                                    <button type="button" data-testid="reception-next"
+                                        on:click=move |_| advance(for_next.clone(), to, String::new())>{format!("{}へ", to.label_ja())}</button>
+                                })}
+                                <Show when=move || cancellable>
+                                    {
+                                        let for_cancel = for_cancel.clone();
+                                        view! {
+                                            <button type="button" class="secondary" data-testid="reception-cancel"
+                                                on:click=move |_| {
+                                                    let reason = web_sys::window()
+                                                        .and_then(|w| w.prompt_with_message("取消の理由").ok().flatten())
+                                                        .unwrap_or_default();
+                                                    if !reason.trim().is_empty() {
+                                                        advance(for_cancel.clone(), ReceptionStatus::Cancelled, reason);
+                                                    }
+                                                }>"取消"</button>
+                                        }
+                                    }
+                                </Show>
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// The check-in form on a patient's page.
+#[component]
+pub fn CheckInForm(#[prop(into)] patient_id: Signal<String>) -> impl IntoView {
+    let session = use_session();
+    let department = RwSignal::new(String::from("内科"));
+    let purpose = RwSignal::new(String::new());
+    let memo = RwSignal::new(String::new());
+    let message = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = shared::api::reception::CheckIn {
+            patient_id: patient_id.get_untracked(),
+            department: department.get_untracked(),
+            purpose: purpose.get_untracked(),
+            memo: memo.get_untracked(),
+        };
+        let csrf = session.csrf();
+        spawn_local(async move {
+            match crate::api::reception::check_in(&csrf, &body).await {
+                Ok(_) => message.set(Some("受付しました".into())),
+                Err(f) => {
+                    session.check(&f);
+                    message.set(Some(
+                        f.fields()
+                            .first()
+                            .map(|x| x.message.clone())
+                            .unwrap_or_else(|| f.message()),
+                    ));
+                }
+            }
+        });
+    };
+    view! {
+        <form class="inline-form" data-testid="check-in-form" on:submit=submit>
+            <h2>"受付"</h2>
+            <crate::components::field::TextField id="checkin_department" label="診療科" value=department/>
+            <crate::components::field::TextField id="checkin_purpose" label="来院目的" value=purpose/>
+            <crate::components::field::TextField id="checkin_memo" label="メモ" value=memo/>
+            <button type="submit" data-testid="check-in">"受付する"</button>
+            <p role="status" data-testid="check-in-result">{move || message.get()}</p>
+        </form>
+    }
+}

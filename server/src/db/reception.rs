@@ -1,0 +1,143 @@
+//! The reception queue of one institution. A move writes a `reception_event` and moves the
+//! `reception` row only from the version it was read at.
+
+use super::TenantTx;
+use shared::ids::UserId;
+use sqlx::FromRow;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct EntryRow {
+    pub reception_id: Uuid,
+    pub patient_id: Uuid,
+    pub patient_number: String,
+    pub name: String,
+    pub kana: String,
+    pub department: String,
+    pub purpose: String,
+    pub memo: String,
+    pub status: String,
+    pub version: i32,
+    pub checked_in_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct EventRow {
+    pub reception_id: Uuid,
+    pub status: String,
+    pub reason: String,
+    pub at: OffsetDateTime,
+}
+
+pub async fn check_in(
+    tx: &mut TenantTx,
+    patient: Uuid,
+    day: Date,
+    department: &str,
+    purpose: &str,
+    memo: &str,
+    actor: UserId,
+) -> Result<Uuid, sqlx::Error> {
+    let id = Uuid::new_v4();
+    let tenant = tx.tenant_id().as_uuid();
+    sqlx::query(
+        "insert into reception (tenant_id, reception_id, patient_id, visit_date, department, purpose, memo, status) \
+         values ($1, $2, $3, $4, $5, $6, $7, 'waiting')",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(patient)
+    .bind(day)
+    .bind(department)
+    .bind(purpose)
+    .bind(memo)
+    .execute(tx.conn())
+    .await?;
+    event(tx, id, 1, "waiting", "", actor).await?;
+    Ok(id)
+}
+
+async fn event(
+    tx: &mut TenantTx,
+    id: Uuid,
+    version: i32,
+    status: &str,
+    reason: &str,
+    actor: UserId,
+) -> Result<(), sqlx::Error> {
+    let tenant = tx.tenant_id().as_uuid();
+    sqlx::query(
+        "insert into reception_event (tenant_id, reception_id, version, status, reason, actor_user_id) \
+         values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(version)
+    .bind(status)
+    .bind(reason)
+    .bind(actor.as_uuid())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The current status and version of one reception.
+pub async fn current(tx: &mut TenantTx, id: Uuid) -> Result<Option<(String, i32)>, sqlx::Error> {
+    sqlx::query_as("select status, version from reception where reception_id = $1")
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await
+}
+
+/// Moves to `status` if `base` is still the version; `false` when someone moved it first.
+pub async fn move_to(
+    tx: &mut TenantTx,
+    id: Uuid,
+    base: i32,
+    status: &str,
+    reason: &str,
+    actor: UserId,
+) -> Result<bool, sqlx::Error> {
+    let moved: Option<i32> = sqlx::query_scalar(
+        "update reception set status = $3, version = version + 1, updated_at = now() \
+         where reception_id = $1 and version = $2 returning version",
+    )
+    .bind(id)
+    .bind(base)
+    .bind(status)
+    .fetch_optional(tx.conn())
+    .await?;
+    match moved {
+        Some(version) => {
+            event(tx, id, version, status, reason, actor).await?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// The queue of one day, in check-in order.
+pub async fn day(
+    tx: &mut TenantTx,
+    day: Date,
+) -> Result<(Vec<EntryRow>, Vec<EventRow>), sqlx::Error> {
+    let entries: Vec<EntryRow> = sqlx::query_as(
+        "select r.reception_id, r.patient_id, p.patient_number, p.name, p.kana, r.department, r.purpose, r.memo, \
+         r.status, r.version, r.checked_in_at from reception r \
+         join patient p on p.tenant_id = r.tenant_id and p.patient_id = r.patient_id \
+         where r.visit_date = $1 order by r.checked_in_at, r.reception_id",
+    )
+    .bind(day)
+    .fetch_all(tx.conn())
+    .await?;
+    let events: Vec<EventRow> = sqlx::query_as(
+        "select e.reception_id, e.status, e.reason, e.at from reception_event e \
+         join reception r on r.tenant_id = e.tenant_id and r.reception_id = e.reception_id \
+         where r.visit_date = $1 order by e.reception_id, e.version",
+    )
+    .bind(day)
+    .fetch_all(tx.conn())
+    .await?;
+    Ok((entries, events))
+}

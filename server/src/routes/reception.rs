@@ -1,0 +1,220 @@
+//! 受付: check in for today, the day's queue, moves through the day (a stale move is refused).
+
+use crate::auth::ActiveUser;
+use crate::db::reception::{self, EntryRow, EventRow};
+use crate::db::{patients, TenantTx};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{ApiJson, ApiQuery};
+use crate::logs::export::utc;
+use crate::logs::AccessNote;
+use crate::startup::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use shared::api::reception::{CheckIn, MoveReception, ReceptionEntry, ReceptionStatus};
+use shared::api::{ErrorCode, FieldError};
+use shared::domain::japanese::parse_date;
+use shared::domain::Permission;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/receptions", get(queue).post(check_in))
+        .route("/receptions/{reception_id}/status", post(move_reception))
+}
+
+fn entries(rows: &[EntryRow], events: &[EventRow]) -> Vec<ReceptionEntry> {
+    rows.iter()
+        .map(|r| {
+            let mine: Vec<&EventRow> = events
+                .iter()
+                .filter(|e| e.reception_id == r.reception_id)
+                .collect();
+            ReceptionEntry {
+                reception_id: r.reception_id.to_string(),
+                patient_id: r.patient_id.to_string(),
+                patient_number: r.patient_number.clone(),
+                name: r.name.clone(),
+                kana: r.kana.clone(),
+                department: r.department.clone(),
+                purpose: r.purpose.clone(),
+                memo: r.memo.clone(),
+                status: ReceptionStatus::from_code(&r.status).unwrap_or(ReceptionStatus::Waiting),
+                version: r.version,
+                checked_in_at: utc(r.checked_in_at),
+                status_times: mine
+                    .iter()
+                    .filter_map(|e| ReceptionStatus::from_code(&e.status).map(|s| (s, utc(e.at))))
+                    .collect(),
+                cancel_reason: mine
+                    .iter()
+                    .find(|e| e.status == "cancelled")
+                    .map(|e| e.reason.clone()),
+            }
+        })
+        .collect()
+}
+
+fn text(
+    field: &str,
+    value: &str,
+    required: bool,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> String {
+    let v = value.trim().to_string();
+    if required && v.is_empty() {
+        errors.push(FieldError::new(field, "required", "入力してください"));
+    } else if v.chars().count() > max || v.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            field,
+            "invalid",
+            format!("{max}文字以内で入力してください"),
+        ));
+    }
+    v
+}
+
+async fn check_in(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    note: AccessNote,
+    ApiJson(body): ApiJson<CheckIn>,
+) -> ApiResult<(StatusCode, Json<ReceptionEntry>)> {
+    user.require(Permission::FrontDesk)?;
+    let mut errors = Vec::new();
+    let department = text("department", &body.department, true, 40, &mut errors);
+    let purpose = text("purpose", &body.purpose, false, 100, &mut errors);
+    let memo = text("memo", &body.memo, false, 500, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    let patient =
+        Uuid::parse_str(&body.patient_id).map_err(|_| ApiError::code(ErrorCode::NotFound))?;
+    let today = crate::clock::today_jst();
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    patients::find(&mut tx, patient)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    note.set_patient(patient);
+    let id = reception::check_in(
+        &mut tx,
+        patient,
+        today,
+        &department,
+        &purpose,
+        &memo,
+        user.ctx().user_id(),
+    )
+    .await?;
+    let (rows, events) = reception::day(&mut tx, today).await?;
+    tx.commit().await?;
+    let entry = entries(&rows, &events)
+        .into_iter()
+        .find(|e| e.reception_id == id.to_string());
+    Ok((
+        StatusCode::CREATED,
+        Json(entry.ok_or(ApiError::code(ErrorCode::NotFound))?),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueueQuery {
+    /// `YYYY-MM-DD`; today (JST) when absent.
+    date: Option<String>,
+}
+
+/// The day's queue in check-in order. Screens poll it every few seconds.
+async fn queue(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ApiQuery(q): ApiQuery<QueueQuery>,
+) -> ApiResult<Json<Vec<ReceptionEntry>>> {
+    if !(user.ctx().role().can(Permission::FrontDesk)
+        || user.ctx().role().can(Permission::ReadPatients))
+    {
+        return Err(ApiError::code(ErrorCode::Forbidden));
+    }
+    let day = match q.date.as_deref() {
+        None | Some("") => crate::clock::today_jst(),
+        Some(s) => parse_date(s).ok_or_else(|| {
+            ApiError::Invalid(vec![FieldError::new(
+                "date",
+                "invalid",
+                "日付は YYYY-MM-DD で指定してください",
+            )])
+        })?,
+    };
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let (rows, events) = reception::day(&mut tx, day).await?;
+    tx.commit().await?;
+    Ok(Json(entries(&rows, &events)))
+}
+
+fn stale() -> ApiError {
+    ApiError::Conflict(vec![FieldError::new(
+        "base_version",
+        "stale",
+        "他の画面で先に更新されました。最新の状態を確認してください",
+    )])
+}
+
+async fn move_reception(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<MoveReception>,
+) -> ApiResult<Json<Vec<ReceptionEntry>>> {
+    if !(user.ctx().role().can(Permission::FrontDesk)
+        || user.ctx().role().can(Permission::ReadPatients))
+    {
+        return Err(ApiError::code(ErrorCode::Forbidden));
+    }
+    let id = Uuid::parse_str(&raw).map_err(|_| ApiError::code(ErrorCode::NotFound))?;
+    let reason = body.reason.trim().chars().take(200).collect::<String>();
+    if body.to == ReceptionStatus::Cancelled && reason.is_empty() {
+        return Err(ApiError::Invalid(vec![FieldError::new(
+            "reason",
+            "required",
+            "取消の理由を入力してください",
+        )]));
+    }
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let (status, version) = reception::current(&mut tx, id)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    if version != body.base_version {
+        return Err(stale());
+    }
+    let from = ReceptionStatus::from_code(&status).unwrap_or(ReceptionStatus::Waiting);
+    if !from.can_move_to(body.to) {
+        return Err(ApiError::Invalid(vec![FieldError::new(
+            "to",
+            "not_allowed",
+            format!(
+                "「{}」から「{}」には進めません",
+                from.label_ja(),
+                body.to.label_ja()
+            ),
+        )]));
+    }
+    if !reception::move_to(
+        &mut tx,
+        id,
+        body.base_version,
+        body.to.code(),
+        &reason,
+        user.ctx().user_id(),
+    )
+    .await?
+    {
+        return Err(stale());
+    }
+    let today = crate::clock::today_jst();
+    let (rows, events) = reception::day(&mut tx, today).await?;
+    tx.commit().await?;
+    Ok(Json(entries(&rows, &events)))
+}

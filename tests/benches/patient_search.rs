@@ -1,0 +1,150 @@
+//! Patient search at scale: 100,000 patients in one institution (and 20,000 in another), then
+//! the latency of `GET /api/v1/patients?q=…` for each kind of query, against the bare SQL of
+//! the same search in the same run.
+//!
+//! `cargo bench -p karte-tests --bench patient_search` with `KARTE_TEST_ADMIN_URL` set.
+//! `KARTE_BENCH_PATIENTS` (default 100000) patients; `KARTE_BENCH_QUERIES` (default 200) per kind.
+
+use karte_tests::TestApp;
+use std::time::{Duration, Instant};
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+const FAMILY: [(&str, &str); 10] = [
+    ("架空", "カクウ"),
+    ("試験", "シケン"),
+    ("見本", "ミホン"),
+    ("仮名", "カメイ"),
+    ("模擬", "モギ"),
+    ("例示", "レイジ"),
+    ("空想", "クウソウ"),
+    ("虚構", "キョコウ"),
+    ("想像", "ソウゾウ"),
+    ("創作", "ソウサク"),
+];
+const GIVEN: [(&str, &str); 10] = [
+    ("太郎", "タロウ"),
+    ("花子", "ハナコ"),
+    ("次郎", "ジロウ"),
+    ("良子", "ヨシコ"),
+    ("三郎", "サブロウ"),
+    ("幸子", "サチコ"),
+    ("健", "ケン"),
+    ("恵", "メグミ"),
+    ("翔", "ショウ"),
+    ("愛", "アイ"),
+];
+
+/// Inserts `n` fictitious patients for `tenant` with set-based SQL (as the owner, under the
+/// tenant's RLS setting), numbered from 1.
+async fn seed(pool: &sqlx::PgPool, tenant: uuid::Uuid, n: u64) {
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("select set_config('app.tenant_id', $1, true)").bind(tenant.to_string()).execute(&mut *tx).await.unwrap();
+    let family: Vec<String> = FAMILY.iter().map(|f| f.0.to_string()).collect();
+    let family_kana: Vec<String> = FAMILY.iter().map(|f| f.1.to_string()).collect();
+    let given: Vec<String> = GIVEN.iter().map(|g| g.0.to_string()).collect();
+    let given_kana: Vec<String> = GIVEN.iter().map(|g| g.1.to_string()).collect();
+    sqlx::query(
+        "with s as (select g, gen_random_uuid() as id from generate_series(1, $2::bigint) g) \
+         insert into patient (tenant_id, patient_id, patient_number, version, name, kana, kana_normalized, sex, birth_date, phone_digits) \
+         select $1, id, g::text, 1, \
+            ($3::text[])[1 + g % 10] || ' ' || ($5::text[])[1 + (g / 10) % 10], \
+            ($4::text[])[1 + g % 10] || ' ' || ($6::text[])[1 + (g / 10) % 10], \
+            replace(replace(($4::text[])[1 + g % 10] || ($6::text[])[1 + (g / 10) % 10], 'ョ', 'ヨ'), 'ャ', 'ヤ'), \
+            case when g % 2 = 0 then 'male' else 'female' end, \
+            date '1930-01-01' + (g % 33000)::int, \
+            '0' || lpad((g * 7919 % 1000000000)::text, 9, '0') \
+         from s",
+    )
+    .bind(tenant)
+    .bind(n as i64)
+    .bind(&family)
+    .bind(&family_kana)
+    .bind(&given)
+    .bind(&given_kana)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into patient_version (tenant_id, patient_id, version, name, kana, sex, birth_date) \
+         select tenant_id, patient_id, 1, name, kana, sex, birth_date from patient",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    sqlx::query("analyze patient").execute(pool).await.unwrap();
+}
+
+fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
+    v.sort();
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn run() {
+    let n = env("KARTE_BENCH_PATIENTS", 100_000);
+    let per_kind = env("KARTE_BENCH_QUERIES", 200) as usize;
+    let app = TestApp::spawn().await;
+    let (p, admin) = app.admin_session("1319999971", "架空大病院").await;
+    let (other, _) = app.admin_session("2719999972", "架空別病院").await;
+    let clerk = app.staff_session(&admin, &p.code, "clerk1", "clerk", "front-desk-pass-2026").await.1;
+    let owner = app.owner_pool().await;
+    let started = Instant::now();
+    seed(&owner, p.tenant_id.as_uuid(), n).await;
+    seed(&owner, other.tenant_id.as_uuid(), n / 5).await;
+    println!("seeded {n} + {} patients in {:.1} s", n / 5, started.elapsed().as_secs_f64());
+
+    let kinds: Vec<(&str, Vec<String>)> = vec![
+        ("patient number prefix", (0..per_kind).map(|i| format!("{}", 1 + i * 397 % n as usize)).collect()),
+        ("カナ prefix (half-width)", (0..per_kind).map(|i| ["ｶｸｳ ﾊ", "ｼｹﾝ ｼﾞ", "ﾐﾎﾝ ｻ", "ｿｳｿﾞｳ ｹ"][i % 4].to_string()).collect()),
+        ("漢字 prefix", (0..per_kind).map(|i| ["架空 花", "試験", "見本三", "創作 愛"][i % 4].to_string()).collect()),
+        ("birth date", (0..per_kind).map(|i| format!("19{:02}-0{}-1{}", 40 + i % 50, 1 + i % 9, i % 10)).collect()),
+        ("phone prefix", (0..per_kind).map(|i| format!("0{:03}-", (i * 37) % 1000)).collect()),
+    ];
+    let pool = app.app_pool().await;
+    println!();
+    println!("{:<28} {:>10} {:>10} {:>10} {:>12}", "query", "API p50", "API p95", "API max", "SQL p50");
+    for (name, queries) in kinds {
+        let mut api = Vec::new();
+        let mut sql = Vec::new();
+        for q in &queries {
+            let t = Instant::now();
+            let res = clerk.send(clerk.http.get(clerk.url("/patients")).query(&[("q", q.as_str())])).await;
+            api.push(t.elapsed());
+            assert_eq!(res.status, reqwest::StatusCode::OK);
+            let classified = shared::api::patients::PatientQuery::classify(q).unwrap();
+            let t = Instant::now();
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query("select set_config('app.tenant_id', $1, true)").bind(p.tenant_id.to_string()).execute(&mut *tx).await.unwrap();
+            let (clause, arg): (&str, String) = match classified {
+                shared::api::patients::PatientQuery::Number(n) => ("patient_number like $1", format!("{n}%")),
+                shared::api::patients::PatientQuery::Phone(d) => ("phone_digits like $1", format!("{d}%")),
+                shared::api::patients::PatientQuery::Kana(k) => ("kana_normalized like $1", format!("{k}%")),
+                shared::api::patients::PatientQuery::Name(s) => ("name_compact like $1", format!("{s}%")),
+                shared::api::patients::PatientQuery::BirthDate(d) => ("birth_date = $1::date", shared::domain::japanese::format_date(d)),
+            };
+            let _rows: Vec<(uuid::Uuid,)> = sqlx::query_as(&format!("select patient_id from patient where {clause} order by kana_normalized limit 20"))
+                .bind(arg)
+                .fetch_all(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            sql.push(t.elapsed());
+        }
+        println!(
+            "{:<28} {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>10.1}ms",
+            name,
+            percentile(api.clone(), 0.5).as_secs_f64() * 1000.0,
+            percentile(api.clone(), 0.95).as_secs_f64() * 1000.0,
+            percentile(api, 1.0).as_secs_f64() * 1000.0,
+            percentile(sql, 0.5).as_secs_f64() * 1000.0,
+        );
+    }
+    println!("\nbudget: under 50 ms at the API (issue #5)");
+}
+
+fn main() {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime").block_on(run());
+}

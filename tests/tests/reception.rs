@@ -1,0 +1,181 @@
+//! 受付: check-in, the day's queue, moves with times, conflicts, cancellation, tenancy.
+
+use karte_tests::{ApiClient, TestApp};
+use reqwest::StatusCode;
+use serde_json::json;
+use shared::api::patients::PatientDetail;
+use shared::api::reception::{ReceptionEntry, ReceptionStatus};
+
+const CODE_A: &str = "1319999961";
+const CODE_B: &str = "2719999962";
+
+async fn front_desk(app: &TestApp, code: &str) -> (ApiClient, ApiClient) {
+    let (_, admin) = app.admin_session(code, "架空受付病院").await;
+    let clerk = app
+        .staff_session(&admin, code, "clerk1", "clerk", "front-desk-pass-2026")
+        .await
+        .1;
+    (admin, clerk)
+}
+
+async fn patient(clerk: &ApiClient, name: &str, kana: &str) -> PatientDetail {
+    clerk
+        .post("/patients", &json!({"name": name, "kana": kana, "sex": "female", "birth_date": "1990-01-01", "confirm_duplicate": true}))
+        .await
+        .json()
+}
+
+async fn step(
+    client: &ApiClient,
+    entry: &ReceptionEntry,
+    to: ReceptionStatus,
+    reason: &str,
+) -> karte_tests::TestResponse {
+    client
+        .post(
+            &format!("/receptions/{}/status", entry.reception_id),
+            &json!({"to": to, "base_version": entry.version, "reason": reason}),
+        )
+        .await
+}
+
+fn find(queue: &[ReceptionEntry], id: &str) -> ReceptionEntry {
+    queue
+        .iter()
+        .find(|e| e.reception_id == id)
+        .cloned()
+        .expect("in the queue")
+}
+
+#[tokio::test]
+async fn a_patient_moves_through_the_day_with_times() {
+    let app = TestApp::spawn().await;
+    let (admin, clerk) = front_desk(&app, CODE_A).await;
+    let nurse = app
+        .staff_session(&admin, CODE_A, "nurse1", "nurse", "ward-password-2026")
+        .await
+        .1;
+    let hanako = patient(&clerk, "架空 花子", "カクウ ハナコ").await;
+    let res = clerk
+        .post("/receptions", &json!({"patient_id": hanako.patient_id, "department": "内科", "purpose": "再診", "memo": "発熱"}))
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let mut entry: ReceptionEntry = res.json();
+    assert_eq!(
+        (entry.status, entry.department.as_str(), entry.name.as_str()),
+        (ReceptionStatus::Waiting, "内科", "架空 花子")
+    );
+
+    // Skipping a step is refused with the reason.
+    let res = step(&clerk, &entry, ReceptionStatus::Done, "").await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body["fields"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("診察待ち"));
+
+    // The nurse calls her in; the clerk's screen (still at the old version) cannot move her.
+    let res = step(&nurse, &entry, ReceptionStatus::InConsultation, "").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let stale = step(&clerk, &entry, ReceptionStatus::InConsultation, "").await;
+    assert_eq!(
+        (stale.status, stale.code()),
+        (StatusCode::CONFLICT, "conflict")
+    );
+    for to in [ReceptionStatus::WaitingPayment, ReceptionStatus::Done] {
+        let queue: Vec<ReceptionEntry> = clerk.get("/receptions").await.json();
+        entry = find(&queue, &entry.reception_id);
+        let res = step(&clerk, &entry, to, "").await;
+        assert_eq!(res.status, StatusCode::OK, "{to:?}: {}", res.body);
+    }
+    let queue: Vec<ReceptionEntry> = nurse.get("/receptions").await.json();
+    let done = find(&queue, &entry.reception_id);
+    assert_eq!(done.status, ReceptionStatus::Done);
+    let steps: Vec<ReceptionStatus> = done.status_times.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        steps,
+        [
+            ReceptionStatus::Waiting,
+            ReceptionStatus::InConsultation,
+            ReceptionStatus::WaitingPayment,
+            ReceptionStatus::Done
+        ]
+    );
+    assert!(
+        done.status_times.windows(2).all(|w| w[0].1 <= w[1].1),
+        "times in order"
+    );
+    assert_eq!(
+        step(&clerk, &done, ReceptionStatus::Cancelled, "誤登録")
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a finished visit is not cancelled"
+    );
+    assert_eq!(admin.get("/receptions").await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn cancelling_needs_a_reason_and_keeps_it() {
+    let app = TestApp::spawn().await;
+    let (_, clerk) = front_desk(&app, CODE_A).await;
+    let p = patient(&clerk, "架空 次郎", "カクウ ジロウ").await;
+    let entry: ReceptionEntry = clerk
+        .post(
+            "/receptions",
+            &json!({"patient_id": p.patient_id, "department": "外科"}),
+        )
+        .await
+        .json();
+    let res = step(&clerk, &entry, ReceptionStatus::Cancelled, " ").await;
+    assert_eq!(res.body["fields"][0]["field"], "reason");
+    let res = step(&clerk, &entry, ReceptionStatus::Cancelled, "本人の都合").await;
+    assert_eq!(res.status, StatusCode::OK);
+    let queue: Vec<ReceptionEntry> = clerk.get("/receptions").await.json();
+    let cancelled = find(&queue, &entry.reception_id);
+    assert_eq!(
+        (cancelled.status, cancelled.cancel_reason.as_deref()),
+        (ReceptionStatus::Cancelled, Some("本人の都合"))
+    );
+    let res = clerk
+        .post(
+            "/receptions",
+            &json!({"patient_id": p.patient_id, "department": " "}),
+        )
+        .await;
+    assert_eq!(res.body["fields"][0]["field"], "department");
+}
+
+#[tokio::test]
+async fn another_institutions_queue_is_invisible() {
+    let app = TestApp::spawn().await;
+    let (_, clerk_a) = front_desk(&app, CODE_A).await;
+    let (_, clerk_b) = front_desk(&app, CODE_B).await;
+    let p = patient(&clerk_a, "架空 花子", "カクウ ハナコ").await;
+    let entry: ReceptionEntry = clerk_a
+        .post(
+            "/receptions",
+            &json!({"patient_id": p.patient_id, "department": "内科"}),
+        )
+        .await
+        .json();
+    let queue_b: Vec<ReceptionEntry> = clerk_b.get("/receptions").await.json();
+    assert!(queue_b.is_empty());
+    assert_eq!(
+        step(&clerk_b, &entry, ReceptionStatus::InConsultation, "")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let res = clerk_b
+        .post(
+            "/receptions",
+            &json!({"patient_id": p.patient_id, "department": "内科"}),
+        )
+        .await;
+    assert_eq!(
+        res.status,
+        StatusCode::NOT_FOUND,
+        "B cannot check in A's patient"
+    );
+}
