@@ -9,7 +9,10 @@ use karte_tests::TestApp;
 use std::time::{Duration, Instant};
 
 fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 const FAMILY: [(&str, &str); 10] = [
@@ -41,7 +44,11 @@ const GIVEN: [(&str, &str); 10] = [
 /// tenant's RLS setting), numbered from 1.
 async fn seed(pool: &sqlx::PgPool, tenant: uuid::Uuid, n: u64) {
     let mut tx = pool.begin().await.unwrap();
-    sqlx::query("select set_config('app.tenant_id', $1, true)").bind(tenant.to_string()).execute(&mut *tx).await.unwrap();
+    sqlx::query("select set_config('app.tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     let family: Vec<String> = FAMILY.iter().map(|f| f.0.to_string()).collect();
     let family_kana: Vec<String> = FAMILY.iter().map(|f| f.1.to_string()).collect();
     let given: Vec<String> = GIVEN.iter().map(|g| g.0.to_string()).collect();
@@ -89,47 +96,106 @@ async fn run() {
     let app = TestApp::spawn().await;
     let (p, admin) = app.admin_session("1319999971", "架空大病院").await;
     let (other, _) = app.admin_session("2719999972", "架空別病院").await;
-    let clerk = app.staff_session(&admin, &p.code, "clerk1", "clerk", "front-desk-pass-2026").await.1;
+    let clerk = app
+        .staff_session(&admin, &p.code, "clerk1", "clerk", "front-desk-pass-2026")
+        .await
+        .1;
     let owner = app.owner_pool().await;
     let started = Instant::now();
     seed(&owner, p.tenant_id.as_uuid(), n).await;
     seed(&owner, other.tenant_id.as_uuid(), n / 5).await;
-    println!("seeded {n} + {} patients in {:.1} s", n / 5, started.elapsed().as_secs_f64());
+    println!(
+        "seeded {n} + {} patients in {:.1} s",
+        n / 5,
+        started.elapsed().as_secs_f64()
+    );
 
     let kinds: Vec<(&str, Vec<String>)> = vec![
-        ("patient number prefix", (0..per_kind).map(|i| format!("{}", 1 + i * 397 % n as usize)).collect()),
-        ("カナ prefix (half-width)", (0..per_kind).map(|i| ["ｶｸｳ ﾊ", "ｼｹﾝ ｼﾞ", "ﾐﾎﾝ ｻ", "ｿｳｿﾞｳ ｹ"][i % 4].to_string()).collect()),
-        ("漢字 prefix", (0..per_kind).map(|i| ["架空 花", "試験", "見本三", "創作 愛"][i % 4].to_string()).collect()),
-        ("birth date", (0..per_kind).map(|i| format!("19{:02}-0{}-1{}", 40 + i % 50, 1 + i % 9, i % 10)).collect()),
-        ("phone prefix", (0..per_kind).map(|i| format!("0{:03}-", (i * 37) % 1000)).collect()),
+        (
+            "patient number prefix",
+            (0..per_kind)
+                .map(|i| format!("{}", 1 + i * 397 % n as usize))
+                .collect(),
+        ),
+        (
+            "カナ prefix (half-width)",
+            (0..per_kind)
+                .map(|i| ["ｶｸｳ ﾊ", "ｼｹﾝ ｼﾞ", "ﾐﾎﾝ ｻ", "ｿｳｿﾞｳ ｹ"][i % 4].to_string())
+                .collect(),
+        ),
+        (
+            "漢字 prefix",
+            (0..per_kind)
+                .map(|i| ["架空 花", "試験", "見本三", "創作 愛"][i % 4].to_string())
+                .collect(),
+        ),
+        (
+            "birth date",
+            (0..per_kind)
+                .map(|i| format!("19{:02}-0{}-1{}", 40 + i % 50, 1 + i % 9, i % 10))
+                .collect(),
+        ),
+        (
+            "phone prefix",
+            (0..per_kind)
+                .map(|i| format!("0{:03}-", (i * 37) % 1000))
+                .collect(),
+        ),
     ];
     let pool = app.app_pool().await;
     println!();
-    println!("{:<28} {:>10} {:>10} {:>10} {:>12}", "query", "API p50", "API p95", "API max", "SQL p50");
+    println!(
+        "{:<28} {:>10} {:>10} {:>10} {:>12}",
+        "query", "API p50", "API p95", "API max", "SQL p50"
+    );
     for (name, queries) in kinds {
         let mut api = Vec::new();
         let mut sql = Vec::new();
         for q in &queries {
             let t = Instant::now();
-            let res = clerk.send(clerk.http.get(clerk.url("/patients")).query(&[("q", q.as_str())])).await;
+            let res = clerk
+                .send(
+                    clerk
+                        .http
+                        .get(clerk.url("/patients"))
+                        .query(&[("q", q.as_str())]),
+                )
+                .await;
             api.push(t.elapsed());
             assert_eq!(res.status, reqwest::StatusCode::OK);
             let classified = shared::api::patients::PatientQuery::classify(q).unwrap();
             let t = Instant::now();
             let mut tx = pool.begin().await.unwrap();
-            sqlx::query("select set_config('app.tenant_id', $1, true)").bind(p.tenant_id.to_string()).execute(&mut *tx).await.unwrap();
-            let (clause, arg): (&str, String) = match classified {
-                shared::api::patients::PatientQuery::Number(n) => ("patient_number like $1", format!("{n}%")),
-                shared::api::patients::PatientQuery::Phone(d) => ("phone_digits like $1", format!("{d}%")),
-                shared::api::patients::PatientQuery::Kana(k) => ("kana_normalized like $1", format!("{k}%")),
-                shared::api::patients::PatientQuery::Name(s) => ("name_compact like $1", format!("{s}%")),
-                shared::api::patients::PatientQuery::BirthDate(d) => ("birth_date = $1::date", shared::domain::japanese::format_date(d)),
-            };
-            let _rows: Vec<(uuid::Uuid,)> = sqlx::query_as(&format!("select patient_id from patient where {clause} order by kana_normalized limit 20"))
-                .bind(arg)
-                .fetch_all(&mut *tx)
+            sqlx::query("select set_config('app.tenant_id', $1, true)")
+                .bind(p.tenant_id.to_string())
+                .execute(&mut *tx)
                 .await
                 .unwrap();
+            let (clause, arg): (&str, String) = match classified {
+                shared::api::patients::PatientQuery::Number(n) => {
+                    ("patient_number like $1", format!("{n}%"))
+                }
+                shared::api::patients::PatientQuery::Phone(d) => {
+                    ("phone_digits like $1", format!("{d}%"))
+                }
+                shared::api::patients::PatientQuery::Kana(k) => {
+                    ("kana_normalized like $1", format!("{k}%"))
+                }
+                shared::api::patients::PatientQuery::Name(s) => {
+                    ("name_compact like $1", format!("{s}%"))
+                }
+                shared::api::patients::PatientQuery::BirthDate(d) => (
+                    "birth_date = $1::date",
+                    shared::domain::japanese::format_date(d),
+                ),
+            };
+            let _rows: Vec<(uuid::Uuid,)> = sqlx::query_as(&format!(
+                "select patient_id from patient where {clause} order by kana_normalized limit 20"
+            ))
+            .bind(arg)
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
             tx.commit().await.unwrap();
             sql.push(t.elapsed());
         }
@@ -146,5 +212,9 @@ async fn run() {
 }
 
 fn main() {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime").block_on(run());
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(run());
 }
