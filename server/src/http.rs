@@ -37,6 +37,12 @@ where
     }
 }
 
+/// An id from a path or body: anything that is not a well-formed id names nothing, so it is 404 — the same
+/// answer as an id of another institution.
+pub fn id_or_not_found<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::code(ErrorCode::NotFound))
+}
+
 /// `Query<T>` whose rejection is an `ErrorBody` (`invalid_query`).
 pub struct ApiQuery<T>(pub T);
 

@@ -49,12 +49,7 @@ async fn sql_rate(pool: &sqlx::PgPool, tenant: uuid::Uuid, concurrency: u64, sec
         let (pool, done) = (pool.clone(), done.clone());
         tasks.push(tokio::spawn(async move {
             while Instant::now() < deadline {
-                let mut tx = pool.begin().await.expect("begin");
-                sqlx::query("select set_config('app.tenant_id', $1, true)")
-                    .bind(tenant.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .expect("tenant");
+                let mut tx = karte_tests::tenant_tx(&pool, tenant).await;
                 let rows: Vec<(uuid::Uuid, String, String, String)> = sqlx::query_as(
                     "select user_id, login_id, display_name, role from app_user order by login_id",
                 )

@@ -43,12 +43,7 @@ const GIVEN: [(&str, &str); 10] = [
 /// Inserts `n` fictitious patients for `tenant` with set-based SQL (as the owner, under the
 /// tenant's RLS setting), numbered from 1.
 async fn seed(pool: &sqlx::PgPool, tenant: uuid::Uuid, n: u64) {
-    let mut tx = pool.begin().await.unwrap();
-    sqlx::query("select set_config('app.tenant_id', $1, true)")
-        .bind(tenant.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = karte_tests::tenant_tx(pool, tenant).await;
     let family: Vec<String> = FAMILY.iter().map(|f| f.0.to_string()).collect();
     let family_kana: Vec<String> = FAMILY.iter().map(|f| f.1.to_string()).collect();
     let given: Vec<String> = GIVEN.iter().map(|g| g.0.to_string()).collect();
@@ -165,12 +160,7 @@ async fn run() {
             assert_eq!(res.status, reqwest::StatusCode::OK);
             let classified = shared::api::patients::PatientQuery::classify(q).unwrap();
             let t = Instant::now();
-            let mut tx = pool.begin().await.unwrap();
-            sqlx::query("select set_config('app.tenant_id', $1, true)")
-                .bind(p.tenant_id.to_string())
-                .execute(&mut *tx)
-                .await
-                .unwrap();
+            let mut tx = karte_tests::tenant_tx(&pool, p.tenant_id).await;
             let (clause, arg): (&str, String) = match classified {
                 shared::api::patients::PatientQuery::Number(n) => {
                     ("patient_number like $1", format!("{n}%"))

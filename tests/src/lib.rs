@@ -354,6 +354,21 @@ async fn create_database(name: &str) -> anyhow::Result<()> {
     bootstrap::migrate(&bootstrap::owner_options(&admin, name, &Default::default())).await
 }
 
+/// A transaction on `pool` confined by row-level security to `tenant`, as the server's TenantTx
+/// is (for SQL-level checks and fixtures).
+pub async fn tenant_tx(
+    pool: &PgPool,
+    tenant: impl ToString,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut tx = pool.begin().await.expect("begin");
+    sqlx::query("select set_config('app.tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(&mut *tx)
+        .await
+        .expect("setting the tenant");
+    tx
+}
+
 /// The parts of a response a test looks at.
 #[derive(Debug)]
 pub struct TestResponse {

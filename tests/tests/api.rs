@@ -709,12 +709,7 @@ async fn under_a_tenant_setting_sql_sees_and_writes_only_that_tenant() {
         assert_eq!(n, 0, "{table} without a tenant setting");
     }
 
-    let mut tx = pool.begin().await.unwrap();
-    sqlx::query("select set_config('app.tenant_id', $1, true)")
-        .bind(a.tenant_id.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = karte_tests::tenant_tx(&pool, a.tenant_id).await;
     for table in ["institution", "app_user", "session"] {
         let tenants: Vec<uuid::Uuid> =
             sqlx::query_scalar(&format!("select distinct tenant_id from {table}"))

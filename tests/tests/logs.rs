@@ -91,12 +91,7 @@ async fn every_request_is_logged_with_its_route_template_actor_and_status() {
 
     // The unauthenticated request is in the chain of no institution, with status 401.
     let pool = app.app_pool().await;
-    let mut tx = pool.begin().await.unwrap();
-    sqlx::query("select set_config('app.tenant_id', $1, true)")
-        .bind(uuid::Uuid::nil().to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = karte_tests::tenant_tx(&pool, uuid::Uuid::nil()).await;
     let anonymous: i64 = sqlx::query_scalar(
         "select count(*) from access_log where route = '/api/v1/users' and status = 401 and user_id is null",
     )
@@ -291,12 +286,7 @@ async fn another_institutions_entries_are_never_visible() {
 
     // SQL level, as the application role under A's setting.
     let pool = app.app_pool().await;
-    let mut tx = pool.begin().await.unwrap();
-    sqlx::query("select set_config('app.tenant_id', $1, true)")
-        .bind(a.tenant_id.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = karte_tests::tenant_tx(&pool, a.tenant_id).await;
     for table in ["access_log", "audit_log", "log_chain"] {
         let tenants: Vec<uuid::Uuid> =
             sqlx::query_scalar(&format!("select distinct tenant_id from {table}"))
@@ -336,12 +326,7 @@ async fn logs_are_append_only_for_every_role() {
             "delete from audit_log",
             "truncate audit_log",
         ] {
-            let mut tx = pool.begin().await.unwrap();
-            sqlx::query("select set_config('app.tenant_id', $1, true)")
-                .bind(a.tenant_id.to_string())
-                .execute(&mut *tx)
-                .await
-                .unwrap();
+            let mut tx = karte_tests::tenant_tx(&pool, a.tenant_id).await;
             let result = sqlx::query(statement).execute(&mut *tx).await;
             let err = result.expect_err(&format!("{who}: {statement} must be refused"));
             assert_eq!(
@@ -356,12 +341,7 @@ async fn logs_are_append_only_for_every_role() {
 /// As the owner, with the append-only trigger switched off (what a malicious administrator of
 /// the database could do), under the institution's setting.
 async fn tamper(owner: &PgPool, tenant: TenantId, table: &str, statements: &[&str]) {
-    let mut tx = owner.begin().await.unwrap();
-    sqlx::query("select set_config('app.tenant_id', $1, true)")
-        .bind(tenant.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = karte_tests::tenant_tx(owner, tenant).await;
     sqlx::query(&format!(
         "alter table {table} disable trigger {table}_append_only"
     ))
@@ -442,12 +422,7 @@ async fn tampering_is_detected_at_the_right_position() {
     .await;
     // A forged row appended with a correctly computed hash: only the head reveals it.
     {
-        let mut tx = owner.begin().await.unwrap();
-        sqlx::query("select set_config('app.tenant_id', $1, true)")
-            .bind(forged.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = karte_tests::tenant_tx(&owner, forged).await;
         let (last_seq, last_hash): (i64, Vec<u8>) =
             sqlx::query_as("select seq, row_hash from access_log order by seq desc limit 1")
                 .fetch_one(&mut *tx)
@@ -518,12 +493,7 @@ async fn tampering_is_detected_at_the_right_position() {
         "reordered rows"
     );
     let forged_head: i64 = {
-        let mut tx = owner.begin().await.unwrap();
-        sqlx::query("select set_config('app.tenant_id', $1, true)")
-            .bind(forged.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = karte_tests::tenant_tx(&owner, forged).await;
         sqlx::query_scalar("select last_seq from log_chain where log = 'access'")
             .fetch_one(&mut *tx)
             .await
@@ -796,12 +766,7 @@ async fn verification_continues_from_the_archive_anchor() {
     assert_eq!(before.broken, None);
     let owner = app.owner_pool().await;
     let anchor: Vec<u8> = {
-        let mut tx = owner.begin().await.unwrap();
-        sqlx::query("select set_config('app.tenant_id', $1, true)")
-            .bind(p.tenant_id.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = karte_tests::tenant_tx(&owner, p.tenant_id).await;
         sqlx::query_scalar("select row_hash from access_log where seq = 3")
             .fetch_one(&mut *tx)
             .await
@@ -812,12 +777,7 @@ async fn verification_continues_from_the_archive_anchor() {
         let owner = owner.clone();
         let tenant = p.tenant_id;
         async move {
-            let mut tx = owner.begin().await.unwrap();
-            sqlx::query("select set_config('app.tenant_id', $1, true)")
-                .bind(tenant.to_string())
-                .execute(&mut *tx)
-                .await
-                .unwrap();
+            let mut tx = karte_tests::tenant_tx(&owner, tenant).await;
             sqlx::query("update log_chain set archived_through_seq = 3, archived_through_hash = $1 where log = 'access'")
                 .bind(hash)
                 .execute(&mut *tx)
@@ -853,12 +813,7 @@ async fn verification_continues_from_the_archive_anchor() {
 
     // The application role cannot move the anchor.
     let app_pool = app.app_pool().await;
-    let mut tx = app_pool.begin().await.unwrap();
-    sqlx::query("select set_config('app.tenant_id', $1, true)")
-        .bind(p.tenant_id.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = karte_tests::tenant_tx(&app_pool, p.tenant_id).await;
     let moved = sqlx::query("update log_chain set archived_through_seq = 5")
         .execute(&mut *tx)
         .await;

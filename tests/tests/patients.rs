@@ -238,16 +238,11 @@ async fn edits_are_versions_and_a_stale_edit_is_a_conflict() {
 
     // Versions cannot be rewritten, even directly in SQL.
     let pool = app.app_pool().await;
-    let mut tx = pool.begin().await.unwrap();
     let tenant = admin.get("/auth/session").await.body["institution"]["tenant_id"]
         .as_str()
         .unwrap()
         .to_string();
-    sqlx::query("select set_config('app.tenant_id', $1, true)")
-        .bind(tenant)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = karte_tests::tenant_tx(&pool, tenant).await;
     assert!(sqlx::query("update patient_version set address = 'x'")
         .execute(&mut *tx)
         .await

@@ -4,6 +4,7 @@
 //! like provisioning, and each institution's rows are still read and written under its own
 //! row-level-security setting.
 
+use super::tenant::set_tenant;
 use super::{Db, TenantTx};
 use crate::logs::chain::{self, GENESIS};
 use crate::logs::{AccessEntry, AuditEntry, LogKind};
@@ -59,14 +60,6 @@ fn to_hash(bytes: &[u8]) -> [u8; 32] {
         out.copy_from_slice(bytes);
     }
     out
-}
-
-async fn set_tenant(conn: &mut PgConnection, tenant: TenantId) -> Result<(), sqlx::Error> {
-    sqlx::query("select set_config('app.tenant_id', $1, true)")
-        .bind(tenant.to_string())
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 /// Appends access entries (of any institutions) in one transaction: per institution, lock its

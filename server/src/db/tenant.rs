@@ -64,12 +64,7 @@ impl TenantTx {
     /// Also used by provisioning (`super::system`), which acts for a tenant it is creating.
     pub(super) async fn begin_for(db: &Db, tenant_id: TenantId) -> Result<Self, sqlx::Error> {
         let mut tx = db.pool().begin().await?;
-        // `true`: transaction-local, so the setting cannot leak to the next user of this
-        // pooled connection. set_config takes a bind parameter; SET cannot.
-        sqlx::query("select set_config('app.tenant_id', $1, true)")
-            .bind(tenant_id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        set_tenant(&mut tx, tenant_id).await?;
         Ok(Self { tx, tenant_id })
     }
 
@@ -85,4 +80,18 @@ impl TenantTx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await
     }
+}
+
+/// Confines the current transaction to `tenant` (transaction-local: `true` keeps the setting from
+/// leaking to the next user of a pooled connection; set_config takes a bind parameter, SET cannot).
+/// Also used by the log writer, which appends for several institutions in one transaction.
+pub(in crate::db) async fn set_tenant(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("select set_config('app.tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
 }

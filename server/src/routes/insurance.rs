@@ -38,10 +38,6 @@ pub fn router() -> Router<AppState> {
         .route("/patients/{patient_id}/coverage", get(coverage))
 }
 
-fn uuid(raw: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::code(ErrorCode::NotFound))
-}
-
 fn income(code: &str) -> IncomeCategory {
     match code {
         "certain" => IncomeCategory::Certain,
@@ -100,7 +96,7 @@ async fn patient_tx(
     user: &ActiveUser,
     raw: &str,
 ) -> ApiResult<(TenantTx, Uuid, Date)> {
-    let id = uuid(raw)?;
+    let id = crate::http::id_or_not_found::<Uuid>(raw)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let p = patients::find(&mut tx, id)
         .await?
@@ -155,7 +151,7 @@ async fn edit_insurance(
 ) -> ApiResult<Json<InsuranceDetail>> {
     user.require(Permission::EditPatients)?;
     let valid = body.insurance.validate().map_err(ApiError::Invalid)?;
-    let insurance_id = uuid(&raw_insurance)?;
+    let insurance_id = crate::http::id_or_not_found::<Uuid>(&raw_insurance)?;
     let (mut tx, patient, birth) = patient_tx(&state, &user, &raw).await?;
     note.set_patient(patient);
     if insurance::current_version(&mut tx, patient, insurance_id)

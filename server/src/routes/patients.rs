@@ -90,10 +90,6 @@ fn validate(input: &PatientInput) -> ApiResult<ValidPatient> {
         .map_err(ApiError::Invalid)
 }
 
-fn parse_id(raw: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::code(ErrorCode::NotFound))
-}
-
 fn number_taken() -> ApiError {
     ApiError::Conflict(vec![FieldError::new(
         "patient_number",
@@ -156,7 +152,7 @@ async fn get_patient(
     Path(raw): Path<String>,
 ) -> ApiResult<Json<PatientDetail>> {
     user.require(Permission::ReadPatients)?;
-    let id = parse_id(&raw)?;
+    let id = crate::http::id_or_not_found::<Uuid>(&raw)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let row = patients::find(&mut tx, id)
         .await?
@@ -174,7 +170,7 @@ async fn update_patient(
     ApiJson(body): ApiJson<UpdatePatient>,
 ) -> ApiResult<Json<PatientDetail>> {
     user.require(Permission::EditPatients)?;
-    let id = parse_id(&raw)?;
+    let id = crate::http::id_or_not_found::<Uuid>(&raw)?;
     let valid = validate(&body.patient)?;
     let reason: String = body.reason.trim().chars().take(200).collect();
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
@@ -220,7 +216,7 @@ async fn patient_versions(
     Path(raw): Path<String>,
 ) -> ApiResult<Json<Vec<PatientVersion>>> {
     user.require(Permission::ReadPatients)?;
-    let id = parse_id(&raw)?;
+    let id = crate::http::id_or_not_found::<Uuid>(&raw)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let rows = patients::versions(&mut tx, id).await?;
     tx.commit().await?;

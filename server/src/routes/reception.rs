@@ -57,26 +57,6 @@ fn entries(rows: &[EntryRow], events: &[EventRow]) -> Vec<ReceptionEntry> {
         .collect()
 }
 
-fn text(
-    field: &str,
-    value: &str,
-    required: bool,
-    max: usize,
-    errors: &mut Vec<FieldError>,
-) -> String {
-    let v = value.trim().to_string();
-    if required && v.is_empty() {
-        errors.push(FieldError::new(field, "required", "入力してください"));
-    } else if v.chars().count() > max || v.chars().any(char::is_control) {
-        errors.push(FieldError::new(
-            field,
-            "invalid",
-            format!("{max}文字以内で入力してください"),
-        ));
-    }
-    v
-}
-
 async fn check_in(
     State(state): State<AppState>,
     user: ActiveUser,
@@ -84,15 +64,8 @@ async fn check_in(
     ApiJson(body): ApiJson<CheckIn>,
 ) -> ApiResult<(StatusCode, Json<ReceptionEntry>)> {
     user.require(Permission::FrontDesk)?;
-    let mut errors = Vec::new();
-    let department = text("department", &body.department, true, 40, &mut errors);
-    let purpose = text("purpose", &body.purpose, false, 100, &mut errors);
-    let memo = text("memo", &body.memo, false, 500, &mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::Invalid(errors));
-    }
-    let patient =
-        Uuid::parse_str(&body.patient_id).map_err(|_| ApiError::code(ErrorCode::NotFound))?;
+    let valid = body.validate().map_err(ApiError::Invalid)?;
+    let patient = crate::http::id_or_not_found::<Uuid>(&body.patient_id)?;
     let today = crate::clock::today_jst();
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     patients::find(&mut tx, patient)
@@ -103,9 +76,9 @@ async fn check_in(
         &mut tx,
         patient,
         today,
-        &department,
-        &purpose,
-        &memo,
+        &valid.department,
+        &valid.purpose,
+        &valid.memo,
         user.ctx().user_id(),
     )
     .await?;
@@ -133,11 +106,7 @@ async fn queue(
     user: ActiveUser,
     ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> ApiResult<Json<Vec<ReceptionEntry>>> {
-    if !(user.ctx().role().can(Permission::FrontDesk)
-        || user.ctx().role().can(Permission::ReadPatients))
-    {
-        return Err(ApiError::code(ErrorCode::Forbidden));
-    }
+    require_queue_access(&user)?;
     let day = match q.date.as_deref() {
         None | Some("") => crate::clock::today_jst(),
         Some(s) => parse_date(s).ok_or_else(|| {
@@ -154,6 +123,15 @@ async fn queue(
     Ok(Json(entries(&rows, &events)))
 }
 
+/// The queue is for the front desk and the clinical staff (who call patients in).
+fn require_queue_access(user: &ActiveUser) -> ApiResult<()> {
+    if user.ctx().role().can(Permission::FrontDesk) {
+        Ok(())
+    } else {
+        user.require(Permission::ReadPatients)
+    }
+}
+
 fn stale() -> ApiError {
     ApiError::Conflict(vec![FieldError::new(
         "base_version",
@@ -168,12 +146,8 @@ async fn move_reception(
     Path(raw): Path<String>,
     ApiJson(body): ApiJson<MoveReception>,
 ) -> ApiResult<Json<Vec<ReceptionEntry>>> {
-    if !(user.ctx().role().can(Permission::FrontDesk)
-        || user.ctx().role().can(Permission::ReadPatients))
-    {
-        return Err(ApiError::code(ErrorCode::Forbidden));
-    }
-    let id = Uuid::parse_str(&raw).map_err(|_| ApiError::code(ErrorCode::NotFound))?;
+    require_queue_access(&user)?;
+    let id = crate::http::id_or_not_found::<Uuid>(&raw)?;
     let reason = body.reason.trim().chars().take(200).collect::<String>();
     if body.to == ReceptionStatus::Cancelled && reason.is_empty() {
         return Err(ApiError::Invalid(vec![FieldError::new(

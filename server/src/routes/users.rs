@@ -24,11 +24,6 @@ pub fn router() -> Router<AppState> {
         .route("/users/{user_id}/reset-password", post(reset_password))
 }
 
-/// A path id that is not a UUID names nothing: 404, like an id of another institution.
-fn parse_id(raw: &str) -> ApiResult<UserId> {
-    raw.parse().map_err(|_| ApiError::code(ErrorCode::NotFound))
-}
-
 async fn list_users(
     State(state): State<AppState>,
     user: ActiveUser,
@@ -89,7 +84,7 @@ async fn set_disabled(
     disabled: bool,
 ) -> ApiResult<Json<UserSummary>> {
     user.require(Permission::ManageUsers)?;
-    let id = parse_id(&raw_id)?;
+    let id = crate::http::id_or_not_found::<UserId>(&raw_id)?;
     if disabled && id == user.ctx().user_id() {
         return Err(ApiError::Conflict(vec![FieldError::new(
             "user_id",
@@ -142,7 +137,7 @@ async fn reset_password(
     Path(raw_id): Path<String>,
 ) -> ApiResult<Json<IssuedPassword>> {
     user.require(Permission::ManageUsers)?;
-    let id = parse_id(&raw_id)?;
+    let id = crate::http::id_or_not_found::<UserId>(&raw_id)?;
     let one_time_password = auth::one_time_password();
     let hash = auth::hash_password(one_time_password.clone()).await?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;

@@ -69,7 +69,9 @@ pub struct ValidPatient {
     pub notes: String,
 }
 
-fn text(
+/// A trimmed text field: required or not, at most `max` characters, no control characters but
+/// line breaks. Problems go to `errors`.
+pub(crate) fn text(
     field: &str,
     value: &str,
     required: bool,

@@ -76,6 +76,34 @@ pub struct CheckIn {
     pub memo: String,
 }
 
+/// A [`CheckIn`] whose fields passed validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidCheckIn {
+    pub department: String,
+    pub purpose: String,
+    pub memo: String,
+}
+
+impl CheckIn {
+    /// 診療科 is required (≤ 40 characters); 来院目的 ≤ 100, memo ≤ 500.
+    pub fn validate(&self) -> Result<ValidCheckIn, Vec<crate::api::FieldError>> {
+        let mut errors = Vec::new();
+        let department =
+            super::patients::text("department", &self.department, true, 40, &mut errors);
+        let purpose = super::patients::text("purpose", &self.purpose, false, 100, &mut errors);
+        let memo = super::patients::text("memo", &self.memo, false, 500, &mut errors);
+        if errors.is_empty() {
+            Ok(ValidCheckIn {
+                department,
+                purpose,
+                memo,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 /// `POST /api/v1/receptions/{id}/status`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MoveReception {
