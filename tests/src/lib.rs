@@ -490,6 +490,17 @@ impl ApiClient {
         .await
     }
 
+    /// PUT JSON with the CSRF header.
+    pub async fn put<B: Serialize>(&self, path: &str, body: &B) -> TestResponse {
+        self.send(
+            self.http
+                .put(self.url(path))
+                .header("x-csrf-token", self.csrf())
+                .json(body),
+        )
+        .await
+    }
+
     /// POST without a body, with the CSRF header.
     pub async fn post_empty(&self, path: &str) -> TestResponse {
         self.send(

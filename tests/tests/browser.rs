@@ -330,6 +330,45 @@ async fn a_receptionist_registers_finds_and_edits_a_patient() {
         browser.wait_for_text("burden", "3割").await?;
         browser.screenshot("12b-patient-insurance").await?;
 
+        // A 公費 受給者証: the mistyped check digit is caught, then the period is corrected
+        // as a new version.
+        browser
+            .by_testid("add-public-payment")
+            .await?
+            .click()
+            .await?;
+        browser.fill("payer_number", "54016028").await?;
+        browser
+            .wait_for_text("public-payment-form", "検証番号")
+            .await?;
+        browser.fill("payer_number", "54016027").await?;
+        browser.fill("public_from", "2026-01-01").await?;
+        browser.fill("public_until", "2026-12-31").await?;
+        browser
+            .by_testid("save-public-payment")
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait_for_text("public-payment-table", "54016027")
+            .await?;
+        browser
+            .by_testid("edit-public-payment")
+            .await?
+            .click()
+            .await?;
+        browser.fill("public_until", "2027-12-31").await?;
+        browser.fill("public_reason", "受給者証の更新").await?;
+        browser
+            .by_testid("save-public-payment")
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait_for_text("public-payment-period", "2027-12-31")
+            .await?;
+        browser.screenshot("12c-patient-public-payment").await?;
+
         // Find her again by half-width カナ, open with Enter.
         c.goto(&format!("{}/patients", app.base_url)).await?;
         let search = browser.by_testid("patient-query").await?;

@@ -192,16 +192,8 @@ async fn the_share_follows_age_insurance_and_the_card() {
     edited["base_version"] = json!(1);
     edited["burden_override"] = json!(3);
     edited["reason"] = json!("保険証の記載");
-    let url = clerk.url(&format!("/patients/{}/insurances/{id}", elder.patient_id));
-    let res = clerk
-        .send(
-            clerk
-                .http
-                .put(&url)
-                .header("x-csrf-token", clerk.csrf())
-                .json(&edited),
-        )
-        .await;
+    let url = format!("/patients/{}/insurances/{id}", elder.patient_id);
+    let res = clerk.put(&url, &edited).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(
         (
@@ -212,22 +204,17 @@ async fn the_share_follows_age_insurance_and_the_card() {
     );
     assert_eq!(res.body["burden_rule"], "card");
     // The same stale base again is a conflict.
-    let res = clerk
-        .send(
-            clerk
-                .http
-                .put(&url)
-                .header("x-csrf-token", clerk.csrf())
-                .json(&edited),
-        )
-        .await;
+    let res = clerk.put(&url, &edited).await;
     assert_eq!((res.status, res.code()), (StatusCode::CONFLICT, "conflict"));
 }
 
 #[tokio::test]
 async fn public_payments_are_validated_and_dated() {
     let app = TestApp::spawn().await;
-    let clerk = clerk(&app, CODE_A, "架空第一クリニック").await;
+    let (institution, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
+    let (_, clerk) = app
+        .staff_session(&admin, CODE_A, "clerk1", "clerk", "front-desk-pass-2026")
+        .await;
     let p = register(&clerk, "架空 太郎", "カクウ タロウ", "1980-06-15").await;
     let path = format!("/patients/{}/public-payments", p.patient_id);
     let recipient = format!("123456{}", check_digit(&[1, 2, 3, 4, 5, 6]));
@@ -257,6 +244,58 @@ async fn public_payments_are_validated_and_dated() {
         .await
         .public_payments
         .is_empty());
+
+    // Renewed for 2027: a new version with a reason; the earlier one stays in the table.
+    let id = ok.body["public_payment_id"].as_str().unwrap().to_string();
+    assert_eq!(ok.body["version"], 1);
+    let renewal = json!({"base_version": 1, "payer_number": "54016027", "recipient_number": recipient,
+        "valid_from": "2026-01-01", "valid_until": "2027-12-31", "reason": "受給者証の更新"});
+    let edit = format!("{path}/{id}");
+    let res = clerk.put(&edit, &renewal).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(
+        (
+            res.body["version"].as_i64(),
+            res.body["valid_until"].as_str()
+        ),
+        (Some(2), Some("2027-12-31"))
+    );
+    assert_eq!(
+        coverage(&clerk, &p.patient_id, "2027-06-01")
+            .await
+            .public_payments
+            .len(),
+        1
+    );
+    // Saved on the old base again: a conflict, nothing written.
+    let res = clerk.put(&edit, &renewal).await;
+    assert_eq!((res.status, res.code()), (StatusCode::CONFLICT, "conflict"));
+    // Invalid numbers are refused on edit too.
+    let mut bad_edit = renewal.clone();
+    bad_edit["base_version"] = json!(2);
+    bad_edit["payer_number"] = json!("54016028");
+    let res = clerk.put(&edit, &bad_edit).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    // Another patient's path does not reach this 公費.
+    let other = register(&clerk, "架空 次郎", "カクウ ジロウ", "1985-01-01").await;
+    let res = clerk
+        .put(
+            &format!("/patients/{}/public-payments/{id}", other.patient_id),
+            &renewal,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    let versions: Vec<(i32, Option<String>, String)> = {
+        let pool = app.app_pool().await;
+        let mut tx = karte_tests::tenant_tx(&pool, institution.tenant_id).await;
+        sqlx::query_as("select version, valid_until::text, reason from public_payment_version where public_payment_id = $1::uuid order by version")
+            .bind(&id)
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap()
+    };
+    assert_eq!(versions.len(), 2, "both versions kept");
+    assert_eq!(versions[1].2, "受給者証の更新");
 }
 
 #[tokio::test]

@@ -187,15 +187,7 @@ async fn edits_are_versions_and_a_stale_edit_is_a_conflict() {
     moved["address"] = json!("東京都架空区2-2");
     moved["base_version"] = json!(1);
     moved["reason"] = json!("転居");
-    let res = clerk
-        .send(
-            clerk
-                .http
-                .put(clerk.url(&path))
-                .header("x-csrf-token", clerk.csrf())
-                .json(&moved),
-        )
-        .await;
+    let res = clerk.put(&path, &moved).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.body["version"], 2);
 
@@ -203,15 +195,7 @@ async fn edits_are_versions_and_a_stale_edit_is_a_conflict() {
     let mut stale = patient("架空 花子", "カクウ ハナコ", "1980-06-15");
     stale["phone"] = json!("090-0000-0000");
     stale["base_version"] = json!(1);
-    let res = doctor
-        .send(
-            doctor
-                .http
-                .put(doctor.url(&path))
-                .header("x-csrf-token", doctor.csrf())
-                .json(&stale),
-        )
-        .await;
+    let res = doctor.put(&path, &stale).await;
     assert_eq!((res.status, res.code()), (StatusCode::CONFLICT, "conflict"));
     assert_eq!(res.body["fields"][0]["code"], "stale");
     let current: PatientDetail = doctor.get(&path).await.json();
@@ -271,15 +255,7 @@ async fn patients_of_another_institution_are_invisible() {
     );
     let mut edit = patient("乗っ取り", "ノットリ", "1980-06-15");
     edit["base_version"] = json!(1);
-    let res = clerk_b
-        .send(
-            clerk_b
-                .http
-                .put(clerk_b.url(&path))
-                .header("x-csrf-token", clerk_b.csrf())
-                .json(&edit),
-        )
-        .await;
+    let res = clerk_b.put(&path, &edit).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     let res = clerk_b
         .send(

@@ -45,6 +45,18 @@ impl ApiFailure {
         }
     }
 
+    /// What to show beside each field: the server's field problems, or the message under the
+    /// form (field `form`) when it named none.
+    pub fn form_errors(&self) -> Vec<(String, String)> {
+        match self.fields() {
+            [] => vec![("form".into(), self.message())],
+            fields => fields
+                .iter()
+                .map(|f| (f.field.clone(), f.message.clone()))
+                .collect(),
+        }
+    }
+
     /// Whether the session is gone (never signed in, expired or ended elsewhere).
     pub fn is_signed_out(&self) -> bool {
         matches!(
@@ -91,6 +103,18 @@ pub async fn post<B: Serialize, T: DeserializeOwned>(
     body: &B,
 ) -> Result<T, ApiFailure> {
     let request = with_csrf(Request::post(&url(path)), csrf)
+        .json(body)
+        .map_err(|_| ApiFailure::Network)?;
+    read(request.send().await).await
+}
+
+/// PUT with a JSON body and the session's CSRF token.
+pub async fn put<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    csrf: &str,
+    body: &B,
+) -> Result<T, ApiFailure> {
+    let request = with_csrf(Request::put(&url(path)), csrf)
         .json(body)
         .map_err(|_| ApiFailure::Network)?;
     read(request.send().await).await

@@ -1,9 +1,11 @@
-use super::{get, post, ApiFailure};
-use gloo_net::http::Request;
+use super::{get, post, put, ApiFailure};
+use shared::api::insurance::{
+    CoverageOn, EditPublicPayment, InsuranceDetail, InsuranceInput, PublicPaymentDetail,
+    PublicPaymentInput,
+};
 use shared::api::patients::{
     PatientDetail, PatientInput, PatientSummary, PatientVersion, RegisterPatient, UpdatePatient,
 };
-use shared::api::{CSRF_HEADER, PREFIX};
 
 pub async fn search(q: &str) -> Result<Vec<PatientSummary>, ApiFailure> {
     get(&format!("/patients?q={}", super::logs::encode(q))).await
@@ -33,24 +35,39 @@ pub async fn update(
     id: &str,
     body: &UpdatePatient,
 ) -> Result<PatientDetail, ApiFailure> {
-    let request = Request::put(&format!("{PREFIX}/patients/{id}"))
-        .header(CSRF_HEADER, csrf)
-        .json(body)
-        .map_err(|_| ApiFailure::Network)?;
-    super::read(request.send().await).await
+    put(&format!("/patients/{id}"), csrf, body).await
 }
 
-pub async fn coverage(
-    id: &str,
-    on: &str,
-) -> Result<shared::api::insurance::CoverageOn, ApiFailure> {
+pub async fn coverage(id: &str, on: &str) -> Result<CoverageOn, ApiFailure> {
     get(&format!("/patients/{id}/coverage?on={on}")).await
 }
 
 pub async fn add_insurance(
     csrf: &str,
     id: &str,
-    body: &shared::api::insurance::InsuranceInput,
-) -> Result<shared::api::insurance::InsuranceDetail, ApiFailure> {
+    body: &InsuranceInput,
+) -> Result<InsuranceDetail, ApiFailure> {
     post(&format!("/patients/{id}/insurances"), csrf, body).await
+}
+
+pub async fn add_public_payment(
+    csrf: &str,
+    id: &str,
+    body: &PublicPaymentInput,
+) -> Result<PublicPaymentDetail, ApiFailure> {
+    post(&format!("/patients/{id}/public-payments"), csrf, body).await
+}
+
+pub async fn edit_public_payment(
+    csrf: &str,
+    id: &str,
+    payment: &str,
+    body: &EditPublicPayment,
+) -> Result<PublicPaymentDetail, ApiFailure> {
+    put(
+        &format!("/patients/{id}/public-payments/{payment}"),
+        csrf,
+        body,
+    )
+    .await
 }

@@ -1,6 +1,7 @@
 //! A labelled text input with its error message, accessible by keyboard and screen reader.
 
 use leptos::prelude::*;
+use shared::domain::insurance::NumberError;
 
 #[component]
 pub fn TextField(
@@ -37,4 +38,25 @@ pub fn TextField(
             <p class="field-error" id=error_id role="alert">{move || error.get()}</p>
         </div>
     }
+}
+
+/// A hint under a number field once enough digits are typed to judge it.
+pub fn number_hint(
+    value: RwSignal<String>,
+    min_digits: usize,
+    label: &'static str,
+    parse: fn(&str) -> Result<(), NumberError>,
+    server: Signal<Option<String>>,
+) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        let n = value.get();
+        let digits = n
+            .chars()
+            .filter(|c| c.is_ascii_digit() || ('０'..='９').contains(c))
+            .count();
+        if digits < min_digits {
+            return server.get();
+        }
+        parse(&n).err().map(|e| format!("{label}: {e}"))
+    })
 }

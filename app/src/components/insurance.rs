@@ -1,7 +1,7 @@
 //! The patient's insurances on a date, and the form to add one. Numbers are checked as they
 //! are typed (check digits included) with the same rules the server applies.
 
-use crate::components::field::TextField;
+use crate::components::field::{number_hint, TextField};
 use crate::state::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -60,20 +60,13 @@ pub fn InsurancePanel(#[prop(into)] patient_id: Signal<String>) -> impl IntoView
         })
     };
     // The check digit is checked while typing, once the number is long enough.
-    let insurer_hint = Signal::derive(move || {
-        let n = insurer.get();
-        let digits = n
-            .chars()
-            .filter(|c| c.is_ascii_digit() || ('０'..='９').contains(c))
-            .count();
-        if digits < 6 {
-            return error("insurer_number").get();
-        }
-        match InsurerNumber::parse(&n) {
-            Ok(_) => None,
-            Err(e) => Some(format!("保険者番号: {e}")),
-        }
-    });
+    let insurer_hint = number_hint(
+        insurer,
+        6,
+        "保険者番号",
+        |s| InsurerNumber::parse(s).map(|_| ()),
+        error("insurer_number"),
+    );
     let input = move || InsuranceInput {
         insurer_number: insurer.get_untracked(),
         symbol: symbol.get_untracked(),
@@ -108,16 +101,7 @@ pub fn InsurancePanel(#[prop(into)] patient_id: Signal<String>) -> impl IntoView
                 }
                 Err(f) => {
                     session.check(&f);
-                    let fields: Vec<(String, String)> = f
-                        .fields()
-                        .iter()
-                        .map(|x| (x.field.clone(), x.message.clone()))
-                        .collect();
-                    errors.set(if fields.is_empty() {
-                        vec![("form".into(), f.message())]
-                    } else {
-                        fields
-                    });
+                    errors.set(f.form_errors());
                 }
             }
         });
@@ -176,5 +160,6 @@ pub fn InsurancePanel(#[prop(into)] patient_id: Signal<String>) -> impl IntoView
                 <button type="button" class="secondary" on:click=move |_| adding.set(false)>"取消"</button>
             </form>
         </Show>
+        <crate::components::public_payment::PublicPayments patient_id=patient_id coverage=coverage reload=Callback::new(move |_| load())/>
     }
 }

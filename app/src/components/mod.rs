@@ -2,5 +2,6 @@
 
 pub mod field;
 pub mod insurance;
+pub mod public_payment;
 pub mod shell;
 pub mod version;

@@ -98,19 +98,33 @@ pub async fn write_insurance(
     })
 }
 
-/// The current version of one insurance, if it belongs to `patient`.
+/// The two kinds of coverage a patient holds, each kept as versions.
+#[derive(Debug, Clone, Copy)]
+pub enum Coverage {
+    Insurance,
+    PublicPayment,
+}
+
+/// The current version of one insurance or 公費, if it belongs to `patient`.
 pub async fn current_version(
     tx: &mut TenantTx,
+    kind: Coverage,
     patient: Uuid,
     id: Uuid,
 ) -> Result<Option<i32>, sqlx::Error> {
-    sqlx::query_scalar(
-        "select max(version) from insurance_version where patient_id = $1 and insurance_id = $2",
-    )
-    .bind(patient)
-    .bind(id)
-    .fetch_one(tx.conn())
-    .await
+    let sql = match kind {
+        Coverage::Insurance => {
+            "select max(version) from insurance_version where patient_id = $1 and insurance_id = $2"
+        }
+        Coverage::PublicPayment => {
+            "select max(version) from public_payment_version where patient_id = $1 and public_payment_id = $2"
+        }
+    };
+    sqlx::query_scalar(sql)
+        .bind(patient)
+        .bind(id)
+        .fetch_one(tx.conn())
+        .await
 }
 
 /// Current versions of the patient's insurances; with `on`, only those valid that day.
@@ -132,29 +146,43 @@ pub async fn insurances(
     .await
 }
 
+/// Adds a 公費 (`id` = None) or a new version of one (`Some((id, base_version))`); a base that is
+/// no longer the current version writes nothing and answers [`Written::Stale`].
 pub async fn write_public_payment(
     tx: &mut TenantTx,
     patient: Uuid,
+    id: Option<(Uuid, i32)>,
     v: &ValidPublicPayment,
+    reason: &str,
     author: UserId,
-) -> Result<Uuid, sqlx::Error> {
-    let id = Uuid::new_v4();
+) -> Result<Written, sqlx::Error> {
+    let (id, version) = match id {
+        Some((id, base)) => (id, base + 1),
+        None => (Uuid::new_v4(), 1),
+    };
     let tenant = tx.tenant_id().as_uuid();
-    sqlx::query(
+    let inserted = sqlx::query(
         "insert into public_payment_version (tenant_id, public_payment_id, version, patient_id, payer_number, \
-         recipient_number, valid_from, valid_until, author_user_id) values ($1, $2, 1, $3, $4, $5, $6, $7, $8)",
+         recipient_number, valid_from, valid_until, reason, author_user_id) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict do nothing",
     )
     .bind(tenant)
     .bind(id)
+    .bind(version)
     .bind(patient)
     .bind(v.payer_number.as_str())
     .bind(v.recipient_number.as_ref().map(|r| r.as_str().to_string()))
     .bind(v.valid_from)
     .bind(v.valid_until)
+    .bind(reason)
     .bind(author.as_uuid())
     .execute(tx.conn())
     .await?;
-    Ok(id)
+    Ok(if inserted.rows_affected() == 1 {
+        Written::Saved { id, version }
+    } else {
+        Written::Stale
+    })
 }
 
 pub async fn public_payments(

@@ -232,11 +232,11 @@ pub async fn search(
     let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!("{SUMMARY} where "));
     match query {
         PatientQuery::Number(n) => {
-            q.push("patient_number like ").push_bind(format!("{n}%"));
+            push_prefix(&mut q, "patient_number", n);
             q.push(" order by length(patient_number), patient_number");
         }
         PatientQuery::Phone(d) => {
-            q.push("phone_digits like ").push_bind(format!("{d}%"));
+            push_prefix(&mut q, "phone_digits", d);
             q.push(" order by kana_normalized, patient_number");
         }
         PatientQuery::BirthDate(d) => {
@@ -244,13 +244,11 @@ pub async fn search(
             q.push(" order by kana_normalized, patient_number");
         }
         PatientQuery::Kana(k) => {
-            q.push("kana_normalized like ")
-                .push_bind(format!("{}%", escape_like(k)));
+            push_prefix(&mut q, "kana_normalized", k);
             q.push(" order by kana_normalized, patient_number");
         }
         PatientQuery::Name(n) => {
-            q.push("name_compact like ")
-                .push_bind(format!("{}%", escape_like(n)));
+            push_prefix(&mut q, "name_compact", n);
             q.push(" order by kana_normalized, patient_number");
         }
     }
@@ -258,8 +256,57 @@ pub async fn search(
     q.build_query_as().fetch_all(tx.conn()).await
 }
 
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+/// `column` starts with `prefix`, written as a byte-order range so the `text_pattern_ops` index
+/// serves it. Under row-level security PostgreSQL only uses leakproof operators as index
+/// conditions; `LIKE` is not leakproof (the planner would scan every row of the institution),
+/// the pattern comparison operators `~>=~`/`~<~` are.
+fn push_prefix(q: &mut QueryBuilder<Postgres>, column: &'static str, prefix: &str) {
+    q.push(column).push(" ~>=~ ").push_bind(prefix.to_owned());
+    if let Some(upper) = prefix_successor(prefix) {
+        q.push(" and ").push(column).push(" ~<~ ").push_bind(upper);
+    }
+}
+
+/// The smallest string greater (in code point order, which UTF-8 byte order follows) than every
+/// string that starts with `prefix`; `None` when there is none (empty or all U+10FFFF).
+fn prefix_successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let mut next = last as u32 + 1;
+        if (0xD800..=0xDFFF).contains(&next) {
+            next = 0xE000;
+        }
+        if let Some(c) = char::from_u32(next) {
+            chars.push(c);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_successor;
+
+    #[test]
+    fn successor_bounds_every_string_with_the_prefix() {
+        assert_eq!(prefix_successor("ヤマ").as_deref(), Some("ヤミ"));
+        assert_eq!(prefix_successor("0012").as_deref(), Some("0013"));
+        assert_eq!(prefix_successor("a\u{D7FF}").as_deref(), Some("a\u{E000}"));
+        assert_eq!(prefix_successor("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_successor(""), None);
+        assert_eq!(prefix_successor("\u{10FFFF}"), None);
+        for (prefix, s) in [
+            ("ヤマ", "ヤマダ"),
+            ("ヤマ", "ヤマ\u{10FFFF}"),
+            ("09", "0999"),
+        ] {
+            let upper = prefix_successor(prefix).unwrap();
+            assert!(
+                s >= prefix && s < upper.as_str(),
+                "{s} within [{prefix}, {upper})"
+            );
+        }
+        assert!("ヤミ" >= prefix_successor("ヤマ").unwrap().as_str());
+    }
 }

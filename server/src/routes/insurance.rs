@@ -2,7 +2,7 @@
 //! patient's share computed by the shared rules).
 
 use crate::auth::ActiveUser;
-use crate::db::insurance::{self, InsuranceRow, PublicPaymentRow, Written};
+use crate::db::insurance::{self, Coverage, InsuranceRow, PublicPaymentRow, Written};
 use crate::db::{patients, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiJson, ApiQuery};
@@ -14,8 +14,8 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use shared::api::insurance::{
-    CoverageOn, InsuranceDetail, InsuranceInput, PublicPaymentDetail, PublicPaymentInput,
-    Relationship,
+    CoverageOn, EditInsurance, EditPublicPayment, InsuranceDetail, InsuranceInput,
+    PublicPaymentDetail, PublicPaymentInput, Relationship,
 };
 use shared::api::{ErrorCode, FieldError};
 use shared::domain::insurance::{burden_ratio, IncomeCategory, InsurerNumber};
@@ -34,6 +34,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/patients/{patient_id}/public-payments",
             post(add_public_payment),
+        )
+        .route(
+            "/patients/{patient_id}/public-payments/{public_payment_id}",
+            put(edit_public_payment),
         )
         .route("/patients/{patient_id}/coverage", get(coverage))
 }
@@ -82,6 +86,7 @@ fn detail(r: &InsuranceRow, birth: Date, on: Date) -> anyhow::Result<InsuranceDe
 fn public_detail(r: &PublicPaymentRow) -> PublicPaymentDetail {
     PublicPaymentDetail {
         public_payment_id: r.public_payment_id.to_string(),
+        version: r.version,
         houbetsu: r.payer_number.get(..2).unwrap_or("").to_string(),
         payer_number: r.payer_number.clone(),
         recipient_number: r.recipient_number.clone(),
@@ -133,13 +138,26 @@ async fn add_insurance(
     ))
 }
 
-#[derive(Debug, Deserialize)]
-struct EditInsurance {
-    base_version: i32,
-    #[serde(flatten)]
-    insurance: InsuranceInput,
-    #[serde(default)]
-    reason: String,
+/// The id of an insurance or 公費 of `patient`, or 404 when it has none by that id.
+async fn existing(tx: &mut TenantTx, kind: Coverage, patient: Uuid, raw: &str) -> ApiResult<Uuid> {
+    let id = crate::http::id_or_not_found::<Uuid>(raw)?;
+    match insurance::current_version(tx, kind, patient, id).await? {
+        Some(_) => Ok(id),
+        None => Err(ApiError::code(ErrorCode::NotFound)),
+    }
+}
+
+/// 409 for a version written on a base that is no longer current.
+fn stale() -> ApiError {
+    ApiError::Conflict(vec![FieldError::new(
+        "base_version",
+        "stale",
+        "他の人が先に更新しました。最新の内容を確認してから保存してください",
+    )])
+}
+
+fn edit_reason(raw: &str) -> String {
+    raw.trim().chars().take(200).collect()
 }
 
 async fn edit_insurance(
@@ -151,31 +169,20 @@ async fn edit_insurance(
 ) -> ApiResult<Json<InsuranceDetail>> {
     user.require(Permission::EditPatients)?;
     let valid = body.insurance.validate().map_err(ApiError::Invalid)?;
-    let insurance_id = crate::http::id_or_not_found::<Uuid>(&raw_insurance)?;
     let (mut tx, patient, birth) = patient_tx(&state, &user, &raw).await?;
     note.set_patient(patient);
-    if insurance::current_version(&mut tx, patient, insurance_id)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::code(ErrorCode::NotFound));
-    }
-    let reason: String = body.reason.trim().chars().take(200).collect();
+    let insurance_id = existing(&mut tx, Coverage::Insurance, patient, &raw_insurance).await?;
     let written = insurance::write_insurance(
         &mut tx,
         patient,
         Some((insurance_id, body.base_version)),
         &valid,
-        &reason,
+        &edit_reason(&body.reason),
         user.ctx().user_id(),
     )
     .await?;
     if let Written::Stale = written {
-        return Err(ApiError::Conflict(vec![FieldError::new(
-            "base_version",
-            "stale",
-            "他の人が先に更新しました。最新の内容を確認してから保存してください",
-        )]));
+        return Err(stale());
     }
     let rows = insurance::insurances(&mut tx, patient, None).await?;
     tx.commit().await?;
@@ -197,15 +204,53 @@ async fn add_public_payment(
     let valid = body.validate().map_err(ApiError::Invalid)?;
     let (mut tx, patient, _) = patient_tx(&state, &user, &raw).await?;
     note.set_patient(patient);
-    let id =
-        insurance::write_public_payment(&mut tx, patient, &valid, user.ctx().user_id()).await?;
+    let written =
+        insurance::write_public_payment(&mut tx, patient, None, &valid, "", user.ctx().user_id())
+            .await?;
+    let detail = saved_public_payment(tx, patient, written).await?;
+    Ok((StatusCode::CREATED, Json(detail)))
+}
+
+/// A new version of a 公費 (corrected number, new validity period); the earlier versions stay.
+async fn edit_public_payment(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    note: AccessNote,
+    Path((raw, raw_payment)): Path<(String, String)>,
+    ApiJson(body): ApiJson<EditPublicPayment>,
+) -> ApiResult<Json<PublicPaymentDetail>> {
+    user.require(Permission::EditPatients)?;
+    let valid = body.public_payment.validate().map_err(ApiError::Invalid)?;
+    let (mut tx, patient, _) = patient_tx(&state, &user, &raw).await?;
+    note.set_patient(patient);
+    let id = existing(&mut tx, Coverage::PublicPayment, patient, &raw_payment).await?;
+    let written = insurance::write_public_payment(
+        &mut tx,
+        patient,
+        Some((id, body.base_version)),
+        &valid,
+        &edit_reason(&body.reason),
+        user.ctx().user_id(),
+    )
+    .await?;
+    Ok(Json(saved_public_payment(tx, patient, written).await?))
+}
+
+/// Commits a written 公費 and answers its current version (409 when the write was stale).
+async fn saved_public_payment(
+    mut tx: TenantTx,
+    patient: Uuid,
+    written: Written,
+) -> ApiResult<PublicPaymentDetail> {
+    let Written::Saved { id, .. } = written else {
+        return Err(stale());
+    };
     let rows = insurance::public_payments(&mut tx, patient, None).await?;
     tx.commit().await?;
-    let row = rows
-        .iter()
+    rows.iter()
         .find(|r| r.public_payment_id == id)
-        .ok_or(ApiError::code(ErrorCode::NotFound))?;
-    Ok((StatusCode::CREATED, Json(public_detail(row))))
+        .map(public_detail)
+        .ok_or(ApiError::code(ErrorCode::NotFound))
 }
 
 #[derive(Debug, Deserialize)]

@@ -93,6 +93,27 @@ pub struct PublicPaymentInput {
     pub valid_until: String,
 }
 
+/// `PUT /api/v1/patients/{id}/insurances/{insurance_id}`: a new version of an insurance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EditInsurance {
+    /// The version the edit was based on; a newer one makes the edit a conflict (409).
+    pub base_version: i32,
+    #[serde(flatten)]
+    pub insurance: InsuranceInput,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// `PUT /api/v1/patients/{id}/public-payments/{public_payment_id}`: a new version of a 公費.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EditPublicPayment {
+    pub base_version: i32,
+    #[serde(flatten)]
+    pub public_payment: PublicPaymentInput,
+    #[serde(default)]
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidPublicPayment {
     pub payer_number: PublicPayerNumber,
@@ -298,6 +319,7 @@ pub struct InsuranceDetail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicPaymentDetail {
     pub public_payment_id: String,
+    pub version: i32,
     pub payer_number: String,
     /// 法別番号.
     pub houbetsu: String,
