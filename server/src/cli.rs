@@ -41,6 +41,36 @@ pub enum Command {
     /// Access and audit logs.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Billing masters (支払基金 基本マスター): import and list.
+    #[command(subcommand)]
+    Masters(MastersCommand),
+    /// Price one visit: read it as JSON on stdin, print the priced result as JSON (lines,
+    /// total points, the patient's share, warnings), with the masters valid on its date.
+    Price {
+        /// PostgreSQL URL of the application role.
+        #[arg(long, env = "KARTE_DATABASE_URL")]
+        database_url: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MastersCommand {
+    /// Import official master files (.zip as published, or the extracted .csv/.txt), full or
+    /// diff, in edition order. Each file is all or nothing; a file imported before is skipped.
+    Import {
+        /// PostgreSQL URL of the owner role (karte_owner): masters are shared by every
+        /// institution and the application role may only read them.
+        #[arg(long, env = "KARTE_OWNER_DATABASE_URL")]
+        owner_url: String,
+        /// Files: s_ALL20240531.zip, s_20240621.csv, y_ALL….zip, t_…, c_…, b_…, z_…
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List what has been imported, per master.
+    Status {
+        #[arg(long, env = "KARTE_DATABASE_URL")]
+        database_url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,6 +218,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Provision(args) => provision(args).await,
         Command::Demo(args) => demo(args).await,
         Command::Audit(AuditCommand::Verify { database_url }) => verify_logs(&database_url).await,
+        Command::Masters(MastersCommand::Import { owner_url, files }) => {
+            import_masters(&owner_url, &files).await
+        }
+        Command::Masters(MastersCommand::Status { database_url }) => {
+            masters_status(&database_url).await
+        }
+        Command::Price { database_url } => {
+            let mut input = String::new();
+            std::io::Read::read_to_string(
+                &mut std::io::Read::take(std::io::stdin(), PRICE_INPUT_LIMIT),
+                &mut input,
+            )
+            .context("reading the visit from stdin (UTF-8 JSON)")?;
+            if input.len() as u64 >= PRICE_INPUT_LIMIT {
+                bail!("the visit on stdin is larger than {PRICE_INPUT_LIMIT} bytes");
+            }
+            let options =
+                PgConnectOptions::from_str(&database_url).context("parsing KARTE_DATABASE_URL")?;
+            let mut conn = sqlx::ConnectOptions::connect(&options).await?;
+            let priced = price_json(&mut conn, &input).await?;
+            println!("{}", serde_json::to_string_pretty(&priced)?);
+            Ok(())
+        }
     }
 }
 
@@ -396,4 +449,177 @@ pub async fn verify_logs(database_url: &str) -> anyhow::Result<()> {
         bail!("{broken} log chain(s) broken");
     }
     Ok(())
+}
+
+/// One master file found among the command's arguments (a zip may hold several).
+struct MasterInput {
+    name: String,
+    bytes: Vec<u8>,
+    kind: shared::masters::MasterKind,
+    edition: time::Date,
+}
+
+fn master_inputs(files: &[PathBuf]) -> anyhow::Result<Vec<MasterInput>> {
+    let mut found = Vec::new();
+    for path in files {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let entries = if name.to_ascii_lowercase().ends_with(".zip") {
+            shared::masters::read_zip(&bytes).map_err(|e| anyhow::anyhow!("{e}"))?
+        } else {
+            vec![(name.clone(), bytes)]
+        };
+        for (entry, bytes) in entries {
+            let Some(kind) = shared::masters::MasterKind::from_file_name(&entry) else {
+                bail!("{entry}: not a master file name (s_, y_, t_, c_, b_ or z_ followed by the date)");
+            };
+            let edition = db::masters::edition_from_name(&entry)
+                .with_context(|| format!("{entry}: no YYYYMMDD edition date in the name"))?;
+            found.push(MasterInput {
+                name: entry,
+                bytes,
+                kind,
+                edition,
+            });
+        }
+    }
+    // Oldest first per master: the history refuses an edition older than the last one.
+    found.sort_by(|a, b| {
+        (a.kind.as_str(), a.edition, &a.name).cmp(&(b.kind.as_str(), b.edition, &b.name))
+    });
+    Ok(found)
+}
+
+async fn import_masters(owner_url: &str, files: &[PathBuf]) -> anyhow::Result<()> {
+    let options = PgConnectOptions::from_str(owner_url).context("parsing the owner URL")?;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .context("connecting as the owner role")?;
+    let result = import_master_files(&pool, files).await;
+    pool.close().await;
+    result.map(|_| ())
+}
+
+/// Imports master files in edition order (per master), printing progress on stderr and one line
+/// per file on stdout. All or nothing: one transaction for every file of the command, so a
+/// failing file leaves the masters as they were before the command.
+pub async fn import_master_files(
+    pool: &sqlx::PgPool,
+    files: &[PathBuf],
+) -> anyhow::Result<Vec<(String, db::masters::Imported)>> {
+    let mut done = Vec::new();
+    let mut tx = pool.begin().await?;
+    let mut history: Option<shared::masters::MasterHistory> = None;
+    for input in master_inputs(files)? {
+        // Inputs are sorted by master: load each master's stored history once.
+        if history.as_ref().is_none_or(|h| h.kind() != input.kind) {
+            history = Some(db::masters::lock_history(&mut tx, input.kind).await?);
+        }
+        let Some(history) = history.as_mut() else {
+            continue;
+        };
+        let started = std::time::Instant::now();
+        eprintln!("{}: {} の読み込み…", input.name, input.kind.label_ja());
+        let file = shared::masters::parse_file(input.kind, &input.name, &input.bytes)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut last_shown = 0;
+        let outcome = db::masters::import_file(
+            &mut tx,
+            history,
+            &file,
+            &input.bytes,
+            input.edition,
+            |n, total| {
+                if n == total || n - last_shown >= 10_000 {
+                    eprintln!("  {n}/{total} 版を書き込み");
+                    last_shown = n;
+                }
+            },
+        )
+        .await
+        .with_context(|| format!("{}: nothing was imported", input.name))?;
+        match &outcome {
+            db::masters::Imported::Added { seq, rows, report } => println!(
+                "{}: import #{seq} ({}, edition {}): {rows} rows, {} versions added ({} ended), {} unchanged, {} codes no longer listed; {:.1} s",
+                input.name,
+                input.kind.as_str(),
+                input.edition,
+                report.added,
+                report.ended,
+                report.unchanged,
+                report.ended_missing,
+                started.elapsed().as_secs_f64()
+            ),
+            db::masters::Imported::AlreadyImported { seq } => {
+                println!("{}: already imported as #{seq}; skipped", input.name)
+            }
+        }
+        done.push((input.name, outcome));
+    }
+    tx.commit().await?;
+    Ok(done)
+}
+
+async fn masters_status(database_url: &str) -> anyhow::Result<()> {
+    let options = PgConnectOptions::from_str(database_url).context("parsing KARTE_DATABASE_URL")?;
+    let mut conn = sqlx::ConnectOptions::connect(&options).await?;
+    let rows = db::masters::imports(&mut conn).await?;
+    if rows.is_empty() {
+        println!("no masters imported yet (karte-server masters import FILE…)");
+    }
+    for r in rows {
+        println!(
+            "{:<9} #{:<3} {} {:<24} {:<4} {:>6} rows {:>6} versions  {}",
+            r.kind, r.seq, r.edition, r.file_name, r.scope, r.rows_read, r.added, r.imported_at
+        );
+    }
+    Ok(())
+}
+
+/// The largest visit `price` reads (a visit is a few kilobytes).
+const PRICE_INPUT_LIMIT: u64 = 1024 * 1024;
+
+/// Prices one visit given as JSON with the masters valid on its date of service: every
+/// 医科診療行為 row in force that day (the engine adds 初診料, 加算 and 判断料 by itself) and the
+/// drugs and materials the visit names.
+pub async fn price_json(
+    conn: &mut sqlx::PgConnection,
+    input: &str,
+) -> anyhow::Result<shared::billing::PricedVisit> {
+    use shared::masters::MasterKind;
+    let visit: shared::billing::Visit = serde_json::from_str(input).map_err(|e| {
+        anyhow::anyhow!(
+            "the visit is not valid JSON for `price` ({} line {}, column {}): {e}",
+            match e.classify() {
+                serde_json::error::Category::Data => "wrong field or value",
+                _ => "syntax",
+            },
+            e.line(),
+            e.column()
+        )
+    })?;
+    let date = visit.service_date;
+    let mut catalog = shared::billing::MemoryCatalog::new();
+    let procedures = db::masters::rows_on(conn, MasterKind::Procedure, date, None).await?;
+    if procedures.is_empty() {
+        bail!(
+            "no 医科診療行為マスター is in force on {date}: import the masters first (karte-server masters import)"
+        );
+    }
+    catalog.add_rows(MasterKind::Procedure, &procedures)?;
+    for (kind, codes) in [
+        (MasterKind::Drug, visit.drug_codes()),
+        (MasterKind::Material, visit.material_codes()),
+    ] {
+        if !codes.is_empty() {
+            let rows = db::masters::rows_on(conn, kind, date, Some(&codes)).await?;
+            catalog.add_rows(kind, &rows)?;
+        }
+    }
+    shared::billing::price_visit(&visit, &catalog).map_err(|e| anyhow::anyhow!("{e}"))
 }

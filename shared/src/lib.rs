@@ -4,8 +4,10 @@
 //! output on both sides. Wire types live in [`api`], validated values in [`domain`].
 
 pub mod api;
+pub mod billing;
 pub mod domain;
 pub mod ids;
+pub mod masters;
 
 /// The product version, as built into both the app and the server.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

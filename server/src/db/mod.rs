@@ -2,10 +2,12 @@
 //! [`TenantTx`], which only an authenticated [`TenantContext`] can open; the few cross-tenant
 //! paths are in [`system`].
 
+pub mod billing;
 pub mod bootstrap;
 pub mod institutions;
 pub mod insurance;
 pub mod logs;
+pub mod masters;
 pub mod patients;
 pub mod reception;
 pub mod sessions;

@@ -24,6 +24,7 @@ pub mod action {
     pub const INSTITUTION_PROVISION: &str = "institution_provision";
     pub const LOG_EXPORT: &str = "log_export";
     pub const LOG_VERIFY: &str = "log_verify";
+    pub const BILLING_SETTINGS_CHANGE: &str = "billing_settings_change";
 
     /// Every code above, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -37,6 +38,7 @@ pub mod action {
         INSTITUTION_PROVISION,
         LOG_EXPORT,
         LOG_VERIFY,
+        BILLING_SETTINGS_CHANGE,
     ];
 }
 

@@ -1,6 +1,7 @@
 //! The API under `/api/v1`, one module per resource.
 
 mod auth;
+mod billing;
 mod health;
 mod insurance;
 mod logs;
@@ -21,6 +22,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(patients::router())
         .merge(insurance::router())
         .merge(reception::router())
+        .merge(billing::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
 }

@@ -75,6 +75,7 @@ pub fn action_label_ja(action: &str) -> &'static str {
         "institution_provision" => "医療機関登録",
         "log_export" => "ログ出力",
         "log_verify" => "ログ検証",
+        "billing_settings_change" => "算定設定変更",
         _ => "その他",
     }
 }

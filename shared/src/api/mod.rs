@@ -2,6 +2,7 @@
 //! Requests are named for the action (`CreateUser`), responses for what they show (`UserSummary`).
 
 pub mod auth;
+pub mod billing;
 pub mod error;
 pub mod health;
 pub mod insurance;

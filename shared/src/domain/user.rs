@@ -148,8 +148,8 @@ impl Role {
     pub fn can(self, permission: Permission) -> bool {
         use Permission::*;
         match (self, permission) {
-            (Role::Admin, ManageUsers | ViewLogs) => true,
-            (_, ManageUsers | ViewLogs) => false,
+            (Role::Admin, ManageUsers | ViewLogs | ManageInstitution) => true,
+            (_, ManageUsers | ViewLogs | ManageInstitution) => false,
             (Role::Doctor | Role::Nurse, ReadChart) => true,
             (Role::Clerk | Role::Admin, ReadChart) => false,
             (Role::Clerk | Role::Doctor, FrontDesk) => true,
@@ -182,6 +182,8 @@ pub enum Permission {
     FrontDesk,
     /// Ward work: vitals, nursing notes (病棟).
     Ward,
+    /// The institution's settings (billing: 施設基準, beds, dispensing).
+    ManageInstitution,
 }
 
 #[cfg(test)]

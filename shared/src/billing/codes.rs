@@ -1,0 +1,133 @@
+//! 診療行為コード the rules add by themselves. Points and names always come from the catalog;
+//! only the codes are fixed here. Source for every code: 医科診療行為マスター s_ALL20240531
+//! (令和6年度改定, 2024-06-01) — billing.md §1, key_items_s_ALL20240531_utf8.tsv.
+
+// A000 初診料 and its 注加算.
+pub const INITIAL: &str = "111000110"; // 初診料 291
+pub const INITIAL_INFANT: &str = "111000370"; // 乳幼児加算（初診）75
+pub const INITIAL_OUT_OF_HOURS: &str = "111000570"; // 時間外加算（初診）85
+pub const INITIAL_HOLIDAY: &str = "111000670"; // 休日加算（初診）250
+pub const INITIAL_LATE_NIGHT: &str = "111000770"; // 深夜加算（初診）480
+pub const INITIAL_INFANT_OUT_OF_HOURS: &str = "111011970"; // 乳幼児時間外加算（初診）200
+pub const INITIAL_INFANT_HOLIDAY: &str = "111012070"; // 乳幼児休日加算（初診）365
+pub const INITIAL_INFANT_LATE_NIGHT: &str = "111012170"; // 乳幼児深夜加算（初診）695
+pub const INITIAL_NIGHT_EARLY: &str = "111012470"; // 夜間・早朝等加算（初診）50
+pub const FUNCTION_ENHANCEMENT: &str = "111013770"; // 機能強化加算（初診）80
+pub const INITIAL_INFECTION_CONTROL: &str = "111014870"; // 外来感染対策向上加算（初診）6
+pub const INITIAL_MEDICAL_DX: &str = "111703370"; // 医療ＤＸ推進体制整備加算（初診）8
+
+// A001 再診料 and its 注加算.
+pub const REVISIT: &str = "112007410"; // 再診料 75
+pub const REVISIT_INFANT: &str = "112000970"; // 乳幼児加算（再診）38
+pub const REVISIT_OUT_OF_HOURS: &str = "112001110"; // 時間外加算（再診）65
+pub const REVISIT_HOLIDAY: &str = "112001210"; // 休日加算（再診）190
+pub const REVISIT_LATE_NIGHT: &str = "112001310"; // 深夜加算（再診）420
+pub const REVISIT_INFANT_OUT_OF_HOURS: &str = "112014770"; // 乳幼児時間外加算（再診）135
+pub const REVISIT_INFANT_HOLIDAY: &str = "112014870"; // 乳幼児休日加算（再診）260
+pub const REVISIT_INFANT_LATE_NIGHT: &str = "112014970"; // 乳幼児深夜加算（再診）590
+pub const REVISIT_NIGHT_EARLY: &str = "112015570"; // 夜間・早朝等加算（再診）50
+pub const OUTPATIENT_MANAGEMENT: &str = "112011010"; // 外来管理加算 52
+pub const DETAILED_STATEMENT: &str = "112015770"; // 明細書発行体制等加算 1
+pub const REVISIT_INFECTION_CONTROL: &str = "112024370"; // 外来感染対策向上加算（再診）6
+
+// A002 外来診療料 (一般病床200床以上の病院).
+pub const OUTPATIENT_CLINIC_FEE: &str = "112011310"; // 外来診療料 76
+
+// O100 外来・在宅ベースアップ評価料(Ⅰ).
+pub const BASE_UP_INITIAL: &str = "180725710"; // 初診時 6
+pub const BASE_UP_REVISIT: &str = "180725810"; // 再診時等 2
+
+// 第5部 投薬.
+pub const DISPENSING_INTERNAL: &str = "120000710"; // 調剤料（内服薬・浸煎薬・屯服薬）11
+pub const DISPENSING_EXTERNAL: &str = "120001010"; // 調剤料（外用薬）8
+pub const PRESCRIBING: &str = "120001210"; // 処方料（その他）42
+pub const PRESCRIBING_SEVEN: &str = "120002610"; // 処方料（７種類以上内服薬）29
+pub const DISPENSING_BASIC: &str = "120001810"; // 調剤技術基本料（その他）14
+pub const RX_SLIP: &str = "120002910"; // 処方箋料（リフィル以外・その他）60
+pub const RX_SLIP_SEVEN: &str = "120002710"; // 処方箋料（リフィル以外・７種類以上内服薬）32
+pub const GENERIC_NAME_1: &str = "120004270"; // 一般名処方加算１（処方箋料）10
+pub const GENERIC_NAME_2: &str = "120003570"; // 一般名処方加算２（処方箋料）8
+pub const SPECIFIC_DISEASE_RX: &str = "120005610"; // 特定疾患処方管理加算（処方料）56
+pub const SPECIFIC_DISEASE_SLIP: &str = "120005710"; // 特定疾患処方管理加算（処方箋料）56
+
+// 第3部 検査.
+pub const URINE_GENERAL: &str = "160000310"; // 尿中一般物質定性半定量検査 26 (判断料なし)
+pub const LAB_MANAGEMENT_1: &str = "160170170"; // 検体検査管理加算（１）40
+
+/// 検査等実施判断グループ (項番51) → its 判断料 (項番50 = 2 rows of the master).
+pub const JUDGMENT_FEES: &[(u8, &str)] = &[
+    (1, "160061710"),  // 尿・糞便等検査判断料 34
+    (2, "160061810"),  // 血液学的検査判断料 125
+    (3, "160061910"),  // 生化学的検査（１）判断料 144
+    (4, "160062010"),  // 生化学的検査（２）判断料 144
+    (5, "160062110"),  // 免疫学的検査判断料 144
+    (6, "160062210"),  // 微生物学的検査判断料 150
+    (11, "160146910"), // 呼吸機能検査等判断料 140
+    (14, "160147710"), // 神経・筋検査判断料 180
+    (15, "160147910"), // ラジオアイソトープ検査判断料 110
+    (16, "160199510"), // ロービジョン検査判断料 250
+    (17, "160218110"), // 遺伝子関連・染色体検査判断料 100
+];
+
+/// The 判断料 groups that are 検体検査判断料 (D026), the ones 検体検査管理加算 attaches to.
+pub const SPECIMEN_JUDGMENT_GROUPS: std::ops::RangeInclusive<u8> = 1..=6;
+
+pub fn judgment_fee_for(group: u8) -> Option<&'static str> {
+    JUDGMENT_FEES
+        .iter()
+        .find(|(g, _)| *g == group)
+        .map(|(_, c)| *c)
+}
+
+/// 特定疾患療養管理料 (B000), all variants in the extract.
+pub const SPECIFIC_DISEASE_MANAGEMENT: &[&str] = &[
+    "113001810",
+    "113001910",
+    "113002010",
+    "113034010",
+    "113034110",
+    "113034210",
+];
+
+/// 生活習慣病管理料(Ⅰ)/(Ⅱ) (B001-3, 令和6年度改定).
+pub const LIFESTYLE_MANAGEMENT: &[&str] = &[
+    "113041710",
+    "113041810",
+    "113041910",
+    "113707110",
+    "113707210",
+];
+
+/// Codes that the engine adds from the visit's facts (visit kind, time, facility, orders); a
+/// clerk listing one of them as an item gets a warning, not a double charge.
+pub const ENGINE_MANAGED: &[&str] = &[
+    INITIAL,
+    INITIAL_INFANT,
+    INITIAL_OUT_OF_HOURS,
+    INITIAL_HOLIDAY,
+    INITIAL_LATE_NIGHT,
+    INITIAL_INFANT_OUT_OF_HOURS,
+    INITIAL_INFANT_HOLIDAY,
+    INITIAL_INFANT_LATE_NIGHT,
+    INITIAL_NIGHT_EARLY,
+    REVISIT,
+    REVISIT_INFANT,
+    REVISIT_OUT_OF_HOURS,
+    REVISIT_HOLIDAY,
+    REVISIT_LATE_NIGHT,
+    REVISIT_INFANT_OUT_OF_HOURS,
+    REVISIT_INFANT_HOLIDAY,
+    REVISIT_INFANT_LATE_NIGHT,
+    REVISIT_NIGHT_EARLY,
+    OUTPATIENT_CLINIC_FEE,
+    DISPENSING_INTERNAL,
+    DISPENSING_EXTERNAL,
+    PRESCRIBING,
+    PRESCRIBING_SEVEN,
+    RX_SLIP,
+    RX_SLIP_SEVEN,
+    GENERIC_NAME_1,
+    GENERIC_NAME_2,
+    SPECIFIC_DISEASE_RX,
+    SPECIFIC_DISEASE_SLIP,
+];

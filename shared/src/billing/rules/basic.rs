@@ -1,0 +1,371 @@
+//! 初・再診料 (第1章第1部): the basic fee, its time and infant add-ons, the add-ons that need a
+//! registered 施設基準, and 外来管理加算.
+
+use super::src;
+use crate::billing::catalog::{Catalog, OutpatientManagementClass};
+use crate::billing::codes::*;
+use crate::billing::engine::Pricing;
+use crate::billing::priced::{BillingError, WarningCode};
+use crate::billing::visit::{FacilityKind, FacilityStandards, TimeCategory, VisitKind};
+
+/// 乳幼児加算 and 乳幼児時間外等加算: "6歳未満の乳幼児" (A000 注6・注7, A001 注4・注5).
+pub(crate) const INFANT_AGE_LIMIT: i32 = 6;
+
+/// 初診料 (A000) for every 初診; 再診料 (A001) at a 診療所 or a 病院 of fewer than 200 beds;
+/// 外来診療料 (A002) at a 病院 of 200 beds or more.
+pub(crate) fn basic_fee<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) -> Result<(), BillingError> {
+    match (p.visit.kind, p.visit.facility.kind) {
+        (VisitKind::Initial, _) => {
+            p.add_rule(INITIAL, 1, "初診".into(), src::A000)?;
+        }
+        (VisitKind::Revisit, FacilityKind::LargeHospital) => {
+            p.add_rule(
+                OUTPATIENT_CLINIC_FEE,
+                1,
+                "一般病床200床以上の病院の再診のため外来診療料".into(),
+                src::A002,
+            )?;
+        }
+        (VisitKind::Revisit, _) => {
+            p.add_rule(REVISIT, 1, "再診".into(), src::A001)?;
+        }
+    }
+    Ok(())
+}
+
+/// The codes of one basic fee's time/infant add-ons.
+struct TimeCodes {
+    infant: &'static str,
+    out_of_hours: &'static str,
+    holiday: &'static str,
+    late_night: &'static str,
+    infant_out_of_hours: &'static str,
+    infant_holiday: &'static str,
+    infant_late_night: &'static str,
+    night_early: &'static str,
+    source: &'static str,
+    night_source: &'static str,
+}
+
+const INITIAL_TIME: TimeCodes = TimeCodes {
+    infant: INITIAL_INFANT,
+    out_of_hours: INITIAL_OUT_OF_HOURS,
+    holiday: INITIAL_HOLIDAY,
+    late_night: INITIAL_LATE_NIGHT,
+    infant_out_of_hours: INITIAL_INFANT_OUT_OF_HOURS,
+    infant_holiday: INITIAL_INFANT_HOLIDAY,
+    infant_late_night: INITIAL_INFANT_LATE_NIGHT,
+    night_early: INITIAL_NIGHT_EARLY,
+    source: src::A000_TIME,
+    night_source: src::A000_NIGHT,
+};
+
+// 外来診療料 (A002) takes the same 乳幼児・時間外等 add-ons as 再診料 (A002 注 refers to A001's);
+// the master has no separate 外来診療料 time codes in the extract, so the 再診 codes are used.
+// VERIFY against the full master (注加算コード 1202 group).
+const REVISIT_TIME: TimeCodes = TimeCodes {
+    infant: REVISIT_INFANT,
+    out_of_hours: REVISIT_OUT_OF_HOURS,
+    holiday: REVISIT_HOLIDAY,
+    late_night: REVISIT_LATE_NIGHT,
+    infant_out_of_hours: REVISIT_INFANT_OUT_OF_HOURS,
+    infant_holiday: REVISIT_INFANT_HOLIDAY,
+    infant_late_night: REVISIT_INFANT_LATE_NIGHT,
+    night_early: REVISIT_NIGHT_EARLY,
+    source: src::A001_TIME,
+    night_source: src::A001_NIGHT,
+};
+
+/// 乳幼児加算 (under 6) and 時間外・休日・深夜加算. Under 6 at 時間外/休日/深夜 the combined
+/// 乳幼児時間外等加算 is billed *instead of* 乳幼児加算 + 時間外加算 (billing.md §2 rule 7).
+/// 夜間・早朝等加算 is for 診療所 only and combines with 乳幼児加算.
+pub(crate) fn time_addition<C: Catalog + ?Sized>(
+    p: &mut Pricing<'_, C>,
+) -> Result<(), BillingError> {
+    let t = match p.visit.kind {
+        VisitKind::Initial => &INITIAL_TIME,
+        VisitKind::Revisit => &REVISIT_TIME,
+    };
+    let infant = p.age < INFANT_AGE_LIMIT;
+    let age = p.age;
+    let infant_reason = || format!("6歳未満（{age}歳）のため乳幼児加算");
+    match p.visit.time {
+        TimeCategory::Regular => {
+            if infant {
+                p.add_rule(t.infant, 1, infant_reason(), t.source)?;
+            }
+        }
+        TimeCategory::OutOfHours | TimeCategory::Holiday | TimeCategory::LateNight => {
+            let time = p.visit.time;
+            let (code, reason) = match (time, infant) {
+                (TimeCategory::OutOfHours, true) => (t.infant_out_of_hours, "乳幼児時間外加算"),
+                (TimeCategory::Holiday, true) => (t.infant_holiday, "乳幼児休日加算"),
+                (TimeCategory::LateNight, true) => (t.infant_late_night, "乳幼児深夜加算"),
+                (TimeCategory::OutOfHours, false) => (t.out_of_hours, "時間外加算"),
+                (TimeCategory::Holiday, false) => (t.holiday, "休日加算"),
+                _ => (t.late_night, "深夜加算"),
+            };
+            let reason = if infant {
+                format!(
+                    "6歳未満（{age}歳）の{}の受診のため{reason}（乳幼児加算に代えて算定）",
+                    time.label_ja()
+                )
+            } else {
+                format!("{}の受診のため{reason}", time.label_ja())
+            };
+            p.add_rule(code, 1, reason, t.source)?;
+        }
+        TimeCategory::NightEarlyMorning => {
+            if infant {
+                p.add_rule(t.infant, 1, infant_reason(), t.source)?;
+            }
+            if p.is_clinic() {
+                p.add_rule(
+                    t.night_early,
+                    1,
+                    "診療所の標榜時間内の夜間・早朝等の受診のため夜間・早朝等加算".into(),
+                    t.night_source,
+                )?;
+            } else {
+                p.warn(
+                    WarningCode::FacilityMismatch,
+                    Some(t.night_early),
+                    "夜間・早朝等加算は診療所のみ算定できます（病院のため算定しません）".into(),
+                    true,
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Add-ons that need a 施設基準 registered with the 地方厚生局: added automatically when it is.
+pub(crate) fn registered_additions<C: Catalog + ?Sized>(
+    p: &mut Pricing<'_, C>,
+) -> Result<(), BillingError> {
+    let s = p.visit.facility.standards;
+    let initial = p.visit.kind == VisitKind::Initial;
+    let kind = p.visit.facility.kind;
+
+    // 機能強化加算 (A000 注10): 初診, 診療所 or 病院 of fewer than 200 beds.
+    if initial && s.function_enhancement {
+        if kind == FacilityKind::LargeHospital {
+            p.warn(
+                WarningCode::FacilityMismatch,
+                Some(FUNCTION_ENHANCEMENT),
+                "機能強化加算は診療所又は200床未満の病院のみ算定できます".into(),
+                true,
+            );
+        } else {
+            p.add_rule(
+                FUNCTION_ENHANCEMENT,
+                1,
+                "機能強化加算の届出あり（初診）".into(),
+                src::ADDITION_STANDARD,
+            )?;
+        }
+    }
+
+    // 外来感染対策向上加算 (A000/A001 注): 診療所, 患者1人につき月1回.
+    if s.infection_control {
+        let code = if initial {
+            INITIAL_INFECTION_CONTROL
+        } else {
+            REVISIT_INFECTION_CONTROL
+        };
+        if kind != FacilityKind::Clinic {
+            p.warn(
+                WarningCode::FacilityMismatch,
+                Some(code),
+                "外来感染対策向上加算は診療所のみ算定できます".into(),
+                true,
+            );
+        } else if p.billed_this_month(&[INITIAL_INFECTION_CONTROL, REVISIT_INFECTION_CONTROL]) {
+            p.note(
+                "infection_control_already_billed",
+                Some(code),
+                "外来感染対策向上加算は今月算定済みのため算定しません（月1回）".into(),
+            );
+        } else {
+            p.add_rule(
+                code,
+                1,
+                "外来感染対策向上加算の届出あり（月1回）".into(),
+                src::ADDITION_STANDARD,
+            )?;
+        }
+    }
+
+    // 医療DX推進体制整備加算 (A000 注, 令和6年6月新設): 初診, 月1回. The 2024-10 tiers are not
+    // modelled (billing.md §4) — VERIFY with a newer master.
+    if initial && s.medical_dx {
+        if p.billed_this_month(&[INITIAL_MEDICAL_DX]) {
+            p.note(
+                "medical_dx_already_billed",
+                Some(INITIAL_MEDICAL_DX),
+                "医療DX推進体制整備加算は今月算定済みのため算定しません（月1回）".into(),
+            );
+        } else {
+            p.add_rule(
+                INITIAL_MEDICAL_DX,
+                1,
+                "医療DX推進体制整備加算の届出あり（初診、月1回）".into(),
+                src::ADDITION_STANDARD,
+            )?;
+        }
+    }
+
+    // 明細書発行体制等加算 (A001 注): 診療所の再診.
+    if !initial && s.detailed_statement {
+        if kind == FacilityKind::Clinic {
+            p.add_rule(
+                DETAILED_STATEMENT,
+                1,
+                "明細書発行体制等加算の届出あり（診療所の再診）".into(),
+                src::A001_STATEMENT,
+            )?;
+        } else {
+            p.warn(
+                WarningCode::FacilityMismatch,
+                Some(DETAILED_STATEMENT),
+                "明細書発行体制等加算は診療所のみ算定できます".into(),
+                true,
+            );
+        }
+    }
+
+    // 外来・在宅ベースアップ評価料(Ⅰ) (O100): 1日につき, 初診時 / 再診時等.
+    if s.base_up {
+        let code = if initial {
+            BASE_UP_INITIAL
+        } else {
+            BASE_UP_REVISIT
+        };
+        p.add_rule(
+            code,
+            1,
+            "外来・在宅ベースアップ評価料(Ⅰ)の届出あり".into(),
+            src::O100,
+        )?;
+    }
+    Ok(())
+}
+
+/// Reads one 施設基準 flag.
+pub(crate) type StandardFlag = fn(&FacilityStandards) -> bool;
+
+/// Add-ons that need a 施設基準, with the flag that registers each (for items listing one by hand).
+const STANDARD_GATED: &[(&str, &str, StandardFlag)] = &[
+    (FUNCTION_ENHANCEMENT, "機能強化加算", |s| {
+        s.function_enhancement
+    }),
+    (
+        INITIAL_INFECTION_CONTROL,
+        "外来感染対策向上加算",
+        |s| s.infection_control,
+    ),
+    (
+        REVISIT_INFECTION_CONTROL,
+        "外来感染対策向上加算",
+        |s| s.infection_control,
+    ),
+    (
+        INITIAL_MEDICAL_DX,
+        "医療DX推進体制整備加算",
+        |s| s.medical_dx,
+    ),
+    (DETAILED_STATEMENT, "明細書発行体制等加算", |s| {
+        s.detailed_statement
+    }),
+    (LAB_MANAGEMENT_1, "検体検査管理加算(Ⅰ)", |s| {
+        s.lab_management_1
+    }),
+    (
+        DISPENSING_BASIC,
+        "調剤技術基本料（薬剤師常勤）",
+        |s| s.pharmacist_full_time,
+    ),
+    (
+        BASE_UP_INITIAL,
+        "外来・在宅ベースアップ評価料(Ⅰ)",
+        |s| s.base_up,
+    ),
+    (
+        BASE_UP_REVISIT,
+        "外来・在宅ベースアップ評価料(Ⅰ)",
+        |s| s.base_up,
+    ),
+];
+
+/// The name of the add-on and its 施設基準 flag, if `code` is one of `STANDARD_GATED`.
+pub(crate) fn standard_for(code: &str) -> Option<(&'static str, StandardFlag)> {
+    STANDARD_GATED
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, name, f)| (*name, *f))
+}
+
+/// 外来管理加算 (A001 注8, 52点): 再診料 only (not 初診, not 外来診療料), and not on a day with a
+/// 処置, 手術, リハビリ, 厚生労働大臣が定める検査 … — in the master, any 診療行為 with
+/// 外来管理加算区分 = 1 (項番56). Also included in 生活習慣病管理料 (billing.md §2 rule 6).
+pub(crate) fn outpatient_management<C: Catalog + ?Sized>(
+    p: &mut Pricing<'_, C>,
+) -> Result<(), BillingError> {
+    if !(p.visit.outpatient_management || p.management_requested_by_item) {
+        return Ok(());
+    }
+    let code = OUTPATIENT_MANAGEMENT;
+    if p.visit.kind == VisitKind::Initial {
+        p.warn(
+            WarningCode::OutpatientManagementBlocked,
+            Some(code),
+            "外来管理加算は再診料の加算のため初診では算定できません".into(),
+            true,
+        );
+        return Ok(());
+    }
+    if p.visit.facility.kind == FacilityKind::LargeHospital {
+        p.warn(
+            WarningCode::OutpatientManagementBlocked,
+            Some(code),
+            "外来診療料（200床以上の病院）には外来管理加算はありません".into(),
+            true,
+        );
+        return Ok(());
+    }
+    let blocker = p
+        .ordered
+        .iter()
+        .find(|f| f.outpatient_management == OutpatientManagementClass::Blocks)
+        .map(|f| (f.code.clone(), f.name.clone()));
+    if let Some((bcode, bname)) = blocker {
+        p.warn(
+            WarningCode::OutpatientManagementBlocked,
+            Some(code),
+            format!("{bname}（{bcode}）を行った日は外来管理加算を算定できません"),
+            true,
+        );
+        return Ok(());
+    }
+    let lifestyle = p
+        .ordered
+        .iter()
+        .find(|f| LIFESTYLE_MANAGEMENT.contains(&f.code.as_str()))
+        .map(|f| f.name.clone());
+    if let Some(name) = lifestyle {
+        p.warn(
+            WarningCode::OutpatientManagementBlocked,
+            Some(code),
+            format!("外来管理加算は{name}に含まれるため算定できません"),
+            true,
+        );
+        return Ok(());
+    }
+    p.add_rule(
+        code,
+        1,
+        "再診時に計画的な医学管理を行ったため外来管理加算".into(),
+        src::A001_MANAGEMENT,
+    )?;
+    Ok(())
+}

@@ -1,0 +1,412 @@
+//! 投薬 (第5部): 院内 — 処方料, 調剤料, 調剤技術基本料, 薬剤料 per 剤; 院外 — 処方箋料,
+//! 一般名処方加算; both — 特定疾患処方管理加算 and the 7種類以上 rules.
+
+use super::procedures::{contents_of_drugs, drug, fine_yen, to_points};
+use super::src;
+use crate::billing::catalog::{Catalog, DrugFacts, GenericRxClass};
+use crate::billing::codes::*;
+use crate::billing::engine::{Pricing, MAX_REPEAT};
+use crate::billing::money::{drug_points_fine, fine_amount, percent_of, Quantity, FINE_PER_YEN};
+use crate::billing::priced::{BillingError, LineKind, WarningCode};
+use crate::billing::section::Section;
+use crate::billing::visit::{Dispensing, FacilityKind, Prescription, Rp, RpDrug};
+use crate::masters::DosageForm;
+use std::collections::BTreeSet;
+
+/// 7種類以上の内服薬 (F100 処方料 29点, F200 注2 薬剤料 90/100, F400 処方箋料 32点).
+pub(crate) const MANY_DRUG_KINDS: usize = 7;
+/// "臨時の投薬であって、投薬期間が2週間以内のもの" is not counted (F200 注2).
+pub(crate) const TEMPORARY_DAYS_EXCLUDED: u32 = 14;
+/// "1剤1日分の薬価が205円以下の場合には、1種類として計算する" (F200 留意事項, long-standing
+/// "205円ルール"). VERIFY against the 2024 留意事項通知 text (not in the sources consulted).
+pub(crate) const ONE_KIND_THRESHOLD_YEN: i128 = 205;
+/// 特定疾患処方管理加算 needs a prescription of 28 days or more (令和6年度改定; yakuyomi.jp
+/// summary of F100 注5/F400 注4 — VERIFY against the 告示 text).
+pub(crate) const SPECIFIC_DISEASE_MIN_DAYS: u32 = 28;
+
+/// One Rp with its drugs looked up and its 所定単位 amount (1日分・1回分・1調剤) exact.
+struct PricedRp<'v> {
+    number: usize,
+    rp: &'v Rp,
+    drugs: Vec<(DrugFacts, Quantity)>,
+    generic: Vec<bool>,
+    amount: i128,
+}
+
+impl PricedRp<'_> {
+    /// Counts towards 7種類以上 (and takes the 90/100): 内服, not 臨時 of ≤ 14 days.
+    fn counts_for_many_kinds(&self) -> bool {
+        match self.rp {
+            Rp::Internal {
+                days, temporary, ..
+            } => !(*temporary && *days <= TEMPORARY_DAYS_EXCLUDED),
+            _ => false,
+        }
+    }
+}
+
+pub(crate) fn prescription<C: Catalog + ?Sized>(
+    p: &mut Pricing<'_, C>,
+) -> Result<(), BillingError> {
+    let visit = p.visit;
+    let Some(rx) = &visit.prescription else {
+        return Ok(());
+    };
+    if rx.rps.is_empty() {
+        return Ok(());
+    }
+    let rps = resolve(p, rx)?;
+    let kinds = internal_kinds(&rps);
+    let many = kinds >= MANY_DRUG_KINDS;
+    match rx.dispensing {
+        Dispensing::InHouse => in_house(p, rx, &rps, kinds, many),
+        Dispensing::Outside => outside(p, rx, &rps, kinds, many),
+    }
+}
+
+fn resolve<'v, C: Catalog + ?Sized>(
+    p: &mut Pricing<'_, C>,
+    rx: &'v Prescription,
+) -> Result<Vec<PricedRp<'v>>, BillingError> {
+    let mut out = Vec::with_capacity(rx.rps.len());
+    for (i, rp) in rx.rps.iter().enumerate() {
+        let number = i + 1;
+        let repeat = match rp {
+            Rp::Internal { days, .. } => Some(*days),
+            Rp::AsNeeded { times, .. } => Some(*times),
+            Rp::External { .. } => None,
+        };
+        if let Some(n) = repeat {
+            if n == 0 {
+                return Err(BillingError::ZeroDays { rp: number });
+            }
+            if n > MAX_REPEAT {
+                return Err(BillingError::DaysTooLarge {
+                    rp: number,
+                    days: n,
+                });
+            }
+        }
+        let list: &[RpDrug] = rp.drugs();
+        if list.is_empty() {
+            return Err(BillingError::EmptyRp { rp: number });
+        }
+        let mut drugs = Vec::with_capacity(list.len());
+        let mut generic = Vec::with_capacity(list.len());
+        for d in list {
+            let facts = drug(p, &d.code, d.quantity)?;
+            let expected = match rp {
+                Rp::External { .. } => DosageForm::External,
+                _ => DosageForm::Internal,
+            };
+            if facts.form != expected {
+                p.warn(
+                    WarningCode::DrugFormMismatch,
+                    Some(&facts.code),
+                    format!(
+                        "Rp{number}: {} は{}です（{}として処方）",
+                        facts.name,
+                        facts.form.label_ja(),
+                        expected.label_ja()
+                    ),
+                    false,
+                );
+            }
+            drugs.push((facts, d.quantity));
+            generic.push(d.generic_name);
+        }
+        let amount = drugs.iter().map(|(f, q)| fine_amount(f.price, *q)).sum();
+        out.push(PricedRp {
+            number,
+            rp,
+            drugs,
+            generic,
+            amount,
+        });
+    }
+    Ok(out)
+}
+
+/// 種類 of 内服薬 for the 7種類以上 rules: each 銘柄 counts once; a 剤 whose 1日分 is 205円 or
+/// less counts as one 種類 whatever it holds; 臨時 ≤ 14 days is left out.
+fn internal_kinds(rps: &[PricedRp<'_>]) -> usize {
+    let mut brands = BTreeSet::new();
+    let mut small = 0;
+    for rp in rps.iter().filter(|r| r.counts_for_many_kinds()) {
+        if rp.amount <= ONE_KIND_THRESHOLD_YEN * FINE_PER_YEN {
+            small += 1;
+        } else {
+            brands.extend(rp.drugs.iter().map(|(f, _)| f.code.as_str()));
+        }
+    }
+    small + brands.len()
+}
+
+fn in_house<C: Catalog + ?Sized>(
+    p: &mut Pricing<'_, C>,
+    rx: &Prescription,
+    rps: &[PricedRp<'_>],
+    kinds: usize,
+    many: bool,
+) -> Result<(), BillingError> {
+    // F100 処方料: 1処方につき 42点; 7種類以上の内服薬 29点.
+    if many {
+        p.add_rule(
+            PRESCRIBING_SEVEN,
+            1,
+            format!("院内処方（内服薬{kinds}種類、7種類以上）"),
+            src::F100,
+        )?;
+    } else {
+        p.add_rule(PRESCRIBING, 1, "院内処方".into(), src::F100)?;
+    }
+    // F000 調剤料 (入院外): 内服・屯服 11点 / 外用 8点, 1回の処方に係る調剤につき.
+    if rps
+        .iter()
+        .any(|r| matches!(r.rp, Rp::Internal { .. } | Rp::AsNeeded { .. }))
+    {
+        p.add_rule(
+            DISPENSING_INTERNAL,
+            1,
+            "内服薬・屯服薬の調剤（1処方につき）".into(),
+            src::F000,
+        )?;
+    }
+    if rps.iter().any(|r| matches!(r.rp, Rp::External { .. })) {
+        p.add_rule(
+            DISPENSING_EXTERNAL,
+            1,
+            "外用薬の調剤（1処方につき）".into(),
+            src::F000,
+        )?;
+    }
+    dispensing_basic(p)?;
+    for rp in rps {
+        drug_fee(p, rp, many)?;
+    }
+    specific_disease(p, rx, SPECIFIC_DISEASE_RX)
+}
+
+/// F500 調剤技術基本料 (その他) 14点: 院内処方, 薬剤師が常勤, 月1回.
+fn dispensing_basic<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) -> Result<(), BillingError> {
+    if !p.visit.facility.standards.pharmacist_full_time {
+        p.note(
+            "dispensing_basic_no_pharmacist",
+            Some(DISPENSING_BASIC),
+            "常勤の薬剤師がいないため調剤技術基本料は算定しません".into(),
+        );
+        return Ok(());
+    }
+    if p.billed_this_month(&[DISPENSING_BASIC]) {
+        p.note(
+            "dispensing_basic_already_billed",
+            Some(DISPENSING_BASIC),
+            "調剤技術基本料は今月算定済みのため算定しません（月1回）".into(),
+        );
+        return Ok(());
+    }
+    p.add_rule(
+        DISPENSING_BASIC,
+        1,
+        "薬剤師が常勤し院内で調剤（月1回）".into(),
+        src::F500,
+    )?;
+    Ok(())
+}
+
+/// F200 薬剤料 of one 剤: 内服 1剤1日分 × 日数, 屯服 1回分 × 回数, 外用 1調剤.
+/// With 7種類以上 the counted 内服 剤 take 90/100 of their 1日分 points, rounded half up per 剤
+/// (our reading: the 注 speaks of 所定点数, i.e. the per-剤 1日分 points; the receipt shows the
+/// reduced 剤. VERIFY against the 2024 F200 注2 / 留意事項 text).
+fn drug_fee<C: Catalog + ?Sized>(
+    p: &mut Pricing<'_, C>,
+    rp: &PricedRp<'_>,
+    many: bool,
+) -> Result<(), BillingError> {
+    let base = to_points(drug_points_fine(rp.amount))?;
+    let contents = contents_of_drugs(&rp.drugs);
+    let (aggregation, count, unit, reason, source) = match rp.rp {
+        Rp::Internal { days, .. } => {
+            if many && rp.counts_for_many_kinds() {
+                let reduced = percent_of(base, 90);
+                (
+                    210,
+                    *days,
+                    reduced,
+                    format!(
+                        "Rp{} 内服薬 1日分 {} → {}点、7種類以上のため90/100で{}点 × {}日",
+                        rp.number,
+                        fine_yen(rp.amount),
+                        base.0,
+                        reduced.0,
+                        days
+                    ),
+                    src::F200_SEVEN,
+                )
+            } else {
+                (
+                    210,
+                    *days,
+                    base,
+                    format!(
+                        "Rp{} 内服薬 1日分 {} → {}点 × {}日",
+                        rp.number,
+                        fine_yen(rp.amount),
+                        base.0,
+                        days
+                    ),
+                    src::F200,
+                )
+            }
+        }
+        Rp::AsNeeded { times, .. } => (
+            220,
+            *times,
+            base,
+            format!(
+                "Rp{} 屯服薬 1回分 {} → {}点 × {}回",
+                rp.number,
+                fine_yen(rp.amount),
+                base.0,
+                times
+            ),
+            src::F200,
+        ),
+        Rp::External { .. } => (
+            230,
+            1,
+            base,
+            format!(
+                "Rp{} 外用薬 1調剤 {} → {}点",
+                rp.number,
+                fine_yen(rp.amount),
+                base.0
+            ),
+            src::F200,
+        ),
+    };
+    p.push_goods(
+        LineKind::Drug,
+        Section::Medication,
+        aggregation,
+        unit,
+        count,
+        contents,
+        reason,
+        source,
+    )
+}
+
+fn outside<C: Catalog + ?Sized>(
+    p: &mut Pricing<'_, C>,
+    rx: &Prescription,
+    rps: &[PricedRp<'_>],
+    kinds: usize,
+    many: bool,
+) -> Result<(), BillingError> {
+    // F400 処方箋料 (リフィル以外・その他) 60点; 7種類以上の内服薬 32点.
+    if many {
+        p.add_rule(
+            RX_SLIP_SEVEN,
+            1,
+            format!("院外処方箋を交付（内服薬{kinds}種類、7種類以上）"),
+            src::F400,
+        )?;
+    } else {
+        p.add_rule(RX_SLIP, 1, "院外処方箋を交付".into(), src::F400)?;
+    }
+    generic_name_addition(p, rps)?;
+    specific_disease(p, rx, SPECIFIC_DISEASE_SLIP)
+}
+
+/// 一般名処方加算 (F400 注, 令和6年度): 加算1 (10点) when every drug that counts (後発医薬品の
+/// ある医薬品, 2品目以上) is written by its 一般名; 加算2 (8点) when at least one is.
+/// "Counts" = master 一般名処方加算対象区分 = 2 (see `GenericRxClass`; VERIFY the code values).
+fn generic_name_addition<C: Catalog + ?Sized>(
+    p: &mut Pricing<'_, C>,
+    rps: &[PricedRp<'_>],
+) -> Result<(), BillingError> {
+    let mut eligible = BTreeSet::new();
+    let mut generic = BTreeSet::new();
+    for rp in rps {
+        for ((f, _), by_generic) in rp.drugs.iter().zip(&rp.generic) {
+            if f.generic_rx == GenericRxClass::Eligible {
+                eligible.insert(f.code.as_str());
+                if *by_generic {
+                    generic.insert(f.code.as_str());
+                }
+            }
+        }
+    }
+    let all_generic = eligible.iter().all(|c| generic.contains(c));
+    if eligible.len() >= 2 && all_generic {
+        p.add_rule(
+            GENERIC_NAME_1,
+            1,
+            format!(
+                "後発医薬品のある医薬品{}品目すべてを一般名で処方",
+                eligible.len()
+            ),
+            src::F400_GENERIC,
+        )?;
+    } else if !generic.is_empty() {
+        p.add_rule(
+            GENERIC_NAME_2,
+            1,
+            format!(
+                "後発医薬品のある医薬品{}品目のうち{}品目を一般名で処方",
+                eligible.len(),
+                generic.len()
+            ),
+            src::F400_GENERIC,
+        )?;
+    }
+    Ok(())
+}
+
+/// 特定疾患処方管理加算 (F100 注 / F400 注, 令和6年度 56点): 特定疾患を主病とする患者, 診療所
+/// 又は200床未満の病院, 28日以上の処方, 月1回.
+fn specific_disease<C: Catalog + ?Sized>(
+    p: &mut Pricing<'_, C>,
+    rx: &Prescription,
+    code: &str,
+) -> Result<(), BillingError> {
+    if !rx.specific_disease {
+        return Ok(());
+    }
+    if p.visit.facility.kind == FacilityKind::LargeHospital {
+        p.note(
+            "specific_disease_large_hospital",
+            Some(code),
+            "特定疾患処方管理加算は診療所又は200床未満の病院のみ算定できます".into(),
+        );
+        return Ok(());
+    }
+    let long = rx
+        .rps
+        .iter()
+        .any(|r| matches!(r, Rp::Internal { days, .. } if *days >= SPECIFIC_DISEASE_MIN_DAYS));
+    if !long {
+        p.note(
+            "specific_disease_short_prescription",
+            Some(code),
+            "28日以上の処方がないため特定疾患処方管理加算は算定しません".into(),
+        );
+        return Ok(());
+    }
+    if p.billed_this_month(&[SPECIFIC_DISEASE_RX, SPECIFIC_DISEASE_SLIP]) {
+        p.note(
+            "specific_disease_already_billed",
+            Some(code),
+            "特定疾患処方管理加算は今月算定済みのため算定しません（月1回）".into(),
+        );
+        return Ok(());
+    }
+    p.add_rule(
+        code,
+        1,
+        "特定疾患を主病とする患者に28日以上の処方（月1回）".into(),
+        src::F100_SPECIFIC,
+    )?;
+    Ok(())
+}

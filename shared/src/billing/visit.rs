@@ -1,0 +1,332 @@
+//! The input: one outpatient visit (外来1回分) as the clerk or the doctor's orders describe it,
+//! plus the few facts of the month that the rules need. JSON in `karte-server price` and in the
+//! browser; dates are `YYYY-MM-DD`.
+
+use super::money::{Quantity, Yen};
+use super::section::Section;
+use crate::domain::insurance::{IncomeCategory, InsurerNumber, PublicPayerNumber};
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+/// One visit to price.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visit {
+    /// 診療日 (JST calendar date).
+    #[serde(with = "iso_date")]
+    pub service_date: Date,
+    /// 生年月日.
+    #[serde(with = "iso_date")]
+    pub birth_date: Date,
+    /// 負担割合 of the health insurance.
+    pub burden: Burden,
+    /// 公費, if one applies to this visit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_expense: Option<PublicExpense>,
+    /// 初診 or 再診.
+    pub kind: VisitKind,
+    /// 時間外等の区分 (of the time the patient was seen).
+    #[serde(default)]
+    pub time: TimeCategory,
+    pub facility: Facility,
+    /// The doctor asks for 外来管理加算 (再診 only; the engine checks whether it is allowed).
+    #[serde(default)]
+    pub outpatient_management: bool,
+    /// 診療行為 ordered as such (医学管理, 検査, 採血 …), with counts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<ItemOrder>,
+    /// 投薬 (院内) or 処方箋 (院外).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prescription: Option<Prescription>,
+    /// 注射, each with its drugs and materials.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub injections: Vec<ProcedureOrder>,
+    /// 処置, each with its drugs and materials.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub treatments: Vec<ProcedureOrder>,
+    /// The patient's earlier finalised items in the same calendar month (other visits), for
+    /// 月1回 rules (判断料, 調剤技術基本料 …) and 上限回数. Entries of other months are ignored.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub month_history: Vec<HistoryEntry>,
+}
+
+impl Visit {
+    /// Every 医薬品コード the visit names (prescription, 注射, 処置), sorted, without repeats: what
+    /// a caller must load from the 医薬品マスター for this visit.
+    pub fn drug_codes(&self) -> Vec<String> {
+        let rps = self.prescription.iter().flat_map(|p| {
+            p.rps
+                .iter()
+                .flat_map(|rp| rp.drugs().iter().map(|d| &d.code))
+        });
+        let used = self
+            .injections
+            .iter()
+            .chain(&self.treatments)
+            .flat_map(|o| o.drugs.iter().map(|d| &d.code));
+        sorted_unique(rps.chain(used))
+    }
+
+    /// Every 特定器材コード the visit names (注射, 処置), sorted, without repeats.
+    pub fn material_codes(&self) -> Vec<String> {
+        sorted_unique(
+            self.injections
+                .iter()
+                .chain(&self.treatments)
+                .flat_map(|o| o.materials.iter().map(|m| &m.code)),
+        )
+    }
+}
+
+fn sorted_unique<'a>(codes: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let set: std::collections::BTreeSet<&String> = codes.collect();
+    set.into_iter().cloned().collect()
+}
+
+/// The patient's share under the health insurance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Burden {
+    /// As written on the card or set by the clerk: 1, 2 or 3 割.
+    Tenths { tenths: u8 },
+    /// Derived from the insurance, the age on the date of service and the income category
+    /// (`domain::insurance::burden_ratio`: 健康保険法第74条, 高齢者医療確保法第67条).
+    Insurance {
+        insurer_number: InsurerNumber,
+        #[serde(default)]
+        income_category: IncomeCategory,
+    },
+}
+
+/// A 公費 applied on top of the insurance, in a deliberately simple model: within `sections`
+/// (all when empty) the patient pays `patient_tenths` instead of the insurance share (never more
+/// than it), and at most what is left of `monthly_cap` this month; the 公費 pays the rest of the
+/// insurance share. Examples: 子ども医療費 (地方公費) with 0割 → nothing at the window;
+/// 自立支援医療 1割 with a 上限額 of 5,000円. Receipt-side (レセプト) 公費 amounts are computed
+/// elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicExpense {
+    /// 公費負担者番号, for display.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer_number: Option<PublicPayerNumber>,
+    /// The patient's share under the 公費, in tenths (0 = nothing at the window).
+    pub patient_tenths: u8,
+    /// 月額上限 (自己負担上限額), yen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_cap: Option<Yen>,
+    /// What the patient already paid under this 公費 this month (other visits), yen.
+    #[serde(default)]
+    pub paid_this_month: Yen,
+    /// The 部 the 公費 covers; empty = all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<Section>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitKind {
+    /// 初診 (A000).
+    Initial,
+    /// 再診 (A001; 外来診療料 A002 at a hospital of 200床以上).
+    Revisit,
+}
+
+/// When the patient was seen, as the 時間外等加算 rules distinguish it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeCategory {
+    /// 標榜時間内 (no add-on).
+    #[default]
+    Regular,
+    /// 時間外 (標榜時間外, おおむね 8時前・18時以降, 土曜 12時以降 等).
+    OutOfHours,
+    /// 休日 (日曜・祝日・年末年始).
+    Holiday,
+    /// 深夜 (22時〜6時).
+    LateNight,
+    /// 夜間・早朝等 within the 標榜時間 of a 診療所 (A000 注9 / A001 注6).
+    NightEarlyMorning,
+}
+
+impl TimeCategory {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Regular => "通常",
+            Self::OutOfHours => "時間外",
+            Self::Holiday => "休日",
+            Self::LateNight => "深夜",
+            Self::NightEarlyMorning => "夜間・早朝等",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facility {
+    pub kind: FacilityKind,
+    #[serde(default)]
+    pub standards: FacilityStandards,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FacilityKind {
+    /// 診療所.
+    Clinic,
+    /// 病院 (一般病床200床未満).
+    Hospital,
+    /// 病院 (一般病床200床以上): 再診 is 外来診療料.
+    LargeHospital,
+}
+
+/// 施設基準 registered (届出) with the 地方厚生局, and staffing facts the rules depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FacilityStandards {
+    /// 明細書発行体制等加算 (A001 注, 診療所).
+    pub detailed_statement: bool,
+    /// 機能強化加算 (A000 注10).
+    pub function_enhancement: bool,
+    /// 外来感染対策向上加算 (A000/A001 注, 診療所, 月1回).
+    pub infection_control: bool,
+    /// 医療DX推進体制整備加算 (A000 注, 月1回).
+    pub medical_dx: bool,
+    /// 検体検査管理加算(Ⅰ) (D026 注, 月1回).
+    pub lab_management_1: bool,
+    /// 外来・在宅ベースアップ評価料(Ⅰ) (O100).
+    pub base_up: bool,
+    /// 薬剤師が常勤 (F500 調剤技術基本料 requires it).
+    pub pharmacist_full_time: bool,
+}
+
+/// A 診療行為 ordered directly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemOrder {
+    pub code: String,
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+impl ItemOrder {
+    pub fn new(code: &str) -> ItemOrder {
+        ItemOrder {
+            code: code.to_string(),
+            count: 1,
+        }
+    }
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// One prescribing event: 院内 (the clinic dispenses) or 院外 (a 処方箋 is issued).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prescription {
+    pub dispensing: Dispensing,
+    pub rps: Vec<Rp>,
+    /// The patient's 主病 is a 特定疾患 (別に厚生労働大臣が定める疾患) and the doctor manages the
+    /// prescription for it (特定疾患処方管理加算).
+    #[serde(default)]
+    pub specific_disease: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dispensing {
+    /// 院内処方.
+    InHouse,
+    /// 院外処方 (処方箋を交付).
+    Outside,
+}
+
+/// One Rp = one 剤: 内服 drugs taken at the same 服用時点 and 回数 form one 剤 (F200 通知).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Rp {
+    /// 内服薬: quantities are 1日量.
+    Internal {
+        days: u32,
+        /// 臨時の投薬 (not 常用): with ≤14 days it does not count towards 7種類以上.
+        #[serde(default)]
+        temporary: bool,
+        drugs: Vec<RpDrug>,
+    },
+    /// 屯服薬: quantities are 1回量.
+    AsNeeded { times: u32, drugs: Vec<RpDrug> },
+    /// 外用薬: quantities are the total (1調剤).
+    External { drugs: Vec<RpDrug> },
+}
+
+impl Rp {
+    pub fn drugs(&self) -> &[RpDrug] {
+        match self {
+            Rp::Internal { drugs, .. } | Rp::AsNeeded { drugs, .. } | Rp::External { drugs } => {
+                drugs
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RpDrug {
+    /// 医薬品コード (y_ master).
+    pub code: String,
+    pub quantity: Quantity,
+    /// Written on the 処方箋 by its 一般名 (【般】…).
+    #[serde(default)]
+    pub generic_name: bool,
+}
+
+/// A 注射 or a 処置: the 手技 code (optional: some are included elsewhere) with the drugs and
+/// materials used each time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcedureOrder {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// How many times it was done (drugs and materials are per time).
+    #[serde(default = "one")]
+    pub count: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drugs: Vec<DrugUse>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub materials: Vec<MaterialUse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrugUse {
+    pub code: String,
+    pub quantity: Quantity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialUse {
+    pub code: String,
+    pub quantity: Quantity,
+}
+
+/// An item already billed for this patient on an earlier day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub code: String,
+    #[serde(with = "iso_date")]
+    pub date: Date,
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+/// `YYYY-MM-DD` on the wire (the crate's `time` has no serde feature; same text as
+/// `domain::japanese::format_date`).
+pub(crate) mod iso_date {
+    use crate::domain::japanese::{format_date, parse_date};
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(date: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_date(*date))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_date(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("日付は YYYY-MM-DD です: {text}")))
+    }
+}

@@ -1,0 +1,1213 @@
+//! The billing engine against billing.md's worked cases and the rules' edges, as tables; then
+//! properties that must hold for any visit.
+
+mod common;
+
+// In a module named `billing` so that `cargo test -p karte-shared billing` selects these tests.
+mod billing {
+    use super::common::worked_cases::*;
+    use proptest::prelude::*;
+    use shared::billing::codes;
+    use shared::billing::*;
+    use shared::domain::insurance::{check_digit, BurdenRule, IncomeCategory, InsurerNumber};
+    use time::macros::date;
+    use time::Date;
+
+    // ---------------------------------------------------------------------------------------------
+    // Fixtures: the real 2024-06 rows of `MemoryCatalog::outpatient_2024_06`, plus obviously
+    // fictional drugs and materials (codes "TEST…") with round prices for the edge cases.
+
+    fn catalog() -> MemoryCatalog {
+        let drug = |code: &str, name: &str, unit: &str, yen_hundredths: i64, form: DosageForm| {
+            DrugFacts::new(code, name, unit, Sen(yen_hundredths), form)
+        };
+        let mut c = MemoryCatalog::outpatient_2024_06()
+            // 7 internal drugs at 100円: 1剤1日分 100円 → 10点 (90/100 → 9点).
+            .with_drug(drug(
+                "TEST-D1",
+                "テスト内服薬１",
+                "錠",
+                10_000,
+                DosageForm::Internal,
+            ))
+            .with_drug(drug(
+                "TEST-D2",
+                "テスト内服薬２",
+                "錠",
+                10_000,
+                DosageForm::Internal,
+            ))
+            .with_drug(drug(
+                "TEST-D3",
+                "テスト内服薬３",
+                "錠",
+                10_000,
+                DosageForm::Internal,
+            ))
+            .with_drug(drug(
+                "TEST-D4",
+                "テスト内服薬４",
+                "錠",
+                10_000,
+                DosageForm::Internal,
+            ))
+            .with_drug(drug(
+                "TEST-D5",
+                "テスト内服薬５",
+                "錠",
+                10_000,
+                DosageForm::Internal,
+            ))
+            .with_drug(drug(
+                "TEST-D6",
+                "テスト内服薬６",
+                "錠",
+                10_000,
+                DosageForm::Internal,
+            ))
+            .with_drug(drug(
+                "TEST-D7",
+                "テスト内服薬７",
+                "錠",
+                10_000,
+                DosageForm::Internal,
+            ))
+            // 屯服 20円/回 → 2点; 外用 25円/枚; 注射 150円/管 → 15点; 処置用軟膏 3円/g.
+            .with_drug(drug(
+                "TEST-PRN",
+                "テスト頓用薬",
+                "錠",
+                2_000,
+                DosageForm::Internal,
+            ))
+            .with_drug(drug(
+                "TEST-EXT",
+                "テスト貼付剤",
+                "枚",
+                2_500,
+                DosageForm::External,
+            ))
+            .with_drug(drug(
+                "TEST-INJ",
+                "テスト注射液",
+                "管",
+                15_000,
+                DosageForm::Injection,
+            ))
+            .with_drug(drug(
+                "TEST-OINT",
+                "テスト軟膏",
+                "g",
+                300,
+                DosageForm::External,
+            ))
+            .with_material(MaterialFacts::new(
+                "TEST-M1",
+                "テスト材料",
+                "個",
+                Sen(123_400),
+            ))
+            // 医療情報取得加算１（初診）: 廃止 2024-11-30 (billing.md §1, [M-diff]).
+            .with_procedure(ProcedureFacts {
+                max_count: 1,
+                valid_until: Some(date!(2024 - 11 - 30)),
+                ..ProcedureFacts::with_points(
+                    "111703170",
+                    "医療情報取得加算１（初診）",
+                    3,
+                    Section::InitialRevisit,
+                    110,
+                )
+            })
+            // A fictional item for children under 3.
+            .with_procedure(ProcedureFacts {
+                upper_age: AgeLimit::Years(3),
+                ..ProcedureFacts::with_points(
+                    "TEST-AGE3",
+                    "テスト項目（３歳未満）",
+                    10,
+                    Section::Management,
+                    130,
+                )
+            })
+            // 点数識別 8 (点数（マイナス）), as in s_ALL20240531.
+            .with_procedure(ProcedureFacts {
+                score_kind: ScoreKind::MinusPoints,
+                facility: FacilityRestriction::HospitalOnly,
+                ..ProcedureFacts::with_points(
+                    "111015370",
+                    "（選）病床数が２００以上の病院初診（２００点減算）",
+                    200,
+                    Section::InitialRevisit,
+                    110,
+                )
+            })
+            // Fictional: a ％加算 row, and an age code outside the 2022 spec.
+            .with_procedure(ProcedureFacts {
+                score_kind: ScoreKind::PercentAdd,
+                ..ProcedureFacts::with_points(
+                    "TEST-PCT",
+                    "テスト％加算",
+                    50,
+                    Section::Management,
+                    130,
+                )
+            })
+            .with_procedure(ProcedureFacts {
+                lower_age: AgeLimit::Other("ZZ".into()),
+                ..ProcedureFacts::with_points(
+                    "TEST-AGEZZ",
+                    "テスト項目（年齢コード不明）",
+                    10,
+                    Section::Management,
+                    130,
+                )
+            })
+            .with_drug(DrugFacts {
+                price_kind: DrugPriceKind::Deduction,
+                ..drug("TEST-DEDUCT", "テスト減点", "", 0, DosageForm::Other)
+            })
+            .with_material(MaterialFacts {
+                price_kind: MaterialPriceKind::PurchasePrice,
+                ..MaterialFacts::new("TEST-PURCHASE", "テスト購入価格材料", "個", Sen(0))
+            });
+        c.insert_drug(DrugFacts {
+            valid_until: Some(date!(2024 - 03 - 31)),
+            ..drug(
+                "TEST-OLD",
+                "テスト経過措置切れ薬",
+                "錠",
+                1_000,
+                DosageForm::Internal,
+            )
+        });
+        c
+    }
+
+    fn child(kind: VisitKind, birth: Date, on: Date) -> Visit {
+        Visit {
+            service_date: on,
+            birth_date: birth,
+            burden: Burden::Tenths { tenths: 2 },
+            ..adult(kind)
+        }
+    }
+
+    fn generic(code: &str, qty: &str) -> RpDrug {
+        RpDrug {
+            generic_name: true,
+            ..rx_drug(code, qty)
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Further rows.
+
+    fn infant_initial_out_of_hours() -> Visit {
+        Visit {
+            time: TimeCategory::OutOfHours,
+            ..child(VisitKind::Initial, date!(2021 - 01 - 15), JUNE)
+        }
+    }
+
+    fn insurer(body: [u8; 7]) -> InsurerNumber {
+        let digits: String = body.iter().map(|d| char::from(b'0' + d)).collect();
+        InsurerNumber::parse(&format!("{digits}{}", check_digit(&body))).unwrap()
+    }
+
+    /// Same child, share derived from the insurance (義務教育就学前 → 2割) via the domain helper.
+    fn infant_initial_out_of_hours_derived() -> Visit {
+        Visit {
+            burden: Burden::Insurance {
+                insurer_number: insurer([0, 1, 1, 3, 0, 0, 1]),
+                income_category: IncomeCategory::General,
+            },
+            ..infant_initial_out_of_hours()
+        }
+    }
+
+    fn day_before_sixth_birthday() -> Visit {
+        child(
+            VisitKind::Initial,
+            date!(2018 - 06 - 15),
+            date!(2024 - 06 - 14),
+        )
+    }
+
+    fn sixth_birthday() -> Visit {
+        child(
+            VisitKind::Initial,
+            date!(2018 - 06 - 15),
+            date!(2024 - 06 - 15),
+        )
+    }
+
+    fn initial_holiday() -> Visit {
+        Visit {
+            time: TimeCategory::Holiday,
+            ..adult(VisitKind::Initial)
+        }
+    }
+
+    fn revisit_late_night() -> Visit {
+        Visit {
+            time: TimeCategory::LateNight,
+            ..adult(VisitKind::Revisit)
+        }
+    }
+
+    fn infant_revisit_holiday() -> Visit {
+        Visit {
+            time: TimeCategory::Holiday,
+            ..child(VisitKind::Revisit, date!(2022 - 02 - 02), JUNE)
+        }
+    }
+
+    fn night_early_clinic() -> Visit {
+        Visit {
+            time: TimeCategory::NightEarlyMorning,
+            ..adult(VisitKind::Revisit)
+        }
+    }
+
+    fn night_early_hospital() -> Visit {
+        let mut v = night_early_clinic();
+        v.facility.kind = FacilityKind::Hospital;
+        v
+    }
+
+    fn infant_night_early_clinic() -> Visit {
+        Visit {
+            time: TimeCategory::NightEarlyMorning,
+            ..child(VisitKind::Initial, date!(2021 - 01 - 15), JUNE)
+        }
+    }
+
+    fn management_blocked_by_treatment() -> Visit {
+        Visit {
+            outpatient_management: true,
+            treatments: vec![ProcedureOrder {
+                code: Some("140000610".into()),
+                count: 1,
+                drugs: vec![],
+                materials: vec![],
+            }],
+            ..adult(VisitKind::Revisit)
+        }
+    }
+
+    fn large_hospital_revisit() -> Visit {
+        let mut v = adult(VisitKind::Revisit);
+        v.outpatient_management = true;
+        v.facility.kind = FacilityKind::LargeHospital;
+        v
+    }
+
+    fn seven_internal_drugs(temporary: bool) -> Visit {
+        let rps = (1..=7)
+            .map(|i| Rp::Internal {
+                days: 14,
+                temporary,
+                drugs: vec![rx_drug(&format!("TEST-D{i}"), "1")],
+            })
+            .collect();
+        Visit {
+            prescription: prescription(Dispensing::InHouse, rps),
+            ..adult(VisitKind::Revisit)
+        }
+    }
+
+    fn seven_drugs_reduced() -> Visit {
+        seven_internal_drugs(false)
+    }
+
+    fn seven_temporary_drugs_not_counted() -> Visit {
+        seven_internal_drugs(true)
+    }
+
+    fn seven_drugs_outside() -> Visit {
+        let mut v = seven_internal_drugs(false);
+        if let Some(rx) = v.prescription.as_mut() {
+            rx.dispensing = Dispensing::Outside;
+        }
+        v
+    }
+
+    fn as_needed_and_external() -> Visit {
+        Visit {
+            prescription: prescription(
+                Dispensing::InHouse,
+                vec![
+                    Rp::AsNeeded {
+                        times: 5,
+                        drugs: vec![rx_drug("TEST-PRN", "1")],
+                    },
+                    Rp::External {
+                        drugs: vec![rx_drug("TEST-EXT", "7")],
+                    },
+                ],
+            ),
+            ..adult(VisitKind::Revisit)
+        }
+    }
+
+    fn generic_name_all() -> Visit {
+        Visit {
+            prescription: prescription(
+                Dispensing::Outside,
+                vec![
+                    internal(28, vec![generic("620007870", "1")]),
+                    internal(
+                        7,
+                        vec![generic("620099301", "3"), rx_drug("620009465", "3")],
+                    ),
+                ],
+            ),
+            ..adult(VisitKind::Revisit)
+        }
+    }
+
+    fn generic_name_some() -> Visit {
+        Visit {
+            prescription: prescription(
+                Dispensing::Outside,
+                vec![
+                    internal(28, vec![generic("620007870", "1")]),
+                    internal(7, vec![rx_drug("620099301", "3")]),
+                ],
+            ),
+            ..adult(VisitKind::Revisit)
+        }
+    }
+
+    fn specific_disease_28_days() -> Visit {
+        let mut v = c2();
+        v.outpatient_management = false;
+        if let Some(rx) = v.prescription.as_mut() {
+            rx.specific_disease = true;
+        }
+        v
+    }
+
+    fn specific_disease_14_days() -> Visit {
+        let mut v = specific_disease_28_days();
+        v.prescription.as_mut().unwrap().rps = vec![internal(14, vec![rx_drug("620007870", "1")])];
+        v
+    }
+
+    fn limit_exceeded() -> Visit {
+        Visit {
+            items: items(&["113001810"]),
+            month_history: vec![HistoryEntry {
+                code: "113001810".into(),
+                date: date!(2024 - 06 - 01),
+                count: 2,
+            }],
+            ..adult(VisitKind::Revisit)
+        }
+    }
+
+    fn unknown_code() -> Visit {
+        Visit {
+            items: items(&["999999999"]),
+            ..adult(VisitKind::Revisit)
+        }
+    }
+
+    fn abolished_code() -> Visit {
+        Visit {
+            service_date: date!(2024 - 12 - 05),
+            items: items(&["111703170"]),
+            ..adult(VisitKind::Initial)
+        }
+    }
+
+    fn age_out_of_range() -> Visit {
+        Visit {
+            items: items(&["TEST-AGE3"]),
+            ..child(VisitKind::Revisit, date!(2020 - 01 - 01), JUNE)
+        }
+    }
+
+    fn injection_with_drug() -> Visit {
+        Visit {
+            outpatient_management: true,
+            injections: vec![ProcedureOrder {
+                code: Some("130000510".into()),
+                count: 1,
+                drugs: vec![DrugUse {
+                    code: "TEST-INJ".into(),
+                    quantity: Quantity::units(1),
+                }],
+                materials: vec![],
+            }],
+            ..adult(VisitKind::Revisit)
+        }
+    }
+
+    fn treatment_with_cheap_drug_and_material() -> Visit {
+        Visit {
+            treatments: vec![ProcedureOrder {
+                code: Some("140000610".into()),
+                count: 1,
+                drugs: vec![DrugUse {
+                    code: "TEST-OINT".into(),
+                    quantity: Quantity::units(5), // 15.00円 → not billed
+                }],
+                materials: vec![MaterialUse {
+                    code: "TEST-M1".into(),
+                    quantity: Quantity::units(1), // 1,234円 → 123点
+                }],
+            }],
+            ..adult(VisitKind::Revisit)
+        }
+    }
+
+    fn registered_revisit() -> Visit {
+        let mut v = adult(VisitKind::Revisit);
+        v.facility.standards = FacilityStandards {
+            detailed_statement: true,
+            infection_control: true,
+            base_up: true,
+            ..FacilityStandards::default()
+        };
+        v
+    }
+
+    fn registered_revisit_infection_already_billed() -> Visit {
+        Visit {
+            month_history: history(&[codes::INITIAL_INFECTION_CONTROL], date!(2024 - 06 - 01)),
+            ..registered_revisit()
+        }
+    }
+
+    fn registered_initial() -> Visit {
+        let mut v = adult(VisitKind::Initial);
+        v.facility.standards = FacilityStandards {
+            function_enhancement: true,
+            infection_control: true,
+            medical_dx: true,
+            base_up: true,
+            ..FacilityStandards::default()
+        };
+        v
+    }
+
+    fn standard_requested_not_registered() -> Visit {
+        Visit {
+            items: items(&[codes::FUNCTION_ENHANCEMENT]),
+            ..adult(VisitKind::Initial)
+        }
+    }
+
+    fn c6_with_lab_management() -> Visit {
+        let mut v = c6();
+        v.facility.standards.lab_management_1 = true;
+        v
+    }
+
+    fn urine_only() -> Visit {
+        Visit {
+            items: items(&[codes::URINE_GENERAL]),
+            ..adult(VisitKind::Revisit)
+        }
+    }
+
+    fn large_hospital_initial_minus() -> Visit {
+        let mut v = adult(VisitKind::Initial);
+        v.facility.kind = FacilityKind::LargeHospital;
+        v.items = items(&["111015370"]);
+        v
+    }
+
+    fn child_with_zero_public() -> Visit {
+        Visit {
+            public_expense: Some(PublicExpense {
+                payer_number: None,
+                patient_tenths: 0,
+                monthly_cap: None,
+                paid_this_month: Yen(0),
+                sections: vec![],
+            }),
+            ..infant_initial_out_of_hours()
+        }
+    }
+
+    /// Rule edges on top of billing.md's worked cases (`WORKED_CASES`, shared with
+    /// `pricing_real_masters.rs`).
+    #[rustfmt::skip]
+    const CASES: &[Case] = &[
+        // 初・再診の加算.
+        Case { name: "3歳 初診 時間外 → 291+200", visit: infant_initial_out_of_hours, points: 491, copay_yen: 980 },
+        Case { name: "3歳 初診 時間外（負担割合を保険から導出）", visit: infant_initial_out_of_hours_derived, points: 491, copay_yen: 980 },
+        Case { name: "6歳の誕生日の前日 → 乳幼児加算", visit: day_before_sixth_birthday, points: 366, copay_yen: 730 },
+        Case { name: "6歳の誕生日 → 乳幼児加算なし", visit: sixth_birthday, points: 291, copay_yen: 580 },
+        Case { name: "初診 休日", visit: initial_holiday, points: 541, copay_yen: 1_620 },
+        Case { name: "再診 深夜", visit: revisit_late_night, points: 495, copay_yen: 1_490 },
+        Case { name: "4歳 再診 休日 → 75+260", visit: infant_revisit_holiday, points: 335, copay_yen: 670 },
+        Case { name: "夜間・早朝等 診療所", visit: night_early_clinic, points: 125, copay_yen: 380 },
+        Case { name: "夜間・早朝等 病院 → 加算なし", visit: night_early_hospital, points: 75, copay_yen: 230 },
+        Case { name: "3歳 夜間・早朝等 診療所 → 乳幼児加算と併算定", visit: infant_night_early_clinic, points: 416, copay_yen: 830 },
+        Case { name: "外来管理加算は処置で不可", visit: management_blocked_by_treatment, points: 127, copay_yen: 380 },
+        Case { name: "外来診療料（200床以上）に外来管理加算なし", visit: large_hospital_revisit, points: 76, copay_yen: 230 },
+        Case { name: "届出: 再診 明細書・感染対策・ベースアップ", visit: registered_revisit, points: 84, copay_yen: 250 },
+        Case { name: "届出: 感染対策は月1回", visit: registered_revisit_infection_already_billed, points: 78, copay_yen: 230 },
+        Case { name: "届出: 初診 機能強化・DX・感染対策・ベースアップ", visit: registered_initial, points: 391, copay_yen: 1_170 },
+        Case { name: "届出なしの加算は算定しない", visit: standard_requested_not_registered, points: 291, copay_yen: 870 },
+        // 投薬.
+        Case { name: "7種類以上の内服薬 院内 → 処方料29・薬剤料90/100", visit: seven_drugs_reduced, points: 997, copay_yen: 2_990 },
+        Case { name: "臨時14日以内は7種類に数えない", visit: seven_temporary_drugs_not_counted, points: 1_108, copay_yen: 3_320 },
+        Case { name: "7種類以上の内服薬 院外 → 処方箋料32", visit: seven_drugs_outside, points: 107, copay_yen: 320 },
+        Case { name: "屯服と外用", visit: as_needed_and_external, points: 163, copay_yen: 490 },
+        Case { name: "一般名処方加算1", visit: generic_name_all, points: 145, copay_yen: 440 },
+        Case { name: "一般名処方加算2", visit: generic_name_some, points: 143, copay_yen: 430 },
+        Case { name: "特定疾患処方管理加算 28日", visit: specific_disease_28_days, points: 191, copay_yen: 570 },
+        Case { name: "特定疾患処方管理加算 14日 → 算定なし", visit: specific_disease_14_days, points: 135, copay_yen: 410 },
+        // 注射・処置.
+        Case { name: "皮下注 + 注射薬150円 + 外来管理加算", visit: injection_with_drug, points: 167, copay_yen: 500 },
+        Case { name: "処置 薬剤15円以下は算定せず、材料は÷10", visit: treatment_with_cheap_drug_and_material, points: 250, copay_yen: 750 },
+        // 検査.
+        Case { name: "C6 + 検体検査管理加算(Ⅰ)", visit: c6_with_lab_management, points: 598, copay_yen: 1_790 },
+        Case { name: "尿一般のみ（判断料なし）", visit: urine_only, points: 101, copay_yen: 300 },
+        // Warnings that keep or omit.
+        Case { name: "上限回数超過（警告のみ）", visit: limit_exceeded, points: 300, copay_yen: 900 },
+        Case { name: "不明コード（警告して除外）", visit: unknown_code, points: 75, copay_yen: 230 },
+        Case { name: "廃止コード（警告して除外）", visit: abolished_code, points: 291, copay_yen: 870 },
+        Case { name: "年齢範囲外（警告して除外）", visit: age_out_of_range, points: 113, copay_yen: 230 },
+        // 公費.
+        Case { name: "子ども医療費 0割", visit: child_with_zero_public, points: 491, copay_yen: 0 },
+        // 点数識別 8: 点数（マイナス）.
+        Case { name: "200床以上の病院の初診 200点減算", visit: large_hospital_initial_minus, points: 91, copay_yen: 270 },
+    ];
+
+    #[test]
+    fn worked_cases_and_rule_edges_price_as_expected() {
+        let catalog = catalog();
+        let mut failures = price_table(WORKED_CASES, &catalog);
+        failures.extend(price_table(CASES, &catalog));
+        assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // What the lines, warnings and notes say.
+
+    fn price(v: &Visit) -> PricedVisit {
+        price_visit(v, &catalog()).expect("priced")
+    }
+
+    fn codes_of(p: &PricedVisit) -> Vec<&str> {
+        p.lines.iter().map(|l| l.code.as_str()).collect()
+    }
+
+    fn has_warning(p: &PricedVisit, code: WarningCode, omitted: bool) -> bool {
+        p.warnings
+            .iter()
+            .any(|w| w.code == code && w.omitted == omitted)
+    }
+
+    #[test]
+    fn c3_lines_show_each_fee_and_the_drug_arithmetic() {
+        let p = price(&c3_with_pharmacist());
+        assert_eq!(
+            codes_of(&p),
+            [
+                codes::REVISIT,
+                codes::OUTPATIENT_MANAGEMENT,
+                codes::PRESCRIBING,
+                codes::DISPENSING_INTERNAL,
+                codes::DISPENSING_BASIC,
+                "620007870",
+                "620099301",
+            ]
+        );
+        let rp2 = &p.lines[6];
+        assert_eq!((rp2.unit_points.0, rp2.count, rp2.points.0), (6, 7, 42));
+        assert!(rp2.reason.contains("59.7円"), "{}", rp2.reason);
+        assert_eq!(rp2.contents.len(), 2);
+        assert_eq!(rp2.section, Section::Medication);
+        assert_eq!(
+            p.sections,
+            vec![
+                SectionTotal {
+                    section: Section::InitialRevisit,
+                    points: Points(127)
+                },
+                SectionTotal {
+                    section: Section::Medication,
+                    points: Points(137)
+                },
+            ]
+        );
+        assert_eq!(p.medical_fee, Yen(2_640));
+        assert_eq!(
+            (p.share.insurance_copay, p.share.insurer, p.share.public),
+            (Yen(790), Yen(1_850), Yen(0))
+        );
+        // Without a pharmacist the note says why 調基 is missing.
+        let p = price(&c3_without_pharmacist());
+        assert!(p
+            .notes
+            .iter()
+            .any(|n| n.rule == "dispensing_basic_no_pharmacist"));
+    }
+
+    #[test]
+    fn second_visit_explains_the_missing_judgment_fees() {
+        let p = price(&c6_second_visit());
+        let skipped: Vec<_> = p
+            .notes
+            .iter()
+            .filter(|n| n.rule == "judgment_fee_already_billed")
+            .map(|n| n.item.as_deref().unwrap_or(""))
+            .collect();
+        assert_eq!(skipped, ["160061810", "160061910"]);
+        // HbA1c (上限回数 2) was done once before: this is the 2nd, no warning.
+        assert!(!has_warning(&p, WarningCode::LimitExceeded, false));
+        // History of another month does not count.
+        let mut v = c6();
+        v.month_history = history(&["160061810", "160061910"], date!(2024 - 05 - 31));
+        assert_eq!(price(&v).total_points, Points(558));
+    }
+
+    #[test]
+    fn infant_time_addition_replaces_the_infant_addition() {
+        let p = price(&infant_initial_out_of_hours());
+        assert_eq!(
+            codes_of(&p),
+            [codes::INITIAL, codes::INITIAL_INFANT_OUT_OF_HOURS]
+        );
+        assert!(p.lines[1].reason.contains("乳幼児加算に代えて"));
+        assert_eq!(p.age, 3);
+        let p = price(&infant_initial_out_of_hours_derived());
+        assert_eq!(p.share.burden_tenths, 2);
+        assert_eq!(p.share.burden_rule, Some(BurdenRule::Preschool));
+    }
+
+    #[test]
+    fn refused_add_ons_are_warned_not_dropped_silently() {
+        let p = price(&management_blocked_by_treatment());
+        assert!(has_warning(
+            &p,
+            WarningCode::OutpatientManagementBlocked,
+            true
+        ));
+        assert!(!codes_of(&p).contains(&codes::OUTPATIENT_MANAGEMENT));
+        let p = price(&large_hospital_revisit());
+        assert_eq!(codes_of(&p), [codes::OUTPATIENT_CLINIC_FEE]);
+        assert!(has_warning(
+            &p,
+            WarningCode::OutpatientManagementBlocked,
+            true
+        ));
+        let mut v = c2();
+        v.kind = VisitKind::Initial;
+        assert!(has_warning(
+            &price(&v),
+            WarningCode::OutpatientManagementBlocked,
+            true
+        ));
+        let p = price(&night_early_hospital());
+        assert!(has_warning(&p, WarningCode::FacilityMismatch, true));
+        let p = price(&standard_requested_not_registered());
+        assert!(has_warning(&p, WarningCode::StandardNotRegistered, true));
+        // Registered and also listed by hand: billed once, with a note.
+        let mut v = registered_initial();
+        v.items = items(&[codes::FUNCTION_ENHANCEMENT]);
+        let p = price(&v);
+        assert_eq!(p.total_points, Points(391));
+        assert!(p.notes.iter().any(|n| n.rule == "added_by_standard"));
+        // 外来管理加算 listed as an item is a request.
+        let mut v = adult(VisitKind::Revisit);
+        v.items = items(&[codes::OUTPATIENT_MANAGEMENT]);
+        assert_eq!(price(&v).total_points, Points(127));
+        // A basic fee listed by hand is not billed twice.
+        let mut v = adult(VisitKind::Revisit);
+        v.items = items(&[codes::REVISIT]);
+        let p = price(&v);
+        assert_eq!(p.total_points, Points(75));
+        assert!(has_warning(&p, WarningCode::ManagedByEngine, true));
+    }
+
+    #[test]
+    fn limits_unknown_abolished_and_age_are_reported() {
+        let p = price(&limit_exceeded());
+        let w = p
+            .warnings
+            .iter()
+            .find(|w| w.code == WarningCode::LimitExceeded)
+            .expect("limit warning");
+        assert!(!w.omitted);
+        assert!(w.message.contains("3回目"), "{}", w.message);
+        assert!(has_warning(
+            &price(&unknown_code()),
+            WarningCode::UnknownCode,
+            true
+        ));
+        let p = price(&abolished_code());
+        let w = p
+            .warnings
+            .iter()
+            .find(|w| w.code == WarningCode::NotInForce)
+            .unwrap();
+        assert!(w.message.contains("2024-11-30で廃止"), "{}", w.message);
+        // Still in force in November.
+        let mut v = abolished_code();
+        v.service_date = date!(2024 - 11 - 30);
+        assert_eq!(price(&v).total_points, Points(294));
+        assert!(has_warning(
+            &price(&age_out_of_range()),
+            WarningCode::AgeOutOfRange,
+            true
+        ));
+        let mut v = age_out_of_range();
+        v.birth_date = date!(2022 - 01 - 01);
+        assert_eq!(price(&v).total_points, Points(75 + 38 + 10));
+    }
+
+    #[test]
+    fn exclusions_are_warned() {
+        let mut v = adult(VisitKind::Revisit);
+        v.items = items(&["113041810"]);
+        v.month_history = history(&["113001810"], date!(2024 - 06 - 03));
+        let p = price(&v);
+        assert!(has_warning(&p, WarningCode::Excluded, false));
+        assert_eq!(p.total_points, Points(735));
+        let mut v = adult(VisitKind::Initial);
+        v.items = items(&["113001810"]);
+        assert!(has_warning(&price(&v), WarningCode::Excluded, false));
+        // 生活習慣病管理料 includes 外来管理加算.
+        let mut v = adult(VisitKind::Revisit);
+        v.outpatient_management = true;
+        v.items = items(&["113707110"]);
+        let p = price(&v);
+        assert_eq!(p.total_points, Points(75 + 333));
+        assert!(has_warning(
+            &p,
+            WarningCode::OutpatientManagementBlocked,
+            true
+        ));
+    }
+
+    #[test]
+    fn seven_drug_reduction_is_explained_per_rp() {
+        let p = price(&seven_drugs_reduced());
+        let drug_lines: Vec<_> = p
+            .lines
+            .iter()
+            .filter(|l| l.kind == LineKind::Drug)
+            .collect();
+        assert_eq!(drug_lines.len(), 7);
+        for l in drug_lines {
+            assert_eq!((l.unit_points.0, l.count), (9, 14));
+            assert!(l.reason.contains("90/100"), "{}", l.reason);
+        }
+        assert!(codes_of(&p).contains(&codes::PRESCRIBING_SEVEN));
+    }
+
+    #[test]
+    fn score_kinds_price_kinds_and_unreadable_age_codes() {
+        // 点数（マイナス）: a negative line in the 部 of the row.
+        let p = price(&large_hospital_initial_minus());
+        let minus = p.lines.iter().find(|l| l.code == "111015370").unwrap();
+        assert_eq!((minus.unit_points.0, minus.points.0), (-200, -200));
+        assert_eq!(p.sections[0].points, Points(91));
+        // A 減算 larger than the rest of the visit is refused.
+        let mut v = large_hospital_initial_minus();
+        v.kind = VisitKind::Revisit;
+        assert_eq!(
+            price_visit(&v, &catalog()),
+            Err(BillingError::NegativeTotal { points: 76 - 200 })
+        );
+        // ％加算 is not computed: reported and left out.
+        let mut v = adult(VisitKind::Revisit);
+        v.items = items(&["TEST-PCT"]);
+        let p = price(&v);
+        assert_eq!(p.total_points, Points(75));
+        let w = p
+            .warnings
+            .iter()
+            .find(|w| w.code == WarningCode::NotImplemented)
+            .unwrap();
+        assert!(w.omitted && w.message.contains("％加算"), "{}", w.message);
+        // An age code the engine cannot read: priced, with a warning to check.
+        v.items = items(&["TEST-AGEZZ"]);
+        let p = price(&v);
+        assert_eq!(p.total_points, Points(85));
+        assert!(has_warning(&p, WarningCode::AgeOutOfRange, false));
+        // Drugs and materials not priced in 円.
+        let mut v = c1();
+        v.prescription.as_mut().unwrap().rps[0] = internal(28, vec![rx_drug("TEST-DEDUCT", "1")]);
+        assert_eq!(
+            price_visit(&v, &catalog()),
+            Err(BillingError::PriceKindNotSupported {
+                code: "TEST-DEDUCT".into()
+            })
+        );
+        let mut v = treatment_with_cheap_drug_and_material();
+        v.treatments[0].materials[0].code = "TEST-PURCHASE".into();
+        assert_eq!(
+            price_visit(&v, &catalog()),
+            Err(BillingError::PriceKindNotSupported {
+                code: "TEST-PURCHASE".into()
+            })
+        );
+    }
+
+    #[test]
+    fn invalid_input_is_an_error_not_a_panic() {
+        let cat = catalog();
+        let mut v = c3_with_pharmacist();
+        v.prescription.as_mut().unwrap().rps[0] = internal(28, vec![rx_drug("000000000", "1")]);
+        assert_eq!(
+            price_visit(&v, &cat),
+            Err(BillingError::UnknownDrug {
+                code: "000000000".into()
+            })
+        );
+        v.prescription.as_mut().unwrap().rps[0] = internal(0, vec![rx_drug("620007870", "1")]);
+        assert_eq!(price_visit(&v, &cat), Err(BillingError::ZeroDays { rp: 1 }));
+        v.prescription.as_mut().unwrap().rps[0] = internal(28, vec![]);
+        assert_eq!(price_visit(&v, &cat), Err(BillingError::EmptyRp { rp: 1 }));
+        v.prescription.as_mut().unwrap().rps[0] = internal(28, vec![rx_drug("620007870", "0")]);
+        assert!(matches!(
+            price_visit(&v, &cat),
+            Err(BillingError::InvalidQuantity { .. })
+        ));
+        v.prescription.as_mut().unwrap().rps[0] = internal(28, vec![rx_drug("TEST-OLD", "1")]);
+        assert!(matches!(
+            price_visit(&v, &cat),
+            Err(BillingError::DrugNotInForce { .. })
+        ));
+        let mut v = c1();
+        v.burden = Burden::Tenths { tenths: 4 };
+        assert_eq!(
+            price_visit(&v, &cat),
+            Err(BillingError::InvalidBurden { tenths: 4 })
+        );
+        let mut v = c1();
+        v.birth_date = date!(2025 - 01 - 01);
+        assert_eq!(price_visit(&v, &cat), Err(BillingError::BirthAfterService));
+        let mut v = c6();
+        v.items[0].count = 0;
+        assert!(matches!(
+            price_visit(&v, &cat),
+            Err(BillingError::ZeroCount { .. })
+        ));
+        // A catalog without the rows the rules need says which one.
+        let empty = MemoryCatalog::new();
+        assert_eq!(
+            price_visit(&c1(), &empty),
+            Err(BillingError::MissingMaster {
+                code: codes::INITIAL.into()
+            })
+        );
+        assert!(!BillingError::ZeroDays { rp: 1 }.to_string().is_empty());
+    }
+
+    #[test]
+    fn works_through_a_trait_object() {
+        let cat = catalog();
+        let dynamic: &dyn Catalog = &cat;
+        assert_eq!(
+            price_visit(&c1(), dynamic).unwrap().total_points,
+            Points(351)
+        );
+    }
+
+    #[test]
+    fn visits_and_results_round_trip_as_json() {
+        let json = r#"{
+        "service_date": "2024-06-10",
+        "birth_date": "1980-04-01",
+        "burden": {"kind": "tenths", "tenths": 3},
+        "kind": "revisit",
+        "facility": {"kind": "clinic", "standards": {"pharmacist_full_time": true}},
+        "outpatient_management": true,
+        "prescription": {
+            "dispensing": "in_house",
+            "rps": [
+                {"kind": "internal", "days": 28, "drugs": [{"code": "620007870", "quantity": "1"}]},
+                {"kind": "internal", "days": 7, "drugs": [
+                    {"code": "620099301", "quantity": 3},
+                    {"code": "620009465", "quantity": 3.0}
+                ]}
+            ]
+        }
+    }"#;
+        let v: Visit = serde_json::from_str(json).unwrap();
+        assert_eq!(v, c3_with_pharmacist());
+        let again: Visit = serde_json::from_str(&serde_json::to_string(&v).unwrap()).unwrap();
+        assert_eq!(again, v);
+        let priced = price(&v);
+        let text = serde_json::to_string(&priced).unwrap();
+        assert!(text.contains("\"service_date\":\"2024-06-10\""));
+        let back: PricedVisit = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, priced);
+        // A derived burden on the wire.
+        let json = format!(
+            r#"{{"kind":"insurance","insurer_number":"{}"}}"#,
+            insurer([0, 1, 1, 3, 0, 0, 1])
+        );
+        let b: Burden = serde_json::from_str(&json).unwrap();
+        assert!(matches!(b, Burden::Insurance { .. }));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Properties.
+
+    const ITEM_CODES: &[&str] = &[
+        "160095710",
+        "160008010",
+        "160010010",
+        "160022510",
+        "160022610",
+        "160167250",
+        "160000310",
+        "113001810",
+        "113041810",
+        "120002370",
+        "999999999",
+        "111703170",
+        "160061810",
+        codes::REVISIT,
+        codes::FUNCTION_ENHANCEMENT,
+        codes::OUTPATIENT_MANAGEMENT,
+    ];
+    const DRUG_CODES: &[&str] = &[
+        "620007870",
+        "620099301",
+        "620009465",
+        "TEST-D1",
+        "TEST-D2",
+        "TEST-D3",
+        "TEST-D4",
+        "TEST-D5",
+        "TEST-D6",
+        "TEST-D7",
+        "TEST-PRN",
+    ];
+    const HISTORY_CODES: &[&str] = &[
+        "160061810",
+        "160061910",
+        codes::DISPENSING_BASIC,
+        codes::INITIAL_INFECTION_CONTROL,
+        "113001810",
+        "160010010",
+        codes::LAB_MANAGEMENT_1,
+    ];
+
+    fn arb_rp() -> impl Strategy<Value = Rp> {
+        let drugs = prop::collection::vec(
+            (prop::sample::select(DRUG_CODES), 1..=4000i64, any::<bool>()).prop_map(|(c, q, g)| {
+                RpDrug {
+                    code: c.to_string(),
+                    quantity: Quantity::from_thousandths(q),
+                    generic_name: g,
+                }
+            }),
+            1..4,
+        );
+        prop_oneof![
+            (1..=90u32, any::<bool>(), drugs.clone()).prop_map(|(days, temporary, drugs)| {
+                Rp::Internal {
+                    days,
+                    temporary,
+                    drugs,
+                }
+            }),
+            (1..=10u32, drugs.clone()).prop_map(|(times, drugs)| Rp::AsNeeded { times, drugs }),
+            drugs.prop_map(|drugs| Rp::External { drugs }),
+        ]
+    }
+
+    fn arb_visit() -> impl Strategy<Value = Visit> {
+        let kind = prop_oneof![Just(VisitKind::Initial), Just(VisitKind::Revisit)];
+        let time = prop_oneof![
+            Just(TimeCategory::Regular),
+            Just(TimeCategory::OutOfHours),
+            Just(TimeCategory::Holiday),
+            Just(TimeCategory::LateNight),
+            Just(TimeCategory::NightEarlyMorning),
+        ];
+        let facility = prop_oneof![
+            Just(FacilityKind::Clinic),
+            Just(FacilityKind::Hospital),
+            Just(FacilityKind::LargeHospital),
+        ];
+        let standards = prop::array::uniform7(any::<bool>()).prop_map(|b| FacilityStandards {
+            detailed_statement: b[0],
+            function_enhancement: b[1],
+            infection_control: b[2],
+            medical_dx: b[3],
+            lab_management_1: b[4],
+            base_up: b[5],
+            pharmacist_full_time: b[6],
+        });
+        let items = prop::collection::vec(
+            (prop::sample::select(ITEM_CODES), 1..=3u32).prop_map(|(c, n)| ItemOrder {
+                code: c.to_string(),
+                count: n,
+            }),
+            0..8,
+        );
+        let rx = prop::option::of(
+            (
+                prop_oneof![Just(Dispensing::InHouse), Just(Dispensing::Outside)],
+                prop::collection::vec(arb_rp(), 1..9),
+                any::<bool>(),
+            )
+                .prop_map(|(dispensing, rps, specific_disease)| Prescription {
+                    dispensing,
+                    rps,
+                    specific_disease,
+                }),
+        );
+        let history = prop::collection::vec(
+            (prop::sample::select(HISTORY_CODES), 1..=28u8).prop_map(|(c, d)| HistoryEntry {
+                code: c.to_string(),
+                date: Date::from_calendar_date(2024, time::Month::June, d).unwrap(),
+                count: 1,
+            }),
+            0..5,
+        );
+        let public = prop::option::of(
+            (0..=3u8, prop::option::of(0..=1_000i64), 0..=1_000i64).prop_map(|(t, cap, paid)| {
+                PublicExpense {
+                    payer_number: None,
+                    patient_tenths: t,
+                    monthly_cap: cap.map(|c| Yen(c * 10)),
+                    paid_this_month: Yen(paid * 10),
+                    sections: vec![],
+                }
+            }),
+        );
+        let treatment = prop::option::of((1..=2000i64, 0..=3i64).prop_map(|(oint, mat)| {
+            ProcedureOrder {
+                code: Some("140000610".into()),
+                count: 1,
+                drugs: vec![DrugUse {
+                    code: "TEST-OINT".into(),
+                    quantity: Quantity::from_thousandths(oint * 10),
+                }],
+                materials: (0..mat)
+                    .map(|_| MaterialUse {
+                        code: "TEST-M1".into(),
+                        quantity: Quantity::units(1),
+                    })
+                    .collect(),
+            }
+        }));
+        (
+            (
+                kind,
+                time,
+                facility,
+                standards,
+                any::<bool>(),
+                1..=3u8,
+                0..=320i64,
+            ),
+            (items, rx, history, public, treatment),
+        )
+            .prop_map(
+                |(
+                    (kind, time, fk, standards, mgmt, tenths, age_quarters),
+                    (items, rx, history, public, treatment),
+                )| {
+                    Visit {
+                        service_date: JUNE,
+                        birth_date: JUNE - time::Duration::days(age_quarters * 91),
+                        burden: Burden::Tenths { tenths },
+                        public_expense: public,
+                        kind,
+                        time,
+                        facility: Facility {
+                            kind: fk,
+                            standards,
+                        },
+                        outpatient_management: mgmt,
+                        items,
+                        prescription: rx,
+                        injections: vec![],
+                        treatments: treatment.into_iter().collect(),
+                        month_history: history,
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn totals_and_shares_are_consistent(v in arb_visit()) {
+            let p = price_visit(&v, &catalog()).expect("priced");
+            let sum: i64 = p.lines.iter().map(|l| l.points.0).sum();
+            prop_assert_eq!(p.total_points.0, sum);
+            let by_section: i64 = p.sections.iter().map(|s| s.points.0).sum();
+            prop_assert_eq!(by_section, sum);
+            for l in &p.lines {
+                prop_assert!(l.points.0 >= 0 && l.unit_points.0 >= 0, "{:?}", l);
+                prop_assert_eq!(l.points.0, l.unit_points.0 * i64::from(l.count));
+            }
+            prop_assert!(p.total_points.0 >= 0);
+            prop_assert_eq!(p.medical_fee.0, p.total_points.0 * 10);
+            let s = p.share;
+            prop_assert!(s.patient.0 >= 0 && s.public.0 >= 0 && s.insurer.0 >= 0);
+            prop_assert!(s.patient.0 <= p.medical_fee.0);
+            prop_assert_eq!(s.patient.0 % 10, 0);
+            prop_assert_eq!(s.patient.0 + s.public.0 + s.insurer.0, p.medical_fee.0);
+        }
+
+        #[test]
+        fn order_of_items_rps_and_history_does_not_matter(
+            (v, items, rps, history) in arb_visit().prop_flat_map(|v| {
+                let rps = v.prescription.as_ref().map(|r| r.rps.clone()).unwrap_or_default();
+                (
+                    Just(v.clone()),
+                    Just(v.items.clone()).prop_shuffle(),
+                    Just(rps).prop_shuffle(),
+                    Just(v.month_history.clone()).prop_shuffle(),
+                )
+            })
+        ) {
+            let cat = catalog();
+            let a = price_visit(&v, &cat).expect("priced");
+            let mut w = v.clone();
+            w.items = items;
+            w.month_history = history;
+            if let Some(rx) = w.prescription.as_mut() {
+                rx.rps = rps;
+            }
+            let b = price_visit(&w, &cat).expect("priced");
+            prop_assert_eq!(a.total_points, b.total_points);
+            prop_assert_eq!(a.share, b.share);
+            prop_assert_eq!(a.sections, b.sections);
+            let key = |w: &Warning| (w.code, w.item.clone(), w.omitted);
+            let mut wa: Vec<_> = a.warnings.iter().map(key).collect();
+            let mut wb: Vec<_> = b.warnings.iter().map(key).collect();
+            wa.sort_by(|x, y| format!("{x:?}").cmp(&format!("{y:?}")));
+            wb.sort_by(|x, y| format!("{x:?}").cmp(&format!("{y:?}")));
+            prop_assert_eq!(wa, wb);
+        }
+
+        #[test]
+        fn copay_rounding_is_to_the_nearest_ten_with_five_up(yen in 0i64..10_000_000) {
+            let r = round_copay(yen).0;
+            prop_assert_eq!(r % 10, 0);
+            prop_assert!((r - yen).abs() <= 5);
+            prop_assert_eq!(r, (yen + 5) / 10 * 10);
+        }
+
+        #[test]
+        fn drug_points_match_the_published_steps(sen in 0i64..10_000_000) {
+            let p = drug_points(Sen(sen)).0;
+            if sen <= 1_500 {
+                prop_assert_eq!(p, 1);
+            } else {
+                // 1点 + one per started 10円 above 15円.
+                prop_assert!(sen <= 1_500 + (p - 1) * 1_000 && sen > 1_500 + (p - 2) * 1_000);
+            }
+        }
+    }
+}

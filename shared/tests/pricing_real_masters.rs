@@ -1,0 +1,232 @@
+//! billing.md's worked cases priced with the REAL 支払基金 masters (`../shared/reference/masters/`):
+//! the 医科 history s_ALL20240201 → s_ALL20240531 → every `diffs/s_*.csv`, y_ALL20240531 and
+//! t_ALL20240315, turned into a catalog for the date of service with
+//! `MemoryCatalog::from_histories`. The zips need the `import` feature:
+//! `cargo test -p karte-shared --features import --test pricing_real_masters`.
+#![cfg(feature = "import")]
+
+mod common;
+
+use common::worked_cases::*;
+use common::{full_history, masters_dir, procedure_history};
+use shared::billing::*;
+use shared::masters::MasterHistory;
+use std::sync::OnceLock;
+use time::macros::date;
+use time::Date;
+
+/// The drug and material histories (the 医科 one is `common::procedure_history`).
+fn drugs_and_materials() -> &'static (MasterHistory, MasterHistory) {
+    static H: OnceLock<(MasterHistory, MasterHistory)> = OnceLock::new();
+    H.get_or_init(|| {
+        (
+            full_history("y_ALL20240531.zip"),
+            full_history("t_ALL20240315.zip"),
+        )
+    })
+}
+
+/// The catalog of the real masters for one date of service; `None` when the files are absent.
+fn real_catalog(date: Date) -> Option<MemoryCatalog> {
+    masters_dir()?;
+    let (procedures, _) = procedure_history();
+    let (drugs, materials) = drugs_and_materials();
+    Some(
+        MemoryCatalog::from_histories(procedures, drugs, materials, date)
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+}
+
+fn on(mut v: Visit, date: Date) -> Visit {
+    v.service_date = date;
+    v
+}
+
+fn lines(p: &PricedVisit) -> Vec<(String, i64, u32)> {
+    p.lines
+        .iter()
+        .map(|l| (l.code.clone(), l.unit_points.0, l.count))
+        .collect()
+}
+
+#[test]
+fn worked_cases_price_as_billing_md_says_with_the_real_masters() {
+    let Some(real) = real_catalog(JUNE) else {
+        return;
+    };
+    let failures = price_table(WORKED_CASES, &real);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+
+    // Line for line the same as with the fixture rows (codes, names, 部, 集計先, points, reasons).
+    let fixture = MemoryCatalog::outpatient_2024_06();
+    for case in WORKED_CASES {
+        let v = (case.visit)();
+        let a = price_visit(&v, &real).expect(case.name);
+        let b = price_visit(&v, &fixture).expect(case.name);
+        assert_eq!(a, b, "{}", case.name);
+    }
+
+    // C3 in detail: 75 + 52 + 42 + 11 + 14 + 28 (Rp1 10.1円 → 1点 × 28) + 42 (Rp2 59.7円 → 6点 × 7).
+    let p = price_visit(&c3_with_pharmacist(), &real).unwrap();
+    assert_eq!(
+        lines(&p),
+        [
+            ("112007410".into(), 75, 1),
+            ("112011010".into(), 52, 1),
+            ("120001210".into(), 42, 1),
+            ("120000710".into(), 11, 1),
+            ("120001810".into(), 14, 1),
+            ("620007870".into(), 1, 28),
+            ("620099301".into(), 6, 7),
+        ]
+    );
+    assert!(
+        p.lines[6].reason.contains("59.7円"),
+        "{}",
+        p.lines[6].reason
+    );
+}
+
+#[test]
+fn the_fixture_rows_are_the_real_2024_06_rows() {
+    let Some(real) = real_catalog(date!(2024 - 06 - 01)) else {
+        return;
+    };
+    let fixture = MemoryCatalog::outpatient_2024_06();
+    let mut differences = Vec::new();
+    for f in fixture.procedures() {
+        let Some(r) = real.procedure(&f.code) else {
+            differences.push(format!("{} {}: not in the master", f.code, f.name));
+            continue;
+        };
+        // What the engine reads; 注加算 and dates are not set in the fixture.
+        let engine_view = |x: &ProcedureFacts| ProcedureFacts {
+            addition_code: 0,
+            addition_serial: '0',
+            valid_from: None,
+            valid_until: None,
+            ..x.clone()
+        };
+        if engine_view(f) != engine_view(&r) {
+            differences.push(format!(
+                "fixture {:?}\n   real {:?}",
+                engine_view(f),
+                engine_view(&r)
+            ));
+        }
+    }
+    for f in fixture.drugs() {
+        let r = real.drug(&f.code).expect("drug in y_ALL20240531");
+        let r = DrugFacts {
+            valid_from: None,
+            valid_until: None,
+            ..r
+        };
+        if *f != r {
+            differences.push(format!("fixture {f:?}\n   real {r:?}"));
+        }
+    }
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+    assert_eq!(
+        (fixture.procedures().count(), fixture.drugs().count()),
+        (59, 3)
+    );
+}
+
+#[test]
+fn the_engine_prices_by_date_288_points_before_the_2024_revision() {
+    let Some(may) = real_catalog(date!(2024 - 05 - 31)) else {
+        return;
+    };
+    // C1 on the last day of the 2022 points: 初診料 288 + 処方箋料 68 = 356点, 3割 1,068 → 1,070円.
+    let p = price_visit(&on(c1(), date!(2024 - 05 - 31)), &may).unwrap();
+    assert_eq!(
+        lines(&p),
+        [("111000110".into(), 288, 1), ("120002910".into(), 68, 1)]
+    );
+    assert_eq!((p.total_points.0, p.share.patient.0), (356, 1_070));
+    // The 2024 catalog priced on 2024-06-01.
+    let june = real_catalog(date!(2024 - 06 - 01)).unwrap();
+    let p = price_visit(&on(c1(), date!(2024 - 06 - 01)), &june).unwrap();
+    assert_eq!((p.total_points.0, p.share.patient.0), (351, 1_050));
+    // Codes new in the 令和6年度改定 are not in the May catalog.
+    assert!(may.procedure(codes::INITIAL_MEDICAL_DX).is_none());
+    assert!(june.procedure(codes::INITIAL_MEDICAL_DX).is_some());
+}
+
+#[test]
+fn iryo_joho_shutoku_kasan_1_is_not_in_force_from_2024_12_01() {
+    let Some(november) = real_catalog(date!(2024 - 11 - 29)) else {
+        return;
+    };
+    let december = real_catalog(date!(2024 - 12 - 02)).unwrap();
+    // 111703170 医療情報取得加算１（初診）3点: 廃止 20241130 (s_20241108). The row in force in
+    // November is the 2024-06-01 one (廃止年月日 99999999); the 廃止 row is the next version,
+    // from 2024-12-01, and the December catalog leaves the code out.
+    let kasan_1 = november
+        .procedure("111703170")
+        .expect("in force in November");
+    assert_eq!(
+        (kasan_1.score.whole(), kasan_1.valid_from),
+        (Some(3), Some(date!(2024 - 06 - 01)))
+    );
+    assert!(december.procedure("111703170").is_none());
+    assert!(real_catalog(date!(2024 - 11 - 30))
+        .unwrap()
+        .procedure("111703170")
+        .is_some());
+    // 111703270 stays, renamed 医療情報取得加算（初診）1点.
+    let kasan = december.procedure("111703270").expect("renamed, in force");
+    assert_eq!(
+        (kasan.name.as_str(), kasan.score.whole()),
+        ("医療情報取得加算（初診）", Some(1))
+    );
+    assert_eq!(
+        november.procedure("111703270").unwrap().name,
+        "医療情報取得加算２（初診）"
+    );
+
+    // The engine does not add it by itself; ordered as an item it is priced in November and
+    // refused in December.
+    let ordered = |date| Visit {
+        items: items(&["111703170"]),
+        ..on(c1(), date)
+    };
+    let p = price_visit(&ordered(date!(2024 - 11 - 29)), &november).unwrap();
+    assert_eq!(p.total_points.0, 351 + 3);
+    let p = price_visit(&ordered(date!(2024 - 12 - 02)), &december).unwrap();
+    assert_eq!(p.total_points.0, 351);
+    assert!(p.warnings.iter().any(|w| w.code == WarningCode::UnknownCode
+        && w.omitted
+        && w.item.as_deref() == Some("111703170")));
+    // The worked cases themselves are unchanged in December.
+    let p = price_visit(&on(c6(), date!(2024 - 12 - 02)), &december).unwrap();
+    assert_eq!(p.total_points.0, 558);
+}
+
+#[test]
+fn a_minus_points_row_subtracts() {
+    let Some(real) = real_catalog(JUNE) else {
+        return;
+    };
+    // 111015370 （選）病床数が２００以上の病院初診（２００点減算）: 点数識別 8, 病院のみ.
+    let minus = real.procedure("111015370").unwrap();
+    assert_eq!(
+        (minus.score_kind, minus.score.whole(), minus.facility),
+        (
+            ScoreKind::MinusPoints,
+            Some(200),
+            FacilityRestriction::HospitalOnly
+        )
+    );
+    let mut v = adult(VisitKind::Initial);
+    v.facility.kind = FacilityKind::LargeHospital;
+    v.items = items(&["111015370"]);
+    let p = price_visit(&v, &real).unwrap();
+    assert_eq!(
+        lines(&p),
+        [("111000110".into(), 291, 1), ("111015370".into(), -200, 1)]
+    );
+    assert_eq!(p.sections[0].points.0, 91);
+    assert_eq!((p.total_points.0, p.share.patient.0), (91, 270));
+}
