@@ -242,7 +242,7 @@ async fn price_reads_a_visit_and_prices_it_with_the_masters_of_its_date() {
     let pool = app.app_pool().await;
     let mut conn = pool.acquire().await.unwrap();
     // The README's example: billing.md case C3 (再診, 院内処方, 薬剤師常勤).
-    let example = include_str!("../../docs/examples/visit-c3.json");
+    let example = include_str!("../fixtures/visit-c3.json");
     let priced = karte_server::cli::price_json(&mut conn, example)
         .await
         .expect("priced");
