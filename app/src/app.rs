@@ -1,6 +1,7 @@
 //! The router and the context providers.
 
 use crate::components::shell::Shell;
+use crate::pages::bill::BillPage;
 use crate::pages::patients::{PatientDetailPage, PatientsPage, RegisterPatientPage};
 use crate::pages::reception::ReceptionPage;
 use crate::pages::{
@@ -43,6 +44,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/logs") view=LogsPage/>
                     <Route path=path!("patients") view=PatientsPage/>
                     <Route path=path!("reception") view=ReceptionPage/>
+                    <Route path=path!("reception/:reception_id/bill") view=BillPage/>
                     <Route path=path!("patients/new") view=RegisterPatientPage/>
                     <Route path=path!("patients/:patient_id") view=PatientDetailPage/>
                 </ParentRoute>

@@ -584,14 +584,12 @@ async fn masters_status(database_url: &str) -> anyhow::Result<()> {
 /// The largest visit `price` reads (a visit is a few kilobytes).
 const PRICE_INPUT_LIMIT: u64 = 1024 * 1024;
 
-/// Prices one visit given as JSON with the masters valid on its date of service: every
-/// 医科診療行為 row in force that day (the engine adds 初診料, 加算 and 判断料 by itself) and the
-/// drugs and materials the visit names.
+/// Prices one visit given as JSON with the masters valid on its date of service (the rows of
+/// every code it names and every code the rules may add).
 pub async fn price_json(
     conn: &mut sqlx::PgConnection,
     input: &str,
 ) -> anyhow::Result<shared::billing::PricedVisit> {
-    use shared::masters::MasterKind;
     let visit: shared::billing::Visit = serde_json::from_str(input).map_err(|e| {
         anyhow::anyhow!(
             "the visit is not valid JSON for `price` ({} line {}, column {}): {e}",
@@ -603,23 +601,6 @@ pub async fn price_json(
             e.column()
         )
     })?;
-    let date = visit.service_date;
-    let mut catalog = shared::billing::MemoryCatalog::new();
-    let procedures = db::masters::rows_on(conn, MasterKind::Procedure, date, None).await?;
-    if procedures.is_empty() {
-        bail!(
-            "no 医科診療行為マスター is in force on {date}: import the masters first (karte-server masters import)"
-        );
-    }
-    catalog.add_rows(MasterKind::Procedure, &procedures)?;
-    for (kind, codes) in [
-        (MasterKind::Drug, visit.drug_codes()),
-        (MasterKind::Material, visit.material_codes()),
-    ] {
-        if !codes.is_empty() {
-            let rows = db::masters::rows_on(conn, kind, date, Some(&codes)).await?;
-            catalog.add_rows(kind, &rows)?;
-        }
-    }
+    let (catalog, _) = db::masters::catalog_for(conn, &visit).await?;
     shared::billing::price_visit(&visit, &catalog).map_err(|e| anyhow::anyhow!("{e}"))
 }

@@ -134,3 +134,287 @@ async fn the_settings_of_a_date_are_the_latest_version_valid_from_it() {
         assert_eq!(row.facility().kind, kind, "{date}");
     }
 }
+
+mod bills {
+    use super::*;
+    use karte_tests::ApiClient;
+    use shared::api::billing::{BillContext, BillVersion, MasterHit, MasterRows};
+    use shared::api::reception::{ReceptionEntry, ReceptionStatus};
+    use std::path::PathBuf;
+
+    /// A 診療所 dispensing in house with a full-time pharmacist, no other 届出 (billing.md's cases).
+    fn plain_clinic() -> serde_json::Value {
+        let mut s = clinic(0, "2024-06-01");
+        s["standards"] = json!({"pharmacist_full_time": true});
+        s
+    }
+
+    fn reference(path: &str) -> PathBuf {
+        PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/reference/masters"
+        ))
+        .join(path)
+    }
+
+    /// billing.md case C3 for today's visit (再診, 院内処方); the server fills in the date,
+    /// birth date, 負担割合, facility and month history from its own records.
+    fn c3() -> serde_json::Value {
+        let mut visit: serde_json::Value =
+            serde_json::from_str(include_str!("../fixtures/visit-c3.json")).unwrap();
+        visit["service_date"] = json!("2000-01-01");
+        visit["burden"] = json!({"kind": "tenths", "tenths": 1});
+        visit
+    }
+
+    async fn visit_waiting_payment(clerk: &ApiClient) -> (String, ReceptionEntry) {
+        let p: shared::api::patients::PatientDetail = clerk
+            .post("/patients", &json!({"name": "架空 会計", "kana": "カクウ カイケイ", "sex": "male", "birth_date": "1980-04-01", "confirm_duplicate": true}))
+            .await
+            .json();
+        let res = clerk
+            .post(
+                &format!("/patients/{}/insurances", p.patient_id),
+                &json!({"insurer_number": "33120015", "symbol": "架空", "number": "1", "branch": "01",
+                        "relationship": "insured", "acquired_on": "2020-04-01", "valid_from": "2020-04-01"}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let mut entry: ReceptionEntry = clerk
+            .post(
+                "/receptions",
+                &json!({"patient_id": p.patient_id, "department": "内科"}),
+            )
+            .await
+            .json();
+        for to in [
+            ReceptionStatus::InConsultation,
+            ReceptionStatus::WaitingPayment,
+        ] {
+            let res = clerk
+                .post(
+                    &format!("/receptions/{}/status", entry.reception_id),
+                    &json!({"to": to, "base_version": entry.version}),
+                )
+                .await;
+            assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+            let queue: Vec<ReceptionEntry> = res.json();
+            entry = queue
+                .into_iter()
+                .find(|e| e.reception_id == entry.reception_id)
+                .unwrap();
+        }
+        (p.patient_id, entry)
+    }
+
+    #[tokio::test]
+    async fn a_visit_is_priced_finalised_and_corrected_without_overwriting() {
+        let app = TestApp::spawn().await;
+        let owner = app.owner_pool().await;
+        karte_server::cli::import_master_files(
+            &owner,
+            &[
+                reference("s_ALL20240531.zip"),
+                reference("y_ALL20240531.zip"),
+            ],
+        )
+        .await
+        .unwrap();
+        let (_, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
+        let (_, clerk) = app
+            .staff_session(&admin, CODE_A, "clerk1", "clerk", "front-desk-pass-2026")
+            .await;
+        let (patient_id, entry) = visit_waiting_payment(&clerk).await;
+        let path = format!("/receptions/{}/bill", entry.reception_id);
+
+        // Without billing settings nothing can be finalised.
+        let body = json!({"base_version": 0, "visit": c3(), "expected_total_points": 264,
+                          "expected_patient_share": 790, "paid": 790});
+        let res = clerk.post(&path, &body).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+        assert_eq!(res.body["fields"][0]["field"], "settings");
+        admin.post("/billing/settings", &plain_clinic()).await;
+
+        let context: BillContext = clerk.get(&path).await.json();
+        assert_eq!(context.burden_tenths, Some(3));
+        assert!(context.first_visit && context.bills.is_empty());
+        assert!(context.settings.unwrap().standards.pharmacist_full_time);
+
+        // The browser asks for the rows it needs and searches codes as the clerk types.
+        let rows: MasterRows = clerk
+            .post(
+                "/masters/rows",
+                &json!({"on": context.service_date, "procedures": ["112007410", "999999999"], "drugs": ["620007870"]}),
+            )
+            .await
+            .json();
+        assert_eq!((rows.procedures.len(), rows.drugs.len()), (1, 1));
+        assert!(rows.revision.contains("procedure#1"), "{}", rows.revision);
+        let hits: Vec<MasterHit> = clerk
+            .get(&format!(
+                "/masters/search?q=ｻｲｼﾝﾘｮｳ&on={}&kind=procedure",
+                context.service_date
+            ))
+            .await
+            .json();
+        assert!(
+            hits.iter()
+                .any(|h| h.code == "112007410" && h.value == "75.00"),
+            "{hits:?}"
+        );
+
+        // A screen that computed something else is refused, nothing stored.
+        let mut wrong = body.clone();
+        wrong["expected_total_points"] = json!(250);
+        let res = clerk.post(&path, &wrong).await;
+        assert_eq!((res.status, res.code()), (StatusCode::CONFLICT, "conflict"));
+        assert!(res.body["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("264点"));
+
+        let res = clerk.post(&path, &body).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let first: BillVersion = res.json();
+        assert_eq!(
+            (
+                first.version,
+                first.priced.total_points.0,
+                first.priced.share.patient.0
+            ),
+            (1, 264, 790)
+        );
+        assert_eq!(
+            first.visit.birth_date.year(),
+            1980,
+            "the server's record, not the client's"
+        );
+        // Paid: the visit left the queue.
+        let queue: Vec<ReceptionEntry> = clerk.get("/receptions").await.json();
+        let done = queue
+            .iter()
+            .find(|e| e.reception_id == entry.reception_id)
+            .unwrap();
+        assert_eq!(done.status, ReceptionStatus::Done);
+
+        // A second clerk finalising the same visit from a stale screen.
+        let res = clerk.post(&path, &body).await;
+        assert_eq!((res.status, res.code()), (StatusCode::CONFLICT, "conflict"));
+
+        // A newer master does not change the finalised bill.
+        karte_server::cli::import_master_files(&owner, &[reference("diffs/s_20240621.csv")])
+            .await
+            .unwrap();
+
+        // Correction: outside prescribing instead; a reason is required.
+        let mut outside = c3();
+        outside["prescription"]["dispensing"] = json!("outside");
+        let mut correction = json!({"base_version": 1, "visit": outside, "expected_total_points": 187,
+                                    "expected_patient_share": 560, "paid": 560});
+        let res = clerk.post(&path, &correction).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(res.body["fields"][0]["field"], "reason");
+        correction["reason"] = json!("院外処方に訂正");
+        let res = clerk.post(&path, &correction).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let context: BillContext = clerk.get(&path).await.json();
+        assert_eq!(
+            context
+                .bills
+                .iter()
+                .map(|b| (b.version, b.priced.total_points.0))
+                .collect::<Vec<_>>(),
+            [(2, 187), (1, 264)]
+        );
+        assert_eq!(
+            context.bills[1].priced, first.priced,
+            "version 1 exactly as finalised"
+        );
+        assert_eq!(context.bills[0].reason, "院外処方に訂正");
+
+        // The audit log has both, with amounts but no clinical text.
+        let page: LogPage<AuditLogEntry> = admin
+            .get("/logs/audit?action=bill_correct&limit=5")
+            .await
+            .json();
+        assert_eq!(page.entries[0].details["total_points"], json!(187));
+        assert_eq!(page.entries[0].details["patient_id"], json!(patient_id));
+
+        // Another institution cannot see or touch the bill.
+        let (_, admin_b) = app.admin_session(CODE_B, "架空第二病院").await;
+        let (_, clerk_b) = app
+            .staff_session(&admin_b, CODE_B, "clerk1", "clerk", "front-desk-pass-2026")
+            .await;
+        assert_eq!(clerk_b.get(&path).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            clerk_b.post(&path, &body).await.status,
+            StatusCode::NOT_FOUND
+        );
+        // Nurses do not take payments.
+        let (_, nurse) = app
+            .staff_session(&admin, CODE_A, "nurse1", "nurse", "ward-password-2026")
+            .await;
+        assert_eq!(nurse.get(&path).await.status, StatusCode::FORBIDDEN);
+    }
+
+    #[tokio::test]
+    async fn judgment_fees_of_the_month_come_from_earlier_bills() {
+        let app = TestApp::spawn().await;
+        let owner = app.owner_pool().await;
+        karte_server::cli::import_master_files(&owner, &[reference("s_ALL20240531.zip")])
+            .await
+            .unwrap();
+        let (_, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
+        admin.post("/billing/settings", &plain_clinic()).await;
+        let (_, clerk) = app
+            .staff_session(&admin, CODE_A, "clerk1", "clerk", "front-desk-pass-2026")
+            .await;
+        let (patient_id, first) = visit_waiting_payment(&clerk).await;
+        // billing.md C6: 再診 + 外来管理 + 採血 + 検体検査 → 558点 the first time in a month.
+        let items: Vec<serde_json::Value> = [
+            "160095710",
+            "160008010",
+            "160010010",
+            "160022510",
+            "160022610",
+            "160167250",
+        ]
+        .iter()
+        .map(|c| json!({ "code": c }))
+        .collect();
+        let lab = json!({"service_date": "2000-01-01", "birth_date": "2000-01-01",
+            "burden": {"kind": "tenths", "tenths": 3}, "kind": "revisit",
+            "facility": {"kind": "clinic"}, "outpatient_management": true, "items": items});
+        let res = clerk
+            .post(
+                &format!("/receptions/{}/bill", first.reception_id),
+                &json!({"base_version": 0, "visit": lab, "expected_total_points": 558,
+                        "expected_patient_share": 1670, "paid": 1670}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        // A second visit the same day and month: the 判断料 are already billed.
+        let second: ReceptionEntry = clerk
+            .post(
+                "/receptions",
+                &json!({"patient_id": patient_id, "department": "内科"}),
+            )
+            .await
+            .json();
+        let path = format!("/receptions/{}/bill", second.reception_id);
+        let context: BillContext = clerk.get(&path).await.json();
+        assert!(!context.first_visit);
+        assert!(
+            context.month_history.iter().any(|h| h.code == "160061810"),
+            "血液学的検査判断料 in the month"
+        );
+        let res = clerk
+            .post(
+                &path,
+                &json!({"base_version": 0, "visit": lab, "expected_total_points": 289,
+                                 "expected_patient_share": 870, "paid": 870}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    }
+}

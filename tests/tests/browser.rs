@@ -204,9 +204,18 @@ async fn administrator_finds_a_login_event_and_exports_it() {
             .await?;
         browser.by_testid("log-search").await?.click().await?;
         browser.wait_for_text("audit-table", "失敗").await?;
-        let rows = c
-            .find_all(Locator::Css("[data-testid='audit-row']"))
-            .await?;
+        // The unfiltered page (which has the failure too) may still be on screen: wait for the
+        // filtered answer.
+        let mut rows = Vec::new();
+        for _ in 0..100 {
+            rows = c
+                .find_all(Locator::Css("[data-testid='audit-row']"))
+                .await?;
+            if rows.len() == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
         assert_eq!(rows.len(), 1, "one failed login");
         assert!(rows[0].text().await?.contains("wrong_password"));
         browser.screenshot("09-audit-log").await?;
@@ -444,6 +453,127 @@ async fn a_receptionist_registers_finds_and_edits_a_patient() {
     .await;
     if result.is_err() {
         let _ = browser.screenshot("failure-patients").await;
+    }
+    browser.close().await;
+    result.expect("browser flow");
+}
+
+/// 会計: a visit waiting for payment is priced in the browser while the clerk types (再診,
+/// 院内処方 of billing.md case C3), the payment is taken, the bill finalised, and the 領収証 and
+/// 明細書 are laid out for printing.
+#[tokio::test]
+async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
+    require_built_app();
+    let app = TestApp::spawn().await;
+    let masters = std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/reference/masters"
+    ));
+    karte_server::cli::import_master_files(
+        &app.owner_pool().await,
+        &[
+            masters.join("s_ALL20240531.zip"),
+            masters.join("y_ALL20240531.zip"),
+        ],
+    )
+    .await
+    .expect("masters");
+    let (p, admin) = app.admin_session("1319999907", "架空会計クリニック").await;
+    let res = admin
+        .post(
+            "/billing/settings",
+            &serde_json::json!({"base_version": 0, "valid_from": "2024-06-01",
+            "institution_type": "clinic", "general_beds": 0, "in_house_dispensing": true,
+            "standards": {"pharmacist_full_time": true}}),
+        )
+        .await;
+    assert_eq!(res.status, reqwest::StatusCode::CREATED, "{}", res.body);
+    let (_, clerk) = app
+        .staff_session(&admin, &p.code, "kaikei", "clerk", "front-desk-pass-2026")
+        .await;
+    let patient: shared::api::patients::PatientDetail = clerk
+        .post("/patients", &serde_json::json!({"name": "架空 会計子", "kana": "カクウ カイケイコ", "sex": "female", "birth_date": "1980-04-01"}))
+        .await
+        .json();
+    clerk
+        .post(
+            &format!("/patients/{}/insurances", patient.patient_id),
+            &serde_json::json!({"insurer_number": "33120015", "symbol": "架空", "number": "7", "branch": "01",
+                "relationship": "insured", "acquired_on": "2020-04-01", "valid_from": "2020-04-01"}),
+        )
+        .await;
+    // An earlier visit makes today a 再診.
+    for _ in 0..2 {
+        let entry: shared::api::reception::ReceptionEntry = clerk
+            .post(
+                "/receptions",
+                &serde_json::json!({"patient_id": patient.patient_id, "department": "内科"}),
+            )
+            .await
+            .json();
+        let mut version = entry.version;
+        for to in ["in_consultation", "waiting_payment"] {
+            let res = clerk
+                .post(
+                    &format!("/receptions/{}/status", entry.reception_id),
+                    &serde_json::json!({"to": to, "base_version": version}),
+                )
+                .await;
+            assert_eq!(res.status, reqwest::StatusCode::OK, "{}", res.body);
+            version += 1;
+        }
+    }
+
+    let browser = Browser::start(1280, 900).await.expect("browser");
+    let result = async {
+        let c = &browser.client;
+        c.goto(&format!("{}/login", app.base_url)).await?;
+        browser.fill("institution_code", &p.code).await?;
+        browser.fill("login_id", "kaikei").await?;
+        browser.fill("password", "front-desk-pass-2026").await?;
+        browser.by_testid("login-submit").await?.click().await?;
+        browser.wait_for_path("/").await?;
+        c.goto(&format!("{}/reception", app.base_url)).await?;
+        browser.wait_for_text("reception-table", "会計待ち").await?;
+        c.find(Locator::Css("[data-testid='reception-bill']"))
+            .await?
+            .click()
+            .await?;
+        browser.wait_for_text("bill-banner", "架空 会計子").await?;
+        // 再診 with 外来管理加算 (suggested because of the earlier visit): 75 + 52.
+        browser.wait_for_text("bill-total-points", "127点").await?;
+        // Rp1 アムロジピン 1錠 28日分; Rp2 ロキソプロフェン + レバミピド 3錠ずつ 7日分.
+        browser.by_testid("rp-add").await?.click().await?;
+        browser.fill("rp1-amount", "28").await?;
+        browser.fill("rp1-drugs", "620007870×1\t").await?;
+        browser.by_testid("rp-add").await?.click().await?;
+        browser.fill("rp2-amount", "7").await?;
+        browser
+            .fill("rp2-drugs", "620099301×3, 620009465×3\t")
+            .await?;
+        browser.wait_for_text("bill-total-points", "264点").await?;
+        browser.wait_for_text("bill-patient-share", "790円").await?;
+        browser.fill("bill_paid", "1000").await?;
+        browser.wait_for_text("bill-change", "おつり 210円").await?;
+        browser.screenshot("20-bill-priced").await?;
+        browser.by_testid("bill-finalize").await?.click().await?;
+        browser
+            .wait_for_text("bill-final", "確定済み 第1版")
+            .await?;
+        browser.wait_for_text("receipt-total-points", "264").await?;
+        browser.wait_for_text("receipt-paid", "790").await?;
+        browser.wait_for_text("statement", "再診料").await?;
+        c.execute(
+            "document.querySelector('[data-testid=receipt]').scrollIntoView()",
+            vec![],
+        )
+        .await?;
+        browser.screenshot("21-bill-receipt").await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = browser.screenshot("failure-bill").await;
     }
     browser.close().await;
     result.expect("browser flow");

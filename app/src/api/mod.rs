@@ -2,6 +2,7 @@
 //! [`ApiFailure`] whose `message()` is what the user sees.
 
 pub mod auth;
+pub mod billing;
 pub mod health;
 pub mod logs;
 pub mod patients;

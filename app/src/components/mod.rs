@@ -3,5 +3,6 @@
 pub mod field;
 pub mod insurance;
 pub mod public_payment;
+pub mod receipt;
 pub mod shell;
 pub mod version;

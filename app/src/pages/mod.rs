@@ -1,5 +1,6 @@
 //! One module per route.
 
+pub mod bill;
 pub mod home;
 pub mod login;
 pub mod logs;

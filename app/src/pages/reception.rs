@@ -92,6 +92,9 @@ pub fn ReceptionPage() -> impl IntoView {
                                     <button type="button" data-testid="reception-next"
                                         on:click=move |_| advance(for_next.clone(), to, String::new())>{format!("{}へ", to.label_ja())}</button>
                                 })}
+                                <Show when=move || matches!(e.status, ReceptionStatus::WaitingPayment | ReceptionStatus::Done)>
+                                    <A href=format!("/reception/{}/bill", e.reception_id) attr:class="button" attr:data-testid="reception-bill">"会計"</A>
+                                </Show>
                                 <Show when=move || cancellable>
                                     {
                                         let for_cancel = for_cancel.clone();

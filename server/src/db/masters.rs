@@ -348,3 +348,119 @@ mod tests {
         assert_eq!(edition_from_name("x_123456789.csv"), None);
     }
 }
+
+/// Which imports are in force for pricing: the newest import of each master that prices
+/// (`procedure#22 drug#1 material#1`), stored with every bill.
+pub async fn revision(conn: &mut PgConnection) -> Result<String, sqlx::Error> {
+    let rows: Vec<(String, i32)> = sqlx::query_as(
+        "select kind, max(seq) from master.import where kind in ('procedure', 'drug', 'material') \
+         group by kind order by kind desc",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|(kind, seq)| format!("{kind}#{seq}"))
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+/// Up to `limit` codes of `kinds` in force on `date` whose code, カナ (normalised) or name starts
+/// with the query, as (kind, code, name, fields).
+pub async fn search(
+    conn: &mut PgConnection,
+    kinds: &[&str],
+    date: Date,
+    query: &str,
+    limit: i64,
+) -> Result<Vec<(String, String, String, Vec<String>)>, sqlx::Error> {
+    let like = format!("{}%", escape_like(query));
+    let kana = format!("{}%", escape_like(&normalize_kana(query)));
+    sqlx::query_as(
+        "select kind, code, name, fields from ( \
+           select distinct on (kind, code) kind, code, name, fields, end_reason, last_day \
+           from master.version v \
+           where kind = any($1) and (valid_from is null or valid_from <= $2) \
+             and (kind, code) in (select kind, code from master.version \
+                  where kind = any($1) and (code like $3 or kana like $4 or name like $3) limit 2000) \
+           order by kind, code, seq desc) governing \
+         where end_reason is null and (last_day is null or $2 <= last_day) \
+         order by kind desc, code limit $5",
+    )
+    .bind(kinds)
+    .bind(date)
+    .bind(like)
+    .bind(kana)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// `text` as a literal inside a LIKE pattern (backslash is PostgreSQL's default escape).
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// The catalog to price `visit` with: the rows in force on its date of service of every code it
+/// names and every code the rules may add (`Visit::procedure_codes`), and which imports
+/// answered. The same rows the browser asks for through `POST /api/v1/masters/rows`.
+pub async fn catalog_for(
+    conn: &mut PgConnection,
+    visit: &shared::billing::Visit,
+) -> anyhow::Result<(shared::billing::MemoryCatalog, String)> {
+    let date = visit.service_date;
+    let mut catalog = shared::billing::MemoryCatalog::new();
+    for (kind, codes) in [
+        (MasterKind::Procedure, visit.procedure_codes()),
+        (MasterKind::Drug, visit.drug_codes()),
+        (MasterKind::Material, visit.material_codes()),
+    ] {
+        if !codes.is_empty() {
+            let rows = rows_on(conn, kind, date, Some(&codes)).await?;
+            if kind == MasterKind::Procedure && rows.is_empty() {
+                bail!(
+                    "no 医科診療行為マスター is in force on {date}: import the masters first (karte-server masters import)"
+                );
+            }
+            catalog.add_rows(kind, &rows)?;
+        }
+    }
+    Ok((catalog, revision(conn).await?))
+}
+
+/// [`catalog_for`] inside a tenant transaction (masters are not tenant data; any transaction
+/// reads them).
+pub async fn catalog_for_tx(
+    tx: &mut super::TenantTx,
+    visit: &shared::billing::Visit,
+) -> anyhow::Result<(shared::billing::MemoryCatalog, String)> {
+    catalog_for(tx.conn(), visit).await
+}
+
+/// [`rows_on`] inside a tenant transaction.
+pub async fn rows_on_tx(
+    tx: &mut super::TenantTx,
+    kind: MasterKind,
+    date: Date,
+    codes: &[String],
+) -> Result<Vec<Vec<String>>, sqlx::Error> {
+    rows_on(tx.conn(), kind, date, Some(codes)).await
+}
+
+/// [`revision`] inside a tenant transaction.
+pub async fn revision_tx(tx: &mut super::TenantTx) -> Result<String, sqlx::Error> {
+    revision(tx.conn()).await
+}
+
+/// [`search`] inside a tenant transaction.
+pub async fn search_tx(
+    tx: &mut super::TenantTx,
+    kinds: &[&str],
+    date: Date,
+    query: &str,
+    limit: i64,
+) -> Result<Vec<(String, String, String, Vec<String>)>, sqlx::Error> {
+    search(tx.conn(), kinds, date, query, limit).await
+}

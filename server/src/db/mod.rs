@@ -3,6 +3,7 @@
 //! paths are in [`system`].
 
 pub mod billing;
+pub mod bills;
 pub mod bootstrap;
 pub mod institutions;
 pub mod insurance;

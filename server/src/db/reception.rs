@@ -83,6 +83,19 @@ async fn event(
 }
 
 /// The current status and version of one reception.
+/// One visit: patient, date, 診療科, status and version.
+pub async fn find(
+    tx: &mut TenantTx,
+    id: Uuid,
+) -> Result<Option<(Uuid, Date, String, String, i32)>, sqlx::Error> {
+    sqlx::query_as(
+        "select patient_id, visit_date, department, status, version from reception where reception_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(tx.conn())
+    .await
+}
+
 pub async fn current(tx: &mut TenantTx, id: Uuid) -> Result<Option<(String, i32)>, sqlx::Error> {
     sqlx::query_as("select status, version from reception where reception_id = $1")
         .bind(id)

@@ -25,6 +25,8 @@ pub mod action {
     pub const LOG_EXPORT: &str = "log_export";
     pub const LOG_VERIFY: &str = "log_verify";
     pub const BILLING_SETTINGS_CHANGE: &str = "billing_settings_change";
+    pub const BILL_FINALIZE: &str = "bill_finalize";
+    pub const BILL_CORRECT: &str = "bill_correct";
 
     /// Every code above, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -39,6 +41,8 @@ pub mod action {
         LOG_EXPORT,
         LOG_VERIFY,
         BILLING_SETTINGS_CHANGE,
+        BILL_FINALIZE,
+        BILL_CORRECT,
     ];
 }
 

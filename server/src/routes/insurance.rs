@@ -50,7 +50,7 @@ fn income(code: &str) -> IncomeCategory {
     }
 }
 
-fn detail(r: &InsuranceRow, birth: Date, on: Date) -> anyhow::Result<InsuranceDetail> {
+pub(crate) fn detail(r: &InsuranceRow, birth: Date, on: Date) -> anyhow::Result<InsuranceDetail> {
     let insurer = InsurerNumber::parse(&r.insurer_number)
         .map_err(|e| anyhow::anyhow!("stored insurer number: {e}"))?;
     let income_category = income(&r.income_category);

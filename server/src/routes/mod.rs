@@ -2,8 +2,9 @@
 
 mod auth;
 mod billing;
+mod bills;
 mod health;
-mod insurance;
+pub(crate) mod insurance;
 mod logs;
 mod patients;
 mod reception;
@@ -23,6 +24,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(insurance::router())
         .merge(reception::router())
         .merge(billing::router())
+        .merge(bills::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
 }

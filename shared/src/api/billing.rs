@@ -135,6 +135,102 @@ pub struct BillingSettings {
     pub created_at: String,
 }
 
+/// `POST /api/v1/masters/rows`: the master rows valid on a date, for pricing in the browser.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MasterRowsRequest {
+    /// `YYYY-MM-DD`, the date of service.
+    pub on: String,
+    #[serde(default)]
+    pub procedures: Vec<String>,
+    #[serde(default)]
+    pub drugs: Vec<String>,
+    #[serde(default)]
+    pub materials: Vec<String>,
+}
+
+/// The largest number of codes one [`MasterRowsRequest`] may ask for.
+pub const MAX_MASTER_CODES: usize = 2_000;
+
+/// Rows as published (every column, diffs merged) of the codes in force on the date; codes not
+/// in force are absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MasterRows {
+    pub on: String,
+    /// Which imports answered (e.g. `procedure#22 drug#1 material#1`).
+    pub revision: String,
+    pub procedures: Vec<Vec<String>>,
+    pub drugs: Vec<Vec<String>>,
+    pub materials: Vec<Vec<String>>,
+}
+
+/// One hit of `GET /api/v1/masters/search`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MasterHit {
+    /// `procedure`, `drug` or `material`.
+    pub kind: String,
+    pub code: String,
+    pub name: String,
+    /// 点数 (procedures) or 薬価・材料価格 (円) as published, with its unit.
+    pub value: String,
+    pub unit: String,
+}
+
+/// `GET /api/v1/receptions/{id}/bill`: what the 会計 screen needs to price a visit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BillContext {
+    pub reception_id: String,
+    pub patient_id: String,
+    pub patient_number: String,
+    pub patient_name: String,
+    pub patient_kana: String,
+    pub birth_date: String,
+    pub service_date: String,
+    pub department: String,
+    /// 負担割合 on the date of service (from the insurance valid that day), if insured.
+    pub burden_tenths: Option<u8>,
+    pub insurer_number: Option<String>,
+    /// The institution's billing settings valid on the date of service.
+    pub settings: Option<BillingSettings>,
+    /// The patient's finalised items of the same month in other visits (判断料 once a month…).
+    pub month_history: Vec<crate::billing::HistoryEntry>,
+    /// Whether this is the patient's first visit to the institution (no earlier reception).
+    pub first_visit: bool,
+    /// This visit's bill, every version, newest first (empty before it is finalised).
+    pub bills: Vec<BillVersion>,
+}
+
+/// `POST /api/v1/receptions/{id}/bill`: finalise (base_version 0) or correct the bill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinalizeBill {
+    pub base_version: i32,
+    /// The visit as the clerk entered it; the server takes the institution's settings, the
+    /// patient's 負担割合 and the month's history from its own records.
+    pub visit: crate::billing::Visit,
+    /// What the screen showed: the server prices again and refuses (409) if it differs.
+    pub expected_total_points: i64,
+    pub expected_patient_share: i64,
+    /// 領収金額 (yen).
+    pub paid: i64,
+    /// Required for a correction (訂正).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// One stored version of a bill.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BillVersion {
+    pub bill_id: String,
+    pub version: i32,
+    pub visit: crate::billing::Visit,
+    pub priced: crate::billing::PricedVisit,
+    pub paid: i64,
+    pub master_revision: String,
+    pub reason: String,
+    pub author: Option<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
 /// The engine's view of an institution: 診療所, 病院, or 病院 with 200 一般病床 or more.
 pub fn facility(
     institution_type: InstitutionType,

@@ -76,6 +76,8 @@ pub fn action_label_ja(action: &str) -> &'static str {
         "log_export" => "ログ出力",
         "log_verify" => "ログ検証",
         "billing_settings_change" => "算定設定変更",
+        "bill_finalize" => "会計確定",
+        "bill_correct" => "会計訂正",
         _ => "その他",
     }
 }

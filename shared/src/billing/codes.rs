@@ -131,3 +131,59 @@ pub const ENGINE_MANAGED: &[&str] = &[
     SPECIFIC_DISEASE_RX,
     SPECIFIC_DISEASE_SLIP,
 ];
+
+/// Every code the rules may add or consult by themselves (besides the visit's own items): what a
+/// caller loads from the 医科診療行為マスター, with the visit's codes, to price it without
+/// loading the whole master (the browser does this).
+pub fn engine_codes() -> Vec<&'static str> {
+    let single = [
+        INITIAL,
+        INITIAL_INFANT,
+        INITIAL_OUT_OF_HOURS,
+        INITIAL_HOLIDAY,
+        INITIAL_LATE_NIGHT,
+        INITIAL_INFANT_OUT_OF_HOURS,
+        INITIAL_INFANT_HOLIDAY,
+        INITIAL_INFANT_LATE_NIGHT,
+        INITIAL_NIGHT_EARLY,
+        FUNCTION_ENHANCEMENT,
+        INITIAL_INFECTION_CONTROL,
+        INITIAL_MEDICAL_DX,
+        REVISIT,
+        REVISIT_INFANT,
+        REVISIT_OUT_OF_HOURS,
+        REVISIT_HOLIDAY,
+        REVISIT_LATE_NIGHT,
+        REVISIT_INFANT_OUT_OF_HOURS,
+        REVISIT_INFANT_HOLIDAY,
+        REVISIT_INFANT_LATE_NIGHT,
+        REVISIT_NIGHT_EARLY,
+        OUTPATIENT_MANAGEMENT,
+        DETAILED_STATEMENT,
+        REVISIT_INFECTION_CONTROL,
+        OUTPATIENT_CLINIC_FEE,
+        BASE_UP_INITIAL,
+        BASE_UP_REVISIT,
+        DISPENSING_INTERNAL,
+        DISPENSING_EXTERNAL,
+        PRESCRIBING,
+        PRESCRIBING_SEVEN,
+        DISPENSING_BASIC,
+        RX_SLIP,
+        RX_SLIP_SEVEN,
+        GENERIC_NAME_1,
+        GENERIC_NAME_2,
+        SPECIFIC_DISEASE_RX,
+        SPECIFIC_DISEASE_SLIP,
+        URINE_GENERAL,
+        LAB_MANAGEMENT_1,
+    ];
+    let mut all: Vec<&'static str> = single.to_vec();
+    for list in [SPECIFIC_DISEASE_MANAGEMENT, LIFESTYLE_MANAGEMENT] {
+        all.extend_from_slice(list);
+    }
+    all.extend(JUDGMENT_FEES.iter().map(|(_, code)| *code));
+    all.sort_unstable();
+    all.dedup();
+    all
+}

@@ -24,6 +24,7 @@ mod fixture;
 mod from_masters;
 pub mod money;
 mod priced;
+mod receipt;
 mod rules;
 mod section;
 mod visit;
@@ -44,6 +45,7 @@ pub use priced::{
     BillingError, LineContent, LineKind, Note, PricedLine, PricedVisit, SectionTotal,
     ShareBreakdown, Warning, WarningCode,
 };
+pub use receipt::{receipt_rows, thousands, ReceiptRow, OUTPATIENT_RECEIPT_SECTIONS};
 pub use section::Section;
 pub use visit::{
     Burden, Dispensing, DrugUse, Facility, FacilityKind, FacilityStandards, HistoryEntry,

@@ -66,6 +66,22 @@ impl Visit {
         sorted_unique(rps.chain(used))
     }
 
+    /// Every 診療行為コード pricing this visit may need: its items, 注射 and 処置, and the codes the
+    /// rules add by themselves ([`super::codes::engine_codes`]), sorted, without repeats.
+    pub fn procedure_codes(&self) -> Vec<String> {
+        let engine: Vec<String> = super::codes::engine_codes()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let own = self.items.iter().map(|i| &i.code).chain(
+            self.injections
+                .iter()
+                .chain(&self.treatments)
+                .filter_map(|o| o.code.as_ref()),
+        );
+        sorted_unique(own.chain(engine.iter()))
+    }
+
     /// Every 特定器材コード the visit names (注射, 処置), sorted, without repeats.
     pub fn material_codes(&self) -> Vec<String> {
         sorted_unique(

@@ -1,0 +1,28 @@
+use super::{get, post, ApiFailure};
+use shared::api::billing::{
+    BillContext, BillVersion, FinalizeBill, MasterHit, MasterRows, MasterRowsRequest,
+};
+
+pub async fn context(reception: &str) -> Result<BillContext, ApiFailure> {
+    get(&format!("/receptions/{reception}/bill")).await
+}
+
+pub async fn finalize(
+    csrf: &str,
+    reception: &str,
+    body: &FinalizeBill,
+) -> Result<BillVersion, ApiFailure> {
+    post(&format!("/receptions/{reception}/bill"), csrf, body).await
+}
+
+pub async fn master_rows(csrf: &str, body: &MasterRowsRequest) -> Result<MasterRows, ApiFailure> {
+    post("/masters/rows", csrf, body).await
+}
+
+pub async fn search(q: &str, on: &str) -> Result<Vec<MasterHit>, ApiFailure> {
+    get(&format!(
+        "/masters/search?q={}&on={on}",
+        super::logs::encode(q)
+    ))
+    .await
+}

@@ -1,0 +1,173 @@
+//! Bills (会計) of visits: append-only versions, each storing the visit and the priced result as
+//! computed. All queries go through [`TenantTx`].
+
+use super::TenantTx;
+use shared::billing::{HistoryEntry, PricedVisit, Visit};
+use shared::ids::UserId;
+use sqlx::types::Json;
+use sqlx::FromRow;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct BillRow {
+    pub bill_id: Uuid,
+    pub version: i32,
+    pub visit: Json<Visit>,
+    pub priced: Json<PricedVisit>,
+    pub paid: i32,
+    pub master_revision: String,
+    pub reason: String,
+    pub author: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+impl BillRow {
+    pub fn detail(&self) -> shared::api::billing::BillVersion {
+        shared::api::billing::BillVersion {
+            bill_id: self.bill_id.to_string(),
+            version: self.version,
+            visit: self.visit.0.clone(),
+            priced: self.priced.0.clone(),
+            paid: i64::from(self.paid),
+            master_revision: self.master_revision.clone(),
+            reason: self.reason.clone(),
+            author: self.author.clone(),
+            created_at: self
+                .created_at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Every version of the bill of `reception`, newest first.
+pub async fn for_reception(
+    tx: &mut TenantTx,
+    reception: Uuid,
+) -> Result<Vec<BillRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select b.bill_id, b.version, b.visit, b.priced, b.paid, b.master_revision, b.reason, \
+         u.display_name as author, b.created_at from bill_version b \
+         left join app_user u on u.user_id = b.author_user_id \
+         where b.reception_id = $1 order by b.version desc",
+    )
+    .bind(reception)
+    .fetch_all(tx.conn())
+    .await
+}
+
+/// The priced items of the patient's other visits in the calendar month of `date` (current
+/// version of each bill), as the engine's month history.
+pub async fn month_history(
+    tx: &mut TenantTx,
+    patient: Uuid,
+    date: Date,
+    except_reception: Uuid,
+) -> Result<Vec<HistoryEntry>, sqlx::Error> {
+    let first = date.replace_day(1).unwrap_or(date);
+    let rows: Vec<(Date, Json<PricedVisit>)> = sqlx::query_as(
+        "select service_date, priced from ( \
+           select distinct on (bill_id) bill_id, service_date, priced, reception_id \
+           from bill_version where patient_id = $1 and service_date >= $2 \
+             and service_date < ($2::date + interval '1 month') \
+           order by bill_id, version desc) current \
+         where reception_id <> $3",
+    )
+    .bind(patient)
+    .bind(first)
+    .bind(except_reception)
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .flat_map(|(day, priced)| {
+            priced.0.lines.into_iter().map(move |line| HistoryEntry {
+                code: line.code,
+                date: day,
+                count: line.count,
+            })
+        })
+        .collect())
+}
+
+/// What one version stores.
+pub struct NewBill<'a> {
+    pub reception: Uuid,
+    pub patient: Uuid,
+    pub visit: &'a Visit,
+    pub priced: &'a PricedVisit,
+    pub paid: i32,
+    pub master_revision: &'a str,
+    pub reason: &'a str,
+}
+
+/// Writes version `base + 1` of the bill of the reception (a new bill for base 0); `None` when
+/// `base` is no longer the newest version (someone saved first).
+pub async fn write(
+    tx: &mut TenantTx,
+    base: i32,
+    bill: &NewBill<'_>,
+    author: UserId,
+) -> Result<Option<(Uuid, i32)>, sqlx::Error> {
+    let current: Option<(Uuid, i32)> = sqlx::query_as(
+        "select bill_id, version from bill_version where reception_id = $1 \
+         order by version desc limit 1",
+    )
+    .bind(bill.reception)
+    .fetch_optional(tx.conn())
+    .await?;
+    let (bill_id, version) = match current {
+        None if base == 0 => (Uuid::new_v4(), 1),
+        Some((id, v)) if v == base => (id, v + 1),
+        _ => return Ok(None),
+    };
+    let inserted = sqlx::query(
+        "insert into bill_version (tenant_id, bill_id, version, reception_id, patient_id, service_date, \
+         visit, priced, total_points, patient_share, paid, master_revision, reason, author_user_id) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) on conflict do nothing",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(bill_id)
+    .bind(version)
+    .bind(bill.reception)
+    .bind(bill.patient)
+    .bind(bill.visit.service_date)
+    .bind(Json(bill.visit))
+    .bind(Json(bill.priced))
+    .bind(i32::try_from(bill.priced.total_points.0).unwrap_or(i32::MAX))
+    .bind(i32::try_from(bill.priced.share.patient.0).unwrap_or(i32::MAX))
+    .bind(bill.paid)
+    .bind(bill.master_revision)
+    .bind(bill.reason)
+    .bind(author.as_uuid())
+    .execute(tx.conn())
+    .await;
+    match inserted {
+        Ok(done) if done.rows_affected() == 1 => Ok(Some((bill_id, version))),
+        Ok(_) => Ok(None),
+        // A second first version for the same visit (two clerks finalising at once).
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("bill_first_version_idx") => {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether the patient had a visit before `reception` (to suggest 再診 rather than 初診).
+pub async fn had_earlier_visit(
+    tx: &mut TenantTx,
+    patient: Uuid,
+    reception: Uuid,
+    date: Date,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "select exists (select 1 from reception where patient_id = $1 and reception_id <> $2 \
+         and visit_date <= $3 and status <> 'cancelled')",
+    )
+    .bind(patient)
+    .bind(reception)
+    .bind(date)
+    .fetch_one(tx.conn())
+    .await
+}

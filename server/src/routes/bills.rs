@@ -1,0 +1,325 @@
+//! 会計: the bill of a visit. The browser prices while the clerk types (the shared engine in
+//! WASM, with master rows from `/masters/rows`); on finalising, the server prices the same visit
+//! again with the same engine, from its own records of the institution's settings, the
+//! patient's 負担割合 and the month's earlier bills, and stores exactly what it computed. A
+//! result different from what the clerk saw is refused (409) rather than stored. Corrections
+//! are new versions with a reason; nothing is overwritten.
+
+use crate::auth::ActiveUser;
+use crate::db::{billing, bills, insurance, masters, patients, reception, TenantTx};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{ApiJson, ApiQuery};
+use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
+use crate::logs::AccessNote;
+use crate::startup::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use shared::api::billing::{
+    BillContext, BillVersion, FinalizeBill, MasterHit, MasterRows, MasterRowsRequest,
+    MAX_MASTER_CODES,
+};
+use shared::api::{ErrorCode, FieldError};
+use shared::billing::{Burden, Visit};
+use shared::domain::japanese::{format_date, parse_date};
+use shared::domain::Permission;
+use shared::masters::MasterKind;
+use time::Date;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/receptions/{reception_id}/bill",
+            get(bill_context).post(finalize_bill),
+        )
+        .route("/masters/rows", post(master_rows))
+        .route("/masters/search", get(search_masters))
+}
+
+/// The visit of `raw`, with its patient: (patient, date, 診療科, status, version).
+async fn visit_of(
+    tx: &mut TenantTx,
+    raw: &str,
+) -> ApiResult<(Uuid, Uuid, Date, String, String, i32)> {
+    let id = crate::http::id_or_not_found::<Uuid>(raw)?;
+    let (patient, date, department, status, version) = reception::find(tx, id)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    Ok((id, patient, date, department, status, version))
+}
+
+/// The 負担割合 and insurer number of the insurance valid on `date`, if any.
+async fn burden_on(
+    tx: &mut TenantTx,
+    patient: Uuid,
+    birth: Date,
+    date: Date,
+) -> ApiResult<Option<(u8, String)>> {
+    let rows = insurance::insurances(tx, patient, Some(date)).await?;
+    match rows.first() {
+        Some(row) => {
+            let d = super::insurance::detail(row, birth, date)?;
+            Ok(Some((d.burden_tenths, d.insurer_number)))
+        }
+        None => Ok(None),
+    }
+}
+
+async fn bill_context(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    note: AccessNote,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<BillContext>> {
+    user.require(Permission::FrontDesk)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let (id, patient, date, department, _, _) = visit_of(&mut tx, &raw).await?;
+    note.set_patient(patient);
+    let p = patients::find(&mut tx, patient)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    let burden = burden_on(&mut tx, patient, p.birth_date, date).await?;
+    let settings = billing::on(&mut tx, date).await?;
+    let month_history = bills::month_history(&mut tx, patient, date, id).await?;
+    let first_visit = !bills::had_earlier_visit(&mut tx, patient, id, date).await?;
+    let versions = bills::for_reception(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(Json(BillContext {
+        reception_id: id.to_string(),
+        patient_id: patient.to_string(),
+        patient_number: p.patient_number,
+        patient_name: p.name,
+        patient_kana: p.kana,
+        birth_date: format_date(p.birth_date),
+        service_date: format_date(date),
+        department,
+        burden_tenths: burden.as_ref().map(|(t, _)| *t),
+        insurer_number: burden.map(|(_, n)| n),
+        settings: settings.map(|s| s.detail()),
+        month_history,
+        first_visit,
+        bills: versions.iter().map(bills::BillRow::detail).collect(),
+    }))
+}
+
+fn invalid(field: &str, message: &str) -> ApiError {
+    ApiError::Invalid(vec![FieldError::new(field, "invalid", message)])
+}
+
+async fn finalize_bill(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ip: ClientIp,
+    note: AccessNote,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<FinalizeBill>,
+) -> ApiResult<(StatusCode, Json<BillVersion>)> {
+    user.require(Permission::FrontDesk)?;
+    let reason: String = body.reason.trim().chars().take(200).collect();
+    if body.base_version > 0 && reason.is_empty() {
+        return Err(invalid("reason", "訂正の理由を入力してください"));
+    }
+    if !(0..=10_000_000).contains(&body.paid) {
+        return Err(invalid("paid", "領収金額は0円以上で入力してください"));
+    }
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let (id, patient, date, _, status, version) = visit_of(&mut tx, &raw).await?;
+    note.set_patient(patient);
+    if status == "cancelled" {
+        return Err(ApiError::Conflict(vec![FieldError::new(
+            "reception",
+            "cancelled",
+            "取り消された受付は会計できません",
+        )]));
+    }
+    let p = patients::find(&mut tx, patient)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    // The server's own records decide what the clerk's screen only showed.
+    let Some(settings) = billing::on(&mut tx, date).await? else {
+        return Err(invalid(
+            "settings",
+            "この日付に有効な算定設定（施設基準・病床数）がありません。管理者に設定を依頼してください",
+        ));
+    };
+    let Some((tenths, _)) = burden_on(&mut tx, patient, p.birth_date, date).await? else {
+        return Err(invalid(
+            "insurance",
+            "診療日に有効な保険がありません。保険を登録してください",
+        ));
+    };
+    let visit = Visit {
+        service_date: date,
+        birth_date: p.birth_date,
+        burden: Burden::Tenths { tenths },
+        facility: settings.facility(),
+        month_history: bills::month_history(&mut tx, patient, date, id).await?,
+        ..body.visit
+    };
+    let (catalog, revision) = masters::catalog_for_tx(&mut tx, &visit).await?;
+    let priced = shared::billing::price_visit(&visit, &catalog)
+        .map_err(|e| invalid("visit", &e.to_string()))?;
+    if priced.total_points.0 != body.expected_total_points
+        || priced.share.patient.0 != body.expected_patient_share
+    {
+        return Err(ApiError::Conflict(vec![FieldError::new(
+            "priced",
+            "changed",
+            &format!(
+                "画面の計算（{}点・{}円）とサーバーの計算（{}点・{}円）が一致しません。再計算してから確定してください",
+                body.expected_total_points,
+                body.expected_patient_share,
+                priced.total_points.0,
+                priced.share.patient.0
+            ),
+        )]));
+    }
+    let new = bills::NewBill {
+        reception: id,
+        patient,
+        visit: &visit,
+        priced: &priced,
+        paid: i32::try_from(body.paid).unwrap_or(i32::MAX),
+        master_revision: &revision,
+        reason: &reason,
+    };
+    let Some((bill_id, bill_version)) =
+        bills::write(&mut tx, body.base_version, &new, user.ctx().user_id()).await?
+    else {
+        return Err(ApiError::Conflict(vec![FieldError::new(
+            "base_version",
+            "stale",
+            "他の人が先に会計を確定しました。最新の内容を確認してください",
+        )]));
+    };
+    // Paid: the visit is over.
+    if status == "waiting_payment" {
+        reception::move_to(
+            &mut tx,
+            id,
+            version,
+            "done",
+            "会計確定",
+            user.ctx().user_id(),
+        )
+        .await?;
+    }
+    let event = AuditEvent::success(if bill_version == 1 {
+        action::BILL_FINALIZE
+    } else {
+        action::BILL_CORRECT
+    })
+    .target("bill", bill_id)
+    .detail("version", bill_version)
+    .detail("patient_id", patient.to_string())
+    .detail("total_points", priced.total_points.0)
+    .detail("patient_share", priced.share.patient.0)
+    .detail("paid", body.paid)
+    .detail("master_revision", revision.clone());
+    audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
+    let rows = bills::for_reception(&mut tx, id).await?;
+    tx.commit().await?;
+    let row = rows
+        .iter()
+        .find(|r| r.version == bill_version)
+        .ok_or_else(|| anyhow::anyhow!("bill version just written is missing"))?;
+    Ok((StatusCode::CREATED, Json(row.detail())))
+}
+
+fn service_date(raw: &str) -> ApiResult<Date> {
+    parse_date(raw).ok_or_else(|| invalid("on", "日付は YYYY-MM-DD で指定してください"))
+}
+
+/// The master rows in force on a date for the codes asked (pricing in the browser).
+async fn master_rows(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ApiJson(body): ApiJson<MasterRowsRequest>,
+) -> ApiResult<Json<MasterRows>> {
+    let on = service_date(&body.on)?;
+    if body.procedures.len() + body.drugs.len() + body.materials.len() > MAX_MASTER_CODES {
+        return Err(invalid(
+            "codes",
+            "一度に問い合わせできるコードは2,000件までです",
+        ));
+    }
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let mut rows = MasterRows {
+        on: format_date(on),
+        ..MasterRows::default()
+    };
+    for (kind, codes, out) in [
+        (
+            MasterKind::Procedure,
+            &body.procedures,
+            &mut rows.procedures,
+        ),
+        (MasterKind::Drug, &body.drugs, &mut rows.drugs),
+        (MasterKind::Material, &body.materials, &mut rows.materials),
+    ] {
+        if !codes.is_empty() {
+            *out = masters::rows_on_tx(&mut tx, kind, on, codes).await?;
+        }
+    }
+    rows.revision = masters::revision_tx(&mut tx).await?;
+    tx.commit().await?;
+    Ok(Json(rows))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchQuery {
+    q: String,
+    /// `YYYY-MM-DD`: only codes in force that day.
+    on: String,
+    /// `procedure`, `drug`, `material`; all three when absent.
+    kind: Option<String>,
+}
+
+/// Codes whose code, name or カナ starts with the query, in force on the date (the 会計 picker).
+async fn search_masters(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ApiQuery(q): ApiQuery<SearchQuery>,
+) -> ApiResult<Json<Vec<MasterHit>>> {
+    let on = service_date(&q.on)?;
+    let text = q.q.trim();
+    if text.is_empty() || text.chars().count() > 40 {
+        return Ok(Json(Vec::new()));
+    }
+    let kinds: Vec<&str> = match q.kind.as_deref() {
+        None | Some("") => vec!["procedure", "drug", "material"],
+        Some(k @ ("procedure" | "drug" | "material")) => vec![k],
+        Some(_) => {
+            return Err(invalid(
+                "kind",
+                "kind は procedure, drug, material のいずれかです",
+            ))
+        }
+    };
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let hits = masters::search_tx(&mut tx, &kinds, on, text, 30).await?;
+    tx.commit().await?;
+    Ok(Json(
+        hits.into_iter()
+            .map(|(kind, code, name, fields)| {
+                let get = |i: usize| fields.get(i).cloned().unwrap_or_default();
+                let (value, unit) = if kind == "procedure" {
+                    (get(11), "点".to_string())
+                } else {
+                    (get(11), format!("円/{}", get(9)))
+                };
+                MasterHit {
+                    kind,
+                    code,
+                    name,
+                    value,
+                    unit,
+                }
+            })
+            .collect(),
+    ))
+}
