@@ -2,6 +2,7 @@
 
 use crate::components::shell::Shell;
 use crate::pages::bill::BillPage;
+use crate::pages::billing_settings::BillingSettingsPage;
 use crate::pages::patients::{PatientDetailPage, PatientsPage, RegisterPatientPage};
 use crate::pages::reception::ReceptionPage;
 use crate::pages::{
@@ -42,6 +43,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("password") view=ChangePasswordPage/>
                     <Route path=path!("admin/users") view=UsersPage/>
                     <Route path=path!("admin/logs") view=LogsPage/>
+                    <Route path=path!("admin/billing") view=BillingSettingsPage/>
                     <Route path=path!("patients") view=PatientsPage/>
                     <Route path=path!("reception") view=ReceptionPage/>
                     <Route path=path!("reception/:reception_id/bill") view=BillPage/>

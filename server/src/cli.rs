@@ -407,6 +407,26 @@ pub async fn seed_demo(db: &Db, logins_file: &std::path::Path) -> anyhow::Result
         users::clear_must_change_password(&mut tx, shared::ids::UserId(row.user_id)).await?;
         logins.push((login.to_string(), role, password));
     }
+    // A 診療所 dispensing in house with a full-time pharmacist, so 会計 works at once.
+    let settings = shared::api::billing::ValidBillingSettings {
+        valid_from: time::macros::date!(2024 - 06 - 01),
+        institution_type: shared::api::billing::InstitutionType::Clinic,
+        general_beds: 0,
+        in_house_dispensing: true,
+        standards: shared::billing::FacilityStandards {
+            detailed_statement: true,
+            pharmacist_full_time: true,
+            ..Default::default()
+        },
+        reason: "デモ医療機関の初期設定".into(),
+    };
+    db::billing::write(
+        &mut tx,
+        0,
+        &settings,
+        shared::ids::UserId(admin_row.user_id),
+    )
+    .await?;
     tx.commit().await?;
     let mut text = format!("デモ医療機関: {DEMO_NAME}  医療機関コード: {DEMO_CODE}\n");
     for (login, role, password) in &logins {

@@ -479,15 +479,6 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
     .await
     .expect("masters");
     let (p, admin) = app.admin_session("1319999907", "架空会計クリニック").await;
-    let res = admin
-        .post(
-            "/billing/settings",
-            &serde_json::json!({"base_version": 0, "valid_from": "2024-06-01",
-            "institution_type": "clinic", "general_beds": 0, "in_house_dispensing": true,
-            "standards": {"pharmacist_full_time": true}}),
-        )
-        .await;
-    assert_eq!(res.status, reqwest::StatusCode::CREATED, "{}", res.body);
     let (_, clerk) = app
         .staff_session(&admin, &p.code, "kaikei", "clerk", "front-desk-pass-2026")
         .await;
@@ -527,7 +518,35 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
     let browser = Browser::start(1280, 900).await.expect("browser");
     let result = async {
         let c = &browser.client;
+        // The administrator records the clinic's billing settings first.
         c.goto(&format!("{}/login", app.base_url)).await?;
+        browser.fill("institution_code", &p.code).await?;
+        browser.fill("login_id", "admin").await?;
+        browser.fill("password", &p.admin_password).await?;
+        browser.by_testid("login-submit").await?.click().await?;
+        browser.wait_for_path("/").await?;
+        c.find(Locator::LinkText("算定設定")).await?.click().await?;
+        browser.wait_for_path("/admin/billing").await?;
+        browser.by_testid("in-house").await?.click().await?;
+        browser
+            .by_testid("standard-pharmacist_full_time")
+            .await?
+            .click()
+            .await?;
+        browser.fill("settings_valid_from", "2024-06-01").await?;
+        browser.fill("settings_reason", "開設時の届出").await?;
+        browser
+            .by_testid("save-billing-settings")
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait_for_text("billing-settings-versions", "薬剤師が常勤")
+            .await?;
+        browser.screenshot("19-billing-settings").await?;
+        browser.by_testid("logout").await?.click().await?;
+        browser.wait_for_path("/login").await?;
+
         browser.fill("institution_code", &p.code).await?;
         browser.fill("login_id", "kaikei").await?;
         browser.fill("password", "front-desk-pass-2026").await?;

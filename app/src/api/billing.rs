@@ -1,7 +1,19 @@
 use super::{get, post, ApiFailure};
 use shared::api::billing::{
-    BillContext, BillVersion, FinalizeBill, MasterHit, MasterRows, MasterRowsRequest,
+    BillContext, BillVersion, BillingSettings, BillingSettingsInput, FinalizeBill, MasterHit,
+    MasterRows, MasterRowsRequest,
 };
+
+pub async fn settings() -> Result<Vec<BillingSettings>, ApiFailure> {
+    get("/billing/settings").await
+}
+
+pub async fn write_settings(
+    csrf: &str,
+    body: &BillingSettingsInput,
+) -> Result<BillingSettings, ApiFailure> {
+    post("/billing/settings", csrf, body).await
+}
 
 pub async fn context(reception: &str) -> Result<BillContext, ApiFailure> {
     get(&format!("/receptions/{reception}/bill")).await

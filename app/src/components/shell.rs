@@ -69,6 +69,11 @@ fn ShellLayout() -> impl IntoView {
             .map(|i| i.user.role.can(Permission::ViewLogs))
             .unwrap_or(false)
     };
+    let can_manage_institution = move || {
+        info()
+            .map(|i| i.user.role.can(Permission::ManageInstitution))
+            .unwrap_or(false)
+    };
     let forced = move || info().map(|i| i.must_change_password).unwrap_or(false);
     let logout = move |_| {
         let navigate = navigate.clone();
@@ -104,6 +109,9 @@ fn ShellLayout() -> impl IntoView {
                 </Show>
                 <Show when=can_view_logs>
                     <A href="/admin/logs">"ログ閲覧"</A>
+                </Show>
+                <Show when=can_manage_institution>
+                    <A href="/admin/billing">"算定設定"</A>
                 </Show>
             </Show>
             <A href="/password">"パスワード変更"</A>

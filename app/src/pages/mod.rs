@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod bill;
+pub mod billing_settings;
 pub mod home;
 pub mod login;
 pub mod logs;

@@ -1,0 +1,173 @@
+//! 算定設定 (administrators): 診療所 or 病院, 一般病床数, 院内/院外処方 and the registered 施設基準,
+//! each change a new version valid from a date. Every version stays listed.
+
+use crate::components::field::TextField;
+use crate::state::use_session;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::api::billing::{BillingSettings, BillingSettingsInput, InstitutionType};
+use shared::billing::FacilityStandards;
+
+/// The 施設基準 an institution may register, with their labels.
+const STANDARDS: &[(&str, &str)] = &[
+    ("detailed_statement", "明細書発行体制等加算（診療所）"),
+    ("function_enhancement", "機能強化加算"),
+    ("infection_control", "外来感染対策向上加算"),
+    ("medical_dx", "医療DX推進体制整備加算"),
+    ("lab_management_1", "検体検査管理加算（Ⅰ）"),
+    ("base_up", "外来・在宅ベースアップ評価料（Ⅰ）"),
+    ("pharmacist_full_time", "薬剤師が常勤（調剤技術基本料）"),
+];
+
+fn flag<'a>(s: &'a mut FacilityStandards, key: &str) -> Option<&'a mut bool> {
+    Some(match key {
+        "detailed_statement" => &mut s.detailed_statement,
+        "function_enhancement" => &mut s.function_enhancement,
+        "infection_control" => &mut s.infection_control,
+        "medical_dx" => &mut s.medical_dx,
+        "lab_management_1" => &mut s.lab_management_1,
+        "base_up" => &mut s.base_up,
+        "pharmacist_full_time" => &mut s.pharmacist_full_time,
+        _ => return None,
+    })
+}
+
+fn registered(s: &FacilityStandards) -> String {
+    let mut copy = *s;
+    let names: Vec<&str> = STANDARDS
+        .iter()
+        .filter(|(key, _)| flag(&mut copy, key).is_some_and(|f| *f))
+        .map(|(_, label)| *label)
+        .collect();
+    if names.is_empty() {
+        "なし".into()
+    } else {
+        names.join("、")
+    }
+}
+
+#[component]
+pub fn BillingSettingsPage() -> impl IntoView {
+    let session = use_session();
+    let versions = RwSignal::new(Vec::<BillingSettings>::new());
+    let kind = RwSignal::new(InstitutionType::Clinic);
+    let beds = RwSignal::new(String::from("0"));
+    let in_house = RwSignal::new(false);
+    let standards = RwSignal::new(FacilityStandards::default());
+    let valid_from = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let errors = RwSignal::new(Vec::<(String, String)>::new());
+    let saved = RwSignal::new(false);
+    let error = move |field: &'static str| {
+        Signal::derive(move || {
+            errors.with(|e| e.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()))
+        })
+    };
+    let load = move || {
+        spawn_local(async move {
+            match crate::api::billing::settings().await {
+                Ok(list) => {
+                    if let Some(current) = list.first() {
+                        kind.set(current.institution_type);
+                        beds.set(current.general_beds.to_string());
+                        in_house.set(current.in_house_dispensing);
+                        standards.set(current.standards);
+                    }
+                    versions.set(list);
+                }
+                Err(f) => session.check(&f),
+            }
+        });
+    };
+    load();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        saved.set(false);
+        let body = BillingSettingsInput {
+            base_version: versions.with_untracked(|v| v.first().map_or(0, |s| s.version)),
+            valid_from: valid_from.get_untracked(),
+            institution_type: kind.get_untracked(),
+            general_beds: beds.get_untracked().trim().parse().unwrap_or(u32::MAX),
+            in_house_dispensing: in_house.get_untracked(),
+            standards: standards.get_untracked(),
+            reason: reason.get_untracked(),
+        };
+        if let Err(fields) = body.validate() {
+            errors.set(fields.into_iter().map(|f| (f.field, f.message)).collect());
+            return;
+        }
+        errors.set(Vec::new());
+        let csrf = session.csrf();
+        spawn_local(async move {
+            match crate::api::billing::write_settings(&csrf, &body).await {
+                Ok(_) => {
+                    saved.set(true);
+                    load();
+                }
+                Err(f) => {
+                    session.check(&f);
+                    errors.set(f.form_errors());
+                    load();
+                }
+            }
+        });
+    };
+    view! {
+        <h1>"算定設定"</h1>
+        <p>"会計の計算に使う医療機関の情報です。変更は適用開始日からの新しい版として記録され、それ以前の会計には前の版が使われます。"</p>
+        <form class="wide" data-testid="billing-settings-form" on:submit=submit novalidate>
+            <fieldset>
+                <legend>"医療機関の種類"</legend>
+                <label><input type="radio" name="institution_type" data-testid="type-clinic"
+                    prop:checked=move || kind.get() == InstitutionType::Clinic
+                    on:change=move |_| kind.set(InstitutionType::Clinic)/>"診療所"</label>
+                <label><input type="radio" name="institution_type" data-testid="type-hospital"
+                    prop:checked=move || kind.get() == InstitutionType::Hospital
+                    on:change=move |_| kind.set(InstitutionType::Hospital)/>"病院"</label>
+            </fieldset>
+            <TextField id="general_beds" label="一般病床数（200床以上の病院は外来診療料）" value=beds inputmode="numeric" error=error("general_beds")/>
+            <label><input type="checkbox" data-testid="in-house"
+                prop:checked=move || in_house.get()
+                on:change=move |ev| in_house.set(event_target_checked(&ev))/>"院内処方（既定）"</label>
+            <fieldset>
+                <legend>"届出済みの施設基準など"</legend>
+                {STANDARDS.iter().map(|(key, label)| {
+                    let key = *key;
+                    view! {
+                        <label class="block"><input type="checkbox" data-testid=format!("standard-{key}")
+                            prop:checked=move || { let mut s = standards.get(); flag(&mut s, key).is_some_and(|f| *f) }
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                standards.update(|s| if let Some(f) = flag(s, key) { *f = on });
+                            }/>{*label}</label>
+                    }
+                }).collect_view()}
+                <p class="field-error" role="alert">{move || error("standards").get()}</p>
+            </fieldset>
+            <TextField id="settings_valid_from" label="適用開始日（YYYY-MM-DD）" value=valid_from error=error("valid_from")/>
+            <TextField id="settings_reason" label="変更理由" value=reason/>
+            <p class="form-error" role="alert">{move || error("form").get().or_else(|| error("base_version").get())}</p>
+            <button type="submit" data-testid="save-billing-settings">"新しい版として保存"</button>
+            <Show when=move || saved.get()>
+                <p class="success" role="status" data-testid="billing-settings-saved">"保存しました"</p>
+            </Show>
+        </form>
+        <h2>"版の履歴"</h2>
+        <table class="patients" data-testid="billing-settings-versions">
+            <thead><tr><th scope="col">"版"</th><th scope="col">"適用開始日"</th><th scope="col">"種類・病床"</th>
+                <th scope="col">"処方"</th><th scope="col">"施設基準など"</th><th scope="col">"記録"</th></tr></thead>
+            <tbody>
+                {move || versions.get().into_iter().map(|v| view! {
+                    <tr>
+                        <td>{format!("第{}版", v.version)}</td>
+                        <td>{v.valid_from.clone()}</td>
+                        <td>{format!("{} {}床", v.institution_type.label_ja(), v.general_beds)}</td>
+                        <td>{if v.in_house_dispensing { "院内" } else { "院外" }}</td>
+                        <td>{registered(&v.standards)}</td>
+                        <td>{format!("{} {} {}", crate::format::jst(&v.created_at).get(..16).unwrap_or(""), v.author.clone().unwrap_or_default(), v.reason)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
