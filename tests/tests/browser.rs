@@ -502,8 +502,7 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
             )
             .await
             .json();
-        let mut version = entry.version;
-        for to in ["in_consultation", "waiting_payment"] {
+        for (version, to) in (entry.version..).zip(["in_consultation", "waiting_payment"]) {
             let res = clerk
                 .post(
                     &format!("/receptions/{}/status", entry.reception_id),
@@ -511,7 +510,6 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
                 )
                 .await;
             assert_eq!(res.status, reqwest::StatusCode::OK, "{}", res.body);
-            version += 1;
         }
     }
 

@@ -324,31 +324,6 @@ pub async fn rows_on(
     .await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::edition_from_name;
-    use time::macros::date;
-
-    #[test]
-    fn the_edition_is_the_date_in_the_file_name() {
-        assert_eq!(
-            edition_from_name("s_ALL20240531.csv"),
-            Some(date!(2024 - 05 - 31))
-        );
-        assert_eq!(
-            edition_from_name("diffs/s_20240621.csv"),
-            Some(date!(2024 - 06 - 21))
-        );
-        assert_eq!(
-            edition_from_name("b_20240601.txt"),
-            Some(date!(2024 - 06 - 01))
-        );
-        assert_eq!(edition_from_name("s_ALL2024053.csv"), None);
-        assert_eq!(edition_from_name("s_ALL20241332.csv"), None);
-        assert_eq!(edition_from_name("x_123456789.csv"), None);
-    }
-}
-
 /// Which imports are in force for pricing: the newest import of each master that prices
 /// (`procedure#22 drug#1 material#1`), stored with every bill.
 pub async fn revision(conn: &mut PgConnection) -> Result<String, sqlx::Error> {
@@ -463,4 +438,29 @@ pub async fn search_tx(
     limit: i64,
 ) -> Result<Vec<(String, String, String, Vec<String>)>, sqlx::Error> {
     search(tx.conn(), kinds, date, query, limit).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edition_from_name;
+    use time::macros::date;
+
+    #[test]
+    fn the_edition_is_the_date_in_the_file_name() {
+        assert_eq!(
+            edition_from_name("s_ALL20240531.csv"),
+            Some(date!(2024 - 05 - 31))
+        );
+        assert_eq!(
+            edition_from_name("diffs/s_20240621.csv"),
+            Some(date!(2024 - 06 - 21))
+        );
+        assert_eq!(
+            edition_from_name("b_20240601.txt"),
+            Some(date!(2024 - 06 - 01))
+        );
+        assert_eq!(edition_from_name("s_ALL2024053.csv"), None);
+        assert_eq!(edition_from_name("s_ALL20241332.csv"), None);
+        assert_eq!(edition_from_name("x_123456789.csv"), None);
+    }
 }

@@ -168,7 +168,7 @@ async fn finalize_bill(
         return Err(ApiError::Conflict(vec![FieldError::new(
             "priced",
             "changed",
-            &format!(
+            format!(
                 "画面の計算（{}点・{}円）とサーバーの計算（{}点・{}円）が一致しません。再計算してから確定してください",
                 body.expected_total_points,
                 body.expected_patient_share,
