@@ -17,3 +17,10 @@ pub fn now_jst() -> OffsetDateTime {
 pub fn today_jst() -> Date {
     now_jst().date()
 }
+
+/// `t` as RFC 3339 in UTC, as the API sends times.
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

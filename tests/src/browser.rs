@@ -172,6 +172,28 @@ impl Browser {
         }
     }
 
+    /// Clicks the element with `data-testid`.
+    pub async fn click(&self, id: &str) -> anyhow::Result<()> {
+        self.by_testid(id).await?.click().await?;
+        Ok(())
+    }
+
+    /// Signs in on the login page of `base_url` and waits for the home screen.
+    pub async fn sign_in(
+        &self,
+        base_url: &str,
+        code: &str,
+        login_id: &str,
+        password: &str,
+    ) -> anyhow::Result<()> {
+        self.client.goto(&format!("{base_url}/login")).await?;
+        self.fill("institution_code", code).await?;
+        self.fill("login_id", login_id).await?;
+        self.fill("password", password).await?;
+        self.click("login-submit").await?;
+        self.wait_for_path("/").await
+    }
+
     /// Types into the input with `data-testid` (clearing it first).
     pub async fn fill(&self, id: &str, text: &str) -> anyhow::Result<()> {
         let el = self.by_testid(id).await?;

@@ -378,6 +378,14 @@ pub struct TestResponse {
 }
 
 impl TestResponse {
+    /// The `field` of every problem a validation error names, in order.
+    pub fn field_names(&self) -> Vec<&str> {
+        self.body["fields"]
+            .as_array()
+            .map(|fields| fields.iter().filter_map(|f| f["field"].as_str()).collect())
+            .unwrap_or_default()
+    }
+
     pub fn json<T: DeserializeOwned>(&self) -> T {
         serde_json::from_value(self.body.clone())
             .unwrap_or_else(|e| panic!("unexpected body {}: {e}", self.body))

@@ -74,12 +74,7 @@ async fn administrators_keep_billing_settings_as_dated_versions() {
     bad["general_beds"] = json!(25);
     let res = admin.post("/billing/settings", &bad).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<&str> = res.body["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
+    let fields = res.field_names();
     assert_eq!(fields, ["valid_from", "general_beds"]);
 
     // Each change is in the audit log with what changed.

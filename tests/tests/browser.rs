@@ -58,7 +58,7 @@ async fn administrator_signs_in_changes_password_creates_a_user_and_signs_out() 
         browser
             .fill("confirm_password", "kasou-browser-pass-2026")
             .await?;
-        browser.by_testid("password-submit").await?.click().await?;
+        browser.click("password-submit").await?;
 
         // The shell: institution, user, navigation, patient banner place, version.
         browser.wait_for_path("/").await?;
@@ -86,11 +86,7 @@ async fn administrator_signs_in_changes_password_creates_a_user_and_signs_out() 
             .await?
             .select_by_value("nurse")
             .await?;
-        browser
-            .by_testid("create-user-submit")
-            .await?
-            .click()
-            .await?;
+        browser.click("create-user-submit").await?;
         let otp = browser.by_testid("one-time-password").await?.text().await?;
         assert_eq!(otp.len(), 19, "one-time password shown: {otp:?}");
         browser
@@ -109,7 +105,7 @@ async fn administrator_signs_in_changes_password_creates_a_user_and_signs_out() 
         c.set_window_size(1280, 800).await?;
 
         // Sign out: back at login, and the app no longer has a session.
-        browser.by_testid("logout").await?.click().await?;
+        browser.click("logout").await?;
         browser.wait_for_path("/login").await?;
         browser.by_testid("login-form").await?;
         c.goto(&format!("{}/admin/users", app.base_url)).await?;
@@ -119,7 +115,7 @@ async fn administrator_signs_in_changes_password_creates_a_user_and_signs_out() 
         // The new nurse's one-time password works once, and leads to the forced change.
         browser.fill("login_id", "kasou.nurse").await?;
         browser.fill("password", &otp).await?;
-        browser.by_testid("login-submit").await?.click().await?;
+        browser.click("login-submit").await?;
         browser.wait_for_path("/password").await?;
         browser.by_testid("password-change-required").await?;
         anyhow::Ok(())
@@ -147,7 +143,7 @@ async fn a_wrong_password_shows_a_message_and_keeps_the_user_out() {
         browser.fill("institution_code", &p.code).await?;
         browser.fill("login_id", "admin").await?;
         browser.fill("password", "not-the-password-1").await?;
-        browser.by_testid("login-submit").await?.click().await?;
+        browser.click("login-submit").await?;
         browser
             .wait_for_text("login-error", "正しくありません")
             .await?;
@@ -182,12 +178,9 @@ async fn administrator_finds_a_login_event_and_exports_it() {
         .expect("browser");
     let result = async {
         let c = &browser.client;
-        c.goto(&format!("{}/login", app.base_url)).await?;
-        browser.fill("institution_code", &p.code).await?;
-        browser.fill("login_id", "admin").await?;
-        browser.fill("password", &p.admin_password).await?;
-        browser.by_testid("login-submit").await?.click().await?;
-        browser.wait_for_path("/").await?;
+        browser
+            .sign_in(&app.base_url, &p.code, "admin", &p.admin_password)
+            .await?;
         c.find(Locator::LinkText("ログ閲覧")).await?.click().await?;
         browser.wait_for_path("/admin/logs").await?;
         browser.wait_for_text("audit-table", "ログイン").await?;
@@ -202,7 +195,7 @@ async fn administrator_finds_a_login_event_and_exports_it() {
             .await?
             .select_by_value("failure")
             .await?;
-        browser.by_testid("log-search").await?.click().await?;
+        browser.click("log-search").await?;
         browser.wait_for_text("audit-table", "失敗").await?;
         // The unfiltered page (which has the failure too) may still be on screen: wait for the
         // filtered answer.
@@ -219,9 +212,9 @@ async fn administrator_finds_a_login_event_and_exports_it() {
         assert_eq!(rows.len(), 1, "one failed login");
         assert!(rows[0].text().await?.contains("wrong_password"));
         browser.screenshot("09-audit-log").await?;
-        browser.by_testid("verify-logs").await?.click().await?;
+        browser.click("verify-logs").await?;
         browser.wait_for_text("chain-status", "正常").await?;
-        browser.by_testid("export-csv").await?.click().await?;
+        browser.click("export-csv").await?;
         // The CSV lands in the download folder.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
         let csv = loop {
@@ -285,15 +278,12 @@ async fn a_receptionist_registers_finds_and_edits_a_patient() {
     let browser = Browser::start(1280, 800).await.expect("browser");
     let result = async {
         let c = &browser.client;
-        c.goto(&format!("{}/login", app.base_url)).await?;
-        browser.fill("institution_code", &p.code).await?;
-        browser.fill("login_id", "uketsuke").await?;
-        browser.fill("password", "front-desk-pass-2026").await?;
-        browser.by_testid("login-submit").await?.click().await?;
-        browser.wait_for_path("/").await?;
+        browser
+            .sign_in(&app.base_url, &p.code, "uketsuke", "front-desk-pass-2026")
+            .await?;
         c.find(Locator::LinkText("患者")).await?.click().await?;
         browser.wait_for_path("/patients").await?;
-        browser.by_testid("new-patient").await?.click().await?;
+        browser.click("new-patient").await?;
         browser.wait_for_path("/patients/new").await?;
         browser.fill("patient_name", "架空 華子").await?;
         browser.fill("patient_kana", "ｶｸｳ ﾊﾅｺ").await?;
@@ -307,12 +297,12 @@ async fn a_receptionist_registers_finds_and_edits_a_patient() {
             .wait_for_text("birth-wareki", "昭和55年6月15日")
             .await?;
         browser.fill("patient_phone", "03-0000-5678").await?;
-        browser.by_testid("register-submit").await?.click().await?;
+        browser.click("register-submit").await?;
         browser
             .wait_for_text("duplicate-warning", "架空 花子")
             .await?;
         browser.screenshot("11-duplicate-warning").await?;
-        browser.by_testid("register-anyway").await?.click().await?;
+        browser.click("register-anyway").await?;
         browser
             .wait_for_text("patient-detail", "昭和55年6月15日")
             .await?;
@@ -320,7 +310,7 @@ async fn a_receptionist_registers_finds_and_edits_a_patient() {
         browser.screenshot("12-patient-detail").await?;
 
         // Her insurance card: a mistyped last digit is caught while typing.
-        browser.by_testid("add-insurance").await?.click().await?;
+        browser.click("add-insurance").await?;
         browser.fill("insurer_number", "33120016").await?;
         browser.wait_for_text("insurance-form", "検証番号").await?;
         browser.fill("insurer_number", "33120015").await?;
@@ -334,18 +324,14 @@ async fn a_receptionist_registers_finds_and_edits_a_patient() {
             .await?;
         browser.fill("insurance_acquired", "2020-04-01").await?;
         browser.fill("insurance_from", "2020-04-01").await?;
-        browser.by_testid("save-insurance").await?.click().await?;
+        browser.click("save-insurance").await?;
         browser.wait_for_text("insurance-table", "33120015").await?;
         browser.wait_for_text("burden", "3割").await?;
         browser.screenshot("12b-patient-insurance").await?;
 
         // A 公費 受給者証: the mistyped check digit is caught, then the period is corrected
         // as a new version.
-        browser
-            .by_testid("add-public-payment")
-            .await?
-            .click()
-            .await?;
+        browser.click("add-public-payment").await?;
         browser.fill("payer_number", "54016028").await?;
         browser
             .wait_for_text("public-payment-form", "検証番号")
@@ -353,26 +339,14 @@ async fn a_receptionist_registers_finds_and_edits_a_patient() {
         browser.fill("payer_number", "54016027").await?;
         browser.fill("public_from", "2026-01-01").await?;
         browser.fill("public_until", "2026-12-31").await?;
-        browser
-            .by_testid("save-public-payment")
-            .await?
-            .click()
-            .await?;
+        browser.click("save-public-payment").await?;
         browser
             .wait_for_text("public-payment-table", "54016027")
             .await?;
-        browser
-            .by_testid("edit-public-payment")
-            .await?
-            .click()
-            .await?;
+        browser.click("edit-public-payment").await?;
         browser.fill("public_until", "2027-12-31").await?;
         browser.fill("public_reason", "受給者証の更新").await?;
-        browser
-            .by_testid("save-public-payment")
-            .await?
-            .click()
-            .await?;
+        browser.click("save-public-payment").await?;
         browser
             .wait_for_text("public-payment-period", "2027-12-31")
             .await?;
@@ -396,10 +370,10 @@ async fn a_receptionist_registers_finds_and_edits_a_patient() {
         browser.wait_for_text("patient-banner", "カクウ").await?;
 
         // Edit: a new version, the old one kept.
-        browser.by_testid("edit-patient").await?.click().await?;
+        browser.click("edit-patient").await?;
         browser.fill("patient_address", "東京都架空区3-3").await?;
         browser.fill("edit_reason", "転居").await?;
-        browser.by_testid("save-patient").await?.click().await?;
+        browser.click("save-patient").await?;
         browser
             .wait_for_text("patient-saved", "保存しました")
             .await?;
@@ -411,7 +385,7 @@ async fn a_receptionist_registers_finds_and_edits_a_patient() {
         // Check in the patient on screen (Enter opened the first result, 1 架空 花子), then follow
         // her through the day on the queue.
         browser.fill("checkin_purpose", "再診").await?;
-        browser.by_testid("check-in").await?.click().await?;
+        browser.click("check-in").await?;
         browser
             .wait_for_text("check-in-result", "受付しました")
             .await?;
@@ -517,38 +491,27 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
     let result = async {
         let c = &browser.client;
         // The administrator records the clinic's billing settings first.
-        c.goto(&format!("{}/login", app.base_url)).await?;
-        browser.fill("institution_code", &p.code).await?;
-        browser.fill("login_id", "admin").await?;
-        browser.fill("password", &p.admin_password).await?;
-        browser.by_testid("login-submit").await?.click().await?;
-        browser.wait_for_path("/").await?;
+        browser
+            .sign_in(&app.base_url, &p.code, "admin", &p.admin_password)
+            .await?;
         c.find(Locator::LinkText("算定設定")).await?.click().await?;
         browser.wait_for_path("/admin/billing").await?;
-        browser.by_testid("in-house").await?.click().await?;
-        browser
-            .by_testid("standard-pharmacist_full_time")
-            .await?
-            .click()
-            .await?;
+        browser.click("in-house").await?;
+        browser.click("standard-pharmacist_full_time").await?;
         browser.fill("settings_valid_from", "2024-06-01").await?;
         browser.fill("settings_reason", "開設時の届出").await?;
-        browser
-            .by_testid("save-billing-settings")
-            .await?
-            .click()
-            .await?;
+        browser.click("save-billing-settings").await?;
         browser
             .wait_for_text("billing-settings-versions", "薬剤師が常勤")
             .await?;
         browser.screenshot("19-billing-settings").await?;
-        browser.by_testid("logout").await?.click().await?;
+        browser.click("logout").await?;
         browser.wait_for_path("/login").await?;
 
         browser.fill("institution_code", &p.code).await?;
         browser.fill("login_id", "kaikei").await?;
         browser.fill("password", "front-desk-pass-2026").await?;
-        browser.by_testid("login-submit").await?.click().await?;
+        browser.click("login-submit").await?;
         browser.wait_for_path("/").await?;
         c.goto(&format!("{}/reception", app.base_url)).await?;
         browser.wait_for_text("reception-table", "会計待ち").await?;
@@ -560,10 +523,10 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
         // 再診 with 外来管理加算 (suggested because of the earlier visit): 75 + 52.
         browser.wait_for_text("bill-total-points", "127点").await?;
         // Rp1 アムロジピン 1錠 28日分; Rp2 ロキソプロフェン + レバミピド 3錠ずつ 7日分.
-        browser.by_testid("rp-add").await?.click().await?;
+        browser.click("rp-add").await?;
         browser.fill("rp1-amount", "28").await?;
         browser.fill("rp1-drugs", "620007870×1\t").await?;
-        browser.by_testid("rp-add").await?.click().await?;
+        browser.click("rp-add").await?;
         browser.fill("rp2-amount", "7").await?;
         browser
             .fill("rp2-drugs", "620099301×3, 620009465×3\t")
@@ -573,7 +536,7 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
         browser.fill("bill_paid", "1000").await?;
         browser.wait_for_text("bill-change", "おつり 210円").await?;
         browser.screenshot("20-bill-priced").await?;
-        browser.by_testid("bill-finalize").await?.click().await?;
+        browser.click("bill-finalize").await?;
         browser
             .wait_for_text("bill-final", "確定済み 第1版")
             .await?;

@@ -226,12 +226,7 @@ async fn public_payments_are_validated_and_dated() {
     let bad = clerk
         .post(&path, &json!({"payer_number": "54016028", "recipient_number": "1234567", "valid_from": "2026-01-01"}))
         .await;
-    let fields: Vec<&str> = bad.body["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
+    let fields = bad.field_names();
     assert_eq!(fields, ["payer_number", "recipient_number"]);
     assert_eq!(
         coverage(&clerk, &p.patient_id, "2026-06-01")

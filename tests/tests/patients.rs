@@ -115,12 +115,7 @@ async fn invalid_patients_are_refused_field_by_field() {
         (res.status, res.code()),
         (StatusCode::UNPROCESSABLE_ENTITY, "validation")
     );
-    let fields: Vec<&str> = res.body["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
+    let fields = res.field_names();
     assert_eq!(fields, ["name", "kana", "sex", "birth_date", "phone"]);
 }
 

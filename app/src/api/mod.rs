@@ -46,6 +46,14 @@ impl ApiFailure {
         }
     }
 
+    /// The first problem the server named about a field, or the general message.
+    pub fn first_message(&self) -> String {
+        self.fields()
+            .first()
+            .map(|f| f.message.clone())
+            .unwrap_or_else(|| self.message())
+    }
+
     /// What to show beside each field: the server's field problems, or the message under the
     /// form (field `form`) when it named none.
     pub fn form_errors(&self) -> Vec<(String, String)> {

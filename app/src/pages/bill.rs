@@ -466,12 +466,7 @@ pub fn BillPage() -> impl IntoView {
                 }
                 Err(f) => {
                     session.check(&f);
-                    message.set(Some(
-                        f.fields()
-                            .first()
-                            .map(|x| x.message.clone())
-                            .unwrap_or_else(|| f.message()),
-                    ));
+                    message.set(Some(f.first_message()));
                 }
             }
             saving.set(false);

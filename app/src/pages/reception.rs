@@ -53,11 +53,7 @@ pub fn ReceptionPage() -> impl IntoView {
                 }
                 Err(f) => {
                     session.check(&f);
-                    let detail = f
-                        .fields()
-                        .first()
-                        .map(|x| x.message.clone())
-                        .unwrap_or_else(|| f.message());
+                    let detail = f.first_message();
                     error.set(Some(detail));
                     load();
                 }
@@ -142,12 +138,7 @@ pub fn CheckInForm(#[prop(into)] patient_id: Signal<String>) -> impl IntoView {
                 Ok(_) => message.set(Some("受付しました".into())),
                 Err(f) => {
                     session.check(&f);
-                    message.set(Some(
-                        f.fields()
-                            .first()
-                            .map(|x| x.message.clone())
-                            .unwrap_or_else(|| f.message()),
-                    ));
+                    message.set(Some(f.first_message()));
                 }
             }
         });

@@ -46,10 +46,7 @@ impl SettingsRow {
             standards: self.standards.0,
             reason: self.reason.clone(),
             author: self.author.clone(),
-            created_at: self
-                .created_at
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
+            created_at: crate::clock::rfc3339(self.created_at),
         }
     }
 }

@@ -33,10 +33,7 @@ impl BillRow {
             master_revision: self.master_revision.clone(),
             reason: self.reason.clone(),
             author: self.author.clone(),
-            created_at: self
-                .created_at
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
+            created_at: crate::clock::rfc3339(self.created_at),
         }
     }
 }

@@ -49,7 +49,7 @@ impl Format {
 }
 
 pub fn utc(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
+    crate::clock::rfc3339(t)
 }
 
 fn jst(t: OffsetDateTime) -> String {
