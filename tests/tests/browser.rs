@@ -549,6 +549,23 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
         )
         .await?;
         browser.screenshot("21-bill-receipt").await?;
+
+        // A 処置 was forgotten: the bill is corrected as version 2 with a reason.
+        browser.click("bill-correct").await?;
+        browser.click("treatment-add").await?;
+        browser.fill("proc1-code", "140000610\t").await?;
+        browser.wait_for_text("bill-lines", "創傷処置").await?;
+        browser
+            .wait_for_text("bill-warnings", "外来管理加算")
+            .await?;
+        browser.fill("bill_reason", "処置の入力漏れ").await?;
+        browser.click("bill-finalize").await?;
+        browser
+            .wait_for_text("bill-final", "確定済み 第2版")
+            .await?;
+        browser
+            .wait_for_text("bill-final", "処置の入力漏れ")
+            .await?;
         anyhow::Ok(())
     }
     .await;

@@ -9,8 +9,9 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use shared::api::billing::{BillContext, BillVersion, FinalizeBill, MasterHit, MasterRowsRequest};
 use shared::billing::{
-    price_visit, BillingError, Burden, Dispensing, ItemOrder, MemoryCatalog, Prescription,
-    PricedVisit, Quantity, Rp, RpDrug, TimeCategory, Visit, VisitKind,
+    price_visit, BillingError, Burden, Dispensing, DrugUse, ItemOrder, MaterialUse, MemoryCatalog,
+    Prescription, PricedVisit, ProcedureOrder, Quantity, Rp, RpDrug, TimeCategory, Visit,
+    VisitKind,
 };
 use shared::domain::japanese::parse_date;
 use shared::masters::MasterKind;
@@ -34,8 +35,9 @@ impl RpInput {
     }
 }
 
-/// `620099301×3, 620009465 3` → drugs with quantities (×, x, *, or a space between).
-fn parse_drugs(text: &str) -> Result<Vec<RpDrug>, String> {
+/// `620099301×3, 620009465 3` → (code, quantity) pairs (×, x, *, or a space between; full-width
+/// digits accepted). `what` names the code in messages (医薬品コード, 特定器材コード).
+fn parse_codes(text: &str, what: &str) -> Result<Vec<(String, Quantity)>, String> {
     text.split([',', '、', '\n'])
         .map(str::trim)
         .filter(|part| !part.is_empty())
@@ -55,18 +57,98 @@ fn parse_drugs(text: &str) -> Result<Vec<RpDrug>, String> {
             let code = words.next().unwrap_or_default().to_string();
             let quantity = words.next().unwrap_or("1");
             if code.len() != 9 || !code.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!("医薬品コードは9桁の数字です: {part}"));
+                return Err(format!("{what}は9桁の数字です: {part}"));
             }
             let quantity = Quantity::parse(quantity)
                 .filter(|q| q.thousandths() > 0)
                 .ok_or_else(|| format!("数量が読めません: {part}"))?;
-            Ok(RpDrug {
-                code,
-                quantity,
-                generic_name: false,
-            })
+            Ok((code, quantity))
         })
         .collect()
+}
+
+fn parse_drugs(text: &str) -> Result<Vec<RpDrug>, String> {
+    Ok(parse_codes(text, "医薬品コード")?
+        .into_iter()
+        .map(|(code, quantity)| RpDrug {
+            code,
+            quantity,
+            generic_name: false,
+        })
+        .collect())
+}
+
+/// One 注射 or 処置 as typed: the 手技 code (optional), times, drugs and materials per time.
+#[derive(Debug, Clone, PartialEq)]
+struct ProcInput {
+    injection: bool,
+    code: String,
+    count: String,
+    drugs: String,
+    materials: String,
+}
+
+impl ProcInput {
+    fn new(injection: bool) -> Self {
+        Self {
+            injection,
+            code: String::new(),
+            count: "1".into(),
+            drugs: String::new(),
+            materials: String::new(),
+        }
+    }
+
+    fn order(&self, n: usize) -> Result<ProcedureOrder, String> {
+        let label = format!("{}{}", if self.injection { "注射" } else { "処置" }, n);
+        let code: String = self.code.chars().filter(|c| !c.is_whitespace()).collect();
+        if !code.is_empty() && (code.len() != 9 || !code.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(format!("{label}: 診療行為コードは9桁の数字です"));
+        }
+        Ok(ProcedureOrder {
+            code: (!code.is_empty()).then_some(code),
+            count: positive(&self.count, &format!("{label} の回数"))?,
+            drugs: parse_codes(&self.drugs, "医薬品コード")
+                .map_err(|e| format!("{label}: {e}"))?
+                .into_iter()
+                .map(|(code, quantity)| DrugUse { code, quantity })
+                .collect(),
+            materials: parse_codes(&self.materials, "特定器材コード")
+                .map_err(|e| format!("{label}: {e}"))?
+                .into_iter()
+                .map(|(code, quantity)| MaterialUse { code, quantity })
+                .collect(),
+        })
+    }
+
+    fn of(order: &ProcedureOrder, injection: bool) -> Self {
+        let list = |pairs: Vec<(String, Quantity)>| {
+            pairs
+                .iter()
+                .map(|(c, q)| format!("{c}×{q}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        Self {
+            injection,
+            code: order.code.clone().unwrap_or_default(),
+            count: order.count.to_string(),
+            drugs: list(
+                order
+                    .drugs
+                    .iter()
+                    .map(|d| (d.code.clone(), d.quantity))
+                    .collect(),
+            ),
+            materials: list(
+                order
+                    .materials
+                    .iter()
+                    .map(|m| (m.code.clone(), m.quantity))
+                    .collect(),
+            ),
+        }
+    }
 }
 
 fn positive(text: &str, what: &str) -> Result<u32, String> {
@@ -87,6 +169,8 @@ struct Form {
     dispensing: Dispensing,
     rps: Vec<RpInput>,
     specific_disease: bool,
+    /// 注射 and 処置, in entry order.
+    procedures: Vec<ProcInput>,
 }
 
 fn build_visit(ctx: &BillContext, form: &Form) -> Result<Visit, String> {
@@ -144,10 +228,19 @@ fn build_visit(ctx: &BillContext, form: &Form) -> Result<Visit, String> {
             rps,
             specific_disease: form.specific_disease,
         }),
-        injections: Vec::new(),
-        treatments: Vec::new(),
+        injections: orders(&form.procedures, true)?,
+        treatments: orders(&form.procedures, false)?,
         month_history: ctx.month_history.clone(),
     })
+}
+
+fn orders(procedures: &[ProcInput], injection: bool) -> Result<Vec<ProcedureOrder>, String> {
+    procedures
+        .iter()
+        .filter(|p| p.injection == injection)
+        .enumerate()
+        .map(|(i, p)| p.order(i + 1))
+        .collect()
 }
 
 /// The form a stored version was made from (for a correction).
@@ -191,6 +284,12 @@ fn form_of(visit: &Visit) -> Form {
             .prescription
             .as_ref()
             .is_some_and(|p| p.specific_disease),
+        procedures: visit
+            .injections
+            .iter()
+            .map(|o| ProcInput::of(o, true))
+            .chain(visit.treatments.iter().map(|o| ProcInput::of(o, false)))
+            .collect(),
     }
 }
 
@@ -287,6 +386,7 @@ pub fn BillPage() -> impl IntoView {
                             },
                             rps: Vec::new(),
                             specific_disease: false,
+                            procedures: Vec::new(),
                         },
                     };
                     form.set(Some(start));
@@ -619,6 +719,35 @@ pub fn BillPage() -> impl IntoView {
                         }).collect_view())}
                     </ol>
                     <button type="button" class="secondary" data-testid="rp-add" on:click=move |_| edit(&|f| f.rps.push(RpInput::new()))>"Rpを追加"</button>
+                </fieldset>
+
+                <fieldset>
+                    <legend>"注射・処置"</legend>
+                    <ol class="rps">
+                        {move || form.get().map(|f| f.procedures.iter().enumerate().map(|(i, p)| {
+                            let p = p.clone();
+                            view! {
+                                <li data-testid="procedure">
+                                    <strong>{if p.injection { "注射" } else { "処置" }}</strong>
+                                    <input class="code" data-testid=format!("proc{}-code", i + 1) aria-label="手技の診療行為コード" placeholder="手技コード（任意）"
+                                        prop:value=p.code.clone()
+                                        on:change=move |ev| { let v = event_target_value(&ev); edit(&|f| f.procedures[i].code = v.clone()) }/>
+                                    <input class="short" data-testid=format!("proc{}-count", i + 1) aria-label="回数" prop:value=p.count.clone()
+                                        on:change=move |ev| { let v = event_target_value(&ev); edit(&|f| f.procedures[i].count = v.clone()) }/>
+                                    <span>"回"</span>
+                                    <input class="wide" data-testid=format!("proc{}-drugs", i + 1) aria-label="薬剤（医薬品コード×数量）" placeholder="薬剤 620000000×1"
+                                        prop:value=p.drugs.clone()
+                                        on:change=move |ev| { let v = event_target_value(&ev); edit(&|f| f.procedures[i].drugs = v.clone()) }/>
+                                    <input class="wide" data-testid=format!("proc{}-materials", i + 1) aria-label="特定器材（コード×数量）" placeholder="特定器材 700000000×1"
+                                        prop:value=p.materials.clone()
+                                        on:change=move |ev| { let v = event_target_value(&ev); edit(&|f| f.procedures[i].materials = v.clone()) }/>
+                                    <button type="button" class="secondary" on:click=move |_| edit(&|f| { f.procedures.remove(i); })>"削除"</button>
+                                </li>
+                            }
+                        }).collect_view())}
+                    </ol>
+                    <button type="button" class="secondary" data-testid="injection-add" on:click=move |_| edit(&|f| f.procedures.push(ProcInput::new(true)))>"注射を追加"</button>
+                    <button type="button" class="secondary" data-testid="treatment-add" on:click=move |_| edit(&|f| f.procedures.push(ProcInput::new(false)))>"処置を追加"</button>
                 </fieldset>
             </section>
         </Show>
