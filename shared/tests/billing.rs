@@ -955,13 +955,8 @@ mod billing {
     // ---------------------------------------------------------------------------------------------
     // Properties.
 
-    const ITEM_CODES: &[&str] = &[
-        "160095710",
-        "160008010",
-        "160010010",
-        "160022510",
-        "160022610",
-        "160167250",
+    /// The item codes orders draw from: C6's 採血 and 検体検査 ([`C6_ITEMS`]), then these.
+    const OTHER_ITEM_CODES: &[&str] = &[
         "160000310",
         "113001810",
         "113041810",
@@ -973,6 +968,9 @@ mod billing {
         codes::FUNCTION_ENHANCEMENT,
         codes::OUTPATIENT_MANAGEMENT,
     ];
+    fn item_codes() -> Vec<&'static str> {
+        C6_ITEMS.iter().chain(OTHER_ITEM_CODES).copied().collect()
+    }
     const DRUG_CODES: &[&str] = &[
         "620007870",
         "620099301",
@@ -1044,7 +1042,7 @@ mod billing {
             pharmacist_full_time: b[6],
         });
         let items = prop::collection::vec(
-            (prop::sample::select(ITEM_CODES), 1..=3u32).prop_map(|(c, n)| ItemOrder {
+            (prop::sample::select(item_codes()), 1..=3u32).prop_map(|(c, n)| ItemOrder {
                 code: c.to_string(),
                 count: n,
             }),

@@ -413,3 +413,71 @@ mod bills {
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     }
 }
+
+#[tokio::test]
+async fn sets_of_frequent_items_are_kept_as_versions_per_institution() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
+    let (_, clerk) = app
+        .staff_session(&admin, CODE_A, "clerk1", "clerk", "front-desk-pass-2026")
+        .await;
+    let contents = json!({
+        "items": [{"code": "160095710"}, {"code": "160008010"}],
+        "rps": [{"kind": "internal", "days": 14, "drugs": [{"code": "620007870", "quantity": "1"}]}]
+    });
+    let res = clerk
+        .post(
+            "/billing/sets",
+            &json!({"name": "高血圧 定期", "contents": contents}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let set: shared::api::billing::ItemSet = res.json();
+    assert_eq!((set.version, set.contents.items.len()), (1, 2));
+
+    // Renamed as version 2; the same base again is stale.
+    let path = format!("/billing/sets/{}", set.item_set_id);
+    let rename =
+        json!({"base_version": 1, "name": "高血圧 定期（採血あり）", "contents": contents});
+    assert_eq!(clerk.put(&path, &rename).await.status, StatusCode::OK);
+    let res = clerk.put(&path, &rename).await;
+    assert_eq!((res.status, res.code()), (StatusCode::CONFLICT, "conflict"));
+    let sets: Vec<shared::api::billing::ItemSet> = clerk.get("/billing/sets").await.json();
+    assert_eq!(
+        sets.iter()
+            .map(|s| (s.name.as_str(), s.version))
+            .collect::<Vec<_>>(),
+        [("高血圧 定期（採血あり）", 2)]
+    );
+
+    // An empty set or an empty name is refused; nurses have no sets.
+    let res = clerk
+        .post("/billing/sets", &json!({"name": " ", "contents": {}}))
+        .await;
+    assert_eq!(res.field_names(), ["name", "contents"]);
+    let (_, nurse) = app
+        .staff_session(&admin, CODE_A, "nurse1", "nurse", "ward-password-2026")
+        .await;
+    assert_eq!(
+        nurse.get("/billing/sets").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Retired: out of the list, still stored.
+    let retire = json!({"base_version": 2, "name": "高血圧 定期（採血あり）", "contents": contents, "retired": true});
+    assert_eq!(clerk.put(&path, &retire).await.status, StatusCode::OK);
+    let sets: Vec<shared::api::billing::ItemSet> = clerk.get("/billing/sets").await.json();
+    assert!(sets.is_empty());
+
+    // Another institution neither sees nor reaches it.
+    let (_, admin_b) = app.admin_session(CODE_B, "架空第二病院").await;
+    let theirs: Vec<shared::api::billing::ItemSet> = admin_b.get("/billing/sets").await.json();
+    assert!(theirs.is_empty());
+    let res = admin_b
+        .put(
+            &path,
+            &json!({"base_version": 3, "name": "乗っ取り", "contents": contents}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+}

@@ -533,6 +533,12 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
             .await?;
         browser.wait_for_text("bill-total-points", "264点").await?;
         browser.wait_for_text("bill-patient-share", "790円").await?;
+        // The clerk keeps these prescriptions as a セット for next time.
+        browser.fill("set_name", "高血圧・鎮痛 定期").await?;
+        browser.click("save-set").await?;
+        browser
+            .wait_for_text("item-sets", "高血圧・鎮痛 定期")
+            .await?;
         browser.fill("bill_paid", "1000").await?;
         browser.wait_for_text("bill-change", "おつり 210円").await?;
         browser.screenshot("20-bill-priced").await?;

@@ -1,8 +1,16 @@
 use super::{get, post, ApiFailure};
 use shared::api::billing::{
-    BillContext, BillVersion, BillingSettings, BillingSettingsInput, FinalizeBill, MasterHit,
-    MasterRows, MasterRowsRequest,
+    BillContext, BillVersion, BillingSettings, BillingSettingsInput, FinalizeBill, ItemSet,
+    MasterHit, MasterRows, MasterRowsRequest, SaveItemSet,
 };
+
+pub async fn sets() -> Result<Vec<ItemSet>, ApiFailure> {
+    get("/billing/sets").await
+}
+
+pub async fn save_set(csrf: &str, body: &SaveItemSet) -> Result<ItemSet, ApiFailure> {
+    post("/billing/sets", csrf, body).await
+}
 
 pub async fn settings() -> Result<Vec<BillingSettings>, ApiFailure> {
     get("/billing/settings").await

@@ -7,7 +7,10 @@ use crate::state::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
-use shared::api::billing::{BillContext, BillVersion, FinalizeBill, MasterHit, MasterRowsRequest};
+use shared::api::billing::{
+    BillContext, BillVersion, FinalizeBill, ItemSet, MasterHit, MasterRowsRequest, SaveItemSet,
+    SetContents,
+};
 use shared::billing::{
     price_visit, BillingError, Burden, Dispensing, DrugUse, ItemOrder, MaterialUse, MemoryCatalog,
     Prescription, PricedVisit, ProcedureOrder, Quantity, Rp, RpDrug, TimeCategory, Visit,
@@ -243,6 +246,49 @@ fn orders(procedures: &[ProcInput], injection: bool) -> Result<Vec<ProcedureOrde
         .collect()
 }
 
+fn rp_input(rp: &Rp) -> RpInput {
+    let (kind, amount) = match rp {
+        Rp::Internal { days, .. } => ("internal", days.to_string()),
+        Rp::AsNeeded { times, .. } => ("as_needed", times.to_string()),
+        Rp::External { .. } => ("external", String::new()),
+    };
+    RpInput {
+        kind: kind.into(),
+        amount,
+        drugs: rp
+            .drugs()
+            .iter()
+            .map(|d| format!("{}×{}", d.code, d.quantity))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// Adds a セット's contents to the form.
+fn apply_set(form: &mut Form, set: &SetContents) {
+    form.items
+        .extend(set.items.iter().map(|i| (i.code.clone(), i.count)));
+    form.rps.extend(set.rps.iter().map(rp_input));
+    form.procedures
+        .extend(set.injections.iter().map(|o| ProcInput::of(o, true)));
+    form.procedures
+        .extend(set.treatments.iter().map(|o| ProcInput::of(o, false)));
+}
+
+/// The form's entries as a セット (what the visit would be without the patient and the date).
+fn set_of(visit: &Visit) -> SetContents {
+    SetContents {
+        items: visit.items.clone(),
+        rps: visit
+            .prescription
+            .as_ref()
+            .map(|p| p.rps.clone())
+            .unwrap_or_default(),
+        injections: visit.injections.clone(),
+        treatments: visit.treatments.clone(),
+    }
+}
+
 /// The form a stored version was made from (for a correction).
 fn form_of(visit: &Visit) -> Form {
     Form {
@@ -262,23 +308,7 @@ fn form_of(visit: &Visit) -> Form {
             .prescription
             .iter()
             .flat_map(|p| p.rps.iter())
-            .map(|rp| {
-                let (kind, amount) = match rp {
-                    Rp::Internal { days, .. } => ("internal", days.to_string()),
-                    Rp::AsNeeded { times, .. } => ("as_needed", times.to_string()),
-                    Rp::External { .. } => ("external", String::new()),
-                };
-                RpInput {
-                    kind: kind.into(),
-                    amount,
-                    drugs: rp
-                        .drugs()
-                        .iter()
-                        .map(|d| format!("{}×{}", d.code, d.quantity))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                }
-            })
+            .map(rp_input)
             .collect(),
         specific_disease: visit
             .prescription
@@ -358,6 +388,17 @@ pub fn BillPage() -> impl IntoView {
     let new_item = RwSignal::new(String::new());
     let query = RwSignal::new(String::new());
     let hits = RwSignal::new(Vec::<MasterHit>::new());
+    let sets = RwSignal::new(Vec::<ItemSet>::new());
+    let set_name = RwSignal::new(String::new());
+    let load_sets = move || {
+        spawn_local(async move {
+            match crate::api::billing::sets().await {
+                Ok(list) => sets.set(list),
+                Err(f) => session.check(&f),
+            }
+        });
+    };
+    load_sets();
 
     let load = move || {
         let id = reception();
@@ -573,6 +614,37 @@ pub fn BillPage() -> impl IntoView {
         });
     };
 
+    let save_set = move |_: ()| {
+        let Some(Ok(v)) = visit.get_untracked() else {
+            message.set(Some("入力に誤りがあるためセットにできません".into()));
+            return;
+        };
+        let body = SaveItemSet {
+            base_version: 0,
+            name: set_name.get_untracked(),
+            contents: set_of(&v),
+            retired: false,
+        };
+        if let Err(fields) = body.validate() {
+            message.set(fields.first().map(|f| f.message.clone()));
+            return;
+        }
+        let csrf = session.csrf();
+        spawn_local(async move {
+            match crate::api::billing::save_set(&csrf, &body).await {
+                Ok(set) => {
+                    message.set(Some(format!("セット「{}」を保存しました", set.name)));
+                    set_name.set(String::new());
+                    load_sets();
+                }
+                Err(f) => {
+                    session.check(&f);
+                    message.set(Some(f.first_message()));
+                }
+            }
+        });
+    };
+
     let finalised = move || context.with(|c| c.as_ref().and_then(|c| c.bills.first().cloned()));
     let editing = move || finalised().is_none() || correcting.get();
 
@@ -644,6 +716,23 @@ pub fn BillPage() -> impl IntoView {
                     <label><input type="checkbox" data-testid="visit-management"
                         prop:checked=move || form.with(|f| f.as_ref().is_some_and(|f| f.management))
                         on:change=move |ev| { let on = event_target_checked(&ev); edit(&|f| f.management = on) }/>"外来管理加算"</label>
+                </fieldset>
+
+                <fieldset>
+                    <legend>"セット"</legend>
+                    <div class="set-buttons" data-testid="item-sets">
+                        {move || sets.get().into_iter().map(|set| {
+                            let contents = set.contents.clone();
+                            view! {
+                                <button type="button" class="secondary" data-testid="apply-set"
+                                    on:click=move |_| { let c = contents.clone(); edit(&|f| apply_set(f, &c)) }>{set.name.clone()}</button>
+                            }
+                        }).collect_view()}
+                    </div>
+                    <form class="inline-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); save_set(()); }>
+                        <TextField id="set_name" label="入力中の項目をセットとして保存（セット名）" value=set_name/>
+                        <button type="submit" class="secondary" data-testid="save-set">"セットを保存"</button>
+                    </form>
                 </fieldset>
 
                 <fieldset>

@@ -7,6 +7,7 @@ pub mod bills;
 pub mod bootstrap;
 pub mod institutions;
 pub mod insurance;
+pub mod item_sets;
 pub mod logs;
 pub mod masters;
 pub mod patients;

@@ -3,22 +3,104 @@
 //! write a new version valid from a date, audited. Nothing is overwritten.
 
 use crate::auth::ActiveUser;
-use crate::db::{billing, TenantTx};
+use crate::db::{billing, item_sets, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
 use crate::startup::AppState;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, put};
 use axum::{Json, Router};
-use shared::api::billing::{BillingSettings, BillingSettingsInput};
+use shared::api::billing::{BillingSettings, BillingSettingsInput, ItemSet, SaveItemSet};
 use shared::api::FieldError;
 use shared::domain::japanese::format_date;
 use shared::domain::Permission;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/billing/settings", get(list_settings).post(write_settings))
+    Router::new()
+        .route("/billing/settings", get(list_settings).post(write_settings))
+        .route("/billing/sets", get(list_sets).post(create_set))
+        .route("/billing/sets/{item_set_id}", put(update_set))
+}
+
+/// Sets are for the front desk (and administrators who prepare them).
+fn require_sets(user: &ActiveUser) -> ApiResult<()> {
+    let role = user.ctx().role();
+    if role.can(Permission::FrontDesk) || role.can(Permission::ManageInstitution) {
+        Ok(())
+    } else {
+        Err(ApiError::code(shared::api::ErrorCode::Forbidden))
+    }
+}
+
+/// The current セット of the institution, by name (retired ones are left out).
+async fn list_sets(
+    State(state): State<AppState>,
+    user: ActiveUser,
+) -> ApiResult<Json<Vec<ItemSet>>> {
+    require_sets(&user)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let rows = item_sets::current(&mut tx, false).await?;
+    tx.commit().await?;
+    Ok(Json(rows.iter().map(item_sets::SetRow::detail).collect()))
+}
+
+async fn create_set(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ApiJson(body): ApiJson<SaveItemSet>,
+) -> ApiResult<(StatusCode, Json<ItemSet>)> {
+    save_set(state, user, None, body)
+        .await
+        .map(|set| (StatusCode::CREATED, Json(set)))
+}
+
+async fn update_set(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<SaveItemSet>,
+) -> ApiResult<Json<ItemSet>> {
+    let id = crate::http::id_or_not_found::<uuid::Uuid>(&raw)?;
+    save_set(state, user, Some(id), body).await.map(Json)
+}
+
+async fn save_set(
+    state: AppState,
+    user: ActiveUser,
+    id: Option<uuid::Uuid>,
+    body: SaveItemSet,
+) -> ApiResult<ItemSet> {
+    require_sets(&user)?;
+    let name = body.validate().map_err(ApiError::Invalid)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let written = item_sets::write(
+        &mut tx,
+        id.map(|id| (id, body.base_version)),
+        &name,
+        &body.contents,
+        body.retired,
+        user.ctx().user_id(),
+    )
+    .await?;
+    let (id, version) = match written {
+        item_sets::Saved::Version(id, version) => (id, version),
+        item_sets::Saved::NotFound => return Err(ApiError::code(shared::api::ErrorCode::NotFound)),
+        item_sets::Saved::Stale => {
+            return Err(ApiError::Conflict(vec![FieldError::new(
+                "base_version",
+                "stale",
+                "他の人が先にセットを変更しました。最新の内容を確認してください",
+            )]))
+        }
+    };
+    let rows = item_sets::current(&mut tx, true).await?;
+    tx.commit().await?;
+    rows.iter()
+        .find(|r| r.item_set_id == id && r.version == version)
+        .map(item_sets::SetRow::detail)
+        .ok_or(ApiError::code(shared::api::ErrorCode::NotFound))
 }
 
 /// Every version of the settings, newest first.

@@ -33,23 +33,21 @@ const ALL_SECTIONS: [Section; 16] = [
 /// layout (疑義解釈 平成18年3月28日 その2 問2; receipts.md §1.3), so they are not printed here.
 /// その他 receives 第2章第14部 (ベースアップ評価料 …); which row the 2024 form gives it is
 /// UNVERIFIED (receipts.md §1.3), so it has a row of its own rather than being merged.
-pub const OUTPATIENT_RECEIPT_SECTIONS: [Section; 15] = [
-    Section::InitialRevisit,
-    Section::Management,
-    Section::HomeCare,
-    Section::Tests,
-    Section::Imaging,
-    Section::Medication,
-    Section::Injection,
-    Section::Rehabilitation,
-    Section::Psychiatry,
-    Section::Treatment,
-    Section::Surgery,
-    Section::Anesthesia,
-    Section::Radiotherapy,
-    Section::Pathology,
-    Section::Other,
-];
+pub const OUTPATIENT_RECEIPT_SECTIONS: [Section; 15] = without_inpatient(ALL_SECTIONS);
+
+/// `sections` with [`Section::Inpatient`] left out, in the same order.
+const fn without_inpatient(sections: [Section; 16]) -> [Section; 15] {
+    let mut out = [Section::Other; 15];
+    let (mut from, mut to) = (0, 0);
+    while from < sections.len() {
+        if !matches!(sections[from], Section::Inpatient) {
+            out[to] = sections[from];
+            to += 1;
+        }
+        from += 1;
+    }
+    out
+}
 
 /// One 保険 row of the 領収証.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

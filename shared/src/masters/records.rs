@@ -35,6 +35,19 @@ fn coded<T>(
     map(v).ok_or_else(|| bad_value(col, v, what))
 }
 
+/// Like [`coded`], with `0` (no code: 新設, no 旧金額) → `None`.
+fn coded_or_zero<T>(
+    c: &Cols<'_>,
+    col: usize,
+    what: &str,
+    map: fn(&str) -> Option<T>,
+) -> Result<Option<T>, FieldError> {
+    match c.required(col)? {
+        "0" => Ok(None),
+        _ => coded(c, col, what, map).map(Some),
+    }
+}
+
 /// `0` / `1` → bool.
 fn flag(c: &Cols<'_>, col: usize, what: &str) -> Result<bool, FieldError> {
     coded(c, col, what, |v| match v {
@@ -212,10 +225,7 @@ impl MasterRecord for ProcedureRecord {
 
     fn from_fields(fields: &[String]) -> Result<Self, FieldError> {
         let c = Cols(fields);
-        let old_score_kind = match c.required(57)? {
-            "0" => None,
-            v => Some(ScoreKind::from_digit(v).ok_or_else(|| bad_value(57, v, "点数識別"))?),
-        };
+        let old_score_kind = coded_or_zero(&c, 57, "点数識別", ScoreKind::from_digit)?;
         let mut facility_codes = Vec::new();
         for col in 72..=81 {
             let v: u16 = c.int(col)?;
@@ -434,10 +444,7 @@ impl MasterRecord for DrugRecord {
             "0" => None,
             _ => Some(c.code(23, 9)?),
         };
-        let old_price_kind = match c.required(24)? {
-            "0" => None,
-            v => Some(DrugPriceKind::from_digit(v).ok_or_else(|| bad_value(24, v, "金額種別"))?),
-        };
+        let old_price_kind = coded_or_zero(&c, 24, "金額種別", DrugPriceKind::from_digit)?;
         Ok(Self {
             code: c.code(3, 9)?,
             name: c.text(5),
@@ -568,12 +575,7 @@ impl MasterRecord for MaterialRecord {
 
     fn from_fields(fields: &[String]) -> Result<Self, FieldError> {
         let c = Cols(fields);
-        let old_price_kind = match c.required(17)? {
-            "0" => None,
-            v => {
-                Some(MaterialPriceKind::from_digit(v).ok_or_else(|| bad_value(17, v, "金額種別"))?)
-            }
-        };
+        let old_price_kind = coded_or_zero(&c, 17, "金額種別", MaterialPriceKind::from_digit)?;
         Ok(Self {
             code: c.code(3, 9)?,
             name: c.text(5),

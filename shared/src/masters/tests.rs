@@ -133,6 +133,11 @@ fn drug_row(
     f
 }
 
+/// A valid row named テスト, 1点, in force from 2024-06-01 on.
+fn test_row(code: &str) -> Vec<String> {
+    proc_row("0", code, "テスト", "1.00", "20240601", OPEN)
+}
+
 fn parse_proc(name: &str, rows: &[Vec<String>]) -> Result<MasterFile, ImportError> {
     parse_file(MasterKind::Procedure, name, &file_bytes(rows))
 }
@@ -141,12 +146,25 @@ fn full(name: &str, rows: &[Vec<String>]) -> MasterFile {
     parse_proc(name, rows).expect("synthetic file parses")
 }
 
+/// A file holding one row for `190000010` named テスト.
+fn test_file(name: &str, change: &str, points: &str, changed: &str, abolished: &str) -> MasterFile {
+    let row = proc_row(change, "190000010", "テスト", points, changed, abolished);
+    full(name, &[row])
+}
+
 fn name_on(h: &MasterHistory, code: &str, day: Date) -> Option<String> {
     h.lookup(code, day).map(|r| r.get(5).to_string())
 }
 
 fn points_on(h: &MasterHistory, code: &str, day: Date) -> Option<String> {
     h.lookup(code, day).map(|r| r.get(12).to_string())
+}
+
+/// Checks [`points_on`] for each (code, day, expected points).
+fn assert_points(h: &MasterHistory, cases: &[(&str, Date, Option<&str>)]) {
+    for &(code, day, want) in cases {
+        assert_eq!(points_on(h, code, day).as_deref(), want, "{code} on {day}");
+    }
 }
 
 fn assert_error(
@@ -158,6 +176,18 @@ fn assert_error(
     let e = result.expect_err("must fail");
     assert_eq!((e.code, e.line, e.column), (code, line, column), "{e}");
     e
+}
+
+/// Parses a full file of [`test_row`] `190000010` then `bad`; the error must be on line 2 at
+/// `column`.
+fn assert_second_row_error(bad: Vec<String>, code: ImportErrorCode, column: usize) -> ImportError {
+    let rows = [test_row("190000010"), bad];
+    assert_error(
+        parse_proc("s_ALL20240531.csv", &rows),
+        code,
+        Some(2),
+        Some(column),
+    )
 }
 
 // ---- kinds and names ----
@@ -258,15 +288,9 @@ fn a_good_file_parses_with_lines_and_raw_fields() {
 
 #[test]
 fn wrong_column_count_is_reported() {
-    let good = proc_row("0", "190000010", "テスト", "1.00", "20240601", "99999999");
     let mut short = proc_row("0", "190000020", "短い", "1.00", "20240601", "99999999");
     short.truncate(149);
-    let e = assert_error(
-        parse_proc("s_ALL20240531.csv", &[good.clone(), short]),
-        ImportErrorCode::ColumnCount,
-        Some(2),
-        Some(150),
-    );
+    let e = assert_second_row_error(short, ImportErrorCode::ColumnCount, 150);
     assert!(e.message.contains("149"), "{}", e.message);
 
     let mut long = proc_row("0", "190000020", "長い", "1.00", "20240601", "99999999");
@@ -305,38 +329,21 @@ fn drug_files_accept_the_old_35_and_new_40_column_layouts() {
 
 #[test]
 fn duplicate_codes_are_reported() {
-    let good = proc_row("0", "190000010", "テスト", "1.00", "20240601", "99999999");
-    let e = assert_error(
-        parse_proc("s_ALL20240531.csv", &[good.clone(), good]),
-        ImportErrorCode::DuplicateCode,
-        Some(2),
-        Some(3),
-    );
+    let again = test_row("190000010");
+    let e = assert_second_row_error(again, ImportErrorCode::DuplicateCode, 3);
     assert!(e.message.contains("190000010"), "{}", e.message);
 }
 
 #[test]
 fn bad_change_kind_is_reported() {
-    let good = proc_row("0", "190000010", "テスト", "1.00", "20240601", "99999999");
     let bad = proc_row("4", "190000020", "テスト", "1.00", "20240601", "99999999");
-    assert_error(
-        parse_proc("s_ALL20240531.csv", &[good, bad]),
-        ImportErrorCode::BadChangeKind,
-        Some(2),
-        Some(1),
-    );
+    assert_second_row_error(bad, ImportErrorCode::BadChangeKind, 1);
 }
 
 #[test]
 fn bad_date_is_reported() {
-    let good = proc_row("0", "190000010", "テスト", "1.00", "20240601", "99999999");
     let feb30 = proc_row("0", "190000020", "テスト", "1.00", "20240230", "99999999");
-    let e = assert_error(
-        parse_proc("s_ALL20240531.csv", &[good.clone(), feb30]),
-        ImportErrorCode::BadDate,
-        Some(2),
-        Some(87),
-    );
+    let e = assert_second_row_error(feb30, ImportErrorCode::BadDate, 87);
     assert_eq!(
         e.to_string(),
         "s_ALL20240531.csv 2行目 項番87: 日付が正しくありません（「20240230」）。YYYYMMDD または 99999999 で記録されている必要があります [bad_date]"
@@ -352,34 +359,23 @@ fn bad_date_is_reported() {
 
 #[test]
 fn bad_number_is_reported() {
-    let good = proc_row("0", "190000010", "テスト", "1.00", "20240601", "99999999");
     let three_decimals = proc_row("0", "190000020", "テスト", "1.005", "20240601", "99999999");
-    assert_error(
-        parse_proc("s_ALL20240531.csv", &[good.clone(), three_decimals]),
-        ImportErrorCode::BadNumber,
-        Some(2),
-        Some(12),
-    );
-    let mut old = proc_row("0", "190000020", "テスト", "1.00", "20240601", "99999999");
+    assert_second_row_error(three_decimals, ImportErrorCode::BadNumber, 12);
+    let mut old = test_row("190000020");
     set(&mut old, 58, "２８８.００");
-    assert_error(
-        parse_proc("s_ALL20240531.csv", &[good, old]),
-        ImportErrorCode::BadNumber,
-        Some(2),
-        Some(58),
-    );
+    assert_second_row_error(old, ImportErrorCode::BadNumber, 58);
 }
 
 #[test]
 fn bad_code_and_wrong_master_are_reported() {
-    let short = proc_row("0", "19000001", "テスト", "1.00", "20240601", "99999999");
+    let short = test_row("19000001");
     assert_error(
         parse_proc("s_ALL20240531.csv", &[short]),
         ImportErrorCode::BadCode,
         Some(1),
         Some(3),
     );
-    let mut drug_letter = proc_row("0", "190000010", "テスト", "1.00", "20240601", "99999999");
+    let mut drug_letter = test_row("190000010");
     set(&mut drug_letter, 2, "Y");
     let e = assert_error(
         parse_proc("s_ALL20240531.csv", &[drug_letter]),
@@ -392,14 +388,7 @@ fn bad_code_and_wrong_master_are_reported() {
 
 #[test]
 fn unterminated_quote_is_reported() {
-    let good = csv_line(&proc_row(
-        "0",
-        "190000010",
-        "テスト",
-        "1.00",
-        "20240601",
-        "99999999",
-    ));
+    let good = csv_line(&test_row("190000010"));
     let mut text = good.clone();
     text.push_str("\"0\",\"S\",\"190000020\",\"3\",\"閉じていない\r\n");
     let e = assert_error(
@@ -423,14 +412,7 @@ fn unterminated_quote_is_reported() {
 
 #[test]
 fn invalid_cp932_is_reported_with_its_line() {
-    let good = csv_line(&proc_row(
-        "0",
-        "190000010",
-        "テスト",
-        "1.00",
-        "20240601",
-        "99999999",
-    ));
+    let good = csv_line(&test_row("190000010"));
     let mut bytes = cp932(&good);
     bytes.extend_from_slice(&cp932(&good));
     bytes.extend_from_slice(b"\"0\",\"S\",\"\x85\x40\"\r\n"); // 0x8540: unassigned in CP932
@@ -486,14 +468,7 @@ fn full_files_need_their_dates_but_diffs_may_leave_them_empty() {
 
 #[test]
 fn the_last_row_needs_no_line_end_and_a_trailing_eof_byte_is_ignored() {
-    let row = csv_line(&proc_row(
-        "0",
-        "190000010",
-        "テスト",
-        "1.00",
-        "20240601",
-        "99999999",
-    ));
+    let row = csv_line(&test_row("190000010"));
     let mut bytes = cp932(row.trim_end());
     assert_eq!(
         parse_file(MasterKind::Procedure, "s_ALL20240531.csv", &bytes).map(|f| f.len()),
@@ -625,20 +600,14 @@ fn procedure_record_reads_points_as_hundredths() {
 
 #[test]
 fn typed_views_report_the_bad_column() {
-    let mut row = proc_row("0", "190000010", "テスト", "1.00", "20240601", "99999999");
+    let mut row = test_row("190000010");
     set(&mut row, 11, "2");
     let e = ProcedureRecord::from_fields(&row).expect_err("点数識別 2 is undefined");
     assert_eq!((e.column, e.code), (11, ImportErrorCode::BadValue));
 
-    let mut row = proc_row("0", "190000010", "テスト", "1.00", "20240601", "99999999");
+    let mut row = test_row("190000010");
     set(&mut row, 42, "6");
-    let file = full(
-        "s_ALL20240531.csv",
-        &[
-            proc_row("0", "190000020", "テスト", "1.00", "20240601", "99999999"),
-            row,
-        ],
-    );
+    let file = full("s_ALL20240531.csv", &[test_row("190000020"), row]);
     let e = file
         .records::<ProcedureRecord>()
         .expect_err("age must be two characters");
@@ -719,23 +688,16 @@ fn two_editions() -> MasterHistory {
 #[test]
 fn a_new_edition_changes_points_from_its_date_on() {
     let h = two_editions();
-    assert_eq!(
-        points_on(&h, "190000010", date!(2024 - 05 - 31)).as_deref(),
-        Some("288.00")
-    );
-    assert_eq!(
-        points_on(&h, "190000010", date!(2024 - 06 - 01)).as_deref(),
-        Some("291.00")
-    );
-    assert_eq!(
-        points_on(&h, "190000010", date!(2022 - 03 - 31)),
-        None,
-        "before its 変更年月日"
-    );
-    assert_eq!(points_on(&h, "190000030", date!(2024 - 05 - 31)), None);
-    assert_eq!(
-        points_on(&h, "190000030", date!(2024 - 06 - 01)).as_deref(),
-        Some("3.00")
+    assert_points(
+        &h,
+        &[
+            ("190000010", date!(2024 - 05 - 31), Some("288.00")),
+            ("190000010", date!(2024 - 06 - 01), Some("291.00")),
+            // Before its 変更年月日.
+            ("190000010", date!(2022 - 03 - 31), None),
+            ("190000030", date!(2024 - 05 - 31), None),
+            ("190000030", date!(2024 - 06 - 01), Some("3.00")),
+        ],
     );
     let t = h.timeline("190000010");
     assert_eq!(t.len(), 2);
@@ -852,17 +814,7 @@ fn a_later_edition_wins_from_its_date_even_if_earlier_than_a_held_version() {
     // Edition 2 announced a change from 2024-10-01; edition 3 (a later full file) says the code
     // has been 5点 since 2024-08-01 and knows nothing of the October change.
     let mut h = MasterHistory::new(MasterKind::Procedure);
-    let e1 = full(
-        "s_ALL20240531.csv",
-        &[proc_row(
-            "0",
-            "190000010",
-            "テスト",
-            "1.00",
-            "20240601",
-            OPEN,
-        )],
-    );
+    let e1 = test_file("s_ALL20240531.csv", "0", "1.00", "20240601", OPEN);
     let e2 = full(
         "s_20240906.csv",
         &[diff_row(
@@ -871,17 +823,7 @@ fn a_later_edition_wins_from_its_date_even_if_earlier_than_a_held_version() {
             &[(12, "9.00"), (87, "20241001")],
         )],
     );
-    let e3 = full(
-        "s_ALL20240920.csv",
-        &[proc_row(
-            "5",
-            "190000010",
-            "テスト",
-            "5.00",
-            "20240801",
-            OPEN,
-        )],
-    );
+    let e3 = test_file("s_ALL20240920.csv", "5", "5.00", "20240801", OPEN);
     h.apply_full(&e1, date!(2024 - 05 - 31)).expect("e1");
     h.apply_diff(&e2, date!(2024 - 09 - 06)).expect("e2");
     assert_eq!(
@@ -889,18 +831,14 @@ fn a_later_edition_wins_from_its_date_even_if_earlier_than_a_held_version() {
         Some("9.00")
     );
     h.apply_full(&e3, date!(2024 - 09 - 20)).expect("e3");
-    assert_eq!(
-        points_on(&h, "190000010", date!(2024 - 07 - 31)).as_deref(),
-        Some("1.00")
-    );
-    assert_eq!(
-        points_on(&h, "190000010", date!(2024 - 08 - 01)).as_deref(),
-        Some("5.00")
-    );
-    assert_eq!(
-        points_on(&h, "190000010", date!(2024 - 10 - 01)).as_deref(),
-        Some("5.00"),
-        "e3 supersedes e2"
+    assert_points(
+        &h,
+        &[
+            ("190000010", date!(2024 - 07 - 31), Some("1.00")),
+            ("190000010", date!(2024 - 08 - 01), Some("5.00")),
+            // e3 supersedes e2.
+            ("190000010", date!(2024 - 10 - 01), Some("5.00")),
+        ],
     );
     assert_eq!(h.versions("190000010").len(), 3, "nothing is deleted");
     let t = h.timeline("190000010");
@@ -940,17 +878,7 @@ fn erased_rows_end_the_code_and_restored_rows_bring_it_back() {
 #[test]
 fn an_abolished_row_in_a_first_import_is_valid_through_its_abolition_date() {
     let mut h = MasterHistory::new(MasterKind::Procedure);
-    let file = full(
-        "s_ALL20241108.csv",
-        &[proc_row(
-            "9",
-            "190000010",
-            "テスト",
-            "1.00",
-            "20241201",
-            "20241130",
-        )],
-    );
+    let file = test_file("s_ALL20241108.csv", "9", "1.00", "20241201", "20241130");
     h.apply_full(&file, date!(2024 - 11 - 08)).expect("applies");
     assert!(h.lookup("190000010", date!(2024 - 11 - 30)).is_some());
     assert!(h.lookup("190000010", date!(2024 - 12 - 01)).is_none());
@@ -1017,17 +945,7 @@ fn wrong_files_leave_the_history_unchanged() {
     let mut drugs = MasterHistory::new(MasterKind::Drug);
     let e = drugs
         .apply_full(
-            &full(
-                "s_ALL20240531.csv",
-                &[proc_row(
-                    "0",
-                    "190000010",
-                    "テスト",
-                    "1.00",
-                    "20240601",
-                    OPEN,
-                )],
-            ),
+            &full("s_ALL20240531.csv", &[test_row("190000010")]),
             date!(2024 - 05 - 31),
         )
         .expect_err("wrong kind");
@@ -1161,7 +1079,7 @@ proptest! {
         edits in proptest::collection::vec((1usize..=151, "[0-9A-Z.\"ｱ初]{0,10}"), 0..6),
         full_scope in any::<bool>(),
     ) {
-        let mut row = proc_row("0", "190000010", "テスト", "1.00", "20240601", "99999999");
+        let mut row = test_row("190000010");
         for (col, value) in &edits {
             if *col <= row.len() {
                 row[*col - 1] = value.clone();

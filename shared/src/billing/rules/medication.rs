@@ -58,9 +58,10 @@ pub(crate) fn prescription<C: Catalog + ?Sized>(
     let rps = resolve(p, rx)?;
     let kinds = internal_kinds(&rps);
     let many = kinds >= MANY_DRUG_KINDS;
+    prescribing_fee(p, rx.dispensing, kinds, many)?;
     match rx.dispensing {
-        Dispensing::InHouse => in_house(p, rx, &rps, kinds, many),
-        Dispensing::Outside => outside(p, rx, &rps, kinds, many),
+        Dispensing::InHouse => in_house(p, rx, &rps, many),
+        Dispensing::Outside => outside(p, rx, &rps),
     }
 }
 
@@ -142,24 +143,32 @@ fn internal_kinds(rps: &[PricedRp<'_>]) -> usize {
     small + brands.len()
 }
 
+/// The first line of a prescription: F100 処方料 (院内; 1処方につき 42点, 7種類以上の内服薬
+/// 29点) or F400 処方箋料 (院外; リフィル以外・その他 60点, 7種類以上の内服薬 32点).
+fn prescribing_fee<C: Catalog + ?Sized>(
+    p: &mut Pricing<'_, C>,
+    dispensing: Dispensing,
+    kinds: usize,
+    many: bool,
+) -> Result<bool, BillingError> {
+    let (code, seven_code, what, source) = match dispensing {
+        Dispensing::InHouse => (PRESCRIBING, PRESCRIBING_SEVEN, "院内処方", src::F100),
+        Dispensing::Outside => (RX_SLIP, RX_SLIP_SEVEN, "院外処方箋を交付", src::F400),
+    };
+    if many {
+        let reason = format!("{what}（内服薬{kinds}種類、7種類以上）");
+        p.add_rule(seven_code, 1, reason, source)
+    } else {
+        p.add_rule(code, 1, what.to_string(), source)
+    }
+}
+
 fn in_house<C: Catalog + ?Sized>(
     p: &mut Pricing<'_, C>,
     rx: &Prescription,
     rps: &[PricedRp<'_>],
-    kinds: usize,
     many: bool,
 ) -> Result<(), BillingError> {
-    // F100 処方料: 1処方につき 42点; 7種類以上の内服薬 29点.
-    if many {
-        p.add_rule(
-            PRESCRIBING_SEVEN,
-            1,
-            format!("院内処方（内服薬{kinds}種類、7種類以上）"),
-            src::F100,
-        )?;
-    } else {
-        p.add_rule(PRESCRIBING, 1, "院内処方".into(), src::F100)?;
-    }
     // F000 調剤料 (入院外): 内服・屯服 11点 / 外用 8点, 1回の処方に係る調剤につき.
     if rps
         .iter()
@@ -301,20 +310,7 @@ fn outside<C: Catalog + ?Sized>(
     p: &mut Pricing<'_, C>,
     rx: &Prescription,
     rps: &[PricedRp<'_>],
-    kinds: usize,
-    many: bool,
 ) -> Result<(), BillingError> {
-    // F400 処方箋料 (リフィル以外・その他) 60点; 7種類以上の内服薬 32点.
-    if many {
-        p.add_rule(
-            RX_SLIP_SEVEN,
-            1,
-            format!("院外処方箋を交付（内服薬{kinds}種類、7種類以上）"),
-            src::F400,
-        )?;
-    } else {
-        p.add_rule(RX_SLIP, 1, "院外処方箋を交付".into(), src::F400)?;
-    }
     generic_name_addition(p, rps)?;
     specific_disease(p, rx, SPECIFIC_DISEASE_SLIP)
 }

@@ -77,21 +77,9 @@ fn procedure<C: Catalog + ?Sized>(
         }
         let amount: i128 = drugs.iter().map(|(f, q)| fine_amount(f.price, *q)).sum();
         let contents = contents_of_drugs(&drugs);
-        match kind {
-            Kind::Injection => {
-                // G100: 1回分の薬価 → 点数, × 回数.
-                let unit = to_points(drug_points_fine(amount))?;
-                p.push_goods(
-                    LineKind::Drug,
-                    section,
-                    aggregation,
-                    unit,
-                    order.count,
-                    contents,
-                    format!("注射薬 1回分 {} → {}点", fine_yen(amount), unit.0),
-                    src::G100,
-                )?;
-            }
+        let billed = match kind {
+            // G100: 1回分の薬価 → 点数, × 回数.
+            Kind::Injection => Some((to_points(drug_points_fine(amount))?, "注射薬", src::G100)),
             Kind::Treatment => {
                 // J300: 15円以下は算定しない.
                 let unit = to_points(treatment_drug_points_fine(amount))?;
@@ -105,19 +93,23 @@ fn procedure<C: Catalog + ?Sized>(
                             fine_yen(amount)
                         ),
                     );
+                    None
                 } else {
-                    p.push_goods(
-                        LineKind::Drug,
-                        section,
-                        aggregation,
-                        unit,
-                        order.count,
-                        contents,
-                        format!("処置薬剤 1回分 {} → {}点", fine_yen(amount), unit.0),
-                        src::J300,
-                    )?;
+                    Some((unit, "処置薬剤", src::J300))
                 }
             }
+        };
+        if let Some((unit, what, source)) = billed {
+            p.push_goods(
+                LineKind::Drug,
+                section,
+                aggregation,
+                unit,
+                order.count,
+                contents,
+                format!("{what} 1回分 {} → {}点", fine_yen(amount), unit.0),
+                source,
+            )?;
         }
     }
 
