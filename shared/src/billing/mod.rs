@@ -17,6 +17,8 @@
 //!   and material siblings) turn parsed master rows into the engine's facts.
 
 mod age;
+#[cfg(feature = "bench")]
+pub mod bench;
 mod catalog;
 pub mod codes;
 mod engine;
