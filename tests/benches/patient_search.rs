@@ -137,7 +137,7 @@ async fn run() {
                 .collect(),
         ),
     ];
-    let pool = app.app_pool().await;
+    let db = app.db().await;
     println!();
     println!(
         "{:<28} {:>10} {:>10} {:>10} {:>12}",
@@ -160,32 +160,14 @@ async fn run() {
             assert_eq!(res.status, reqwest::StatusCode::OK);
             let classified = shared::api::patients::PatientQuery::classify(q).unwrap();
             let t = Instant::now();
-            let mut tx = karte_tests::tenant_tx(&pool, p.tenant_id).await;
-            let (clause, arg): (&str, String) = match classified {
-                shared::api::patients::PatientQuery::Number(n) => {
-                    ("patient_number like $1", format!("{n}%"))
-                }
-                shared::api::patients::PatientQuery::Phone(d) => {
-                    ("phone_digits like $1", format!("{d}%"))
-                }
-                shared::api::patients::PatientQuery::Kana(k) => {
-                    ("kana_normalized like $1", format!("{k}%"))
-                }
-                shared::api::patients::PatientQuery::Name(s) => {
-                    ("name_compact like $1", format!("{s}%"))
-                }
-                shared::api::patients::PatientQuery::BirthDate(d) => (
-                    "birth_date = $1::date",
-                    shared::domain::japanese::format_date(d),
-                ),
-            };
-            let _rows: Vec<(uuid::Uuid,)> = sqlx::query_as(&format!(
-                "select patient_id from patient where {clause} order by kana_normalized limit 20"
-            ))
-            .bind(arg)
-            .fetch_all(&mut *tx)
-            .await
-            .unwrap();
+            // The same search the API runs (server's db::patients::search), without HTTP, TLS,
+            // session check and access log.
+            let mut tx = karte_server::db::TenantTx::begin_for_provisioning(&db, p.tenant_id)
+                .await
+                .unwrap();
+            let _rows = karte_server::db::patients::search(&mut tx, &classified, 20)
+                .await
+                .unwrap();
             tx.commit().await.unwrap();
             sql.push(t.elapsed());
         }
