@@ -44,6 +44,25 @@ pub enum Written {
     Stale,
 }
 
+impl Written {
+    /// The id and version to write: version 1 of a new id, or `base + 1` of an existing one.
+    fn next(id: Option<(Uuid, i32)>) -> (Uuid, i32) {
+        match id {
+            Some((id, base)) => (id, base + 1),
+            None => (Uuid::new_v4(), 1),
+        }
+    }
+
+    /// The outcome of an `insert … on conflict do nothing` of that version.
+    fn of(rows_affected: u64, id: Uuid, version: i32) -> Written {
+        if rows_affected == 1 {
+            Written::Saved { id, version }
+        } else {
+            Written::Stale
+        }
+    }
+}
+
 fn income_code(i: shared::domain::insurance::IncomeCategory) -> &'static str {
     use shared::domain::insurance::IncomeCategory::*;
     match i {
@@ -62,10 +81,7 @@ pub async fn write_insurance(
     reason: &str,
     author: UserId,
 ) -> Result<Written, sqlx::Error> {
-    let (id, version) = match id {
-        Some((id, base)) => (id, base + 1),
-        None => (Uuid::new_v4(), 1),
-    };
+    let (id, version) = Written::next(id);
     let tenant = tx.tenant_id().as_uuid();
     let inserted = sqlx::query(
         "insert into insurance_version (tenant_id, insurance_id, version, patient_id, insurer_number, symbol, number, \
@@ -91,11 +107,7 @@ pub async fn write_insurance(
     .bind(author.as_uuid())
     .execute(tx.conn())
     .await?;
-    Ok(if inserted.rows_affected() == 1 {
-        Written::Saved { id, version }
-    } else {
-        Written::Stale
-    })
+    Ok(Written::of(inserted.rows_affected(), id, version))
 }
 
 /// The two kinds of coverage a patient holds, each kept as versions.
@@ -156,10 +168,7 @@ pub async fn write_public_payment(
     reason: &str,
     author: UserId,
 ) -> Result<Written, sqlx::Error> {
-    let (id, version) = match id {
-        Some((id, base)) => (id, base + 1),
-        None => (Uuid::new_v4(), 1),
-    };
+    let (id, version) = Written::next(id);
     let tenant = tx.tenant_id().as_uuid();
     let inserted = sqlx::query(
         "insert into public_payment_version (tenant_id, public_payment_id, version, patient_id, payer_number, \
@@ -178,11 +187,7 @@ pub async fn write_public_payment(
     .bind(author.as_uuid())
     .execute(tx.conn())
     .await?;
-    Ok(if inserted.rows_affected() == 1 {
-        Written::Saved { id, version }
-    } else {
-        Written::Stale
-    })
+    Ok(Written::of(inserted.rows_affected(), id, version))
 }
 
 pub async fn public_payments(
