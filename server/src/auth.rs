@@ -15,6 +15,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use shared::api::auth::SessionStage;
 use shared::api::{ErrorCode, CSRF_HEADER};
 use shared::domain::{Permission, Role};
 use shared::ids::SessionId;
@@ -130,12 +131,14 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// A request with a valid session (possibly one that must still change its password).
-/// State-changing requests must also carry the session's CSRF token in `x-csrf-token`.
+/// A request with a valid session past its password and second factor (possibly one that
+/// must still change its password or enrol a second factor). State-changing requests must
+/// also carry the session's CSRF token in `x-csrf-token`.
 pub struct Authenticated {
     pub ctx: TenantContext,
     pub csrf_token: String,
     pub must_change_password: bool,
+    pub stage: SessionStage,
 }
 
 impl Authenticated {
@@ -147,43 +150,65 @@ impl Authenticated {
     }
 }
 
+/// A request with a valid session at any stage, including one still owing its second factor:
+/// only the session, sign-out and second-factor endpoints take this.
+pub struct AnySession(pub Authenticated);
+
+impl FromRequestParts<AppState> for AnySession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        session_of(parts, state).await.map(Self)
+    }
+}
+
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let token = cookie(&parts.headers, SESSION_COOKIE)
-            .ok_or(ApiError::code(ErrorCode::Unauthorized))?;
-        let idle = i32::try_from(state.config.idle_timeout.as_secs()).unwrap_or(i32::MAX);
-        let valid = match system::authenticate_session(&state.db, &token_hash(token), idle).await? {
-            None => return Err(ApiError::code(ErrorCode::Unauthorized)),
-            Some(SessionCheck::Expired) => return Err(ApiError::code(ErrorCode::SessionExpired)),
-            Some(SessionCheck::Valid(valid)) => valid,
-        };
-        if let Some(note) = parts.extensions.get::<crate::logs::AccessNote>() {
-            note.set_actor(valid.tenant_id, Some(valid.user_id), Some(valid.session_id));
+        let session = session_of(parts, state).await?;
+        if session.stage == SessionStage::SecondFactor {
+            return Err(ApiError::code(ErrorCode::SecondFactorRequired));
         }
-        if !parts.method.is_safe() {
-            let sent = parts
-                .headers
-                .get(CSRF_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            if !bool::from(sent.as_bytes().ct_eq(valid.csrf_token.as_bytes())) {
-                return Err(ApiError::code(ErrorCode::CsrfFailed));
-            }
-        }
-        let role = Role::from_code(&valid.role).context("unknown role code in session check")?;
-        Ok(Self {
-            ctx: TenantContext::authenticated(
-                valid.tenant_id,
-                valid.user_id,
-                role,
-                Some(valid.session_id),
-            ),
-            csrf_token: valid.csrf_token,
-            must_change_password: valid.must_change_password,
-        })
+        Ok(session)
     }
+}
+
+async fn session_of(parts: &mut Parts, state: &AppState) -> ApiResult<Authenticated> {
+    let token =
+        cookie(&parts.headers, SESSION_COOKIE).ok_or(ApiError::code(ErrorCode::Unauthorized))?;
+    let idle = i32::try_from(state.config.idle_timeout.as_secs()).unwrap_or(i32::MAX);
+    let valid = match system::authenticate_session(&state.db, &token_hash(token), idle).await? {
+        None => return Err(ApiError::code(ErrorCode::Unauthorized)),
+        Some(SessionCheck::Expired) => return Err(ApiError::code(ErrorCode::SessionExpired)),
+        Some(SessionCheck::Valid(valid)) => valid,
+    };
+    if let Some(note) = parts.extensions.get::<crate::logs::AccessNote>() {
+        note.set_actor(valid.tenant_id, Some(valid.user_id), Some(valid.session_id));
+    }
+    if !parts.method.is_safe() {
+        let sent = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !bool::from(sent.as_bytes().ct_eq(valid.csrf_token.as_bytes())) {
+            return Err(ApiError::code(ErrorCode::CsrfFailed));
+        }
+    }
+    let role = Role::from_code(&valid.role).context("unknown role code in session check")?;
+    let stage = SessionStage::from_code(&valid.stage).context("unknown stage in session check")?;
+    Ok(Authenticated {
+        ctx: TenantContext::authenticated(
+            valid.tenant_id,
+            valid.user_id,
+            role,
+            Some(valid.session_id),
+        ),
+        csrf_token: valid.csrf_token,
+        must_change_password: valid.must_change_password,
+        stage,
+    })
 }
 
 /// An authenticated user who has no pending forced password change: what every ordinary
@@ -212,6 +237,9 @@ impl FromRequestParts<AppState> for ActiveUser {
         let auth = Authenticated::from_request_parts(parts, state).await?;
         if auth.must_change_password {
             return Err(ApiError::code(ErrorCode::PasswordChangeRequired));
+        }
+        if auth.stage == SessionStage::Enrolment {
+            return Err(ApiError::code(ErrorCode::TwoFactorEnrolmentRequired));
         }
         Ok(Self(auth))
     }

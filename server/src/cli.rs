@@ -112,6 +112,12 @@ pub struct ServeArgs {
     /// Hours after login after which a session ends however active.
     #[arg(long, env = "KARTE_SESSION_MAX_HOURS", default_value_t = 12)]
     pub session_max_hours: u64,
+    /// Sign-in attempts accepted per client address per minute (this server).
+    #[arg(long, env = "KARTE_LOGIN_PER_IP_PER_MINUTE", default_value_t = 30)]
+    pub login_per_ip_per_minute: u32,
+    /// Sign-in attempts accepted per account per minute (all servers).
+    #[arg(long, env = "KARTE_LOGIN_PER_ACCOUNT_PER_MINUTE", default_value_t = 10)]
+    pub login_per_account_per_minute: u32,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "KARTE_BODY_LIMIT_BYTES", default_value_t = 1024 * 1024)]
     pub body_limit_bytes: usize,
@@ -267,6 +273,8 @@ pub fn settings_from(args: &ServeArgs) -> anyhow::Result<Settings> {
         runtime: RuntimeConfig {
             idle_timeout: Duration::from_secs(args.session_idle_minutes * 60),
             session_lifetime: Duration::from_secs(args.session_max_hours * 3600),
+            login_attempts_per_ip_per_minute: args.login_per_ip_per_minute.max(1),
+            login_attempts_per_account_per_minute: args.login_per_account_per_minute.max(1),
         },
         body_limit_bytes: args.body_limit_bytes,
         hsts_max_age_seconds: args.hsts_max_age,

@@ -26,13 +26,18 @@ pub struct Settings {
     pub benchmark_without_access_log: bool,
 }
 
-/// What handlers need at run time.
+/// What handlers need at run time. `idle_timeout` and `session_lifetime` apply to an
+/// institution that has not saved a security policy of its own.
 #[derive(Debug, Clone)]
 pub struct RuntimeConfig {
     /// A session without requests for this long ends.
     pub idle_timeout: Duration,
     /// A session ends this long after login, however active.
     pub session_lifetime: Duration,
+    /// Sign-in attempts (password or second factor) accepted per client address per minute.
+    pub login_attempts_per_ip_per_minute: u32,
+    /// Sign-in attempts accepted per account (医療機関コード + ログインID) per minute.
+    pub login_attempts_per_account_per_minute: u32,
 }
 
 impl Default for RuntimeConfig {
@@ -40,6 +45,8 @@ impl Default for RuntimeConfig {
         Self {
             idle_timeout: Duration::from_secs(30 * 60),
             session_lifetime: Duration::from_secs(12 * 3600),
+            login_attempts_per_ip_per_minute: 30,
+            login_attempts_per_account_per_minute: 10,
         }
     }
 }

@@ -12,6 +12,9 @@ pub enum ApiError {
     Code(ErrorCode),
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
+    /// 429 with `Retry-After`: sign-in throttled for this account or address.
+    #[error("too many attempts")]
+    TooManyAttempts { retry_after_seconds: u32 },
     #[error("conflict")]
     Conflict(Vec<FieldError>),
     #[error(transparent)]
@@ -46,6 +49,11 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Unauthorized | ErrorCode::InvalidCredentials | ErrorCode::SessionExpired => {
             StatusCode::UNAUTHORIZED
         }
+        ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::SecondFactorRequired | ErrorCode::InvalidSecondFactor => {
+            StatusCode::UNAUTHORIZED
+        }
+        ErrorCode::TwoFactorEnrolmentRequired => StatusCode::FORBIDDEN,
         ErrorCode::Forbidden | ErrorCode::PasswordChangeRequired | ErrorCode::CsrfFailed => {
             StatusCode::FORBIDDEN
         }
@@ -64,6 +72,20 @@ pub fn error_response(code: ErrorCode) -> Response {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (code, fields) = match self {
+            Self::TooManyAttempts {
+                retry_after_seconds,
+            } => {
+                let code = ErrorCode::TooManyAttempts;
+                return (
+                    status_of(code),
+                    [(
+                        axum::http::header::RETRY_AFTER,
+                        retry_after_seconds.max(1).to_string(),
+                    )],
+                    Json(ErrorBody::new(code)),
+                )
+                    .into_response();
+            }
             Self::Code(code) => (code, Vec::new()),
             Self::Invalid(fields) => (ErrorCode::Validation, fields),
             Self::Conflict(fields) => (ErrorCode::Conflict, fields),

@@ -12,7 +12,9 @@ pub mod logs;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;
+pub mod throttle;
 pub mod tls;
+pub mod totp;
 
 /// The git commit this binary was built from.
 pub const COMMIT: &str = env!("KARTE_COMMIT");

@@ -24,6 +24,7 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<RuntimeConfig>,
     pub access_log: AccessLog,
+    pub login_limiter: Arc<crate::throttle::IpLimiter>,
 }
 
 pub struct Application {
@@ -45,6 +46,9 @@ impl Application {
             db,
             config: Arc::new(settings.runtime.clone()),
             access_log,
+            login_limiter: Arc::new(crate::throttle::IpLimiter::new(
+                settings.runtime.login_attempts_per_ip_per_minute,
+            )),
         };
         let router = router(state, &settings);
         let listener = std::net::TcpListener::bind(settings.listen)

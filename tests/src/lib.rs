@@ -473,7 +473,12 @@ impl ApiClient {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        if let Some(token) = body.get("csrf_token").and_then(Value::as_str) {
+        // A session answer, or one that carries a (rotated) session.
+        let token = body
+            .get("csrf_token")
+            .or_else(|| body.get("session").and_then(|s| s.get("csrf_token")))
+            .and_then(Value::as_str);
+        if let Some(token) = token {
             self.set_csrf(token);
         }
         TestResponse {

@@ -619,7 +619,7 @@ async fn a_user_who_is_not_an_administrator_gets_403() {
                 &p.code,
                 &format!("{role}1"),
                 role,
-                "staff-password-2026",
+                "staff-secret-words-26",
             )
             .await;
         for res in [
@@ -801,10 +801,13 @@ async fn every_tenant_table_has_forced_row_level_security_and_a_policy() {
             "{table}: tenant_id must lead the key, got {pkey}"
         );
     }
-    // Every table of the application is a tenant table or explicitly global (none yet).
+    // Every table of the application is a tenant table or explicitly global:
+    // login_throttle is keyed by a hash of what was typed at sign-in (existing account or not),
+    // holds no tenant data, and the application role has no privilege on it at all.
     let untenanted: Vec<String> = sqlx::query_scalar(
         "select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace \
-         where c.relkind = 'r' and n.nspname = 'public' and c.relname <> '_sqlx_migrations' \
+         where c.relkind = 'r' and n.nspname = 'public' \
+           and c.relname not in ('_sqlx_migrations', 'login_throttle') \
            and not exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id')",
     )
     .fetch_all(&pool)

@@ -347,7 +347,7 @@ mod bills {
         );
         // Nurses do not take payments.
         let (_, nurse) = app
-            .staff_session(&admin, CODE_A, "nurse1", "nurse", "ward-password-2026")
+            .staff_session(&admin, CODE_A, "nurse1", "nurse", "ward-secret-words-26")
             .await;
         assert_eq!(nurse.get(&path).await.status, StatusCode::FORBIDDEN);
     }
@@ -456,7 +456,7 @@ async fn sets_of_frequent_items_are_kept_as_versions_per_institution() {
         .await;
     assert_eq!(res.field_names(), ["name", "contents"]);
     let (_, nurse) = app
-        .staff_session(&admin, CODE_A, "nurse1", "nurse", "ward-password-2026")
+        .staff_session(&admin, CODE_A, "nurse1", "nurse", "ward-secret-words-26")
         .await;
     assert_eq!(
         nurse.get("/billing/sets").await.status,

@@ -139,7 +139,7 @@ async fn security_events_are_audited_without_secrets() {
     clerk
         .post(
             "/auth/password",
-            &json!({"current_password": "wrong-current-1", "new_password": "clerk-password-2026"}),
+            &json!({"current_password": "wrong-current-1", "new_password": "clerk-secret-words-26"}),
         )
         .await;
     clerk.post_empty("/auth/logout").await;
@@ -201,7 +201,7 @@ async fn security_events_are_audited_without_secrets() {
         reset.one_time_password.as_str(),
         "not-the-password-9",
         "wrong-current-1",
-        "clerk-password-2026",
+        "clerk-secret-words-26",
     ] {
         assert!(
             !everything.contains(secret),
@@ -227,7 +227,7 @@ async fn only_administrators_see_logs() {
                 &p.code,
                 &format!("{role}9"),
                 role,
-                "staff-password-2026",
+                "staff-secret-words-26",
             )
             .await;
         for path in [

@@ -22,7 +22,7 @@ async fn staff(app: &TestApp, admin: &ApiClient, code: &str, role: &str) -> ApiC
         code,
         &format!("{role}1"),
         role,
-        "staff-password-2026",
+        "staff-secret-words-26",
     )
     .await
     .1

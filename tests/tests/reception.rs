@@ -52,7 +52,7 @@ async fn a_patient_moves_through_the_day_with_times() {
     let app = TestApp::spawn().await;
     let (admin, clerk) = front_desk(&app, CODE_A).await;
     let nurse = app
-        .staff_session(&admin, CODE_A, "nurse1", "nurse", "ward-password-2026")
+        .staff_session(&admin, CODE_A, "nurse1", "nurse", "ward-secret-words-26")
         .await
         .1;
     let hanako = patient(&clerk, "架空 花子", "カクウ ハナコ").await;

@@ -12,6 +12,7 @@ pub mod logs;
 pub mod masters;
 pub mod patients;
 pub mod reception;
+pub mod security;
 pub mod sessions;
 pub mod system;
 pub mod tenant;

@@ -2,6 +2,7 @@
 //! Sessions are ended (with a reason), never deleted.
 
 use super::TenantTx;
+use shared::api::auth::SessionStage;
 use shared::ids::{SessionId, UserId};
 use std::time::Duration;
 
@@ -12,6 +13,12 @@ pub enum EndReason {
     PasswordChanged,
     PasswordReset,
     UserDisabled,
+    /// The user signed out of every session.
+    LogoutEverywhere,
+    /// An administrator reset the user's second factors.
+    FactorsReset,
+    /// Replaced by a new session at a privilege change (second factor, enrolment, password).
+    Rotated,
 }
 
 impl EndReason {
@@ -21,29 +28,38 @@ impl EndReason {
             Self::PasswordChanged => "password_changed",
             Self::PasswordReset => "password_reset",
             Self::UserDisabled => "user_disabled",
+            Self::LogoutEverywhere => "logout_everywhere",
+            Self::FactorsReset => "factors_reset",
+            Self::Rotated => "rotated",
         }
     }
 }
 
-pub async fn insert(
-    tx: &mut TenantTx,
-    session_id: SessionId,
-    user_id: UserId,
-    token_hash: &[u8; 32],
-    csrf_token: &str,
-    lifetime: Duration,
-) -> Result<(), sqlx::Error> {
+/// What a new session is: its stage and its timeouts (from the institution's policy).
+pub struct NewSession<'a> {
+    pub session_id: SessionId,
+    pub user_id: UserId,
+    pub token_hash: &'a [u8; 32],
+    pub csrf_token: &'a str,
+    pub stage: SessionStage,
+    pub idle: Duration,
+    pub lifetime: Duration,
+}
+
+pub async fn insert(tx: &mut TenantTx, new: &NewSession<'_>) -> Result<(), sqlx::Error> {
     let tenant = tx.tenant_id().as_uuid();
     sqlx::query(
-        "insert into session (tenant_id, session_id, user_id, token_hash, csrf_token, expires_at) \
-         values ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))",
+        "insert into session (tenant_id, session_id, user_id, token_hash, csrf_token, expires_at, \
+         stage, idle_seconds) values ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7, $8)",
     )
     .bind(tenant)
-    .bind(session_id.as_uuid())
-    .bind(user_id.as_uuid())
-    .bind(&token_hash[..])
-    .bind(csrf_token)
-    .bind(lifetime.as_secs_f64())
+    .bind(new.session_id.as_uuid())
+    .bind(new.user_id.as_uuid())
+    .bind(&new.token_hash[..])
+    .bind(new.csrf_token)
+    .bind(new.lifetime.as_secs_f64())
+    .bind(new.stage.code())
+    .bind(i32::try_from(new.idle.as_secs().max(1)).unwrap_or(i32::MAX))
     .execute(tx.conn())
     .await?;
     Ok(())

@@ -63,6 +63,7 @@ pub struct ValidSession {
     pub role: String,
     pub must_change_password: bool,
     pub csrf_token: String,
+    pub stage: String,
 }
 
 /// Checks a session token's hash; `None` when unknown, logged out or the user is disabled.
@@ -71,30 +72,140 @@ pub async fn authenticate_session(
     token_hash: &[u8; 32],
     idle_seconds: i32,
 ) -> Result<Option<SessionCheck>, sqlx::Error> {
-    let row: Option<(String, Uuid, Uuid, Uuid, String, bool, String)> = sqlx::query_as(
-        "select status, tenant_id, session_id, user_id, role, must_change_password, csrf_token \
-         from system.authenticate_session($1, $2)",
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        status: String,
+        tenant_id: Uuid,
+        session_id: Uuid,
+        user_id: Uuid,
+        role: String,
+        must_change_password: bool,
+        csrf_token: String,
+        stage: String,
+    }
+    let row: Option<Row> = sqlx::query_as(
+        "select status, tenant_id, session_id, user_id, role, must_change_password, csrf_token, \
+         stage from system.authenticate_session($1, $2)",
     )
     .bind(&token_hash[..])
     .bind(idle_seconds)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(
-        |(status, tenant, session, user, role, must_change_password, csrf_token)| {
-            if status == "ok" {
-                SessionCheck::Valid(ValidSession {
-                    tenant_id: TenantId(tenant),
-                    session_id: SessionId(session),
-                    user_id: UserId(user),
-                    role,
-                    must_change_password,
-                    csrf_token,
-                })
-            } else {
-                SessionCheck::Expired
-            }
-        },
-    ))
+    Ok(row.map(|r| {
+        if r.status == "ok" {
+            SessionCheck::Valid(ValidSession {
+                tenant_id: TenantId(r.tenant_id),
+                session_id: SessionId(r.session_id),
+                user_id: UserId(r.user_id),
+                role: r.role,
+                must_change_password: r.must_change_password,
+                csrf_token: r.csrf_token,
+                stage: r.stage,
+            })
+        } else {
+            SessionCheck::Expired
+        }
+    }))
+}
+
+/// The throttle key of a sign-in: SHA-256 of `医療機関コード:ログインID` as typed (trimmed,
+/// lower-cased), the same for an existing and a non-existing account. Migration 10 computes
+/// the same bytes in SQL for an institution's own users.
+pub fn throttle_key(institution_code: &str, login_id: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let text = format!(
+        "{}:{}",
+        institution_code.trim(),
+        login_id.trim().to_ascii_lowercase()
+    );
+    Sha256::digest(text.as_bytes()).into()
+}
+
+/// Whether an account key may try to sign in now.
+pub enum Gate {
+    Open,
+    /// Locked after failures, for this many more seconds.
+    Locked(u32),
+    /// Over the per-minute limit, for this many more seconds.
+    Throttled(u32),
+}
+
+/// Counts an attempt on `key` and says whether it may go ahead.
+pub async fn login_gate(db: &Db, key: &[u8; 32], per_minute: u32) -> Result<Gate, sqlx::Error> {
+    let (allowed, retry, locked): (bool, i32, bool) =
+        sqlx::query_as("select allowed, retry_after, locked from system.login_gate($1, $2)")
+            .bind(&key[..])
+            .bind(i32::try_from(per_minute).unwrap_or(i32::MAX))
+            .fetch_one(db.pool())
+            .await?;
+    let retry = u32::try_from(retry).unwrap_or(1);
+    Ok(match (allowed, locked) {
+        (true, _) => Gate::Open,
+        (false, true) => Gate::Locked(retry),
+        (false, false) => Gate::Throttled(retry),
+    })
+}
+
+/// The lockout settings for an institution code: its newest policy's, else `None`.
+pub async fn login_lockout(db: &Db, code: &str) -> Result<Option<(u32, u32, u32)>, sqlx::Error> {
+    let row: Option<(i32, i32, i32)> = sqlx::query_as(
+        "select lockout_threshold, lockout_seconds, lockout_max_seconds from system.login_policy($1)",
+    )
+    .bind(code)
+    .fetch_optional(db.pool())
+    .await?;
+    let n = |v: i32| u32::try_from(v).unwrap_or(1);
+    Ok(row.map(|(a, b, c)| (n(a), n(b), n(c))))
+}
+
+/// Records a failed attempt; returns the length of the lock it started, if it started one.
+pub async fn login_failed(
+    db: &Db,
+    key: &[u8; 32],
+    threshold: u32,
+    lock_seconds: u32,
+    max_seconds: u32,
+) -> Result<Option<u32>, sqlx::Error> {
+    let i = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+    let seconds: i32 = sqlx::query_scalar("select system.login_failed($1, $2, $3, $4)")
+        .bind(&key[..])
+        .bind(i(threshold))
+        .bind(i(lock_seconds))
+        .bind(i(max_seconds))
+        .fetch_one(db.pool())
+        .await?;
+    Ok(u32::try_from(seconds).ok().filter(|s| *s > 0))
+}
+
+/// A complete sign-in clears the account's failures and locks.
+pub async fn login_succeeded(db: &Db, key: &[u8; 32]) -> Result<(), sqlx::Error> {
+    sqlx::query("select system.login_succeeded($1)")
+        .bind(&key[..])
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// The current locks of the transaction's institution's users: (user, locked until).
+pub async fn login_locks(
+    tx: &mut TenantTx,
+) -> Result<Vec<(UserId, time::OffsetDateTime)>, sqlx::Error> {
+    let rows: Vec<(Uuid, time::OffsetDateTime)> = sqlx::query_as(
+        "select user_id, locked_until from system.login_locks() where locked_until > now()",
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows.into_iter().map(|(u, t)| (UserId(u), t)).collect())
+}
+
+/// Lifts the lock of one of the transaction's institution's users; false if none was held.
+pub async fn unlock_login(tx: &mut TenantTx, user: UserId) -> Result<bool, sqlx::Error> {
+    let done: Option<bool> = sqlx::query_scalar("select system.unlock_login($1)")
+        .bind(user.as_uuid())
+        .fetch_optional(tx.conn())
+        .await?
+        .flatten();
+    Ok(done.unwrap_or(false))
 }
 
 pub struct NewInstitution {

@@ -18,6 +18,7 @@ pub struct UserRow {
     pub disabled: bool,
     pub must_change_password: bool,
     pub created_at: OffsetDateTime,
+    pub has_second_factor: bool,
 }
 
 impl UserRow {
@@ -34,13 +35,18 @@ impl UserRow {
             disabled: self.disabled,
             must_change_password: self.must_change_password,
             created_at: self.created_at.format(&Rfc3339)?,
+            locked_until: None,
+            has_second_factor: self.has_second_factor,
         })
     }
 }
 
 const COLUMNS: &str =
     "user_id, login_id, display_name, role, disabled_at is not null as disabled, \
-                       must_change_password, created_at";
+     must_change_password, created_at, \
+     exists (select 1 from user_factor f where f.tenant_id = app_user.tenant_id \
+             and f.user_id = app_user.user_id and f.confirmed_at is not null \
+             and f.revoked_at is null) as has_second_factor";
 
 pub async fn list(tx: &mut TenantTx) -> Result<Vec<UserRow>, sqlx::Error> {
     sqlx::query_as(&format!("select {COLUMNS} from app_user order by login_id"))

@@ -27,6 +27,14 @@ pub mod action {
     pub const BILLING_SETTINGS_CHANGE: &str = "billing_settings_change";
     pub const BILL_FINALIZE: &str = "bill_finalize";
     pub const BILL_CORRECT: &str = "bill_correct";
+    pub const LOGIN_SECOND_FACTOR: &str = "login_second_factor";
+    pub const LOGOUT_EVERYWHERE: &str = "logout_everywhere";
+    pub const FACTOR_ENROL: &str = "factor_enrol";
+    pub const FACTOR_REVOKE: &str = "factor_revoke";
+    pub const FACTORS_RESET: &str = "factors_reset";
+    pub const RECOVERY_CODES_ISSUE: &str = "recovery_codes_issue";
+    pub const LOGIN_UNLOCK: &str = "login_unlock";
+    pub const SECURITY_POLICY_CHANGE: &str = "security_policy_change";
 
     /// Every code above, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -43,6 +51,14 @@ pub mod action {
         BILLING_SETTINGS_CHANGE,
         BILL_FINALIZE,
         BILL_CORRECT,
+        LOGIN_SECOND_FACTOR,
+        LOGOUT_EVERYWHERE,
+        FACTOR_ENROL,
+        FACTOR_REVOKE,
+        FACTORS_RESET,
+        RECOVERY_CODES_ISSUE,
+        LOGIN_UNLOCK,
+        SECURITY_POLICY_CHANGE,
     ];
 }
 

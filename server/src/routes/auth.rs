@@ -1,34 +1,74 @@
-//! Sign-in, the current session, sign-out and password change.
+//! Sign-in (password, then a second factor when the user has one), the current session,
+//! sign-out here or everywhere, password change, and the user's own second factors.
+//!
+//! Throttling: every password or second-factor attempt counts against the client address
+//! (this server's memory) and against the account key (PostgreSQL: per-minute window, and a
+//! lock with growing back-off after the institution's threshold of failures). Unknown login
+//! ids are throttled and locked the same way, so no answer tells whether an id exists.
+//! Session ids are rotated (a new token, the old session ended) at every privilege change:
+//! second factor accepted, enrolment completed, password changed.
 
-use crate::auth::{self, Authenticated};
-use crate::db::{institutions, sessions, system, users, TenantContext, TenantTx};
+use crate::auth::{self, AnySession, Authenticated};
+use crate::db::system::{self, Gate};
+use crate::db::{institutions, security, sessions, users, TenantContext, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
 use crate::logs::AccessNote;
 use crate::startup::AppState;
+use crate::totp;
 use anyhow::Context;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use shared::api::auth::{ChangePassword, CurrentUser, InstitutionSummary, Login, SessionInfo};
+use sha2::{Digest, Sha256};
+use shared::api::auth::{
+    ChangePassword, ConfirmTotp, CurrentUser, FactorConfirmed, FactorOverview, InstitutionSummary,
+    Login, RecoveryCodes, SecondFactor, SessionInfo, SessionStage, StartTotp, TotpEnrolment,
+};
 use shared::api::{ErrorCode, FieldError};
-use shared::domain::{InstitutionCode, LoginId, PasswordPolicy, PasswordProblem, Role};
+use shared::domain::{
+    InstitutionCode, LoginId, PasswordPolicy, PasswordProblem, Role, SecurityPolicy,
+};
 use shared::ids::SessionId;
+use std::time::Duration;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/login", post(login))
+        .route("/auth/second-factor", post(second_factor))
         .route("/auth/logout", post(logout))
+        .route("/auth/logout-everywhere", post(logout_everywhere))
         .route("/auth/session", get(current_session))
         .route("/auth/password", post(change_password))
+        .route("/auth/factors", get(factors))
+        .route("/auth/factors/totp", post(start_totp))
+        .route("/auth/factors/totp/{factor_id}/confirm", post(confirm_totp))
+        .route("/auth/factors/{factor_id}/revoke", post(revoke_factor))
+        .route("/auth/recovery-codes", post(new_recovery_codes))
 }
 
-/// The policy new passwords must meet. Per-institution policies come with two-factor sign-in.
-pub fn password_policy() -> PasswordPolicy {
-    PasswordPolicy::GUIDELINE_SINGLE_FACTOR
+/// How long a session that still owes its second factor lives.
+const SECOND_FACTOR_WINDOW: Duration = Duration::from_secs(5 * 60);
+/// Recovery codes issued at a time.
+const RECOVERY_CODE_COUNT: usize = 10;
+
+/// The policy of an institution that has not saved one: the guideline, with the server's
+/// configured timeouts.
+pub fn default_policy(state: &AppState) -> SecurityPolicy {
+    let secs = |d: Duration| u32::try_from(d.as_secs()).unwrap_or(u32::MAX);
+    SecurityPolicy {
+        idle_timeout_seconds: secs(state.config.idle_timeout),
+        session_lifetime_seconds: secs(state.config.session_lifetime),
+        ..SecurityPolicy::default()
+    }
+}
+
+/// The institution's policy in force.
+pub async fn policy_of(tx: &mut TenantTx, state: &AppState) -> ApiResult<SecurityPolicy> {
+    Ok(security::policy(tx, &default_policy(state)).await?.policy)
 }
 
 async fn session_info(
@@ -36,11 +76,13 @@ async fn session_info(
     state: &AppState,
     ctx: &TenantContext,
     csrf_token: String,
+    stage: SessionStage,
 ) -> ApiResult<SessionInfo> {
     let user = users::find(tx, ctx.user_id())
         .await?
         .ok_or(ApiError::code(ErrorCode::Unauthorized))?;
     let institution = institutions::current(tx).await?;
+    let policy = policy_of(tx, state).await?;
     Ok(SessionInfo {
         user: CurrentUser {
             user_id: ctx.user_id(),
@@ -55,9 +97,120 @@ async fn session_info(
         },
         csrf_token,
         must_change_password: user.must_change_password,
-        idle_timeout_seconds: state.config.idle_timeout.as_secs(),
-        password_policy: password_policy(),
+        idle_timeout_seconds: if stage == SessionStage::SecondFactor {
+            SECOND_FACTOR_WINDOW.as_secs()
+        } else {
+            u64::from(policy.idle_timeout_seconds)
+        },
+        password_policy: policy.password_policy(user.has_second_factor),
+        stage,
+        has_second_factor: user.has_second_factor,
     })
+}
+
+/// A new session at `stage` for `ctx`'s user, in `tx`; returns its cookie token and CSRF token.
+async fn open_session(
+    tx: &mut TenantTx,
+    ctx: &TenantContext,
+    stage: SessionStage,
+    policy: &SecurityPolicy,
+) -> ApiResult<(String, String)> {
+    let token = auth::random_token();
+    let csrf_token = auth::random_token();
+    let (idle, lifetime) = if stage == SessionStage::SecondFactor {
+        (SECOND_FACTOR_WINDOW, SECOND_FACTOR_WINDOW)
+    } else {
+        (
+            Duration::from_secs(u64::from(policy.idle_timeout_seconds)),
+            Duration::from_secs(u64::from(policy.session_lifetime_seconds)),
+        )
+    };
+    sessions::insert(
+        tx,
+        &sessions::NewSession {
+            session_id: ctx.session_id().context("context without session")?,
+            user_id: ctx.user_id(),
+            token_hash: &auth::token_hash(&token),
+            csrf_token: &csrf_token,
+            stage,
+            idle,
+            lifetime,
+        },
+    )
+    .await?;
+    Ok((token, csrf_token))
+}
+
+/// Ends the caller's session and opens its successor at `stage` (a privilege change): the
+/// new context, cookie token and CSRF token.
+async fn rotate_session(
+    tx: &mut TenantTx,
+    state: &AppState,
+    old: &TenantContext,
+    stage: SessionStage,
+) -> ApiResult<(TenantContext, String, String)> {
+    if let Some(id) = old.session_id() {
+        sessions::end(tx, id, sessions::EndReason::Rotated).await?;
+    }
+    let ctx = TenantContext::authenticated(
+        old.tenant_id(),
+        old.user_id(),
+        old.role(),
+        Some(SessionId(uuid::Uuid::new_v4())),
+    );
+    let policy = policy_of(tx, state).await?;
+    let (token, csrf) = open_session(tx, &ctx, stage, &policy).await?;
+    Ok((ctx, token, csrf))
+}
+
+fn with_cookie<T: serde::Serialize>(token: &str, body: T) -> Response {
+    (
+        [(header::SET_COOKIE, auth::session_cookie(token))],
+        Json(body),
+    )
+        .into_response()
+}
+
+/// The lockout rule for an institution code (its policy, or the guideline default).
+async fn lockout_for(state: &AppState, code: &str) -> ApiResult<(u32, u32, u32)> {
+    let fallback = SecurityPolicy::default();
+    Ok(system::login_lockout(&state.db, code.trim())
+        .await?
+        .unwrap_or((
+            fallback.lockout_threshold,
+            fallback.lockout_seconds,
+            fallback.lockout_max_seconds,
+        )))
+}
+
+/// Counts a failed attempt on `key`; the lock length when this failure started a lock.
+async fn count_failure(state: &AppState, code: &str, key: &[u8; 32]) -> ApiResult<Option<u32>> {
+    let (threshold, seconds, max) = lockout_for(state, code).await?;
+    Ok(system::login_failed(&state.db, key, threshold, seconds, max).await?)
+}
+
+/// The address and account gates every attempt passes first.
+async fn gates(state: &AppState, ip: &ClientIp, key: &[u8; 32]) -> ApiResult<Option<&'static str>> {
+    if let Err(wait) = state.login_limiter.attempt(ip.0.as_deref()) {
+        return Err(ApiError::TooManyAttempts {
+            retry_after_seconds: wait,
+        });
+    }
+    match system::login_gate(
+        &state.db,
+        key,
+        state.config.login_attempts_per_account_per_minute,
+    )
+    .await?
+    {
+        Gate::Open => Ok(None),
+        Gate::Locked(wait) => Err(ApiError::TooManyAttempts {
+            retry_after_seconds: wait,
+        }),
+        Gate::Throttled(wait) => Err(ApiError::TooManyAttempts {
+            retry_after_seconds: wait,
+        }),
+    }
 }
 
 /// The same answer for an unknown institution, an unknown user, a wrong password and a
@@ -69,6 +222,24 @@ async fn login(
     ApiJson(body): ApiJson<Login>,
 ) -> ApiResult<Response> {
     let code = InstitutionCode::parse(&body.institution_code).ok();
+    let key = system::throttle_key(&body.institution_code, &body.login_id);
+    if let Err(refused) = gates(&state, &ip, &key).await {
+        // Audited where the institution is known; the typed login id is not recorded.
+        let tenant = match &code {
+            Some(code) => system::institution_by_code(&state.db, code).await?,
+            None => None,
+        };
+        if let Some(tenant) = tenant {
+            note.set_actor(tenant, None, None);
+        }
+        let actor = Actor {
+            client_ip: ip.0.clone(),
+            ..Actor::default()
+        };
+        let event = AuditEvent::failure(action::LOGIN).detail("reason", "throttled");
+        audit::record_standalone(&state.db, tenant, &actor, event).await?;
+        return Err(refused);
+    }
     let login_id = LoginId::parse(&body.login_id).ok();
     let candidate = match (&code, &login_id) {
         (Some(code), Some(login_id)) => system::login_candidate(&state.db, code, login_id).await?,
@@ -84,6 +255,7 @@ async fn login(
     let candidate = match candidate {
         Some(c) if verified && !c.disabled => c,
         other => {
+            let locked = count_failure(&state, &body.institution_code, &key).await?;
             // Audited in the institution aimed at, when its code exists. The attempted login
             // id is not recorded unless it names a user: people type passwords into it.
             let reason = match &other {
@@ -100,6 +272,9 @@ async fn login(
             if let Some(c) = &other {
                 event = event.target("user", c.user_id);
             }
+            if let Some(seconds) = locked {
+                event = event.detail("locked_seconds", seconds);
+            }
             if let Some(tenant) = tenant {
                 note.set_actor(tenant, None, None);
             }
@@ -115,34 +290,115 @@ async fn login(
     let session_id = SessionId(uuid::Uuid::new_v4());
     let ctx = auth::context_after_password_check(&candidate, role, session_id);
     note.set_actor(ctx.tenant_id(), Some(ctx.user_id()), Some(session_id));
-    let token = auth::random_token();
-    let csrf_token = auth::random_token();
     let mut tx = TenantTx::begin(&state.db, &ctx).await?;
-    sessions::insert(
-        &mut tx,
-        session_id,
-        ctx.user_id(),
-        &auth::token_hash(&token),
-        &csrf_token,
-        state.config.session_lifetime,
-    )
-    .await?;
-    let event = AuditEvent::success(action::LOGIN).target("user", ctx.user_id());
+    let policy = policy_of(&mut tx, &state).await?;
+    let stage = if security::has_confirmed_factor(&mut tx, ctx.user_id()).await? {
+        SessionStage::SecondFactor
+    } else if policy.requires_second_factor(role) {
+        SessionStage::Enrolment
+    } else {
+        SessionStage::Full
+    };
+    let (token, csrf_token) = open_session(&mut tx, &ctx, stage, &policy).await?;
+    let event = AuditEvent::success(action::LOGIN)
+        .target("user", ctx.user_id())
+        .detail("stage", stage.code());
     audit::record(&mut tx, &Actor::of(&ctx, &ip), event).await?;
-    let info = session_info(&mut tx, &state, &ctx, csrf_token).await?;
+    let info = session_info(&mut tx, &state, &ctx, csrf_token, stage).await?;
     tx.commit().await?;
-    Ok((
-        [(header::SET_COOKIE, auth::session_cookie(&token))],
-        Json(info),
-    )
-        .into_response())
+    // A second factor still owed keeps the failures counting until it is given.
+    if stage != SessionStage::SecondFactor {
+        system::login_succeeded(&state.db, &key).await?;
+    }
+    Ok(with_cookie(&token, info))
+}
+
+/// A recovery code as the user may type it (any case, with or without hyphens and spaces),
+/// reduced to its 16 characters; `None` when it cannot be one.
+fn normalised_recovery_code(input: &str) -> Option<String> {
+    let code: String = input
+        .chars()
+        .filter(|c| !matches!(c, '-' | ' ' | '\u{3000}'))
+        .flat_map(char::to_lowercase)
+        .collect();
+    (code.len() == 16 && code.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(code)
+}
+
+fn recovery_code_hash(normalised: &str) -> [u8; 32] {
+    Sha256::digest(normalised.as_bytes()).into()
+}
+
+/// The second step of sign-in: a TOTP code or a recovery code. On success the pending session
+/// is replaced by a full one (new cookie).
+async fn second_factor(
+    State(state): State<AppState>,
+    session: AnySession,
+    ip: ClientIp,
+    ApiJson(body): ApiJson<SecondFactor>,
+) -> ApiResult<Response> {
+    let auth = session.0;
+    if auth.stage != SessionStage::SecondFactor {
+        return Err(ApiError::code(ErrorCode::Conflict));
+    }
+    let user_id = auth.ctx.user_id();
+    let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
+    let user = users::find(&mut tx, user_id)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::Unauthorized))?;
+    let institution = institutions::current(&mut tx).await?;
+    let key = system::throttle_key(&institution.code, &user.login_id);
+    gates(&state, &ip, &key).await?;
+    let now = totp::current_step();
+    let mut method = None;
+    for factor in security::confirmed_totps(&mut tx, user_id).await? {
+        if let Some(step) = totp::verify(&factor.secret, &body.code, now, factor.last_used_step) {
+            if security::use_step(&mut tx, factor.factor_id, step).await? {
+                method = Some("totp");
+                break;
+            }
+        }
+    }
+    if method.is_none() {
+        if let Some(code) = normalised_recovery_code(&body.code) {
+            if security::use_recovery_code(&mut tx, user_id, &recovery_code_hash(&code)).await? {
+                method = Some("recovery_code");
+            }
+        }
+    }
+    let actor = Actor::of(&auth.ctx, &ip);
+    let Some(method) = method else {
+        drop(tx);
+        let locked = count_failure(&state, &institution.code, &key).await?;
+        let mut event = AuditEvent::failure(action::LOGIN_SECOND_FACTOR)
+            .target("user", user_id)
+            .detail("reason", "wrong_code");
+        if let Some(seconds) = locked {
+            event = event.detail("locked_seconds", seconds);
+        }
+        audit::record_standalone(&state.db, Some(auth.ctx.tenant_id()), &actor, event).await?;
+        return Err(ApiError::code(ErrorCode::InvalidSecondFactor));
+    };
+    let (ctx, token, csrf) = rotate_session(&mut tx, &state, &auth.ctx, SessionStage::Full).await?;
+    let mut event = AuditEvent::success(action::LOGIN_SECOND_FACTOR)
+        .target("user", user_id)
+        .detail("method", method);
+    if method == "recovery_code" {
+        let left = security::recovery_codes_left(&mut tx, user_id).await?;
+        event = event.detail("recovery_codes_left", left);
+    }
+    audit::record(&mut tx, &Actor::of(&ctx, &ip), event).await?;
+    let info = session_info(&mut tx, &state, &ctx, csrf, SessionStage::Full).await?;
+    tx.commit().await?;
+    system::login_succeeded(&state.db, &key).await?;
+    Ok(with_cookie(&token, info))
 }
 
 async fn logout(
     State(state): State<AppState>,
-    auth: Authenticated,
+    session: AnySession,
     ip: ClientIp,
 ) -> ApiResult<Response> {
+    let auth = session.0;
     let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
     sessions::end(&mut tx, auth.session_id(), sessions::EndReason::Logout).await?;
     audit::record(
@@ -159,24 +415,59 @@ async fn logout(
         .into_response())
 }
 
+/// Ends every session of the caller, on every device, this one included.
+async fn logout_everywhere(
+    State(state): State<AppState>,
+    session: AnySession,
+    ip: ClientIp,
+) -> ApiResult<Response> {
+    let auth = session.0;
+    let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
+    let ended = sessions::end_all_for_user(
+        &mut tx,
+        auth.ctx.user_id(),
+        sessions::EndReason::LogoutEverywhere,
+        None,
+    )
+    .await?;
+    let event = AuditEvent::success(action::LOGOUT_EVERYWHERE)
+        .target("user", auth.ctx.user_id())
+        .detail("sessions_ended", ended);
+    audit::record(&mut tx, &Actor::of(&auth.ctx, &ip), event).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, auth::cleared_session_cookie())],
+    )
+        .into_response())
+}
+
 async fn current_session(
     State(state): State<AppState>,
-    auth: Authenticated,
+    session: AnySession,
 ) -> ApiResult<Json<SessionInfo>> {
+    let auth = session.0;
     let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
-    let info = session_info(&mut tx, &state, &auth.ctx, auth.csrf_token.clone()).await?;
+    let info = session_info(
+        &mut tx,
+        &state,
+        &auth.ctx,
+        auth.csrf_token.clone(),
+        auth.stage,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(info))
 }
 
 /// Changes the caller's own password (also the forced change after a one-time password).
-/// Other sessions of the user end; this one continues.
+/// Other sessions of the user end; this one is rotated (new cookie).
 async fn change_password(
     State(state): State<AppState>,
     auth: Authenticated,
     ip: ClientIp,
     ApiJson(body): ApiJson<ChangePassword>,
-) -> ApiResult<Json<SessionInfo>> {
+) -> ApiResult<Response> {
     let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
     let user_id = auth.ctx.user_id();
     let user = users::find(&mut tx, user_id)
@@ -198,8 +489,12 @@ async fn change_password(
             "現在のパスワードが正しくありません",
         )]));
     }
-    let mut problems =
-        password_policy().check(&body.new_password, &user.login_id, &user.display_name);
+    let policy = policy_of(&mut tx, &state).await?;
+    let mut problems = policy.password_policy(user.has_second_factor).check(
+        &body.new_password,
+        &user.login_id,
+        &user.display_name,
+    );
     if body.new_password == body.current_password {
         problems.push(PasswordProblem::SameAsCurrent);
     }
@@ -220,11 +515,233 @@ async fn change_password(
         Some(auth.session_id()),
     )
     .await?;
+    let (ctx, token, csrf) = rotate_session(&mut tx, &state, &auth.ctx, auth.stage).await?;
     let event = AuditEvent::success(action::PASSWORD_CHANGE)
         .target("user", user_id)
         .detail("forced", user.must_change_password);
-    audit::record(&mut tx, &actor, event).await?;
-    let info = session_info(&mut tx, &state, &auth.ctx, auth.csrf_token.clone()).await?;
+    audit::record(&mut tx, &Actor::of(&ctx, &ip), event).await?;
+    let info = session_info(&mut tx, &state, &ctx, csrf, auth.stage).await?;
     tx.commit().await?;
-    Ok(Json(info))
+    Ok(with_cookie(&token, info))
+}
+
+async fn overview(
+    tx: &mut TenantTx,
+    state: &AppState,
+    ctx: &TenantContext,
+) -> ApiResult<FactorOverview> {
+    let policy = policy_of(tx, state).await?;
+    Ok(FactorOverview {
+        factors: security::list_factors(tx, ctx.user_id()).await?,
+        recovery_codes_left: security::recovery_codes_left(tx, ctx.user_id()).await?,
+        required: policy.requires_second_factor(ctx.role()),
+    })
+}
+
+async fn factors(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> ApiResult<Json<FactorOverview>> {
+    let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
+    let view = overview(&mut tx, &state, &auth.ctx).await?;
+    tx.commit().await?;
+    Ok(Json(view))
+}
+
+/// Starts a TOTP enrolment: a new key, shown once as a QR code and as text. It counts only
+/// after [`confirm_totp`].
+async fn start_totp(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    ApiJson(body): ApiJson<StartTotp>,
+) -> ApiResult<Json<TotpEnrolment>> {
+    let label = body.label.trim();
+    if label.is_empty() || label.chars().count() > 64 || label.chars().any(char::is_control) {
+        return Err(ApiError::Invalid(vec![FieldError::new(
+            "label",
+            "invalid",
+            "名前は1〜64文字で入力してください（例: 業務用スマートフォン）",
+        )]));
+    }
+    let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
+    let user = users::find(&mut tx, auth.ctx.user_id())
+        .await?
+        .ok_or(ApiError::code(ErrorCode::Unauthorized))?;
+    let institution = institutions::current(&mut tx).await?;
+    let secret = totp::new_secret();
+    let factor_id = security::insert_totp(&mut tx, auth.ctx.user_id(), label, &secret).await?;
+    tx.commit().await?;
+    let uri = totp::otpauth_uri(
+        "Karte",
+        &format!("{}@{}", user.login_id, institution.code),
+        &secret,
+    );
+    Ok(Json(TotpEnrolment {
+        factor_id,
+        secret: totp::secret_for_display(&secret),
+        qr_svg: totp::qr_svg(&uri)?,
+        otpauth_uri: uri,
+    }))
+}
+
+fn new_recovery_codes_for() -> (Vec<String>, Vec<[u8; 32]>) {
+    let codes: Vec<String> = (0..RECOVERY_CODE_COUNT)
+        .map(|_| auth::one_time_password())
+        .collect();
+    let hashes = codes
+        .iter()
+        .filter_map(|c| normalised_recovery_code(c))
+        .map(|c| recovery_code_hash(&c))
+        .collect();
+    (codes, hashes)
+}
+
+/// Confirms a TOTP enrolment with the first code from the app. The first factor brings
+/// recovery codes; a session that was made to enrol becomes a full one (new cookie).
+async fn confirm_totp(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    ip: ClientIp,
+    Path(raw_id): Path<String>,
+    ApiJson(body): ApiJson<ConfirmTotp>,
+) -> ApiResult<Response> {
+    let factor_id = crate::http::id_or_not_found::<uuid::Uuid>(&raw_id)?;
+    let user_id = auth.ctx.user_id();
+    let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
+    let factor = security::find_totp(&mut tx, user_id, factor_id)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    if factor.confirmed {
+        return Err(ApiError::code(ErrorCode::Conflict));
+    }
+    let accepted = match totp::verify(&factor.secret, &body.code, totp::current_step(), None) {
+        Some(step) => security::use_step(&mut tx, factor.factor_id, step).await?,
+        None => false,
+    };
+    if !accepted {
+        return Err(ApiError::Invalid(vec![FieldError::new(
+            "code",
+            "incorrect",
+            "確認コードが正しくありません。アプリに表示されている6桁の数字を入力してください",
+        )]));
+    }
+    let recovery_codes = if security::recovery_codes_left(&mut tx, user_id).await? == 0 {
+        let (codes, hashes) = new_recovery_codes_for();
+        security::replace_recovery_codes(&mut tx, user_id, &hashes).await?;
+        codes
+    } else {
+        Vec::new()
+    };
+    let event = AuditEvent::success(action::FACTOR_ENROL)
+        .target("user", user_id)
+        .detail("kind", "totp")
+        .detail("factor_id", factor.factor_id.to_string())
+        .detail("recovery_codes_issued", recovery_codes.len());
+    audit::record(&mut tx, &Actor::of(&auth.ctx, &ip), event).await?;
+    if auth.stage == SessionStage::Enrolment {
+        let (ctx, token, csrf) =
+            rotate_session(&mut tx, &state, &auth.ctx, SessionStage::Full).await?;
+        let session = session_info(&mut tx, &state, &ctx, csrf, SessionStage::Full).await?;
+        tx.commit().await?;
+        return Ok(with_cookie(
+            &token,
+            FactorConfirmed {
+                recovery_codes,
+                session,
+            },
+        ));
+    }
+    let session = session_info(
+        &mut tx,
+        &state,
+        &auth.ctx,
+        auth.csrf_token.clone(),
+        auth.stage,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(FactorConfirmed {
+        recovery_codes,
+        session,
+    })
+    .into_response())
+}
+
+/// Removes one of the caller's factors. Refused for the last one when the policy requires a
+/// second factor for the caller's role.
+async fn revoke_factor(
+    State(state): State<AppState>,
+    user: crate::auth::ActiveUser,
+    ip: ClientIp,
+    Path(raw_id): Path<String>,
+) -> ApiResult<Json<FactorOverview>> {
+    let factor_id = crate::http::id_or_not_found::<uuid::Uuid>(&raw_id)?;
+    let ctx = user.ctx();
+    let mut tx = TenantTx::begin(&state.db, ctx).await?;
+    let policy = policy_of(&mut tx, &state).await?;
+    let confirmed = security::list_factors(&mut tx, ctx.user_id()).await?;
+    if !confirmed.iter().any(|f| f.factor_id == factor_id) {
+        return Err(ApiError::code(ErrorCode::NotFound));
+    }
+    if confirmed.len() == 1 && policy.requires_second_factor(ctx.role()) {
+        return Err(ApiError::Conflict(vec![FieldError::new(
+            "factor_id",
+            "required",
+            "二要素認証が必須のため、最後の認証手段は削除できません。先に別の手段を登録してください",
+        )]));
+    }
+    security::revoke_factor(&mut tx, ctx.user_id(), factor_id, ctx.user_id()).await?;
+    if confirmed.len() == 1 {
+        // No factor left: the recovery codes would be a second factor of nothing.
+        security::replace_recovery_codes(&mut tx, ctx.user_id(), &[]).await?;
+    }
+    let event = AuditEvent::success(action::FACTOR_REVOKE)
+        .target("user", ctx.user_id())
+        .detail("factor_id", factor_id.to_string());
+    audit::record(&mut tx, &Actor::of(ctx, &ip), event).await?;
+    let view = overview(&mut tx, &state, ctx).await?;
+    tx.commit().await?;
+    Ok(Json(view))
+}
+
+/// A fresh set of recovery codes; the earlier ones stop working.
+async fn new_recovery_codes(
+    State(state): State<AppState>,
+    user: crate::auth::ActiveUser,
+    ip: ClientIp,
+) -> ApiResult<Json<RecoveryCodes>> {
+    let ctx = user.ctx();
+    let mut tx = TenantTx::begin(&state.db, ctx).await?;
+    if !security::has_confirmed_factor(&mut tx, ctx.user_id()).await? {
+        return Err(ApiError::Conflict(vec![FieldError::new(
+            "factor",
+            "none",
+            "先に認証アプリを登録してください",
+        )]));
+    }
+    let (codes, hashes) = new_recovery_codes_for();
+    security::replace_recovery_codes(&mut tx, ctx.user_id(), &hashes).await?;
+    let event = AuditEvent::success(action::RECOVERY_CODES_ISSUE)
+        .target("user", ctx.user_id())
+        .detail("count", codes.len());
+    audit::record(&mut tx, &Actor::of(ctx, &ip), event).await?;
+    tx.commit().await?;
+    Ok(Json(RecoveryCodes { codes }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recovery_codes_are_read_as_people_type_them() {
+        let (codes, hashes) = new_recovery_codes_for();
+        assert_eq!(codes.len(), RECOVERY_CODE_COUNT);
+        assert_eq!(hashes.len(), RECOVERY_CODE_COUNT);
+        let typed = codes[0].to_uppercase().replace('-', " ");
+        let normalised = normalised_recovery_code(&typed).unwrap();
+        assert_eq!(recovery_code_hash(&normalised), hashes[0]);
+        assert_eq!(normalised_recovery_code("123456"), None);
+        assert_eq!(normalised_recovery_code("abcd-efgh-jkmn-pqr!"), None);
+    }
 }

@@ -1,6 +1,6 @@
 //! The API under `/api/v1`, one module per resource.
 
-mod auth;
+pub mod auth;
 mod billing;
 mod bills;
 mod health;
@@ -8,6 +8,7 @@ pub(crate) mod insurance;
 mod logs;
 mod patients;
 mod reception;
+mod security;
 mod users;
 
 use crate::http::{api_method_not_allowed, api_not_found};
@@ -19,6 +20,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(health::router())
         .merge(auth::router())
         .merge(users::router())
+        .merge(security::router())
         .merge(logs::router())
         .merge(patients::router())
         .merge(insurance::router())

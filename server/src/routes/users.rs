@@ -2,7 +2,7 @@
 //! users are invisible (row-level security), so their ids answer 404.
 
 use crate::auth::{self, ActiveUser};
-use crate::db::{sessions, users, TenantTx};
+use crate::db::{security, sessions, system, users, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
@@ -22,6 +22,8 @@ pub fn router() -> Router<AppState> {
         .route("/users/{user_id}/disable", post(disable_user))
         .route("/users/{user_id}/enable", post(enable_user))
         .route("/users/{user_id}/reset-password", post(reset_password))
+        .route("/users/{user_id}/reset-factors", post(reset_factors))
+        .route("/users/{user_id}/unlock", post(unlock_user))
 }
 
 async fn list_users(
@@ -31,12 +33,19 @@ async fn list_users(
     user.require(Permission::ManageUsers)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let rows = users::list(&mut tx).await?;
+    let locks = system::login_locks(&mut tx).await?;
     tx.commit().await?;
-    Ok(Json(
-        rows.iter()
-            .map(|r| r.summary())
-            .collect::<anyhow::Result<_>>()?,
-    ))
+    let mut summaries = rows
+        .iter()
+        .map(|r| r.summary())
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for s in &mut summaries {
+        s.locked_until = locks
+            .iter()
+            .find(|(id, _)| *id == s.user_id)
+            .map(|(_, until)| crate::clock::rfc3339(*until));
+    }
+    Ok(Json(summaries))
 }
 
 async fn create_user(
@@ -152,4 +161,53 @@ async fn reset_password(
         user: row.summary()?,
         one_time_password,
     }))
+}
+
+/// Revokes every second factor and recovery code of a user (a lost phone) and ends their
+/// sessions; at next sign-in they enrol again if their role requires it.
+async fn reset_factors(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ip: ClientIp,
+    Path(raw_id): Path<String>,
+) -> ApiResult<Json<UserSummary>> {
+    user.require(Permission::ManageUsers)?;
+    let id = crate::http::id_or_not_found::<UserId>(&raw_id)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    users::find(&mut tx, id)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    let revoked = security::reset_factors(&mut tx, id, user.ctx().user_id()).await?;
+    sessions::end_all_for_user(&mut tx, id, sessions::EndReason::FactorsReset, None).await?;
+    let event = AuditEvent::success(action::FACTORS_RESET)
+        .target("user", id)
+        .detail("factors_revoked", revoked);
+    audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
+    let row = users::find(&mut tx, id)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    tx.commit().await?;
+    Ok(Json(row.summary()?))
+}
+
+/// Lifts a sign-in lock (too many failed attempts) before it runs out.
+async fn unlock_user(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ip: ClientIp,
+    Path(raw_id): Path<String>,
+) -> ApiResult<Json<UserSummary>> {
+    user.require(Permission::ManageUsers)?;
+    let id = crate::http::id_or_not_found::<UserId>(&raw_id)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let row = users::find(&mut tx, id)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    let was_locked = system::unlock_login(&mut tx, id).await?;
+    let event = AuditEvent::success(action::LOGIN_UNLOCK)
+        .target("user", id)
+        .detail("was_locked", was_locked);
+    audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
+    tx.commit().await?;
+    Ok(Json(row.summary()?))
 }

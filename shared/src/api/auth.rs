@@ -27,6 +27,12 @@ pub struct SessionInfo {
     pub idle_timeout_seconds: u64,
     /// What a new password must satisfy, so the app can check as the user types.
     pub password_policy: PasswordPolicy,
+    /// How far sign-in has got; only `Full` opens the application.
+    #[serde(default)]
+    pub stage: SessionStage,
+    /// The user has a confirmed second factor.
+    #[serde(default)]
+    pub has_second_factor: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,4 +55,103 @@ pub struct InstitutionSummary {
 pub struct ChangePassword {
     pub current_password: String,
     pub new_password: String,
+}
+
+/// How far a session has got. A password alone never gives `Full` to a user who owes a
+/// second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStage {
+    /// Signed in.
+    #[default]
+    Full,
+    /// Password accepted; a one-time code (or recovery code) is still owed.
+    SecondFactor,
+    /// Password accepted; the user's role requires a second factor and none is enrolled:
+    /// only enrolment (and password change, sign-out) is open.
+    Enrolment,
+}
+
+impl SessionStage {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::SecondFactor => "second_factor",
+            Self::Enrolment => "enrolment",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Full, Self::SecondFactor, Self::Enrolment]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+}
+
+/// `POST /api/v1/auth/second-factor`: a 6-digit code from the authenticator app, or one of the
+/// user's recovery codes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SecondFactor {
+    pub code: String,
+}
+
+/// A second factor of the signed-in user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactorSummary {
+    pub factor_id: uuid::Uuid,
+    /// `totp`.
+    pub kind: String,
+    pub label: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+}
+
+/// `GET /api/v1/auth/factors`: the user's confirmed factors and what is left of the recovery
+/// codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactorOverview {
+    pub factors: Vec<FactorSummary>,
+    pub recovery_codes_left: u32,
+    /// The institution's policy requires a second factor for this user's role.
+    pub required: bool,
+}
+
+/// `POST /api/v1/auth/factors/totp`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StartTotp {
+    /// What the user calls this authenticator (e.g. "業務用スマートフォン").
+    pub label: String,
+}
+
+/// The key of a TOTP factor being enrolled: shown once, as a QR code and as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpEnrolment {
+    pub factor_id: uuid::Uuid,
+    /// Base32 (RFC 4648, no padding), in groups of four for typing.
+    pub secret: String,
+    /// `otpauth://totp/…` (Key Uri Format).
+    pub otpauth_uri: String,
+    /// The URI as a QR code, an SVG document.
+    pub qr_svg: String,
+}
+
+/// `POST /api/v1/auth/factors/totp/{id}/confirm`: the first code proves the app has the key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfirmTotp {
+    pub code: String,
+}
+
+/// A confirmed factor. `recovery_codes` is filled when new codes were issued (the first
+/// factor, or none left): shown once, stored only hashed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactorConfirmed {
+    pub recovery_codes: Vec<String>,
+    pub session: SessionInfo,
+}
+
+/// `POST /api/v1/auth/recovery-codes`: a fresh set; the earlier ones stop working.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryCodes {
+    pub codes: Vec<String>,
 }

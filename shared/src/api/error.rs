@@ -44,6 +44,14 @@ pub enum ErrorCode {
     Validation,
     Internal,
     Unavailable,
+    /// Too many sign-in attempts for this account or from this address: wait and retry.
+    TooManyAttempts,
+    /// The password was right; the second factor is still owed (session stage `second_factor`).
+    SecondFactorRequired,
+    /// The role must use a second factor and the user has none yet: enrol first.
+    TwoFactorEnrolmentRequired,
+    /// The one-time code or recovery code was not accepted.
+    InvalidSecondFactor,
 }
 
 impl ErrorCode {
@@ -87,6 +95,22 @@ impl ErrorCode {
                 "Internal server error",
             ),
             Self::Unavailable => ("現在サービスを利用できません", "Service unavailable"),
+            Self::TooManyAttempts => (
+                "ログインの試行回数が多すぎるため、一時的に制限しています。しばらく待ってから再度お試しください",
+                "Too many attempts; try again later",
+            ),
+            Self::SecondFactorRequired => (
+                "確認コード（二要素認証）を入力してください",
+                "Second factor required",
+            ),
+            Self::TwoFactorEnrolmentRequired => (
+                "二要素認証の設定が必要です",
+                "Two-factor enrolment required",
+            ),
+            Self::InvalidSecondFactor => (
+                "確認コードが正しくありません",
+                "The code was not accepted",
+            ),
         }
     }
 }

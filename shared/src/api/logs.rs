@@ -78,6 +78,14 @@ pub fn action_label_ja(action: &str) -> &'static str {
         "billing_settings_change" => "算定設定変更",
         "bill_finalize" => "会計確定",
         "bill_correct" => "会計訂正",
+        "login_second_factor" => "二要素認証",
+        "logout_everywhere" => "全端末ログアウト",
+        "factor_enrol" => "認証手段登録",
+        "factor_revoke" => "認証手段削除",
+        "factors_reset" => "二要素認証リセット",
+        "recovery_codes_issue" => "リカバリーコード発行",
+        "login_unlock" => "ロック解除",
+        "security_policy_change" => "セキュリティ設定変更",
         _ => "その他",
     }
 }

@@ -9,6 +9,7 @@ pub mod insurance;
 pub mod logs;
 pub mod patients;
 pub mod reception;
+pub mod security;
 pub mod users;
 
 pub use error::{ErrorBody, ErrorCode, FieldError};

@@ -15,6 +15,12 @@ pub struct UserSummary {
     pub must_change_password: bool,
     /// RFC 3339, UTC, from the server clock.
     pub created_at: String,
+    /// Sign-in is locked until then (too many failed attempts); an administrator can lift it.
+    #[serde(default)]
+    pub locked_until: Option<String>,
+    /// The user has a confirmed second factor (TOTP).
+    #[serde(default)]
+    pub has_second_factor: bool,
 }
 
 /// `POST /api/v1/users`. The institution is always the caller's own; there is no field for it.

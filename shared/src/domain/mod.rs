@@ -4,8 +4,10 @@ mod institution;
 pub mod insurance;
 pub mod japanese;
 mod password;
+mod security;
 mod user;
 
 pub use institution::{InstitutionCode, InstitutionCodeError, InstitutionName};
-pub use password::{PasswordPolicy, PasswordProblem};
+pub use password::{is_common, looks_like_a_date, PasswordPolicy, PasswordProblem};
+pub use security::SecurityPolicy;
 pub use user::{DisplayName, LoginId, Permission, Role, TextError};

@@ -79,8 +79,196 @@ impl PasswordPolicy {
         if is_single_repeated(candidate) {
             problems.push(PasswordProblem::Repetitive);
         }
+        if looks_like_a_date(candidate) {
+            problems.push(PasswordProblem::DateLike);
+        }
+        if is_common(candidate) {
+            problems.push(PasswordProblem::Common);
+        }
         problems
     }
+}
+
+/// Whether the password contains a date of birth or anniversary in a form people type:
+/// 8 digits YYYYMMDD (1900–2099), 6 digits YYMMDD, or year, month, day with separators
+/// (`1985-04-01`, `1985/4/1`, `1985.04.01`, `S60.4.1`, `60年4月1日`). Dates are the first thing an
+/// attacker tries (ガイドライン Q&A: 推測されやすいもの).
+pub fn looks_like_a_date(candidate: &str) -> bool {
+    let chars: Vec<char> = candidate.chars().collect();
+    // Runs of ASCII digits, with where they start and end.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            runs.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    let number = |(s, e): (usize, usize)| -> u32 {
+        chars[s..e].iter().fold(0u32, |n, c| {
+            n.saturating_mul(10)
+                .saturating_add(c.to_digit(10).unwrap_or(0))
+        })
+    };
+    let valid_md = |m: u32, d: u32| (1..=12).contains(&m) && (1..=31).contains(&d);
+    for &(s, e) in &runs {
+        let digits: String = chars[s..e].iter().collect();
+        // Any 8- or 6-digit window inside a longer run counts too ("x19850401y").
+        for w in s..e {
+            if w + 8 <= e {
+                let y: u32 = digits[w - s..w - s + 4].parse().unwrap_or(0);
+                let m: u32 = digits[w - s + 4..w - s + 6].parse().unwrap_or(0);
+                let d: u32 = digits[w - s + 6..w - s + 8].parse().unwrap_or(0);
+                if (1900..=2099).contains(&y) && valid_md(m, d) {
+                    return true;
+                }
+            }
+            if e - s == 6 && w == s {
+                let m: u32 = digits[2..4].parse().unwrap_or(0);
+                let d: u32 = digits[4..6].parse().unwrap_or(0);
+                if valid_md(m, d) {
+                    return true;
+                }
+            }
+        }
+    }
+    // year SEP month SEP day (`-`, `/`, `.`, `_`, space, 年, 月).
+    for k in 0..runs.len().saturating_sub(2) {
+        let (a, b, c) = (runs[k], runs[k + 1], runs[k + 2]);
+        // Exactly one separator between the parts, and one people use in dates.
+        let close = |x: (usize, usize), y: (usize, usize)| {
+            y.0 == x.1 + 1 && matches!(chars[x.1], '-' | '/' | '.' | '_' | ' ' | '年' | '月')
+        };
+        if close(a, b)
+            && close(b, c)
+            && (1..=4).contains(&(a.1 - a.0))
+            && (1..=2).contains(&(b.1 - b.0))
+            && (1..=2).contains(&(c.1 - c.0))
+            && valid_md(number(b), number(c))
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// Passwords and words that lead every breached-password list, and Japanese favourites.
+/// Compared case-insensitively after dropping digits and symbols, so `Password2024!` and
+/// `qwerty-12345` are caught.
+const COMMON: &[&str] = &[
+    "password",
+    "passw",
+    "passwd",
+    "pass",
+    "qwerty",
+    "qwertyuiop",
+    "asdfgh",
+    "asdfghjkl",
+    "zxcvbn",
+    "zxcvbnm",
+    "letmein",
+    "welcome",
+    "iloveyou",
+    "admin",
+    "administrator",
+    "root",
+    "login",
+    "abc",
+    "abcdef",
+    "abcdefg",
+    "abcdefgh",
+    "monkey",
+    "dragon",
+    "master",
+    "sunshine",
+    "princess",
+    "football",
+    "baseball",
+    "soccer",
+    "superman",
+    "batman",
+    "trustno",
+    "shadow",
+    "michael",
+    "jennifer",
+    "hello",
+    "freedom",
+    "whatever",
+    "secret",
+    "changeme",
+    "default",
+    "guest",
+    "test",
+    "user",
+    "karte",
+    "kartepassword",
+    "hospital",
+    "clinic",
+    "medical",
+    "doctor",
+    "nurse",
+    "byouin",
+    "iryou",
+    "sakura",
+    "tokyo",
+    "osaka",
+    "nippon",
+    "japan",
+    "pokemon",
+    "doraemon",
+    "naruto",
+    "pikachu",
+    "arigatou",
+    "konnichiwa",
+    "daisuki",
+    "aishiteru",
+    "qazwsx",
+    "qweasd",
+    "zaq",
+    "asdf",
+    "qwer",
+    "aaa",
+    "xyz",
+    "starwars",
+    "computer",
+];
+
+/// Whether `candidate` is a well-known password once digits and symbols are dropped, or is
+/// only digits (a PIN or a phone number is not a password).
+pub fn is_common(candidate: &str) -> bool {
+    let letters: String = candidate
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect();
+    if letters.is_empty() {
+        return true;
+    }
+    // "p@ssw0rd" and friends: undo the usual substitutions before comparing.
+    let unleet: String = candidate
+        .chars()
+        .flat_map(char::to_lowercase)
+        .filter_map(|c| match c {
+            '@' | '4' => Some('a'),
+            '0' => Some('o'),
+            '1' | '!' => Some('i'),
+            '3' => Some('e'),
+            '$' | '5' => Some('s'),
+            '7' => Some('t'),
+            c if c.is_alphabetic() => Some(c),
+            _ => None,
+        })
+        .collect();
+    COMMON.iter().any(|w| {
+        letters == *w
+            || unleet == *w
+            || (w.len() >= 8 && (letters.contains(w) || unleet.contains(w)))
+    })
 }
 
 fn is_single_repeated(candidate: &str) -> bool {
@@ -108,6 +296,10 @@ pub enum PasswordProblem {
     ContainsLoginId,
     ContainsName,
     Repetitive,
+    /// Contains a date (birth dates are guessed first).
+    DateLike,
+    /// A well-known password, or digits only.
+    Common,
     /// The new password equals the current one (checked by the server, which knows it).
     SameAsCurrent,
 }
@@ -124,6 +316,8 @@ impl PasswordProblem {
             Self::ContainsLoginId => "ログインIDを含めないでください".into(),
             Self::ContainsName => "氏名を含めないでください".into(),
             Self::Repetitive => "同じ文字の繰り返しは使えません".into(),
+            Self::DateLike => "生年月日などの日付を含めないでください".into(),
+            Self::Common => "よく使われる推測されやすいパスワードは使えません".into(),
             Self::SameAsCurrent => "現在のパスワードと異なるものにしてください".into(),
         }
     }
@@ -137,6 +331,8 @@ impl PasswordProblem {
             Self::ContainsLoginId => "contains_login_id",
             Self::ContainsName => "contains_name",
             Self::Repetitive => "repetitive",
+            Self::DateLike => "date_like",
+            Self::Common => "common",
             Self::SameAsCurrent => "same_as_current",
         }
     }
@@ -165,14 +361,14 @@ mod tests {
     fn names_each_problem() {
         let cases: &[(&str, Vec<PasswordProblem>)] = &[
             ("short-1", vec![TooShort { min: 13 }]),
-            ("abcdefghijklmn", vec![TooFewClasses { min: 2 }]),
+            ("abcdefghijklmn", vec![TooFewClasses { min: 2 }, Common]),
             ("kasou-secret-1", vec![ContainsLoginId, ContainsName]),
             ("taro-2026-secret", vec![ContainsName]),
             (
                 "aaaaaaaaaaaaaaa",
                 vec![TooFewClasses { min: 2 }, Repetitive],
             ),
-            ("tab\there-password-1", vec![ControlCharacter]),
+            ("tab\there-secret-1", vec![ControlCharacter]),
         ];
         for (candidate, want) in cases {
             assert_eq!(
@@ -188,6 +384,53 @@ mod tests {
     }
 
     #[test]
+    fn dates_are_found_in_the_forms_people_type() {
+        for date in [
+            "x19850401y",
+            "kasou850401",
+            "1985-04-01",
+            "1985/4/1",
+            "pw.1985.04.01!",
+            "S60.4.1-kasou",
+            "60年4月1日",
+            "2024年12月31日",
+        ] {
+            assert!(looks_like_a_date(date), "{date}");
+        }
+        for not_date in [
+            "correct-horse-42",
+            "19851301",
+            "123-456-789",
+            "kasou-2026",
+            "998877",
+            "1985-13-01",
+        ] {
+            assert!(!looks_like_a_date(not_date), "{not_date}");
+        }
+        assert_eq!(
+            POLICY.check("kasou-19850401-x", "ab", "架空"),
+            vec![DateLike]
+        );
+    }
+
+    #[test]
+    fn well_known_passwords_are_refused_in_their_usual_disguises() {
+        for common in [
+            "Password2024!",
+            "p@ssw0rd",
+            "qwerty-12345",
+            "1234567890123",
+            "ILoveYou!!!",
+            "myPasswordIsLong",
+        ] {
+            assert!(is_common(common), "{common}");
+        }
+        for fine in ["correct-horse-42", "診察室のみどり色-7", "secret-garden-42"] {
+            assert!(!is_common(fine), "{fine}");
+        }
+    }
+
+    #[test]
     fn every_problem_has_a_message_and_code() {
         for p in [
             TooShort { min: 13 },
@@ -197,6 +440,8 @@ mod tests {
             ContainsLoginId,
             ContainsName,
             Repetitive,
+            DateLike,
+            Common,
             SameAsCurrent,
         ] {
             assert!(!p.message_ja().is_empty());
