@@ -5,6 +5,8 @@ use crate::pages::bill::BillPage;
 use crate::pages::billing_settings::BillingSettingsPage;
 use crate::pages::patients::{PatientDetailPage, PatientsPage, RegisterPatientPage};
 use crate::pages::reception::ReceptionPage;
+use crate::pages::security::SecurityPage;
+use crate::pages::security_policy::SecurityPolicyPage;
 use crate::pages::{
     home::HomePage, login::LoginPage, logs::LogsPage, not_found::NotFoundPage,
     password::ChangePasswordPage, users::UsersPage,
@@ -44,6 +46,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/users") view=UsersPage/>
                     <Route path=path!("admin/logs") view=LogsPage/>
                     <Route path=path!("admin/billing") view=BillingSettingsPage/>
+                    <Route path=path!("admin/security") view=SecurityPolicyPage/>
+                    <Route path=path!("security") view=SecurityPage/>
                     <Route path=path!("patients") view=PatientsPage/>
                     <Route path=path!("reception") view=ReceptionPage/>
                     <Route path=path!("reception/:reception_id/bill") view=BillPage/>

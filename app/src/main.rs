@@ -7,6 +7,7 @@ mod components;
 mod format;
 mod pages;
 mod state;
+mod unsaved;
 
 fn main() {
     console_error_panic_hook::set_once();

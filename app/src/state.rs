@@ -10,10 +10,12 @@ pub enum SessionState {
     /// Asking the server whether the cookie is still a session.
     Loading,
     /// No session. `expired` when it ended by timeout rather than logout.
-    SignedOut {
-        expired: bool,
-    },
+    SignedOut { expired: bool },
+    /// Signed in, or part-way (a second factor owed, or enrolment): see `SessionInfo::stage`.
     SignedIn(SessionInfo),
+    /// The session ended by timeout with a screen open: the screen stays, under a sign-in
+    /// dialog, so nothing typed is lost.
+    Expired(SessionInfo),
 }
 
 /// The signed-in user, shared by every page.
@@ -21,9 +23,10 @@ pub enum SessionState {
 pub struct Session(pub RwSignal<SessionState>);
 
 impl Session {
+    /// The user on screen (also while the sign-in dialog after a timeout is open).
     pub fn info(&self) -> Option<SessionInfo> {
         match self.0.get() {
-            SessionState::SignedIn(info) => Some(info),
+            SessionState::SignedIn(info) | SessionState::Expired(info) => Some(info),
             _ => None,
         }
     }
@@ -40,11 +43,23 @@ impl Session {
         self.0.set(SessionState::SignedIn(info));
     }
 
-    /// Call with any API failure: a lost session sends the user back to sign in.
+    /// Call with any API failure. A timed-out session keeps the screen and asks for the
+    /// password over it (the input is also kept in this tab in case it is reloaded); a session
+    /// ended otherwise (signed out elsewhere, reset by an administrator) goes back to sign-in.
     pub fn check(&self, failure: &ApiFailure) {
-        if failure.is_signed_out() {
-            let expired = failure.code() == Some(shared::api::ErrorCode::SessionExpired);
-            self.0.set(SessionState::SignedOut { expired });
+        if !failure.is_signed_out() {
+            return;
+        }
+        let expired = failure.code() == Some(shared::api::ErrorCode::SessionExpired);
+        match self.0.get_untracked() {
+            SessionState::SignedIn(info)
+                if expired && info.stage == shared::api::auth::SessionStage::Full =>
+            {
+                crate::unsaved::snapshot(&info);
+                self.0.set(SessionState::Expired(info));
+            }
+            SessionState::Expired(_) if expired => {}
+            _ => self.0.set(SessionState::SignedOut { expired }),
         }
     }
 }

@@ -1,8 +1,23 @@
-use super::{get, post, post_no_content, ApiFailure};
-use shared::api::auth::{ChangePassword, Login, SessionInfo};
+use super::{get, post, post_empty, post_no_content, ApiFailure};
+use shared::api::auth::{
+    ChangePassword, ConfirmTotp, FactorConfirmed, FactorOverview, Login, RecoveryCodes,
+    SecondFactor, SessionInfo, StartTotp, TotpEnrolment,
+};
 
 pub async fn login(body: &Login) -> Result<SessionInfo, ApiFailure> {
     post("/auth/login", "", body).await
+}
+
+/// The second step of sign-in (a 6-digit code or a recovery code).
+pub async fn second_factor(csrf: &str, code: &str) -> Result<SessionInfo, ApiFailure> {
+    post(
+        "/auth/second-factor",
+        csrf,
+        &SecondFactor {
+            code: code.to_string(),
+        },
+    )
+    .await
 }
 
 pub async fn session() -> Result<SessionInfo, ApiFailure> {
@@ -13,6 +28,51 @@ pub async fn logout(csrf: &str) -> Result<(), ApiFailure> {
     post_no_content("/auth/logout", csrf).await
 }
 
+pub async fn logout_everywhere(csrf: &str) -> Result<(), ApiFailure> {
+    post_no_content("/auth/logout-everywhere", csrf).await
+}
+
 pub async fn change_password(csrf: &str, body: &ChangePassword) -> Result<SessionInfo, ApiFailure> {
     post("/auth/password", csrf, body).await
+}
+
+pub async fn factors() -> Result<FactorOverview, ApiFailure> {
+    get("/auth/factors").await
+}
+
+pub async fn start_totp(csrf: &str, label: &str) -> Result<TotpEnrolment, ApiFailure> {
+    post(
+        "/auth/factors/totp",
+        csrf,
+        &StartTotp {
+            label: label.to_string(),
+        },
+    )
+    .await
+}
+
+pub async fn confirm_totp(
+    csrf: &str,
+    factor_id: uuid::Uuid,
+    code: &str,
+) -> Result<FactorConfirmed, ApiFailure> {
+    post(
+        &format!("/auth/factors/totp/{factor_id}/confirm"),
+        csrf,
+        &ConfirmTotp {
+            code: code.to_string(),
+        },
+    )
+    .await
+}
+
+pub async fn revoke_factor(
+    csrf: &str,
+    factor_id: uuid::Uuid,
+) -> Result<FactorOverview, ApiFailure> {
+    post_empty(&format!("/auth/factors/{factor_id}/revoke"), csrf).await
+}
+
+pub async fn new_recovery_codes(csrf: &str) -> Result<RecoveryCodes, ApiFailure> {
+    post_empty("/auth/recovery-codes", csrf).await
 }

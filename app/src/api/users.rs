@@ -22,3 +22,22 @@ pub async fn set_disabled(
 pub async fn reset_password(csrf: &str, id: UserId) -> Result<IssuedPassword, ApiFailure> {
     post_empty(&format!("/users/{id}/reset-password"), csrf).await
 }
+
+pub async fn unlock(csrf: &str, id: UserId) -> Result<UserSummary, ApiFailure> {
+    post_empty(&format!("/users/{id}/unlock"), csrf).await
+}
+
+pub async fn reset_factors(csrf: &str, id: UserId) -> Result<UserSummary, ApiFailure> {
+    post_empty(&format!("/users/{id}/reset-factors"), csrf).await
+}
+
+pub async fn security_policy() -> Result<shared::api::security::SecurityPolicyView, ApiFailure> {
+    get("/security-policy").await
+}
+
+pub async fn save_security_policy(
+    csrf: &str,
+    body: &shared::api::security::SaveSecurityPolicy,
+) -> Result<shared::api::security::SecurityPolicyView, ApiFailure> {
+    super::put("/security-policy", csrf, body).await
+}

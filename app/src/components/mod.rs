@@ -3,6 +3,7 @@
 pub mod field;
 pub mod insurance;
 pub mod public_payment;
+pub mod reauth;
 pub mod receipt;
 pub mod shell;
 pub mod version;

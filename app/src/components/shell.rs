@@ -2,12 +2,14 @@
 //! role, the patient banner's place, the page, and the version footer. Signed-out users are
 //! sent to the login page; users with a one-time password to the password page.
 
+use crate::components::reauth::ReauthDialog;
 use crate::components::version::VersionFooter;
 use crate::state::{use_session, SessionState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::{use_location, use_navigate};
+use shared::api::auth::SessionStage;
 use shared::domain::Permission;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +17,7 @@ enum Gate {
     Loading,
     Login,
     Password,
+    Enrol,
     Open,
 }
 
@@ -26,17 +29,27 @@ pub fn Shell() -> impl IntoView {
     let gate = Memo::new(move |_| match session.0.get() {
         SessionState::Loading => Gate::Loading,
         SessionState::SignedOut { .. } => Gate::Login,
+        // The second factor is asked on the sign-in page.
+        SessionState::SignedIn(info) if info.stage == SessionStage::SecondFactor => Gate::Login,
         SessionState::SignedIn(info)
             if info.must_change_password && location.pathname.get() != "/password" =>
         {
             Gate::Password
         }
-        SessionState::SignedIn(_) => Gate::Open,
+        SessionState::SignedIn(info)
+            if info.stage == SessionStage::Enrolment
+                && !matches!(location.pathname.get().as_str(), "/security" | "/password") =>
+        {
+            Gate::Enrol
+        }
+        // A timed-out session keeps the screen; the dialog over it asks for the password.
+        SessionState::SignedIn(_) | SessionState::Expired(_) => Gate::Open,
     });
     move || match gate.get() {
         Gate::Loading => view! { <p class="loading" role="status">"読み込み中…"</p> }.into_any(),
         Gate::Login => view! { <Redirect path="/login"/> }.into_any(),
         Gate::Password => view! { <Redirect path="/password"/> }.into_any(),
+        Gate::Enrol => view! { <Redirect path="/security"/> }.into_any(),
         Gate::Open => view! { <ShellLayout/> }.into_any(),
     }
 }
@@ -74,13 +87,19 @@ fn ShellLayout() -> impl IntoView {
             .map(|i| i.user.role.can(Permission::ManageInstitution))
             .unwrap_or(false)
     };
-    let forced = move || info().map(|i| i.must_change_password).unwrap_or(false);
+    let forced = move || {
+        info()
+            .map(|i| i.must_change_password || i.stage != SessionStage::Full)
+            .unwrap_or(false)
+    };
+    let expired = move || matches!(session.0.get(), SessionState::Expired(_));
     let logout = move |_| {
         let navigate = navigate.clone();
         let csrf = session.csrf();
         spawn_local(async move {
             // Whatever the answer, the user is signed out on this screen.
             let _ = crate::api::auth::logout(&csrf).await;
+            crate::unsaved::clear();
             session.0.set(SessionState::SignedOut { expired: false });
             navigate("/login", Default::default());
         });
@@ -112,9 +131,11 @@ fn ShellLayout() -> impl IntoView {
                 </Show>
                 <Show when=can_manage_institution>
                     <A href="/admin/billing">"算定設定"</A>
+                    <A href="/admin/security">"セキュリティ設定"</A>
                 </Show>
             </Show>
             <A href="/password">"パスワード変更"</A>
+            <A href="/security">"二要素認証"</A>
         </nav>
         // The patient banner (name, kana, birth date, ID) on every screen about a patient.
         <section class="patient-banner" class:selected=move || current.0.get().is_some() data-testid="patient-banner" aria-label="患者情報">
@@ -123,9 +144,12 @@ fn ShellLayout() -> impl IntoView {
                 None => "患者未選択".to_string(),
             }}
         </section>
-        <main id="main" class="app-main">
+        <main id="main" class="app-main" inert=expired>
             <Outlet/>
         </main>
+        <Show when=expired>
+            <ReauthDialog/>
+        </Show>
         <VersionFooter/>
     }
 }

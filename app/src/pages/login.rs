@@ -1,5 +1,7 @@
-//! Sign-in with 医療機関コード + ログインID + パスワード. The last institution code used on this
-//! device is remembered (it is not secret) so the front desk types only id and password.
+//! Sign-in with 医療機関コード + ログインID + パスワード, then a one-time code when the user has
+//! a second factor. The last institution code used on this device is remembered (it is not
+//! secret) so the front desk types only id and password. After a timeout, the same user signing
+//! in again is taken back to the screen they were on, with what they had typed.
 
 use crate::components::field::TextField;
 use crate::components::version::VersionFooter;
@@ -7,7 +9,7 @@ use crate::state::{use_session, SessionState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use shared::api::auth::Login;
+use shared::api::auth::{Login, SessionStage};
 
 const CODE_KEY: &str = "karte.institution_code";
 
@@ -26,16 +28,29 @@ pub fn LoginPage() -> impl IntoView {
     let code = RwSignal::new(remembered);
     let login_id = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let otp = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let expired = move || matches!(session.0.get(), SessionState::SignedOut { expired: true });
+    // The password was accepted; the one-time code is owed.
+    let second_step = move || matches!(session.0.get(), SessionState::SignedIn(info) if info.stage == SessionStage::SecondFactor);
 
-    // Already signed in (e.g. the back button): go to the app.
+    // Signed in (now, or already, e.g. the back button): go to the app — to the screen left
+    // at a timeout, with its input, when it was this user's.
     Effect::new({
         let navigate = navigate.clone();
         move |_| {
-            if matches!(session.0.get(), SessionState::SignedIn(_)) {
-                navigate("/", Default::default());
+            if let SessionState::SignedIn(info) = session.0.get() {
+                if info.stage == SessionStage::SecondFactor {
+                    return;
+                }
+                match crate::unsaved::take_for(&info) {
+                    Some(saved) => {
+                        navigate(&saved.path, Default::default());
+                        crate::unsaved::restore_soon(saved.fields);
+                    }
+                    None => navigate("/", Default::default()),
+                }
             }
         }
     });
@@ -52,7 +67,6 @@ pub fn LoginPage() -> impl IntoView {
             login_id: login_id.get_untracked(),
             password: password.get_untracked(),
         };
-        let navigate = navigate.clone();
         spawn_local(async move {
             match crate::api::auth::login(&body).await {
                 Ok(info) => {
@@ -61,7 +75,6 @@ pub fn LoginPage() -> impl IntoView {
                     }
                     password.set(String::new());
                     session.signed_in(info);
-                    navigate("/", Default::default());
                 }
                 Err(failure) => {
                     password.set(String::new());
@@ -69,6 +82,37 @@ pub fn LoginPage() -> impl IntoView {
                 }
             }
             busy.set(false);
+        });
+    };
+
+    let submit_code = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let csrf = session.csrf();
+        spawn_local(async move {
+            match crate::api::auth::second_factor(&csrf, &otp.get_untracked()).await {
+                Ok(info) => session.signed_in(info),
+                Err(failure) => {
+                    // The pending session lasts five minutes: when it is gone, start over.
+                    if failure.is_signed_out() {
+                        session.0.set(SessionState::SignedOut { expired: false });
+                    }
+                    error.set(Some(failure.message()));
+                }
+            }
+            otp.set(String::new());
+            busy.set(false);
+        });
+    };
+    let start_over = move |_| {
+        let csrf = session.csrf();
+        spawn_local(async move {
+            let _ = crate::api::auth::logout(&csrf).await;
+            session.0.set(SessionState::SignedOut { expired: false });
         });
     };
 
@@ -80,6 +124,20 @@ pub fn LoginPage() -> impl IntoView {
                     "一定時間操作がなかったためログアウトしました。もう一度ログインしてください。"
                 </p>
             </Show>
+            <Show when=second_step>
+                <form on:submit=submit_code data-testid="second-factor-form" novalidate>
+                    <p class="notice" role="status">
+                        "認証アプリに表示されている6桁の確認コードを入力してください。"
+                        "スマートフォンが手元にないときは、リカバリーコードを入力できます。"
+                    </p>
+                    <TextField id="otp" label="確認コード" value=otp inputmode="numeric"
+                        autocomplete="one-time-code" autofocus=true/>
+                    <p class="form-error" role="alert" data-testid="second-factor-error">{move || error.get()}</p>
+                    <button type="submit" data-testid="second-factor-submit" disabled=move || busy.get()>"確認"</button>
+                    <button type="button" class="secondary" data-testid="second-factor-cancel" on:click=start_over>"最初からやり直す"</button>
+                </form>
+            </Show>
+            <Show when=move || !second_step()>
             <form on:submit=submit data-testid="login-form" novalidate>
                 <TextField id="institution_code" label="医療機関コード" value=code inputmode="numeric"
                     autocomplete="organization" autofocus=!has_code/>
@@ -89,6 +147,7 @@ pub fn LoginPage() -> impl IntoView {
                 <p class="form-error" role="alert" data-testid="login-error">{move || error.get()}</p>
                 <button type="submit" data-testid="login-submit" disabled=move || busy.get()>"ログイン"</button>
             </form>
+            </Show>
         </main>
         <VersionFooter/>
     }

@@ -9,4 +9,6 @@ pub mod not_found;
 pub mod password;
 pub mod patients;
 pub mod reception;
+pub mod security;
+pub mod security_policy;
 pub mod users;

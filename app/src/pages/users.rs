@@ -81,6 +81,25 @@ fn UsersAdmin() -> impl IntoView {
         });
     };
 
+    // Unlock (too many failed sign-ins) and second-factor reset (a lost phone).
+    let act = move |user: UserSummary, what: &'static str| {
+        let csrf = session.csrf();
+        action_error.set(None);
+        spawn_local(async move {
+            let result = match what {
+                "unlock" => crate::api::users::unlock(&csrf, user.user_id).await,
+                _ => crate::api::users::reset_factors(&csrf, user.user_id).await,
+            };
+            match result {
+                Ok(_) => reload(),
+                Err(failure) => {
+                    session.check(&failure);
+                    action_error.set(Some(failure.message()));
+                }
+            }
+        });
+    };
+
     view! {
         <CreateUserForm on_created=on_issued/>
         {move || issued.get().map(|p| view! {
@@ -102,13 +121,19 @@ fn UsersAdmin() -> impl IntoView {
                 <table class="users" data-testid="users-table">
                     <thead><tr>
                         <th scope="col">"ログインID"</th><th scope="col">"氏名"</th><th scope="col">"役割"</th>
-                        <th scope="col">"状態"</th><th scope="col">"操作"</th>
+                        <th scope="col">"状態"</th><th scope="col">"二要素認証"</th><th scope="col">"操作"</th>
                     </tr></thead>
                     <tbody>
                         {list.into_iter().map(|user| {
                             let for_toggle = user.clone();
                             let for_reset = user.clone();
-                            let status = if user.disabled { "無効" } else if user.must_change_password { "初回パスワード" } else { "有効" };
+                            let for_unlock = user.clone();
+                            let for_factors = user.clone();
+                            let locked = user.locked_until.clone();
+                            let has_factor = user.has_second_factor;
+                            let status = if user.disabled { "無効".to_string() } else if let Some(until) = &locked {
+                                format!("ロック中（{}まで）", crate::format::jst(until).get(11..16).unwrap_or(""))
+                            } else if user.must_change_password { "初回パスワード".to_string() } else { "有効".to_string() };
                             let testid = format!("user-row-{}", user.login_id);
                             view! {
                                 <tr data-testid=testid class:disabled=user.disabled>
@@ -116,7 +141,20 @@ fn UsersAdmin() -> impl IntoView {
                                     <td>{user.display_name.clone()}</td>
                                     <td>{user.role.label_ja()}</td>
                                     <td data-testid="user-status">{status}</td>
+                                    <td data-testid="user-two-factor">{if has_factor { "登録済み" } else { "なし" }}</td>
                                     <td class="actions">
+                                        <Show when=move || locked.is_some()>
+                                            <button type="button" class="secondary" data-testid="unlock-user"
+                                                on:click={let u = for_unlock.clone(); move |_| act(u.clone(), "unlock")}>
+                                                "ロック解除"
+                                            </button>
+                                        </Show>
+                                        <Show when=move || has_factor>
+                                            <button type="button" class="secondary" data-testid="reset-factors"
+                                                on:click={let u = for_factors.clone(); move |_| act(u.clone(), "reset")}>
+                                                "二要素認証をリセット"
+                                            </button>
+                                        </Show>
                                         <button type="button" class="secondary" data-testid="toggle-disabled"
                                             on:click=move |_| toggle(for_toggle.clone())>
                                             {if user.disabled { "有効にする" } else { "無効にする" }}

@@ -1,0 +1,235 @@
+//! Browser end-to-end for sign-in security: enrolling an authenticator app when the policy
+//! requires it, signing in with the second factor, and a session timeout that loses nothing
+//! (in the same tab, and across a reload).
+
+use fantoccini::Locator;
+use karte_server::totp;
+use karte_tests::browser::Browser;
+use karte_tests::{dist_dir, TestApp};
+use serde_json::json;
+
+const CLERK_PASSWORD: &str = "front-desk-words-26";
+
+fn require_built_app() {
+    assert!(
+        dist_dir().join("index.html").is_file(),
+        "the app is not built: run `trunk build --release` (scripts/test does)"
+    );
+}
+
+/// Ends the user's open sessions as if they had been idle past the timeout (the database's
+/// clock decides expiry; moving last_seen_at back is the same as waiting).
+async fn age_sessions(app: &TestApp, tenant: shared::ids::TenantId, login_id: &str) {
+    let owner = app.owner_pool().await;
+    let mut tx = karte_tests::tenant_tx(&owner, tenant).await;
+    let aged = sqlx::query(
+        "update session set last_seen_at = now() - interval '1 day' \
+         where ended_at is null and user_id = (select user_id from app_user where login_id = $1)",
+    )
+    .bind(login_id)
+    .execute(&mut *tx)
+    .await
+    .expect("aging the sessions");
+    assert!(aged.rows_affected() >= 1, "an open session to age");
+    tx.commit().await.expect("commit");
+}
+
+/// The clerk's role requires a second factor: at first sign-in she is led to register an
+/// authenticator app (QR code and key), confirms it with a code, sees her recovery codes, and
+/// from then on signs in with password and code.
+#[tokio::test]
+async fn a_clerk_enrols_an_authenticator_app_and_signs_in_with_a_code() {
+    require_built_app();
+    let app = TestApp::spawn().await;
+    let (p, admin) = app.admin_session("1319999931", "架空二要素医院").await;
+    app.staff_session(&admin, &p.code, "uketsuke", "clerk", CLERK_PASSWORD)
+        .await;
+    let current: serde_json::Value = admin.get("/security-policy").await.body;
+    let mut policy = current["policy"].clone();
+    policy["two_factor_roles"] = json!(["clerk"]);
+    let res = admin
+        .put(
+            "/security-policy",
+            &json!({"policy": policy, "base_version": null, "reason": "受付も二要素認証"}),
+        )
+        .await;
+    assert!(res.status.is_success(), "{}", res.body);
+
+    let browser = Browser::start(1280, 900).await.expect("browser");
+    let result = async {
+        let c = &browser.client;
+        c.goto(&format!("{}/login", app.base_url)).await?;
+        browser.fill("institution_code", &p.code).await?;
+        browser.fill("login_id", "uketsuke").await?;
+        browser.fill("password", CLERK_PASSWORD).await?;
+        browser.click("login-submit").await?;
+        browser.wait_for_path("/security").await?;
+        browser
+            .wait_for_text("enrolment-required", "二要素認証が必要")
+            .await?;
+        // Nothing else opens until a factor is registered.
+        c.goto(&format!("{}/patients", app.base_url)).await?;
+        browser.wait_for_path("/security").await?;
+        browser.click("totp-start-submit").await?;
+        browser.by_testid("totp-qr").await?;
+        let key = browser.by_testid("totp-secret").await?.text().await?;
+        let secret = data_encoding::BASE32_NOPAD.decode(key.replace(' ', "").as_bytes())?;
+        browser.screenshot("40-totp-enrolment").await?;
+        browser
+            .fill(
+                "totp_code",
+                &totp::code_for_step(&secret, totp::current_step()),
+            )
+            .await?;
+        browser.click("totp-confirm-submit").await?;
+        let codes = browser.by_testid("recovery-codes").await?.text().await?;
+        assert_eq!(
+            codes.lines().filter(|l| !l.trim().is_empty()).count(),
+            10,
+            "{codes}"
+        );
+        browser.screenshot("41-recovery-codes").await?;
+        browser.click("security-continue").await?;
+        browser.wait_for_path("/").await?;
+        c.find(Locator::LinkText("患者")).await?.click().await?;
+        browser.wait_for_path("/patients").await?;
+        browser.click("logout").await?;
+        browser.wait_for_path("/login").await?;
+
+        // Next time: the password, then the code of the next time step.
+        browser.fill("login_id", "uketsuke").await?;
+        browser.fill("password", CLERK_PASSWORD).await?;
+        browser.click("login-submit").await?;
+        browser.by_testid("second-factor-form").await?;
+        browser.fill("otp", "000000").await?;
+        browser.click("second-factor-submit").await?;
+        browser
+            .wait_for_text("second-factor-error", "確認コードが正しくありません")
+            .await?;
+        browser.screenshot("42-second-factor").await?;
+        browser
+            .fill(
+                "otp",
+                &totp::code_for_step(&secret, totp::current_step() + 1),
+            )
+            .await?;
+        browser.click("second-factor-submit").await?;
+        browser.wait_for_path("/").await?;
+        browser.wait_for_text("current-user", "架空 職員").await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = browser.screenshot("failure-totp").await;
+    }
+    browser.close().await;
+    result.expect("browser flow");
+}
+
+/// A receptionist is typing a registration when her session times out: saving brings up the
+/// sign-in dialog over the same form, her input intact; she signs in and saves. Then the same
+/// again, but she reloads the tab before signing in: the form comes back filled.
+#[tokio::test]
+async fn a_session_timeout_while_typing_loses_nothing() {
+    require_built_app();
+    let app = TestApp::spawn().await;
+    let (p, admin) = app.admin_session("1319999932", "架空時間切れ医院").await;
+    app.staff_session(&admin, &p.code, "uketsuke", "clerk", CLERK_PASSWORD)
+        .await;
+    let browser = Browser::start(1280, 900).await.expect("browser");
+    let result = async {
+        let c = &browser.client;
+        browser
+            .sign_in(&app.base_url, &p.code, "uketsuke", CLERK_PASSWORD)
+            .await?;
+        c.goto(&format!("{}/patients/new", app.base_url)).await?;
+        browser.fill("patient_name", "架空 継続").await?;
+        browser.fill("patient_kana", "カクウ ケイゾク").await?;
+        browser
+            .by_testid("patient_sex")
+            .await?
+            .select_by_value("male")
+            .await?;
+        browser.fill("patient_birth", "1975-03-03").await?;
+        age_sessions(&app, p.tenant_id, "uketsuke").await;
+        browser.click("register-submit").await?;
+        browser.by_testid("reauth-dialog").await?;
+        browser.wait_for_text("reauth-user", "uketsuke").await?;
+        browser.screenshot("43-reauth-dialog").await?;
+        let name = browser
+            .by_testid("patient_name")
+            .await?
+            .prop("value")
+            .await?;
+        assert_eq!(
+            name.as_deref(),
+            Some("架空 継続"),
+            "the input is still there"
+        );
+        browser.fill("reauth_password", CLERK_PASSWORD).await?;
+        browser.click("reauth-submit").await?;
+        // The dialog closes; the same form, same values: save it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while c
+            .find(Locator::Css("[data-testid='reauth-dialog']"))
+            .await
+            .is_ok()
+        {
+            anyhow::ensure!(std::time::Instant::now() < deadline, "dialog stays open");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        browser.click("register-submit").await?;
+        browser.wait_for_text("patient-banner", "架空 継続").await?;
+
+        // Timed out again, and the tab is reloaded before signing in.
+        c.goto(&format!("{}/patients/new", app.base_url)).await?;
+        browser.fill("patient_name", "架空 再読込").await?;
+        browser.fill("patient_kana", "カクウ サイヨミコミ").await?;
+        browser
+            .by_testid("patient_sex")
+            .await?
+            .select_by_value("female")
+            .await?;
+        browser.fill("patient_birth", "1990-12-24").await?;
+        age_sessions(&app, p.tenant_id, "uketsuke").await;
+        browser.click("register-submit").await?;
+        browser.by_testid("reauth-dialog").await?;
+        c.refresh().await?;
+        browser.wait_for_path("/login").await?;
+        browser.by_testid("session-expired").await?;
+        browser.fill("login_id", "uketsuke").await?;
+        browser.fill("password", CLERK_PASSWORD).await?;
+        browser.click("login-submit").await?;
+        browser.wait_for_path("/patients/new").await?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let value = browser
+                .by_testid("patient_kana")
+                .await?
+                .prop("value")
+                .await?;
+            if value.as_deref() == Some("カクウ サイヨミコミ") {
+                break;
+            }
+            anyhow::ensure!(
+                std::time::Instant::now() < deadline,
+                "the input came back after the reload: {value:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let name = browser
+            .by_testid("patient_name")
+            .await?
+            .prop("value")
+            .await?;
+        assert_eq!(name.as_deref(), Some("架空 再読込"));
+        browser.screenshot("44-restored-after-reload").await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = browser.screenshot("failure-timeout").await;
+    }
+    browser.close().await;
+    result.expect("browser flow");
+}
