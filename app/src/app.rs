@@ -3,6 +3,7 @@
 use crate::components::shell::Shell;
 use crate::pages::bill::BillPage;
 use crate::pages::billing_settings::BillingSettingsPage;
+use crate::pages::devices::DevicesPage;
 use crate::pages::patients::{PatientDetailPage, PatientsPage, RegisterPatientPage};
 use crate::pages::reception::ReceptionPage;
 use crate::pages::security::SecurityPage;
@@ -47,6 +48,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/logs") view=LogsPage/>
                     <Route path=path!("admin/billing") view=BillingSettingsPage/>
                     <Route path=path!("admin/security") view=SecurityPolicyPage/>
+                    <Route path=path!("admin/devices") view=DevicesPage/>
                     <Route path=path!("security") view=SecurityPage/>
                     <Route path=path!("patients") view=PatientsPage/>
                     <Route path=path!("reception") view=ReceptionPage/>

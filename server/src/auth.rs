@@ -131,6 +131,45 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// Lower-case hex SHA-256 of a certificate's DER: how devices are registered.
+pub fn fingerprint(der: &[u8]) -> String {
+    Sha256::digest(der)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The fingerprint of the first certificate in `pem`, if it holds one.
+pub fn pem_fingerprint(pem: &str) -> Option<String> {
+    use rustls::pki_types::pem::PemObject;
+    rustls::pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
+        .ok()
+        .map(|der| fingerprint(der.as_ref()))
+}
+
+/// The fingerprint of the client certificate this request's connection presented (verified
+/// against the configured CA during the handshake), if any.
+pub fn connection_fingerprint(extensions: &axum::http::Extensions) -> Option<String> {
+    extensions
+        .get::<std::sync::Arc<axum_server::tls::TlsInfo>>()
+        .and_then(|info| info.peer_certificates.first())
+        .map(|der| fingerprint(der))
+}
+
+/// The fingerprint of the client certificate the request's connection presented, if any.
+pub struct ClientCert(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientCert {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Self, std::convert::Infallible> {
+        Ok(Self(connection_fingerprint(&parts.extensions)))
+    }
+}
+
 /// A request with a valid session past its password and second factor (possibly one that
 /// must still change its password or enrol a second factor). State-changing requests must
 /// also carry the session's CSRF token in `x-csrf-token`.
@@ -139,6 +178,8 @@ pub struct Authenticated {
     pub csrf_token: String,
     pub must_change_password: bool,
     pub stage: SessionStage,
+    /// The registered device the session is bound to.
+    pub device_id: Option<uuid::Uuid>,
 }
 
 impl Authenticated {
@@ -186,6 +227,13 @@ async fn session_of(parts: &mut Parts, state: &AppState) -> ApiResult<Authentica
     if let Some(note) = parts.extensions.get::<crate::logs::AccessNote>() {
         note.set_actor(valid.tenant_id, Some(valid.user_id), Some(valid.session_id));
     }
+    // A session opened from a registered device is good only from that device: a cookie
+    // copied to another machine is not a session there.
+    if let Some(bound) = &valid.device_fingerprint {
+        if connection_fingerprint(&parts.extensions).as_ref() != Some(bound) {
+            return Err(ApiError::code(ErrorCode::Unauthorized));
+        }
+    }
     if !parts.method.is_safe() {
         let sent = parts
             .headers
@@ -208,6 +256,7 @@ async fn session_of(parts: &mut Parts, state: &AppState) -> ApiResult<Authentica
         csrf_token: valid.csrf_token,
         must_change_password: valid.must_change_password,
         stage,
+        device_id: valid.device_id,
     })
 }
 

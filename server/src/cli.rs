@@ -8,6 +8,7 @@ use crate::startup::{shutdown_on_signal, Application};
 use crate::telemetry::LogFormat;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
+use shared::api::devices::ClientCertMode;
 use shared::api::users::NewUser;
 use shared::domain::{DisplayName, InstitutionCode, InstitutionName, LoginId, Role};
 use sqlx::postgres::PgConnectOptions;
@@ -44,12 +45,34 @@ pub enum Command {
     /// Billing masters (支払基金 基本マスター): import and list.
     #[command(subcommand)]
     Masters(MastersCommand),
+    /// Device certificates (端末認証), for the operator: register an institution's first device
+    /// (with client certificates required, its administrator cannot sign in from anywhere else).
+    #[command(subcommand)]
+    Device(DeviceCommand),
     /// Price one visit: read it as JSON on stdin, print the priced result as JSON (lines,
     /// total points, the patient's share, warnings), with the masters valid on its date.
     Price {
         /// PostgreSQL URL of the application role.
         #[arg(long, env = "KARTE_DATABASE_URL")]
         database_url: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Register a device certificate with an institution.
+    Register {
+        #[arg(long, env = "KARTE_DATABASE_URL")]
+        database_url: String,
+        /// 医療機関コード.
+        #[arg(long)]
+        code: String,
+        /// What the device is called (e.g. "受付1番端末").
+        #[arg(long)]
+        name: String,
+        /// The device's certificate (PEM file).
+        #[arg(long)]
+        certificate: PathBuf,
     },
 }
 
@@ -118,6 +141,12 @@ pub struct ServeArgs {
     /// Sign-in attempts accepted per account per minute (all servers).
     #[arg(long, env = "KARTE_LOGIN_PER_ACCOUNT_PER_MINUTE", default_value_t = 10)]
     pub login_per_account_per_minute: u32,
+    /// Client certificates (device authentication): off, optional or required.
+    #[arg(long, env = "KARTE_CLIENT_CERTS", default_value = "off", value_parser = ["off", "optional", "required"])]
+    pub client_certs: String,
+    /// PEM of the CA that issues device certificates (with --client-certs optional/required).
+    #[arg(long, env = "KARTE_CLIENT_CA")]
+    pub client_ca: Option<PathBuf>,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "KARTE_BODY_LIMIT_BYTES", default_value_t = 1024 * 1024)]
     pub body_limit_bytes: usize,
@@ -222,6 +251,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Provision(args) => provision(args).await,
+        Command::Device(DeviceCommand::Register {
+            database_url,
+            code,
+            name,
+            certificate,
+        }) => {
+            let pem = std::fs::read_to_string(&certificate)
+                .with_context(|| format!("reading {}", certificate.display()))?;
+            let db = app_db(&database_url).await?;
+            let code = shared::domain::InstitutionCode::parse(&code)
+                .map_err(|e| anyhow::anyhow!("医療機関コード: {e}"))?;
+            let device = crate::db::devices::register_by_operator(&db, &code, &name, &pem).await?;
+            println!(
+                "registered {} ({})",
+                device.name,
+                shared::api::devices::display_fingerprint(&device.fingerprint)
+            );
+            Ok(())
+        }
         Command::Demo(args) => demo(args).await,
         Command::Audit(AuditCommand::Verify { database_url }) => verify_logs(&database_url).await,
         Command::Masters(MastersCommand::Import { owner_url, files }) => {
@@ -263,6 +311,16 @@ pub fn settings_from(args: &ServeArgs) -> anyhow::Result<Settings> {
     if args.session_idle_minutes == 0 || args.session_max_hours == 0 {
         bail!("session timeouts must be positive");
     }
+    let mode = ClientCertMode::from_code(&args.client_certs)
+        .context("--client-certs must be off, optional or required")?;
+    let ca_pem = match (&args.client_ca, mode) {
+        (_, ClientCertMode::Off) => None,
+        (Some(path), _) => Some(
+            std::fs::read(path)
+                .with_context(|| format!("reading the client CA {}", path.display()))?,
+        ),
+        (None, _) => bail!("--client-certs {} needs --client-ca", mode.code()),
+    };
     Ok(Settings {
         listen: args.listen,
         database: PgConnectOptions::from_str(&args.database_url)
@@ -275,10 +333,12 @@ pub fn settings_from(args: &ServeArgs) -> anyhow::Result<Settings> {
             session_lifetime: Duration::from_secs(args.session_max_hours * 3600),
             login_attempts_per_ip_per_minute: args.login_per_ip_per_minute.max(1),
             login_attempts_per_account_per_minute: args.login_per_account_per_minute.max(1),
+            client_cert_mode: mode,
         },
         body_limit_bytes: args.body_limit_bytes,
         hsts_max_age_seconds: args.hsts_max_age,
         benchmark_without_access_log: false,
+        client_certs: crate::config::ClientCerts { mode, ca_pem },
     })
 }
 

@@ -13,6 +13,8 @@ pub struct Settings {
     pub database: PgConnectOptions,
     pub db_max_connections: u32,
     pub tls: TlsSource,
+    /// Client certificates (device authentication): off, optional or required, and the CA.
+    pub client_certs: ClientCerts,
     /// trunk's output (`dist/`); `None` serves the API only.
     pub dist_dir: Option<PathBuf>,
     pub runtime: RuntimeConfig,
@@ -38,6 +40,8 @@ pub struct RuntimeConfig {
     pub login_attempts_per_ip_per_minute: u32,
     /// Sign-in attempts accepted per account (医療機関コード + ログインID) per minute.
     pub login_attempts_per_account_per_minute: u32,
+    /// Copied from [`Settings::client_certs`] for the handlers.
+    pub client_cert_mode: shared::api::devices::ClientCertMode,
 }
 
 impl Default for RuntimeConfig {
@@ -47,8 +51,17 @@ impl Default for RuntimeConfig {
             session_lifetime: Duration::from_secs(12 * 3600),
             login_attempts_per_ip_per_minute: 30,
             login_attempts_per_account_per_minute: 10,
+            client_cert_mode: shared::api::devices::ClientCertMode::Off,
         }
     }
+}
+
+/// Whether TLS clients are asked for certificates, and which CA's certificates are accepted.
+#[derive(Debug, Clone, Default)]
+pub struct ClientCerts {
+    pub mode: shared::api::devices::ClientCertMode,
+    /// PEM of the CA certificate(s) device certificates must chain to (needed unless `Off`).
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 /// Where the server's certificate comes from.

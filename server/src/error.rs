@@ -53,7 +53,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::SecondFactorRequired | ErrorCode::InvalidSecondFactor => {
             StatusCode::UNAUTHORIZED
         }
-        ErrorCode::TwoFactorEnrolmentRequired => StatusCode::FORBIDDEN,
+        ErrorCode::TwoFactorEnrolmentRequired | ErrorCode::DeviceNotRegistered => {
+            StatusCode::FORBIDDEN
+        }
         ErrorCode::Forbidden | ErrorCode::PasswordChangeRequired | ErrorCode::CsrfFailed => {
             StatusCode::FORBIDDEN
         }

@@ -40,11 +40,17 @@ impl Application {
     /// and binds the listener. Port 0 picks a free port; see [`Application::port`].
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db = Db::connect(settings.database.clone(), settings.db_max_connections).await?;
-        let tls = RustlsConfig::from_config(crate::tls::server_config(&settings.tls)?);
+        let tls = RustlsConfig::from_config(crate::tls::server_config(
+            &settings.tls,
+            &settings.client_certs,
+        )?);
         let (access_log, log_writer) = AccessLog::start(db.clone());
         let state = AppState {
             db,
-            config: Arc::new(settings.runtime.clone()),
+            config: Arc::new(crate::config::RuntimeConfig {
+                client_cert_mode: settings.client_certs.mode,
+                ..settings.runtime.clone()
+            }),
             access_log,
             login_limiter: Arc::new(crate::throttle::IpLimiter::new(
                 settings.runtime.login_attempts_per_ip_per_minute,

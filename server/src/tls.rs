@@ -1,10 +1,11 @@
 //! TLS: rustls with the ring provider, TLS 1.3 only.
 
-use crate::config::TlsSource;
+use crate::config::{ClientCerts, TlsSource};
 use anyhow::{bail, Context};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::ServerConfig;
+use shared::api::devices::ClientCertMode;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -12,7 +13,13 @@ use std::sync::Arc;
 pub const SELF_SIGNED_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 
 /// A rustls server configuration offering TLS 1.3 only, HTTP/2 and HTTP/1.1.
-pub fn server_config(source: &TlsSource) -> anyhow::Result<Arc<ServerConfig>> {
+/// With client certificates `optional`, a connection may present none, but one it presents
+/// must chain to the configured CA (else the handshake fails); `required` refuses connections
+/// without one.
+pub fn server_config(
+    source: &TlsSource,
+    client: &ClientCerts,
+) -> anyhow::Result<Arc<ServerConfig>> {
     let (cert_pem, key_pem) = match source {
         TlsSource::Files { cert, key } => (
             std::fs::read(cert)
@@ -32,13 +39,42 @@ pub fn server_config(source: &TlsSource) -> anyhow::Result<Arc<ServerConfig>> {
         bail!("no certificate found in the certificate PEM");
     }
     let key = PrivateKeyDer::from_pem_slice(&key_pem).context("parsing private key PEM")?;
-    let mut config =
-        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_protocol_versions(&[&rustls::version::TLS13])
-            .context("TLS 1.3 protocol configuration")?
-            .with_no_client_auth()
-            .with_single_cert(certs, key)
-            .context("certificate and key do not match")?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ServerConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .context("TLS 1.3 protocol configuration")?;
+    let builder = match client.mode {
+        ClientCertMode::Off => builder.with_no_client_auth(),
+        mode => {
+            let ca_pem = client
+                .ca_pem
+                .as_deref()
+                .context("client certificates need the CA to trust (--client-ca)")?;
+            let mut roots = rustls::RootCertStore::empty();
+            for cert in CertificateDer::pem_slice_iter(ca_pem) {
+                roots
+                    .add(cert.context("parsing the client CA PEM")?)
+                    .context("adding the client CA")?;
+            }
+            if roots.is_empty() {
+                bail!("no certificate found in the client CA PEM");
+            }
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            );
+            let verifier = if mode == ClientCertMode::Optional {
+                verifier.allow_unauthenticated()
+            } else {
+                verifier
+            };
+            builder
+                .with_client_cert_verifier(verifier.build().context("client certificate verifier")?)
+        }
+    };
+    let mut config = builder
+        .with_single_cert(certs, key)
+        .context("certificate and key do not match")?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }

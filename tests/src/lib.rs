@@ -87,6 +87,7 @@ async fn start_server(
         body_limit_bytes: 64 * 1024,
         hsts_max_age_seconds: 31_536_000,
         benchmark_without_access_log: false,
+        client_certs: Default::default(),
     };
     adjust(&mut settings);
     let app = Application::build(settings)
@@ -130,8 +131,13 @@ impl TestApp {
     /// Starts another server on the same database (as a second instance behind a load
     /// balancer would be) and returns its base URL; it stops with this `TestApp`.
     pub async fn start_sibling(&mut self) -> String {
+        self.start_sibling_with(|_| {}).await
+    }
+
+    /// [`Self::start_sibling`] with settings adjusted by `adjust`.
+    pub async fn start_sibling_with(&mut self, adjust: impl FnOnce(&mut Settings)) -> String {
         let (port, handle) =
-            start_server(&self.db_name, &self.cert_pem, &self.key_pem, |_| {}).await;
+            start_server(&self.db_name, &self.cert_pem, &self.key_pem, adjust).await;
         self.siblings.push(handle);
         format!("https://127.0.0.1:{port}")
     }
@@ -144,6 +150,11 @@ impl TestApp {
     /// A fresh API client (its own cookie jar) that trusts this server's certificate.
     pub fn client(&self) -> ApiClient {
         ApiClient::new(&self.base_url, &self.cert_pem)
+    }
+
+    /// A fresh API client that presents `device`'s client certificate.
+    pub fn client_with_device(&self, device: &DeviceCert) -> ApiClient {
+        ApiClient::with_tls(&self.base_url, device.client_config(&self.cert_pem))
     }
 
     /// A pool connected as the application role, for SQL-level tenancy checks.
@@ -435,7 +446,96 @@ fn rustls_pemfile_certs(pem: &str) -> Vec<rustls::pki_types::CertificateDer<'sta
         .expect("certificate PEM")
 }
 
+/// A certificate authority for device certificates, made up for a test.
+pub struct TestCa {
+    issuer: rcgen::CertifiedIssuer<'static, rcgen::KeyPair>,
+}
+
+/// A device's client certificate and key.
+pub struct DeviceCert {
+    pub cert_pem: String,
+    pub key_pem: String,
+    /// Lower-case hex SHA-256 of the certificate's DER, as the server registers it.
+    pub fingerprint: String,
+}
+
+impl TestCa {
+    pub fn new(name: &str) -> Self {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+            rcgen::KeyUsagePurpose::DigitalSignature,
+        ];
+        let key = rcgen::KeyPair::generate().expect("CA key");
+        Self {
+            issuer: rcgen::CertifiedIssuer::self_signed(params, key).expect("CA certificate"),
+        }
+    }
+
+    pub fn pem(&self) -> String {
+        self.issuer.pem()
+    }
+
+    /// A client certificate for a device called `name`, issued by this CA.
+    pub fn device(&self, name: &str) -> DeviceCert {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        let key = rcgen::KeyPair::generate().expect("device key");
+        let cert = params
+            .signed_by(&key, &self.issuer)
+            .expect("device certificate");
+        DeviceCert {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+            fingerprint: karte_server::auth::fingerprint(cert.der()),
+        }
+    }
+}
+
+impl DeviceCert {
+    /// Trusting exactly the server's `server_cert_pem`, TLS 1.3, presenting this certificate.
+    pub fn client_config(&self, server_cert_pem: &str) -> rustls::ClientConfig {
+        use rustls::pki_types::pem::PemObject;
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in rustls_pemfile_certs(server_cert_pem) {
+            roots.add(cert).expect("adding the test certificate");
+        }
+        let key = rustls::pki_types::PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes())
+            .expect("device key PEM");
+        rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .expect("protocol versions")
+        .with_root_certificates(roots)
+        .with_client_auth_cert(rustls_pemfile_certs(&self.cert_pem), key)
+        .expect("client certificate")
+    }
+}
+
 impl ApiClient {
+    /// A client with its own TLS configuration (e.g. presenting a client certificate).
+    pub fn with_tls(base_url: &str, tls: rustls::ClientConfig) -> Self {
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .cookie_store(true)
+            .build()
+            .expect("http client");
+        Self {
+            http,
+            base_url: base_url.to_string(),
+            csrf: Arc::new(Mutex::new(String::new())),
+        }
+    }
+
     pub fn new(base_url: &str, cert_pem: &str) -> Self {
         let tls = tls_client_config(cert_pem, &[&rustls::version::TLS13]);
         let http = reqwest::Client::builder()

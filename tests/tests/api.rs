@@ -834,6 +834,7 @@ async fn the_server_refuses_to_run_as_a_role_that_bypasses_rls() {
         body_limit_bytes: 1024,
         hsts_max_age_seconds: 1,
         benchmark_without_access_log: false,
+        client_certs: Default::default(),
     };
     let err = karte_server::startup::Application::build(settings)
         .await

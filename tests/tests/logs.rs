@@ -544,8 +544,12 @@ async fn tampering_is_detected_at_the_right_position() {
 
 #[tokio::test]
 async fn concurrent_writers_on_two_servers_do_not_fork_a_chain() {
-    let mut app = TestApp::spawn().await;
-    let sibling = app.start_sibling().await;
+    // 22 sign-ins of one account within a minute: above the default per-account limit.
+    let generous = |s: &mut karte_server::config::Settings| {
+        s.runtime.login_attempts_per_account_per_minute = 100;
+    };
+    let mut app = TestApp::spawn_with(generous).await;
+    let sibling = app.start_sibling_with(generous).await;
     let (p, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
     let other = app.client_for(&sibling);
     assert_eq!(

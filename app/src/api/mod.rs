@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod billing;
+pub mod devices;
 pub mod health;
 pub mod logs;
 pub mod patients;

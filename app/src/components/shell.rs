@@ -121,6 +121,7 @@ fn ShellLayout() -> impl IntoView {
                 <A href="/">"ホーム"</A>
                 <Show when=can_manage_users>
                     <A href="/admin/users">"利用者管理"</A>
+                    <A href="/admin/devices">"端末管理"</A>
                 </Show>
                 <Show when=can_read_patients>
                     <A href="/patients">"患者"</A>

@@ -78,7 +78,19 @@ pub fn LoginPage() -> impl IntoView {
                 }
                 Err(failure) => {
                     password.set(String::new());
-                    error.set(Some(failure.message()));
+                    let mut message = failure.message();
+                    // The administrator registers devices by fingerprint: show this one's.
+                    if failure.code() == Some(shared::api::ErrorCode::DeviceNotRegistered) {
+                        if let Ok(this) = crate::api::devices::this_device().await {
+                            if let Some(fp) = this.fingerprint {
+                                message = format!(
+                                    "{message}（この端末の証明書: {}）",
+                                    shared::api::devices::display_fingerprint(&fp)
+                                );
+                            }
+                        }
+                    }
+                    error.set(Some(message));
                 }
             }
             busy.set(false);

@@ -2,6 +2,7 @@
 
 pub mod bill;
 pub mod billing_settings;
+pub mod devices;
 pub mod home;
 pub mod login;
 pub mod logs;

@@ -65,6 +65,7 @@ pub fn SecurityPolicyPage() -> impl IntoView {
         .map(|(f, l)| (*f, *l, RwSignal::new(String::new())))
         .collect();
     let roles = RwSignal::new(Vec::<Role>::new());
+    let device_roles = RwSignal::new(Vec::<Role>::new());
     let reason = RwSignal::new(String::new());
     let errors = RwSignal::new(Vec::<(String, String)>::new());
     let saved = RwSignal::new(false);
@@ -80,6 +81,7 @@ pub fn SecurityPolicyPage() -> impl IntoView {
                 signal.set(number(&v.policy, f).to_string());
             }
             roles.set(v.policy.two_factor_roles.clone());
+            device_roles.set(v.policy.device_roles.clone());
             view_state.set(Some(v));
         }
     };
@@ -114,6 +116,7 @@ pub fn SecurityPolicyPage() -> impl IntoView {
                 }
             }
             policy.two_factor_roles = roles.get_untracked();
+            policy.device_roles = device_roles.get_untracked();
             if problems.is_empty() {
                 if let Err(e) = policy.validate() {
                     problems = e.into_iter().map(|f| (f.field, f.message)).collect();
@@ -170,6 +173,21 @@ pub fn SecurityPolicyPage() -> impl IntoView {
                         on:change=move |ev| {
                             let on = event_target_checked(&ev);
                             roles.update(|r| {
+                                r.retain(|x| *x != role);
+                                if on { r.push(role); }
+                            });
+                        }/>{role.label_ja()}</label>
+                }).collect_view()}
+            </fieldset>
+            <fieldset>
+                <legend>"登録済み端末（クライアント証明書）からのみログインできる職種"</legend>
+                <p class="hint">"サーバーがクライアント証明書を任意で求める設定のときに使われます（必須の設定ではすべての職種）。"</p>
+                {Role::ALL.into_iter().map(|role| view! {
+                    <label><input type="checkbox" data-testid=format!("device-{}", role.code())
+                        prop:checked=move || device_roles.get().contains(&role)
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            device_roles.update(|r| {
                                 r.retain(|x| *x != role);
                                 if on { r.push(role); }
                             });

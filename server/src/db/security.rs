@@ -23,6 +23,7 @@ struct PolicyRow {
     idle_timeout_seconds: i32,
     session_lifetime_seconds: i32,
     two_factor_roles: Vec<String>,
+    device_roles: Vec<String>,
     reason: String,
     created_at: OffsetDateTime,
 }
@@ -44,6 +45,11 @@ impl PolicyRow {
                 .iter()
                 .filter_map(|r| Role::from_code(r))
                 .collect(),
+            device_roles: self
+                .device_roles
+                .iter()
+                .filter_map(|r| Role::from_code(r))
+                .collect(),
         }
     }
 }
@@ -57,7 +63,7 @@ pub async fn policy(
     let row: Option<PolicyRow> = sqlx::query_as(
         "select version, password_min_length, password_min_length_two_factor, password_min_classes, \
          lockout_threshold, lockout_seconds, lockout_max_seconds, idle_timeout_seconds, \
-         session_lifetime_seconds, two_factor_roles, reason, created_at \
+         session_lifetime_seconds, two_factor_roles, device_roles, reason, created_at \
          from security_policy_version order by version desc limit 1",
     )
     .fetch_optional(tx.conn())
@@ -97,11 +103,13 @@ pub async fn write_policy(
     let version = base.unwrap_or(0) + 1;
     let i = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
     let roles: Vec<&str> = policy.two_factor_roles.iter().map(|r| r.code()).collect();
+    let device_roles: Vec<&str> = policy.device_roles.iter().map(|r| r.code()).collect();
     let inserted = sqlx::query(
         "insert into security_policy_version (tenant_id, version, password_min_length, \
          password_min_length_two_factor, password_min_classes, lockout_threshold, lockout_seconds, \
          lockout_max_seconds, idle_timeout_seconds, session_lifetime_seconds, two_factor_roles, \
-         reason, author_user_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         reason, author_user_id, device_roles) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
          on conflict do nothing",
     )
     .bind(tx.tenant_id().as_uuid())
@@ -117,6 +125,7 @@ pub async fn write_policy(
     .bind(&roles)
     .bind(reason)
     .bind(author.as_uuid())
+    .bind(&device_roles)
     .execute(tx.conn())
     .await?;
     Ok((inserted.rows_affected() == 1).then_some(version))

@@ -44,13 +44,16 @@ pub struct NewSession<'a> {
     pub stage: SessionStage,
     pub idle: Duration,
     pub lifetime: Duration,
+    /// The registered device it is bound to (client certificate), if any.
+    pub device_id: Option<uuid::Uuid>,
 }
 
 pub async fn insert(tx: &mut TenantTx, new: &NewSession<'_>) -> Result<(), sqlx::Error> {
     let tenant = tx.tenant_id().as_uuid();
     sqlx::query(
         "insert into session (tenant_id, session_id, user_id, token_hash, csrf_token, expires_at, \
-         stage, idle_seconds) values ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7, $8)",
+         stage, idle_seconds, device_id) \
+         values ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7, $8, $9)",
     )
     .bind(tenant)
     .bind(new.session_id.as_uuid())
@@ -60,6 +63,7 @@ pub async fn insert(tx: &mut TenantTx, new: &NewSession<'_>) -> Result<(), sqlx:
     .bind(new.lifetime.as_secs_f64())
     .bind(new.stage.code())
     .bind(i32::try_from(new.idle.as_secs().max(1)).unwrap_or(i32::MAX))
+    .bind(new.device_id)
     .execute(tx.conn())
     .await?;
     Ok(())

@@ -64,6 +64,9 @@ pub struct ValidSession {
     pub must_change_password: bool,
     pub csrf_token: String,
     pub stage: String,
+    /// The registered device the session is bound to, and its certificate's fingerprint.
+    pub device_id: Option<Uuid>,
+    pub device_fingerprint: Option<String>,
 }
 
 /// Checks a session token's hash; `None` when unknown, logged out or the user is disabled.
@@ -82,10 +85,12 @@ pub async fn authenticate_session(
         must_change_password: bool,
         csrf_token: String,
         stage: String,
+        device_id: Option<Uuid>,
+        device_fingerprint: Option<String>,
     }
     let row: Option<Row> = sqlx::query_as(
         "select status, tenant_id, session_id, user_id, role, must_change_password, csrf_token, \
-         stage from system.authenticate_session($1, $2)",
+         stage, device_id, device_fingerprint from system.authenticate_session($1, $2)",
     )
     .bind(&token_hash[..])
     .bind(idle_seconds)
@@ -101,6 +106,8 @@ pub async fn authenticate_session(
                 must_change_password: r.must_change_password,
                 csrf_token: r.csrf_token,
                 stage: r.stage,
+                device_id: r.device_id,
+                device_fingerprint: r.device_fingerprint,
             })
         } else {
             SessionCheck::Expired

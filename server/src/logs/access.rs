@@ -181,6 +181,7 @@ pub async fn record_access(State(log): State<AccessLog>, mut req: Request, next:
     req.extensions_mut().insert(note.clone());
     let method = req.method().to_string();
     let client_ip = client_ip(req.extensions());
+    let client_cert_sha256 = crate::auth::connection_fingerprint(req.extensions());
     let response = next.run(req).await;
     let n = note.snapshot();
     let entry = AccessEntry {
@@ -189,7 +190,7 @@ pub async fn record_access(State(log): State<AccessLog>, mut req: Request, next:
         user_id: n.user_id,
         session_id: n.session_id,
         client_ip,
-        client_cert_sha256: None,
+        client_cert_sha256,
         method,
         route: n.route.unwrap_or_else(|| "(unmatched)".into()),
         patient_id: n.patient_id,

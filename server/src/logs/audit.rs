@@ -35,6 +35,8 @@ pub mod action {
     pub const RECOVERY_CODES_ISSUE: &str = "recovery_codes_issue";
     pub const LOGIN_UNLOCK: &str = "login_unlock";
     pub const SECURITY_POLICY_CHANGE: &str = "security_policy_change";
+    pub const DEVICE_REGISTER: &str = "device_register";
+    pub const DEVICE_REVOKE: &str = "device_revoke";
 
     /// Every code above, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -59,6 +61,8 @@ pub mod action {
         RECOVERY_CODES_ISSUE,
         LOGIN_UNLOCK,
         SECURITY_POLICY_CHANGE,
+        DEVICE_REGISTER,
+        DEVICE_REVOKE,
     ];
 }
 

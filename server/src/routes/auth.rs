@@ -10,7 +10,7 @@
 
 use crate::auth::{self, AnySession, Authenticated};
 use crate::db::system::{self, Gate};
-use crate::db::{institutions, security, sessions, users, TenantContext, TenantTx};
+use crate::db::{devices, institutions, security, sessions, users, TenantContext, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
@@ -28,6 +28,7 @@ use shared::api::auth::{
     ChangePassword, ConfirmTotp, CurrentUser, FactorConfirmed, FactorOverview, InstitutionSummary,
     Login, RecoveryCodes, SecondFactor, SessionInfo, SessionStage, StartTotp, TotpEnrolment,
 };
+use shared::api::devices::ClientCertMode;
 use shared::api::{ErrorCode, FieldError};
 use shared::domain::{
     InstitutionCode, LoginId, PasswordPolicy, PasswordProblem, Role, SecurityPolicy,
@@ -114,6 +115,7 @@ async fn open_session(
     ctx: &TenantContext,
     stage: SessionStage,
     policy: &SecurityPolicy,
+    device_id: Option<uuid::Uuid>,
 ) -> ApiResult<(String, String)> {
     let token = auth::random_token();
     let csrf_token = auth::random_token();
@@ -135,20 +137,23 @@ async fn open_session(
             stage,
             idle,
             lifetime,
+            device_id,
         },
     )
     .await?;
     Ok((token, csrf_token))
 }
 
-/// Ends the caller's session and opens its successor at `stage` (a privilege change): the
-/// new context, cookie token and CSRF token.
+/// Ends the caller's session and opens its successor at `stage` (a privilege change), bound
+/// to the same device: the new context, cookie token and CSRF token.
 async fn rotate_session(
     tx: &mut TenantTx,
     state: &AppState,
-    old: &TenantContext,
+    old: &crate::auth::Authenticated,
     stage: SessionStage,
 ) -> ApiResult<(TenantContext, String, String)> {
+    let device_id = old.device_id;
+    let old = &old.ctx;
     if let Some(id) = old.session_id() {
         sessions::end(tx, id, sessions::EndReason::Rotated).await?;
     }
@@ -159,7 +164,7 @@ async fn rotate_session(
         Some(SessionId(uuid::Uuid::new_v4())),
     );
     let policy = policy_of(tx, state).await?;
-    let (token, csrf) = open_session(tx, &ctx, stage, &policy).await?;
+    let (token, csrf) = open_session(tx, &ctx, stage, &policy, device_id).await?;
     Ok((ctx, token, csrf))
 }
 
@@ -219,6 +224,7 @@ async fn login(
     State(state): State<AppState>,
     note: AccessNote,
     ip: ClientIp,
+    auth::ClientCert(presented): auth::ClientCert,
     ApiJson(body): ApiJson<Login>,
 ) -> ApiResult<Response> {
     let code = InstitutionCode::parse(&body.institution_code).ok();
@@ -299,10 +305,43 @@ async fn login(
     } else {
         SessionStage::Full
     };
-    let (token, csrf_token) = open_session(&mut tx, &ctx, stage, &policy).await?;
-    let event = AuditEvent::success(action::LOGIN)
+    // Device authentication: the registered device (client certificate) the sign-in comes
+    // from, required for every role when the server requires certificates and for the roles
+    // the policy names when it asks optionally.
+    let device = match &presented {
+        Some(fp) => devices::active_by_fingerprint(&mut tx, fp).await?,
+        None => None,
+    };
+    let device_needed = match state.config.client_cert_mode {
+        ClientCertMode::Off => false,
+        ClientCertMode::Optional => policy.requires_device(role),
+        ClientCertMode::Required => true,
+    };
+    if device_needed && device.is_none() {
+        drop(tx);
+        let mut event = AuditEvent::failure(action::LOGIN)
+            .target("user", ctx.user_id())
+            .detail("reason", "device_not_registered");
+        if let Some(fp) = &presented {
+            event = event.detail("certificate_sha256", fp.clone());
+        }
+        audit::record_standalone(
+            &state.db,
+            Some(ctx.tenant_id()),
+            &Actor::of(&ctx, &ip),
+            event,
+        )
+        .await?;
+        return Err(ApiError::code(ErrorCode::DeviceNotRegistered));
+    }
+    let device_id = device.as_ref().map(|d| d.device_id);
+    let (token, csrf_token) = open_session(&mut tx, &ctx, stage, &policy, device_id).await?;
+    let mut event = AuditEvent::success(action::LOGIN)
         .target("user", ctx.user_id())
         .detail("stage", stage.code());
+    if let Some(d) = &device {
+        event = event.detail("device_id", d.device_id.to_string());
+    }
     audit::record(&mut tx, &Actor::of(&ctx, &ip), event).await?;
     let info = session_info(&mut tx, &state, &ctx, csrf_token, stage).await?;
     tx.commit().await?;
@@ -378,7 +417,7 @@ async fn second_factor(
         audit::record_standalone(&state.db, Some(auth.ctx.tenant_id()), &actor, event).await?;
         return Err(ApiError::code(ErrorCode::InvalidSecondFactor));
     };
-    let (ctx, token, csrf) = rotate_session(&mut tx, &state, &auth.ctx, SessionStage::Full).await?;
+    let (ctx, token, csrf) = rotate_session(&mut tx, &state, &auth, SessionStage::Full).await?;
     let mut event = AuditEvent::success(action::LOGIN_SECOND_FACTOR)
         .target("user", user_id)
         .detail("method", method);
@@ -515,7 +554,7 @@ async fn change_password(
         Some(auth.session_id()),
     )
     .await?;
-    let (ctx, token, csrf) = rotate_session(&mut tx, &state, &auth.ctx, auth.stage).await?;
+    let (ctx, token, csrf) = rotate_session(&mut tx, &state, &auth, auth.stage).await?;
     let event = AuditEvent::success(action::PASSWORD_CHANGE)
         .target("user", user_id)
         .detail("forced", user.must_change_password);
@@ -639,8 +678,7 @@ async fn confirm_totp(
         .detail("recovery_codes_issued", recovery_codes.len());
     audit::record(&mut tx, &Actor::of(&auth.ctx, &ip), event).await?;
     if auth.stage == SessionStage::Enrolment {
-        let (ctx, token, csrf) =
-            rotate_session(&mut tx, &state, &auth.ctx, SessionStage::Full).await?;
+        let (ctx, token, csrf) = rotate_session(&mut tx, &state, &auth, SessionStage::Full).await?;
         let session = session_info(&mut tx, &state, &ctx, csrf, SessionStage::Full).await?;
         tx.commit().await?;
         return Ok(with_cookie(

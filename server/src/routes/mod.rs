@@ -3,6 +3,7 @@
 pub mod auth;
 mod billing;
 mod bills;
+mod devices;
 mod health;
 pub(crate) mod insurance;
 mod logs;
@@ -21,6 +22,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(auth::router())
         .merge(users::router())
         .merge(security::router())
+        .merge(devices::router())
         .merge(logs::router())
         .merge(patients::router())
         .merge(insurance::router())

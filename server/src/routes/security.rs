@@ -42,6 +42,8 @@ async fn save_policy(
     policy.validate().map_err(ApiError::Invalid)?;
     policy.two_factor_roles.sort_by_key(|r| r.code());
     policy.two_factor_roles.dedup();
+    policy.device_roles.sort_by_key(|r| r.code());
+    policy.device_roles.dedup();
     let reason = body.reason.trim();
     if reason.chars().count() > 200 || reason.chars().any(char::is_control) {
         return Err(ApiError::Invalid(vec![FieldError::new(

@@ -52,6 +52,9 @@ pub enum ErrorCode {
     TwoFactorEnrolmentRequired,
     /// The one-time code or recovery code was not accepted.
     InvalidSecondFactor,
+    /// Sign-in needs a registered device (client certificate) and this one is not registered
+    /// with the institution (or its registration was revoked).
+    DeviceNotRegistered,
 }
 
 impl ErrorCode {
@@ -106,6 +109,10 @@ impl ErrorCode {
             Self::TwoFactorEnrolmentRequired => (
                 "二要素認証の設定が必要です",
                 "Two-factor enrolment required",
+            ),
+            Self::DeviceNotRegistered => (
+                "この端末は登録されていません。管理者に端末（クライアント証明書）の登録を依頼してください",
+                "This device is not registered",
             ),
             Self::InvalidSecondFactor => (
                 "確認コードが正しくありません",

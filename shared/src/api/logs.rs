@@ -86,6 +86,8 @@ pub fn action_label_ja(action: &str) -> &'static str {
         "recovery_codes_issue" => "リカバリーコード発行",
         "login_unlock" => "ロック解除",
         "security_policy_change" => "セキュリティ設定変更",
+        "device_register" => "端末登録",
+        "device_revoke" => "端末登録取消",
         _ => "その他",
     }
 }

@@ -27,6 +27,10 @@ pub struct SecurityPolicy {
     pub session_lifetime_seconds: u32,
     /// Roles that must sign in with a second factor (a user without one enrols at sign-in).
     pub two_factor_roles: Vec<Role>,
+    /// Roles that must sign in from a registered device (client certificate), when the server
+    /// asks for certificates optionally. (With certificates required, every role must.)
+    #[serde(default)]
+    pub device_roles: Vec<Role>,
 }
 
 impl Default for SecurityPolicy {
@@ -41,6 +45,7 @@ impl Default for SecurityPolicy {
             idle_timeout_seconds: 30 * 60,
             session_lifetime_seconds: 12 * 3600,
             two_factor_roles: Vec::new(),
+            device_roles: Vec::new(),
         }
     }
 }
@@ -63,6 +68,10 @@ impl SecurityPolicy {
 
     pub fn requires_second_factor(&self, role: Role) -> bool {
         self.two_factor_roles.contains(&role)
+    }
+
+    pub fn requires_device(&self, role: Role) -> bool {
+        self.device_roles.contains(&role)
     }
 
     /// Every problem, by field, in Japanese. The database checks the same bounds.
