@@ -15,6 +15,7 @@ pub mod telemetry;
 pub mod throttle;
 pub mod tls;
 pub mod totp;
+pub mod webauthn;
 
 /// The git commit this binary was built from.
 pub const COMMIT: &str = env!("KARTE_COMMIT");

@@ -554,3 +554,128 @@ async fn administrators_reach_only_their_own_institutions_users() {
     let a: SecurityPolicyView = admin_a.get("/security-policy").await.json();
     assert_eq!(a.version, None, "B's policy is B's");
 }
+
+/// Starts registering a security key; returns the challenge id and bytes.
+async fn webauthn_start(client: &ApiClient) -> (uuid::Uuid, Vec<u8>) {
+    let res = client
+        .post(
+            "/auth/factors/webauthn/start",
+            &json!({"label": "受付のセキュリティキー"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let c: shared::api::auth::WebauthnChallenge = res.json();
+    assert_eq!(c.options["rp"]["id"], "127.0.0.1");
+    assert_eq!(c.options["pubKeyCredParams"][0]["alg"], -7);
+    let challenge =
+        karte_server::webauthn::unb64(c.options["challenge"].as_str().unwrap()).unwrap();
+    (c.challenge_id, challenge)
+}
+
+/// Starts the second step of sign-in with a security key.
+async fn webauthn_begin(client: &ApiClient) -> (uuid::Uuid, Vec<u8>) {
+    let res = client
+        .post_empty("/auth/second-factor/webauthn/start")
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let c: shared::api::auth::WebauthnChallenge = res.json();
+    assert_eq!(c.options["rpId"], "127.0.0.1");
+    let challenge =
+        karte_server::webauthn::unb64(c.options["challenge"].as_str().unwrap()).unwrap();
+    (c.challenge_id, challenge)
+}
+
+/// A passkey or security key (here a software authenticator making the same bytes a browser
+/// sends): registered in a session, then used at the second step of sign-in; replays, another
+/// site's origin and a cloned authenticator are refused.
+#[tokio::test]
+async fn a_security_key_registers_and_signs_in_and_replays_are_refused() {
+    use karte_server::webauthn::{b64, software::Authenticator};
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
+    let (_, clerk) = app
+        .staff_session(&admin, CODE_A, "clerk1", "clerk", CLERK_PASSWORD)
+        .await;
+    let origin = app.base_url.clone();
+    let rp_id = "127.0.0.1";
+    let mut key = Authenticator::new();
+    // Made on another site: refused.
+    let (id, challenge) = webauthn_start(&clerk).await;
+    let (client_data, object) = key.register(rp_id, "https://karte-login.example", &challenge);
+    let res = clerk
+        .post(
+            "/auth/factors/webauthn/finish",
+            &json!({"challenge_id": id, "client_data_json": b64(&client_data), "attestation_object": b64(&object)}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert_eq!(res.body["fields"][0]["code"], "wrong_origin");
+    // Made here: registered, with recovery codes as the first factor.
+    let (id, challenge) = webauthn_start(&clerk).await;
+    let (client_data, object) = key.register(rp_id, &origin, &challenge);
+    let body = json!({"challenge_id": id, "client_data_json": b64(&client_data), "attestation_object": b64(&object)});
+    let res = clerk.post("/auth/factors/webauthn/finish", &body).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let confirmed: FactorConfirmed = res.json();
+    assert_eq!(confirmed.recovery_codes.len(), 10);
+    assert_eq!(confirmed.session.second_factor_kinds, ["webauthn"]);
+    // A challenge is good once.
+    let res = clerk.post("/auth/factors/webauthn/finish", &body).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+
+    // Sign-in: password, then the key.
+    let c = app.client();
+    let info: SessionInfo = c.login(CODE_A, "clerk1", CLERK_PASSWORD).await.json();
+    assert_eq!(info.stage, SessionStage::SecondFactor);
+    assert_eq!(info.second_factor_kinds, ["webauthn"]);
+    let (id, challenge) = webauthn_begin(&c).await;
+    let (client_data, data, signature) = key.assert(rp_id, &origin, &challenge);
+    let assertion = json!({"challenge_id": id, "credential_id": b64(&key.credential_id),
+        "client_data_json": b64(&client_data), "authenticator_data": b64(&data), "signature": b64(&signature)});
+    let res = c.post("/auth/second-factor/webauthn", &assertion).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.json::<SessionInfo>().stage, SessionStage::Full);
+    assert_eq!(c.get("/patients?q=a").await.status, StatusCode::OK);
+
+    // Replayed into another sign-in: its challenge belongs to another session.
+    let d = app.client();
+    d.login(CODE_A, "clerk1", CLERK_PASSWORD).await;
+    let res = d.post("/auth/second-factor/webauthn", &assertion).await;
+    assert_eq!(res.code(), "invalid_second_factor");
+    // A signature over a fresh challenge, but with the counter of an earlier use (a cloned
+    // key): refused.
+    let (id, challenge) = webauthn_begin(&d).await;
+    key.counter -= 1;
+    let (client_data, data, signature) = key.assert(rp_id, &origin, &challenge);
+    let res = d
+        .post(
+            "/auth/second-factor/webauthn",
+            &json!({"challenge_id": id, "credential_id": b64(&key.credential_id),
+                "client_data_json": b64(&client_data), "authenticator_data": b64(&data), "signature": b64(&signature)}),
+        )
+        .await;
+    assert_eq!(res.code(), "invalid_second_factor");
+    // The real key, next time, still works.
+    let (id, challenge) = webauthn_begin(&d).await;
+    key.counter += 5;
+    let (client_data, data, signature) = key.assert(rp_id, &origin, &challenge);
+    let res = d
+        .post(
+            "/auth/second-factor/webauthn",
+            &json!({"challenge_id": id, "credential_id": b64(&key.credential_id),
+                "client_data_json": b64(&client_data), "authenticator_data": b64(&data), "signature": b64(&signature)}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
+    let actions = audit_actions(&admin).await;
+    assert!(actions
+        .iter()
+        .any(|(a, ok, d)| a == "factor_enrol" && *ok && d["kind"] == "webauthn"));
+    assert!(actions
+        .iter()
+        .any(|(a, ok, d)| a == "login_second_factor" && *ok && d["method"] == "webauthn"));
+    assert!(actions
+        .iter()
+        .any(|(a, ok, d)| a == "login_second_factor" && !ok && d["reason"] == "counter_went_back"));
+}

@@ -181,7 +181,7 @@ pub async fn find_totp(
 ) -> Result<Option<TotpFactor>, sqlx::Error> {
     sqlx::query_as(&format!(
         "select {FACTOR_COLUMNS} from user_factor \
-         where user_id = $1 and factor_id = $2 and revoked_at is null for update"
+         where user_id = $1 and factor_id = $2 and kind = 'totp' and revoked_at is null for update"
     ))
     .bind(user.as_uuid())
     .bind(id)
@@ -196,7 +196,7 @@ pub async fn confirmed_totps(
 ) -> Result<Vec<TotpFactor>, sqlx::Error> {
     sqlx::query_as(&format!(
         "select {FACTOR_COLUMNS} from user_factor \
-         where user_id = $1 and confirmed_at is not null and revoked_at is null \
+         where user_id = $1 and kind = 'totp' and confirmed_at is not null and revoked_at is null \
          order by created_at for update"
     ))
     .bind(user.as_uuid())
@@ -357,4 +357,131 @@ pub async fn recovery_codes_left(tx: &mut TenantTx, user: UserId) -> Result<u32,
     .fetch_one(tx.conn())
     .await?;
     Ok(u32::try_from(n).unwrap_or(0))
+}
+
+/// Issues a WebAuthn challenge for one ceremony of `user` in `session`.
+pub async fn insert_challenge(
+    tx: &mut TenantTx,
+    user: UserId,
+    session: shared::ids::SessionId,
+    purpose: &str,
+    challenge: &[u8; 32],
+    label: Option<&str>,
+) -> Result<Uuid, sqlx::Error> {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "insert into webauthn_challenge (tenant_id, challenge_id, user_id, session_id, purpose, challenge, label) \
+         values ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(id)
+    .bind(user.as_uuid())
+    .bind(session.as_uuid())
+    .bind(purpose)
+    .bind(&challenge[..])
+    .bind(label)
+    .execute(tx.conn())
+    .await?;
+    Ok(id)
+}
+
+/// Uses a challenge: it must be this user's and session's, for `purpose`, unused and not
+/// expired. Returns the challenge bytes and the label given at the start.
+pub async fn take_challenge(
+    tx: &mut TenantTx,
+    id: Uuid,
+    user: UserId,
+    session: shared::ids::SessionId,
+    purpose: &str,
+) -> Result<Option<(Vec<u8>, Option<String>)>, sqlx::Error> {
+    sqlx::query_as(
+        "update webauthn_challenge set used_at = now() \
+         where challenge_id = $1 and user_id = $2 and session_id = $3 and purpose = $4 \
+           and used_at is null and expires_at > now() returning challenge, label",
+    )
+    .bind(id)
+    .bind(user.as_uuid())
+    .bind(session.as_uuid())
+    .bind(purpose)
+    .fetch_optional(tx.conn())
+    .await
+}
+
+/// A confirmed WebAuthn credential of a user.
+#[derive(Debug, FromRow)]
+pub struct WebauthnFactor {
+    pub factor_id: Uuid,
+    pub credential_id: Vec<u8>,
+    pub public_key: Vec<u8>,
+    pub sign_count: i64,
+}
+
+pub async fn webauthn_credentials(
+    tx: &mut TenantTx,
+    user: UserId,
+) -> Result<Vec<WebauthnFactor>, sqlx::Error> {
+    sqlx::query_as(
+        "select factor_id, credential_id, public_key, sign_count from user_factor \
+         where user_id = $1 and kind = 'webauthn' and confirmed_at is not null and revoked_at is null \
+         order by created_at for update",
+    )
+    .bind(user.as_uuid())
+    .fetch_all(tx.conn())
+    .await
+}
+
+/// Stores a credential accepted at registration (confirmed: the ceremony proved it).
+pub async fn insert_webauthn(
+    tx: &mut TenantTx,
+    user: UserId,
+    label: &str,
+    credential_id: &[u8],
+    public_key: &[u8],
+    sign_count: u32,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    let id = Uuid::new_v4();
+    let done = sqlx::query(
+        "insert into user_factor (tenant_id, factor_id, user_id, kind, label, credential_id, public_key, \
+         sign_count, confirmed_at) values ($1, $2, $3, 'webauthn', $4, $5, $6, $7, now()) \
+         on conflict do nothing",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(id)
+    .bind(user.as_uuid())
+    .bind(label)
+    .bind(credential_id)
+    .bind(public_key)
+    .bind(i64::from(sign_count))
+    .execute(tx.conn())
+    .await?;
+    Ok((done.rows_affected() == 1).then_some(id))
+}
+
+/// Records a use with the authenticator's new counter, guarded so the counter only moves
+/// forward (or stays 0 for authenticators that keep none).
+pub async fn use_webauthn(
+    tx: &mut TenantTx,
+    factor: Uuid,
+    count: u32,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update user_factor set sign_count = $2, last_used_at = now() \
+         where factor_id = $1 and revoked_at is null and (sign_count < $2 or ($2 = 0 and sign_count = 0))",
+    )
+    .bind(factor)
+    .bind(i64::from(count))
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The kinds of the user's confirmed factors (`totp`, `webauthn`), for the sign-in screen.
+pub async fn factor_kinds(tx: &mut TenantTx, user: UserId) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select distinct kind from user_factor where user_id = $1 \
+         and confirmed_at is not null and revoked_at is null order by kind",
+    )
+    .bind(user.as_uuid())
+    .fetch_all(tx.conn())
+    .await
 }

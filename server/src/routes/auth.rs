@@ -72,7 +72,7 @@ pub async fn policy_of(tx: &mut TenantTx, state: &AppState) -> ApiResult<Securit
     Ok(security::policy(tx, &default_policy(state)).await?.policy)
 }
 
-async fn session_info(
+pub(super) async fn session_info(
     tx: &mut TenantTx,
     state: &AppState,
     ctx: &TenantContext,
@@ -106,6 +106,7 @@ async fn session_info(
         password_policy: policy.password_policy(user.has_second_factor),
         stage,
         has_second_factor: user.has_second_factor,
+        second_factor_kinds: security::factor_kinds(tx, ctx.user_id()).await?,
     })
 }
 
@@ -146,7 +147,7 @@ async fn open_session(
 
 /// Ends the caller's session and opens its successor at `stage` (a privilege change), bound
 /// to the same device: the new context, cookie token and CSRF token.
-async fn rotate_session(
+pub(super) async fn rotate_session(
     tx: &mut TenantTx,
     state: &AppState,
     old: &crate::auth::Authenticated,
@@ -168,7 +169,7 @@ async fn rotate_session(
     Ok((ctx, token, csrf))
 }
 
-fn with_cookie<T: serde::Serialize>(token: &str, body: T) -> Response {
+pub(super) fn with_cookie<T: serde::Serialize>(token: &str, body: T) -> Response {
     (
         [(header::SET_COOKIE, auth::session_cookie(token))],
         Json(body),
@@ -367,8 +368,73 @@ fn recovery_code_hash(normalised: &str) -> [u8; 32] {
     Sha256::digest(normalised.as_bytes()).into()
 }
 
-/// The second step of sign-in: a TOTP code or a recovery code. On success the pending session
-/// is replaced by a full one (new cookie).
+/// The second step of sign-in, started: the pending session's user, throttled like a password
+/// attempt. Returns the transaction, the throttle key and the institution code.
+pub(super) async fn begin_second_factor(
+    state: &AppState,
+    auth: &Authenticated,
+    ip: &ClientIp,
+) -> ApiResult<(TenantTx, [u8; 32], String)> {
+    if auth.stage != SessionStage::SecondFactor {
+        return Err(ApiError::code(ErrorCode::Conflict));
+    }
+    let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
+    let user = users::find(&mut tx, auth.ctx.user_id())
+        .await?
+        .ok_or(ApiError::code(ErrorCode::Unauthorized))?;
+    let institution = institutions::current(&mut tx).await?;
+    let key = system::throttle_key(&institution.code, &user.login_id);
+    gates(state, ip, &key).await?;
+    Ok((tx, key, institution.code))
+}
+
+/// A second factor refused: counted towards the lock, audited with `reason`.
+pub(super) async fn second_factor_failed(
+    state: &AppState,
+    auth: &Authenticated,
+    ip: &ClientIp,
+    institution_code: &str,
+    key: &[u8; 32],
+    reason: &'static str,
+) -> ApiResult<ApiError> {
+    let locked = count_failure(state, institution_code, key).await?;
+    let mut event = AuditEvent::failure(action::LOGIN_SECOND_FACTOR)
+        .target("user", auth.ctx.user_id())
+        .detail("reason", reason);
+    if let Some(seconds) = locked {
+        event = event.detail("locked_seconds", seconds);
+    }
+    let actor = Actor::of(&auth.ctx, ip);
+    audit::record_standalone(&state.db, Some(auth.ctx.tenant_id()), &actor, event).await?;
+    Ok(ApiError::code(ErrorCode::InvalidSecondFactor))
+}
+
+/// A second factor accepted: the pending session is replaced by a full one (new cookie).
+pub(super) async fn second_factor_passed(
+    mut tx: TenantTx,
+    state: &AppState,
+    auth: &Authenticated,
+    ip: &ClientIp,
+    key: &[u8; 32],
+    method: &'static str,
+) -> ApiResult<Response> {
+    let user_id = auth.ctx.user_id();
+    let (ctx, token, csrf) = rotate_session(&mut tx, state, auth, SessionStage::Full).await?;
+    let mut event = AuditEvent::success(action::LOGIN_SECOND_FACTOR)
+        .target("user", user_id)
+        .detail("method", method);
+    if method == "recovery_code" {
+        let left = security::recovery_codes_left(&mut tx, user_id).await?;
+        event = event.detail("recovery_codes_left", left);
+    }
+    audit::record(&mut tx, &Actor::of(&ctx, ip), event).await?;
+    let info = session_info(&mut tx, state, &ctx, csrf, SessionStage::Full).await?;
+    tx.commit().await?;
+    system::login_succeeded(&state.db, key).await?;
+    Ok(with_cookie(&token, info))
+}
+
+/// The second step of sign-in with a TOTP code or a recovery code.
 async fn second_factor(
     State(state): State<AppState>,
     session: AnySession,
@@ -376,17 +442,8 @@ async fn second_factor(
     ApiJson(body): ApiJson<SecondFactor>,
 ) -> ApiResult<Response> {
     let auth = session.0;
-    if auth.stage != SessionStage::SecondFactor {
-        return Err(ApiError::code(ErrorCode::Conflict));
-    }
+    let (mut tx, key, institution_code) = begin_second_factor(&state, &auth, &ip).await?;
     let user_id = auth.ctx.user_id();
-    let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
-    let user = users::find(&mut tx, user_id)
-        .await?
-        .ok_or(ApiError::code(ErrorCode::Unauthorized))?;
-    let institution = institutions::current(&mut tx).await?;
-    let key = system::throttle_key(&institution.code, &user.login_id);
-    gates(&state, &ip, &key).await?;
     let now = totp::current_step();
     let mut method = None;
     for factor in security::confirmed_totps(&mut tx, user_id).await? {
@@ -404,32 +461,16 @@ async fn second_factor(
             }
         }
     }
-    let actor = Actor::of(&auth.ctx, &ip);
-    let Some(method) = method else {
-        drop(tx);
-        let locked = count_failure(&state, &institution.code, &key).await?;
-        let mut event = AuditEvent::failure(action::LOGIN_SECOND_FACTOR)
-            .target("user", user_id)
-            .detail("reason", "wrong_code");
-        if let Some(seconds) = locked {
-            event = event.detail("locked_seconds", seconds);
+    match method {
+        Some(method) => second_factor_passed(tx, &state, &auth, &ip, &key, method).await,
+        None => {
+            drop(tx);
+            Err(
+                second_factor_failed(&state, &auth, &ip, &institution_code, &key, "wrong_code")
+                    .await?,
+            )
         }
-        audit::record_standalone(&state.db, Some(auth.ctx.tenant_id()), &actor, event).await?;
-        return Err(ApiError::code(ErrorCode::InvalidSecondFactor));
-    };
-    let (ctx, token, csrf) = rotate_session(&mut tx, &state, &auth, SessionStage::Full).await?;
-    let mut event = AuditEvent::success(action::LOGIN_SECOND_FACTOR)
-        .target("user", user_id)
-        .detail("method", method);
-    if method == "recovery_code" {
-        let left = security::recovery_codes_left(&mut tx, user_id).await?;
-        event = event.detail("recovery_codes_left", left);
     }
-    audit::record(&mut tx, &Actor::of(&ctx, &ip), event).await?;
-    let info = session_info(&mut tx, &state, &ctx, csrf, SessionStage::Full).await?;
-    tx.commit().await?;
-    system::login_succeeded(&state.db, &key).await?;
-    Ok(with_cookie(&token, info))
 }
 
 async fn logout(
@@ -664,6 +705,20 @@ async fn confirm_totp(
             "確認コードが正しくありません。アプリに表示されている6桁の数字を入力してください",
         )]));
     }
+    factor_confirmed(tx, &state, &auth, &ip, "totp", factor.factor_id).await
+}
+
+/// A factor just confirmed (TOTP or WebAuthn): recovery codes when the user has none, audited,
+/// and a session that was made to enrol becomes a full one (new cookie).
+pub(super) async fn factor_confirmed(
+    mut tx: TenantTx,
+    state: &AppState,
+    auth: &Authenticated,
+    ip: &ClientIp,
+    kind: &'static str,
+    factor_id: uuid::Uuid,
+) -> ApiResult<Response> {
+    let user_id = auth.ctx.user_id();
     let recovery_codes = if security::recovery_codes_left(&mut tx, user_id).await? == 0 {
         let (codes, hashes) = new_recovery_codes_for();
         security::replace_recovery_codes(&mut tx, user_id, &hashes).await?;
@@ -673,13 +728,13 @@ async fn confirm_totp(
     };
     let event = AuditEvent::success(action::FACTOR_ENROL)
         .target("user", user_id)
-        .detail("kind", "totp")
-        .detail("factor_id", factor.factor_id.to_string())
+        .detail("kind", kind)
+        .detail("factor_id", factor_id.to_string())
         .detail("recovery_codes_issued", recovery_codes.len());
-    audit::record(&mut tx, &Actor::of(&auth.ctx, &ip), event).await?;
+    audit::record(&mut tx, &Actor::of(&auth.ctx, ip), event).await?;
     if auth.stage == SessionStage::Enrolment {
-        let (ctx, token, csrf) = rotate_session(&mut tx, &state, &auth, SessionStage::Full).await?;
-        let session = session_info(&mut tx, &state, &ctx, csrf, SessionStage::Full).await?;
+        let (ctx, token, csrf) = rotate_session(&mut tx, state, auth, SessionStage::Full).await?;
+        let session = session_info(&mut tx, state, &ctx, csrf, SessionStage::Full).await?;
         tx.commit().await?;
         return Ok(with_cookie(
             &token,
@@ -691,7 +746,7 @@ async fn confirm_totp(
     }
     let session = session_info(
         &mut tx,
-        &state,
+        state,
         &auth.ctx,
         auth.csrf_token.clone(),
         auth.stage,

@@ -11,6 +11,7 @@ mod patients;
 mod reception;
 mod security;
 mod users;
+mod webauthn;
 
 use crate::http::{api_method_not_allowed, api_not_found};
 use crate::startup::AppState;
@@ -23,6 +24,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(users::router())
         .merge(security::router())
         .merge(devices::router())
+        .merge(webauthn::router())
         .merge(logs::router())
         .merge(patients::router())
         .merge(insurance::router())

@@ -33,6 +33,10 @@ pub struct SessionInfo {
     /// The user has a confirmed second factor.
     #[serde(default)]
     pub has_second_factor: bool,
+    /// The kinds of the user's second factors (`totp`, `webauthn`): what to offer at the
+    /// second step of sign-in.
+    #[serde(default)]
+    pub second_factor_kinds: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,4 +158,32 @@ pub struct FactorConfirmed {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecoveryCodes {
     pub codes: Vec<String>,
+}
+
+/// A WebAuthn ceremony started: its id and the options for `navigator.credentials.create()` or
+/// `.get()`, with binary fields as base64url strings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebauthnChallenge {
+    pub challenge_id: uuid::Uuid,
+    pub options: serde_json::Value,
+}
+
+/// `POST /api/v1/auth/factors/webauthn/finish`: the authenticator's answer to `create()`
+/// (base64url).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WebauthnRegistration {
+    pub challenge_id: uuid::Uuid,
+    pub client_data_json: String,
+    pub attestation_object: String,
+}
+
+/// `POST /api/v1/auth/second-factor/webauthn`: the authenticator's answer to `get()`
+/// (base64url).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WebauthnAssertion {
+    pub challenge_id: uuid::Uuid,
+    pub credential_id: String,
+    pub client_data_json: String,
+    pub authenticator_data: String,
+    pub signature: String,
 }
