@@ -8,6 +8,7 @@ mod format;
 mod pages;
 mod state;
 mod unsaved;
+mod webauthn;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -172,6 +172,17 @@ impl Browser {
         }
     }
 
+    /// Adds a WebDriver virtual authenticator (W3C WebAuthn §11.3) to the browser: a security
+    /// key that is present and verifies its user without a touch. Returns its id.
+    pub async fn add_virtual_authenticator(&self) -> anyhow::Result<String> {
+        let value = self
+            .client
+            .issue_cmd(AddVirtualAuthenticator)
+            .await
+            .context("adding a virtual authenticator")?;
+        Ok(value.as_str().unwrap_or_default().to_string())
+    }
+
     /// Clicks the element with `data-testid`.
     pub async fn click(&self, id: &str) -> anyhow::Result<()> {
         self.by_testid(id).await?.click().await?;
@@ -253,4 +264,33 @@ fn kill_group(child: &mut Child) {
     }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// `POST /session/{id}/webauthn/authenticator`, which fantoccini has no method for.
+#[derive(Debug)]
+struct AddVirtualAuthenticator;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/webauthn/authenticator",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (reqwest::Method, Option<String>) {
+        let body = serde_json::json!({
+            "protocol": "ctap2",
+            "transport": "usb",
+            "hasResidentKey": false,
+            "hasUserVerification": true,
+            "isUserVerified": true,
+            "automaticPresenceSimulation": true,
+        });
+        (reqwest::Method::POST, Some(body.to_string()))
+    }
 }

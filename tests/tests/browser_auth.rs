@@ -233,3 +233,52 @@ async fn a_session_timeout_while_typing_loses_nothing() {
     browser.close().await;
     result.expect("browser flow");
 }
+
+/// A doctor registers a security key (a WebDriver virtual authenticator standing in for a USB
+/// key) on the 二要素認証 screen and signs in with it the next time.
+#[tokio::test]
+async fn a_doctor_registers_a_security_key_and_signs_in_with_it() {
+    require_built_app();
+    let app = TestApp::spawn().await;
+    let (p, admin) = app.admin_session("1319999933", "架空鍵医院").await;
+    app.staff_session(&admin, &p.code, "ishi", "doctor", CLERK_PASSWORD)
+        .await;
+    // WebAuthn needs a domain as relying party id, not an IP address.
+    let base = format!("https://localhost:{}", app.port);
+    let browser = Browser::start(1280, 900).await.expect("browser");
+    let result = async {
+        let c = &browser.client;
+        browser.add_virtual_authenticator().await?;
+        browser
+            .sign_in(&base, &p.code, "ishi", CLERK_PASSWORD)
+            .await?;
+        c.goto(&format!("{base}/security")).await?;
+        browser
+            .fill("key_label", "診察室のセキュリティキー")
+            .await?;
+        browser.click("webauthn-register-submit").await?;
+        browser
+            .wait_for_text("security-message", "登録しました")
+            .await?;
+        browser
+            .wait_for_text("factors", "診察室のセキュリティキー")
+            .await?;
+        browser.by_testid("recovery-codes").await?;
+        browser.screenshot("45-security-key-registered").await?;
+        browser.click("logout").await?;
+        browser.wait_for_path("/login").await?;
+        browser.fill("login_id", "ishi").await?;
+        browser.fill("password", CLERK_PASSWORD).await?;
+        browser.click("login-submit").await?;
+        browser.click("security-key-sign-in").await?;
+        browser.wait_for_path("/").await?;
+        browser.wait_for_text("current-user", "架空 職員").await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = browser.screenshot("failure-security-key").await;
+    }
+    browser.close().await;
+    result.expect("browser flow");
+}

@@ -76,3 +76,37 @@ pub async fn revoke_factor(
 pub async fn new_recovery_codes(csrf: &str) -> Result<RecoveryCodes, ApiFailure> {
     post_empty("/auth/recovery-codes", csrf).await
 }
+
+pub async fn start_webauthn(
+    csrf: &str,
+    label: &str,
+) -> Result<shared::api::auth::WebauthnChallenge, ApiFailure> {
+    post(
+        "/auth/factors/webauthn/start",
+        csrf,
+        &StartTotp {
+            label: label.to_string(),
+        },
+    )
+    .await
+}
+
+pub async fn finish_webauthn(
+    csrf: &str,
+    body: &shared::api::auth::WebauthnRegistration,
+) -> Result<FactorConfirmed, ApiFailure> {
+    post("/auth/factors/webauthn/finish", csrf, body).await
+}
+
+pub async fn begin_webauthn_sign_in(
+    csrf: &str,
+) -> Result<shared::api::auth::WebauthnChallenge, ApiFailure> {
+    post_empty("/auth/second-factor/webauthn/start", csrf).await
+}
+
+pub async fn webauthn_sign_in(
+    csrf: &str,
+    body: &shared::api::auth::WebauthnAssertion,
+) -> Result<SessionInfo, ApiFailure> {
+    post("/auth/second-factor/webauthn", csrf, body).await
+}

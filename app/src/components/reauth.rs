@@ -78,6 +78,20 @@ pub fn ReauthDialog() -> impl IntoView {
             });
         }
     };
+    let with_key = move |_| {
+        let Some(csrf) = pending_csrf.get_untracked() else {
+            return;
+        };
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match crate::webauthn::sign_in(&csrf).await {
+                Ok(info) => finish(info),
+                Err(message) => error.set(Some(message)),
+            }
+            busy.set(false);
+        });
+    };
     let someone_else = move |_| {
         crate::unsaved::clear();
         session.0.set(SessionState::SignedOut { expired: false });
@@ -107,6 +121,11 @@ pub fn ReauthDialog() -> impl IntoView {
                     <p class="form-error" role="alert" data-testid="reauth-error">{move || error.get()}</p>
                     <div class="actions">
                         <button type="submit" data-testid="reauth-submit" disabled=move || busy.get()>"ログインして続ける"</button>
+                        <Show when=move || pending_csrf.get().is_some()>
+                            <button type="button" class="secondary" data-testid="reauth-security-key" on:click=with_key>
+                                "セキュリティキーで確認"
+                            </button>
+                        </Show>
                         <button type="button" class="secondary" data-testid="reauth-other-user" on:click=someone_else>
                             "別の利用者でログイン（入力内容は破棄）"
                         </button>

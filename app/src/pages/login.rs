@@ -120,6 +120,22 @@ pub fn LoginPage() -> impl IntoView {
             busy.set(false);
         });
     };
+    let with_key = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let csrf = session.csrf();
+        spawn_local(async move {
+            match crate::webauthn::sign_in(&csrf).await {
+                Ok(info) => session.signed_in(info),
+                Err(message) => error.set(Some(message)),
+            }
+            busy.set(false);
+        });
+    };
+    let has_key = move || matches!(session.0.get(), SessionState::SignedIn(info) if info.second_factor_kinds.iter().any(|k| k == "webauthn"));
     let start_over = move |_| {
         let csrf = session.csrf();
         spawn_local(async move {
@@ -139,13 +155,18 @@ pub fn LoginPage() -> impl IntoView {
             <Show when=second_step>
                 <form on:submit=submit_code data-testid="second-factor-form" novalidate>
                     <p class="notice" role="status">
-                        "認証アプリに表示されている6桁の確認コードを入力してください。"
+                        "認証アプリに表示されている6桁の確認コードを入力するか、セキュリティキー・パスキーで確認してください。"
                         "スマートフォンが手元にないときは、リカバリーコードを入力できます。"
                     </p>
                     <TextField id="otp" label="確認コード" value=otp inputmode="numeric"
                         autocomplete="one-time-code" autofocus=true/>
                     <p class="form-error" role="alert" data-testid="second-factor-error">{move || error.get()}</p>
                     <button type="submit" data-testid="second-factor-submit" disabled=move || busy.get()>"確認"</button>
+                    <Show when=has_key>
+                        <button type="button" data-testid="security-key-sign-in" on:click=with_key disabled=move || busy.get()>
+                            "セキュリティキー・パスキーで確認"
+                        </button>
+                    </Show>
                     <button type="button" class="secondary" data-testid="second-factor-cancel" on:click=start_over>"最初からやり直す"</button>
                 </form>
             </Show>

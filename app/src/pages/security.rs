@@ -101,6 +101,26 @@ pub fn SecurityPage() -> impl IntoView {
             }
         });
     };
+    let key_label = RwSignal::new(String::from("セキュリティキー"));
+    let key_error = RwSignal::new(None::<String>);
+    let register_key = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        key_error.set(None);
+        recovery.set(Vec::new());
+        let csrf = session.csrf();
+        let name = key_label.get_untracked();
+        spawn_local(async move {
+            match crate::webauthn::register(&csrf, &name).await {
+                Ok(done) => {
+                    recovery.set(done.recovery_codes);
+                    message.set(Some("セキュリティキー・パスキーを登録しました。".into()));
+                    session.signed_in(done.session);
+                    load();
+                }
+                Err(m) => key_error.set(Some(m)),
+            }
+        });
+    };
     let new_codes = move |_| {
         let csrf = session.csrf();
         spawn_local(async move {
@@ -158,7 +178,7 @@ pub fn SecurityPage() -> impl IntoView {
                                     view! {
                                         <tr>
                                             <td>{f.label}</td>
-                                            <td>"認証アプリ（TOTP）"</td>
+                                            <td>{if f.kind == "webauthn" { "セキュリティキー・パスキー" } else { "認証アプリ（TOTP）" }}</td>
                                             <td>{crate::format::jst(&f.created_at).get(..16).unwrap_or("").to_string()}</td>
                                             <td>{f.last_used_at.map(|t| crate::format::jst(&t).get(..16).unwrap_or("").to_string()).unwrap_or_default()}</td>
                                             <td><button type="button" class="secondary" on:click=move |_| revoke(id)>"削除"</button></td>
@@ -197,6 +217,14 @@ pub fn SecurityPage() -> impl IntoView {
                     </div>
                 }.into_any(),
             }}
+        </section>
+        <section aria-labelledby="key-title">
+            <h2 id="key-title">"セキュリティキー・パスキーを登録"</h2>
+            <p>"USBのセキュリティキー、端末の指紋・顔認証（パスキー）などで確認できます。"</p>
+            <form on:submit=register_key class="narrow" data-testid="webauthn-register" novalidate>
+                <TextField id="key_label" label="この認証手段の名前" value=key_label error=key_error/>
+                <button type="submit" data-testid="webauthn-register-submit">"セキュリティキーを登録"</button>
+            </form>
         </section>
         <Show when=move || !recovery.get().is_empty()>
             <section class="recovery-codes" aria-labelledby="recovery-title">
