@@ -140,8 +140,9 @@ pub async fn sign_in(csrf: &str) -> Result<shared::api::auth::SessionInfo, Failu
 pub async fn register(
     csrf: &str,
     label: &str,
+    current_password: &str,
 ) -> Result<shared::api::auth::FactorConfirmed, Failure> {
-    let challenge = crate::api::auth::start_webauthn(csrf, label)
+    let challenge = crate::api::auth::start_webauthn(csrf, label, current_password)
         .await
         .map_err(|f| f.first_message())?;
     let (client_data_json, attestation_object) = create(&challenge.options).await?;

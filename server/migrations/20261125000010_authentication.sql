@@ -166,28 +166,44 @@ revoke all on login_throttle from public;
 grant select, insert, update on login_throttle to karte_system;
 grant select on security_policy_version to karte_system;
 
--- May this account key try now? Counts the attempt in the current minute's window.
--- retry_after > 0 means no: locked, or more than p_per_minute attempts this minute.
-create function system.login_gate(p_key bytea, p_per_minute integer)
+-- May this account key try now? Every attempt counts as a failure until it succeeds (so
+-- attempts sent in parallel cannot exceed the threshold before their failures are recorded),
+-- and counts in the current minute's window. retry_after > 0 means no: locked (now, or by
+-- this check when earlier attempts already reached the threshold), or more than p_per_minute
+-- attempts this minute.
+create function system.login_gate(p_key bytea, p_per_minute integer, p_threshold integer,
+                                  p_lock_seconds integer, p_max_seconds integer)
 returns table (allowed boolean, retry_after integer, locked boolean)
 language plpgsql volatile security definer
 set search_path = pg_catalog, public
 as $$
 declare
     t public.login_throttle%rowtype;
+    seconds integer;
 begin
     insert into public.login_throttle (key_hash) values (p_key) on conflict (key_hash) do nothing;
     select * into t from public.login_throttle where key_hash = p_key for update;
     -- A day without failures forgets earlier ones.
     if t.last_failure_at is not null and t.last_failure_at < now() - interval '1 day' then
-        update public.login_throttle set failures = 0, locks = 0 where key_hash = p_key;
+        update public.login_throttle set failures = 0, locks = 0 where key_hash = p_key
+            returning * into t;
     end if;
     if t.locked_until is not null and t.locked_until > now() then
         return query select false, greatest(1, ceil(extract(epoch from t.locked_until - now()))::integer), true;
         return;
     end if;
+    if t.failures >= p_threshold then
+        seconds := least(p_max_seconds::bigint, p_lock_seconds::bigint * (2::bigint ^ least(t.locks, 20)))::integer;
+        update public.login_throttle
+            set failures = 0, locks = locks + 1, locked_until = now() + make_interval(secs => seconds)
+            where key_hash = p_key;
+        return query select false, seconds, true;
+        return;
+    end if;
     if t.window_start <= now() - interval '1 minute' then
-        update public.login_throttle set window_start = now(), window_attempts = 1 where key_hash = p_key;
+        update public.login_throttle set window_start = now(), window_attempts = 1,
+            failures = failures + 1, last_failure_at = now()
+            where key_hash = p_key;
         return query select true, 0, false;
         return;
     end if;
@@ -196,13 +212,15 @@ begin
             greatest(1, ceil(extract(epoch from t.window_start + interval '1 minute' - now()))::integer), false;
         return;
     end if;
-    update public.login_throttle set window_attempts = window_attempts + 1 where key_hash = p_key;
+    update public.login_throttle set window_attempts = window_attempts + 1,
+        failures = failures + 1, last_failure_at = now()
+        where key_hash = p_key;
     return query select true, 0, false;
 end
 $$;
 
--- A failed attempt (password or second factor). Returns the lock's length in seconds when this
--- failure starts one, else 0.
+-- A failed attempt (already counted by the gate). Returns the lock's length in seconds when
+-- the failures reached the threshold and a lock starts, else 0.
 create function system.login_failed(p_key bytea, p_threshold integer, p_lock_seconds integer,
                                     p_max_seconds integer)
 returns integer
@@ -213,10 +231,9 @@ declare
     t public.login_throttle%rowtype;
     seconds integer;
 begin
-    insert into public.login_throttle (key_hash) values (p_key) on conflict (key_hash) do nothing;
-    update public.login_throttle set failures = failures + 1, last_failure_at = now()
-        where key_hash = p_key returning * into t;
-    if t.failures < p_threshold then
+    select * into t from public.login_throttle where key_hash = p_key for update;
+    if not found or t.failures < p_threshold
+       or (t.locked_until is not null and t.locked_until > now()) then
         return 0;
     end if;
     seconds := least(p_max_seconds::bigint, p_lock_seconds::bigint * (2::bigint ^ least(t.locks, 20)))::integer;
@@ -227,6 +244,8 @@ begin
 end
 $$;
 
+-- A complete sign-in: the provisional failure of its attempts is taken back, and the
+-- account's earlier failures and locks are forgotten.
 create function system.login_succeeded(p_key bytea)
 returns void
 language sql volatile security definer
@@ -288,7 +307,7 @@ declare
     f text;
 begin
     foreach f in array array[
-        'system.login_gate(bytea, integer)',
+        'system.login_gate(bytea, integer, integer, integer, integer)',
         'system.login_failed(bytea, integer, integer, integer)',
         'system.login_succeeded(bytea)',
         'system.login_policy(text)',

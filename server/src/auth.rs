@@ -16,7 +16,7 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use shared::api::auth::SessionStage;
-use shared::api::{ErrorCode, CSRF_HEADER};
+use shared::api::{ErrorCode, BACKGROUND_HEADER, CSRF_HEADER};
 use shared::domain::{Permission, Role};
 use shared::ids::SessionId;
 use std::sync::OnceLock;
@@ -219,11 +219,13 @@ async fn session_of(parts: &mut Parts, state: &AppState) -> ApiResult<Authentica
     let token =
         cookie(&parts.headers, SESSION_COOKIE).ok_or(ApiError::code(ErrorCode::Unauthorized))?;
     let idle = i32::try_from(state.config.idle_timeout.as_secs()).unwrap_or(i32::MAX);
-    let valid = match system::authenticate_session(&state.db, &token_hash(token), idle).await? {
-        None => return Err(ApiError::code(ErrorCode::Unauthorized)),
-        Some(SessionCheck::Expired) => return Err(ApiError::code(ErrorCode::SessionExpired)),
-        Some(SessionCheck::Valid(valid)) => valid,
-    };
+    let activity = !parts.headers.contains_key(BACKGROUND_HEADER);
+    let valid =
+        match system::authenticate_session(&state.db, &token_hash(token), idle, activity).await? {
+            None => return Err(ApiError::code(ErrorCode::Unauthorized)),
+            Some(SessionCheck::Expired) => return Err(ApiError::code(ErrorCode::SessionExpired)),
+            Some(SessionCheck::Valid(valid)) => valid,
+        };
     if let Some(note) = parts.extensions.get::<crate::logs::AccessNote>() {
         note.set_actor(valid.tenant_id, Some(valid.user_id), Some(valid.session_id));
     }

@@ -141,6 +141,10 @@ pub struct ServeArgs {
     /// Sign-in attempts accepted per account per minute (all servers).
     #[arg(long, env = "KARTE_LOGIN_PER_ACCOUNT_PER_MINUTE", default_value_t = 10)]
     pub login_per_account_per_minute: u32,
+    /// The origin users open the app at (https://host[:port]): the relying party of security
+    /// keys and passkeys. Without it, WebAuthn works only on localhost.
+    #[arg(long, env = "KARTE_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
     /// Client certificates (device authentication): off, optional or required.
     #[arg(long, env = "KARTE_CLIENT_CERTS", default_value = "off", value_parser = ["off", "optional", "required"])]
     pub client_certs: String,
@@ -334,6 +338,14 @@ pub fn settings_from(args: &ServeArgs) -> anyhow::Result<Settings> {
             login_attempts_per_ip_per_minute: args.login_per_ip_per_minute.max(1),
             login_attempts_per_account_per_minute: args.login_per_account_per_minute.max(1),
             client_cert_mode: mode,
+            public_origin: match &args.public_origin {
+                Some(origin) => {
+                    crate::webauthn::RelyingParty::from_origin(origin)
+                        .context("KARTE_PUBLIC_ORIGIN must look like https://karte.example.jp")?;
+                    Some(origin.clone())
+                }
+                None => None,
+            },
         },
         body_limit_bytes: args.body_limit_bytes,
         hsts_max_age_seconds: args.hsts_max_age,

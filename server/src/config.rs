@@ -42,6 +42,9 @@ pub struct RuntimeConfig {
     pub login_attempts_per_account_per_minute: u32,
     /// Copied from [`Settings::client_certs`] for the handlers.
     pub client_cert_mode: shared::api::devices::ClientCertMode,
+    /// The origin users open the app at (`https://karte.example.jp`): the WebAuthn relying
+    /// party. Unset, WebAuthn works only on loopback addresses (development, tests).
+    pub public_origin: Option<String>,
 }
 
 impl Default for RuntimeConfig {
@@ -52,6 +55,7 @@ impl Default for RuntimeConfig {
             login_attempts_per_ip_per_minute: 30,
             login_attempts_per_account_per_minute: 10,
             client_cert_mode: shared::api::devices::ClientCertMode::Off,
+            public_origin: None,
         }
     }
 }

@@ -29,9 +29,24 @@ pub struct RelyingParty {
 }
 
 impl RelyingParty {
-    /// From the request's `Host` (or HTTP/2 authority): `https://host[:port]`, id = host.
-    /// A relayed ceremony from another site carries that site's origin in clientDataJSON and
-    /// fails the origin check, whatever Host the relay sends.
+    /// From the configured public origin `https://host[:port]`.
+    pub fn from_origin(origin: &str) -> Option<Self> {
+        Self::from_host(
+            origin
+                .trim()
+                .trim_end_matches('/')
+                .strip_prefix("https://")?,
+        )
+    }
+
+    /// Whether this relying party is the local machine (where an unconfigured server may take
+    /// it from the request's Host header: nobody can relay to a loopback address).
+    pub fn is_loopback(&self) -> bool {
+        matches!(self.id.as_str(), "localhost" | "127.0.0.1" | "::1")
+    }
+
+    /// `https://host[:port]`, id = host. Only for a configured origin or a loopback Host: a
+    /// relying party taken from an arbitrary Host header would let a relaying site choose it.
     pub fn from_host(host: &str) -> Option<Self> {
         let host = host.trim();
         if host.is_empty()
@@ -431,6 +446,18 @@ mod tests {
         );
         assert_eq!(RelyingParty::from_host("[::1]:8443").unwrap().id, "::1");
         assert_eq!(RelyingParty::from_host(""), None);
+        assert_eq!(
+            RelyingParty::from_origin("https://karte.example.jp/").unwrap(),
+            RelyingParty {
+                id: "karte.example.jp".into(),
+                origin: "https://karte.example.jp".into()
+            }
+        );
+        assert_eq!(RelyingParty::from_origin("http://karte.example.jp"), None);
+        assert!(rp().is_loopback());
+        assert!(!RelyingParty::from_host("karte.example.jp")
+            .unwrap()
+            .is_loopback());
         assert_eq!(RelyingParty::from_host("a b"), None);
     }
 

@@ -439,11 +439,17 @@ async fn a_role_the_policy_names_enrols_at_sign_in_and_cannot_drop_its_last_fact
 
     let overview: FactorOverview = c.get("/auth/factors").await.json();
     assert!(overview.required);
+    let revoke = format!("/auth/factors/{}/revoke", overview.factors[0].factor_id);
     let res = c
-        .post_empty(&format!(
-            "/auth/factors/{}/revoke",
-            overview.factors[0].factor_id
-        ))
+        .post(&revoke, &json!({"current_password": "not-the-password"}))
+        .await;
+    assert_eq!(
+        res.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the password again"
+    );
+    let res = c
+        .post(&revoke, &json!({"current_password": CLERK_PASSWORD}))
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
 
@@ -678,4 +684,161 @@ async fn a_security_key_registers_and_signs_in_and_replays_are_refused() {
     assert!(actions
         .iter()
         .any(|(a, ok, d)| a == "login_second_factor" && !ok && d["reason"] == "counter_went_back"));
+}
+
+/// A screen that refreshes itself (the reception queue) marks those requests as background:
+/// they do not count as the user's activity, so an unattended screen still times out.
+#[tokio::test]
+async fn background_refreshes_do_not_keep_a_session_alive() {
+    let app = TestApp::spawn().await;
+    let (p, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
+    let (issued, clerk) = app
+        .staff_session(&admin, CODE_A, "clerk1", "clerk", CLERK_PASSWORD)
+        .await;
+    let owner = app.owner_pool().await;
+    let idle_for = |owner: sqlx::PgPool| async move {
+        let mut tx = karte_tests::tenant_tx(&owner, p.tenant_id).await;
+        let seconds: f64 = sqlx::query_scalar(
+            "select extract(epoch from now() - last_seen_at)::float8 from session \
+             where user_id = $1 and ended_at is null",
+        )
+        .bind(issued.user.user_id.as_uuid())
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        seconds
+    };
+    // The user was last active a minute ago.
+    let mut tx = karte_tests::tenant_tx(&owner, p.tenant_id).await;
+    sqlx::query("update session set last_seen_at = now() - interval '60 seconds' where user_id = $1 and ended_at is null")
+        .bind(issued.user.user_id.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let background = clerk
+        .send(
+            clerk
+                .http
+                .get(clerk.url("/receptions"))
+                .header(shared::api::BACKGROUND_HEADER, "1"),
+        )
+        .await;
+    assert_eq!(background.status, StatusCode::OK);
+    assert!(
+        idle_for(owner.clone()).await >= 59.0,
+        "a timer's request is not activity"
+    );
+    assert_eq!(clerk.get("/receptions").await.status, StatusCode::OK);
+    assert!(idle_for(owner.clone()).await < 5.0, "the user's request is");
+}
+
+/// The same account typed differently (hyphens, full-width digits, capitals) is the same
+/// account to the lock: variations do not buy more guesses.
+#[tokio::test]
+async fn the_lock_holds_however_the_institution_code_is_typed() {
+    let app = TestApp::spawn_with(|s| s.runtime.login_attempts_per_account_per_minute = 100).await;
+    let (_, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
+    set_policy(&admin, |p| p.lockout_threshold = 3).await;
+    app.staff_session(&admin, CODE_A, "clerk1", "clerk", CLERK_PASSWORD)
+        .await;
+    let c = app.client();
+    for (code, login) in [
+        ("131-999-9921", "clerk1"),
+        ("１３１９９９９９２１", "CLERK1"),
+        (" 1319999921 ", "Clerk1"),
+    ] {
+        let res = c.login(code, login, "wrong-words-xyz").await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{code}");
+    }
+    let res = c.login(CODE_A, "clerk1", CLERK_PASSWORD).await;
+    assert_eq!(
+        res.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "one account, one lock"
+    );
+    // The administrator sees it under the user.
+    let users: Vec<UserSummary> = admin.get("/users").await.json();
+    assert!(users
+        .iter()
+        .find(|u| u.login_id == "clerk1")
+        .unwrap()
+        .locked_until
+        .is_some());
+}
+
+/// Attempts sent all at once cannot get past the threshold before their failures count.
+#[tokio::test]
+async fn parallel_attempts_do_not_exceed_the_threshold() {
+    let app = TestApp::spawn_with(|s| s.runtime.login_attempts_per_account_per_minute = 100).await;
+    let (_, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
+    set_policy(&admin, |p| p.lockout_threshold = 3).await;
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let c = app.client();
+        tasks.push(tokio::spawn(async move {
+            c.login(CODE_A, "nobody-here", "wrong-words-xyz")
+                .await
+                .status
+        }));
+    }
+    let mut checked = 0;
+    for t in tasks {
+        if t.await.unwrap() == StatusCode::UNAUTHORIZED {
+            checked += 1;
+        }
+    }
+    assert!(
+        checked <= 3,
+        "{checked} passwords were checked, the threshold is 3"
+    );
+}
+
+/// A password alone (second factor still owed) cannot sign the user out elsewhere, nor add a
+/// factor; a signed-in user adding a second factor gives the password again.
+#[tokio::test]
+async fn changes_to_the_accounts_protection_need_more_than_an_open_session() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
+    let (_, clerk) = app
+        .staff_session(&admin, CODE_A, "clerk1", "clerk", CLERK_PASSWORD)
+        .await;
+    enrol_totp(&clerk).await;
+    let pending = app.client();
+    pending.login(CODE_A, "clerk1", CLERK_PASSWORD).await;
+    let res = pending.post_empty("/auth/logout-everywhere").await;
+    assert_eq!(res.code(), "second_factor_required");
+    assert_eq!(clerk.get("/auth/session").await.status, StatusCode::OK);
+    let res = pending
+        .post("/auth/factors/totp", &json!({"label": "attacker"}))
+        .await;
+    assert_eq!(res.code(), "second_factor_required");
+
+    let res = clerk
+        .post("/auth/factors/totp", &json!({"label": "予備の端末"}))
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.field_names(), ["current_password"]);
+    let res = clerk
+        .post(
+            "/auth/recovery-codes",
+            &json!({"current_password": "wrong-words-xyz"}),
+        )
+        .await;
+    assert_eq!(res.field_names(), ["current_password"]);
+    let res = clerk
+        .post(
+            "/auth/factors/totp",
+            &json!({"label": "予備の端末", "current_password": CLERK_PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let res = clerk
+        .post(
+            "/auth/recovery-codes",
+            &json!({"current_password": CLERK_PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.body["codes"].as_array().unwrap().len(), 10);
 }

@@ -1,7 +1,7 @@
 use super::{get, post, post_empty, post_no_content, ApiFailure};
 use shared::api::auth::{
-    ChangePassword, ConfirmTotp, FactorConfirmed, FactorOverview, Login, RecoveryCodes,
-    SecondFactor, SessionInfo, StartTotp, TotpEnrolment,
+    ChangePassword, ConfirmPassword, ConfirmTotp, FactorConfirmed, FactorOverview, Login,
+    RecoveryCodes, SecondFactor, SessionInfo, StartTotp, TotpEnrolment,
 };
 
 pub async fn login(body: &Login) -> Result<SessionInfo, ApiFailure> {
@@ -40,12 +40,18 @@ pub async fn factors() -> Result<FactorOverview, ApiFailure> {
     get("/auth/factors").await
 }
 
-pub async fn start_totp(csrf: &str, label: &str) -> Result<TotpEnrolment, ApiFailure> {
+/// `current_password` is needed when the user already has a factor.
+pub async fn start_totp(
+    csrf: &str,
+    label: &str,
+    current_password: &str,
+) -> Result<TotpEnrolment, ApiFailure> {
     post(
         "/auth/factors/totp",
         csrf,
         &StartTotp {
             label: label.to_string(),
+            current_password: current_password.to_string(),
         },
     )
     .await
@@ -69,23 +75,43 @@ pub async fn confirm_totp(
 pub async fn revoke_factor(
     csrf: &str,
     factor_id: uuid::Uuid,
+    current_password: &str,
 ) -> Result<FactorOverview, ApiFailure> {
-    post_empty(&format!("/auth/factors/{factor_id}/revoke"), csrf).await
+    post(
+        &format!("/auth/factors/{factor_id}/revoke"),
+        csrf,
+        &ConfirmPassword {
+            current_password: current_password.to_string(),
+        },
+    )
+    .await
 }
 
-pub async fn new_recovery_codes(csrf: &str) -> Result<RecoveryCodes, ApiFailure> {
-    post_empty("/auth/recovery-codes", csrf).await
+pub async fn new_recovery_codes(
+    csrf: &str,
+    current_password: &str,
+) -> Result<RecoveryCodes, ApiFailure> {
+    post(
+        "/auth/recovery-codes",
+        csrf,
+        &ConfirmPassword {
+            current_password: current_password.to_string(),
+        },
+    )
+    .await
 }
 
 pub async fn start_webauthn(
     csrf: &str,
     label: &str,
+    current_password: &str,
 ) -> Result<shared::api::auth::WebauthnChallenge, ApiFailure> {
     post(
         "/auth/factors/webauthn/start",
         csrf,
         &StartTotp {
             label: label.to_string(),
+            current_password: current_password.to_string(),
         },
     )
     .await

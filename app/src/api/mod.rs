@@ -106,6 +106,18 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> {
     read(Request::get(&url(path)).send().await).await
 }
 
+/// GET made by a timer (a screen refreshing itself), not by the user: it does not keep the
+/// session alive, so an unattended screen still times out.
+pub async fn get_background<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> {
+    read(
+        Request::get(&url(path))
+            .header(shared::api::BACKGROUND_HEADER, "1")
+            .send()
+            .await,
+    )
+    .await
+}
+
 /// POST with a JSON body and the session's CSRF token (empty before login).
 pub async fn post<B: Serialize, T: DeserializeOwned>(
     path: &str,

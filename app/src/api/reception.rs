@@ -1,8 +1,13 @@
-use super::{get, post, ApiFailure};
+use super::{get, get_background, post, ApiFailure};
 use shared::api::reception::{CheckIn, MoveReception, ReceptionEntry};
 
-pub async fn queue() -> Result<Vec<ReceptionEntry>, ApiFailure> {
-    get("/receptions").await
+/// Today's queue; `background` when a timer refreshes it (not the user's activity).
+pub async fn queue(background: bool) -> Result<Vec<ReceptionEntry>, ApiFailure> {
+    if background {
+        get_background("/receptions").await
+    } else {
+        get("/receptions").await
+    }
 }
 
 pub async fn check_in(csrf: &str, body: &CheckIn) -> Result<ReceptionEntry, ApiFailure> {

@@ -15,9 +15,9 @@ pub fn ReceptionPage() -> impl IntoView {
     let session = use_session();
     let queue = RwSignal::new(Vec::<ReceptionEntry>::new());
     let error = RwSignal::new(None::<String>);
-    let load = move || {
+    let load = move |background: bool| {
         spawn_local(async move {
-            match crate::api::reception::queue().await {
+            match crate::api::reception::queue(background).await {
                 Ok(list) => {
                     queue.set(list);
                     error.set(None);
@@ -29,9 +29,12 @@ pub fn ReceptionPage() -> impl IntoView {
             }
         });
     };
-    load();
-    let handle =
-        set_interval_with_handle(load, std::time::Duration::from_millis(REFRESH_MS.into())).ok();
+    load(false);
+    let handle = set_interval_with_handle(
+        move || load(true),
+        std::time::Duration::from_millis(REFRESH_MS.into()),
+    )
+    .ok();
     on_cleanup(move || {
         if let Some(h) = handle {
             h.clear();
@@ -55,7 +58,7 @@ pub fn ReceptionPage() -> impl IntoView {
                     session.check(&f);
                     let detail = f.first_message();
                     error.set(Some(detail));
-                    load();
+                    load(false);
                 }
             }
         });

@@ -22,6 +22,9 @@ pub fn SecurityPage() -> impl IntoView {
     let recovery = RwSignal::new(Vec::<String>::new());
     let message = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
+    // Changes to the account's protection, once it has a factor, need the password again.
+    let current_password = RwSignal::new(String::new());
+    let has_any = move || overview.get().is_some_and(|o| !o.factors.is_empty());
     let enrolling = move || {
         session
             .info()
@@ -46,8 +49,9 @@ pub fn SecurityPage() -> impl IntoView {
         recovery.set(Vec::new());
         let csrf = session.csrf();
         let name = label.get_untracked();
+        let password = current_password.get_untracked();
         spawn_local(async move {
-            match crate::api::auth::start_totp(&csrf, &name).await {
+            match crate::api::auth::start_totp(&csrf, &name, &password).await {
                 Ok(e) => enrolment.set(Some(e)),
                 Err(f) => {
                     session.check(&f);
@@ -85,8 +89,9 @@ pub fn SecurityPage() -> impl IntoView {
     };
     let revoke = move |id: uuid::Uuid| {
         let csrf = session.csrf();
+        let password = current_password.get_untracked();
         spawn_local(async move {
-            match crate::api::auth::revoke_factor(&csrf, id).await {
+            match crate::api::auth::revoke_factor(&csrf, id, &password).await {
                 Ok(o) => {
                     overview.set(Some(o));
                     message.set(Some("認証手段を削除しました".into()));
@@ -109,8 +114,9 @@ pub fn SecurityPage() -> impl IntoView {
         recovery.set(Vec::new());
         let csrf = session.csrf();
         let name = key_label.get_untracked();
+        let password = current_password.get_untracked();
         spawn_local(async move {
-            match crate::webauthn::register(&csrf, &name).await {
+            match crate::webauthn::register(&csrf, &name, &password).await {
                 Ok(done) => {
                     recovery.set(done.recovery_codes);
                     message.set(Some("セキュリティキー・パスキーを登録しました。".into()));
@@ -123,8 +129,9 @@ pub fn SecurityPage() -> impl IntoView {
     };
     let new_codes = move |_| {
         let csrf = session.csrf();
+        let password = current_password.get_untracked();
         spawn_local(async move {
-            match crate::api::auth::new_recovery_codes(&csrf).await {
+            match crate::api::auth::new_recovery_codes(&csrf, &password).await {
                 Ok(r) => {
                     recovery.set(r.codes);
                     load();
@@ -162,6 +169,12 @@ pub fn SecurityPage() -> impl IntoView {
         <p class="form-error" role="alert" data-testid="security-error">{move || error.get()}</p>
         <Show when=move || message.get().is_some()>
             <p class="success" role="status" data-testid="security-message">{move || message.get()}</p>
+        </Show>
+        <Show when=has_any>
+            <div class="narrow">
+                <TextField id="security_current_password" label="現在のパスワード（認証手段の追加・削除、リカバリーコードの再発行に必要）"
+                    value=current_password kind="password" autocomplete="current-password"/>
+            </div>
         </Show>
         <section aria-labelledby="factors-title">
             <h2 id="factors-title">"登録済みの認証手段"</h2>

@@ -70,10 +70,12 @@ pub struct ValidSession {
 }
 
 /// Checks a session token's hash; `None` when unknown, logged out or the user is disabled.
+/// `activity`: the request is the user's own (not a timer's), so it keeps the session alive.
 pub async fn authenticate_session(
     db: &Db,
     token_hash: &[u8; 32],
     idle_seconds: i32,
+    activity: bool,
 ) -> Result<Option<SessionCheck>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
     struct Row {
@@ -90,10 +92,11 @@ pub async fn authenticate_session(
     }
     let row: Option<Row> = sqlx::query_as(
         "select status, tenant_id, session_id, user_id, role, must_change_password, csrf_token, \
-         stage, device_id, device_fingerprint from system.authenticate_session($1, $2)",
+         stage, device_id, device_fingerprint from system.authenticate_session($1, $2, $3)",
     )
     .bind(&token_hash[..])
     .bind(idle_seconds)
+    .bind(activity)
     .fetch_optional(db.pool())
     .await?;
     Ok(row.map(|r| {
@@ -137,14 +140,27 @@ pub enum Gate {
     Throttled(u32),
 }
 
-/// Counts an attempt on `key` and says whether it may go ahead.
-pub async fn login_gate(db: &Db, key: &[u8; 32], per_minute: u32) -> Result<Gate, sqlx::Error> {
-    let (allowed, retry, locked): (bool, i32, bool) =
-        sqlx::query_as("select allowed, retry_after, locked from system.login_gate($1, $2)")
-            .bind(&key[..])
-            .bind(i32::try_from(per_minute).unwrap_or(i32::MAX))
-            .fetch_one(db.pool())
-            .await?;
+/// Counts an attempt on `key` (as a failure until [`login_succeeded`]) and says whether it may
+/// go ahead; with the institution's lockout rule (threshold, first lock, longest lock).
+pub async fn login_gate(
+    db: &Db,
+    key: &[u8; 32],
+    per_minute: u32,
+    threshold: u32,
+    lock_seconds: u32,
+    max_seconds: u32,
+) -> Result<Gate, sqlx::Error> {
+    let i = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+    let (allowed, retry, locked): (bool, i32, bool) = sqlx::query_as(
+        "select allowed, retry_after, locked from system.login_gate($1, $2, $3, $4, $5)",
+    )
+    .bind(&key[..])
+    .bind(i(per_minute))
+    .bind(i(threshold))
+    .bind(i(lock_seconds))
+    .bind(i(max_seconds))
+    .fetch_one(db.pool())
+    .await?;
     let retry = u32::try_from(retry).unwrap_or(1);
     Ok(match (allowed, locked) {
         (true, _) => Gate::Open,
@@ -165,7 +181,8 @@ pub async fn login_lockout(db: &Db, code: &str) -> Result<Option<(u32, u32, u32)
     Ok(row.map(|(a, b, c)| (n(a), n(b), n(c))))
 }
 
-/// Records a failed attempt; returns the length of the lock it started, if it started one.
+/// After a failed attempt: returns the length of the lock it started, if the failures reached
+/// the threshold.
 pub async fn login_failed(
     db: &Db,
     key: &[u8; 32],

@@ -25,8 +25,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use sha2::{Digest, Sha256};
 use shared::api::auth::{
-    ChangePassword, ConfirmTotp, CurrentUser, FactorConfirmed, FactorOverview, InstitutionSummary,
-    Login, RecoveryCodes, SecondFactor, SessionInfo, SessionStage, StartTotp, TotpEnrolment,
+    ChangePassword, ConfirmPassword, ConfirmTotp, CurrentUser, FactorConfirmed, FactorOverview,
+    InstitutionSummary, Login, RecoveryCodes, SecondFactor, SessionInfo, SessionStage, StartTotp,
+    TotpEnrolment,
 };
 use shared::api::devices::ClientCertMode;
 use shared::api::{ErrorCode, FieldError};
@@ -195,28 +196,48 @@ async fn count_failure(state: &AppState, code: &str, key: &[u8; 32]) -> ApiResul
     Ok(system::login_failed(&state.db, key, threshold, seconds, max).await?)
 }
 
-/// The address and account gates every attempt passes first.
-async fn gates(state: &AppState, ip: &ClientIp, key: &[u8; 32]) -> ApiResult<Option<&'static str>> {
-    if let Err(wait) = state.login_limiter.attempt(ip.0.as_deref()) {
-        return Err(ApiError::TooManyAttempts {
-            retry_after_seconds: wait,
-        });
+/// Why an attempt was refused before its password or code was looked at.
+enum Refused {
+    /// This server's per-address limit (not audited: flooding it must not flood the log).
+    Address(u32),
+    /// The account's lock or per-minute limit.
+    Account(u32),
+}
+
+impl Refused {
+    fn error(&self) -> ApiError {
+        let (Self::Address(wait) | Self::Account(wait)) = self;
+        ApiError::TooManyAttempts {
+            retry_after_seconds: *wait,
+        }
     }
-    match system::login_gate(
+}
+
+/// The address and account gates every attempt passes first. `institution_code` is the
+/// canonical code (its lockout policy applies).
+async fn gates(
+    state: &AppState,
+    ip: &ClientIp,
+    key: &[u8; 32],
+    institution_code: &str,
+) -> ApiResult<Result<(), Refused>> {
+    if let Err(wait) = state.login_limiter.attempt(ip.0.as_deref()) {
+        return Ok(Err(Refused::Address(wait)));
+    }
+    let (threshold, seconds, max) = lockout_for(state, institution_code).await?;
+    let gate = system::login_gate(
         &state.db,
         key,
         state.config.login_attempts_per_account_per_minute,
+        threshold,
+        seconds,
+        max,
     )
-    .await?
-    {
-        Gate::Open => Ok(None),
-        Gate::Locked(wait) => Err(ApiError::TooManyAttempts {
-            retry_after_seconds: wait,
-        }),
-        Gate::Throttled(wait) => Err(ApiError::TooManyAttempts {
-            retry_after_seconds: wait,
-        }),
-    }
+    .await?;
+    Ok(match gate {
+        Gate::Open => Ok(()),
+        Gate::Locked(wait) | Gate::Throttled(wait) => Err(Refused::Account(wait)),
+    })
 }
 
 /// The same answer for an unknown institution, an unknown user, a wrong password and a
@@ -229,25 +250,37 @@ async fn login(
     ApiJson(body): ApiJson<Login>,
 ) -> ApiResult<Response> {
     let code = InstitutionCode::parse(&body.institution_code).ok();
-    let key = system::throttle_key(&body.institution_code, &body.login_id);
-    if let Err(refused) = gates(&state, &ip, &key).await {
-        // Audited where the institution is known; the typed login id is not recorded.
-        let tenant = match &code {
-            Some(code) => system::institution_by_code(&state.db, code).await?,
-            None => None,
-        };
-        if let Some(tenant) = tenant {
-            note.set_actor(tenant, None, None);
-        }
-        let actor = Actor {
-            client_ip: ip.0.clone(),
-            ..Actor::default()
-        };
-        let event = AuditEvent::failure(action::LOGIN).detail("reason", "throttled");
-        audit::record_standalone(&state.db, tenant, &actor, event).await?;
-        return Err(refused);
-    }
     let login_id = LoginId::parse(&body.login_id).ok();
+    // The account as the lookup will read it (a code typed with hyphens or full-width digits
+    // is the same account, and the same throttle).
+    let canonical_code = code
+        .as_ref()
+        .map(|c| c.as_str().to_string())
+        .unwrap_or_else(|| body.institution_code.trim().to_string());
+    let key = match &login_id {
+        Some(l) => system::throttle_key(&canonical_code, l.as_str()),
+        None => system::throttle_key(&canonical_code, &body.login_id),
+    };
+    // The institution aimed at, looked up whatever happens next (same work for every answer).
+    let tenant_of_code = match &code {
+        Some(code) => system::institution_by_code(&state.db, code).await?,
+        None => None,
+    };
+    if let Err(refused) = gates(&state, &ip, &key, &canonical_code).await? {
+        if let Refused::Account(_) = refused {
+            // Audited where the institution is known; the typed login id is not recorded.
+            if let Some(tenant) = tenant_of_code {
+                note.set_actor(tenant, None, None);
+            }
+            let actor = Actor {
+                client_ip: ip.0.clone(),
+                ..Actor::default()
+            };
+            let event = AuditEvent::failure(action::LOGIN).detail("reason", "throttled");
+            audit::record_standalone(&state.db, tenant_of_code, &actor, event).await?;
+        }
+        return Err(refused.error());
+    }
     let candidate = match (&code, &login_id) {
         (Some(code), Some(login_id)) => system::login_candidate(&state.db, code, login_id).await?,
         _ => None,
@@ -262,7 +295,7 @@ async fn login(
     let candidate = match candidate {
         Some(c) if verified && !c.disabled => c,
         other => {
-            let locked = count_failure(&state, &body.institution_code, &key).await?;
+            let locked = count_failure(&state, &canonical_code, &key).await?;
             // Audited in the institution aimed at, when its code exists. The attempted login
             // id is not recorded unless it names a user: people type passwords into it.
             let reason = match &other {
@@ -270,11 +303,7 @@ async fn login(
                 Some(_) => "wrong_password",
                 None => "unknown_user",
             };
-            let tenant = match (&other, &code) {
-                (Some(c), _) => Some(c.tenant_id),
-                (None, Some(code)) => system::institution_by_code(&state.db, code).await?,
-                (None, None) => None,
-            };
+            let tenant = other.as_ref().map(|c| c.tenant_id).or(tenant_of_code);
             let mut event = AuditEvent::failure(action::LOGIN).detail("reason", reason);
             if let Some(c) = &other {
                 event = event.target("user", c.user_id);
@@ -378,13 +407,19 @@ pub(super) async fn begin_second_factor(
     if auth.stage != SessionStage::SecondFactor {
         return Err(ApiError::code(ErrorCode::Conflict));
     }
-    let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
-    let user = users::find(&mut tx, auth.ctx.user_id())
+    // Who is signing in, then the gates (which use a connection of their own), then the
+    // transaction the check runs in: never two pool connections held by one attempt.
+    let mut lookup = TenantTx::begin(&state.db, &auth.ctx).await?;
+    let user = users::find(&mut lookup, auth.ctx.user_id())
         .await?
         .ok_or(ApiError::code(ErrorCode::Unauthorized))?;
-    let institution = institutions::current(&mut tx).await?;
+    let institution = institutions::current(&mut lookup).await?;
+    lookup.commit().await?;
     let key = system::throttle_key(&institution.code, &user.login_id);
-    gates(state, ip, &key).await?;
+    if let Err(refused) = gates(state, ip, &key, &institution.code).await? {
+        return Err(refused.error());
+    }
+    let tx = TenantTx::begin(&state.db, &auth.ctx).await?;
     Ok((tx, key, institution.code))
 }
 
@@ -495,13 +530,13 @@ async fn logout(
         .into_response())
 }
 
-/// Ends every session of the caller, on every device, this one included.
+/// Ends every session of the caller, on every device, this one included. Not open to a session
+/// still owing its second factor: a password alone must not sign the user out elsewhere.
 async fn logout_everywhere(
     State(state): State<AppState>,
-    session: AnySession,
+    auth: Authenticated,
     ip: ClientIp,
 ) -> ApiResult<Response> {
-    let auth = session.0;
     let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
     let ended = sessions::end_all_for_user(
         &mut tx,
@@ -633,6 +668,7 @@ async fn factors(
 async fn start_totp(
     State(state): State<AppState>,
     auth: Authenticated,
+    ip: ClientIp,
     ApiJson(body): ApiJson<StartTotp>,
 ) -> ApiResult<Json<TotpEnrolment>> {
     let label = body.label.trim();
@@ -642,6 +678,9 @@ async fn start_totp(
             "invalid",
             "名前は1〜64文字で入力してください（例: 業務用スマートフォン）",
         )]));
+    }
+    if has_factor(&state, &auth).await? {
+        confirm_current_password(&state, &auth, &ip, &body.current_password).await?;
     }
     let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
     let user = users::find(&mut tx, auth.ctx.user_id())
@@ -662,6 +701,48 @@ async fn start_totp(
         qr_svg: totp::qr_svg(&uri)?,
         otpauth_uri: uri,
     }))
+}
+
+/// The current password again, before a change to how the account is protected (a factor
+/// added while one exists, a factor removed, new recovery codes): a session left open, or
+/// taken over, is not enough. Attempts are throttled and counted like sign-ins.
+pub(super) async fn confirm_current_password(
+    state: &AppState,
+    auth: &Authenticated,
+    ip: &ClientIp,
+    password: &str,
+) -> ApiResult<()> {
+    let mut lookup = TenantTx::begin(&state.db, &auth.ctx).await?;
+    let user = users::find(&mut lookup, auth.ctx.user_id())
+        .await?
+        .ok_or(ApiError::code(ErrorCode::Unauthorized))?;
+    let institution = institutions::current(&mut lookup).await?;
+    let stored = users::password_hash(&mut lookup, auth.ctx.user_id()).await?;
+    lookup.commit().await?;
+    let key = system::throttle_key(&institution.code, &user.login_id);
+    if let Err(refused) = gates(state, ip, &key, &institution.code).await? {
+        return Err(refused.error());
+    }
+    let ok = password.chars().count() <= PasswordPolicy::MAX_LENGTH
+        && auth::verify_password(stored, password.to_string()).await;
+    if ok {
+        system::login_succeeded(&state.db, &key).await?;
+        return Ok(());
+    }
+    count_failure(state, &institution.code, &key).await?;
+    Err(ApiError::Invalid(vec![FieldError::new(
+        "current_password",
+        "incorrect",
+        "現在のパスワードが正しくありません",
+    )]))
+}
+
+/// Whether the caller already has a confirmed second factor.
+pub(super) async fn has_factor(state: &AppState, auth: &Authenticated) -> ApiResult<bool> {
+    let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
+    let has = security::has_confirmed_factor(&mut tx, auth.ctx.user_id()).await?;
+    tx.commit().await?;
+    Ok(has)
 }
 
 fn new_recovery_codes_for() -> (Vec<String>, Vec<[u8; 32]>) {
@@ -767,8 +848,10 @@ async fn revoke_factor(
     user: crate::auth::ActiveUser,
     ip: ClientIp,
     Path(raw_id): Path<String>,
+    ApiJson(body): ApiJson<ConfirmPassword>,
 ) -> ApiResult<Json<FactorOverview>> {
     let factor_id = crate::http::id_or_not_found::<uuid::Uuid>(&raw_id)?;
+    confirm_current_password(&state, &user.0, &ip, &body.current_password).await?;
     let ctx = user.ctx();
     let mut tx = TenantTx::begin(&state.db, ctx).await?;
     let policy = policy_of(&mut tx, &state).await?;
@@ -802,7 +885,9 @@ async fn new_recovery_codes(
     State(state): State<AppState>,
     user: crate::auth::ActiveUser,
     ip: ClientIp,
+    ApiJson(body): ApiJson<ConfirmPassword>,
 ) -> ApiResult<Json<RecoveryCodes>> {
+    confirm_current_password(&state, &user.0, &ip, &body.current_password).await?;
     let ctx = user.ctx();
     let mut tx = TenantTx::begin(&state.db, ctx).await?;
     if !security::has_confirmed_factor(&mut tx, ctx.user_id()).await? {

@@ -4,7 +4,8 @@
 //! minutes. Failures count towards the account's lock like a wrong code.
 
 use super::auth::{
-    begin_second_factor, factor_confirmed, second_factor_failed, second_factor_passed,
+    begin_second_factor, confirm_current_password, factor_confirmed, has_factor,
+    second_factor_failed, second_factor_passed,
 };
 use crate::auth::{AnySession, Authenticated};
 use crate::db::{institutions, security, users, TenantTx};
@@ -29,8 +30,12 @@ pub fn router() -> Router<AppState> {
         .route("/auth/second-factor/webauthn", post(finish_assertion))
 }
 
-/// The relying party this request addresses (HTTP/2 authority, else the Host header).
-fn relying_party(headers: &HeaderMap, uri: &Uri) -> ApiResult<RelyingParty> {
+/// The relying party: the configured public origin; without one, the request's own host (HTTP/2
+/// authority, else Host) only when it is this machine (development and tests).
+fn relying_party(state: &AppState, headers: &HeaderMap, uri: &Uri) -> ApiResult<RelyingParty> {
+    if let Some(origin) = &state.config.public_origin {
+        return RelyingParty::from_origin(origin).ok_or(ApiError::code(ErrorCode::Unavailable));
+    }
     let host = uri
         .authority()
         .map(|a| a.as_str().to_string())
@@ -41,7 +46,13 @@ fn relying_party(headers: &HeaderMap, uri: &Uri) -> ApiResult<RelyingParty> {
                 .map(str::to_string)
         })
         .unwrap_or_default();
-    RelyingParty::from_host(&host).ok_or(ApiError::code(ErrorCode::InvalidBody))
+    match RelyingParty::from_host(&host) {
+        Some(rp) if rp.is_loopback() => Ok(rp),
+        _ => {
+            tracing::warn!("WebAuthn needs KARTE_PUBLIC_ORIGIN on a server not at localhost");
+            Err(ApiError::code(ErrorCode::Unavailable))
+        }
+    }
 }
 
 fn invalid_label() -> ApiError {
@@ -55,6 +66,7 @@ fn invalid_label() -> ApiError {
 async fn start_registration(
     State(state): State<AppState>,
     auth: Authenticated,
+    ip: ClientIp,
     headers: HeaderMap,
     uri: Uri,
     ApiJson(body): ApiJson<StartTotp>,
@@ -63,7 +75,10 @@ async fn start_registration(
     if label.is_empty() || label.chars().count() > 64 || label.chars().any(char::is_control) {
         return Err(invalid_label());
     }
-    let rp = relying_party(&headers, &uri)?;
+    if has_factor(&state, &auth).await? {
+        confirm_current_password(&state, &auth, &ip, &body.current_password).await?;
+    }
+    let rp = relying_party(&state, &headers, &uri)?;
     let user_id = auth.ctx.user_id();
     let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
     let user = users::find(&mut tx, user_id)
@@ -109,7 +124,7 @@ async fn finish_registration(
     uri: Uri,
     ApiJson(body): ApiJson<WebauthnRegistration>,
 ) -> ApiResult<Response> {
-    let rp = relying_party(&headers, &uri)?;
+    let rp = relying_party(&state, &headers, &uri)?;
     let user_id = auth.ctx.user_id();
     let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
     let (challenge, label) = security::take_challenge(
@@ -166,7 +181,7 @@ async fn start_assertion(
     if auth.stage != shared::api::auth::SessionStage::SecondFactor {
         return Err(ApiError::code(ErrorCode::Conflict));
     }
-    let rp = relying_party(&headers, &uri)?;
+    let rp = relying_party(&state, &headers, &uri)?;
     let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
     let allow: Vec<Vec<u8>> = security::webauthn_credentials(&mut tx, auth.ctx.user_id())
         .await?
@@ -202,7 +217,7 @@ async fn finish_assertion(
     ApiJson(body): ApiJson<WebauthnAssertion>,
 ) -> ApiResult<Response> {
     let auth = session.0;
-    let rp = relying_party(&headers, &uri)?;
+    let rp = relying_party(&state, &headers, &uri)?;
     let (mut tx, key, institution_code) = begin_second_factor(&state, &auth, &ip).await?;
     let user_id = auth.ctx.user_id();
     let outcome = async {

@@ -126,6 +126,17 @@ pub struct FactorOverview {
 pub struct StartTotp {
     /// What the user calls this authenticator (e.g. "業務用スマートフォン").
     pub label: String,
+    /// Needed when the user already has a factor: adding one is then a change to how the
+    /// account is protected, and an open session alone must not be enough.
+    #[serde(default)]
+    pub current_password: String,
+}
+
+/// The current password again, for `POST /auth/recovery-codes` and
+/// `POST /auth/factors/{id}/revoke`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfirmPassword {
+    pub current_password: String,
 }
 
 /// The key of a TOTP factor being enrolled: shown once, as a QR code and as text.

@@ -19,3 +19,6 @@ pub use error::{ErrorBody, ErrorCode, FieldError};
 pub const PREFIX: &str = "/api/v1";
 /// Header that carries the per-session CSRF token on state-changing requests.
 pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Marks a request the app makes by timer (a screen refreshing itself), not by the user: it does
+/// not count as activity for the session's idle timeout.
+pub const BACKGROUND_HEADER: &str = "x-karte-background";
