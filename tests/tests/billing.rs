@@ -352,6 +352,143 @@ mod bills {
         assert_eq!(nurse.get(&path).await.status, StatusCode::FORBIDDEN);
     }
 
+    /// The 公費 comes from the patient's records (share and monthly cap as the 受給者証 states
+    /// them) and what was paid under it this month — never from the request.
+    #[tokio::test]
+    async fn the_public_expense_is_the_patients_recorded_one_and_its_cap_spans_the_month() {
+        let app = TestApp::spawn().await;
+        let owner = app.owner_pool().await;
+        karte_server::cli::import_master_files(
+            &owner,
+            &[
+                reference("s_ALL20240531.zip"),
+                reference("y_ALL20240531.zip"),
+            ],
+        )
+        .await
+        .unwrap();
+        let (_, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
+        admin.post("/billing/settings", &plain_clinic()).await;
+        let (_, clerk) = app
+            .staff_session(&admin, CODE_A, "clerk1", "clerk", "front-desk-pass-2026")
+            .await;
+        let (patient_id, entry) = visit_waiting_payment(&clerk).await;
+        let path = format!("/patients/{patient_id}/public-payments");
+        // A 公費 with no share recorded is listed but not applied.
+        let res = clerk
+            .post(
+                &path,
+                &json!({"payer_number": "54016027", "recipient_number": "",
+                                 "valid_from": "2020-01-01", "patient_tenths": "x"}),
+            )
+            .await;
+        assert_eq!(res.field_names(), ["patient_tenths"]);
+        let res = clerk
+            .post(
+                &path,
+                &json!({"payer_number": "54016027", "valid_from": "2020-01-01"}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let bill = format!("/receptions/{}/bill", entry.reception_id);
+        let context: BillContext = clerk.get(&bill).await.json();
+        assert_eq!(context.public_expense, None);
+        assert_eq!(context.public_not_applied, ["54016027"]);
+        // Recorded: 2割, 上限 月1,000円.
+        let detail: serde_json::Value = res.body.clone();
+        let res = clerk
+            .put(
+                &format!("{path}/{}", detail["public_payment_id"].as_str().unwrap()),
+                &json!({"base_version": 1, "payer_number": "54016027", "valid_from": "2020-01-01",
+                        "patient_tenths": "２", "monthly_cap": "1,000", "reason": "受給者証の記載を登録"}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let context: BillContext = clerk.get(&bill).await.json();
+        let pe = context.public_expense.clone().expect("applied");
+        assert_eq!(
+            (
+                pe.patient_tenths,
+                pe.monthly_cap.map(|c| c.0),
+                pe.paid_this_month.0
+            ),
+            (2, Some(1000), 0)
+        );
+
+        // C3 is 264点: 2割 = 528円 → 530円 (第75条). A client claiming a 0割 公費 is refused:
+        // the server prices with the patient's own record.
+        let mut claimed = c3();
+        claimed["public_expense"] = json!({"patient_tenths": 0});
+        let res = clerk
+            .post(
+                &bill,
+                &json!({"base_version": 0, "visit": claimed, "expected_total_points": 264,
+                                 "expected_patient_share": 0, "paid": 0}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+        let res = clerk
+            .post(
+                &bill,
+                &json!({"base_version": 0, "visit": c3(), "expected_total_points": 264,
+                                 "expected_patient_share": 530, "paid": 530}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let first: BillVersion = res.json();
+        assert_eq!(first.priced.share.patient.0, 530);
+        assert_eq!(
+            first
+                .visit
+                .public_expense
+                .as_ref()
+                .and_then(|p| p.payer_number.as_ref())
+                .map(|n| n.as_str()),
+            Some("54016027")
+        );
+
+        // A second visit the same month: 470円 of the cap is left.
+        let mut second: ReceptionEntry = clerk
+            .post(
+                "/receptions",
+                &json!({"patient_id": patient_id, "department": "内科"}),
+            )
+            .await
+            .json();
+        for to in [
+            ReceptionStatus::InConsultation,
+            ReceptionStatus::WaitingPayment,
+        ] {
+            let queue: Vec<ReceptionEntry> = clerk
+                .post(
+                    &format!("/receptions/{}/status", second.reception_id),
+                    &json!({"to": to, "base_version": second.version}),
+                )
+                .await
+                .json();
+            second = queue
+                .into_iter()
+                .find(|e| e.reception_id == second.reception_id)
+                .unwrap();
+        }
+        let bill2 = format!("/receptions/{}/bill", second.reception_id);
+        let context: BillContext = clerk.get(&bill2).await.json();
+        assert_eq!(
+            context.public_expense.as_ref().unwrap().paid_this_month.0,
+            530
+        );
+        // 250点 now (the month's once-only items were billed at the first visit): 2割 = 500円,
+        // but only 470円 of the cap is left.
+        let res = clerk
+            .post(
+                &bill2,
+                &json!({"base_version": 0, "visit": c3(), "expected_total_points": 250,
+                                  "expected_patient_share": 470, "paid": 470}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    }
+
     #[tokio::test]
     async fn judgment_fees_of_the_month_come_from_earlier_bills() {
         let app = TestApp::spawn().await;

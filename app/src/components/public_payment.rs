@@ -32,6 +32,8 @@ pub fn PublicPayments(
     let recipient = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let until = RwSignal::new(String::new());
+    let tenths = RwSignal::new(String::new());
+    let cap = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
     let errors = RwSignal::new(Vec::<(String, String)>::new());
     let error = move |field: &'static str| {
@@ -70,6 +72,18 @@ pub fn PublicPayments(
                 .and_then(|p| p.valid_until.clone())
                 .unwrap_or_default(),
         );
+        tenths.set(
+            p.as_ref()
+                .and_then(|p| p.patient_tenths)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+        );
+        cap.set(
+            p.as_ref()
+                .and_then(|p| p.monthly_cap)
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+        );
         reason.set(String::new());
         errors.set(Vec::new());
         editing.set(Some(p));
@@ -81,6 +95,8 @@ pub fn PublicPayments(
             recipient_number: recipient.get_untracked(),
             valid_from: from.get_untracked(),
             valid_until: until.get_untracked(),
+            patient_tenths: tenths.get_untracked(),
+            monthly_cap: cap.get_untracked(),
         };
         if let Err(fields) = input.validate() {
             errors.set(fields.into_iter().map(|f| (f.field, f.message)).collect());
@@ -132,11 +148,11 @@ pub fn PublicPayments(
         <h2>"公費"</h2>
         <table class="patients" data-testid="public-payment-table">
             <thead><tr><th scope="col">"法別"</th><th scope="col">"公費負担者番号"</th><th scope="col">"受給者番号"</th>
-                <th scope="col">"有効期間"</th><th scope="col"><span class="visually-hidden">"操作"</span></th></tr></thead>
+                <th scope="col">"有効期間"</th><th scope="col">"自己負担"</th><th scope="col"><span class="visually-hidden">"操作"</span></th></tr></thead>
             <tbody>
                 {move || coverage.get().map(|c| {
                     if c.public_payments.is_empty() {
-                        return view! { <tr><td colspan="5">"登録された公費はありません"</td></tr> }.into_any();
+                        return view! { <tr><td colspan="6">"登録された公費はありません"</td></tr> }.into_any();
                     }
                     c.public_payments.into_iter().map(|p| {
                         let target = p.clone();
@@ -146,6 +162,11 @@ pub fn PublicPayments(
                                 <td data-testid="payer-number">{p.payer_number.clone()}</td>
                                 <td>{p.recipient_number.clone().unwrap_or_else(|| "—".into())}</td>
                                 <td data-testid="public-payment-period">{format!("{} 〜 {}", p.valid_from, p.valid_until.clone().unwrap_or_default())}</td>
+                                <td data-testid="public-payment-share">{match (p.patient_tenths, p.monthly_cap) {
+                                    (None, _) => "未登録（会計に反映されません）".to_string(),
+                                    (Some(t), None) => format!("{t}割"),
+                                    (Some(t), Some(c)) => format!("{t}割・上限 月{}円", shared::billing::thousands(i64::from(c))),
+                                }}</td>
                                 <td>
                                     <Show when=can_edit>
                                         <button type="button" class="secondary" data-testid="edit-public-payment"
@@ -169,6 +190,8 @@ pub fn PublicPayments(
                     <TextField id="recipient_number" label="受給者番号（任意）" value=recipient inputmode="numeric" error=recipient_hint/>
                     <TextField id="public_from" label="有効開始日" value=from error=error("valid_from")/>
                     <TextField id="public_until" label="有効期限（任意）" value=until error=error("valid_until")/>
+                    <TextField id="public_tenths" label="自己負担の割合（割、0〜3。受給者証のとおり）" value=tenths inputmode="numeric" error=error("patient_tenths")/>
+                    <TextField id="public_cap" label="自己負担上限額（月額・円、任意）" value=cap inputmode="numeric" error=error("monthly_cap")/>
                     <Show when=move || matches!(editing.get(), Some(Some(_)))>
                         <TextField id="public_reason" label="修正理由" value=reason/>
                     </Show>

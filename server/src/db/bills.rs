@@ -88,6 +88,33 @@ pub async fn month_history(
         .collect())
 }
 
+/// What the patient paid (一部負担金 as billed) in the month of `date` under the 公費 with
+/// `payer_number`, over the current versions of the other visits' bills.
+pub async fn paid_under_public(
+    tx: &mut TenantTx,
+    patient: Uuid,
+    date: Date,
+    except_reception: Uuid,
+    payer_number: &str,
+) -> Result<i64, sqlx::Error> {
+    let first = date.replace_day(1).unwrap_or(date);
+    let paid: Option<i64> = sqlx::query_scalar(
+        "select sum(patient_share)::bigint from ( \
+           select distinct on (bill_id) bill_id, patient_share, visit, reception_id \
+           from bill_version where patient_id = $1 and service_date >= $2 \
+             and service_date < ($2::date + interval '1 month') \
+           order by bill_id, version desc) current \
+         where reception_id <> $3 and visit -> 'public_expense' ->> 'payer_number' = $4",
+    )
+    .bind(patient)
+    .bind(first)
+    .bind(except_reception)
+    .bind(payer_number)
+    .fetch_one(tx.conn())
+    .await?;
+    Ok(paid.unwrap_or(0))
+}
+
 /// What one version stores.
 pub struct NewBill<'a> {
     pub reception: Uuid,

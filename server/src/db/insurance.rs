@@ -32,6 +32,8 @@ pub struct PublicPaymentRow {
     pub recipient_number: Option<String>,
     pub valid_from: Date,
     pub valid_until: Option<Date>,
+    pub patient_tenths: Option<i16>,
+    pub monthly_cap: Option<i32>,
 }
 
 /// Outcome of writing a version.
@@ -172,8 +174,8 @@ pub async fn write_public_payment(
     let tenant = tx.tenant_id().as_uuid();
     let inserted = sqlx::query(
         "insert into public_payment_version (tenant_id, public_payment_id, version, patient_id, payer_number, \
-         recipient_number, valid_from, valid_until, reason, author_user_id) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict do nothing",
+         recipient_number, valid_from, valid_until, reason, author_user_id, patient_tenths, monthly_cap) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) on conflict do nothing",
     )
     .bind(tenant)
     .bind(id)
@@ -185,6 +187,8 @@ pub async fn write_public_payment(
     .bind(v.valid_until)
     .bind(reason)
     .bind(author.as_uuid())
+    .bind(v.patient_tenths.map(i16::from))
+    .bind(v.monthly_cap)
     .execute(tx.conn())
     .await?;
     Ok(Written::of(inserted.rows_affected(), id, version))
@@ -197,7 +201,8 @@ pub async fn public_payments(
 ) -> Result<Vec<PublicPaymentRow>, sqlx::Error> {
     sqlx::query_as(
         "select * from (select distinct on (public_payment_id) public_payment_id, version, payer_number, \
-         recipient_number, valid_from, valid_until from public_payment_version where patient_id = $1 \
+         recipient_number, valid_from, valid_until, patient_tenths, monthly_cap \
+         from public_payment_version where patient_id = $1 \
          order by public_payment_id, version desc) current \
          where $2::date is null or (valid_from <= $2 and (valid_until is null or valid_until >= $2)) \
          order by valid_from desc, public_payment_id",

@@ -68,6 +68,44 @@ async fn burden_on(
     }
 }
 
+/// The 公費 applied to a visit, from the patient's records valid on `date`: the first one with
+/// a recorded share (the engine models one 公費 per visit), with what was already paid under it
+/// this month; and the payer numbers of the others, which are not applied.
+async fn public_expense_on(
+    tx: &mut TenantTx,
+    patient: uuid::Uuid,
+    date: time::Date,
+    reception: uuid::Uuid,
+) -> ApiResult<(Option<shared::billing::PublicExpense>, Vec<String>)> {
+    let rows = insurance::public_payments(tx, patient, Some(date)).await?;
+    let mut applied = None;
+    let mut not_applied = Vec::new();
+    for row in rows {
+        match (
+            applied.is_none(),
+            row.patient_tenths.and_then(|t| u8::try_from(t).ok()),
+        ) {
+            (true, Some(tenths)) => {
+                let paid =
+                    bills::paid_under_public(tx, patient, date, reception, &row.payer_number)
+                        .await?;
+                applied = Some(shared::billing::PublicExpense {
+                    payer_number: shared::domain::insurance::PublicPayerNumber::parse(
+                        &row.payer_number,
+                    )
+                    .ok(),
+                    patient_tenths: tenths,
+                    monthly_cap: row.monthly_cap.map(|c| shared::billing::Yen(i64::from(c))),
+                    paid_this_month: shared::billing::Yen(paid),
+                    sections: Vec::new(),
+                });
+            }
+            _ => not_applied.push(row.payer_number),
+        }
+    }
+    Ok((applied, not_applied))
+}
+
 async fn bill_context(
     State(state): State<AppState>,
     user: ActiveUser,
@@ -86,6 +124,8 @@ async fn bill_context(
     let month_history = bills::month_history(&mut tx, patient, date, id).await?;
     let first_visit = !bills::had_earlier_visit(&mut tx, patient, id, date).await?;
     let versions = bills::for_reception(&mut tx, id).await?;
+    let (public_expense, public_not_applied) =
+        public_expense_on(&mut tx, patient, date, id).await?;
     tx.commit().await?;
     Ok(Json(BillContext {
         reception_id: id.to_string(),
@@ -102,6 +142,8 @@ async fn bill_context(
         month_history,
         first_visit,
         bills: versions.iter().map(bills::BillRow::detail).collect(),
+        public_expense,
+        public_not_applied,
     }))
 }
 
@@ -151,12 +193,15 @@ async fn finalize_bill(
             "診療日に有効な保険がありません。保険を登録してください",
         ));
     };
+    // The 公費 too comes from the patient's records, never from the request.
+    let (public_expense, _) = public_expense_on(&mut tx, patient, date, id).await?;
     let visit = Visit {
         service_date: date,
         birth_date: p.birth_date,
         burden: Burden::Tenths { tenths },
         facility: settings.facility(),
         month_history: bills::month_history(&mut tx, patient, date, id).await?,
+        public_expense,
         ..body.visit
     };
     let (catalog, revision) = masters::catalog_for_tx(&mut tx, &visit).await?;

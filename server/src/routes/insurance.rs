@@ -92,6 +92,8 @@ fn public_detail(r: &PublicPaymentRow) -> PublicPaymentDetail {
         recipient_number: r.recipient_number.clone(),
         valid_from: format_date(r.valid_from),
         valid_until: r.valid_until.map(format_date),
+        patient_tenths: r.patient_tenths.and_then(|t| u8::try_from(t).ok()),
+        monthly_cap: r.monthly_cap,
     }
 }
 

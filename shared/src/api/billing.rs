@@ -195,6 +195,15 @@ pub struct BillContext {
     pub month_history: Vec<crate::billing::HistoryEntry>,
     /// Whether this is the patient's first visit to the institution (no earlier reception).
     pub first_visit: bool,
+    /// The 公費 that applies on the date of service, from the patient's records (its share and
+    /// cap as recorded, and what was paid under it in the month's other visits); the server
+    /// applies exactly this when finalising, whatever a client sends.
+    #[serde(default)]
+    pub public_expense: Option<crate::billing::PublicExpense>,
+    /// 公費 valid that day that cannot be applied (no share recorded, or a second 公費), for
+    /// the clerk: their 公費負担者番号.
+    #[serde(default)]
+    pub public_not_applied: Vec<String>,
     /// This visit's bill, every version, newest first (empty before it is finalised).
     pub bills: Vec<BillVersion>,
 }

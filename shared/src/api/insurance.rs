@@ -91,6 +91,12 @@ pub struct PublicPaymentInput {
     pub valid_from: String,
     #[serde(default)]
     pub valid_until: String,
+    /// 自己負担の割合 on the 受給者証, in 割 (`0`–`3`); blank = not recorded (not applied).
+    #[serde(default)]
+    pub patient_tenths: String,
+    /// 自己負担上限額 (月額, yen); blank = no cap.
+    #[serde(default)]
+    pub monthly_cap: String,
 }
 
 /// `PUT /api/v1/patients/{id}/insurances/{insurance_id}`: a new version of an insurance.
@@ -120,6 +126,8 @@ pub struct ValidPublicPayment {
     pub recipient_number: Option<RecipientNumber>,
     pub valid_from: Date,
     pub valid_until: Option<Date>,
+    pub patient_tenths: Option<u8>,
+    pub monthly_cap: Option<i32>,
 }
 
 fn period(from: &str, until: &str, errors: &mut Vec<FieldError>) -> (Option<Date>, Option<Date>) {
@@ -284,12 +292,43 @@ impl PublicPaymentInput {
                 .ok()
         };
         let (valid_from, valid_until) = period(&self.valid_from, &self.valid_until, &mut errors);
+        let digits = |s: &str| crate::domain::japanese::to_halfwidth_digits(s.trim());
+        let patient_tenths = match digits(&self.patient_tenths).as_str() {
+            "" => None,
+            t => match t.parse::<u8>() {
+                Ok(n) if n <= 3 => Some(n),
+                _ => {
+                    errors.push(FieldError::new(
+                        "patient_tenths",
+                        "invalid",
+                        "自己負担の割合は0〜3割で入力してください（受給者証の記載どおり）",
+                    ));
+                    None
+                }
+            },
+        };
+        let monthly_cap = match digits(&self.monthly_cap).replace([',', '，'], "").as_str() {
+            "" => None,
+            c => match c.parse::<i32>() {
+                Ok(n) if (0..=1_000_000).contains(&n) => Some(n),
+                _ => {
+                    errors.push(FieldError::new(
+                        "monthly_cap",
+                        "invalid",
+                        "自己負担上限額（月額）は0〜1,000,000円で入力してください",
+                    ));
+                    None
+                }
+            },
+        };
         match (errors.is_empty(), payer, valid_from) {
             (true, Some(payer_number), Some(valid_from)) => Ok(ValidPublicPayment {
                 payer_number,
                 recipient_number: recipient,
                 valid_from,
                 valid_until,
+                patient_tenths,
+                monthly_cap,
             }),
             _ => Err(errors),
         }
@@ -326,6 +365,12 @@ pub struct PublicPaymentDetail {
     pub recipient_number: Option<String>,
     pub valid_from: String,
     pub valid_until: Option<String>,
+    /// 自己負担の割合 (割) as recorded; `None`: not recorded, so 会計 does not apply it.
+    #[serde(default)]
+    pub patient_tenths: Option<u8>,
+    /// 自己負担上限額 (月額, yen).
+    #[serde(default)]
+    pub monthly_cap: Option<i32>,
 }
 
 /// What covers the patient on one date.

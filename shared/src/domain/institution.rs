@@ -26,10 +26,7 @@ impl InstitutionCode {
         let digits: String = input
             .chars()
             .filter(|c| !matches!(c, ' ' | '\u{3000}' | '-' | 'ー' | '－'))
-            .map(|c| match c {
-                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-                _ => c,
-            })
+            .map(super::japanese::halfwidth_digit)
             .collect();
         if digits.len() != 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(InstitutionCodeError::NotTenDigits);

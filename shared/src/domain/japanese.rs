@@ -132,13 +132,25 @@ pub fn wareki(date: Date) -> String {
     format!("{}年{}月{}日", date.year(), date.month() as u8, date.day())
 }
 
+/// A full-width digit (０–９) as its ASCII digit; any other character unchanged.
+pub fn halfwidth_digit(c: char) -> char {
+    match c {
+        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+        c => c,
+    }
+}
+
+/// `input` with full-width digits made ASCII (what people type with an IME on).
+pub fn to_halfwidth_digits(input: &str) -> String {
+    input.chars().map(halfwidth_digit).collect()
+}
+
 /// `YYYY-MM-DD` (half or full width) into a date.
 pub fn parse_date(input: &str) -> Option<Date> {
     let ascii: String = input
         .trim()
         .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+        .map(|c| match halfwidth_digit(c) {
             '／' | '/' | '－' => '-',
             c => c,
         })
