@@ -446,8 +446,30 @@ mod tests {
             recipient_number: String::new(),
             valid_from: "2026-01-01".into(),
             valid_until: "2026-12-31".into(),
+            patient_tenths: String::new(),
+            monthly_cap: String::new(),
         };
         assert!(ok.validate().is_ok());
+        let shared_ok = PublicPaymentInput {
+            patient_tenths: "１".into(),
+            monthly_cap: "10,000".into(),
+            ..ok.clone()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(
+            (shared_ok.patient_tenths, shared_ok.monthly_cap),
+            (Some(1), Some(10_000))
+        );
+        for (tenths, cap, field) in [("4", "", "patient_tenths"), ("1", "-5", "monthly_cap")] {
+            let bad = PublicPaymentInput {
+                patient_tenths: tenths.into(),
+                monthly_cap: cap.into(),
+                ..ok.clone()
+            };
+            let errors = bad.validate().unwrap_err();
+            assert_eq!(errors[0].field, field, "{tenths} {cap}");
+        }
         let bad = PublicPaymentInput {
             payer_number: "5401602".into(),
             recipient_number: "1234567".into(),
