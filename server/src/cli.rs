@@ -89,6 +89,15 @@ pub enum MastersCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Cut the demo subset (server/masters-demo/) from official files: the rows of the codes
+    /// Karte's demo uses, in the published layout. Give the latest full file of each master.
+    DemoSubset {
+        /// Where to write the subset files.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// List what has been imported, per master.
     Status {
         #[arg(long, env = "KARTE_DATABASE_URL")]
@@ -278,6 +287,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(AuditCommand::Verify { database_url }) => verify_logs(&database_url).await,
         Command::Masters(MastersCommand::Import { owner_url, files }) => {
             import_masters(&owner_url, &files).await
+        }
+        Command::Masters(MastersCommand::DemoSubset { out, files }) => {
+            let inputs = master_inputs(&files)?
+                .into_iter()
+                .map(|i| (i.name, i.kind, i.bytes))
+                .collect();
+            for (file, rows) in crate::demo_masters::write_subset(inputs, &out)? {
+                println!("{file}: {rows} rows");
+            }
+            Ok(())
         }
         Command::Masters(MastersCommand::Status { database_url }) => {
             masters_status(&database_url).await

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod demo_masters;
 pub mod error;
 pub mod http;
 pub mod logs;

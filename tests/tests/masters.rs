@@ -277,3 +277,65 @@ async fn price_reads_a_visit_and_prices_it_with_the_masters_of_its_date() {
             .expect_err("no master in force");
     assert!(err.to_string().contains("masters import"), "{err}");
 }
+
+/// The demo subset shipped in `server/masters-demo/` is exactly what `masters demo-subset` cuts
+/// from the official files, imports like them, and prices the README's example visit as the
+/// full masters do.
+#[tokio::test]
+async fn the_demo_subset_is_cut_from_the_official_files_and_prices_like_them() {
+    let demo = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../server/masters-demo"
+    ));
+    let official = [
+        "s_ALL20240531.zip",
+        "y_ALL20240531.zip",
+        "t_ALL20240315.zip",
+        "b_20240601.zip",
+        "z_20240601.zip",
+    ];
+    let out = std::env::temp_dir().join(format!("karte-demo-{}", uuid::Uuid::new_v4().simple()));
+    let inputs = official
+        .iter()
+        .flat_map(|name| {
+            let bytes = std::fs::read(reference(name)).expect("official file");
+            shared::masters::read_zip(&bytes).expect("zip")
+        })
+        .map(|(name, bytes)| {
+            let kind = MasterKind::from_file_name(&name).expect("kind");
+            (name, kind, bytes)
+        })
+        .collect();
+    let written = karte_server::demo_masters::write_subset(inputs, &out).expect("subset");
+    assert_eq!(written.len(), 5);
+    let mut files = Vec::new();
+    for (path, rows) in &written {
+        let name = std::path::Path::new(path).file_name().unwrap().to_owned();
+        let shipped = demo.join(&name);
+        assert_eq!(
+            std::fs::read(path).unwrap(),
+            std::fs::read(&shipped).expect("shipped demo file"),
+            "{name:?} is what the command makes ({rows} rows)"
+        );
+        files.push(shipped);
+    }
+    let _ = std::fs::remove_dir_all(&out);
+
+    let app = TestApp::spawn().await;
+    let owner = app.owner_pool().await;
+    import_master_files(&owner, &files)
+        .await
+        .expect("the demo imports");
+    let pool = app.app_pool().await;
+    let mut conn = pool.acquire().await.unwrap();
+    let priced =
+        karte_server::cli::price_json(&mut conn, include_str!("../fixtures/visit-c3.json"))
+            .await
+            .expect("priced with the demo masters");
+    assert_eq!((priced.total_points.0, priced.share.patient.0), (264, 790));
+    // 傷病名 for the chart come with it.
+    let hits = masters::search(&mut conn, &["disease"], date!(2024 - 06 - 10), "高血圧", 10)
+        .await
+        .unwrap();
+    assert!(hits.iter().any(|h| h.1 == "8833421"), "{hits:?}");
+}
