@@ -154,6 +154,15 @@ pub struct ServeArgs {
     /// keys and passkeys. Without it, WebAuthn works only on localhost.
     #[arg(long, env = "KARTE_PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
+    /// File holding the server's secret key (64 hex digits), which seals TOTP keys in the
+    /// database; created on first start. Give every server of a deployment the same file, and
+    /// back it up apart from the database.
+    #[arg(
+        long,
+        env = "KARTE_SECRET_KEY_FILE",
+        default_value = ".karte/secret.key"
+    )]
+    pub secret_key_file: PathBuf,
     /// Client certificates (device authentication): off, optional or required.
     #[arg(long, env = "KARTE_CLIENT_CERTS", default_value = "off", value_parser = ["off", "optional", "required"])]
     pub client_certs: String,
@@ -357,6 +366,7 @@ pub fn settings_from(args: &ServeArgs) -> anyhow::Result<Settings> {
             login_attempts_per_ip_per_minute: args.login_per_ip_per_minute.max(1),
             login_attempts_per_account_per_minute: args.login_per_account_per_minute.max(1),
             client_cert_mode: mode,
+            secret_key: crate::secrets::SecretKey::load_or_create(&args.secret_key_file)?,
             public_origin: match &args.public_origin {
                 Some(origin) => {
                     crate::webauthn::RelyingParty::from_origin(origin)

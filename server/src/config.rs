@@ -45,6 +45,8 @@ pub struct RuntimeConfig {
     /// The origin users open the app at (`https://karte.example.jp`): the WebAuthn relying
     /// party. Unset, WebAuthn works only on loopback addresses (development, tests).
     pub public_origin: Option<String>,
+    /// Seals TOTP keys in the database. Every server of a deployment needs the same one.
+    pub secret_key: crate::secrets::SecretKey,
 }
 
 impl Default for RuntimeConfig {
@@ -56,6 +58,7 @@ impl Default for RuntimeConfig {
             login_attempts_per_account_per_minute: 10,
             client_cert_mode: shared::api::devices::ClientCertMode::Off,
             public_origin: None,
+            secret_key: crate::secrets::SecretKey::generate(),
         }
     }
 }

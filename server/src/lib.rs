@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod logs;
 pub mod routes;
+pub mod secrets;
 pub mod startup;
 pub mod telemetry;
 pub mod throttle;

@@ -325,6 +325,17 @@ async fn a_user_with_totp_signs_in_with_a_code_or_a_recovery_code_once_each() {
     let (secret, confirmed) = enrol_totp(&clerk).await;
     assert_eq!(confirmed.recovery_codes.len(), 10);
     assert!(confirmed.session.has_second_factor);
+    // The key is stored sealed with the server's secret key: a dump of the table reveals none.
+    let owner = app.owner_pool().await;
+    let info: SessionInfo = clerk.get("/auth/session").await.json();
+    let mut tx = karte_tests::tenant_tx(&owner, info.institution.tenant_id).await;
+    let stored: Vec<u8> = sqlx::query_scalar("select secret from user_factor where kind = 'totp'")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    drop(tx);
+    assert_eq!(stored.len(), 1 + 24 + secret.len() + 16);
+    assert!(!stored.windows(secret.len()).any(|w| w == secret.as_slice()));
     let overview: FactorOverview = clerk.get("/auth/factors").await.json();
     assert_eq!(overview.factors.len(), 1);
     assert_eq!(overview.recovery_codes_left, 10);

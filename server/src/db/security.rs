@@ -131,7 +131,7 @@ pub async fn write_policy(
     Ok((inserted.rows_affected() == 1).then_some(version))
 }
 
-/// A TOTP factor with its key (for verification only; never sent after enrolment).
+/// A TOTP factor with its key sealed (see `crate::secrets`; opened only to verify a code).
 #[derive(Debug, FromRow)]
 pub struct TotpFactor {
     pub factor_id: Uuid,
@@ -144,13 +144,15 @@ pub struct TotpFactor {
 const FACTOR_COLUMNS: &str =
     "factor_id, user_id, secret, confirmed_at is not null as confirmed, last_used_step";
 
-/// Starts a TOTP enrolment; earlier unconfirmed ones of the user are abandoned.
+/// Starts a TOTP enrolment (`sealed`: the key sealed with the server's secret key for this
+/// row); earlier unconfirmed ones of the user are abandoned.
 pub async fn insert_totp(
     tx: &mut TenantTx,
+    id: Uuid,
     user: UserId,
     label: &str,
-    secret: &[u8],
-) -> Result<Uuid, sqlx::Error> {
+    sealed: &[u8],
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "update user_factor set revoked_at = now(), revoked_by = $1, revoke_reason = 'abandoned' \
          where user_id = $1 and confirmed_at is null and revoked_at is null",
@@ -158,7 +160,6 @@ pub async fn insert_totp(
     .bind(user.as_uuid())
     .execute(tx.conn())
     .await?;
-    let id = Uuid::new_v4();
     sqlx::query(
         "insert into user_factor (tenant_id, factor_id, user_id, kind, label, secret) \
          values ($1, $2, $3, 'totp', $4, $5)",
@@ -167,10 +168,10 @@ pub async fn insert_totp(
     .bind(id)
     .bind(user.as_uuid())
     .bind(label)
-    .bind(secret)
+    .bind(sealed)
     .execute(tx.conn())
     .await?;
-    Ok(id)
+    Ok(())
 }
 
 /// The user's unrevoked factor `id` (confirmed or not).

@@ -397,6 +397,33 @@ fn recovery_code_hash(normalised: &str) -> [u8; 32] {
     Sha256::digest(normalised.as_bytes()).into()
 }
 
+/// The associated data a TOTP key is sealed with: the row it belongs to.
+fn totp_row(ctx: &TenantContext, factor_id: uuid::Uuid) -> Vec<u8> {
+    let mut row = b"karte:totp:".to_vec();
+    row.extend_from_slice(ctx.tenant_id().as_uuid().as_bytes());
+    row.extend_from_slice(ctx.user_id().as_uuid().as_bytes());
+    row.extend_from_slice(factor_id.as_bytes());
+    row
+}
+
+/// A TOTP factor's key, unsealed; an error (500, logged) when it does not open: the server runs
+/// with another secret key than the one that sealed it.
+fn open_totp(
+    state: &AppState,
+    ctx: &TenantContext,
+    factor: &security::TotpFactor,
+) -> ApiResult<Vec<u8>> {
+    state
+        .config
+        .secret_key
+        .open(&totp_row(ctx, factor.factor_id), &factor.secret)
+        .ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!(
+                "a TOTP key does not open with this server's secret key (KARTE_SECRET_KEY_FILE)"
+            ))
+        })
+}
+
 /// The second step of sign-in, started: the pending session's user, throttled like a password
 /// attempt. Returns the transaction, the throttle key and the institution code.
 pub(super) async fn begin_second_factor(
@@ -482,7 +509,8 @@ async fn second_factor(
     let now = totp::current_step();
     let mut method = None;
     for factor in security::confirmed_totps(&mut tx, user_id).await? {
-        if let Some(step) = totp::verify(&factor.secret, &body.code, now, factor.last_used_step) {
+        let secret = open_totp(&state, &auth.ctx, &factor)?;
+        if let Some(step) = totp::verify(&secret, &body.code, now, factor.last_used_step) {
             if security::use_step(&mut tx, factor.factor_id, step).await? {
                 method = Some("totp");
                 break;
@@ -688,7 +716,12 @@ async fn start_totp(
         .ok_or(ApiError::code(ErrorCode::Unauthorized))?;
     let institution = institutions::current(&mut tx).await?;
     let secret = totp::new_secret();
-    let factor_id = security::insert_totp(&mut tx, auth.ctx.user_id(), label, &secret).await?;
+    let factor_id = uuid::Uuid::new_v4();
+    let sealed = state
+        .config
+        .secret_key
+        .seal(&totp_row(&auth.ctx, factor_id), &secret)?;
+    security::insert_totp(&mut tx, factor_id, auth.ctx.user_id(), label, &sealed).await?;
     tx.commit().await?;
     let uri = totp::otpauth_uri(
         "Karte",
@@ -775,7 +808,8 @@ async fn confirm_totp(
     if factor.confirmed {
         return Err(ApiError::code(ErrorCode::Conflict));
     }
-    let accepted = match totp::verify(&factor.secret, &body.code, totp::current_step(), None) {
+    let secret = open_totp(&state, &auth.ctx, &factor)?;
+    let accepted = match totp::verify(&secret, &body.code, totp::current_step(), None) {
         Some(step) => security::use_step(&mut tx, factor.factor_id, step).await?,
         None => false,
     };

@@ -1,0 +1,142 @@
+//! The server's secret key, for what must be stored recoverably but not readably: TOTP keys
+//! (unlike passwords, a TOTP key cannot be hashed — the server must compute codes from it).
+//! A database dump without the key file reveals no second factor.
+//!
+//! Sealed form: `0x01 ‖ nonce (24) ‖ XChaCha20-Poly1305(ciphertext ‖ tag)`, with associated
+//! data naming the row it belongs to, so a sealed value copied to another row does not open.
+
+use anyhow::{bail, Context};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rand::RngCore;
+use std::path::Path;
+
+const FORMAT: u8 = 1;
+const NONCE: usize = 24;
+
+/// 32 random bytes. Every server of a deployment needs the same key file.
+#[derive(Clone)]
+pub struct SecretKey([u8; 32]);
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(..)")
+    }
+}
+
+impl SecretKey {
+    pub fn generate() -> Self {
+        let mut key = [0u8; 32];
+        rand::rng().fill_bytes(&mut key);
+        Self(key)
+    }
+
+    /// 64 hex digits (surrounding whitespace ignored).
+    pub fn from_hex(text: &str) -> anyhow::Result<Self> {
+        let text = text.trim();
+        if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            bail!("the secret key must be 64 hexadecimal digits");
+        }
+        let mut key = [0u8; 32];
+        for (i, byte) in key.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16)?;
+        }
+        Ok(Self(key))
+    }
+
+    fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Reads the key file, or creates it (readable by its owner only) on first start.
+    pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
+        if path.exists() {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the secret key {}", path.display()))?;
+            return Self::from_hex(&text)
+                .with_context(|| format!("the secret key file {}", path.display()));
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let key = Self::generate();
+        crate::tls::write_private(path, format!("{}\n", key.to_hex()).as_bytes())?;
+        tracing::info!(path = %path.display(), "generated the server's secret key");
+        Ok(key)
+    }
+
+    /// Seals `plain` for the row named by `row`.
+    pub fn seal(&self, row: &[u8], plain: &[u8]) -> anyhow::Result<Vec<u8>> {
+        let cipher = XChaCha20Poly1305::new((&self.0).into());
+        let mut nonce = [0u8; NONCE];
+        rand::rng().fill_bytes(&mut nonce);
+        let sealed = cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plain,
+                    aad: row,
+                },
+            )
+            .map_err(|_| anyhow::anyhow!("sealing failed"))?;
+        let mut out = Vec::with_capacity(1 + NONCE + sealed.len());
+        out.push(FORMAT);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// Opens a value sealed for `row`; `None` when it was sealed with another key, for another
+    /// row, or has been altered.
+    pub fn open(&self, row: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
+        let (&format, rest) = sealed.split_first()?;
+        if format != FORMAT || rest.len() < NONCE {
+            return None;
+        }
+        let (nonce, body) = rest.split_at(NONCE);
+        XChaCha20Poly1305::new((&self.0).into())
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: body,
+                    aad: row,
+                },
+            )
+            .ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_values_open_only_with_the_key_for_their_row() {
+        let key = SecretKey::generate();
+        let sealed = key.seal(b"row-1", b"12345678901234567890").unwrap();
+        assert_eq!(sealed.len(), 1 + 24 + 20 + 16);
+        assert!(!sealed.windows(20).any(|w| w == b"12345678901234567890"));
+        assert_eq!(
+            key.open(b"row-1", &sealed).unwrap(),
+            b"12345678901234567890"
+        );
+        assert_eq!(key.open(b"row-2", &sealed), None, "another row");
+        assert_eq!(
+            SecretKey::generate().open(b"row-1", &sealed),
+            None,
+            "another key"
+        );
+        let mut altered = sealed.clone();
+        altered[30] ^= 1;
+        assert_eq!(key.open(b"row-1", &altered), None);
+        assert_eq!(key.open(b"row-1", &[]), None);
+        assert_eq!(key.open(b"row-1", &[1, 2, 3]), None);
+        assert_eq!(format!("{key:?}"), "SecretKey(..)");
+        let again = SecretKey::from_hex(&key.to_hex()).unwrap();
+        assert_eq!(
+            again.open(b"row-1", &sealed).unwrap(),
+            b"12345678901234567890"
+        );
+        assert!(SecretKey::from_hex("xyz").is_err());
+    }
+}
