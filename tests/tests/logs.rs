@@ -551,6 +551,17 @@ async fn concurrent_writers_on_two_servers_do_not_fork_a_chain() {
     let mut app = TestApp::spawn_with(generous).await;
     let sibling = app.start_sibling_with(generous).await;
     let (p, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
+    // Every attempt counts as a failure until it succeeds (so parallel guesses cannot overshoot
+    // the lock): 20 sign-ins in flight at once need the highest threshold.
+    let mut policy = admin.get("/security-policy").await.body["policy"].clone();
+    policy["lockout_threshold"] = serde_json::json!(20);
+    let res = admin
+        .put(
+            "/security-policy",
+            &serde_json::json!({"policy": policy, "base_version": null, "reason": ""}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let other = app.client_for(&sibling);
     assert_eq!(
         other
