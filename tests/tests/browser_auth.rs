@@ -282,3 +282,101 @@ async fn a_doctor_registers_a_security_key_and_signs_in_with_it() {
     browser.close().await;
     result.expect("browser flow");
 }
+
+/// An administrator edits the institution's セキュリティ設定 (two factors for the front desk, a
+/// shorter idle timeout), registers a device in 端末管理 by its fingerprint and revokes it, and
+/// lifts a clerk's lock in 利用者管理.
+#[tokio::test]
+async fn an_administrator_sets_the_policy_registers_a_device_and_lifts_a_lock() {
+    require_built_app();
+    let app = TestApp::spawn().await;
+    let (p, admin) = app.admin_session("1319999934", "架空管理医院").await;
+    app.staff_session(&admin, &p.code, "uketsuke", "clerk", CLERK_PASSWORD)
+        .await;
+    // The clerk's account gets locked by wrong passwords.
+    let attacker = app.client();
+    for _ in 0..5 {
+        attacker.login(&p.code, "uketsuke", "wrong-words-xyz").await;
+    }
+    let browser = Browser::start(1280, 900).await.expect("browser");
+    let result = async {
+        let c = &browser.client;
+        browser
+            .sign_in(&app.base_url, &p.code, "admin", &p.admin_password)
+            .await?;
+        c.find(Locator::LinkText("セキュリティ設定"))
+            .await?
+            .click()
+            .await?;
+        browser.wait_for_path("/admin/security").await?;
+        browser.wait_for_text("policy-version", "初期値").await?;
+        browser.fill("idle_timeout_seconds", "900").await?;
+        browser.fill("password_min_length", "10").await?;
+        browser.click("save-security-policy").await?;
+        browser
+            .wait_for_text("security-policy-form", "13〜64")
+            .await?;
+        browser.fill("password_min_length", "14").await?;
+        browser.click("two-factor-clerk").await?;
+        browser.fill("policy_reason", "受付も二要素認証").await?;
+        browser.click("save-security-policy").await?;
+        browser.by_testid("security-policy-saved").await?;
+        browser.wait_for_text("policy-version", "第1版").await?;
+        browser.screenshot("46-security-policy").await?;
+
+        c.find(Locator::LinkText("端末管理")).await?.click().await?;
+        browser.wait_for_path("/admin/devices").await?;
+        browser
+            .wait_for_text("client-cert-mode", "使っていません")
+            .await?;
+        browser.fill("device_name", "外来1番端末").await?;
+        browser.fill("device_certificate", "AB:CD").await?;
+        browser.click("register-device-submit").await?;
+        browser.wait_for_text("register-device", "指紋").await?;
+        browser
+            .fill("device_certificate", &format!("{}AB", "AB:".repeat(31)))
+            .await?;
+        browser.click("register-device-submit").await?;
+        browser
+            .wait_for_text("devices-message", "外来1番端末")
+            .await?;
+        browser.wait_for_text("devices", "有効").await?;
+        c.find(Locator::Css("[data-testid='devices'] button"))
+            .await?
+            .click()
+            .await?;
+        browser.wait_for_text("devices", "取消済み").await?;
+        browser.screenshot("47-devices").await?;
+
+        c.find(Locator::LinkText("利用者管理"))
+            .await?
+            .click()
+            .await?;
+        browser.wait_for_path("/admin/users").await?;
+        browser
+            .wait_for_text("user-row-uketsuke", "ロック中")
+            .await?;
+        c.find(Locator::Css(
+            "[data-testid='user-row-uketsuke'] [data-testid='unlock-user']",
+        ))
+        .await?
+        .click()
+        .await?;
+        browser.wait_for_text("user-row-uketsuke", "有効").await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = browser.screenshot("failure-admin-security").await;
+    }
+    browser.close().await;
+    result.expect("browser flow");
+    // The policy and the unlock took effect: the clerk signs in and must enrol.
+    let res = app
+        .client()
+        .login(&p.code, "uketsuke", CLERK_PASSWORD)
+        .await;
+    assert!(res.status.is_success(), "{}", res.body);
+    assert_eq!(res.body["stage"], "enrolment");
+    assert_eq!(res.body["idle_timeout_seconds"], 900);
+}
