@@ -136,7 +136,5 @@ pub async fn register_by_operator(
 
 /// A device name: trimmed, 1–64 characters, no control characters.
 pub fn valid_name(name: &str) -> Option<String> {
-    let name = name.trim();
-    (!name.is_empty() && name.chars().count() <= 64 && !name.chars().any(char::is_control))
-        .then(|| name.to_string())
+    shared::domain::clean_text(name, 64).ok()
 }

@@ -397,6 +397,17 @@ fn recovery_code_hash(normalised: &str) -> [u8; 32] {
     Sha256::digest(normalised.as_bytes()).into()
 }
 
+/// What a user calls a factor: 1–64 characters, as names are checked everywhere.
+pub(super) fn factor_label(raw: &str) -> ApiResult<String> {
+    shared::domain::clean_text(raw, 64).map_err(|_| {
+        ApiError::Invalid(vec![FieldError::new(
+            "label",
+            "invalid",
+            "名前は1〜64文字で入力してください（例: 業務用スマートフォン）",
+        )])
+    })
+}
+
 /// The associated data a TOTP key is sealed with: the row it belongs to.
 fn totp_row(ctx: &TenantContext, factor_id: uuid::Uuid) -> Vec<u8> {
     let mut row = b"karte:totp:".to_vec();
@@ -699,14 +710,7 @@ async fn start_totp(
     ip: ClientIp,
     ApiJson(body): ApiJson<StartTotp>,
 ) -> ApiResult<Json<TotpEnrolment>> {
-    let label = body.label.trim();
-    if label.is_empty() || label.chars().count() > 64 || label.chars().any(char::is_control) {
-        return Err(ApiError::Invalid(vec![FieldError::new(
-            "label",
-            "invalid",
-            "名前は1〜64文字で入力してください（例: 業務用スマートフォン）",
-        )]));
-    }
+    let label = factor_label(&body.label)?;
     if has_factor(&state, &auth).await? {
         confirm_current_password(&state, &auth, &ip, &body.current_password).await?;
     }
@@ -717,6 +721,7 @@ async fn start_totp(
     let institution = institutions::current(&mut tx).await?;
     let secret = totp::new_secret();
     let factor_id = uuid::Uuid::new_v4();
+    let label = label.as_str();
     let sealed = state
         .config
         .secret_key

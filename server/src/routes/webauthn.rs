@@ -4,7 +4,7 @@
 //! minutes. Failures count towards the account's lock like a wrong code.
 
 use super::auth::{
-    begin_second_factor, confirm_current_password, factor_confirmed, has_factor,
+    begin_second_factor, confirm_current_password, factor_confirmed, factor_label, has_factor,
     second_factor_failed, second_factor_passed,
 };
 use crate::auth::{AnySession, Authenticated};
@@ -55,14 +55,6 @@ fn relying_party(state: &AppState, headers: &HeaderMap, uri: &Uri) -> ApiResult<
     }
 }
 
-fn invalid_label() -> ApiError {
-    ApiError::Invalid(vec![FieldError::new(
-        "label",
-        "invalid",
-        "名前は1〜64文字で入力してください（例: 受付のセキュリティキー）",
-    )])
-}
-
 async fn start_registration(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -71,10 +63,8 @@ async fn start_registration(
     uri: Uri,
     ApiJson(body): ApiJson<StartTotp>,
 ) -> ApiResult<Json<WebauthnChallenge>> {
-    let label = body.label.trim();
-    if label.is_empty() || label.chars().count() > 64 || label.chars().any(char::is_control) {
-        return Err(invalid_label());
-    }
+    let label = factor_label(&body.label)?;
+    let label = label.as_str();
     if has_factor(&state, &auth).await? {
         confirm_current_password(&state, &auth, &ip, &body.current_password).await?;
     }

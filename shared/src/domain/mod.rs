@@ -10,4 +10,4 @@ mod user;
 pub use institution::{InstitutionCode, InstitutionCodeError, InstitutionName};
 pub use password::{is_common, looks_like_a_date, PasswordPolicy, PasswordProblem};
 pub use security::SecurityPolicy;
-pub use user::{DisplayName, LoginId, Permission, Role, TextError};
+pub use user::{clean_text, DisplayName, LoginId, Permission, Role, TextError};

@@ -14,7 +14,7 @@ pub enum TextError {
 }
 
 /// Trims, rejects control characters and enforces a length in characters.
-pub(crate) fn clean_text(input: &str, max_chars: usize) -> Result<String, TextError> {
+pub fn clean_text(input: &str, max_chars: usize) -> Result<String, TextError> {
     let text = input.trim();
     if text.is_empty() {
         return Err(TextError::Empty);
