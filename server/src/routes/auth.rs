@@ -178,22 +178,47 @@ pub(super) fn with_cookie<T: serde::Serialize>(token: &str, body: T) -> Response
         .into_response()
 }
 
+/// An institution's lockout rule: failures before a lock, the first lock and the longest
+/// (seconds).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Lockout {
+    threshold: u32,
+    seconds: u32,
+    max: u32,
+}
+
 /// The lockout rule for an institution code (its policy, or the guideline default).
-async fn lockout_for(state: &AppState, code: &str) -> ApiResult<(u32, u32, u32)> {
+async fn lockout_for(state: &AppState, code: &str) -> ApiResult<Lockout> {
     let fallback = SecurityPolicy::default();
-    Ok(system::login_lockout(&state.db, code.trim())
+    let (threshold, seconds, max) = system::login_lockout(&state.db, code.trim())
         .await?
         .unwrap_or((
             fallback.lockout_threshold,
             fallback.lockout_seconds,
             fallback.lockout_max_seconds,
-        )))
+        ));
+    Ok(Lockout {
+        threshold,
+        seconds,
+        max,
+    })
 }
 
-/// Counts a failed attempt on `key`; the lock length when this failure started a lock.
-async fn count_failure(state: &AppState, code: &str, key: &[u8; 32]) -> ApiResult<Option<u32>> {
-    let (threshold, seconds, max) = lockout_for(state, code).await?;
-    Ok(system::login_failed(&state.db, key, threshold, seconds, max).await?)
+/// Counts a failed attempt on `key` under the rule the gates used; the lock length when this
+/// failure started a lock.
+async fn count_failure(
+    state: &AppState,
+    lockout: Lockout,
+    key: &[u8; 32],
+) -> ApiResult<Option<u32>> {
+    Ok(system::login_failed(
+        &state.db,
+        key,
+        lockout.threshold,
+        lockout.seconds,
+        lockout.max,
+    )
+    .await?)
 }
 
 /// Why an attempt was refused before its password or code was looked at.
@@ -214,30 +239,53 @@ impl Refused {
 }
 
 /// The address and account gates every attempt passes first. `institution_code` is the
-/// canonical code (its lockout policy applies).
+/// canonical code; its lockout rule, returned for counting a failure, applies.
 async fn gates(
     state: &AppState,
     ip: &ClientIp,
     key: &[u8; 32],
     institution_code: &str,
-) -> ApiResult<Result<(), Refused>> {
+) -> ApiResult<Result<Lockout, Refused>> {
     if let Err(wait) = state.login_limiter.attempt(ip.0.as_deref()) {
         return Ok(Err(Refused::Address(wait)));
     }
-    let (threshold, seconds, max) = lockout_for(state, institution_code).await?;
+    let lockout = lockout_for(state, institution_code).await?;
     let gate = system::login_gate(
         &state.db,
         key,
         state.config.login_attempts_per_account_per_minute,
-        threshold,
-        seconds,
-        max,
+        lockout.threshold,
+        lockout.seconds,
+        lockout.max,
     )
     .await?;
     Ok(match gate {
-        Gate::Open => Ok(()),
+        Gate::Open => Ok(lockout),
         Gate::Locked(wait) | Gate::Throttled(wait) => Err(Refused::Account(wait)),
     })
+}
+
+/// A signed-in (or part-way) user's account as sign-in throttles it.
+pub(super) struct Account {
+    key: [u8; 32],
+    lockout: Lockout,
+}
+
+/// Looks up the session's user and institution (in a transaction of its own, ended before the
+/// gates take their connection: never two pool connections held by one attempt) and passes
+/// the gates for that account.
+async fn gate_account(state: &AppState, auth: &Authenticated, ip: &ClientIp) -> ApiResult<Account> {
+    let mut lookup = TenantTx::begin(&state.db, &auth.ctx).await?;
+    let user = users::find(&mut lookup, auth.ctx.user_id())
+        .await?
+        .ok_or(ApiError::code(ErrorCode::Unauthorized))?;
+    let institution = institutions::current(&mut lookup).await?;
+    lookup.commit().await?;
+    let key = system::throttle_key(&institution.code, &user.login_id);
+    match gates(state, ip, &key, &institution.code).await? {
+        Ok(lockout) => Ok(Account { key, lockout }),
+        Err(refused) => Err(refused.error()),
+    }
 }
 
 /// The same answer for an unknown institution, an unknown user, a wrong password and a
@@ -266,21 +314,24 @@ async fn login(
         Some(code) => system::institution_by_code(&state.db, code).await?,
         None => None,
     };
-    if let Err(refused) = gates(&state, &ip, &key, &canonical_code).await? {
-        if let Refused::Account(_) = refused {
-            // Audited where the institution is known; the typed login id is not recorded.
-            if let Some(tenant) = tenant_of_code {
-                note.set_actor(tenant, None, None);
+    let lockout = match gates(&state, &ip, &key, &canonical_code).await? {
+        Ok(lockout) => lockout,
+        Err(refused) => {
+            if let Refused::Account(_) = refused {
+                // Audited where the institution is known; the typed login id is not recorded.
+                if let Some(tenant) = tenant_of_code {
+                    note.set_actor(tenant, None, None);
+                }
+                let actor = Actor {
+                    client_ip: ip.0.clone(),
+                    ..Actor::default()
+                };
+                let event = AuditEvent::failure(action::LOGIN).detail("reason", "throttled");
+                audit::record_standalone(&state.db, tenant_of_code, &actor, event).await?;
             }
-            let actor = Actor {
-                client_ip: ip.0.clone(),
-                ..Actor::default()
-            };
-            let event = AuditEvent::failure(action::LOGIN).detail("reason", "throttled");
-            audit::record_standalone(&state.db, tenant_of_code, &actor, event).await?;
+            return Err(refused.error());
         }
-        return Err(refused.error());
-    }
+    };
     let candidate = match (&code, &login_id) {
         (Some(code), Some(login_id)) => system::login_candidate(&state.db, code, login_id).await?,
         _ => None,
@@ -295,7 +346,7 @@ async fn login(
     let candidate = match candidate {
         Some(c) if verified && !c.disabled => c,
         other => {
-            let locked = count_failure(&state, &canonical_code, &key).await?;
+            let locked = count_failure(&state, lockout, &key).await?;
             // Audited in the institution aimed at, when its code exists. The attempted login
             // id is not recorded unless it names a user: people type passwords into it.
             let reason = match &other {
@@ -435,30 +486,19 @@ fn open_totp(
         })
 }
 
-/// The second step of sign-in, started: the pending session's user, throttled like a password
-/// attempt. Returns the transaction, the throttle key and the institution code.
+/// The second step of sign-in, started: the pending session's account, throttled like a
+/// password attempt, and the transaction the check runs in.
 pub(super) async fn begin_second_factor(
     state: &AppState,
     auth: &Authenticated,
     ip: &ClientIp,
-) -> ApiResult<(TenantTx, [u8; 32], String)> {
+) -> ApiResult<(TenantTx, Account)> {
     if auth.stage != SessionStage::SecondFactor {
         return Err(ApiError::code(ErrorCode::Conflict));
     }
-    // Who is signing in, then the gates (which use a connection of their own), then the
-    // transaction the check runs in: never two pool connections held by one attempt.
-    let mut lookup = TenantTx::begin(&state.db, &auth.ctx).await?;
-    let user = users::find(&mut lookup, auth.ctx.user_id())
-        .await?
-        .ok_or(ApiError::code(ErrorCode::Unauthorized))?;
-    let institution = institutions::current(&mut lookup).await?;
-    lookup.commit().await?;
-    let key = system::throttle_key(&institution.code, &user.login_id);
-    if let Err(refused) = gates(state, ip, &key, &institution.code).await? {
-        return Err(refused.error());
-    }
+    let account = gate_account(state, auth, ip).await?;
     let tx = TenantTx::begin(&state.db, &auth.ctx).await?;
-    Ok((tx, key, institution.code))
+    Ok((tx, account))
 }
 
 /// A second factor refused: counted towards the lock, audited with `reason`.
@@ -466,11 +506,10 @@ pub(super) async fn second_factor_failed(
     state: &AppState,
     auth: &Authenticated,
     ip: &ClientIp,
-    institution_code: &str,
-    key: &[u8; 32],
+    account: &Account,
     reason: &'static str,
 ) -> ApiResult<ApiError> {
-    let locked = count_failure(state, institution_code, key).await?;
+    let locked = count_failure(state, account.lockout, &account.key).await?;
     let mut event = AuditEvent::failure(action::LOGIN_SECOND_FACTOR)
         .target("user", auth.ctx.user_id())
         .detail("reason", reason);
@@ -488,7 +527,7 @@ pub(super) async fn second_factor_passed(
     state: &AppState,
     auth: &Authenticated,
     ip: &ClientIp,
-    key: &[u8; 32],
+    account: &Account,
     method: &'static str,
 ) -> ApiResult<Response> {
     let user_id = auth.ctx.user_id();
@@ -503,7 +542,7 @@ pub(super) async fn second_factor_passed(
     audit::record(&mut tx, &Actor::of(&ctx, ip), event).await?;
     let info = session_info(&mut tx, state, &ctx, csrf, SessionStage::Full).await?;
     tx.commit().await?;
-    system::login_succeeded(&state.db, key).await?;
+    system::login_succeeded(&state.db, &account.key).await?;
     Ok(with_cookie(&token, info))
 }
 
@@ -515,7 +554,7 @@ async fn second_factor(
     ApiJson(body): ApiJson<SecondFactor>,
 ) -> ApiResult<Response> {
     let auth = session.0;
-    let (mut tx, key, institution_code) = begin_second_factor(&state, &auth, &ip).await?;
+    let (mut tx, account) = begin_second_factor(&state, &auth, &ip).await?;
     let user_id = auth.ctx.user_id();
     let now = totp::current_step();
     let mut method = None;
@@ -536,13 +575,10 @@ async fn second_factor(
         }
     }
     match method {
-        Some(method) => second_factor_passed(tx, &state, &auth, &ip, &key, method).await,
+        Some(method) => second_factor_passed(tx, &state, &auth, &ip, &account, method).await,
         None => {
             drop(tx);
-            Err(
-                second_factor_failed(&state, &auth, &ip, &institution_code, &key, "wrong_code")
-                    .await?,
-            )
+            Err(second_factor_failed(&state, &auth, &ip, &account, "wrong_code").await?)
         }
     }
 }
@@ -750,24 +786,17 @@ pub(super) async fn confirm_current_password(
     ip: &ClientIp,
     password: &str,
 ) -> ApiResult<()> {
-    let mut lookup = TenantTx::begin(&state.db, &auth.ctx).await?;
-    let user = users::find(&mut lookup, auth.ctx.user_id())
-        .await?
-        .ok_or(ApiError::code(ErrorCode::Unauthorized))?;
-    let institution = institutions::current(&mut lookup).await?;
-    let stored = users::password_hash(&mut lookup, auth.ctx.user_id()).await?;
-    lookup.commit().await?;
-    let key = system::throttle_key(&institution.code, &user.login_id);
-    if let Err(refused) = gates(state, ip, &key, &institution.code).await? {
-        return Err(refused.error());
-    }
+    let account = gate_account(state, auth, ip).await?;
+    let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
+    let stored = users::password_hash(&mut tx, auth.ctx.user_id()).await?;
+    tx.commit().await?;
     let ok = password.chars().count() <= PasswordPolicy::MAX_LENGTH
         && auth::verify_password(stored, password.to_string()).await;
     if ok {
-        system::login_succeeded(&state.db, &key).await?;
+        system::login_succeeded(&state.db, &account.key).await?;
         return Ok(());
     }
-    count_failure(state, &institution.code, &key).await?;
+    count_failure(state, account.lockout, &account.key).await?;
     Err(ApiError::Invalid(vec![FieldError::new(
         "current_password",
         "incorrect",

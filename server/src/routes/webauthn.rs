@@ -208,7 +208,7 @@ async fn finish_assertion(
 ) -> ApiResult<Response> {
     let auth = session.0;
     let rp = relying_party(&state, &headers, &uri)?;
-    let (mut tx, key, institution_code) = begin_second_factor(&state, &auth, &ip).await?;
+    let (mut tx, account) = begin_second_factor(&state, &auth, &ip).await?;
     let user_id = auth.ctx.user_id();
     let outcome = async {
         let (challenge, _) = security::take_challenge(
@@ -243,11 +243,11 @@ async fn finish_assertion(
     }
     .await;
     match outcome {
-        Ok(()) => second_factor_passed(tx, &state, &auth, &ip, &key, "webauthn").await,
+        Ok(()) => second_factor_passed(tx, &state, &auth, &ip, &account, "webauthn").await,
         Err(Refusal::Db(e)) => Err(e.into()),
         Err(Refusal::Reason(reason)) => {
             drop(tx);
-            Err(second_factor_failed(&state, &auth, &ip, &institution_code, &key, reason).await?)
+            Err(second_factor_failed(&state, &auth, &ip, &account, reason).await?)
         }
     }
 }
