@@ -97,56 +97,8 @@ alter table session add constraint session_end_reason_check
                           'password_reset', 'logout_everywhere', 'factors_reset', 'rotated',
                           'role_changed'));
 
--- The session check now also answers the stage and uses the session's own idle timeout.
-drop function system.authenticate_session(bytea, integer);
-create function system.authenticate_session(p_token_hash bytea, p_idle_seconds integer)
-returns table (status text, tenant_id uuid, session_id uuid, user_id uuid, role text,
-               must_change_password boolean, csrf_token text, stage text)
-language plpgsql volatile security definer
-set search_path = pg_catalog, public
-as $$
-declare
-    s public.session%rowtype;
-    u public.app_user%rowtype;
-    idle integer;
-begin
-    select * into s from public.session where token_hash = p_token_hash;
-    if not found then
-        return;
-    end if;
-    select * into u from public.app_user where app_user.tenant_id = s.tenant_id and app_user.user_id = s.user_id;
-    -- Ended on purpose (not by time): the cookie is simply no longer a session.
-    if u.disabled_at is not null or s.end_reason is not null
-       and s.end_reason not in ('idle_timeout', 'expired') then
-        return;
-    end if;
-    idle := coalesce(s.idle_seconds, p_idle_seconds);
-    if s.ended_at is null and s.expires_at <= now() then
-        update public.session set ended_at = now(), end_reason = 'expired'
-            where session.tenant_id = s.tenant_id and session.session_id = s.session_id and ended_at is null;
-        s.ended_at := now();
-    elsif s.ended_at is null and s.last_seen_at + make_interval(secs => idle) <= now() then
-        update public.session set ended_at = now(), end_reason = 'idle_timeout'
-            where session.tenant_id = s.tenant_id and session.session_id = s.session_id and ended_at is null;
-        s.ended_at := now();
-    end if;
-    if s.ended_at is not null then
-        return query select 'expired'::text, s.tenant_id, s.session_id, s.user_id, u.role,
-                            u.must_change_password, ''::text, s.stage;
-        return;
-    end if;
-    if s.last_seen_at < now() - interval '15 seconds' then
-        update public.session set last_seen_at = now()
-            where session.tenant_id = s.tenant_id and session.session_id = s.session_id
-              and last_seen_at < now() - interval '15 seconds';
-    end if;
-    return query select 'ok'::text, s.tenant_id, s.session_id, s.user_id, u.role,
-                        u.must_change_password, s.csrf_token, s.stage;
-end
-$$;
-alter function system.authenticate_session(bytea, integer) owner to karte_system;
-revoke all on function system.authenticate_session(bytea, integer) from public;
-grant execute on function system.authenticate_session(bytea, integer) to karte_app;
+-- The session check that reads the stage, the idle timeout and the device is defined once, in
+-- migration 13 (with the rest of what it checks).
 
 -- Login throttling, keyed by the SHA-256 of "医療機関コード:ログインID" as typed (lower-cased),
 -- whether or not such a user exists: an unknown login id is throttled and locked exactly like a

@@ -1,6 +1,10 @@
--- Requests the app makes by timer (the reception queue refreshing itself) are not the user's
--- activity: they must not keep an unattended screen signed in past the idle timeout. The
--- session check takes whether to count the request as activity.
+-- The session check, as authentication now needs it (one definition for migrations 10–13):
+-- - it answers the session's stage (a password alone never makes a full session when a second
+--   factor is owed) and uses the session's own idle timeout (the institution's policy);
+-- - a session bound to a registered device answers the device's fingerprint (the server
+--   compares it with the connection's certificate) and ends at once when the device is revoked;
+-- - requests the app makes by timer (the reception queue refreshing itself) are not the user's
+--   activity: they must not keep an unattended screen signed in past the idle timeout.
 
 drop function system.authenticate_session(bytea, integer);
 create function system.authenticate_session(p_token_hash bytea, p_idle_seconds integer,
