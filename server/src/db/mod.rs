@@ -5,6 +5,7 @@
 pub mod billing;
 pub mod bills;
 pub mod bootstrap;
+pub mod chart;
 pub mod devices;
 pub mod institutions;
 pub mod insurance;

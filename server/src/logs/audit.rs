@@ -37,6 +37,13 @@ pub mod action {
     pub const SECURITY_POLICY_CHANGE: &str = "security_policy_change";
     pub const DEVICE_REGISTER: &str = "device_register";
     pub const DEVICE_REVOKE: &str = "device_revoke";
+    pub const NOTE_FINALIZE: &str = "note_finalize";
+    pub const NOTE_AMEND: &str = "note_amend";
+    pub const NOTE_APPROVE: &str = "note_approve";
+    pub const DIAGNOSIS_RECORD: &str = "diagnosis_record";
+    pub const DIAGNOSIS_CHANGE: &str = "diagnosis_change";
+    pub const LAB_IMPORT: &str = "lab_import";
+    pub const CHART_PRINT: &str = "chart_print";
 
     /// Every code above, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -63,6 +70,13 @@ pub mod action {
         SECURITY_POLICY_CHANGE,
         DEVICE_REGISTER,
         DEVICE_REVOKE,
+        NOTE_FINALIZE,
+        NOTE_AMEND,
+        NOTE_APPROVE,
+        DIAGNOSIS_RECORD,
+        DIAGNOSIS_CHANGE,
+        LAB_IMPORT,
+        CHART_PRINT,
     ];
 }
 

@@ -337,11 +337,11 @@ async fn search_masters(
     }
     let kinds: Vec<&str> = match q.kind.as_deref() {
         None | Some("") => vec!["procedure", "drug", "material"],
-        Some(k @ ("procedure" | "drug" | "material")) => vec![k],
+        Some(k @ ("procedure" | "drug" | "material" | "disease" | "modifier")) => vec![k],
         Some(_) => {
             return Err(invalid(
                 "kind",
-                "kind は procedure, drug, material のいずれかです",
+                "kind は procedure, drug, material, disease, modifier のいずれかです",
             ))
         }
     };
@@ -352,10 +352,12 @@ async fn search_masters(
         hits.into_iter()
             .map(|(kind, code, name, fields)| {
                 let get = |i: usize| fields.get(i).cloned().unwrap_or_default();
-                let (value, unit) = if kind == "procedure" {
-                    (get(11), "点".to_string())
-                } else {
-                    (get(11), format!("円/{}", get(9)))
+                let (value, unit) = match kind.as_str() {
+                    "procedure" => (get(11), "点".to_string()),
+                    "drug" | "material" => (get(11), format!("円/{}", get(9))),
+                    // 傷病名: ICD-10 (項番16); 修飾語: its position by code range.
+                    "disease" => (get(15), "ICD-10".to_string()),
+                    _ => (String::new(), String::new()),
                 };
                 MasterHit {
                     kind,

@@ -3,6 +3,7 @@
 pub mod auth;
 mod billing;
 mod bills;
+mod chart;
 mod devices;
 mod health;
 pub(crate) mod insurance;
@@ -31,6 +32,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(reception::router())
         .merge(billing::router())
         .merge(bills::router())
+        .merge(chart::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
 }

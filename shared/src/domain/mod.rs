@@ -1,5 +1,6 @@
 //! Validated value types. Each constructor checks its input and says what is wrong.
 
+pub mod chart;
 mod institution;
 pub mod insurance;
 pub mod japanese;

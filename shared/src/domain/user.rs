@@ -160,6 +160,10 @@ impl Role {
             (Role::Admin, ReadPatients) => false,
             (Role::Clerk | Role::Doctor, EditPatients) => true,
             (Role::Nurse | Role::Admin, EditPatients) => false,
+            (Role::Doctor, Diagnose) => true,
+            (_, Diagnose) => false,
+            (Role::Clerk, ProxyEntry) => true,
+            (_, ProxyEntry) => false,
         }
     }
 }
@@ -184,6 +188,11 @@ pub enum Permission {
     Ward,
     /// The institution's settings (billing: 施設基準, beds, dispensing).
     ManageInstitution,
+    /// Record and change diagnoses (傷病名), approve 代行入力.
+    Diagnose,
+    /// 代行入力: read the chart and write notes on behalf of a doctor, pending the doctor's
+    /// approval (医師事務作業補助者).
+    ProxyEntry,
 }
 
 #[cfg(test)]
