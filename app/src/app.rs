@@ -3,6 +3,8 @@
 use crate::components::shell::Shell;
 use crate::pages::bill::BillPage;
 use crate::pages::billing_settings::BillingSettingsPage;
+use crate::pages::chart::ChartPage;
+use crate::pages::chart_print::ChartPrintPage;
 use crate::pages::devices::DevicesPage;
 use crate::pages::patients::{PatientDetailPage, PatientsPage, RegisterPatientPage};
 use crate::pages::reception::ReceptionPage;
@@ -55,6 +57,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("reception/:reception_id/bill") view=BillPage/>
                     <Route path=path!("patients/new") view=RegisterPatientPage/>
                     <Route path=path!("patients/:patient_id") view=PatientDetailPage/>
+                    <Route path=path!("patients/:patient_id/chart") view=ChartPage/>
+                    <Route path=path!("patients/:patient_id/chart/print") view=ChartPrintPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -11,3 +11,23 @@ pub fn jst(rfc3339: &str) -> String {
     let iso: String = shifted.to_iso_string().into();
     iso.get(..19).map(|s| s.replace('T', " ")).unwrap_or(iso)
 }
+
+/// The browser's current time in Japan as `YYYY-MM-DDTHH:MM:SS` (the server checks again with
+/// its own clock).
+fn jst_now_iso() -> String {
+    let now = js_sys::Date::new_0();
+    let ms = now.get_time() + 9.0 * 3600.0 * 1000.0;
+    let jst = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
+    jst.to_iso_string().into()
+}
+
+/// Today's date in Japan, by the browser's clock.
+pub fn today_jst() -> time::Date {
+    let iso = jst_now_iso();
+    shared::domain::japanese::parse_date(iso.get(..10).unwrap_or("")).unwrap_or(time::Date::MAX)
+}
+
+/// Now in Japan to the minute, `YYYY-MM-DDTHH:MM` (a datetime-local input's value).
+pub fn now_jst_minute() -> String {
+    jst_now_iso().get(..16).unwrap_or("").to_string()
+}

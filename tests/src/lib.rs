@@ -90,9 +90,19 @@ async fn start_server(
         client_certs: Default::default(),
     };
     adjust(&mut settings);
-    let app = Application::build(settings)
-        .await
-        .expect("building the application");
+    // A restart on the same port may find the old listener not yet closed: try for a while.
+    let mut attempts = 0;
+    let app = loop {
+        match Application::build(settings.clone()).await {
+            Ok(app) => break app,
+            Err(e) if attempts < 50 => {
+                attempts += 1;
+                eprintln!("server not started yet ({e:#}), retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("building the application: {e:#}"),
+        }
+    };
     let port = app.port();
     let handle = app.handle();
     tokio::spawn(async move {
@@ -140,6 +150,21 @@ impl TestApp {
             start_server(&self.db_name, &self.cert_pem, &self.key_pem, adjust).await;
         self.siblings.push(handle);
         format!("https://127.0.0.1:{port}")
+    }
+
+    /// Stops the server (as a crash or network loss would look to a browser).
+    pub fn stop(&self) {
+        self.handle.shutdown();
+    }
+
+    /// Starts the server again on the same port and database after [`Self::stop`].
+    pub async fn restart(&mut self) {
+        let port = self.port;
+        let (_, handle) = start_server(&self.db_name, &self.cert_pem, &self.key_pem, |s| {
+            s.listen = SocketAddr::from(([127, 0, 0, 1], port));
+        })
+        .await;
+        self.handle = handle;
     }
 
     /// A client for a sibling server at `base_url`.

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod billing;
+pub mod chart;
 pub mod devices;
 pub mod health;
 pub mod logs;
@@ -158,4 +159,32 @@ pub async fn post_no_content(path: &str, csrf: &str) -> Result<(), ApiFailure> {
     } else {
         Err(failure(response).await)
     }
+}
+
+/// DELETE without a body or answer (204).
+pub async fn delete(path: &str, csrf: &str) -> Result<(), ApiFailure> {
+    let response = with_csrf(Request::delete(&url(path)), csrf)
+        .send()
+        .await
+        .map_err(|_| ApiFailure::Network)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(failure(response).await)
+    }
+}
+
+/// POST of raw bytes with a content type (file uploads), expecting a JSON answer.
+pub async fn post_bytes<T: DeserializeOwned>(
+    path: &str,
+    csrf: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> Result<T, ApiFailure> {
+    let body = js_sys::Uint8Array::from(bytes);
+    let request = with_csrf(Request::post(&url(path)), csrf)
+        .header("content-type", content_type)
+        .body(body)
+        .map_err(|_| ApiFailure::Network)?;
+    read(request.send().await).await
 }

@@ -6,4 +6,5 @@ pub mod public_payment;
 pub mod reauth;
 pub mod receipt;
 pub mod shell;
+pub mod trend;
 pub mod version;

@@ -2,6 +2,9 @@
 
 pub mod bill;
 pub mod billing_settings;
+pub mod chart;
+pub mod chart_print;
+pub mod chart_records;
 pub mod devices;
 pub mod home;
 pub mod login;

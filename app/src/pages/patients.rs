@@ -255,7 +255,7 @@ pub fn RegisterPatientPage() -> impl IntoView {
         ev.prevent_default();
         duplicates.set(None);
         // The same checks the server runs, before sending.
-        match form.input().validate(time_today()) {
+        match form.input().validate(crate::format::today_jst()) {
             Ok(_) => {
                 form.errors.set(Vec::new());
                 send_first(false);
@@ -288,15 +288,6 @@ pub fn RegisterPatientPage() -> impl IntoView {
             <button type="submit" data-testid="register-submit" disabled=move || busy.get()>"登録"</button>
         </form>
     }
-}
-
-fn time_today() -> time::Date {
-    // The browser's date in Japan; the server checks again with its own clock.
-    let now = js_sys::Date::new_0();
-    let ms = now.get_time() + 9.0 * 3600.0 * 1000.0;
-    let jst = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
-    let iso: String = jst.to_iso_string().into();
-    parse_date(iso.get(..10).unwrap_or("")).unwrap_or(time::Date::MAX)
 }
 
 #[component]
@@ -414,6 +405,9 @@ pub fn PatientDetailPage() -> impl IntoView {
                 <button type="submit" data-testid="save-patient">"保存"</button>
                 <button type="button" class="secondary" on:click=move |_| editing.set(false)>"取消"</button>
             </form>
+        </Show>
+        <Show when=move || session.info().map(|i| i.user.role.can(Permission::ReadChart) || i.user.role.can(Permission::ProxyEntry)).unwrap_or(false)>
+            <p><a class="button" href=move || format!("/patients/{}/chart", id()) data-testid="open-chart">"カルテを開く"</a></p>
         </Show>
         <Show when=can_check_in>
             <crate::pages::reception::CheckInForm patient_id=Signal::derive(id)/>

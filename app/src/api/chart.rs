@@ -1,0 +1,121 @@
+//! カルテ: timeline, notes, diagnoses, vitals, labs and the audited print.
+
+use super::{delete, get, post, post_bytes, put, ApiFailure};
+use shared::api::chart::{
+    ChartPrint, CreateNote, Diagnosis, DiagnosisInput, DoctorSummary, FinalizeNote, LabRecord,
+    LabsRecorded, NoteDetail, NoteDraft, PendingNote, PrintChart, RecordLabs, RecordVitals,
+    SaveDraft, TimelinePage, VitalRecord,
+};
+
+pub async fn timeline(patient: &str, cursor: Option<&str>) -> Result<TimelinePage, ApiFailure> {
+    match cursor {
+        Some(c) => get(&format!("/patients/{patient}/chart?limit=20&cursor={c}")).await,
+        None => get(&format!("/patients/{patient}/chart?limit=20")).await,
+    }
+}
+
+pub async fn create_note(
+    csrf: &str,
+    patient: &str,
+    body: &CreateNote,
+) -> Result<NoteDetail, ApiFailure> {
+    post(&format!("/patients/{patient}/notes"), csrf, body).await
+}
+
+pub async fn note(id: &str) -> Result<NoteDetail, ApiFailure> {
+    get(&format!("/notes/{id}")).await
+}
+
+pub async fn save_draft(csrf: &str, id: &str, body: &SaveDraft) -> Result<NoteDraft, ApiFailure> {
+    put(&format!("/notes/{id}/draft"), csrf, body).await
+}
+
+pub async fn discard_draft(csrf: &str, id: &str, revision: i32) -> Result<(), ApiFailure> {
+    delete(&format!("/notes/{id}/draft?revision={revision}"), csrf).await
+}
+
+pub async fn finalize(csrf: &str, id: &str, body: &FinalizeNote) -> Result<NoteDetail, ApiFailure> {
+    post(&format!("/notes/{id}/finalize"), csrf, body).await
+}
+
+pub async fn approve(csrf: &str, id: &str, version: i32) -> Result<NoteDetail, ApiFailure> {
+    post(
+        &format!("/notes/{id}/versions/{version}/approve"),
+        csrf,
+        &serde_json::json!({}),
+    )
+    .await
+}
+
+pub async fn pending() -> Result<Vec<PendingNote>, ApiFailure> {
+    get("/notes/pending").await
+}
+
+pub async fn doctors() -> Result<Vec<DoctorSummary>, ApiFailure> {
+    get("/doctors").await
+}
+
+pub async fn diagnoses(patient: &str, on: Option<&str>) -> Result<Vec<Diagnosis>, ApiFailure> {
+    match on {
+        Some(d) => get(&format!("/patients/{patient}/diagnoses?on={d}")).await,
+        None => get(&format!("/patients/{patient}/diagnoses")).await,
+    }
+}
+
+pub async fn record_diagnosis(
+    csrf: &str,
+    patient: &str,
+    body: &DiagnosisInput,
+) -> Result<Diagnosis, ApiFailure> {
+    post(&format!("/patients/{patient}/diagnoses"), csrf, body).await
+}
+
+pub async fn change_diagnosis(
+    csrf: &str,
+    id: &str,
+    body: &DiagnosisInput,
+) -> Result<Diagnosis, ApiFailure> {
+    put(&format!("/diagnoses/{id}"), csrf, body).await
+}
+
+pub async fn vitals(patient: &str, from: &str, to: &str) -> Result<Vec<VitalRecord>, ApiFailure> {
+    get(&format!("/patients/{patient}/vitals?from={from}&to={to}")).await
+}
+
+pub async fn record_vitals(
+    csrf: &str,
+    patient: &str,
+    body: &RecordVitals,
+) -> Result<VitalRecord, ApiFailure> {
+    post(&format!("/patients/{patient}/vitals"), csrf, body).await
+}
+
+pub async fn labs(patient: &str, from: &str, to: &str) -> Result<Vec<LabRecord>, ApiFailure> {
+    get(&format!("/patients/{patient}/labs?from={from}&to={to}")).await
+}
+
+pub async fn record_labs(
+    csrf: &str,
+    patient: &str,
+    body: &RecordLabs,
+) -> Result<LabsRecorded, ApiFailure> {
+    post(&format!("/patients/{patient}/labs"), csrf, body).await
+}
+
+pub async fn import_labs(
+    csrf: &str,
+    patient: &str,
+    bytes: &[u8],
+) -> Result<LabsRecorded, ApiFailure> {
+    post_bytes(
+        &format!("/patients/{patient}/labs/import"),
+        csrf,
+        "text/csv",
+        bytes,
+    )
+    .await
+}
+
+pub async fn print(csrf: &str, patient: &str, body: &PrintChart) -> Result<ChartPrint, ApiFailure> {
+    post(&format!("/patients/{patient}/chart/prints"), csrf, body).await
+}

@@ -1,0 +1,183 @@
+//! カルテの印刷 (見読性): one visit or a period of the chart — notes with every version marked,
+//! diagnoses, vitals and lab results as tables — on A4 with the patient banner on every page
+//! (a table header the browser repeats on each printed page). Asking for the print is recorded
+//! in the audit log by the server before anything is shown.
+
+use crate::state::use_session;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use shared::api::chart::{ChartPrint, PrintChart};
+use shared::domain::chart::format_tenths;
+use shared::domain::japanese::format_date;
+use time::Duration;
+
+#[component]
+pub fn ChartPrintPage() -> impl IntoView {
+    let session = use_session();
+    let params = use_params_map();
+    let query = use_query_map();
+    let patient_id = move || params.with(|p| p.get("patient_id").unwrap_or_default());
+    let today = crate::format::today_jst();
+    let from = RwSignal::new(
+        query
+            .with_untracked(|q| q.get("from"))
+            .unwrap_or_else(|| format_date(today - Duration::days(92))),
+    );
+    let to = RwSignal::new(
+        query
+            .with_untracked(|q| q.get("to"))
+            .unwrap_or_else(|| format_date(today)),
+    );
+    let note = query.with_untracked(|q| q.get("note"));
+    let doc = RwSignal::new(None::<ChartPrint>);
+    // The patient banner on screen, as on every screen about a patient.
+    let current = crate::state::use_current_patient();
+    Effect::new(move |_| {
+        let id = patient_id();
+        spawn_local(async move {
+            if let Ok(p) = crate::api::patients::get_one(&id).await {
+                current.0.set(Some(p));
+            }
+        });
+    });
+    on_cleanup(move || current.0.set(None));
+    let error = RwSignal::new(None::<String>);
+    let prepare = move || {
+        let body = PrintChart {
+            note_id: note.clone(),
+            from: from.get_untracked(),
+            to: to.get_untracked(),
+        };
+        let csrf = session.csrf();
+        let id = patient_id();
+        spawn_local(async move {
+            match crate::api::chart::print(&csrf, &id, &body).await {
+                Ok(d) => {
+                    doc.set(Some(d));
+                    error.set(None);
+                }
+                Err(f) => {
+                    session.check(&f);
+                    error.set(Some(f.first_message()));
+                }
+            }
+        });
+    };
+    let prepare_click = {
+        let prepare = prepare.clone();
+        move |_| prepare()
+    };
+    view! {
+        <div class="no-print print-controls">
+            <h1>"カルテの印刷"</h1>
+            <a href=move || format!("/patients/{}/chart", patient_id())>"カルテに戻る"</a>
+            <div class="period">
+                <label for="print_from">"期間"</label>
+                <input id="print_from" type="date" data-testid="print-from" prop:value=move || from.get() on:input=move |ev| from.set(event_target_value(&ev))/>
+                "〜"
+                <input id="print_to" type="date" data-testid="print-to" aria-label="終了日" prop:value=move || to.get() on:input=move |ev| to.set(event_target_value(&ev))/>
+                <button type="button" data-testid="print-prepare" on:click=prepare_click>"印刷用に表示（記録されます）"</button>
+                <Show when=move || doc.get().is_some()>
+                    <button type="button" data-testid="print-now" on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>"印刷"</button>
+                </Show>
+            </div>
+            <p class="form-error" role="alert">{move || error.get()}</p>
+        </div>
+        {move || doc.get().map(|d| view! { <ChartDocument doc=d/> })}
+    }
+}
+
+#[component]
+fn ChartDocument(doc: ChartPrint) -> impl IntoView {
+    let banner = format!(
+        "{}（{}） 患者番号 {} 生年月日 {} 性別 {}",
+        doc.patient_name,
+        doc.patient_kana,
+        doc.patient_number,
+        doc.birth_date,
+        match doc.sex.as_str() {
+            "male" => "男",
+            "female" => "女",
+            _ => "その他",
+        }
+    );
+    let printed = format!(
+        "期間 {} 〜 {} ／ 印刷 {} {}",
+        doc.from,
+        doc.to,
+        crate::format::jst(&doc.printed_at),
+        doc.printed_by
+    );
+    view! {
+        <article class="print-doc chart-print" data-testid="chart-print">
+            <table class="page-frame">
+                <thead>
+                    <tr><th class="print-banner" data-testid="print-banner">
+                        <span class="banner-patient">{banner}</span>
+                        <span class="banner-meta">{printed}</span>
+                    </th></tr>
+                </thead>
+                <tbody><tr><td>
+                    <h1 class="doc-title-small">"診療録"</h1>
+                    <h2>"傷病名"</h2>
+                    <table class="print-table">
+                        <thead><tr><th>"主"</th><th>"傷病名"</th><th>"開始日"</th><th>"転帰"</th><th>"終了日"</th></tr></thead>
+                        <tbody>
+                            {doc.diagnoses.is_empty().then(|| view! { <tr><td colspan="5">"期間中の傷病名はありません"</td></tr> })}
+                            {doc.diagnoses.iter().map(|x| view! {
+                                <tr><td>{x.is_main.then_some("主")}</td><td>{x.display_name()}</td><td>{x.start_date.clone()}</td>
+                                    <td>{x.outcome.map(|o| o.label_ja())}</td><td>{x.end_date.clone()}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <h2>"経過記録"</h2>
+                    {doc.notes.is_empty().then(|| view! { <p>"期間中の記載はありません"</p> })}
+                    {doc.notes.iter().map(|n| view! {
+                        <section class="print-note" data-testid="print-note">
+                            <h3>{format!("{} {}", n.visit_date, n.status.label_ja())}</h3>
+                            {n.versions.iter().map(|v| view! {
+                                <div class="print-version" class:superseded=v.version < n.current_version()>
+                                    <p class="version-meta">{format!("第{}版{} {} {}{}{}{}",
+                                        v.version,
+                                        if v.version < n.current_version() { "（修正前）" } else { "（最新）" },
+                                        crate::format::jst(&v.created_at), v.author,
+                                        v.on_behalf_of.as_ref().map(|d| format!(" 代行入力：{d}医師")).unwrap_or_default(),
+                                        if v.is_pending() { " 承認待ち".to_string() } else { v.approved_by.as_ref().map(|a| format!(" 承認：{a}")).unwrap_or_default() },
+                                        if v.reason.is_empty() { String::new() } else { format!(" 修正理由：{}", v.reason) })}</p>
+                                    <table class="soap-print">
+                                        <tr><th>"S"</th><td>{v.soap.subjective.clone()}</td><th>"A"</th><td>{v.soap.assessment.clone()}</td></tr>
+                                        <tr><th>"O"</th><td>{v.soap.objective.clone()}</td><th>"P"</th><td>{v.soap.plan.clone()}</td></tr>
+                                    </table>
+                                </div>
+                            }).collect_view()}
+                            {n.draft.as_ref().map(|_| view! { <p class="version-meta">"（未確定の下書きあり：印刷に含みません）"</p> })}
+                        </section>
+                    }).collect_view()}
+                    <h2>"バイタルサイン"</h2>
+                    <table class="print-table">
+                        <thead><tr><th>"測定日時"</th><th>"体温"</th><th>"脈拍"</th><th>"血圧"</th><th>"呼吸"</th><th>"SpO2"</th><th>"身長"</th><th>"体重"</th><th>"BMI"</th></tr></thead>
+                        <tbody>
+                            {doc.vitals.iter().map(|v| { let x = v.values; view! {
+                                <tr><td>{v.measured_at.replace('T', " ")}</td><td>{x.temperature_x10.map(format_tenths)}</td><td>{x.pulse}</td>
+                                    <td>{x.systolic.zip(x.diastolic).map(|(s, d)| format!("{s}/{d}"))}</td><td>{x.respiration}</td><td>{x.spo2}</td>
+                                    <td>{x.height_x10.map(format_tenths)}</td><td>{x.weight_x10.map(format_tenths)}</td><td>{x.bmi_x10().map(format_tenths)}</td></tr>
+                            }}).collect_view()}
+                        </tbody>
+                    </table>
+                    <h2>"検査結果"</h2>
+                    <table class="print-table">
+                        <thead><tr><th>"採取日"</th><th>"項目"</th><th>"結果"</th><th>"単位"</th><th>"基準値"</th><th>"判定"</th></tr></thead>
+                        <tbody>
+                            {doc.labs.iter().map(|r| view! {
+                                <tr><td>{r.collected_on.clone()}</td><td>{r.item_name.clone()}</td><td>{r.value.clone()}</td><td>{r.unit.clone()}</td>
+                                    <td>{match (r.reference_low, r.reference_high) { (None, None) => String::new(), (l, h) => format!("{}〜{}", l.map(|v| v.to_string()).unwrap_or_default(), h.map(|v| v.to_string()).unwrap_or_default()) }}</td>
+                                    <td>{r.flag.clone()}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </td></tr></tbody>
+            </table>
+        </article>
+    }
+}

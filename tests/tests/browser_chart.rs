@@ -1,0 +1,302 @@
+//! カルテ in headless Chromium: write a note, lose the server while typing, get it back and
+//! finalise; amend and see the history and the diff; two browsers on one note are shown both
+//! texts; vitals and labs entered appear on the 温度板 and the trend chart; the print view.
+
+use fantoccini::Locator;
+use karte_tests::browser::Browser;
+use karte_tests::{dist_dir, ApiClient, TestApp};
+use serde_json::json;
+use shared::api::patients::PatientDetail;
+use std::time::{Duration, Instant};
+
+const DOCTOR_PASSWORD: &str = "kasou-doctor-pass-2026";
+const NURSE_PASSWORD: &str = "kasou-nurse-pass-2026";
+
+fn require_built_app() {
+    let index = dist_dir().join("index.html");
+    assert!(
+        index.is_file(),
+        "the app is not built ({} missing): run `trunk build --release` (scripts/test does)",
+        index.display()
+    );
+}
+
+async fn clinic(app: &TestApp, code: &str) -> (ApiClient, ApiClient, PatientDetail) {
+    let (p, admin) = app.admin_session(code, "架空カルテ画面医院").await;
+    let doctor = app
+        .staff_session(&admin, &p.code, "ishi", "doctor", DOCTOR_PASSWORD)
+        .await
+        .1;
+    app.staff_session(&admin, &p.code, "kango", "nurse", NURSE_PASSWORD)
+        .await;
+    let patient: PatientDetail = doctor
+        .post("/patients", &json!({"name": "架空 診療", "kana": "カクウ シンリョウ", "sex": "male", "birth_date": "1960-02-02", "confirm_duplicate": true}))
+        .await
+        .json();
+    (admin, doctor, patient)
+}
+
+/// The value of the input or text area with `data-testid`.
+async fn value_of(browser: &Browser, id: &str) -> anyhow::Result<String> {
+    Ok(browser
+        .by_testid(id)
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default())
+}
+
+/// Waits until `count` elements match the CSS selector.
+async fn wait_for_count(browser: &Browser, css: &str, count: usize) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let n = browser.client.find_all(Locator::Css(css)).await?.len();
+        if n == count {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "{css}: {n} elements, expected {count}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_note_survives_a_stopped_server_then_is_finalised_amended_and_diffed() {
+    require_built_app();
+    let mut app = TestApp::spawn().await;
+    let (_, _, patient) = clinic(&app, "1319999941").await;
+    let browser = Browser::start(1280, 1000).await.expect("browser");
+    let result = async {
+        let c = &browser.client;
+        browser
+            .sign_in(&app.base_url, "1319999941", "ishi", DOCTOR_PASSWORD)
+            .await?;
+        c.goto(&format!(
+            "{}/patients/{}/chart",
+            app.base_url, patient.patient_id
+        ))
+        .await?;
+        browser.wait_for_text("patient-banner", "架空 診療").await?;
+        browser.click("new-note").await?;
+        browser.by_testid("note-editor").await?;
+        browser
+            .fill("note-subjective", "3日前から咳と咽頭痛")
+            .await?;
+        browser.fill("note-objective", "咽頭発赤あり").await?;
+        browser
+            .wait_for_text("save-state", "下書き保存済み")
+            .await?;
+        browser.wait_for_text("timeline", "編集中").await?;
+
+        // The server goes away while the doctor types: the screen says so and keeps the text.
+        app.stop();
+        browser.fill("note-assessment", "急性上気道炎").await?;
+        browser.fill("note-plan", "対症療法").await?;
+        browser.wait_for_text("save-state", "未送信").await?;
+        browser.screenshot("61-note-offline").await?;
+        // Back again; the tab is even reloaded before the retry: the text is restored and saved.
+        app.restart().await;
+        c.refresh().await?;
+        browser.by_testid("note-editor").await?;
+        browser
+            .wait_for_text("save-state", "下書き保存済み")
+            .await?;
+        assert_eq!(value_of(&browser, "note-assessment").await?, "急性上気道炎");
+        assert_eq!(value_of(&browser, "note-plan").await?, "対症療法");
+
+        browser.click("finalize-note").await?;
+        browser.wait_for_text("note-status", "確定").await?;
+        browser.wait_for_text("timeline", "急性上気道炎").await?;
+        browser.screenshot("62-note-final").await?;
+
+        // Amend: a reason, a new version, the old one kept and the difference shown.
+        browser.click("amend-note").await?;
+        browser.fill("note-assessment", "急性気管支炎").await?;
+        browser
+            .fill("note-reason", "聴診所見により評価を修正")
+            .await?;
+        browser
+            .wait_for_text("save-state", "下書き保存済み")
+            .await?;
+        browser.click("finalize-note").await?;
+        browser.wait_for_text("note-status", "修正確定").await?;
+        wait_for_count(&browser, "[data-testid='note-version']", 2).await?;
+        browser
+            .wait_for_text("note-versions", "聴診所見により評価を修正")
+            .await?;
+        browser.click("show-diff").await?;
+        browser.wait_for_text("note-diff", "急性気管支炎").await?;
+        let removed = browser.by_testid("diff-removed").await?.text().await?;
+        assert!(removed.contains("急性上気道炎"), "{removed}");
+        browser.screenshot("63-note-history-diff").await?;
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    browser.close().await;
+    result.expect("browser flow");
+}
+
+#[tokio::test]
+async fn two_browsers_editing_one_note_are_shown_both_texts() {
+    require_built_app();
+    let app = TestApp::spawn().await;
+    let (_, doctor, patient) = clinic(&app, "1319999942").await;
+    let note: serde_json::Value = doctor
+        .post(
+            &format!("/patients/{}/notes", patient.patient_id),
+            &json!({"visit_date": "2026-11-20"}),
+        )
+        .await
+        .body;
+    let note_id = note["note_id"].as_str().unwrap().to_string();
+    let res = doctor
+        .put(
+            &format!("/notes/{note_id}/draft"),
+            &json!({"base_revision": 0, "base_version": 0, "soap": {"subjective": "", "objective": "", "assessment": "", "plan": ""}}),
+        )
+        .await;
+    assert_eq!(res.status, reqwest::StatusCode::OK, "{}", res.body);
+    let url = format!(
+        "{}/patients/{}/chart?note={note_id}",
+        app.base_url, patient.patient_id
+    );
+    let a = Browser::start(1200, 900).await.expect("browser a");
+    let b = Browser::start(1200, 900).await.expect("browser b");
+    let result = async {
+        a.sign_in(&app.base_url, "1319999942", "ishi", DOCTOR_PASSWORD)
+            .await?;
+        b.sign_in(&app.base_url, "1319999942", "kango", NURSE_PASSWORD)
+            .await?;
+        a.client.goto(&url).await?;
+        b.client.goto(&url).await?;
+        a.by_testid("note-editor").await?;
+        b.by_testid("note-editor").await?;
+        // Both opened revision 1. The doctor saves first.
+        a.fill("note-subjective", "医師：胸痛なし").await?;
+        a.wait_for_text("save-state", "下書き保存済み").await?;
+        // The nurse's save is based on the old revision: told, and shown both.
+        b.fill("note-objective", "看護師：SpO2 96%").await?;
+        b.by_testid("note-conflict").await?;
+        b.wait_for_text("save-state", "競合").await?;
+        let theirs = b.by_testid("conflict-theirs").await?.text().await?;
+        let mine = b.by_testid("conflict-mine").await?.text().await?;
+        assert!(theirs.contains("医師：胸痛なし"), "{theirs}");
+        assert!(mine.contains("看護師：SpO2 96%"), "{mine}");
+        b.screenshot("64-note-conflict").await?;
+        // She joins both; the doctor's text is kept and hers added.
+        b.click("conflict-both").await?;
+        b.wait_for_text("save-state", "下書き保存済み").await?;
+        assert_eq!(value_of(&b, "note-subjective").await?, "医師：胸痛なし");
+        assert_eq!(value_of(&b, "note-objective").await?, "看護師：SpO2 96%");
+        let stored: serde_json::Value = doctor.get(&format!("/notes/{note_id}")).await.body;
+        assert_eq!(stored["draft"]["soap"]["subjective"], "医師：胸痛なし");
+        assert_eq!(stored["draft"]["soap"]["objective"], "看護師：SpO2 96%");
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    a.close().await;
+    b.close().await;
+    result.expect("browser flow");
+}
+
+#[tokio::test]
+async fn vitals_and_labs_entered_appear_on_the_charts_and_the_print() {
+    require_built_app();
+    let app = TestApp::spawn().await;
+    let (admin, doctor, patient) = clinic(&app, "1319999943").await;
+    // Yesterday's vitals, already recorded.
+    let yesterday = shared::domain::japanese::format_date(
+        (time::OffsetDateTime::now_utc() + time::Duration::hours(9)).date()
+            - time::Duration::days(1),
+    );
+    let res = doctor
+        .post(
+            &format!("/patients/{}/vitals", patient.patient_id),
+            &json!({"measured_at": format!("{yesterday}T09:00"), "temperature": "37.8", "pulse": "88", "systolic": "130", "diastolic": "80"}),
+        )
+        .await;
+    assert_eq!(res.status, reqwest::StatusCode::CREATED, "{}", res.body);
+    let browser = Browser::start(1024, 1300).await.expect("browser");
+    let result = async {
+        let c = &browser.client;
+        browser
+            .sign_in(&app.base_url, "1319999943", "kango", NURSE_PASSWORD)
+            .await?;
+        c.goto(&format!(
+            "{}/patients/{}/chart",
+            app.base_url, patient.patient_id
+        ))
+        .await?;
+        browser.click("tab-vitals").await?;
+        browser.by_testid("temperature-sheet").await?;
+        wait_for_count(&browser, "[data-testid='temp-point']", 1).await?;
+        // Checked as typed: a fever is a warning, a unit slip an error.
+        browser.fill("vital-temperature", "98.6").await?;
+        browser
+            .wait_for_text("vital-temperature-note", "単位")
+            .await?;
+        browser.fill("vital-temperature", "38.4").await?;
+        browser
+            .wait_for_text("vital-temperature-note", "高値")
+            .await?;
+        browser.fill("vital-pulse", "96").await?;
+        browser.fill("vital-systolic", "124").await?;
+        browser.fill("vital-diastolic", "78").await?;
+        browser.fill("vital-spo2", "97").await?;
+        browser.fill("vital-height", "170").await?;
+        browser.fill("vital-weight", "65").await?;
+        browser.wait_for_text("vital-bmi", "BMI 22.5").await?;
+        browser.click("vital-save").await?;
+        browser.wait_for_text("vital-warnings", "体温").await?;
+        wait_for_count(&browser, "[data-testid='temp-point']", 2).await?;
+        wait_for_count(&browser, "[data-testid='pulse-point']", 2).await?;
+        wait_for_count(&browser, "[data-testid='bp-bar']", 2).await?;
+        wait_for_count(&browser, "[data-testid='vital-row']", 2).await?;
+        browser.wait_for_text("vital-table", "38.4").await?;
+        browser.screenshot("65-temperature-sheet").await?;
+        // Zoom to a week and back a period: yesterday and today are in the week, not before.
+        browser.click("period-7").await?;
+        wait_for_count(&browser, "[data-testid='temp-point']", 2).await?;
+        browser.click("period-back").await?;
+        wait_for_count(&browser, "[data-testid='temp-point']", 0).await?;
+        browser.click("period-forward").await?;
+        wait_for_count(&browser, "[data-testid='temp-point']", 2).await?;
+
+        // Lab results: two HbA1c values make a trend, the high one flagged.
+        browser.click("tab-labs").await?;
+        for value in ["6.0", "7.1"] {
+            browser.fill("lab-item_name", "HbA1c").await?;
+            browser.fill("lab-value", value).await?;
+            browser.fill("lab-unit", "%").await?;
+            browser.fill("lab-reference_low", "4.6").await?;
+            browser.fill("lab-reference_high", "6.2").await?;
+            browser.click("lab-save").await?;
+            browser.wait_for_text("lab-table", value).await?;
+        }
+        wait_for_count(&browser, "[data-testid='lab-point']", 2).await?;
+        wait_for_count(&browser, "tr.flagged[data-testid='lab-row']", 1).await?;
+        browser.screenshot("66-lab-trend").await?;
+
+        // The print: the banner on the document, the values as tables; recorded in the audit log.
+        browser.click("open-print").await?;
+        browser.click("print-prepare").await?;
+        browser.by_testid("chart-print").await?;
+        browser.wait_for_text("print-banner", "架空 診療").await?;
+        browser.wait_for_text("chart-print", "38.4").await?;
+        browser.wait_for_text("chart-print", "HbA1c").await?;
+        browser.screenshot("67-chart-print").await?;
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    browser.close().await;
+    result.expect("browser flow");
+    let audit = admin.get("/logs/audit?action=chart_print").await;
+    assert_eq!(
+        audit.body["entries"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        audit.body
+    );
+}
