@@ -56,12 +56,16 @@ create table note_approval (
 -- A doctor's queue of entries waiting for approval.
 create index note_version_pending_idx on note_version (tenant_id, on_behalf_of) where on_behalf_of is not null;
 
+-- Draft revisions come from one sequence, so a revision is never reused: a tab holding an old
+-- revision can never match a newer draft (even after a discard and a new draft).
+create sequence note_draft_revision_seq;
+
 create table note_draft (
     tenant_id       uuid not null,
     note_id         uuid not null,
     -- The version this draft amends (0: the note has none yet).
     base_version    integer not null check (base_version >= 0),
-    revision        integer not null check (revision >= 1),
+    revision        bigint not null check (revision >= 1),
     subjective      text not null check (char_length(subjective) <= 20000),
     objective       text not null check (char_length(objective) <= 20000),
     assessment      text not null check (char_length(assessment) <= 20000),
@@ -122,6 +126,7 @@ create table vital_sign (
     foreign key (tenant_id, replaces) references vital_sign (tenant_id, vital_id)
 );
 create index vital_sign_patient_idx on vital_sign (tenant_id, patient_id, measured_at);
+create index vital_sign_replaces_idx on vital_sign (tenant_id, replaces) where replaces is not null;
 
 create table lab_result (
     tenant_id       uuid not null,
@@ -163,6 +168,7 @@ grant select, insert on clinical_note, note_version, note_approval, diagnosis_ve
     vital_sign, lab_result to karte_app;
 -- The draft is the one working copy that changes in place until it becomes a version.
 grant select, insert, update, delete on note_draft to karte_app;
+grant usage on sequence note_draft_revision_seq to karte_app;
 
 create trigger clinical_note_append_only before update or delete on clinical_note
     for each row execute function refuse_log_change();

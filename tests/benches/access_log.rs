@@ -6,17 +6,11 @@
 //! `scripts/test` sets it). `KARTE_BENCH_SECONDS` (default 5) per measurement,
 //! `KARTE_BENCH_CONCURRENCY` (default 16) clients. Rounds alternate on/off/SQL to share noise.
 
+use karte_tests::bench::env;
 use karte_tests::TestApp;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 async fn http_rate(http: &reqwest::Client, url: &str, concurrency: u64, seconds: u64) -> f64 {
     let done = Arc::new(AtomicU64::new(0));
@@ -130,9 +124,5 @@ async fn run() {
 }
 
 fn main() {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(run());
+    karte_tests::bench::run(run());
 }

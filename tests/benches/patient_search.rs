@@ -5,15 +5,10 @@
 //! `cargo bench -p karte-tests --bench patient_search` with `KARTE_TEST_ADMIN_URL` set.
 //! `KARTE_BENCH_PATIENTS` (default 100000) patients; `KARTE_BENCH_QUERIES` (default 200) per kind.
 
+use karte_tests::bench::env;
+use karte_tests::bench::percentile;
 use karte_tests::TestApp;
-use std::time::{Duration, Instant};
-
-fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use std::time::Instant;
 
 const FAMILY: [(&str, &str); 10] = [
     ("架空", "カクウ"),
@@ -78,11 +73,6 @@ async fn seed(pool: &sqlx::PgPool, tenant: uuid::Uuid, n: u64) {
     .unwrap();
     tx.commit().await.unwrap();
     sqlx::query("analyze patient").execute(pool).await.unwrap();
-}
-
-fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
-    v.sort();
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
 }
 
 async fn run() {
@@ -184,9 +174,5 @@ async fn run() {
 }
 
 fn main() {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(run());
+    karte_tests::bench::run(run());
 }

@@ -5,6 +5,7 @@
 //! create and drop test databases), `KARTE_TEST_TEMPLATE` (the migrated template database),
 //! `KARTE_DIST` (the built app, for browser tests). `KEEP_TEST_DB=1` keeps databases.
 
+pub mod bench;
 pub mod browser;
 
 use anyhow::Context;

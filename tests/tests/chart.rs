@@ -77,7 +77,7 @@ fn soap(s: &str, o: &str, a: &str, p: &str) -> serde_json::Value {
 async fn save(
     client: &ApiClient,
     note: &str,
-    base_revision: i32,
+    base_revision: i64,
     base_version: i32,
     body: serde_json::Value,
 ) -> karte_tests::TestResponse {
@@ -92,7 +92,7 @@ async fn save(
 async fn finalize(
     client: &ApiClient,
     note: &str,
-    revision: i32,
+    revision: i64,
     reason: &str,
 ) -> karte_tests::TestResponse {
     client
@@ -114,11 +114,10 @@ async fn a_note_is_drafted_finalised_and_amended_with_history_and_diff() {
     let res = save(&c.doctor, &note.note_id, 0, 0, soap("咳", "", "", "")).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let d1: NoteDraft = res.json();
-    assert_eq!(d1.revision, 1);
     let d2: NoteDraft = save(
         &c.doctor,
         &note.note_id,
-        1,
+        d1.revision,
         0,
         soap(
             "咳が3日続く",
@@ -129,9 +128,16 @@ async fn a_note_is_drafted_finalised_and_amended_with_history_and_diff() {
     )
     .await
     .json();
-    assert_eq!(d2.revision, 2);
+    assert!(d2.revision > d1.revision);
     // A save from an old revision (another tab, another person) is told, not applied.
-    let stale = save(&c.nurse, &note.note_id, 1, 0, soap("上書き", "", "", "")).await;
+    let stale = save(
+        &c.nurse,
+        &note.note_id,
+        d1.revision,
+        0,
+        soap("上書き", "", "", ""),
+    )
+    .await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
     assert_eq!(stale.field_names(), ["base_revision"]);
     let now: NoteDetail = c
@@ -143,10 +149,12 @@ async fn a_note_is_drafted_finalised_and_amended_with_history_and_diff() {
 
     // Finalising an older revision than the newest is refused too.
     assert_eq!(
-        finalize(&c.doctor, &note.note_id, 1, "").await.status,
+        finalize(&c.doctor, &note.note_id, d1.revision, "")
+            .await
+            .status,
         StatusCode::CONFLICT
     );
-    let res = finalize(&c.doctor, &note.note_id, 2, "").await;
+    let res = finalize(&c.doctor, &note.note_id, d2.revision, "").await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let v1: NoteDetail = res.json();
     assert_eq!(v1.status, NoteStatus::Final);
@@ -311,6 +319,39 @@ async fn two_editors_of_one_note_are_told_and_neither_is_lost() {
         .await
         .json();
     assert_eq!(done.versions.len(), 1);
+
+    // A discarded draft's revision is never reused: a tab still holding it cannot write into
+    // the next draft, nor delete it.
+    let old: NoteDraft = save(&c.doctor, &note.note_id, 0, 1, soap("下書き1", "", "", ""))
+        .await
+        .json();
+    let discard = |rev: i64| {
+        let c = &c;
+        let id = note.note_id.clone();
+        async move {
+            let req = c
+                .doctor
+                .request(Method::DELETE, &format!("/notes/{id}/draft?revision={rev}"))
+                .await
+                .header("x-csrf-token", c.doctor.csrf());
+            c.doctor.send(req).await.status
+        }
+    };
+    assert_eq!(discard(old.revision).await, StatusCode::NO_CONTENT);
+    let new: NoteDraft = save(&c.nurse, &note.note_id, 0, 1, soap("下書き2", "", "", ""))
+        .await
+        .json();
+    assert_ne!(new.revision, old.revision);
+    let res = save(
+        &c.doctor,
+        &note.note_id,
+        old.revision,
+        1,
+        soap("古いタブ", "", "", ""),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert_eq!(discard(old.revision).await, StatusCode::CONFLICT);
 }
 
 #[tokio::test]
@@ -353,6 +394,9 @@ async fn a_clerks_entry_stays_pending_until_the_doctor_approves_it() {
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let d: NoteDraft = res.json();
+    // A nurse cannot sign the clerk's entry for the doctor.
+    let res = finalize(&c.nurse, &note.note_id, d.revision, "").await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
     let pending: NoteDetail = finalize(&c.clerk, &note.note_id, d.revision, "")
         .await
         .json();
@@ -363,6 +407,22 @@ async fn a_clerks_entry_stays_pending_until_the_doctor_approves_it() {
     );
 
     // In the doctor's queue, not the other doctor's; only that doctor approves.
+    // Nobody else's amendment can take it out of the doctor's queue.
+    let amend: NoteDraft = save(&c.nurse, &note.note_id, 0, 1, soap("追記", "", "", ""))
+        .await
+        .json();
+    let res = finalize(&c.nurse, &note.note_id, amend.revision, "追記").await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert_eq!(res.field_names(), ["version"]);
+    let res = c
+        .nurse
+        .request(
+            Method::DELETE,
+            &format!("/notes/{}/draft?revision={}", note.note_id, amend.revision),
+        )
+        .await
+        .header("x-csrf-token", c.nurse.csrf());
+    assert_eq!(c.nurse.send(res).await.status, StatusCode::NO_CONTENT);
     let queue: Vec<PendingNote> = c.doctor.get("/notes/pending").await.json();
     assert_eq!(queue.len(), 1);
     assert_eq!(queue[0].note_id, note.note_id);

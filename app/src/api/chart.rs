@@ -30,7 +30,7 @@ pub async fn save_draft(csrf: &str, id: &str, body: &SaveDraft) -> Result<NoteDr
     put(&format!("/notes/{id}/draft"), csrf, body).await
 }
 
-pub async fn discard_draft(csrf: &str, id: &str, revision: i32) -> Result<(), ApiFailure> {
+pub async fn discard_draft(csrf: &str, id: &str, revision: i64) -> Result<(), ApiFailure> {
     delete(&format!("/notes/{id}/draft?revision={revision}"), csrf).await
 }
 

@@ -53,6 +53,15 @@ pub fn ChartPage() -> impl IntoView {
             open_note.set(Some(note));
         }
     });
+    // Another patient (the page stays mounted when only the id changes): close the note, unless
+    // the address names one of the new patient's notes.
+    Effect::new(move |previous: Option<String>| {
+        let id = patient_id.get();
+        if previous.is_some_and(|p| p != id) {
+            open_note.set(query.with_untracked(|q| q.get("note")));
+        }
+        id
+    });
     // The open note is in the address, so a reload opens it again.
     Effect::new(move |_| {
         if let (Some(note), Some(w)) = (open_note.get(), web_sys::window()) {
@@ -131,17 +140,28 @@ fn Timeline(
     let done = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let new_date = RwSignal::new(crate::format::today_jst().to_string());
+    // Each reload (another patient, an edit) starts a new generation; answers of an older one
+    // are dropped, so a slow answer for one patient never lands in another's timeline.
+    let generation = StoredValue::new(0u32);
     let load =
         move |reset: bool| {
-            if loading.get_untracked() || (!reset && done.get_untracked()) {
+            if !reset && (loading.get_untracked() || done.get_untracked()) {
                 return;
             }
+            if reset {
+                generation.update_value(|g| *g += 1);
+            }
+            let started = generation.get_value();
             loading.set(true);
             let cursor = if reset { None } else { next.get_untracked() };
             let id = patient_id.get_untracked();
             spawn_local(async move {
                 let first = cursor.is_none();
-                match crate::api::chart::timeline(&id, cursor.as_deref()).await {
+                let result = crate::api::chart::timeline(&id, cursor.as_deref()).await;
+                if generation.get_value() != started || patient_id.get_untracked() != id {
+                    return;
+                }
+                match result {
                     Ok(page) => {
                         if first {
                             mark("karte-timeline-data");
@@ -276,7 +296,7 @@ fn Timeline(
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct LocalDraft {
     soap: Soap,
-    base_revision: i32,
+    base_revision: i64,
     base_version: i32,
     on_behalf_of: String,
 }
@@ -384,13 +404,14 @@ fn NoteEditor(
     let session = use_session();
     let detail = RwSignal::new(None::<NoteDetail>);
     let soap = RwSignal::new(Soap::default());
-    let base_revision = RwSignal::new(0);
+    let base_revision = RwSignal::new(0i64);
     let base_version = RwSignal::new(0);
     let editing = RwSignal::new(false);
     let dirty = RwSignal::new(false);
     let saving = RwSignal::new(false);
     let state = RwSignal::new(SaveState::Idle);
-    let conflict = RwSignal::new(None::<(Soap, Option<NoteDraft>)>);
+    let conflict = RwSignal::new(None::<Option<NoteDraft>>);
+    let finalizing = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
     let on_behalf = RwSignal::new(String::new());
     let doctors = RwSignal::new(Vec::<DoctorSummary>::new());
@@ -448,16 +469,16 @@ fn NoteEditor(
         .ok();
         timer.set_value(handle);
     };
-    let show_conflict = move |mine: Soap| {
+    let show_conflict = move || {
         let Some(note) = open_note.get_untracked() else {
             return;
         };
         spawn_local(async move {
             if let Ok(d) = crate::api::chart::note(&note).await {
-                conflict.set(Some((mine, d.draft.clone())));
+                conflict.set(Some(d.draft.clone()));
                 detail.set(Some(d));
             } else {
-                conflict.set(Some((mine, None)));
+                conflict.set(Some(None));
             }
             state.set(SaveState::Conflict);
         });
@@ -509,7 +530,7 @@ fn NoteEditor(
                         }
                     });
                 }
-                Err(f) if f.code() == Some(ErrorCode::Conflict) => show_conflict(sent),
+                Err(f) if f.code() == Some(ErrorCode::Conflict) => show_conflict(),
                 Err(ApiFailure::Network) => {
                     state.set(SaveState::Offline);
                     schedule(RETRY_MS);
@@ -570,13 +591,53 @@ fn NoteEditor(
         }
     };
 
-    Effect::new(move |_| {
-        let Some(note) = open_note.get() else {
-            detail.set(None);
-            return;
+    // Another note opened: the one on screen is sent as it stands (its text is also kept in
+    // this browser until the server has it), and nothing of it is carried into the next one.
+    Effect::new(move |previous: Option<Option<String>>| {
+        let opened = open_note.get();
+        timer.update_value(|t| {
+            if let Some(h) = t.take() {
+                h.clear();
+            }
+        });
+        if let Some(Some(left)) = previous.filter(|p| *p != opened) {
+            if dirty.get_untracked() && conflict.get_untracked().is_none() {
+                let body = SaveDraft {
+                    base_revision: base_revision.get_untracked(),
+                    base_version: base_version.get_untracked(),
+                    soap: soap.get_untracked(),
+                    on_behalf_of: Some(on_behalf.get_untracked()).filter(|s| !s.is_empty()),
+                };
+                let left_key = local_key(&user_id(), &left);
+                let csrf = session.csrf();
+                spawn_local(async move {
+                    if crate::api::chart::save_draft(&csrf, &left, &body)
+                        .await
+                        .is_ok()
+                    {
+                        local_clear(&left_key);
+                    }
+                });
+            }
+        }
+        dirty.set(false);
+        conflict.set(None);
+        detail.set(None);
+        soap.set(Soap::default());
+        base_revision.set(0);
+        base_version.set(0);
+        editing.set(false);
+        state.set(SaveState::Idle);
+        let Some(note) = opened.clone() else {
+            return opened;
         };
         spawn_local(async move {
-            match crate::api::chart::note(&note).await {
+            let result = crate::api::chart::note(&note).await;
+            // Another note may have been opened meanwhile.
+            if open_note.get_untracked().as_deref() != Some(note.as_str()) {
+                return;
+            }
+            match result {
                 Ok(d) => {
                     apply(&d);
                     detail.set(Some(d));
@@ -587,6 +648,7 @@ fn NoteEditor(
                 }
             }
         });
+        opened
     });
     on_cleanup(move || {
         timer.update_value(|t| {
@@ -612,13 +674,17 @@ fn NoteEditor(
         let Some(note) = open_note.get_untracked() else {
             return;
         };
+        // The text is read-only while it is being finalised: nothing typed meanwhile is lost.
+        finalizing.set(true);
         let body = FinalizeNote {
             revision: base_revision.get_untracked(),
             reason: reason.get_untracked(),
         };
         let csrf = session.csrf();
         spawn_local(async move {
-            match crate::api::chart::finalize(&csrf, &note, &body).await {
+            let result = crate::api::chart::finalize(&csrf, &note, &body).await;
+            finalizing.set(false);
+            match result {
                 Ok(d) => {
                     if let Some(k) = key() {
                         local_clear(&k);
@@ -628,9 +694,7 @@ fn NoteEditor(
                     error.set(None);
                     refresh.update(|r| *r += 1);
                 }
-                Err(f) if f.code() == Some(ErrorCode::Conflict) => {
-                    show_conflict(soap.get_untracked())
-                }
+                Err(f) if f.code() == Some(ErrorCode::Conflict) => show_conflict(),
                 Err(f) => {
                     session.check(&f);
                     error.set(Some(f.first_message()));
@@ -670,9 +734,7 @@ fn NoteEditor(
                     }
                     refresh.update(|r| *r += 1);
                 }
-                Err(f) if f.code() == Some(ErrorCode::Conflict) => {
-                    show_conflict(soap.get_untracked())
-                }
+                Err(f) if f.code() == Some(ErrorCode::Conflict) => show_conflict(),
                 Err(f) => {
                     session.check(&f);
                     error.set(Some(f.first_message()));
@@ -700,7 +762,9 @@ fn NoteEditor(
     };
     // Conflict: keep mine (saved on top of theirs), take theirs, or join both.
     let resolve = move |choice: &'static str| {
-        let Some((mine, theirs)) = conflict.get_untracked() else {
+        // What is on the screen now, including what was typed while the dialog was open.
+        let mine = soap.get_untracked();
+        let Some(theirs) = conflict.get_untracked() else {
             return;
         };
         let current = detail
@@ -818,7 +882,7 @@ fn NoteEditor(
         view! {
             <div class="soap-section">
                 <label for=id.clone()>{label}</label>
-                <textarea id=id data-testid=format!("note-{field}") rows=8
+                <textarea id=id data-testid=format!("note-{field}") rows=8 prop:readOnly=move || finalizing.get()
                     prop:value=move || soap.with(|s| s.sections().into_iter().find(|x| x.0 == field).map(|x| x.2.to_string()).unwrap_or_default())
                     on:input=move |ev| typed(field, event_target_value(&ev))></textarea>
             </div>
@@ -868,7 +932,7 @@ fn NoteEditor(
                     {area("plan", "P（計画・処方）")}
                 </div>
             </div>
-            {move || conflict.get().map(|(mine, theirs)| view! {
+            {move || conflict.get().map(|theirs| view! {
                 <section class="conflict" role="alertdialog" aria-label="保存の競合" data-testid="note-conflict">
                     <h3>"他の人が先に保存しました"</h3>
                     <p>{theirs.as_ref().map(|t| format!("保存されている内容：{}（{}）", t.author, crate::format::jst(&t.updated_at))).unwrap_or_else(|| "この記載は先に確定されました".into())}</p>
@@ -879,7 +943,7 @@ fn NoteEditor(
                         </div>
                         <div>
                             <h4>"あなたの入力"</h4>
-                            <pre data-testid="conflict-mine">{soap_text(&mine)}</pre>
+                            <pre data-testid="conflict-mine">{move || soap_text(&soap.get())}</pre>
                         </div>
                     </div>
                     <button type="button" data-testid="conflict-both" on:click=move |_| resolve("both")>"両方をつなげて保存"</button>
@@ -894,7 +958,7 @@ fn NoteEditor(
                         on:input=move |ev| reason.set(event_target_value(&ev))/>
                 </Show>
                 <button type="button" data-testid="finalize-note" on:click=finalize
-                    disabled=move || dirty.get() || saving.get() || conflict.get().is_some() || base_revision.get() == 0>
+                    disabled=move || dirty.get() || saving.get() || finalizing.get() || conflict.get().is_some() || base_revision.get() == 0>
                     {move || if is_clerk() { "確定（医師の承認待ちにする）" } else if base_version.get() > 0 { "修正を確定" } else { "確定" }}
                 </button>
                 <button type="button" class="secondary" data-testid="discard-draft" on:click=discard

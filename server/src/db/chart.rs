@@ -161,7 +161,7 @@ async fn version_rows(tx: &mut TenantTx, note: Uuid) -> Result<Vec<VersionRow>, 
 #[derive(Debug, Clone, FromRow)]
 pub struct DraftRow {
     pub base_version: i32,
-    pub revision: i32,
+    pub revision: i64,
     pub subjective: String,
     pub objective: String,
     pub assessment: String,
@@ -269,22 +269,34 @@ pub async fn head_version(
     })
 }
 
+/// Serialises the writes of one note (draft saves, 確定, discards) until the transaction ends,
+/// so a save and a finalisation cannot interleave. (Row locks need an UPDATE grant the
+/// application role does not have on the append-only tables.)
+pub async fn lock_note(tx: &mut TenantTx, note: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('note:' || $1::text, 0))")
+        .bind(note)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
 /// Saves the draft if nobody saved since `base_revision` (0: there must be no draft yet).
 /// Returns the new revision, or `None` when the draft moved on (a conflict).
 pub async fn save_draft(
     tx: &mut TenantTx,
     note: Uuid,
-    base_revision: i32,
+    base_revision: i64,
     base_version: i32,
     soap: &Soap,
     author: Uuid,
     on_behalf_of: Option<Uuid>,
-) -> Result<Option<i32>, sqlx::Error> {
+) -> Result<Option<i64>, sqlx::Error> {
     let tenant = tx.tenant_id().as_uuid();
     if base_revision == 0 {
         sqlx::query_scalar(
             "insert into note_draft (tenant_id, note_id, base_version, revision, subjective, objective, \
-             assessment, plan, author_user_id, on_behalf_of) values ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9) \
+             assessment, plan, author_user_id, on_behalf_of) \
+             values ($1, $2, $3, nextval('note_draft_revision_seq'), $4, $5, $6, $7, $8, $9) \
              on conflict (tenant_id, note_id) do nothing returning revision",
         )
         .bind(tenant)
@@ -300,7 +312,7 @@ pub async fn save_draft(
         .await
     } else {
         sqlx::query_scalar(
-            "update note_draft set revision = revision + 1, subjective = $3, objective = $4, \
+            "update note_draft set revision = nextval('note_draft_revision_seq'), subjective = $3, objective = $4, \
              assessment = $5, plan = $6, author_user_id = $7, on_behalf_of = $8, updated_at = now() \
              where note_id = $1 and revision = $2 and base_version = $9 returning revision",
         )
@@ -322,7 +334,7 @@ pub async fn save_draft(
 pub async fn delete_draft(
     tx: &mut TenantTx,
     note: Uuid,
-    revision: i32,
+    revision: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("delete from note_draft where note_id = $1 and revision = $2")
         .bind(note)
@@ -499,7 +511,7 @@ pub async fn timeline(
          left join lateral (select * from vital_sign s where s.patient_id = n.patient_id \
              and s.measured_at >= (n.visit_date::timestamp at time zone 'Asia/Tokyo') \
              and s.measured_at < ((n.visit_date + 1)::timestamp at time zone 'Asia/Tokyo') \
-             and not exists (select 1 from vital_sign r where r.replaces = s.vital_id) \
+             and not exists (select 1 from vital_sign r where r.replaces = s.vital_id and r.patient_id = s.patient_id) \
              order by s.measured_at desc limit 1) vs on true \
          left join lateral (select count(*) as lab_count, count(flag) as lab_flagged from lab_result r \
              where r.patient_id = n.patient_id and r.collected_on = n.visit_date) l on true \
@@ -574,20 +586,22 @@ pub async fn timeline(
         .collect())
 }
 
-/// The patient's notes with a visit date in `from..=to`, oldest first.
+/// The patient's notes with a visit date in `from..=to`, oldest first, at most `limit`.
 pub async fn notes_between(
     tx: &mut TenantTx,
     patient: Uuid,
     from: Date,
     to: Date,
+    limit: i64,
 ) -> Result<Vec<NoteHead>, sqlx::Error> {
     sqlx::query_as(
         "select note_id, patient_id, reception_id, visit_date from clinical_note \
-         where patient_id = $1 and visit_date between $2 and $3 order by visit_date, created_at limit 2000",
+         where patient_id = $1 and visit_date between $2 and $3 order by visit_date, created_at limit $4",
     )
     .bind(patient)
     .bind(from)
     .bind(to)
+    .bind(limit)
     .fetch_all(tx.conn())
     .await
 }
@@ -819,7 +833,7 @@ pub async fn vitals_between(
     let rows: Vec<VitalRow> = sqlx::query_as(&format!(
         "select {VITAL_COLUMNS} from vital_sign s left join app_user u on u.user_id = s.author_user_id \
          where s.patient_id = $1 and s.measured_at >= $2 and s.measured_at < $3 \
-           and not exists (select 1 from vital_sign r where r.replaces = s.vital_id) \
+           and not exists (select 1 from vital_sign r where r.replaces = s.vital_id and r.patient_id = s.patient_id) \
          order by s.measured_at limit 20000"
     ))
     .bind(patient)

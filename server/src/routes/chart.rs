@@ -112,8 +112,11 @@ async fn note_of(tx: &mut TenantTx, raw: &str, access: &AccessNote) -> ApiResult
     Ok(head)
 }
 
+/// A date a chart can be about: 1900 to 2199 (also keeps date arithmetic far from its limits).
 fn date_param(field: &str, raw: &str) -> ApiResult<Date> {
-    parse_date(raw).ok_or_else(|| invalid(field, "日付は YYYY-MM-DD で指定してください"))
+    parse_date(raw)
+        .filter(|d| (1900..2200).contains(&d.year()))
+        .ok_or_else(|| invalid(field, "日付は YYYY-MM-DD で指定してください"))
 }
 
 /// The instants of JST days `from..=to`, as a half-open UTC range.
@@ -270,6 +273,7 @@ async fn save_draft(
     let soap = body.soap.validate().map_err(ApiError::Invalid)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let head = note_of(&mut tx, &raw, &note).await?;
+    chart::lock_note(&mut tx, head.note_id).await?;
     let on_behalf_of = proxy_doctor(&mut tx, &user, body.on_behalf_of.as_deref()).await?;
     let (current, _) = chart::head_version(&mut tx, head.note_id).await?;
     if body.base_version != current {
@@ -298,7 +302,7 @@ async fn save_draft(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DiscardQuery {
-    revision: i32,
+    revision: i64,
 }
 
 async fn discard_draft(
@@ -311,6 +315,7 @@ async fn discard_draft(
     require_notes(&user)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let head = note_of(&mut tx, &raw, &note).await?;
+    chart::lock_note(&mut tx, head.note_id).await?;
     if !chart::delete_draft(&mut tx, head.note_id, q.revision).await? {
         return Err(conflict("revision", STALE_DRAFT));
     }
@@ -330,6 +335,7 @@ async fn finalize_note(
     let reason: String = body.reason.trim().chars().take(200).collect();
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let head = note_of(&mut tx, &raw, &note).await?;
+    chart::lock_note(&mut tx, head.note_id).await?;
     let Some(draft) = chart::draft(&mut tx, head.note_id).await? else {
         return Err(conflict("revision", STALE_DRAFT));
     };
@@ -350,7 +356,10 @@ async fn finalize_note(
     if current == 0 && soap.is_blank() {
         return Err(invalid("soap", "記載がありません"));
     }
-    // A clerk's entry is for the doctor named on the draft; anyone else signs their own.
+    // A clerk's entry is for the doctor named on the draft; anyone else signs their own. A
+    // clerk's draft for a doctor is finalised by the clerk (pending) or by that doctor, and
+    // while an entry waits for approval only the clerk may amend it: nobody else's version
+    // can take a 代行入力 out of the doctor's queue.
     let on_behalf_of = if is_proxy(&user) {
         match draft.on_behalf_of {
             Some(doctor) => Some(doctor),
@@ -362,6 +371,22 @@ async fn finalize_note(
             }
         }
     } else {
+        if matches!(draft.on_behalf_of, Some(doctor) if doctor != me(&user)) {
+            return Err(ApiError::Conflict(vec![FieldError::new(
+                "on_behalf_of",
+                "proxy",
+                "この下書きは他の医師の代行入力です。その医師か入力者が確定してください",
+            )]));
+        }
+        if current > 0 {
+            if let Some((Some(_), false)) = chart::proxy_of(&mut tx, head.note_id, current).await? {
+                return Err(ApiError::Conflict(vec![FieldError::new(
+                    "version",
+                    "pending",
+                    "承認待ちの代行入力があります。医師が承認してから修正してください",
+                )]));
+            }
+        }
         None
     };
     let version = current + 1;
@@ -381,7 +406,9 @@ async fn finalize_note(
             err.into()
         });
     }
-    chart::delete_draft(&mut tx, head.note_id, draft.revision).await?;
+    if !chart::delete_draft(&mut tx, head.note_id, draft.revision).await? {
+        return Err(conflict("revision", STALE_DRAFT));
+    }
     let event = AuditEvent::success(if version == 1 {
         action::NOTE_FINALIZE
     } else {
@@ -706,8 +733,7 @@ async fn write_diagnosis(
     })
     .target("diagnosis", id)
     .detail("version", version)
-    .detail("patient_id", patient.to_string())
-    .detail("disease_code", checked.code.clone().unwrap_or_default());
+    .detail("patient_id", patient.to_string());
     audit::record(tx, &Actor::of(user.ctx(), ip), event).await?;
     let (_, history) = chart::diagnosis_history(tx, id).await?;
     history
@@ -988,6 +1014,9 @@ async fn import_labs(
 
 // ---- print ----
 
+/// Most notes one print holds.
+const PRINT_NOTES_MAX: i64 = 500;
+
 async fn print_chart(
     State(state): State<AppState>,
     user: ActiveUser,
@@ -1014,11 +1043,16 @@ async fn print_chart(
                 from: Some(body.from.clone()),
                 to: Some(body.to.clone()),
             })?;
-            (
-                chart::notes_between(&mut tx, patient.patient_id, from, to).await?,
-                from,
-                to,
-            )
+            let heads =
+                chart::notes_between(&mut tx, patient.patient_id, from, to, PRINT_NOTES_MAX + 1)
+                    .await?;
+            if heads.len() as i64 > PRINT_NOTES_MAX {
+                return Err(invalid(
+                    "from",
+                    "期間内の記載が多すぎます（500件まで）。期間を短くしてください",
+                ));
+            }
+            (heads, from, to)
         }
     };
     let mut notes = Vec::with_capacity(heads.len());

@@ -72,8 +72,8 @@ impl NoteVersion {
 pub struct NoteDraft {
     /// The version it amends (0: none yet).
     pub base_version: i32,
-    /// Increases with every save; a save names the revision it was based on.
-    pub revision: i32,
+    /// Changes with every save and is never reused; a save names the revision it was typed on.
+    pub revision: i64,
     pub soap: Soap,
     pub author_id: String,
     pub author: String,
@@ -105,7 +105,7 @@ impl NoteDetail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaveDraft {
     /// The draft revision this text was typed on (0: no draft yet).
-    pub base_revision: i32,
+    pub base_revision: i64,
     /// The version it amends (0: none yet).
     pub base_version: i32,
     pub soap: Soap,
@@ -118,7 +118,7 @@ pub struct SaveDraft {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FinalizeNote {
     /// The draft revision being finalised (it must be the newest).
-    pub revision: i32,
+    pub revision: i64,
     /// Why it is amended; required when the note already has a version.
     #[serde(default)]
     pub reason: String,

@@ -312,16 +312,16 @@ const WEIGHT: Limits = Limits {
     usual: (20, 2000),
 };
 
-/// `text` without a trailing unit among `units` (matched case-insensitively, spaces allowed).
-fn strip_unit<'a>(text: &'a str, units: &[&str]) -> (&'a str, Option<usize>) {
-    let trimmed = text.trim();
-    let lower = trimmed.to_lowercase();
+/// `text` (lower-cased) without a trailing unit among `units` (matched case-insensitively,
+/// spaces allowed), and which unit it was.
+fn strip_unit(text: &str, units: &[&str]) -> (String, Option<usize>) {
+    let lower = text.trim().to_lowercase();
     for (i, unit) in units.iter().enumerate() {
-        if lower.ends_with(&unit.to_lowercase()) && trimmed.len() >= unit.len() {
-            return (trimmed[..trimmed.len() - unit.len()].trim_end(), Some(i));
+        if let Some(number) = lower.strip_suffix(unit.to_lowercase().as_str()) {
+            return (number.trim_end().to_string(), Some(i));
         }
     }
-    (trimmed, None)
+    (lower, None)
 }
 
 impl VitalsInput {
@@ -391,16 +391,16 @@ impl VitalsInput {
             match strip_unit(t, &["℃", "°c", "度", "°f", "℉", "f"]) {
                 (n, Some(3..)) => {
                     // Fahrenheit: (F − 32) × 5/9, in tenths, rounded half up.
-                    let f = parse_tenths(n)?;
+                    let f = parse_tenths(&n)?;
                     Some(((f - 320) * 50 + 45) / 90)
                 }
-                (n, _) => parse_tenths(n),
+                (n, _) => parse_tenths(&n),
             }
         });
         let whole = |units: &'static [&'static str]| {
             move |t: &str| {
                 let (n, _) = strip_unit(t, units);
-                let n = to_halfwidth_digits(n);
+                let n = to_halfwidth_digits(&n);
                 if n.is_empty() || n.len() > 4 || !n.bytes().all(|b| b.is_ascii_digit()) {
                     None
                 } else {
@@ -421,7 +421,7 @@ impl VitalsInput {
             match strip_unit(t, &["cm", "ｃｍ", "m", "ｍ"]) {
                 // Metres with a decimal (1.70 m): to tenths of a centimetre.
                 (n, Some(2..)) => {
-                    let n = to_halfwidth_digits(n).replace('．', ".");
+                    let n = to_halfwidth_digits(&n).replace('．', ".");
                     let (w, f) = n.split_once('.')?;
                     if w.len() != 1 || f.is_empty() || f.len() > 3 {
                         return None;
@@ -429,11 +429,11 @@ impl VitalsInput {
                     let digits = format!("{w}{f:0<3}");
                     digits.parse::<i32>().ok()
                 }
-                (n, _) => parse_tenths(n),
+                (n, _) => parse_tenths(&n),
             }
         });
         let weight = read("weight", &self.weight, &|t| {
-            parse_tenths(strip_unit(t, &["kg", "ｋｇ"]).0)
+            parse_tenths(&strip_unit(t, &["kg", "ｋｇ"]).0)
         });
         let mut errors_out: Vec<FieldError> = unreadable
             .into_iter()
@@ -917,6 +917,26 @@ mod tests {
             "inconsistent"
         );
         assert_eq!(vitals(|_| {}).unwrap_err()[0].field, "form");
+    }
+
+    #[test]
+    fn units_with_unusual_characters_are_refused_not_a_panic() {
+        // U+212A KELVIN SIGN lower-cases to an ASCII k of another byte length.
+        for text in ["62\u{212A}g", "\u{212A}", "İ", "36.5\u{212A}"] {
+            let _ = vitals(|v| {
+                v.weight = text.into();
+                v.temperature = text.into();
+                v.height = text.into();
+                v.pulse = text.into();
+            });
+        }
+        assert_eq!(
+            vitals(|v| v.weight = "62\u{212A}g".into())
+                .unwrap()
+                .0
+                .weight_x10,
+            Some(620)
+        );
     }
 
     #[test]
