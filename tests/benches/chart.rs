@@ -49,11 +49,12 @@ async fn seed(
          select tenant_id, note_id, 1, $2, '血圧 128/76 脈拍 72 整。' || $2, \
            '高血圧症 コントロール良好（' || visit_date || '）', '処方継続。次回4週後。' || $2, \
            $3, '', sha256(note_id::text::bytea), visit_date::timestamptz + interval '10 hours' \
-         from clinical_note where tenant_id = $1",
+         from clinical_note where tenant_id = $1 and patient_id = any($4)",
     )
     .bind(tenant)
     .bind(&filler)
     .bind(author)
+    .bind(patients)
     .execute(&mut *tx)
     .await
     .unwrap();
@@ -62,10 +63,11 @@ async fn seed(
            systolic, diastolic, spo2, author_user_id) \
          select tenant_id, gen_random_uuid(), patient_id, (visit_date::timestamp + interval '9 hours') at time zone 'Asia/Tokyo', \
            360 + (extract(day from visit_date)::int % 10), 60 + (extract(day from visit_date)::int % 30), 120, 76, 97, $2 \
-         from clinical_note where tenant_id = $1",
+         from clinical_note where tenant_id = $1 and patient_id = any($3)",
     )
     .bind(tenant)
     .bind(author)
+    .bind(patients)
     .execute(&mut *tx)
     .await
     .unwrap();
@@ -79,10 +81,11 @@ async fn seed(
            ('LDL-C', 120, 'mg/dL', 65, 139), ('HDL-C', 55, 'mg/dL', 40, 90), ('TG', 130, 'mg/dL', 30, 149), \
            ('HbA1c', 6, '%', 4.6, 6.2), ('Cre', 1, 'mg/dL', 0.6, 1.1), ('UA', 6, 'mg/dL', 3.7, 7.8)) \
            as i(name, base, unit, low, high) \
-         where n.tenant_id = $1",
+         where n.tenant_id = $1 and n.patient_id = any($3)",
     )
     .bind(tenant)
     .bind(author)
+    .bind(patients)
     .execute(&mut *tx)
     .await
     .unwrap();
