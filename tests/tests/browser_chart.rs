@@ -131,6 +131,14 @@ async fn a_note_survives_a_stopped_server_then_is_finalised_amended_and_diffed()
         let removed = browser.by_testid("diff-removed").await?.text().await?;
         assert!(removed.contains("急性上気道炎"), "{removed}");
         browser.screenshot("63-note-history-diff").await?;
+        // One visit's print shows both versions, the older one marked.
+        browser.click("print-note").await?;
+        browser.click("print-prepare").await?;
+        browser.wait_for_text("chart-print", "修正前").await?;
+        browser
+            .wait_for_text("chart-print", "聴診所見により評価を修正")
+            .await?;
+        browser.wait_for_text("print-banner", "架空 診療").await?;
         Ok::<_, anyhow::Error>(())
     }
     .await;
@@ -256,6 +264,10 @@ async fn vitals_and_labs_entered_appear_on_the_charts_and_the_print() {
         wait_for_count(&browser, "[data-testid='vital-row']", 2).await?;
         browser.wait_for_text("vital-table", "38.4").await?;
         browser.screenshot("65-temperature-sheet").await?;
+        // On a tablet held upright the chart and the table stack, at the screen's width.
+        c.set_window_size(820, 1180).await?;
+        browser.screenshot("65b-temperature-sheet-tablet").await?;
+        c.set_window_size(1024, 1300).await?;
         // Zoom to a week and back a period: yesterday and today are in the week, not before.
         browser.click("period-7").await?;
         wait_for_count(&browser, "[data-testid='temp-point']", 2).await?;

@@ -900,6 +900,9 @@ fn NoteEditor(
                 <h2>{format!("{} の記載", d.visit_date)}</h2>
                 <span class=format!("badge status-{}", status_class(d.status)) data-testid="note-status">{d.status.label_ja()}</span>
                 {(!d.chain_intact).then(|| view! { <span class="badge danger" role="alert">"改ざん検知：版の記録が一致しません"</span> })}
+                {(!d.versions.is_empty()).then(|| view! {
+                    <a class="no-print" data-testid="print-note" href=format!("/patients/{}/chart/print?note={}", d.patient_id, d.note_id)>"この記載を印刷"</a>
+                })}
             </header>
         })}
         <Show when=move || editing.get() && open_note.get().is_some()>
