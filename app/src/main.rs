@@ -5,6 +5,7 @@ mod api;
 mod app;
 mod components;
 mod format;
+mod masters_cache;
 mod pages;
 mod state;
 mod unsaved;

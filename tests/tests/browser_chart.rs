@@ -312,3 +312,55 @@ async fn vitals_and_labs_entered_appear_on_the_charts_and_the_print() {
         audit.body
     );
 }
+
+/// The 傷病名 picker searches the browser's own copy of the masters: it keeps finding names
+/// with the server stopped, and after a reload the copy comes from IndexedDB.
+#[tokio::test]
+async fn the_disease_picker_searches_the_local_copy_of_the_masters() {
+    require_built_app();
+    let mut app = TestApp::spawn().await;
+    let demo = std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../server/masters-demo"
+    ));
+    karte_server::cli::import_master_files(
+        &app.owner_pool().await,
+        &[demo.join("b_20240601.csv"), demo.join("z_20240601.csv")],
+    )
+    .await
+    .expect("demo 傷病名 and 修飾語");
+    let (_, _, patient) = clinic(&app, "1319999944").await;
+    let browser = Browser::start(1200, 1000).await.expect("browser");
+    let result = async {
+        let c = &browser.client;
+        browser
+            .sign_in(&app.base_url, "1319999944", "ishi", DOCTOR_PASSWORD)
+            .await?;
+        let chart = format!("{}/patients/{}/chart", app.base_url, patient.patient_id);
+        c.goto(&chart).await?;
+        browser.click("tab-diagnoses").await?;
+        browser
+            .wait_for_text("master-status", "端末に保存済み")
+            .await?;
+        browser.wait_for_text("master-status", "32件").await?;
+
+        app.stop();
+        browser.fill("dx-query", "コウケツ").await?;
+        browser.wait_for_text("dx-hits", "高血圧症").await?;
+        browser.screenshot("68-disease-picker-offline").await?;
+
+        app.restart().await;
+        c.goto(&chart).await?;
+        browser.wait_for_text("patient-banner", "架空 診療").await?;
+        app.stop();
+        browser.click("tab-diagnoses").await?;
+        browser.wait_for_text("master-status", "オフライン").await?;
+        browser.fill("dx-query", "キカンシ").await?;
+        browser.wait_for_text("dx-hits", "気管支喘息").await?;
+        app.restart().await;
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    browser.close().await;
+    result.expect("browser flow");
+}

@@ -339,3 +339,84 @@ async fn the_demo_subset_is_cut_from_the_official_files_and_prices_like_them() {
         .unwrap();
     assert!(hits.iter().any(|h| h.1 == "8833421"), "{hits:?}");
 }
+
+/// The app's copy of a master: downloaded whole once (`since=0`), then only the versions later
+/// imports added (`since=<the import it has>`), compressed on the wire.
+#[tokio::test]
+async fn the_catalog_is_sent_whole_once_then_by_difference() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner_pool().await;
+    let demo = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../server/masters-demo"
+    ));
+    import_master_files(&owner, &[demo.join("z_20240601.csv")])
+        .await
+        .expect("demo 修飾語");
+    let (_, admin) = app.admin_session("1319999991", "架空マスター医院").await;
+    let doctor = app
+        .staff_session(
+            &admin,
+            "1319999991",
+            "ishi",
+            "doctor",
+            "doctor-secret-2026-m",
+        )
+        .await
+        .1;
+    let first: shared::api::billing::MasterCatalog =
+        doctor.get("/masters/catalog?kind=modifier").await.json();
+    assert_eq!(first.rows.len(), 11);
+    assert!(first
+        .rows
+        .iter()
+        .any(|r| r.code() == "4043" && r.5 == "慢性"));
+    let seq1 = first.seq;
+    // Nothing new: an empty difference.
+    let same: shared::api::billing::MasterCatalog = doctor
+        .get(&format!("/masters/catalog?kind=modifier&since={seq1}"))
+        .await
+        .json();
+    assert_eq!((same.seq, same.rows.len()), (seq1, 0));
+
+    // A newer edition: the difference holds only what it added.
+    import_master_files(&owner, &[reference("z_20250601.zip")])
+        .await
+        .expect("修飾語 2025");
+    let diff: shared::api::billing::MasterCatalog = doctor
+        .get(&format!("/masters/catalog?kind=modifier&since={seq1}"))
+        .await
+        .json();
+    assert!(diff.seq > seq1);
+    assert!(!diff.rows.is_empty());
+    assert!(
+        diff.rows.iter().all(|r| r.seq() > seq1),
+        "only later versions"
+    );
+    let whole: shared::api::billing::MasterCatalog =
+        doctor.get("/masters/catalog?kind=modifier").await.json();
+    assert_eq!(whole.rows.len(), first.rows.len() + diff.rows.len());
+    // The copy merged from the first answer and the difference searches like the server.
+    let mut copy = first.rows.clone();
+    shared::api::billing::merge_catalog(&mut copy, diff.rows);
+    assert_eq!(copy, whole.rows);
+    let local =
+        shared::api::billing::search_catalog("modifier", &copy, "2025-07-01", "マンセイ", 30);
+    let server: Vec<shared::api::billing::MasterHit> = doctor
+        .get("/masters/search?q=マンセイ&on=2025-07-01&kind=modifier")
+        .await
+        .json();
+    assert_eq!(local, server);
+
+    // Gzip on the wire when the client accepts it; bad parameters are named.
+    let req = doctor
+        .request(reqwest::Method::GET, "/masters/catalog?kind=modifier")
+        .await
+        .header("accept-encoding", "gzip");
+    let res = req.send().await.unwrap();
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    assert_eq!(
+        doctor.get("/masters/catalog?kind=nope").await.field_names(),
+        ["kind"]
+    );
+}

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use shared::api::chart::{LabRecord, VitalRecord};
-use shared::domain::chart::format_tenths;
+use shared::domain::chart::{day_number, format_tenths, instant_days as instant_number};
 use shared::domain::japanese::parse_date;
 use time::Date;
 
@@ -14,19 +14,6 @@ const LEFT: f64 = 48.0;
 const RIGHT: f64 = 48.0;
 const TOP: f64 = 16.0;
 const BOTTOM: f64 = 36.0;
-
-/// A position in time in days (Julian day number plus the fraction of the day).
-pub fn day_number(date: Date) -> f64 {
-    f64::from(date.to_julian_day())
-}
-
-/// `YYYY-MM-DDTHH:MM` as a day number with its fraction.
-pub fn instant_number(text: &str) -> Option<f64> {
-    let date = parse_date(text.get(..10)?)?;
-    let hours: f64 = text.get(11..13).and_then(|h| h.parse().ok()).unwrap_or(0.0);
-    let minutes: f64 = text.get(14..16).and_then(|m| m.parse().ok()).unwrap_or(0.0);
-    Some(day_number(date) + (hours * 60.0 + minutes) / 1440.0)
-}
 
 /// Maps days to x and values to y inside the plot area.
 #[derive(Clone, Copy)]
@@ -282,24 +269,5 @@ pub fn LabTrend(
                 }).collect_view()}
             </svg>
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn instants_are_days_with_fractions() {
-        let noon = instant_number("2026-11-25T12:00").unwrap();
-        let midnight = instant_number("2026-11-25T00:00").unwrap();
-        assert!((noon - midnight - 0.5).abs() < 1e-9);
-        assert!(instant_number("junk").is_none());
-        let f = Frame {
-            from: midnight,
-            to: midnight + 1.0,
-        };
-        assert!((f.x(noon) - (LEFT + (WIDTH - LEFT - RIGHT) / 2.0)).abs() < 1e-9);
-        assert!(Frame::y(42.0, (34.0, 42.0)) < Frame::y(34.0, (34.0, 42.0)));
     }
 }

@@ -565,7 +565,20 @@ pub fn BillPage() -> impl IntoView {
             return;
         }
         spawn_local(async move {
-            if let Ok(found) = crate::api::billing::search(&q, &on).await {
+            // The local copy of the masters first (as the server orders: 診療行為, 特定器材,
+            // 医薬品); the server's search while there is none.
+            let found = match crate::masters_cache::search_kinds(
+                &["procedure", "material", "drug"],
+                &q,
+                &on,
+                30,
+            )
+            .await
+            {
+                Some(found) => Ok(found),
+                None => crate::api::billing::search(&q, &on).await,
+            };
+            if let Ok(found) = found {
                 if query.get_untracked() == q {
                     hits.set(found);
                 }

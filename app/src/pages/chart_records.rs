@@ -16,7 +16,11 @@ use shared::domain::japanese::{format_date, parse_date};
 use shared::domain::Role;
 use time::{Date, Duration};
 
+/// The local copy of the master first; the server's search while there is none.
 async fn master_search(kind: &str, q: &str, on: &str) -> Vec<MasterHit> {
+    if let Some(hits) = crate::masters_cache::search(kind, q, on, 30).await {
+        return hits;
+    }
     crate::api::get(&format!(
         "/masters/search?q={}&on={on}&kind={kind}",
         crate::api::logs::encode(q)
@@ -65,6 +69,14 @@ pub fn DiagnosesPanel(patient_id: Signal<String>) -> impl IntoView {
     let is_main = RwSignal::new(false);
     let suspected = RwSignal::new(false);
     let form_error = RwSignal::new(None::<String>);
+    // The local copies load in the background when the form opens.
+    let disease_status: RwSignal<String> = crate::masters_cache::status("disease").into();
+    if is_doctor() {
+        leptos::task::spawn_local(async move {
+            crate::masters_cache::ensure("disease").await;
+            crate::masters_cache::ensure("modifier").await;
+        });
+    }
     let search = move |kind: &'static str, q: String, out: RwSignal<Vec<MasterHit>>| {
         let day = start.get_untracked();
         spawn_local(async move {
@@ -209,6 +221,7 @@ pub fn DiagnosesPanel(patient_id: Signal<String>) -> impl IntoView {
             <Show when=is_doctor>
                 <form class="diagnosis-form" on:submit=submit novalidate data-testid="diagnosis-form">
                     <h3>"傷病名を追加"</h3>
+                    <p class="hint" data-testid="master-status">"傷病名マスター："{move || disease_status.get()}</p>
                     <label for="dx_query">"傷病名（名称・カナ・コード）"</label>
                     <input id="dx_query" data-testid="dx-query" autocomplete="off" prop:value=move || query.get()
                         on:input=move |ev| { let q = event_target_value(&ev); query.set(q.clone()); search("disease", q, hits); }/>

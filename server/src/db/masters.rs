@@ -371,6 +371,76 @@ pub async fn search(
     .await
 }
 
+/// The versions of `kind` added by imports after `since`, by code then import, with the
+/// columns a search hit shows (項番 9, 11 and 15), and the newest import of `kind`.
+pub async fn catalog_since(
+    conn: &mut PgConnection,
+    kind: MasterKind,
+    since: i32,
+) -> Result<(i32, Vec<shared::api::billing::CatalogEntry>), sqlx::Error> {
+    type Row = (
+        String,
+        i32,
+        Option<Date>,
+        Option<Date>,
+        bool,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let newest: Option<i32> =
+        sqlx::query_scalar("select max(seq) from master.import where kind = $1")
+            .bind(kind.as_str())
+            .fetch_one(&mut *conn)
+            .await?;
+    let rows: Vec<Row> = sqlx::query_as(
+        "select code, seq, valid_from, last_day, end_reason is not null, name, kana, \
+           fields[10], fields[12], fields[16] \
+         from master.version where kind = $1 and seq > $2 order by code, seq",
+    )
+    .bind(kind.as_str())
+    .bind(since)
+    .fetch_all(conn)
+    .await?;
+    let entries = rows
+        .into_iter()
+        .map(|(code, seq, from, last, ended, name, kana, f9, f11, f15)| {
+            let get = |i: usize| {
+                match i {
+                    9 => f9.clone(),
+                    11 => f11.clone(),
+                    _ => f15.clone(),
+                }
+                .unwrap_or_default()
+            };
+            let (value, unit) = shared::api::billing::hit_value(kind.as_str(), get);
+            shared::api::billing::CatalogEntry(
+                code,
+                seq,
+                from.map(shared::domain::japanese::format_date),
+                last.map(shared::domain::japanese::format_date),
+                ended,
+                name,
+                kana,
+                value,
+                unit,
+            )
+        })
+        .collect();
+    Ok((newest.unwrap_or(0), entries))
+}
+
+/// [`catalog_since`] inside a tenant transaction.
+pub async fn catalog_since_tx(
+    tx: &mut super::TenantTx,
+    kind: MasterKind,
+    since: i32,
+) -> Result<(i32, Vec<shared::api::billing::CatalogEntry>), sqlx::Error> {
+    catalog_since(tx.conn(), kind, since).await
+}
+
 /// `text` as a literal inside a LIKE pattern (backslash is PostgreSQL's default escape).
 fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")

@@ -37,6 +37,11 @@ pub fn router() -> Router<AppState> {
         )
         .route("/masters/rows", post(master_rows))
         .route("/masters/search", get(search_masters))
+        // Public data, large, fetched once per revision: compressed (no secret in it).
+        .route(
+            "/masters/catalog",
+            get(master_catalog).layer(tower_http::compression::CompressionLayer::new()),
+        )
 }
 
 /// The visit of `raw`, with its patient: (patient, date, 診療科, status, version).
@@ -324,6 +329,50 @@ struct SearchQuery {
     kind: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogQuery {
+    /// `procedure`, `drug`, `material`, `disease` or `modifier`.
+    kind: String,
+    /// The newest import the app already has (0: none).
+    #[serde(default)]
+    since: i32,
+}
+
+/// The app's copy of a master for searching as you type: every version added after the
+/// import the app has (`since`), so an update is a difference, never the whole master again.
+async fn master_catalog(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ApiQuery(q): ApiQuery<CatalogQuery>,
+) -> ApiResult<Json<shared::api::billing::MasterCatalog>> {
+    let kind = match q.kind.as_str() {
+        "procedure" => MasterKind::Procedure,
+        "drug" => MasterKind::Drug,
+        "material" => MasterKind::Material,
+        "disease" => MasterKind::Disease,
+        "modifier" => MasterKind::Modifier,
+        _ => {
+            return Err(invalid(
+                "kind",
+                "kind は procedure, drug, material, disease, modifier のいずれかです",
+            ))
+        }
+    };
+    if q.since < 0 {
+        return Err(invalid("since", "since は0以上です"));
+    }
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let (seq, rows) = masters::catalog_since_tx(&mut tx, kind, q.since).await?;
+    tx.commit().await?;
+    Ok(Json(shared::api::billing::MasterCatalog {
+        kind: q.kind,
+        since: q.since,
+        seq,
+        rows,
+    }))
+}
+
 /// Codes whose code, name or カナ starts with the query, in force on the date (the 会計 picker).
 async fn search_masters(
     State(state): State<AppState>,
@@ -352,13 +401,7 @@ async fn search_masters(
         hits.into_iter()
             .map(|(kind, code, name, fields)| {
                 let get = |i: usize| fields.get(i).cloned().unwrap_or_default();
-                let (value, unit) = match kind.as_str() {
-                    "procedure" => (get(11), "点".to_string()),
-                    "drug" | "material" => (get(11), format!("円/{}", get(9))),
-                    // 傷病名: ICD-10 (項番16); 修飾語: its position by code range.
-                    "disease" => (get(15), "ICD-10".to_string()),
-                    _ => (String::new(), String::new()),
-                };
+                let (value, unit) = shared::api::billing::hit_value(&kind, get);
                 MasterHit {
                     kind,
                     code,

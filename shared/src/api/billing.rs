@@ -175,6 +175,125 @@ pub struct MasterHit {
     pub unit: String,
 }
 
+/// One version of a master code as the app keeps it for searching as you type: code, the
+/// import that added it (`seq`), its validity (`YYYY-MM-DD`; `None` = open), whether it ends the
+/// code (erased or abolished), name, カナ (normalised) and the value shown with its unit (as in
+/// [`MasterHit`]). Sent as a JSON array to keep the download small.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogEntry(
+    pub String,
+    pub i32,
+    pub Option<String>,
+    pub Option<String>,
+    pub bool,
+    pub String,
+    pub String,
+    pub String,
+    pub String,
+);
+
+impl CatalogEntry {
+    pub fn code(&self) -> &str {
+        &self.0
+    }
+    pub fn seq(&self) -> i32 {
+        self.1
+    }
+    /// Whether this version is the one in force on `day` (`YYYY-MM-DD`), given it governs.
+    pub fn in_force(&self, day: &str) -> bool {
+        !self.4 && self.3.as_deref().is_none_or(|last| day <= last)
+    }
+    /// Whether this version has started by `day`.
+    pub fn started(&self, day: &str) -> bool {
+        self.2.as_deref().is_none_or(|from| from <= day)
+    }
+}
+
+/// `GET /api/v1/masters/catalog?kind=…&since=N`: the versions of one master added by imports
+/// after `since` (0: all), and the newest import (`seq`) they bring the copy up to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MasterCatalog {
+    pub kind: String,
+    pub since: i32,
+    pub seq: i32,
+    pub rows: Vec<CatalogEntry>,
+}
+
+/// Searches a master's versions as [`GET /masters/search`] does: codes in force on `day` whose
+/// code, カナ (normalised) or name starts with `query`, at most `limit`, by code. `entries` must
+/// be sorted by code, then seq.
+pub fn search_catalog(
+    kind: &str,
+    entries: &[CatalogEntry],
+    day: &str,
+    query: &str,
+    limit: usize,
+) -> Vec<MasterHit> {
+    let query = query.trim();
+    if query.is_empty() {
+        return Vec::new();
+    }
+    let kana = crate::domain::japanese::normalize_kana(query);
+    let mut hits = Vec::new();
+    let mut i = 0;
+    while i < entries.len() && hits.len() < limit {
+        let code = entries[i].code();
+        let mut j = i;
+        while j < entries.len() && entries[j].code() == code {
+            j += 1;
+        }
+        // The governing version on `day`: the newest import's version that has started.
+        if let Some(v) = entries[i..j].iter().rev().find(|v| v.started(day)) {
+            if v.in_force(day)
+                && (code.starts_with(query)
+                    || (!kana.is_empty() && v.6.starts_with(&kana))
+                    || v.5.starts_with(query))
+            {
+                hits.push(MasterHit {
+                    kind: kind.to_string(),
+                    code: code.to_string(),
+                    name: v.5.clone(),
+                    value: v.7.clone(),
+                    unit: v.8.clone(),
+                });
+            }
+        }
+        i = j;
+    }
+    hits
+}
+
+/// Adds the versions of a difference to a copy sorted by code, then import (a version with the
+/// same code and import is replaced, not repeated); the copy stays sorted.
+pub fn merge_catalog(rows: &mut Vec<CatalogEntry>, update: Vec<CatalogEntry>) {
+    if update.is_empty() {
+        return;
+    }
+    rows.extend(update);
+    // Stable: of two entries with the same code and import, the one from the update comes last.
+    rows.sort_by(|a, b| (a.code(), a.seq()).cmp(&(b.code(), b.seq())));
+    let mut out: Vec<CatalogEntry> = Vec::with_capacity(rows.len());
+    for row in rows.drain(..) {
+        match out.last_mut() {
+            Some(last) if last.code() == row.code() && last.seq() == row.seq() => *last = row,
+            _ => out.push(row),
+        }
+    }
+    *rows = out;
+}
+
+/// The value a search hit shows for a master row, with its unit: 点数 for procedures, price per
+/// unit for drugs and materials, ICD-10 for 傷病名, nothing for 修飾語. `get(i)` is column i
+/// (項番, 1-based as published, at index i).
+pub fn hit_value(kind: &str, get: impl Fn(usize) -> String) -> (String, String) {
+    match kind {
+        "procedure" => (get(11), "点".to_string()),
+        "drug" | "material" => (get(11), format!("円/{}", get(9))),
+        "disease" => (get(15), "ICD-10".to_string()),
+        _ => (String::new(), String::new()),
+    }
+}
+
 /// `GET /api/v1/receptions/{id}/bill`: what the 会計 screen needs to price a visit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillContext {

@@ -188,6 +188,19 @@ pub fn parse_tenths(input: &str) -> Option<i32> {
     Some(whole * 10 + frac)
 }
 
+/// A calendar day as a number of days (Julian day number), for charts over time.
+pub fn day_number(date: time::Date) -> f64 {
+    f64::from(date.to_julian_day())
+}
+
+/// `YYYY-MM-DDTHH:MM` as a day number with the fraction of the day, for charts over time.
+pub fn instant_days(text: &str) -> Option<f64> {
+    let date = crate::domain::japanese::parse_date(text.get(..10)?)?;
+    let hours: f64 = text.get(11..13).and_then(|h| h.parse().ok()).unwrap_or(0.0);
+    let minutes: f64 = text.get(14..16).and_then(|m| m.parse().ok()).unwrap_or(0.0);
+    Some(day_number(date) + (hours * 60.0 + minutes) / 1440.0)
+}
+
 /// Tenths as text with one decimal (365 → "36.5").
 pub fn format_tenths(tenths: i32) -> String {
     format!("{}.{}", tenths / 10, (tenths % 10).abs())
@@ -936,6 +949,19 @@ mod tests {
                 .0
                 .weight_x10,
             Some(620)
+        );
+    }
+
+    #[test]
+    fn instants_are_days_with_fractions() {
+        let noon = instant_days("2026-11-25T12:00").unwrap();
+        let midnight = instant_days("2026-11-25T00:00").unwrap();
+        assert!((noon - midnight - 0.5).abs() < 1e-9);
+        assert!((instant_days("2026-11-26").unwrap() - midnight - 1.0).abs() < 1e-9);
+        assert!(instant_days("junk").is_none());
+        assert!(
+            instant_days("2026-11-25T1").is_some(),
+            "a cut time is read as far as it goes"
         );
     }
 
