@@ -533,6 +533,10 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
             .await?;
         browser.wait_for_text("bill-total-points", "264点").await?;
         browser.wait_for_text("bill-patient-share", "790円").await?;
+        // The master search runs on the browser's copy of the official masters (downloaded
+        // once, kept in IndexedDB): 再診料 by half-width カナ.
+        browser.fill("master_query", "ｻｲｼﾝﾘｮｳ").await?;
+        browser.wait_for_text("master-hits", "再診料").await?;
         // The clerk keeps these prescriptions as a セット for next time.
         browser.fill("set_name", "高血圧・鎮痛 定期").await?;
         browser.click("save-set").await?;

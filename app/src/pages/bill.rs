@@ -378,6 +378,12 @@ pub fn BillPage() -> impl IntoView {
     let reception = move || params.with(|p| p.get("reception_id").unwrap_or_default());
     let context = RwSignal::new(None::<BillContext>);
     let load_error = RwSignal::new(None::<String>);
+    // The local copies of the masters the picker searches load in the background.
+    spawn_local(async {
+        for kind in ["procedure", "material", "drug"] {
+            crate::masters_cache::ensure(kind).await;
+        }
+    });
     let form = RwSignal::new(None::<Form>);
     let rows = RwSignal::new(Rows::default());
     let paid = RwSignal::new(String::new());
