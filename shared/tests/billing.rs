@@ -506,6 +506,44 @@ mod billing {
         v
     }
 
+    /// 再診 + 外来管理加算 + B-V and these 検体検査 (生化学的検査(Ⅰ) and one of urine).
+    fn biochemistry(tests: &[&str]) -> Visit {
+        let mut codes = vec!["160095710"];
+        codes.extend_from_slice(tests);
+        Visit {
+            outpatient_management: true,
+            items: items(&codes),
+            ..adult(VisitKind::Revisit)
+        }
+    }
+    const BIO: [&str; 10] = [
+        "160022510",
+        "160022610",
+        "160167250",
+        "160017410",
+        "160018910",
+        "160019010",
+        "160019210",
+        "160019310",
+        "160020410",
+        "160020910",
+    ];
+    fn biochemistry_4() -> Visit {
+        biochemistry(&BIO[..4])
+    }
+    fn biochemistry_5() -> Visit {
+        biochemistry(&BIO[..5])
+    }
+    fn biochemistry_8() -> Visit {
+        biochemistry(&BIO[..8])
+    }
+    fn biochemistry_10() -> Visit {
+        biochemistry(&BIO)
+    }
+    fn biochemistry_4_and_urine() -> Visit {
+        biochemistry(&[BIO[0], BIO[1], BIO[2], BIO[3], "160131950"])
+    }
+
     fn urine_only() -> Visit {
         Visit {
             items: items(&[codes::URINE_GENERAL]),
@@ -569,6 +607,12 @@ mod billing {
         // 検査.
         Case { name: "C6 + 検体検査管理加算(Ⅰ)", visit: c6_with_lab_management, points: 598, copay_yen: 1_790 },
         Case { name: "尿一般のみ（判断料なし）", visit: urine_only, points: 101, copay_yen: 300 },
+        // D007 注 まるめ: 75 + 52 + B-V 40 + 生化学(Ⅰ)判断料 144 + the tests.
+        Case { name: "生化学(Ⅰ) 4項目 各項目の点数", visit: biochemistry_4, points: 374, copay_yen: 1_120 },
+        Case { name: "生化学(Ⅰ) 5項目 → 93点", visit: biochemistry_5, points: 404, copay_yen: 1_210 },
+        Case { name: "生化学(Ⅰ) 8項目 → 99点", visit: biochemistry_8, points: 410, copay_yen: 1_230 },
+        Case { name: "生化学(Ⅰ) 10項目 → 103点", visit: biochemistry_10, points: 414, copay_yen: 1_240 },
+        Case { name: "生化学(Ⅰ) 血液4項目 + 尿1項目 → 包括しない", visit: biochemistry_4_and_urine, points: 385, copay_yen: 1_160 },
         // Warnings that keep or omit.
         Case { name: "上限回数超過（警告のみ）", visit: limit_exceeded, points: 300, copay_yen: 900 },
         Case { name: "不明コード（警告して除外）", visit: unknown_code, points: 75, copay_yen: 230 },
@@ -593,6 +637,38 @@ mod billing {
 
     fn price(v: &Visit) -> PricedVisit {
         price_visit(v, &catalog()).expect("priced")
+    }
+
+    #[test]
+    fn a_biochemistry_bundle_shows_each_test_and_the_bundled_points_once() {
+        let p = price(&biochemistry_5());
+        let tests: Vec<&PricedLine> = p
+            .lines
+            .iter()
+            .filter(|l| BIO[..5].contains(&l.code.as_str()))
+            .collect();
+        assert_eq!(tests.len(), 5, "every test stays on the statement");
+        let points: Vec<i64> = tests.iter().map(|l| l.points.0).collect();
+        assert_eq!(points, [0, 0, 0, 0, 93]);
+        assert!(
+            tests[4].reason.contains("5項目の包括点数 93点"),
+            "{}",
+            tests[4].reason
+        );
+        assert!(tests.iter().all(|l| l.source.starts_with("D007 注")));
+        assert!(p.notes.iter().any(|n| n.rule == "biochemistry_bundle"));
+        // No "not implemented" warning for 生化学(Ⅰ) any more.
+        assert!(!p
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("包括対象検査（区分1）")));
+        // The same tests in another order: the same total.
+        let mut reversed = biochemistry_10();
+        reversed.items.reverse();
+        assert_eq!(
+            price(&reversed).total_points,
+            price(&biochemistry_10()).total_points
+        );
     }
 
     fn codes_of(p: &PricedVisit) -> Vec<&str> {

@@ -83,12 +83,102 @@ fn lab_management<C: Catalog + ?Sized>(
     Ok(())
 }
 
+/// 包括対象検査 (医科診療行為マスター 項番16) 1: the tests of D007 血液化学検査 1–8 (生化学的検査(Ⅰ)).
+const BIOCHEMISTRY_I: u8 = 1;
+
+/// D007 注: "患者から１回に採取した血液を用いて本区分の１から８までに掲げる検査を５項目以上行った場合は、
+/// 所定点数にかかわらず、検査の項目数に応じて次に掲げる点数により算定する。イ ５項目以上７項目以下
+/// 93点 ロ ８項目又は９項目 99点 ハ 10項目以上 103点" (令和6年度 告示 別表第一, from 2024-06-01;
+/// 令和4年度 from 2022-04-01: 93/99/106). The tests are those the master marks 包括対象検査 1;
+/// those of urine or other fluids (名称 （尿） （胸水） （髄液） （腹水）) are priced as D007 but
+/// are not blood and are not counted. The visit's tests are taken as one blood draw. The bundled
+/// points go on the group's last line (as a claim records a まるめ group); the others show 0 with
+/// the reason.
+pub(crate) fn biochemistry_bundle<C: Catalog + ?Sized>(
+    p: &mut Pricing<'_, C>,
+) -> Result<(), BillingError> {
+    use crate::billing::money::Points;
+    let codes: BTreeSet<String> = p
+        .ordered
+        .iter()
+        .filter(|f| f.inclusive_test == BIOCHEMISTRY_I && !not_blood(&f.name))
+        .map(|f| f.code.clone())
+        .collect();
+    let n = codes.len();
+    if n < 5 {
+        return Ok(());
+    }
+    let day = p.visit.service_date;
+    let reiwa6 = time::macros::date!(2024 - 06 - 01);
+    let reiwa4 = time::macros::date!(2022 - 04 - 01);
+    let bundled: i64 = match n {
+        5..=7 => 93,
+        8 | 9 => 99,
+        _ if day >= reiwa6 => 103,
+        _ if day >= reiwa4 => 106,
+        _ => 0,
+    };
+    if day < reiwa4 {
+        p.warn(
+            WarningCode::NotImplemented,
+            None,
+            format!("生化学的検査(Ⅰ)が{n}項目あります。令和4年4月より前の包括点数は自動計算していません"),
+            false,
+        );
+        return Ok(());
+    }
+    let indices: Vec<usize> = p
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| codes.contains(&l.code) && l.section == Section::Tests)
+        .map(|(i, _)| i)
+        .collect();
+    let Some(&last) = indices.last() else {
+        return Ok(());
+    };
+    for &i in &indices {
+        let line = &mut p.lines[i];
+        if i == last {
+            line.unit_points = Points(bundled);
+            line.count = 1;
+            line.points = Points(bundled);
+            line.reason = format!(
+                "生化学的検査(Ⅰ) {n}項目の包括点数 {bundled}点（同一採血、この行にまとめて計上）"
+            );
+        } else {
+            line.unit_points = Points(0);
+            line.points = Points(0);
+            line.reason =
+                format!("生化学的検査(Ⅰ) {n}項目として包括（{bundled}点は最後の項目に計上）");
+        }
+        line.source = src::D007.to_string();
+    }
+    p.note(
+        "biochemistry_bundle",
+        None,
+        format!("生化学的検査(Ⅰ)を{n}項目実施：各項目の点数によらず{bundled}点で算定（D007 注）"),
+    );
+    Ok(())
+}
+
+/// A D007 test of urine or another body fluid (its name says which), not of blood.
+fn not_blood(name: &str) -> bool {
+    ["（尿）", "（胸水）", "（髄液）", "（腹水）"]
+        .iter()
+        .any(|s| name.contains(s))
+}
+
 /// Bundling rules the engine does not apply yet; it says so instead of pricing silently wrong.
-/// - 包括対象検査 (項番16): e.g. 生化学的検査(Ⅰ) 5項目以上 まるめ (billing.md §4).
-/// - 外来診療料 includes some 検査 and 処置 (A002 注; not modelled).
+/// - 包括対象検査 (項番16) other than 生化学的検査(Ⅰ) (see [`biochemistry_bundle`]), e.g. 腫瘍マーカー.
+/// - 外来診療料 includes some 検査 and 処置 (A002 注6; not modelled).
 pub(crate) fn unsupported_bundling<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) {
     let mut by_group: BTreeMap<u8, usize> = BTreeMap::new();
-    for f in p.ordered.iter().filter(|f| f.inclusive_test != 0) {
+    for f in p
+        .ordered
+        .iter()
+        .filter(|f| f.inclusive_test != 0 && f.inclusive_test != BIOCHEMISTRY_I)
+    {
         *by_group.entry(f.inclusive_test).or_default() += 1;
     }
     let over: Vec<(u8, usize)> = by_group.into_iter().filter(|(_, n)| *n >= 5).collect();
