@@ -303,6 +303,29 @@ mod billing {
         v
     }
 
+    /// 外来診療料 with tests and 処置, some included by A002 注6 and some not.
+    fn large_hospital_with_tests_and_treatments() -> Visit {
+        let mut v = large_hospital_revisit();
+        v.items = items(&[codes::URINE_GENERAL, "160008010", "160010010", "160095710"]);
+        v.treatments = ["140000610", "140000810"]
+            .iter()
+            .map(|c| ProcedureOrder {
+                code: Some(c.to_string()),
+                count: 1,
+                drugs: Vec::new(),
+                materials: Vec::new(),
+            })
+            .collect();
+        v
+    }
+
+    fn clinic_with_the_same_tests_and_treatments() -> Visit {
+        let mut v = large_hospital_with_tests_and_treatments();
+        v.facility.kind = FacilityKind::Clinic;
+        v.outpatient_management = false;
+        v
+    }
+
     fn seven_internal_drugs(temporary: bool) -> Visit {
         let rps = (1..=7)
             .map(|i| Rp::Internal {
@@ -588,6 +611,11 @@ mod billing {
         Case { name: "3歳 夜間・早朝等 診療所 → 乳幼児加算と併算定", visit: infant_night_early_clinic, points: 416, copay_yen: 830 },
         Case { name: "外来管理加算は処置で不可", visit: management_blocked_by_treatment, points: 127, copay_yen: 380 },
         Case { name: "外来診療料（200床以上）に外来管理加算なし", visit: large_hospital_revisit, points: 76, copay_yen: 230 },
+        // A002 注6: 尿一般, 末梢血液一般 and 創傷処置 100cm²未満 included; HbA1c, B-V, 創傷処置
+        // 500cm²以上 and the 血液学的判断料 billed: 76 + 49 + 40 + 125 + 90.
+        Case { name: "外来診療料に包括される検査・処置", visit: large_hospital_with_tests_and_treatments, points: 380, copay_yen: 1_140 },
+        // The same at a 診療所: 再診 75 + 26 + 21 + 49 + 40 + 125 + 52 + 90.
+        Case { name: "診療所では包括しない", visit: clinic_with_the_same_tests_and_treatments, points: 478, copay_yen: 1_430 },
         Case { name: "届出: 再診 明細書・感染対策・ベースアップ", visit: registered_revisit, points: 84, copay_yen: 250 },
         Case { name: "届出: 感染対策は月1回", visit: registered_revisit_infection_already_billed, points: 78, copay_yen: 230 },
         Case { name: "届出: 初診 機能強化・DX・感染対策・ベースアップ", visit: registered_initial, points: 391, copay_yen: 1_170 },
@@ -637,6 +665,31 @@ mod billing {
 
     fn price(v: &Visit) -> PricedVisit {
         price_visit(v, &catalog()).expect("priced")
+    }
+
+    #[test]
+    fn what_the_outpatient_clinic_fee_includes_is_shown_at_zero_with_the_reason() {
+        let p = price(&large_hospital_with_tests_and_treatments());
+        let points = |code: &str| {
+            p.lines
+                .iter()
+                .find(|l| l.code == code)
+                .map(|l| (l.points.0, l.reason.contains("外来診療料に包括")))
+        };
+        assert_eq!(points(codes::URINE_GENERAL), Some((0, true)));
+        assert_eq!(points("160008010"), Some((0, true)));
+        assert_eq!(points("140000610"), Some((0, true)));
+        assert_eq!(points("160010010"), Some((49, false)));
+        assert_eq!(points("140000810"), Some((90, false)));
+        assert_eq!(points("160095710"), Some((40, false)));
+        assert!(p
+            .notes
+            .iter()
+            .any(|n| n.rule == "outpatient_clinic_fee_inclusion"));
+        assert!(!p
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("外来診療料に包括される検査・処置の判定")));
     }
 
     #[test]

@@ -132,6 +132,9 @@ pub struct ProcedureFacts {
     pub test_group: u8,
     /// 項番16 包括対象検査 (0 = not subject to まるめ).
     pub inclusive_test: u8,
+    /// 項番92-94 区分番号, 枝番, 項番 of the 告示 (D005 末梢血液一般 = 5, 0, 5): which 区分 of its
+    /// 部 a 診療行為 is, for rules that name 区分 (外来診療料's inclusions).
+    pub notice: Notice,
     /// 項番36 上限回数 (0 = no limit). The master gives no period; the engine reads it per
     /// calendar month (see `rules::limits`).
     pub max_count: u16,
@@ -147,6 +150,33 @@ pub struct ProcedureFacts {
     pub valid_from: Option<Date>,
     /// 項番88 廃止年月日 (last day usable); `None` for 99999999.
     pub valid_until: Option<Date>,
+}
+
+/// A 診療行為's place in the 告示 within its 部: 区分番号 (e.g. J000 → 0, D005 → 5), 枝番 (J000-2 →
+/// 2) and 項番 (the numbered item within the 区分).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Notice {
+    pub section: u16,
+    pub branch: u8,
+    pub item: u16,
+}
+
+impl Notice {
+    /// Not known (a row built by hand, or a master field that does not read as a number): no
+    /// rule that names 区分 applies.
+    pub const UNKNOWN: Notice = Notice {
+        section: u16::MAX,
+        branch: 0,
+        item: 0,
+    };
+
+    pub const fn new(section: u16, branch: u8, item: u16) -> Notice {
+        Notice {
+            section,
+            branch,
+            item,
+        }
+    }
 }
 
 impl ProcedureFacts {
@@ -173,6 +203,7 @@ impl ProcedureFacts {
             test_role: TestRole::None,
             test_group: 0,
             inclusive_test: 0,
+            notice: Notice::UNKNOWN,
             max_count: 0,
             lower_age: AgeLimit::Unrestricted,
             upper_age: AgeLimit::Unrestricted,

@@ -38,6 +38,14 @@ fn basic(
     }
 }
 
+/// `f` at 区分番号 `section`, 枝番 `branch`, 項番 `item` of its 部 (項番92-94 of its master row).
+fn at(f: ProcedureFacts, section: u16, branch: u8, item: u16) -> ProcedureFacts {
+    ProcedureFacts {
+        notice: crate::billing::catalog::Notice::new(section, branch, item),
+        ..f
+    }
+}
+
 fn limited(mut f: ProcedureFacts, max: u16) -> ProcedureFacts {
     f.max_count = max;
     f
@@ -381,9 +389,9 @@ impl MemoryCatalog {
                 1,
             )),
             // D 検査 (集計先 600).
-            row(URINE_GENERAL, "尿一般", 26, Tests, 600),
-            test("160008010", "末梢血液一般検査", 21, 2, 0, 0),
-            test("160010010", "ＨｂＡ１ｃ", 49, 2, 2, 0),
+            at(row(URINE_GENERAL, "尿一般", 26, Tests, 600), 0, 0, 0),
+            at(test("160008010", "末梢血液一般検査", 21, 2, 0, 0), 5, 0, 5),
+            at(test("160010010", "ＨｂＡ１ｃ", 49, 2, 2, 0), 5, 0, 9),
             test("160022510", "ＡＳＴ", 17, 3, 0, 1),
             test("160022610", "ＡＬＴ", 17, 3, 0, 1),
             test("160167250", "ＬＤＬ－コレステロール", 18, 3, 0, 1),
@@ -419,13 +427,31 @@ impl MemoryCatalog {
             )),
             outpatient_only(row("130003510", "静脈内注射", 37, Injection, 321)),
             // 外来管理加算区分 1: 処置 may not be billed with 外来管理加算 (billing.md §2 rule 6).
-            blocks_management(row(
-                "140000610",
-                "創傷処置（１００ｃｍ２未満）",
-                52,
-                Treatment,
-                400,
-            )),
+            at(
+                blocks_management(row(
+                    "140000610",
+                    "創傷処置（１００ｃｍ２未満）",
+                    52,
+                    Treatment,
+                    400,
+                )),
+                0,
+                0,
+                1,
+            ),
+            // 創傷処置 of 500cm² or more: not included in 外来診療料 (A002 注6 names 1 and 2 only).
+            at(
+                blocks_management(row(
+                    "140000810",
+                    "創傷処置（５００ｃｍ２以上３０００ｃｍ２未満）",
+                    90,
+                    Treatment,
+                    400,
+                )),
+                0,
+                0,
+                3,
+            ),
         ];
         let drugs = vec![
             // y_ALL20240531 (billing.md C3): 薬価, 剤形 1 内用, 一般名処方加算対象区分.

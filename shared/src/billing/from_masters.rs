@@ -48,6 +48,16 @@ impl ProcedureFacts {
             test_role: TestRole::from_master(r.test_judgement),
             test_group: r.test_judgement_group,
             inclusive_test: r.bundled_test,
+            notice: match (
+                r.notice.section.parse(),
+                r.notice.branch.parse(),
+                r.notice.item.parse(),
+            ) {
+                (Ok(section), Ok(branch), Ok(item)) => {
+                    super::catalog::Notice::new(section, branch, item)
+                }
+                _ => super::catalog::Notice::UNKNOWN,
+            },
             max_count: r.max_count,
             lower_age: r.min_age.clone(),
             upper_age: r.max_age.clone(),
@@ -359,11 +369,15 @@ mod tests {
                 (88, "20241130"),
                 (90, "1"),
                 (91, "01"),
+                (92, "005"),
+                (93, "02"),
+                (94, "009"),
             ],
         );
         let mut c = MemoryCatalog::new();
         c.add_procedure_fields(&fields).unwrap();
         let f = c.procedure("111000110").unwrap();
+        assert_eq!(f.notice, super::super::catalog::Notice::new(5, 2, 9));
         assert_eq!(
             (f.score_kind, f.score, f.section, f.aggregation),
             (

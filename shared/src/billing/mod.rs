@@ -35,7 +35,7 @@ pub use crate::masters::{
     AgeLimit, DosageForm, DrugPriceKind, Hundredths, InOutScope, MaterialPriceKind, ScoreKind,
 };
 pub use catalog::{
-    Catalog, DrugFacts, FacilityRestriction, GenericRxClass, MaterialFacts, MemoryCatalog,
+    Catalog, DrugFacts, FacilityRestriction, GenericRxClass, MaterialFacts, MemoryCatalog, Notice,
     OutpatientManagementClass, ProcedureFacts, TestRole,
 };
 pub use engine::price_visit;

@@ -7,7 +7,6 @@ use crate::billing::codes::*;
 use crate::billing::engine::Pricing;
 use crate::billing::priced::{BillingError, WarningCode};
 use crate::billing::section::Section;
-use crate::billing::visit::{FacilityKind, VisitKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// D026 etc.: "各区分の検体検査判断料については、その区分に属する検体検査の種類及び回数にかかわらず、
@@ -169,9 +168,85 @@ fn not_blood(name: &str) -> bool {
         .any(|s| name.contains(s))
 }
 
-/// Bundling rules the engine does not apply yet; it says so instead of pricing silently wrong.
-/// - 包括対象検査 (項番16) other than 生化学的検査(Ⅰ) (see [`biochemistry_bundle`]), e.g. 腫瘍マーカー.
-/// - 外来診療料 includes some 検査 and 処置 (A002 注6; not modelled).
+/// A002 注6: what 外来診療料 (一般病床200床以上の病院の再診) includes, by 区分 of the 告示 (部, 区分番号,
+/// 枝番, and for 創傷処置 and 皮膚科軟膏処置 the 項番 of the sizes named):
+/// - 検査: イ 尿検査 D000–D002-2, ロ 糞便検査 D003 (except カルプロテクチン（糞便）), ハ 血液形態・機能検査
+///   D005 (except HbA1c, TK活性, TdT, 骨髄像, 造血器腫瘍細胞抗原検査);
+/// - 処置: 創傷処置 J000 1 (100cm²未満) and 2 (100cm²以上500cm²未満), 皮膚科軟膏処置 J053 1
+///   (100cm²以上500cm²未満), 膀胱洗浄 J060, 腟洗浄 J072, 眼処置 J086, 睫毛抜去 J089, 耳処置 J095,
+///   耳管処置 J096, 鼻処置 J097, 口腔、咽頭処置 J098, 間接喉頭鏡下喉頭処置 J099, ネブライザ J114,
+///   超音波ネブライザ J115, 介達牽引 J118, 消炎鎮痛等処置 J119.
+///
+/// Their 実施料 and 手技料 are not billed (0点 with the reason); drugs and materials used, 判断料 and
+/// the 検体検査実施料 通則 加算 stay billable.
+fn included_in_outpatient_clinic_fee(f: &crate::billing::catalog::ProcedureFacts) -> bool {
+    let n = f.notice;
+    match f.section {
+        Section::Tests => match (n.section, n.branch) {
+            (0 | 1, 0) | (2, 0 | 2) => true,
+            (3, 0) => !f.name.contains("カルプロテクチン"),
+            (5, 0) => ![
+                "ＨｂＡ１ｃ",
+                "ＴＫ活性",
+                "ＴｄＴ",
+                "骨髄像",
+                "造血器腫瘍細胞抗原",
+            ]
+            .iter()
+            .any(|x| f.name.contains(x)),
+            _ => false,
+        },
+        Section::Treatment => matches!(
+            (n.section, n.branch, n.item),
+            (0, 0, 1 | 2)
+                | (53, 0, 1)
+                | (
+                    60 | 72 | 86 | 89 | 95 | 96 | 97 | 98 | 99 | 114 | 115 | 118 | 119,
+                    0,
+                    _
+                )
+        ),
+        _ => false,
+    }
+}
+
+/// Applies A002 注6 when the visit is priced with 外来診療料 (see
+/// [`included_in_outpatient_clinic_fee`]).
+pub(crate) fn outpatient_clinic_fee_inclusions<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) {
+    use crate::billing::money::Points;
+    if !p.lines.iter().any(|l| l.code == OUTPATIENT_CLINIC_FEE) {
+        return;
+    }
+    let included: BTreeSet<String> = p
+        .ordered
+        .iter()
+        .filter(|f| included_in_outpatient_clinic_fee(f))
+        .map(|f| f.code.clone())
+        .collect();
+    let mut names = Vec::new();
+    for line in p.lines.iter_mut().filter(|l| {
+        included.contains(&l.code) && matches!(l.section, Section::Tests | Section::Treatment)
+    }) {
+        line.unit_points = Points(0);
+        line.points = Points(0);
+        line.reason = "外来診療料に包括（A002 注6）".into();
+        line.source = src::A002_INCLUDED.to_string();
+        names.push(line.name.clone());
+    }
+    if !names.is_empty() {
+        p.note(
+            "outpatient_clinic_fee_inclusion",
+            Some(OUTPATIENT_CLINIC_FEE),
+            format!(
+                "外来診療料に包括されるため算定しません：{}",
+                names.join("、")
+            ),
+        );
+    }
+}
+
+/// Bundling rules the engine does not apply yet; it says so instead of pricing silently wrong:
+/// 包括対象検査 (項番16) other than 生化学的検査(Ⅰ) (see [`biochemistry_bundle`]), e.g. 腫瘍マーカー.
 pub(crate) fn unsupported_bundling<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) {
     let mut by_group: BTreeMap<u8, usize> = BTreeMap::new();
     for f in p
@@ -189,19 +264,6 @@ pub(crate) fn unsupported_bundling<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) 
             format!(
                 "包括対象検査（区分{group}）が{n}項目あります。包括点数（まるめ）は自動計算していないため、各項目の点数で算定しています"
             ),
-            false,
-        );
-    }
-    if p.visit.facility.kind == FacilityKind::LargeHospital
-        && p.visit.kind == VisitKind::Revisit
-        && p.lines
-            .iter()
-            .any(|l| matches!(l.section, Section::Tests | Section::Treatment))
-    {
-        p.warn(
-            WarningCode::NotImplemented,
-            Some(OUTPATIENT_CLINIC_FEE),
-            "外来診療料に包括される検査・処置の判定は自動化していません。包括項目を確認してください".into(),
             false,
         );
     }
