@@ -690,6 +690,22 @@ mod billing {
             .warnings
             .iter()
             .any(|w| w.message.contains("外来診療料に包括される検査・処置の判定")));
+        let urine = p
+            .lines
+            .iter()
+            .find(|l| l.code == codes::URINE_GENERAL)
+            .unwrap();
+        assert_eq!(statement_marker(urine), Some("（外来診療料に包括）"));
+        // 検体検査の通則加算 (区分 000 like 尿一般) stays billable: 外来迅速検体検査加算 10点.
+        let mut rapid = large_hospital_with_tests_and_treatments();
+        rapid.items.push(ItemOrder::new("160177770"));
+        let priced = price(&rapid);
+        assert_eq!(
+            priced.total_points.0,
+            p.total_points.0 + 10,
+            "{:?}",
+            priced.lines
+        );
     }
 
     #[test]
@@ -709,6 +725,16 @@ mod billing {
             tests[4].reason
         );
         assert!(tests.iter().all(|l| l.source.starts_with("D007 注")));
+        assert!(tests.iter().all(|l| statement_marker(l).is_some()));
+        // The same test twice: bundled as one draw, and the clerk is warned.
+        let mut twice = biochemistry_5();
+        twice.items.push(ItemOrder::new(BIO[0]));
+        let priced = price(&twice);
+        assert_eq!(priced.total_points, p.total_points);
+        assert!(priced
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("同じ項目が複数")));
         assert!(p.notes.iter().any(|n| n.rule == "biochemistry_bundle"));
         // No "not implemented" warning for 生化学(Ⅰ) any more.
         assert!(!p

@@ -245,7 +245,7 @@ fn statement_line(line: &PricedLine, first_of_section: bool) -> impl IntoView {
     view! {
         <tr data-testid="statement-line" data-code=line.code.clone() class:section-start=first_of_section>
             <td class="section">{section}</td>
-            <td>{line.name.clone()}</td>
+            <td>{line.name.clone()}{shared::billing::statement_marker(line)}</td>
             <td class="num">{thousands(line.unit_points.0)}</td>
             <td class="num">{line.count}</td>
             <td class="num">{thousands(line.points.0)}</td>

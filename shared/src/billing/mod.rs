@@ -47,7 +47,9 @@ pub use priced::{
     BillingError, LineContent, LineKind, Note, PricedLine, PricedVisit, SectionTotal,
     ShareBreakdown, Warning, WarningCode,
 };
-pub use receipt::{receipt_rows, thousands, ReceiptRow, OUTPATIENT_RECEIPT_SECTIONS};
+pub use receipt::{
+    receipt_rows, statement_marker, thousands, ReceiptRow, OUTPATIENT_RECEIPT_SECTIONS,
+};
 pub use section::Section;
 pub use visit::{
     Burden, Dispensing, DrugUse, Facility, FacilityKind, FacilityStandards, HistoryEntry,

@@ -103,6 +103,18 @@ pub fn thousands(n: i64) -> String {
     out
 }
 
+/// What the 明細書 adds after a line's name when its points were set by a bundling rule, so a
+/// patient does not read one test as costing the whole bundle (or an included one as free).
+pub fn statement_marker(line: &super::PricedLine) -> Option<&'static str> {
+    if line.source.starts_with("D007 注") {
+        Some("（生化学的検査(Ⅰ) 包括）")
+    } else if line.source.starts_with("A002 注6") {
+        Some("（外来診療料に包括）")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -107,6 +107,23 @@ pub(crate) fn biochemistry_bundle<C: Catalog + ?Sized>(
     if n < 5 {
         return Ok(());
     }
+    // More than one of the same test (count > 1, or entered twice) may mean more than one draw:
+    // the bundle below counts one; the clerk is told.
+    let repeated = p
+        .lines
+        .iter()
+        .filter(|l| codes.contains(&l.code) && l.section == Section::Tests)
+        .map(|l| l.count)
+        .sum::<u32>() as usize
+        > n;
+    if repeated {
+        p.warn(
+            WarningCode::NotImplemented,
+            None,
+            "生化学的検査(Ⅰ)に同じ項目が複数あります。1回の採血として包括しています。別の採血の場合は点数を確認してください".into(),
+            false,
+        );
+    }
     let day = p.visit.service_date;
     let reiwa6 = time::macros::date!(2024 - 06 - 01);
     let reiwa4 = time::macros::date!(2022 - 04 - 01);
@@ -182,18 +199,15 @@ fn not_blood(name: &str) -> bool {
 fn included_in_outpatient_clinic_fee(f: &crate::billing::catalog::ProcedureFacts) -> bool {
     let n = f.notice;
     match f.section {
+        // 区分 000 of 第3部 also holds the 通則 rows (時間外緊急院内検査加算, 外来迅速検体検査加算,
+        // 逓減, 減算), which stay billable: of D000 only 尿中一般物質定性半定量検査 itself. The
+        // exceptions by 項番 (unique in the master): D003 9 カルプロテクチン（糞便）; D005 9 HbA1c,
+        // 12 TK活性, 13 TdT, 14 骨髄像 (and its 特殊染色加算), 15 造血器腫瘍細胞抗原検査.
         Section::Tests => match (n.section, n.branch) {
-            (0 | 1, 0) | (2, 0 | 2) => true,
-            (3, 0) => !f.name.contains("カルプロテクチン"),
-            (5, 0) => ![
-                "ＨｂＡ１ｃ",
-                "ＴＫ活性",
-                "ＴｄＴ",
-                "骨髄像",
-                "造血器腫瘍細胞抗原",
-            ]
-            .iter()
-            .any(|x| f.name.contains(x)),
+            (0, 0) => f.code == URINE_GENERAL,
+            (1, 0) | (2, 0 | 2) => true,
+            (3, 0) => n.item != 9,
+            (5, 0) => !matches!(n.item, 9 | 12..=15),
             _ => false,
         },
         Section::Treatment => matches!(
@@ -223,6 +237,27 @@ pub(crate) fn outpatient_clinic_fee_inclusions<C: Catalog + ?Sized>(p: &mut Pric
         .filter(|f| included_in_outpatient_clinic_fee(f))
         .map(|f| f.code.clone())
         .collect();
+    // A row whose 区分 could not be read cannot be judged: say so rather than bill silently.
+    let unknown: Vec<String> = p
+        .ordered
+        .iter()
+        .filter(|f| {
+            f.notice == crate::billing::catalog::Notice::UNKNOWN
+                && matches!(f.section, Section::Tests | Section::Treatment)
+        })
+        .map(|f| f.name.clone())
+        .collect();
+    if !unknown.is_empty() {
+        p.warn(
+            WarningCode::NotImplemented,
+            Some(OUTPATIENT_CLINIC_FEE),
+            format!(
+                "区分番号が不明なため外来診療料に包括されるか判定できません：{}",
+                unknown.join("、")
+            ),
+            false,
+        );
+    }
     let mut names = Vec::new();
     for line in p.lines.iter_mut().filter(|l| {
         included.contains(&l.code) && matches!(l.section, Section::Tests | Section::Treatment)
