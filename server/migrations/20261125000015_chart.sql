@@ -126,7 +126,8 @@ create table vital_sign (
     foreign key (tenant_id, replaces) references vital_sign (tenant_id, vital_id)
 );
 create index vital_sign_patient_idx on vital_sign (tenant_id, patient_id, measured_at);
-create index vital_sign_replaces_idx on vital_sign (tenant_id, replaces) where replaces is not null;
+-- An entry is corrected once; a further correction corrects the correction.
+create unique index vital_sign_replaces_idx on vital_sign (tenant_id, replaces) where replaces is not null;
 
 create table lab_result (
     tenant_id       uuid not null,

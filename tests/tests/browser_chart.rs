@@ -263,6 +263,15 @@ async fn vitals_and_labs_entered_appear_on_the_charts_and_the_print() {
         wait_for_count(&browser, "[data-testid='bp-bar']", 2).await?;
         wait_for_count(&browser, "[data-testid='vital-row']", 2).await?;
         browser.wait_for_text("vital-table", "38.4").await?;
+        // A typing slip is corrected with a reason: the new values replace the old ones in the
+        // chart and the table, the old entry stays in the record.
+        browser.click("vital-correct").await?;
+        browser.fill("vital-temperature", "38.1").await?;
+        browser.fill("vital-reason", "入力誤り").await?;
+        browser.click("vital-save").await?;
+        browser.wait_for_text("vital-table", "訂正：入力誤り").await?;
+        browser.wait_for_text("vital-table", "38.1").await?;
+        wait_for_count(&browser, "[data-testid='vital-row']", 2).await?;
         browser.screenshot("65-temperature-sheet").await?;
         // On a tablet held upright the chart and the table stack, at the screen's width.
         c.set_window_size(820, 1180).await?;
@@ -296,7 +305,7 @@ async fn vitals_and_labs_entered_appear_on_the_charts_and_the_print() {
         browser.click("print-prepare").await?;
         browser.by_testid("chart-print").await?;
         browser.wait_for_text("print-banner", "架空 診療").await?;
-        browser.wait_for_text("chart-print", "38.4").await?;
+        browser.wait_for_text("chart-print", "38.1").await?;
         browser.wait_for_text("chart-print", "HbA1c").await?;
         browser.screenshot("67-chart-print").await?;
         Ok::<_, anyhow::Error>(())

@@ -672,6 +672,36 @@ async fn vitals_are_validated_warned_and_listed() {
         .json();
     assert_eq!(list.len(), 2);
     assert_eq!(list[1].values.temperature_x10, Some(371));
+    // A correction: a new entry with its reason replaces the old one in lists; the old one
+    // stays in the record, and the same entry cannot be corrected twice.
+    let res = c
+        .nurse
+        .post(&format!("/vitals/{}/correct", v.vital_id), &json!({"measured_at": "2026-11-20T09:30", "temperature": "36.8", "pulse": "96", "systolic": "132", "diastolic": "84", "spo2": "95", "height": "158", "weight": "51.2", "reason": ""}))
+        .await;
+    assert_eq!(res.field_names(), ["reason"]);
+    let res = c
+        .nurse
+        .post(&format!("/vitals/{}/correct", v.vital_id), &json!({"measured_at": "2026-11-20T09:30", "temperature": "36.8", "pulse": "96", "systolic": "132", "diastolic": "84", "spo2": "95", "height": "158", "weight": "51.2", "reason": "体温計の読み違い"}))
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let fixed: VitalRecord = res.json();
+    assert_eq!(fixed.replaces.as_deref(), Some(v.vital_id.as_str()));
+    let again = c
+        .nurse
+        .post(
+            &format!("/vitals/{}/correct", v.vital_id),
+            &json!({"measured_at": "2026-11-20T09:30", "pulse": "90", "reason": "再訂正"}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let day: Vec<VitalRecord> = c
+        .doctor
+        .get(&format!("{path}?from=2026-11-20&to=2026-11-20"))
+        .await
+        .json();
+    assert_eq!(day.len(), 1);
+    assert_eq!(day[0].values.temperature_x10, Some(368));
+    assert_eq!(day[0].reason, "体温計の読み違い");
     let only_first: Vec<VitalRecord> = c
         .doctor
         .get(&format!("{path}?from=2026-11-20&to=2026-11-20"))

@@ -90,6 +90,14 @@ pub async fn record_vitals(
     post(&format!("/patients/{patient}/vitals"), csrf, body).await
 }
 
+pub async fn correct_vitals(
+    csrf: &str,
+    vital: &str,
+    body: &shared::api::chart::CorrectVitals,
+) -> Result<VitalRecord, ApiFailure> {
+    post(&format!("/vitals/{vital}/correct"), csrf, body).await
+}
+
 pub async fn labs(patient: &str, from: &str, to: &str) -> Result<Vec<LabRecord>, ApiFailure> {
     get(&format!("/patients/{patient}/labs?from={from}&to={to}")).await
 }

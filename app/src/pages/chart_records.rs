@@ -391,22 +391,61 @@ pub fn VitalsPanel(patient_id: Signal<String>) -> impl IntoView {
         Ok((v, _)) => v.bmi_x10().map(|b| format!("BMI {}", format_tenths(b))),
         Err(_) => None,
     };
+    // 訂正: the form takes an entry's values; saving adds a correction with its reason.
+    let correcting = RwSignal::new(None::<String>);
+    let reason = RwSignal::new(String::new());
+    let start_correction = move |v: VitalRecord| {
+        let x = v.values;
+        let tenths = |t: Option<i32>| t.map(format_tenths).unwrap_or_default();
+        let whole = |t: Option<i32>| t.map(|n| n.to_string()).unwrap_or_default();
+        input.set(VitalsInput {
+            temperature: tenths(x.temperature_x10),
+            pulse: whole(x.pulse),
+            systolic: whole(x.systolic),
+            diastolic: whole(x.diastolic),
+            respiration: whole(x.respiration),
+            spo2: whole(x.spo2),
+            height: tenths(x.height_x10),
+            weight: tenths(x.weight_x10),
+        });
+        measured_at.set(v.measured_at.clone());
+        reason.set(String::new());
+        correcting.set(Some(v.vital_id));
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if checked().is_err() {
             server_error.set(Some("入力を確認してください".into()));
             return;
         }
-        let body = RecordVitals {
-            measured_at: measured_at.get_untracked(),
-            values: input.get_untracked(),
-        };
         let csrf = session.csrf();
         let id = patient_id.get_untracked();
+        let correction = correcting.get_untracked();
+        let measured = measured_at.get_untracked();
+        let values = input.get_untracked();
+        let why = reason.get_untracked();
         spawn_local(async move {
-            match crate::api::chart::record_vitals(&csrf, &id, &body).await {
+            let result = match correction {
+                Some(vital) => {
+                    let body = shared::api::chart::CorrectVitals {
+                        measured_at: measured,
+                        values,
+                        reason: why,
+                    };
+                    crate::api::chart::correct_vitals(&csrf, &vital, &body).await
+                }
+                None => {
+                    let body = RecordVitals {
+                        measured_at: measured,
+                        values,
+                    };
+                    crate::api::chart::record_vitals(&csrf, &id, &body).await
+                }
+            };
+            match result {
                 Ok(saved) => {
                     saved_warnings.set(saved.warnings.iter().map(|w| w.message.clone()).collect());
+                    correcting.set(None);
                     input.set(VitalsInput::default());
                     server_error.set(None);
                     measured_at.set(crate::format::now_jst_minute());
@@ -437,7 +476,15 @@ pub fn VitalsPanel(patient_id: Signal<String>) -> impl IntoView {
                 {field("height", "身長", "cm")}
                 {field("weight", "体重", "kg")}
                 <span class="bmi" data-testid="vital-bmi">{bmi}</span>
-                <button type="submit" data-testid="vital-save">"記録"</button>
+                <Show when=move || correcting.get().is_some()>
+                    <div class="vital-field">
+                        <label for="vital_reason">"訂正理由"</label>
+                        <input id="vital_reason" data-testid="vital-reason" prop:value=move || reason.get()
+                            on:input=move |ev| reason.set(event_target_value(&ev))/>
+                    </div>
+                    <button type="button" class="secondary" on:click=move |_| { correcting.set(None); input.set(VitalsInput::default()); }>"訂正をやめる"</button>
+                </Show>
+                <button type="submit" data-testid="vital-save">{move || if correcting.get().is_some() { "訂正を記録" } else { "記録" }}</button>
                 <p class="form-error" role="alert">{move || server_error.get()}</p>
                 <ul class="warnings" data-testid="vital-warnings">{move || saved_warnings.get().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>
             </form>
@@ -445,7 +492,7 @@ pub fn VitalsPanel(patient_id: Signal<String>) -> impl IntoView {
             <p class="form-error" role="alert">{move || error.get()}</p>
             <TemperatureSheet vitals=vitals from=period.from to=period.to/>
             <table class="records" data-testid="vital-table">
-                <thead><tr><th>"測定日時"</th><th>"体温"</th><th>"脈拍"</th><th>"血圧"</th><th>"呼吸"</th><th>"SpO2"</th><th>"身長"</th><th>"体重"</th><th>"BMI"</th><th>"記録者"</th></tr></thead>
+                <thead><tr><th>"測定日時"</th><th>"体温"</th><th>"脈拍"</th><th>"血圧"</th><th>"呼吸"</th><th>"SpO2"</th><th>"身長"</th><th>"体重"</th><th>"BMI"</th><th>"記録者"</th><th class="no-print"></th></tr></thead>
                 <tbody>
                     {move || vitals.get().into_iter().rev().map(|v| {
                         let x = v.values;
@@ -459,7 +506,11 @@ pub fn VitalsPanel(patient_id: Signal<String>) -> impl IntoView {
                             <td>{x.height_x10.map(format_tenths)}</td>
                             <td>{x.weight_x10.map(format_tenths)}</td>
                             <td>{x.bmi_x10().map(format_tenths)}</td>
-                            <td>{v.author.clone()}</td>
+                            <td>{v.author.clone()}{(!v.reason.is_empty()).then(|| format!("（訂正：{}）", v.reason))}</td>
+                            <td class="no-print">{
+                                let row = v.clone();
+                                view! { <button type="button" class="link" data-testid="vital-correct" on:click=move |_| start_correction(row.clone())>"訂正"</button> }
+                            }</td>
                         </tr> }
                     }).collect_view()}
                 </tbody>

@@ -741,6 +741,8 @@ pub async fn diagnosis_history(
 #[derive(Debug, FromRow)]
 struct VitalRow {
     vital_id: Uuid,
+    replaces: Option<Uuid>,
+    reason: String,
     measured_at: OffsetDateTime,
     temperature_x10: Option<i32>,
     pulse: Option<i32>,
@@ -769,6 +771,8 @@ impl VitalRow {
     fn detail(self) -> VitalRecord {
         VitalRecord {
             vital_id: self.vital_id.to_string(),
+            replaces: self.replaces.map(|u| u.to_string()),
+            reason: self.reason,
             measured_at: jst_minute(self.measured_at),
             values: Vitals {
                 temperature_x10: self.temperature_x10,
@@ -787,21 +791,30 @@ impl VitalRow {
     }
 }
 
-const VITAL_COLUMNS: &str = "s.vital_id, s.measured_at, s.temperature_x10, s.pulse, s.systolic, \
+const VITAL_COLUMNS: &str = "s.vital_id, s.replaces, s.reason, s.measured_at, s.temperature_x10, s.pulse, s.systolic, \
      s.diastolic, s.respiration, s.spo2, s.height_x10, s.weight_x10, u.display_name as author, s.created_at";
 
+/// A correction: the entry it replaces and why.
+pub struct Correction<'a> {
+    pub replaces: Uuid,
+    pub reason: &'a str,
+}
+
+/// Stores vital signs (a correction names the entry it replaces; a second correction of the
+/// same entry is a unique violation).
 pub async fn insert_vitals(
     tx: &mut TenantTx,
     patient: Uuid,
     measured_at: OffsetDateTime,
     v: &Vitals,
     author: Uuid,
+    correction: Option<Correction<'_>>,
 ) -> Result<VitalRecord, sqlx::Error> {
     let tenant = tx.tenant_id().as_uuid();
     let row: VitalRow = sqlx::query_as(&format!(
         "with s as (insert into vital_sign (tenant_id, vital_id, patient_id, measured_at, temperature_x10, \
-           pulse, systolic, diastolic, respiration, spo2, height_x10, weight_x10, author_user_id) \
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning *) \
+           pulse, systolic, diastolic, respiration, spo2, height_x10, weight_x10, author_user_id, replaces, reason) \
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning *) \
          select {VITAL_COLUMNS} from s left join app_user u on u.user_id = s.author_user_id"
     ))
     .bind(tenant)
@@ -817,9 +830,25 @@ pub async fn insert_vitals(
     .bind(v.height_x10)
     .bind(v.weight_x10)
     .bind(author)
+    .bind(correction.as_ref().map(|c| c.replaces))
+    .bind(correction.as_ref().map_or("", |c| c.reason))
     .fetch_one(tx.conn())
     .await?;
     Ok(row.detail())
+}
+
+/// The patient of a vital-signs entry and whether it has been corrected already.
+pub async fn vital_owner(
+    tx: &mut TenantTx,
+    vital: Uuid,
+) -> Result<Option<(Uuid, bool)>, sqlx::Error> {
+    sqlx::query_as(
+        "select s.patient_id, exists (select 1 from vital_sign r where r.replaces = s.vital_id) \
+         from vital_sign s where s.vital_id = $1",
+    )
+    .bind(vital)
+    .fetch_optional(tx.conn())
+    .await
 }
 
 /// The patient's vital signs measured in `from..to` (UTC instants), oldest first, corrected

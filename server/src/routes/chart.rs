@@ -67,6 +67,7 @@ pub fn router() -> Router<AppState> {
             get(list_labs).post(record_labs),
         )
         .route("/patients/{patient_id}/labs/import", post(import_labs))
+        .route("/vitals/{vital_id}/correct", post(correct_vitals))
         .route("/patients/{patient_id}/chart/prints", post(print_chart))
 }
 
@@ -889,8 +890,75 @@ async fn record_vitals(
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let patient = patient_of(&mut tx, &raw).await?;
     note.set_patient(patient.patient_id);
-    let mut record =
-        chart::insert_vitals(&mut tx, patient.patient_id, measured_at, &values, me(&user)).await?;
+    let mut record = chart::insert_vitals(
+        &mut tx,
+        patient.patient_id,
+        measured_at,
+        &values,
+        me(&user),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    record.warnings = warnings;
+    Ok((StatusCode::CREATED, Json(record)))
+}
+
+/// A correction of recorded vital signs: a new entry with the reason, replacing the old one in
+/// lists and charts (the old one stays in the record). The newest entry is the one to correct.
+async fn correct_vitals(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    note: AccessNote,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<shared::api::chart::CorrectVitals>,
+) -> ApiResult<(StatusCode, Json<VitalRecord>)> {
+    require_chart(&user)?;
+    let id = id_or_not_found::<Uuid>(&raw)?;
+    let reason = shared::domain::clean_text(&body.reason, 200)
+        .map_err(|_| invalid("reason", "訂正の理由を入力してください"))?;
+    let Some(measured_at) = jst_instant(&body.measured_at) else {
+        return Err(invalid(
+            "measured_at",
+            "測定日時は YYYY-MM-DDTHH:MM で入力してください",
+        ));
+    };
+    if measured_at > OffsetDateTime::now_utc() + Duration::minutes(10) {
+        return Err(invalid("measured_at", "未来の日時は入力できません"));
+    }
+    let (values, warnings) = body.values.validate().map_err(ApiError::Invalid)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let Some((patient, corrected)) = chart::vital_owner(&mut tx, id).await? else {
+        return Err(ApiError::code(ErrorCode::NotFound));
+    };
+    note.set_patient(patient);
+    let stale = || {
+        conflict(
+            "vital_id",
+            "この記録は既に訂正されています。最新の記録を訂正してください",
+        )
+    };
+    if corrected {
+        return Err(stale());
+    }
+    let correction = chart::Correction {
+        replaces: id,
+        reason: &reason,
+    };
+    let result = chart::insert_vitals(
+        &mut tx,
+        patient,
+        measured_at,
+        &values,
+        me(&user),
+        Some(correction),
+    )
+    .await;
+    let mut record = match result {
+        Ok(r) => r,
+        Err(e) if chart::is_unique_violation(&e) => return Err(stale()),
+        Err(e) => return Err(e.into()),
+    };
     tx.commit().await?;
     record.warnings = warnings;
     Ok((StatusCode::CREATED, Json(record)))

@@ -268,10 +268,25 @@ pub struct RecordVitals {
     pub values: VitalsInput,
 }
 
+/// Correct recorded vital signs (`POST /vitals/{id}/correct`): a new entry that replaces the
+/// old one in lists and charts; the old one stays in the record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorrectVitals {
+    pub measured_at: String,
+    #[serde(flatten)]
+    pub values: VitalsInput,
+    pub reason: String,
+}
+
 /// Stored vital signs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VitalRecord {
     pub vital_id: String,
+    /// The entry this one corrects, and why.
+    #[serde(default)]
+    pub replaces: Option<String>,
+    #[serde(default)]
+    pub reason: String,
     /// JST `YYYY-MM-DDTHH:MM`.
     pub measured_at: String,
     pub values: Vitals,
