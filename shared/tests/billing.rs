@@ -344,6 +344,21 @@ mod billing {
         seven_internal_drugs(false)
     }
 
+    /// Seven 剤 of half a 100円 tablet: 50円 → 5点 a day each.
+    fn seven_half_tablets() -> Visit {
+        let rps = (1..=7)
+            .map(|i| Rp::Internal {
+                days: 14,
+                temporary: false,
+                drugs: vec![rx_drug(&format!("TEST-D{i}"), "0.5")],
+            })
+            .collect();
+        Visit {
+            prescription: prescription(Dispensing::InHouse, rps),
+            ..adult(VisitKind::Revisit)
+        }
+    }
+
     fn seven_temporary_drugs_not_counted() -> Visit {
         seven_internal_drugs(true)
     }
@@ -623,6 +638,8 @@ mod billing {
         // 投薬.
         Case { name: "7種類以上の内服薬 院内 → 処方料29・薬剤料90/100", visit: seven_drugs_reduced, points: 997, copay_yen: 2_990 },
         Case { name: "臨時14日以内は7種類に数えない", visit: seven_temporary_drugs_not_counted, points: 1_108, copay_yen: 3_320 },
+        // F200 注3: 75 + 処方料29 + 調剤料11 + (7剤 × 5点 × 14日 = 490) × 90/100 = 441.
+        Case { name: "7種類以上の減額は内服薬剤料の合計に", visit: seven_half_tablets, points: 556, copay_yen: 1_670 },
         Case { name: "7種類以上の内服薬 院外 → 処方箋料32", visit: seven_drugs_outside, points: 107, copay_yen: 320 },
         Case { name: "屯服と外用", visit: as_needed_and_external, points: 163, copay_yen: 490 },
         Case { name: "一般名処方加算1", visit: generic_name_all, points: 145, copay_yen: 440 },
@@ -951,12 +968,29 @@ mod billing {
             .iter()
             .filter(|l| l.kind == LineKind::Drug)
             .collect();
-        assert_eq!(drug_lines.len(), 7);
-        for l in drug_lines {
-            assert_eq!((l.unit_points.0, l.count), (9, 14));
-            assert!(l.reason.contains("90/100"), "{}", l.reason);
+        // Each 剤 at its own points, then one reduction over all 内服薬 (F200 注3, 留意事項 (6)イ).
+        assert_eq!(drug_lines.len(), 8);
+        for l in &drug_lines[..7] {
+            assert_eq!((l.unit_points.0, l.count), (10, 14));
         }
+        let reduction = drug_lines[7];
+        assert_eq!((reduction.points.0, reduction.count), (-98, 1));
+        assert!(
+            reduction.reason.contains("合計980点 × 90/100 = 882点"),
+            "{}",
+            reduction.reason
+        );
         assert!(codes_of(&p).contains(&codes::PRESCRIBING_SEVEN));
+        // The 所定点数 is the sum, not each 剤: seven 剤 of 5点 × 14日 = 490 → 441, where 90/100 of
+        // each 剤's 5点 would round back to 5 and reduce nothing.
+        let half = price(&seven_half_tablets());
+        let total: i64 = half
+            .lines
+            .iter()
+            .filter(|l| l.kind == LineKind::Drug)
+            .map(|l| l.points.0)
+            .sum();
+        assert_eq!(total, 441);
     }
 
     #[test]
@@ -1300,7 +1334,9 @@ mod billing {
             let by_section: i64 = p.sections.iter().map(|s| s.points.0).sum();
             prop_assert_eq!(by_section, sum);
             for l in &p.lines {
-                prop_assert!(l.points.0 >= 0 && l.unit_points.0 >= 0, "{:?}", l);
+                // The only negative line a generated visit can have: the 7種類以上 reduction.
+                let reduction = l.source.starts_with("F200 注3");
+                prop_assert!(reduction || (l.points.0 >= 0 && l.unit_points.0 >= 0), "{:?}", l);
                 prop_assert_eq!(l.points.0, l.unit_points.0 * i64::from(l.count));
             }
             prop_assert!(p.total_points.0 >= 0);

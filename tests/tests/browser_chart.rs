@@ -269,7 +269,9 @@ async fn vitals_and_labs_entered_appear_on_the_charts_and_the_print() {
         browser.fill("vital-temperature", "38.1").await?;
         browser.fill("vital-reason", "入力誤り").await?;
         browser.click("vital-save").await?;
-        browser.wait_for_text("vital-table", "訂正：入力誤り").await?;
+        browser
+            .wait_for_text("vital-table", "訂正：入力誤り")
+            .await?;
         browser.wait_for_text("vital-table", "38.1").await?;
         wait_for_count(&browser, "[data-testid='vital-row']", 2).await?;
         browser.screenshot("65-temperature-sheet").await?;

@@ -6,7 +6,9 @@ use super::src;
 use crate::billing::catalog::{Catalog, DrugFacts, GenericRxClass};
 use crate::billing::codes::*;
 use crate::billing::engine::{Pricing, MAX_REPEAT};
+use crate::billing::money::Points;
 use crate::billing::money::{drug_points_fine, fine_amount, percent_of, Quantity, FINE_PER_YEN};
+use crate::billing::priced::PricedLine;
 use crate::billing::priced::{BillingError, LineKind, WarningCode};
 use crate::billing::section::Section;
 use crate::billing::visit::{Dispensing, FacilityKind, Prescription, Rp, RpDrug};
@@ -17,11 +19,11 @@ use std::collections::BTreeSet;
 pub(crate) const MANY_DRUG_KINDS: usize = 7;
 /// "臨時の投薬であって、投薬期間が2週間以内のもの" is not counted (F200 注2).
 pub(crate) const TEMPORARY_DAYS_EXCLUDED: u32 = 14;
-/// "1剤1日分の薬価が205円以下の場合には、1種類として計算する" (F200 留意事項, long-standing
-/// "205円ルール"). VERIFY against the 2024 留意事項通知 text (not in the sources consulted).
+/// "薬剤料に掲げる所定単位当たりの薬価が 205 円以下の場合には、１種類とする" (留意事項 F200(6)ア(ニ),
+/// 保医発0305第4号 別添1, 令和6年3月5日; F100(4) and F400(6) count kinds the same way).
 pub(crate) const ONE_KIND_THRESHOLD_YEN: i128 = 205;
-/// 特定疾患処方管理加算 needs a prescription of 28 days or more (令和6年度改定; yakuyomi.jp
-/// summary of F100 注5/F400 注4 — VERIFY against the 告示 text).
+/// 特定疾患処方管理加算: "薬剤の処方期間が28日以上の処方を行った場合は…月１回に限り、１処方につき
+/// 56点" (F100 注5 / F400 注4, 令和6年度 告示 別表第一; 留意事項 F100(9)ウ: not every drug needs 28日).
 pub(crate) const SPECIFIC_DISEASE_MIN_DAYS: u32 = 28;
 
 /// One Rp with its drugs looked up and its 所定単位 amount (1日分・1回分・1調剤) exact.
@@ -190,10 +192,51 @@ fn in_house<C: Catalog + ?Sized>(
         )?;
     }
     dispensing_basic(p)?;
+    let first_internal = p.lines.len();
     for rp in rps {
-        drug_fee(p, rp, many)?;
+        drug_fee(p, rp)?;
+    }
+    if many {
+        many_kinds_reduction(p, first_internal)?;
     }
     specific_disease(p, rx, SPECIFIC_DISEASE_RX)
+}
+
+/// F200 注3: with 7種類以上の内服薬 (外来, 臨時で2週間以内のものを除いて数える) the 内服薬の薬剤料 is
+/// "所定点数の100分の90", and "「注３」の「所定点数」とは、１処方のうちの全ての内服薬の薬剤料をいう"
+/// (留意事項 F200(6)イ): the 内服 剤 lines (from `from` on) are summed and reduced once, rounded
+/// half up (1点未満四捨五入); the reduction is its own line, so each 剤 still shows what it costs.
+fn many_kinds_reduction<C: Catalog + ?Sized>(
+    p: &mut Pricing<'_, C>,
+    from: usize,
+) -> Result<(), BillingError> {
+    let total: i64 = p.lines[from..]
+        .iter()
+        .filter(|l| l.kind == LineKind::Drug && l.aggregation == 210)
+        .map(|l| l.points.0)
+        .sum();
+    if total == 0 {
+        return Ok(());
+    }
+    let reduced = percent_of(Points(total), 90);
+    let minus = Points(reduced.0 - total);
+    p.lines.push(PricedLine {
+        kind: LineKind::Drug,
+        code: String::new(),
+        name: "内服薬 7種類以上による減額（所定点数の100分の90）".into(),
+        section: Section::Medication,
+        aggregation: 210,
+        unit_points: minus,
+        count: 1,
+        points: minus,
+        reason: format!(
+            "7種類以上の内服薬：内服薬の薬剤料 合計{total}点 × 90/100 = {}点（{}点）",
+            reduced.0, minus.0
+        ),
+        source: src::F200_SEVEN.to_string(),
+        contents: Vec::new(),
+    });
+    Ok(())
 }
 
 /// F500 調剤技術基本料 (その他) 14点: 院内処方, 薬剤師が常勤, 月1回.
@@ -223,51 +266,28 @@ fn dispensing_basic<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) -> Result<(), B
     Ok(())
 }
 
-/// F200 薬剤料 of one 剤: 内服 1剤1日分 × 日数, 屯服 1回分 × 回数, 外用 1調剤.
-/// With 7種類以上 the counted 内服 剤 take 90/100 of their 1日分 points, rounded half up per 剤
-/// (our reading: the 注 speaks of 所定点数, i.e. the per-剤 1日分 points; the receipt shows the
-/// reduced 剤. VERIFY against the 2024 F200 注2 / 留意事項 text).
+/// F200 薬剤料 of one 剤: 内服 1剤1日分 × 日数, 屯服 1回分 × 回数, 外用 1調剤. (With 7種類以上
+/// the reduction is taken once over all 内服 剤: [`many_kinds_reduction`].)
 fn drug_fee<C: Catalog + ?Sized>(
     p: &mut Pricing<'_, C>,
     rp: &PricedRp<'_>,
-    many: bool,
 ) -> Result<(), BillingError> {
     let base = to_points(drug_points_fine(rp.amount))?;
     let contents = contents_of_drugs(&rp.drugs);
     let (aggregation, count, unit, reason, source) = match rp.rp {
-        Rp::Internal { days, .. } => {
-            if many && rp.counts_for_many_kinds() {
-                let reduced = percent_of(base, 90);
-                (
-                    210,
-                    *days,
-                    reduced,
-                    format!(
-                        "Rp{} 内服薬 1日分 {} → {}点、7種類以上のため90/100で{}点 × {}日",
-                        rp.number,
-                        fine_yen(rp.amount),
-                        base.0,
-                        reduced.0,
-                        days
-                    ),
-                    src::F200_SEVEN,
-                )
-            } else {
-                (
-                    210,
-                    *days,
-                    base,
-                    format!(
-                        "Rp{} 内服薬 1日分 {} → {}点 × {}日",
-                        rp.number,
-                        fine_yen(rp.amount),
-                        base.0,
-                        days
-                    ),
-                    src::F200,
-                )
-            }
-        }
+        Rp::Internal { days, .. } => (
+            210,
+            *days,
+            base,
+            format!(
+                "Rp{} 内服薬 1日分 {} → {}点 × {}日",
+                rp.number,
+                fine_yen(rp.amount),
+                base.0,
+                days
+            ),
+            src::F200,
+        ),
         Rp::AsNeeded { times, .. } => (
             220,
             *times,

@@ -33,8 +33,8 @@ pub(crate) mod src {
     pub const F100_SPECIFIC: &str =
         "F100 注 / F400 注 特定疾患処方管理加算（令和6年度: 28日以上処方、月1回）; billing.md §1";
     pub const F200: &str = "F200 薬剤料（15円以下1点、以後10円毎に1点）; billing.md §2-4";
-    pub const F200_SEVEN: &str =
-        "F200 注2 7種類以上の内服薬 100分の90（臨時2週間以内除く）; billing.md §2-4";
+    pub const F200_SEVEN: &str = "F200 注3 7種類以上の内服薬（臨時2週間以内除く）は所定点数の100分の90、\
+        所定点数＝1処方のうちの全ての内服薬の薬剤料（留意事項 F200(6)イ、保医発0305第4号）令和6年度 2024-06-01";
     pub const F400: &str = "F400 処方箋料（令和6年度 60点／7種類以上 32点）; billing.md §1";
     pub const F400_GENERIC: &str =
         "F400 注 一般名処方加算1・2（令和6年度 10点/8点）; billing.md §1, receipts.md §4.2";
