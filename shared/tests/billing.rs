@@ -726,6 +726,44 @@ mod billing {
     }
 
     #[test]
+    fn an_injection_for_an_infant_adds_its_age_addition_from_the_master() {
+        let iv = |birth: Date| Visit {
+            injections: vec![ProcedureOrder {
+                code: Some("130003510".into()),
+                count: 1,
+                drugs: Vec::new(),
+                materials: Vec::new(),
+            }],
+            ..child(VisitKind::Revisit, birth, JUNE)
+        };
+        // 3 years old: 静脈内注射 37 + 乳幼児加算（静脈内注射） 52.
+        let p = price(&iv(date!(2021 - 01 - 15)));
+        let add = p
+            .lines
+            .iter()
+            .find(|l| l.code == "130003670")
+            .expect("乳幼児加算");
+        assert_eq!((add.points.0, add.count), (52, 1));
+        assert!(
+            add.reason.contains("静脈内注射の年齢加算"),
+            "{}",
+            add.reason
+        );
+        // 6 years old on the day: none.
+        let p = price(&iv(date!(2018 - 06 - 10)));
+        assert!(!codes_of(&p).contains(&"130003670"));
+        // Ordered by the clerk as well: added once, with a note.
+        let mut both = iv(date!(2021 - 01 - 15));
+        both.items = items(&["130003670"]);
+        let p = price(&both);
+        assert_eq!(
+            codes_of(&p).iter().filter(|c| **c == "130003670").count(),
+            1
+        );
+        assert!(p.notes.iter().any(|n| n.rule == "age_addition_ordered"));
+    }
+
+    #[test]
     fn a_biochemistry_bundle_shows_each_test_and_the_bundled_points_once() {
         let p = price(&biochemistry_5());
         let tests: Vec<&PricedLine> = p

@@ -260,6 +260,21 @@ async fn price_reads_a_visit_and_prices_it_with_the_masters_of_its_date() {
     }
     let json = serde_json::to_value(&priced).unwrap();
     assert_eq!(json["lines"][0]["name"], "再診料");
+    // A 3-year-old's 静脈内注射: the master's 年齢加算 (項番100-111) brings 乳幼児加算（静脈内注射）,
+    // whose row the catalog fetched although the visit did not name it.
+    let mut child: serde_json::Value = serde_json::from_str(example).unwrap();
+    child["birth_date"] = serde_json::json!("2021-01-15");
+    child["prescription"] = serde_json::Value::Null;
+    child["injections"] = serde_json::json!([{"code": "130003510", "count": 1}]);
+    let priced = karte_server::cli::price_json(&mut conn, &child.to_string())
+        .await
+        .expect("priced");
+    let infant = priced
+        .lines
+        .iter()
+        .find(|l| l.code == "130003670")
+        .expect("乳幼児加算（静脈内注射）");
+    assert_eq!(infant.points.0, 52);
 
     // Bad input: a clear message with the place, never a panic.
     let err = karte_server::cli::price_json(&mut conn, "{\"service_date\": \"2024-06-10\",")

@@ -324,6 +324,24 @@ pub async fn rows_on(
     .await
 }
 
+/// The 医科診療行為 rows of `codes` in force on `date`, plus the rows of the 年齢加算 codes they
+/// name (項番100-111), so the engine can add a 乳幼児加算 the visit did not list.
+pub async fn procedure_rows_with_additions(
+    conn: &mut PgConnection,
+    date: Date,
+    codes: &[String],
+) -> Result<Vec<Vec<String>>, sqlx::Error> {
+    let mut rows = rows_on(&mut *conn, MasterKind::Procedure, date, Some(codes)).await?;
+    let extra: Vec<String> = shared::billing::age_addition_codes(&rows)
+        .into_iter()
+        .filter(|c| !codes.contains(c))
+        .collect();
+    if !extra.is_empty() {
+        rows.extend(rows_on(conn, MasterKind::Procedure, date, Some(&extra)).await?);
+    }
+    Ok(rows)
+}
+
 /// Which imports are in force for pricing: the newest import of each master that prices
 /// (`procedure#22 drug#1 material#1`), stored with every bill.
 pub async fn revision(conn: &mut PgConnection) -> Result<String, sqlx::Error> {
@@ -463,7 +481,11 @@ pub async fn catalog_for(
         (MasterKind::Material, visit.material_codes()),
     ] {
         if !codes.is_empty() {
-            let rows = rows_on(conn, kind, date, Some(&codes)).await?;
+            let rows = if kind == MasterKind::Procedure {
+                procedure_rows_with_additions(conn, date, &codes).await?
+            } else {
+                rows_on(conn, kind, date, Some(&codes)).await?
+            };
             if kind == MasterKind::Procedure && rows.is_empty() {
                 bail!(
                     "no 医科診療行為マスター is in force on {date}: import the masters first (karte-server masters import)"
@@ -482,6 +504,15 @@ pub async fn catalog_for_tx(
     visit: &shared::billing::Visit,
 ) -> anyhow::Result<(shared::billing::MemoryCatalog, String)> {
     catalog_for(tx.conn(), visit).await
+}
+
+/// [`procedure_rows_with_additions`] inside a tenant transaction.
+pub async fn procedure_rows_with_additions_tx(
+    tx: &mut super::TenantTx,
+    date: Date,
+    codes: &[String],
+) -> Result<Vec<Vec<String>>, sqlx::Error> {
+    procedure_rows_with_additions(tx.conn(), date, codes).await
 }
 
 /// [`rows_on`] inside a tenant transaction.

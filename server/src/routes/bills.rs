@@ -311,7 +311,13 @@ async fn master_rows(
         (MasterKind::Material, &body.materials, &mut rows.materials),
     ] {
         if !codes.is_empty() {
-            *out = masters::rows_on_tx(&mut tx, kind, on, codes).await?;
+            // Procedures come with the rows of the 年齢加算 codes they name (乳幼児加算), which
+            // the engine may add.
+            *out = if kind == MasterKind::Procedure {
+                masters::procedure_rows_with_additions_tx(&mut tx, on, codes).await?
+            } else {
+                masters::rows_on_tx(&mut tx, kind, on, codes).await?
+            };
         }
     }
     rows.revision = masters::revision_tx(&mut tx).await?;

@@ -135,6 +135,9 @@ pub struct ProcedureFacts {
     /// 項番92-94 区分番号, 枝番, 項番 of the 告示 (D005 末梢血液一般 = 5, 0, 5): which 区分 of its
     /// 部 a 診療行為 is, for rules that name 区分 (外来診療料's inclusions).
     pub notice: Notice,
+    /// 項番100-111 年齢加算: the 注加算 code to add when the patient's age is in [lower, upper)
+    /// (乳幼児加算 of 注射, 処置, 採血 …).
+    pub age_additions: Vec<crate::masters::AgeAddition>,
     /// 項番36 上限回数 (0 = no limit). The master gives no period; the engine reads it per
     /// calendar month (see `rules::limits`).
     pub max_count: u16,
@@ -204,6 +207,7 @@ impl ProcedureFacts {
             test_group: 0,
             inclusive_test: 0,
             notice: Notice::UNKNOWN,
+            age_additions: Vec::new(),
             max_count: 0,
             lower_age: AgeLimit::Unrestricted,
             upper_age: AgeLimit::Unrestricted,

@@ -47,6 +47,7 @@ pub fn price_visit<C: Catalog + ?Sized>(
     rules::procedures::injections(&mut p)?;
     rules::procedures::treatments(&mut p)?;
     rules::medication::prescription(&mut p)?;
+    rules::items::age_additions(&mut p)?;
     rules::basic::outpatient_management(&mut p)?;
     rules::lab::judgment_fees(&mut p)?;
     rules::lab::biochemistry_bundle(&mut p)?;

@@ -432,7 +432,25 @@ impl MemoryCatalog {
                 Injection,
                 311,
             )),
-            outpatient_only(row("130003510", "静脈内注射", 37, Injection, 321)),
+            // 年齢加算 (項番100-111): under 6, 乳幼児加算（静脈内注射） 52点.
+            ProcedureFacts {
+                age_additions: vec![crate::masters::AgeAddition {
+                    lower: AgeLimit::Unrestricted,
+                    upper: AgeLimit::Years(6),
+                    code: "130003670".into(),
+                }],
+                ..outpatient_only(row("130003510", "静脈内注射", 37, Injection, 321))
+            },
+            ProcedureFacts {
+                upper_age: AgeLimit::Years(6),
+                ..outpatient_only(row(
+                    "130003670",
+                    "乳幼児加算（静脈内注射）",
+                    52,
+                    Injection,
+                    321,
+                ))
+            },
             // 外来管理加算区分 1: 処置 may not be billed with 外来管理加算 (billing.md §2 rule 6).
             at(
                 blocks_management(row(

@@ -48,6 +48,7 @@ impl ProcedureFacts {
             test_role: TestRole::from_master(r.test_judgement),
             test_group: r.test_judgement_group,
             inclusive_test: r.bundled_test,
+            age_additions: r.age_additions.clone(),
             notice: match (
                 r.notice.section.parse(),
                 r.notice.branch.parse(),
@@ -67,6 +68,20 @@ impl ProcedureFacts {
             valid_until: r.abolished_after,
         }
     }
+}
+
+/// The 注加算 codes the 年齢加算 columns (項番100-111) of these 医科診療行為 rows name: the rows a
+/// catalog also needs so the engine can add them (乳幼児加算 of 注射, 処置 …). Unreadable rows are
+/// skipped (they fail later, where they are used).
+pub fn age_addition_codes(rows: &[Vec<String>]) -> Vec<String> {
+    let mut codes: Vec<String> = rows
+        .iter()
+        .filter_map(|fields| ProcedureRecord::from_fields(fields).ok())
+        .flat_map(|r| r.age_additions.into_iter().map(|a| a.code))
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
 }
 
 /// 部 of a 診療行為 from its 告示等識別 (章 "1"/"2", 部 "01"…"14").

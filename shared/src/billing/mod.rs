@@ -39,7 +39,7 @@ pub use catalog::{
     OutpatientManagementClass, ProcedureFacts, TestRole,
 };
 pub use engine::price_visit;
-pub use from_masters::CatalogError;
+pub use from_masters::{age_addition_codes, CatalogError};
 pub use money::{
     drug_points, material_points, round_copay, treatment_drug_points, Points, Quantity, Sen, Yen,
 };

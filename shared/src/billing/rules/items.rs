@@ -86,3 +86,47 @@ pub(crate) fn price_ordered<C: Catalog + ?Sized>(
     p.ordered.push(facts);
     Ok(true)
 }
+
+/// 年齢加算 of the ordered 診療行為 (注射, 処置, 検査 such as 採血 …): where the master's 項番100-111
+/// name a 注加算 code for the patient's age on the day (下限 ≦ age < 上限), that code is added
+/// with the same count (e.g. 静脈内注射 → 乳幼児加算（静脈内注射） for under 6). The 初診・再診
+/// add-ons are the basic rules' own; a code the clerk ordered explicitly is not added twice.
+pub(crate) fn age_additions<C: Catalog + ?Sized>(
+    p: &mut Pricing<'_, C>,
+) -> Result<(), BillingError> {
+    let (birth, on) = (p.visit.birth_date, p.visit.service_date);
+    let mut adds: Vec<(String, u32, String)> = Vec::new();
+    for f in &p.ordered {
+        let Some(addition) = f.age_additions.iter().find(|a| {
+            use crate::billing::age::AgeLimitExt;
+            a.lower.reached(birth, on) != Some(false) && a.upper.reached(birth, on) != Some(true)
+        }) else {
+            continue;
+        };
+        let count: u32 = p
+            .lines
+            .iter()
+            .filter(|l| l.kind == crate::billing::priced::LineKind::Procedure && l.code == f.code)
+            .map(|l| l.count)
+            .sum();
+        if count > 0 && !adds.iter().any(|(c, _, _)| *c == addition.code) {
+            adds.push((addition.code.clone(), count, f.name.clone()));
+        }
+    }
+    for (code, count, base) in adds {
+        if p.ordered.iter().any(|f| f.code == code) {
+            p.note(
+                "age_addition_ordered",
+                Some(&code),
+                format!("{base}の年齢加算は項目として入力済みのため自動では加えません"),
+            );
+            continue;
+        }
+        let Some((facts, unit)) = p.resolve_ordered(&code) else {
+            continue;
+        };
+        let reason = format!("{base}の年齢加算（{}）", facts.name);
+        p.push_procedure(&facts, unit, count, reason, src::AGE_ADDITION)?;
+    }
+    Ok(())
+}
