@@ -162,7 +162,18 @@ fn quoted(field: &str) -> String {
 /// The rows of `file` whose code is in the demo subset, as a published-layout CSV in CP932
 /// with CRLF line ends.
 pub fn subset_bytes(file: &MasterFile) -> anyhow::Result<(Vec<u8>, usize)> {
-    let wanted = codes(file.kind);
+    let mut wanted = codes(file.kind);
+    if file.kind == MasterKind::Procedure {
+        // With the 年齢加算 rows the chosen procedures name (乳幼児加算 of 注射, 採血 …), which
+        // the engine adds for children.
+        let chosen: Vec<Vec<String>> = file
+            .rows
+            .iter()
+            .filter(|r| wanted.contains(r.code(file.kind)))
+            .map(|r| r.fields.clone())
+            .collect();
+        wanted.extend(shared::billing::age_addition_codes(&chosen));
+    }
     let mut text = String::new();
     let mut rows = 0;
     for row in &file.rows {

@@ -348,6 +348,20 @@ async fn the_demo_subset_is_cut_from_the_official_files_and_prices_like_them() {
             .await
             .expect("priced with the demo masters");
     assert_eq!((priced.total_points.0, priced.share.patient.0), (264, 790));
+    // The 年齢加算 rows of its procedures come with it: a child's 静脈内注射 prices with
+    // 乳幼児加算（静脈内注射）.
+    let mut child: serde_json::Value =
+        serde_json::from_str(include_str!("../fixtures/visit-c3.json")).unwrap();
+    child["birth_date"] = serde_json::json!("2021-01-15");
+    child["prescription"] = serde_json::Value::Null;
+    child["injections"] = serde_json::json!([{"code": "130003510", "count": 1}]);
+    let priced = karte_server::cli::price_json(&mut conn, &child.to_string())
+        .await
+        .expect("priced with the demo masters");
+    assert!(priced
+        .lines
+        .iter()
+        .any(|l| l.code == "130003670" && l.points.0 == 52));
     // 傷病名 for the chart come with it.
     let hits = masters::search(&mut conn, &["disease"], date!(2024 - 06 - 10), "高血圧", 10)
         .await
