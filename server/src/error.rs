@@ -25,6 +25,13 @@ impl ApiError {
     pub const fn code(code: ErrorCode) -> Self {
         Self::Code(code)
     }
+
+    /// 422 naming one field, with the message the user sees.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![shared::api::FieldError::new(
+            field, "invalid", message,
+        )])
+    }
 }
 
 impl From<sqlx::Error> for ApiError {

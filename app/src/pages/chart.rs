@@ -385,15 +385,6 @@ const TEMPLATES: &[(&str, [&str; 4])] = &[
     ),
 ];
 
-fn section_mut<'a>(soap: &'a mut Soap, field: &str) -> &'a mut String {
-    match field {
-        "subjective" => &mut soap.subjective,
-        "objective" => &mut soap.objective,
-        "assessment" => &mut soap.assessment,
-        _ => &mut soap.plan,
-    }
-}
-
 /// The open note: editor while it is a draft or being amended, its versions, diffs, approval.
 #[component]
 fn NoteEditor(
@@ -659,7 +650,11 @@ fn NoteEditor(
     });
 
     let typed = move |field: &'static str, value: String| {
-        soap.update(|s| *section_mut(s, field) = value);
+        soap.update(|s| {
+            if let Some(section) = s.section_mut(field) {
+                *section = value;
+            }
+        });
         dirty.set(true);
         keep_locally();
         if matches!(state.get_untracked(), SaveState::Saved(_) | SaveState::Idle) {
@@ -791,13 +786,11 @@ fn NoteEditor(
                 let theirs = theirs_soap.unwrap_or_default();
                 let mut joined = Soap::default();
                 for (field, _, mine_text) in mine.sections() {
-                    let their_text = theirs
-                        .sections()
-                        .into_iter()
-                        .find(|s| s.0 == field)
-                        .map(|s| s.2.to_string())
-                        .unwrap_or_default();
-                    *section_mut(&mut joined, field) = match (
+                    let their_text = theirs.section(field).unwrap_or_default().to_string();
+                    let Some(target) = joined.section_mut(field) else {
+                        continue;
+                    };
+                    *target = match (
                         their_text.trim().is_empty(),
                         mine_text.trim().is_empty() || mine_text == their_text,
                     ) {
@@ -840,7 +833,9 @@ fn NoteEditor(
                     if let Some(v) = prev.versions.first() {
                         soap.update(|s| {
                             for (field, _, text) in v.soap.sections() {
-                                let target = section_mut(s, field);
+                                let Some(target) = s.section_mut(field) else {
+                                    continue;
+                                };
                                 if target.trim().is_empty() {
                                     *target = text.to_string();
                                 } else if !text.is_empty() {
@@ -864,7 +859,9 @@ fn NoteEditor(
                     .into_iter()
                     .zip(texts)
                 {
-                    let target = section_mut(s, field);
+                    let Some(target) = s.section_mut(field) else {
+                        continue;
+                    };
                     if !target.is_empty() && !target.ends_with('\n') {
                         target.push('\n');
                     }
@@ -883,7 +880,7 @@ fn NoteEditor(
             <div class="soap-section">
                 <label for=id.clone()>{label}</label>
                 <textarea id=id data-testid=format!("note-{field}") rows=8 prop:readOnly=move || finalizing.get()
-                    prop:value=move || soap.with(|s| s.sections().into_iter().find(|x| x.0 == field).map(|x| x.2.to_string()).unwrap_or_default())
+                    prop:value=move || soap.with(|s| s.section(field).unwrap_or_default().to_string())
                     on:input=move |ev| typed(field, event_target_value(&ev))></textarea>
             </div>
         }

@@ -345,27 +345,11 @@ pub fn VitalsPanel(patient_id: Signal<String>) -> impl IntoView {
     // Checked as typed with the same rules the server applies.
     let checked = move || input.with(|i| i.validate());
     let field = move |name: &'static str, label: &'static str, unit: &'static str| {
-        let get = move |i: &VitalsInput| -> String {
-            match name {
-                "temperature" => i.temperature.clone(),
-                "pulse" => i.pulse.clone(),
-                "systolic" => i.systolic.clone(),
-                "diastolic" => i.diastolic.clone(),
-                "respiration" => i.respiration.clone(),
-                "spo2" => i.spo2.clone(),
-                "height" => i.height.clone(),
-                _ => i.weight.clone(),
+        let get = move |i: &VitalsInput| i.field(name).unwrap_or_default().to_string();
+        let set = move |i: &mut VitalsInput, v: String| {
+            if let Some(f) = i.field_mut(name) {
+                *f = v;
             }
-        };
-        let set = move |i: &mut VitalsInput, v: String| match name {
-            "temperature" => i.temperature = v,
-            "pulse" => i.pulse = v,
-            "systolic" => i.systolic = v,
-            "diastolic" => i.diastolic = v,
-            "respiration" => i.respiration = v,
-            "spo2" => i.spo2 = v,
-            "height" => i.height = v,
-            _ => i.weight = v,
         };
         let problem = move || match checked() {
             Err(errors) => errors
@@ -425,22 +409,19 @@ pub fn VitalsPanel(patient_id: Signal<String>) -> impl IntoView {
         let values = input.get_untracked();
         let why = reason.get_untracked();
         spawn_local(async move {
+            let vitals = RecordVitals {
+                measured_at: measured,
+                values,
+            };
             let result = match correction {
                 Some(vital) => {
                     let body = shared::api::chart::CorrectVitals {
-                        measured_at: measured,
-                        values,
+                        vitals,
                         reason: why,
                     };
                     crate::api::chart::correct_vitals(&csrf, &vital, &body).await
                 }
-                None => {
-                    let body = RecordVitals {
-                        measured_at: measured,
-                        values,
-                    };
-                    crate::api::chart::record_vitals(&csrf, &id, &body).await
-                }
+                None => crate::api::chart::record_vitals(&csrf, &id, &vitals).await,
             };
             match result {
                 Ok(saved) => {
@@ -646,21 +627,11 @@ pub fn LabsPanel(patient_id: Signal<String>) -> impl IntoView {
         });
     };
     let text_field = move |name: &'static str, label: &'static str, kind: &'static str| {
-        let get = move |e: &LabInput| match name {
-            "collected_on" => e.collected_on.clone(),
-            "item_name" => e.item_name.clone(),
-            "value" => e.value.clone(),
-            "unit" => e.unit.clone(),
-            "reference_low" => e.reference_low.clone(),
-            _ => e.reference_high.clone(),
-        };
-        let set = move |e: &mut LabInput, v: String| match name {
-            "collected_on" => e.collected_on = v,
-            "item_name" => e.item_name = v,
-            "value" => e.value = v,
-            "unit" => e.unit = v,
-            "reference_low" => e.reference_low = v,
-            _ => e.reference_high = v,
+        let get = move |e: &LabInput| e.field(name).unwrap_or_default().to_string();
+        let set = move |e: &mut LabInput, v: String| {
+            if let Some(f) = e.field_mut(name) {
+                *f = v;
+            }
         };
         let id = format!("lab_{name}");
         view! {

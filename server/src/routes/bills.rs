@@ -152,10 +152,6 @@ async fn bill_context(
     }))
 }
 
-fn invalid(field: &str, message: &str) -> ApiError {
-    ApiError::Invalid(vec![FieldError::new(field, "invalid", message)])
-}
-
 async fn finalize_bill(
     State(state): State<AppState>,
     user: ActiveUser,
@@ -167,10 +163,13 @@ async fn finalize_bill(
     user.require(Permission::FrontDesk)?;
     let reason: String = body.reason.trim().chars().take(200).collect();
     if body.base_version > 0 && reason.is_empty() {
-        return Err(invalid("reason", "訂正の理由を入力してください"));
+        return Err(ApiError::invalid("reason", "訂正の理由を入力してください"));
     }
     if !(0..=10_000_000).contains(&body.paid) {
-        return Err(invalid("paid", "領収金額は0円以上で入力してください"));
+        return Err(ApiError::invalid(
+            "paid",
+            "領収金額は0円以上で入力してください",
+        ));
     }
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let (id, patient, date, _, status, version) = visit_of(&mut tx, &raw).await?;
@@ -187,13 +186,13 @@ async fn finalize_bill(
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
     // The server's own records decide what the clerk's screen only showed.
     let Some(settings) = billing::on(&mut tx, date).await? else {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "settings",
             "この日付に有効な算定設定（施設基準・病床数）がありません。管理者に設定を依頼してください",
         ));
     };
     let Some((tenths, _)) = burden_on(&mut tx, patient, p.birth_date, date).await? else {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "insurance",
             "診療日に有効な保険がありません。保険を登録してください",
         ));
@@ -211,7 +210,7 @@ async fn finalize_bill(
     };
     let (catalog, revision) = masters::catalog_for_tx(&mut tx, &visit).await?;
     let priced = shared::billing::price_visit(&visit, &catalog)
-        .map_err(|e| invalid("visit", &e.to_string()))?;
+        .map_err(|e| ApiError::invalid("visit", e.to_string()))?;
     if priced.total_points.0 != body.expected_total_points
         || priced.share.patient.0 != body.expected_patient_share
     {
@@ -280,7 +279,7 @@ async fn finalize_bill(
 }
 
 fn service_date(raw: &str) -> ApiResult<Date> {
-    parse_date(raw).ok_or_else(|| invalid("on", "日付は YYYY-MM-DD で指定してください"))
+    parse_date(raw).ok_or_else(|| ApiError::invalid("on", "日付は YYYY-MM-DD で指定してください"))
 }
 
 /// The master rows in force on a date for the codes asked (pricing in the browser).
@@ -291,7 +290,7 @@ async fn master_rows(
 ) -> ApiResult<Json<MasterRows>> {
     let on = service_date(&body.on)?;
     if body.procedures.len() + body.drugs.len() + body.materials.len() > MAX_MASTER_CODES {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "codes",
             "一度に問い合わせできるコードは2,000件までです",
         ));
@@ -359,14 +358,14 @@ async fn master_catalog(
         "disease" => MasterKind::Disease,
         "modifier" => MasterKind::Modifier,
         _ => {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "kind",
                 "kind は procedure, drug, material, disease, modifier のいずれかです",
             ))
         }
     };
     if q.since < 0 {
-        return Err(invalid("since", "since は0以上です"));
+        return Err(ApiError::invalid("since", "since は0以上です"));
     }
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let (seq, rows) = masters::catalog_since_tx(&mut tx, kind, q.since).await?;
@@ -394,7 +393,7 @@ async fn search_masters(
         None | Some("") => vec!["procedure", "drug", "material"],
         Some(k @ ("procedure" | "drug" | "material" | "disease" | "modifier")) => vec![k],
         Some(_) => {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "kind",
                 "kind は procedure, drug, material, disease, modifier のいずれかです",
             ))

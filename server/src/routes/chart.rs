@@ -71,10 +71,6 @@ pub fn router() -> Router<AppState> {
         .route("/patients/{patient_id}/chart/prints", post(print_chart))
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::Invalid(vec![FieldError::new(field, "invalid", message)])
-}
-
 fn conflict(field: &str, message: &str) -> ApiError {
     ApiError::Conflict(vec![FieldError::new(field, "stale", message)])
 }
@@ -117,7 +113,7 @@ async fn note_of(tx: &mut TenantTx, raw: &str, access: &AccessNote) -> ApiResult
 fn date_param(field: &str, raw: &str) -> ApiResult<Date> {
     parse_date(raw)
         .filter(|d| (1900..2200).contains(&d.year()))
-        .ok_or_else(|| invalid(field, "日付は YYYY-MM-DD で指定してください"))
+        .ok_or_else(|| ApiError::invalid(field, "日付は YYYY-MM-DD で指定してください"))
 }
 
 /// The instants of JST days `from..=to`, as a half-open UTC range.
@@ -189,7 +185,10 @@ async fn create_note(
     require_notes(&user)?;
     let visit_date = date_param("visit_date", &body.visit_date)?;
     if visit_date > crate::clock::today_jst() {
-        return Err(invalid("visit_date", "未来の日付には記載できません"));
+        return Err(ApiError::invalid(
+            "visit_date",
+            "未来の日付には記載できません",
+        ));
     }
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let patient = patient_of(&mut tx, &raw).await?;
@@ -201,7 +200,7 @@ async fn create_note(
             match crate::db::reception::find(&mut tx, id).await? {
                 Some((p, day, ..)) if p == patient.patient_id && day == visit_date => Some(id),
                 _ => {
-                    return Err(invalid(
+                    return Err(ApiError::invalid(
                         "reception_id",
                         "この患者・日付の受付ではありません",
                     ))
@@ -251,7 +250,7 @@ async fn proxy_doctor(
         return Ok(None);
     }
     let Some(id) = raw.filter(|r| !r.is_empty()) else {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "on_behalf_of",
             "代行入力では、どの医師の記載かを選んでください",
         ));
@@ -259,7 +258,10 @@ async fn proxy_doctor(
     let id = id.parse::<Uuid>().ok();
     match id {
         Some(id) if chart::is_doctor(tx, id).await? => Ok(Some(id)),
-        _ => Err(invalid("on_behalf_of", "選んだ医師が見つかりません")),
+        _ => Err(ApiError::invalid(
+            "on_behalf_of",
+            "選んだ医師が見つかりません",
+        )),
     }
 }
 
@@ -348,14 +350,17 @@ async fn finalize_note(
         return Err(conflict("base_version", STALE_VERSION));
     }
     if current > 0 && reason.is_empty() {
-        return Err(invalid("reason", "修正の理由を入力してください"));
+        return Err(ApiError::invalid("reason", "修正の理由を入力してください"));
     }
     if reason.chars().any(char::is_control) {
-        return Err(invalid("reason", "使用できない文字が含まれています"));
+        return Err(ApiError::invalid(
+            "reason",
+            "使用できない文字が含まれています",
+        ));
     }
     let soap = draft.soap();
     if current == 0 && soap.is_blank() {
-        return Err(invalid("soap", "記載がありません"));
+        return Err(ApiError::invalid("soap", "記載がありません"));
     }
     // A clerk's entry is for the doctor named on the draft; anyone else signs their own. A
     // clerk's draft for a doctor is finalised by the clerk (pending) or by that doctor, and
@@ -365,7 +370,7 @@ async fn finalize_note(
         match draft.on_behalf_of {
             Some(doctor) => Some(doctor),
             None => {
-                return Err(invalid(
+                return Err(ApiError::invalid(
                     "on_behalf_of",
                     "代行入力では、どの医師の記載かを選んでください",
                 ))
@@ -578,24 +583,27 @@ async fn check_diagnosis(tx: &mut TenantTx, body: &DiagnosisInput) -> ApiResult<
         raw => Some(date_param("end_date", raw)?),
     };
     if body.outcome.is_some() != end.is_some() {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "end_date",
             "転帰と終了日は両方入力するか、両方空にしてください",
         ));
     }
     if matches!(end, Some(e) if e < start) {
-        return Err(invalid("end_date", "終了日は開始日以降にしてください"));
+        return Err(ApiError::invalid(
+            "end_date",
+            "終了日は開始日以降にしてください",
+        ));
     }
     if body.modifier_codes.len() > 8 {
-        return Err(invalid("modifier_codes", "修飾語は8つまでです"));
+        return Err(ApiError::invalid("modifier_codes", "修飾語は8つまでです"));
     }
     let code = body.disease_code.trim();
     if code.is_empty() {
         // 未コード化傷病名: free text, no modifiers (they belong to coded names).
         let name = shared::domain::clean_text(&body.free_name, 100)
-            .map_err(|e| invalid("free_name", e.to_string()))?;
+            .map_err(|e| ApiError::invalid("free_name", e.to_string()))?;
         if !body.modifier_codes.is_empty() {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "modifier_codes",
                 "未コード化傷病名には修飾語を付けられません",
             ));
@@ -613,7 +621,7 @@ async fn check_diagnosis(tx: &mut TenantTx, body: &DiagnosisInput) -> ApiResult<
         .first()
         .and_then(|r| DiseaseRecord::from_fields(r).ok())
     else {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "disease_code",
             "この傷病名コードは開始日に有効な傷病名マスターにありません",
         ));
@@ -631,7 +639,7 @@ async fn check_diagnosis(tx: &mut TenantTx, body: &DiagnosisInput) -> ApiResult<
     let mut suffix = String::new();
     for code in &body.modifier_codes {
         let Some(m) = modifiers.iter().find(|m| &m.code == code) else {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "modifier_codes",
                 format!(
                     "修飾語コード {} は開始日に有効な修飾語マスターにありません",
@@ -643,7 +651,10 @@ async fn check_diagnosis(tx: &mut TenantTx, body: &DiagnosisInput) -> ApiResult<
             ModifierPosition::Prefix => prefix.push_str(&m.name),
             ModifierPosition::Suffix => suffix.push_str(&m.name),
             ModifierPosition::DentalSite => {
-                return Err(invalid("modifier_codes", "歯科部位の修飾語は使えません"))
+                return Err(ApiError::invalid(
+                    "modifier_codes",
+                    "歯科部位の修飾語は使えません",
+                ))
             }
         }
     }
@@ -755,7 +766,7 @@ async fn change_diagnosis(
     let id = id_or_not_found::<Uuid>(&raw)?;
     let reason: String = body.reason.trim().chars().take(200).collect();
     if reason.is_empty() {
-        return Err(invalid("reason", "変更の理由を入力してください"));
+        return Err(ApiError::invalid("reason", "変更の理由を入力してください"));
     }
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let (patient, history) = chart::diagnosis_history(&mut tx, id).await?;
@@ -828,10 +839,13 @@ fn period(q: &PeriodQuery) -> ApiResult<(Date, Date)> {
         None => to - Duration::days(365),
     };
     if from > to {
-        return Err(invalid("from", "開始日は終了日以前にしてください"));
+        return Err(ApiError::invalid(
+            "from",
+            "開始日は終了日以前にしてください",
+        ));
     }
     if to - from > Duration::days(3660) {
-        return Err(invalid("from", "期間は10年以内にしてください"));
+        return Err(ApiError::invalid("from", "期間は10年以内にしてください"));
     }
     Ok((from, to))
 }
@@ -868,6 +882,31 @@ fn jst_instant(raw: &str) -> Option<OffsetDateTime> {
     Some(PrimitiveDateTime::new(date, time).assume_offset(crate::clock::jst()))
 }
 
+/// The measuring time (JST, not in the future) and the values of a vitals entry, checked.
+fn checked_vitals(
+    body: &RecordVitals,
+) -> ApiResult<(
+    OffsetDateTime,
+    shared::domain::chart::Vitals,
+    Vec<shared::domain::chart::VitalWarning>,
+)> {
+    let Some(measured_at) = jst_instant(&body.measured_at) else {
+        return Err(ApiError::invalid(
+            "measured_at",
+            "測定日時は YYYY-MM-DDTHH:MM で入力してください",
+        ));
+    };
+    // A few minutes of clock difference between a tablet and the server are not the future.
+    if measured_at > OffsetDateTime::now_utc() + Duration::minutes(10) {
+        return Err(ApiError::invalid(
+            "measured_at",
+            "未来の日時は入力できません",
+        ));
+    }
+    let (values, warnings) = body.values.validate().map_err(ApiError::Invalid)?;
+    Ok((measured_at, values, warnings))
+}
+
 async fn record_vitals(
     State(state): State<AppState>,
     user: ActiveUser,
@@ -876,17 +915,7 @@ async fn record_vitals(
     ApiJson(body): ApiJson<RecordVitals>,
 ) -> ApiResult<(StatusCode, Json<VitalRecord>)> {
     require_chart(&user)?;
-    let Some(measured_at) = jst_instant(&body.measured_at) else {
-        return Err(invalid(
-            "measured_at",
-            "測定日時は YYYY-MM-DDTHH:MM で入力してください",
-        ));
-    };
-    // A few minutes of clock difference between a tablet and the server are not the future.
-    if measured_at > OffsetDateTime::now_utc() + Duration::minutes(10) {
-        return Err(invalid("measured_at", "未来の日時は入力できません"));
-    }
-    let (values, warnings) = body.values.validate().map_err(ApiError::Invalid)?;
+    let (measured_at, values, warnings) = checked_vitals(&body)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let patient = patient_of(&mut tx, &raw).await?;
     note.set_patient(patient.patient_id);
@@ -916,17 +945,8 @@ async fn correct_vitals(
     require_chart(&user)?;
     let id = id_or_not_found::<Uuid>(&raw)?;
     let reason = shared::domain::clean_text(&body.reason, 200)
-        .map_err(|_| invalid("reason", "訂正の理由を入力してください"))?;
-    let Some(measured_at) = jst_instant(&body.measured_at) else {
-        return Err(invalid(
-            "measured_at",
-            "測定日時は YYYY-MM-DDTHH:MM で入力してください",
-        ));
-    };
-    if measured_at > OffsetDateTime::now_utc() + Duration::minutes(10) {
-        return Err(invalid("measured_at", "未来の日時は入力できません"));
-    }
-    let (values, warnings) = body.values.validate().map_err(ApiError::Invalid)?;
+        .map_err(|_| ApiError::invalid("reason", "訂正の理由を入力してください"))?;
+    let (measured_at, values, warnings) = checked_vitals(&body.vitals)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let Some((patient, corrected)) = chart::vital_owner(&mut tx, id).await? else {
         return Err(ApiError::code(ErrorCode::NotFound));
@@ -994,7 +1014,10 @@ async fn store_labs(
         .iter()
         .any(|r| r.collected_on > crate::clock::today_jst())
     {
-        return Err(invalid("collected_on", "未来の採取日は入力できません"));
+        return Err(ApiError::invalid(
+            "collected_on",
+            "未来の採取日は入力できません",
+        ));
     }
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let patient = patient_of(&mut tx, raw).await?;
@@ -1026,7 +1049,10 @@ async fn record_labs(
 ) -> ApiResult<(StatusCode, Json<LabsRecorded>)> {
     require_chart(&user)?;
     if body.results.is_empty() || body.results.len() > 200 {
-        return Err(invalid("results", "結果は1〜200件で送ってください"));
+        return Err(ApiError::invalid(
+            "results",
+            "結果は1〜200件で送ってください",
+        ));
     }
     let mut rows = Vec::with_capacity(body.results.len());
     let mut errors = Vec::new();
@@ -1115,7 +1141,7 @@ async fn print_chart(
                 chart::notes_between(&mut tx, patient.patient_id, from, to, PRINT_NOTES_MAX + 1)
                     .await?;
             if heads.len() as i64 > PRINT_NOTES_MAX {
-                return Err(invalid(
+                return Err(ApiError::invalid(
                     "from",
                     "期間内の記載が多すぎます（500件まで）。期間を短くしてください",
                 ));

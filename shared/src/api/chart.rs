@@ -272,9 +272,8 @@ pub struct RecordVitals {
 /// old one in lists and charts; the old one stays in the record.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CorrectVitals {
-    pub measured_at: String,
     #[serde(flatten)]
-    pub values: VitalsInput,
+    pub vitals: RecordVitals,
     pub reason: String,
 }
 

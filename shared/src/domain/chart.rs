@@ -68,6 +68,24 @@ impl Soap {
         }
     }
 
+    /// The section named by its field name (`subjective` …), as in the API and the errors.
+    pub fn section(&self, field: &str) -> Option<&str> {
+        self.sections()
+            .into_iter()
+            .find(|(f, _, _)| *f == field)
+            .map(|(_, _, text)| text)
+    }
+
+    pub fn section_mut(&mut self, field: &str) -> Option<&mut String> {
+        match field {
+            "subjective" => Some(&mut self.subjective),
+            "objective" => Some(&mut self.objective),
+            "assessment" => Some(&mut self.assessment),
+            "plan" => Some(&mut self.plan),
+            _ => None,
+        }
+    }
+
     pub fn is_blank(&self) -> bool {
         self.sections().iter().all(|(_, _, t)| t.trim().is_empty())
     }
@@ -338,6 +356,35 @@ fn strip_unit(text: &str, units: &[&str]) -> (String, Option<usize>) {
 }
 
 impl VitalsInput {
+    /// The typed text of a field by its name (as in the errors: `temperature` …), for forms.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        match name {
+            "temperature" => Some(&self.temperature),
+            "pulse" => Some(&self.pulse),
+            "systolic" => Some(&self.systolic),
+            "diastolic" => Some(&self.diastolic),
+            "respiration" => Some(&self.respiration),
+            "spo2" => Some(&self.spo2),
+            "height" => Some(&self.height),
+            "weight" => Some(&self.weight),
+            _ => None,
+        }
+    }
+
+    pub fn field_mut(&mut self, name: &str) -> Option<&mut String> {
+        match name {
+            "temperature" => Some(&mut self.temperature),
+            "pulse" => Some(&mut self.pulse),
+            "systolic" => Some(&mut self.systolic),
+            "diastolic" => Some(&mut self.diastolic),
+            "respiration" => Some(&mut self.respiration),
+            "spo2" => Some(&mut self.spo2),
+            "height" => Some(&mut self.height),
+            "weight" => Some(&mut self.weight),
+            _ => None,
+        }
+    }
+
     /// The values to store, with warnings for those outside the usual range; or what is wrong
     /// with each field. An entry with no value at all is refused.
     pub fn validate(&self) -> Result<(Vitals, Vec<VitalWarning>), Vec<FieldError>> {
@@ -602,6 +649,33 @@ pub struct LabChecked {
 }
 
 impl LabInput {
+    /// The typed text of a field by its name (as in the errors: `item_name` …), for forms.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        match name {
+            "collected_on" => Some(&self.collected_on),
+            "item_code" => Some(&self.item_code),
+            "item_name" => Some(&self.item_name),
+            "value" => Some(&self.value),
+            "unit" => Some(&self.unit),
+            "reference_low" => Some(&self.reference_low),
+            "reference_high" => Some(&self.reference_high),
+            _ => None,
+        }
+    }
+
+    pub fn field_mut(&mut self, name: &str) -> Option<&mut String> {
+        match name {
+            "collected_on" => Some(&mut self.collected_on),
+            "item_code" => Some(&mut self.item_code),
+            "item_name" => Some(&mut self.item_name),
+            "value" => Some(&mut self.value),
+            "unit" => Some(&mut self.unit),
+            "reference_low" => Some(&mut self.reference_low),
+            "reference_high" => Some(&mut self.reference_high),
+            _ => None,
+        }
+    }
+
     /// The result to store, or what is wrong with each field (field names as in the struct).
     pub fn validate(&self) -> Result<LabChecked, Vec<FieldError>> {
         let mut errors = Vec::new();
@@ -963,6 +1037,21 @@ mod tests {
             instant_days("2026-11-25T1").is_some(),
             "a cut time is read as far as it goes"
         );
+    }
+
+    #[test]
+    fn form_fields_are_reached_by_the_names_the_errors_use() {
+        let mut v = VitalsInput::default();
+        *v.field_mut("spo2").unwrap() = "97".into();
+        assert_eq!((v.spo2.as_str(), v.field("spo2")), ("97", Some("97")));
+        assert!(v.field("nope").is_none() && v.field_mut("nope").is_none());
+        let mut l = LabInput::default();
+        *l.field_mut("unit").unwrap() = "%".into();
+        assert_eq!(l.field("unit"), Some("%"));
+        let mut s = Soap::default();
+        *s.section_mut("plan").unwrap() = "P".into();
+        assert_eq!((s.plan.as_str(), s.section("plan")), ("P", Some("P")));
+        assert!(s.section("x").is_none());
     }
 
     #[test]
