@@ -107,13 +107,13 @@ mod billing {
                 "個",
                 Sen(123_400),
             ))
-            // 医療情報取得加算１（初診）: 廃止 2024-11-30 (billing.md §1, [M-diff]).
+            // A fictional item 廃止 2024-11-30 (like 医療情報取得加算１, billing.md §1, [M-diff]).
             .with_procedure(ProcedureFacts {
                 max_count: 1,
                 valid_until: Some(date!(2024 - 11 - 30)),
                 ..ProcedureFacts::with_points(
-                    "111703170",
-                    "医療情報取得加算１（初診）",
+                    "TEST-ABOLISHED",
+                    "テスト廃止項目",
                     3,
                     Section::InitialRevisit,
                     110,
@@ -171,6 +171,29 @@ mod billing {
                 price_kind: MaterialPriceKind::PurchasePrice,
                 ..MaterialFacts::new("TEST-PURCHASE", "テスト購入価格材料", "個", Sen(0))
             });
+        // 一般名処方加算: fictional rows of each 一般名処方加算対象区分, two of one 一般名コード.
+        for (code, name, class, generic_code) in [
+            (
+                "TEST-G1A",
+                "テスト後発品Ａ（加算１のみ）",
+                1,
+                "TESTGEN0001A",
+            ),
+            (
+                "TEST-G1B",
+                "テスト後発品Ｂ（加算１のみ）",
+                1,
+                "TESTGEN0001B",
+            ),
+            ("TEST-G2A", "テスト先発品Ｃ", 2, "TESTGEN0002C"),
+            ("TEST-G2B", "テスト後発品Ｃ", 2, "TESTGEN0002C"),
+        ] {
+            c.insert_drug(DrugFacts {
+                generic_rx: GenericRxClass::from_master(class),
+                generic_code: generic_code.into(),
+                ..drug(code, name, "錠", 2_000, DosageForm::Internal)
+            });
+        }
         c.insert_drug(DrugFacts {
             valid_until: Some(date!(2024 - 03 - 31)),
             ..drug(
@@ -301,6 +324,136 @@ mod billing {
         v.outpatient_management = true;
         v.facility.kind = FacilityKind::LargeHospital;
         v
+    }
+
+    fn large_hospital(mut v: Visit) -> Visit {
+        v.facility.kind = FacilityKind::LargeHospital;
+        v
+    }
+
+    fn large_hospital_infant_revisit() -> Visit {
+        large_hospital(child(VisitKind::Revisit, date!(2021 - 01 - 15), JUNE))
+    }
+
+    fn large_hospital_out_of_hours() -> Visit {
+        Visit {
+            time: TimeCategory::OutOfHours,
+            ..large_hospital(adult(VisitKind::Revisit))
+        }
+    }
+
+    fn large_hospital_infant_late_night() -> Visit {
+        Visit {
+            time: TimeCategory::LateNight,
+            ..large_hospital_infant_revisit()
+        }
+    }
+
+    fn night_emergency(mut v: Visit) -> Visit {
+        v.facility.kind = FacilityKind::Hospital;
+        v.facility.standards.night_emergency = true;
+        v
+    }
+
+    fn night_centre_initial() -> Visit {
+        night_emergency(Visit {
+            time: TimeCategory::OutOfHours,
+            ..adult(VisitKind::Initial)
+        })
+    }
+
+    fn night_centre_infant_initial() -> Visit {
+        night_emergency(infant_initial_out_of_hours())
+    }
+
+    fn night_centre_infant_large_hospital() -> Visit {
+        let mut v = night_emergency(Visit {
+            time: TimeCategory::OutOfHours,
+            ..large_hospital_infant_revisit()
+        });
+        v.facility.kind = FacilityKind::LargeHospital;
+        v
+    }
+
+    fn night_centre_holiday() -> Visit {
+        night_emergency(revisit_holiday_adult())
+    }
+
+    fn revisit_holiday_adult() -> Visit {
+        Visit {
+            time: TimeCategory::Holiday,
+            ..adult(VisitKind::Revisit)
+        }
+    }
+
+    fn online(mut v: Visit) -> Visit {
+        v.facility.standards.online_qualification = true;
+        v
+    }
+
+    fn medical_info_initial() -> Visit {
+        online(adult(VisitKind::Initial))
+    }
+
+    fn medical_info_initial_by_card() -> Visit {
+        Visit {
+            electronic_qualification: true,
+            ..medical_info_initial()
+        }
+    }
+
+    fn medical_info_revisit() -> Visit {
+        online(adult(VisitKind::Revisit))
+    }
+
+    fn medical_info_large_hospital_by_card() -> Visit {
+        Visit {
+            electronic_qualification: true,
+            ..large_hospital(medical_info_revisit())
+        }
+    }
+
+    /// 再診's 加算３ billed on 2024-04-30: within "3月に1回" of June (April, May, June).
+    fn medical_info_billed_in_april() -> Visit {
+        Visit {
+            month_history: history(&[codes::REVISIT_MEDICAL_INFO_3], date!(2024 - 04 - 30)),
+            ..medical_info_revisit()
+        }
+    }
+
+    /// … and on 2024-03-31: three months before June, so June may bill it again.
+    fn medical_info_billed_in_march() -> Visit {
+        Visit {
+            month_history: history(&[codes::REVISIT_MEDICAL_INFO_4], date!(2024 - 03 - 31)),
+            ..medical_info_revisit()
+        }
+    }
+
+    fn outside_rx(drugs: Vec<RpDrug>) -> Visit {
+        Visit {
+            prescription: prescription(Dispensing::Outside, vec![internal(14, drugs)]),
+            ..adult(VisitKind::Revisit)
+        }
+    }
+
+    /// Two 加算１-only 後発品, both by 一般名: 加算１.
+    fn generic_one_only_both() -> Visit {
+        outside_rx(vec![generic("TEST-G1A", "1"), generic("TEST-G1B", "1")])
+    }
+
+    /// One 加算１-only 後発品 by 一般名: no 加算２ (it is not a 加算２ item).
+    fn generic_one_only_single() -> Visit {
+        outside_rx(vec![generic("TEST-G1A", "1"), rx_drug("TEST-D1", "1")])
+    }
+
+    /// 先発品 and 後発品 of one 一般名 (one 品目), both by 一般名: 1品目 → 加算２, not 加算１.
+    fn generic_same_name_twice() -> Visit {
+        outside_rx(vec![generic("TEST-G2A", "1"), generic("TEST-G2B", "1")])
+    }
+
+    /// A 加算２ item by 一般名 and a 加算１-only item by brand: 加算２.
+    fn generic_two_with_one_by_brand() -> Visit {
+        outside_rx(vec![generic("TEST-G2A", "1"), rx_drug("TEST-G1A", "1")])
     }
 
     /// 外来診療料 with tests and 処置, some included by A002 注6 and some not.
@@ -455,7 +608,7 @@ mod billing {
     fn abolished_code() -> Visit {
         Visit {
             service_date: date!(2024 - 12 - 05),
-            items: items(&["111703170"]),
+            items: items(&["TEST-ABOLISHED"]),
             ..adult(VisitKind::Initial)
         }
     }
@@ -524,7 +677,7 @@ mod billing {
         v.facility.standards = FacilityStandards {
             function_enhancement: true,
             infection_control: true,
-            medical_dx: true,
+            medical_dx: 6,
             base_up: true,
             ..FacilityStandards::default()
         };
@@ -631,6 +784,22 @@ mod billing {
         Case { name: "外来診療料に包括される検査・処置", visit: large_hospital_with_tests_and_treatments, points: 380, copay_yen: 1_140 },
         // The same at a 診療所: 再診 75 + 26 + 21 + 49 + 40 + 125 + 52 + 90.
         Case { name: "診療所では包括しない", visit: clinic_with_the_same_tests_and_treatments, points: 478, copay_yen: 1_430 },
+        // A002 注7・注8: 外来診療料's own 注加算 codes, same points as 再診料's.
+        Case { name: "外来診療料 3歳 → 76+38", visit: large_hospital_infant_revisit, points: 114, copay_yen: 230 },
+        Case { name: "外来診療料 時間外 → 76+65", visit: large_hospital_out_of_hours, points: 141, copay_yen: 420 },
+        Case { name: "外来診療料 3歳 深夜 → 76+590", visit: large_hospital_infant_late_night, points: 666, copay_yen: 1_330 },
+        // 時間外特例医療機関加算 (A000 注7・A001 注5・A002 注8 ただし書).
+        Case { name: "時間外特例 初診 → 291+230", visit: night_centre_initial, points: 521, copay_yen: 1_560 },
+        Case { name: "時間外特例 3歳 初診 → 291+345", visit: night_centre_infant_initial, points: 636, copay_yen: 1_270 },
+        Case { name: "時間外特例 外来診療料 3歳 → 76+250", visit: night_centre_infant_large_hospital, points: 326, copay_yen: 650 },
+        Case { name: "時間外特例の医療機関でも休日は休日加算", visit: night_centre_holiday, points: 265, copay_yen: 800 },
+        // 医療情報取得加算 (2024-06-01 – 11-30).
+        Case { name: "医療情報取得加算1 初診 → 291+3", visit: medical_info_initial, points: 294, copay_yen: 880 },
+        Case { name: "医療情報取得加算2 初診 マイナ保険証 → 291+1", visit: medical_info_initial_by_card, points: 292, copay_yen: 880 },
+        Case { name: "医療情報取得加算3 再診 → 75+2", visit: medical_info_revisit, points: 77, copay_yen: 230 },
+        Case { name: "医療情報取得加算4 外来診療料 → 76+1", visit: medical_info_large_hospital_by_card, points: 77, copay_yen: 230 },
+        Case { name: "医療情報取得加算 再診は3月に1回（4月に算定済み）", visit: medical_info_billed_in_april, points: 75, copay_yen: 230 },
+        Case { name: "医療情報取得加算 3月に1回（3月の算定は範囲外）", visit: medical_info_billed_in_march, points: 77, copay_yen: 230 },
         Case { name: "届出: 再診 明細書・感染対策・ベースアップ", visit: registered_revisit, points: 84, copay_yen: 250 },
         Case { name: "届出: 感染対策は月1回", visit: registered_revisit_infection_already_billed, points: 78, copay_yen: 230 },
         Case { name: "届出: 初診 機能強化・DX・感染対策・ベースアップ", visit: registered_initial, points: 391, copay_yen: 1_170 },
@@ -644,6 +813,11 @@ mod billing {
         Case { name: "屯服と外用", visit: as_needed_and_external, points: 163, copay_yen: 490 },
         Case { name: "一般名処方加算1", visit: generic_name_all, points: 145, copay_yen: 440 },
         Case { name: "一般名処方加算2", visit: generic_name_some, points: 143, copay_yen: 430 },
+        // 75 + 処方箋料 60 (+ 加算).
+        Case { name: "一般名処方加算1 加算1のみの後発品2品目", visit: generic_one_only_both, points: 145, copay_yen: 440 },
+        Case { name: "加算1のみの後発品1品目 → 加算2なし", visit: generic_one_only_single, points: 135, copay_yen: 410 },
+        Case { name: "同じ一般名の2剤は1品目 → 加算2", visit: generic_same_name_twice, points: 143, copay_yen: 430 },
+        Case { name: "加算2対象を一般名、加算1のみを銘柄 → 加算2", visit: generic_two_with_one_by_brand, points: 143, copay_yen: 430 },
         Case { name: "特定疾患処方管理加算 28日", visit: specific_disease_28_days, points: 191, copay_yen: 570 },
         Case { name: "特定疾患処方管理加算 14日 → 算定なし", visit: specific_disease_14_days, points: 135, copay_yen: 410 },
         // 注射・処置.
@@ -802,6 +976,87 @@ mod billing {
         assert_eq!(
             price(&reversed).total_points,
             price(&biochemistry_10()).total_points
+        );
+    }
+
+    #[test]
+    fn a_large_hospital_bills_the_outpatient_clinic_fees_own_add_on_codes() {
+        let p = price(&large_hospital_infant_revisit());
+        assert_eq!(codes_of(&p), [codes::OUTPATIENT_CLINIC_FEE, "112006270"]);
+        let p = price(&large_hospital_infant_late_night());
+        assert_eq!(codes_of(&p), [codes::OUTPATIENT_CLINIC_FEE, "112015370"]);
+        let p = price(&night_centre_infant_large_hospital());
+        assert_eq!(codes_of(&p), [codes::OUTPATIENT_CLINIC_FEE, "112015470"]);
+        // 再診料 keeps its own.
+        let p = price(&infant_revisit_holiday());
+        assert_eq!(codes_of(&p), [codes::REVISIT, "112014870"]);
+        let p = price(&night_centre_initial());
+        assert_eq!(codes_of(&p), [codes::INITIAL, "111000870"]);
+        assert!(p.lines[1].source.contains("時間外特例"), "{:?}", p.lines[1]);
+    }
+
+    #[test]
+    fn medical_information_addition_follows_the_card_and_the_three_month_rule() {
+        let p = price(&medical_info_initial_by_card());
+        assert_eq!(codes_of(&p), [codes::INITIAL, "111703270"]);
+        let p = price(&medical_info_billed_in_april());
+        assert_eq!(codes_of(&p), [codes::REVISIT]);
+        assert!(
+            p.notes
+                .iter()
+                .any(|n| n.rule == "medical_info_already_billed"),
+            "{:?}",
+            p.notes
+        );
+        let p = price(&medical_info_billed_in_march());
+        assert_eq!(codes_of(&p), [codes::REVISIT, "112708870"]);
+        // Ordered by hand without the 施設基準: refused with the reason.
+        let mut v = adult(VisitKind::Revisit);
+        v.items = items(&["112708870"]);
+        let p = price(&v);
+        assert!(has_warning(&p, WarningCode::StandardNotRegistered, true));
+        assert_eq!(p.total_points, Points(75));
+    }
+
+    #[test]
+    fn generic_name_addition_counts_items_by_generic_name_and_master_class() {
+        let p = price(&generic_one_only_single());
+        assert!(!codes_of(&p).contains(&codes::GENERIC_NAME_2));
+        assert!(p
+            .notes
+            .iter()
+            .any(|n| n.rule == "generic_name_addition_two_not_eligible"));
+        let p = price(&generic_same_name_twice());
+        let line = p
+            .lines
+            .iter()
+            .find(|l| l.code == codes::GENERIC_NAME_2)
+            .expect("加算2");
+        assert!(line.reason.contains("1品目のうち1品目"), "{}", line.reason);
+    }
+
+    #[test]
+    fn medical_dx_settings_saved_as_a_flag_still_read() {
+        let old: FacilityStandards =
+            serde_json::from_str(r#"{"medical_dx": true, "base_up": true}"#).unwrap();
+        assert_eq!((old.medical_dx, old.base_up), (6, true));
+        let off: FacilityStandards = serde_json::from_str(r#"{"medical_dx": false}"#).unwrap();
+        assert_eq!(off.medical_dx, 0);
+        let tier: FacilityStandards = serde_json::from_str(r#"{"medical_dx": 2}"#).unwrap();
+        assert_eq!(tier.medical_dx, 2);
+        assert!(serde_json::from_str::<FacilityStandards>(r#"{"medical_dx": 7}"#).is_err());
+        assert_eq!(codes::medical_dx_code(date!(2024 - 05 - 31), 1), None);
+        assert_eq!(
+            codes::medical_dx_code(date!(2024 - 06 - 01), 1),
+            Some("111703370")
+        );
+        assert_eq!(
+            codes::medical_dx_code(date!(2024 - 10 - 01), 4),
+            Some("111703470")
+        );
+        assert_eq!(
+            codes::medical_dx_code(date!(2025 - 04 - 01), 1),
+            Some("111703670")
         );
     }
 
@@ -1189,6 +1444,7 @@ mod billing {
         "113041810",
         "120002370",
         "999999999",
+        "TEST-ABOLISHED",
         "111703170",
         "160061810",
         codes::REVISIT,
@@ -1259,15 +1515,18 @@ mod billing {
             Just(FacilityKind::Hospital),
             Just(FacilityKind::LargeHospital),
         ];
-        let standards = prop::array::uniform7(any::<bool>()).prop_map(|b| FacilityStandards {
-            detailed_statement: b[0],
-            function_enhancement: b[1],
-            infection_control: b[2],
-            medical_dx: b[3],
-            lab_management_1: b[4],
-            base_up: b[5],
-            pharmacist_full_time: b[6],
-        });
+        let standards =
+            (prop::array::uniform8(any::<bool>()), 0..=6u8).prop_map(|(b, dx)| FacilityStandards {
+                detailed_statement: b[0],
+                function_enhancement: b[1],
+                infection_control: b[2],
+                medical_dx: dx,
+                lab_management_1: b[3],
+                base_up: b[4],
+                pharmacist_full_time: b[5],
+                online_qualification: b[6],
+                night_emergency: b[7],
+            });
         let items = prop::collection::vec(
             (prop::sample::select(item_codes()), 1..=3u32).prop_map(|(c, n)| ItemOrder {
                 code: c.to_string(),
@@ -1350,6 +1609,7 @@ mod billing {
                             kind: fk,
                             standards,
                         },
+                        electronic_qualification: false,
                         outpatient_management: mgmt,
                         items,
                         prescription: rx,

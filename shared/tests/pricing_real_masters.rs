@@ -141,7 +141,7 @@ fn the_fixture_rows_are_the_real_2024_06_rows() {
     assert!(differences.is_empty(), "{}", differences.join("\n"));
     assert_eq!(
         (fixture.procedures().count(), fixture.drugs().count()),
-        (72, 3)
+        (91, 3)
     );
 }
 
@@ -198,22 +198,106 @@ fn iryo_joho_shutoku_kasan_1_is_not_in_force_from_2024_12_01() {
         "医療情報取得加算２（初診）"
     );
 
-    // The engine does not add it by itself; ordered as an item it is priced in November and
-    // refused in December.
-    let ordered = |date| Visit {
-        items: items(&["111703170"]),
-        ..on(c1(), date)
+    // The engine adds it at a 保険医療機関 with オンライン資格確認: 加算１ (3点) in November,
+    // the one 1点 加算 in December, with the codes of the date's master.
+    let online = |date| {
+        let mut v = on(c1(), date);
+        v.facility.standards.online_qualification = true;
+        v
     };
-    let p = price_visit(&ordered(date!(2024 - 11 - 29)), &november).unwrap();
+    let p = price_visit(&online(date!(2024 - 11 - 29)), &november).unwrap();
     assert_eq!(p.total_points.0, 351 + 3);
-    let p = price_visit(&ordered(date!(2024 - 12 - 02)), &december).unwrap();
+    assert!(lines(&p).contains(&("111703170".into(), 3, 1)));
+    let p = price_visit(&online(date!(2024 - 12 - 02)), &december).unwrap();
+    assert_eq!(p.total_points.0, 351 + 1);
+    let line = p.lines.iter().find(|l| l.code == "111703270").unwrap();
+    assert_eq!(line.name, "医療情報取得加算（初診）");
+    // Ordered by hand in December (without the 施設基準): refused.
+    let ordered = Visit {
+        items: items(&["111703170"]),
+        ..on(c1(), date!(2024 - 12 - 02))
+    };
+    let p = price_visit(&ordered, &december).unwrap();
     assert_eq!(p.total_points.0, 351);
-    assert!(p.warnings.iter().any(|w| w.code == WarningCode::UnknownCode
-        && w.omitted
-        && w.item.as_deref() == Some("111703170")));
     // The worked cases themselves are unchanged in December.
     let p = price_visit(&on(c6(), date!(2024 - 12 - 02)), &december).unwrap();
     assert_eq!(p.total_points.0, 558);
+}
+
+#[test]
+fn medical_dx_is_priced_with_the_code_and_points_of_the_date() {
+    let Some(june) = real_catalog(date!(2024 - 06 - 03)) else {
+        return;
+    };
+    let dx = |date, tier| {
+        let mut v = on(c1(), date);
+        v.facility.standards.medical_dx = tier;
+        v
+    };
+    let dx_line = |p: &PricedVisit| -> (String, i64, String) {
+        let l = p
+            .lines
+            .iter()
+            .find(|l| codes::MEDICAL_DX_ALL.contains(&l.code.as_str()))
+            .expect("医療DX推進体制整備加算");
+        (l.code.clone(), l.unit_points.0, l.name.clone())
+    };
+    // One 加算 of 8点 until 2024-09-30, whatever the 区分.
+    let p = price_visit(&dx(date!(2024 - 06 - 03), 1), &june).unwrap();
+    assert_eq!(
+        dx_line(&p),
+        (
+            "111703370".into(),
+            8,
+            "医療ＤＸ推進体制整備加算（初診）".into()
+        )
+    );
+    // 2024-10-01: 加算１–３ (11/10/8点, s_20240906); 加算４ prices as the former 加算１.
+    let october = real_catalog(date!(2024 - 10 - 01)).unwrap();
+    for (tier, code, points) in [
+        (1, "111703470", 11),
+        (2, "111703570", 10),
+        (3, "111703370", 8),
+        (4, "111703470", 11),
+        (6, "111703370", 8),
+    ] {
+        let p = price_visit(&dx(date!(2024 - 10 - 01), tier), &october).unwrap();
+        let (c, pts, _) = dx_line(&p);
+        assert_eq!((c.as_str(), pts), (code, points), "tier {tier}");
+    }
+    // 2025-04-01: 加算１–６ (12/11/10/10/9/8点, s_20250307).
+    let april = real_catalog(date!(2025 - 04 - 01)).unwrap();
+    for (tier, code, points, name) in [
+        (1, "111703670", 12, "医療ＤＸ推進体制整備加算１（初診）"),
+        (3, "111703870", 10, "医療ＤＸ推進体制整備加算３（初診）"),
+        (4, "111703470", 10, "医療ＤＸ推進体制整備加算４（初診）"),
+        (6, "111703370", 8, "医療ＤＸ推進体制整備加算６（初診）"),
+    ] {
+        let p = price_visit(&dx(date!(2025 - 04 - 01), tier), &april).unwrap();
+        assert_eq!(
+            dx_line(&p),
+            (code.into(), points, name.into()),
+            "tier {tier}"
+        );
+    }
+    // 月1回 across the period's codes: billed on 2025-04-01 as 加算１, not again that month.
+    let mut v = dx(date!(2025 - 04 - 20), 1);
+    v.month_history = vec![HistoryEntry {
+        code: "111703670".into(),
+        date: date!(2025 - 04 - 01),
+        count: 1,
+    }];
+    let p = price_visit(&v, &april).unwrap();
+    assert!(p
+        .lines
+        .iter()
+        .all(|l| !codes::MEDICAL_DX_ALL.contains(&l.code.as_str())));
+    // A catalog without the period's code (masters not updated): told, not failed.
+    let p = price_visit(&dx(date!(2025 - 04 - 01), 1), &june).unwrap();
+    assert!(p
+        .warnings
+        .iter()
+        .any(|w| w.code == WarningCode::UnknownCode && w.item.as_deref() == Some("111703670")));
 }
 
 #[test]

@@ -168,6 +168,8 @@ struct Form {
     kind: VisitKind,
     time: TimeCategory,
     management: bool,
+    /// 診療情報 obtained by 電子資格確認 (マイナ保険証) or from another 保険医療機関.
+    electronic_qualification: bool,
     items: Vec<(String, u32)>,
     dispensing: Dispensing,
     rps: Vec<RpInput>,
@@ -217,6 +219,7 @@ fn build_visit(ctx: &BillContext, form: &Form) -> Result<Visit, String> {
             settings.general_beds,
             settings.standards,
         ),
+        electronic_qualification: form.electronic_qualification,
         outpatient_management: form.management && form.kind == VisitKind::Revisit,
         items: form
             .items
@@ -295,6 +298,7 @@ fn form_of(visit: &Visit) -> Form {
         kind: visit.kind,
         time: visit.time,
         management: visit.outpatient_management,
+        electronic_qualification: visit.electronic_qualification,
         items: visit
             .items
             .iter()
@@ -421,6 +425,7 @@ pub fn BillPage() -> impl IntoView {
                             },
                             time: TimeCategory::Regular,
                             management: !ctx.first_visit,
+                            electronic_qualification: false,
                             items: Vec::new(),
                             dispensing: if ctx
                                 .settings
@@ -747,6 +752,9 @@ pub fn BillPage() -> impl IntoView {
                     <label><input type="checkbox" data-testid="visit-management"
                         prop:checked=move || form.with(|f| f.as_ref().is_some_and(|f| f.management))
                         on:change=move |ev| { let on = event_target_checked(&ev); edit(&|f| f.management = on) }/>"外来管理加算"</label>
+                    <label><input type="checkbox" data-testid="visit-electronic-qualification"
+                        prop:checked=move || form.with(|f| f.as_ref().is_some_and(|f| f.electronic_qualification))
+                        on:change=move |ev| { let on = event_target_checked(&ev); edit(&|f| f.electronic_qualification = on) }/>"マイナ保険証等で診療情報を取得"</label>
                 </fieldset>
 
                 <fieldset>

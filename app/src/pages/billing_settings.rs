@@ -13,10 +13,29 @@ const STANDARDS: &[(&str, &str)] = &[
     ("detailed_statement", "明細書発行体制等加算（診療所）"),
     ("function_enhancement", "機能強化加算"),
     ("infection_control", "外来感染対策向上加算"),
-    ("medical_dx", "医療DX推進体制整備加算"),
+    (
+        "online_qualification",
+        "医療情報取得加算（オンライン資格確認）",
+    ),
     ("lab_management_1", "検体検査管理加算（Ⅰ）"),
     ("base_up", "外来・在宅ベースアップ評価料（Ⅰ）"),
     ("pharmacist_full_time", "薬剤師が常勤（調剤技術基本料）"),
+    (
+        "night_emergency",
+        "夜間救急を専ら担う医療機関（時間外特例医療機関加算）",
+    ),
+];
+
+/// 医療DX推進体制整備加算's 区分, numbered as from 2025-04-01 (the engine prices earlier visits
+/// with the code of the same requirements then).
+const MEDICAL_DX_TIERS: &[(u8, &str)] = &[
+    (0, "届出なし"),
+    (1, "加算１（12点）"),
+    (2, "加算２（11点）"),
+    (3, "加算３（10点）"),
+    (4, "加算４（10点）"),
+    (5, "加算５（9点）"),
+    (6, "加算６（8点）"),
 ];
 
 fn flag<'a>(s: &'a mut FacilityStandards, key: &str) -> Option<&'a mut bool> {
@@ -24,7 +43,8 @@ fn flag<'a>(s: &'a mut FacilityStandards, key: &str) -> Option<&'a mut bool> {
         "detailed_statement" => &mut s.detailed_statement,
         "function_enhancement" => &mut s.function_enhancement,
         "infection_control" => &mut s.infection_control,
-        "medical_dx" => &mut s.medical_dx,
+        "online_qualification" => &mut s.online_qualification,
+        "night_emergency" => &mut s.night_emergency,
         "lab_management_1" => &mut s.lab_management_1,
         "base_up" => &mut s.base_up,
         "pharmacist_full_time" => &mut s.pharmacist_full_time,
@@ -34,11 +54,17 @@ fn flag<'a>(s: &'a mut FacilityStandards, key: &str) -> Option<&'a mut bool> {
 
 fn registered(s: &FacilityStandards) -> String {
     let mut copy = *s;
-    let names: Vec<&str> = STANDARDS
+    let mut names: Vec<String> = STANDARDS
         .iter()
         .filter(|(key, _)| flag(&mut copy, key).is_some_and(|f| *f))
-        .map(|(_, label)| *label)
+        .map(|(_, label)| label.to_string())
         .collect();
+    if let Some((_, label)) = MEDICAL_DX_TIERS
+        .iter()
+        .find(|(n, _)| *n == s.medical_dx && *n > 0)
+    {
+        names.push(format!("医療DX推進体制整備加算 {label}"));
+    }
     if names.is_empty() {
         "なし".into()
     } else {
@@ -142,6 +168,18 @@ pub fn BillingSettingsPage() -> impl IntoView {
                             }/>{*label}</label>
                     }
                 }).collect_view()}
+                <label class="block">"医療DX推進体制整備加算 "
+                    <select data-testid="standard-medical_dx"
+                        prop:value=move || standards.get().medical_dx.to_string()
+                        on:change=move |ev| {
+                            let tier = event_target_value(&ev).parse().unwrap_or(0);
+                            standards.update(|s| s.medical_dx = tier);
+                        }>
+                        {MEDICAL_DX_TIERS.iter().map(|(n, label)| view! {
+                            <option value=n.to_string()>{*label}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
                 <p class="field-error" role="alert">{move || error("standards").get()}</p>
             </fieldset>
             <TextField id="settings_valid_from" label="適用開始日（YYYY-MM-DD）" value=valid_from error=error("valid_from")/>

@@ -54,8 +54,9 @@ pub async fn for_reception(
     .await
 }
 
-/// The priced items of the patient's other visits in the calendar month of `date` (current
-/// version of each bill), as the engine's month history.
+/// The priced items of the patient's other visits in the calendar month of `date` and the two
+/// months before it (current version of each bill), as the engine's history: 月1回 rules read
+/// the month, "3月に1回" rules (医療情報取得加算 at 再診) all three.
 pub async fn month_history(
     tx: &mut TenantTx,
     patient: Uuid,
@@ -66,7 +67,8 @@ pub async fn month_history(
     let rows: Vec<(Date, Json<PricedVisit>)> = sqlx::query_as(
         "select service_date, priced from ( \
            select distinct on (bill_id) bill_id, service_date, priced, reception_id \
-           from bill_version where patient_id = $1 and service_date >= $2 \
+           from bill_version where patient_id = $1 \
+             and service_date >= ($2::date - interval '2 months') \
              and service_date < ($2::date + interval '1 month') \
            order by bill_id, version desc) current \
          where reception_id <> $3",

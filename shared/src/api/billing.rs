@@ -310,7 +310,8 @@ pub struct BillContext {
     pub insurer_number: Option<String>,
     /// The institution's billing settings valid on the date of service.
     pub settings: Option<BillingSettings>,
-    /// The patient's finalised items of the same month in other visits (判断料 once a month…).
+    /// The patient's finalised items of other visits this month and the two before it (判断料
+    /// once a month, 医療情報取得加算 once in three months …).
     pub month_history: Vec<crate::billing::HistoryEntry>,
     /// Whether this is the patient's first visit to the institution (no earlier reception).
     pub first_visit: bool,

@@ -223,25 +223,37 @@ impl ProcedureFacts {
     }
 }
 
-/// 一般名処方加算対象区分 (医薬品マスター 2024 layout, 0-based idx 38; name from the 4D importer,
-/// LAYOUT.md). Reading used here (VERIFY against the 2024 医薬品マスター仕様): 0 = no 一般名処方の
-/// 標準的な記載, 1 = 記載 exists but not counted for the 加算, 2 = counted (後発医薬品のある医薬品).
-/// In y_ALL20240531, 2 occurs on brand and generic rows alike (e.g. アムロジピン錠5mg「サワイ」).
+/// 一般名処方加算対象区分 (医薬品マスター 2024 layout, 項番39): 0 = not in the 一般名処方マスタ,
+/// 1 = counts for 一般名処方加算１ only, 2 = counts for 加算１ and ２ — the legend of the MHLW
+/// 一般名処方マスタ ("加算1" / "2" columns), where the 加算１-only items are 後発医薬品 without a
+/// 先発医薬品 of the same 剤形・規格 (and 先発品 priced like their 後発品), which 事務連絡 keeps out of
+/// 加算２. In y_ALL20240531: 8,184 rows 2 (brand and generic alike, e.g. アムロジピン錠５ｍｇ「サワイ」),
+/// 1,022 rows 1 (e.g. バイアスピリン錠１００ｍｇ), the rest 0; every 一般名コード has one value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum GenericRxClass {
     #[default]
     NotListed,
-    ListedNotEligible,
-    Eligible,
+    AdditionOneOnly,
+    AdditionOneAndTwo,
 }
 
 impl GenericRxClass {
     pub fn from_master(code: u8) -> GenericRxClass {
         match code {
-            1 => Self::ListedNotEligible,
-            2 => Self::Eligible,
+            1 => Self::AdditionOneOnly,
+            2 => Self::AdditionOneAndTwo,
             _ => Self::NotListed,
         }
+    }
+
+    /// A 後発医薬品のある医薬品 for 一般名処方加算１.
+    pub fn counts_for_one(self) -> bool {
+        self != Self::NotListed
+    }
+
+    /// One written by its 一般名 earns 一般名処方加算２.
+    pub fn counts_for_two(self) -> bool {
+        self == Self::AdditionOneAndTwo
     }
 }
 
@@ -263,6 +275,8 @@ pub struct DrugFacts {
     pub form: DosageForm,
     /// 項番39 一般名処方加算対象区分.
     pub generic_rx: GenericRxClass,
+    /// 項番37 一般名コード (empty when the row has none): 一般名処方加算 counts 品目 by it.
+    pub generic_code: String,
     /// 項番30 変更年月日.
     pub valid_from: Option<Date>,
     /// Last day usable: the earlier of 項番31 廃止年月日 and 項番34 経過措置年月日 (after the
@@ -281,6 +295,7 @@ impl DrugFacts {
             price,
             form,
             generic_rx: GenericRxClass::NotListed,
+            generic_code: String::new(),
             valid_from: None,
             valid_until: None,
         }

@@ -14,7 +14,13 @@ pub const INITIAL_INFANT_LATE_NIGHT: &str = "111012170"; // 乳幼児深夜加�
 pub const INITIAL_NIGHT_EARLY: &str = "111012470"; // 夜間・早朝等加算（初診）50
 pub const FUNCTION_ENHANCEMENT: &str = "111013770"; // 機能強化加算（初診）80
 pub const INITIAL_INFECTION_CONTROL: &str = "111014870"; // 外来感染対策向上加算（初診）6
-pub const INITIAL_MEDICAL_DX: &str = "111703370"; // 医療ＤＸ推進体制整備加算（初診）8
+pub const INITIAL_SPECIAL_NIGHT: &str = "111000870"; // 時間外特例医療機関加算（初診）230
+pub const INITIAL_INFANT_SPECIAL_NIGHT: &str = "111012270"; // 乳幼児時間外特例医療機関加算（初診）345
+/// 医療ＤＸ推進体制整備加算（初診）: 8点 from 2024-06-01; 加算３ (8) from 2024-10-01; 加算６ (8)
+/// from 2025-04-01 (s_20240906.csv, s_20250307.csv) — see `MEDICAL_DX_TIERS`.
+pub const INITIAL_MEDICAL_DX: &str = "111703370";
+pub const INITIAL_MEDICAL_INFO_1: &str = "111703170"; // 医療情報取得加算１（初診）3, to 2024-11-30
+pub const INITIAL_MEDICAL_INFO_2: &str = "111703270"; // 医療情報取得加算２（初診）1; from 2024-12-01 医療情報取得加算（初診）1
 
 // A001 再診料 and its 注加算.
 pub const REVISIT: &str = "112007410"; // 再診料 75
@@ -29,9 +35,78 @@ pub const REVISIT_NIGHT_EARLY: &str = "112015570"; // 夜間・早朝等加算�
 pub const OUTPATIENT_MANAGEMENT: &str = "112011010"; // 外来管理加算 52
 pub const DETAILED_STATEMENT: &str = "112015770"; // 明細書発行体制等加算 1
 pub const REVISIT_INFECTION_CONTROL: &str = "112024370"; // 外来感染対策向上加算（再診）6
+pub const REVISIT_SPECIAL_NIGHT: &str = "112001410"; // 時間外特例医療機関加算（再診）180
+pub const REVISIT_INFANT_SPECIAL_NIGHT: &str = "112015070"; // 乳幼児時間外特例医療機関加算（再診）250
+pub const REVISIT_MEDICAL_INFO_3: &str = "112708870"; // 医療情報取得加算３（再診）2, to 2024-11-30
+pub const REVISIT_MEDICAL_INFO_4: &str = "112708970"; // 医療情報取得加算４（再診）1; from 2024-12-01 医療情報取得加算（再診）1
 
 // A002 外来診療料 (一般病床200床以上の病院).
 pub const OUTPATIENT_CLINIC_FEE: &str = "112011310"; // 外来診療料 76
+                                                     // Its 注加算 have codes of their own (注加算コード group 1202 in s_ALL20240531), with the same
+                                                     // points as 再診料's (A002 注7-9 word for word as A001 注4-6).
+pub const CLINIC_FEE_INFANT: &str = "112006270"; // 乳幼児加算（外来診療料）38
+pub const CLINIC_FEE_OUT_OF_HOURS: &str = "112006470"; // 時間外加算（外来診療料）（入院外）65
+pub const CLINIC_FEE_HOLIDAY: &str = "112006570"; // 休日加算（外来診療料）（入院外）190
+pub const CLINIC_FEE_LATE_NIGHT: &str = "112006670"; // 深夜加算（外来診療料）（入院外）420
+pub const CLINIC_FEE_INFANT_OUT_OF_HOURS: &str = "112015170"; // 乳幼児時間外加算（外来診療料）135
+pub const CLINIC_FEE_INFANT_HOLIDAY: &str = "112015270"; // 乳幼児休日加算（外来診療料）260
+pub const CLINIC_FEE_INFANT_LATE_NIGHT: &str = "112015370"; // 乳幼児深夜加算（外来診療料）590
+pub const CLINIC_FEE_SPECIAL_NIGHT: &str = "112006770"; // 時間外特例医療機関加算（外来診療料）180
+pub const CLINIC_FEE_INFANT_SPECIAL_NIGHT: &str = "112015470"; // 乳幼児時間外特例医療機関加算（外来診療料）250
+pub const CLINIC_FEE_MEDICAL_INFO_3: &str = "112709170"; // 医療情報取得加算３（外来診療料）2, to 2024-11-30
+pub const CLINIC_FEE_MEDICAL_INFO_4: &str = "112709270"; // 医療情報取得加算４（外来診療料）1; from 2024-12-01 1
+
+/// 医療ＤＸ推進体制整備加算（初診）by the 区分 registered, numbered as from 2025-04-01 (加算１–６),
+/// per period: (from, codes of 加算１..=６). Before 2024-10-01 there was one 加算 (8点); from
+/// 2024-10-01 three (11/10/8点: 111703470/111703570/111703370, s_20240906.csv); from
+/// 2025-04-01 six (12/11/10/10/9/8点, s_20250307.csv), where 加算４–６ keep the codes of the
+/// former 加算１–３. So a clinic registered under today's numbering prices an older visit with
+/// the code that had the same requirements then (加算１/４ → the former 加算１ …).
+pub const MEDICAL_DX_TIERS: &[(time::Date, [&str; 6])] = &[
+    (time::macros::date!(2024 - 06 - 01), [INITIAL_MEDICAL_DX; 6]),
+    (
+        time::macros::date!(2024 - 10 - 01),
+        [
+            "111703470",
+            "111703570",
+            INITIAL_MEDICAL_DX,
+            "111703470",
+            "111703570",
+            INITIAL_MEDICAL_DX,
+        ],
+    ),
+    (
+        time::macros::date!(2025 - 04 - 01),
+        [
+            "111703670",
+            "111703770",
+            "111703870",
+            "111703470",
+            "111703570",
+            INITIAL_MEDICAL_DX,
+        ],
+    ),
+];
+
+/// Every 医療ＤＸ推進体制整備加算（初診）code of any period (for the 月1回 check).
+pub const MEDICAL_DX_ALL: &[&str] = &[
+    "111703370",
+    "111703470",
+    "111703570",
+    "111703670",
+    "111703770",
+    "111703870",
+];
+
+/// The code of 医療ＤＸ推進体制整備加算 `tier` (1–6) on `date`; `None` before 2024-06-01.
+pub fn medical_dx_code(date: time::Date, tier: u8) -> Option<&'static str> {
+    let idx = usize::from(tier.clamp(1, 6) - 1);
+    MEDICAL_DX_TIERS
+        .iter()
+        .rev()
+        .find(|(from, _)| date >= *from)
+        .map(|(_, codes)| codes[idx])
+}
 
 // O100 外来・在宅ベースアップ評価料(Ⅰ).
 pub const BASE_UP_INITIAL: &str = "180725710"; // 初診時 6
@@ -120,6 +195,25 @@ pub const ENGINE_MANAGED: &[&str] = &[
     REVISIT_INFANT_LATE_NIGHT,
     REVISIT_NIGHT_EARLY,
     OUTPATIENT_CLINIC_FEE,
+    INITIAL_SPECIAL_NIGHT,
+    INITIAL_INFANT_SPECIAL_NIGHT,
+    INITIAL_MEDICAL_INFO_1,
+    INITIAL_MEDICAL_INFO_2,
+    REVISIT_SPECIAL_NIGHT,
+    REVISIT_INFANT_SPECIAL_NIGHT,
+    REVISIT_MEDICAL_INFO_3,
+    REVISIT_MEDICAL_INFO_4,
+    CLINIC_FEE_INFANT,
+    CLINIC_FEE_OUT_OF_HOURS,
+    CLINIC_FEE_HOLIDAY,
+    CLINIC_FEE_LATE_NIGHT,
+    CLINIC_FEE_INFANT_OUT_OF_HOURS,
+    CLINIC_FEE_INFANT_HOLIDAY,
+    CLINIC_FEE_INFANT_LATE_NIGHT,
+    CLINIC_FEE_SPECIAL_NIGHT,
+    CLINIC_FEE_INFANT_SPECIAL_NIGHT,
+    CLINIC_FEE_MEDICAL_INFO_3,
+    CLINIC_FEE_MEDICAL_INFO_4,
     DISPENSING_INTERNAL,
     DISPENSING_EXTERNAL,
     PRESCRIBING,
@@ -162,6 +256,25 @@ pub fn engine_codes() -> Vec<&'static str> {
         DETAILED_STATEMENT,
         REVISIT_INFECTION_CONTROL,
         OUTPATIENT_CLINIC_FEE,
+        INITIAL_SPECIAL_NIGHT,
+        INITIAL_INFANT_SPECIAL_NIGHT,
+        INITIAL_MEDICAL_INFO_1,
+        INITIAL_MEDICAL_INFO_2,
+        REVISIT_SPECIAL_NIGHT,
+        REVISIT_INFANT_SPECIAL_NIGHT,
+        REVISIT_MEDICAL_INFO_3,
+        REVISIT_MEDICAL_INFO_4,
+        CLINIC_FEE_INFANT,
+        CLINIC_FEE_OUT_OF_HOURS,
+        CLINIC_FEE_HOLIDAY,
+        CLINIC_FEE_LATE_NIGHT,
+        CLINIC_FEE_INFANT_OUT_OF_HOURS,
+        CLINIC_FEE_INFANT_HOLIDAY,
+        CLINIC_FEE_INFANT_LATE_NIGHT,
+        CLINIC_FEE_SPECIAL_NIGHT,
+        CLINIC_FEE_INFANT_SPECIAL_NIGHT,
+        CLINIC_FEE_MEDICAL_INFO_3,
+        CLINIC_FEE_MEDICAL_INFO_4,
         BASE_UP_INITIAL,
         BASE_UP_REVISIT,
         DISPENSING_INTERNAL,
@@ -179,7 +292,11 @@ pub fn engine_codes() -> Vec<&'static str> {
         LAB_MANAGEMENT_1,
     ];
     let mut all: Vec<&'static str> = single.to_vec();
-    for list in [SPECIFIC_DISEASE_MANAGEMENT, LIFESTYLE_MANAGEMENT] {
+    for list in [
+        SPECIFIC_DISEASE_MANAGEMENT,
+        LIFESTYLE_MANAGEMENT,
+        MEDICAL_DX_ALL,
+    ] {
         all.extend_from_slice(list);
     }
     all.extend(JUDGMENT_FEES.iter().map(|(_, code)| *code));

@@ -15,6 +15,7 @@ use super::visit::{FacilityKind, HistoryEntry, Visit};
 use crate::domain::insurance::age_on;
 use crate::masters::{AgeLimit, InOutScope, ScoreKind};
 use std::collections::BTreeMap;
+use time::Date;
 
 /// Largest count, days or times accepted for one order (guards the arithmetic, not a rule).
 pub(crate) const MAX_REPEAT: u32 = 999;
@@ -167,6 +168,18 @@ impl<'a, C: Catalog + ?Sized> Pricing<'a, C> {
         self.history_count(codes) > 0
     }
 
+    /// Whether one of `codes` was billed in the month of service or the `months - 1` calendar
+    /// months before it ("3月に1回": this month and the two before; the history must reach back
+    /// that far, as the server's does).
+    pub fn billed_within_months(&self, codes: &[&str], months: u8) -> bool {
+        let index = |d: Date| d.year() * 12 + i32::from(u8::from(d.month()));
+        let now = index(self.visit.service_date);
+        self.visit.month_history.iter().any(|h| {
+            let m = index(h.date);
+            m <= now && m > now - i32::from(months) && codes.contains(&h.code.as_str())
+        })
+    }
+
     pub fn warn(&mut self, code: WarningCode, item: Option<&str>, message: String, omitted: bool) {
         self.warnings.push(Warning {
             code,
@@ -220,6 +233,29 @@ impl<'a, C: Catalog + ?Sized> Pricing<'a, C> {
         };
         self.push_procedure(&facts, unit, count, reason, source)?;
         Ok(true)
+    }
+
+    /// [`Self::add_rule`] for a code that later masters brought (a period's own code): when the
+    /// catalog lacks it, the clerk is told to import the newer master and nothing is added.
+    pub fn add_rule_if_present(
+        &mut self,
+        code: &str,
+        count: u32,
+        reason: String,
+        source: &str,
+    ) -> Result<bool, BillingError> {
+        if self.catalog.procedure(code).is_none() {
+            self.warn(
+                WarningCode::UnknownCode,
+                Some(code),
+                format!(
+                    "{code} が診療日のマスターにないため算定しません（新しい診療行為マスターを取り込んでください）"
+                ),
+                true,
+            );
+            return Ok(false);
+        }
+        self.add_rule(code, count, reason, source)
     }
 
     /// 点数 of a row by its 点数識別 (項番11, 別紙7-1):

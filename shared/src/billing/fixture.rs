@@ -56,6 +56,12 @@ fn outpatient_only(mut f: ProcedureFacts) -> ProcedureFacts {
     f
 }
 
+/// 病院・診療所区分 (項番19) 1 (病院のみ) and 入院外 only: 外来診療料's 注加算.
+fn hospital_outpatient(mut f: ProcedureFacts) -> ProcedureFacts {
+    f.facility = FacilityRestriction::HospitalOnly;
+    outpatient_only(f)
+}
+
 /// 病院・診療所区分 (項番19) 2: 診療所のみ.
 fn clinic_only(mut f: ProcedureFacts) -> ProcedureFacts {
     f.facility = FacilityRestriction::ClinicOnly;
@@ -272,6 +278,179 @@ impl MemoryCatalog {
                 outpatient_management: OutpatientManagementClass::Blocks,
                 ..basic(OUTPATIENT_CLINIC_FEE, "外来診療料", 76, 120, 1, false)
             }),
+            // Its own 注加算 (A002 注7・注8; 病院のみ, 入院外; the time ones 外来管理加算区分 1).
+            hospital_outpatient(basic(
+                CLINIC_FEE_INFANT,
+                "乳幼児加算（外来診療料）",
+                38,
+                120,
+                0,
+                true,
+            )),
+            blocks_management(hospital_outpatient(basic(
+                CLINIC_FEE_OUT_OF_HOURS,
+                "時間外加算（外来診療料）（入院外）",
+                65,
+                123,
+                1,
+                false,
+            ))),
+            blocks_management(hospital_outpatient(basic(
+                CLINIC_FEE_HOLIDAY,
+                "休日加算（外来診療料）（入院外）",
+                190,
+                124,
+                2,
+                false,
+            ))),
+            blocks_management(hospital_outpatient(basic(
+                CLINIC_FEE_LATE_NIGHT,
+                "深夜加算（外来診療料）（入院外）",
+                420,
+                125,
+                4,
+                false,
+            ))),
+            blocks_management(hospital_outpatient(basic(
+                CLINIC_FEE_INFANT_OUT_OF_HOURS,
+                "乳幼児時間外加算（外来診療料）（入院外）",
+                135,
+                123,
+                1,
+                true,
+            ))),
+            blocks_management(hospital_outpatient(basic(
+                CLINIC_FEE_INFANT_HOLIDAY,
+                "乳幼児休日加算（外来診療料）（入院外）",
+                260,
+                124,
+                2,
+                true,
+            ))),
+            blocks_management(hospital_outpatient(basic(
+                CLINIC_FEE_INFANT_LATE_NIGHT,
+                "乳幼児深夜加算（外来診療料）（入院外）",
+                590,
+                125,
+                4,
+                true,
+            ))),
+            blocks_management(hospital_outpatient(basic(
+                CLINIC_FEE_SPECIAL_NIGHT,
+                "時間外特例医療機関加算（外来診療料）（入院外）",
+                180,
+                123,
+                5,
+                false,
+            ))),
+            blocks_management(hospital_outpatient(basic(
+                CLINIC_FEE_INFANT_SPECIAL_NIGHT,
+                "乳幼児時間外特例医療機関加算（外来診療料）（入院外）",
+                250,
+                123,
+                5,
+                true,
+            ))),
+            // 時間外特例医療機関加算 of 初診・再診 (時間加算区分 5).
+            basic(
+                INITIAL_SPECIAL_NIGHT,
+                "時間外特例医療機関加算（初診）",
+                230,
+                110,
+                5,
+                false,
+            ),
+            basic(
+                INITIAL_INFANT_SPECIAL_NIGHT,
+                "乳幼児時間外特例医療機関加算（初診）",
+                345,
+                110,
+                5,
+                true,
+            ),
+            outpatient_only(basic(
+                REVISIT_SPECIAL_NIGHT,
+                "時間外特例医療機関加算（再診）（入院外）",
+                180,
+                123,
+                5,
+                false,
+            )),
+            outpatient_only(basic(
+                REVISIT_INFANT_SPECIAL_NIGHT,
+                "乳幼児時間外特例医療機関加算（再診）（入院外）",
+                250,
+                123,
+                5,
+                true,
+            )),
+            // 医療情報取得加算 (上限回数 1), as in force 2024-06-01 – 2024-11-30.
+            limited(
+                basic(
+                    INITIAL_MEDICAL_INFO_1,
+                    "医療情報取得加算１（初診）",
+                    3,
+                    110,
+                    0,
+                    false,
+                ),
+                1,
+            ),
+            limited(
+                basic(
+                    INITIAL_MEDICAL_INFO_2,
+                    "医療情報取得加算２（初診）",
+                    1,
+                    110,
+                    0,
+                    false,
+                ),
+                1,
+            ),
+            outpatient_only(limited(
+                basic(
+                    REVISIT_MEDICAL_INFO_3,
+                    "医療情報取得加算３（再診）",
+                    2,
+                    120,
+                    0,
+                    false,
+                ),
+                1,
+            )),
+            outpatient_only(limited(
+                basic(
+                    REVISIT_MEDICAL_INFO_4,
+                    "医療情報取得加算４（再診）",
+                    1,
+                    120,
+                    0,
+                    false,
+                ),
+                1,
+            )),
+            hospital_outpatient(limited(
+                basic(
+                    CLINIC_FEE_MEDICAL_INFO_3,
+                    "医療情報取得加算３（外来診療料）",
+                    2,
+                    120,
+                    0,
+                    false,
+                ),
+                1,
+            )),
+            hospital_outpatient(limited(
+                basic(
+                    CLINIC_FEE_MEDICAL_INFO_4,
+                    "医療情報取得加算４（外来診療料）",
+                    1,
+                    120,
+                    0,
+                    false,
+                ),
+                1,
+            )),
             // O100 (第14部 その他, 集計先 800).
             row(
                 BASE_UP_INITIAL,
@@ -481,7 +660,8 @@ impl MemoryCatalog {
         let drugs = vec![
             // y_ALL20240531 (billing.md C3): 薬価, 剤形 1 内用, 一般名処方加算対象区分.
             DrugFacts {
-                generic_rx: GenericRxClass::Eligible,
+                generic_rx: GenericRxClass::AdditionOneAndTwo,
+                generic_code: "2171022F2ZZZ".into(),
                 ..DrugFacts::new(
                     "620007870",
                     "アムロジピン錠５ｍｇ「サワイ」",
@@ -491,7 +671,8 @@ impl MemoryCatalog {
                 )
             },
             DrugFacts {
-                generic_rx: GenericRxClass::Eligible,
+                generic_rx: GenericRxClass::AdditionOneAndTwo,
+                generic_code: "1149019F1ZZZ".into(),
                 ..DrugFacts::new(
                     "620099301",
                     "ロキソプロフェンＮａ錠６０ｍｇ「サワイ」",

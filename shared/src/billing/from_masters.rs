@@ -94,7 +94,7 @@ fn section_of(notice: &NoticeNumber) -> Section {
 
 impl DrugFacts {
     /// The engine's facts of one 医薬品マスター row: 薬価 項番12 exactly in 銭 (the master has two
-    /// decimals), 剤形 項番28, 一般名処方加算対象区分 項番39 (0 when the layout predates it),
+    /// decimals), 剤形 項番28, 一般名処方加算対象区分 項番39 (0 when the layout predates it) and 一般名コード 項番37,
     /// valid from 項番30 変更年月日 through the earlier of 項番31 廃止年月日 and 項番34
     /// 経過措置年月日.
     pub fn from_record(r: &DrugRecord) -> DrugFacts {
@@ -106,6 +106,7 @@ impl DrugFacts {
             price: Sen::from(r.price),
             form: r.dosage_form,
             generic_rx: GenericRxClass::from_master(r.generic_name_addition.unwrap_or(0)),
+            generic_code: r.generic_name_code.clone().unwrap_or_default(),
             valid_from: r.changed_on,
             valid_until: earlier(r.abolished_after, r.transitional_until),
         }
@@ -447,7 +448,7 @@ mod tests {
                 Sen(1_010),
                 DrugPriceKind::Amount,
                 DosageForm::Internal,
-                GenericRxClass::Eligible
+                GenericRxClass::AdditionOneAndTwo
             )
         );
         assert_eq!(

@@ -28,6 +28,10 @@ pub struct Visit {
     #[serde(default)]
     pub time: TimeCategory,
     pub facility: Facility,
+    /// The patient's 診療情報 were obtained by 電子資格確認 (マイナ保険証) or sent by another
+    /// 保険医療機関: 医療情報取得加算２/４ (1点) instead of １/３ until 2024-11-30.
+    #[serde(default)]
+    pub electronic_qualification: bool,
     /// The doctor asks for 外来管理加算 (再診 only; the engine checks whether it is allowed).
     #[serde(default)]
     pub outpatient_management: bool,
@@ -43,8 +47,9 @@ pub struct Visit {
     /// 処置, each with its drugs and materials.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub treatments: Vec<ProcedureOrder>,
-    /// The patient's earlier finalised items in the same calendar month (other visits), for
-    /// 月1回 rules (判断料, 調剤技術基本料 …) and 上限回数. Entries of other months are ignored.
+    /// The patient's earlier finalised items (other visits) of the calendar month of service, for
+    /// 月1回 rules (判断料, 調剤技術基本料 …) and 上限回数, and of the two months before it, for
+    /// "3月に1回" rules (医療情報取得加算 at 再診). Older entries and later months are ignored.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub month_history: Vec<HistoryEntry>,
 }
@@ -203,14 +208,40 @@ pub struct FacilityStandards {
     pub function_enhancement: bool,
     /// 外来感染対策向上加算 (A000/A001 注, 診療所, 月1回).
     pub infection_control: bool,
-    /// 医療DX推進体制整備加算 (A000 注, 月1回).
-    pub medical_dx: bool,
+    /// 医療DX推進体制整備加算 (A000 注16, 月1回): the 区分 registered, 1–6 as numbered from
+    /// 2025-04-01 (加算１ 12点 … 加算６ 8点); 0 = not registered. Settings saved before the
+    /// 区分 existed said `true`, read as 加算６ (the 8点 code 111703370 of every period).
+    #[serde(deserialize_with = "medical_dx_tier")]
+    pub medical_dx: u8,
+    /// 医療情報取得加算 (A000 注15, A001 注19, A002 注10): the 施設基準 (オンライン資格確認).
+    pub online_qualification: bool,
+    /// 専ら夜間における救急医療の確保のために設けられている保険医療機関 (A000 注7・A001 注5・
+    /// A002 注8 ただし書): 時間外 becomes 時間外特例医療機関加算.
+    pub night_emergency: bool,
     /// 検体検査管理加算(Ⅰ) (D026 注, 月1回).
     pub lab_management_1: bool,
     /// 外来・在宅ベースアップ評価料(Ⅰ) (O100).
     pub base_up: bool,
     /// 薬剤師が常勤 (F500 調剤技術基本料 requires it).
     pub pharmacist_full_time: bool,
+}
+
+/// 医療DX推進体制整備加算's 区分: a number 0–6, or the earlier `true`/`false`.
+fn medical_dx_tier<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Tier {
+        Flag(bool),
+        Number(u8),
+    }
+    match Tier::deserialize(d)? {
+        Tier::Flag(false) => Ok(0),
+        Tier::Flag(true) => Ok(6),
+        Tier::Number(n) if n <= 6 => Ok(n),
+        Tier::Number(_) => Err(serde::de::Error::custom(
+            "医療DX推進体制整備加算の区分は0〜6です",
+        )),
+    }
 }
 
 /// A 診療行為 ordered directly.

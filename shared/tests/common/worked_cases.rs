@@ -22,6 +22,7 @@ pub fn adult(kind: VisitKind) -> Visit {
             kind: FacilityKind::Clinic,
             standards: FacilityStandards::default(),
         },
+        electronic_qualification: false,
         outpatient_management: false,
         items: vec![],
         prescription: None,

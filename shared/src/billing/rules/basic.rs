@@ -43,6 +43,9 @@ struct TimeCodes {
     infant_holiday: &'static str,
     infant_late_night: &'static str,
     night_early: &'static str,
+    /// 時間外特例医療機関加算 and its 乳幼児 version.
+    special_night: &'static str,
+    infant_special_night: &'static str,
     source: &'static str,
     night_source: &'static str,
 }
@@ -56,13 +59,12 @@ const INITIAL_TIME: TimeCodes = TimeCodes {
     infant_holiday: INITIAL_INFANT_HOLIDAY,
     infant_late_night: INITIAL_INFANT_LATE_NIGHT,
     night_early: INITIAL_NIGHT_EARLY,
+    special_night: INITIAL_SPECIAL_NIGHT,
+    infant_special_night: INITIAL_INFANT_SPECIAL_NIGHT,
     source: src::A000_TIME,
     night_source: src::A000_NIGHT,
 };
 
-// 外来診療料 (A002) takes the same 乳幼児・時間外等 add-ons as 再診料 (A002 注 refers to A001's);
-// the master has no separate 外来診療料 time codes in the extract, so the 再診 codes are used.
-// VERIFY against the full master (注加算コード 1202 group).
 const REVISIT_TIME: TimeCodes = TimeCodes {
     infant: REVISIT_INFANT,
     out_of_hours: REVISIT_OUT_OF_HOURS,
@@ -72,7 +74,27 @@ const REVISIT_TIME: TimeCodes = TimeCodes {
     infant_holiday: REVISIT_INFANT_HOLIDAY,
     infant_late_night: REVISIT_INFANT_LATE_NIGHT,
     night_early: REVISIT_NIGHT_EARLY,
+    special_night: REVISIT_SPECIAL_NIGHT,
+    infant_special_night: REVISIT_INFANT_SPECIAL_NIGHT,
     source: src::A001_TIME,
+    night_source: src::A001_NIGHT,
+};
+
+/// 外来診療料 (A002 注7・注8) has the same 乳幼児・時間外等 add-ons as 再診料, with codes of its own
+/// (注加算コード 1202). It has no 夜間・早朝等加算 (a 診療所 add-on): the 再診 code is named only in
+/// the warning.
+const CLINIC_FEE_TIME: TimeCodes = TimeCodes {
+    infant: CLINIC_FEE_INFANT,
+    out_of_hours: CLINIC_FEE_OUT_OF_HOURS,
+    holiday: CLINIC_FEE_HOLIDAY,
+    late_night: CLINIC_FEE_LATE_NIGHT,
+    infant_out_of_hours: CLINIC_FEE_INFANT_OUT_OF_HOURS,
+    infant_holiday: CLINIC_FEE_INFANT_HOLIDAY,
+    infant_late_night: CLINIC_FEE_INFANT_LATE_NIGHT,
+    night_early: REVISIT_NIGHT_EARLY,
+    special_night: CLINIC_FEE_SPECIAL_NIGHT,
+    infant_special_night: CLINIC_FEE_INFANT_SPECIAL_NIGHT,
+    source: src::A002_TIME,
     night_source: src::A001_NIGHT,
 };
 
@@ -82,9 +104,10 @@ const REVISIT_TIME: TimeCodes = TimeCodes {
 pub(crate) fn time_addition<C: Catalog + ?Sized>(
     p: &mut Pricing<'_, C>,
 ) -> Result<(), BillingError> {
-    let t = match p.visit.kind {
-        VisitKind::Initial => &INITIAL_TIME,
-        VisitKind::Revisit => &REVISIT_TIME,
+    let t = match (p.visit.kind, p.visit.facility.kind) {
+        (VisitKind::Initial, _) => &INITIAL_TIME,
+        (VisitKind::Revisit, FacilityKind::LargeHospital) => &CLINIC_FEE_TIME,
+        (VisitKind::Revisit, _) => &REVISIT_TIME,
     };
     let infant = p.age < INFANT_AGE_LIMIT;
     let age = p.age;
@@ -94,6 +117,22 @@ pub(crate) fn time_addition<C: Catalog + ?Sized>(
             if infant {
                 p.add_rule(t.infant, 1, infant_reason(), t.source)?;
             }
+        }
+        // 注7 ただし書 (A001 注5, A002 注8 likewise): at a 保険医療機関 kept open for the night's
+        // emergencies, a visit in the night (not 深夜, not 休日) takes 時間外特例医療機関加算
+        // instead of 時間外加算 (230/180点, 乳幼児 345/250点).
+        TimeCategory::OutOfHours if p.visit.facility.standards.night_emergency => {
+            let (code, name) = if infant {
+                (t.infant_special_night, "乳幼児時間外特例医療機関加算")
+            } else {
+                (t.special_night, "時間外特例医療機関加算")
+            };
+            let reason = if infant {
+                format!("夜間救急を担う医療機関での6歳未満（{age}歳）の夜間の受診のため{name}")
+            } else {
+                format!("夜間救急を担う医療機関での夜間の受診のため{name}")
+            };
+            p.add_rule(code, 1, reason, src::SPECIAL_NIGHT)?;
         }
         TimeCategory::OutOfHours | TimeCategory::Holiday | TimeCategory::LateNight => {
             let time = p.visit.time;
@@ -196,23 +235,13 @@ pub(crate) fn registered_additions<C: Catalog + ?Sized>(
         }
     }
 
-    // 医療DX推進体制整備加算 (A000 注, 令和6年6月新設): 初診, 月1回. The 2024-10 tiers are not
-    // modelled (billing.md §4) — VERIFY with a newer master.
-    if initial && s.medical_dx {
-        if p.billed_this_month(&[INITIAL_MEDICAL_DX]) {
-            p.note(
-                "medical_dx_already_billed",
-                Some(INITIAL_MEDICAL_DX),
-                "医療DX推進体制整備加算は今月算定済みのため算定しません（月1回）".into(),
-            );
-        } else {
-            p.add_rule(
-                INITIAL_MEDICAL_DX,
-                1,
-                "医療DX推進体制整備加算の届出あり（初診、月1回）".into(),
-                src::ADDITION_STANDARD,
-            )?;
-        }
+    // 医療DX推進体制整備加算 (A000 注16, 令和6年6月新設): 初診, 月1回, by the 区分 registered and
+    // the codes of the date's period (`MEDICAL_DX_TIERS`).
+    if initial && s.medical_dx > 0 {
+        medical_dx(p, s.medical_dx)?;
+    }
+    if s.online_qualification {
+        medical_info(p)?;
     }
 
     // 明細書発行体制等加算 (A001 注): 診療所の再診.
@@ -251,6 +280,99 @@ pub(crate) fn registered_additions<C: Catalog + ?Sized>(
     Ok(())
 }
 
+fn medical_dx<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>, tier: u8) -> Result<(), BillingError> {
+    let date = p.visit.service_date;
+    let Some(code) = medical_dx_code(date, tier) else {
+        p.note(
+            "medical_dx_not_yet",
+            None,
+            "医療DX推進体制整備加算は2024年6月1日からのため算定しません".into(),
+        );
+        return Ok(());
+    };
+    if p.billed_this_month(MEDICAL_DX_ALL) {
+        p.note(
+            "medical_dx_already_billed",
+            Some(code),
+            "医療DX推進体制整備加算は今月算定済みのため算定しません（月1回）".into(),
+        );
+        return Ok(());
+    }
+    let reason = format!("医療DX推進体制整備加算{tier}の届出あり（初診、月1回）");
+    p.add_rule_if_present(code, 1, reason, src::MEDICAL_DX)?;
+    Ok(())
+}
+
+/// The day 医療情報取得加算 became one 1点 加算 (初診 月1回, 再診 3月に1回) and 加算１/３ ended
+/// (s_20241108.csv: 111703170, 112708870, 112709170 廃止 2024-11-30).
+const MEDICAL_INFO_UNIFIED: time::Date = time::macros::date!(2024 - 12 - 01);
+
+/// 医療情報取得加算 (A000 注15, A001 注19, A002 注10), at a 保険医療機関 with オンライン資格確認:
+/// 初診 月1回, 再診 3月に1回 (留意事項 A000(30), A001(15)). Until 2024-11-30 加算１/３ (3/2点),
+/// or 加算２/４ (1点) when the information came by 電子資格確認 or from another 保険医療機関; from
+/// 2024-12-01 one 1点 加算 (the codes of 加算２/４, renamed).
+fn medical_info<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) -> Result<(), BillingError> {
+    let date = p.visit.service_date;
+    let lower = p.visit.electronic_qualification || date >= MEDICAL_INFO_UNIFIED;
+    let large = p.visit.facility.kind == FacilityKind::LargeHospital;
+    let (code, family, months): (&str, &[&str], u8) = match (p.visit.kind, large) {
+        (VisitKind::Initial, _) => (
+            if lower {
+                INITIAL_MEDICAL_INFO_2
+            } else {
+                INITIAL_MEDICAL_INFO_1
+            },
+            &[INITIAL_MEDICAL_INFO_1, INITIAL_MEDICAL_INFO_2],
+            1,
+        ),
+        (VisitKind::Revisit, false) => (
+            if lower {
+                REVISIT_MEDICAL_INFO_4
+            } else {
+                REVISIT_MEDICAL_INFO_3
+            },
+            &[REVISIT_MEDICAL_INFO_3, REVISIT_MEDICAL_INFO_4],
+            3,
+        ),
+        (VisitKind::Revisit, true) => (
+            if lower {
+                CLINIC_FEE_MEDICAL_INFO_4
+            } else {
+                CLINIC_FEE_MEDICAL_INFO_3
+            },
+            &[CLINIC_FEE_MEDICAL_INFO_3, CLINIC_FEE_MEDICAL_INFO_4],
+            3,
+        ),
+    };
+    if p.billed_within_months(family, months) {
+        let period = if months == 1 {
+            "今月"
+        } else {
+            "3か月以内"
+        };
+        let limit = if months == 1 {
+            "月1回"
+        } else {
+            "3月に1回"
+        };
+        p.note(
+            "medical_info_already_billed",
+            Some(code),
+            format!("医療情報取得加算は{period}に算定済みのため算定しません（{limit}）"),
+        );
+        return Ok(());
+    }
+    let reason = if date >= MEDICAL_INFO_UNIFIED {
+        "オンライン資格確認の体制あり、診療情報を取得して診療".to_string()
+    } else if p.visit.electronic_qualification {
+        "電子資格確認等により診療情報を取得して診療".to_string()
+    } else {
+        "オンライン資格確認の体制あり、問診等で診療情報を取得して診療".to_string()
+    };
+    p.add_rule_if_present(code, 1, reason, src::MEDICAL_INFO)?;
+    Ok(())
+}
+
 /// Reads one 施設基準 flag.
 pub(crate) type StandardFlag = fn(&FacilityStandards) -> bool;
 
@@ -269,10 +391,71 @@ const STANDARD_GATED: &[(&str, &str, StandardFlag)] = &[
         "外来感染対策向上加算",
         |s| s.infection_control,
     ),
+    ("111703370", "医療DX推進体制整備加算", |s| {
+        s.medical_dx > 0
+    }),
+    ("111703470", "医療DX推進体制整備加算", |s| {
+        s.medical_dx > 0
+    }),
+    ("111703570", "医療DX推進体制整備加算", |s| {
+        s.medical_dx > 0
+    }),
+    ("111703670", "医療DX推進体制整備加算", |s| {
+        s.medical_dx > 0
+    }),
+    ("111703770", "医療DX推進体制整備加算", |s| {
+        s.medical_dx > 0
+    }),
+    ("111703870", "医療DX推進体制整備加算", |s| {
+        s.medical_dx > 0
+    }),
+    (INITIAL_MEDICAL_INFO_1, "医療情報取得加算", |s| {
+        s.online_qualification
+    }),
+    (INITIAL_MEDICAL_INFO_2, "医療情報取得加算", |s| {
+        s.online_qualification
+    }),
+    (REVISIT_MEDICAL_INFO_3, "医療情報取得加算", |s| {
+        s.online_qualification
+    }),
+    (REVISIT_MEDICAL_INFO_4, "医療情報取得加算", |s| {
+        s.online_qualification
+    }),
+    (CLINIC_FEE_MEDICAL_INFO_3, "医療情報取得加算", |s| {
+        s.online_qualification
+    }),
+    (CLINIC_FEE_MEDICAL_INFO_4, "医療情報取得加算", |s| {
+        s.online_qualification
+    }),
     (
-        INITIAL_MEDICAL_DX,
-        "医療DX推進体制整備加算",
-        |s| s.medical_dx,
+        INITIAL_SPECIAL_NIGHT,
+        "時間外特例医療機関加算",
+        |s| s.night_emergency,
+    ),
+    (
+        INITIAL_INFANT_SPECIAL_NIGHT,
+        "時間外特例医療機関加算",
+        |s| s.night_emergency,
+    ),
+    (
+        REVISIT_SPECIAL_NIGHT,
+        "時間外特例医療機関加算",
+        |s| s.night_emergency,
+    ),
+    (
+        REVISIT_INFANT_SPECIAL_NIGHT,
+        "時間外特例医療機関加算",
+        |s| s.night_emergency,
+    ),
+    (
+        CLINIC_FEE_SPECIAL_NIGHT,
+        "時間外特例医療機関加算",
+        |s| s.night_emergency,
+    ),
+    (
+        CLINIC_FEE_INFANT_SPECIAL_NIGHT,
+        "時間外特例医療機関加算",
+        |s| s.night_emergency,
     ),
     (DETAILED_STATEMENT, "明細書発行体制等加算", |s| {
         s.detailed_statement

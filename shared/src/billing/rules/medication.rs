@@ -3,7 +3,7 @@
 
 use super::procedures::{contents_of_drugs, drug, fine_yen, to_points};
 use super::src;
-use crate::billing::catalog::{Catalog, DrugFacts, GenericRxClass};
+use crate::billing::catalog::{Catalog, DrugFacts};
 use crate::billing::codes::*;
 use crate::billing::engine::{Pricing, MAX_REPEAT};
 use crate::billing::money::Points;
@@ -335,47 +335,65 @@ fn outside<C: Catalog + ?Sized>(
     specific_disease(p, rx, SPECIFIC_DISEASE_SLIP)
 }
 
-/// 一般名処方加算 (F400 注, 令和6年度): 加算1 (10点) when every drug that counts (後発医薬品の
-/// ある医薬品, 2品目以上) is written by its 一般名; 加算2 (8点) when at least one is.
-/// "Counts" = master 一般名処方加算対象区分 = 2 (see `GenericRxClass`; VERIFY the code values).
+/// 一般名処方加算 (F400 注6, 令和6年度 10点/8点; 留意事項 F400(12), 保医発0305第4号): 加算１ when
+/// every 後発医薬品のある医薬品 of the 処方箋 (2品目以上) is written by its 一般名; otherwise 加算２
+/// when at least one is. 品目 are counted by 一般的名称 (the master's 一般名コード, which also
+/// tells 剤形 and so 投与経路 apart; the 医薬品コード when a row has none). Which drugs count: the
+/// master's 一般名処方加算対象区分 (`GenericRxClass`: 1 and 2 for 加算１, only 2 for 加算２).
 fn generic_name_addition<C: Catalog + ?Sized>(
     p: &mut Pricing<'_, C>,
     rps: &[PricedRp<'_>],
 ) -> Result<(), BillingError> {
-    let mut eligible = BTreeSet::new();
-    let mut generic = BTreeSet::new();
+    let mut counted = BTreeSet::new();
+    let mut by_brand = BTreeSet::new();
+    let mut written = BTreeSet::new();
+    let mut earns_two = false;
     for rp in rps {
         for ((f, _), by_generic) in rp.drugs.iter().zip(&rp.generic) {
-            if f.generic_rx == GenericRxClass::Eligible {
-                eligible.insert(f.code.as_str());
-                if *by_generic {
-                    generic.insert(f.code.as_str());
-                }
+            if !f.generic_rx.counts_for_one() {
+                continue;
+            }
+            let item = if f.generic_code.is_empty() {
+                f.code.as_str()
+            } else {
+                f.generic_code.as_str()
+            };
+            counted.insert(item);
+            if *by_generic {
+                written.insert(item);
+                earns_two |= f.generic_rx.counts_for_two();
+            } else {
+                by_brand.insert(item);
             }
         }
     }
-    let all_generic = eligible.iter().all(|c| generic.contains(c));
-    if eligible.len() >= 2 && all_generic {
+    if counted.len() >= 2 && by_brand.is_empty() {
         p.add_rule(
             GENERIC_NAME_1,
             1,
             format!(
                 "後発医薬品のある医薬品{}品目すべてを一般名で処方",
-                eligible.len()
+                counted.len()
             ),
             src::F400_GENERIC,
         )?;
-    } else if !generic.is_empty() {
+    } else if earns_two {
         p.add_rule(
             GENERIC_NAME_2,
             1,
             format!(
                 "後発医薬品のある医薬品{}品目のうち{}品目を一般名で処方",
-                eligible.len(),
-                generic.len()
+                counted.len(),
+                written.len()
             ),
             src::F400_GENERIC,
         )?;
+    } else if !written.is_empty() {
+        p.note(
+            "generic_name_addition_two_not_eligible",
+            None,
+            "一般名で処方した医薬品は一般名処方加算１のみの対象（先発医薬品のない後発医薬品等）のため加算２は算定しません".into(),
+        );
     }
     Ok(())
 }
