@@ -564,6 +564,58 @@ mod bills {
             .await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     }
+
+    #[tokio::test]
+    async fn the_medical_information_addition_is_once_in_three_months_across_bills() {
+        let app = TestApp::spawn().await;
+        let owner = app.owner_pool().await;
+        karte_server::cli::import_master_files(&owner, &[reference("s_ALL20240531.zip")])
+            .await
+            .unwrap();
+        let (_, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
+        let mut settings = plain_clinic();
+        settings["standards"] = json!({"online_qualification": true, "medical_dx": true});
+        let res = admin.post("/billing/settings", &settings).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        // Settings saved with the former flag read back as 加算６.
+        let stored: Vec<BillingSettings> = admin.get("/billing/settings").await.json();
+        assert_eq!(stored[0].standards.medical_dx, 6);
+        let (_, clerk) = app
+            .staff_session(&admin, CODE_A, "clerk1", "clerk", "front-desk-pass-2026")
+            .await;
+        let (patient_id, first) = visit_waiting_payment(&clerk).await;
+        let revisit = json!({"service_date": "2000-01-01", "birth_date": "2000-01-01",
+            "burden": {"kind": "tenths", "tenths": 3}, "kind": "revisit",
+            "facility": {"kind": "clinic"}});
+        // Today (after 2024-12-01): 再診料 75 + 医療情報取得加算（再診）1.
+        let res = clerk
+            .post(
+                &format!("/receptions/{}/bill", first.reception_id),
+                &json!({"base_version": 0, "visit": revisit, "expected_total_points": 76,
+                        "expected_patient_share": 230, "paid": 230}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let second: ReceptionEntry = clerk
+            .post(
+                "/receptions",
+                &json!({"patient_id": patient_id, "department": "内科"}),
+            )
+            .await
+            .json();
+        let path = format!("/receptions/{}/bill", second.reception_id);
+        let context: BillContext = clerk.get(&path).await.json();
+        assert!(context.month_history.iter().any(|h| h.code == "112708970"));
+        // The second visit: already billed within three months, 75 only.
+        let res = clerk
+            .post(
+                &path,
+                &json!({"base_version": 0, "visit": revisit, "expected_total_points": 75,
+                        "expected_patient_share": 230, "paid": 230}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    }
 }
 
 #[tokio::test]
