@@ -1060,6 +1060,92 @@ mod billing {
         );
     }
 
+    /// C6's 採血 and tests, a 皮下注 with its drug, 特定疾患療養管理料, 薬剤情報提供料 and an
+    /// 院内 prescription, with 生活習慣病管理料 `code`.
+    fn lifestyle_visit(code: &str) -> Visit {
+        let mut v = injection_with_drug();
+        v.outpatient_management = false;
+        let mut codes: Vec<&str> = C6_ITEMS.to_vec();
+        codes.extend(["113001810", "120002370", code]);
+        v.items = items(&codes);
+        v.prescription = prescription(
+            Dispensing::InHouse,
+            vec![internal(28, vec![rx_drug("620007870", "1")])],
+        );
+        v
+    }
+
+    fn points_of(p: &PricedVisit, section: Section) -> i64 {
+        p.lines
+            .iter()
+            .filter(|l| l.section == section)
+            .map(|l| l.points.0)
+            .sum()
+    }
+
+    #[test]
+    fn lifestyle_management_one_includes_management_tests_and_injections() {
+        let p = price(&lifestyle_visit("113041810"));
+        // Every 検査, 注射 and 医学管理 line but the 管理料 itself at 0点, each still shown.
+        assert_eq!(points_of(&p, Section::Tests), 0);
+        assert_eq!(points_of(&p, Section::Injection), 0);
+        assert_eq!(points_of(&p, Section::Management), 660);
+        assert!(p.lines.iter().any(|l| l.code == "160095710"
+            && l.points == Points(0)
+            && l.reason.contains("生活習慣病管理料（Ⅰ）に包括")));
+        assert_eq!(
+            statement_marker(p.lines.iter().find(|l| l.code == "113001810").unwrap()),
+            Some("（生活習慣病管理料（Ⅰ）に包括）")
+        );
+        // 投薬 is not included: 処方料 42 + 調剤料 11 + 薬剤 1点 × 28.
+        assert_eq!(points_of(&p, Section::Medication), 42 + 11 + 28);
+        assert_eq!(p.total_points, Points(75 + 660 + 42 + 11 + 28));
+        assert!(p
+            .notes
+            .iter()
+            .any(|n| n.rule == "lifestyle_management_inclusion"));
+
+        // Billed earlier in the month: today's tests are included too.
+        let mut v = c6();
+        v.outpatient_management = false;
+        v.month_history = history(&["113041810"], date!(2024 - 06 - 03));
+        let p = price(&v);
+        assert_eq!(p.total_points, Points(75));
+        // Tests billed earlier in the month, 管理料 today: told to correct that bill.
+        let mut v = adult(VisitKind::Revisit);
+        v.items = items(&["113041810"]);
+        v.month_history = history(&["160095710"], date!(2024 - 06 - 03));
+        let p = price(&v);
+        assert!(p.warnings.iter().any(|w| w.code == WarningCode::Excluded
+            && w.message.contains("Ｂ－Ｖ")
+            && w.message.contains("訂正")));
+    }
+
+    #[test]
+    fn lifestyle_management_two_includes_management_only_with_its_exceptions() {
+        let p = price(&lifestyle_visit("113707110"));
+        // 検査 and 注射 stay billable; 特定疾患療養管理料 is included, 薬剤情報提供料 is not.
+        let c6_tests = price(&c6())
+            .lines
+            .iter()
+            .filter(|l| l.section == Section::Tests)
+            .map(|l| l.points.0)
+            .sum::<i64>();
+        assert_eq!(points_of(&p, Section::Tests), c6_tests);
+        assert!(points_of(&p, Section::Injection) > 0);
+        assert_eq!(points_of(&p, Section::Management), 333 + 4);
+        let b000 = p.lines.iter().find(|l| l.code == "113001810").unwrap();
+        assert_eq!(b000.points, Points(0));
+        assert!(b000.reason.contains("生活習慣病管理料（Ⅱ）に包括"));
+        // (Ⅱ) within 6 months of (Ⅰ): warned (B001-3-3 注5).
+        let mut v = lifestyle_visit("113707110");
+        v.month_history = history(&["113041810"], date!(2024 - 04 - 10));
+        assert!(price(&v)
+            .warnings
+            .iter()
+            .any(|w| w.code == WarningCode::Excluded && w.message.contains("6月以内")));
+    }
+
     fn codes_of(p: &PricedVisit) -> Vec<&str> {
         p.lines.iter().map(|l| l.code.as_str()).collect()
     }

@@ -301,6 +301,55 @@ fn medical_dx_is_priced_with_the_code_and_points_of_the_date() {
 }
 
 #[test]
+fn lifestyle_management_inclusions_read_the_masters_notice_numbers() {
+    let Some(june) = real_catalog(JUNE) else {
+        return;
+    };
+    let visit = |codes: &[&str]| Visit {
+        items: items(codes),
+        ..adult(VisitKind::Revisit)
+    };
+    let points = |p: &PricedVisit, code: &str| {
+        p.lines
+            .iter()
+            .find(|l| l.code == code)
+            .unwrap_or_else(|| panic!("{code}: {:?}", p.lines))
+            .points
+            .0
+    };
+    // (Ⅰ): B000 (B000) and 薬剤情報提供料 (B011-3) included; 糖尿病合併症管理料 (B001 20) not.
+    let p = price_visit(
+        &visit(&["113041910", "113001810", "120002370", "113010010"]),
+        &june,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            points(&p, "113041910"),
+            points(&p, "113001810"),
+            points(&p, "120002370"),
+            points(&p, "113010010")
+        ),
+        (760, 0, 0, 170)
+    );
+    // (Ⅱ): B000 included; 薬剤情報提供料 (B011-3) and 外来栄養食事指導料 (B001 9) not.
+    let p = price_visit(
+        &visit(&["113707110", "113001810", "120002370", "113017410"]),
+        &june,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            points(&p, "113707110"),
+            points(&p, "113001810"),
+            points(&p, "120002370"),
+            points(&p, "113017410")
+        ),
+        (333, 0, 4, 260)
+    );
+}
+
+#[test]
 fn a_minus_points_row_subtracts() {
     let Some(real) = real_catalog(JUNE) else {
         return;

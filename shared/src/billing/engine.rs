@@ -53,6 +53,7 @@ pub fn price_visit<C: Catalog + ?Sized>(
     rules::lab::judgment_fees(&mut p)?;
     rules::lab::biochemistry_bundle(&mut p)?;
     rules::lab::outpatient_clinic_fee_inclusions(&mut p);
+    rules::lifestyle::lifestyle_inclusions(&mut p);
     rules::lab::unsupported_bundling(&mut p);
     rules::limits::count_limits(&mut p);
     rules::limits::exclusions(&mut p);

@@ -467,31 +467,53 @@ impl MemoryCatalog {
                 800,
             )),
             // B 医学管理等. 生活習慣病管理料 has 外来管理加算区分 1 (it includes 外来管理加算).
-            clinic_only(outpatient_only(limited(
-                row(
-                    "113001810",
-                    "特定疾患療養管理料（診療所）",
-                    225,
-                    Management,
-                    130,
-                ),
-                2,
-            ))),
-            blocks_management(outpatient_only(limited(
-                row(
-                    "113041810",
-                    "生活習慣病管理料１（高血圧症を主病）",
-                    660,
-                    Management,
-                    130,
-                ),
+            // 区分番号 as the master gives them (B000; B001-3 family (1, 3, _); B011-3), which
+            // the 生活習慣病管理料 inclusions read.
+            at(
+                clinic_only(outpatient_only(limited(
+                    row(
+                        "113001810",
+                        "特定疾患療養管理料（診療所）",
+                        225,
+                        Management,
+                        130,
+                    ),
+                    2,
+                ))),
+                0,
+                0,
                 1,
-            ))),
-            blocks_management(outpatient_only(limited(
-                row("113707110", "生活習慣病管理料２", 333, Management, 130),
+            ),
+            at(
+                blocks_management(outpatient_only(limited(
+                    row(
+                        "113041810",
+                        "生活習慣病管理料１（高血圧症を主病）",
+                        660,
+                        Management,
+                        130,
+                    ),
+                    1,
+                ))),
                 1,
-            ))),
-            outpatient_only(row("120002370", "薬剤情報提供料", 4, Management, 130)),
+                3,
+                1,
+            ),
+            at(
+                blocks_management(outpatient_only(limited(
+                    row("113707110", "生活習慣病管理料２", 333, Management, 130),
+                    1,
+                ))),
+                1,
+                3,
+                6,
+            ),
+            at(
+                outpatient_only(row("120002370", "薬剤情報提供料", 4, Management, 130)),
+                11,
+                3,
+                1,
+            ),
             // F 投薬.
             outpatient_only(row(
                 DISPENSING_INTERNAL,

@@ -110,6 +110,10 @@ pub fn statement_marker(line: &super::PricedLine) -> Option<&'static str> {
         Some("（生化学的検査(Ⅰ) 包括）")
     } else if line.source.starts_with("A002 注6") {
         Some("（外来診療料に包括）")
+    } else if line.source.starts_with("B001-3 注2") {
+        Some("（生活習慣病管理料（Ⅰ）に包括）")
+    } else if line.source.starts_with("B001-3-3 注2") {
+        Some("（生活習慣病管理料（Ⅱ）に包括）")
     } else {
         None
     }

@@ -71,8 +71,9 @@ impl Visit {
         sorted_unique(rps.chain(used))
     }
 
-    /// Every 診療行為コード pricing this visit may need: its items, 注射 and 処置, and the codes the
-    /// rules add by themselves ([`super::codes::engine_codes`]), sorted, without repeats.
+    /// Every 診療行為コード pricing this visit may need: its items, 注射 and 処置, the codes the
+    /// rules add by themselves ([`super::codes::engine_codes`]) and those of the month's history
+    /// (which inclusion rules judge), sorted, without repeats.
     pub fn procedure_codes(&self) -> Vec<String> {
         let engine: Vec<String> = super::codes::engine_codes()
             .into_iter()
@@ -84,7 +85,8 @@ impl Visit {
                 .chain(&self.treatments)
                 .filter_map(|o| o.code.as_ref()),
         );
-        sorted_unique(own.chain(engine.iter()))
+        let history = self.month_history.iter().map(|h| &h.code);
+        sorted_unique(own.chain(engine.iter()).chain(history))
     }
 
     /// Every 特定器材コード the visit names (注射, 処置), sorted, without repeats.

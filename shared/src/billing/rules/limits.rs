@@ -1,7 +1,7 @@
 //! 上限回数 and exclusions: reported as warnings, never dropped (the clerk decides).
 
 use crate::billing::catalog::Catalog;
-use crate::billing::codes::{LIFESTYLE_MANAGEMENT, SPECIFIC_DISEASE_MANAGEMENT};
+use crate::billing::codes::SPECIFIC_DISEASE_MANAGEMENT;
 use crate::billing::engine::Pricing;
 use crate::billing::priced::WarningCode;
 use crate::billing::visit::VisitKind;
@@ -30,62 +30,27 @@ pub(crate) fn count_limits<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) {
     }
 }
 
-/// Pairs that may not be billed together. Table rows: (codes a, codes b, same month?, message,
-/// source).
-struct Exclusion {
-    a: &'static [&'static str],
-    b: &'static [&'static str],
-    month: bool,
-    message: &'static str,
-}
-
-const EXCLUSIONS: &[Exclusion] = &[
-    // B001-3 生活習慣病管理料: 特定疾患療養管理料 is included in it (令和6年度改定; B001-3 注).
-    // VERIFY the exact 注 wording against the 2024 告示.
-    Exclusion {
-        a: LIFESTYLE_MANAGEMENT,
-        b: SPECIFIC_DISEASE_MANAGEMENT,
-        month: true,
-        message: "生活習慣病管理料と特定疾患療養管理料は同一月に併せて算定できません",
-    },
-];
-
+/// Items that may not be billed on this visit. (生活習慣病管理料 and 特定疾患療養管理料 are no pair
+/// here: B001-3 注2 and B001-3-3 注2 include 医学管理等, B000 among them — applied in
+/// `lifestyle::lifestyle_inclusions`.)
 pub(crate) fn exclusions<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) {
-    let today: Vec<String> = p.ordered.iter().map(|f| f.code.clone()).collect();
-    // The smallest matching code, so that the warning does not depend on the order of items.
-    let has_today = |set: &[&str]| {
-        today
-            .iter()
-            .filter(|c| set.contains(&c.as_str()))
-            .min()
-            .cloned()
-    };
-    let mut found = Vec::new();
-    for ex in EXCLUSIONS {
-        let a = has_today(ex.a);
-        let b = has_today(ex.b);
-        let (a_month, b_month) = if ex.month {
-            (p.billed_this_month(ex.a), p.billed_this_month(ex.b))
-        } else {
-            (false, false)
-        };
-        let conflict = (a.is_some() && (b.is_some() || b_month)) || (b.is_some() && a_month);
-        if conflict {
-            found.push((a.or(b), ex.message));
-        }
-    }
     // B000 特定疾患療養管理料: "初診料を算定する初診の日に行った管理は算定しない" (B000 留意事項).
     // The "within one month after the 初診" part needs the 初診 date and is not checked.
-    if p.visit.kind == VisitKind::Initial {
-        if let Some(code) = has_today(SPECIFIC_DISEASE_MANAGEMENT) {
-            found.push((Some(code), "特定疾患療養管理料は初診の日には算定できません"));
-        }
+    if p.visit.kind != VisitKind::Initial {
+        return;
     }
-    for (code, message) in found {
+    // The smallest matching code, so that the warning does not depend on the order of items.
+    let code = p
+        .ordered
+        .iter()
+        .map(|f| f.code.clone())
+        .filter(|c| SPECIFIC_DISEASE_MANAGEMENT.contains(&c.as_str()))
+        .min();
+    if let Some(code) = code {
         p.warn(
             WarningCode::Excluded,
-            code.as_deref(),
-            message.to_string(),
+            Some(&code),
+            "特定疾患療養管理料は初診の日には算定できません".into(),
             false,
         );
     }

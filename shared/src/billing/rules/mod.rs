@@ -6,6 +6,7 @@
 pub(crate) mod basic;
 pub(crate) mod items;
 pub(crate) mod lab;
+pub(crate) mod lifestyle;
 pub(crate) mod limits;
 pub(crate) mod medication;
 pub(crate) mod procedures;
@@ -37,6 +38,11 @@ pub(crate) mod src {
         2024-10-01 加算1〜3（s_20240906）; 2025-04-01 加算1〜6（s_20250307）";
     pub const MEDICAL_INFO: &str = "A000 注15・A001 注19・A002 注10 医療情報取得加算（初診 月1回、\
         再診 3月に1回; 留意事項 A000(30)・A001(15)）令和6年度 2024-06-01; 2024-12-01 1点に一本化（s_20241108）";
+    pub const B001_3_INCLUDED: &str =
+        "B001-3 注2 生活習慣病管理料（Ⅰ）に含まれる医学管理等・検査・注射・\
+        病理診断（令和6年度 告示 別表第一 2024-06-01）";
+    pub const B001_3_3_INCLUDED: &str = "B001-3-3 注2 生活習慣病管理料（Ⅱ）に含まれる医学管理等\
+        （令和6年度 告示 別表第一 2024-06-01）";
     pub const O100: &str = "O100 外来・在宅ベースアップ評価料(Ⅰ)（届出）令和6年度; billing.md §1";
     pub const F000: &str = "F000 調剤料（入院外、1処方につき）; billing.md §1";
     pub const F100: &str = "F100 処方料（7種類以上内服薬 29点）令和6年度; billing.md §1";
