@@ -429,6 +429,17 @@ mod billing {
         }
     }
 
+    /// A 2-year-old's 院内 prescription: 処方料 42 + 乳幼児加算（処方料） 3 (F100 注4).
+    fn toddler_in_house() -> Visit {
+        Visit {
+            prescription: prescription(
+                Dispensing::InHouse,
+                vec![internal(28, vec![rx_drug("620007870", "1")])],
+            ),
+            ..child(VisitKind::Revisit, date!(2022 - 01 - 15), JUNE)
+        }
+    }
+
     fn outside_rx(drugs: Vec<RpDrug>) -> Visit {
         Visit {
             prescription: prescription(Dispensing::Outside, vec![internal(14, drugs)]),
@@ -818,6 +829,8 @@ mod billing {
         Case { name: "加算1のみの後発品1品目 → 加算2なし", visit: generic_one_only_single, points: 135, copay_yen: 410 },
         Case { name: "同じ一般名の2剤は1品目 → 加算2", visit: generic_same_name_twice, points: 143, copay_yen: 430 },
         Case { name: "加算2対象を一般名、加算1のみを銘柄 → 加算2", visit: generic_two_with_one_by_brand, points: 143, copay_yen: 430 },
+        // 75 + 乳幼児加算 38 + 処方料 42 + 乳幼児加算（処方料）3 + 調剤料 11 + 1点 × 28.
+        Case { name: "2歳 院内処方 → 処方料の乳幼児加算", visit: toddler_in_house, points: 197, copay_yen: 390 },
         Case { name: "特定疾患処方管理加算 28日", visit: specific_disease_28_days, points: 191, copay_yen: 570 },
         Case { name: "特定疾患処方管理加算 14日 → 算定なし", visit: specific_disease_14_days, points: 135, copay_yen: 410 },
         // 注射・処置.

@@ -141,7 +141,7 @@ fn the_fixture_rows_are_the_real_2024_06_rows() {
     assert!(differences.is_empty(), "{}", differences.join("\n"));
     assert_eq!(
         (fixture.procedures().count(), fixture.drugs().count()),
-        (91, 3)
+        (95, 3)
     );
 }
 
@@ -346,6 +346,40 @@ fn lifestyle_management_inclusions_read_the_masters_notice_numbers() {
             points(&p, "113017410")
         ),
         (333, 0, 4, 260)
+    );
+}
+
+#[test]
+fn a_psychotropic_earns_the_narcotic_additions_and_a_toddler_the_prescribing_one() {
+    let Some(june) = real_catalog(JUNE) else {
+        return;
+    };
+    // エチゾラム錠０．５ｍｇ「トーワ」 (項番14 = 5 向精神薬, 6.40円): 院内, 2錠 × 14日.
+    let mut v = adult(VisitKind::Revisit);
+    v.prescription = prescription(
+        Dispensing::InHouse,
+        vec![internal(14, vec![rx_drug("620148601", "2")])],
+    );
+    let p = price_visit(&v, &june).unwrap();
+    let codes: Vec<&str> = p.lines.iter().map(|l| l.code.as_str()).collect();
+    assert!(
+        codes.contains(&"120001310") && codes.contains(&"120000110"),
+        "{codes:?}"
+    );
+    // 75 + 処方料 42 + 麻薬等加算 1 + 調剤料 11 + 麻薬等加算 1 + 薬剤 (12.8円 → 1点) × 14.
+    assert_eq!(p.total_points.0, 75 + 42 + 1 + 11 + 1 + 14);
+    // 院外: no 麻薬等加算 on the 処方箋料; a 2-year-old's 処方箋料 has its 乳幼児加算 (3点).
+    v.prescription.as_mut().unwrap().dispensing = Dispensing::Outside;
+    v.birth_date = date!(2022 - 06 - 11);
+    let p = price_visit(&v, &june).unwrap();
+    assert_eq!(
+        lines(&p),
+        [
+            ("112007410".into(), 75, 1),
+            ("112000970".into(), 38, 1),
+            ("120002910".into(), 60, 1),
+            ("120002470".into(), 3, 1)
+        ]
     );
 }
 

@@ -277,6 +277,8 @@ pub struct DrugFacts {
     pub generic_rx: GenericRxClass,
     /// 項番37 一般名コード (empty when the row has none): 一般名処方加算 counts 品目 by it.
     pub generic_code: String,
+    /// 項番14 麻薬・毒薬・覚醒剤原料・向精神薬: any of them earns 麻薬等加算 (F000 注, F100 注2).
+    pub controlled: crate::masters::ControlledClass,
     /// 項番30 変更年月日.
     pub valid_from: Option<Date>,
     /// Last day usable: the earlier of 項番31 廃止年月日 and 項番34 経過措置年月日 (after the
@@ -296,6 +298,7 @@ impl DrugFacts {
             form,
             generic_rx: GenericRxClass::NotListed,
             generic_code: String::new(),
+            controlled: crate::masters::ControlledClass::None,
             valid_from: None,
             valid_until: None,
         }

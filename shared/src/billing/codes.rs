@@ -118,6 +118,8 @@ pub const DISPENSING_EXTERNAL: &str = "120001010"; // 調剤料（外用薬）8
 pub const PRESCRIBING: &str = "120001210"; // 処方料（その他）42
 pub const PRESCRIBING_SEVEN: &str = "120002610"; // 処方料（７種類以上内服薬）29
 pub const DISPENSING_BASIC: &str = "120001810"; // 調剤技術基本料（その他）14
+pub const NARCOTIC_DISPENSING: &str = "120000110"; // 麻薬等加算（調剤料）（入院外）1
+pub const NARCOTIC_PRESCRIBING: &str = "120001310"; // 麻薬等加算（処方料）1
 pub const RX_SLIP: &str = "120002910"; // 処方箋料（リフィル以外・その他）60
 pub const RX_SLIP_SEVEN: &str = "120002710"; // 処方箋料（リフィル以外・７種類以上内服薬）32
 pub const GENERIC_NAME_1: &str = "120004270"; // 一般名処方加算１（処方箋料）10
@@ -219,6 +221,8 @@ pub const ENGINE_MANAGED: &[&str] = &[
     CLINIC_FEE_INFANT_SPECIAL_NIGHT,
     CLINIC_FEE_MEDICAL_INFO_3,
     CLINIC_FEE_MEDICAL_INFO_4,
+    NARCOTIC_DISPENSING,
+    NARCOTIC_PRESCRIBING,
     DISPENSING_INTERNAL,
     DISPENSING_EXTERNAL,
     PRESCRIBING,
@@ -282,6 +286,8 @@ pub fn engine_codes() -> Vec<&'static str> {
         CLINIC_FEE_MEDICAL_INFO_4,
         BASE_UP_INITIAL,
         BASE_UP_REVISIT,
+        NARCOTIC_DISPENSING,
+        NARCOTIC_PRESCRIBING,
         DISPENSING_INTERNAL,
         DISPENSING_EXTERNAL,
         PRESCRIBING,

@@ -56,6 +56,18 @@ fn outpatient_only(mut f: ProcedureFacts) -> ProcedureFacts {
     f
 }
 
+/// 年齢加算 (項番100-102) of 処方料・処方箋料: under 3, `code` (乳幼児加算 3点).
+fn under_three(f: ProcedureFacts, code: &str) -> ProcedureFacts {
+    ProcedureFacts {
+        age_additions: vec![crate::masters::AgeAddition {
+            lower: AgeLimit::Unrestricted,
+            upper: AgeLimit::Years(3),
+            code: code.into(),
+        }],
+        ..f
+    }
+}
+
 /// 病院・診療所区分 (項番19) 1 (病院のみ) and 入院外 only: 外来診療料's 注加算.
 fn hospital_outpatient(mut f: ProcedureFacts) -> ProcedureFacts {
     f.facility = FacilityRestriction::HospitalOnly;
@@ -529,32 +541,66 @@ impl MemoryCatalog {
                 Medication,
                 230,
             )),
-            outpatient_only(row(PRESCRIBING, "処方料（その他）", 42, Medication, 250)),
+            under_three(
+                outpatient_only(row(PRESCRIBING, "処方料（その他）", 42, Medication, 250)),
+                "120002170",
+            ),
+            under_three(
+                outpatient_only(row(
+                    PRESCRIBING_SEVEN,
+                    "処方料（７種類以上内服薬）",
+                    29,
+                    Medication,
+                    250,
+                )),
+                "120002170",
+            ),
+            outpatient_only(ProcedureFacts {
+                upper_age: AgeLimit::Years(3),
+                ..row("120002170", "乳幼児加算（処方料）", 3, Medication, 250)
+            }),
+            outpatient_only(ProcedureFacts {
+                upper_age: AgeLimit::Years(3),
+                ..row("120002470", "乳幼児加算（処方箋料）", 3, Medication, 800)
+            }),
             outpatient_only(row(
-                PRESCRIBING_SEVEN,
-                "処方料（７種類以上内服薬）",
-                29,
+                NARCOTIC_DISPENSING,
+                "麻薬等加算（調剤料）（入院外）",
+                1,
                 Medication,
-                250,
+                260,
+            )),
+            outpatient_only(row(
+                NARCOTIC_PRESCRIBING,
+                "麻薬等加算（処方料）",
+                1,
+                Medication,
+                260,
             )),
             outpatient_only(limited(
                 row(DISPENSING_BASIC, "調基（その他）", 14, Medication, 270),
                 1,
             )),
-            outpatient_only(row(
-                RX_SLIP,
-                "処方箋料（リフィル以外・その他）",
-                60,
-                Medication,
-                800,
-            )),
-            outpatient_only(row(
-                RX_SLIP_SEVEN,
-                "処方箋料（リフィル以外・７種類以上内服薬）",
-                32,
-                Medication,
-                800,
-            )),
+            under_three(
+                outpatient_only(row(
+                    RX_SLIP,
+                    "処方箋料（リフィル以外・その他）",
+                    60,
+                    Medication,
+                    800,
+                )),
+                "120002470",
+            ),
+            under_three(
+                outpatient_only(row(
+                    RX_SLIP_SEVEN,
+                    "処方箋料（リフィル以外・７種類以上内服薬）",
+                    32,
+                    Medication,
+                    800,
+                )),
+                "120002470",
+            ),
             outpatient_only(row(
                 GENERIC_NAME_1,
                 "一般名処方加算１（処方箋料）",

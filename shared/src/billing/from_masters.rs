@@ -107,6 +107,7 @@ impl DrugFacts {
             form: r.dosage_form,
             generic_rx: GenericRxClass::from_master(r.generic_name_addition.unwrap_or(0)),
             generic_code: r.generic_name_code.clone().unwrap_or_default(),
+            controlled: r.controlled,
             valid_from: r.changed_on,
             valid_until: earlier(r.abolished_after, r.transitional_until),
         }

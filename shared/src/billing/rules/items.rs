@@ -87,16 +87,23 @@ pub(crate) fn price_ordered<C: Catalog + ?Sized>(
     Ok(true)
 }
 
-/// 年齢加算 of the ordered 診療行為 (注射, 処置, 検査 such as 採血 …): where the master's 項番100-111
-/// name a 注加算 code for the patient's age on the day (下限 ≦ age < 上限), that code is added
-/// with the same count (e.g. 静脈内注射 → 乳幼児加算（静脈内注射） for under 6). The 初診・再診
-/// add-ons are the basic rules' own; a code the clerk ordered explicitly is not added twice.
+/// 年齢加算 of the ordered 診療行為 (注射, 処置, 検査 such as 採血 …) and of 処方料・処方箋料
+/// (F100 注4 / F400 注: 3歳未満 乳幼児加算 3点): where the master's 項番100-111 name a 注加算 code
+/// for the patient's age on the day (下限 ≦ age < 上限), that code is added with the same count
+/// (e.g. 静脈内注射 → 乳幼児加算（静脈内注射） for under 6). The 初診・再診 add-ons are the basic
+/// rules' own; a code the clerk ordered explicitly is not added twice.
 pub(crate) fn age_additions<C: Catalog + ?Sized>(
     p: &mut Pricing<'_, C>,
 ) -> Result<(), BillingError> {
+    use crate::billing::codes::{PRESCRIBING, PRESCRIBING_SEVEN, RX_SLIP, RX_SLIP_SEVEN};
     let (birth, on) = (p.visit.birth_date, p.visit.service_date);
     let mut adds: Vec<(String, u32, String)> = Vec::new();
-    for f in &p.ordered {
+    let prescribing: Vec<_> = [PRESCRIBING, PRESCRIBING_SEVEN, RX_SLIP, RX_SLIP_SEVEN]
+        .into_iter()
+        .filter(|code| p.lines.iter().any(|l| l.code == *code))
+        .filter_map(|code| p.catalog.procedure(code))
+        .collect();
+    for f in p.ordered.iter().chain(&prescribing) {
         let Some(addition) = f.age_additions.iter().find(|a| {
             use crate::billing::age::AgeLimitExt;
             a.lower.reached(birth, on) != Some(false) && a.upper.reached(birth, on) != Some(true)

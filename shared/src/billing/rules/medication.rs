@@ -191,6 +191,7 @@ fn in_house<C: Catalog + ?Sized>(
             src::F000,
         )?;
     }
+    narcotic_addition(p, rps)?;
     dispensing_basic(p)?;
     let first_internal = p.lines.len();
     for rp in rps {
@@ -236,6 +237,33 @@ fn many_kinds_reduction<C: Catalog + ?Sized>(
         source: src::F200_SEVEN.to_string(),
         contents: Vec::new(),
     });
+    Ok(())
+}
+
+/// 麻薬等加算 (F000 注 調剤料, F100 注2 処方料; 院内, 1処方につき 1点 each) when the prescription
+/// holds a 麻薬, 向精神薬, 覚醒剤原料 or 毒薬 (医薬品マスター 項番14).
+fn narcotic_addition<C: Catalog + ?Sized>(
+    p: &mut Pricing<'_, C>,
+    rps: &[PricedRp<'_>],
+) -> Result<(), BillingError> {
+    use crate::masters::ControlledClass;
+    let Some(drug) = rps
+        .iter()
+        .flat_map(|rp| rp.drugs.iter())
+        .map(|(f, _)| f)
+        .find(|f| f.controlled != ControlledClass::None)
+    else {
+        return Ok(());
+    };
+    let what = match drug.controlled {
+        ControlledClass::Narcotic => "麻薬",
+        ControlledClass::Poison => "毒薬",
+        ControlledClass::StimulantPrecursor => "覚醒剤原料",
+        _ => "向精神薬",
+    };
+    let reason = format!("{}（{what}）を処方", drug.name);
+    p.add_rule(NARCOTIC_PRESCRIBING, 1, reason.clone(), src::NARCOTIC)?;
+    p.add_rule(NARCOTIC_DISPENSING, 1, reason, src::NARCOTIC)?;
     Ok(())
 }
 
