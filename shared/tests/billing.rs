@@ -1702,6 +1702,7 @@ mod billing {
                         birth_date: JUNE - time::Duration::days(age_quarters * 91),
                         burden: Burden::Tenths { tenths },
                         public_expense: public,
+                        additional_public_expenses: vec![],
                         kind,
                         time,
                         facility: Facility {

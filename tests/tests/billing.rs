@@ -566,6 +566,63 @@ mod bills {
     }
 
     #[tokio::test]
+    async fn two_public_expenses_apply_together_with_welfare_last() {
+        let app = TestApp::spawn().await;
+        let owner = app.owner_pool().await;
+        karte_server::cli::import_master_files(&owner, &[reference("s_ALL20240531.zip")])
+            .await
+            .unwrap();
+        let (_, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
+        admin.post("/billing/settings", &plain_clinic()).await;
+        let (_, clerk) = app
+            .staff_session(&admin, CODE_A, "clerk1", "clerk", "front-desk-pass-2026")
+            .await;
+        let (patient_id, entry) = visit_waiting_payment(&clerk).await;
+        let path = format!("/patients/{patient_id}/public-payments");
+        // 生活保護 (法別12, 0割) recorded first, then 難病 (法別54, 2割, 上限 月1,000円).
+        for body in [
+            json!({"payer_number": "12136016", "valid_from": "2020-01-01", "patient_tenths": "0"}),
+            json!({"payer_number": "54016027", "valid_from": "2020-01-01", "patient_tenths": "2",
+                   "monthly_cap": "1000"}),
+        ] {
+            let res = clerk.post(&path, &body).await;
+            assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        }
+        let bill = format!("/receptions/{}/bill", entry.reception_id);
+        let context: BillContext = clerk.get(&bill).await.json();
+        let payers: Vec<String> = context
+            .public_expense
+            .iter()
+            .chain(&context.additional_public_expenses)
+            .map(|pe| pe.payer_number.as_ref().unwrap().as_str().to_string())
+            .collect();
+        // 生活保護 pays last (他法優先).
+        assert_eq!(payers, ["54016027", "12136016"]);
+        assert!(context.public_not_applied.is_empty());
+        // 再診 75点: 3割 230円 under the insurance alone; with both 公費 nothing at the window.
+        let revisit = json!({"service_date": "2000-01-01", "birth_date": "2000-01-01",
+            "burden": {"kind": "tenths", "tenths": 3}, "kind": "revisit",
+            "facility": {"kind": "clinic"}, "additional_public_expenses": []});
+        let res = clerk
+            .post(
+                &bill,
+                &json!({"base_version": 0, "visit": revisit, "expected_total_points": 75,
+                        "expected_patient_share": 0, "paid": 0}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let first: BillVersion = res.json();
+        assert_eq!(
+            (
+                first.priced.share.insurance_copay.0,
+                first.priced.share.public.0
+            ),
+            (230, 230)
+        );
+        assert_eq!(first.visit.additional_public_expenses.len(), 1);
+    }
+
+    #[tokio::test]
     async fn the_medical_information_addition_is_once_in_three_months_across_bills() {
         let app = TestApp::spawn().await;
         let owner = app.owner_pool().await;

@@ -212,6 +212,7 @@ fn build_visit(ctx: &BillContext, form: &Form) -> Result<Visit, String> {
         birth_date,
         burden: Burden::Tenths { tenths },
         public_expense: ctx.public_expense.clone(),
+        additional_public_expenses: ctx.additional_public_expenses.clone(),
         kind: form.kind,
         time: form.time,
         facility: shared::api::billing::facility(
@@ -680,17 +681,21 @@ pub fn BillPage() -> impl IntoView {
                 <strong>{format!("{} {}（{}）", c.patient_number, c.patient_name, c.patient_kana)}</strong>
                 {format!(" 生年月日 {} ／ 診療日 {} ／ {} ／ 負担割合 {}", c.birth_date, c.service_date, c.department,
                     c.burden_tenths.map(|t| format!("{t}割")).unwrap_or_else(|| "保険なし".into()))}
-                <span data-testid="bill-public">{c.public_expense.as_ref().map(|pe| format!(
-                    " ／ 公費 {} {}割{}",
-                    pe.payer_number.as_ref().map(|n| n.as_str().to_string()).unwrap_or_default(),
-                    pe.patient_tenths,
-                    pe.monthly_cap.map(|cap| format!("（上限 月{}円、今月支払済 {}円）",
-                        shared::billing::thousands(cap.0), shared::billing::thousands(pe.paid_this_month.0))).unwrap_or_default(),
-                ))}</span>
+                <span data-testid="bill-public">{c.public_expense.iter().chain(&c.additional_public_expenses)
+                    .enumerate()
+                    .map(|(i, pe)| format!(
+                        " ／ {}公費 {} {}割{}",
+                        ["第一", "第二", "第三", "第四"].get(i).copied().unwrap_or(""),
+                        pe.payer_number.as_ref().map(|n| n.as_str().to_string()).unwrap_or_default(),
+                        pe.patient_tenths,
+                        pe.monthly_cap.map(|cap| format!("（上限 月{}円、今月支払済 {}円）",
+                            shared::billing::thousands(cap.0), shared::billing::thousands(pe.paid_this_month.0))).unwrap_or_default(),
+                    ))
+                    .collect::<String>()}</span>
             </section>
             <Show when={let n = c.public_not_applied.clone(); move || !n.is_empty()}>
                 <p class="notice" data-testid="bill-public-not-applied">{format!(
-                    "次の公費は会計に反映されていません（自己負担の割合が未登録、または2つ目以降の公費）: {}",
+                    "次の公費は会計に反映されていません（自己負担の割合が未登録、または5つ目以降の公費）: {}",
                     c.public_not_applied.join("、"))}</p>
             </Show>
         })}

@@ -91,7 +91,8 @@ pub async fn month_history(
 }
 
 /// What the patient paid (一部負担金 as billed) in the month of `date` under the 公費 with
-/// `payer_number`, over the current versions of the other visits' bills.
+/// `payer_number` (as 第一公費 or a later one), over the current versions of the other visits'
+/// bills. Every 公費 the server applies covers all 部, so a visit's whole share counts.
 pub async fn paid_under_public(
     tx: &mut TenantTx,
     patient: Uuid,
@@ -106,7 +107,10 @@ pub async fn paid_under_public(
            from bill_version where patient_id = $1 and service_date >= $2 \
              and service_date < ($2::date + interval '1 month') \
            order by bill_id, version desc) current \
-         where reception_id <> $3 and visit -> 'public_expense' ->> 'payer_number' = $4",
+         where reception_id <> $3 and (visit -> 'public_expense' ->> 'payer_number' = $4 \
+           or exists (select 1 from jsonb_array_elements( \
+                        coalesce(visit -> 'additional_public_expenses', '[]'::jsonb)) e \
+                      where e ->> 'payer_number' = $4))",
     )
     .bind(patient)
     .bind(first)

@@ -73,32 +73,30 @@ async fn burden_on(
     }
 }
 
-/// The 公費 applied to a visit, from the patient's records valid on `date`: the first one with
-/// a recorded share (the engine models one 公費 per visit), with what was already paid under it
-/// this month; and the payer numbers of the others, which are not applied.
-async fn public_expense_on(
+/// The 公費 applied to a visit, from the patient's records valid on `date`: every one with a
+/// recorded share (at most four, as on the レセプト), each with what was already paid under it this
+/// month; and the payer numbers of the others, which are not applied. Order (第一公費 first): as
+/// recorded, but 生活保護 (法別番号 12) last — it pays only what other 公費 leave (他法優先,
+/// 生活保護法第4条第2項).
+async fn public_expenses_on(
     tx: &mut TenantTx,
     patient: uuid::Uuid,
     date: time::Date,
     reception: uuid::Uuid,
-) -> ApiResult<(Option<shared::billing::PublicExpense>, Vec<String>)> {
+) -> ApiResult<(Vec<shared::billing::PublicExpense>, Vec<String>)> {
+    use shared::domain::insurance::PublicPayerNumber;
     let rows = insurance::public_payments(tx, patient, Some(date)).await?;
-    let mut applied = None;
+    let mut applied = Vec::new();
     let mut not_applied = Vec::new();
     for row in rows {
-        match (
-            applied.is_none(),
-            row.patient_tenths.and_then(|t| u8::try_from(t).ok()),
-        ) {
-            (true, Some(tenths)) => {
+        let tenths = row.patient_tenths.and_then(|t| u8::try_from(t).ok());
+        match tenths {
+            Some(tenths) if applied.len() < 4 => {
                 let paid =
                     bills::paid_under_public(tx, patient, date, reception, &row.payer_number)
                         .await?;
-                applied = Some(shared::billing::PublicExpense {
-                    payer_number: shared::domain::insurance::PublicPayerNumber::parse(
-                        &row.payer_number,
-                    )
-                    .ok(),
+                applied.push(shared::billing::PublicExpense {
+                    payer_number: PublicPayerNumber::parse(&row.payer_number).ok(),
                     patient_tenths: tenths,
                     monthly_cap: row.monthly_cap.map(|c| shared::billing::Yen(i64::from(c))),
                     paid_this_month: shared::billing::Yen(paid),
@@ -108,6 +106,12 @@ async fn public_expense_on(
             _ => not_applied.push(row.payer_number),
         }
     }
+    // A stable sort: 生活保護 after the others, which keep their order.
+    applied.sort_by_key(|pe| {
+        pe.payer_number
+            .as_ref()
+            .is_some_and(|n| n.houbetsu() == "12")
+    });
     Ok((applied, not_applied))
 }
 
@@ -129,8 +133,9 @@ async fn bill_context(
     let month_history = bills::month_history(&mut tx, patient, date, id).await?;
     let first_visit = !bills::had_earlier_visit(&mut tx, patient, id, date).await?;
     let versions = bills::for_reception(&mut tx, id).await?;
-    let (public_expense, public_not_applied) =
-        public_expense_on(&mut tx, patient, date, id).await?;
+    let (mut public, public_not_applied) = public_expenses_on(&mut tx, patient, date, id).await?;
+    let additional_public_expenses = public.split_off(public.len().min(1));
+    let public_expense = public.pop();
     tx.commit().await?;
     Ok(Json(BillContext {
         reception_id: id.to_string(),
@@ -148,6 +153,7 @@ async fn bill_context(
         first_visit,
         bills: versions.iter().map(bills::BillRow::detail).collect(),
         public_expense,
+        additional_public_expenses,
         public_not_applied,
     }))
 }
@@ -197,8 +203,10 @@ async fn finalize_bill(
             "診療日に有効な保険がありません。保険を登録してください",
         ));
     };
-    // The 公費 too comes from the patient's records, never from the request.
-    let (public_expense, _) = public_expense_on(&mut tx, patient, date, id).await?;
+    // The 公費 too come from the patient's records, never from the request.
+    let (mut public, _) = public_expenses_on(&mut tx, patient, date, id).await?;
+    let additional_public_expenses = public.split_off(public.len().min(1));
+    let public_expense = public.pop();
     let visit = Visit {
         service_date: date,
         birth_date: p.birth_date,
@@ -206,6 +214,7 @@ async fn finalize_bill(
         facility: settings.facility(),
         month_history: bills::month_history(&mut tx, patient, date, id).await?,
         public_expense,
+        additional_public_expenses,
         ..body.visit
     };
     let (catalog, revision) = masters::catalog_for_tx(&mut tx, &visit).await?;

@@ -320,7 +320,10 @@ pub struct BillContext {
     /// applies exactly this when finalising, whatever a client sends.
     #[serde(default)]
     pub public_expense: Option<crate::billing::PublicExpense>,
-    /// 公費 valid that day that cannot be applied (no share recorded, or a second 公費), for
+    /// 第二公費 and later, applied after it (公費併用).
+    #[serde(default)]
+    pub additional_public_expenses: Vec<crate::billing::PublicExpense>,
+    /// 公費 valid that day that cannot be applied (no share recorded, or beyond the fourth), for
     /// the clerk: their 公費負担者番号.
     #[serde(default)]
     pub public_not_applied: Vec<String>,

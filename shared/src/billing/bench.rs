@@ -328,6 +328,7 @@ fn visit(rng: &mut Lcg, p: &Patient, date: Date, first: bool) -> Visit {
         birth_date: p.birth,
         burden: p.burden.clone(),
         public_expense: p.public_expense.clone(),
+        additional_public_expenses: vec![],
         kind,
         time,
         facility: clinic(),

@@ -38,7 +38,8 @@ pub fn price_visit<C: Catalog + ?Sized>(
         return Err(BillingError::BirthAfterService);
     }
     let (burden_tenths, burden_rule) = rules::share::burden(visit)?;
-    rules::share::validate_public(visit.public_expense.as_ref())?;
+    let public = visit.public_expenses();
+    rules::share::validate_public(&public)?;
 
     let mut p = Pricing::new(visit, catalog);
     rules::basic::basic_fee(&mut p)?;
@@ -81,14 +82,7 @@ pub fn price_visit<C: Catalog + ?Sized>(
     if total.0 < 0 {
         return Err(BillingError::NegativeTotal { points: total.0 });
     }
-    let covered = rules::share::covered_points(&lines, visit.public_expense.as_ref())?;
-    let share = rules::share::split(
-        total,
-        covered,
-        burden_tenths,
-        burden_rule,
-        visit.public_expense.as_ref(),
-    )?;
+    let share = rules::share::split(&lines, total, burden_tenths, burden_rule, &public)?;
     let medical_fee = total
         .0
         .checked_mul(super::money::YEN_PER_POINT)

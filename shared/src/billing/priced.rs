@@ -190,4 +190,6 @@ pub enum BillingError {
     NegativeTotal { points: i64 },
     #[error("点数が計算できる範囲を超えました")]
     Overflow,
+    #[error("公費は4つまでです（{count}件）")]
+    TooManyPublic { count: usize },
 }

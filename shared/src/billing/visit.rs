@@ -19,9 +19,12 @@ pub struct Visit {
     pub birth_date: Date,
     /// 負担割合 of the health insurance.
     pub burden: Burden,
-    /// 公費, if one applies to this visit.
+    /// 公費, if one applies to this visit (第一公費).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_expense: Option<PublicExpense>,
+    /// Further 公費 applied after it (第二公費 …, 公費併用), in order; at most three.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub additional_public_expenses: Vec<PublicExpense>,
     /// 初診 or 再診.
     pub kind: VisitKind,
     /// 時間外等の区分 (of the time the patient was seen).
@@ -55,6 +58,14 @@ pub struct Visit {
 }
 
 impl Visit {
+    /// The 公費 of the visit in the order they apply (第一公費 first).
+    pub fn public_expenses(&self) -> Vec<&PublicExpense> {
+        self.public_expense
+            .iter()
+            .chain(&self.additional_public_expenses)
+            .collect()
+    }
+
     /// Every 医薬品コード the visit names (prescription, 注射, 処置), sorted, without repeats: what
     /// a caller must load from the 医薬品マスター for this visit.
     pub fn drug_codes(&self) -> Vec<String> {
@@ -123,7 +134,8 @@ pub enum Burden {
 /// A 公費 applied on top of the insurance, in a deliberately simple model: within `sections`
 /// (all when empty) the patient pays `patient_tenths` instead of the insurance share (never more
 /// than it), and at most what is left of `monthly_cap` this month; the 公費 pays the rest of the
-/// insurance share. Examples: 子ども医療費 (地方公費) with 0割 → nothing at the window;
+/// insurance share. With more than one (公費併用), each later one takes over what the earlier
+/// leave to the patient (`rules::share::split`). Examples: 子ども医療費 (地方公費) with 0割 → nothing at the window;
 /// 自立支援医療 1割 with a 上限額 of 5,000円. Receipt-side (レセプト) 公費 amounts are computed
 /// elsewhere.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,6 +16,7 @@ pub fn adult(kind: VisitKind) -> Visit {
         birth_date: date!(1980 - 04 - 01),
         burden: Burden::Tenths { tenths: 3 },
         public_expense: None,
+        additional_public_expenses: vec![],
         kind,
         time: TimeCategory::Regular,
         facility: Facility {

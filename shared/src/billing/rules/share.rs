@@ -5,6 +5,7 @@ use crate::billing::money::{round_copay, Points, Yen, YEN_PER_POINT};
 use crate::billing::priced::{BillingError, PricedLine, ShareBreakdown};
 use crate::billing::visit::{Burden, PublicExpense, Visit};
 use crate::domain::insurance::{burden_ratio, BurdenRule};
+use std::collections::BTreeMap;
 
 /// The insurance's 負担割合 in tenths, and the rule when derived (reuses
 /// `domain::insurance::burden_ratio`: 健康保険法第74条, 高齢者医療確保法第67条).
@@ -32,8 +33,8 @@ pub(crate) fn burden(visit: &Visit) -> Result<(u8, Option<BurdenRule>), BillingE
     }
 }
 
-pub(crate) fn validate_public(public: Option<&PublicExpense>) -> Result<(), BillingError> {
-    if let Some(pe) = public {
+pub(crate) fn validate_public(public: &[&PublicExpense]) -> Result<(), BillingError> {
+    for pe in public {
         if pe.patient_tenths > 3 {
             return Err(BillingError::InvalidPublicShare {
                 tenths: pe.patient_tenths,
@@ -43,37 +44,52 @@ pub(crate) fn validate_public(public: Option<&PublicExpense>) -> Result<(), Bill
             return Err(BillingError::NegativePublicAmount);
         }
     }
+    if public.len() > MAX_PUBLIC {
+        return Err(BillingError::TooManyPublic {
+            count: public.len(),
+        });
+    }
     Ok(())
 }
 
-/// Points of the lines in the 部 the 公費 covers (all when it names none).
-pub(crate) fn covered_points(
+/// 公費 per visit: the レセプト has room for four (第一〜第四公費).
+pub(crate) const MAX_PUBLIC: usize = 4;
+
+/// Points of the lines by which 公費 cover them: bit `i` of the key is set when `public[i]`
+/// covers the line's 部 (all 部 when it names none).
+fn points_by_coverage(
     lines: &[PricedLine],
-    public: Option<&PublicExpense>,
-) -> Result<Points, BillingError> {
-    let Some(pe) = public else {
-        return Ok(Points::ZERO);
-    };
-    lines
-        .iter()
-        .filter(|l| pe.sections.is_empty() || pe.sections.contains(&l.section))
-        .try_fold(Points::ZERO, |acc, l| acc.checked_add(l.points))
-        .ok_or(BillingError::Overflow)
+    public: &[&PublicExpense],
+) -> Result<BTreeMap<u8, i64>, BillingError> {
+    let mut by_mask: BTreeMap<u8, i64> = BTreeMap::new();
+    for l in lines {
+        let mask = public
+            .iter()
+            .enumerate()
+            .filter(|(_, pe)| pe.sections.is_empty() || pe.sections.contains(&l.section))
+            .fold(0u8, |m, (i, _)| m | (1 << i));
+        let sum = by_mask.entry(mask).or_default();
+        *sum = sum.checked_add(l.points.0).ok_or(BillingError::Overflow)?;
+    }
+    Ok(by_mask)
 }
 
-/// Splits the 医療費 (`total` × 10円).
+/// Splits the 医療費 (`total` × 10円) of `lines`.
 ///
 /// - insurance copay = 医療費 × 負担割合, rounded per 第75条 ([`round_copay`]);
 ///   insurer = 医療費 − insurance copay.
-/// - With a 公費: the covered points are charged at min(公費の割合, 負担割合), the rest at the
-///   insurance rate; the covered part is limited to what is left of the 月額上限; the sum is
-///   rounded per 第75条 and never exceeds the insurance copay. The 公費 pays the difference.
+/// - With 公費 (in the order given: 第一公費, 第二公費 …): the points a 公費 covers are charged at
+///   the lowest of the insurance rate and the rates of every 公費 covering them (公費併用: each
+///   later 公費 takes over what is left of the patient's share under the earlier ones); then, in
+///   the same order, what the patient pays for the points a 公費 covers is limited to what is
+///   left of its 月額上限. The sum is rounded per 第75条 and never exceeds the insurance copay;
+///   the 公費 together pay the difference.
 pub(crate) fn split(
+    lines: &[PricedLine],
     total: Points,
-    covered: Points,
     tenths: u8,
     rule: Option<BurdenRule>,
-    public: Option<&PublicExpense>,
+    public: &[&PublicExpense],
 ) -> Result<ShareBreakdown, BillingError> {
     let overflow = || BillingError::Overflow;
     let fee = total.0.checked_mul(YEN_PER_POINT).ok_or_else(overflow)?;
@@ -83,27 +99,47 @@ pub(crate) fn split(
         .checked_mul(i64::from(tenths))
         .ok_or_else(overflow)?;
     let insurance_copay = round_copay(copay_exact);
-    let patient = match public {
-        None => insurance_copay,
-        Some(pe) => {
-            let uncovered = total.0 - covered.0;
-            let rate = pe.patient_tenths.min(tenths);
-            let mut covered_part = covered
-                .0
-                .checked_mul(i64::from(rate))
-                .ok_or_else(overflow)?;
-            if let Some(cap) = pe.monthly_cap {
-                let left = (cap.0 - pe.paid_this_month.0).max(0);
-                covered_part = covered_part.min(left);
-            }
-            let uncovered_part = uncovered
-                .checked_mul(i64::from(tenths))
-                .ok_or_else(overflow)?;
-            let exact = uncovered_part
-                .checked_add(covered_part)
-                .ok_or_else(overflow)?;
-            Yen(round_copay(exact).0.min(insurance_copay.0))
+    let patient = if public.is_empty() {
+        insurance_copay
+    } else {
+        // Exact yen the patient owes per coverage class.
+        let mut owed: BTreeMap<u8, i64> = BTreeMap::new();
+        for (mask, points) in points_by_coverage(lines, public)? {
+            let rate = public
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, pe)| pe.patient_tenths)
+                .fold(tenths, u8::min);
+            let amount = points.checked_mul(i64::from(rate)).ok_or_else(overflow)?;
+            owed.insert(mask, amount);
         }
+        for (i, pe) in public.iter().enumerate() {
+            let Some(cap) = pe.monthly_cap else {
+                continue;
+            };
+            let left = (cap.0 - pe.paid_this_month.0).max(0);
+            let bit = 1u8 << i;
+            let under: i64 = owed
+                .iter()
+                .filter(|(m, _)| **m & bit != 0)
+                .map(|(_, a)| *a)
+                .sum();
+            let mut excess = under - left;
+            for (_, amount) in owed.iter_mut().filter(|(m, _)| **m & bit != 0) {
+                if excess <= 0 {
+                    break;
+                }
+                let cut = excess.min((*amount).max(0));
+                *amount -= cut;
+                excess -= cut;
+            }
+        }
+        let exact = owed
+            .values()
+            .try_fold(0i64, |acc, a| acc.checked_add(*a))
+            .ok_or_else(overflow)?;
+        Yen(round_copay(exact).0.min(insurance_copay.0))
     };
     Ok(ShareBreakdown {
         burden_tenths: tenths,
@@ -118,6 +154,8 @@ pub(crate) fn split(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::billing::priced::LineKind;
+    use crate::billing::section::Section;
 
     fn pe(tenths: u8, cap: Option<i64>, paid: i64) -> PublicExpense {
         PublicExpense {
@@ -129,31 +167,95 @@ mod tests {
         }
     }
 
+    fn line(section: Section, points: i64) -> PricedLine {
+        PricedLine {
+            kind: LineKind::Procedure,
+            code: String::new(),
+            name: String::new(),
+            section,
+            aggregation: 0,
+            unit_points: Points(points),
+            count: 1,
+            points: Points(points),
+            reason: String::new(),
+            source: String::new(),
+            contents: Vec::new(),
+        }
+    }
+
+    fn price(points: i64, tenths: u8, public: &[&PublicExpense]) -> ShareBreakdown {
+        split(
+            &[line(Section::InitialRevisit, points)],
+            Points(points),
+            tenths,
+            None,
+            public,
+        )
+        .unwrap()
+    }
+
     #[test]
     fn shares_add_up_to_the_fee() {
-        let s = split(Points(351), Points(0), 3, None, None).unwrap();
+        let s = price(351, 3, &[]);
         assert_eq!(
             (s.patient, s.insurer, s.public),
             (Yen(1_050), Yen(2_460), Yen(0))
         );
         // 子ども医療費 (0割): nothing at the window, the 公費 pays the insurance share.
-        let p = pe(0, None, 0);
-        let s = split(Points(351), Points(351), 2, None, Some(&p)).unwrap();
+        let s = price(351, 2, &[&pe(0, None, 0)]);
         assert_eq!(
             (s.patient, s.public, s.insurer),
             (Yen(0), Yen(700), Yen(2_810))
         );
         // 1割 with 5,000円 cap, 4,800円 already paid: 200円 left.
-        let p = pe(1, Some(5_000), 4_800);
-        let s = split(Points(5_580), Points(5_580), 3, None, Some(&p)).unwrap();
+        let s = price(5_580, 3, &[&pe(1, Some(5_000), 4_800)]);
         assert_eq!((s.patient, s.public), (Yen(200), Yen(16_540)));
         // Cap already reached.
-        let p = pe(1, Some(5_000), 5_000);
-        let s = split(Points(187), Points(187), 3, None, Some(&p)).unwrap();
+        let s = price(187, 3, &[&pe(1, Some(5_000), 5_000)]);
         assert_eq!(s.patient, Yen(0));
         // A 公費 rate above the insurance's does not raise the share.
-        let p = pe(3, None, 0);
-        let s = split(Points(187), Points(187), 1, None, Some(&p)).unwrap();
+        let s = price(187, 1, &[&pe(3, None, 0)]);
         assert_eq!(s.patient, Yen(190));
+    }
+
+    #[test]
+    fn a_second_public_expense_takes_over_what_the_first_leaves() {
+        // 自立支援医療 (1割, 上限 5,000円) then a 地方単独 助成 (0割): nothing at the window.
+        let s = price(2_000, 3, &[&pe(1, Some(5_000), 0), &pe(0, None, 0)]);
+        assert_eq!((s.patient, s.public), (Yen(0), Yen(6_000)));
+        // 難病 (2割, 上限 10,000円, 9,000円 paid) then 1割 助成 without cap: the first caps at
+        // 1,000円 of 4,000円; the second's 1割 would be 2,000円 — the patient pays the lower.
+        let s = price(2_000, 3, &[&pe(2, Some(10_000), 9_000), &pe(1, None, 0)]);
+        assert_eq!(s.patient, Yen(1_000));
+        // The second's own cap applies to what is left: 1割 = 2,000円 capped at 500円.
+        let s = price(2_000, 3, &[&pe(2, None, 0), &pe(1, Some(500), 0)]);
+        assert_eq!(s.patient, Yen(500));
+        // Order does not matter when neither has a cap.
+        let a = price(1_234, 3, &[&pe(2, None, 0), &pe(1, None, 0)]);
+        let b = price(1_234, 3, &[&pe(1, None, 0), &pe(2, None, 0)]);
+        assert_eq!((a.patient, b.patient), (Yen(1_230), Yen(1_230)));
+    }
+
+    #[test]
+    fn a_public_expense_of_some_sections_leaves_the_rest_at_the_insurance_rate() {
+        let mut medication_only = pe(0, None, 0);
+        medication_only.sections = vec![Section::Medication];
+        let lines = [
+            line(Section::InitialRevisit, 75),
+            line(Section::Medication, 100),
+        ];
+        let s = split(&lines, Points(175), 3, None, &[&medication_only]).unwrap();
+        // 75点 at 3割 = 225 → 230円; the 100点 of 投薬 at 0割.
+        assert_eq!(s.patient, Yen(230));
+        // A second 公費 for everything at 1割: 75点 at 1割, 投薬 still 0.
+        let s = split(
+            &lines,
+            Points(175),
+            3,
+            None,
+            &[&medication_only, &pe(1, None, 0)],
+        )
+        .unwrap();
+        assert_eq!(s.patient, Yen(80));
     }
 }
