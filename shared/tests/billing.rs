@@ -177,16 +177,18 @@ mod billing {
                 "TEST-G1A",
                 "テスト後発品Ａ（加算１のみ）",
                 1,
-                "TESTGEN0001A",
+                "9990001F1ZZZ",
             ),
             (
                 "TEST-G1B",
                 "テスト後発品Ｂ（加算１のみ）",
                 1,
-                "TESTGEN0001B",
+                "9990002F1ZZZ",
             ),
-            ("TEST-G2A", "テスト先発品Ｃ", 2, "TESTGEN0002C"),
-            ("TEST-G2B", "テスト後発品Ｃ", 2, "TESTGEN0002C"),
+            ("TEST-G2A", "テスト先発品Ｃ", 2, "9990003F1ZZZ"),
+            ("TEST-G2B", "テスト後発品Ｃ", 2, "9990003F1ZZZ"),
+            // The same 一般的名称 as Ｃ in another 規格: the same 品目.
+            ("TEST-G2C", "テスト後発品Ｃ（高用量）", 2, "9990003F2ZZZ"),
         ] {
             c.insert_drug(DrugFacts {
                 generic_rx: GenericRxClass::from_master(class),
@@ -460,6 +462,11 @@ mod billing {
     /// 先発品 and 後発品 of one 一般名 (one 品目), both by 一般名: 1品目 → 加算２, not 加算１.
     fn generic_same_name_twice() -> Visit {
         outside_rx(vec![generic("TEST-G2A", "1"), generic("TEST-G2B", "1")])
+    }
+
+    /// Two 規格 of one 一般的名称, both by 一般名: still 1品目 → 加算２ (留意事項 F400(12)).
+    fn generic_two_strengths() -> Visit {
+        outside_rx(vec![generic("TEST-G2A", "1"), generic("TEST-G2C", "1")])
     }
 
     /// A 加算２ item by 一般名 and a 加算１-only item by brand: 加算２.
@@ -828,6 +835,7 @@ mod billing {
         Case { name: "一般名処方加算1 加算1のみの後発品2品目", visit: generic_one_only_both, points: 145, copay_yen: 440 },
         Case { name: "加算1のみの後発品1品目 → 加算2なし", visit: generic_one_only_single, points: 135, copay_yen: 410 },
         Case { name: "同じ一般名の2剤は1品目 → 加算2", visit: generic_same_name_twice, points: 143, copay_yen: 430 },
+        Case { name: "同じ一般的名称の2規格は1品目 → 加算2", visit: generic_two_strengths, points: 143, copay_yen: 430 },
         Case { name: "加算2対象を一般名、加算1のみを銘柄 → 加算2", visit: generic_two_with_one_by_brand, points: 143, copay_yen: 430 },
         // 75 + 乳幼児加算 38 + 処方料 42 + 乳幼児加算（処方料）3 + 調剤料 11 + 1点 × 28.
         Case { name: "2歳 院内処方 → 処方料の乳幼児加算", visit: toddler_in_house, points: 197, copay_yen: 390 },
@@ -1006,6 +1014,10 @@ mod billing {
         let p = price(&night_centre_initial());
         assert_eq!(codes_of(&p), [codes::INITIAL, "111000870"]);
         assert!(p.lines[1].source.contains("時間外特例"), "{:?}", p.lines[1]);
+        // At such a facility 夜間・早朝等 is the night too: the 特例, not 夜間・早朝等加算.
+        let mut v = night_centre_initial();
+        v.time = TimeCategory::NightEarlyMorning;
+        assert_eq!(codes_of(&price(&v)), [codes::INITIAL, "111000870"]);
     }
 
     #[test]
@@ -1023,6 +1035,14 @@ mod billing {
         );
         let p = price(&medical_info_billed_in_march());
         assert_eq!(codes_of(&p), [codes::REVISIT, "112708870"]);
+        // From 2024-12-01 one 1点 加算 whether or not by マイナ保険証; none before 2024-06-01.
+        let mut v = medical_info_initial();
+        v.service_date = date!(2024 - 12 - 02);
+        assert_eq!(codes_of(&price(&v)), [codes::INITIAL, "111703270"]);
+        v.service_date = date!(2024 - 05 - 31);
+        let p = price(&v);
+        assert_eq!(codes_of(&p), [codes::INITIAL]);
+        assert!(p.notes.iter().any(|n| n.rule == "medical_info_not_yet"));
         // Ordered by hand without the 施設基準: refused with the reason.
         let mut v = adult(VisitKind::Revisit);
         v.items = items(&["112708870"]);
@@ -1150,13 +1170,30 @@ mod billing {
         let b000 = p.lines.iter().find(|l| l.code == "113001810").unwrap();
         assert_eq!(b000.points, Points(0));
         assert!(b000.reason.contains("生活習慣病管理料（Ⅱ）に包括"));
-        // (Ⅱ) within 6 months of (Ⅰ): warned (B001-3-3 注5).
-        let mut v = lifestyle_visit("113707110");
-        v.month_history = history(&["113041810"], date!(2024 - 04 - 10));
-        assert!(price(&v)
-            .warnings
-            .iter()
-            .any(|w| w.code == WarningCode::Excluded && w.message.contains("6月以内")));
+        // (Ⅱ) within 6 months of (Ⅰ): warned (B001-3-3 注5) — January is the 6th month
+        // counting June, December 2023 the 7th.
+        let within = |billed: Date| {
+            let mut v = lifestyle_visit("113707110");
+            v.month_history = history(&["113041810"], billed);
+            price(&v)
+                .warnings
+                .iter()
+                .any(|w| w.code == WarningCode::Excluded && w.message.contains("6月以内"))
+        };
+        assert!(within(date!(2024 - 04 - 10)));
+        assert!(within(date!(2024 - 01 - 01)));
+        assert!(!within(date!(2023 - 12 - 31)));
+        // 外来管理加算 on a later visit of a month with 生活習慣病管理料: refused.
+        let mut v = adult(VisitKind::Revisit);
+        v.outpatient_management = true;
+        v.month_history = history(&["113707110"], date!(2024 - 06 - 03));
+        let p = price(&v);
+        assert_eq!(p.total_points, Points(75));
+        assert!(has_warning(
+            &p,
+            WarningCode::OutpatientManagementBlocked,
+            true
+        ));
     }
 
     fn codes_of(p: &PricedVisit) -> Vec<&str> {

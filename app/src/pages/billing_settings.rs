@@ -26,11 +26,11 @@ const STANDARDS: &[(&str, &str)] = &[
     ),
 ];
 
-/// 医療DX推進体制整備加算's 区分, numbered as from 2025-04-01 (the engine prices earlier visits
-/// with the code of the same requirements then).
-const MEDICAL_DX_TIERS: &[(u8, &str)] = &[
+/// 医療DX推進体制整備加算's 区分, numbered and with the points as from 2025-04-01 (the engine
+/// prices earlier visits with the code and points of the same requirements then).
+const DX_TIER_LABELS: &[(u8, &str)] = &[
     (0, "届出なし"),
-    (1, "加算１（12点）"),
+    (1, "加算１（2025年4月以降 12点）"),
     (2, "加算２（11点）"),
     (3, "加算３（10点）"),
     (4, "加算４（10点）"),
@@ -59,7 +59,7 @@ fn registered(s: &FacilityStandards) -> String {
         .filter(|(key, _)| flag(&mut copy, key).is_some_and(|f| *f))
         .map(|(_, label)| label.to_string())
         .collect();
-    if let Some((_, label)) = MEDICAL_DX_TIERS
+    if let Some((_, label)) = DX_TIER_LABELS
         .iter()
         .find(|(n, _)| *n == s.medical_dx && *n > 0)
     {
@@ -170,13 +170,16 @@ pub fn BillingSettingsPage() -> impl IntoView {
                 }).collect_view()}
                 <label class="block">"医療DX推進体制整備加算 "
                     <select data-testid="standard-medical_dx"
-                        prop:value=move || standards.get().medical_dx.to_string()
                         on:change=move |ev| {
                             let tier = event_target_value(&ev).parse().unwrap_or(0);
                             standards.update(|s| s.medical_dx = tier);
                         }>
-                        {MEDICAL_DX_TIERS.iter().map(|(n, label)| view! {
-                            <option value=n.to_string()>{*label}</option>
+                        {DX_TIER_LABELS.iter().map(|(n, label)| {
+                            let n = *n;
+                            view! {
+                                <option value=n.to_string()
+                                    prop:selected=move || standards.with(|s| s.medical_dx == n)>{*label}</option>
+                            }
                         }).collect_view()}
                     </select>
                 </label>

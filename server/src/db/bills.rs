@@ -54,9 +54,10 @@ pub async fn for_reception(
     .await
 }
 
-/// The priced items of the patient's other visits in the calendar month of `date` and the two
+/// The priced items of the patient's other visits in the calendar month of `date` and the five
 /// months before it (current version of each bill), as the engine's history: 月1回 rules read
-/// the month, "3月に1回" rules (医療情報取得加算 at 再診) all three.
+/// the month, "3月に1回" rules (医療情報取得加算 at 再診) three, "6月以内" (生活習慣病管理料(Ⅱ)
+/// 注5) all six.
 pub async fn month_history(
     tx: &mut TenantTx,
     patient: Uuid,
@@ -68,7 +69,7 @@ pub async fn month_history(
         "select service_date, priced from ( \
            select distinct on (bill_id) bill_id, service_date, priced, reception_id \
            from bill_version where patient_id = $1 \
-             and service_date >= ($2::date - interval '2 months') \
+             and service_date >= ($2::date - interval '5 months') \
              and service_date < ($2::date + interval '1 month') \
            order by bill_id, version desc) current \
          where reception_id <> $3",

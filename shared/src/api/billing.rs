@@ -310,8 +310,8 @@ pub struct BillContext {
     pub insurer_number: Option<String>,
     /// The institution's billing settings valid on the date of service.
     pub settings: Option<BillingSettings>,
-    /// The patient's finalised items of other visits this month and the two before it (判断料
-    /// once a month, 医療情報取得加算 once in three months …).
+    /// The patient's finalised items of other visits this month and the five before it (判断料
+    /// once a month, 医療情報取得加算 once in three months, 生活習慣病管理料(Ⅱ) 注5 …).
     pub month_history: Vec<crate::billing::HistoryEntry>,
     /// Whether this is the patient's first visit to the institution (no earlier reception).
     pub first_visit: bool,

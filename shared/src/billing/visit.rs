@@ -51,8 +51,9 @@ pub struct Visit {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub treatments: Vec<ProcedureOrder>,
     /// The patient's earlier finalised items (other visits) of the calendar month of service, for
-    /// 月1回 rules (判断料, 調剤技術基本料 …) and 上限回数, and of the two months before it, for
-    /// "3月に1回" rules (医療情報取得加算 at 再診). Older entries and later months are ignored.
+    /// 月1回 rules (判断料, 調剤技術基本料 …) and 上限回数, and of the months before it, for
+    /// "3月に1回" (医療情報取得加算 at 再診) and "6月以内" (生活習慣病管理料(Ⅱ) 注5) rules. Older
+    /// entries and later months are ignored.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub month_history: Vec<HistoryEntry>,
 }

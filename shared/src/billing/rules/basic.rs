@@ -121,7 +121,11 @@ pub(crate) fn time_addition<C: Catalog + ?Sized>(
         // 注7 ただし書 (A001 注5, A002 注8 likewise): at a 保険医療機関 kept open for the night's
         // emergencies, a visit in the night (not 深夜, not 休日) takes 時間外特例医療機関加算
         // instead of 時間外加算 (230/180点, 乳幼児 345/250点).
-        TimeCategory::OutOfHours if p.visit.facility.standards.night_emergency => {
+        // Its hours are the region's night (おおむね18時〜8時, not 深夜・休日), not the posted hours,
+        // and it replaces 夜間・早朝等加算 too (A000 注9 ただし書; 留意事項 A000(21)イ・ウ).
+        TimeCategory::OutOfHours | TimeCategory::NightEarlyMorning
+            if p.visit.facility.standards.night_emergency =>
+        {
             let (code, name) = if infant {
                 (t.infant_special_night, "乳幼児時間外特例医療機関加算")
             } else {
@@ -303,6 +307,9 @@ fn medical_dx<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>, tier: u8) -> Result<(
     Ok(())
 }
 
+/// 医療情報取得加算 (令和6年度改定) from 2024-06-01.
+const MEDICAL_INFO_FROM: time::Date = time::macros::date!(2024 - 06 - 01);
+
 /// The day 医療情報取得加算 became one 1点 加算 (初診 月1回, 再診 3月に1回) and 加算１/３ ended
 /// (s_20241108.csv: 111703170, 112708870, 112709170 廃止 2024-11-30).
 const MEDICAL_INFO_UNIFIED: time::Date = time::macros::date!(2024 - 12 - 01);
@@ -313,6 +320,14 @@ const MEDICAL_INFO_UNIFIED: time::Date = time::macros::date!(2024 - 12 - 01);
 /// 2024-12-01 one 1点 加算 (the codes of 加算２/４, renamed).
 fn medical_info<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) -> Result<(), BillingError> {
     let date = p.visit.service_date;
+    if date < MEDICAL_INFO_FROM {
+        p.note(
+            "medical_info_not_yet",
+            None,
+            "医療情報取得加算は2024年6月1日からのため算定しません".into(),
+        );
+        return Ok(());
+    }
     let lower = p.visit.electronic_qualification || date >= MEDICAL_INFO_UNIFIED;
     let large = p.visit.facility.kind == FacilityKind::LargeHospital;
     let (code, family, months): (&str, &[&str], u8) = match (p.visit.kind, large) {
@@ -530,11 +545,17 @@ pub(crate) fn outpatient_management<C: Catalog + ?Sized>(
         );
         return Ok(());
     }
+    // B001-3 注2 / B001-3-3 注2: included in 生活習慣病管理料 in the month it is billed (today
+    // or on an earlier visit).
     let lifestyle = p
         .ordered
         .iter()
         .find(|f| LIFESTYLE_MANAGEMENT.contains(&f.code.as_str()))
-        .map(|f| f.name.clone());
+        .map(|f| f.name.clone())
+        .or_else(|| {
+            p.billed_this_month(LIFESTYLE_MANAGEMENT)
+                .then(|| "今月算定した生活習慣病管理料".to_string())
+        });
     if let Some(name) = lifestyle {
         p.warn(
             WarningCode::OutpatientManagementBlocked,

@@ -11,7 +11,8 @@
 //!   B005-14 プログラム医療機器等指導管理料, B009 診療情報提供料(Ⅰ), B009-2 電子的診療情報評価料,
 //!   B010 診療情報提供料(Ⅱ), B010-2 診療情報連携共有料, B011 連携強化診療情報提供料 and B011-3
 //!   薬剤情報提供料 are included (検査 and 注射 are not).
-//! - (Ⅱ) 注5: not within 6 months from the month (Ⅰ) was billed.
+//! - (Ⅱ) 注5: not within 6 months from the month (Ⅰ) was billed (the server's history reaches
+//!   back five months before the month of service).
 //!
 //! Read per calendar month: on a visit of a month in which the 管理料 is billed (this visit or an
 //! earlier one), the included lines are shown at 0点 with the reason. Items billed on earlier
@@ -20,7 +21,7 @@
 
 use super::src;
 use crate::billing::catalog::{Catalog, Notice};
-use crate::billing::codes::{LIFESTYLE_I, LIFESTYLE_II};
+use crate::billing::codes::{LIFESTYLE_I, LIFESTYLE_II, OUTPATIENT_MANAGEMENT};
 use crate::billing::engine::Pricing;
 use crate::billing::money::Points;
 use crate::billing::priced::WarningCode;
@@ -40,9 +41,10 @@ fn not_included(kind: Kind, n: Notice) -> bool {
     let own = n.section == 1 && n.branch == 3 && matches!(n.item, 1 | 2 | 3 | 6 | 7);
     match kind {
         Kind::One => own || b001(&[20, 22, 24, 27, 37]),
+        // B001-3-2 ニコチン依存症管理料 is (1, 3, 4) and its 施設基準不適合減算 (1, 3, 5).
         Kind::Two => {
             own || b001(&[9, 11, 20, 22, 24, 27, 37])
-                || (n.section == 1 && n.branch == 3 && n.item == 4)
+                || (n.section == 1 && n.branch == 3 && matches!(n.item, 4 | 5))
                 || matches!(
                     (n.section, n.branch),
                     (1, 9) | (5, 14) | (9, 0) | (9, 2) | (10, 0) | (10, 2) | (11, 0) | (11, 3)
@@ -64,7 +66,8 @@ pub(crate) fn lifestyle_inclusions<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) 
     let (one_today, two_today) = (today(LIFESTYLE_I), today(LIFESTYLE_II));
     let one = one_today || p.billed_this_month(LIFESTYLE_I);
     let two = two_today || p.billed_this_month(LIFESTYLE_II);
-    if two_today && (one || p.billed_within_months(LIFESTYLE_I, 3)) {
+    // 注5: "算定した日の属する月から起算して６月以内": that month and the five after it.
+    if two_today && (one || p.billed_within_months(LIFESTYLE_I, 6)) {
         p.warn(
             WarningCode::Excluded,
             None,
@@ -146,7 +149,8 @@ pub(crate) fn lifestyle_inclusions<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) 
         })
         .filter_map(|h| {
             let f = p.catalog.procedure(&h.code)?;
-            included(kind, f.section, f.notice).then(|| f.name.clone())
+            (h.code == OUTPATIENT_MANAGEMENT || included(kind, f.section, f.notice))
+                .then(|| f.name.clone())
         })
         .collect();
     let first_time = (kind == Kind::One && one_today && !p.billed_this_month(LIFESTYLE_I))

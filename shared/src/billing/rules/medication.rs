@@ -365,8 +365,9 @@ fn outside<C: Catalog + ?Sized>(
 
 /// 一般名処方加算 (F400 注6, 令和6年度 10点/8点; 留意事項 F400(12), 保医発0305第4号): 加算１ when
 /// every 後発医薬品のある医薬品 of the 処方箋 (2品目以上) is written by its 一般名; otherwise 加算２
-/// when at least one is. 品目 are counted by 一般的名称 (the master's 一般名コード, which also
-/// tells 剤形 and so 投与経路 apart; the 医薬品コード when a row has none). Which drugs count: the
+/// when at least one is. 品目 are counted by 一般的名称: the first 7 characters of the master's
+/// 一般名コード (薬効分類 and 成分, distinct per 投与経路; 剤形 and 規格 follow), the 医薬品コード
+/// when a row has none. Which drugs count: the
 /// master's 一般名処方加算対象区分 (`GenericRxClass`: 1 and 2 for 加算１, only 2 for 加算２).
 fn generic_name_addition<C: Catalog + ?Sized>(
     p: &mut Pricing<'_, C>,
@@ -381,11 +382,9 @@ fn generic_name_addition<C: Catalog + ?Sized>(
             if !f.generic_rx.counts_for_one() {
                 continue;
             }
-            let item = if f.generic_code.is_empty() {
-                f.code.as_str()
-            } else {
-                f.generic_code.as_str()
-            };
+            // 一般的名称 = the code's first 7 characters (薬効分類 + 成分, which also tell 投与経路
+            // apart); 剤形 and 規格 follow and do not make another 品目.
+            let item = f.generic_code.get(..7).unwrap_or(f.code.as_str());
             counted.insert(item);
             if *by_generic {
                 written.insert(item);
