@@ -121,6 +121,7 @@ build_app() {
   ensure_node_tools
   log "building the app (trunk build --release)"
   trunk build --release
+  node scripts/precompress.js dist
 }
 
 pg_bin() {

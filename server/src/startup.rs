@@ -121,10 +121,16 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
     {
         Some(dist) => {
             // Client-side routes (/users, /password …) get index.html; the app routes them.
-            let index = ServeFile::new(dist.join("index.html"));
-            // Compressed on the fly (gzip) for the first-load budget; the API is not
+            let index = ServeFile::new(dist.join("index.html"))
+                .precompressed_br()
+                .precompressed_gzip();
+            // For the first-load budget: the build's precompressed files (brotli, gzip; see
+            // scripts/precompress.js) as they are, else gzip on the fly. The API is not
             // compressed, so no secret in a JSON answer sits next to reflected input.
-            let files = ServeDir::new(dist).fallback(index);
+            let files = ServeDir::new(dist)
+                .precompressed_br()
+                .precompressed_gzip()
+                .fallback(index);
             app = app.fallback_service(
                 tower::ServiceBuilder::new()
                     .layer(CompressionLayer::new())

@@ -844,7 +844,7 @@ async fn the_server_refuses_to_run_as_a_role_that_bypasses_rls() {
 }
 
 #[tokio::test]
-async fn the_bundle_is_gzipped_and_cached_by_its_content_hash() {
+async fn the_bundle_is_precompressed_and_cached_by_its_content_hash() {
     let app = TestApp::spawn().await;
     let client = app.client();
     let index = client
@@ -861,27 +861,41 @@ async fn the_bundle_is_gzipped_and_cached_by_its_content_hash() {
         .nth(1)
         .and_then(|rest| rest.split('"').next())
         .expect("index.html names the wasm bundle");
-    let res = client
-        .http
-        .get(format!("{}{wasm}", app.base_url))
-        .header("accept-encoding", "gzip")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let header = |name: &str| {
-        res.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    };
-    assert_eq!(header("content-encoding"), "gzip");
-    assert_eq!(
-        header("cache-control"),
-        "public, max-age=31536000, immutable"
-    );
-    assert_eq!(header("content-type"), "application/wasm");
+    // The build's precompressed files, as they are: brotli where the browser accepts it (every
+    // current one over HTTPS), else gzip.
+    let dist = std::path::PathBuf::from(std::env::var("KARTE_DIST").expect("KARTE_DIST"));
+    for (accept, encoding, suffix) in [("gzip, deflate, br", "br", "br"), ("gzip", "gzip", "gz")] {
+        let res = client
+            .http
+            .get(format!("{}{wasm}", app.base_url))
+            .header("accept-encoding", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let header = |name: &str| {
+            res.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string()
+        };
+        assert_eq!(header("content-encoding"), encoding);
+        assert_eq!(
+            header("cache-control"),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(header("content-type"), "application/wasm");
+        let body = res.bytes().await.unwrap();
+        let file = dist.join(format!("{}.{suffix}", wasm.trim_start_matches('/')));
+        assert_eq!(
+            body.as_ref(),
+            std::fs::read(&file)
+                .expect("precompressed bundle")
+                .as_slice(),
+            "{encoding}: the file the build made"
+        );
+    }
     let boot = client
         .send(client.http.get(format!("{}/boot.js", app.base_url)))
         .await;
