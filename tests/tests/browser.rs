@@ -498,13 +498,39 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
         browser.wait_for_path("/admin/billing").await?;
         browser.click("in-house").await?;
         browser.click("standard-pharmacist_full_time").await?;
+        c.find(Locator::Css(
+            "[data-testid='standard-medical_dx'] option[value='3']",
+        ))
+        .await?
+        .click()
+        .await?;
         browser.fill("settings_valid_from", "2024-06-01").await?;
         browser.fill("settings_reason", "開設時の届出").await?;
         browser.click("save-billing-settings").await?;
         browser
             .wait_for_text("billing-settings-versions", "薬剤師が常勤")
             .await?;
+        browser
+            .wait_for_text("billing-settings-versions", "医療DX推進体制整備加算 加算３")
+            .await?;
         browser.screenshot("19-billing-settings").await?;
+        // After a reload the saved 区分 is the one selected.
+        c.goto(&format!("{}/admin/billing", app.base_url)).await?;
+        let mut selected = String::new();
+        for _ in 0..50 {
+            // The page draws after the settings arrive: retry until the select is there.
+            if let Ok(select) = c
+                .find(Locator::Css("[data-testid='standard-medical_dx']"))
+                .await
+            {
+                selected = select.prop("value").await?.unwrap_or_default();
+                if selected == "3" {
+                    break;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        anyhow::ensure!(selected == "3", "医療DX 区分 after a reload: {selected:?}");
         browser.click("logout").await?;
         browser.wait_for_path("/login").await?;
 
