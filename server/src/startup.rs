@@ -16,6 +16,7 @@ use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 /// What every handler can reach.
@@ -133,6 +134,13 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
                 .fallback(index);
             app = app.fallback_service(
                 tower::ServiceBuilder::new()
+                    // The answer depends on Accept-Encoding whether it was compressed here or
+                    // precompressed: say so, so that no shared cache hands brotli to a browser
+                    // that did not ask for it (CompressionLayer only says it when it compresses).
+                    .layer(SetResponseHeaderLayer::if_not_present(
+                        axum::http::header::VARY,
+                        axum::http::HeaderValue::from_static("accept-encoding"),
+                    ))
                     .layer(CompressionLayer::new())
                     .service(files),
             );

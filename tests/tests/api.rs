@@ -863,7 +863,7 @@ async fn the_bundle_is_precompressed_and_cached_by_its_content_hash() {
         .expect("index.html names the wasm bundle");
     // The build's precompressed files, as they are: brotli where the browser accepts it (every
     // current one over HTTPS), else gzip.
-    let dist = std::path::PathBuf::from(std::env::var("KARTE_DIST").expect("KARTE_DIST"));
+    let dist = karte_tests::dist_dir();
     for (accept, encoding, suffix) in [("gzip, deflate, br", "br", "br"), ("gzip", "gzip", "gz")] {
         let res = client
             .http
@@ -886,6 +886,7 @@ async fn the_bundle_is_precompressed_and_cached_by_its_content_hash() {
             "public, max-age=31536000, immutable"
         );
         assert_eq!(header("content-type"), "application/wasm");
+        assert_eq!(header("vary"), "accept-encoding");
         let body = res.bytes().await.unwrap();
         let file = dist.join(format!("{}.{suffix}", wasm.trim_start_matches('/')));
         assert_eq!(

@@ -442,6 +442,17 @@ mod bills {
             )
             .await;
         assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+        // … nor as a second 公費.
+        let mut claimed = c3();
+        claimed["additional_public_expenses"] = json!([{"patient_tenths": 0}]);
+        let res = clerk
+            .post(
+                &bill,
+                &json!({"base_version": 0, "visit": claimed, "expected_total_points": 264,
+                                 "expected_patient_share": 0, "paid": 0}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
         let res = clerk
             .post(
                 &bill,

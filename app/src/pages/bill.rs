@@ -757,11 +757,11 @@ pub fn BillPage() -> impl IntoView {
                     <label><input type="checkbox" data-testid="visit-management"
                         prop:checked=move || form.with(|f| f.as_ref().is_some_and(|f| f.management))
                         on:change=move |ev| { let on = event_target_checked(&ev); edit(&|f| f.management = on) }/>"外来管理加算"</label>
-                    // Only where it changes the price: 医療情報取得加算 registered and a date before
-                    // the 加算 became one 1点 加算 (2024-12-01).
+                    // Only where it changes the price: 医療情報取得加算 registered and a date from
+                    // 2024-06-01 until it became one 1点 加算 (2024-12-01).
                     <Show when=move || context.with(|c| c.as_ref().is_some_and(|c| {
                         c.settings.as_ref().is_some_and(|s| s.standards.online_qualification)
-                            && c.service_date.as_str() < "2024-12-01"
+                            && ("2024-06-01".."2024-12-01").contains(&c.service_date.as_str())
                     }))>
                         <label><input type="checkbox" data-testid="visit-electronic-qualification"
                             prop:checked=move || form.with(|f| f.as_ref().is_some_and(|f| f.electronic_qualification))

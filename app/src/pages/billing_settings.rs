@@ -27,10 +27,11 @@ const STANDARDS: &[(&str, &str)] = &[
 ];
 
 /// 医療DX推進体制整備加算's 区分, numbered and with the points as from 2025-04-01 (the engine
-/// prices earlier visits with the code and points of the same requirements then).
+/// prices earlier visits with the code and points of the same requirements then; the legend
+/// under the select says so).
 const DX_TIER_LABELS: &[(u8, &str)] = &[
     (0, "届出なし"),
-    (1, "加算１（2025年4月以降 12点）"),
+    (1, "加算１（12点）"),
     (2, "加算２（11点）"),
     (3, "加算３（10点）"),
     (4, "加算４（10点）"),
@@ -182,6 +183,7 @@ pub fn BillingSettingsPage() -> impl IntoView {
                             }
                         }).collect_view()}
                     </select>
+                    <small class="hint">"区分と点数は2025年4月以降のもの。それより前の診療日は、その時点の同じ要件の区分で算定します"</small>
                 </label>
                 <p class="field-error" role="alert">{move || error("standards").get()}</p>
             </fieldset>

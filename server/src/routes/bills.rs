@@ -75,44 +75,62 @@ async fn burden_on(
 
 /// The 公費 applied to a visit, from the patient's records valid on `date`: every one with a
 /// recorded share (at most four, as on the レセプト), each with what was already paid under it this
-/// month; and the payer numbers of the others, which are not applied. Order (第一公費 first): as
-/// recorded, but 生活保護 (法別番号 12) last — it pays only what other 公費 leave (他法優先,
-/// 生活保護法第4条第2項).
+/// month, as the 第一公費 and the ones after it; and the payer numbers of the others, which are not
+/// applied. Order: as recorded (newest first), but 生活保護 (法別番号 12) last — it pays only what
+/// other 公費 leave (他法優先, 生活保護法第4条第2項) — and kept when there are more than four.
+struct PublicOnDate {
+    first: Option<shared::billing::PublicExpense>,
+    additional: Vec<shared::billing::PublicExpense>,
+    not_applied: Vec<String>,
+}
+
 async fn public_expenses_on(
     tx: &mut TenantTx,
     patient: uuid::Uuid,
     date: time::Date,
     reception: uuid::Uuid,
-) -> ApiResult<(Vec<shared::billing::PublicExpense>, Vec<String>)> {
+) -> ApiResult<PublicOnDate> {
     use shared::domain::insurance::PublicPayerNumber;
     let rows = insurance::public_payments(tx, patient, Some(date)).await?;
-    let mut applied = Vec::new();
-    let mut not_applied = Vec::new();
-    for row in rows {
-        let tenths = row.patient_tenths.and_then(|t| u8::try_from(t).ok());
-        match tenths {
-            Some(tenths) if applied.len() < 4 => {
-                let paid =
-                    bills::paid_under_public(tx, patient, date, reception, &row.payer_number)
-                        .await?;
-                applied.push(shared::billing::PublicExpense {
-                    payer_number: PublicPayerNumber::parse(&row.payer_number).ok(),
-                    patient_tenths: tenths,
-                    monthly_cap: row.monthly_cap.map(|c| shared::billing::Yen(i64::from(c))),
-                    paid_this_month: shared::billing::Yen(paid),
-                    sections: Vec::new(),
-                });
-            }
-            _ => not_applied.push(row.payer_number),
-        }
-    }
+    let tenths_of =
+        |row: &insurance::PublicPaymentRow| row.patient_tenths.and_then(|t| u8::try_from(t).ok());
+    let (mut with_share, without): (Vec<_>, Vec<_>) =
+        rows.into_iter().partition(|row| tenths_of(row).is_some());
+    let welfare = |number: &str| number.starts_with("12");
     // A stable sort: 生活保護 after the others, which keep their order.
-    applied.sort_by_key(|pe| {
-        pe.payer_number
-            .as_ref()
-            .is_some_and(|n| n.houbetsu() == "12")
-    });
-    Ok((applied, not_applied))
+    with_share.sort_by_key(|row| welfare(&row.payer_number));
+    let mut not_applied: Vec<String> = without.into_iter().map(|r| r.payer_number).collect();
+    if with_share.len() > shared::billing::MAX_PUBLIC {
+        // Keep 生活保護 (the last one, if any) in the last place that fits.
+        let welfare_row = with_share
+            .last()
+            .filter(|r| welfare(&r.payer_number))
+            .is_some()
+            .then(|| with_share.pop())
+            .flatten();
+        let keep = shared::billing::MAX_PUBLIC - usize::from(welfare_row.is_some());
+        let dropped = with_share.split_off(keep);
+        not_applied.extend(dropped.into_iter().map(|r| r.payer_number));
+        with_share.extend(welfare_row);
+    }
+    let mut applied = Vec::with_capacity(with_share.len());
+    for row in with_share {
+        let paid =
+            bills::paid_under_public(tx, patient, date, reception, &row.payer_number).await?;
+        applied.push(shared::billing::PublicExpense {
+            payer_number: PublicPayerNumber::parse(&row.payer_number).ok(),
+            patient_tenths: tenths_of(&row).unwrap_or(0),
+            monthly_cap: row.monthly_cap.map(|c| shared::billing::Yen(i64::from(c))),
+            paid_this_month: shared::billing::Yen(paid),
+            sections: Vec::new(),
+        });
+    }
+    let additional = applied.split_off(applied.len().min(1));
+    Ok(PublicOnDate {
+        first: applied.pop(),
+        additional,
+        not_applied,
+    })
 }
 
 async fn bill_context(
@@ -133,9 +151,7 @@ async fn bill_context(
     let month_history = bills::month_history(&mut tx, patient, date, id).await?;
     let first_visit = !bills::had_earlier_visit(&mut tx, patient, id, date).await?;
     let versions = bills::for_reception(&mut tx, id).await?;
-    let (mut public, public_not_applied) = public_expenses_on(&mut tx, patient, date, id).await?;
-    let additional_public_expenses = public.split_off(public.len().min(1));
-    let public_expense = public.pop();
+    let public = public_expenses_on(&mut tx, patient, date, id).await?;
     tx.commit().await?;
     Ok(Json(BillContext {
         reception_id: id.to_string(),
@@ -152,9 +168,9 @@ async fn bill_context(
         month_history,
         first_visit,
         bills: versions.iter().map(bills::BillRow::detail).collect(),
-        public_expense,
-        additional_public_expenses,
-        public_not_applied,
+        public_expense: public.first,
+        additional_public_expenses: public.additional,
+        public_not_applied: public.not_applied,
     }))
 }
 
@@ -204,17 +220,15 @@ async fn finalize_bill(
         ));
     };
     // The 公費 too come from the patient's records, never from the request.
-    let (mut public, _) = public_expenses_on(&mut tx, patient, date, id).await?;
-    let additional_public_expenses = public.split_off(public.len().min(1));
-    let public_expense = public.pop();
+    let public = public_expenses_on(&mut tx, patient, date, id).await?;
     let visit = Visit {
         service_date: date,
         birth_date: p.birth_date,
         burden: Burden::Tenths { tenths },
         facility: settings.facility(),
         month_history: bills::month_history(&mut tx, patient, date, id).await?,
-        public_expense,
-        additional_public_expenses,
+        public_expense: public.first,
+        additional_public_expenses: public.additional,
         ..body.visit
     };
     let (catalog, revision) = masters::catalog_for_tx(&mut tx, &visit).await?;

@@ -72,6 +72,7 @@ pub use priced::{
 pub use receipt::{
     receipt_rows, statement_marker, thousands, ReceiptRow, OUTPATIENT_RECEIPT_SECTIONS,
 };
+pub use rules::share::MAX_PUBLIC;
 pub use section::Section;
 pub use visit::{
     Burden, Dispensing, DrugUse, Facility, FacilityKind, FacilityStandards, HistoryEntry,

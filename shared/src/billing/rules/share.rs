@@ -53,7 +53,7 @@ pub(crate) fn validate_public(public: &[&PublicExpense]) -> Result<(), BillingEr
 }
 
 /// 公費 per visit: the レセプト has room for four (第一〜第四公費).
-pub(crate) const MAX_PUBLIC: usize = 4;
+pub const MAX_PUBLIC: usize = 4;
 
 /// Points of the lines by which 公費 cover them: bit `i` of the key is set when `public[i]`
 /// covers the line's 部 (all 部 when it names none).
@@ -102,6 +102,12 @@ pub(crate) fn split(
     let patient = if public.is_empty() {
         insurance_copay
     } else {
+        // The coverage masks are u8 bit sets; `validate_public` keeps the list within them.
+        if public.len() > MAX_PUBLIC {
+            return Err(BillingError::TooManyPublic {
+                count: public.len(),
+            });
+        }
         // Exact yen the patient owes per coverage class.
         let mut owed: BTreeMap<u8, i64> = BTreeMap::new();
         for (mask, points) in points_by_coverage(lines, public)? {
@@ -120,13 +126,15 @@ pub(crate) fn split(
             };
             let left = (cap.0 - pe.paid_this_month.0).max(0);
             let bit = 1u8 << i;
-            let under: i64 = owed
+            let under = owed
                 .iter()
                 .filter(|(m, _)| **m & bit != 0)
-                .map(|(_, a)| *a)
-                .sum();
-            let mut excess = under - left;
-            for (_, amount) in owed.iter_mut().filter(|(m, _)| **m & bit != 0) {
+                .try_fold(0i64, |acc, (_, a)| acc.checked_add(*a))
+                .ok_or_else(overflow)?;
+            let mut excess = under.checked_sub(left).ok_or_else(overflow)?;
+            // Cut first where later 公費 also cover (higher masks), so that a later cap is not
+            // met by a cut that an earlier one could have made on a shared class.
+            for (_, amount) in owed.iter_mut().rev().filter(|(m, _)| **m & bit != 0) {
                 if excess <= 0 {
                     break;
                 }
@@ -139,7 +147,9 @@ pub(crate) fn split(
             .values()
             .try_fold(0i64, |acc, a| acc.checked_add(*a))
             .ok_or_else(overflow)?;
-        Yen(round_copay(exact).0.min(insurance_copay.0))
+        // A 減算 line in a class charged at a higher rate than the rest could take the sum
+        // below zero: the patient never gets money back at the window.
+        Yen(round_copay(exact.max(0)).0.min(insurance_copay.0))
     };
     Ok(ShareBreakdown {
         burden_tenths: tenths,
@@ -257,5 +267,33 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.patient, Yen(80));
+    }
+
+    #[test]
+    fn caps_cut_shared_classes_first_and_the_share_is_never_negative() {
+        // A covers 初再診 and 投薬, B covers 検査 and 投薬; each class owes 100円 at 1割 and each
+        // cap has 100円 left: A cuts 投薬 (shared), so 初再診 and 検査 stay payable: 200円.
+        let with = |sections: Vec<Section>| PublicExpense {
+            sections,
+            ..pe(1, Some(100), 0)
+        };
+        let a = with(vec![Section::InitialRevisit, Section::Medication]);
+        let b = with(vec![Section::Tests, Section::Medication]);
+        let lines = [
+            line(Section::InitialRevisit, 100),
+            line(Section::Tests, 100),
+            line(Section::Medication, 100),
+        ];
+        let s = split(&lines, Points(300), 3, None, &[&a, &b]).unwrap();
+        assert_eq!(s.patient, Yen(200));
+        // −10点 at 3割 and 100点 under a 0割 公費: 0円, not −30円.
+        let mut medication_only = pe(0, None, 0);
+        medication_only.sections = vec![Section::Medication];
+        let lines = [
+            line(Section::InitialRevisit, -10),
+            line(Section::Medication, 100),
+        ];
+        let s = split(&lines, Points(90), 3, None, &[&medication_only]).unwrap();
+        assert_eq!((s.patient, s.public), (Yen(0), Yen(270)));
     }
 }
