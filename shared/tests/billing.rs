@@ -377,6 +377,23 @@ mod billing {
         v
     }
 
+    /// 3歳 at a 小児科 clinic, 夜間 within its posted hours.
+    fn pediatric_night_initial() -> Visit {
+        let mut v = Visit {
+            time: TimeCategory::NightEarlyMorning,
+            ..infant_initial_out_of_hours()
+        };
+        v.facility.standards.pediatrics = true;
+        v
+    }
+
+    fn pediatric_night_revisit() -> Visit {
+        Visit {
+            kind: VisitKind::Revisit,
+            ..pediatric_night_initial()
+        }
+    }
+
     fn night_centre_holiday() -> Visit {
         night_emergency(revisit_holiday_adult())
     }
@@ -811,6 +828,9 @@ mod billing {
         Case { name: "時間外特例 3歳 初診 → 291+345", visit: night_centre_infant_initial, points: 636, copay_yen: 1_270 },
         Case { name: "時間外特例 外来診療料 3歳 → 76+250", visit: night_centre_infant_large_hospital, points: 326, copay_yen: 650 },
         Case { name: "時間外特例の医療機関でも休日は休日加算", visit: night_centre_holiday, points: 265, copay_yen: 800 },
+        // A000 注8 / A001 注6: instead of 乳幼児加算 75 (38) + 夜間・早朝等加算 50.
+        Case { name: "小児科 3歳 標榜時間内の夜間 初診 → 291+200", visit: pediatric_night_initial, points: 491, copay_yen: 980 },
+        Case { name: "小児科 3歳 標榜時間内の夜間 再診 → 75+135", visit: pediatric_night_revisit, points: 210, copay_yen: 420 },
         // 医療情報取得加算 (2024-06-01 – 11-30).
         Case { name: "医療情報取得加算1 初診 → 291+3", visit: medical_info_initial, points: 294, copay_yen: 880 },
         Case { name: "医療情報取得加算2 初診 マイナ保険証 → 291+1", visit: medical_info_initial_by_card, points: 292, copay_yen: 880 },
@@ -1652,7 +1672,7 @@ mod billing {
             Just(FacilityKind::LargeHospital),
         ];
         let standards =
-            (prop::array::uniform8(any::<bool>()), 0..=6u8).prop_map(|(b, dx)| FacilityStandards {
+            (prop::array::uniform9(any::<bool>()), 0..=6u8).prop_map(|(b, dx)| FacilityStandards {
                 detailed_statement: b[0],
                 function_enhancement: b[1],
                 infection_control: b[2],
@@ -1662,6 +1682,7 @@ mod billing {
                 pharmacist_full_time: b[5],
                 online_qualification: b[6],
                 night_emergency: b[7],
+                pediatrics: b[8],
             });
         let items = prop::collection::vec(
             (prop::sample::select(item_codes()), 1..=3u32).prop_map(|(c, n)| ItemOrder {

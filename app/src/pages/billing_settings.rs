@@ -20,6 +20,7 @@ const STANDARDS: &[(&str, &str)] = &[
     ("lab_management_1", "検体検査管理加算（Ⅰ）"),
     ("base_up", "外来・在宅ベースアップ評価料（Ⅰ）"),
     ("pharmacist_full_time", "薬剤師が常勤（調剤技術基本料）"),
+    ("pediatrics", "小児科を標榜（乳幼児の夜間の特例）"),
     (
         "night_emergency",
         "夜間救急を専ら担う医療機関（時間外特例医療機関加算）",
@@ -46,6 +47,7 @@ fn flag<'a>(s: &'a mut FacilityStandards, key: &str) -> Option<&'a mut bool> {
         "infection_control" => &mut s.infection_control,
         "online_qualification" => &mut s.online_qualification,
         "night_emergency" => &mut s.night_emergency,
+        "pediatrics" => &mut s.pediatrics,
         "lab_management_1" => &mut s.lab_management_1,
         "base_up" => &mut s.base_up,
         "pharmacist_full_time" => &mut s.pharmacist_full_time,

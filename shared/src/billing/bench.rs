@@ -91,6 +91,7 @@ pub fn clinic() -> Facility {
             medical_dx: 6,
             online_qualification: true,
             night_emergency: false,
+            pediatrics: false,
             lab_management_1: true,
             base_up: true,
             pharmacist_full_time: true,

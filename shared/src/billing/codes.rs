@@ -15,6 +15,7 @@ pub const INITIAL_NIGHT_EARLY: &str = "111012470"; // 夜間・早朝等加算�
 pub const FUNCTION_ENHANCEMENT: &str = "111013770"; // 機能強化加算（初診）80
 pub const INITIAL_INFECTION_CONTROL: &str = "111014870"; // 外来感染対策向上加算（初診）6
 pub const INITIAL_SPECIAL_NIGHT: &str = "111000870"; // 時間外特例医療機関加算（初診）230
+pub const INITIAL_PEDIATRIC_NIGHT: &str = "111011570"; // 乳幼児夜間加算（小児科初診）200
 pub const INITIAL_INFANT_SPECIAL_NIGHT: &str = "111012270"; // 乳幼児時間外特例医療機関加算（初診）345
 /// 医療ＤＸ推進体制整備加算（初診）: 8点 from 2024-06-01; 加算３ (8) from 2024-10-01; 加算６ (8)
 /// from 2025-04-01 (s_20240906.csv, s_20250307.csv) — see `MEDICAL_DX_TIERS`.
@@ -36,6 +37,7 @@ pub const OUTPATIENT_MANAGEMENT: &str = "112011010"; // 外来管理加算 52
 pub const DETAILED_STATEMENT: &str = "112015770"; // 明細書発行体制等加算 1
 pub const REVISIT_INFECTION_CONTROL: &str = "112024370"; // 外来感染対策向上加算（再診）6
 pub const REVISIT_SPECIAL_NIGHT: &str = "112001410"; // 時間外特例医療機関加算（再診）180
+pub const REVISIT_PEDIATRIC_NIGHT: &str = "112014170"; // 乳幼児夜間加算（小児科再診）（入院外）135
 pub const REVISIT_INFANT_SPECIAL_NIGHT: &str = "112015070"; // 乳幼児時間外特例医療機関加算（再診）250
 pub const REVISIT_MEDICAL_INFO_3: &str = "112708870"; // 医療情報取得加算３（再診）2, to 2024-11-30
 pub const REVISIT_MEDICAL_INFO_4: &str = "112708970"; // 医療情報取得加算４（再診）1; from 2024-12-01 医療情報取得加算（再診）1
@@ -52,6 +54,7 @@ pub const CLINIC_FEE_INFANT_OUT_OF_HOURS: &str = "112015170"; // 乳幼児時間
 pub const CLINIC_FEE_INFANT_HOLIDAY: &str = "112015270"; // 乳幼児休日加算（外来診療料）260
 pub const CLINIC_FEE_INFANT_LATE_NIGHT: &str = "112015370"; // 乳幼児深夜加算（外来診療料）590
 pub const CLINIC_FEE_SPECIAL_NIGHT: &str = "112006770"; // 時間外特例医療機関加算（外来診療料）180
+pub const CLINIC_FEE_PEDIATRIC_NIGHT: &str = "112014470"; // 乳幼児夜間加算（小児科・外来診療料）135
 pub const CLINIC_FEE_INFANT_SPECIAL_NIGHT: &str = "112015470"; // 乳幼児時間外特例医療機関加算（外来診療料）250
 pub const CLINIC_FEE_MEDICAL_INFO_3: &str = "112709170"; // 医療情報取得加算３（外来診療料）2, to 2024-11-30
 pub const CLINIC_FEE_MEDICAL_INFO_4: &str = "112709270"; // 医療情報取得加算４（外来診療料）1; from 2024-12-01 1
@@ -204,6 +207,9 @@ pub const ENGINE_MANAGED: &[&str] = &[
     OUTPATIENT_CLINIC_FEE,
     INITIAL_SPECIAL_NIGHT,
     INITIAL_INFANT_SPECIAL_NIGHT,
+    INITIAL_PEDIATRIC_NIGHT,
+    REVISIT_PEDIATRIC_NIGHT,
+    CLINIC_FEE_PEDIATRIC_NIGHT,
     INITIAL_MEDICAL_INFO_1,
     INITIAL_MEDICAL_INFO_2,
     REVISIT_SPECIAL_NIGHT,
@@ -267,6 +273,9 @@ pub fn engine_codes() -> Vec<&'static str> {
         OUTPATIENT_CLINIC_FEE,
         INITIAL_SPECIAL_NIGHT,
         INITIAL_INFANT_SPECIAL_NIGHT,
+        INITIAL_PEDIATRIC_NIGHT,
+        REVISIT_PEDIATRIC_NIGHT,
+        CLINIC_FEE_PEDIATRIC_NIGHT,
         INITIAL_MEDICAL_INFO_1,
         INITIAL_MEDICAL_INFO_2,
         REVISIT_SPECIAL_NIGHT,

@@ -363,6 +363,31 @@ impl MemoryCatalog {
                 5,
                 true,
             ))),
+            // 乳幼児夜間加算（小児科） (A000 注8, A001 注6, A002 注9; 時間加算区分 7).
+            basic(
+                INITIAL_PEDIATRIC_NIGHT,
+                "乳幼児夜間加算（小児科初診）",
+                200,
+                110,
+                7,
+                true,
+            ),
+            outpatient_only(basic(
+                REVISIT_PEDIATRIC_NIGHT,
+                "乳幼児夜間加算（小児科再診）（入院外）",
+                135,
+                123,
+                7,
+                true,
+            )),
+            blocks_management(hospital_outpatient(basic(
+                CLINIC_FEE_PEDIATRIC_NIGHT,
+                "乳幼児夜間加算（小児科・外来診療料）（入院外）",
+                135,
+                123,
+                7,
+                true,
+            ))),
             // 時間外特例医療機関加算 of 初診・再診 (時間加算区分 5).
             basic(
                 INITIAL_SPECIAL_NIGHT,

@@ -18,25 +18,25 @@
 //!
 //! What the rules cover (outpatient 医科; each rule cites its source in `rules/`):
 //! - 初診料・再診料・外来診療料 with 乳幼児, 時間外・休日・深夜 (and 乳幼児時間外等), 夜間・早朝等,
-//!   時間外特例医療機関加算, 外来管理加算 and its exclusions, and the 施設基準 add-ons (明細書発行
-//!   体制等, 機能強化, 外来感染対策向上, 医療DX推進体制整備 by 区分 and date, 医療情報取得,
-//!   ベースアップ評価料); 外来診療料's inclusions (A002 注6).
+//!   時間外特例医療機関加算, 乳幼児夜間加算（小児科）, 外来管理加算 and its exclusions, and the
+//!   施設基準 add-ons (明細書発行体制等, 機能強化, 外来感染対策向上, 医療DX推進体制整備 by 区分
+//!   and date, 医療情報取得, ベースアップ評価料); 外来診療料's inclusions (A002 注6).
 //! - 投薬: 処方料・調剤料・調剤技術基本料・薬剤料 (15円/10円), 7種類以上 (処方料 29, 処方箋料 32,
 //!   薬剤料 90/100 once per 処方), 処方箋料, 一般名処方加算１・２ (by 一般名コード and 対象区分),
 //!   特定疾患処方管理加算, 麻薬等加算, 乳幼児加算 of 処方料・処方箋料.
 //! - 検査: 実施料, 判断料 once a month per group, 検体検査管理加算(Ⅰ), 生化学的検査(Ⅰ) まるめ;
 //!   注射・処置 with drugs and materials; 年齢加算 named by the master.
 //! - 生活習慣病管理料 (Ⅰ)・(Ⅱ) inclusions; 上限回数 and B000 on the 初診 day as warnings.
-//! - Patient share: 負担割合 (card or age/insurance), 第75条 rounding, one 公費 with its rate,
-//!   sections and monthly cap.
+//! - Patient share: 負担割合 (card or age/insurance), 第75条 rounding, 公費 with their rates,
+//!   sections and monthly caps, several together (公費併用).
 //!
 //! Not covered yet (the clerk adds or adjusts these by hand; where the engine can tell that a rule
 //! applies it warns): 包括対象検査 groups other than 生化学的検査(Ⅰ) (腫瘍マーカー etc.: warned),
 //! 向精神薬多剤投与 (F100 1 18点, F200 注2 80/100: needs the 抗不安薬等 lists, not in the masters),
-//! リフィル処方箋 codes, 紹介状なし大病院の初診・外来診療料 (A000 注2・3, A002 注2・3), 小児科特例
-//! (A000 注8), 発熱患者等対応加算 and the other 外来感染対策向上加算 add-ons, more than one 公費 per
-//! visit (公費併用), 入院, 在宅, and masters later than the files imported (a period's code that the
-//! catalog lacks is reported, not guessed).
+//! リフィル処方箋 codes, 紹介状なし大病院の初診・外来診療料 (A000 注2・3, A002 注2・3), the 小児科
+//! codes of 休日・深夜 within posted hours (A000 注8: same points as 注7's, entered as 休日・深夜),
+//! 発熱患者等対応加算 and the other 外来感染対策向上加算 add-ons, 入院, 在宅, and masters later than
+//! the files imported (a period's code that the catalog lacks is reported, not guessed).
 
 mod age;
 #[cfg(feature = "bench")]

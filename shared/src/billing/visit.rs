@@ -230,6 +230,10 @@ pub struct FacilityStandards {
     pub medical_dx: u8,
     /// 医療情報取得加算 (A000 注15, A001 注19, A002 注10): the 施設基準 (オンライン資格確認).
     pub online_qualification: bool,
+    /// 小児科（小児外科を含む）を標榜 (A000 注8, A001 注6, A002 注9): a child under 6 seen at
+    /// 夜間・早朝等 within the posted hours takes 乳幼児夜間加算（小児科） instead of 乳幼児加算 and
+    /// 夜間・早朝等加算.
+    pub pediatrics: bool,
     /// 専ら夜間における救急医療の確保のために設けられている保険医療機関 (A000 注7・A001 注5・
     /// A002 注8 ただし書): 時間外 becomes 時間外特例医療機関加算.
     pub night_emergency: bool,

@@ -45,6 +45,8 @@ struct TimeCodes {
     night_early: &'static str,
     /// 時間外特例医療機関加算 and its 乳幼児 version.
     special_night: &'static str,
+    /// 乳幼児夜間加算（小児科）.
+    pediatric_night: &'static str,
     infant_special_night: &'static str,
     source: &'static str,
     night_source: &'static str,
@@ -60,6 +62,7 @@ const INITIAL_TIME: TimeCodes = TimeCodes {
     infant_late_night: INITIAL_INFANT_LATE_NIGHT,
     night_early: INITIAL_NIGHT_EARLY,
     special_night: INITIAL_SPECIAL_NIGHT,
+    pediatric_night: INITIAL_PEDIATRIC_NIGHT,
     infant_special_night: INITIAL_INFANT_SPECIAL_NIGHT,
     source: src::A000_TIME,
     night_source: src::A000_NIGHT,
@@ -75,6 +78,7 @@ const REVISIT_TIME: TimeCodes = TimeCodes {
     infant_late_night: REVISIT_INFANT_LATE_NIGHT,
     night_early: REVISIT_NIGHT_EARLY,
     special_night: REVISIT_SPECIAL_NIGHT,
+    pediatric_night: REVISIT_PEDIATRIC_NIGHT,
     infant_special_night: REVISIT_INFANT_SPECIAL_NIGHT,
     source: src::A001_TIME,
     night_source: src::A001_NIGHT,
@@ -93,6 +97,7 @@ const CLINIC_FEE_TIME: TimeCodes = TimeCodes {
     infant_late_night: CLINIC_FEE_INFANT_LATE_NIGHT,
     night_early: REVISIT_NIGHT_EARLY,
     special_night: CLINIC_FEE_SPECIAL_NIGHT,
+    pediatric_night: CLINIC_FEE_PEDIATRIC_NIGHT,
     infant_special_night: CLINIC_FEE_INFANT_SPECIAL_NIGHT,
     source: src::A002_TIME,
     night_source: src::A001_NIGHT,
@@ -157,6 +162,22 @@ pub(crate) fn time_addition<C: Catalog + ?Sized>(
                 format!("{}の受診のため{reason}", time.label_ja())
             };
             p.add_rule(code, 1, reason, t.source)?;
+        }
+        // A000 注8 (A001 注6, A002 注9): at a 保険医療機関 that posts 小児科, a child under 6 seen
+        // in the night within the posted hours takes 乳幼児夜間加算（小児科） (200/135点) "注７の
+        // 規定にかかわらず", instead of 乳幼児加算 (注6 ただし書) and 夜間・早朝等加算 (注9 ただし書).
+        // 夜間・早朝等 is read as that night (留意事項 A000(22)イ: before 8:00 and after 18:00, Saturday
+        // after 12:00, not 深夜・休日); a 休日 or 深夜 within the posted hours is entered as 休日 or 深夜,
+        // whose 乳幼児 points are the same.
+        TimeCategory::NightEarlyMorning if infant && p.visit.facility.standards.pediatrics => {
+            p.add_rule(
+                t.pediatric_night,
+                1,
+                format!(
+                    "小児科を標榜する医療機関で6歳未満（{age}歳）を標榜時間内の夜間に診療したため乳幼児夜間加算（小児科）"
+                ),
+                src::PEDIATRIC_NIGHT,
+            )?;
         }
         TimeCategory::NightEarlyMorning => {
             if infant {
@@ -442,6 +463,21 @@ const STANDARD_GATED: &[(&str, &str, StandardFlag)] = &[
     (CLINIC_FEE_MEDICAL_INFO_4, "医療情報取得加算", |s| {
         s.online_qualification
     }),
+    (
+        INITIAL_PEDIATRIC_NIGHT,
+        "乳幼児夜間加算（小児科）",
+        |s| s.pediatrics,
+    ),
+    (
+        REVISIT_PEDIATRIC_NIGHT,
+        "乳幼児夜間加算（小児科）",
+        |s| s.pediatrics,
+    ),
+    (
+        CLINIC_FEE_PEDIATRIC_NIGHT,
+        "乳幼児夜間加算（小児科）",
+        |s| s.pediatrics,
+    ),
     (
         INITIAL_SPECIAL_NIGHT,
         "時間外特例医療機関加算",
