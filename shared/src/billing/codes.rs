@@ -174,15 +174,6 @@ pub const LIFESTYLE_I: &[&str] = &["113041710", "113041810", "113041910"];
 /// 生活習慣病管理料(Ⅱ) (B001-3-3: 333, 情報通信機器 290).
 pub const LIFESTYLE_II: &[&str] = &["113707110", "113707210"];
 
-/// 生活習慣病管理料(Ⅰ)/(Ⅱ) (B001-3, 令和6年度改定).
-pub const LIFESTYLE_MANAGEMENT: &[&str] = &[
-    "113041710",
-    "113041810",
-    "113041910",
-    "113707110",
-    "113707210",
-];
-
 /// Codes that the engine adds from the visit's facts (visit kind, time, facility, orders); a
 /// clerk listing one of them as an item gets a warning, not a double charge.
 pub const ENGINE_MANAGED: &[&str] = &[
@@ -245,76 +236,25 @@ pub const ENGINE_MANAGED: &[&str] = &[
 /// caller loads from the 医科診療行為マスター, with the visit's codes, to price it without
 /// loading the whole master (the browser does this).
 pub fn engine_codes() -> Vec<&'static str> {
+    // Those the engine consults or adds besides the ones it manages outright.
     let single = [
-        INITIAL,
-        INITIAL_INFANT,
-        INITIAL_OUT_OF_HOURS,
-        INITIAL_HOLIDAY,
-        INITIAL_LATE_NIGHT,
-        INITIAL_INFANT_OUT_OF_HOURS,
-        INITIAL_INFANT_HOLIDAY,
-        INITIAL_INFANT_LATE_NIGHT,
-        INITIAL_NIGHT_EARLY,
         FUNCTION_ENHANCEMENT,
         INITIAL_INFECTION_CONTROL,
-        INITIAL_MEDICAL_DX,
-        REVISIT,
-        REVISIT_INFANT,
-        REVISIT_OUT_OF_HOURS,
-        REVISIT_HOLIDAY,
-        REVISIT_LATE_NIGHT,
-        REVISIT_INFANT_OUT_OF_HOURS,
-        REVISIT_INFANT_HOLIDAY,
-        REVISIT_INFANT_LATE_NIGHT,
-        REVISIT_NIGHT_EARLY,
         OUTPATIENT_MANAGEMENT,
         DETAILED_STATEMENT,
         REVISIT_INFECTION_CONTROL,
-        OUTPATIENT_CLINIC_FEE,
-        INITIAL_SPECIAL_NIGHT,
-        INITIAL_INFANT_SPECIAL_NIGHT,
-        INITIAL_PEDIATRIC_NIGHT,
-        REVISIT_PEDIATRIC_NIGHT,
-        CLINIC_FEE_PEDIATRIC_NIGHT,
-        INITIAL_MEDICAL_INFO_1,
-        INITIAL_MEDICAL_INFO_2,
-        REVISIT_SPECIAL_NIGHT,
-        REVISIT_INFANT_SPECIAL_NIGHT,
-        REVISIT_MEDICAL_INFO_3,
-        REVISIT_MEDICAL_INFO_4,
-        CLINIC_FEE_INFANT,
-        CLINIC_FEE_OUT_OF_HOURS,
-        CLINIC_FEE_HOLIDAY,
-        CLINIC_FEE_LATE_NIGHT,
-        CLINIC_FEE_INFANT_OUT_OF_HOURS,
-        CLINIC_FEE_INFANT_HOLIDAY,
-        CLINIC_FEE_INFANT_LATE_NIGHT,
-        CLINIC_FEE_SPECIAL_NIGHT,
-        CLINIC_FEE_INFANT_SPECIAL_NIGHT,
-        CLINIC_FEE_MEDICAL_INFO_3,
-        CLINIC_FEE_MEDICAL_INFO_4,
         BASE_UP_INITIAL,
         BASE_UP_REVISIT,
-        NARCOTIC_DISPENSING,
-        NARCOTIC_PRESCRIBING,
-        DISPENSING_INTERNAL,
-        DISPENSING_EXTERNAL,
-        PRESCRIBING,
-        PRESCRIBING_SEVEN,
         DISPENSING_BASIC,
-        RX_SLIP,
-        RX_SLIP_SEVEN,
-        GENERIC_NAME_1,
-        GENERIC_NAME_2,
-        SPECIFIC_DISEASE_RX,
-        SPECIFIC_DISEASE_SLIP,
         URINE_GENERAL,
         LAB_MANAGEMENT_1,
     ];
     let mut all: Vec<&'static str> = single.to_vec();
     for list in [
+        ENGINE_MANAGED,
         SPECIFIC_DISEASE_MANAGEMENT,
-        LIFESTYLE_MANAGEMENT,
+        LIFESTYLE_I,
+        LIFESTYLE_II,
         MEDICAL_DX_ALL,
     ] {
         all.extend_from_slice(list);

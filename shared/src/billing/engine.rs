@@ -211,23 +211,7 @@ impl<'a, C: Catalog + ?Sized> Pricing<'a, C> {
         source: &str,
     ) -> Result<bool, BillingError> {
         let facts = self.required(code)?;
-        if !facts.in_force_on(self.visit.service_date) {
-            self.warn(
-                WarningCode::NotInForce,
-                Some(code),
-                format!(
-                    "{}（{}）は診療日に使用できないため算定しません（廃止または未施行）",
-                    facts.name, code
-                ),
-                true,
-            );
-            return Ok(false);
-        }
-        let Some(unit) = self.unit_points(&facts) else {
-            return Ok(false);
-        };
-        self.push_procedure(&facts, unit, count, reason, source)?;
-        Ok(true)
+        self.add_facts(facts, count, reason, source)
     }
 
     /// [`Self::add_rule`] for a code that later masters brought (a period's own code): when the
@@ -239,7 +223,7 @@ impl<'a, C: Catalog + ?Sized> Pricing<'a, C> {
         reason: String,
         source: &str,
     ) -> Result<bool, BillingError> {
-        if self.catalog.procedure(code).is_none() {
+        let Some(facts) = self.catalog.procedure(code) else {
             self.warn(
                 WarningCode::UnknownCode,
                 Some(code),
@@ -249,8 +233,35 @@ impl<'a, C: Catalog + ?Sized> Pricing<'a, C> {
                 true,
             );
             return Ok(false);
+        };
+        self.add_facts(facts, count, reason, source)
+    }
+
+    /// The line of a row the rules decided on, if it is in force on the date of service.
+    fn add_facts(
+        &mut self,
+        facts: ProcedureFacts,
+        count: u32,
+        reason: String,
+        source: &str,
+    ) -> Result<bool, BillingError> {
+        if !facts.in_force_on(self.visit.service_date) {
+            self.warn(
+                WarningCode::NotInForce,
+                Some(&facts.code),
+                format!(
+                    "{}（{}）は診療日に使用できないため算定しません（廃止または未施行）",
+                    facts.name, facts.code
+                ),
+                true,
+            );
+            return Ok(false);
         }
-        self.add_rule(code, count, reason, source)
+        let Some(unit) = self.unit_points(&facts) else {
+            return Ok(false);
+        };
+        self.push_procedure(&facts, unit, count, reason, source)?;
+        Ok(true)
     }
 
     /// 点数 of a row by its 点数識別 (項番11, 別紙7-1):

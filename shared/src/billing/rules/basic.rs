@@ -412,120 +412,68 @@ fn medical_info<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) -> Result<(), Billi
 /// Reads one 施設基準 flag.
 pub(crate) type StandardFlag = fn(&FacilityStandards) -> bool;
 
-/// Add-ons that need a 施設基準, with the flag that registers each (for items listing one by hand).
-const STANDARD_GATED: &[(&str, &str, StandardFlag)] = &[
-    (FUNCTION_ENHANCEMENT, "機能強化加算", |s| {
+/// Add-ons that need a 施設基準, each group of codes with its name and the flag that registers
+/// it (for items listing one by hand).
+const STANDARD_GATED: &[(&[&str], &str, StandardFlag)] = &[
+    (&[FUNCTION_ENHANCEMENT], "機能強化加算", |s| {
         s.function_enhancement
     }),
     (
-        INITIAL_INFECTION_CONTROL,
+        &[INITIAL_INFECTION_CONTROL, REVISIT_INFECTION_CONTROL],
         "外来感染対策向上加算",
         |s| s.infection_control,
     ),
+    (MEDICAL_DX_ALL, "医療DX推進体制整備加算", |s| {
+        s.medical_dx > 0
+    }),
     (
-        REVISIT_INFECTION_CONTROL,
-        "外来感染対策向上加算",
-        |s| s.infection_control,
+        &[
+            INITIAL_MEDICAL_INFO_1,
+            INITIAL_MEDICAL_INFO_2,
+            REVISIT_MEDICAL_INFO_3,
+            REVISIT_MEDICAL_INFO_4,
+            CLINIC_FEE_MEDICAL_INFO_3,
+            CLINIC_FEE_MEDICAL_INFO_4,
+        ],
+        "医療情報取得加算",
+        |s| s.online_qualification,
     ),
-    ("111703370", "医療DX推進体制整備加算", |s| {
-        s.medical_dx > 0
-    }),
-    ("111703470", "医療DX推進体制整備加算", |s| {
-        s.medical_dx > 0
-    }),
-    ("111703570", "医療DX推進体制整備加算", |s| {
-        s.medical_dx > 0
-    }),
-    ("111703670", "医療DX推進体制整備加算", |s| {
-        s.medical_dx > 0
-    }),
-    ("111703770", "医療DX推進体制整備加算", |s| {
-        s.medical_dx > 0
-    }),
-    ("111703870", "医療DX推進体制整備加算", |s| {
-        s.medical_dx > 0
-    }),
-    (INITIAL_MEDICAL_INFO_1, "医療情報取得加算", |s| {
-        s.online_qualification
-    }),
-    (INITIAL_MEDICAL_INFO_2, "医療情報取得加算", |s| {
-        s.online_qualification
-    }),
-    (REVISIT_MEDICAL_INFO_3, "医療情報取得加算", |s| {
-        s.online_qualification
-    }),
-    (REVISIT_MEDICAL_INFO_4, "医療情報取得加算", |s| {
-        s.online_qualification
-    }),
-    (CLINIC_FEE_MEDICAL_INFO_3, "医療情報取得加算", |s| {
-        s.online_qualification
-    }),
-    (CLINIC_FEE_MEDICAL_INFO_4, "医療情報取得加算", |s| {
-        s.online_qualification
-    }),
     (
-        INITIAL_PEDIATRIC_NIGHT,
+        &[
+            INITIAL_PEDIATRIC_NIGHT,
+            REVISIT_PEDIATRIC_NIGHT,
+            CLINIC_FEE_PEDIATRIC_NIGHT,
+        ],
         "乳幼児夜間加算（小児科）",
         |s| s.pediatrics,
     ),
     (
-        REVISIT_PEDIATRIC_NIGHT,
-        "乳幼児夜間加算（小児科）",
-        |s| s.pediatrics,
-    ),
-    (
-        CLINIC_FEE_PEDIATRIC_NIGHT,
-        "乳幼児夜間加算（小児科）",
-        |s| s.pediatrics,
-    ),
-    (
-        INITIAL_SPECIAL_NIGHT,
+        &[
+            INITIAL_SPECIAL_NIGHT,
+            INITIAL_INFANT_SPECIAL_NIGHT,
+            REVISIT_SPECIAL_NIGHT,
+            REVISIT_INFANT_SPECIAL_NIGHT,
+            CLINIC_FEE_SPECIAL_NIGHT,
+            CLINIC_FEE_INFANT_SPECIAL_NIGHT,
+        ],
         "時間外特例医療機関加算",
         |s| s.night_emergency,
     ),
     (
-        INITIAL_INFANT_SPECIAL_NIGHT,
-        "時間外特例医療機関加算",
-        |s| s.night_emergency,
+        &[DETAILED_STATEMENT],
+        "明細書発行体制等加算",
+        |s| s.detailed_statement,
     ),
-    (
-        REVISIT_SPECIAL_NIGHT,
-        "時間外特例医療機関加算",
-        |s| s.night_emergency,
-    ),
-    (
-        REVISIT_INFANT_SPECIAL_NIGHT,
-        "時間外特例医療機関加算",
-        |s| s.night_emergency,
-    ),
-    (
-        CLINIC_FEE_SPECIAL_NIGHT,
-        "時間外特例医療機関加算",
-        |s| s.night_emergency,
-    ),
-    (
-        CLINIC_FEE_INFANT_SPECIAL_NIGHT,
-        "時間外特例医療機関加算",
-        |s| s.night_emergency,
-    ),
-    (DETAILED_STATEMENT, "明細書発行体制等加算", |s| {
-        s.detailed_statement
-    }),
-    (LAB_MANAGEMENT_1, "検体検査管理加算(Ⅰ)", |s| {
+    (&[LAB_MANAGEMENT_1], "検体検査管理加算(Ⅰ)", |s| {
         s.lab_management_1
     }),
     (
-        DISPENSING_BASIC,
+        &[DISPENSING_BASIC],
         "調剤技術基本料（薬剤師常勤）",
         |s| s.pharmacist_full_time,
     ),
     (
-        BASE_UP_INITIAL,
-        "外来・在宅ベースアップ評価料(Ⅰ)",
-        |s| s.base_up,
-    ),
-    (
-        BASE_UP_REVISIT,
+        &[BASE_UP_INITIAL, BASE_UP_REVISIT],
         "外来・在宅ベースアップ評価料(Ⅰ)",
         |s| s.base_up,
     ),
@@ -535,7 +483,7 @@ const STANDARD_GATED: &[(&str, &str, StandardFlag)] = &[
 pub(crate) fn standard_for(code: &str) -> Option<(&'static str, StandardFlag)> {
     STANDARD_GATED
         .iter()
-        .find(|(c, _, _)| *c == code)
+        .find(|(codes, _, _)| codes.contains(&code))
         .map(|(_, name, f)| (*name, *f))
 }
 
@@ -583,16 +531,7 @@ pub(crate) fn outpatient_management<C: Catalog + ?Sized>(
     }
     // B001-3 注2 / B001-3-3 注2: included in 生活習慣病管理料 in the month it is billed (today
     // or on an earlier visit).
-    let lifestyle = p
-        .ordered
-        .iter()
-        .find(|f| LIFESTYLE_MANAGEMENT.contains(&f.code.as_str()))
-        .map(|f| f.name.clone())
-        .or_else(|| {
-            p.billed_this_month(LIFESTYLE_MANAGEMENT)
-                .then(|| "今月算定した生活習慣病管理料".to_string())
-        });
-    if let Some(name) = lifestyle {
+    if let Some(name) = super::lifestyle::covering_management(p) {
         p.warn(
             WarningCode::OutpatientManagementBlocked,
             Some(code),

@@ -61,6 +61,24 @@ fn included(kind: Kind, section: Section, notice: Notice) -> bool {
     }
 }
 
+/// 生活習慣病管理料 (Ⅰ) or (Ⅱ) itself.
+fn is_management(code: &str) -> bool {
+    LIFESTYLE_I.contains(&code) || LIFESTYLE_II.contains(&code)
+}
+
+/// The 生活習慣病管理料 whose month this visit is in: ordered today (its name), or billed on an
+/// earlier visit of the month.
+pub(crate) fn covering_management<C: Catalog + ?Sized>(p: &Pricing<'_, C>) -> Option<String> {
+    p.ordered
+        .iter()
+        .find(|f| is_management(&f.code))
+        .map(|f| f.name.clone())
+        .or_else(|| {
+            (p.billed_this_month(LIFESTYLE_I) || p.billed_this_month(LIFESTYLE_II))
+                .then(|| "今月算定した生活習慣病管理料".to_string())
+        })
+}
+
 pub(crate) fn lifestyle_inclusions<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) {
     let today = |set: &[&str]| p.lines.iter().any(|l| set.contains(&l.code.as_str()));
     let (one_today, two_today) = (today(LIFESTYLE_I), today(LIFESTYLE_II));
@@ -102,9 +120,7 @@ pub(crate) fn lifestyle_inclusions<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) 
     let mut names = Vec::new();
     let mut unknown = Vec::new();
     for line in p.lines.iter_mut() {
-        let own =
-            LIFESTYLE_I.contains(&line.code.as_str()) || LIFESTYLE_II.contains(&line.code.as_str());
-        if own || line.points == Points(0) {
+        if is_management(&line.code) || line.points == Points(0) {
             continue;
         }
         let notice = notice_of(&line.code);
@@ -144,9 +160,7 @@ pub(crate) fn lifestyle_inclusions<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) 
     let earlier: Vec<String> = p
         .history
         .iter()
-        .filter(|h| {
-            !LIFESTYLE_I.contains(&h.code.as_str()) && !LIFESTYLE_II.contains(&h.code.as_str())
-        })
+        .filter(|h| !is_management(&h.code))
         .filter_map(|h| {
             let f = p.catalog.procedure(&h.code)?;
             (h.code == OUTPATIENT_MANAGEMENT || included(kind, f.section, f.notice))
