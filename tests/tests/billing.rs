@@ -202,6 +202,38 @@ mod bills {
         (p.patient_id, entry)
     }
 
+    /// A 診療所 with the 2024-06 医科 master, the given billing settings saved, a clerk, and a
+    /// patient waiting to pay: (app, admin, clerk, patient id, reception).
+    async fn clinic_desk(
+        settings: serde_json::Value,
+    ) -> (TestApp, ApiClient, ApiClient, String, ReceptionEntry) {
+        let app = TestApp::spawn().await;
+        let owner = app.owner_pool().await;
+        karte_server::cli::import_master_files(&owner, &[reference("s_ALL20240531.zip")])
+            .await
+            .unwrap();
+        let (_, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
+        let res = admin.post("/billing/settings", &settings).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let (_, clerk) = app
+            .staff_session(&admin, CODE_A, "clerk1", "clerk", "front-desk-pass-2026")
+            .await;
+        let (patient_id, entry) = visit_waiting_payment(&clerk).await;
+        (app, admin, clerk, patient_id, entry)
+    }
+
+    /// The bill path of another reception of the patient today.
+    async fn another_visit(clerk: &ApiClient, patient_id: &str) -> String {
+        let next: ReceptionEntry = clerk
+            .post(
+                "/receptions",
+                &json!({"patient_id": patient_id, "department": "内科"}),
+            )
+            .await
+            .json();
+        format!("/receptions/{}/bill", next.reception_id)
+    }
+
     #[tokio::test]
     async fn a_visit_is_priced_finalised_and_corrected_without_overwriting() {
         let app = TestApp::spawn().await;
@@ -517,17 +549,7 @@ mod bills {
 
     #[tokio::test]
     async fn judgment_fees_of_the_month_come_from_earlier_bills() {
-        let app = TestApp::spawn().await;
-        let owner = app.owner_pool().await;
-        karte_server::cli::import_master_files(&owner, &[reference("s_ALL20240531.zip")])
-            .await
-            .unwrap();
-        let (_, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
-        admin.post("/billing/settings", &plain_clinic()).await;
-        let (_, clerk) = app
-            .staff_session(&admin, CODE_A, "clerk1", "clerk", "front-desk-pass-2026")
-            .await;
-        let (patient_id, first) = visit_waiting_payment(&clerk).await;
+        let (_app, _, clerk, patient_id, first) = clinic_desk(plain_clinic()).await;
         // billing.md C6: 再診 + 外来管理 + 採血 + 検体検査 → 558点 the first time in a month.
         let items: Vec<serde_json::Value> = [
             "160095710",
@@ -552,14 +574,7 @@ mod bills {
             .await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
         // A second visit the same day and month: the 判断料 are already billed.
-        let second: ReceptionEntry = clerk
-            .post(
-                "/receptions",
-                &json!({"patient_id": patient_id, "department": "内科"}),
-            )
-            .await
-            .json();
-        let path = format!("/receptions/{}/bill", second.reception_id);
+        let path = another_visit(&clerk, &patient_id).await;
         let context: BillContext = clerk.get(&path).await.json();
         assert!(!context.first_visit);
         assert!(
@@ -578,17 +593,7 @@ mod bills {
 
     #[tokio::test]
     async fn two_public_expenses_apply_together_with_welfare_last() {
-        let app = TestApp::spawn().await;
-        let owner = app.owner_pool().await;
-        karte_server::cli::import_master_files(&owner, &[reference("s_ALL20240531.zip")])
-            .await
-            .unwrap();
-        let (_, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
-        admin.post("/billing/settings", &plain_clinic()).await;
-        let (_, clerk) = app
-            .staff_session(&admin, CODE_A, "clerk1", "clerk", "front-desk-pass-2026")
-            .await;
-        let (patient_id, entry) = visit_waiting_payment(&clerk).await;
+        let (_app, _, clerk, patient_id, entry) = clinic_desk(plain_clinic()).await;
         let path = format!("/patients/{patient_id}/public-payments");
         // 生活保護 (法別12, 0割) recorded first, then 難病 (法別54, 2割, 上限 月1,000円).
         for body in [
@@ -635,23 +640,12 @@ mod bills {
 
     #[tokio::test]
     async fn the_medical_information_addition_is_once_in_three_months_across_bills() {
-        let app = TestApp::spawn().await;
-        let owner = app.owner_pool().await;
-        karte_server::cli::import_master_files(&owner, &[reference("s_ALL20240531.zip")])
-            .await
-            .unwrap();
-        let (_, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
         let mut settings = plain_clinic();
         settings["standards"] = json!({"online_qualification": true, "medical_dx": true});
-        let res = admin.post("/billing/settings", &settings).await;
-        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let (_app, admin, clerk, patient_id, first) = clinic_desk(settings).await;
         // Settings saved with the former flag read back as 加算６.
         let stored: Vec<BillingSettings> = admin.get("/billing/settings").await.json();
         assert_eq!(stored[0].standards.medical_dx, 6);
-        let (_, clerk) = app
-            .staff_session(&admin, CODE_A, "clerk1", "clerk", "front-desk-pass-2026")
-            .await;
-        let (patient_id, first) = visit_waiting_payment(&clerk).await;
         let revisit = json!({"service_date": "2000-01-01", "birth_date": "2000-01-01",
             "burden": {"kind": "tenths", "tenths": 3}, "kind": "revisit",
             "facility": {"kind": "clinic"}});
@@ -664,14 +658,7 @@ mod bills {
             )
             .await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-        let second: ReceptionEntry = clerk
-            .post(
-                "/receptions",
-                &json!({"patient_id": patient_id, "department": "内科"}),
-            )
-            .await
-            .json();
-        let path = format!("/receptions/{}/bill", second.reception_id);
+        let path = another_visit(&clerk, &patient_id).await;
         let context: BillContext = clerk.get(&path).await.json();
         assert!(context.month_history.iter().any(|h| h.code == "112708970"));
         // The second visit: already billed within three months, 75 only.
