@@ -17,6 +17,9 @@ pub enum ApiError {
     TooManyAttempts { retry_after_seconds: u32 },
     #[error("conflict")]
     Conflict(Vec<FieldError>),
+    /// Any code with the fields it concerns (an unknown body field, a bad path segment).
+    #[error("{0:?} with fields")]
+    Fields(ErrorCode, Vec<FieldError>),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -26,11 +29,30 @@ impl ApiError {
         Self::Code(code)
     }
 
+    /// The same error naming the fields concerned (only a plain [`ApiError::Code`] takes them).
+    pub fn with_fields(self, fields: Vec<FieldError>) -> Self {
+        match self {
+            Self::Code(code) => Self::Fields(code, fields),
+            other => other,
+        }
+    }
+
+    pub fn with_field(self, field: FieldError) -> Self {
+        self.with_fields(vec![field])
+    }
+
     /// 422 naming one field, with the message the user sees.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::Invalid(vec![shared::api::FieldError::new(
             field, "invalid", message,
         )])
+    }
+}
+
+/// One field's problem is a 422 naming it.
+impl From<FieldError> for ApiError {
+    fn from(field: FieldError) -> Self {
+        Self::Invalid(vec![field])
     }
 }
 
@@ -48,9 +70,11 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-        ErrorCode::InvalidJson | ErrorCode::InvalidBody | ErrorCode::InvalidQuery => {
-            StatusCode::BAD_REQUEST
-        }
+        ErrorCode::InvalidJson
+        | ErrorCode::InvalidBody
+        | ErrorCode::InvalidQuery
+        | ErrorCode::InvalidPath
+        | ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
         ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::Unauthorized | ErrorCode::InvalidCredentials | ErrorCode::SessionExpired => {
@@ -98,6 +122,7 @@ impl IntoResponse for ApiError {
             Self::Code(code) => (code, Vec::new()),
             Self::Invalid(fields) => (ErrorCode::Validation, fields),
             Self::Conflict(fields) => (ErrorCode::Conflict, fields),
+            Self::Fields(code, fields) => (code, fields),
             Self::Internal(err) => {
                 tracing::error!(error = %redacted(&err), "request failed");
                 (ErrorCode::Internal, Vec::new())

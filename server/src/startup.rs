@@ -103,10 +103,12 @@ impl Application {
 pub fn router(state: AppState, settings: &Settings) -> Router {
     let access_log = state.access_log.clone();
     let mut api = crate::routes::api_router()
+        .route_layer(axum::middleware::from_fn(http::check_path_and_query))
         .route_layer(axum::middleware::from_fn(crate::logs::access::note_route))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
         // Inside the access log, so a panic is logged as the 500 it becomes.
-        .layer(CatchPanicLayer::custom(http::panic_response));
+        .layer(CatchPanicLayer::custom(http::panic_response))
+        .layer(axum::middleware::from_fn(http::json_errors_only));
     if !settings.benchmark_without_access_log {
         api = api.layer(axum::middleware::from_fn_with_state(
             access_log,

@@ -678,9 +678,23 @@ async fn institution_a_cannot_read_list_change_or_create_data_of_b_through_the_a
             );
         }
     }
-    // A's new user lands in A, whatever the body says; the same login id may exist in both.
-    let created = admin_a
+    // A body cannot name an institution: `tenant_id` is not a field, and is refused.
+    let refused = admin_a
         .post("/users", &json!({"login_id": "b.nurse", "display_name": "架空 A", "role": "nurse", "tenant_id": "x"}))
+        .await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::BAD_REQUEST, "invalid_body"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.field_names(), ["tenant_id"]);
+    // A's new user lands in A; the same login id may exist in both.
+    let created = admin_a
+        .post(
+            "/users",
+            &json!({"login_id": "b.nurse", "display_name": "架空 A", "role": "nurse"}),
+        )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let b_list: Vec<UserSummary> = admin_b.get("/users").await.json();
@@ -803,11 +817,13 @@ async fn every_tenant_table_has_forced_row_level_security_and_a_policy() {
     }
     // Every table of the application is a tenant table or explicitly global:
     // login_throttle is keyed by a hash of what was typed at sign-in (existing account or not),
-    // holds no tenant data, and the application role has no privilege on it at all.
+    // holds no tenant data, and the application role has no privilege on it at all;
+    // note_draft_revision_floor is one row written by a migration (the last revision the former
+    // shared sequence gave out), which the application role can only read.
     let untenanted: Vec<String> = sqlx::query_scalar(
         "select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace \
          where c.relkind = 'r' and n.nspname = 'public' \
-           and c.relname not in ('_sqlx_migrations', 'login_throttle') \
+           and c.relname not in ('_sqlx_migrations', 'login_throttle', 'note_draft_revision_floor') \
            and not exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id')",
     )
     .fetch_all(&pool)

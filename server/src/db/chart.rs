@@ -292,11 +292,12 @@ pub async fn save_draft(
     on_behalf_of: Option<Uuid>,
 ) -> Result<Option<i64>, sqlx::Error> {
     let tenant = tx.tenant_id().as_uuid();
+    let revision = next_draft_revision(tx, note).await?;
     if base_revision == 0 {
         sqlx::query_scalar(
             "insert into note_draft (tenant_id, note_id, base_version, revision, subjective, objective, \
              assessment, plan, author_user_id, on_behalf_of) \
-             values ($1, $2, $3, nextval('note_draft_revision_seq'), $4, $5, $6, $7, $8, $9) \
+             values ($1, $2, $3, $10, $4, $5, $6, $7, $8, $9) \
              on conflict (tenant_id, note_id) do nothing returning revision",
         )
         .bind(tenant)
@@ -308,11 +309,12 @@ pub async fn save_draft(
         .bind(&soap.plan)
         .bind(author)
         .bind(on_behalf_of)
+        .bind(revision)
         .fetch_optional(tx.conn())
         .await
     } else {
         sqlx::query_scalar(
-            "update note_draft set revision = nextval('note_draft_revision_seq'), subjective = $3, objective = $4, \
+            "update note_draft set revision = $10, subjective = $3, objective = $4, \
              assessment = $5, plan = $6, author_user_id = $7, on_behalf_of = $8, updated_at = now() \
              where note_id = $1 and revision = $2 and base_version = $9 returning revision",
         )
@@ -325,9 +327,29 @@ pub async fn save_draft(
         .bind(author)
         .bind(on_behalf_of)
         .bind(base_version)
+        .bind(revision)
         .fetch_optional(tx.conn())
         .await
     }
+}
+
+/// The note's next draft revision: its own counter (never shared between notes or
+/// institutions, never reused after a discard). A note older than the per-note counters starts
+/// above every revision the former shared sequence gave out (migration 16).
+async fn next_draft_revision(tx: &mut TenantTx, note: Uuid) -> Result<i64, sqlx::Error> {
+    let tenant = tx.tenant_id().as_uuid();
+    sqlx::query_scalar(
+        "insert into note_draft_counter (tenant_id, note_id, last_revision) \
+         select n.tenant_id, n.note_id, 1 + case when n.created_at < f.migrated_at then f.floor else 0 end \
+         from clinical_note n cross join note_draft_revision_floor f \
+         where n.tenant_id = $1 and n.note_id = $2 \
+         on conflict (tenant_id, note_id) do update set last_revision = note_draft_counter.last_revision + 1 \
+         returning last_revision",
+    )
+    .bind(tenant)
+    .bind(note)
+    .fetch_one(tx.conn())
+    .await
 }
 
 /// Removes the draft at `revision` (after it became a version, or when discarded).

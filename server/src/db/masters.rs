@@ -466,6 +466,12 @@ fn escape_like(text: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// No 医科診療行為マスター is in force on the date: the masters were never imported (or not for
+/// that date). The institution's state, not a fault of the server: callers answer it as such.
+#[derive(Debug, thiserror::Error)]
+#[error("no 医科診療行為マスター is in force on {0}: import the masters first (karte-server masters import)")]
+pub struct NoMastersInForce(pub Date);
+
 /// The catalog to price `visit` with: the rows in force on its date of service of every code it
 /// names and every code the rules may add (`Visit::procedure_codes`), and which imports
 /// answered. The same rows the browser asks for through `POST /api/v1/masters/rows`.
@@ -487,9 +493,7 @@ pub async fn catalog_for(
                 rows_on(conn, kind, date, Some(&codes)).await?
             };
             if kind == MasterKind::Procedure && rows.is_empty() {
-                bail!(
-                    "no 医科診療行為マスター is in force on {date}: import the masters first (karte-server masters import)"
-                );
+                return Err(NoMastersInForce(date).into());
             }
             catalog.add_rows(kind, &rows)?;
         }

@@ -8,6 +8,7 @@
 //! Session ids are rotated (a new token, the old session ended) at every privilege change:
 //! second factor accepted, enrolment completed, password changed.
 
+use super::Routes;
 use crate::auth::{self, AnySession, Authenticated};
 use crate::db::system::{self, Gate};
 use crate::db::{devices, institutions, security, sessions, users, TenantContext, TenantTx};
@@ -22,7 +23,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use sha2::{Digest, Sha256};
 use shared::api::auth::{
     ChangePassword, ConfirmPassword, ConfirmTotp, CurrentUser, FactorConfirmed, FactorOverview,
@@ -37,8 +38,8 @@ use shared::domain::{
 use shared::ids::SessionId;
 use std::time::Duration;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/auth/login", post(login))
         .route("/auth/second-factor", post(second_factor))
         .route("/auth/logout", post(logout))

@@ -2,6 +2,7 @@
 //! dispensing): everyone signed in reads them (the 会計 screen prices with them); administrators
 //! write a new version valid from a date, audited. Nothing is overwritten.
 
+use super::Routes;
 use crate::auth::ActiveUser;
 use crate::db::{billing, item_sets, TenantTx};
 use crate::error::{ApiError, ApiResult};
@@ -11,14 +12,14 @@ use crate::startup::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, put};
-use axum::{Json, Router};
+use axum::Json;
 use shared::api::billing::{BillingSettings, BillingSettingsInput, ItemSet, SaveItemSet};
 use shared::api::FieldError;
 use shared::domain::japanese::format_date;
 use shared::domain::Permission;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/billing/settings", get(list_settings).post(write_settings))
         .route("/billing/sets", get(list_sets).post(create_set))
         .route("/billing/sets/{item_set_id}", put(update_set))

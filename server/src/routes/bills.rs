@@ -5,6 +5,7 @@
 //! result different from what the clerk saw is refused (409) rather than stored. Corrections
 //! are new versions with a reason; nothing is overwritten.
 
+use super::Routes;
 use crate::auth::ActiveUser;
 use crate::db::{billing, bills, insurance, masters, patients, reception, TenantTx};
 use crate::error::{ApiError, ApiResult};
@@ -15,7 +16,7 @@ use crate::startup::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use shared::api::billing::{
     BillContext, BillVersion, FinalizeBill, MasterHit, MasterRows, MasterRowsRequest,
@@ -29,8 +30,8 @@ use shared::masters::MasterKind;
 use time::Date;
 use uuid::Uuid;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route(
             "/receptions/{reception_id}/bill",
             get(bill_context).post(finalize_bill),
@@ -183,7 +184,7 @@ async fn finalize_bill(
     ApiJson(body): ApiJson<FinalizeBill>,
 ) -> ApiResult<(StatusCode, Json<BillVersion>)> {
     user.require(Permission::FrontDesk)?;
-    let reason: String = body.reason.trim().chars().take(200).collect();
+    let reason = shared::domain::text::reason("reason", &body.reason)?;
     if body.base_version > 0 && reason.is_empty() {
         return Err(ApiError::invalid("reason", "訂正の理由を入力してください"));
     }
@@ -231,7 +232,15 @@ async fn finalize_bill(
         additional_public_expenses: public.additional,
         ..body.visit
     };
-    let (catalog, revision) = masters::catalog_for_tx(&mut tx, &visit).await?;
+    let (catalog, revision) = masters::catalog_for_tx(&mut tx, &visit)
+        .await
+        .map_err(|e| match e.downcast_ref::<masters::NoMastersInForce>() {
+            Some(_) => ApiError::invalid(
+                "masters",
+                "診療日に有効な診療行為マスターがありません。管理者にマスターの取り込みを依頼してください",
+            ),
+            None => ApiError::Internal(e),
+        })?;
     let priced = shared::billing::price_visit(&visit, &catalog)
         .map_err(|e| ApiError::invalid("visit", e.to_string()))?;
     if priced.total_points.0 != body.expected_total_points

@@ -8,19 +8,19 @@
 //! them on behalf of a named doctor, and what they finalise stays pending until that doctor
 //! approves it.
 
+use super::Routes;
 use crate::auth::ActiveUser;
 use crate::db::chart::{self, NoteHead, VersionContent};
 use crate::db::{masters, patients, TenantTx};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{id_or_not_found, ApiJson, ApiQuery};
+use crate::http::{id_or_not_found, ApiBytes, ApiJson, ApiQuery};
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
 use crate::logs::AccessNote;
 use crate::startup::AppState;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use shared::api::chart::{
     diff_notes, ChartPrint, CreateNote, Diagnosis, DiagnosisInput, DoctorSummary, FinalizeNote,
@@ -35,8 +35,8 @@ use shared::masters::{DiseaseRecord, MasterKind, MasterRecord, ModifierPosition,
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime};
 use uuid::Uuid;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/patients/{patient_id}/chart", get(timeline))
         .route("/patients/{patient_id}/notes", post(create_note))
         .route("/notes/pending", get(pending_notes))
@@ -335,7 +335,7 @@ async fn finalize_note(
     ApiJson(body): ApiJson<FinalizeNote>,
 ) -> ApiResult<Json<NoteDetail>> {
     require_notes(&user)?;
-    let reason: String = body.reason.trim().chars().take(200).collect();
+    let reason = shared::domain::text::reason("reason", &body.reason)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let head = note_of(&mut tx, &raw, &note).await?;
     chart::lock_note(&mut tx, head.note_id).await?;
@@ -351,12 +351,6 @@ async fn finalize_note(
     }
     if current > 0 && reason.is_empty() {
         return Err(ApiError::invalid("reason", "修正の理由を入力してください"));
-    }
-    if reason.chars().any(char::is_control) {
-        return Err(ApiError::invalid(
-            "reason",
-            "使用できない文字が含まれています",
-        ));
     }
     let soap = draft.soap();
     if current == 0 && soap.is_blank() {
@@ -764,7 +758,7 @@ async fn change_diagnosis(
 ) -> ApiResult<Json<Diagnosis>> {
     user.require(Permission::Diagnose)?;
     let id = id_or_not_found::<Uuid>(&raw)?;
-    let reason: String = body.reason.trim().chars().take(200).collect();
+    let reason = shared::domain::text::reason("reason", &body.reason)?;
     if reason.is_empty() {
         return Err(ApiError::invalid("reason", "変更の理由を入力してください"));
     }
@@ -1079,7 +1073,7 @@ async fn import_labs(
     ip: ClientIp,
     note: AccessNote,
     Path(raw): Path<String>,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> ApiResult<(StatusCode, Json<LabsRecorded>)> {
     require_chart(&user)?;
     let rows = parse_lab_csv(&body).map_err(|errors| {

@@ -1,6 +1,7 @@
 //! 端末管理: an institution's registered device certificates (administrators), and what this
 //! connection presented (anyone: it is the caller's own certificate, nothing more).
 
+use super::Routes;
 use crate::auth::{ActiveUser, ClientCert};
 use crate::db::{devices, TenantTx};
 use crate::error::{ApiError, ApiResult};
@@ -10,13 +11,13 @@ use crate::startup::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use shared::api::devices::{parse_fingerprint, DeviceSummary, RegisterDevice, ThisDevice};
 use shared::api::{ErrorCode, FieldError};
 use shared::domain::Permission;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/devices", get(list_devices).post(register_device))
         .route("/devices/this", get(this_device))
         .route("/devices/{device_id}/revoke", post(revoke_device))

@@ -1,13 +1,14 @@
 //! `GET /api/v1/health`: liveness and the version and commit being run (構成管理).
 
+use super::Routes;
 use crate::startup::AppState;
 use axum::extract::State;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use shared::api::health::Health;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health))
+pub fn router() -> Routes {
+    Routes::new().route("/health", get(health))
 }
 
 async fn health(State(state): State<AppState>) -> Json<Health> {

@@ -1,6 +1,7 @@
 //! A patient's insurances and public payments, and what covers them on a date (with the
 //! patient's share computed by the shared rules).
 
+use super::Routes;
 use crate::auth::ActiveUser;
 use crate::db::insurance::{self, Coverage, InsuranceRow, PublicPaymentRow, Written};
 use crate::db::{patients, TenantTx};
@@ -11,7 +12,7 @@ use crate::startup::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use shared::api::insurance::{
     CoverageOn, EditInsurance, EditPublicPayment, InsuranceDetail, InsuranceInput,
@@ -24,8 +25,8 @@ use shared::domain::Permission;
 use time::Date;
 use uuid::Uuid;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/patients/{patient_id}/insurances", post(add_insurance))
         .route(
             "/patients/{patient_id}/insurances/{insurance_id}",
@@ -158,10 +159,6 @@ fn stale() -> ApiError {
     )])
 }
 
-fn edit_reason(raw: &str) -> String {
-    raw.trim().chars().take(200).collect()
-}
-
 async fn edit_insurance(
     State(state): State<AppState>,
     user: ActiveUser,
@@ -179,7 +176,7 @@ async fn edit_insurance(
         patient,
         Some((insurance_id, body.base_version)),
         &valid,
-        &edit_reason(&body.reason),
+        &shared::domain::text::reason("reason", &body.reason)?,
         user.ctx().user_id(),
     )
     .await?;
@@ -231,7 +228,7 @@ async fn edit_public_payment(
         patient,
         Some((id, body.base_version)),
         &valid,
-        &edit_reason(&body.reason),
+        &shared::domain::text::reason("reason", &body.reason)?,
         user.ctx().user_id(),
     )
     .await?;

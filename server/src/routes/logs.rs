@@ -1,6 +1,7 @@
 //! The log viewer for administrators of the institution: search, page, export, verify.
 //! Another institution's entries are invisible (row-level security).
 
+use super::Routes;
 use crate::auth::ActiveUser;
 use crate::db::logs::{self as store, AccessFilter, AuditFilter};
 use crate::db::TenantTx;
@@ -14,7 +15,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use shared::api::logs::{
     AccessLogEntry, AuditLogEntry, ChainStatus, LogPage, MAX_EXPORT, MAX_PAGE,
@@ -25,8 +26,8 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, Time};
 use uuid::Uuid;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/logs/access", get(access_log))
         .route("/logs/access/export", get(export_access))
         .route("/logs/audit", get(audit_log))

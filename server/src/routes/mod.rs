@@ -1,4 +1,6 @@
-//! The API under `/api/v1`, one module per resource.
+//! The API under `/api/v1`, one module per resource. Each module lists its routes in a
+//! [`Routes`], which builds the router and keeps every path template, so that
+//! [`api_paths`] names every route the day it is added (the hostile-input suite walks it).
 
 pub mod auth;
 mod billing;
@@ -16,10 +18,44 @@ mod webauthn;
 
 use crate::http::{api_method_not_allowed, api_not_found};
 use crate::startup::AppState;
+use axum::routing::MethodRouter;
 use axum::Router;
 
-pub fn api_router() -> Router<AppState> {
-    Router::new()
+/// A router that remembers its path templates (`/patients/{patient_id}`).
+pub struct Routes {
+    router: Router<AppState>,
+    paths: Vec<&'static str>,
+}
+
+impl Routes {
+    pub fn new() -> Self {
+        Self {
+            router: Router::new(),
+            paths: Vec::new(),
+        }
+    }
+
+    pub fn route(mut self, path: &'static str, methods: MethodRouter<AppState>) -> Self {
+        self.paths.push(path);
+        self.router = self.router.route(path, methods);
+        self
+    }
+
+    pub fn merge(mut self, other: Routes) -> Self {
+        self.paths.extend(other.paths);
+        self.router = self.router.merge(other.router);
+        self
+    }
+}
+
+impl Default for Routes {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn all_routes() -> Routes {
+    Routes::new()
         .merge(health::router())
         .merge(auth::router())
         .merge(users::router())
@@ -33,6 +69,16 @@ pub fn api_router() -> Router<AppState> {
         .merge(billing::router())
         .merge(bills::router())
         .merge(chart::router())
+}
+
+pub fn api_router() -> Router<AppState> {
+    all_routes()
+        .router
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
+}
+
+/// Every API path template, under [`shared::api::PREFIX`], in the order the modules list them.
+pub fn api_paths() -> Vec<&'static str> {
+    all_routes().paths
 }

@@ -1,6 +1,7 @@
 //! Patients: register (with a duplicate guard), read, edit as new versions, history, search.
 //! Reads and writes of a patient are marked in the access log with the patient's id.
 
+use super::Routes;
 use crate::auth::ActiveUser;
 use crate::db::patients::{self, PatientRow, SummaryRow, Update, VersionRow};
 use crate::db::TenantTx;
@@ -12,7 +13,7 @@ use crate::startup::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use shared::api::patients::{
     PatientDetail, PatientInput, PatientQuery, PatientSummary, PatientVersion, RegisterPatient,
@@ -23,8 +24,8 @@ use shared::domain::japanese::{format_date, wareki};
 use shared::domain::Permission;
 use uuid::Uuid;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/patients", get(search_patients).post(register_patient))
         .route("/patients/check-duplicates", post(check_duplicates))
         .route(
@@ -172,7 +173,7 @@ async fn update_patient(
     user.require(Permission::EditPatients)?;
     let id = crate::http::id_or_not_found::<Uuid>(&raw)?;
     let valid = validate(&body.patient)?;
-    let reason: String = body.reason.trim().chars().take(200).collect();
+    let reason = shared::domain::text::reason("reason", &body.reason)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let outcome = match patients::update(
         &mut tx,

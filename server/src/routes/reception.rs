@@ -1,5 +1,6 @@
 //! 受付: check in for today, the day's queue, moves through the day (a stale move is refused).
 
+use super::Routes;
 use crate::auth::ActiveUser;
 use crate::db::reception::{self, EntryRow, EventRow};
 use crate::db::{patients, TenantTx};
@@ -11,7 +12,7 @@ use crate::startup::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use shared::api::reception::{CheckIn, MoveReception, ReceptionEntry, ReceptionStatus};
 use shared::api::{ErrorCode, FieldError};
@@ -19,8 +20,8 @@ use shared::domain::japanese::parse_date;
 use shared::domain::Permission;
 use uuid::Uuid;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/receptions", get(queue).post(check_in))
         .route("/receptions/{reception_id}/status", post(move_reception))
 }
@@ -148,7 +149,7 @@ async fn move_reception(
 ) -> ApiResult<Json<Vec<ReceptionEntry>>> {
     require_queue_access(&user)?;
     let id = crate::http::id_or_not_found::<Uuid>(&raw)?;
-    let reason = body.reason.trim().chars().take(200).collect::<String>();
+    let reason = shared::domain::text::reason("reason", &body.reason)?;
     if body.to == ReceptionStatus::Cancelled && reason.is_empty() {
         return Err(ApiError::Invalid(vec![FieldError::new(
             "reason",

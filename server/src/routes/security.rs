@@ -2,6 +2,7 @@
 //! lockout, session timeouts, which roles must use a second factor. Versions, never overwritten;
 //! every change audited with what changed.
 
+use super::Routes;
 use crate::auth::ActiveUser;
 use crate::db::{security, TenantTx};
 use crate::error::{ApiError, ApiResult};
@@ -11,13 +12,13 @@ use crate::routes::auth::default_policy;
 use crate::startup::AppState;
 use axum::extract::State;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use shared::api::security::{SaveSecurityPolicy, SecurityPolicyView};
 use shared::api::FieldError;
 use shared::domain::Permission;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/security-policy", get(show_policy).put(save_policy))
+pub fn router() -> Routes {
+    Routes::new().route("/security-policy", get(show_policy).put(save_policy))
 }
 
 async fn show_policy(
@@ -44,21 +45,14 @@ async fn save_policy(
     policy.two_factor_roles.dedup();
     policy.device_roles.sort_by_key(|r| r.code());
     policy.device_roles.dedup();
-    let reason = body.reason.trim();
-    if reason.chars().count() > 200 || reason.chars().any(char::is_control) {
-        return Err(ApiError::Invalid(vec![FieldError::new(
-            "reason",
-            "invalid",
-            "変更理由は200文字以内で入力してください",
-        )]));
-    }
+    let reason = shared::domain::text::reason("reason", &body.reason)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let before = security::policy(&mut tx, &default_policy(&state)).await?;
     let Some(version) = security::write_policy(
         &mut tx,
         body.base_version,
         &policy,
-        reason,
+        &reason,
         user.ctx().user_id(),
     )
     .await?

@@ -1,6 +1,7 @@
 //! User administration of one's own institution: administrators only. Another institution's
 //! users are invisible (row-level security), so their ids answer 404.
 
+use super::Routes;
 use crate::auth::{self, ActiveUser};
 use crate::db::{security, sessions, system, users, TenantTx};
 use crate::error::{ApiError, ApiResult};
@@ -10,14 +11,14 @@ use crate::startup::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use shared::api::users::{CreateUser, IssuedPassword, UserSummary};
 use shared::api::{ErrorCode, FieldError};
 use shared::domain::Permission;
 use shared::ids::UserId;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/users", get(list_users).post(create_user))
         .route("/users/{user_id}/disable", post(disable_user))
         .route("/users/{user_id}/enable", post(enable_user))

@@ -7,6 +7,7 @@ use super::auth::{
     begin_second_factor, confirm_current_password, factor_confirmed, factor_label, has_factor,
     second_factor_failed, second_factor_passed,
 };
+use super::Routes;
 use crate::auth::{AnySession, Authenticated};
 use crate::db::{institutions, security, users, TenantTx};
 use crate::error::{ApiError, ApiResult};
@@ -18,12 +19,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use shared::api::auth::{StartTotp, WebauthnAssertion, WebauthnChallenge, WebauthnRegistration};
 use shared::api::{ErrorCode, FieldError};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/auth/factors/webauthn/start", post(start_registration))
         .route("/auth/factors/webauthn/finish", post(finish_registration))
         .route("/auth/second-factor/webauthn/start", post(start_assertion))
@@ -49,8 +50,13 @@ fn relying_party(state: &AppState, headers: &HeaderMap, uri: &Uri) -> ApiResult<
     match RelyingParty::from_host(&host) {
         Some(rp) if rp.is_loopback() => Ok(rp),
         _ => {
+            // The Host is the client's choice: a 4xx, not a 5xx the client could provoke.
             tracing::warn!("WebAuthn needs KARTE_PUBLIC_ORIGIN on a server not at localhost");
-            Err(ApiError::code(ErrorCode::Unavailable))
+            Err(ApiError::code(ErrorCode::BadRequest).with_field(FieldError::new(
+                "host",
+                "not_relying_party",
+                "この接続先ではセキュリティキーを使えません。管理者に KARTE_PUBLIC_ORIGIN の設定を依頼してください",
+            )))
         }
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 pub struct Login {
     pub institution_code: String,
     pub login_id: String,
+    #[serde(deserialize_with = "crate::domain::entered_password")]
     pub password: String,
 }
 
@@ -57,6 +58,7 @@ pub struct InstitutionSummary {
 /// `POST /api/v1/auth/password`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChangePassword {
+    #[serde(deserialize_with = "crate::domain::entered_password")]
     pub current_password: String,
     pub new_password: String,
 }
@@ -128,7 +130,7 @@ pub struct StartTotp {
     pub label: String,
     /// Needed when the user already has a factor: adding one is then a change to how the
     /// account is protected, and an open session alone must not be enough.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::entered_password")]
     pub current_password: String,
 }
 
@@ -136,6 +138,7 @@ pub struct StartTotp {
 /// `POST /auth/factors/{id}/revoke`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConfirmPassword {
+    #[serde(deserialize_with = "crate::domain::entered_password")]
     pub current_password: String,
 }
 

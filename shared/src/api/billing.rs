@@ -48,6 +48,7 @@ pub const LARGE_HOSPITAL_GENERAL_BEDS: u32 = 200;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BillingSettingsInput {
     /// The version this edit was based on (0 for the first); a newer one is a conflict (409).
+    #[serde(deserialize_with = "crate::domain::version::non_negative_i32")]
     pub base_version: i32,
     /// `YYYY-MM-DD`: bills of this date and later use these settings.
     pub valid_from: String,
@@ -106,6 +107,9 @@ impl BillingSettingsInput {
                 "明細書発行体制等加算は診療所のみが算定できます",
             ));
         }
+        let reason = crate::domain::text::reason("reason", &self.reason)
+            .map_err(|e| errors.push(e))
+            .unwrap_or_default();
         match valid_from {
             Some(valid_from) if errors.is_empty() => Ok(ValidBillingSettings {
                 valid_from,
@@ -113,7 +117,7 @@ impl BillingSettingsInput {
                 general_beds: self.general_beds,
                 in_house_dispensing: self.in_house_dispensing,
                 standards: self.standards,
-                reason: self.reason.trim().chars().take(200).collect(),
+                reason,
             }),
             _ => Err(errors),
         }
@@ -140,11 +144,11 @@ pub struct BillingSettings {
 pub struct MasterRowsRequest {
     /// `YYYY-MM-DD`, the date of service.
     pub on: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::billing::master_codes")]
     pub procedures: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::billing::master_codes")]
     pub drugs: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::billing::master_codes")]
     pub materials: Vec<String>,
 }
 
@@ -334,6 +338,7 @@ pub struct BillContext {
 /// `POST /api/v1/receptions/{id}/bill`: finalise (base_version 0) or correct the bill.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FinalizeBill {
+    #[serde(deserialize_with = "crate::domain::version::non_negative_i32")]
     pub base_version: i32,
     /// The visit as the clerk entered it; the server takes the institution's settings, the
     /// patient's 負担割合 and the month's history from its own records.
@@ -389,7 +394,7 @@ impl SetContents {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaveItemSet {
     /// 0 for a new set; otherwise the version the edit was based on.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::version::non_negative_i32")]
     pub base_version: i32,
     pub name: String,
     pub contents: SetContents,

@@ -71,8 +71,10 @@ impl NoteVersion {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoteDraft {
     /// The version it amends (0: none yet).
+    #[serde(deserialize_with = "crate::domain::version::non_negative_i32")]
     pub base_version: i32,
     /// Changes with every save and is never reused; a save names the revision it was typed on.
+    #[serde(deserialize_with = "crate::domain::version::non_negative_i64")]
     pub revision: i64,
     pub soap: Soap,
     pub author_id: String,
@@ -105,8 +107,10 @@ impl NoteDetail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaveDraft {
     /// The draft revision this text was typed on (0: no draft yet).
+    #[serde(deserialize_with = "crate::domain::version::non_negative_i64")]
     pub base_revision: i64,
     /// The version it amends (0: none yet).
+    #[serde(deserialize_with = "crate::domain::version::non_negative_i32")]
     pub base_version: i32,
     pub soap: Soap,
     /// 代行入力: the doctor a clerk enters for (required for clerks, ignored for others).
@@ -118,6 +122,7 @@ pub struct SaveDraft {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FinalizeNote {
     /// The draft revision being finalised (it must be the newest).
+    #[serde(deserialize_with = "crate::domain::version::non_negative_i64")]
     pub revision: i64,
     /// Why it is amended; required when the note already has a version.
     #[serde(default)]
@@ -223,7 +228,7 @@ pub struct DiagnosisInput {
     #[serde(default)]
     pub end_date: String,
     /// For a change: the version it was based on, and why.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::version::non_negative_i32")]
     pub base_version: i32,
     #[serde(default)]
     pub reason: String,

@@ -15,12 +15,7 @@ pub struct ErrorBody {
     pub fields: Vec<FieldError>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    pub field: String,
-    pub code: String,
-    pub message: String,
-}
+pub use crate::domain::FieldError;
 
 /// Every error code the API can answer with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -31,6 +26,10 @@ pub enum ErrorCode {
     InvalidJson,
     InvalidBody,
     InvalidQuery,
+    /// A path segment that is not UTF-8 or holds a control character.
+    InvalidPath,
+    /// A request the server could not read otherwise (no more precise code applies).
+    BadRequest,
     UnsupportedMediaType,
     PayloadTooLarge,
     Unauthorized,
@@ -65,6 +64,8 @@ impl ErrorCode {
             Self::InvalidJson => ("リクエストの形式が正しくありません", "Malformed JSON"),
             Self::InvalidBody => ("リクエストの内容が正しくありません", "Invalid request body"),
             Self::InvalidQuery => ("検索条件が正しくありません", "Invalid query parameters"),
+            Self::InvalidPath => ("URL が正しくありません", "Invalid path"),
+            Self::BadRequest => ("リクエストが正しくありません", "Bad request"),
             Self::UnsupportedMediaType => (
                 "Content-Type は application/json にしてください",
                 "Content-Type must be application/json",
@@ -137,16 +138,6 @@ impl ErrorBody {
         Self {
             fields,
             ..Self::new(code)
-        }
-    }
-}
-
-impl FieldError {
-    pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.to_string(),
-            code: code.to_string(),
-            message: message.into(),
         }
     }
 }

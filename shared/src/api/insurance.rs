@@ -103,6 +103,7 @@ pub struct PublicPaymentInput {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EditInsurance {
     /// The version the edit was based on; a newer one makes the edit a conflict (409).
+    #[serde(deserialize_with = "crate::domain::version::non_negative_i32")]
     pub base_version: i32,
     #[serde(flatten)]
     pub insurance: InsuranceInput,
@@ -113,6 +114,7 @@ pub struct EditInsurance {
 /// `PUT /api/v1/patients/{id}/public-payments/{public_payment_id}`: a new version of a 公費.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EditPublicPayment {
+    #[serde(deserialize_with = "crate::domain::version::non_negative_i32")]
     pub base_version: i32,
     #[serde(flatten)]
     pub public_payment: PublicPaymentInput,

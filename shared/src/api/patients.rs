@@ -191,6 +191,7 @@ pub struct RegisterPatient {
 /// conflict, never a silent overwrite.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UpdatePatient {
+    #[serde(deserialize_with = "crate::domain::version::non_negative_i32")]
     pub base_version: i32,
     #[serde(flatten)]
     pub patient: PatientInput,

@@ -108,6 +108,7 @@ impl CheckIn {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MoveReception {
     pub to: ReceptionStatus,
+    #[serde(deserialize_with = "crate::domain::version::non_negative_i32")]
     pub base_version: i32,
     /// Required when cancelling.
     #[serde(default)]

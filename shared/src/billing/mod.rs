@@ -52,6 +52,7 @@ mod receipt;
 mod rules;
 mod section;
 mod visit;
+pub(crate) use visit::master_codes;
 
 pub use crate::masters::{
     AgeLimit, DosageForm, DrugPriceKind, Hundredths, InOutScope, MaterialPriceKind, ScoreKind,
@@ -75,7 +76,7 @@ pub use receipt::{
 pub use rules::share::MAX_PUBLIC;
 pub use section::Section;
 pub use visit::{
-    Burden, Dispensing, DrugUse, Facility, FacilityKind, FacilityStandards, HistoryEntry,
-    ItemOrder, MaterialUse, Prescription, ProcedureOrder, PublicExpense, Rp, RpDrug, TimeCategory,
-    Visit, VisitKind,
+    is_master_code, Burden, Dispensing, DrugUse, Facility, FacilityKind, FacilityStandards,
+    HistoryEntry, ItemOrder, MaterialUse, Prescription, ProcedureOrder, PublicExpense, Rp, RpDrug,
+    TimeCategory, Visit, VisitKind,
 };

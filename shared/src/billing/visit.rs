@@ -263,9 +263,49 @@ fn medical_dx_tier<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u8, D::Erro
     }
 }
 
+/// Whether `code` has the form of a 基本マスター code: 診療行為, 医薬品 and 特定器材 codes are all
+/// 9 digits (記録条件仕様; `../shared/reference/masters/LAYOUT.md`).
+pub fn is_master_code(code: &str) -> bool {
+    code.len() == 9 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Reads a master code, refusing anything that cannot be one (so no request stores it).
+fn master_code<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let code = String::deserialize(d)?;
+    if is_master_code(&code) {
+        Ok(code)
+    } else {
+        Err(serde::de::Error::custom("a master code is 9 digits"))
+    }
+}
+
+/// [`master_code`] for each of a list.
+pub(crate) fn master_codes<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<String>, D::Error> {
+    let codes = Vec::<String>::deserialize(d)?;
+    if codes.iter().all(|c| is_master_code(c)) {
+        Ok(codes)
+    } else {
+        Err(serde::de::Error::custom("a master code is 9 digits"))
+    }
+}
+
+fn optional_master_code<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        Some(code) if !is_master_code(&code) => {
+            Err(serde::de::Error::custom("a master code is 9 digits"))
+        }
+        code => Ok(code),
+    }
+}
+
 /// A 診療行為 ordered directly.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemOrder {
+    #[serde(deserialize_with = "master_code")]
     pub code: String,
     #[serde(default = "one")]
     pub count: u32,
@@ -335,6 +375,7 @@ impl Rp {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RpDrug {
     /// 医薬品コード (y_ master).
+    #[serde(deserialize_with = "master_code")]
     pub code: String,
     pub quantity: Quantity,
     /// Written on the 処方箋 by its 一般名 (【般】…).
@@ -346,7 +387,11 @@ pub struct RpDrug {
 /// materials used each time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProcedureOrder {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_master_code"
+    )]
     pub code: Option<String>,
     /// How many times it was done (drugs and materials are per time).
     #[serde(default = "one")]
@@ -359,12 +404,14 @@ pub struct ProcedureOrder {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DrugUse {
+    #[serde(deserialize_with = "master_code")]
     pub code: String,
     pub quantity: Quantity,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MaterialUse {
+    #[serde(deserialize_with = "master_code")]
     pub code: String,
     pub quantity: Quantity,
 }

@@ -3,8 +3,8 @@
 //! values with their H/L flag, the lab-result CSV format, and the line diff between two versions
 //! of a note. No IO here.
 
-use crate::api::FieldError;
 use crate::domain::japanese::to_halfwidth_digits;
+use crate::domain::FieldError;
 use serde::{Deserialize, Serialize};
 
 /// Longest section of a note (S, O, A or P), in characters.

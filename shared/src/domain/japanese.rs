@@ -145,7 +145,12 @@ pub fn to_halfwidth_digits(input: &str) -> String {
     input.chars().map(halfwidth_digit).collect()
 }
 
-/// `YYYY-MM-DD` (half or full width) into a date.
+/// The years a date typed into Karte may have: from 明治 (1868, the first era a birth date or
+/// 資格取得日 can be written in) to 2199. Anything outside is a typo (`0024-06-01`), never a
+/// date of a record.
+pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 1868..=2199;
+
+/// `YYYY-MM-DD` (half or full width) into a date within [`DATE_YEARS`].
 pub fn parse_date(input: &str) -> Option<Date> {
     let ascii: String = input
         .trim()
@@ -160,8 +165,9 @@ pub fn parse_date(input: &str) -> Option<Date> {
     if parts.next().is_some() || y.len() != 4 {
         return None;
     }
+    let year: i32 = y.parse().ok().filter(|y| DATE_YEARS.contains(y))?;
     let month = Month::try_from(m.parse::<u8>().ok()?).ok()?;
-    Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
+    Date::from_calendar_date(year, month, d.parse().ok()?).ok()
 }
 
 /// `YYYY-MM-DD`.
@@ -177,6 +183,23 @@ pub fn format_date(date: Date) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_outside_the_years_of_records_are_refused() {
+        for (input, ok) in [
+            ("1868-01-01", true),
+            ("2199-12-31", true),
+            ("1867-12-31", false),
+            ("0000-01-01", false),
+            ("2200-01-01", false),
+            ("2024-02-29", true),
+            ("2023-02-29", false),
+            ("2024-13-01", false),
+            ("+999-01-01", false),
+        ] {
+            assert_eq!(parse_date(input).is_some(), ok, "{input}");
+        }
+    }
     use time::macros::date;
 
     #[test]

@@ -1,14 +1,20 @@
 //! Validated value types. Each constructor checks its input and says what is wrong.
 
 pub mod chart;
+mod field;
 mod institution;
 pub mod insurance;
 pub mod japanese;
 mod password;
 mod security;
+pub mod text;
 mod user;
+pub mod version;
 
+pub use field::FieldError;
 pub use institution::{InstitutionCode, InstitutionCodeError, InstitutionName};
-pub use password::{is_common, looks_like_a_date, PasswordPolicy, PasswordProblem};
+pub use password::{
+    entered_password, is_common, looks_like_a_date, PasswordPolicy, PasswordProblem,
+};
 pub use security::SecurityPolicy;
 pub use user::{clean_text, DisplayName, LoginId, Permission, Role, TextError};

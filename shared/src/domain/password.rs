@@ -3,7 +3,18 @@
 //! second factor is used; avoid what is easily guessed (names, login ids).
 //! The app checks as the user types; the server enforces the same function.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A password as typed to prove who one is (sign-in, confirming an action): no valid password
+/// is longer than [`PasswordPolicy::MAX_LENGTH`], so a longer one is refused when the request
+/// is read, before any hashing (`#[serde(deserialize_with = …)]`).
+pub fn entered_password<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = String::deserialize(d)?;
+    if text.chars().count() > PasswordPolicy::MAX_LENGTH {
+        return Err(serde::de::Error::custom("password too long"));
+    }
+    Ok(text)
+}
 
 /// What a new password must satisfy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

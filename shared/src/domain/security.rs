@@ -4,7 +4,7 @@
 //! second factor; two-factor authentication for systems running in 令和9年度 and later.
 
 use super::{PasswordPolicy, Role};
-use crate::api::FieldError;
+use crate::domain::FieldError;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

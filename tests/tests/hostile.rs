@@ -1,0 +1,1133 @@
+//! Every hostile request gets a clear JSON error and changes nothing. The suite walks the
+//! router's own route table (`karte_server::routes::api_paths`), so a route is covered the day it
+//! is added: each write route must have a sample body here (or be listed as taking none), and
+//! each path parameter an id from the fixture, or the suite fails and says what is missing.
+//!
+//! From each valid sample body it derives malformed JSON, other JSON than an object, unknown
+//! fields, deep nesting, control characters (NUL first) in every string, huge strings,
+//! impossible dates, wrong types, negative and overflowing numbers and an oversized body; every
+//! route also gets invalid UTF-8 and control characters in its path and query string. Each
+//! answer must be a 4xx `ErrorBody` with a known code and no internal text, within a time
+//! limit; the institution's stored records must be unchanged afterwards; the server must still
+//! answer normally at the end.
+
+use karte_tests::{ApiClient, TestApp, TestResponse};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use shared::api::chart::{Diagnosis, NoteDetail, VitalRecord};
+use shared::api::insurance::{InsuranceDetail, PublicPaymentDetail};
+use shared::api::patients::PatientDetail;
+use shared::api::reception::ReceptionEntry;
+use shared::api::ErrorBody;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+const CODE_A: &str = "1319999971";
+const CODE_B: &str = "2719999972";
+/// The production default, so that huge strings reach validation instead of the body limit.
+const BODY_LIMIT: usize = 1024 * 1024;
+const PASSWORD: &str = "hostile-suite-pass-2026";
+
+/// Who sends a route's requests: someone allowed to use it, so that a request gets past the
+/// permission check to the parts that read its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    Admin,
+    Doctor,
+    Clerk,
+    /// A user of its own for the sign-in routes (they change the session and the password).
+    Auth,
+}
+
+struct Fixture {
+    admin: ApiClient,
+    doctor: ApiClient,
+    clerk: ApiClient,
+    auth: ApiClient,
+    anonymous: ApiClient,
+    tenant_id: shared::ids::TenantId,
+    /// Path parameter → a real id of the institution (so requests reach the handler).
+    ids: HashMap<&'static str, String>,
+}
+
+impl Fixture {
+    fn client(&self, who: Who) -> &ApiClient {
+        match who {
+            Who::Anonymous => &self.anonymous,
+            Who::Admin => &self.admin,
+            Who::Doctor => &self.doctor,
+            Who::Clerk => &self.clerk,
+            Who::Auth => &self.auth,
+        }
+    }
+}
+
+async fn created<T: serde::de::DeserializeOwned>(res: TestResponse, what: &str) -> T {
+    assert!(
+        res.status.is_success(),
+        "fixture: {what}: {} {}",
+        res.status,
+        res.body
+    );
+    res.json()
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let (provisioned, admin) = app.admin_session(CODE_A, "架空防御クリニック").await;
+    let (_, doctor) = app
+        .staff_session(&admin, CODE_A, "doctor1", "doctor", PASSWORD)
+        .await;
+    let (_, clerk) = app
+        .staff_session(&admin, CODE_A, "clerk1", "clerk", PASSWORD)
+        .await;
+    let (auth_issued, auth) = app
+        .staff_session(&admin, CODE_A, "auth1", "clerk", PASSWORD)
+        .await;
+    let mut ids = HashMap::new();
+    ids.insert("user_id", auth_issued.user.user_id.to_string());
+
+    let res = admin
+        .post(
+            "/billing/settings",
+            &json!({"base_version": 0, "valid_from": "2024-06-01", "institution_type": "clinic",
+                    "general_beds": 0, "in_house_dispensing": true,
+                    "standards": {"pharmacist_full_time": true}}),
+        )
+        .await;
+    let _: Value = created(res, "billing settings").await;
+
+    let patient: PatientDetail = created(
+        clerk
+            .post(
+                "/patients",
+                &json!({"name": "架空 防御", "kana": "カクウ ボウギョ", "sex": "female",
+                                       "birth_date": "1980-04-01", "confirm_duplicate": true}),
+            )
+            .await,
+        "patient",
+    )
+    .await;
+    let pid = patient.patient_id.clone();
+    ids.insert("patient_id", pid.clone());
+    let insurance: InsuranceDetail = created(
+        clerk
+            .post(
+                &format!("/patients/{pid}/insurances"),
+                &json!({"insurer_number": "33120015", "symbol": "架空", "number": "1", "branch": "01",
+                        "relationship": "insured", "acquired_on": "2020-04-01", "valid_from": "2020-04-01"}),
+            )
+            .await,
+        "insurance",
+    )
+    .await;
+    ids.insert("insurance_id", insurance.insurance_id);
+    let payment: PublicPaymentDetail = created(
+        clerk
+            .post(
+                &format!("/patients/{pid}/public-payments"),
+                &json!({"payer_number": "54016027", "recipient_number": "", "valid_from": "2020-01-01"}),
+            )
+            .await,
+        "公費",
+    )
+    .await;
+    ids.insert("public_payment_id", payment.public_payment_id);
+    let reception: ReceptionEntry = created(
+        clerk
+            .post(
+                "/receptions",
+                &json!({"patient_id": pid, "department": "内科"}),
+            )
+            .await,
+        "reception",
+    )
+    .await;
+    ids.insert("reception_id", reception.reception_id.clone());
+
+    let note: NoteDetail = created(
+        doctor
+            .post(
+                &format!("/patients/{pid}/notes"),
+                &json!({"visit_date": "2024-06-10"}),
+            )
+            .await,
+        "note",
+    )
+    .await;
+    ids.insert("note_id", note.note_id.clone());
+    ids.insert("version", "1".into());
+    let diagnosis: Diagnosis = created(
+        doctor
+            .post(
+                &format!("/patients/{pid}/diagnoses"),
+                &json!({"free_name": "架空病", "start_date": "2024-06-10"}),
+            )
+            .await,
+        "diagnosis",
+    )
+    .await;
+    ids.insert("diagnosis_id", diagnosis.diagnosis_id);
+    let vital: VitalRecord = created(
+        doctor
+            .post(
+                &format!("/patients/{pid}/vitals"),
+                &json!({"measured_at": "2024-06-10T09:00", "temperature": "36.5"}),
+            )
+            .await,
+        "vitals",
+    )
+    .await;
+    ids.insert("vital_id", vital.vital_id);
+    let set: shared::api::billing::ItemSet = created(
+        clerk
+            .post(
+                "/billing/sets",
+                &json!({"name": "架空セット", "contents": {"items": [{"code": "160008010"}]}}),
+            )
+            .await,
+        "item set",
+    )
+    .await;
+    ids.insert("item_set_id", set.item_set_id);
+    let device: shared::api::devices::DeviceSummary = created(
+        admin
+            .post(
+                "/devices",
+                &json!({"name": "架空端末", "certificate": karte_tests::TestCa::new("hostile").device("d1").cert_pem}),
+            )
+            .await,
+        "device",
+    )
+    .await;
+    ids.insert("device_id", device.device_id.to_string());
+    let totp: shared::api::auth::TotpEnrolment = created(
+        auth.post(
+            "/auth/factors/totp",
+            &json!({"label": "架空アプリ", "current_password": PASSWORD}),
+        )
+        .await,
+        "TOTP enrolment",
+    )
+    .await;
+    ids.insert("factor_id", totp.factor_id.to_string());
+
+    Fixture {
+        admin,
+        doctor,
+        clerk,
+        auth,
+        anonymous: app.client(),
+        tenant_id: provisioned.tenant_id,
+        ids,
+    }
+}
+
+/// The sender and a valid sample body of every write route that reads one; `None` for write
+/// routes that take no body. A route missing here fails the suite.
+fn sample(
+    method: &Method,
+    path: &str,
+    ids: &HashMap<&'static str, String>,
+) -> Option<(Who, Option<Value>)> {
+    let pid = &ids["patient_id"];
+    let visit = || {
+        let mut v: Value =
+            serde_json::from_str(include_str!("../fixtures/visit-c3.json")).expect("visit fixture");
+        v["service_date"] = json!("2024-06-10");
+        v
+    };
+    let patient = json!({"name": "架空 防御", "kana": "カクウ ボウギョ", "sex": "female",
+                         "birth_date": "1980-04-01", "address": "架空県架空市1-1", "phone": "000-0000-0000",
+                         "notes": "メモ"});
+    let insurance = json!({"insurer_number": "33120015", "symbol": "架空", "number": "2", "branch": "01",
+                           "relationship": "insured", "acquired_on": "2020-04-01", "valid_from": "2020-04-01",
+                           "valid_until": "2030-03-31"});
+    let with = |mut base: Value, extra: Value| {
+        if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        base
+    };
+    let m = method.as_str();
+    let body = |who: Who, v: Value| Some((who, Some(v)));
+    match (m, path) {
+        ("POST", "/auth/login") => body(
+            Who::Anonymous,
+            json!({"institution_code": CODE_A, "login_id": "nobody", "password": "not-the-password-2026"}),
+        ),
+        ("POST", "/auth/second-factor") => body(Who::Auth, json!({"code": "123456"})),
+        ("POST", "/auth/logout") | ("POST", "/auth/logout-everywhere") => Some((Who::Auth, None)),
+        ("POST", "/auth/password") => body(
+            Who::Auth,
+            json!({"current_password": "wrong-password-2026", "new_password": "another-pass-2026-x"}),
+        ),
+        ("POST", "/auth/factors/totp") => body(
+            Who::Auth,
+            json!({"label": "架空アプリ", "current_password": "wrong-password-2026"}),
+        ),
+        ("POST", p) if p.starts_with("/auth/factors/totp/") => {
+            body(Who::Auth, json!({"code": "000000"}))
+        }
+        ("POST", p) if p.starts_with("/auth/factors/") && p.ends_with("/revoke") => body(
+            Who::Auth,
+            json!({"current_password": "wrong-password-2026"}),
+        ),
+        ("POST", "/auth/recovery-codes") => body(
+            Who::Auth,
+            json!({"current_password": "wrong-password-2026"}),
+        ),
+        ("POST", "/auth/factors/webauthn/start") => body(
+            Who::Auth,
+            json!({"label": "架空キー", "current_password": "wrong-password-2026"}),
+        ),
+        ("POST", "/auth/factors/webauthn/finish") => body(
+            Who::Auth,
+            json!({"challenge_id": uuid::Uuid::nil(), "client_data_json": "e30", "attestation_object": "oA"}),
+        ),
+        ("POST", "/auth/second-factor/webauthn/start") => Some((Who::Auth, None)),
+        ("POST", "/auth/second-factor/webauthn") => body(
+            Who::Auth,
+            json!({"challenge_id": uuid::Uuid::nil(), "credential_id": "AA", "client_data_json": "e30",
+                   "authenticator_data": "AA", "signature": "AA"}),
+        ),
+        ("POST", "/billing/settings") => body(
+            Who::Admin,
+            json!({"base_version": 1, "valid_from": "2024-07-01", "institution_type": "clinic",
+                   "general_beds": 0, "in_house_dispensing": true,
+                   "standards": {"pharmacist_full_time": true, "medical_dx": 0}, "reason": "変更"}),
+        ),
+        ("POST", "/billing/sets") | ("PUT", _) if path.starts_with("/billing/sets") => body(
+            Who::Clerk,
+            json!({"base_version": if m == "PUT" { 1 } else { 0 }, "name": "架空セット2",
+                   "contents": {"items": [{"code": "160008010", "count": 1}]}}),
+        ),
+        ("POST", p) if p.ends_with("/bill") => body(
+            Who::Clerk,
+            json!({"base_version": 0, "visit": visit(), "expected_total_points": 264,
+                   "expected_patient_share": 790, "paid": 790, "reason": ""}),
+        ),
+        ("POST", "/masters/rows") => body(
+            Who::Clerk,
+            json!({"on": "2024-06-10", "procedures": ["111000110"], "drugs": ["620007870"], "materials": []}),
+        ),
+        ("POST", p) if p.ends_with("/notes") => body(
+            Who::Doctor,
+            json!({"visit_date": "2024-06-11", "reception_id": ids["reception_id"]}),
+        ),
+        ("PUT", p) if p.ends_with("/draft") => body(
+            Who::Doctor,
+            json!({"base_revision": 0, "base_version": 0,
+                   "soap": {"subjective": "頭痛", "objective": "36.8", "assessment": "架空", "plan": "経過観察"}}),
+        ),
+        ("DELETE", p) if p.ends_with("/draft") => Some((Who::Doctor, None)),
+        ("POST", p) if p.ends_with("/finalize") => {
+            body(Who::Doctor, json!({"revision": 1, "reason": ""}))
+        }
+        ("POST", p) if p.ends_with("/approve") => Some((Who::Doctor, None)),
+        ("POST", p) if p.ends_with("/diagnoses") => body(
+            Who::Doctor,
+            json!({"free_name": "架空病二", "start_date": "2024-06-10", "is_main": false, "suspected": true}),
+        ),
+        ("PUT", p) if p.starts_with("/diagnoses/") => body(
+            Who::Doctor,
+            json!({"free_name": "架空病", "start_date": "2024-06-10", "outcome": "cured",
+                   "end_date": "2024-06-20", "base_version": 1, "reason": "治癒"}),
+        ),
+        ("POST", p) if p.ends_with("/vitals") => body(
+            Who::Doctor,
+            json!({"measured_at": "2024-06-10T10:00", "temperature": "36.6", "pulse": "70",
+                   "systolic": "120", "diastolic": "80", "spo2": "98", "height": "160", "weight": "55"}),
+        ),
+        ("POST", p) if p.ends_with("/correct") => body(
+            Who::Doctor,
+            json!({"measured_at": "2024-06-10T09:00", "temperature": "36.7", "reason": "転記誤り"}),
+        ),
+        ("POST", p) if p.ends_with("/labs") => body(
+            Who::Doctor,
+            json!({"results": [{"collected_on": "2024-06-10", "item_code": "3D010", "item_name": "血糖",
+                                "value": "98", "unit": "mg/dL", "reference_low": "70", "reference_high": "109"}]}),
+        ),
+        ("POST", p) if p.ends_with("/labs/import") => Some((Who::Doctor, None)),
+        ("POST", p) if p.ends_with("/chart/prints") => body(
+            Who::Doctor,
+            json!({"from": "2024-06-01", "to": "2024-06-30"}),
+        ),
+        ("POST", "/devices") => body(
+            Who::Admin,
+            json!({"name": "架空端末二", "certificate": "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n"}),
+        ),
+        ("POST", p) if p.starts_with("/devices/") => Some((Who::Admin, None)),
+        ("POST", p) if p.ends_with("/insurances") => body(Who::Clerk, insurance.clone()),
+        ("PUT", p) if p.contains("/insurances/") => body(
+            Who::Clerk,
+            with(
+                insurance.clone(),
+                json!({"base_version": 1, "reason": "記号訂正"}),
+            ),
+        ),
+        ("POST", p) if p.ends_with("/public-payments") => body(
+            Who::Clerk,
+            json!({"payer_number": "54016027", "recipient_number": "", "valid_from": "2021-01-01",
+                   "valid_until": "2030-03-31", "patient_tenths": "1", "monthly_cap": "5000"}),
+        ),
+        ("PUT", p) if p.contains("/public-payments/") => body(
+            Who::Clerk,
+            json!({"payer_number": "54016027", "recipient_number": "", "valid_from": "2020-01-01",
+                   "patient_tenths": "1", "monthly_cap": "5000", "base_version": 1, "reason": "上限額"}),
+        ),
+        ("POST", "/patients") => body(
+            Who::Clerk,
+            with(patient.clone(), json!({"confirm_duplicate": true})),
+        ),
+        ("POST", "/patients/check-duplicates") => body(Who::Clerk, patient.clone()),
+        ("PUT", p) if p == format!("/patients/{pid}") => body(
+            Who::Clerk,
+            with(
+                patient.clone(),
+                json!({"base_version": 1, "reason": "住所変更"}),
+            ),
+        ),
+        ("POST", "/receptions") => body(
+            Who::Clerk,
+            json!({"patient_id": pid, "department": "内科", "purpose": "再診", "memo": "メモ"}),
+        ),
+        ("POST", p) if p.ends_with("/status") => body(
+            Who::Clerk,
+            json!({"to": "cancelled", "base_version": 1, "reason": "取消"}),
+        ),
+        ("PUT", "/security-policy") => body(
+            Who::Admin,
+            json!({"policy": {"password_min_length": 13, "password_min_length_two_factor": 8,
+                              "password_min_classes": 2, "lockout_threshold": 5, "lockout_seconds": 300,
+                              "lockout_max_seconds": 3600, "idle_timeout_seconds": 1800,
+                              "session_lifetime_seconds": 43200, "two_factor_roles": ["admin"],
+                              "device_roles": []},
+                   "base_version": null, "reason": "方針"}),
+        ),
+        ("POST", "/users") => body(
+            Who::Admin,
+            json!({"login_id": "nurse9", "display_name": "架空 看護", "role": "nurse"}),
+        ),
+        ("POST", p) if p.starts_with("/users/") => Some((Who::Admin, None)),
+        _ => None,
+    }
+}
+
+/// Which client reads a GET route (someone allowed to).
+fn reader(path: &str) -> Who {
+    if path.starts_with("/logs")
+        || path.starts_with("/users")
+        || path.starts_with("/security")
+        || path.starts_with("/devices")
+    {
+        Who::Admin
+    } else if path.starts_with("/notes")
+        || path.starts_with("/diagnoses")
+        || path.contains("/chart")
+        || path.contains("/vitals")
+        || path.contains("/labs")
+        || path.contains("/diagnoses")
+        || path.starts_with("/doctors")
+    {
+        Who::Doctor
+    } else if path.starts_with("/auth") {
+        Who::Auth
+    } else {
+        Who::Clerk
+    }
+}
+
+/// The template with each `{param}` replaced by `value(param)`.
+fn fill(template: &str, mut value: impl FnMut(&str) -> String) -> String {
+    template
+        .split('/')
+        .map(
+            |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(param) => value(param),
+                None => segment.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+enum Body {
+    Json(Value),
+    Raw(Vec<u8>, &'static str),
+}
+
+/// A hostile request: what it is, how it is sent.
+struct Hostile {
+    what: String,
+    body: Body,
+}
+
+/// Every leaf of `value` with its path (as `JSON pointer` segments).
+fn leaves(value: &Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, Value)>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                path.push(k.clone());
+                leaves(v, path, out);
+                path.pop();
+            }
+            // An object is a leaf too (for wrong types).
+            if !path.is_empty() {
+                out.push((path.clone(), value.clone()));
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                path.push(i.to_string());
+                leaves(v, path, out);
+                path.pop();
+            }
+            out.push((path.clone(), value.clone()));
+        }
+        _ => out.push((path.clone(), value.clone())),
+    }
+}
+
+fn replaced(sample: &Value, path: &[String], with: Value) -> Value {
+    let mut v = sample.clone();
+    let pointer = format!("/{}", path.join("/"));
+    if let Some(slot) = v.pointer_mut(&pointer) {
+        *slot = with;
+    }
+    v
+}
+
+fn looks_like_date(s: &str) -> bool {
+    s.len() >= 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-'
+}
+
+/// The requests that must each be refused (4xx) without storing anything.
+fn refused_variants(sample: &Value) -> Vec<Hostile> {
+    let mut out = vec![
+        Hostile {
+            what: "malformed JSON".into(),
+            body: Body::Raw(b"{\"a\": ".to_vec(), "application/json"),
+        },
+        Hostile {
+            what: "trailing garbage".into(),
+            body: Body::Raw(format!("{sample} x").into_bytes(), "application/json"),
+        },
+        Hostile {
+            what: "not JSON (text/plain)".into(),
+            body: Body::Raw(sample.to_string().into_bytes(), "text/plain"),
+        },
+        Hostile {
+            what: "an array at the top".into(),
+            body: Body::Json(json!([sample])),
+        },
+        Hostile {
+            what: "empty array".into(),
+            body: Body::Json(json!([])),
+        },
+        Hostile {
+            what: "a string at the top".into(),
+            body: Body::Json(json!("x")),
+        },
+        Hostile {
+            what: "null".into(),
+            body: Body::Json(Value::Null),
+        },
+        Hostile {
+            what: "invalid UTF-8 in a string".into(),
+            body: Body::Raw(b"{\"name\": \"\xff\xfe\"}".to_vec(), "application/json"),
+        },
+        Hostile {
+            what: "20,000 levels of nesting in an unknown field".into(),
+            body: Body::Raw(
+                {
+                    let mut s = sample.to_string();
+                    s.pop();
+                    let sep = if s.len() > 1 { "," } else { "" };
+                    format!(
+                        "{s}{sep}\"zz\":{}{}}}",
+                        "[".repeat(20_000),
+                        "]".repeat(20_000)
+                    )
+                    .into_bytes()
+                },
+                "application/json",
+            ),
+        },
+        Hostile {
+            what: "an unknown field".into(),
+            body: Body::Json(with_field(sample, "confirm_duplicat", json!(true))),
+        },
+        Hostile {
+            what: "a body over the limit".into(),
+            body: Body::Json(with_field(
+                sample,
+                "padding",
+                json!("x".repeat(BODY_LIMIT + 1)),
+            )),
+        },
+    ];
+    let mut all = Vec::new();
+    leaves(sample, &mut Vec::new(), &mut all);
+    for (path, leaf) in all {
+        let at = path.join(".");
+        let mut push = |what: &str, with: Value| {
+            out.push(Hostile {
+                what: format!("{what} in {at}"),
+                body: Body::Json(replaced(sample, &path, with)),
+            })
+        };
+        match &leaf {
+            Value::String(s) => {
+                push("NUL", json!(format!("{s}\u{0}x")));
+                push("ESC", json!(format!("\u{1b}[31m{s}")));
+                push("DEL", json!(format!("{s}\u{7f}")));
+                push("a C1 control", json!(format!("{s}\u{85}")));
+                push("a huge string", json!("x".repeat(100_000)));
+                push("a number for a string", json!(12));
+                push("an object for a string", json!({}));
+                if looks_like_date(s) {
+                    push(
+                        "an impossible date",
+                        json!(format!("2023-02-29{}", &s[10..])),
+                    );
+                    push("month 13", json!(format!("2024-13-01{}", &s[10..])));
+                    push("year 0", json!(format!("0000-01-01{}", &s[10..])));
+                }
+            }
+            Value::Number(_) => {
+                push("a negative number", json!(-1));
+                push("the smallest i64", json!(i64::MIN));
+                push("a fraction", json!(0.5));
+                push("1e300", json!(1e300));
+                push("a string for a number", json!("1"));
+            }
+            Value::Bool(_) => push("a string for a bool", json!("true")),
+            Value::Array(_) => push("a string for a list", json!("x")),
+            Value::Object(_) => push("a string for an object", json!("x")),
+            Value::Null => push("an object for null", json!({"x": 1})),
+        }
+    }
+    out
+}
+
+fn with_field(sample: &Value, key: &str, value: Value) -> Value {
+    let mut v = sample.clone();
+    if let Some(map) = v.as_object_mut() {
+        map.insert(key.into(), value);
+    }
+    v
+}
+
+/// Requests that may be valid (a long list can be legitimate) but must never break the error
+/// contract: any error is a JSON 4xx.
+fn tolerated_variants(sample: &Value) -> Vec<Hostile> {
+    // Every field may be optional (a print of the whole chart).
+    let mut out = vec![Hostile {
+        what: "empty object".into(),
+        body: Body::Json(json!({})),
+    }];
+    let mut all = Vec::new();
+    leaves(sample, &mut Vec::new(), &mut all);
+    for (path, leaf) in all {
+        if let Value::Array(items) = &leaf {
+            let one = items.first().cloned().unwrap_or(json!("x"));
+            let copies = (200_000 / one.to_string().len().max(1)).clamp(1, 10_000);
+            out.push(Hostile {
+                what: format!("{copies} copies in {}", path.join(".")),
+                body: Body::Json(replaced(sample, &path, Value::Array(vec![one; copies]))),
+            });
+        }
+    }
+    out
+}
+
+/// What a refused request must look like.
+fn assert_json_error(res: &TestResponse, raw: &str, context: &str) {
+    assert!(
+        res.status.is_client_error(),
+        "{context}: expected a 4xx, got {} {raw:.300}",
+        res.status
+    );
+    let content_type = res.header("content-type");
+    assert!(
+        content_type.starts_with("application/json"),
+        "{context}: the error is not JSON ({content_type}): {raw:.300}"
+    );
+    let body: ErrorBody = serde_json::from_value(res.body.clone())
+        .unwrap_or_else(|e| panic!("{context}: not an ErrorBody ({e}): {raw:.300}"));
+    for internal in [
+        "sqlx",
+        "SQLSTATE",
+        "sqlstate",
+        "panicked",
+        "database",
+        "serde",
+        "at line",
+        "Failed to",
+    ] {
+        assert!(
+            !raw.contains(internal),
+            "{context}: internal text {internal:?} in {raw:.300}"
+        );
+    }
+    let _ = body;
+}
+
+async fn send(
+    client: &ApiClient,
+    method: &Method,
+    path: &str,
+    body: Option<&Body>,
+) -> (TestResponse, String) {
+    let mut request = client
+        .request(method.clone(), path)
+        .await
+        .header("x-csrf-token", client.csrf());
+    match body {
+        Some(Body::Json(v)) => request = request.json(v),
+        Some(Body::Raw(bytes, content_type)) => {
+            request = request
+                .header("content-type", *content_type)
+                .body(bytes.clone())
+        }
+        None => {}
+    }
+    let res = tokio::time::timeout(Duration::from_secs(30), client.send(request))
+        .await
+        .unwrap_or_else(|_| panic!("{method} {path}: no answer within 30 s"));
+    let raw = res.body.to_string();
+    (res, raw)
+}
+
+/// A fingerprint of everything the institution has stored, apart from the logs (which record
+/// the attempts) and sessions: each table's rows, hashed.
+async fn stored(pool: &sqlx::PgPool, tenant: shared::ids::TenantId) -> BTreeMap<String, String> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "select c.table_name::text from information_schema.columns c \
+         join information_schema.tables t using (table_schema, table_name) \
+         where c.table_schema = 'public' and c.column_name = 'tenant_id' and t.table_type = 'BASE TABLE' \
+         and c.table_name not in ('access_log', 'audit_log', 'log_chain', 'session', 'login_challenge') \
+         order by 1",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("tables");
+    let mut tx = karte_tests::tenant_tx(pool, tenant).await;
+    let mut out = BTreeMap::new();
+    for table in tables {
+        let hash: String = sqlx::query_scalar(&format!(
+            "select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from {table} t"
+        ))
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap_or_else(|e| panic!("hashing {table}: {e}"));
+        out.insert(table, hash);
+    }
+    out
+}
+
+/// The methods a path answers: every method the router does not refuse with 405.
+async fn methods_of(client: &ApiClient, path: &str) -> Vec<Method> {
+    let res = client
+        .send(
+            client
+                .request(Method::from_bytes(b"PROPFIND").unwrap(), path)
+                .await,
+        )
+        .await;
+    assert_eq!(
+        res.status,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "PROPFIND {path}"
+    );
+    let allow = res.header("allow").to_string();
+    assert!(
+        !allow.is_empty(),
+        "{path}: the 405 names no allowed methods"
+    );
+    allow
+        .split(',')
+        .map(|m| Method::from_bytes(m.trim().as_bytes()).expect("method"))
+        .filter(|m| *m != Method::HEAD)
+        .collect()
+}
+
+#[tokio::test]
+async fn every_route_answers_hostile_requests_with_a_json_4xx_and_stores_nothing() {
+    let app = TestApp::spawn_with(|s| {
+        s.body_limit_bytes = BODY_LIMIT;
+        s.runtime.login_attempts_per_ip_per_minute = 100_000;
+        s.runtime.login_attempts_per_account_per_minute = 100_000;
+    })
+    .await;
+    let f = fixture(&app).await;
+    let pool = app.app_pool().await;
+    let paths = karte_server::routes::api_paths();
+    assert!(
+        paths.len() > 50,
+        "the route table lists every route ({})",
+        paths.len()
+    );
+    let mut missing = Vec::new();
+    let mut requests = 0usize;
+    for template in &paths {
+        let path = fill(template, |param| match f.ids.get(param) {
+            Some(id) => id.clone(),
+            None => {
+                missing.push(format!("an id for {{{param}}} ({template})"));
+                "x".into()
+            }
+        });
+        let methods = methods_of(&f.admin, &path).await;
+        for method in methods {
+            let who = if method == Method::GET {
+                reader(template)
+            } else {
+                match sample(&method, &path, &f.ids) {
+                    Some((who, _)) => who,
+                    None => {
+                        missing.push(format!("a sample body for {method} {template}"));
+                        continue;
+                    }
+                }
+            };
+            let client = f.client(who);
+            let before = stored(&pool, f.tenant_id).await;
+
+            // Path segments and query strings: not UTF-8, or with control characters.
+            let mut bad_paths = Vec::new();
+            if template.contains('{') {
+                for bad in ["%FF", "%C0%AF", "%00", "a%0Ab", "%E3%81"] {
+                    bad_paths.push((
+                        format!("{bad} as each parameter"),
+                        fill(template, |_| bad.to_string()),
+                    ));
+                }
+            }
+            for bad in ["q=%00", "q=%FF", "on=2024-06-10%0A", "%00=1", "q=a%1Bb"] {
+                bad_paths.push((format!("query {bad}"), format!("{path}?{bad}")));
+            }
+            for (what, bad_path) in &bad_paths {
+                let (res, raw) = send(client, &method, bad_path, None).await;
+                requests += 1;
+                assert_json_error(&res, &raw, &format!("{method} {template}: {what}"));
+            }
+
+            let unchanged = |after: BTreeMap<String, String>, what: &str| {
+                for (table, hash) in &before {
+                    assert_eq!(
+                        after.get(table),
+                        Some(hash),
+                        "{method} {template}: {what} changed {table}"
+                    );
+                }
+            };
+            unchanged(stored(&pool, f.tenant_id).await, "a bad path or query");
+
+            let body = match sample(&method, &path, &f.ids) {
+                Some((_, Some(body))) if method != Method::GET => body,
+                _ => continue,
+            };
+            for hostile in refused_variants(&body) {
+                let (res, raw) = send(client, &method, &path, Some(&hostile.body)).await;
+                requests += 1;
+                assert_json_error(
+                    &res,
+                    &raw,
+                    &format!("{method} {template}: {}", hostile.what),
+                );
+            }
+            unchanged(stored(&pool, f.tenant_id).await, "a refused body");
+            for hostile in tolerated_variants(&body) {
+                let (res, raw) = send(client, &method, &path, Some(&hostile.body)).await;
+                requests += 1;
+                if !res.status.is_success() {
+                    assert_json_error(
+                        &res,
+                        &raw,
+                        &format!("{method} {template}: {}", hostile.what),
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "the suite does not cover:\n{}",
+        missing.join("\n")
+    );
+    eprintln!("{requests} hostile requests over {} routes", paths.len());
+
+    // Still healthy, and still answering normally.
+    let health = f.anonymous.get("/health").await;
+    assert_eq!(health.status, StatusCode::OK);
+    let found = f.clerk.get("/patients?q=%E3%82%AB%E3%82%AF%E3%82%A6").await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    assert!(!found.body.as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn nul_in_the_sign_in_form_is_a_field_error_before_signing_in() {
+    let app = TestApp::spawn().await;
+    app.provision(CODE_A, "架空防御クリニック").await;
+    let client = app.client();
+    for field in ["institution_code", "login_id", "password"] {
+        let mut body = json!({"institution_code": CODE_A, "login_id": "admin", "password": "x"});
+        body[field] = json!("13\u{0}19999971");
+        let res = client.post("/auth/login", &body).await;
+        assert_eq!(
+            res.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            res.body
+        );
+        assert_eq!(res.code(), "validation");
+        assert_eq!(res.field_names(), [field]);
+        assert_eq!(res.body["fields"][0]["code"], "control_character");
+    }
+}
+
+#[tokio::test]
+async fn framework_rejections_are_json_with_stable_codes() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.admin_session(CODE_A, "架空防御クリニック").await;
+    let (_, desk) = app
+        .staff_session(&admin, CODE_A, "clerk9", "clerk", PASSWORD)
+        .await;
+    let (_, doctor) = app
+        .staff_session(&admin, CODE_A, "doctor1", "doctor", PASSWORD)
+        .await;
+    let patient: PatientDetail = desk
+        .post(
+            "/patients",
+            &json!({"name": "架空 防御", "kana": "カクウ ボウギョ", "sex": "female",
+                                   "birth_date": "1980-04-01", "confirm_duplicate": true}),
+        )
+        .await
+        .json();
+    // Invalid UTF-8 in a path id names the parameter.
+    for bad in ["%FF", "%C0%AF"] {
+        let res = desk.get(&format!("/patients/{bad}")).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{bad}: {}", res.body);
+        assert_eq!(res.code(), "invalid_path");
+        assert_eq!(res.field_names(), ["patient_id"]);
+    }
+    // A lab file over the body limit (64 KiB in tests) is a JSON 413.
+    let big = format!("{}\n", shared::domain::chart::LAB_CSV_HEADER.join(","))
+        + &"2024-06-10,,血糖,98,mg/dL,70,109\n".repeat(3000);
+    let res = doctor
+        .send(
+            doctor
+                .request(
+                    Method::POST,
+                    &format!("/patients/{}/labs/import", patient.patient_id),
+                )
+                .await
+                .header("x-csrf-token", doctor.csrf())
+                .header("content-type", "text/csv")
+                .body(big),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(res.code(), "payload_too_large");
+    // A print request must be an object without unknown fields, and not nested deeply.
+    let prints = format!("/patients/{}/chart/prints", patient.patient_id);
+    let res = doctor.post(&prints, &json!([])).await;
+    assert_eq!(
+        (res.status, res.code()),
+        (StatusCode::BAD_REQUEST, "invalid_body")
+    );
+    let deep = format!(
+        "{{\"from\":\"2024-06-01\",\"x\":{}{}}}",
+        "[".repeat(20_000),
+        "]".repeat(20_000)
+    );
+    let res = doctor
+        .send(
+            doctor
+                .request(Method::POST, &prints)
+                .await
+                .header("x-csrf-token", doctor.csrf())
+                .header("content-type", "application/json")
+                .body(deep),
+        )
+        .await;
+    assert_eq!(
+        (res.status, res.code()),
+        (StatusCode::BAD_REQUEST, "invalid_body"),
+        "{}",
+        res.body
+    );
+    let res = doctor
+        .post(
+            &prints,
+            &json!({"from": "2024-06-01", "to": "2024-06-30", "form": "a4"}),
+        )
+        .await;
+    assert_eq!(
+        (res.status, res.code()),
+        (StatusCode::BAD_REQUEST, "invalid_body")
+    );
+    assert_eq!(res.field_names(), ["form"]);
+    let audited: i64 =
+        sqlx::query_scalar("select count(*) from audit_log where action = 'chart_print'")
+            .fetch_one(&app.owner_pool().await)
+            .await
+            .unwrap_or(0);
+    assert_eq!(audited, 0, "nothing was printed");
+}
+
+#[tokio::test]
+async fn a_negative_base_version_is_refused_before_the_database() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.admin_session(CODE_A, "架空防御クリニック").await;
+    let (_, desk) = app
+        .staff_session(&admin, CODE_A, "clerk9", "clerk", PASSWORD)
+        .await;
+    let patient: PatientDetail = desk
+        .post(
+            "/patients",
+            &json!({"name": "架空 防御", "kana": "カクウ ボウギョ", "sex": "female",
+                                   "birth_date": "1980-04-01", "confirm_duplicate": true}),
+        )
+        .await
+        .json();
+    let pid = patient.patient_id;
+    let insurance: InsuranceDetail = desk
+        .post(
+            &format!("/patients/{pid}/insurances"),
+            &json!({"insurer_number": "33120015", "number": "1", "relationship": "insured", "valid_from": "2020-04-01"}),
+        )
+        .await
+        .json();
+    let payment: PublicPaymentDetail = desk
+        .post(
+            &format!("/patients/{pid}/public-payments"),
+            &json!({"payer_number": "54016027", "valid_from": "2020-01-01"}),
+        )
+        .await
+        .json();
+    for (path, body) in [
+        (
+            format!("/patients/{pid}/insurances/{}", insurance.insurance_id),
+            json!({"base_version": -1, "insurer_number": "33120015", "number": "1", "relationship": "insured",
+                   "valid_from": "2020-04-01", "reason": "訂正"}),
+        ),
+        (
+            format!(
+                "/patients/{pid}/public-payments/{}",
+                payment.public_payment_id
+            ),
+            json!({"base_version": -1, "payer_number": "54016027", "valid_from": "2020-01-01", "reason": "訂正"}),
+        ),
+    ] {
+        let res = desk.put(&path, &body).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{path}: {}", res.body);
+        assert_eq!(res.code(), "invalid_body");
+        assert_eq!(res.field_names(), ["base_version"]);
+    }
+}
+
+#[tokio::test]
+async fn a_reason_that_is_too_long_is_refused_not_cut() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.admin_session(CODE_A, "架空防御クリニック").await;
+    let (_, desk) = app
+        .staff_session(&admin, CODE_A, "clerk9", "clerk", PASSWORD)
+        .await;
+    let patient: PatientDetail = desk
+        .post(
+            "/patients",
+            &json!({"name": "架空 防御", "kana": "カクウ ボウギョ", "sex": "female",
+                                   "birth_date": "1980-04-01", "confirm_duplicate": true}),
+        )
+        .await
+        .json();
+    let res = desk
+        .put(
+            &format!("/patients/{}", patient.patient_id),
+            &json!({"base_version": 1, "name": "架空 防御", "kana": "カクウ ボウギョ", "sex": "female",
+                    "birth_date": "1980-04-01", "reason": "あ".repeat(201)}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert_eq!(res.field_names(), ["reason"]);
+    assert_eq!(res.body["fields"][0]["code"], "too_long");
+    let versions = desk
+        .get(&format!("/patients/{}/versions", patient.patient_id))
+        .await;
+    assert_eq!(
+        versions.body.as_array().map(Vec::len),
+        Some(1),
+        "nothing stored"
+    );
+}
+
+#[tokio::test]
+async fn webauthn_on_a_foreign_host_without_a_public_origin_is_a_4xx() {
+    let app = TestApp::spawn().await;
+    let (p, admin) = app.admin_session(CODE_A, "架空防御クリニック").await;
+    let res = admin
+        .send(
+            admin
+                .request(Method::POST, "/auth/factors/webauthn/start")
+                .await
+                .header("x-csrf-token", admin.csrf())
+                .header("host", "karte.example.jp")
+                .json(&json!({"label": "キー", "current_password": p.admin_password})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    assert_eq!(res.field_names(), ["host"]);
+}
+
+async fn save(client: &ApiClient, note: &str, base: i64) -> i64 {
+    let body = json!({"base_revision": base, "base_version": 0,
+                      "soap": {"subjective": format!("{base}"), "objective": "", "assessment": "", "plan": ""}});
+    let res = client.put(&format!("/notes/{note}/draft"), &body).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    res.body["revision"].as_i64().expect("revision")
+}
+
+#[tokio::test]
+async fn two_institutions_note_draft_revisions_are_independent() {
+    let app = TestApp::spawn().await;
+    let mut doctors = Vec::new();
+    for (code, name) in [(CODE_A, "架空第一医院"), (CODE_B, "架空第二医院")] {
+        let (_, admin) = app.admin_session(code, name).await;
+        let (_, doctor) = app
+            .staff_session(&admin, code, "doctor1", "doctor", PASSWORD)
+            .await;
+        let (_, desk) = app
+            .staff_session(&admin, code, "clerk9", "clerk", PASSWORD)
+            .await;
+        let patient: PatientDetail = desk
+            .post(
+                "/patients",
+                &json!({"name": "架空 改訂", "kana": "カクウ カイテイ", "sex": "male",
+                                       "birth_date": "1970-01-01", "confirm_duplicate": true}),
+            )
+            .await
+            .json();
+        let note: NoteDetail = doctor
+            .post(
+                &format!("/patients/{}/notes", patient.patient_id),
+                &json!({"visit_date": "2024-06-10"}),
+            )
+            .await
+            .json();
+        doctors.push((doctor, note.note_id));
+    }
+    // The second institution saves many times; the first's revisions do not move with it.
+    let (a, note_a) = &doctors[0];
+    let (b, note_b) = &doctors[1];
+    let first = save(a, note_a, 0).await;
+    let mut rev_b = 0;
+    for _ in 0..5 {
+        rev_b = save(b, note_b, rev_b).await;
+    }
+    let second = save(a, note_a, first).await;
+    assert_eq!((first, second), (1, 2), "A counts its own saves only");
+    assert_eq!(rev_b, 5);
+}
