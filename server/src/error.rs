@@ -49,6 +49,13 @@ impl ApiError {
     }
 }
 
+/// A refused request body (`shared::api::body::parse`).
+impl From<shared::api::body::BodyError> for ApiError {
+    fn from(e: shared::api::body::BodyError) -> Self {
+        Self::Fields(e.code, e.fields)
+    }
+}
+
 /// One field's problem is a 422 naming it.
 impl From<FieldError> for ApiError {
     fn from(field: FieldError) -> Self {

@@ -12,7 +12,7 @@ use shared::domain::text;
 
 /// `Json<T>` whose rejections are `ErrorBody`s: malformed JSON, a body of the wrong shape,
 /// a missing `application/json` content type and an oversized body each get their own code.
-/// The body is checked by [`parse_json_body`] before it becomes a `T`.
+/// The body is checked by [`shared::api::body::parse`] before it becomes a `T`.
 pub struct ApiJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for ApiJson<T>
@@ -27,7 +27,9 @@ where
             return Err(ApiError::code(ErrorCode::UnsupportedMediaType));
         }
         let ApiBytes(bytes) = ApiBytes::from_request(req, state).await?;
-        parse_json_body(&bytes).map(Self)
+        shared::api::body::parse(&bytes)
+            .map(Self)
+            .map_err(ApiError::from)
     }
 }
 
@@ -44,138 +46,6 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
             .get(..12)
             .is_some_and(|p| p.eq_ignore_ascii_case("application/"))
             && mime.to_ascii_lowercase().ends_with("+json")
-}
-
-/// At most this many field errors are listed in one answer.
-const MAX_FIELD_ERRORS: usize = 20;
-
-/// A request body as the API accepts it: JSON (else `invalid_json`), an object at the top
-/// (else `invalid_body`: a struct would also take an array), no control characters in any
-/// string or key and nesting within [`text::MAX_JSON_DEPTH`] (else `validation` naming each
-/// field), of the right types (else `invalid_body` naming the field) and every field known to
-/// `T` (else `invalid_body` naming the unknown ones: a typo must not silently drop a value).
-/// Messages never repeat the value sent.
-pub fn parse_json_body<T: DeserializeOwned + serde::Serialize>(
-    bytes: &[u8],
-) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        if e.to_string().starts_with("recursion limit exceeded") {
-            too_deep("")
-        } else {
-            ApiError::code(ErrorCode::InvalidJson)
-        }
-    })?;
-    if !value.is_object() {
-        return Err(
-            ApiError::Code(ErrorCode::InvalidBody).with_field(FieldError::new(
-                "",
-                "object_expected",
-                "JSON のオブジェクトを送ってください",
-            )),
-        );
-    }
-    let problems = text::check_json(&value, MAX_FIELD_ERRORS);
-    if !problems.is_empty() {
-        return Err(ApiError::Invalid(problems));
-    }
-    let parsed: T = serde_path_to_error::deserialize(&value)
-        .map_err(|e| ApiError::Code(ErrorCode::InvalidBody).with_field(data_error(&e)))?;
-    // Unknown fields: what the body holds that the type does not give back. (serde cannot
-    // report fields it ignores inside `#[serde(flatten)]`, which several request types use.)
-    let known = serde_json::to_value(&parsed).map_err(|e| ApiError::Internal(e.into()))?;
-    let mut unknown = Vec::new();
-    unknown_fields(&value, &known, &mut String::new(), &mut unknown);
-    if unknown.is_empty() {
-        Ok(parsed)
-    } else {
-        Err(ApiError::Code(ErrorCode::InvalidBody).with_fields(unknown))
-    }
-}
-
-/// The paths of `sent` that `known` (the parsed body, serialised again) lacks. A field the
-/// type leaves out when empty (`skip_serializing_if`) is not unknown when it was sent empty.
-fn unknown_fields(
-    sent: &serde_json::Value,
-    known: &serde_json::Value,
-    path: &mut String,
-    out: &mut Vec<FieldError>,
-) {
-    use serde_json::Value;
-    match (sent, known) {
-        (Value::Object(sent), Value::Object(known)) => {
-            for (key, value) in sent {
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(key);
-                match known.get(key) {
-                    Some(k) => unknown_fields(value, k, path, out),
-                    None if is_empty(value) => {}
-                    None if out.len() < MAX_FIELD_ERRORS => out.push(FieldError::new(
-                        path,
-                        "unknown_field",
-                        "この項目は受け付けていません",
-                    )),
-                    None => {}
-                }
-                path.truncate(len);
-            }
-        }
-        (Value::Array(sent), Value::Array(known)) => {
-            for (i, (s, k)) in sent.iter().zip(known).enumerate() {
-                let len = path.len();
-                path.push_str(&format!("[{i}]"));
-                unknown_fields(s, k, path, out);
-                path.truncate(len);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn is_empty(value: &serde_json::Value) -> bool {
-    match value {
-        serde_json::Value::Null => true,
-        serde_json::Value::Array(a) => a.is_empty(),
-        serde_json::Value::Object(o) => o.is_empty(),
-        _ => false,
-    }
-}
-
-fn too_deep(field: &str) -> ApiError {
-    ApiError::Code(ErrorCode::InvalidBody).with_field(FieldError::new(
-        field,
-        "too_deep",
-        format!("入れ子が深すぎます（{}段まで）", text::MAX_JSON_DEPTH),
-    ))
-}
-
-/// The field a body failed on and a fixed message by kind: serde's own message would quote
-/// the value sent, which may be patient data.
-fn data_error(e: &serde_path_to_error::Error<serde_json::Error>) -> FieldError {
-    let mut path = e.path().to_string();
-    if path == "." {
-        path.clear();
-    }
-    let detail = e.inner().to_string();
-    let (code, message) = if let Some(rest) = detail.strip_prefix("missing field `") {
-        let name = rest.split('`').next().unwrap_or("");
-        if !path.is_empty() {
-            path.push('.');
-        }
-        path.push_str(name);
-        ("required", "必須の項目です")
-    } else if detail.starts_with("invalid type") {
-        ("invalid_type", "値の種類が違います")
-    } else if detail.starts_with("unknown variant") {
-        ("unknown_value", "この値は使えません")
-    } else if detail.starts_with("unknown field") {
-        ("unknown_field", "この項目は受け付けていません")
-    } else {
-        ("invalid", "値が正しくありません")
-    };
-    FieldError::new(&path, code, message)
 }
 
 /// The raw body, with an oversized one answered as `payload_too_large` (JSON, like every error).
@@ -246,7 +116,7 @@ fn check_query(query: &str) -> Vec<FieldError> {
                 }
             }
         }
-        if errors.len() >= MAX_FIELD_ERRORS {
+        if errors.len() >= shared::api::body::MAX_FIELD_ERRORS {
             break;
         }
     }
@@ -358,7 +228,8 @@ pub async fn json_errors_only(req: Request, next: Next) -> Response {
         status = status.as_u16(),
         "a plain-text error answered as JSON"
     );
-    let mut json = error_response(code);
+    // The status stays as it was; only the body takes the API's shape.
+    let mut json = (status, axum::Json(shared::api::ErrorBody::new(code))).into_response();
     if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
         json.headers_mut()
             .insert(header::RETRY_AFTER, retry.clone());
@@ -493,7 +364,39 @@ pub fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Respon
 
 #[cfg(test)]
 mod tests {
-    use super::is_hashed_asset;
+    use super::{is_hashed_asset, json_errors_only};
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+
+    #[tokio::test]
+    async fn a_plain_text_error_from_anywhere_becomes_the_json_error_body() {
+        for (status, code) in [
+            (StatusCode::BAD_REQUEST, "bad_request"),
+            (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        ] {
+            let app = axum::Router::new()
+                .route(
+                    "/x",
+                    axum::routing::get(
+                        move || async move { (status, "Invalid URL: internal detail") },
+                    ),
+                )
+                .layer(axum::middleware::from_fn(json_errors_only));
+            let request = Request::get("/x").body(Body::empty()).expect("request");
+            let response = tower::ServiceExt::oneshot(app, request)
+                .await
+                .expect("response");
+            assert_eq!(response.status(), status);
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+                .await
+                .expect("body");
+            let body: shared::api::ErrorBody = serde_json::from_slice(&bytes).expect("ErrorBody");
+            assert_eq!(serde_json::to_value(body.code).expect("code"), code);
+            assert!(!String::from_utf8_lossy(&bytes).contains("internal detail"));
+        }
+    }
 
     #[test]
     fn only_content_hashed_bundle_files_are_immutable() {

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod billing;
+pub mod body;
 pub mod chart;
 pub mod devices;
 pub mod error;

@@ -1,0 +1,5 @@
+#![no_main]
+
+include!("../entries.rs");
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| lab_csv(data));
