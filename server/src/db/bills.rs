@@ -2,19 +2,39 @@
 //! computed. All queries go through [`TenantTx`].
 
 use super::TenantTx;
-use shared::billing::{HistoryEntry, PricedVisit, Visit};
+use serde_json::Value;
+use shared::billing::{HistoryEntry, PricedVisit, StoredBill, Visit, BILL_FORMAT};
 use shared::ids::UserId;
 use sqlx::types::Json;
 use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+/// The JSON columns of a stored bill, read through [`StoredBill::read`] (a stored bill is never
+/// read by field names in SQL: a renamed Rust field would then silently read nothing).
+fn read_stored(format: i16, visit: Value, priced: Value) -> Result<StoredBill, sqlx::Error> {
+    StoredBill::read(format, visit, priced).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
 #[derive(Debug, Clone, FromRow)]
+struct RawBillRow {
+    bill_id: Uuid,
+    version: i32,
+    format: i16,
+    visit: Json<Value>,
+    priced: Json<Value>,
+    paid: i32,
+    master_revision: String,
+    reason: String,
+    author: Option<String>,
+    created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
 pub struct BillRow {
     pub bill_id: Uuid,
     pub version: i32,
-    pub visit: Json<Visit>,
-    pub priced: Json<PricedVisit>,
+    pub bill: StoredBill,
     pub paid: i32,
     pub master_revision: String,
     pub reason: String,
@@ -23,12 +43,25 @@ pub struct BillRow {
 }
 
 impl BillRow {
+    fn read(raw: RawBillRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            bill_id: raw.bill_id,
+            version: raw.version,
+            bill: read_stored(raw.format, raw.visit.0, raw.priced.0)?,
+            paid: raw.paid,
+            master_revision: raw.master_revision,
+            reason: raw.reason,
+            author: raw.author,
+            created_at: raw.created_at,
+        })
+    }
+
     pub fn detail(&self) -> shared::api::billing::BillVersion {
         shared::api::billing::BillVersion {
             bill_id: self.bill_id.to_string(),
             version: self.version,
-            visit: self.visit.0.clone(),
-            priced: self.priced.0.clone(),
+            visit: self.bill.visit.clone(),
+            priced: self.bill.priced.clone(),
             paid: i64::from(self.paid),
             master_revision: self.master_revision.clone(),
             reason: self.reason.clone(),
@@ -43,15 +76,16 @@ pub async fn for_reception(
     tx: &mut TenantTx,
     reception: Uuid,
 ) -> Result<Vec<BillRow>, sqlx::Error> {
-    sqlx::query_as(
-        "select b.bill_id, b.version, b.visit, b.priced, b.paid, b.master_revision, b.reason, \
-         u.display_name as author, b.created_at from bill_version b \
+    let rows: Vec<RawBillRow> = sqlx::query_as(
+        "select b.bill_id, b.version, b.format, b.visit, b.priced, b.paid, b.master_revision, \
+         b.reason, u.display_name as author, b.created_at from bill_version b \
          left join app_user u on u.user_id = b.author_user_id \
          where b.reception_id = $1 order by b.version desc",
     )
     .bind(reception)
     .fetch_all(tx.conn())
-    .await
+    .await?;
+    rows.into_iter().map(BillRow::read).collect()
 }
 
 /// The priced items of the patient's other visits in the calendar month of `date` and the five
@@ -65,9 +99,9 @@ pub async fn month_history(
     except_reception: Uuid,
 ) -> Result<Vec<HistoryEntry>, sqlx::Error> {
     let first = date.replace_day(1).unwrap_or(date);
-    let rows: Vec<(Date, Json<PricedVisit>)> = sqlx::query_as(
-        "select service_date, priced from ( \
-           select distinct on (bill_id) bill_id, service_date, priced, reception_id \
+    let rows: Vec<(Date, i16, Json<Value>, Json<Value>)> = sqlx::query_as(
+        "select service_date, format, visit, priced from ( \
+           select distinct on (bill_id) bill_id, service_date, format, visit, priced, reception_id \
            from bill_version where patient_id = $1 \
              and service_date >= ($2::date - interval '5 months') \
              and service_date < ($2::date + interval '1 month') \
@@ -79,16 +113,16 @@ pub async fn month_history(
     .bind(except_reception)
     .fetch_all(tx.conn())
     .await?;
-    Ok(rows
-        .into_iter()
-        .flat_map(|(day, priced)| {
-            priced.0.lines.into_iter().map(move |line| HistoryEntry {
-                code: line.code,
-                date: day,
-                count: line.count,
-            })
-        })
-        .collect())
+    let mut history = Vec::new();
+    for (day, format, visit, priced) in rows {
+        let bill = read_stored(format, visit.0, priced.0)?;
+        history.extend(bill.priced.lines.into_iter().map(|line| HistoryEntry {
+            code: line.code,
+            date: day,
+            count: line.count,
+        }));
+    }
+    Ok(history)
 }
 
 /// What the patient paid (一部負担金 as billed) in the month of `date` under the 公費 with
@@ -102,24 +136,27 @@ pub async fn paid_under_public(
     payer_number: &str,
 ) -> Result<i64, sqlx::Error> {
     let first = date.replace_day(1).unwrap_or(date);
-    let paid: Option<i64> = sqlx::query_scalar(
-        "select sum(patient_share)::bigint from ( \
-           select distinct on (bill_id) bill_id, patient_share, visit, reception_id \
+    let rows: Vec<(i32, i16, Json<Value>, Json<Value>)> = sqlx::query_as(
+        "select patient_share, format, visit, priced from ( \
+           select distinct on (bill_id) bill_id, patient_share, format, visit, priced, reception_id \
            from bill_version where patient_id = $1 and service_date >= $2 \
              and service_date < ($2::date + interval '1 month') \
            order by bill_id, version desc) current \
-         where reception_id <> $3 and (visit -> 'public_expense' ->> 'payer_number' = $4 \
-           or exists (select 1 from jsonb_array_elements( \
-                        coalesce(visit -> 'additional_public_expenses', '[]'::jsonb)) e \
-                      where e ->> 'payer_number' = $4))",
+         where reception_id <> $3",
     )
     .bind(patient)
     .bind(first)
     .bind(except_reception)
-    .bind(payer_number)
-    .fetch_one(tx.conn())
+    .fetch_all(tx.conn())
     .await?;
-    Ok(paid.unwrap_or(0))
+    let mut paid = 0;
+    for (share, format, visit, priced) in rows {
+        let bill = read_stored(format, visit.0, priced.0)?;
+        if bill.public_payers().any(|p| p == payer_number) {
+            paid += i64::from(share);
+        }
+    }
+    Ok(paid)
 }
 
 /// What one version stores.
@@ -155,8 +192,8 @@ pub async fn write(
     };
     let inserted = sqlx::query(
         "insert into bill_version (tenant_id, bill_id, version, reception_id, patient_id, service_date, \
-         visit, priced, total_points, patient_share, paid, master_revision, reason, author_user_id) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) on conflict do nothing",
+         format, visit, priced, total_points, patient_share, paid, master_revision, reason, author_user_id) \
+         values ($1, $2, $3, $4, $5, $6, $15, $7, $8, $9, $10, $11, $12, $13, $14) on conflict do nothing",
     )
     .bind(tx.tenant_id().as_uuid())
     .bind(bill_id)
@@ -172,6 +209,7 @@ pub async fn write(
     .bind(bill.master_revision)
     .bind(bill.reason)
     .bind(author.as_uuid())
+    .bind(BILL_FORMAT)
     .execute(tx.conn())
     .await;
     match inserted {

@@ -74,11 +74,10 @@ async fn burden_on(
     }
 }
 
-/// The 公費 applied to a visit, from the patient's records valid on `date`: every one with a
-/// recorded share (at most four, as on the レセプト), each with what was already paid under it this
-/// month, as the 第一公費 and the ones after it; and the payer numbers of the others, which are not
-/// applied. Order: as recorded (newest first), but 生活保護 (法別番号 12) last — it pays only what
-/// other 公費 leave (他法優先, 生活保護法第4条第2項) — and kept when there are more than four.
+/// The 公費 applied to a visit, from the patient's records valid on `date`, chosen and ordered by
+/// [`shared::billing::select_public`] (the rule the month's claims use too), each with what was
+/// already paid under it this month, as the 第一公費 and the ones after it; and the payer numbers
+/// of the others, which are not applied.
 struct PublicOnDate {
     first: Option<shared::billing::PublicExpense>,
     additional: Vec<shared::billing::PublicExpense>,
@@ -95,25 +94,14 @@ async fn public_expenses_on(
     let rows = insurance::public_payments(tx, patient, Some(date)).await?;
     let tenths_of =
         |row: &insurance::PublicPaymentRow| row.patient_tenths.and_then(|t| u8::try_from(t).ok());
-    let (mut with_share, without): (Vec<_>, Vec<_>) =
-        rows.into_iter().partition(|row| tenths_of(row).is_some());
-    let welfare = |number: &str| number.starts_with("12");
-    // A stable sort: 生活保護 after the others, which keep their order.
-    with_share.sort_by_key(|row| welfare(&row.payer_number));
-    let mut not_applied: Vec<String> = without.into_iter().map(|r| r.payer_number).collect();
-    if with_share.len() > shared::billing::MAX_PUBLIC {
-        // Keep 生活保護 (the last one, if any) in the last place that fits.
-        let welfare_row = with_share
-            .last()
-            .filter(|r| welfare(&r.payer_number))
-            .is_some()
-            .then(|| with_share.pop())
-            .flatten();
-        let keep = shared::billing::MAX_PUBLIC - usize::from(welfare_row.is_some());
-        let dropped = with_share.split_off(keep);
-        not_applied.extend(dropped.into_iter().map(|r| r.payer_number));
-        with_share.extend(welfare_row);
-    }
+    let selection =
+        shared::billing::select_public(rows, |r| &r.payer_number, |r| tenths_of(r).is_some());
+    let not_applied = selection
+        .not_applied
+        .into_iter()
+        .map(|r| r.payer_number)
+        .collect();
+    let with_share = selection.applied;
     let mut applied = Vec::with_capacity(with_share.len());
     for row in with_share {
         let paid =

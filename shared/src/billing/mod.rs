@@ -48,9 +48,11 @@ mod fixture;
 mod from_masters;
 pub mod money;
 mod priced;
+mod public;
 mod receipt;
 mod rules;
 mod section;
+mod stored;
 mod visit;
 pub(crate) use visit::master_codes;
 
@@ -70,11 +72,13 @@ pub use priced::{
     BillingError, LineContent, LineKind, Note, PricedLine, PricedVisit, SectionTotal,
     ShareBreakdown, Warning, WarningCode,
 };
+pub use public::{is_welfare, select_public, PublicSelection};
 pub use receipt::{
     receipt_rows, statement_marker, thousands, ReceiptRow, OUTPATIENT_RECEIPT_SECTIONS,
 };
 pub use rules::share::MAX_PUBLIC;
 pub use section::Section;
+pub use stored::{StoredBill, StoredBillError, BILL_FORMAT};
 pub use visit::{
     is_master_code, Burden, Dispensing, DrugUse, Facility, FacilityKind, FacilityStandards,
     HistoryEntry, ItemOrder, MaterialUse, Prescription, ProcedureOrder, PublicExpense, Rp, RpDrug,
