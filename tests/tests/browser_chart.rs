@@ -369,6 +369,9 @@ async fn the_disease_picker_searches_the_local_copy_of_the_masters() {
         browser.fill("dx-query", "キカンシ").await?;
         browser.wait_for_text("dx-hits", "気管支喘息").await?;
         app.restart().await;
+        // The shared rules (shared::domain::diagnosis) check as the doctor types.
+        browser.fill("dx-free", &"あ".repeat(101)).await?;
+        browser.wait_for_text("dx-check", "長すぎます").await?;
         Ok::<_, anyhow::Error>(())
     }
     .await;

@@ -12,6 +12,7 @@ use shared::api::chart::{
     Diagnosis, DiagnosisInput, LabRecord, Outcome, RecordLabs, RecordVitals, VitalRecord,
 };
 use shared::domain::chart::{format_tenths, LabInput, VitalsInput};
+use shared::domain::diagnosis::compose_name;
 use shared::domain::japanese::{format_date, parse_date};
 use shared::domain::Role;
 use time::{Date, Duration};
@@ -87,21 +88,27 @@ pub fn DiagnosesPanel(patient_id: Signal<String>) -> impl IntoView {
             }
         });
     };
+    // The entry as it would be sent, checked by the same shared rules as the server.
+    let entry = move || DiagnosisInput {
+        disease_code: picked.get().map(|h| h.code).unwrap_or_default(),
+        modifier_codes: modifiers.get().into_iter().map(|m| m.code).collect(),
+        free_name: free_name.get(),
+        is_main: is_main.get(),
+        suspected: suspected.get(),
+        start_date: start.get(),
+        ..Default::default()
+    };
     let preview = move || {
         let name = match picked.get() {
             Some(h) => {
                 let mods = modifiers.get();
-                let prefix: String = mods
-                    .iter()
-                    .filter(|m| !m.code.starts_with('8'))
-                    .map(|m| m.name.clone())
-                    .collect();
-                let suffix: String = mods
-                    .iter()
-                    .filter(|m| m.code.starts_with('8'))
-                    .map(|m| m.name.clone())
-                    .collect();
-                format!("{prefix}{}{suffix}", h.name)
+                let codes: Vec<String> = mods.iter().map(|m| m.code.clone()).collect();
+                compose_name(&h.name, &codes, |code| {
+                    mods.iter()
+                        .find(|m| m.code == code)
+                        .map(|m| m.name.as_str())
+                })
+                .unwrap_or_default()
             }
             None => free_name.get(),
         };
@@ -111,21 +118,24 @@ pub fn DiagnosesPanel(patient_id: Signal<String>) -> impl IntoView {
             name
         }
     };
+    // What is wrong so far, as the doctor types (nothing before anything is typed).
+    let check = move || {
+        if picked.get().is_none() && free_name.get().is_empty() {
+            return None;
+        }
+        entry()
+            .validate()
+            .err()
+            .and_then(|errors| errors.into_iter().next())
+            .map(|e| e.message)
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = DiagnosisInput {
-            disease_code: picked.get_untracked().map(|h| h.code).unwrap_or_default(),
-            modifier_codes: modifiers
-                .get_untracked()
-                .into_iter()
-                .map(|m| m.code)
-                .collect(),
-            free_name: free_name.get_untracked(),
-            is_main: is_main.get_untracked(),
-            suspected: suspected.get_untracked(),
-            start_date: start.get_untracked(),
-            ..Default::default()
-        };
+        let body = untrack(entry);
+        if let Err(errors) = body.validate() {
+            form_error.set(errors.into_iter().next().map(|e| e.message));
+            return;
+        }
         let csrf = session.csrf();
         let id = patient_id.get_untracked();
         spawn_local(async move {
@@ -257,6 +267,7 @@ pub fn DiagnosesPanel(patient_id: Signal<String>) -> impl IntoView {
                     <input id="dx_start" type="date" data-testid="dx-start" prop:value=move || start.get() on:input=move |ev| start.set(event_target_value(&ev))/>
                     <label><input type="checkbox" data-testid="dx-main" prop:checked=move || is_main.get() on:change=move |ev| is_main.set(event_target_checked(&ev))/>"主病名"</label>
                     <label><input type="checkbox" data-testid="dx-suspected" prop:checked=move || suspected.get() on:change=move |ev| suspected.set(event_target_checked(&ev))/>"疑い"</label>
+                    <p class="hint" data-testid="dx-check">{check}</p>
                     <p class="form-error" role="alert">{move || form_error.get()}</p>
                     <button type="submit" data-testid="dx-save">"登録"</button>
                 </form>

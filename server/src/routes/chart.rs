@@ -29,9 +29,10 @@ use shared::api::chart::{
 };
 use shared::api::{ErrorCode, FieldError};
 use shared::domain::chart::{parse_lab_csv, LabChecked};
+use shared::domain::diagnosis::compose_name;
 use shared::domain::japanese::{format_date, parse_date};
 use shared::domain::{Permission, Role};
-use shared::masters::{DiseaseRecord, MasterKind, MasterRecord, ModifierPosition, ModifierRecord};
+use shared::masters::{DiseaseRecord, MasterKind, MasterRecord, ModifierRecord};
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime};
 use uuid::Uuid;
 
@@ -111,9 +112,7 @@ async fn note_of(tx: &mut TenantTx, raw: &str, access: &AccessNote) -> ApiResult
 
 /// A date a chart can be about: 1900 to 2199 (also keeps date arithmetic far from its limits).
 fn date_param(field: &str, raw: &str) -> ApiResult<Date> {
-    parse_date(raw)
-        .filter(|d| (1900..2200).contains(&d.year()))
-        .ok_or_else(|| ApiError::invalid(field, "日付は YYYY-MM-DD で指定してください"))
+    parse_date(raw).ok_or_else(|| ApiError::invalid(field, "日付は YYYY-MM-DD で指定してください"))
 }
 
 /// The instants of JST days `from..=to`, as a half-open UTC range.
@@ -570,47 +569,21 @@ struct CheckedDiagnosis {
     end: Option<Date>,
 }
 
+/// The shared checks ([`DiagnosisInput::validate`]), then the code and modifiers looked up in
+/// the masters of the start date and the name composed from them.
 async fn check_diagnosis(tx: &mut TenantTx, body: &DiagnosisInput) -> ApiResult<CheckedDiagnosis> {
-    let start = date_param("start_date", &body.start_date)?;
-    let end = match body.end_date.trim() {
-        "" => None,
-        raw => Some(date_param("end_date", raw)?),
-    };
-    if body.outcome.is_some() != end.is_some() {
-        return Err(ApiError::invalid(
-            "end_date",
-            "転帰と終了日は両方入力するか、両方空にしてください",
-        ));
-    }
-    if matches!(end, Some(e) if e < start) {
-        return Err(ApiError::invalid(
-            "end_date",
-            "終了日は開始日以降にしてください",
-        ));
-    }
-    if body.modifier_codes.len() > 8 {
-        return Err(ApiError::invalid("modifier_codes", "修飾語は8つまでです"));
-    }
-    let code = body.disease_code.trim();
-    if code.is_empty() {
-        // 未コード化傷病名: free text, no modifiers (they belong to coded names).
-        let name = shared::domain::clean_text(&body.free_name, 100)
-            .map_err(|e| ApiError::invalid("free_name", e.to_string()))?;
-        if !body.modifier_codes.is_empty() {
-            return Err(ApiError::invalid(
-                "modifier_codes",
-                "未コード化傷病名には修飾語を付けられません",
-            ));
-        }
+    let checked = body.validate().map_err(ApiError::Invalid)?;
+    let Some(code) = checked.code else {
         return Ok(CheckedDiagnosis {
             code: None,
             modifiers: Vec::new(),
-            name,
-            start,
-            end,
+            name: checked.free_name.unwrap_or_default(),
+            start: checked.start,
+            end: checked.end,
         });
-    }
-    let rows = masters::rows_on_tx(tx, MasterKind::Disease, start, &[code.to_string()]).await?;
+    };
+    let start = checked.start;
+    let rows = masters::rows_on_tx(tx, MasterKind::Disease, start, &[code]).await?;
     let Some(disease) = rows
         .first()
         .and_then(|r| DiseaseRecord::from_fields(r).ok())
@@ -620,48 +593,27 @@ async fn check_diagnosis(tx: &mut TenantTx, body: &DiagnosisInput) -> ApiResult<
             "この傷病名コードは開始日に有効な傷病名マスターにありません",
         ));
     };
-    let modifier_rows = if body.modifier_codes.is_empty() {
+    let modifier_rows = if checked.modifiers.is_empty() {
         Vec::new()
     } else {
-        masters::rows_on_tx(tx, MasterKind::Modifier, start, &body.modifier_codes).await?
+        masters::rows_on_tx(tx, MasterKind::Modifier, start, &checked.modifiers).await?
     };
     let modifiers: Vec<ModifierRecord> = modifier_rows
         .iter()
         .filter_map(|r| ModifierRecord::from_fields(r).ok())
         .collect();
-    let mut prefix = String::new();
-    let mut suffix = String::new();
-    for code in &body.modifier_codes {
-        let Some(m) = modifiers.iter().find(|m| &m.code == code) else {
-            return Err(ApiError::invalid(
-                "modifier_codes",
-                format!(
-                    "修飾語コード {} は開始日に有効な修飾語マスターにありません",
-                    code.chars().take(8).collect::<String>()
-                ),
-            ));
-        };
-        match m.position {
-            ModifierPosition::Prefix => prefix.push_str(&m.name),
-            ModifierPosition::Suffix => suffix.push_str(&m.name),
-            ModifierPosition::DentalSite => {
-                return Err(ApiError::invalid(
-                    "modifier_codes",
-                    "歯科部位の修飾語は使えません",
-                ))
-            }
-        }
-    }
-    let name: String = format!("{prefix}{}{suffix}", disease.name)
-        .chars()
-        .take(100)
-        .collect();
+    let name = compose_name(&disease.name, &checked.modifiers, |code| {
+        modifiers
+            .iter()
+            .find(|m| m.code == code)
+            .map(|m| m.name.as_str())
+    })?;
     Ok(CheckedDiagnosis {
         code: Some(disease.code),
-        modifiers: body.modifier_codes.clone(),
+        modifiers: checked.modifiers,
         name,
         start,
-        end,
+        end: checked.end,
     })
 }
 

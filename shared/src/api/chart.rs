@@ -2,6 +2,7 @@
 //! Dates are `YYYY-MM-DD` (JST calendar days); times are RFC 3339 from the server's clock.
 
 use crate::domain::chart::{DiffLine, LabInput, Soap, VitalWarning, Vitals, VitalsInput};
+pub use crate::domain::diagnosis::{DiagnosisInput, Outcome};
 use serde::{Deserialize, Serialize};
 
 /// Most timeline entries one request returns.
@@ -164,74 +165,6 @@ pub struct TimelineEntry {
 pub struct TimelinePage {
     pub entries: Vec<TimelineEntry>,
     pub next: Option<String>,
-}
-
-/// A 傷病名 outcome (転帰).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// 治癒.
-    Cured,
-    /// 死亡.
-    Died,
-    /// 中止.
-    Stopped,
-    /// 転医.
-    Transferred,
-}
-
-impl Outcome {
-    pub const ALL: [Self; 4] = [Self::Cured, Self::Died, Self::Stopped, Self::Transferred];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Cured => "cured",
-            Self::Died => "died",
-            Self::Stopped => "stopped",
-            Self::Transferred => "transferred",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|o| o.code() == code)
-    }
-
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Self::Cured => "治癒",
-            Self::Died => "死亡",
-            Self::Stopped => "中止",
-            Self::Transferred => "転医",
-        }
-    }
-}
-
-/// A diagnosis as entered (`POST /patients/{id}/diagnoses`, `PUT /diagnoses/{id}`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DiagnosisInput {
-    /// 傷病名コード (7 digits) from the master; empty for 未コード化傷病名.
-    #[serde(default)]
-    pub disease_code: String,
-    /// 修飾語コード (4 digits each), prefixes and suffixes in the order they are read.
-    #[serde(default)]
-    pub modifier_codes: Vec<String>,
-    /// The name for 未コード化傷病名 (ignored when a code is given).
-    #[serde(default)]
-    pub free_name: String,
-    #[serde(default)]
-    pub is_main: bool,
-    #[serde(default)]
-    pub suspected: bool,
-    pub start_date: String,
-    #[serde(default)]
-    pub outcome: Option<Outcome>,
-    #[serde(default)]
-    pub end_date: String,
-    /// For a change: the version it was based on, and why.
-    #[serde(default, deserialize_with = "crate::domain::version::non_negative_i32")]
-    pub base_version: i32,
-    #[serde(default)]
-    pub reason: String,
 }
 
 /// A diagnosis, newest version.

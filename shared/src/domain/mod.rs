@@ -1,6 +1,7 @@
 //! Validated value types. Each constructor checks its input and says what is wrong.
 
 pub mod chart;
+pub mod diagnosis;
 mod field;
 mod institution;
 pub mod insurance;

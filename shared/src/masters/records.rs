@@ -754,6 +754,18 @@ pub enum ModifierPosition {
 }
 
 /// 修飾語マスター row.
+impl ModifierPosition {
+    /// Where a 修飾語 goes, by its code: 8xxx are 接尾語 (after the name), 9xxx 歯科部位, the
+    /// rest 接頭語 (before it).
+    pub fn of_code(code: &str) -> Self {
+        match code.as_bytes().first() {
+            Some(b'8') => Self::Suffix,
+            Some(b'9') => Self::DentalSite,
+            _ => Self::Prefix,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModifierRecord {
     /// 項番3 修飾語コード (4 digits).
@@ -780,11 +792,7 @@ impl MasterRecord for ModifierRecord {
     fn from_fields(fields: &[String]) -> Result<Self, FieldError> {
         let c = Cols(fields);
         let code = c.code(3, 4)?;
-        let position = match code.as_bytes().first() {
-            Some(b'8') => ModifierPosition::Suffix,
-            Some(b'9') => ModifierPosition::DentalSite,
-            _ => ModifierPosition::Prefix,
-        };
+        let position = ModifierPosition::of_code(&code);
         let class_raw = c.required(19)?;
         let class = match class_raw.as_bytes().get(1) {
             Some(b'1') => ModifierClass::Site,
