@@ -139,12 +139,13 @@ pub fn fingerprint(der: &[u8]) -> String {
         .collect()
 }
 
-/// The fingerprint of the first certificate in `pem`, if it holds one.
+/// The fingerprint of the first certificate in `pem`, if it holds one that parses as an X.509
+/// certificate (a PEM block of anything else is not a device's certificate).
 pub fn pem_fingerprint(pem: &str) -> Option<String> {
     use rustls::pki_types::pem::PemObject;
-    rustls::pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
-        .ok()
-        .map(|der| fingerprint(der.as_ref()))
+    let der = rustls::pki_types::CertificateDer::from_pem_slice(pem.as_bytes()).ok()?;
+    webpki::EndEntityCert::try_from(&der).ok()?;
+    Some(fingerprint(der.as_ref()))
 }
 
 /// The fingerprint of the client certificate this request's connection presented (verified

@@ -52,7 +52,13 @@ impl ApiError {
 /// A refused request body (`shared::api::body::parse`).
 impl From<shared::api::body::BodyError> for ApiError {
     fn from(e: shared::api::body::BodyError) -> Self {
-        Self::Fields(e.code, e.fields)
+        match e.code {
+            // Logged as every internal error is.
+            ErrorCode::Internal => Self::Internal(anyhow::anyhow!(
+                "a parsed request body did not serialise again"
+            )),
+            code => Self::Fields(code, e.fields),
+        }
     }
 }
 

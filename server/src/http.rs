@@ -219,6 +219,9 @@ pub async fn json_errors_only(req: Request, next: Next) -> Response {
         StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
         StatusCode::UNPROCESSABLE_ENTITY => ErrorCode::InvalidBody,
+        StatusCode::UNAUTHORIZED => ErrorCode::Unauthorized,
+        StatusCode::FORBIDDEN => ErrorCode::Forbidden,
+        StatusCode::CONFLICT => ErrorCode::Conflict,
         StatusCode::TOO_MANY_REQUESTS => ErrorCode::TooManyAttempts,
         StatusCode::SERVICE_UNAVAILABLE => ErrorCode::Unavailable,
         s if s.is_server_error() => ErrorCode::Internal,
@@ -228,13 +231,16 @@ pub async fn json_errors_only(req: Request, next: Next) -> Response {
         status = status.as_u16(),
         "a plain-text error answered as JSON"
     );
-    // The status stays as it was; only the body takes the API's shape.
-    let mut json = (status, axum::Json(shared::api::ErrorBody::new(code))).into_response();
-    if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
-        json.headers_mut()
-            .insert(header::RETRY_AFTER, retry.clone());
-    }
-    json
+    // The status and headers stay (Allow, Retry-After, Set-Cookie …); only the body takes the
+    // API's shape.
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let body = serde_json::to_vec(&shared::api::ErrorBody::new(code)).unwrap_or_default();
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 /// The Content-Security-Policy of every response: scripts and WebAssembly only from this
@@ -375,13 +381,15 @@ mod tests {
             (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
             (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            (StatusCode::UNAUTHORIZED, "unauthorized"),
+            (StatusCode::CONFLICT, "conflict"),
         ] {
             let app = axum::Router::new()
                 .route(
                     "/x",
-                    axum::routing::get(
-                        move || async move { (status, "Invalid URL: internal detail") },
-                    ),
+                    axum::routing::get(move || async move {
+                        (status, [("allow", "GET")], "Invalid URL: internal detail")
+                    }),
                 )
                 .layer(axum::middleware::from_fn(json_errors_only));
             let request = Request::get("/x").body(Body::empty()).expect("request");
@@ -389,6 +397,7 @@ mod tests {
                 .await
                 .expect("response");
             assert_eq!(response.status(), status);
+            assert_eq!(response.headers()["allow"], "GET", "headers are kept");
             let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
                 .await
                 .expect("body");

@@ -2,82 +2,61 @@
 // shared/tests/fuzz_regressions.rs so that a kept crash input replays exactly as it was found.
 // Each must return (not panic, not hang) for any bytes.
 
-/// A request body read as one of the API's request types (chosen by the first byte), and the
-/// request's own validation where it has one.
+/// A request body read as one of the API's request types (chosen by the first byte: every type
+/// a route reads), and the request's own validation where it has one.
 #[allow(dead_code)]
 pub fn json_body(data: &[u8]) {
     use shared::api::body::parse;
+    use shared::api::{
+        auth, billing, chart, devices, insurance, patients, reception, security, users,
+    };
     let Some((&which, body)) = data.split_first() else {
         return;
     };
     let Some(today) = shared::domain::japanese::parse_date("2026-12-03") else {
         return;
     };
-    match which % 14 {
-        0 => {
-            let _ = parse::<shared::api::auth::Login>(body);
-        }
-        1 => {
-            if let Ok(p) = parse::<shared::api::patients::RegisterPatient>(body) {
-                let _ = p.patient.validate(today);
-            }
-        }
-        2 => {
-            if let Ok(p) = parse::<shared::api::patients::UpdatePatient>(body) {
-                let _ = p.patient.validate(today);
-            }
-        }
-        3 => {
-            if let Ok(c) = parse::<shared::api::reception::CheckIn>(body) {
-                let _ = c.validate();
-            }
-        }
-        4 => {
-            let _ = parse::<shared::api::billing::FinalizeBill>(body);
-        }
-        5 => {
-            if let Ok(s) = parse::<shared::api::billing::SaveItemSet>(body) {
-                let _ = s.validate();
-            }
-        }
-        6 => {
-            if let Ok(d) = parse::<shared::api::chart::SaveDraft>(body) {
-                let _ = d.soap.validate();
-            }
-        }
-        7 => {
-            let _ = parse::<shared::api::chart::DiagnosisInput>(body);
-        }
-        8 => {
-            if let Ok(v) = parse::<shared::api::chart::RecordVitals>(body) {
-                let _ = v.values.validate();
-            }
-        }
-        9 => {
-            if let Ok(l) = parse::<shared::api::chart::RecordLabs>(body) {
+    match which % 32 {
+        0 => drop(parse::<auth::Login>(body)),
+        1 => drop(parse::<auth::SecondFactor>(body)),
+        2 => drop(parse::<auth::ChangePassword>(body)),
+        3 => drop(parse::<auth::StartTotp>(body)),
+        4 => drop(parse::<auth::ConfirmTotp>(body)),
+        5 => drop(parse::<auth::ConfirmPassword>(body)),
+        6 => drop(parse::<auth::WebauthnRegistration>(body)),
+        7 => drop(parse::<auth::WebauthnAssertion>(body)),
+        8 => drop(parse::<billing::BillingSettingsInput>(body).map(|s| s.validate())),
+        9 => drop(parse::<billing::SaveItemSet>(body).map(|s| s.validate())),
+        10 => drop(parse::<billing::FinalizeBill>(body).map(|b| b.visit.code_problems())),
+        11 => drop(parse::<billing::MasterRowsRequest>(body)),
+        12 => drop(parse::<chart::CreateNote>(body)),
+        13 => drop(parse::<chart::SaveDraft>(body).map(|d| d.soap.validate())),
+        14 => drop(parse::<chart::FinalizeNote>(body)),
+        15 => drop(parse::<chart::DiagnosisInput>(body).map(|d| d.validate())),
+        16 => drop(parse::<chart::RecordVitals>(body).map(|v| v.values.validate())),
+        17 => {
+            if let Ok(l) = parse::<chart::RecordLabs>(body) {
                 for r in &l.results {
                     let _ = r.validate();
                 }
             }
         }
-        10 => {
-            if let Ok(i) = parse::<shared::api::insurance::EditInsurance>(body) {
-                let _ = i.insurance.validate();
-            }
+        18 => drop(parse::<chart::CorrectVitals>(body).map(|c| c.vitals.values.validate())),
+        19 => drop(parse::<chart::PrintChart>(body)),
+        20 => drop(parse::<devices::RegisterDevice>(body)),
+        21 => drop(parse::<insurance::InsuranceInput>(body).map(|i| i.validate())),
+        22 => drop(parse::<insurance::EditInsurance>(body).map(|i| i.insurance.validate())),
+        23 => drop(parse::<insurance::PublicPaymentInput>(body).map(|p| p.validate())),
+        24 => {
+            drop(parse::<insurance::EditPublicPayment>(body).map(|p| p.public_payment.validate()))
         }
-        11 => {
-            if let Ok(s) = parse::<shared::api::security::SaveSecurityPolicy>(body) {
-                let _ = s.policy.validate();
-            }
-        }
-        12 => {
-            if let Ok(s) = parse::<shared::api::billing::BillingSettingsInput>(body) {
-                let _ = s.validate();
-            }
-        }
-        _ => {
-            let _ = parse::<shared::api::billing::MasterRowsRequest>(body);
-        }
+        25 => drop(parse::<patients::RegisterPatient>(body).map(|p| p.patient.validate(today))),
+        26 => drop(parse::<patients::PatientInput>(body).map(|p| p.validate(today))),
+        27 => drop(parse::<patients::UpdatePatient>(body).map(|p| p.patient.validate(today))),
+        28 => drop(parse::<reception::CheckIn>(body).map(|c| c.validate())),
+        29 => drop(parse::<reception::MoveReception>(body)),
+        30 => drop(parse::<security::SaveSecurityPolicy>(body).map(|s| s.policy.validate())),
+        _ => drop(parse::<users::CreateUser>(body).map(|u| u.validate())),
     }
 }
 

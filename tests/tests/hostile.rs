@@ -313,7 +313,7 @@ fn sample(
         ),
         ("POST", p) if p.ends_with("/notes") => body(
             Who::Doctor,
-            json!({"visit_date": "2024-06-11", "reception_id": ids["reception_id"]}),
+            json!({"visit_date": today_jst(), "reception_id": ids["reception_id"]}),
         ),
         ("PUT", p) if p.ends_with("/draft") => body(
             Who::Doctor,
@@ -414,6 +414,12 @@ fn sample(
     }
 }
 
+/// Today in Japan, `YYYY-MM-DD` (the date of a reception made today).
+fn today_jst() -> String {
+    let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+9));
+    shared::domain::japanese::format_date(now.date())
+}
+
 /// Which client reads a GET route (someone allowed to).
 fn reader(path: &str) -> Who {
     if path.starts_with("/logs")
@@ -461,6 +467,78 @@ enum Body {
 struct Hostile {
     what: String,
     body: Body,
+    /// The code (and field) the answer must name, where one rule decides it.
+    expect: Option<(&'static str, Option<String>)>,
+}
+
+impl Hostile {
+    fn new(what: impl Into<String>, body: Body) -> Self {
+        Self {
+            what: what.into(),
+            body,
+            expect: None,
+        }
+    }
+
+    fn expecting(mut self, code: &'static str, field: Option<&str>) -> Self {
+        self.expect = Some((code, field.map(str::to_string)));
+        self
+    }
+}
+
+/// How a route's unchanged sample must be answered: it proves the variants were refused for
+/// their own fault, not for one the sample already had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Accepted,
+    Refused,
+    Either,
+}
+
+fn expected(method: &Method, template: &str) -> Expect {
+    match (method.as_str(), template) {
+        ("POST", "/auth/login")
+        | ("POST", "/auth/password")
+        | ("POST", "/auth/second-factor")
+        | ("POST", "/auth/factors/totp/{factor_id}/confirm")
+        | ("POST", "/auth/factors/{factor_id}/revoke")
+        | ("POST", "/auth/recovery-codes")
+        | ("POST", "/auth/factors/webauthn/finish")
+        | ("POST", "/auth/second-factor/webauthn")
+        | ("POST", "/receptions/{reception_id}/bill")
+        | ("POST", "/devices") => Expect::Refused,
+        ("POST", "/auth/factors/webauthn/start") | ("POST", "/notes/{note_id}/finalize") => {
+            Expect::Either
+        }
+        _ => Expect::Accepted,
+    }
+}
+
+/// Fields that hold several lines (tab and newline allowed).
+const MULTI_LINE: &[&str] = &[
+    "subjective",
+    "objective",
+    "assessment",
+    "plan",
+    "notes",
+    "memo",
+    "certificate",
+];
+
+/// A path as the server names fields: `items[0].code`.
+fn field_path(path: &[String]) -> String {
+    let mut out = String::new();
+    for segment in path {
+        if segment.parse::<usize>().is_ok() {
+            out.push_str(&format!("[{segment}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(segment);
+        }
+    }
+    out
 }
 
 /// Every leaf of `value` with its path (as `JSON pointer` segments).
@@ -504,108 +582,147 @@ fn looks_like_date(s: &str) -> bool {
 
 /// The requests that must each be refused (4xx) without storing anything.
 fn refused_variants(sample: &Value) -> Vec<Hostile> {
+    let json = "application/json";
+    let deep = {
+        let mut s = sample.to_string();
+        s.pop();
+        let sep = if s.len() > 1 { "," } else { "" };
+        format!(
+            "{s}{sep}\"zz\":{}{}}}",
+            "[".repeat(20_000),
+            "]".repeat(20_000)
+        )
+    };
     let mut out = vec![
-        Hostile {
-            what: "malformed JSON".into(),
-            body: Body::Raw(b"{\"a\": ".to_vec(), "application/json"),
-        },
-        Hostile {
-            what: "trailing garbage".into(),
-            body: Body::Raw(format!("{sample} x").into_bytes(), "application/json"),
-        },
-        Hostile {
-            what: "not JSON (text/plain)".into(),
-            body: Body::Raw(sample.to_string().into_bytes(), "text/plain"),
-        },
-        Hostile {
-            what: "an array at the top".into(),
-            body: Body::Json(json!([sample])),
-        },
-        Hostile {
-            what: "empty array".into(),
-            body: Body::Json(json!([])),
-        },
-        Hostile {
-            what: "a string at the top".into(),
-            body: Body::Json(json!("x")),
-        },
-        Hostile {
-            what: "null".into(),
-            body: Body::Json(Value::Null),
-        },
-        Hostile {
-            what: "invalid UTF-8 in a string".into(),
-            body: Body::Raw(b"{\"name\": \"\xff\xfe\"}".to_vec(), "application/json"),
-        },
-        Hostile {
-            what: "20,000 levels of nesting in an unknown field".into(),
-            body: Body::Raw(
+        Hostile::new("malformed JSON", Body::Raw(b"{\"a\": ".to_vec(), json))
+            .expecting("invalid_json", None),
+        Hostile::new(
+            "trailing garbage",
+            Body::Raw(format!("{sample} x").into_bytes(), json),
+        )
+        .expecting("invalid_json", None),
+        Hostile::new(
+            "not JSON (text/plain)",
+            Body::Raw(sample.to_string().into_bytes(), "text/plain"),
+        )
+        .expecting("unsupported_media_type", None),
+        Hostile::new("an array at the top", Body::Json(json!([sample])))
+            .expecting("invalid_body", Some("")),
+        Hostile::new("empty array", Body::Json(json!([]))).expecting("invalid_body", Some("")),
+        Hostile::new("a string at the top", Body::Json(json!("x")))
+            .expecting("invalid_body", Some("")),
+        Hostile::new("null", Body::Json(Value::Null)).expecting("invalid_body", Some("")),
+        Hostile::new(
+            "invalid UTF-8 in a string",
+            Body::Raw(b"{\"name\": \"\xff\xfe\"}".to_vec(), json),
+        )
+        .expecting("invalid_json", None),
+        Hostile::new(
+            "20,000 levels of nesting in an unknown field",
+            Body::Raw(deep.into_bytes(), json),
+        )
+        .expecting("invalid_body", Some("")),
+        Hostile::new(
+            "20 levels of nesting",
+            Body::Json(with_field(sample, "zz", {
+                let mut v = json!(1);
+                for _ in 0..20 {
+                    v = json!([v]);
+                }
+                v
+            })),
+        )
+        .expecting("invalid_body", Some("")),
+        Hostile::new(
+            "an unknown field",
+            Body::Json(with_field(sample, "confirm_duplicat", json!(true))),
+        )
+        .expecting("invalid_body", Some("confirm_duplicat")),
+        Hostile::new(
+            "a field twice",
+            Body::Raw(
                 {
                     let mut s = sample.to_string();
-                    s.pop();
-                    let sep = if s.len() > 1 { "," } else { "" };
-                    format!(
-                        "{s}{sep}\"zz\":{}{}}}",
-                        "[".repeat(20_000),
-                        "]".repeat(20_000)
-                    )
-                    .into_bytes()
+                    let first = sample
+                        .as_object()
+                        .and_then(|m| m.iter().next())
+                        .map(|(k, v)| format!("{}:{v}", Value::String(k.clone())));
+                    if let Some(first) = first {
+                        s.pop();
+                        s.push(',');
+                        s.push_str(&first);
+                        s.push('}');
+                    }
+                    s.into_bytes()
                 },
-                "application/json",
+                json,
             ),
-        },
-        Hostile {
-            what: "an unknown field".into(),
-            body: Body::Json(with_field(sample, "confirm_duplicat", json!(true))),
-        },
-        Hostile {
-            what: "a body over the limit".into(),
-            body: Body::Json(with_field(
+        )
+        .expecting("invalid_body", None),
+        Hostile::new(
+            "a body over the limit",
+            Body::Json(with_field(
                 sample,
                 "padding",
                 json!("x".repeat(BODY_LIMIT + 1)),
             )),
-        },
+        )
+        .expecting("payload_too_large", None),
     ];
     let mut all = Vec::new();
     leaves(sample, &mut Vec::new(), &mut all);
     for (path, leaf) in all {
-        let at = path.join(".");
-        let mut push = |what: &str, with: Value| {
-            out.push(Hostile {
-                what: format!("{what} in {at}"),
-                body: Body::Json(replaced(sample, &path, with)),
+        let at = field_path(&path);
+        let key = path.last().map(String::as_str).unwrap_or("");
+        let mut push = |what: &str, with: Value, expect: Option<&'static str>| {
+            let h = Hostile::new(
+                format!("{what} in {at}"),
+                Body::Json(replaced(sample, &path, with)),
+            );
+            out.push(match expect {
+                Some(code) => h.expecting(code, Some(&at)),
+                None => h,
             })
         };
         match &leaf {
             Value::String(s) => {
-                push("NUL", json!(format!("{s}\u{0}x")));
-                push("ESC", json!(format!("\u{1b}[31m{s}")));
-                push("DEL", json!(format!("{s}\u{7f}")));
-                push("a C1 control", json!(format!("{s}\u{85}")));
-                push("a huge string", json!("x".repeat(100_000)));
-                push("a number for a string", json!(12));
-                push("an object for a string", json!({}));
+                for (what, text) in [
+                    ("NUL", format!("{s}\u{0}x")),
+                    ("ESC", format!("\u{1b}[31m{s}")),
+                    ("DEL", format!("{s}\u{7f}")),
+                    ("a C1 control", format!("{s}\u{85}")),
+                    ("a right-to-left override", format!("{s}\u{202e}x")),
+                ] {
+                    push(what, json!(text), Some("validation"));
+                }
+                if !MULTI_LINE.contains(&key) && !s.contains('\n') {
+                    push("a tab", json!(format!("{s}x\ty")), None);
+                    push("a newline", json!(format!("{s}x\ny")), None);
+                }
+                push("a huge string", json!("x".repeat(100_000)), None);
+                push("a number for a string", json!(12), None);
+                push("an object for a string", json!({}), None);
                 if looks_like_date(s) {
                     push(
                         "an impossible date",
                         json!(format!("2023-02-29{}", &s[10..])),
+                        None,
                     );
-                    push("month 13", json!(format!("2024-13-01{}", &s[10..])));
-                    push("year 0", json!(format!("0000-01-01{}", &s[10..])));
+                    push("month 13", json!(format!("2024-13-01{}", &s[10..])), None);
+                    push("year 0", json!(format!("0000-01-01{}", &s[10..])), None);
                 }
             }
             Value::Number(_) => {
-                push("a negative number", json!(-1));
-                push("the smallest i64", json!(i64::MIN));
-                push("a fraction", json!(0.5));
-                push("1e300", json!(1e300));
-                push("a string for a number", json!("1"));
+                push("a negative number", json!(-1), None);
+                push("the smallest i64", json!(i64::MIN), None);
+                push("a fraction", json!(0.5), None);
+                push("1e300", json!(1e300), None);
+                push("a string for a number", json!("1"), None);
             }
-            Value::Bool(_) => push("a string for a bool", json!("true")),
-            Value::Array(_) => push("a string for a list", json!("x")),
-            Value::Object(_) => push("a string for an object", json!("x")),
-            Value::Null => push("an object for null", json!({"x": 1})),
+            Value::Bool(_) => push("a string for a bool", json!("true"), None),
+            Value::Array(_) => push("a string for a list", json!("x"), None),
+            Value::Object(_) => push("a string for an object", json!("x"), None),
+            Value::Null => push("an object for null", json!({"x": 1}), None),
         }
     }
     out
@@ -623,27 +740,29 @@ fn with_field(sample: &Value, key: &str, value: Value) -> Value {
 /// contract: any error is a JSON 4xx.
 fn tolerated_variants(sample: &Value) -> Vec<Hostile> {
     // Every field may be optional (a print of the whole chart).
-    let mut out = vec![Hostile {
-        what: "empty object".into(),
-        body: Body::Json(json!({})),
-    }];
+    let mut out = vec![Hostile::new("empty object", Body::Json(json!({})))];
     let mut all = Vec::new();
     leaves(sample, &mut Vec::new(), &mut all);
     for (path, leaf) in all {
         if let Value::Array(items) = &leaf {
             let one = items.first().cloned().unwrap_or(json!("x"));
             let copies = (200_000 / one.to_string().len().max(1)).clamp(1, 10_000);
-            out.push(Hostile {
-                what: format!("{copies} copies in {}", path.join(".")),
-                body: Body::Json(replaced(sample, &path, Value::Array(vec![one; copies]))),
-            });
+            out.push(Hostile::new(
+                format!("{copies} copies in {}", field_path(&path)),
+                Body::Json(replaced(sample, &path, Value::Array(vec![one; copies]))),
+            ));
         }
     }
     out
 }
 
 /// What a refused request must look like.
-fn assert_json_error(res: &TestResponse, raw: &str, context: &str) {
+fn assert_json_error(
+    res: &TestResponse,
+    raw: &str,
+    context: &str,
+    expect: Option<&(&'static str, Option<String>)>,
+) {
     assert!(
         res.status.is_client_error(),
         "{context}: expected a 4xx, got {} {raw:.300}",
@@ -671,7 +790,22 @@ fn assert_json_error(res: &TestResponse, raw: &str, context: &str) {
             "{context}: internal text {internal:?} in {raw:.300}"
         );
     }
-    let _ = body;
+    let code = serde_json::to_value(body.code).expect("code");
+    // `bad_request` is what the outermost safety net answers for a plain-text 400: a route
+    // that needed it bypassed the extractors.
+    assert!(
+        code != "bad_request" && code != "internal",
+        "{context}: answered {code}: {raw:.300}"
+    );
+    if let Some((expected, field)) = expect {
+        assert_eq!(code, *expected, "{context}: {raw:.300}");
+        if let Some(field) = field {
+            assert!(
+                body.fields.iter().any(|f| &f.field == field),
+                "{context}: the answer does not name {field:?}: {raw:.300}"
+            );
+        }
+    }
 }
 
 async fn send(
@@ -811,7 +945,7 @@ async fn every_route_answers_hostile_requests_with_a_json_4xx_and_stores_nothing
             for (what, bad_path) in &bad_paths {
                 let (res, raw) = send(client, &method, bad_path, None).await;
                 requests += 1;
-                assert_json_error(&res, &raw, &format!("{method} {template}: {what}"));
+                assert_json_error(&res, &raw, &format!("{method} {template}: {what}"), None);
             }
 
             let unchanged = |after: BTreeMap<String, String>, what: &str| {
@@ -836,9 +970,23 @@ async fn every_route_answers_hostile_requests_with_a_json_4xx_and_stores_nothing
                     &res,
                     &raw,
                     &format!("{method} {template}: {}", hostile.what),
+                    hostile.expect.as_ref(),
                 );
             }
             unchanged(stored(&pool, f.tenant_id).await, "a refused body");
+            // The sample itself: the variants above were refused for their own fault.
+            let (res, raw) = send(client, &method, &path, Some(&Body::Json(body.clone()))).await;
+            match expected(&method, template) {
+                Expect::Accepted => assert!(
+                    res.status.is_success(),
+                    "{method} {template}: the sample itself is refused: {} {raw:.300}",
+                    res.status
+                ),
+                Expect::Refused => {
+                    assert_json_error(&res, &raw, &format!("{method} {template}: sample"), None)
+                }
+                Expect::Either => {}
+            }
             for hostile in tolerated_variants(&body) {
                 let (res, raw) = send(client, &method, &path, Some(&hostile.body)).await;
                 requests += 1;
@@ -847,6 +995,7 @@ async fn every_route_answers_hostile_requests_with_a_json_4xx_and_stores_nothing
                         &res,
                         &raw,
                         &format!("{method} {template}: {}", hostile.what),
+                        None,
                     );
                 }
             }
@@ -891,7 +1040,7 @@ async fn nul_in_the_sign_in_form_is_a_field_error_before_signing_in() {
 #[tokio::test]
 async fn framework_rejections_are_json_with_stable_codes() {
     let app = TestApp::spawn().await;
-    let (_, admin) = app.admin_session(CODE_A, "架空防御クリニック").await;
+    let (provisioned, admin) = app.admin_session(CODE_A, "架空防御クリニック").await;
     let (_, desk) = app
         .staff_session(&admin, CODE_A, "clerk9", "clerk", PASSWORD)
         .await;
@@ -970,12 +1119,29 @@ async fn framework_rejections_are_json_with_stable_codes() {
         (StatusCode::BAD_REQUEST, "invalid_body")
     );
     assert_eq!(res.field_names(), ["form"]);
+    let pool = app.app_pool().await;
+    let mut tx = karte_tests::tenant_tx(&pool, provisioned.tenant_id).await;
     let audited: i64 =
         sqlx::query_scalar("select count(*) from audit_log where action = 'chart_print'")
-            .fetch_one(&app.owner_pool().await)
+            .fetch_one(&mut *tx)
             .await
-            .unwrap_or(0);
+            .expect("counting prints");
+    drop(tx);
     assert_eq!(audited, 0, "nothing was printed");
+    let res = doctor
+        .post(&prints, &json!({"from": "2024-06-01", "to": "2024-06-30"}))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let mut tx = karte_tests::tenant_tx(&pool, provisioned.tenant_id).await;
+    let audited: i64 =
+        sqlx::query_scalar("select count(*) from audit_log where action = 'chart_print'")
+            .fetch_one(&mut *tx)
+            .await
+            .expect("counting prints");
+    assert_eq!(
+        audited, 1,
+        "the valid print is audited (so the count above could fail)"
+    );
 }
 
 #[tokio::test]
@@ -1094,6 +1260,7 @@ async fn save(client: &ApiClient, note: &str, base: i64) -> i64 {
 async fn two_institutions_note_draft_revisions_are_independent() {
     let app = TestApp::spawn().await;
     let mut doctors = Vec::new();
+    let mut patients = Vec::new();
     for (code, name) in [(CODE_A, "架空第一医院"), (CODE_B, "架空第二医院")] {
         let (_, admin) = app.admin_session(code, name).await;
         let (_, doctor) = app
@@ -1118,6 +1285,7 @@ async fn two_institutions_note_draft_revisions_are_independent() {
             .await
             .json();
         doctors.push((doctor, note.note_id));
+        patients.push(patient.patient_id);
     }
     // The second institution saves many times; the first's revisions do not move with it.
     let (a, note_a) = &doctors[0];
@@ -1130,4 +1298,41 @@ async fn two_institutions_note_draft_revisions_are_independent() {
     let second = save(a, note_a, first).await;
     assert_eq!((first, second), (1, 2), "A counts its own saves only");
     assert_eq!(rev_b, 5);
+
+    // A discarded draft's revision is never given out again for the note.
+    let res = a
+        .send(
+            a.request(
+                Method::DELETE,
+                &format!("/notes/{note_a}/draft?revision={second}"),
+            )
+            .await
+            .header("x-csrf-token", a.csrf()),
+        )
+        .await;
+    assert!(
+        res.status.is_success(),
+        "discard: {} {}",
+        res.body,
+        res.status
+    );
+    assert_eq!(save(a, note_a, 0).await, 3);
+
+    // A note older than the per-note counters counts above the former shared sequence.
+    let owner = app.owner_pool().await;
+    sqlx::query(
+        "update note_draft_revision_floor set floor = 1000, migrated_at = now() + interval '1 day'",
+    )
+    .execute(&owner)
+    .await
+    .expect("moving the floor");
+    let patient_b = &patients[1];
+    let older: NoteDetail = b
+        .post(
+            &format!("/patients/{patient_b}/notes"),
+            &json!({"visit_date": "2024-06-11"}),
+        )
+        .await
+        .json();
+    assert_eq!(save(b, &older.note_id, 0).await, 1001);
 }

@@ -59,7 +59,7 @@ fn parse_codes(text: &str, what: &str) -> Result<Vec<(String, Quantity)>, String
             let mut words = normal.split_whitespace();
             let code = words.next().unwrap_or_default().to_string();
             let quantity = words.next().unwrap_or("1");
-            if code.len() != 9 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            if !shared::billing::is_master_code(&code) {
                 return Err(format!("{what}は9桁の数字です: {part}"));
             }
             let quantity = Quantity::parse(quantity)
@@ -105,7 +105,7 @@ impl ProcInput {
     fn order(&self, n: usize) -> Result<ProcedureOrder, String> {
         let label = format!("{}{}", if self.injection { "注射" } else { "処置" }, n);
         let code: String = self.code.chars().filter(|c| !c.is_whitespace()).collect();
-        if !code.is_empty() && (code.len() != 9 || !code.bytes().all(|b| b.is_ascii_digit())) {
+        if !code.is_empty() && !shared::billing::is_master_code(&code) {
             return Err(format!("{label}: 診療行為コードは9桁の数字です"));
         }
         Ok(ProcedureOrder {

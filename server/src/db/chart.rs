@@ -335,12 +335,17 @@ pub async fn save_draft(
 
 /// The note's next draft revision: its own counter (never shared between notes or
 /// institutions, never reused after a discard). A note older than the per-note counters starts
-/// above every revision the former shared sequence gave out (migration 16).
+/// above every revision the former shared sequence gave out (migration 16), and above its own
+/// draft's revision (a server of the former release may have given one out after the floor was
+/// read).
 async fn next_draft_revision(tx: &mut TenantTx, note: Uuid) -> Result<i64, sqlx::Error> {
     let tenant = tx.tenant_id().as_uuid();
     sqlx::query_scalar(
         "insert into note_draft_counter (tenant_id, note_id, last_revision) \
-         select n.tenant_id, n.note_id, 1 + case when n.created_at < f.migrated_at then f.floor else 0 end \
+         select n.tenant_id, n.note_id, 1 + greatest( \
+             case when n.created_at < f.migrated_at then f.floor else 0 end, \
+             coalesce((select d.revision from note_draft d \
+                       where d.tenant_id = n.tenant_id and d.note_id = n.note_id), 0)) \
          from clinical_note n cross join note_draft_revision_floor f \
          where n.tenant_id = $1 and n.note_id = $2 \
          on conflict (tenant_id, note_id) do update set last_revision = note_draft_counter.last_revision + 1 \

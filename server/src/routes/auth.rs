@@ -32,9 +32,7 @@ use shared::api::auth::{
 };
 use shared::api::devices::ClientCertMode;
 use shared::api::{ErrorCode, FieldError};
-use shared::domain::{
-    InstitutionCode, LoginId, PasswordPolicy, PasswordProblem, Role, SecurityPolicy,
-};
+use shared::domain::{InstitutionCode, LoginId, PasswordProblem, Role, SecurityPolicy};
 use shared::ids::SessionId;
 use std::time::Duration;
 
@@ -338,12 +336,12 @@ async fn login(
         _ => None,
     };
     let password = body.password;
-    let verified = password.chars().count() <= PasswordPolicy::MAX_LENGTH
-        && auth::verify_password(
-            candidate.as_ref().map(|c| c.password_hash.clone()),
-            password,
-        )
-        .await;
+    // At most PasswordPolicy::MAX_LENGTH characters: `entered_password` refused longer ones.
+    let verified = auth::verify_password(
+        candidate.as_ref().map(|c| c.password_hash.clone()),
+        password,
+    )
+    .await;
     let candidate = match candidate {
         Some(c) if verified && !c.disabled => c,
         other => {
@@ -665,8 +663,7 @@ async fn change_password(
         .await?
         .ok_or(ApiError::code(ErrorCode::Unauthorized))?;
     let stored = users::password_hash(&mut tx, user_id).await?;
-    let current_ok = body.current_password.chars().count() <= PasswordPolicy::MAX_LENGTH
-        && auth::verify_password(stored, body.current_password.clone()).await;
+    let current_ok = auth::verify_password(stored, body.current_password.clone()).await;
     let actor = Actor::of(&auth.ctx, &ip);
     if !current_ok {
         drop(tx);
@@ -791,8 +788,7 @@ pub(super) async fn confirm_current_password(
     let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
     let stored = users::password_hash(&mut tx, auth.ctx.user_id()).await?;
     tx.commit().await?;
-    let ok = password.chars().count() <= PasswordPolicy::MAX_LENGTH
-        && auth::verify_password(stored, password.to_string()).await;
+    let ok = auth::verify_password(stored, password.to_string()).await;
     if ok {
         system::login_succeeded(&state.db, &account.key).await?;
         return Ok(());

@@ -176,6 +176,10 @@ async fn finalize_bill(
     if body.base_version > 0 && reason.is_empty() {
         return Err(ApiError::invalid("reason", "訂正の理由を入力してください"));
     }
+    let problems = body.visit.code_problems();
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(problems));
+    }
     if !(0..=10_000_000).contains(&body.paid) {
         return Err(ApiError::invalid(
             "paid",

@@ -304,6 +304,7 @@ async fn save_draft(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DiscardQuery {
+    #[serde(deserialize_with = "shared::domain::version::non_negative_i64")]
     revision: i64,
 }
 
@@ -486,7 +487,9 @@ async fn pending_notes(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DiffQuery {
+    #[serde(deserialize_with = "shared::domain::version::non_negative_i32")]
     from: i32,
+    #[serde(deserialize_with = "shared::domain::version::non_negative_i32")]
     to: i32,
 }
 
@@ -823,7 +826,16 @@ fn jst_instant(raw: &str) -> Option<OffsetDateTime> {
     let (date, time) = raw.trim().split_once(['T', ' '])?;
     let date = parse_date(date)?;
     let (h, m) = time.split_once(':')?;
-    let m = m.get(..2).unwrap_or(m);
+    // `HH:MM`, or with seconds as a browser may send them (`HH:MM:SS[.fff]`, seconds dropped);
+    // nothing else after the minutes.
+    let (m, rest) = m.split_at_checked(2)?;
+    let seconds_ok = rest.is_empty()
+        || rest
+            .strip_prefix(':')
+            .is_some_and(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    if !seconds_ok {
+        return None;
+    }
     let time = time::Time::from_hms(h.parse().ok()?, m.parse().ok()?, 0).ok()?;
     Some(PrimitiveDateTime::new(date, time).assume_offset(crate::clock::jst()))
 }
@@ -890,8 +902,10 @@ async fn correct_vitals(
 ) -> ApiResult<(StatusCode, Json<VitalRecord>)> {
     require_chart(&user)?;
     let id = id_or_not_found::<Uuid>(&raw)?;
-    let reason = shared::domain::clean_text(&body.reason, 200)
-        .map_err(|_| ApiError::invalid("reason", "訂正の理由を入力してください"))?;
+    let reason = shared::domain::text::reason("reason", &body.reason)?;
+    if reason.is_empty() {
+        return Err(ApiError::invalid("reason", "訂正の理由を入力してください"));
+    }
     let (measured_at, values, warnings) = checked_vitals(&body.vitals)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let Some((patient, corrected)) = chart::vital_owner(&mut tx, id).await? else {
@@ -1146,6 +1160,15 @@ mod tests {
         assert_eq!(t.to_offset(time::UtcOffset::UTC).hour(), 0);
         assert!(jst_instant("2026-11-25").is_none());
         assert!(jst_instant("2026-11-25T25:00").is_none());
+        assert!(jst_instant("2026-11-25T09:30:15").is_some());
+        for junk in [
+            "2026-11-25T09:30x",
+            "2026-11-25T09:30\tx",
+            "2026-11-25T09:3",
+            "2026-11-25T09:30:",
+        ] {
+            assert!(jst_instant(junk).is_none(), "{junk:?}");
+        }
     }
 
     #[test]

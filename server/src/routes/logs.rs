@@ -23,7 +23,7 @@ use shared::api::logs::{
 use shared::api::FieldError;
 use shared::domain::Permission;
 use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime, Time};
+use time::{OffsetDateTime, Time};
 use uuid::Uuid;
 
 pub fn router() -> Routes {
@@ -63,11 +63,12 @@ fn parse_time(
 ) -> Option<OffsetDateTime> {
     let raw = raw.as_deref()?.trim();
     if let Ok(t) = OffsetDateTime::parse(raw, &Rfc3339) {
-        return Some(t);
+        if shared::domain::japanese::DATE_YEARS.contains(&t.year()) {
+            return Some(t);
+        }
     }
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    match Date::parse(raw, &format) {
-        Ok(date) => {
+    match shared::domain::japanese::parse_date(raw) {
+        Some(date) => {
             let day = if end_of_day {
                 date.next_day().unwrap_or(date)
             } else {
@@ -78,7 +79,7 @@ fn parse_time(
                     .assume_offset(crate::clock::jst()),
             )
         }
-        Err(_) => {
+        None => {
             errors.push(FieldError::new(
                 field,
                 "invalid",

@@ -415,6 +415,19 @@ impl SaveItemSet {
                 "セット名を60文字以内で入力してください",
             ));
         }
+        if let Err(e) =
+            crate::domain::text::check_text("name", &name, crate::domain::text::Lines::Single)
+        {
+            errors.push(e);
+        }
+        let c = &self.contents;
+        errors.extend(crate::billing::order_code_problems(
+            "contents",
+            &c.items,
+            &c.rps,
+            &c.injections,
+            &c.treatments,
+        ));
         if self.contents.is_empty() && !self.retired {
             errors.push(FieldError::new(
                 "contents",

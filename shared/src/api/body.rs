@@ -31,13 +31,26 @@ pub const MAX_FIELD_ERRORS: usize = 20;
 /// `T` (else `invalid_body` naming the unknown ones: a typo must not silently drop a value).
 /// Messages never repeat the value sent.
 pub fn parse<T: DeserializeOwned + Serialize>(bytes: &[u8]) -> Result<T, BodyError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        if e.to_string().starts_with("recursion limit exceeded") {
-            too_deep()
-        } else {
-            BodyError::new(ErrorCode::InvalidJson, Vec::new())
+    let value = match serde_json::from_slice::<Strict>(bytes) {
+        Ok(Strict(value)) => value,
+        Err(e) => {
+            let text = e.to_string();
+            return Err(if text.starts_with("recursion limit exceeded") {
+                too_deep()
+            } else if let Some(rest) = text.strip_prefix("duplicate field `") {
+                BodyError::new(
+                    ErrorCode::InvalidBody,
+                    vec![FieldError::new(
+                        rest.split('`').next().unwrap_or(""),
+                        "duplicate_field",
+                        "同じ項目が二度あります",
+                    )],
+                )
+            } else {
+                BodyError::new(ErrorCode::InvalidJson, Vec::new())
+            });
         }
-    })?;
+    };
     if !value.is_object() {
         return Err(BodyError::new(
             ErrorCode::InvalidBody,
@@ -49,6 +62,9 @@ pub fn parse<T: DeserializeOwned + Serialize>(bytes: &[u8]) -> Result<T, BodyErr
         ));
     }
     let problems = text::check_json(&value, MAX_FIELD_ERRORS);
+    if problems.iter().any(|p| p.code == text::TOO_DEEP) {
+        return Err(too_deep());
+    }
     if !problems.is_empty() {
         return Err(BodyError::new(ErrorCode::Validation, problems));
     }
@@ -57,13 +73,75 @@ pub fn parse<T: DeserializeOwned + Serialize>(bytes: &[u8]) -> Result<T, BodyErr
     // Unknown fields: what the body holds that the type does not give back. (serde cannot
     // report fields it ignores inside `#[serde(flatten)]`, which several request types use.)
     let known = serde_json::to_value(&parsed)
-        .map_err(|_| BodyError::new(ErrorCode::Internal, Vec::new()))?;
+        .map_err(|_| BodyError::new(ErrorCode::Internal, Vec::new()))?; // logged by the caller
     let mut unknown = Vec::new();
     unknown_fields(&value, &known, &mut String::new(), &mut unknown);
     if unknown.is_empty() {
         Ok(parsed)
     } else {
         Err(BodyError::new(ErrorCode::InvalidBody, unknown))
+    }
+}
+
+/// A JSON value read like `serde_json::Value`, but refusing an object with the same key twice
+/// (`Value` keeps the last one, which would silently drop the first). serde_json's recursion
+/// limit still bounds the nesting while it reads.
+struct Strict(Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Strict(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Strict(value) = map.next_value()?;
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "duplicate field `{key}`"
+                )));
+            }
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
     }
 }
 
@@ -117,7 +195,7 @@ fn too_deep() -> BodyError {
         ErrorCode::InvalidBody,
         vec![FieldError::new(
             "",
-            "too_deep",
+            text::TOO_DEEP,
             format!("入れ子が深すぎます（{}段まで）", text::MAX_JSON_DEPTH),
         )],
     )
@@ -259,7 +337,41 @@ mod tests {
 
     #[test]
     fn messages_never_repeat_the_value() {
-        let e = parse::<Outer>(br#"{"base_version": 1, "name": ["secret-value"]}"#).unwrap_err();
-        assert!(!format!("{e:?}").contains("secret-value"));
+        // serde's own message would quote a string sent for a number.
+        for body in [
+            r#"{"base_version": "secret-value", "name": "a"}"#,
+            r#"{"base_version": 1, "name": "a", "items": [{"name": "x", "memo": {"secret-value": 1}}]}"#,
+        ] {
+            let e = parse::<Outer>(body.as_bytes()).unwrap_err();
+            assert!(!format!("{e:?}").contains("secret-value"), "{body}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn a_field_sent_twice_is_refused_not_the_last_one_taken() {
+        assert_eq!(
+            refused(r#"{"base_version": 1, "name": "a", "name": "b"}"#),
+            (ErrorCode::InvalidBody, vec![f("name", "duplicate_field")])
+        );
+        assert_eq!(
+            refused(r#"{"base_version": 1, "name": "a", "items": [{"name": "b", "name": "c"}]}"#).0,
+            ErrorCode::InvalidBody
+        );
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_an_invalid_body_however_deep() {
+        for depth in [20, 100, 5000] {
+            let deep = format!(
+                r#"{{"base_version": 1, "name": "a", "z": {}{}}}"#,
+                "[".repeat(depth),
+                "]".repeat(depth)
+            );
+            assert_eq!(
+                refused(&deep),
+                (ErrorCode::InvalidBody, vec![f("", "too_deep")]),
+                "{depth}"
+            );
+        }
     }
 }

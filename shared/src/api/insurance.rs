@@ -190,7 +190,10 @@ fn card_text(
             "required",
             format!("{label}を入力してください"),
         ));
-    } else if v.chars().count() > max || v.chars().any(char::is_control) {
+    } else if v.chars().count() > max
+        || v.chars()
+            .any(|c| crate::domain::text::is_forbidden(c, crate::domain::text::Lines::Single))
+    {
         errors.push(FieldError::new(
             field,
             "invalid",

@@ -3,6 +3,7 @@
 
 use crate::api::FieldError;
 use crate::domain::japanese::{is_kana, katakana, normalize_kana, parse_date};
+use crate::domain::text::{self, Lines};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -69,13 +70,15 @@ pub struct ValidPatient {
     pub notes: String,
 }
 
-/// A trimmed text field: required or not, at most `max` characters, no control characters but
-/// line breaks. Problems go to `errors`.
+/// A trimmed text field: required or not, at most `max` characters, no control characters
+/// (tab and line breaks only where `lines` is multi-line: [`text::check_text`]). Problems go to
+/// `errors`.
 pub(crate) fn text(
     field: &str,
     value: &str,
     required: bool,
     max: usize,
+    lines: Lines,
     errors: &mut Vec<FieldError>,
 ) -> String {
     let v = value.trim();
@@ -87,12 +90,8 @@ pub(crate) fn text(
             "too_long",
             format!("{max}文字以内で入力してください"),
         ));
-    } else if v.chars().any(|c| c.is_control() && c != '\n') {
-        errors.push(FieldError::new(
-            field,
-            "forbidden",
-            "使用できない文字が含まれています",
-        ));
+    } else if let Err(e) = text::check_text(field, v, lines) {
+        errors.push(e);
     }
     v.to_string()
 }
@@ -114,8 +113,8 @@ impl PatientInput {
         } else {
             Some(number.to_string())
         };
-        let name = text("name", &self.name, true, 64, &mut errors);
-        let kana = text("kana", &self.kana, true, 64, &mut errors);
+        let name = text("name", &self.name, true, 64, Lines::Single, &mut errors);
+        let kana = text("kana", &self.kana, true, 64, Lines::Single, &mut errors);
         if !kana.is_empty() && !is_kana(&kana) {
             errors.push(FieldError::new(
                 "kana",
@@ -146,8 +145,15 @@ impl PatientInput {
             )),
             Some(_) => {}
         }
-        let address = text("address", &self.address, false, 200, &mut errors);
-        let phone = text("phone", &self.phone, false, 20, &mut errors);
+        let address = text(
+            "address",
+            &self.address,
+            false,
+            200,
+            Lines::Single,
+            &mut errors,
+        );
+        let phone = text("phone", &self.phone, false, 20, Lines::Single, &mut errors);
         if !phone
             .chars()
             .all(|c| c.is_ascii_digit() || "-()+ ".contains(c))
@@ -158,7 +164,7 @@ impl PatientInput {
                 "電話番号は数字とハイフンで入力してください",
             ));
         }
-        let notes = text("notes", &self.notes, false, 2000, &mut errors);
+        let notes = text("notes", &self.notes, false, 2000, Lines::Multi, &mut errors);
         match (errors.is_empty(), sex, birth_date) {
             (true, Some(sex), Some(birth_date)) => Ok(ValidPatient {
                 patient_number,

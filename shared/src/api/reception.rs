@@ -88,10 +88,30 @@ impl CheckIn {
     /// 診療科 is required (≤ 40 characters); 来院目的 ≤ 100, memo ≤ 500.
     pub fn validate(&self) -> Result<ValidCheckIn, Vec<crate::api::FieldError>> {
         let mut errors = Vec::new();
-        let department =
-            super::patients::text("department", &self.department, true, 40, &mut errors);
-        let purpose = super::patients::text("purpose", &self.purpose, false, 100, &mut errors);
-        let memo = super::patients::text("memo", &self.memo, false, 500, &mut errors);
+        let department = super::patients::text(
+            "department",
+            &self.department,
+            true,
+            40,
+            crate::domain::text::Lines::Single,
+            &mut errors,
+        );
+        let purpose = super::patients::text(
+            "purpose",
+            &self.purpose,
+            false,
+            100,
+            crate::domain::text::Lines::Single,
+            &mut errors,
+        );
+        let memo = super::patients::text(
+            "memo",
+            &self.memo,
+            false,
+            500,
+            crate::domain::text::Lines::Multi,
+            &mut errors,
+        );
         if errors.is_empty() {
             Ok(ValidCheckIn {
                 department,

@@ -80,7 +80,7 @@ pub use rules::share::MAX_PUBLIC;
 pub use section::Section;
 pub use stored::{StoredBill, StoredBillError, BILL_FORMAT};
 pub use visit::{
-    is_master_code, Burden, Dispensing, DrugUse, Facility, FacilityKind, FacilityStandards,
-    HistoryEntry, ItemOrder, MaterialUse, Prescription, ProcedureOrder, PublicExpense, Rp, RpDrug,
-    TimeCategory, Visit, VisitKind,
+    is_master_code, order_code_problems, Burden, Dispensing, DrugUse, Facility, FacilityKind,
+    FacilityStandards, HistoryEntry, ItemOrder, MaterialUse, Prescription, ProcedureOrder,
+    PublicExpense, Rp, RpDrug, TimeCategory, Visit, VisitKind,
 };

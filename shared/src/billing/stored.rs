@@ -50,9 +50,8 @@ impl StoredBill {
     /// The 公費 payer numbers the bill applied (第一公費 first).
     pub fn public_payers(&self) -> impl Iterator<Item = &str> {
         self.visit
-            .public_expense
-            .iter()
-            .chain(&self.visit.additional_public_expenses)
+            .public_expenses()
+            .into_iter()
             .filter_map(|p| p.payer_number.as_ref().map(|n| n.as_str()))
     }
 }

@@ -59,6 +59,23 @@ pub struct Visit {
 }
 
 impl Visit {
+    /// The codes of the orders that cannot be master codes, named under `visit.` (checked before
+    /// a visit is priced for good: the engine would only say it does not know them).
+    pub fn code_problems(&self) -> Vec<crate::domain::FieldError> {
+        let rps = self
+            .prescription
+            .as_ref()
+            .map(|p| p.rps.as_slice())
+            .unwrap_or_default();
+        order_code_problems(
+            "visit",
+            &self.items,
+            rps,
+            &self.injections,
+            &self.treatments,
+        )
+    }
+
     /// The 公費 of the visit in the order they apply (第一公費 first).
     pub fn public_expenses(&self) -> Vec<&PublicExpense> {
         self.public_expense
@@ -269,17 +286,8 @@ pub fn is_master_code(code: &str) -> bool {
     code.len() == 9 && code.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Reads a master code, refusing anything that cannot be one (so no request stores it).
-fn master_code<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let code = String::deserialize(d)?;
-    if is_master_code(&code) {
-        Ok(code)
-    } else {
-        Err(serde::de::Error::custom("a master code is 9 digits"))
-    }
-}
-
-/// [`master_code`] for each of a list.
+/// Reads a list of master codes, refusing anything that cannot be one (for requests that only
+/// look codes up; stored orders are checked by [`order_code_problems`], not when read back).
 pub(crate) fn master_codes<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Vec<String>, D::Error> {
@@ -291,21 +299,55 @@ pub(crate) fn master_codes<'de, D: serde::Deserializer<'de>>(
     }
 }
 
-fn optional_master_code<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<String>, D::Error> {
-    match Option::<String>::deserialize(d)? {
-        Some(code) if !is_master_code(&code) => {
-            Err(serde::de::Error::custom("a master code is 9 digits"))
+/// Every code of a set of orders that cannot be a master code, named by its path under
+/// `prefix` (`contents.rps[0].drugs[1].code`).
+pub fn order_code_problems(
+    prefix: &str,
+    items: &[ItemOrder],
+    rps: &[Rp],
+    injections: &[ProcedureOrder],
+    treatments: &[ProcedureOrder],
+) -> Vec<crate::domain::FieldError> {
+    let mut bad = Vec::new();
+    let mut check = |path: String, code: &str| {
+        if !is_master_code(code) {
+            bad.push(crate::domain::FieldError::new(
+                &path,
+                "invalid",
+                "コードはマスターの9桁のコードです",
+            ));
         }
-        code => Ok(code),
+    };
+    for (i, item) in items.iter().enumerate() {
+        check(format!("{prefix}.items[{i}].code"), &item.code);
     }
+    for (i, rp) in rps.iter().enumerate() {
+        for (j, drug) in rp.drugs().iter().enumerate() {
+            check(format!("{prefix}.rps[{i}].drugs[{j}].code"), &drug.code);
+        }
+    }
+    for (name, orders) in [("injections", injections), ("treatments", treatments)] {
+        for (i, order) in orders.iter().enumerate() {
+            if let Some(code) = &order.code {
+                check(format!("{prefix}.{name}[{i}].code"), code);
+            }
+            for (j, drug) in order.drugs.iter().enumerate() {
+                check(format!("{prefix}.{name}[{i}].drugs[{j}].code"), &drug.code);
+            }
+            for (j, material) in order.materials.iter().enumerate() {
+                check(
+                    format!("{prefix}.{name}[{i}].materials[{j}].code"),
+                    &material.code,
+                );
+            }
+        }
+    }
+    bad
 }
 
 /// A 診療行為 ordered directly.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemOrder {
-    #[serde(deserialize_with = "master_code")]
     pub code: String,
     #[serde(default = "one")]
     pub count: u32,
@@ -375,7 +417,6 @@ impl Rp {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RpDrug {
     /// 医薬品コード (y_ master).
-    #[serde(deserialize_with = "master_code")]
     pub code: String,
     pub quantity: Quantity,
     /// Written on the 処方箋 by its 一般名 (【般】…).
@@ -387,11 +428,7 @@ pub struct RpDrug {
 /// materials used each time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProcedureOrder {
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "optional_master_code"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// How many times it was done (drugs and materials are per time).
     #[serde(default = "one")]
@@ -404,14 +441,12 @@ pub struct ProcedureOrder {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DrugUse {
-    #[serde(deserialize_with = "master_code")]
     pub code: String,
     pub quantity: Quantity,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MaterialUse {
-    #[serde(deserialize_with = "master_code")]
     pub code: String,
     pub quantity: Quantity,
 }

@@ -43,15 +43,9 @@ impl Soap {
                     "too_long",
                     format!("{NOTE_SECTION_MAX}文字以内で入力してください"),
                 ));
-            } else if text
-                .chars()
-                .any(|c| c.is_control() && c != '\n' && c != '\t')
+            } else if let Err(e) = super::text::check_text(field, &text, super::text::Lines::Multi)
             {
-                errors.push(FieldError::new(
-                    field,
-                    "forbidden",
-                    "使用できない文字が含まれています",
-                ));
+                errors.push(e);
             }
             text
         };
@@ -697,12 +691,9 @@ impl LabInput {
                     "too_long",
                     format!("{max}文字以内で入力してください"),
                 ));
-            } else if value.chars().any(char::is_control) {
-                errors.push(FieldError::new(
-                    field,
-                    "forbidden",
-                    "使用できない文字が含まれています",
-                ));
+            } else if let Err(e) = super::text::check_text(field, value, super::text::Lines::Single)
+            {
+                errors.push(e);
             }
             value.to_string()
         };

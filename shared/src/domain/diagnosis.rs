@@ -167,8 +167,8 @@ impl DiagnosisInput {
 }
 
 /// The full name of a coded 傷病名 (`disease_name` from its master row): its 修飾語 in the order
-/// given, prefixes before the name and suffixes after it ([`ModifierPosition::of_code`]), cut at
-/// [`NAME_MAX`] characters. `name_of` gives a modifier code's name in the masters of the start
+/// given, prefixes before the name and suffixes after it ([`ModifierPosition::of_code`]), at most
+/// [`NAME_MAX`] characters (refused, never cut). `name_of` gives a modifier code's name in the masters of the start
 /// date; a code without one, or a 歯科部位 modifier, is refused (field `modifier_codes`).
 pub fn compose_name<'a>(
     disease_name: &str,
@@ -200,10 +200,15 @@ pub fn compose_name<'a>(
             }
         }
     }
-    Ok(format!("{prefix}{disease_name}{suffix}")
-        .chars()
-        .take(NAME_MAX)
-        .collect())
+    let name = format!("{prefix}{disease_name}{suffix}");
+    if name.chars().count() > NAME_MAX {
+        return Err(FieldError::new(
+            "modifier_codes",
+            "too_long",
+            format!("修飾語を含めた傷病名は{NAME_MAX}文字までです"),
+        ));
+    }
+    Ok(name)
 }
 
 #[cfg(test)]

@@ -6,12 +6,16 @@
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// A password as typed to prove who one is (sign-in, confirming an action): no valid password
-/// is longer than [`PasswordPolicy::MAX_LENGTH`], so a longer one is refused when the request
-/// is read, before any hashing (`#[serde(deserialize_with = …)]`).
+/// is longer than [`PasswordPolicy::MAX_LENGTH`] or holds a control character, so such a one is
+/// refused when the request is read, before any hashing (`#[serde(deserialize_with = …)]`).
 pub fn entered_password<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let text = String::deserialize(d)?;
-    if text.chars().count() > PasswordPolicy::MAX_LENGTH {
-        return Err(serde::de::Error::custom("password too long"));
+    if text.chars().count() > PasswordPolicy::MAX_LENGTH
+        || text
+            .chars()
+            .any(|c| super::text::is_forbidden(c, super::text::Lines::Single))
+    {
+        return Err(serde::de::Error::custom("not a password"));
     }
     Ok(text)
 }
@@ -69,7 +73,10 @@ impl PasswordPolicy {
                 min: self.min_classes,
             });
         }
-        if candidate.chars().any(char::is_control) {
+        if candidate
+            .chars()
+            .any(|c| super::text::is_forbidden(c, super::text::Lines::Single))
+        {
             problems.push(PasswordProblem::ControlCharacter);
         }
         let lower = candidate.to_lowercase();

@@ -1,8 +1,12 @@
 //! The one rule for text that comes from outside (request bodies, query strings, path
 //! segments, imported files): no control characters. PostgreSQL refuses NUL outright (an
-//! internal error if it ever reached a query), and the other C0/C1 controls and DEL have no
-//! place in a medical record: they hide text on screen and in print. Tab, line feed and
-//! carriage return are allowed only where a field is multi-line (notes, memos, reasons).
+//! internal error if it ever reached a query), and the other C0/C1 controls, DEL and the
+//! invisible reordering characters have no place in a medical record: they hide or reorder text
+//! on screen and in print. Tab, line feed and carriage return are allowed only where a field is
+//! multi-line (SOAP notes, patient notes, reception memos); every other field refuses them.
+//!
+//! A request body is first checked as a whole with the multi-line rule ([`check_json`]); each
+//! field's own validation then applies the single-line rule where it is one line.
 //!
 //! Also here: the shape limits of a JSON request body (nesting depth), checked over the parsed
 //! value so that every field is named by its path. No IO.
@@ -19,16 +23,22 @@ pub enum Lines {
 
 /// Stable code of a field refused for a control character.
 pub const CONTROL_CHARACTER: &str = "control_character";
+/// Stable code of a body nested deeper than [`MAX_JSON_DEPTH`].
+pub const TOO_DEEP: &str = "too_deep";
 
 /// Deepest nesting of arrays and objects a request body may have. Karte's deepest request (a
 /// bill's Rp groups of drugs) is five levels; anything near this limit is not a real client.
 pub const MAX_JSON_DEPTH: usize = 16;
 
-/// Whether `c` may not appear in text from outside.
+/// Whether `c` may not appear in text from outside: the Cc category (the C0 set, DEL, the C1
+/// set) but tab, line feed and carriage return in multi-line text; and the characters that
+/// reorder or break text invisibly: the bidirectional embeddings, overrides and isolates
+/// (U+202A–U+202E, U+2066–U+2069; "Trojan Source") and the line and paragraph separators
+/// (U+2028, U+2029).
 pub fn is_forbidden(c: char, lines: Lines) -> bool {
     match c {
         '\t' | '\n' | '\r' => lines == Lines::Single,
-        // Cc: the C0 set, DEL and the C1 set.
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' => true,
         c => c.is_control(),
     }
 }
@@ -100,7 +110,7 @@ fn walk(
         Value::Array(_) | Value::Object(_) if depth >= MAX_JSON_DEPTH => {
             errors.push(FieldError::new(
                 path,
-                "too_deep",
+                TOO_DEEP,
                 format!("入れ子が深すぎます（{MAX_JSON_DEPTH}段まで）"),
             ));
         }
@@ -149,6 +159,9 @@ mod tests {
             ("a\u{1b}[31m", Lines::Multi, false),
             ("a\u{7f}", Lines::Multi, false),
             ("a\u{85}", Lines::Multi, false),
+            ("a\u{202E}b", Lines::Multi, false),
+            ("a\u{2028}b", Lines::Multi, false),
+            ("山田\u{3000}太郎", Lines::Single, true),
             ("S: 頭痛\n\tO: 36.8", Lines::Multi, true),
             ("S: 頭痛\r\n", Lines::Multi, true),
             ("a\tb", Lines::Single, false),
@@ -202,7 +215,7 @@ mod tests {
         }
         assert!(check_json(&json!({ "a": deep.clone() }), 10)
             .iter()
-            .any(|e| e.code == "too_deep"));
+            .any(|e| e.code == TOO_DEEP));
         assert!(
             check_json(&deep, 10).is_empty(),
             "exactly the limit is allowed"

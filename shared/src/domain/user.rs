@@ -22,7 +22,10 @@ pub fn clean_text(input: &str, max_chars: usize) -> Result<String, TextError> {
     if text.chars().count() > max_chars {
         return Err(TextError::TooLong);
     }
-    if text.chars().any(char::is_control) {
+    if text
+        .chars()
+        .any(|c| super::text::is_forbidden(c, super::text::Lines::Single))
+    {
         return Err(TextError::Forbidden);
     }
     Ok(text.to_string())

@@ -17,13 +17,6 @@ pub fn non_negative_i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error
     i64::try_from(v).map_err(|_| D::Error::custom("revision out of range"))
 }
 
-/// An optional version: absent, `null`, or as [`non_negative_i32`].
-pub fn optional_non_negative_i32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
-    Option::<u32>::deserialize(d)?
-        .map(|v| i32::try_from(v).map_err(|_| D::Error::custom("version out of range")))
-        .transpose()
-}
-
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
