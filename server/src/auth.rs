@@ -4,7 +4,7 @@
 use crate::db::system::{self, SessionCheck};
 use crate::db::TenantContext;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 use anyhow::Context;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;

@@ -1,6 +1,9 @@
 //! Karte's thin API server: terminates TLS 1.3, authenticates, opens tenant-scoped
 //! transactions, validates with `shared` types and persists. Business rules live in `shared`.
 
+// No unwrap or expect outside tests: a panic in a request or in the browser is a defect.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod auth;
 pub mod cli;
 pub mod clock;
@@ -13,6 +16,7 @@ pub mod logs;
 pub mod routes;
 pub mod secrets;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod throttle;
 pub mod tls;

@@ -1,5 +1,8 @@
 //! `karte-server`: serve, or run one of the operator's commands. See `karte-server --help`.
 
+// No unwrap or expect outside tests: a panic in a request or in the browser is a defect.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 use clap::Parser;
 
 #[tokio::main]

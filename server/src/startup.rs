@@ -1,9 +1,10 @@
 //! `Application`: binds the listener, builds the router, serves over TLS until stopped.
 
-use crate::config::{RuntimeConfig, Settings};
+use crate::config::Settings;
 use crate::db::Db;
 use crate::http;
 use crate::logs::AccessLog;
+use crate::state::AppState;
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -18,15 +19,6 @@ use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub config: Arc<RuntimeConfig>,
-    pub access_log: AccessLog,
-    pub login_limiter: Arc<crate::throttle::IpLimiter>,
-}
 
 pub struct Application {
     listener: std::net::TcpListener,

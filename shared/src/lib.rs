@@ -3,6 +3,9 @@
 //! Nothing here does IO, reads the clock or draws randomness: the same input gives the same
 //! output on both sides. Wire types live in [`api`], validated values in [`domain`].
 
+// No unwrap or expect outside tests: a panic in a request or in the browser is a defect.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod api;
 pub mod billing;
 pub mod domain;

@@ -16,7 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
 use crate::logs::AccessNote;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::totp;
 use anyhow::Context;
 use axum::extract::{Path, State};

@@ -16,7 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{id_or_not_found, ApiBytes, ApiJson, ApiQuery};
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
 use crate::logs::AccessNote;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};

@@ -7,7 +7,7 @@ use crate::db::{devices, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};

@@ -1,7 +1,7 @@
 //! `GET /api/v1/health`: liveness and the version and commit being run (構成管理).
 
 use super::Routes;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::routing::get;
 use axum::Json;

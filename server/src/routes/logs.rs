@@ -10,7 +10,7 @@ use crate::http::ApiQuery;
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
 use crate::logs::export::{self, Format};
 use crate::logs::verify;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

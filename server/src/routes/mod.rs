@@ -17,7 +17,7 @@ mod users;
 mod webauthn;
 
 use crate::http::{api_method_not_allowed, api_not_found};
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::routing::MethodRouter;
 use axum::Router;
 

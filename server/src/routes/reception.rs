@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiJson, ApiQuery};
 use crate::logs::export::utc;
 use crate::logs::AccessNote;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};

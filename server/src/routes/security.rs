@@ -9,7 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
 use crate::routes::auth::default_policy;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::routing::get;
 use axum::Json;

@@ -13,7 +13,7 @@ use crate::db::{institutions, security, users, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
 use crate::logs::audit::ClientIp;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::webauthn::{self, RelyingParty};
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};

@@ -1,0 +1,16 @@
+//! `AppState`: what every handler can reach. Its own module so that the layers below start-up
+//! (authentication, routes) depend on it without depending on start-up.
+
+use crate::config::RuntimeConfig;
+use crate::db::Db;
+use crate::logs::AccessLog;
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<RuntimeConfig>,
+    pub access_log: AccessLog,
+    pub login_limiter: Arc<crate::throttle::IpLimiter>,
+}
