@@ -70,7 +70,20 @@ ensure_deny() {
   dest="$KARTE_ADVISORY_DBS/advisory-db-3157b0e258782691"
   if [ ! -f "$src/SNAPSHOT" ]; then
     [ -d "$dest/crates" ] && return
-    die "no advisory database: set KARTE_ADVISORY_SNAPSHOT to a copy of github.com/rustsec/advisory-db"
+    # The one policy for reference data: under CI, or with ../shared present, a missing file is
+    # a failure; on a new user's clone without ../shared, fetch the database when online, else
+    # skip the check with a loud warning (scripts/test repeats it at the end).
+    if [ "${CI:-}" = "true" ] || [ -d "$ROOT/../shared" ] || [ -n "${KARTE_ADVISORY_SNAPSHOT:-}" ]; then
+      die "no advisory database at $src: set KARTE_ADVISORY_SNAPSHOT to a copy of github.com/rustsec/advisory-db"
+    fi
+    log "no ../shared beside the repository: fetching the advisory database"
+    if cargo deny fetch db >/dev/null 2>&1 && [ -d "$dest/crates" ]; then
+      return
+    fi
+    unset KARTE_ADVISORY_DBS
+    KARTE_DENY_SKIPPED="no advisory database (no ../shared beside the repository, and fetching it failed): cargo deny and its tests were SKIPPED"
+    printf '\033[1;31mWARNING: %s\033[0m\n' "$KARTE_DENY_SKIPPED" >&2
+    return
   fi
   stamp="$(head -n 1 "$src/SNAPSHOT")"
   if [ "$(cat "$KARTE_ADVISORY_DBS/.snapshot" 2>/dev/null)" = "$stamp" ] && [ -d "$dest/.git" ]; then

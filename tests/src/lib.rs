@@ -7,6 +7,9 @@
 
 pub mod bench;
 pub mod browser;
+/// The one policy for tests that need `../shared/reference` (shared with `shared/tests`).
+#[path = "../../shared/tests/common/reference.rs"]
+pub mod reference;
 
 use anyhow::Context;
 use karte_server::config::{RuntimeConfig, Settings, TlsSource};

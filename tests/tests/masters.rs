@@ -43,6 +43,9 @@ async fn points_on(app: &TestApp, code: &str, on: time::Date) -> Option<(String,
 
 #[tokio::test]
 async fn the_official_procedure_files_and_diffs_keep_every_revision_by_date() {
+    if karte_tests::reference::reference("masters").is_none() {
+        return;
+    }
     let app = TestApp::spawn().await;
     let owner = app.owner_pool().await;
     let mut files = vec![
@@ -127,6 +130,9 @@ async fn the_official_procedure_files_and_diffs_keep_every_revision_by_date() {
 
 #[tokio::test]
 async fn a_malformed_file_is_refused_with_its_line_and_column_and_nothing_is_written() {
+    if karte_tests::reference::reference("masters").is_none() {
+        return;
+    }
     let app = TestApp::spawn().await;
     let owner = app.owner_pool().await;
     let dir = std::env::temp_dir().join(format!("karte-masters-{}", uuid::Uuid::new_v4()));
@@ -165,6 +171,9 @@ async fn a_malformed_file_is_refused_with_its_line_and_column_and_nothing_is_wri
 
 #[tokio::test]
 async fn every_master_imports_and_the_application_may_only_read_them() {
+    if karte_tests::reference::reference("masters").is_none() {
+        return;
+    }
     let app = TestApp::spawn().await;
     let owner = app.owner_pool().await;
     let files: Vec<PathBuf> = [
@@ -228,6 +237,9 @@ async fn every_master_imports_and_the_application_may_only_read_them() {
 
 #[tokio::test]
 async fn price_reads_a_visit_and_prices_it_with_the_masters_of_its_date() {
+    if karte_tests::reference::reference("masters").is_none() {
+        return;
+    }
     let app = TestApp::spawn().await;
     let owner = app.owner_pool().await;
     import_master_files(
@@ -298,6 +310,9 @@ async fn price_reads_a_visit_and_prices_it_with_the_masters_of_its_date() {
 /// full masters do.
 #[tokio::test]
 async fn the_demo_subset_is_cut_from_the_official_files_and_prices_like_them() {
+    if karte_tests::reference::reference("masters").is_none() {
+        return;
+    }
     let demo = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../server/masters-demo"
@@ -373,6 +388,9 @@ async fn the_demo_subset_is_cut_from_the_official_files_and_prices_like_them() {
 /// imports added (`since=<the import it has>`), compressed on the wire.
 #[tokio::test]
 async fn the_catalog_is_sent_whole_once_then_by_difference() {
+    if karte_tests::reference::reference("masters").is_none() {
+        return;
+    }
     let app = TestApp::spawn().await;
     let owner = app.owner_pool().await;
     let demo = PathBuf::from(concat!(

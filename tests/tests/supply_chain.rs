@@ -39,11 +39,23 @@ fn canary(version: &str) -> PathBuf {
     dir
 }
 
-fn deny(manifest_dir: &Path, check: &str) -> Output {
+/// Whether the advisory database is there; if not, the test is skipped or fails by the one
+/// policy for reference data (`karte_tests::reference`): scripts/test leaves
+/// `KARTE_ADVISORY_DBS` unset only on a new user's clone without `../shared` and offline.
+fn advisory_database() -> bool {
+    if std::env::var_os("KARTE_ADVISORY_DBS").is_some() {
+        return true;
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     assert!(
-        std::env::var_os("KARTE_ADVISORY_DBS").is_some(),
+        !ci && !karte_tests::reference::shared_dir().is_dir(),
         "KARTE_ADVISORY_DBS is not set: run through scripts/test, which prepares the advisory database"
     );
+    karte_tests::reference::skip("the advisory database (../shared/reference/advisory-db)");
+    false
+}
+
+fn deny(manifest_dir: &Path, check: &str) -> Output {
     Command::new("cargo")
         .args(["deny", "--offline", "--manifest-path"])
         .arg(manifest_dir.join("Cargo.toml"))
@@ -55,6 +67,9 @@ fn deny(manifest_dir: &Path, check: &str) -> Output {
 
 #[test]
 fn karte_passes_the_dependency_check() {
+    if !advisory_database() {
+        return;
+    }
     let out = deny(&workspace(), "advisories");
     assert!(
         out.status.success(),
@@ -65,6 +80,9 @@ fn karte_passes_the_dependency_check() {
 
 #[test]
 fn a_crate_with_a_known_advisory_fails_the_check() {
+    if !advisory_database() {
+        return;
+    }
     // RUSTSEC-2021-0003: buffer overflow in SmallVec::insert_many, patched in 1.6.1.
     let vulnerable = canary("1.6.0");
     let out = deny(&vulnerable, "advisories");

@@ -4,6 +4,7 @@
 // Each test binary uses only some of these.
 #![allow(dead_code)]
 
+pub mod reference;
 pub mod worked_cases;
 
 #[cfg(feature = "import")]
@@ -11,22 +12,10 @@ use shared::masters::MasterHistory;
 use shared::masters::{parse_file, MasterFile, MasterKind};
 use std::path::{Path, PathBuf};
 
-/// `../shared/reference/masters/`, next to the repository; `None` (and a note on stderr) when it
-/// is not there, so that the tests that need it skip instead of failing.
+/// `../shared/reference/masters/`, next to the repository, under the one policy of
+/// [`reference`]: `None` means the test is skipped (and counted as such).
 pub fn masters_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/reference/masters"
-    ));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: reference masters not found at {} (they live in the shared/ folder beside the repository)",
-            dir.display()
-        );
-        None
-    }
+    reference::reference("masters")
 }
 
 /// The 医科 diff files `diffs/s_*.csv`, parsed, in name (= date) order.
