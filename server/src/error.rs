@@ -69,8 +69,33 @@ impl From<FieldError> for ApiError {
     }
 }
 
+/// The unique constraints a valid request can still run into (a value someone else took), each
+/// answered as a 409 naming the field — in one place, so no handler matches constraint names.
+const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
+    (
+        "patient_number_key",
+        "patient_number",
+        "この患者番号は既に使われています",
+    ),
+    (
+        "app_user_login_id_key",
+        "login_id",
+        "このログインIDは既に使われています",
+    ),
+];
+
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &err {
+            let taken = db.constraint().and_then(|c| {
+                UNIQUE_FIELDS
+                    .iter()
+                    .find(|(constraint, _, _)| *constraint == c)
+            });
+            if let Some((_, field, message)) = taken {
+                return Self::Conflict(vec![FieldError::new(field, "taken", *message)]);
+            }
+        }
         match err {
             sqlx::Error::RowNotFound => Self::Code(ErrorCode::NotFound),
             other => Self::Internal(other.into()),

@@ -1336,3 +1336,42 @@ async fn two_institutions_note_draft_revisions_are_independent() {
         .json();
     assert_eq!(save(b, &older.note_id, 0).await, 1001);
 }
+
+#[tokio::test]
+async fn a_value_someone_else_took_is_a_409_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.admin_session(CODE_A, "架空防御クリニック").await;
+    let (_, desk) = app
+        .staff_session(&admin, CODE_A, "clerk9", "clerk", PASSWORD)
+        .await;
+    let patient = json!({"patient_number": "777", "name": "架空 番号", "kana": "カクウ バンゴウ",
+                         "sex": "male", "birth_date": "1970-01-01", "confirm_duplicate": true});
+    let first = desk.post("/patients", &patient).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let mut other = patient.clone();
+    other["name"] = json!("架空 別人");
+    other["kana"] = json!("カクウ ベツジン");
+    let res = desk.post("/patients", &other).await;
+    assert_eq!(
+        (res.status, res.code()),
+        (StatusCode::CONFLICT, "conflict"),
+        "{}",
+        res.body
+    );
+    assert_eq!(res.field_names(), ["patient_number"]);
+    assert_eq!(res.body["fields"][0]["code"], "taken");
+
+    let res = admin
+        .post(
+            "/users",
+            &json!({"login_id": "clerk9", "display_name": "架空 重複", "role": "clerk"}),
+        )
+        .await;
+    assert_eq!(
+        (res.status, res.code()),
+        (StatusCode::CONFLICT, "conflict"),
+        "{}",
+        res.body
+    );
+    assert_eq!(res.field_names(), ["login_id"]);
+}

@@ -91,14 +91,6 @@ fn validate(input: &PatientInput) -> ApiResult<ValidPatient> {
         .map_err(ApiError::Invalid)
 }
 
-fn number_taken() -> ApiError {
-    ApiError::Conflict(vec![FieldError::new(
-        "patient_number",
-        "taken",
-        "この患者番号は既に使われています",
-    )])
-}
-
 async fn register_patient(
     State(state): State<AppState>,
     user: ActiveUser,
@@ -115,13 +107,8 @@ async fn register_patient(
     {
         return Err(ApiError::code(ErrorCode::DuplicateSuspected));
     }
-    let id = match patients::insert(&mut tx, &valid, user.ctx().user_id()).await {
-        Ok(id) => id,
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("patient_number_key") => {
-            return Err(number_taken())
-        }
-        Err(e) => return Err(e.into()),
-    };
+    // A patient number already taken is a 409 naming it (error.rs maps the constraint).
+    let id = patients::insert(&mut tx, &valid, user.ctx().user_id()).await?;
     let row = patients::find(&mut tx, id)
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
@@ -175,7 +162,8 @@ async fn update_patient(
     let valid = validate(&body.patient)?;
     let reason = shared::domain::text::reason("reason", &body.reason)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
-    let outcome = match patients::update(
+    // A patient number already taken is a 409 naming it (error.rs maps the constraint).
+    let outcome = patients::update(
         &mut tx,
         id,
         body.base_version,
@@ -183,14 +171,7 @@ async fn update_patient(
         &reason,
         user.ctx().user_id(),
     )
-    .await
-    {
-        Ok(outcome) => outcome,
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("patient_number_key") => {
-            return Err(number_taken())
-        }
-        Err(e) => return Err(e.into()),
-    };
+    .await?;
     match outcome {
         Update::Saved(_) => {}
         Update::NotFound => return Err(ApiError::code(ErrorCode::NotFound)),

@@ -60,17 +60,8 @@ async fn create_user(
     let one_time_password = auth::one_time_password();
     let hash = auth::hash_password(one_time_password.clone()).await?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
-    let row = match users::insert(&mut tx, &new, &hash).await {
-        Ok(row) => row,
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("app_user_login_id_key") => {
-            return Err(ApiError::Conflict(vec![FieldError::new(
-                "login_id",
-                "taken",
-                "このログインIDは既に使われています",
-            )]));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    // A login id already taken is a 409 naming `login_id` (error.rs maps the constraint).
+    let row = users::insert(&mut tx, &new, &hash).await?;
     let event = AuditEvent::success(action::USER_CREATE)
         .target("user", row.user_id)
         .detail("login_id", row.login_id.clone())
