@@ -144,12 +144,12 @@ mod bills {
         s
     }
 
+    /// A file of `../shared/reference/masters` (each test first checks the folder is there,
+    /// by the one policy of `karte_tests::reference`).
     fn reference(path: &str) -> PathBuf {
-        PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/reference/masters"
-        ))
-        .join(path)
+        karte_tests::reference::shared_dir()
+            .join("reference/masters")
+            .join(path)
     }
 
     /// billing.md case C3 for today's visit (再診, 院内処方); the server fills in the date,

@@ -438,14 +438,10 @@ async fn a_receptionist_registers_finds_and_edits_a_patient() {
 #[tokio::test]
 async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
     require_built_app();
-    if karte_tests::reference::reference("masters").is_none() {
+    let Some(masters) = karte_tests::reference::reference("masters") else {
         return;
-    }
+    };
     let app = TestApp::spawn().await;
-    let masters = std::path::PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/reference/masters"
-    ));
     karte_server::cli::import_master_files(
         &app.owner_pool().await,
         &[

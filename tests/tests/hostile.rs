@@ -1374,4 +1374,5 @@ async fn a_value_someone_else_took_is_a_409_naming_the_field() {
         res.body
     );
     assert_eq!(res.field_names(), ["login_id"]);
+    assert_eq!(res.body["fields"][0]["code"], "taken");
 }

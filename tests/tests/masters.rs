@@ -8,12 +8,12 @@ use shared::masters::MasterKind;
 use std::path::PathBuf;
 use time::macros::date;
 
+/// A file of `../shared/reference/masters` (each test first checks the folder is there, by the
+/// one policy of `karte_tests::reference`).
 fn reference(path: &str) -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/reference/masters"
-    ))
-    .join(path)
+    karte_tests::reference::shared_dir()
+        .join("reference/masters")
+        .join(path)
 }
 
 /// Every published 医科 diff, in name (= date) order.

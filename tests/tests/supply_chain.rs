@@ -43,16 +43,10 @@ fn canary(version: &str) -> PathBuf {
 /// policy for reference data (`karte_tests::reference`): scripts/test leaves
 /// `KARTE_ADVISORY_DBS` unset only on a new user's clone without `../shared` and offline.
 fn advisory_database() -> bool {
-    if std::env::var_os("KARTE_ADVISORY_DBS").is_some() {
-        return true;
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-    assert!(
-        !ci && !karte_tests::reference::shared_dir().is_dir(),
-        "KARTE_ADVISORY_DBS is not set: run through scripts/test, which prepares the advisory database"
-    );
-    karte_tests::reference::skip("the advisory database (../shared/reference/advisory-db)");
-    false
+    karte_tests::reference::present_or_skip(
+        std::env::var_os("KARTE_ADVISORY_DBS").is_some(),
+        "the advisory database (KARTE_ADVISORY_DBS, from ../shared/reference/advisory-db; run through scripts/test)",
+    )
 }
 
 fn deny(manifest_dir: &Path, check: &str) -> Output {

@@ -123,11 +123,20 @@ pub fn DiagnosesPanel(patient_id: Signal<String>) -> impl IntoView {
         if picked.get().is_none() && free_name.get().is_empty() {
             return None;
         }
-        entry()
-            .validate()
-            .err()
-            .and_then(|errors| errors.into_iter().next())
-            .map(|e| e.message)
+        if let Err(errors) = entry().validate() {
+            return errors.into_iter().next().map(|e| e.message);
+        }
+        // A coded name: its 修飾語 must compose (known, not 歯科部位, within 100 characters).
+        let picked = picked.get()?;
+        let mods = modifiers.get();
+        let codes: Vec<String> = mods.iter().map(|m| m.code.clone()).collect();
+        compose_name(&picked.name, &codes, |code| {
+            mods.iter()
+                .find(|m| m.code == code)
+                .map(|m| m.name.as_str())
+        })
+        .err()
+        .map(|e| e.message)
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

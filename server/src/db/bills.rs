@@ -10,10 +10,10 @@ use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-/// The JSON columns of a stored bill, read through [`StoredBill::read`] (a stored bill is never
-/// read by field names in SQL: a renamed Rust field would then silently read nothing).
-fn read_stored(format: i16, visit: Value, priced: Value) -> Result<StoredBill, sqlx::Error> {
-    StoredBill::read(format, visit, priced).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+/// A stored bill's JSON is read only through [`StoredBill`] (never by field names in SQL: a
+/// renamed Rust field would then silently read nothing); a failure names the bill.
+fn unreadable(bill: Uuid, version: i32, e: shared::billing::StoredBillError) -> sqlx::Error {
+    sqlx::Error::Decode(format!("bill {bill} version {version}: {e}").into())
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -47,7 +47,8 @@ impl BillRow {
         Ok(Self {
             bill_id: raw.bill_id,
             version: raw.version,
-            bill: read_stored(raw.format, raw.visit.0, raw.priced.0)?,
+            bill: StoredBill::read(raw.format, raw.visit.0, raw.priced.0)
+                .map_err(|e| unreadable(raw.bill_id, raw.version, e))?,
             paid: raw.paid,
             master_revision: raw.master_revision,
             reason: raw.reason,
@@ -99,9 +100,9 @@ pub async fn month_history(
     except_reception: Uuid,
 ) -> Result<Vec<HistoryEntry>, sqlx::Error> {
     let first = date.replace_day(1).unwrap_or(date);
-    let rows: Vec<(Date, i16, Json<Value>, Json<Value>)> = sqlx::query_as(
-        "select service_date, format, visit, priced from ( \
-           select distinct on (bill_id) bill_id, service_date, format, visit, priced, reception_id \
+    let rows: Vec<(Uuid, i32, Date, i16, Json<Value>)> = sqlx::query_as(
+        "select bill_id, version, service_date, format, priced from ( \
+           select distinct on (bill_id) bill_id, version, service_date, format, priced, reception_id \
            from bill_version where patient_id = $1 \
              and service_date >= ($2::date - interval '5 months') \
              and service_date < ($2::date + interval '1 month') \
@@ -114,9 +115,10 @@ pub async fn month_history(
     .fetch_all(tx.conn())
     .await?;
     let mut history = Vec::new();
-    for (day, format, visit, priced) in rows {
-        let bill = read_stored(format, visit.0, priced.0)?;
-        history.extend(bill.priced.lines.into_iter().map(|line| HistoryEntry {
+    for (bill, version, day, format, priced) in rows {
+        let priced =
+            StoredBill::read_priced(format, priced.0).map_err(|e| unreadable(bill, version, e))?;
+        history.extend(priced.lines.into_iter().map(|line| HistoryEntry {
             code: line.code,
             date: day,
             count: line.count,
@@ -136,9 +138,9 @@ pub async fn paid_under_public(
     payer_number: &str,
 ) -> Result<i64, sqlx::Error> {
     let first = date.replace_day(1).unwrap_or(date);
-    let rows: Vec<(i32, i16, Json<Value>, Json<Value>)> = sqlx::query_as(
-        "select patient_share, format, visit, priced from ( \
-           select distinct on (bill_id) bill_id, patient_share, format, visit, priced, reception_id \
+    let rows: Vec<(Uuid, i32, i32, i16, Json<Value>)> = sqlx::query_as(
+        "select bill_id, version, patient_share, format, visit from ( \
+           select distinct on (bill_id) bill_id, version, patient_share, format, visit, reception_id \
            from bill_version where patient_id = $1 and service_date >= $2 \
              and service_date < ($2::date + interval '1 month') \
            order by bill_id, version desc) current \
@@ -150,9 +152,10 @@ pub async fn paid_under_public(
     .fetch_all(tx.conn())
     .await?;
     let mut paid = 0;
-    for (share, format, visit, priced) in rows {
-        let bill = read_stored(format, visit.0, priced.0)?;
-        if bill.public_payers().any(|p| p == payer_number) {
+    for (bill, version, share, format, visit) in rows {
+        let visit =
+            StoredBill::read_visit(format, visit.0).map_err(|e| unreadable(bill, version, e))?;
+        if shared::billing::public_payers(&visit).any(|p| p == payer_number) {
             paid += i64::from(share);
         }
     }

@@ -75,7 +75,7 @@ async fn burden_on(
 }
 
 /// The 公費 applied to a visit, from the patient's records valid on `date`, chosen and ordered by
-/// [`shared::billing::select_public`] (the rule the month's claims use too), each with what was
+/// [`shared::billing::select_public`] (in shared, so the month's claims can use the same rule), each with what was
 /// already paid under it this month, as the 第一公費 and the ones after it; and the payer numbers
 /// of the others, which are not applied.
 struct PublicOnDate {

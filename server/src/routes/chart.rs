@@ -110,7 +110,8 @@ async fn note_of(tx: &mut TenantTx, raw: &str, access: &AccessNote) -> ApiResult
     Ok(head)
 }
 
-/// A date a chart can be about: 1900 to 2199 (also keeps date arithmetic far from its limits).
+/// A date a chart can be about: `parse_date`'s 1868 to 2199 (also keeps date arithmetic far from
+/// its limits).
 fn date_param(field: &str, raw: &str) -> ApiResult<Date> {
     parse_date(raw).ok_or_else(|| ApiError::invalid(field, "日付は YYYY-MM-DD で指定してください"))
 }

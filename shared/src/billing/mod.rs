@@ -40,6 +40,8 @@
 
 mod age;
 #[cfg(feature = "bench")]
+// The benchmark harness stops on a broken workload: it is test code behind a feature.
+#[allow(clippy::expect_used, clippy::unwrap_used)]
 pub mod bench;
 mod catalog;
 pub mod codes;
@@ -78,7 +80,7 @@ pub use receipt::{
 };
 pub use rules::share::MAX_PUBLIC;
 pub use section::Section;
-pub use stored::{StoredBill, StoredBillError, BILL_FORMAT};
+pub use stored::{public_payers, StoredBill, StoredBillError, BILL_FORMAT};
 pub use visit::{
     is_master_code, order_code_problems, Burden, Dispensing, DrugUse, Facility, FacilityKind,
     FacilityStandards, HistoryEntry, ItemOrder, MaterialUse, Prescription, ProcedureOrder,

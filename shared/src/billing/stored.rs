@@ -11,7 +11,7 @@ use super::{PricedVisit, Visit};
 use serde_json::Value;
 
 /// The format a bill is stored in today. 1: `Visit` and `PricedVisit` as serde writes them
-/// (2024-11, the first billing release).
+/// (the format of every bill since finalising began, migration 8).
 pub const BILL_FORMAT: i16 = 1;
 
 /// A stored bill, read.
@@ -38,22 +38,41 @@ pub enum StoredBillError {
 impl StoredBill {
     /// Reads the `visit` and `priced` columns of a bill stored in `format`.
     pub fn read(format: i16, visit: Value, priced: Value) -> Result<Self, StoredBillError> {
+        Ok(Self {
+            visit: Self::read_visit(format, visit)?,
+            priced: Self::read_priced(format, priced)?,
+        })
+    }
+
+    /// Only the `visit` column (for a reader that needs no more).
+    pub fn read_visit(format: i16, visit: Value) -> Result<Visit, StoredBillError> {
         match format {
-            1 => Ok(Self {
-                visit: part(format, "visit", visit)?,
-                priced: part(format, "priced", priced)?,
-            }),
+            1 => part(format, "visit", visit),
+            other => Err(StoredBillError::UnknownFormat(other)),
+        }
+    }
+
+    /// Only the `priced` column.
+    pub fn read_priced(format: i16, priced: Value) -> Result<PricedVisit, StoredBillError> {
+        match format {
+            1 => part(format, "priced", priced),
             other => Err(StoredBillError::UnknownFormat(other)),
         }
     }
 
     /// The 公費 payer numbers the bill applied (第一公費 first).
     pub fn public_payers(&self) -> impl Iterator<Item = &str> {
-        self.visit
-            .public_expenses()
-            .into_iter()
-            .filter_map(|p| p.payer_number.as_ref().map(|n| n.as_str()))
+        public_payers(&self.visit)
     }
+}
+
+/// The 公費 payer numbers a stored visit applied (第一公費 first): what a 公費's monthly cap
+/// counts by.
+pub fn public_payers(visit: &Visit) -> impl Iterator<Item = &str> {
+    visit
+        .public_expenses()
+        .into_iter()
+        .filter_map(|p| p.payer_number.as_ref().map(|n| n.as_str()))
 }
 
 fn part<T: serde::de::DeserializeOwned>(

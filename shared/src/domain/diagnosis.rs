@@ -115,14 +115,16 @@ impl DiagnosisInput {
             raw => date("end_date", raw, &mut errors),
         };
         let end_given = !self.end_date.trim().is_empty();
-        if self.outcome.is_some() != end_given {
+        // The pairing is checked only for an end date that reads (one error per field).
+        let end_unreadable = end_given && end.is_none();
+        if !end_unreadable && self.outcome.is_some() != end_given {
             errors.push(FieldError::new(
                 "end_date",
                 "invalid",
                 "転帰と終了日は両方入力するか、両方空にしてください",
             ));
         } else if let (Some(s), Some(e)) = (start, end) {
-            if e < s {
+            if e < s && !end_unreadable {
                 errors.push(FieldError::new(
                     "end_date",
                     "invalid",
@@ -130,14 +132,14 @@ impl DiagnosisInput {
                 ));
             }
         }
-        if self.modifier_codes.len() > MAX_MODIFIERS {
+        let code = self.disease_code.trim();
+        if self.modifier_codes.len() > MAX_MODIFIERS && !code.is_empty() {
             errors.push(FieldError::new(
                 "modifier_codes",
                 "invalid",
                 format!("修飾語は{MAX_MODIFIERS}つまでです"),
             ));
         }
-        let code = self.disease_code.trim();
         let mut free_name = None;
         if code.is_empty() {
             // 未コード化傷病名: free text, no modifiers (they belong to coded names).
@@ -263,6 +265,15 @@ mod tests {
                 json!({"free_name": "", "start_date": "x", "outcome": "died"}),
                 vec!["start_date", "end_date", "free_name"],
             ),
+            (
+                json!({"free_name": "x", "start_date": "2026-01-01", "end_date": "x"}),
+                vec!["end_date"],
+            ),
+            (
+                json!({"free_name": "x", "start_date": "2026-01-01",
+                       "modifier_codes": ["1", "2", "3", "4", "5", "6", "7", "8", "9"]}),
+                vec!["modifier_codes"],
+            ),
         ] {
             assert_eq!(fields(body.clone()), expected, "{body}");
         }
@@ -283,6 +294,19 @@ mod tests {
                 .field,
             "modifier_codes"
         );
-        assert!(compose_name("高血圧症", &codes(&["9001"]), name_of).is_err());
+        assert_eq!(
+            compose_name("高血圧症", &codes(&["9001"]), name_of)
+                .unwrap_err()
+                .message,
+            "歯科部位の修飾語は使えません"
+        );
+        let long = "あ".repeat(NAME_MAX);
+        assert_eq!(
+            compose_name(&long, &codes(&["1001"]), name_of)
+                .unwrap_err()
+                .code,
+            "too_long"
+        );
+        assert!(compose_name(&long, &[], name_of).is_ok());
     }
 }

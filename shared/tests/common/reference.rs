@@ -19,19 +19,23 @@ pub fn shared_dir() -> PathBuf {
 /// `../shared/reference/<sub>` if present; `None` when the test must be skipped (see the
 /// module's policy); a panic when it must fail.
 pub fn reference(sub: &str) -> Option<PathBuf> {
-    let shared = shared_dir();
-    let path = shared.join("reference").join(sub);
-    if path.exists() {
-        return Some(path);
+    let path = shared_dir().join("reference").join(sub);
+    present_or_skip(path.exists(), &format!("../shared/reference/{sub}")).then_some(path)
+}
+
+/// The policy for any reference data a test needs (`what` names it): `true` when `present`;
+/// else a panic under CI or with `../shared` there, or a recorded skip (`false`).
+pub fn present_or_skip(present: bool, what: &str) -> bool {
+    if present {
+        return true;
     }
     let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     assert!(
-        !ci && !shared.is_dir(),
-        "reference data missing: {} (CI, or ../shared present without it: a missing file is a failure)",
-        path.display()
+        !ci && !shared_dir().is_dir(),
+        "reference data missing: {what} (CI, or ../shared present without it: a missing file is a failure)"
     );
-    skip(&format!("../shared/reference/{sub}"));
-    None
+    skip(what);
+    false
 }
 
 /// Records that the running test is skipped because `what` is missing.
