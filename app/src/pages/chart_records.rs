@@ -98,18 +98,20 @@ pub fn DiagnosesPanel(patient_id: Signal<String>) -> impl IntoView {
         start_date: start.get(),
         ..Default::default()
     };
+    // The coded name with its 修飾語 (shared::domain::diagnosis), when a name is picked.
+    let composed = move || {
+        let picked = picked.get()?;
+        let mods = modifiers.get();
+        let codes: Vec<String> = mods.iter().map(|m| m.code.clone()).collect();
+        Some(compose_name(&picked.name, &codes, |code| {
+            mods.iter()
+                .find(|m| m.code == code)
+                .map(|m| m.name.as_str())
+        }))
+    };
     let preview = move || {
-        let name = match picked.get() {
-            Some(h) => {
-                let mods = modifiers.get();
-                let codes: Vec<String> = mods.iter().map(|m| m.code.clone()).collect();
-                compose_name(&h.name, &codes, |code| {
-                    mods.iter()
-                        .find(|m| m.code == code)
-                        .map(|m| m.name.as_str())
-                })
-                .unwrap_or_default()
-            }
+        let name = match composed() {
+            Some(name) => name.unwrap_or_default(),
             None => free_name.get(),
         };
         if suspected.get() && !name.is_empty() {
@@ -127,16 +129,7 @@ pub fn DiagnosesPanel(patient_id: Signal<String>) -> impl IntoView {
             return errors.into_iter().next().map(|e| e.message);
         }
         // A coded name: its 修飾語 must compose (known, not 歯科部位, within 100 characters).
-        let picked = picked.get()?;
-        let mods = modifiers.get();
-        let codes: Vec<String> = mods.iter().map(|m| m.code.clone()).collect();
-        compose_name(&picked.name, &codes, |code| {
-            mods.iter()
-                .find(|m| m.code == code)
-                .map(|m| m.name.as_str())
-        })
-        .err()
-        .map(|e| e.message)
+        composed()?.err().map(|e| e.message)
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
