@@ -1,14 +1,17 @@
 //! Authentication: password hashing (argon2id), session tokens, and the extractors that turn
-//! a request's session cookie into a [`TenantContext`]. Only this module creates contexts.
+//! a request's session cookie into a [`TenantContext`] (which `crate::db::system`'s session
+//! check builds; no handler can).
 
+use crate::db::patients::{self, PatientRow};
 use crate::db::system::{self, SessionCheck};
-use crate::db::TenantContext;
+use crate::db::{Db, TenantContext, TenantTx};
 use crate::error::{ApiError, ApiResult};
+use crate::logs::AccessNote;
 use crate::state::AppState;
 use anyhow::Context;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -17,8 +20,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use shared::api::auth::SessionStage;
 use shared::api::{ErrorCode, BACKGROUND_HEADER, CSRF_HEADER};
-use shared::domain::{Permission, Role};
-use shared::ids::SessionId;
+use shared::domain::Permission;
+use shared::ids::{PatientId, SessionId};
 use std::sync::OnceLock;
 use subtle::ConstantTimeEq;
 
@@ -131,32 +134,6 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// Lower-case hex SHA-256 of a certificate's DER: how devices are registered.
-pub fn fingerprint(der: &[u8]) -> String {
-    Sha256::digest(der)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// The fingerprint of the first certificate in `pem`, if it holds one that parses as an X.509
-/// certificate (a PEM block of anything else is not a device's certificate).
-pub fn pem_fingerprint(pem: &str) -> Option<String> {
-    use rustls::pki_types::pem::PemObject;
-    let der = rustls::pki_types::CertificateDer::from_pem_slice(pem.as_bytes()).ok()?;
-    webpki::EndEntityCert::try_from(&der).ok()?;
-    Some(fingerprint(der.as_ref()))
-}
-
-/// The fingerprint of the client certificate this request's connection presented (verified
-/// against the configured CA during the handshake), if any.
-pub fn connection_fingerprint(extensions: &axum::http::Extensions) -> Option<String> {
-    extensions
-        .get::<std::sync::Arc<axum_server::tls::TlsInfo>>()
-        .and_then(|info| info.peer_certificates.first())
-        .map(|der| fingerprint(der))
-}
-
 /// The fingerprint of the client certificate the request's connection presented, if any.
 pub struct ClientCert(pub Option<String>);
 
@@ -167,7 +144,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientCert {
         parts: &mut Parts,
         _state: &S,
     ) -> Result<Self, std::convert::Infallible> {
-        Ok(Self(connection_fingerprint(&parts.extensions)))
+        Ok(Self(crate::tls::connection_fingerprint(&parts.extensions)))
     }
 }
 
@@ -227,13 +204,17 @@ async fn session_of(parts: &mut Parts, state: &AppState) -> ApiResult<Authentica
             Some(SessionCheck::Expired) => return Err(ApiError::code(ErrorCode::SessionExpired)),
             Some(SessionCheck::Valid(valid)) => valid,
         };
-    if let Some(note) = parts.extensions.get::<crate::logs::AccessNote>() {
-        note.set_actor(valid.tenant_id, Some(valid.user_id), Some(valid.session_id));
+    if let Some(note) = parts.extensions.get::<AccessNote>() {
+        note.set_actor(
+            valid.ctx.tenant_id(),
+            Some(valid.ctx.user_id()),
+            valid.ctx.session_id(),
+        );
     }
     // A session opened from a registered device is good only from that device: a cookie
     // copied to another machine is not a session there.
     if let Some(bound) = &valid.device_fingerprint {
-        if connection_fingerprint(&parts.extensions).as_ref() != Some(bound) {
+        if crate::tls::connection_fingerprint(&parts.extensions).as_ref() != Some(bound) {
             return Err(ApiError::code(ErrorCode::Unauthorized));
         }
     }
@@ -247,15 +228,9 @@ async fn session_of(parts: &mut Parts, state: &AppState) -> ApiResult<Authentica
             return Err(ApiError::code(ErrorCode::CsrfFailed));
         }
     }
-    let role = Role::from_code(&valid.role).context("unknown role code in session check")?;
     let stage = SessionStage::from_code(&valid.stage).context("unknown stage in session check")?;
     Ok(Authenticated {
-        ctx: TenantContext::authenticated(
-            valid.tenant_id,
-            valid.user_id,
-            role,
-            Some(valid.session_id),
-        ),
+        ctx: valid.ctx,
         csrf_token: valid.csrf_token,
         must_change_password: valid.must_change_password,
         stage,
@@ -297,18 +272,59 @@ impl FromRequestParts<AppState> for ActiveUser {
     }
 }
 
-/// Builds the context for a user whose password was just verified (login).
-pub(crate) fn context_after_password_check(
-    candidate: &system::LoginCandidate,
-    role: Role,
-    session_id: SessionId,
-) -> TenantContext {
-    TenantContext::authenticated(
-        candidate.tenant_id,
-        candidate.user_id,
-        role,
-        Some(session_id),
-    )
+/// A request about the patient its path names (`{patient_id}`), by an active user. The handler
+/// reaches that patient only through [`PatientPath::open`], which parses the id, opens the tenant
+/// transaction, loads the patient in it (404 for a malformed id or another institution's
+/// patient) and marks the access-log entry with the patient: none of the three can be forgotten.
+/// The handler checks the user's permission first, as every handler does.
+pub struct PatientPath {
+    user: ActiveUser,
+    raw: String,
+    access: AccessNote,
+}
+
+impl PatientPath {
+    pub fn user(&self) -> &ActiveUser {
+        &self.user
+    }
+
+    /// The request's access-log entry (for a second record the handler looks up).
+    pub fn access(&self) -> &AccessNote {
+        &self.access
+    }
+
+    /// The patient, in a new transaction of the user's institution.
+    pub async fn open(&self, db: &Db) -> ApiResult<(TenantTx, PatientRow)> {
+        let id = crate::http::id_or_not_found::<PatientId>(&self.raw)?;
+        let mut tx = TenantTx::begin(db, self.user.ctx()).await?;
+        let patient = patients::find(&mut tx, id)
+            .await?
+            .ok_or(ApiError::code(ErrorCode::NotFound))?;
+        self.access.set_patient(patient.patient_id);
+        Ok((tx, patient))
+    }
+}
+
+impl FromRequestParts<AppState> for PatientPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let user = ActiveUser::from_request_parts(parts, state).await?;
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::code(ErrorCode::NotFound))?;
+        let raw = params
+            .iter()
+            .find(|(name, _)| *name == "patient_id")
+            .map(|(_, value)| value.to_string())
+            .ok_or_else(|| anyhow::anyhow!("PatientPath on a route without {{patient_id}}"))?;
+        let access = parts
+            .extensions
+            .get::<AccessNote>()
+            .cloned()
+            .unwrap_or_default();
+        Ok(Self { user, raw, access })
+    }
 }
 
 #[cfg(test)]

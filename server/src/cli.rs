@@ -3,7 +3,7 @@
 
 use crate::auth;
 use crate::config::{RuntimeConfig, Settings, TlsSource};
-use crate::db::{self, bootstrap, system, users, Db, TenantTx};
+use crate::db::{self, bootstrap, system, users, Db};
 use crate::startup::{shutdown_on_signal, Application};
 use crate::telemetry::LogFormat;
 use anyhow::{bail, Context};
@@ -284,7 +284,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = app_db(&database_url).await?;
             let code = shared::domain::InstitutionCode::parse(&code)
                 .map_err(|e| anyhow::anyhow!("医療機関コード: {e}"))?;
-            let device = crate::db::devices::register_by_operator(&db, &code, &name, &pem).await?;
+            let device =
+                crate::services::operator::register_device(&db, &code, &name, &pem).await?;
             println!(
                 "registered {} ({})",
                 device.name,
@@ -431,10 +432,11 @@ pub async fn provision_institution(
     };
     let password = auth::one_time_password();
     let hash = auth::hash_password(password.clone()).await?;
-    let (tenant_id, _) = match system::provision_institution(db, &new, &hash).await {
-        Ok(ids) => ids,
-        Err(e) => return Err(e.into()),
-    };
+    let (tenant_id, _) =
+        match crate::services::operator::provision_institution(db, &new, &hash).await {
+            Ok(ids) => ids,
+            Err(e) => return Err(e.into()),
+        };
     Ok(ProvisionOutcome {
         tenant_id,
         code: new.code,
@@ -489,7 +491,7 @@ pub async fn seed_demo(db: &Db, logins_file: &std::path::Path) -> anyhow::Result
         ),
         Err(e) => return Err(e),
     };
-    let mut tx = TenantTx::begin_for_provisioning(db, admin.tenant_id).await?;
+    let mut tx = system::operator_tx(db, admin.tenant_id).await?;
     let admin_row = users::find_by_login(&mut tx, &admin.admin_login)
         .await?
         .context("the demo administrator")?;
@@ -548,7 +550,7 @@ pub async fn seed_demo(db: &Db, logins_file: &std::path::Path) -> anyhow::Result
     if let Some(dir) = logins_file.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    crate::tls::write_private(logins_file, text.as_bytes())?;
+    crate::secrets::write_private(logins_file, text.as_bytes())?;
     Ok(text)
 }
 

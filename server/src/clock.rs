@@ -24,3 +24,11 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
+
+/// The instants of JST days `from..=to`, as a half-open range.
+pub fn jst_days(from: Date, to: Date) -> (OffsetDateTime, OffsetDateTime) {
+    let start = time::PrimitiveDateTime::new(from, time::Time::MIDNIGHT).assume_offset(jst());
+    let end = time::PrimitiveDateTime::new(to, time::Time::MIDNIGHT).assume_offset(jst())
+        + time::Duration::days(1);
+    (start, end)
+}

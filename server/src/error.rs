@@ -41,6 +41,12 @@ impl ApiError {
         self.with_fields(vec![field])
     }
 
+    /// 409: the change was based on a version (or revision) of `field` that is no longer the
+    /// current one; the message tells the user to look at the newer one first.
+    pub fn stale(field: &str, message: impl Into<String>) -> Self {
+        Self::Conflict(vec![shared::api::FieldError::new(field, "stale", message)])
+    }
+
     /// 422 naming one field, with the message the user sees.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::Invalid(vec![shared::api::FieldError::new(

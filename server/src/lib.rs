@@ -1,10 +1,24 @@
 //! Karte's thin API server: terminates TLS 1.3, authenticates, opens tenant-scoped
 //! transactions, validates with `shared` types and persists. Business rules live in `shared`.
+//!
+//! The modules form layers; each names only those below it (`tests/architecture.rs` checks it):
+//!
+//! | layer | modules | what |
+//! |---|---|---|
+//! | helpers | `chain`, `clock`, `error`, `secrets`, `throttle`, `totp`, `webauthn`, `telemetry`, `demo_masters` | pure pieces: the log hash chain, JST, the edge error, sealing, limits, TOTP and WebAuthn checks |
+//! | edge | `config`, `http`, then `tls` | settings; body, path and query extractors and the JSON-only error layers; TLS 1.3 and certificate fingerprints |
+//! | storage | `db` | every query, through a `TenantTx` opened for a `TenantContext`; the few cross-tenant paths (and the only places a context is built) in `db::system` |
+//! | logs | `logs` | the access-log writer, audit events, the verifier and exports, on top of storage |
+//! | state, auth | `state`, then `auth` | what every handler can reach; the session cookie turned into a `TenantContext` |
+//! | services | `services` | what a request or command does (sign-in, the note workflow, diagnoses, observations, the print, the operator's provisioning), with HTTP taken off; audit events recorded in the same transaction as the change |
+//! | handlers | `routes` | HTTP in, a service or a query, HTTP out; a route module never reaches into a sibling |
+//! | start-up | `startup`, then `cli` | the server assembled; the operator's commands |
 
 // No unwrap or expect outside tests: a panic in a request or in the browser is a defect.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod auth;
+pub mod chain;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -15,6 +29,7 @@ pub mod http;
 pub mod logs;
 pub mod routes;
 pub mod secrets;
+pub mod services;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -60,7 +60,7 @@ impl SecretKey {
             std::fs::create_dir_all(dir)?;
         }
         let key = Self::generate();
-        crate::tls::write_private(path, format!("{}\n", key.to_hex()).as_bytes())?;
+        write_private(path, format!("{}\n", key.to_hex()).as_bytes())?;
         tracing::info!(path = %path.display(), "generated the server's secret key");
         Ok(key)
     }
@@ -104,6 +104,23 @@ impl SecretKey {
             )
             .ok()
     }
+}
+
+/// Writes a file readable by its owner only (keys, demo logins).
+pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(bytes)?;
+    Ok(())
 }
 
 #[cfg(test)]

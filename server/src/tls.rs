@@ -5,6 +5,7 @@ use anyhow::{bail, Context};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::ServerConfig;
+use sha2::{Digest, Sha256};
 use shared::api::devices::ClientCertMode;
 use std::path::Path;
 use std::sync::Arc;
@@ -97,25 +98,34 @@ pub fn ensure_self_signed(dir: &Path) -> anyhow::Result<(std::path::PathBuf, std
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let (cert_pem, key_pem) = self_signed_pem()?;
-    write_private(&key, key_pem.as_bytes())?;
+    crate::secrets::write_private(&key, key_pem.as_bytes())?;
     std::fs::write(&cert, cert_pem).with_context(|| format!("writing {}", cert.display()))?;
     tracing::info!(dir = %dir.display(), "generated a self-signed TLS certificate");
     Ok((cert, key))
 }
 
-/// Writes a file readable by its owner only (keys, demo logins).
-pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    file.write_all(bytes)?;
-    Ok(())
+/// Lower-case hex SHA-256 of a certificate's DER: how devices are registered.
+pub fn fingerprint(der: &[u8]) -> String {
+    Sha256::digest(der)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The fingerprint of the first certificate in `pem`, if it holds one that parses as an X.509
+/// certificate (a PEM block of anything else is not a device's certificate).
+pub fn pem_fingerprint(pem: &str) -> Option<String> {
+    use rustls::pki_types::pem::PemObject;
+    let der = rustls::pki_types::CertificateDer::from_pem_slice(pem.as_bytes()).ok()?;
+    webpki::EndEntityCert::try_from(&der).ok()?;
+    Some(fingerprint(der.as_ref()))
+}
+
+/// The fingerprint of the client certificate this request's connection presented (verified
+/// against the configured CA during the handshake), if any.
+pub fn connection_fingerprint(extensions: &axum::http::Extensions) -> Option<String> {
+    extensions
+        .get::<std::sync::Arc<axum_server::tls::TlsInfo>>()
+        .and_then(|info| info.peer_certificates.first())
+        .map(|der| fingerprint(der))
 }

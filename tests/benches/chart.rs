@@ -184,10 +184,10 @@ async fn run() {
             assert_eq!(res.body["entries"].as_array().map(Vec::len), Some(20));
             // The same query without HTTP, TLS, the session check and the access log.
             let t = Instant::now();
-            let mut tx = karte_server::db::TenantTx::begin_for_provisioning(&db, p.tenant_id)
+            let mut tx = karte_server::db::system::operator_tx(&db, p.tenant_id)
                 .await
                 .unwrap();
-            let rows = karte_server::db::chart::timeline(&mut tx, patient, after, 21)
+            let rows = karte_server::db::notes::timeline(&mut tx, patient, after, 21)
                 .await
                 .unwrap();
             tx.commit().await.unwrap();

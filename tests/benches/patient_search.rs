@@ -152,7 +152,7 @@ async fn run() {
             let t = Instant::now();
             // The same search the API runs (server's db::patients::search), without HTTP, TLS,
             // session check and access log.
-            let mut tx = karte_server::db::TenantTx::begin_for_provisioning(&db, p.tenant_id)
+            let mut tx = karte_server::db::system::operator_tx(&db, p.tenant_id)
                 .await
                 .unwrap();
             let _rows = karte_server::db::patients::search(&mut tx, &classified, 20)

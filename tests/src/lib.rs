@@ -269,9 +269,10 @@ impl TestApp {
             admin_login_id: LoginId::parse("admin").unwrap(),
             admin_name: DisplayName::parse("架空 管理者").unwrap(),
         };
-        let (tenant_id, _) = system::provision_institution(&db, &new, &hash)
-            .await
-            .expect("provision");
+        let (tenant_id, _) =
+            karte_server::services::operator::provision_institution(&db, &new, &hash)
+                .await
+                .expect("provision");
         Provisioned {
             tenant_id,
             code: code.into(),
@@ -524,7 +525,7 @@ impl TestCa {
         DeviceCert {
             cert_pem: cert.pem(),
             key_pem: key.serialize_pem(),
-            fingerprint: karte_server::auth::fingerprint(cert.der()),
+            fingerprint: karte_server::tls::fingerprint(cert.der()),
         }
     }
 }

@@ -108,7 +108,7 @@ async fn the_settings_of_a_date_are_the_latest_version_valid_from_it() {
         StatusCode::CREATED
     );
     let db = app.db().await;
-    let mut tx = karte_server::db::TenantTx::begin_for_provisioning(&db, p.tenant_id)
+    let mut tx = karte_server::db::system::operator_tx(&db, p.tenant_id)
         .await
         .unwrap();
     let on = |d: &str| shared::domain::japanese::parse_date(d).unwrap();

@@ -173,7 +173,7 @@ async fn required_mode_refuses_connections_without_a_certificate_and_unregistere
     let first = ca.device("管理者端末");
     let db = app.db().await;
     let code = shared::domain::InstitutionCode::parse(CODE_A).unwrap();
-    karte_server::db::devices::register_by_operator(&db, &code, "管理者端末", &first.cert_pem)
+    karte_server::services::operator::register_device(&db, &code, "管理者端末", &first.cert_pem)
         .await
         .expect("operator registers the first device");
 

@@ -1,7 +1,6 @@
 //! Access and audit logs: recording, tenancy, append-only storage, tamper evidence, viewer,
 //! export. Against the real server and PostgreSQL.
 
-use karte_server::db::logs as store;
 use karte_server::logs::chain;
 use karte_server::logs::verify::{self, Problem};
 use karte_server::logs::{AccessEntry, LogKind};
@@ -629,7 +628,7 @@ async fn the_viewer_filters_and_pages_and_answers_per_patient() {
         })
         .collect();
     access(&admin, "").await;
-    store::append_access(&app.db().await, &entries)
+    karte_server::db::system::append_access(&app.db().await, &entries)
         .await
         .unwrap();
 

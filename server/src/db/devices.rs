@@ -1,11 +1,9 @@
 //! An institution's registered device certificates (端末認証), by SHA-256 fingerprint. Rows are
 //! never deleted: a device is revoked, with who and when. Queries go through [`TenantTx`]
-//! except the operator's registration of an institution's first device.
+//! (the operator's registration opens one through `super::system`).
 
-use super::{system, Db, TenantTx};
-use anyhow::Context;
+use super::TenantTx;
 use shared::api::devices::DeviceSummary;
-use shared::domain::InstitutionCode;
 use shared::ids::UserId;
 use sqlx::FromRow;
 use time::OffsetDateTime;
@@ -106,32 +104,6 @@ pub async fn revoke(
         .bind(id)
         .fetch_optional(tx.conn())
         .await
-}
-
-/// The operator registers a device of the institution `code` (its first, when certificates are
-/// required); audited in that institution as the operator.
-pub async fn register_by_operator(
-    db: &Db,
-    code: &InstitutionCode,
-    name: &str,
-    certificate_pem: &str,
-) -> anyhow::Result<DeviceRow> {
-    let fingerprint = crate::auth::pem_fingerprint(certificate_pem)
-        .context("the file holds no PEM certificate")?;
-    let name = valid_name(name).context("the name must be 1–64 characters")?;
-    let tenant = system::institution_by_code(db, code)
-        .await?
-        .context("no institution with this 医療機関コード")?;
-    let mut tx = TenantTx::begin_for_provisioning(db, tenant).await?;
-    let device = register(&mut tx, &name, &fingerprint, None)
-        .await?
-        .context("this certificate is already registered")?;
-    let event = crate::logs::AuditEvent::success(crate::logs::action::DEVICE_REGISTER)
-        .target("device", device.device_id)
-        .detail("fingerprint", fingerprint);
-    crate::logs::audit::record(&mut tx, &crate::logs::Actor::operator(), event).await?;
-    tx.commit().await?;
-    Ok(device)
 }
 
 /// A device name: trimmed, 1–64 characters, no control characters.

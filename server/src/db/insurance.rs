@@ -2,7 +2,11 @@
 //! is its highest version.
 
 use super::TenantTx;
-use shared::api::insurance::{ValidInsurance, ValidPublicPayment};
+use shared::api::insurance::{
+    InsuranceDetail, PublicPaymentDetail, Relationship, ValidInsurance, ValidPublicPayment,
+};
+use shared::domain::insurance::{burden_ratio, IncomeCategory, InsurerNumber};
+use shared::domain::japanese::format_date;
 use shared::ids::UserId;
 use sqlx::FromRow;
 use time::Date;
@@ -211,4 +215,66 @@ pub async fn public_payments(
     .bind(on)
     .fetch_all(tx.conn())
     .await
+}
+
+impl InsuranceRow {
+    /// What the API shows of this insurance on day `on`, with the 負担割合 the shared rules derive
+    /// from the patient's `birth` date (or the card's, when one was entered).
+    pub fn detail(&self, birth: Date, on: Date) -> anyhow::Result<InsuranceDetail> {
+        let insurer = InsurerNumber::parse(&self.insurer_number)
+            .map_err(|e| anyhow::anyhow!("stored insurer number: {e}"))?;
+        let income_category = income(&self.income_category);
+        let derived = burden_ratio(birth, on, &insurer, income_category);
+        let (burden_tenths, burden_rule) = match self.burden_override {
+            Some(o) => (o as u8, "card".to_string()),
+            None => (
+                derived.tenths,
+                serde_json::to_value(derived.rule)?
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            ),
+        };
+        Ok(InsuranceDetail {
+            insurance_id: self.insurance_id.to_string(),
+            version: self.version,
+            insurer_number: self.insurer_number.clone(),
+            symbol: self.symbol.clone(),
+            number: self.number.clone(),
+            branch: self.branch.clone(),
+            relationship: Relationship::from_code(&self.relationship)
+                .unwrap_or(Relationship::Insured),
+            acquired_on: self.acquired_on.map(format_date),
+            valid_from: format_date(self.valid_from),
+            valid_until: self.valid_until.map(format_date),
+            income_category,
+            burden_override: self.burden_override.map(|o| o as u8),
+            burden_tenths,
+            burden_rule,
+        })
+    }
+}
+
+impl PublicPaymentRow {
+    pub fn detail(&self) -> PublicPaymentDetail {
+        PublicPaymentDetail {
+            public_payment_id: self.public_payment_id.to_string(),
+            version: self.version,
+            houbetsu: self.payer_number.get(..2).unwrap_or("").to_string(),
+            payer_number: self.payer_number.clone(),
+            recipient_number: self.recipient_number.clone(),
+            valid_from: format_date(self.valid_from),
+            valid_until: self.valid_until.map(format_date),
+            patient_tenths: self.patient_tenths.and_then(|t| u8::try_from(t).ok()),
+            monthly_cap: self.monthly_cap,
+        }
+    }
+}
+
+fn income(code: &str) -> IncomeCategory {
+    match code {
+        "certain" => IncomeCategory::Certain,
+        "active" => IncomeCategory::Active,
+        _ => IncomeCategory::General,
+    }
 }

@@ -1,19 +1,17 @@
 //! Storage of the access and audit logs. Appending locks the chain head (`log_chain`), so one
 //! institution's chain is extended by one writer at a time, on any number of servers.
-//! The log writer and the verifier act for every institution: they are named system paths,
-//! like provisioning, and each institution's rows are still read and written under its own
-//! row-level-security setting.
+//! What acts for several institutions at once (the access-log writer's batch, audit events
+//! outside any transaction, the verifier's walk over every chain) is in `super::system`; each
+//! institution's rows are still read and written under its own row-level-security setting.
 
-use super::tenant::set_tenant;
-use super::{Db, TenantTx};
-use crate::logs::chain::{self, GENESIS};
-use crate::logs::{AccessEntry, AuditEntry, LogKind};
+use super::TenantTx;
+use crate::chain::{self, AccessEntry, AuditEntry, LogKind, GENESIS};
 use shared::ids::{SessionId, TenantId, UserId};
 use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-async fn lock_head(
+pub(in crate::db) async fn lock_head(
     conn: &mut PgConnection,
     tenant: TenantId,
     kind: LogKind,
@@ -37,7 +35,7 @@ async fn lock_head(
     Ok((seq, to_hash(&hash)))
 }
 
-async fn set_head(
+pub(in crate::db) async fn set_head(
     conn: &mut PgConnection,
     tenant: TenantId,
     kind: LogKind,
@@ -62,53 +60,10 @@ fn to_hash(bytes: &[u8]) -> [u8; 32] {
     out
 }
 
-/// Appends access entries (of any institutions) in one transaction: per institution, lock its
-/// head, chain the entries in order, insert them, move the head.
-pub async fn append_access(db: &Db, entries: &[AccessEntry]) -> Result<(), sqlx::Error> {
-    if entries.is_empty() {
-        return Ok(());
-    }
-    let mut tenants: Vec<TenantId> = entries.iter().map(|e| e.tenant_id).collect();
-    tenants.sort();
-    tenants.dedup();
-    let mut tx = db.pool().begin().await?;
-    for tenant in tenants {
-        set_tenant(&mut tx, tenant).await?;
-        let (mut seq, mut prev) = lock_head(&mut tx, tenant, LogKind::Access).await?;
-        let mut builder: QueryBuilder<Postgres> = QueryBuilder::new(
-            "insert into access_log (tenant_id, seq, logged_at, user_id, session_id, client_ip, \
-             client_cert_sha256, method, route, patient_id, status, duration_ms, prev_hash, row_hash) ",
-        );
-        let mut rows = Vec::new();
-        for entry in entries.iter().filter(|e| e.tenant_id == tenant) {
-            seq += 1;
-            let hash = chain::row_hash(LogKind::Access.domain(), &prev, seq, &entry.fields());
-            rows.push((entry, seq, prev, hash));
-            prev = hash;
-        }
-        builder.push_values(&rows, |mut b, (e, seq, prev, hash)| {
-            b.push_bind(e.tenant_id.as_uuid())
-                .push_bind(*seq)
-                .push_bind(e.logged_at)
-                .push_bind(e.user_id.map(|u| u.as_uuid()))
-                .push_bind(e.session_id.map(|s| s.as_uuid()))
-                .push_bind(e.client_ip.clone())
-                .push_bind(e.client_cert_sha256.clone())
-                .push_bind(e.method.clone())
-                .push_bind(e.route.clone())
-                .push_bind(e.patient_id)
-                .push_bind(e.status)
-                .push_bind(e.duration_ms)
-                .push_bind(prev.to_vec())
-                .push_bind(hash.to_vec());
-        });
-        builder.build().execute(&mut *tx).await?;
-        set_head(&mut tx, tenant, LogKind::Access, seq, &prev).await?;
-    }
-    tx.commit().await
-}
-
-async fn insert_audit(conn: &mut PgConnection, entry: &AuditEntry) -> Result<(), sqlx::Error> {
+pub(in crate::db) async fn insert_audit(
+    conn: &mut PgConnection,
+    entry: &AuditEntry,
+) -> Result<(), sqlx::Error> {
     let (last, prev) = lock_head(conn, entry.tenant_id, LogKind::Audit).await?;
     let seq = last + 1;
     let hash = chain::row_hash(LogKind::Audit.domain(), &prev, seq, &entry.fields());
@@ -140,15 +95,6 @@ async fn insert_audit(conn: &mut PgConnection, entry: &AuditEntry) -> Result<(),
 /// describes commit together, or neither does.
 pub async fn append_audit(tx: &mut TenantTx, entry: &AuditEntry) -> Result<(), sqlx::Error> {
     insert_audit(tx.conn(), entry).await
-}
-
-/// Appends an audit event in its own transaction, for events with no transaction of their own
-/// (a failed login), possibly for no known institution.
-pub async fn append_audit_standalone(db: &Db, entry: &AuditEntry) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
-    set_tenant(&mut tx, entry.tenant_id).await?;
-    insert_audit(&mut tx, entry).await?;
-    tx.commit().await
 }
 
 /// An access-log row as stored.
@@ -218,7 +164,7 @@ impl AuditRow {
             result: self.result.clone(),
             target_type: self.target_type.clone(),
             target_id: self.target_id.clone(),
-            details: crate::logs::canonical_json(&self.details),
+            details: chain::canonical_json(&self.details),
         }
     }
 }
@@ -328,18 +274,6 @@ pub async fn search_audit(
     q.build_query_as().fetch_all(tx.conn()).await
 }
 
-/// Every chain that exists, for the verifier (the one cross-tenant read it needs).
-pub async fn chains(db: &Db) -> Result<Vec<(TenantId, LogKind)>, sqlx::Error> {
-    let rows: Vec<(Uuid, String)> =
-        sqlx::query_as("select tenant_id, log from system.log_chains()")
-            .fetch_all(db.pool())
-            .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(t, log)| LogKind::from_code(&log).map(|k| (TenantId(t), k)))
-        .collect())
-}
-
 /// What the verifier needs of a chain's head.
 pub struct Head {
     /// The last sequence number and hash the writers recorded.
@@ -400,9 +334,4 @@ pub async fn audit_page(
     .bind(limit)
     .fetch_all(tx.conn())
     .await
-}
-
-/// A read transaction for one institution's logs, for the verifier.
-pub async fn begin_for_verification(db: &Db, tenant: TenantId) -> Result<TenantTx, sqlx::Error> {
-    TenantTx::begin_for(db, tenant).await
 }

@@ -5,13 +5,15 @@
 pub mod billing;
 pub mod bills;
 pub mod bootstrap;
-pub mod chart;
 pub mod devices;
+pub mod diagnoses;
 pub mod institutions;
 pub mod insurance;
 pub mod item_sets;
 pub mod logs;
 pub mod masters;
+pub mod notes;
+pub mod observations;
 pub mod patients;
 pub mod reception;
 pub mod security;
@@ -21,6 +23,11 @@ pub mod tenant;
 pub mod users;
 
 pub use tenant::{TenantContext, TenantTx};
+
+/// A unique or exclusion violation: someone else wrote the same row (a version, a key) first.
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("23505"))
+}
 
 use anyhow::{bail, Context};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

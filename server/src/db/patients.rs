@@ -3,7 +3,7 @@
 
 use super::TenantTx;
 use shared::api::patients::{PatientQuery, ValidPatient};
-use shared::ids::UserId;
+use shared::ids::{PatientId, UserId};
 use sqlx::{FromRow, Postgres, QueryBuilder};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -58,9 +58,9 @@ const DETAIL: &str = "select p.patient_id, p.patient_number, p.version, v.name, 
 const SUMMARY: &str =
     "select patient_id, patient_number, name, kana, sex, birth_date, phone_digits from patient";
 
-pub async fn find(tx: &mut TenantTx, id: Uuid) -> Result<Option<PatientRow>, sqlx::Error> {
+pub async fn find(tx: &mut TenantTx, id: PatientId) -> Result<Option<PatientRow>, sqlx::Error> {
     sqlx::query_as(&format!("{DETAIL} where p.patient_id = $1"))
-        .bind(id)
+        .bind(id.as_uuid())
         .fetch_optional(tx.conn())
         .await
 }

@@ -5,8 +5,9 @@ use shared::domain::Role;
 use shared::ids::{SessionId, TenantId, UserId};
 use sqlx::{PgConnection, Postgres, Transaction};
 
-/// Who is acting, for which institution. Constructed only by the authenticator
-/// (`crate::auth`) after a session or password check; there is no public constructor.
+/// Who is acting, for which institution. Built only in `super::system`, from a valid session or
+/// a login whose password was verified (and, from one of those, by [`TenantContext::successor`]);
+/// there is no public constructor.
 #[derive(Debug, Clone)]
 pub struct TenantContext {
     tenant_id: TenantId,
@@ -16,7 +17,7 @@ pub struct TenantContext {
 }
 
 impl TenantContext {
-    pub(crate) fn authenticated(
+    pub(in crate::db) fn authenticated(
         tenant_id: TenantId,
         user_id: UserId,
         role: Role,
@@ -42,6 +43,15 @@ impl TenantContext {
     pub fn session_id(&self) -> Option<SessionId> {
         self.session_id
     }
+
+    /// The same user, institution and role in a new session (`session_id`): what a session
+    /// rotation at a privilege change continues as.
+    pub fn successor(&self, session_id: SessionId) -> Self {
+        Self {
+            session_id: Some(session_id),
+            ..self.clone()
+        }
+    }
 }
 
 /// A transaction in which PostgreSQL shows and accepts only the context's tenant's rows.
@@ -55,13 +65,8 @@ impl TenantTx {
         Self::begin_for(db, ctx.tenant_id()).await
     }
 
-    /// For the operator's provisioning commands (`karte-server provision`, `demo`), which act
-    /// for an institution they have just created, before anyone has signed in.
-    pub async fn begin_for_provisioning(db: &Db, tenant_id: TenantId) -> Result<Self, sqlx::Error> {
-        Self::begin_for(db, tenant_id).await
-    }
-
-    /// Also used by provisioning (`super::system`), which acts for a tenant it is creating.
+    /// For an institution nobody of it signed in to: only `super::system`'s named paths
+    /// (provisioning, the operator's commands, the log verifier) call this.
     pub(super) async fn begin_for(db: &Db, tenant_id: TenantId) -> Result<Self, sqlx::Error> {
         let mut tx = db.pool().begin().await?;
         set_tenant(&mut tx, tenant_id).await?;

@@ -150,3 +150,43 @@ pub async fn set_password(
     .fetch_optional(tx.conn())
     .await
 }
+
+/// The current locks of the transaction's institution's users: (user, locked until).
+pub async fn login_locks(tx: &mut TenantTx) -> Result<Vec<(UserId, OffsetDateTime)>, sqlx::Error> {
+    let rows: Vec<(Uuid, OffsetDateTime)> = sqlx::query_as(
+        "select user_id, locked_until from system.login_locks() where locked_until > now()",
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows.into_iter().map(|(u, t)| (UserId(u), t)).collect())
+}
+
+/// Lifts the lock of one of the transaction's institution's users; false if none was held.
+pub async fn unlock_login(tx: &mut TenantTx, user: UserId) -> Result<bool, sqlx::Error> {
+    let done: Option<bool> = sqlx::query_scalar("select system.unlock_login($1)")
+        .bind(user.as_uuid())
+        .fetch_optional(tx.conn())
+        .await?
+        .flatten();
+    Ok(done.unwrap_or(false))
+}
+
+/// Active doctors of the institution, for the 代行入力 picker.
+pub async fn doctors(tx: &mut TenantTx) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "select user_id, display_name from app_user where role = 'doctor' and disabled_at is null \
+         order by display_name",
+    )
+    .fetch_all(tx.conn())
+    .await
+}
+
+/// Whether `user` is an active doctor of the institution.
+pub async fn is_doctor(tx: &mut TenantTx, user: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "select exists (select 1 from app_user where user_id = $1 and role = 'doctor' and disabled_at is null)",
+    )
+    .bind(user)
+    .fetch_one(tx.conn())
+    .await
+}

@@ -6,7 +6,7 @@
 //! requests wait: nothing is dropped. On shutdown the writer drains the channel. A crash can
 //! lose what was sent but not yet written (milliseconds' worth).
 
-use super::{AccessEntry, NO_TENANT};
+use crate::chain::{self, AccessEntry, NO_TENANT};
 use crate::db::{self, Db};
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::middleware::Next;
@@ -89,7 +89,7 @@ async fn write_loop(db: Db, mut receiver: mpsc::Receiver<Message>) {
 async fn write_with_retry(db: &Db, batch: &[AccessEntry]) {
     let mut delay = Duration::from_millis(100);
     loop {
-        match db::logs::append_access(db, batch).await {
+        match db::system::append_access(db, batch).await {
             Ok(()) => return,
             Err(err) => {
                 tracing::error!(
@@ -176,12 +176,12 @@ pub fn client_ip(req_extensions: &axum::http::Extensions) -> Option<String> {
 /// outcome (also 401, 404, 413 and panics turned into 500).
 pub async fn record_access(State(log): State<AccessLog>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let logged_at = super::chain::truncate_to_micros(time::OffsetDateTime::now_utc());
+    let logged_at = chain::truncate_to_micros(time::OffsetDateTime::now_utc());
     let note = AccessNote::default();
     req.extensions_mut().insert(note.clone());
     let method = req.method().to_string();
     let client_ip = client_ip(req.extensions());
-    let client_cert_sha256 = crate::auth::connection_fingerprint(req.extensions());
+    let client_cert_sha256 = crate::tls::connection_fingerprint(req.extensions());
     let response = next.run(req).await;
     let n = note.snapshot();
     let entry = AccessEntry {

@@ -4,7 +4,7 @@
 //! such as a failed login). Details hold codes and ids: never passwords, secrets, tokens or
 //! clinical text.
 
-use super::{canonical_json, chain, AuditEntry, NO_TENANT};
+use crate::chain::{self, canonical_json, AuditEntry, NO_TENANT};
 use crate::db::{self, Db, TenantContext, TenantTx};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -179,7 +179,7 @@ pub async fn record_standalone(
     event: AuditEvent,
 ) -> Result<(), sqlx::Error> {
     let entry = event.entry(tenant.unwrap_or(NO_TENANT), actor);
-    db::logs::append_audit_standalone(db, &entry).await
+    db::system::append_audit_standalone(db, &entry).await
 }
 
 /// The client's address, as the server saw it.

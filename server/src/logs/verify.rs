@@ -1,8 +1,7 @@
 //! Walks hash chains and reports the first position where one is broken: a changed row, a
 //! missing row, rows out of order, a forged row, or a tail cut off behind the head.
 
-use super::chain::{self, GENESIS};
-use super::LogKind;
+use crate::chain::{self, LogKind, GENESIS};
 use crate::db::{self, Db};
 use serde::Serialize;
 use shared::ids::TenantId;
@@ -103,7 +102,7 @@ impl Walker {
 
 /// Verifies one chain, reading it under the institution's own row-level-security setting.
 pub async fn verify_chain(db: &Db, tenant: TenantId, kind: LogKind) -> anyhow::Result<ChainReport> {
-    let mut tx = db::logs::begin_for_verification(db, tenant).await?;
+    let mut tx = db::system::verification_tx(db, tenant).await?;
     let head = db::logs::head(&mut tx, kind).await?;
     let (head_seq, head_hash) = (head.last_seq, head.last_hash);
     // Archived rows are gone from the table; the live chain continues from the last of them.
@@ -189,7 +188,7 @@ pub async fn verify_tenant(db: &Db, tenant: TenantId) -> anyhow::Result<Vec<Chai
 /// Every chain of every institution (and of requests with no institution).
 pub async fn verify_all(db: &Db) -> anyhow::Result<Vec<ChainReport>> {
     let mut reports = Vec::new();
-    for (tenant, kind) in db::logs::chains(db).await? {
+    for (tenant, kind) in db::system::chains(db).await? {
         reports.push(verify_chain(db, tenant, kind).await?);
     }
     Ok(reports)

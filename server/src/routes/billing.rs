@@ -14,7 +14,6 @@ use axum::http::StatusCode;
 use axum::routing::{get, put};
 use axum::Json;
 use shared::api::billing::{BillingSettings, BillingSettingsInput, ItemSet, SaveItemSet};
-use shared::api::FieldError;
 use shared::domain::japanese::format_date;
 use shared::domain::Permission;
 
@@ -89,11 +88,10 @@ async fn save_set(
         item_sets::Saved::Version(id, version) => (id, version),
         item_sets::Saved::NotFound => return Err(ApiError::code(shared::api::ErrorCode::NotFound)),
         item_sets::Saved::Stale => {
-            return Err(ApiError::Conflict(vec![FieldError::new(
+            return Err(ApiError::stale(
                 "base_version",
-                "stale",
                 "他の人が先にセットを変更しました。最新の内容を確認してください",
-            )]))
+            ))
         }
     };
     let rows = item_sets::current(&mut tx, true).await?;
@@ -127,11 +125,10 @@ async fn write_settings(
     let Some(version) =
         billing::write(&mut tx, body.base_version, &valid, user.ctx().user_id()).await?
     else {
-        return Err(ApiError::Conflict(vec![FieldError::new(
+        return Err(ApiError::stale(
             "base_version",
-            "stale",
             "他の人が先に設定を変更しました。最新の設定を確認してから保存してください",
-        )]));
+        ));
     };
     let event = AuditEvent::success(action::BILLING_SETTINGS_CHANGE)
         .target("billing_settings", version)

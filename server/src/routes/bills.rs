@@ -26,6 +26,7 @@ use shared::api::{ErrorCode, FieldError};
 use shared::billing::{Burden, Visit};
 use shared::domain::japanese::{format_date, parse_date};
 use shared::domain::Permission;
+use shared::ids::PatientId;
 use shared::masters::MasterKind;
 use time::Date;
 use uuid::Uuid;
@@ -67,7 +68,7 @@ async fn burden_on(
     let rows = insurance::insurances(tx, patient, Some(date)).await?;
     match rows.first() {
         Some(row) => {
-            let d = super::insurance::detail(row, birth, date)?;
+            let d = row.detail(birth, date)?;
             Ok(Some((d.burden_tenths, d.insurer_number)))
         }
         None => Ok(None),
@@ -132,7 +133,7 @@ async fn bill_context(
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let (id, patient, date, department, _, _) = visit_of(&mut tx, &raw).await?;
     note.set_patient(patient);
-    let p = patients::find(&mut tx, patient)
+    let p = patients::find(&mut tx, PatientId(patient))
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
     let burden = burden_on(&mut tx, patient, p.birth_date, date).await?;
@@ -196,7 +197,7 @@ async fn finalize_bill(
             "取り消された受付は会計できません",
         )]));
     }
-    let p = patients::find(&mut tx, patient)
+    let p = patients::find(&mut tx, PatientId(patient))
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
     // The server's own records decide what the clerk's screen only showed.
@@ -262,11 +263,10 @@ async fn finalize_bill(
     let Some((bill_id, bill_version)) =
         bills::write(&mut tx, body.base_version, &new, user.ctx().user_id()).await?
     else {
-        return Err(ApiError::Conflict(vec![FieldError::new(
+        return Err(ApiError::stale(
             "base_version",
-            "stale",
             "他の人が先に会計を確定しました。最新の内容を確認してください",
-        )]));
+        ));
     };
     // Paid: the visit is over.
     if status == "waiting_payment" {

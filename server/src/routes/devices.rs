@@ -58,7 +58,7 @@ async fn register_device(
         ));
     }
     let fingerprint = if body.certificate.contains("-----BEGIN") {
-        crate::auth::pem_fingerprint(&body.certificate)
+        crate::tls::pem_fingerprint(&body.certificate)
     } else {
         parse_fingerprint(&body.certificate)
     };

@@ -2,12 +2,11 @@
 //! patient's share computed by the shared rules).
 
 use super::Routes;
-use crate::auth::ActiveUser;
-use crate::db::insurance::{self, Coverage, InsuranceRow, PublicPaymentRow, Written};
-use crate::db::{patients, TenantTx};
+use crate::auth::PatientPath;
+use crate::db::insurance::{self, Coverage, PublicPaymentRow, Written};
+use crate::db::TenantTx;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiJson, ApiQuery};
-use crate::logs::AccessNote;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -16,10 +15,9 @@ use axum::Json;
 use serde::Deserialize;
 use shared::api::insurance::{
     CoverageOn, EditInsurance, EditPublicPayment, InsuranceDetail, InsuranceInput,
-    PublicPaymentDetail, PublicPaymentInput, Relationship,
+    PublicPaymentDetail, PublicPaymentInput,
 };
 use shared::api::{ErrorCode, FieldError};
-use shared::domain::insurance::{burden_ratio, IncomeCategory, InsurerNumber};
 use shared::domain::japanese::{format_date, parse_date};
 use shared::domain::Permission;
 use time::Date;
@@ -43,86 +41,22 @@ pub fn router() -> Routes {
         .route("/patients/{patient_id}/coverage", get(coverage))
 }
 
-fn income(code: &str) -> IncomeCategory {
-    match code {
-        "certain" => IncomeCategory::Certain,
-        "active" => IncomeCategory::Active,
-        _ => IncomeCategory::General,
-    }
-}
-
-pub(crate) fn detail(r: &InsuranceRow, birth: Date, on: Date) -> anyhow::Result<InsuranceDetail> {
-    let insurer = InsurerNumber::parse(&r.insurer_number)
-        .map_err(|e| anyhow::anyhow!("stored insurer number: {e}"))?;
-    let income_category = income(&r.income_category);
-    let derived = burden_ratio(birth, on, &insurer, income_category);
-    let (burden_tenths, burden_rule) = match r.burden_override {
-        Some(o) => (o as u8, "card".to_string()),
-        None => (
-            derived.tenths,
-            serde_json::to_value(derived.rule)?
-                .as_str()
-                .unwrap_or("")
-                .to_string(),
-        ),
-    };
-    Ok(InsuranceDetail {
-        insurance_id: r.insurance_id.to_string(),
-        version: r.version,
-        insurer_number: r.insurer_number.clone(),
-        symbol: r.symbol.clone(),
-        number: r.number.clone(),
-        branch: r.branch.clone(),
-        relationship: Relationship::from_code(&r.relationship).unwrap_or(Relationship::Insured),
-        acquired_on: r.acquired_on.map(format_date),
-        valid_from: format_date(r.valid_from),
-        valid_until: r.valid_until.map(format_date),
-        income_category,
-        burden_override: r.burden_override.map(|o| o as u8),
-        burden_tenths,
-        burden_rule,
-    })
-}
-
-fn public_detail(r: &PublicPaymentRow) -> PublicPaymentDetail {
-    PublicPaymentDetail {
-        public_payment_id: r.public_payment_id.to_string(),
-        version: r.version,
-        houbetsu: r.payer_number.get(..2).unwrap_or("").to_string(),
-        payer_number: r.payer_number.clone(),
-        recipient_number: r.recipient_number.clone(),
-        valid_from: format_date(r.valid_from),
-        valid_until: r.valid_until.map(format_date),
-        patient_tenths: r.patient_tenths.and_then(|t| u8::try_from(t).ok()),
-        monthly_cap: r.monthly_cap,
-    }
-}
-
-/// Opens a transaction and finds the patient (404 when not of this institution).
-async fn patient_tx(
-    state: &AppState,
-    user: &ActiveUser,
-    raw: &str,
-) -> ApiResult<(TenantTx, Uuid, Date)> {
-    let id = crate::http::id_or_not_found::<Uuid>(raw)?;
-    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
-    let p = patients::find(&mut tx, id)
-        .await?
-        .ok_or(ApiError::code(ErrorCode::NotFound))?;
-    Ok((tx, id, p.birth_date))
+/// Opens a transaction with the path's patient (404 when not of this institution): its id and
+/// birth date.
+async fn patient_tx(state: &AppState, path: &PatientPath) -> ApiResult<(TenantTx, Uuid, Date)> {
+    let (tx, p) = path.open(&state.db).await?;
+    Ok((tx, p.patient_id, p.birth_date))
 }
 
 async fn add_insurance(
     State(state): State<AppState>,
-    user: ActiveUser,
-    note: AccessNote,
-    Path(raw): Path<String>,
+    path: PatientPath,
     ApiJson(body): ApiJson<InsuranceInput>,
 ) -> ApiResult<(StatusCode, Json<InsuranceDetail>)> {
+    let user = path.user();
     user.require(Permission::EditPatients)?;
     let valid = body.validate().map_err(ApiError::Invalid)?;
-    let (mut tx, patient, birth) = patient_tx(&state, &user, &raw).await?;
-    note.set_patient(patient);
+    let (mut tx, patient, birth) = patient_tx(&state, &path).await?;
     let Written::Saved { id, .. } =
         insurance::write_insurance(&mut tx, patient, None, &valid, "", user.ctx().user_id())
             .await?
@@ -137,7 +71,7 @@ async fn add_insurance(
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
     Ok((
         StatusCode::CREATED,
-        Json(detail(row, birth, crate::clock::today_jst())?),
+        Json(row.detail(birth, crate::clock::today_jst())?),
     ))
 }
 
@@ -152,24 +86,22 @@ async fn existing(tx: &mut TenantTx, kind: Coverage, patient: Uuid, raw: &str) -
 
 /// 409 for a version written on a base that is no longer current.
 fn stale() -> ApiError {
-    ApiError::Conflict(vec![FieldError::new(
+    ApiError::stale(
         "base_version",
-        "stale",
         "他の人が先に更新しました。最新の内容を確認してから保存してください",
-    )])
+    )
 }
 
 async fn edit_insurance(
     State(state): State<AppState>,
-    user: ActiveUser,
-    note: AccessNote,
-    Path((raw, raw_insurance)): Path<(String, String)>,
+    path: PatientPath,
+    Path((_, raw_insurance)): Path<(String, String)>,
     ApiJson(body): ApiJson<EditInsurance>,
 ) -> ApiResult<Json<InsuranceDetail>> {
+    let user = path.user();
     user.require(Permission::EditPatients)?;
     let valid = body.insurance.validate().map_err(ApiError::Invalid)?;
-    let (mut tx, patient, birth) = patient_tx(&state, &user, &raw).await?;
-    note.set_patient(patient);
+    let (mut tx, patient, birth) = patient_tx(&state, &path).await?;
     let insurance_id = existing(&mut tx, Coverage::Insurance, patient, &raw_insurance).await?;
     let written = insurance::write_insurance(
         &mut tx,
@@ -189,20 +121,18 @@ async fn edit_insurance(
         .iter()
         .find(|r| r.insurance_id == insurance_id)
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
-    Ok(Json(detail(row, birth, crate::clock::today_jst())?))
+    Ok(Json(row.detail(birth, crate::clock::today_jst())?))
 }
 
 async fn add_public_payment(
     State(state): State<AppState>,
-    user: ActiveUser,
-    note: AccessNote,
-    Path(raw): Path<String>,
+    path: PatientPath,
     ApiJson(body): ApiJson<PublicPaymentInput>,
 ) -> ApiResult<(StatusCode, Json<PublicPaymentDetail>)> {
+    let user = path.user();
     user.require(Permission::EditPatients)?;
     let valid = body.validate().map_err(ApiError::Invalid)?;
-    let (mut tx, patient, _) = patient_tx(&state, &user, &raw).await?;
-    note.set_patient(patient);
+    let (mut tx, patient, _) = patient_tx(&state, &path).await?;
     let written =
         insurance::write_public_payment(&mut tx, patient, None, &valid, "", user.ctx().user_id())
             .await?;
@@ -213,15 +143,14 @@ async fn add_public_payment(
 /// A new version of a 公費 (corrected number, new validity period); the earlier versions stay.
 async fn edit_public_payment(
     State(state): State<AppState>,
-    user: ActiveUser,
-    note: AccessNote,
-    Path((raw, raw_payment)): Path<(String, String)>,
+    path: PatientPath,
+    Path((_, raw_payment)): Path<(String, String)>,
     ApiJson(body): ApiJson<EditPublicPayment>,
 ) -> ApiResult<Json<PublicPaymentDetail>> {
+    let user = path.user();
     user.require(Permission::EditPatients)?;
     let valid = body.public_payment.validate().map_err(ApiError::Invalid)?;
-    let (mut tx, patient, _) = patient_tx(&state, &user, &raw).await?;
-    note.set_patient(patient);
+    let (mut tx, patient, _) = patient_tx(&state, &path).await?;
     let id = existing(&mut tx, Coverage::PublicPayment, patient, &raw_payment).await?;
     let written = insurance::write_public_payment(
         &mut tx,
@@ -248,7 +177,7 @@ async fn saved_public_payment(
     tx.commit().await?;
     rows.iter()
         .find(|r| r.public_payment_id == id)
-        .map(public_detail)
+        .map(PublicPaymentRow::detail)
         .ok_or(ApiError::code(ErrorCode::NotFound))
 }
 
@@ -263,11 +192,10 @@ struct CoverageQuery {
 /// insurance with the patient's share on that day.
 async fn coverage(
     State(state): State<AppState>,
-    user: ActiveUser,
-    note: AccessNote,
-    Path(raw): Path<String>,
+    path: PatientPath,
     ApiQuery(q): ApiQuery<CoverageQuery>,
 ) -> ApiResult<Json<CoverageOn>> {
+    let user = path.user();
     user.require(Permission::ReadPatients)?;
     let (date, filter) = match q.on.as_deref() {
         None | Some("") => (crate::clock::today_jst(), Some(crate::clock::today_jst())),
@@ -283,8 +211,7 @@ async fn coverage(
             (d, Some(d))
         }
     };
-    let (mut tx, patient, birth) = patient_tx(&state, &user, &raw).await?;
-    note.set_patient(patient);
+    let (mut tx, patient, birth) = patient_tx(&state, &path).await?;
     let insurances = insurance::insurances(&mut tx, patient, filter).await?;
     let publics = insurance::public_payments(&mut tx, patient, filter).await?;
     tx.commit().await?;
@@ -292,8 +219,8 @@ async fn coverage(
         date: format_date(date),
         insurances: insurances
             .iter()
-            .map(|r| detail(r, birth, date))
+            .map(|r| r.detail(birth, date))
             .collect::<anyhow::Result<_>>()?,
-        public_payments: publics.iter().map(public_detail).collect(),
+        public_payments: publics.iter().map(PublicPaymentRow::detail).collect(),
     }))
 }

@@ -8,13 +8,12 @@ mod bills;
 mod chart;
 mod devices;
 mod health;
-pub(crate) mod insurance;
+mod insurance;
 mod logs;
 mod patients;
 mod reception;
 mod security;
 mod users;
-mod webauthn;
 
 use crate::http::{api_method_not_allowed, api_not_found};
 use crate::state::AppState;
@@ -61,7 +60,6 @@ fn all_routes() -> Routes {
         .merge(users::router())
         .merge(security::router())
         .merge(devices::router())
-        .merge(webauthn::router())
         .merge(logs::router())
         .merge(patients::router())
         .merge(insurance::router())

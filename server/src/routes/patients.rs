@@ -2,7 +2,7 @@
 //! Reads and writes of a patient are marked in the access log with the patient's id.
 
 use super::Routes;
-use crate::auth::ActiveUser;
+use crate::auth::{ActiveUser, PatientPath};
 use crate::db::patients::{self, PatientRow, SummaryRow, Update, VersionRow};
 use crate::db::TenantTx;
 use crate::error::{ApiError, ApiResult};
@@ -19,9 +19,10 @@ use shared::api::patients::{
     PatientDetail, PatientInput, PatientQuery, PatientSummary, PatientVersion, RegisterPatient,
     Sex, UpdatePatient, ValidPatient,
 };
-use shared::api::{ErrorCode, FieldError};
+use shared::api::ErrorCode;
 use shared::domain::japanese::{format_date, wareki};
 use shared::domain::Permission;
+use shared::ids::PatientId;
 use uuid::Uuid;
 
 pub fn router() -> Routes {
@@ -109,7 +110,7 @@ async fn register_patient(
     }
     // A patient number already taken is a 409 naming it (error.rs maps the constraint).
     let id = patients::insert(&mut tx, &valid, user.ctx().user_id()).await?;
-    let row = patients::find(&mut tx, id)
+    let row = patients::find(&mut tx, PatientId(id))
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
     tx.commit().await?;
@@ -135,18 +136,11 @@ async fn check_duplicates(
 
 async fn get_patient(
     State(state): State<AppState>,
-    user: ActiveUser,
-    note: AccessNote,
-    Path(raw): Path<String>,
+    path: PatientPath,
 ) -> ApiResult<Json<PatientDetail>> {
-    user.require(Permission::ReadPatients)?;
-    let id = crate::http::id_or_not_found::<Uuid>(&raw)?;
-    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
-    let row = patients::find(&mut tx, id)
-        .await?
-        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    path.user().require(Permission::ReadPatients)?;
+    let (tx, row) = path.open(&state.db).await?;
     tx.commit().await?;
-    note.set_patient(id);
     Ok(Json(detail(&row)?))
 }
 
@@ -176,14 +170,10 @@ async fn update_patient(
         Update::Saved(_) => {}
         Update::NotFound => return Err(ApiError::code(ErrorCode::NotFound)),
         Update::Stale { current } => {
-            return Err(ApiError::Conflict(vec![FieldError::new(
-                "base_version",
-                "stale",
-                format!("他の人が先に更新しました（現在の版は{current}）。最新の内容を確認してから保存してください"),
-            )]));
+            return Err(ApiError::stale("base_version", format!("他の人が先に更新しました（現在の版は{current}）。最新の内容を確認してから保存してください")));
         }
     }
-    let row = patients::find(&mut tx, id)
+    let row = patients::find(&mut tx, PatientId(id))
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
     tx.commit().await?;

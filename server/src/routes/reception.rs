@@ -18,6 +18,7 @@ use shared::api::reception::{CheckIn, MoveReception, ReceptionEntry, ReceptionSt
 use shared::api::{ErrorCode, FieldError};
 use shared::domain::japanese::parse_date;
 use shared::domain::Permission;
+use shared::ids::PatientId;
 use uuid::Uuid;
 
 pub fn router() -> Routes {
@@ -69,7 +70,7 @@ async fn check_in(
     let patient = crate::http::id_or_not_found::<Uuid>(&body.patient_id)?;
     let today = crate::clock::today_jst();
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
-    patients::find(&mut tx, patient)
+    patients::find(&mut tx, PatientId(patient))
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
     note.set_patient(patient);
@@ -134,11 +135,10 @@ fn require_queue_access(user: &ActiveUser) -> ApiResult<()> {
 }
 
 fn stale() -> ApiError {
-    ApiError::Conflict(vec![FieldError::new(
+    ApiError::stale(
         "base_version",
-        "stale",
         "他の画面で先に更新されました。最新の状態を確認してください",
-    )])
+    )
 }
 
 async fn move_reception(

@@ -8,13 +8,12 @@ use crate::db::{security, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
-use crate::routes::auth::default_policy;
+use crate::services::signin::session::default_policy;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::routing::get;
 use axum::Json;
 use shared::api::security::{SaveSecurityPolicy, SecurityPolicyView};
-use shared::api::FieldError;
 use shared::domain::Permission;
 
 pub fn router() -> Routes {
@@ -57,11 +56,10 @@ async fn save_policy(
     )
     .await?
     else {
-        return Err(ApiError::Conflict(vec![FieldError::new(
+        return Err(ApiError::stale(
             "base_version",
-            "stale",
             "他の管理者が先に変更しました。画面を読み込み直してください",
-        )]));
+        ));
     };
     let changed: Vec<String> = changed_fields(&before.policy, &policy);
     let event = AuditEvent::success(action::SECURITY_POLICY_CHANGE)

@@ -3,7 +3,7 @@
 
 use super::Routes;
 use crate::auth::{self, ActiveUser};
-use crate::db::{security, sessions, system, users, TenantTx};
+use crate::db::{security, sessions, users, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
@@ -34,7 +34,7 @@ async fn list_users(
     user.require(Permission::ManageUsers)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let rows = users::list(&mut tx).await?;
-    let locks = system::login_locks(&mut tx).await?;
+    let locks = users::login_locks(&mut tx).await?;
     tx.commit().await?;
     let mut summaries = rows
         .iter()
@@ -195,7 +195,7 @@ async fn unlock_user(
     let row = users::find(&mut tx, id)
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
-    let was_locked = system::unlock_login(&mut tx, id).await?;
+    let was_locked = users::unlock_login(&mut tx, id).await?;
     let event = AuditEvent::success(action::LOGIN_UNLOCK)
         .target("user", id)
         .detail("was_locked", was_locked);

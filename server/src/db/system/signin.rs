@@ -1,8 +1,9 @@
-//! The named cross-tenant paths: login lookup, session check and provisioning. Everything
-//! else goes through `TenantTx`. `grep -rn "db::system"` lists every caller.
+//! Sign-in's cross-tenant paths: the login lookup (which institution and user a code and login
+//! id name), the session check (which institution a cookie belongs to) and the per-account
+//! throttle and lock, which are keyed by what was typed, before any institution is known.
 
-use super::{Db, TenantTx};
-use shared::domain::{DisplayName, InstitutionCode, InstitutionName, LoginId, Role};
+use crate::db::{Db, TenantContext};
+use shared::domain::{InstitutionCode, LoginId, Role};
 use shared::ids::{SessionId, TenantId, UserId};
 use uuid::Uuid;
 
@@ -13,6 +14,14 @@ pub struct LoginCandidate {
     pub role: String,
     pub password_hash: String,
     pub disabled: bool,
+}
+
+impl LoginCandidate {
+    /// The context of this user, signing in as `role` in the new session `session_id`: to be
+    /// built only once the password has been verified.
+    pub fn context(&self, role: Role, session_id: SessionId) -> TenantContext {
+        TenantContext::authenticated(self.tenant_id, self.user_id, role, Some(session_id))
+    }
 }
 
 pub async fn login_candidate(
@@ -57,10 +66,8 @@ pub enum SessionCheck {
 }
 
 pub struct ValidSession {
-    pub tenant_id: TenantId,
-    pub session_id: SessionId,
-    pub user_id: UserId,
-    pub role: String,
+    /// Who the session is for, in which institution, as which role.
+    pub ctx: TenantContext,
     pub must_change_password: bool,
     pub csrf_token: String,
     pub stage: String,
@@ -99,23 +106,27 @@ pub async fn authenticate_session(
     .bind(activity)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(|r| {
-        if r.status == "ok" {
-            SessionCheck::Valid(ValidSession {
-                tenant_id: TenantId(r.tenant_id),
-                session_id: SessionId(r.session_id),
-                user_id: UserId(r.user_id),
-                role: r.role,
-                must_change_password: r.must_change_password,
-                csrf_token: r.csrf_token,
-                stage: r.stage,
-                device_id: r.device_id,
-                device_fingerprint: r.device_fingerprint,
-            })
-        } else {
-            SessionCheck::Expired
-        }
-    }))
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    if r.status != "ok" {
+        return Ok(Some(SessionCheck::Expired));
+    }
+    let role = Role::from_code(&r.role)
+        .ok_or_else(|| sqlx::Error::Decode("unknown role code in session check".into()))?;
+    Ok(Some(SessionCheck::Valid(ValidSession {
+        ctx: TenantContext::authenticated(
+            TenantId(r.tenant_id),
+            UserId(r.user_id),
+            role,
+            Some(SessionId(r.session_id)),
+        ),
+        must_change_password: r.must_change_password,
+        csrf_token: r.csrf_token,
+        stage: r.stage,
+        device_id: r.device_id,
+        device_fingerprint: r.device_fingerprint,
+    })))
 }
 
 /// The throttle key of a sign-in: SHA-256 of `医療機関コード:ログインID` as typed (trimmed,
@@ -208,86 +219,4 @@ pub async fn login_succeeded(db: &Db, key: &[u8; 32]) -> Result<(), sqlx::Error>
         .execute(db.pool())
         .await?;
     Ok(())
-}
-
-/// The current locks of the transaction's institution's users: (user, locked until).
-pub async fn login_locks(
-    tx: &mut TenantTx,
-) -> Result<Vec<(UserId, time::OffsetDateTime)>, sqlx::Error> {
-    let rows: Vec<(Uuid, time::OffsetDateTime)> = sqlx::query_as(
-        "select user_id, locked_until from system.login_locks() where locked_until > now()",
-    )
-    .fetch_all(tx.conn())
-    .await?;
-    Ok(rows.into_iter().map(|(u, t)| (UserId(u), t)).collect())
-}
-
-/// Lifts the lock of one of the transaction's institution's users; false if none was held.
-pub async fn unlock_login(tx: &mut TenantTx, user: UserId) -> Result<bool, sqlx::Error> {
-    let done: Option<bool> = sqlx::query_scalar("select system.unlock_login($1)")
-        .bind(user.as_uuid())
-        .fetch_optional(tx.conn())
-        .await?
-        .flatten();
-    Ok(done.unwrap_or(false))
-}
-
-pub struct NewInstitution {
-    pub code: InstitutionCode,
-    pub name: InstitutionName,
-    pub admin_login_id: LoginId,
-    pub admin_name: DisplayName,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ProvisionError {
-    #[error("an institution with this 医療機関コード is already registered")]
-    CodeTaken,
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
-}
-
-/// Creates an institution and its first administrator, who must change `password_hash`'s
-/// password at first login. Runs as the new tenant, so row-level security checks every insert.
-pub async fn provision_institution(
-    db: &Db,
-    new: &NewInstitution,
-    password_hash: &str,
-) -> Result<(TenantId, UserId), ProvisionError> {
-    let tenant_id = TenantId(Uuid::new_v4());
-    let user_id = UserId(Uuid::new_v4());
-    let mut tx = TenantTx::begin_for(db, tenant_id).await?;
-    let inserted =
-        sqlx::query("insert into institution (tenant_id, code, name) values ($1, $2, $3)")
-            .bind(tenant_id.as_uuid())
-            .bind(new.code.as_str())
-            .bind(new.name.as_str())
-            .execute(tx.conn())
-            .await;
-    if let Err(err) = inserted {
-        return Err(match &err {
-            sqlx::Error::Database(db) if db.constraint() == Some("institution_code_key") => {
-                ProvisionError::CodeTaken
-            }
-            _ => err.into(),
-        });
-    }
-    sqlx::query(
-        "insert into app_user (tenant_id, user_id, login_id, display_name, role, password_hash) \
-         values ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(tenant_id.as_uuid())
-    .bind(user_id.as_uuid())
-    .bind(new.admin_login_id.as_str())
-    .bind(new.admin_name.as_str())
-    .bind(Role::Admin.code())
-    .bind(password_hash)
-    .execute(tx.conn())
-    .await?;
-    let event = crate::logs::AuditEvent::success(crate::logs::action::INSTITUTION_PROVISION)
-        .target("institution", new.code.as_str())
-        .detail("admin_user_id", user_id.to_string());
-    crate::logs::audit::record(&mut tx, &crate::logs::Actor::operator(), event).await?;
-    tx.commit().await?;
-    Ok((tenant_id, user_id))
 }

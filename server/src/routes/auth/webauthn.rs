@@ -3,16 +3,17 @@
 //! [`crate::webauthn`]; challenges are single-use, bound to the session, and expire in five
 //! minutes. Failures count towards the account's lock like a wrong code.
 
-use super::auth::{
-    begin_second_factor, confirm_current_password, factor_confirmed, factor_label, has_factor,
-    second_factor_failed, second_factor_passed,
-};
-use super::Routes;
+use super::{confirmed, with_cookie};
 use crate::auth::{AnySession, Authenticated};
 use crate::db::{institutions, security, users, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
 use crate::logs::audit::ClientIp;
+use crate::routes::Routes;
+use crate::services::signin::factors::{
+    begin_second_factor, confirm_current_password, factor_confirmed, factor_label, has_factor,
+    second_factor_failed, second_factor_passed,
+};
 use crate::state::AppState;
 use crate::webauthn::{self, RelyingParty};
 use axum::extract::State;
@@ -23,7 +24,7 @@ use axum::Json;
 use shared::api::auth::{StartTotp, WebauthnAssertion, WebauthnChallenge, WebauthnRegistration};
 use shared::api::{ErrorCode, FieldError};
 
-pub fn router() -> Routes {
+pub(super) fn router() -> Routes {
     Routes::new()
         .route("/auth/factors/webauthn/start", post(start_registration))
         .route("/auth/factors/webauthn/finish", post(finish_registration))
@@ -164,7 +165,9 @@ async fn finish_registration(
             "このセキュリティキーは既に登録されています",
         )])
     })?;
-    factor_confirmed(tx, &state, &auth, &ip, "webauthn", factor_id).await
+    Ok(confirmed(
+        factor_confirmed(tx, &state, &auth, &ip, "webauthn", factor_id).await?,
+    ))
 }
 
 async fn start_assertion(
@@ -249,7 +252,11 @@ async fn finish_assertion(
     }
     .await;
     match outcome {
-        Ok(()) => second_factor_passed(tx, &state, &auth, &ip, &account, "webauthn").await,
+        Ok(()) => {
+            let session =
+                second_factor_passed(tx, &state, &auth, &ip, &account, "webauthn").await?;
+            Ok(with_cookie(&session.token, session.info))
+        }
         Err(Refusal::Db(e)) => Err(e.into()),
         Err(Refusal::Reason(reason)) => {
             drop(tx);
