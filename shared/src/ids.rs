@@ -23,6 +23,12 @@ macro_rules! id_type {
             }
         }
 
+        impl From<Uuid> for $name {
+            fn from(id: Uuid) -> Self {
+                Self(id)
+            }
+        }
+
         impl std::str::FromStr for $name {
             type Err = uuid::Error;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -43,4 +49,52 @@ id_type!(
 id_type!(
     /// A server-side login session.
     SessionId
+);
+id_type!(
+    /// A patient (患者) of one institution.
+    PatientId
+);
+id_type!(
+    /// One insurance (保険) of a patient; its versions share the id.
+    InsuranceId
+);
+id_type!(
+    /// One public payment (公費) of a patient; its versions share the id.
+    PublicPaymentId
+);
+id_type!(
+    /// One reception (受付): a patient's visit on a day.
+    ReceptionId
+);
+id_type!(
+    /// The bill (会計) of one reception; its versions share the id.
+    BillId
+);
+id_type!(
+    /// A clinical note (2号用紙) of a visit; its versions and draft share the id.
+    NoteId
+);
+id_type!(
+    /// One diagnosis (傷病名) of a patient; its versions share the id.
+    DiagnosisId
+);
+id_type!(
+    /// One vital-signs entry.
+    VitalId
+);
+id_type!(
+    /// One lab result.
+    LabResultId
+);
+id_type!(
+    /// A registered device certificate (端末).
+    DeviceId
+);
+id_type!(
+    /// A セット of entries for 会計.
+    ItemSetId
+);
+id_type!(
+    /// A user's second factor (TOTP key or passkey).
+    FactorId
 );

@@ -1,5 +1,6 @@
 //! 受付 (reception): checking a patient in for today and moving them through the day.
 
+pub use crate::domain::reception::{CheckIn, ValidCheckIn};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,67 +61,6 @@ impl ReceptionStatus {
     pub fn can_move_to(self, to: Self) -> bool {
         self.next() == Some(to)
             || (to == Self::Cancelled && !matches!(self, Self::Done | Self::Cancelled))
-    }
-}
-
-/// `POST /api/v1/receptions`: check a patient in for today (JST).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CheckIn {
-    pub patient_id: String,
-    /// 診療科
-    pub department: String,
-    /// 来院目的
-    #[serde(default)]
-    pub purpose: String,
-    #[serde(default)]
-    pub memo: String,
-}
-
-/// A [`CheckIn`] whose fields passed validation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValidCheckIn {
-    pub department: String,
-    pub purpose: String,
-    pub memo: String,
-}
-
-impl CheckIn {
-    /// 診療科 is required (≤ 40 characters); 来院目的 ≤ 100, memo ≤ 500.
-    pub fn validate(&self) -> Result<ValidCheckIn, Vec<crate::api::FieldError>> {
-        let mut errors = Vec::new();
-        let department = super::patients::text(
-            "department",
-            &self.department,
-            true,
-            40,
-            crate::domain::text::Lines::Single,
-            &mut errors,
-        );
-        let purpose = super::patients::text(
-            "purpose",
-            &self.purpose,
-            false,
-            100,
-            crate::domain::text::Lines::Single,
-            &mut errors,
-        );
-        let memo = super::patients::text(
-            "memo",
-            &self.memo,
-            false,
-            500,
-            crate::domain::text::Lines::Multi,
-            &mut errors,
-        );
-        if errors.is_empty() {
-            Ok(ValidCheckIn {
-                department,
-                purpose,
-                memo,
-            })
-        } else {
-            Err(errors)
-        }
     }
 }
 

@@ -5,6 +5,8 @@
 //! 一部負担金の割合 — 健康保険法第74条, 高齢者の医療の確保に関する法律第67条 (令和4年10月1日
 //! 施行の2割負担を含む). Facts and worked examples: `../shared/reference/insurance.md`.
 
+use crate::domain::japanese::parse_date;
+use crate::domain::FieldError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use time::{Date, Month};
@@ -307,6 +309,316 @@ pub fn burden_ratio(
     BurdenRatio {
         tenths: 3,
         rule: BurdenRule::Standard,
+    }
+}
+
+/// 本人 or 家族 (被保険者との続柄).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relationship {
+    /// 本人 (被保険者)
+    Insured,
+    /// 家族 (被扶養者)
+    Dependent,
+}
+
+impl Relationship {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Insured => "insured",
+            Self::Dependent => "dependent",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "insured" => Some(Self::Insured),
+            "dependent" => Some(Self::Dependent),
+            _ => None,
+        }
+    }
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Insured => "本人",
+            Self::Dependent => "家族",
+        }
+    }
+}
+
+/// `POST /api/v1/patients/{id}/insurances` (and the body of an edit).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct InsuranceInput {
+    pub insurer_number: String,
+    /// 記号 (may be empty, e.g. 国保 without one).
+    #[serde(default)]
+    pub symbol: String,
+    /// 番号.
+    pub number: String,
+    /// 枝番 (2 digits, since 2021 on new cards; may be empty).
+    #[serde(default)]
+    pub branch: String,
+    pub relationship: Option<Relationship>,
+    /// 資格取得日, `YYYY-MM-DD` (may be empty).
+    #[serde(default)]
+    pub acquired_on: String,
+    /// First day valid, `YYYY-MM-DD`.
+    pub valid_from: String,
+    /// 有効期限 (last valid day), `YYYY-MM-DD`; empty for none.
+    #[serde(default)]
+    pub valid_until: String,
+    #[serde(default)]
+    pub income_category: IncomeCategory,
+    /// 負担割合 written on the card when it differs from the rule (1, 2 or 3 割); empty to derive.
+    #[serde(default)]
+    pub burden_override: Option<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidInsurance {
+    pub insurer_number: InsurerNumber,
+    pub symbol: String,
+    pub number: String,
+    pub branch: String,
+    pub relationship: Relationship,
+    pub acquired_on: Option<Date>,
+    pub valid_from: Date,
+    pub valid_until: Option<Date>,
+    pub income_category: IncomeCategory,
+    pub burden_override: Option<u8>,
+}
+
+/// `POST /api/v1/patients/{id}/public-payments`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PublicPaymentInput {
+    pub payer_number: String,
+    /// 受給者番号 (some programmes, e.g. 生活保護, have none on the card).
+    #[serde(default)]
+    pub recipient_number: String,
+    pub valid_from: String,
+    #[serde(default)]
+    pub valid_until: String,
+    /// 自己負担の割合 on the 受給者証, in 割 (`0`–`3`); blank = not recorded (not applied).
+    #[serde(default)]
+    pub patient_tenths: String,
+    /// 自己負担上限額 (月額, yen); blank = no cap.
+    #[serde(default)]
+    pub monthly_cap: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidPublicPayment {
+    pub payer_number: PublicPayerNumber,
+    pub recipient_number: Option<RecipientNumber>,
+    pub valid_from: Date,
+    pub valid_until: Option<Date>,
+    pub patient_tenths: Option<u8>,
+    pub monthly_cap: Option<i32>,
+}
+
+fn period(from: &str, until: &str, errors: &mut Vec<FieldError>) -> (Option<Date>, Option<Date>) {
+    let valid_from = parse_date(from);
+    if valid_from.is_none() {
+        errors.push(FieldError::new(
+            "valid_from",
+            "invalid",
+            "有効開始日を YYYY-MM-DD で入力してください",
+        ));
+    }
+    let valid_until = if until.trim().is_empty() {
+        None
+    } else {
+        match parse_date(until) {
+            Some(d) => Some(d),
+            None => {
+                errors.push(FieldError::new(
+                    "valid_until",
+                    "invalid",
+                    "有効期限を YYYY-MM-DD で入力してください",
+                ));
+                None
+            }
+        }
+    };
+    if let (Some(f), Some(u)) = (valid_from, valid_until) {
+        if u < f {
+            errors.push(FieldError::new(
+                "valid_until",
+                "before_start",
+                "有効期限が開始日より前です",
+            ));
+        }
+    }
+    (valid_from, valid_until)
+}
+
+fn card_text(
+    field: &str,
+    label: &str,
+    value: &str,
+    required: bool,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> String {
+    let v: String = value
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            c => c,
+        })
+        .collect();
+    if required && v.is_empty() {
+        errors.push(FieldError::new(
+            field,
+            "required",
+            format!("{label}を入力してください"),
+        ));
+    } else if v.chars().count() > max
+        || v.chars()
+            .any(|c| crate::domain::text::is_forbidden(c, crate::domain::text::Lines::Single))
+    {
+        errors.push(FieldError::new(
+            field,
+            "invalid",
+            format!("{label}が正しくありません"),
+        ));
+    }
+    v
+}
+
+impl InsuranceInput {
+    pub fn validate(&self) -> Result<ValidInsurance, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let insurer = InsurerNumber::parse(&self.insurer_number)
+            .map_err(|e| {
+                errors.push(FieldError::new(
+                    "insurer_number",
+                    "invalid",
+                    format!("保険者番号: {e}"),
+                ))
+            })
+            .ok();
+        let symbol = card_text("symbol", "記号", &self.symbol, false, 20, &mut errors);
+        let number = card_text("number", "番号", &self.number, true, 20, &mut errors);
+        let branch = card_text("branch", "枝番", &self.branch, false, 2, &mut errors);
+        if !branch.bytes().all(|b| b.is_ascii_digit()) {
+            errors.push(FieldError::new("branch", "invalid", "枝番は2桁の数字です"));
+        }
+        if self.relationship.is_none() {
+            errors.push(FieldError::new(
+                "relationship",
+                "required",
+                "本人・家族を選んでください",
+            ));
+        }
+        let acquired_on = if self.acquired_on.trim().is_empty() {
+            None
+        } else {
+            let d = parse_date(&self.acquired_on);
+            if d.is_none() {
+                errors.push(FieldError::new(
+                    "acquired_on",
+                    "invalid",
+                    "資格取得日を YYYY-MM-DD で入力してください",
+                ));
+            }
+            d
+        };
+        let (valid_from, valid_until) = period(&self.valid_from, &self.valid_until, &mut errors);
+        if let Some(o) = self.burden_override {
+            if !(1..=3).contains(&o) {
+                errors.push(FieldError::new(
+                    "burden_override",
+                    "invalid",
+                    "負担割合は1〜3割です",
+                ));
+            }
+        }
+        match (errors.is_empty(), insurer, self.relationship, valid_from) {
+            (true, Some(insurer_number), Some(relationship), Some(valid_from)) => {
+                Ok(ValidInsurance {
+                    insurer_number,
+                    symbol,
+                    number,
+                    branch,
+                    relationship,
+                    acquired_on,
+                    valid_from,
+                    valid_until,
+                    income_category: self.income_category,
+                    burden_override: self.burden_override,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+impl PublicPaymentInput {
+    pub fn validate(&self) -> Result<ValidPublicPayment, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let payer = PublicPayerNumber::parse(&self.payer_number)
+            .map_err(|e| {
+                errors.push(FieldError::new(
+                    "payer_number",
+                    "invalid",
+                    format!("公費負担者番号: {e}"),
+                ))
+            })
+            .ok();
+        let recipient = if self.recipient_number.trim().is_empty() {
+            None
+        } else {
+            RecipientNumber::parse(&self.recipient_number)
+                .map_err(|e| {
+                    errors.push(FieldError::new(
+                        "recipient_number",
+                        "invalid",
+                        format!("受給者番号: {e}"),
+                    ))
+                })
+                .ok()
+        };
+        let (valid_from, valid_until) = period(&self.valid_from, &self.valid_until, &mut errors);
+        let digits = |s: &str| crate::domain::japanese::to_halfwidth_digits(s.trim());
+        let patient_tenths = match digits(&self.patient_tenths).as_str() {
+            "" => None,
+            t => match t.parse::<u8>() {
+                Ok(n) if n <= 3 => Some(n),
+                _ => {
+                    errors.push(FieldError::new(
+                        "patient_tenths",
+                        "invalid",
+                        "自己負担の割合は0〜3割で入力してください（受給者証の記載どおり）",
+                    ));
+                    None
+                }
+            },
+        };
+        let monthly_cap = match digits(&self.monthly_cap).replace([',', '，'], "").as_str() {
+            "" => None,
+            c => match c.parse::<i32>() {
+                Ok(n) if (0..=1_000_000).contains(&n) => Some(n),
+                _ => {
+                    errors.push(FieldError::new(
+                        "monthly_cap",
+                        "invalid",
+                        "自己負担上限額（月額）は0〜1,000,000円で入力してください",
+                    ));
+                    None
+                }
+            },
+        };
+        match (errors.is_empty(), payer, valid_from) {
+            (true, Some(payer_number), Some(valid_from)) => Ok(ValidPublicPayment {
+                payer_number,
+                recipient_number: recipient,
+                valid_from,
+                valid_until,
+                patient_tenths,
+                monthly_cap,
+            }),
+            _ => Err(errors),
+        }
     }
 }
 

@@ -1,12 +1,16 @@
 //! Validated value types. Each constructor checks its input and says what is wrong.
 
+pub mod billing_settings;
 pub mod chart;
 pub mod diagnosis;
 mod field;
 mod institution;
 pub mod insurance;
+pub mod item_set;
 pub mod japanese;
 mod password;
+pub mod patient;
+pub mod reception;
 mod security;
 pub mod text;
 mod user;
@@ -18,4 +22,6 @@ pub use password::{
     entered_password, is_common, looks_like_a_date, PasswordPolicy, PasswordProblem,
 };
 pub use security::SecurityPolicy;
-pub use user::{clean_text, DisplayName, LoginId, Permission, Role, TextError};
+pub use user::{
+    clean_text, CreateUser, DisplayName, LoginId, NewUser, Permission, Role, TextError,
+};

@@ -1,5 +1,6 @@
 //! Staff accounts: login ids, display names, roles and what each role may do.
 
+use crate::domain::FieldError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -196,6 +197,55 @@ pub enum Permission {
     /// 代行入力: read the chart and write notes on behalf of a doctor, pending the doctor's
     /// approval (医師事務作業補助者).
     ProxyEntry,
+}
+
+/// `POST /api/v1/users`. The institution is always the caller's own; there is no field for it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateUser {
+    pub login_id: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// A [`CreateUser`] whose fields passed validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub login_id: LoginId,
+    pub display_name: DisplayName,
+    pub role: Role,
+}
+
+impl CreateUser {
+    /// Checks every field and reports each problem, so the form can mark them all at once.
+    pub fn validate(&self) -> Result<NewUser, Vec<FieldError>> {
+        let login_id = LoginId::parse(&self.login_id);
+        let display_name = DisplayName::parse(&self.display_name);
+        match (login_id, display_name) {
+            (Ok(login_id), Ok(display_name)) => Ok(NewUser {
+                login_id,
+                display_name,
+                role: self.role,
+            }),
+            (login_id, display_name) => {
+                let mut errors = Vec::new();
+                if let Err(e) = login_id {
+                    errors.push(FieldError::new(
+                        "login_id",
+                        "invalid",
+                        format!("ログインID: {e}（半角英小文字・数字・. _ - で3〜32文字）"),
+                    ));
+                }
+                if let Err(e) = display_name {
+                    errors.push(FieldError::new(
+                        "display_name",
+                        "invalid",
+                        format!("氏名: {e}"),
+                    ));
+                }
+                Err(errors)
+            }
+        }
+    }
 }
 
 #[cfg(test)]
