@@ -293,9 +293,15 @@ impl PatientPath {
         &self.access
     }
 
+    /// The path's patient id, parsed (404 when it is not one): for a handler that must refuse a
+    /// malformed id before it looks at the body. It still reaches the patient through `open`.
+    pub fn id(&self) -> ApiResult<PatientId> {
+        crate::http::id_or_not_found::<PatientId>(&self.raw)
+    }
+
     /// The patient, in a new transaction of the user's institution.
     pub async fn open(&self, db: &Db) -> ApiResult<(TenantTx, PatientRow)> {
-        let id = crate::http::id_or_not_found::<PatientId>(&self.raw)?;
+        let id = self.id()?;
         let mut tx = TenantTx::begin(db, self.user.ctx()).await?;
         let patient = patients::find(&mut tx, id)
             .await?
@@ -318,11 +324,7 @@ impl FromRequestParts<AppState> for PatientPath {
             .find(|(name, _)| *name == "patient_id")
             .map(|(_, value)| value.to_string())
             .ok_or_else(|| anyhow::anyhow!("PatientPath on a route without {{patient_id}}"))?;
-        let access = parts
-            .extensions
-            .get::<AccessNote>()
-            .cloned()
-            .unwrap_or_default();
+        let Ok(access) = AccessNote::from_request_parts(parts, state).await;
         Ok(Self { user, raw, access })
     }
 }

@@ -1,11 +1,12 @@
 //! Karte's thin API server: terminates TLS 1.3, authenticates, opens tenant-scoped
-//! transactions, validates with `shared` types and persists. Business rules live in `shared`.
+//! transactions, validates with `shared` types and persists. Billing, validation and formats
+//! live in `shared`; the record workflows (who may finalise, amend, approve) in `services`.
 //!
 //! The modules form layers; each names only those below it (`tests/architecture.rs` checks it):
 //!
 //! | layer | modules | what |
 //! |---|---|---|
-//! | helpers | `chain`, `clock`, `error`, `secrets`, `throttle`, `totp`, `webauthn`, `telemetry`, `demo_masters` | pure pieces: the log hash chain, JST, the edge error, sealing, limits, TOTP and WebAuthn checks |
+//! | helpers | `chain`, `clock`, `error`, `secrets`, `throttle`, `totp`, `webauthn`, `telemetry`, `demo_masters` | pieces that name no other module: the log hash chain, JST, the edge error, sealing (and the owner-only key file), limits, TOTP and WebAuthn checks |
 //! | edge | `config`, `http`, then `tls` | settings; body, path and query extractors and the JSON-only error layers; TLS 1.3 and certificate fingerprints |
 //! | storage | `db` | every query, through a `TenantTx` opened for a `TenantContext`; the few cross-tenant paths (and the only places a context is built) in `db::system` |
 //! | logs | `logs` | the access-log writer, audit events, the verifier and exports, on top of storage |

@@ -80,10 +80,10 @@ fn sources() -> Vec<(String, String)> {
         .collect()
 }
 
-/// The text before the first `#[cfg(test)]` (test modules are at the end of a file here), with
-/// comment lines dropped so that prose naming a module does not count as a path.
+/// The text before the test module (`#[cfg(test)]` then `mod`; test modules are at the end of a
+/// file here), with comment lines dropped so that prose naming a module does not count as a path.
 fn without_tests(text: &str) -> String {
-    let code = text.split("#[cfg(test)]").next().unwrap_or("");
+    let code = text.split("#[cfg(test)]\nmod ").next().unwrap_or("");
     code.lines()
         .filter(|l| !l.trim_start().starts_with("//"))
         .collect::<Vec<_>>()
@@ -116,7 +116,7 @@ fn crate_paths(text: &str) -> Vec<Vec<String>> {
         match rest[path.len()..].strip_prefix('{') {
             // `crate::{a, b::c}` or `crate::db::{self, system::Gate}`.
             Some(group) if path.is_empty() || path.ends_with("::") => {
-                let end = matching_brace(group);
+                let end = matching(group, '{', '}');
                 for item in split_top_level(&group[..end]) {
                     for tail in expand(&item) {
                         let mut full = prefix.clone();
@@ -131,14 +131,17 @@ fn crate_paths(text: &str) -> Vec<Vec<String>> {
     out
 }
 
-fn matching_brace(s: &str) -> usize {
+/// Where the bracket closing an already opened `open` is in `s` (its length when unclosed).
+fn matching(s: &str, open: char, close: char) -> usize {
     let mut depth = 0;
     for (i, c) in s.char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' if depth == 0 => return i,
-            '}' => depth -= 1,
-            _ => {}
+        if c == open {
+            depth += 1;
+        } else if c == close {
+            if depth == 0 {
+                return i;
+            }
+            depth -= 1;
         }
     }
     s.len()
@@ -161,7 +164,7 @@ fn split_top_level(s: &str) -> Vec<String> {
     parts.push(current);
     parts
         .into_iter()
-        .map(|p| p.split_whitespace().collect::<String>())
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|p| !p.is_empty())
         .collect()
 }
@@ -182,7 +185,7 @@ fn expand(item: &str) -> Vec<Vec<String>> {
                 })
                 .collect()
         }
-        None => vec![segments(item.split(" as ").next().unwrap_or(item))],
+        None => vec![segments(item.split(" as ").next().unwrap_or(item).trim())],
     }
 }
 
@@ -241,26 +244,32 @@ fn route_handlers_never_reach_a_cross_tenant_path_or_a_sibling() {
         }
         for path in crate_paths(&text) {
             let joined = path.join("::");
-            if joined.starts_with("db::system") {
-                problems.push(format!("{file}: names crate::{joined}"));
-            }
             if joined.starts_with("routes::") && joined != "routes::Routes" {
                 problems.push(format!(
                     "{file}: names crate::{joined}, a sibling route module"
                 ));
             }
         }
-        for forbidden in ["TenantContext::authenticated", "operator_tx", "begin_for"] {
+        // By any path or alias (`use crate::db; db::system::…`).
+        for forbidden in [
+            "system::",
+            "TenantContext::authenticated",
+            "operator_tx",
+            "verification_tx",
+            "begin_for",
+            ".successor(",
+        ] {
             if text.contains(forbidden) {
-                problems.push(format!("{file}: calls {forbidden}"));
+                problems.push(format!("{file}: names {forbidden}"));
             }
         }
-        // A file directly in routes/ reaches its parent (`routes/mod.rs`) for `Routes` only;
-        // one deeper reaches its own parent module, never a grandparent.
-        let depth = file.matches('/').count();
+        // The module a file's `super` is: `routes/x.rs` and `routes/x/mod.rs` have `routes`,
+        // which they reach for `Routes` only; `routes/x/y.rs` has `routes::x`, its own parent.
+        let parent_is_routes = file.matches('/').count() == 1
+            || file.ends_with("/mod.rs") && file.matches('/').count() == 2;
         for (at, _) in text.match_indices("super::") {
             let after = &text[at + "super::".len()..];
-            let ok = if depth == 1 {
+            let ok = if parent_is_routes {
                 after.starts_with("Routes")
             } else {
                 !after.starts_with("super::")
@@ -275,22 +284,76 @@ fn route_handlers_never_reach_a_cross_tenant_path_or_a_sibling() {
 }
 
 #[test]
-fn a_patient_in_the_path_is_reached_through_patient_path() {
-    // `auth::PatientPath::open` parses `{patient_id}`, loads the patient and marks the access log.
-    // A handler looking a patient up itself could forget the mark: only these look one up by an
-    // id that is not their path's (a check-in's body, a bill's reception, a patient just saved).
-    let own_lookups = [
-        "routes/bills.rs",
-        "routes/patients.rs",
-        "routes/reception.rs",
-    ];
-    let mut problems = Vec::new();
+fn paths_to_the_crate_root_are_written_as_crate_paths() {
+    // `super::super::x` would escape the layering check, which reads `crate::` paths.
+    let offenders: Vec<String> = sources()
+        .into_iter()
+        .filter(|(_, text)| text.contains("super::super"))
+        .map(|(file, _)| file)
+        .collect();
+    assert!(offenders.is_empty(), "super::super in {offenders:?}");
+}
+
+/// The handlers of routes whose path names `{patient_id}`, from the `.route(…)` calls of the
+/// route modules: (the file the handler is in, its function name).
+fn patient_path_handlers() -> Vec<(String, String)> {
+    let mut out = Vec::new();
     for (file, text) in sources() {
-        if file.starts_with("routes/")
-            && text.contains("patients::find(")
-            && !own_lookups.contains(&file.as_str())
-        {
-            problems.push(format!("{file}: looks a patient up itself"));
+        if !file.starts_with("routes/") {
+            continue;
+        }
+        for (at, _) in text.match_indices(".route(") {
+            let call = &text[at + ".route(".len()..];
+            let end = matching(call, '(', ')');
+            let call = &call[..end];
+            let Some(path) = call.split('"').nth(1) else {
+                continue;
+            };
+            if !path.contains("{patient_id}") {
+                continue;
+            }
+            let methods = call.split_once(',').map(|(_, m)| m).unwrap_or("");
+            for method in ["get(", "post(", "put(", "delete("] {
+                for (m, _) in methods.match_indices(method) {
+                    let inner = &methods[m + method.len()..];
+                    let name: String = inner
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                        .collect();
+                    // `notes::timeline` lives in `notes.rs` beside the router's file.
+                    let (home, name) = match name.rsplit_once("::") {
+                        Some((module, name)) => {
+                            let dir = file.rsplit_once('/').map_or("", |(d, _)| d);
+                            (format!("{dir}/{module}.rs"), name.to_string())
+                        }
+                        None => (file.clone(), name),
+                    };
+                    out.push((home, name));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_patient_in_the_path_is_reached_through_patient_path() {
+    // `auth::PatientPath::open` parses `{patient_id}`, loads the patient and marks the access log;
+    // every handler of a route naming `{patient_id}` takes one, so none can forget either.
+    let handlers = patient_path_handlers();
+    assert!(handlers.len() >= 15, "the router reader found {handlers:?}");
+    let all = sources();
+    let mut problems = Vec::new();
+    for (file, name) in &handlers {
+        let signature = all.iter().filter(|(f, _)| f == file).find_map(|(_, text)| {
+            let at = text.find(&format!("async fn {name}("))?;
+            let rest = &text[at..];
+            Some(rest[..rest.find(") ->").unwrap_or(rest.len())].to_string())
+        });
+        match signature {
+            Some(sig) if sig.contains("PatientPath") => {}
+            Some(_) => problems.push(format!("{file}: {name} does not take a PatientPath")),
+            None => problems.push(format!("{file}: handler {name} not found")),
         }
     }
     assert!(problems.is_empty(), "patients:\n{}", problems.join("\n"));
@@ -298,39 +361,53 @@ fn a_patient_in_the_path_is_reached_through_patient_path() {
 
 #[test]
 fn cross_tenant_paths_are_few_and_named() {
-    // Who may name `db::system` at all, and who may open a transaction for an institution
-    // nobody of it signed in to.
+    // Who may name `db::system` at all, and who each of its paths.
     let system_callers = ["auth.rs", "cli.rs", "db/", "logs/", "services/"];
-    let operator_callers = ["cli.rs", "services/operator.rs", "db/system/"];
+    let named: &[(&str, &[&str])] = &[
+        (
+            "operator_tx",
+            &["cli.rs", "services/operator.rs", "db/system/"],
+        ),
+        (
+            "provision_institution",
+            &["cli.rs", "services/operator.rs", "db/system/"],
+        ),
+        ("verification_tx", &["logs/verify.rs", "db/system/"]),
+        ("append_audit_standalone", &["logs/audit.rs", "db/system/"]),
+        ("append_access", &["logs/access.rs", "db/system/"]),
+        (
+            "login_candidate",
+            &["services/signin/login.rs", "db/system/"],
+        ),
+        (
+            "LoginCandidate",
+            &["services/signin/login.rs", "db/system/"],
+        ),
+        ("authenticate_session", &["auth.rs", "db/system/"]),
+        (
+            "TenantContext::authenticated",
+            &["db/system/", "db/tenant.rs"],
+        ),
+        (
+            ".successor(",
+            &["services/signin/session.rs", "db/tenant.rs"],
+        ),
+        ("begin_for(", &["db/system/", "db/tenant.rs"]),
+        ("set_tenant(", &["db/system/", "db/tenant.rs"]),
+    ];
     let mut problems = Vec::new();
     for (file, text) in sources() {
         let names_system = crate_paths(&text)
             .iter()
             .any(|p| p.starts_with(&["db".to_string(), "system".to_string()]))
-            || (file.starts_with("db/") && text.contains("system::"));
+            || text.contains("system::");
         if names_system && !system_callers.iter().any(|c| file.starts_with(c)) {
             problems.push(format!("{file}: names db::system"));
         }
-        for operator in ["operator_tx", "provision_institution"] {
-            if text.contains(operator) && !operator_callers.iter().any(|c| file.starts_with(c)) {
-                problems.push(format!("{file}: names {operator}"));
+        for (name, callers) in named {
+            if text.contains(name) && !callers.iter().any(|c| file.starts_with(c)) {
+                problems.push(format!("{file}: names {name}"));
             }
-        }
-        if text.contains("TenantContext::authenticated")
-            && !["db/system/", "db/tenant.rs"]
-                .iter()
-                .any(|c| file.starts_with(c))
-        {
-            problems.push(format!("{file}: builds a TenantContext"));
-        }
-        if text.contains("begin_for(")
-            && !["db/system/", "db/tenant.rs"]
-                .iter()
-                .any(|c| file.starts_with(c))
-        {
-            problems.push(format!(
-                "{file}: opens a transaction for an institution by id"
-            ));
         }
         // Storage does not write the logs' events: services do.
         if file.starts_with("db/") && text.contains("audit::record") {
@@ -347,7 +424,7 @@ fn cross_tenant_paths_are_few_and_named() {
 #[test]
 fn the_path_reader_reads_groups_and_skips_other_crates() {
     let paths = crate_paths(
-        "use crate::db::{self, system::{operator_tx, Gate}, TenantTx};\nuse karte_crate::x;\nlet a = crate::clock::jst();",
+        "use crate::db::{self, system::{operator_tx, Gate}, TenantTx as Tx};\nuse karte_crate::x;\nlet a = crate::clock::jst();",
     );
     let joined: Vec<String> = paths.iter().map(|p| p.join("::")).collect();
     assert_eq!(
@@ -359,5 +436,9 @@ fn the_path_reader_reads_groups_and_skips_other_crates() {
             "db::TenantTx",
             "clock::jst"
         ]
+    );
+    assert_eq!(
+        without_tests("a\n// crate::x\n#[cfg(test)]\nuse b;\nc\n#[cfg(test)]\nmod tests {}"),
+        "a\n#[cfg(test)]\nuse b;\nc"
     );
 }

@@ -813,7 +813,12 @@ async fn verification_continues_from_the_archive_anchor() {
         .unwrap();
     assert_eq!(after.broken, None, "{after:?}");
     assert_eq!(after.archived_through_seq, 3);
-    assert_eq!(after.rows, before.rows - 3);
+    // Rows 1–3 are gone from the walk. The flush request's own entry is written after its answer,
+    // so it may land between the two verifications: rows can have been added, never lost.
+    assert!(
+        after.rows + 3 >= before.rows && after.rows + 3 <= before.rows + 1,
+        "{before:?} then {after:?}"
+    );
 
     // A wrong anchor does not fit the first live row.
     archive(vec![7u8; 32]).await;

@@ -24,7 +24,7 @@ pub mod users;
 
 pub use tenant::{TenantContext, TenantTx};
 
-/// A unique or exclusion violation: someone else wrote the same row (a version, a key) first.
+/// A unique violation (23505): someone else wrote the same row (a version, a key) first.
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("23505"))
 }

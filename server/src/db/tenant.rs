@@ -6,8 +6,9 @@ use shared::ids::{SessionId, TenantId, UserId};
 use sqlx::{PgConnection, Postgres, Transaction};
 
 /// Who is acting, for which institution. Built only in `super::system`, from a valid session or
-/// a login whose password was verified (and, from one of those, by [`TenantContext::successor`]);
-/// there is no public constructor.
+/// a login candidate once the sign-in service has verified its password (and, from one of those,
+/// by [`TenantContext::successor`] when a session rotates); other crates cannot build one, and
+/// `server/tests/architecture.rs` checks who in this one does.
 #[derive(Debug, Clone)]
 pub struct TenantContext {
     tenant_id: TenantId,
@@ -45,8 +46,8 @@ impl TenantContext {
     }
 
     /// The same user, institution and role in a new session (`session_id`): what a session
-    /// rotation at a privilege change continues as.
-    pub fn successor(&self, session_id: SessionId) -> Self {
+    /// rotation at a privilege change continues as (the sign-in service's, and nobody else's).
+    pub(crate) fn successor(&self, session_id: SessionId) -> Self {
         Self {
             session_id: Some(session_id),
             ..self.clone()

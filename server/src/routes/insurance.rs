@@ -20,7 +20,6 @@ use shared::api::insurance::{
 use shared::api::{ErrorCode, FieldError};
 use shared::domain::japanese::{format_date, parse_date};
 use shared::domain::Permission;
-use time::Date;
 use uuid::Uuid;
 
 pub fn router() -> Routes {
@@ -41,13 +40,6 @@ pub fn router() -> Routes {
         .route("/patients/{patient_id}/coverage", get(coverage))
 }
 
-/// Opens a transaction with the path's patient (404 when not of this institution): its id and
-/// birth date.
-async fn patient_tx(state: &AppState, path: &PatientPath) -> ApiResult<(TenantTx, Uuid, Date)> {
-    let (tx, p) = path.open(&state.db).await?;
-    Ok((tx, p.patient_id, p.birth_date))
-}
-
 async fn add_insurance(
     State(state): State<AppState>,
     path: PatientPath,
@@ -56,7 +48,8 @@ async fn add_insurance(
     let user = path.user();
     user.require(Permission::EditPatients)?;
     let valid = body.validate().map_err(ApiError::Invalid)?;
-    let (mut tx, patient, birth) = patient_tx(&state, &path).await?;
+    let (mut tx, p) = path.open(&state.db).await?;
+    let (patient, birth) = (p.patient_id, p.birth_date);
     let Written::Saved { id, .. } =
         insurance::write_insurance(&mut tx, patient, None, &valid, "", user.ctx().user_id())
             .await?
@@ -101,7 +94,8 @@ async fn edit_insurance(
     let user = path.user();
     user.require(Permission::EditPatients)?;
     let valid = body.insurance.validate().map_err(ApiError::Invalid)?;
-    let (mut tx, patient, birth) = patient_tx(&state, &path).await?;
+    let (mut tx, p) = path.open(&state.db).await?;
+    let (patient, birth) = (p.patient_id, p.birth_date);
     let insurance_id = existing(&mut tx, Coverage::Insurance, patient, &raw_insurance).await?;
     let written = insurance::write_insurance(
         &mut tx,
@@ -132,7 +126,8 @@ async fn add_public_payment(
     let user = path.user();
     user.require(Permission::EditPatients)?;
     let valid = body.validate().map_err(ApiError::Invalid)?;
-    let (mut tx, patient, _) = patient_tx(&state, &path).await?;
+    let (mut tx, p) = path.open(&state.db).await?;
+    let patient = p.patient_id;
     let written =
         insurance::write_public_payment(&mut tx, patient, None, &valid, "", user.ctx().user_id())
             .await?;
@@ -150,7 +145,8 @@ async fn edit_public_payment(
     let user = path.user();
     user.require(Permission::EditPatients)?;
     let valid = body.public_payment.validate().map_err(ApiError::Invalid)?;
-    let (mut tx, patient, _) = patient_tx(&state, &path).await?;
+    let (mut tx, p) = path.open(&state.db).await?;
+    let patient = p.patient_id;
     let id = existing(&mut tx, Coverage::PublicPayment, patient, &raw_payment).await?;
     let written = insurance::write_public_payment(
         &mut tx,
@@ -211,7 +207,8 @@ async fn coverage(
             (d, Some(d))
         }
     };
-    let (mut tx, patient, birth) = patient_tx(&state, &path).await?;
+    let (mut tx, p) = path.open(&state.db).await?;
+    let (patient, birth) = (p.patient_id, p.birth_date);
     let insurances = insurance::insurances(&mut tx, patient, filter).await?;
     let publics = insurance::public_payments(&mut tx, patient, filter).await?;
     tx.commit().await?;

@@ -10,7 +10,7 @@ use crate::http::{ApiJson, ApiQuery};
 use crate::logs::export::utc;
 use crate::logs::AccessNote;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Json;
@@ -23,7 +23,6 @@ use shared::api::ErrorCode;
 use shared::domain::japanese::{format_date, wareki};
 use shared::domain::Permission;
 use shared::ids::PatientId;
-use uuid::Uuid;
 
 pub fn router() -> Routes {
     Routes::new()
@@ -146,16 +145,17 @@ async fn get_patient(
 
 async fn update_patient(
     State(state): State<AppState>,
-    user: ActiveUser,
-    note: AccessNote,
-    Path(raw): Path<String>,
+    path: PatientPath,
     ApiJson(body): ApiJson<UpdatePatient>,
 ) -> ApiResult<Json<PatientDetail>> {
+    let user = path.user();
     user.require(Permission::EditPatients)?;
-    let id = crate::http::id_or_not_found::<Uuid>(&raw)?;
+    // A malformed id is a 404 before the body is looked at.
+    path.id()?;
     let valid = validate(&body.patient)?;
     let reason = shared::domain::text::reason("reason", &body.reason)?;
-    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let (mut tx, patient) = path.open(&state.db).await?;
+    let id = patient.patient_id;
     // A patient number already taken is a 409 naming it (error.rs maps the constraint).
     let outcome = patients::update(
         &mut tx,
@@ -177,25 +177,17 @@ async fn update_patient(
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
     tx.commit().await?;
-    note.set_patient(id);
     Ok(Json(detail(&row)?))
 }
 
 async fn patient_versions(
     State(state): State<AppState>,
-    user: ActiveUser,
-    note: AccessNote,
-    Path(raw): Path<String>,
+    path: PatientPath,
 ) -> ApiResult<Json<Vec<PatientVersion>>> {
-    user.require(Permission::ReadPatients)?;
-    let id = crate::http::id_or_not_found::<Uuid>(&raw)?;
-    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
-    let rows = patients::versions(&mut tx, id).await?;
+    path.user().require(Permission::ReadPatients)?;
+    let (mut tx, patient) = path.open(&state.db).await?;
+    let rows = patients::versions(&mut tx, patient.patient_id).await?;
     tx.commit().await?;
-    if rows.is_empty() {
-        return Err(ApiError::code(ErrorCode::NotFound));
-    }
-    note.set_patient(id);
     Ok(Json(
         rows.iter().map(version).collect::<anyhow::Result<_>>()?,
     ))

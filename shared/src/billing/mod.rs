@@ -8,7 +8,8 @@
 //!   (1/1000 unit); every rounding rule is one named function in [`money`].
 //! - The rules are small functions in `rules/`, each citing its 告示/通知 (令和6年度改定,
 //!   effective 2024-06-01) and `reference/billing.md`.
-//! - [`MemoryCatalog`] is an in-memory catalog; [`MemoryCatalog::outpatient_2024_06`] holds the
+//! - [`MemoryCatalog`] is an in-memory catalog; `MemoryCatalog::outpatient_2024_06` (feature
+//!   `fixture`, for tests and the benchmark) holds the
 //!   handful of real rows the rules and billing.md's worked cases need.
 //! - The masters' own types are used for their coded columns ([`ScoreKind`] 点数識別,
 //!   [`InOutScope`] 入外適用区分, [`AgeLimit`] 年齢, [`DosageForm`] 剤形, [`Hundredths`],
@@ -46,6 +47,7 @@ pub mod bench;
 mod catalog;
 pub mod codes;
 mod engine;
+#[cfg(any(test, feature = "fixture"))]
 mod fixture;
 mod from_masters;
 pub mod money;

@@ -1,5 +1,4 @@
-//! A check-in (受付) as entered: department, memo, the reception's day and time slot, and its
-//! validation.
+//! A check-in (受付) as entered: the patient, 診療科, 来院目的 and a memo, and its validation.
 
 use crate::domain::FieldError;
 use serde::{Deserialize, Serialize};

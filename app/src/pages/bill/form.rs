@@ -1,15 +1,15 @@
 //! The 会計 form as the clerk types it, and what it turns into: a `shared::billing::Visit` for
 //! the engine ([`build_visit`]), a セット's contents ([`set_of`]) and back ([`form_of`],
-//! [`apply_set`]). Plain data and functions, no signals: the page keeps a `Form` in one signal and
-//! edits it only through the methods here, which ignore an index that is no longer there (a row
-//! removed by a quicker click) instead of panicking.
+//! [`apply_set`]). Plain data and functions, no signals: the page keeps a `Form` in one signal;
+//! rows are edited and removed by index only through the methods here, which ignore an index
+//! that is no longer there (a row removed by a quicker click) instead of panicking.
 
 use shared::api::billing::{BillContext, SetContents};
 use shared::billing::{
     Burden, Dispensing, DrugUse, ItemOrder, MaterialUse, Prescription, ProcedureOrder, Quantity,
     Rp, RpDrug, TimeCategory, Visit, VisitKind,
 };
-use shared::domain::japanese::parse_date;
+use shared::domain::japanese::{halfwidth_digit, parse_date};
 
 /// One Rp as typed: kind, days (内服) or times (屯服), and its drugs as `code×quantity, …`.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,10 +38,8 @@ fn parse_codes(text: &str, what: &str) -> Result<Vec<(String, Quantity)>, String
         .map(|part| {
             let normal: String = part
                 .chars()
+                .map(halfwidth_digit)
                 .map(|c| match c {
-                    '０'..='９' => {
-                        char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c)
-                    }
                     '．' => '.',
                     '×' | '＊' | '*' | 'x' | 'X' | '　' => ' ',
                     c => c,
@@ -239,11 +237,8 @@ impl Form {
         let code: String = typed
             .trim()
             .chars()
-            .filter_map(|c| match c {
-                '0'..='9' => Some(c),
-                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
-                _ => None,
-            })
+            .map(halfwidth_digit)
+            .filter(char::is_ascii_digit)
             .collect();
         if !shared::billing::is_master_code(&code) {
             return Err("診療行為コードは9桁の数字です".into());

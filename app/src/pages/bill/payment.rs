@@ -11,7 +11,7 @@ pub fn PaymentPanel(
     reason: RwSignal<String>,
     /// 預り金 minus 窓口負担, when both are known.
     change: Signal<Option<i64>>,
-    /// A finalised bill is being corrected (a reason is asked for).
+    /// A bill is finalised already, so this payment corrects it (a reason is asked for).
     correcting: Signal<bool>,
     can_finalize: Signal<bool>,
     on_finalize: Callback<()>,

@@ -78,7 +78,12 @@ pub async fn chains(db: &Db) -> Result<Vec<(TenantId, LogKind)>, sqlx::Error> {
         .collect())
 }
 
-/// A read transaction for one institution's logs, for the verifier.
+/// A read-only transaction for one institution's logs, for the verifier (PostgreSQL refuses any
+/// write in it).
 pub async fn verification_tx(db: &Db, tenant: TenantId) -> Result<TenantTx, sqlx::Error> {
-    TenantTx::begin_for(db, tenant).await
+    let mut tx = TenantTx::begin_for(db, tenant).await?;
+    sqlx::query("set transaction read only")
+        .execute(tx.conn())
+        .await?;
+    Ok(tx)
 }

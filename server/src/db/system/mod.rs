@@ -4,8 +4,9 @@
 //! for a signed-in user's [`TenantContext`]; the contexts are built here (a session or a login
 //! that passed its password check) and nowhere else.
 //!
-//! `grep -rn "db::system" server/src` lists every caller; `server/tests/architecture.rs` keeps
-//! the list short (no route handler opens an operator's transaction).
+//! `server/tests/architecture.rs` lists who may name this module (the authenticator, the logs,
+//! the services, the command line; never a route handler) and who may open a transaction for an
+//! institution through it.
 //!
 //! [`TenantTx`]: crate::db::TenantTx
 //! [`TenantContext`]: crate::db::TenantContext
@@ -15,9 +16,8 @@ mod operator;
 mod signin;
 
 pub use logs::{append_access, append_audit_standalone, chains, verification_tx};
-pub use operator::{
-    operator_tx, provision_institution, NewInstitution, ProvisionError, Provisioned,
-};
+pub(crate) use operator::provision_institution;
+pub use operator::{operator_tx, NewInstitution, ProvisionError};
 pub use signin::{
     authenticate_session, institution_by_code, login_candidate, login_failed, login_gate,
     login_lockout, login_succeeded, throttle_key, Gate, LoginCandidate, SessionCheck, ValidSession,

@@ -1,6 +1,7 @@
 //! The operator's cross-tenant paths: provisioning an institution, and acting for one from
 //! the command line (`karte-server provision`, `demo`, `device register`) before anyone of it
-//! has signed in. The audit events of these acts are recorded by `crate::services::operator`.
+//! has signed in. The audit events of these acts are recorded by `crate::services::operator`, the
+//! only caller of [`provision_institution`].
 
 use crate::db::{Db, TenantTx};
 use shared::domain::{DisplayName, InstitutionCode, InstitutionName, LoginId, Role};
@@ -22,9 +23,9 @@ pub enum ProvisionError {
     Db(#[from] sqlx::Error),
 }
 
-/// A new institution, still in the transaction that created it.
-pub struct Provisioned {
-    /// Open for the new institution: the caller records the event and commits.
+/// A new institution, still in the transaction that created it: `services::operator` records
+/// its audit event there and commits (this crate only: the function is `pub(crate)`).
+pub(crate) struct Provisioned {
     pub tx: TenantTx,
     pub tenant_id: TenantId,
     pub admin_user_id: UserId,
@@ -32,7 +33,7 @@ pub struct Provisioned {
 
 /// Creates an institution and its first administrator, who must change `password_hash`'s
 /// password at first login. Runs as the new tenant, so row-level security checks every insert.
-pub async fn provision_institution(
+pub(crate) async fn provision_institution(
     db: &Db,
     new: &NewInstitution,
     password_hash: &str,

@@ -7,19 +7,40 @@ use shared::domain::{InstitutionCode, LoginId, Role};
 use shared::ids::{SessionId, TenantId, UserId};
 use uuid::Uuid;
 
-/// A user who could be signing in; the server still has to verify the password.
+/// A user who could be signing in; the server still has to verify the password. Only
+/// [`login_candidate`] makes one (the fields are private), and only [`LoginCandidate::context`]
+/// turns one into a context.
 pub struct LoginCandidate {
-    pub tenant_id: TenantId,
-    pub user_id: UserId,
-    pub role: String,
-    pub password_hash: String,
-    pub disabled: bool,
+    tenant_id: TenantId,
+    user_id: UserId,
+    role: String,
+    password_hash: String,
+    disabled: bool,
 }
 
 impl LoginCandidate {
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant_id
+    }
+    pub fn user_id(&self) -> UserId {
+        self.user_id
+    }
+    /// The stored role code.
+    pub fn role(&self) -> &str {
+        &self.role
+    }
+    /// The stored argon2id hash, to verify the typed password against.
+    pub fn password_hash(&self) -> &str {
+        &self.password_hash
+    }
+    pub fn disabled(&self) -> bool {
+        self.disabled
+    }
+
     /// The context of this user, signing in as `role` in the new session `session_id`: to be
-    /// built only once the password has been verified.
-    pub fn context(&self, role: Role, session_id: SessionId) -> TenantContext {
+    /// called by the sign-in service once the password has been verified, and nowhere else
+    /// (`server/tests/architecture.rs` keeps it so).
+    pub(crate) fn context(self, role: Role, session_id: SessionId) -> TenantContext {
         TenantContext::authenticated(self.tenant_id, self.user_id, role, Some(session_id))
     }
 }

@@ -1,7 +1,7 @@
 //! Sign-in (password, then a second factor when the user has one), the current session,
 //! sign-out here or everywhere, password change, and the user's own second factors (TOTP,
-//! passkeys, recovery codes). The handlers translate HTTP; what they do is in
-//! [`crate::services::signin`].
+//! passkeys, recovery codes). The handlers translate HTTP (and, for passkeys, WebAuthn's
+//! challenges); the sign-in steps, sessions and factors are in [`crate::services::signin`].
 
 mod factors;
 mod login;

@@ -87,8 +87,7 @@ pub(super) async fn diagnosis_history(
     require_notes(&user)?;
     let id = id_or_not_found::<Uuid>(&raw)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
-    let (patient, history) = service::history(&mut tx, id).await?;
-    note.set_patient(patient);
+    let history = service::history(&mut tx, &note, id).await?;
     tx.commit().await?;
     Ok(Json(history))
 }

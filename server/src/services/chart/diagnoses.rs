@@ -157,8 +157,7 @@ pub async fn change(
     body: &DiagnosisInput,
     reason: &str,
 ) -> ApiResult<Diagnosis> {
-    let (patient, versions) = history(tx, id).await?;
-    access.set_patient(patient);
+    let (patient, versions) = owner_and_history(tx, access, id).await?;
     let current = versions.first().map_or(0, |d| d.version);
     if body.base_version != current {
         return Err(ApiError::stale("base_version", STALE));
@@ -173,11 +172,24 @@ pub async fn change(
     write(tx, ctx, ip, w).await
 }
 
-/// The patient and the versions of diagnosis `id`, newest first; 404 when there is none.
-pub async fn history(tx: &mut TenantTx, id: Uuid) -> ApiResult<(Uuid, Vec<Diagnosis>)> {
+/// The versions of diagnosis `id`, newest first (404 when there is none), its patient marked in
+/// the access log.
+pub async fn history(
+    tx: &mut TenantTx,
+    access: &AccessNote,
+    id: Uuid,
+) -> ApiResult<Vec<Diagnosis>> {
+    Ok(owner_and_history(tx, access, id).await?.1)
+}
+
+/// The patient and the versions of diagnosis `id` (404 when there is none), the patient marked.
+async fn owner_and_history(
+    tx: &mut TenantTx,
+    access: &AccessNote,
+    id: Uuid,
+) -> ApiResult<(Uuid, Vec<Diagnosis>)> {
     let (patient, history) = diagnoses::diagnosis_history(tx, id).await?;
-    match patient {
-        Some(patient) => Ok((patient, history)),
-        None => Err(ApiError::code(ErrorCode::NotFound)),
-    }
+    let patient = patient.ok_or(ApiError::code(ErrorCode::NotFound))?;
+    access.set_patient(patient);
+    Ok((patient, history))
 }

@@ -69,25 +69,25 @@ pub async fn sign_in(
     let password = body.password;
     // At most PasswordPolicy::MAX_LENGTH characters: `entered_password` refused longer ones.
     let verified = auth::verify_password(
-        candidate.as_ref().map(|c| c.password_hash.clone()),
+        candidate.as_ref().map(|c| c.password_hash().to_string()),
         password,
     )
     .await;
     let candidate = match candidate {
-        Some(c) if verified && !c.disabled => c,
+        Some(c) if verified && !c.disabled() => c,
         other => {
             let locked = count_failure(state, lockout, &key).await?;
             // Audited in the institution aimed at, when its code exists. The attempted login
             // id is not recorded unless it names a user: people type passwords into it.
             let reason = match &other {
-                Some(c) if c.disabled => "disabled",
+                Some(c) if c.disabled() => "disabled",
                 Some(_) => "wrong_password",
                 None => "unknown_user",
             };
-            let tenant = other.as_ref().map(|c| c.tenant_id).or(tenant_of_code);
+            let tenant = other.as_ref().map(|c| c.tenant_id()).or(tenant_of_code);
             let mut event = AuditEvent::failure(action::LOGIN).detail("reason", reason);
             if let Some(c) = &other {
-                event = event.target("user", c.user_id);
+                event = event.target("user", c.user_id());
             }
             if let Some(seconds) = locked {
                 event = event.detail("locked_seconds", seconds);
@@ -103,7 +103,7 @@ pub async fn sign_in(
             return Err(ApiError::code(ErrorCode::InvalidCredentials));
         }
     };
-    let role = Role::from_code(&candidate.role).context("unknown role code")?;
+    let role = Role::from_code(candidate.role()).context("unknown role code")?;
     let session_id = SessionId(uuid::Uuid::new_v4());
     let ctx = candidate.context(role, session_id);
     note.set_actor(ctx.tenant_id(), Some(ctx.user_id()), Some(session_id));

@@ -1,4 +1,5 @@
-//! Sign-in's building blocks, used by the auth handlers (which translate HTTP and nothing more):
+//! Sign-in's building blocks, used by the auth handlers (which translate HTTP; the passkey
+//! handlers also speak WebAuthn's challenge protocol):
 //! the gates every attempt passes ([`gates`]), sessions opened and rotated ([`session`]), the
 //! password step ([`login`]), second factors and recovery codes ([`factors`]) and the password
 //! change ([`password`]).
