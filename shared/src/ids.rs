@@ -54,3 +54,15 @@ id_type!(
     /// A patient (患者) of one institution.
     PatientId
 );
+id_type!(
+    /// A clinical note (2号用紙) of a visit; its versions and draft share the id.
+    NoteId
+);
+id_type!(
+    /// One diagnosis (傷病名) of a patient; its versions share the id.
+    DiagnosisId
+);
+id_type!(
+    /// One vital-signs entry (a correction is a new entry naming the one it replaces).
+    VitalId
+);

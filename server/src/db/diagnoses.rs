@@ -4,13 +4,14 @@
 use super::TenantTx;
 use shared::api::chart::{Diagnosis, Outcome};
 use shared::domain::japanese::format_date;
+use shared::ids::DiagnosisId;
 use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 /// A diagnosis version to store.
 pub struct NewDiagnosis<'a> {
-    pub diagnosis_id: Uuid,
+    pub diagnosis_id: DiagnosisId,
     pub version: i32,
     pub patient: Uuid,
     pub disease_code: Option<&'a str>,
@@ -33,7 +34,7 @@ pub async fn insert_diagnosis(tx: &mut TenantTx, d: &NewDiagnosis<'_>) -> Result
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(tenant)
-    .bind(d.diagnosis_id)
+    .bind(d.diagnosis_id.as_uuid())
     .bind(d.version)
     .bind(d.patient)
     .bind(d.disease_code)
@@ -119,14 +120,14 @@ pub async fn diagnoses(
 /// Every version of one diagnosis, newest first, with its patient.
 pub async fn diagnosis_history(
     tx: &mut TenantTx,
-    diagnosis: Uuid,
+    diagnosis: DiagnosisId,
 ) -> Result<(Option<Uuid>, Vec<Diagnosis>), sqlx::Error> {
     let rows: Vec<DiagnosisRow> = sqlx::query_as(&format!(
         "select {DIAGNOSIS_COLUMNS} from diagnosis_version d \
          left join app_user u on u.user_id = d.author_user_id \
          where d.diagnosis_id = $1 order by d.version desc"
     ))
-    .bind(diagnosis)
+    .bind(diagnosis.as_uuid())
     .fetch_all(tx.conn())
     .await?;
     let patient = rows.first().map(|r| r.patient_id);

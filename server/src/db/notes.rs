@@ -7,13 +7,15 @@ use sha2::{Digest, Sha256};
 use shared::api::chart::{NoteDetail, NoteDraft, NoteStatus, NoteVersion, TimelineEntry};
 use shared::domain::chart::{Soap, Vitals};
 use shared::domain::japanese::format_date;
+use shared::ids::NoteId;
 use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct NoteHead {
-    pub note_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub note_id: NoteId,
     pub patient_id: Uuid,
     pub reception_id: Option<Uuid>,
     pub visit_date: Date,
@@ -41,11 +43,11 @@ pub async fn create_note(
     .await
 }
 
-pub async fn find_note(tx: &mut TenantTx, note: Uuid) -> Result<Option<NoteHead>, sqlx::Error> {
+pub async fn find_note(tx: &mut TenantTx, note: NoteId) -> Result<Option<NoteHead>, sqlx::Error> {
     sqlx::query_as(
         "select note_id, patient_id, reception_id, visit_date from clinical_note where note_id = $1",
     )
-    .bind(note)
+    .bind(note.as_uuid())
     .fetch_optional(tx.conn())
     .await
 }
@@ -103,7 +105,7 @@ fn hex(bytes: &[u8]) -> String {
 /// What a version's hash covers: the previous hash, the note, the version and everything the
 /// version says, in a fixed order (JSON of a fixed struct, so text cannot shift between fields).
 pub struct VersionContent<'a> {
-    pub note_id: Uuid,
+    pub note_id: NoteId,
     pub version: i32,
     pub soap: &'a Soap,
     pub author: Uuid,
@@ -141,11 +143,11 @@ const VERSION_FROM: &str = "from note_version v \
      left join note_approval a on a.note_id = v.note_id and a.version = v.version \
      left join app_user ap on ap.user_id = a.approved_by";
 
-async fn version_rows(tx: &mut TenantTx, note: Uuid) -> Result<Vec<VersionRow>, sqlx::Error> {
+async fn version_rows(tx: &mut TenantTx, note: NoteId) -> Result<Vec<VersionRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "select {VERSION_COLUMNS} {VERSION_FROM} where v.note_id = $1 order by v.version desc"
     ))
-    .bind(note)
+    .bind(note.as_uuid())
     .fetch_all(tx.conn())
     .await
 }
@@ -187,13 +189,13 @@ impl DraftRow {
     }
 }
 
-pub async fn draft(tx: &mut TenantTx, note: Uuid) -> Result<Option<DraftRow>, sqlx::Error> {
+pub async fn draft(tx: &mut TenantTx, note: NoteId) -> Result<Option<DraftRow>, sqlx::Error> {
     sqlx::query_as(
         "select d.base_version, d.revision, d.subjective, d.objective, d.assessment, d.plan, \
          d.author_user_id, u.display_name as author, d.on_behalf_of, d.updated_at \
          from note_draft d left join app_user u on u.user_id = d.author_user_id where d.note_id = $1",
     )
-    .bind(note)
+    .bind(note.as_uuid())
     .fetch_optional(tx.conn())
     .await
 }
@@ -247,12 +249,12 @@ pub async fn detail(tx: &mut TenantTx, head: &NoteHead) -> Result<NoteDetail, sq
 /// The newest version's number and hash (0 and none before the first).
 pub async fn head_version(
     tx: &mut TenantTx,
-    note: Uuid,
+    note: NoteId,
 ) -> Result<(i32, Option<Vec<u8>>), sqlx::Error> {
     let row: Option<(i32, Vec<u8>)> = sqlx::query_as(
         "select version, hash from note_version where note_id = $1 order by version desc limit 1",
     )
-    .bind(note)
+    .bind(note.as_uuid())
     .fetch_optional(tx.conn())
     .await?;
     Ok(match row {
@@ -264,9 +266,9 @@ pub async fn head_version(
 /// Serialises the writes of one note (draft saves, 確定, discards) until the transaction ends,
 /// so a save and a finalisation cannot interleave. (Row locks need an UPDATE grant the
 /// application role does not have on the append-only tables.)
-pub async fn lock_note(tx: &mut TenantTx, note: Uuid) -> Result<(), sqlx::Error> {
+pub async fn lock_note(tx: &mut TenantTx, note: NoteId) -> Result<(), sqlx::Error> {
     sqlx::query("select pg_advisory_xact_lock(hashtextextended('note:' || $1::text, 0))")
-        .bind(note)
+        .bind(note.as_uuid())
         .execute(tx.conn())
         .await?;
     Ok(())
@@ -276,7 +278,7 @@ pub async fn lock_note(tx: &mut TenantTx, note: Uuid) -> Result<(), sqlx::Error>
 /// Returns the new revision, or `None` when the draft moved on (a conflict).
 pub async fn save_draft(
     tx: &mut TenantTx,
-    note: Uuid,
+    note: NoteId,
     base_revision: i64,
     base_version: i32,
     soap: &Soap,
@@ -293,7 +295,7 @@ pub async fn save_draft(
              on conflict (tenant_id, note_id) do nothing returning revision",
         )
         .bind(tenant)
-        .bind(note)
+        .bind(note.as_uuid())
         .bind(base_version)
         .bind(&soap.subjective)
         .bind(&soap.objective)
@@ -310,7 +312,7 @@ pub async fn save_draft(
              assessment = $5, plan = $6, author_user_id = $7, on_behalf_of = $8, updated_at = now() \
              where note_id = $1 and revision = $2 and base_version = $9 returning revision",
         )
-        .bind(note)
+        .bind(note.as_uuid())
         .bind(base_revision)
         .bind(&soap.subjective)
         .bind(&soap.objective)
@@ -330,7 +332,7 @@ pub async fn save_draft(
 /// above every revision the former shared sequence gave out (migration 16), and above its own
 /// draft's revision (a server of the former release may have given one out after the floor was
 /// read).
-async fn next_draft_revision(tx: &mut TenantTx, note: Uuid) -> Result<i64, sqlx::Error> {
+async fn next_draft_revision(tx: &mut TenantTx, note: NoteId) -> Result<i64, sqlx::Error> {
     let tenant = tx.tenant_id().as_uuid();
     sqlx::query_scalar(
         "insert into note_draft_counter (tenant_id, note_id, last_revision) \
@@ -344,7 +346,7 @@ async fn next_draft_revision(tx: &mut TenantTx, note: Uuid) -> Result<i64, sqlx:
          returning last_revision",
     )
     .bind(tenant)
-    .bind(note)
+    .bind(note.as_uuid())
     .fetch_one(tx.conn())
     .await
 }
@@ -352,11 +354,11 @@ async fn next_draft_revision(tx: &mut TenantTx, note: Uuid) -> Result<i64, sqlx:
 /// Removes the draft at `revision` (after it became a version, or when discarded).
 pub async fn delete_draft(
     tx: &mut TenantTx,
-    note: Uuid,
+    note: NoteId,
     revision: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("delete from note_draft where note_id = $1 and revision = $2")
-        .bind(note)
+        .bind(note.as_uuid())
         .bind(revision)
         .execute(tx.conn())
         .await?;
@@ -378,7 +380,7 @@ pub async fn insert_version(
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(tenant)
-    .bind(content.note_id)
+    .bind(content.note_id.as_uuid())
     .bind(content.version)
     .bind(&content.soap.subjective)
     .bind(&content.soap.objective)
@@ -398,7 +400,7 @@ pub async fn insert_version(
 /// The doctor a version was entered for and whether it is approved: `None` if no such version.
 pub async fn proxy_of(
     tx: &mut TenantTx,
-    note: Uuid,
+    note: NoteId,
     version: i32,
 ) -> Result<Option<(Option<Uuid>, bool)>, sqlx::Error> {
     sqlx::query_as(
@@ -406,7 +408,7 @@ pub async fn proxy_of(
          left join note_approval a on a.note_id = v.note_id and a.version = v.version \
          where v.note_id = $1 and v.version = $2",
     )
-    .bind(note)
+    .bind(note.as_uuid())
     .bind(version)
     .fetch_optional(tx.conn())
     .await
@@ -414,7 +416,7 @@ pub async fn proxy_of(
 
 pub async fn approve(
     tx: &mut TenantTx,
-    note: Uuid,
+    note: NoteId,
     version: i32,
     by: Uuid,
 ) -> Result<(), sqlx::Error> {
@@ -423,7 +425,7 @@ pub async fn approve(
         "insert into note_approval (tenant_id, note_id, version, approved_by) values ($1, $2, $3, $4)",
     )
     .bind(tenant)
-    .bind(note)
+    .bind(note.as_uuid())
     .bind(version)
     .bind(by)
     .execute(tx.conn())

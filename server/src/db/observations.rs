@@ -5,6 +5,7 @@ use super::TenantTx;
 use shared::api::chart::{LabRecord, VitalRecord};
 use shared::domain::chart::{LabChecked, Vitals};
 use shared::domain::japanese::format_date;
+use shared::ids::VitalId;
 use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -69,7 +70,7 @@ const VITAL_COLUMNS: &str = "s.vital_id, s.replaces, s.reason, s.measured_at, s.
 
 /// A correction: the entry it replaces and why.
 pub struct Correction<'a> {
-    pub replaces: Uuid,
+    pub replaces: VitalId,
     pub reason: &'a str,
 }
 
@@ -103,7 +104,7 @@ pub async fn insert_vitals(
     .bind(v.height_x10)
     .bind(v.weight_x10)
     .bind(author)
-    .bind(correction.as_ref().map(|c| c.replaces))
+    .bind(correction.as_ref().map(|c| c.replaces.as_uuid()))
     .bind(correction.as_ref().map_or("", |c| c.reason))
     .fetch_one(tx.conn())
     .await?;
@@ -113,13 +114,13 @@ pub async fn insert_vitals(
 /// The patient of a vital-signs entry and whether it has been corrected already.
 pub async fn vital_owner(
     tx: &mut TenantTx,
-    vital: Uuid,
+    vital: VitalId,
 ) -> Result<Option<(Uuid, bool)>, sqlx::Error> {
     sqlx::query_as(
         "select s.patient_id, exists (select 1 from vital_sign r where r.replaces = s.vital_id) \
          from vital_sign s where s.vital_id = $1",
     )
-    .bind(vital)
+    .bind(vital.as_uuid())
     .fetch_optional(tx.conn())
     .await
 }

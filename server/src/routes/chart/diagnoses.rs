@@ -16,7 +16,7 @@ use axum::Json;
 use serde::Deserialize;
 use shared::api::chart::{Diagnosis, DiagnosisInput};
 use shared::domain::Permission;
-use uuid::Uuid;
+use shared::ids::DiagnosisId;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,7 +67,7 @@ pub(super) async fn change_diagnosis(
     ApiJson(body): ApiJson<DiagnosisInput>,
 ) -> ApiResult<Json<Diagnosis>> {
     user.require(Permission::Diagnose)?;
-    let id = id_or_not_found::<Uuid>(&raw)?;
+    let id = id_or_not_found::<DiagnosisId>(&raw)?;
     let reason = shared::domain::text::reason("reason", &body.reason)?;
     if reason.is_empty() {
         return Err(ApiError::invalid("reason", "変更の理由を入力してください"));
@@ -85,7 +85,7 @@ pub(super) async fn diagnosis_history(
     Path(raw): Path<String>,
 ) -> ApiResult<Json<Vec<Diagnosis>>> {
     require_notes(&user)?;
-    let id = id_or_not_found::<Uuid>(&raw)?;
+    let id = id_or_not_found::<DiagnosisId>(&raw)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let history = service::history(&mut tx, &note, id).await?;
     tx.commit().await?;

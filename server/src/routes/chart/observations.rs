@@ -19,8 +19,8 @@ use shared::api::chart::{
 use shared::api::FieldError;
 use shared::domain::chart::{parse_lab_csv, LabChecked, VitalWarning};
 use shared::domain::japanese::parse_date;
+use shared::ids::VitalId;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
-use uuid::Uuid;
 
 pub(super) async fn list_vitals(
     State(state): State<AppState>,
@@ -114,7 +114,7 @@ pub(super) async fn correct_vitals(
     ApiJson(body): ApiJson<CorrectVitals>,
 ) -> ApiResult<(StatusCode, Json<VitalRecord>)> {
     require_chart(&user)?;
-    let id = id_or_not_found::<Uuid>(&raw)?;
+    let id = id_or_not_found::<VitalId>(&raw)?;
     let reason = shared::domain::text::reason("reason", &body.reason)?;
     if reason.is_empty() {
         return Err(ApiError::invalid("reason", "訂正の理由を入力してください"));

@@ -10,6 +10,7 @@ use crate::logs::AccessNote;
 use shared::api::chart::Diagnosis;
 use shared::api::ErrorCode;
 use shared::domain::diagnosis::{compose_name, DiagnosisInput};
+use shared::ids::DiagnosisId;
 use shared::masters::{DiseaseRecord, MasterKind, MasterRecord, ModifierRecord};
 use time::Date;
 use uuid::Uuid;
@@ -76,7 +77,7 @@ async fn check(tx: &mut TenantTx, body: &DiagnosisInput) -> ApiResult<CheckedDia
 
 /// One version of diagnosis `id`, written and audited.
 struct Write<'a> {
-    id: Uuid,
+    id: DiagnosisId,
     version: i32,
     patient: Uuid,
     body: &'a DiagnosisInput,
@@ -137,7 +138,7 @@ pub async fn record(
     body: &DiagnosisInput,
 ) -> ApiResult<Diagnosis> {
     let w = Write {
-        id: Uuid::new_v4(),
+        id: DiagnosisId(Uuid::new_v4()),
         version: 1,
         patient,
         body,
@@ -153,7 +154,7 @@ pub async fn change(
     ctx: &TenantContext,
     ip: &ClientIp,
     access: &AccessNote,
-    id: Uuid,
+    id: DiagnosisId,
     body: &DiagnosisInput,
     reason: &str,
 ) -> ApiResult<Diagnosis> {
@@ -177,7 +178,7 @@ pub async fn change(
 pub async fn history(
     tx: &mut TenantTx,
     access: &AccessNote,
-    id: Uuid,
+    id: DiagnosisId,
 ) -> ApiResult<Vec<Diagnosis>> {
     Ok(owner_and_history(tx, access, id).await?.1)
 }
@@ -186,7 +187,7 @@ pub async fn history(
 async fn owner_and_history(
     tx: &mut TenantTx,
     access: &AccessNote,
-    id: Uuid,
+    id: DiagnosisId,
 ) -> ApiResult<(Uuid, Vec<Diagnosis>)> {
     let (patient, history) = diagnoses::diagnosis_history(tx, id).await?;
     let patient = patient.ok_or(ApiError::code(ErrorCode::NotFound))?;

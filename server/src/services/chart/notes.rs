@@ -15,6 +15,7 @@ use shared::api::chart::{NoteDetail, NoteDraft, SaveDraft};
 use shared::api::{ErrorCode, FieldError};
 use shared::domain::chart::Soap;
 use shared::domain::Role;
+use shared::ids::NoteId;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -27,7 +28,7 @@ const DOCTOR_REQUIRED: &str = "代行入力では、どの医師の記載かを�
 /// The note of `raw` (404 for a malformed id or another institution's note), its patient marked
 /// in the access log.
 pub async fn head(tx: &mut TenantTx, raw: &str, access: &AccessNote) -> ApiResult<NoteHead> {
-    let id = id_or_not_found::<Uuid>(raw)?;
+    let id = id_or_not_found::<NoteId>(raw)?;
     let head = notes::find_note(tx, id)
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;

@@ -10,6 +10,7 @@ use crate::logs::AccessNote;
 use shared::api::chart::{LabRecord, VitalRecord};
 use shared::api::ErrorCode;
 use shared::domain::chart::{LabChecked, Vitals};
+use shared::ids::VitalId;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -25,7 +26,7 @@ pub async fn correct_vitals(
     tx: &mut TenantTx,
     ctx: &TenantContext,
     access: &AccessNote,
-    id: Uuid,
+    id: VitalId,
     reason: &str,
     measured: &Measured,
 ) -> ApiResult<VitalRecord> {
