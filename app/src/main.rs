@@ -9,6 +9,7 @@ mod app;
 mod components;
 mod format;
 mod masters_cache;
+mod offline;
 mod pages;
 mod state;
 mod unsaved;

@@ -157,7 +157,7 @@ pub struct Authenticated {
     pub must_change_password: bool,
     pub stage: SessionStage,
     /// The registered device the session is bound to.
-    pub device_id: Option<uuid::Uuid>,
+    pub device_id: Option<shared::ids::DeviceId>,
 }
 
 impl Authenticated {

@@ -29,6 +29,12 @@ macro_rules! id_type {
             }
         }
 
+        impl From<$name> for Uuid {
+            fn from(id: $name) -> Self {
+                id.0
+            }
+        }
+
         impl std::str::FromStr for $name {
             type Err = uuid::Error;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -65,4 +71,40 @@ id_type!(
 id_type!(
     /// One vital-signs entry (a correction is a new entry naming the one it replaces).
     VitalId
+);
+id_type!(
+    /// One lab result (検査結果) entry.
+    LabId
+);
+id_type!(
+    /// One health insurance (医療保険) of a patient; its versions share the id.
+    InsuranceId
+);
+id_type!(
+    /// One 公費 (public payment) of a patient; its versions share the id.
+    PublicPaymentId
+);
+id_type!(
+    /// One check-in (受付) of a patient on a day.
+    ReceptionId
+);
+id_type!(
+    /// A bill (会計) of one reception; its finalised versions share the id.
+    BillId
+);
+id_type!(
+    /// A named set of items (セット) of the institution.
+    ItemSetId
+);
+id_type!(
+    /// A registered device (client certificate) of the institution.
+    DeviceId
+);
+id_type!(
+    /// A user's second factor (TOTP or passkey).
+    FactorId
+);
+id_type!(
+    /// A pending passkey (WebAuthn) ceremony.
+    ChallengeId
 );

@@ -169,7 +169,7 @@ async fn run() {
             let (d, id) = c.split_once('_').unwrap();
             (
                 shared::domain::japanese::parse_date(d).unwrap(),
-                id.parse::<uuid::Uuid>().unwrap(),
+                id.parse::<shared::ids::NoteId>().unwrap(),
             )
         });
         for _ in 0..queries {
@@ -187,9 +187,14 @@ async fn run() {
             let mut tx = karte_server::db::system::operator_tx(&db, p.tenant_id)
                 .await
                 .unwrap();
-            let rows = karte_server::db::notes::timeline(&mut tx, patient, after, 21)
-                .await
-                .unwrap();
+            let rows = karte_server::db::notes::timeline(
+                &mut tx,
+                shared::ids::PatientId(patient),
+                after,
+                21,
+            )
+            .await
+            .unwrap();
             tx.commit().await.unwrap();
             sql.push(t.elapsed());
             assert_eq!(rows.len(), 21);

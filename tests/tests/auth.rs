@@ -586,7 +586,7 @@ async fn webauthn_start(client: &ApiClient) -> (uuid::Uuid, Vec<u8>) {
     assert_eq!(c.options["pubKeyCredParams"][0]["alg"], -7);
     let challenge =
         karte_server::webauthn::unb64(c.options["challenge"].as_str().unwrap()).unwrap();
-    (c.challenge_id, challenge)
+    (c.challenge_id.as_uuid(), challenge)
 }
 
 /// Starts the second step of sign-in with a security key.
@@ -599,7 +599,7 @@ async fn webauthn_begin(client: &ApiClient) -> (uuid::Uuid, Vec<u8>) {
     assert_eq!(c.options["rpId"], "127.0.0.1");
     let challenge =
         karte_server::webauthn::unb64(c.options["challenge"].as_str().unwrap()).unwrap();
-    (c.challenge_id, challenge)
+    (c.challenge_id.as_uuid(), challenge)
 }
 
 /// A passkey or security key (here a software authenticator making the same bytes a browser

@@ -199,7 +199,7 @@ mod bills {
                 .find(|e| e.reception_id == entry.reception_id)
                 .unwrap();
         }
-        (p.patient_id, entry)
+        (p.patient_id.to_string(), entry)
     }
 
     /// A 診療所 with the 2024-06 医科 master, the given billing settings saved, a clerk, and a

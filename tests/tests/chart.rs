@@ -12,6 +12,7 @@ use shared::api::chart::{
 };
 use shared::api::patients::PatientDetail;
 use shared::domain::chart::DiffLine;
+use shared::ids::NoteId;
 use std::path::PathBuf;
 
 const CODE_A: &str = "1319999961";
@@ -76,7 +77,7 @@ fn soap(s: &str, o: &str, a: &str, p: &str) -> serde_json::Value {
 
 async fn save(
     client: &ApiClient,
-    note: &str,
+    note: &NoteId,
     base_revision: i64,
     base_version: i32,
     body: serde_json::Value,
@@ -91,7 +92,7 @@ async fn save(
 
 async fn finalize(
     client: &ApiClient,
-    note: &str,
+    note: &NoteId,
     revision: i64,
     reason: &str,
 ) -> karte_tests::TestResponse {
@@ -252,7 +253,7 @@ async fn a_note_is_drafted_finalised_and_amended_with_history_and_diff() {
     let res = c.admin.get("/logs/audit?action=note_amend").await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let text = res.body.to_string();
-    assert!(text.contains(&note.note_id), "{text}");
+    assert!(text.contains(&note.note_id.to_string()), "{text}");
     assert!(
         !text.contains("気管支炎"),
         "no clinical text in the audit log"
@@ -327,7 +328,7 @@ async fn two_editors_of_one_note_are_told_and_neither_is_lost() {
         .json();
     let discard = |rev: i64| {
         let c = &c;
-        let id = note.note_id.clone();
+        let id = note.note_id;
         async move {
             let req = c
                 .doctor
@@ -402,8 +403,8 @@ async fn a_clerks_entry_stays_pending_until_the_doctor_approves_it() {
         .json();
     assert_eq!(pending.status, NoteStatus::Pending);
     assert_eq!(
-        pending.versions[0].on_behalf_of_id.as_deref(),
-        Some(doctor_id.as_str())
+        pending.versions[0].on_behalf_of_id.map(|u| u.to_string()),
+        Some(doctor_id.clone())
     );
 
     // In the doctor's queue, not the other doctor's; only that doctor approves.
@@ -685,7 +686,7 @@ async fn vitals_are_validated_warned_and_listed() {
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let fixed: VitalRecord = res.json();
-    assert_eq!(fixed.replaces.as_deref(), Some(v.vital_id.as_str()));
+    assert_eq!(fixed.replaces, Some(v.vital_id));
     let again = c
         .nurse
         .post(

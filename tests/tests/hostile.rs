@@ -19,6 +19,7 @@ use shared::api::insurance::{InsuranceDetail, PublicPaymentDetail};
 use shared::api::patients::PatientDetail;
 use shared::api::reception::ReceptionEntry;
 use shared::api::ErrorBody;
+use shared::ids::NoteId;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -108,8 +109,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         "patient",
     )
     .await;
-    let pid = patient.patient_id.clone();
-    ids.insert("patient_id", pid.clone());
+    let pid = patient.patient_id;
+    ids.insert("patient_id", pid.to_string());
     let insurance: InsuranceDetail = created(
         clerk
             .post(
@@ -121,7 +122,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         "insurance",
     )
     .await;
-    ids.insert("insurance_id", insurance.insurance_id);
+    ids.insert("insurance_id", insurance.insurance_id.to_string());
     let payment: PublicPaymentDetail = created(
         clerk
             .post(
@@ -132,7 +133,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         "公費",
     )
     .await;
-    ids.insert("public_payment_id", payment.public_payment_id);
+    ids.insert("public_payment_id", payment.public_payment_id.to_string());
     let reception: ReceptionEntry = created(
         clerk
             .post(
@@ -143,7 +144,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         "reception",
     )
     .await;
-    ids.insert("reception_id", reception.reception_id.clone());
+    ids.insert("reception_id", reception.reception_id.to_string());
 
     let note: NoteDetail = created(
         doctor
@@ -155,7 +156,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         "note",
     )
     .await;
-    ids.insert("note_id", note.note_id.clone());
+    ids.insert("note_id", note.note_id.to_string());
     ids.insert("version", "1".into());
     let diagnosis: Diagnosis = created(
         doctor
@@ -167,7 +168,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         "diagnosis",
     )
     .await;
-    ids.insert("diagnosis_id", diagnosis.diagnosis_id);
+    ids.insert("diagnosis_id", diagnosis.diagnosis_id.to_string());
     let vital: VitalRecord = created(
         doctor
             .post(
@@ -178,7 +179,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         "vitals",
     )
     .await;
-    ids.insert("vital_id", vital.vital_id);
+    ids.insert("vital_id", vital.vital_id.to_string());
     let set: shared::api::billing::ItemSet = created(
         clerk
             .post(
@@ -189,7 +190,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         "item set",
     )
     .await;
-    ids.insert("item_set_id", set.item_set_id);
+    ids.insert("item_set_id", set.item_set_id.to_string());
     let device: shared::api::devices::DeviceSummary = created(
         admin
             .post(
@@ -1248,7 +1249,7 @@ async fn webauthn_on_a_foreign_host_without_a_public_origin_is_a_4xx() {
     assert_eq!(res.field_names(), ["host"]);
 }
 
-async fn save(client: &ApiClient, note: &str, base: i64) -> i64 {
+async fn save(client: &ApiClient, note: &NoteId, base: i64) -> i64 {
     let body = json!({"base_revision": base, "base_version": 0,
                       "soap": {"subjective": format!("{base}"), "objective": "", "assessment": "", "plan": ""}});
     let res = client.put(&format!("/notes/{note}/draft"), &body).await;

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use shared::api::insurance::CoverageOn;
 use shared::api::patients::PatientDetail;
 use shared::domain::insurance::check_digit;
+use shared::ids::PatientId;
 
 const CODE_A: &str = "1319999951";
 const CODE_B: &str = "2719999952";
@@ -39,7 +40,7 @@ fn card(insurer_number: &str, from: &str, until: &str) -> Value {
     })
 }
 
-async fn coverage(client: &ApiClient, patient: &str, on: &str) -> CoverageOn {
+async fn coverage(client: &ApiClient, patient: PatientId, on: &str) -> CoverageOn {
     let res = client
         .get(&format!("/patients/{patient}/coverage?on={on}"))
         .await;
@@ -112,23 +113,20 @@ async fn the_insurance_valid_on_a_date_is_found_by_date() {
             .collect::<Vec<_>>()
     };
     assert_eq!(
-        numbers(&coverage(&clerk, &p.patient_id, "2024-06-01").await),
+        numbers(&coverage(&clerk, p.patient_id, "2024-06-01").await),
         std::slice::from_ref(&old)
     );
     assert_eq!(
-        numbers(&coverage(&clerk, &p.patient_id, "2025-03-31").await),
+        numbers(&coverage(&clerk, p.patient_id, "2025-03-31").await),
         std::slice::from_ref(&old)
     );
     assert_eq!(
-        numbers(&coverage(&clerk, &p.patient_id, "2025-04-01").await),
+        numbers(&coverage(&clerk, p.patient_id, "2025-04-01").await),
         std::slice::from_ref(&new)
     );
-    assert!(numbers(&coverage(&clerk, &p.patient_id, "2019-01-01").await).is_empty());
+    assert!(numbers(&coverage(&clerk, p.patient_id, "2019-01-01").await).is_empty());
     assert_eq!(
-        coverage(&clerk, &p.patient_id, "all")
-            .await
-            .insurances
-            .len(),
+        coverage(&clerk, p.patient_id, "all").await.insurances.len(),
         2
     );
     assert_eq!(
@@ -160,7 +158,7 @@ async fn the_share_follows_age_insurance_and_the_card() {
         .post(&format!("/patients/{}/insurances", elder.patient_id), &late)
         .await;
 
-    let c = coverage(&clerk, &child.patient_id, "2026-11-24").await;
+    let c = coverage(&clerk, child.patient_id, "2026-11-24").await;
     assert_eq!(
         (
             c.insurances[0].burden_tenths,
@@ -168,7 +166,7 @@ async fn the_share_follows_age_insurance_and_the_card() {
         ),
         (2, "preschool")
     );
-    let c = coverage(&clerk, &child.patient_id, "2029-04-01").await;
+    let c = coverage(&clerk, child.patient_id, "2029-04-01").await;
     assert_eq!(
         (
             c.insurances[0].burden_tenths,
@@ -177,7 +175,7 @@ async fn the_share_follows_age_insurance_and_the_card() {
         (3, "standard"),
         "after school entry"
     );
-    let e = coverage(&clerk, &elder.patient_id, "2026-11-24").await;
+    let e = coverage(&clerk, elder.patient_id, "2026-11-24").await;
     assert_eq!(
         (
             e.insurances[0].burden_tenths,
@@ -187,7 +185,7 @@ async fn the_share_follows_age_insurance_and_the_card() {
     );
 
     // The card says 3割 (現役並み): the clerk's entry wins, and says so.
-    let id = e.insurances[0].insurance_id.clone();
+    let id = e.insurances[0].insurance_id;
     let mut edited = late.clone();
     edited["base_version"] = json!(1);
     edited["burden_override"] = json!(3);
@@ -229,13 +227,13 @@ async fn public_payments_are_validated_and_dated() {
     let fields = bad.field_names();
     assert_eq!(fields, ["payer_number", "recipient_number"]);
     assert_eq!(
-        coverage(&clerk, &p.patient_id, "2026-06-01")
+        coverage(&clerk, p.patient_id, "2026-06-01")
             .await
             .public_payments
             .len(),
         1
     );
-    assert!(coverage(&clerk, &p.patient_id, "2027-01-01")
+    assert!(coverage(&clerk, p.patient_id, "2027-01-01")
         .await
         .public_payments
         .is_empty());
@@ -256,7 +254,7 @@ async fn public_payments_are_validated_and_dated() {
         (Some(2), Some("2027-12-31"))
     );
     assert_eq!(
-        coverage(&clerk, &p.patient_id, "2027-06-01")
+        coverage(&clerk, p.patient_id, "2027-06-01")
             .await
             .public_payments
             .len(),
@@ -320,7 +318,7 @@ async fn another_institution_cannot_touch_a_patients_insurance() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        coverage(&clerk_a, &p.patient_id, "all")
+        coverage(&clerk_a, p.patient_id, "all")
             .await
             .insurances
             .len(),

@@ -5,6 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use shared::api::patients::PatientDetail;
 use shared::api::reception::{ReceptionEntry, ReceptionStatus};
+use shared::ids::ReceptionId;
 
 const CODE_A: &str = "1319999961";
 const CODE_B: &str = "2719999962";
@@ -39,7 +40,7 @@ async fn step(
         .await
 }
 
-fn find(queue: &[ReceptionEntry], id: &str) -> ReceptionEntry {
+fn find(queue: &[ReceptionEntry], id: ReceptionId) -> ReceptionEntry {
     queue
         .iter()
         .find(|e| e.reception_id == id)
@@ -84,12 +85,12 @@ async fn a_patient_moves_through_the_day_with_times() {
     );
     for to in [ReceptionStatus::WaitingPayment, ReceptionStatus::Done] {
         let queue: Vec<ReceptionEntry> = clerk.get("/receptions").await.json();
-        entry = find(&queue, &entry.reception_id);
+        entry = find(&queue, entry.reception_id);
         let res = step(&clerk, &entry, to, "").await;
         assert_eq!(res.status, StatusCode::OK, "{to:?}: {}", res.body);
     }
     let queue: Vec<ReceptionEntry> = nurse.get("/receptions").await.json();
-    let done = find(&queue, &entry.reception_id);
+    let done = find(&queue, entry.reception_id);
     assert_eq!(done.status, ReceptionStatus::Done);
     let steps: Vec<ReceptionStatus> = done.status_times.iter().map(|(s, _)| *s).collect();
     assert_eq!(
@@ -132,7 +133,7 @@ async fn cancelling_needs_a_reason_and_keeps_it() {
     let res = step(&clerk, &entry, ReceptionStatus::Cancelled, "本人の都合").await;
     assert_eq!(res.status, StatusCode::OK);
     let queue: Vec<ReceptionEntry> = clerk.get("/receptions").await.json();
-    let cancelled = find(&queue, &entry.reception_id);
+    let cancelled = find(&queue, entry.reception_id);
     assert_eq!(
         (cancelled.status, cancelled.cancel_reason.as_deref()),
         (ReceptionStatus::Cancelled, Some("本人の都合"))

@@ -59,7 +59,7 @@ pub async fn start_totp(
 
 pub async fn confirm_totp(
     csrf: &str,
-    factor_id: uuid::Uuid,
+    factor_id: shared::ids::FactorId,
     code: &str,
 ) -> Result<FactorConfirmed, ApiFailure> {
     post(
@@ -74,7 +74,7 @@ pub async fn confirm_totp(
 
 pub async fn revoke_factor(
     csrf: &str,
-    factor_id: uuid::Uuid,
+    factor_id: shared::ids::FactorId,
     current_password: &str,
 ) -> Result<FactorOverview, ApiFailure> {
     post(

@@ -3,6 +3,7 @@ use shared::api::billing::{
     BillContext, BillVersion, BillingSettings, BillingSettingsInput, FinalizeBill, ItemSet,
     MasterHit, MasterRows, MasterRowsRequest, SaveItemSet,
 };
+use shared::ids::ReceptionId;
 
 pub async fn sets() -> Result<Vec<ItemSet>, ApiFailure> {
     get("/billing/sets").await
@@ -23,13 +24,13 @@ pub async fn write_settings(
     post("/billing/settings", csrf, body).await
 }
 
-pub async fn context(reception: &str) -> Result<BillContext, ApiFailure> {
+pub async fn context(reception: ReceptionId) -> Result<BillContext, ApiFailure> {
     get(&format!("/receptions/{reception}/bill")).await
 }
 
 pub async fn finalize(
     csrf: &str,
-    reception: &str,
+    reception: ReceptionId,
     body: &FinalizeBill,
 ) -> Result<BillVersion, ApiFailure> {
     post(&format!("/receptions/{reception}/bill"), csrf, body).await

@@ -13,6 +13,6 @@ pub async fn register(csrf: &str, body: &RegisterDevice) -> Result<DeviceSummary
     post("/devices", csrf, body).await
 }
 
-pub async fn revoke(csrf: &str, id: uuid::Uuid) -> Result<DeviceSummary, ApiFailure> {
+pub async fn revoke(csrf: &str, id: shared::ids::DeviceId) -> Result<DeviceSummary, ApiFailure> {
     post_empty(&format!("/devices/{id}/revoke"), csrf).await
 }

@@ -6,6 +6,7 @@ use shared::api::insurance::{
 use shared::api::patients::{
     PatientDetail, PatientInput, PatientSummary, PatientVersion, RegisterPatient, UpdatePatient,
 };
+use shared::ids::{PatientId, PublicPaymentId};
 
 pub async fn search(q: &str) -> Result<Vec<PatientSummary>, ApiFailure> {
     get(&format!("/patients?q={}", super::logs::encode(q))).await
@@ -22,29 +23,29 @@ pub async fn duplicates(
     post("/patients/check-duplicates", csrf, body).await
 }
 
-pub async fn get_one(id: &str) -> Result<PatientDetail, ApiFailure> {
+pub async fn get_one(id: PatientId) -> Result<PatientDetail, ApiFailure> {
     get(&format!("/patients/{id}")).await
 }
 
-pub async fn versions(id: &str) -> Result<Vec<PatientVersion>, ApiFailure> {
+pub async fn versions(id: PatientId) -> Result<Vec<PatientVersion>, ApiFailure> {
     get(&format!("/patients/{id}/versions")).await
 }
 
 pub async fn update(
     csrf: &str,
-    id: &str,
+    id: PatientId,
     body: &UpdatePatient,
 ) -> Result<PatientDetail, ApiFailure> {
     put(&format!("/patients/{id}"), csrf, body).await
 }
 
-pub async fn coverage(id: &str, on: &str) -> Result<CoverageOn, ApiFailure> {
+pub async fn coverage(id: PatientId, on: &str) -> Result<CoverageOn, ApiFailure> {
     get(&format!("/patients/{id}/coverage?on={on}")).await
 }
 
 pub async fn add_insurance(
     csrf: &str,
-    id: &str,
+    id: PatientId,
     body: &InsuranceInput,
 ) -> Result<InsuranceDetail, ApiFailure> {
     post(&format!("/patients/{id}/insurances"), csrf, body).await
@@ -52,7 +53,7 @@ pub async fn add_insurance(
 
 pub async fn add_public_payment(
     csrf: &str,
-    id: &str,
+    id: PatientId,
     body: &PublicPaymentInput,
 ) -> Result<PublicPaymentDetail, ApiFailure> {
     post(&format!("/patients/{id}/public-payments"), csrf, body).await
@@ -60,8 +61,8 @@ pub async fn add_public_payment(
 
 pub async fn edit_public_payment(
     csrf: &str,
-    id: &str,
-    payment: &str,
+    id: PatientId,
+    payment: PublicPaymentId,
     body: &EditPublicPayment,
 ) -> Result<PublicPaymentDetail, ApiFailure> {
     put(

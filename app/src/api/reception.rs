@@ -1,5 +1,6 @@
 use super::{get, get_background, post, ApiFailure};
 use shared::api::reception::{CheckIn, MoveReception, ReceptionEntry};
+use shared::ids::ReceptionId;
 
 /// Today's queue; `background` when a timer refreshes it (not the user's activity).
 pub async fn queue(background: bool) -> Result<Vec<ReceptionEntry>, ApiFailure> {
@@ -16,7 +17,7 @@ pub async fn check_in(csrf: &str, body: &CheckIn) -> Result<ReceptionEntry, ApiF
 
 pub async fn move_to(
     csrf: &str,
-    id: &str,
+    id: ReceptionId,
     body: &MoveReception,
 ) -> Result<Vec<ReceptionEntry>, ApiFailure> {
     post(&format!("/receptions/{id}/status"), csrf, body).await

@@ -20,7 +20,7 @@ fn rule_label(code: &str) -> &'static str {
 }
 
 #[component]
-pub fn InsurancePanel(#[prop(into)] patient_id: Signal<String>) -> impl IntoView {
+pub fn InsurancePanel(#[prop(into)] patient_id: Signal<shared::ids::PatientId>) -> impl IntoView {
     let session = use_session();
     let coverage = RwSignal::new(None::<CoverageOn>);
     let adding = RwSignal::new(false);
@@ -33,7 +33,7 @@ pub fn InsurancePanel(#[prop(into)] patient_id: Signal<String>) -> impl IntoView
     let load = move || {
         let id = patient_id.get_untracked();
         spawn_local(async move {
-            match crate::api::patients::coverage(&id, "all").await {
+            match crate::api::patients::coverage(id, "all").await {
                 Ok(c) => coverage.set(Some(c)),
                 Err(f) => session.check(&f),
             }
@@ -94,7 +94,7 @@ pub fn InsurancePanel(#[prop(into)] patient_id: Signal<String>) -> impl IntoView
         let csrf = session.csrf();
         let id = patient_id.get_untracked();
         spawn_local(async move {
-            match crate::api::patients::add_insurance(&csrf, &id, &body).await {
+            match crate::api::patients::add_insurance(&csrf, id, &body).await {
                 Ok(_) => {
                     adding.set(false);
                     load();

@@ -14,7 +14,7 @@ use shared::domain::Permission;
 
 #[component]
 pub fn PublicPayments(
-    #[prop(into)] patient_id: Signal<String>,
+    #[prop(into)] patient_id: Signal<shared::ids::PatientId>,
     coverage: RwSignal<Option<CoverageOn>>,
     /// Reloads `coverage` after a change.
     reload: Callback<()>,
@@ -111,20 +111,15 @@ pub fn PublicPayments(
         let reason = reason.get_untracked();
         spawn_local(async move {
             let result = match target {
-                None => crate::api::patients::add_public_payment(&csrf, &id, &input).await,
+                None => crate::api::patients::add_public_payment(&csrf, id, &input).await,
                 Some(p) => {
                     let body = EditPublicPayment {
                         base_version: p.version,
                         public_payment: input,
                         reason,
                     };
-                    crate::api::patients::edit_public_payment(
-                        &csrf,
-                        &id,
-                        &p.public_payment_id,
-                        &body,
-                    )
-                    .await
+                    crate::api::patients::edit_public_payment(&csrf, id, p.public_payment_id, &body)
+                        .await
                 }
             };
             match result {

@@ -6,18 +6,27 @@
 use crate::state::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use shared::api::chart::{ChartPrint, PrintChart};
 use shared::domain::chart::format_tenths;
 use shared::domain::japanese::format_date;
+use shared::ids::PatientId;
 use time::Duration;
 
 #[component]
 pub fn ChartPrintPage() -> impl IntoView {
+    let patient = crate::pages::path_id::<PatientId>("patient_id");
+    move || match patient.get() {
+        Some(id) => view! { <ChartPrintOf patient_id=id/> }.into_any(),
+        None => view! { <crate::pages::RecordNotFound/> }.into_any(),
+    }
+}
+
+/// The print of one patient's chart.
+#[component]
+fn ChartPrintOf(patient_id: PatientId) -> impl IntoView {
     let session = use_session();
-    let params = use_params_map();
     let query = use_query_map();
-    let patient_id = move || params.with(|p| p.get("patient_id").unwrap_or_default());
     let today = crate::format::today_jst();
     let from = RwSignal::new(
         query
@@ -34,9 +43,8 @@ pub fn ChartPrintPage() -> impl IntoView {
     // The patient banner on screen, as on every screen about a patient.
     let current = crate::state::use_current_patient();
     Effect::new(move |_| {
-        let id = patient_id();
         spawn_local(async move {
-            if let Ok(p) = crate::api::patients::get_one(&id).await {
+            if let Ok(p) = crate::api::patients::get_one(patient_id).await {
                 current.0.set(Some(p));
             }
         });
@@ -50,9 +58,9 @@ pub fn ChartPrintPage() -> impl IntoView {
             to: to.get_untracked(),
         };
         let csrf = session.csrf();
-        let id = patient_id();
+        let id = patient_id;
         spawn_local(async move {
-            match crate::api::chart::print(&csrf, &id, &body).await {
+            match crate::api::chart::print(&csrf, id, &body).await {
                 Ok(d) => {
                     doc.set(Some(d));
                     error.set(None);
@@ -71,7 +79,7 @@ pub fn ChartPrintPage() -> impl IntoView {
     view! {
         <div class="no-print print-controls">
             <h1>"カルテの印刷"</h1>
-            <a href=move || format!("/patients/{}/chart", patient_id())>"カルテに戻る"</a>
+            <a href=format!("/patients/{patient_id}/chart")>"カルテに戻る"</a>
             <div class="period">
                 <label for="print_from">"期間"</label>
                 <input id="print_from" type="date" data-testid="print-from" prop:value=move || from.get() on:input=move |ev| from.set(event_target_value(&ev))/>

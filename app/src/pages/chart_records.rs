@@ -15,6 +15,7 @@ use shared::domain::chart::{format_tenths, LabInput, VitalsInput};
 use shared::domain::diagnosis::compose_name;
 use shared::domain::japanese::{format_date, parse_date};
 use shared::domain::Role;
+use shared::ids::{PatientId, VitalId};
 use time::{Date, Duration};
 
 /// The local copy of the master first; the server's search while there is none.
@@ -31,7 +32,7 @@ async fn master_search(kind: &str, q: &str, on: &str) -> Vec<MasterHit> {
 }
 
 #[component]
-pub fn DiagnosesPanel(patient_id: Signal<String>) -> impl IntoView {
+pub fn DiagnosesPanel(patient_id: Signal<PatientId>) -> impl IntoView {
     let session = use_session();
     let list = RwSignal::new(Vec::<Diagnosis>::new());
     let on = RwSignal::new(String::new());
@@ -41,7 +42,7 @@ pub fn DiagnosesPanel(patient_id: Signal<String>) -> impl IntoView {
         let id = patient_id.get_untracked();
         let day = on.get_untracked();
         spawn_local(async move {
-            match crate::api::chart::diagnoses(&id, Some(day.as_str()).filter(|d| !d.is_empty()))
+            match crate::api::chart::diagnoses(id, Some(day.as_str()).filter(|d| !d.is_empty()))
                 .await
             {
                 Ok(l) => list.set(l),
@@ -141,7 +142,7 @@ pub fn DiagnosesPanel(patient_id: Signal<String>) -> impl IntoView {
         let csrf = session.csrf();
         let id = patient_id.get_untracked();
         spawn_local(async move {
-            match crate::api::chart::record_diagnosis(&csrf, &id, &body).await {
+            match crate::api::chart::record_diagnosis(&csrf, id, &body).await {
                 Ok(_) => {
                     picked.set(None);
                     modifiers.set(Vec::new());
@@ -180,7 +181,7 @@ pub fn DiagnosesPanel(patient_id: Signal<String>) -> impl IntoView {
         };
         let csrf = session.csrf();
         spawn_local(async move {
-            match crate::api::chart::change_diagnosis(&csrf, &d.diagnosis_id, &body).await {
+            match crate::api::chart::change_diagnosis(&csrf, d.diagnosis_id, &body).await {
                 Ok(_) => load(),
                 Err(f) => {
                     session.check(&f);
@@ -325,7 +326,7 @@ impl Period {
 }
 
 #[component]
-pub fn VitalsPanel(patient_id: Signal<String>) -> impl IntoView {
+pub fn VitalsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
     let session = use_session();
     let period = Period::new(14);
     let vitals = RwSignal::new(Vec::<VitalRecord>::new());
@@ -337,7 +338,7 @@ pub fn VitalsPanel(patient_id: Signal<String>) -> impl IntoView {
             format_date(period.to.get_untracked()),
         );
         spawn_local(async move {
-            match crate::api::chart::vitals(&id, &from, &to).await {
+            match crate::api::chart::vitals(id, &from, &to).await {
                 Ok(v) => vitals.set(v),
                 Err(f) => {
                     session.check(&f);
@@ -389,7 +390,7 @@ pub fn VitalsPanel(patient_id: Signal<String>) -> impl IntoView {
         Err(_) => None,
     };
     // 訂正: the form takes an entry's values; saving adds a correction with its reason.
-    let correcting = RwSignal::new(None::<String>);
+    let correcting = RwSignal::new(None::<VitalId>);
     let reason = RwSignal::new(String::new());
     let start_correction = move |v: VitalRecord| {
         let x = v.values;
@@ -432,9 +433,9 @@ pub fn VitalsPanel(patient_id: Signal<String>) -> impl IntoView {
                         vitals,
                         reason: why,
                     };
-                    crate::api::chart::correct_vitals(&csrf, &vital, &body).await
+                    crate::api::chart::correct_vitals(&csrf, vital, &body).await
                 }
-                None => crate::api::chart::record_vitals(&csrf, &id, &vitals).await,
+                None => crate::api::chart::record_vitals(&csrf, id, &vitals).await,
             };
             match result {
                 Ok(saved) => {
@@ -514,7 +515,7 @@ pub fn VitalsPanel(patient_id: Signal<String>) -> impl IntoView {
 }
 
 #[component]
-pub fn LabsPanel(patient_id: Signal<String>) -> impl IntoView {
+pub fn LabsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
     let session = use_session();
     let period = Period::new(366);
     let labs = RwSignal::new(Vec::<LabRecord>::new());
@@ -527,7 +528,7 @@ pub fn LabsPanel(patient_id: Signal<String>) -> impl IntoView {
             format_date(period.to.get_untracked()),
         );
         spawn_local(async move {
-            match crate::api::chart::labs(&id, &from, &to).await {
+            match crate::api::chart::labs(id, &from, &to).await {
                 Ok(l) => {
                     if item.get_untracked().is_empty() {
                         if let Some(first) = l.iter().rev().find(|r| r.numeric_value.is_some()) {
@@ -579,7 +580,7 @@ pub fn LabsPanel(patient_id: Signal<String>) -> impl IntoView {
         let csrf = session.csrf();
         let id = patient_id.get_untracked();
         spawn_local(async move {
-            match crate::api::chart::record_labs(&csrf, &id, &body).await {
+            match crate::api::chart::record_labs(&csrf, id, &body).await {
                 Ok(_) => {
                     let name = body.results[0].item_name.clone();
                     entry.update(|e| {
@@ -614,7 +615,7 @@ pub fn LabsPanel(patient_id: Signal<String>) -> impl IntoView {
                 return;
             };
             let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-            match crate::api::chart::import_labs(&csrf, &id, &bytes).await {
+            match crate::api::chart::import_labs(&csrf, id, &bytes).await {
                 Ok(done) => {
                     imported.set(Some(format!("{}件を取り込みました", done.count)));
                     load();

@@ -66,7 +66,7 @@ pub fn DevicesPage() -> impl IntoView {
             certificate.set(display_fingerprint(&fp));
         }
     };
-    let revoke = move |id: uuid::Uuid| {
+    let revoke = move |id: shared::ids::DeviceId| {
         let csrf = session.csrf();
         spawn_local(async move {
             match crate::api::devices::revoke(&csrf, id).await {

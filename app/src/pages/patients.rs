@@ -7,7 +7,7 @@ use crate::state::{use_current_patient, use_session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use shared::api::patients::{
     PatientDetail, PatientInput, PatientSummary, PatientVersion, RegisterPatient, Sex,
     UpdatePatient,
@@ -15,6 +15,7 @@ use shared::api::patients::{
 use shared::api::ErrorCode;
 use shared::domain::japanese::{parse_date, wareki};
 use shared::domain::Permission;
+use shared::ids::PatientId;
 
 fn birth_with_wareki(birth: &str) -> String {
     match parse_date(birth) {
@@ -292,10 +293,19 @@ pub fn RegisterPatientPage() -> impl IntoView {
 
 #[component]
 pub fn PatientDetailPage() -> impl IntoView {
+    let patient = crate::pages::path_id::<PatientId>("patient_id");
+    move || match patient.get() {
+        Some(id) => view! { <PatientDetailOf id=id/> }.into_any(),
+        None => view! { <crate::pages::RecordNotFound/> }.into_any(),
+    }
+}
+
+/// One patient's page (mounted afresh for each patient).
+#[component]
+fn PatientDetailOf(id: PatientId) -> impl IntoView {
     let session = use_session();
     let current = use_current_patient();
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("patient_id").unwrap_or_default());
+    let id = move || id;
     let patient = RwSignal::new(None::<PatientDetail>);
     let history = RwSignal::new(Vec::<PatientVersion>::new());
     let error = RwSignal::new(None::<String>);
@@ -319,7 +329,7 @@ pub fn PatientDetailPage() -> impl IntoView {
     let load = move || {
         let id = id();
         spawn_local(async move {
-            match crate::api::patients::get_one(&id).await {
+            match crate::api::patients::get_one(id).await {
                 Ok(p) => {
                     current.0.set(Some(p.clone()));
                     patient.set(Some(p));
@@ -329,15 +339,12 @@ pub fn PatientDetailPage() -> impl IntoView {
                     error.set(Some(f.message()));
                 }
             }
-            if let Ok(v) = crate::api::patients::versions(&id).await {
+            if let Ok(v) = crate::api::patients::versions(id).await {
                 history.set(v);
             }
         });
     };
-    Effect::new(move |_| {
-        let _ = id();
-        load();
-    });
+    load();
     on_cleanup(move || current.0.set(None));
 
     let start_edit = move |_| {
@@ -362,7 +369,7 @@ pub fn PatientDetailPage() -> impl IntoView {
         let csrf = session.csrf();
         let id = id();
         spawn_local(async move {
-            match crate::api::patients::update(&csrf, &id, &body).await {
+            match crate::api::patients::update(&csrf, id, &body).await {
                 Ok(_) => {
                     editing.set(false);
                     saved.set(true);

@@ -49,7 +49,7 @@ pub fn ReceptionPage() -> impl IntoView {
             reason,
         };
         spawn_local(async move {
-            match crate::api::reception::move_to(&csrf, &entry.reception_id, &body).await {
+            match crate::api::reception::move_to(&csrf, entry.reception_id, &body).await {
                 Ok(list) => {
                     queue.set(list);
                     error.set(None);
@@ -121,7 +121,7 @@ pub fn ReceptionPage() -> impl IntoView {
 
 /// The check-in form on a patient's page.
 #[component]
-pub fn CheckInForm(#[prop(into)] patient_id: Signal<String>) -> impl IntoView {
+pub fn CheckInForm(#[prop(into)] patient_id: Signal<shared::ids::PatientId>) -> impl IntoView {
     let session = use_session();
     let department = RwSignal::new(String::from("内科"));
     let purpose = RwSignal::new(String::new());
@@ -130,7 +130,7 @@ pub fn CheckInForm(#[prop(into)] patient_id: Signal<String>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let body = shared::api::reception::CheckIn {
-            patient_id: patient_id.get_untracked(),
+            patient_id: patient_id.get_untracked().to_string(),
             department: department.get_untracked(),
             purpose: purpose.get_untracked(),
             memo: memo.get_untracked(),

@@ -87,7 +87,7 @@ pub fn SecurityPage() -> impl IntoView {
             }
         });
     };
-    let revoke = move |id: uuid::Uuid| {
+    let revoke = move |id: shared::ids::FactorId| {
         let csrf = session.csrf();
         let password = current_password.get_untracked();
         spawn_local(async move {

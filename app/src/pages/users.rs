@@ -1,7 +1,6 @@
 //! 利用者管理: administrators list, create, disable and re-enable users of their own
 //! institution, and issue one-time passwords.
 
-use crate::api::ApiFailure;
 use crate::components::field::TextField;
 use crate::state::use_session;
 use leptos::prelude::*;
@@ -29,20 +28,16 @@ pub fn UsersPage() -> impl IntoView {
 #[component]
 fn UsersAdmin() -> impl IntoView {
     let session = use_session();
-    let users = RwSignal::new(None::<Result<Vec<UserSummary>, ApiFailure>>);
+    let users = LocalResource::new(move || async move {
+        let result = crate::api::users::list().await;
+        if let Err(failure) = &result {
+            session.check(failure);
+        }
+        result
+    });
     let issued = RwSignal::new(None::<IssuedPassword>);
     let action_error = RwSignal::new(None::<String>);
-
-    let reload = move || {
-        spawn_local(async move {
-            let result = crate::api::users::list().await;
-            if let Err(failure) = &result {
-                session.check(failure);
-            }
-            users.set(Some(result));
-        });
-    };
-    reload();
+    let reload = move || users.refetch();
 
     let on_issued = Callback::new(move |p: IssuedPassword| {
         issued.set(Some(p));

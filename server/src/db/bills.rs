@@ -4,7 +4,7 @@
 use super::TenantTx;
 use serde_json::Value;
 use shared::billing::{HistoryEntry, PricedVisit, StoredBill, Visit, BILL_FORMAT};
-use shared::ids::UserId;
+use shared::ids::{BillId, PatientId, ReceptionId, UserId};
 use sqlx::types::Json;
 use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
@@ -12,13 +12,14 @@ use uuid::Uuid;
 
 /// A stored bill's JSON is read only through [`StoredBill`] (never by field names in SQL: a
 /// renamed Rust field would then silently read nothing); a failure names the bill.
-fn unreadable(bill: Uuid, version: i32, e: shared::billing::StoredBillError) -> sqlx::Error {
+fn unreadable(bill: BillId, version: i32, e: shared::billing::StoredBillError) -> sqlx::Error {
     sqlx::Error::Decode(format!("bill {bill} version {version}: {e}").into())
 }
 
 #[derive(Debug, Clone, FromRow)]
 struct RawBillRow {
-    bill_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    bill_id: BillId,
     version: i32,
     format: i16,
     visit: Json<Value>,
@@ -32,7 +33,7 @@ struct RawBillRow {
 
 #[derive(Debug, Clone)]
 pub struct BillRow {
-    pub bill_id: Uuid,
+    pub bill_id: BillId,
     pub version: i32,
     pub bill: StoredBill,
     pub paid: i32,
@@ -59,7 +60,7 @@ impl BillRow {
 
     pub fn detail(&self) -> shared::api::billing::BillVersion {
         shared::api::billing::BillVersion {
-            bill_id: self.bill_id.to_string(),
+            bill_id: self.bill_id,
             version: self.version,
             visit: self.bill.visit.clone(),
             priced: self.bill.priced.clone(),
@@ -75,7 +76,7 @@ impl BillRow {
 /// Every version of the bill of `reception`, newest first.
 pub async fn for_reception(
     tx: &mut TenantTx,
-    reception: Uuid,
+    reception: ReceptionId,
 ) -> Result<Vec<BillRow>, sqlx::Error> {
     let rows: Vec<RawBillRow> = sqlx::query_as(
         "select b.bill_id, b.version, b.format, b.visit, b.priced, b.paid, b.master_revision, \
@@ -83,7 +84,7 @@ pub async fn for_reception(
          left join app_user u on u.user_id = b.author_user_id \
          where b.reception_id = $1 order by b.version desc",
     )
-    .bind(reception)
+    .bind(reception.as_uuid())
     .fetch_all(tx.conn())
     .await?;
     rows.into_iter().map(BillRow::read).collect()
@@ -95,9 +96,9 @@ pub async fn for_reception(
 /// 注5) all six.
 pub async fn month_history(
     tx: &mut TenantTx,
-    patient: Uuid,
+    patient: PatientId,
     date: Date,
-    except_reception: Uuid,
+    except_reception: ReceptionId,
 ) -> Result<Vec<HistoryEntry>, sqlx::Error> {
     let first = date.replace_day(1).unwrap_or(date);
     let rows: Vec<(Uuid, i32, Date, i16, Json<Value>)> = sqlx::query_as(
@@ -109,15 +110,15 @@ pub async fn month_history(
            order by bill_id, version desc) current \
          where reception_id <> $3",
     )
-    .bind(patient)
+    .bind(patient.as_uuid())
     .bind(first)
-    .bind(except_reception)
+    .bind(except_reception.as_uuid())
     .fetch_all(tx.conn())
     .await?;
     let mut history = Vec::new();
     for (bill, version, day, format, priced) in rows {
-        let priced =
-            StoredBill::read_priced(format, priced.0).map_err(|e| unreadable(bill, version, e))?;
+        let priced = StoredBill::read_priced(format, priced.0)
+            .map_err(|e| unreadable(BillId(bill), version, e))?;
         history.extend(priced.lines.into_iter().map(|line| HistoryEntry {
             code: line.code,
             date: day,
@@ -132,9 +133,9 @@ pub async fn month_history(
 /// bills. Every 公費 the server applies covers all 部, so a visit's whole share counts.
 pub async fn paid_under_public(
     tx: &mut TenantTx,
-    patient: Uuid,
+    patient: PatientId,
     date: Date,
-    except_reception: Uuid,
+    except_reception: ReceptionId,
     payer_number: &str,
 ) -> Result<i64, sqlx::Error> {
     let first = date.replace_day(1).unwrap_or(date);
@@ -146,15 +147,15 @@ pub async fn paid_under_public(
            order by bill_id, version desc) current \
          where reception_id <> $3",
     )
-    .bind(patient)
+    .bind(patient.as_uuid())
     .bind(first)
-    .bind(except_reception)
+    .bind(except_reception.as_uuid())
     .fetch_all(tx.conn())
     .await?;
     let mut paid = 0;
     for (bill, version, share, format, visit) in rows {
-        let visit =
-            StoredBill::read_visit(format, visit.0).map_err(|e| unreadable(bill, version, e))?;
+        let visit = StoredBill::read_visit(format, visit.0)
+            .map_err(|e| unreadable(BillId(bill), version, e))?;
         if shared::billing::public_payers(&visit).any(|p| p == payer_number) {
             paid += i64::from(share);
         }
@@ -164,8 +165,8 @@ pub async fn paid_under_public(
 
 /// What one version stores.
 pub struct NewBill<'a> {
-    pub reception: Uuid,
-    pub patient: Uuid,
+    pub reception: ReceptionId,
+    pub patient: PatientId,
     pub visit: &'a Visit,
     pub priced: &'a PricedVisit,
     pub paid: i32,
@@ -180,17 +181,17 @@ pub async fn write(
     base: i32,
     bill: &NewBill<'_>,
     author: UserId,
-) -> Result<Option<(Uuid, i32)>, sqlx::Error> {
+) -> Result<Option<(BillId, i32)>, sqlx::Error> {
     let current: Option<(Uuid, i32)> = sqlx::query_as(
         "select bill_id, version from bill_version where reception_id = $1 \
          order by version desc limit 1",
     )
-    .bind(bill.reception)
+    .bind(bill.reception.as_uuid())
     .fetch_optional(tx.conn())
     .await?;
     let (bill_id, version) = match current {
-        None if base == 0 => (Uuid::new_v4(), 1),
-        Some((id, v)) if v == base => (id, v + 1),
+        None if base == 0 => (BillId(Uuid::new_v4()), 1),
+        Some((id, v)) if v == base => (BillId(id), v + 1),
         _ => return Ok(None),
     };
     let inserted = sqlx::query(
@@ -199,10 +200,10 @@ pub async fn write(
          values ($1, $2, $3, $4, $5, $6, $15, $7, $8, $9, $10, $11, $12, $13, $14) on conflict do nothing",
     )
     .bind(tx.tenant_id().as_uuid())
-    .bind(bill_id)
+    .bind(bill_id.as_uuid())
     .bind(version)
-    .bind(bill.reception)
-    .bind(bill.patient)
+    .bind(bill.reception.as_uuid())
+    .bind(bill.patient.as_uuid())
     .bind(bill.visit.service_date)
     .bind(Json(bill.visit))
     .bind(Json(bill.priced))
@@ -229,16 +230,16 @@ pub async fn write(
 /// Whether the patient had a visit before `reception` (to suggest 再診 rather than 初診).
 pub async fn had_earlier_visit(
     tx: &mut TenantTx,
-    patient: Uuid,
-    reception: Uuid,
+    patient: PatientId,
+    reception: ReceptionId,
     date: Date,
 ) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(
         "select exists (select 1 from reception where patient_id = $1 and reception_id <> $2 \
          and visit_date <= $3 and status <> 'cancelled')",
     )
-    .bind(patient)
-    .bind(reception)
+    .bind(patient.as_uuid())
+    .bind(reception.as_uuid())
     .bind(date)
     .fetch_one(tx.conn())
     .await

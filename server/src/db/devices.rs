@@ -4,14 +4,15 @@
 
 use super::TenantTx;
 use shared::api::devices::DeviceSummary;
-use shared::ids::UserId;
+use shared::ids::{DeviceId, UserId};
 use sqlx::FromRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 #[derive(Debug, FromRow)]
 pub struct DeviceRow {
-    pub device_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub device_id: DeviceId,
     pub name: String,
     pub fingerprint: String,
     pub registered_at: OffsetDateTime,
@@ -86,14 +87,14 @@ pub async fn register(
 /// Revokes a registration; `None` when there is no such active device.
 pub async fn revoke(
     tx: &mut TenantTx,
-    id: Uuid,
+    id: DeviceId,
     by: UserId,
 ) -> Result<Option<DeviceRow>, sqlx::Error> {
     let done = sqlx::query(
         "update device_certificate set revoked_at = now(), revoked_by = $2 \
          where device_id = $1 and revoked_at is null",
     )
-    .bind(id)
+    .bind(id.as_uuid())
     .bind(by.as_uuid())
     .execute(tx.conn())
     .await?;
@@ -101,7 +102,7 @@ pub async fn revoke(
         return Ok(None);
     }
     sqlx::query_as(&format!("{SELECT} where d.device_id = $1"))
-        .bind(id)
+        .bind(id.as_uuid())
         .fetch_optional(tx.conn())
         .await
 }

@@ -4,7 +4,7 @@
 use super::TenantTx;
 use shared::api::chart::{Diagnosis, Outcome};
 use shared::domain::japanese::format_date;
-use shared::ids::DiagnosisId;
+use shared::ids::{DiagnosisId, PatientId, UserId};
 use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -13,7 +13,7 @@ use uuid::Uuid;
 pub struct NewDiagnosis<'a> {
     pub diagnosis_id: DiagnosisId,
     pub version: i32,
-    pub patient: Uuid,
+    pub patient: PatientId,
     pub disease_code: Option<&'a str>,
     pub modifier_codes: &'a [String],
     pub name: &'a str,
@@ -23,7 +23,7 @@ pub struct NewDiagnosis<'a> {
     pub outcome: Option<Outcome>,
     pub end_date: Option<Date>,
     pub reason: &'a str,
-    pub author: Uuid,
+    pub author: UserId,
 }
 
 pub async fn insert_diagnosis(tx: &mut TenantTx, d: &NewDiagnosis<'_>) -> Result<(), sqlx::Error> {
@@ -36,7 +36,7 @@ pub async fn insert_diagnosis(tx: &mut TenantTx, d: &NewDiagnosis<'_>) -> Result
     .bind(tenant)
     .bind(d.diagnosis_id.as_uuid())
     .bind(d.version)
-    .bind(d.patient)
+    .bind(d.patient.as_uuid())
     .bind(d.disease_code)
     .bind(d.modifier_codes)
     .bind(d.name)
@@ -46,7 +46,7 @@ pub async fn insert_diagnosis(tx: &mut TenantTx, d: &NewDiagnosis<'_>) -> Result
     .bind(d.outcome.map(Outcome::code))
     .bind(d.end_date)
     .bind(d.reason)
-    .bind(d.author)
+    .bind(d.author.as_uuid())
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -73,7 +73,7 @@ struct DiagnosisRow {
 impl DiagnosisRow {
     fn detail(self) -> Diagnosis {
         Diagnosis {
-            diagnosis_id: self.diagnosis_id.to_string(),
+            diagnosis_id: DiagnosisId(self.diagnosis_id),
             version: self.version,
             disease_code: self.disease_code,
             modifier_codes: self.modifier_codes,
@@ -99,7 +99,7 @@ const DIAGNOSIS_COLUMNS: &str = "d.diagnosis_id, d.version, d.patient_id, d.dise
 /// then by start date.
 pub async fn diagnoses(
     tx: &mut TenantTx,
-    patient: Uuid,
+    patient: PatientId,
     active: Option<(Date, Date)>,
 ) -> Result<Vec<Diagnosis>, sqlx::Error> {
     let rows: Vec<DiagnosisRow> = sqlx::query_as(&format!(
@@ -109,7 +109,7 @@ pub async fn diagnoses(
          where ($2::date is null or (start_date <= $3 and (end_date is null or end_date >= $2))) \
          order by is_main desc, start_date, name"
     ))
-    .bind(patient)
+    .bind(patient.as_uuid())
     .bind(active.map(|a| a.0))
     .bind(active.map(|a| a.1))
     .fetch_all(tx.conn())
@@ -121,7 +121,7 @@ pub async fn diagnoses(
 pub async fn diagnosis_history(
     tx: &mut TenantTx,
     diagnosis: DiagnosisId,
-) -> Result<(Option<Uuid>, Vec<Diagnosis>), sqlx::Error> {
+) -> Result<(Option<PatientId>, Vec<Diagnosis>), sqlx::Error> {
     let rows: Vec<DiagnosisRow> = sqlx::query_as(&format!(
         "select {DIAGNOSIS_COLUMNS} from diagnosis_version d \
          left join app_user u on u.user_id = d.author_user_id \
@@ -130,7 +130,7 @@ pub async fn diagnosis_history(
     .bind(diagnosis.as_uuid())
     .fetch_all(tx.conn())
     .await?;
-    let patient = rows.first().map(|r| r.patient_id);
+    let patient = rows.first().map(|r| PatientId(r.patient_id));
     Ok((
         patient,
         rows.into_iter().map(DiagnosisRow::detail).collect(),

@@ -7,14 +7,15 @@ use shared::api::insurance::{
 };
 use shared::domain::insurance::{burden_ratio, IncomeCategory, InsurerNumber};
 use shared::domain::japanese::format_date;
-use shared::ids::UserId;
+use shared::ids::{InsuranceId, PatientId, PublicPaymentId, UserId};
 use sqlx::FromRow;
 use time::Date;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct InsuranceRow {
-    pub insurance_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub insurance_id: InsuranceId,
     pub version: i32,
     pub insurer_number: String,
     pub symbol: String,
@@ -30,7 +31,8 @@ pub struct InsuranceRow {
 
 #[derive(Debug, Clone, FromRow)]
 pub struct PublicPaymentRow {
-    pub public_payment_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub public_payment_id: PublicPaymentId,
     pub version: i32,
     pub payer_number: String,
     pub recipient_number: Option<String>,
@@ -40,27 +42,43 @@ pub struct PublicPaymentRow {
     pub monthly_cap: Option<i32>,
 }
 
+/// The id of one of the two kinds of coverage a patient holds, each kept as versions.
+pub trait CoverageId: Copy + Eq + From<Uuid> + Into<Uuid> {
+    /// The current version of this coverage of patient `$1` with id `$2`.
+    const CURRENT_VERSION: &'static str;
+}
+
+impl CoverageId for InsuranceId {
+    const CURRENT_VERSION: &'static str =
+        "select max(version) from insurance_version where patient_id = $1 and insurance_id = $2";
+}
+
+impl CoverageId for PublicPaymentId {
+    const CURRENT_VERSION: &'static str =
+        "select max(version) from public_payment_version where patient_id = $1 and public_payment_id = $2";
+}
+
 /// Outcome of writing a version.
-pub enum Written {
+pub enum Written<I> {
     Saved {
-        id: Uuid,
+        id: I,
         version: i32,
     },
     /// `base + 1` already exists: someone saved in between.
     Stale,
 }
 
-impl Written {
+impl<I: CoverageId> Written<I> {
     /// The id and version to write: version 1 of a new id, or `base + 1` of an existing one.
-    fn next(id: Option<(Uuid, i32)>) -> (Uuid, i32) {
+    fn next(id: Option<(I, i32)>) -> (I, i32) {
         match id {
             Some((id, base)) => (id, base + 1),
-            None => (Uuid::new_v4(), 1),
+            None => (I::from(Uuid::new_v4()), 1),
         }
     }
 
     /// The outcome of an `insert … on conflict do nothing` of that version.
-    fn of(rows_affected: u64, id: Uuid, version: i32) -> Written {
+    fn of(rows_affected: u64, id: I, version: i32) -> Written<I> {
         if rows_affected == 1 {
             Written::Saved { id, version }
         } else {
@@ -81,12 +99,12 @@ fn income_code(i: shared::domain::insurance::IncomeCategory) -> &'static str {
 /// Writes version `base + 1` of insurance `id` (a new one when `id` is `None`, as version 1).
 pub async fn write_insurance(
     tx: &mut TenantTx,
-    patient: Uuid,
-    id: Option<(Uuid, i32)>,
+    patient: PatientId,
+    id: Option<(InsuranceId, i32)>,
     v: &ValidInsurance,
     reason: &str,
     author: UserId,
-) -> Result<Written, sqlx::Error> {
+) -> Result<Written<InsuranceId>, sqlx::Error> {
     let (id, version) = Written::next(id);
     let tenant = tx.tenant_id().as_uuid();
     let inserted = sqlx::query(
@@ -96,9 +114,9 @@ pub async fn write_insurance(
          on conflict do nothing",
     )
     .bind(tenant)
-    .bind(id)
+    .bind(id.as_uuid())
     .bind(version)
-    .bind(patient)
+    .bind(patient.as_uuid())
     .bind(v.insurer_number.as_str())
     .bind(&v.symbol)
     .bind(&v.number)
@@ -116,31 +134,15 @@ pub async fn write_insurance(
     Ok(Written::of(inserted.rows_affected(), id, version))
 }
 
-/// The two kinds of coverage a patient holds, each kept as versions.
-#[derive(Debug, Clone, Copy)]
-pub enum Coverage {
-    Insurance,
-    PublicPayment,
-}
-
 /// The current version of one insurance or 公費, if it belongs to `patient`.
-pub async fn current_version(
+pub async fn current_version<I: CoverageId>(
     tx: &mut TenantTx,
-    kind: Coverage,
-    patient: Uuid,
-    id: Uuid,
+    patient: PatientId,
+    id: I,
 ) -> Result<Option<i32>, sqlx::Error> {
-    let sql = match kind {
-        Coverage::Insurance => {
-            "select max(version) from insurance_version where patient_id = $1 and insurance_id = $2"
-        }
-        Coverage::PublicPayment => {
-            "select max(version) from public_payment_version where patient_id = $1 and public_payment_id = $2"
-        }
-    };
-    sqlx::query_scalar(sql)
-        .bind(patient)
-        .bind(id)
+    sqlx::query_scalar(I::CURRENT_VERSION)
+        .bind(patient.as_uuid())
+        .bind(Into::<Uuid>::into(id))
         .fetch_one(tx.conn())
         .await
 }
@@ -148,7 +150,7 @@ pub async fn current_version(
 /// Current versions of the patient's insurances; with `on`, only those valid that day.
 pub async fn insurances(
     tx: &mut TenantTx,
-    patient: Uuid,
+    patient: PatientId,
     on: Option<Date>,
 ) -> Result<Vec<InsuranceRow>, sqlx::Error> {
     sqlx::query_as(
@@ -158,7 +160,7 @@ pub async fn insurances(
          where $2::date is null or (valid_from <= $2 and (valid_until is null or valid_until >= $2)) \
          order by valid_from desc, insurance_id",
     )
-    .bind(patient)
+    .bind(patient.as_uuid())
     .bind(on)
     .fetch_all(tx.conn())
     .await
@@ -168,12 +170,12 @@ pub async fn insurances(
 /// no longer the current version writes nothing and answers [`Written::Stale`].
 pub async fn write_public_payment(
     tx: &mut TenantTx,
-    patient: Uuid,
-    id: Option<(Uuid, i32)>,
+    patient: PatientId,
+    id: Option<(PublicPaymentId, i32)>,
     v: &ValidPublicPayment,
     reason: &str,
     author: UserId,
-) -> Result<Written, sqlx::Error> {
+) -> Result<Written<PublicPaymentId>, sqlx::Error> {
     let (id, version) = Written::next(id);
     let tenant = tx.tenant_id().as_uuid();
     let inserted = sqlx::query(
@@ -182,9 +184,9 @@ pub async fn write_public_payment(
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) on conflict do nothing",
     )
     .bind(tenant)
-    .bind(id)
+    .bind(id.as_uuid())
     .bind(version)
-    .bind(patient)
+    .bind(patient.as_uuid())
     .bind(v.payer_number.as_str())
     .bind(v.recipient_number.as_ref().map(|r| r.as_str().to_string()))
     .bind(v.valid_from)
@@ -200,7 +202,7 @@ pub async fn write_public_payment(
 
 pub async fn public_payments(
     tx: &mut TenantTx,
-    patient: Uuid,
+    patient: PatientId,
     on: Option<Date>,
 ) -> Result<Vec<PublicPaymentRow>, sqlx::Error> {
     sqlx::query_as(
@@ -211,7 +213,7 @@ pub async fn public_payments(
          where $2::date is null or (valid_from <= $2 and (valid_until is null or valid_until >= $2)) \
          order by valid_from desc, public_payment_id",
     )
-    .bind(patient)
+    .bind(patient.as_uuid())
     .bind(on)
     .fetch_all(tx.conn())
     .await
@@ -236,7 +238,7 @@ impl InsuranceRow {
             ),
         };
         Ok(InsuranceDetail {
-            insurance_id: self.insurance_id.to_string(),
+            insurance_id: self.insurance_id,
             version: self.version,
             insurer_number: self.insurer_number.clone(),
             symbol: self.symbol.clone(),
@@ -258,7 +260,7 @@ impl InsuranceRow {
 impl PublicPaymentRow {
     pub fn detail(&self) -> PublicPaymentDetail {
         PublicPaymentDetail {
-            public_payment_id: self.public_payment_id.to_string(),
+            public_payment_id: self.public_payment_id,
             version: self.version,
             houbetsu: self.payer_number.get(..2).unwrap_or("").to_string(),
             payer_number: self.payer_number.clone(),

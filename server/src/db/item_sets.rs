@@ -3,14 +3,15 @@
 
 use super::TenantTx;
 use shared::api::billing::{ItemSet, SetContents};
-use shared::ids::UserId;
+use shared::ids::{ItemSetId, UserId};
 use sqlx::types::Json;
 use sqlx::FromRow;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct SetRow {
-    pub item_set_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub item_set_id: ItemSetId,
     pub version: i32,
     pub name: String,
     pub contents: Json<SetContents>,
@@ -20,7 +21,7 @@ pub struct SetRow {
 impl SetRow {
     pub fn detail(&self) -> ItemSet {
         ItemSet {
-            item_set_id: self.item_set_id.to_string(),
+            item_set_id: self.item_set_id,
             version: self.version,
             name: self.name.clone(),
             contents: self.contents.0.clone(),
@@ -43,7 +44,7 @@ pub async fn current(tx: &mut TenantTx, with_retired: bool) -> Result<Vec<SetRow
 
 /// The outcome of [`write`].
 pub enum Saved {
-    Version(Uuid, i32),
+    Version(ItemSetId, i32),
     /// `base` is no longer the current version.
     Stale,
     /// No set of this institution has that id.
@@ -53,19 +54,19 @@ pub enum Saved {
 /// Writes a new set (`id` None) or version `base + 1` of one.
 pub async fn write(
     tx: &mut TenantTx,
-    id: Option<(Uuid, i32)>,
+    id: Option<(ItemSetId, i32)>,
     name: &str,
     contents: &SetContents,
     retired: bool,
     author: UserId,
 ) -> Result<Saved, sqlx::Error> {
     let (id, version) = match id {
-        None => (Uuid::new_v4(), 1),
+        None => (ItemSetId(Uuid::new_v4()), 1),
         Some((id, base)) => {
             let current: Option<i32> = sqlx::query_scalar(
                 "select max(version) from item_set_version where item_set_id = $1",
             )
-            .bind(id)
+            .bind(id.as_uuid())
             .fetch_one(tx.conn())
             .await?;
             match current {
@@ -81,7 +82,7 @@ pub async fn write(
          values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing",
     )
     .bind(tx.tenant_id().as_uuid())
-    .bind(id)
+    .bind(id.as_uuid())
     .bind(version)
     .bind(name)
     .bind(Json(contents))

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use shared::api::chart::{NoteDetail, NoteDraft, NoteStatus, NoteVersion, TimelineEntry};
 use shared::domain::chart::{Soap, Vitals};
 use shared::domain::japanese::format_date;
-use shared::ids::NoteId;
+use shared::ids::{NoteId, PatientId, ReceptionId, UserId};
 use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -16,17 +16,18 @@ use uuid::Uuid;
 pub struct NoteHead {
     #[sqlx(try_from = "Uuid")]
     pub note_id: NoteId,
-    pub patient_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub patient_id: PatientId,
     pub reception_id: Option<Uuid>,
     pub visit_date: Date,
 }
 
 pub async fn create_note(
     tx: &mut TenantTx,
-    patient: Uuid,
-    reception: Option<Uuid>,
+    patient: PatientId,
+    reception: Option<ReceptionId>,
     visit_date: Date,
-    by: Uuid,
+    by: UserId,
 ) -> Result<NoteHead, sqlx::Error> {
     let tenant = tx.tenant_id().as_uuid();
     sqlx::query_as(
@@ -35,10 +36,10 @@ pub async fn create_note(
     )
     .bind(tenant)
     .bind(Uuid::new_v4())
-    .bind(patient)
-    .bind(reception)
+    .bind(patient.as_uuid())
+    .bind(reception.map(|r| r.as_uuid()))
     .bind(visit_date)
-    .bind(by)
+    .bind(by.as_uuid())
     .fetch_one(tx.conn())
     .await
 }
@@ -59,7 +60,8 @@ struct VersionRow {
     objective: String,
     assessment: String,
     plan: String,
-    author_user_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    author_user_id: UserId,
     author: Option<String>,
     on_behalf_of: Option<Uuid>,
     on_behalf_of_name: Option<String>,
@@ -85,9 +87,9 @@ impl VersionRow {
         NoteVersion {
             version: self.version,
             soap: self.soap(),
-            author_id: self.author_user_id.to_string(),
+            author_id: self.author_user_id,
             author: self.author.clone().unwrap_or_default(),
-            on_behalf_of_id: self.on_behalf_of.map(|u| u.to_string()),
+            on_behalf_of_id: self.on_behalf_of.map(UserId),
             on_behalf_of: self.on_behalf_of_name.clone(),
             approved_at: self.approved_at.map(crate::clock::rfc3339),
             approved_by: self.approved_by.clone(),
@@ -108,8 +110,8 @@ pub struct VersionContent<'a> {
     pub note_id: NoteId,
     pub version: i32,
     pub soap: &'a Soap,
-    pub author: Uuid,
-    pub on_behalf_of: Option<Uuid>,
+    pub author: UserId,
+    pub on_behalf_of: Option<UserId>,
     pub reason: &'a str,
     pub created_at: OffsetDateTime,
 }
@@ -160,7 +162,8 @@ pub struct DraftRow {
     pub objective: String,
     pub assessment: String,
     pub plan: String,
-    pub author_user_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub author_user_id: UserId,
     pub author: Option<String>,
     pub on_behalf_of: Option<Uuid>,
     pub updated_at: OffsetDateTime,
@@ -181,9 +184,9 @@ impl DraftRow {
             base_version: self.base_version,
             revision: self.revision,
             soap: self.soap(),
-            author_id: self.author_user_id.to_string(),
+            author_id: self.author_user_id,
             author: self.author.clone().unwrap_or_default(),
-            on_behalf_of_id: self.on_behalf_of.map(|u| u.to_string()),
+            on_behalf_of_id: self.on_behalf_of.map(UserId),
             updated_at: crate::clock::rfc3339(self.updated_at),
         }
     }
@@ -223,7 +226,7 @@ pub async fn detail(tx: &mut TenantTx, head: &NoteHead) -> Result<NoteDetail, sq
                 version: row.version,
                 soap: &row.soap(),
                 author: row.author_user_id,
-                on_behalf_of: row.on_behalf_of,
+                on_behalf_of: row.on_behalf_of.map(UserId),
                 reason: &row.reason,
                 created_at: row.created_at,
             },
@@ -235,10 +238,10 @@ pub async fn detail(tx: &mut TenantTx, head: &NoteHead) -> Result<NoteDetail, sq
     }
     let versions: Vec<NoteVersion> = rows.iter().map(VersionRow::detail).collect();
     Ok(NoteDetail {
-        note_id: head.note_id.to_string(),
-        patient_id: head.patient_id.to_string(),
+        note_id: head.note_id,
+        patient_id: head.patient_id,
         visit_date: format_date(head.visit_date),
-        reception_id: head.reception_id.map(|u| u.to_string()),
+        reception_id: head.reception_id.map(ReceptionId),
         status: status_of(&versions),
         versions,
         draft: draft.map(|d| d.detail()),
@@ -282,8 +285,8 @@ pub async fn save_draft(
     base_revision: i64,
     base_version: i32,
     soap: &Soap,
-    author: Uuid,
-    on_behalf_of: Option<Uuid>,
+    author: UserId,
+    on_behalf_of: Option<UserId>,
 ) -> Result<Option<i64>, sqlx::Error> {
     let tenant = tx.tenant_id().as_uuid();
     let revision = next_draft_revision(tx, note).await?;
@@ -301,8 +304,8 @@ pub async fn save_draft(
         .bind(&soap.objective)
         .bind(&soap.assessment)
         .bind(&soap.plan)
-        .bind(author)
-        .bind(on_behalf_of)
+        .bind(author.as_uuid())
+        .bind(on_behalf_of.map(|u| u.as_uuid()))
         .bind(revision)
         .fetch_optional(tx.conn())
         .await
@@ -318,8 +321,8 @@ pub async fn save_draft(
         .bind(&soap.objective)
         .bind(&soap.assessment)
         .bind(&soap.plan)
-        .bind(author)
-        .bind(on_behalf_of)
+        .bind(author.as_uuid())
+        .bind(on_behalf_of.map(|u| u.as_uuid()))
         .bind(base_version)
         .bind(revision)
         .fetch_optional(tx.conn())
@@ -386,8 +389,8 @@ pub async fn insert_version(
     .bind(&content.soap.objective)
     .bind(&content.soap.assessment)
     .bind(&content.soap.plan)
-    .bind(content.author)
-    .bind(content.on_behalf_of)
+    .bind(content.author.as_uuid())
+    .bind(content.on_behalf_of.map(|u| u.as_uuid()))
     .bind(content.reason)
     .bind(prev_hash)
     .bind(hash)
@@ -402,8 +405,8 @@ pub async fn proxy_of(
     tx: &mut TenantTx,
     note: NoteId,
     version: i32,
-) -> Result<Option<(Option<Uuid>, bool)>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Option<(Option<UserId>, bool)>, sqlx::Error> {
+    let row: Option<(Option<Uuid>, bool)> = sqlx::query_as(
         "select v.on_behalf_of, a.version is not null from note_version v \
          left join note_approval a on a.note_id = v.note_id and a.version = v.version \
          where v.note_id = $1 and v.version = $2",
@@ -411,14 +414,15 @@ pub async fn proxy_of(
     .bind(note.as_uuid())
     .bind(version)
     .fetch_optional(tx.conn())
-    .await
+    .await?;
+    Ok(row.map(|(doctor, approved)| (doctor.map(UserId), approved)))
 }
 
 pub async fn approve(
     tx: &mut TenantTx,
     note: NoteId,
     version: i32,
-    by: Uuid,
+    by: UserId,
 ) -> Result<(), sqlx::Error> {
     let tenant = tx.tenant_id().as_uuid();
     sqlx::query(
@@ -427,7 +431,7 @@ pub async fn approve(
     .bind(tenant)
     .bind(note.as_uuid())
     .bind(version)
-    .bind(by)
+    .bind(by.as_uuid())
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -436,7 +440,7 @@ pub async fn approve(
 /// 代行入力 versions entered for `doctor` and not yet approved, oldest first.
 pub async fn pending_for(
     tx: &mut TenantTx,
-    doctor: Uuid,
+    doctor: UserId,
 ) -> Result<Vec<shared::api::chart::PendingNote>, sqlx::Error> {
     type Row = (
         Uuid,
@@ -458,16 +462,16 @@ pub async fn pending_for(
                and v.version = (select max(version) from note_version w where w.note_id = v.note_id) \
              order by v.created_at limit 200",
         )
-        .bind(doctor)
+        .bind(doctor.as_uuid())
         .fetch_all(tx.conn())
         .await?;
     Ok(rows
         .into_iter()
         .map(
             |(note, version, patient, name, date, author, at)| shared::api::chart::PendingNote {
-                note_id: note.to_string(),
+                note_id: NoteId(note),
                 version,
-                patient_id: patient.to_string(),
+                patient_id: PatientId(patient),
                 patient_name: name,
                 visit_date: format_date(date),
                 author: author.unwrap_or_default(),
@@ -479,7 +483,8 @@ pub async fn pending_for(
 
 #[derive(Debug, FromRow)]
 struct TimelineRow {
-    note_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    note_id: NoteId,
     visit_date: Date,
     version: Option<i32>,
     subjective: Option<String>,
@@ -508,10 +513,10 @@ struct TimelineRow {
 /// `(visit_date, note_id)` if given. Summaries only: the full note is read when opened.
 pub async fn timeline(
     tx: &mut TenantTx,
-    patient: Uuid,
-    after: Option<(Date, Uuid)>,
+    patient: PatientId,
+    after: Option<(Date, NoteId)>,
     limit: i64,
-) -> Result<Vec<(TimelineEntry, Date, Uuid)>, sqlx::Error> {
+) -> Result<Vec<(TimelineEntry, Date, NoteId)>, sqlx::Error> {
     let rows: Vec<TimelineRow> = sqlx::query_as(
         "select n.note_id, n.visit_date, v.version, \
            left(v.subjective, 400) as subjective, left(v.objective, 400) as objective, \
@@ -540,9 +545,9 @@ pub async fn timeline(
            and ($2::date is null or (n.visit_date, n.note_id) < ($2::date, $3::uuid)) \
          order by n.visit_date desc, n.note_id desc limit $4",
     )
-    .bind(patient)
+    .bind(patient.as_uuid())
     .bind(after.map(|a| a.0))
-    .bind(after.map(|a| a.1))
+    .bind(after.map(|a| a.1.as_uuid()))
     .bind(limit)
     .fetch_all(tx.conn())
     .await?;
@@ -589,7 +594,7 @@ pub async fn timeline(
             });
             (
                 TimelineEntry {
-                    note_id: r.note_id.to_string(),
+                    note_id: r.note_id,
                     visit_date: format_date(r.visit_date),
                     status,
                     version: r.version.unwrap_or(0),
@@ -610,7 +615,7 @@ pub async fn timeline(
 /// The patient's notes with a visit date in `from..=to`, oldest first, at most `limit`.
 pub async fn notes_between(
     tx: &mut TenantTx,
-    patient: Uuid,
+    patient: PatientId,
     from: Date,
     to: Date,
     limit: i64,
@@ -619,7 +624,7 @@ pub async fn notes_between(
         "select note_id, patient_id, reception_id, visit_date from clinical_note \
          where patient_id = $1 and visit_date between $2 and $3 order by visit_date, created_at limit $4",
     )
-    .bind(patient)
+    .bind(patient.as_uuid())
     .bind(from)
     .bind(to)
     .bind(limit)

@@ -5,7 +5,7 @@ use super::TenantTx;
 use shared::api::chart::{LabRecord, VitalRecord};
 use shared::domain::chart::{LabChecked, Vitals};
 use shared::domain::japanese::format_date;
-use shared::ids::VitalId;
+use shared::ids::{LabId, PatientId, UserId, VitalId};
 use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 #[derive(Debug, FromRow)]
 struct VitalRow {
-    vital_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    vital_id: VitalId,
     replaces: Option<Uuid>,
     reason: String,
     measured_at: OffsetDateTime,
@@ -44,8 +45,8 @@ pub fn jst_minute(t: OffsetDateTime) -> String {
 impl VitalRow {
     fn detail(self) -> VitalRecord {
         VitalRecord {
-            vital_id: self.vital_id.to_string(),
-            replaces: self.replaces.map(|u| u.to_string()),
+            vital_id: self.vital_id,
+            replaces: self.replaces.map(VitalId),
             reason: self.reason,
             measured_at: jst_minute(self.measured_at),
             values: Vitals {
@@ -78,10 +79,10 @@ pub struct Correction<'a> {
 /// same entry is a unique violation).
 pub async fn insert_vitals(
     tx: &mut TenantTx,
-    patient: Uuid,
+    patient: PatientId,
     measured_at: OffsetDateTime,
     v: &Vitals,
-    author: Uuid,
+    author: UserId,
     correction: Option<Correction<'_>>,
 ) -> Result<VitalRecord, sqlx::Error> {
     let tenant = tx.tenant_id().as_uuid();
@@ -93,7 +94,7 @@ pub async fn insert_vitals(
     ))
     .bind(tenant)
     .bind(Uuid::new_v4())
-    .bind(patient)
+    .bind(patient.as_uuid())
     .bind(measured_at)
     .bind(v.temperature_x10)
     .bind(v.pulse)
@@ -103,7 +104,7 @@ pub async fn insert_vitals(
     .bind(v.spo2)
     .bind(v.height_x10)
     .bind(v.weight_x10)
-    .bind(author)
+    .bind(author.as_uuid())
     .bind(correction.as_ref().map(|c| c.replaces.as_uuid()))
     .bind(correction.as_ref().map_or("", |c| c.reason))
     .fetch_one(tx.conn())
@@ -115,21 +116,22 @@ pub async fn insert_vitals(
 pub async fn vital_owner(
     tx: &mut TenantTx,
     vital: VitalId,
-) -> Result<Option<(Uuid, bool)>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Option<(PatientId, bool)>, sqlx::Error> {
+    let row: Option<(Uuid, bool)> = sqlx::query_as(
         "select s.patient_id, exists (select 1 from vital_sign r where r.replaces = s.vital_id) \
          from vital_sign s where s.vital_id = $1",
     )
     .bind(vital.as_uuid())
     .fetch_optional(tx.conn())
-    .await
+    .await?;
+    Ok(row.map(|(patient, corrected)| (PatientId(patient), corrected)))
 }
 
 /// The patient's vital signs measured in `from..to` (UTC instants), oldest first, corrected
 /// entries left out.
 pub async fn vitals_between(
     tx: &mut TenantTx,
-    patient: Uuid,
+    patient: PatientId,
     from: OffsetDateTime,
     to: OffsetDateTime,
 ) -> Result<Vec<VitalRecord>, sqlx::Error> {
@@ -139,7 +141,7 @@ pub async fn vitals_between(
            and not exists (select 1 from vital_sign r where r.replaces = s.vital_id and r.patient_id = s.patient_id) \
          order by s.measured_at limit 20000"
     ))
-    .bind(patient)
+    .bind(patient.as_uuid())
     .bind(from)
     .bind(to)
     .fetch_all(tx.conn())
@@ -151,7 +153,8 @@ pub async fn vitals_between(
 
 #[derive(Debug, FromRow)]
 struct LabRow {
-    lab_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    lab_id: LabId,
     collected_on: Date,
     item_code: String,
     item_name: String,
@@ -168,7 +171,7 @@ struct LabRow {
 impl LabRow {
     fn detail(self) -> LabRecord {
         LabRecord {
-            lab_id: self.lab_id.to_string(),
+            lab_id: self.lab_id,
             collected_on: format_date(self.collected_on),
             item_code: self.item_code,
             item_name: self.item_name,
@@ -190,10 +193,10 @@ const LAB_COLUMNS: &str = "r.lab_id, r.collected_on, r.item_code, r.item_name, r
 /// Stores lab results in one statement; `import` marks them as read from a file.
 pub async fn insert_labs(
     tx: &mut TenantTx,
-    patient: Uuid,
+    patient: PatientId,
     rows: &[LabChecked],
     import: bool,
-    author: Uuid,
+    author: UserId,
 ) -> Result<Vec<LabRecord>, sqlx::Error> {
     let tenant = tx.tenant_id().as_uuid();
     let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::new_v4()).collect();
@@ -220,7 +223,7 @@ pub async fn insert_labs(
          order by r.collected_on, r.item_name"
     ))
     .bind(tenant)
-    .bind(patient)
+    .bind(patient.as_uuid())
     .bind(&ids)
     .bind(&dates)
     .bind(&codes)
@@ -231,7 +234,7 @@ pub async fn insert_labs(
     .bind(&lows)
     .bind(&highs)
     .bind(if import { "import" } else { "manual" })
-    .bind(author)
+    .bind(author.as_uuid())
     .bind(&flags)
     .fetch_all(tx.conn())
     .await?;
@@ -241,7 +244,7 @@ pub async fn insert_labs(
 /// The patient's lab results collected in `from..=to`, by date then item.
 pub async fn labs_between(
     tx: &mut TenantTx,
-    patient: Uuid,
+    patient: PatientId,
     from: Date,
     to: Date,
 ) -> Result<Vec<LabRecord>, sqlx::Error> {
@@ -250,7 +253,7 @@ pub async fn labs_between(
          where r.patient_id = $1 and r.collected_on between $2 and $3 \
          order by r.collected_on, r.item_name, r.created_at limit 50000"
     ))
-    .bind(patient)
+    .bind(patient.as_uuid())
     .bind(from)
     .bind(to)
     .fetch_all(tx.conn())

@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct PatientRow {
-    pub patient_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub patient_id: PatientId,
     pub patient_number: String,
     pub version: i32,
     pub name: String,
@@ -41,7 +42,8 @@ pub struct VersionRow {
 
 #[derive(Debug, Clone, FromRow)]
 pub struct SummaryRow {
-    pub patient_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub patient_id: PatientId,
     pub patient_number: String,
     pub name: String,
     pub kana: String,
@@ -65,12 +67,12 @@ pub async fn find(tx: &mut TenantTx, id: PatientId) -> Result<Option<PatientRow>
         .await
 }
 
-pub async fn versions(tx: &mut TenantTx, id: Uuid) -> Result<Vec<VersionRow>, sqlx::Error> {
+pub async fn versions(tx: &mut TenantTx, id: PatientId) -> Result<Vec<VersionRow>, sqlx::Error> {
     sqlx::query_as(
         "select version, name, kana, sex, birth_date, address, phone, notes, reason, author_user_id, created_at \
          from patient_version where patient_id = $1 order by version desc",
     )
-    .bind(id)
+    .bind(id.as_uuid())
     .fetch_all(tx.conn())
     .await
 }
@@ -79,7 +81,7 @@ pub async fn versions(tx: &mut TenantTx, id: Uuid) -> Result<Vec<VersionRow>, sq
 pub async fn possible_duplicates(
     tx: &mut TenantTx,
     p: &ValidPatient,
-    except: Option<Uuid>,
+    except: Option<PatientId>,
 ) -> Result<Vec<SummaryRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "{SUMMARY} where birth_date = $1 and (kana_normalized = $2 or name_compact = replace(replace($3, ' ', ''), '　', '')) \
@@ -88,7 +90,7 @@ pub async fn possible_duplicates(
     .bind(p.birth_date)
     .bind(&p.kana_normalized)
     .bind(&p.name)
-    .bind(except)
+    .bind(except.map(|p| p.as_uuid()))
     .fetch_all(tx.conn())
     .await
 }
@@ -113,8 +115,8 @@ pub async fn insert(
     tx: &mut TenantTx,
     p: &ValidPatient,
     author: UserId,
-) -> Result<Uuid, sqlx::Error> {
-    let id = Uuid::new_v4();
+) -> Result<PatientId, sqlx::Error> {
+    let id = PatientId(Uuid::new_v4());
     let number = match &p.patient_number {
         Some(n) => n.clone(),
         None => next_number(tx).await?,
@@ -125,7 +127,7 @@ pub async fn insert(
          birth_date, phone_digits) values ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9)",
     )
     .bind(tenant)
-    .bind(id)
+    .bind(id.as_uuid())
     .bind(&number)
     .bind(&p.name)
     .bind(&p.kana)
@@ -141,7 +143,7 @@ pub async fn insert(
 
 async fn insert_version(
     tx: &mut TenantTx,
-    id: Uuid,
+    id: PatientId,
     version: i32,
     p: &ValidPatient,
     reason: &str,
@@ -153,7 +155,7 @@ async fn insert_version(
          notes, reason, author_user_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(tenant)
-    .bind(id)
+    .bind(id.as_uuid())
     .bind(version)
     .bind(&p.name)
     .bind(&p.kana)
@@ -183,7 +185,7 @@ pub enum Update {
 /// Writes version `base + 1` if `base` is still current.
 pub async fn update(
     tx: &mut TenantTx,
-    id: Uuid,
+    id: PatientId,
     base: i32,
     p: &ValidPatient,
     reason: &str,
@@ -194,7 +196,7 @@ pub async fn update(
          birth_date = $7, phone_digits = $8, updated_at = now() \
          where patient_id = $1 and version = $2 returning version",
     )
-    .bind(id)
+    .bind(id.as_uuid())
     .bind(base)
     .bind(&p.name)
     .bind(&p.kana)
@@ -212,7 +214,7 @@ pub async fn update(
         None => {
             let current: Option<i32> =
                 sqlx::query_scalar("select version from patient where patient_id = $1")
-                    .bind(id)
+                    .bind(id.as_uuid())
                     .fetch_optional(tx.conn())
                     .await?;
             Ok(match current {

@@ -2,15 +2,17 @@
 //! `reception` row only from the version it was read at.
 
 use super::TenantTx;
-use shared::ids::UserId;
+use shared::ids::{PatientId, ReceptionId, UserId};
 use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct EntryRow {
-    pub reception_id: Uuid,
-    pub patient_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub reception_id: ReceptionId,
+    #[sqlx(try_from = "Uuid")]
+    pub patient_id: PatientId,
     pub patient_number: String,
     pub name: String,
     pub kana: String,
@@ -24,7 +26,8 @@ pub struct EntryRow {
 
 #[derive(Debug, Clone, FromRow)]
 pub struct EventRow {
-    pub reception_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub reception_id: ReceptionId,
     pub status: String,
     pub reason: String,
     pub at: OffsetDateTime,
@@ -32,22 +35,22 @@ pub struct EventRow {
 
 pub async fn check_in(
     tx: &mut TenantTx,
-    patient: Uuid,
+    patient: PatientId,
     day: Date,
     department: &str,
     purpose: &str,
     memo: &str,
     actor: UserId,
-) -> Result<Uuid, sqlx::Error> {
-    let id = Uuid::new_v4();
+) -> Result<ReceptionId, sqlx::Error> {
+    let id = ReceptionId(Uuid::new_v4());
     let tenant = tx.tenant_id().as_uuid();
     sqlx::query(
         "insert into reception (tenant_id, reception_id, patient_id, visit_date, department, purpose, memo, status) \
          values ($1, $2, $3, $4, $5, $6, $7, 'waiting')",
     )
     .bind(tenant)
-    .bind(id)
-    .bind(patient)
+    .bind(id.as_uuid())
+    .bind(patient.as_uuid())
     .bind(day)
     .bind(department)
     .bind(purpose)
@@ -60,7 +63,7 @@ pub async fn check_in(
 
 async fn event(
     tx: &mut TenantTx,
-    id: Uuid,
+    id: ReceptionId,
     version: i32,
     status: &str,
     reason: &str,
@@ -72,7 +75,7 @@ async fn event(
          values ($1, $2, $3, $4, $5, $6)",
     )
     .bind(tenant)
-    .bind(id)
+    .bind(id.as_uuid())
     .bind(version)
     .bind(status)
     .bind(reason)
@@ -86,19 +89,25 @@ async fn event(
 /// One visit: patient, date, 診療科, status and version.
 pub async fn find(
     tx: &mut TenantTx,
-    id: Uuid,
-) -> Result<Option<(Uuid, Date, String, String, i32)>, sqlx::Error> {
-    sqlx::query_as(
+    id: ReceptionId,
+) -> Result<Option<(PatientId, Date, String, String, i32)>, sqlx::Error> {
+    let row: Option<(Uuid, Date, String, String, i32)> = sqlx::query_as(
         "select patient_id, visit_date, department, status, version from reception where reception_id = $1",
     )
-    .bind(id)
+    .bind(id.as_uuid())
     .fetch_optional(tx.conn())
-    .await
+    .await?;
+    Ok(row.map(|(p, day, department, status, version)| {
+        (PatientId(p), day, department, status, version)
+    }))
 }
 
-pub async fn current(tx: &mut TenantTx, id: Uuid) -> Result<Option<(String, i32)>, sqlx::Error> {
+pub async fn current(
+    tx: &mut TenantTx,
+    id: ReceptionId,
+) -> Result<Option<(String, i32)>, sqlx::Error> {
     sqlx::query_as("select status, version from reception where reception_id = $1")
-        .bind(id)
+        .bind(id.as_uuid())
         .fetch_optional(tx.conn())
         .await
 }
@@ -106,7 +115,7 @@ pub async fn current(tx: &mut TenantTx, id: Uuid) -> Result<Option<(String, i32)
 /// Moves to `status` if `base` is still the version; `false` when someone moved it first.
 pub async fn move_to(
     tx: &mut TenantTx,
-    id: Uuid,
+    id: ReceptionId,
     base: i32,
     status: &str,
     reason: &str,
@@ -116,7 +125,7 @@ pub async fn move_to(
         "update reception set status = $3, version = version + 1, updated_at = now() \
          where reception_id = $1 and version = $2 returning version",
     )
-    .bind(id)
+    .bind(id.as_uuid())
     .bind(base)
     .bind(status)
     .fetch_optional(tx.conn())

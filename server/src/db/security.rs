@@ -6,7 +6,7 @@ use super::TenantTx;
 use shared::api::auth::FactorSummary;
 use shared::api::security::SecurityPolicyView;
 use shared::domain::{Role, SecurityPolicy};
-use shared::ids::UserId;
+use shared::ids::{ChallengeId, FactorId, UserId};
 use sqlx::FromRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -134,7 +134,8 @@ pub async fn write_policy(
 /// A TOTP factor with its key sealed (see `crate::secrets`; opened only to verify a code).
 #[derive(Debug, FromRow)]
 pub struct TotpFactor {
-    pub factor_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub factor_id: FactorId,
     pub user_id: Uuid,
     pub secret: Vec<u8>,
     pub confirmed: bool,
@@ -148,7 +149,7 @@ const FACTOR_COLUMNS: &str =
 /// row); earlier unconfirmed ones of the user are abandoned.
 pub async fn insert_totp(
     tx: &mut TenantTx,
-    id: Uuid,
+    id: FactorId,
     user: UserId,
     label: &str,
     sealed: &[u8],
@@ -165,7 +166,7 @@ pub async fn insert_totp(
          values ($1, $2, $3, 'totp', $4, $5)",
     )
     .bind(tx.tenant_id().as_uuid())
-    .bind(id)
+    .bind(id.as_uuid())
     .bind(user.as_uuid())
     .bind(label)
     .bind(sealed)
@@ -178,14 +179,14 @@ pub async fn insert_totp(
 pub async fn find_totp(
     tx: &mut TenantTx,
     user: UserId,
-    id: Uuid,
+    id: FactorId,
 ) -> Result<Option<TotpFactor>, sqlx::Error> {
     sqlx::query_as(&format!(
         "select {FACTOR_COLUMNS} from user_factor \
          where user_id = $1 and factor_id = $2 and kind = 'totp' and revoked_at is null for update"
     ))
     .bind(user.as_uuid())
-    .bind(id)
+    .bind(id.as_uuid())
     .fetch_optional(tx.conn())
     .await
 }
@@ -207,14 +208,14 @@ pub async fn confirmed_totps(
 
 /// Records that `step` was used (and confirms the factor if it was not yet). Guarded so a step
 /// is accepted once even by two concurrent requests: false when another got there first.
-pub async fn use_step(tx: &mut TenantTx, factor: Uuid, step: i64) -> Result<bool, sqlx::Error> {
+pub async fn use_step(tx: &mut TenantTx, factor: FactorId, step: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "update user_factor set last_used_step = $2, last_used_at = now(), \
          confirmed_at = coalesce(confirmed_at, now()) \
          where factor_id = $1 and revoked_at is null \
            and (last_used_step is null or last_used_step < $2)",
     )
-    .bind(factor)
+    .bind(factor.as_uuid())
     .bind(step)
     .execute(tx.conn())
     .await?;
@@ -233,7 +234,8 @@ pub async fn has_confirmed_factor(tx: &mut TenantTx, user: UserId) -> Result<boo
 
 #[derive(Debug, FromRow)]
 struct FactorListRow {
-    factor_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    factor_id: FactorId,
     kind: String,
     label: String,
     created_at: OffsetDateTime,
@@ -267,7 +269,7 @@ pub async fn list_factors(
 pub async fn revoke_factor(
     tx: &mut TenantTx,
     user: UserId,
-    factor: Uuid,
+    factor: FactorId,
     by: UserId,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
@@ -275,7 +277,7 @@ pub async fn revoke_factor(
          where user_id = $1 and factor_id = $2 and revoked_at is null",
     )
     .bind(user.as_uuid())
-    .bind(factor)
+    .bind(factor.as_uuid())
     .bind(by.as_uuid())
     .execute(tx.conn())
     .await?;
@@ -368,14 +370,14 @@ pub async fn insert_challenge(
     purpose: &str,
     challenge: &[u8; 32],
     label: Option<&str>,
-) -> Result<Uuid, sqlx::Error> {
-    let id = Uuid::new_v4();
+) -> Result<ChallengeId, sqlx::Error> {
+    let id = ChallengeId(Uuid::new_v4());
     sqlx::query(
         "insert into webauthn_challenge (tenant_id, challenge_id, user_id, session_id, purpose, challenge, label) \
          values ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(tx.tenant_id().as_uuid())
-    .bind(id)
+    .bind(id.as_uuid())
     .bind(user.as_uuid())
     .bind(session.as_uuid())
     .bind(purpose)
@@ -390,7 +392,7 @@ pub async fn insert_challenge(
 /// expired. Returns the challenge bytes and the label given at the start.
 pub async fn take_challenge(
     tx: &mut TenantTx,
-    id: Uuid,
+    id: ChallengeId,
     user: UserId,
     session: shared::ids::SessionId,
     purpose: &str,
@@ -400,7 +402,7 @@ pub async fn take_challenge(
          where challenge_id = $1 and user_id = $2 and session_id = $3 and purpose = $4 \
            and used_at is null and expires_at > now() returning challenge, label",
     )
-    .bind(id)
+    .bind(id.as_uuid())
     .bind(user.as_uuid())
     .bind(session.as_uuid())
     .bind(purpose)
@@ -411,7 +413,8 @@ pub async fn take_challenge(
 /// A confirmed WebAuthn credential of a user.
 #[derive(Debug, FromRow)]
 pub struct WebauthnFactor {
-    pub factor_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub factor_id: FactorId,
     pub credential_id: Vec<u8>,
     pub public_key: Vec<u8>,
     pub sign_count: i64,
@@ -439,15 +442,15 @@ pub async fn insert_webauthn(
     credential_id: &[u8],
     public_key: &[u8],
     sign_count: u32,
-) -> Result<Option<Uuid>, sqlx::Error> {
-    let id = Uuid::new_v4();
+) -> Result<Option<FactorId>, sqlx::Error> {
+    let id = FactorId(Uuid::new_v4());
     let done = sqlx::query(
         "insert into user_factor (tenant_id, factor_id, user_id, kind, label, credential_id, public_key, \
          sign_count, confirmed_at) values ($1, $2, $3, 'webauthn', $4, $5, $6, $7, now()) \
          on conflict do nothing",
     )
     .bind(tx.tenant_id().as_uuid())
-    .bind(id)
+    .bind(id.as_uuid())
     .bind(user.as_uuid())
     .bind(label)
     .bind(credential_id)
@@ -462,14 +465,14 @@ pub async fn insert_webauthn(
 /// forward (or stays 0 for authenticators that keep none).
 pub async fn use_webauthn(
     tx: &mut TenantTx,
-    factor: Uuid,
+    factor: FactorId,
     count: u32,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "update user_factor set sign_count = $2, last_used_at = now() \
          where factor_id = $1 and revoked_at is null and (sign_count < $2 or ($2 = 0 and sign_count = 0))",
     )
-    .bind(factor)
+    .bind(factor.as_uuid())
     .bind(i64::from(count))
     .execute(tx.conn())
     .await?;

@@ -45,7 +45,7 @@ pub struct NewSession<'a> {
     pub idle: Duration,
     pub lifetime: Duration,
     /// The registered device it is bound to (client certificate), if any.
-    pub device_id: Option<uuid::Uuid>,
+    pub device_id: Option<shared::ids::DeviceId>,
 }
 
 pub async fn insert(tx: &mut TenantTx, new: &NewSession<'_>) -> Result<(), sqlx::Error> {
@@ -63,7 +63,7 @@ pub async fn insert(tx: &mut TenantTx, new: &NewSession<'_>) -> Result<(), sqlx:
     .bind(new.lifetime.as_secs_f64())
     .bind(new.stage.code())
     .bind(i32::try_from(new.idle.as_secs().max(1)).unwrap_or(i32::MAX))
-    .bind(new.device_id)
+    .bind(new.device_id.map(|d| d.as_uuid()))
     .execute(tx.conn())
     .await?;
     Ok(())

@@ -172,21 +172,25 @@ pub async fn unlock_login(tx: &mut TenantTx, user: UserId) -> Result<bool, sqlx:
 }
 
 /// Active doctors of the institution, for the 代行入力 picker.
-pub async fn doctors(tx: &mut TenantTx) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn doctors(tx: &mut TenantTx) -> Result<Vec<(UserId, String)>, sqlx::Error> {
+    let rows: Vec<(Uuid, String)> = sqlx::query_as(
         "select user_id, display_name from app_user where role = 'doctor' and disabled_at is null \
          order by display_name",
     )
     .fetch_all(tx.conn())
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| (UserId(id), name))
+        .collect())
 }
 
 /// Whether `user` is an active doctor of the institution.
-pub async fn is_doctor(tx: &mut TenantTx, user: Uuid) -> Result<bool, sqlx::Error> {
+pub async fn is_doctor(tx: &mut TenantTx, user: UserId) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(
         "select exists (select 1 from app_user where user_id = $1 and role = 'doctor' and disabled_at is null)",
     )
-    .bind(user)
+    .bind(user.as_uuid())
     .fetch_one(tx.conn())
     .await
 }

@@ -140,8 +140,8 @@ impl AccessNote {
     }
 
     /// The request concerns this patient (chart reads count).
-    pub fn set_patient(&self, patient_id: uuid::Uuid) {
-        self.with(|n| n.patient_id = Some(patient_id));
+    pub fn set_patient(&self, patient_id: shared::ids::PatientId) {
+        self.with(|n| n.patient_id = Some(patient_id.as_uuid()));
     }
 
     fn snapshot(&self) -> Note {

@@ -62,14 +62,14 @@ async fn update_set(
     Path(raw): Path<String>,
     ApiJson(body): ApiJson<SaveItemSet>,
 ) -> ApiResult<Json<ItemSet>> {
-    let id = crate::http::id_or_not_found::<uuid::Uuid>(&raw)?;
+    let id = crate::http::id_or_not_found::<shared::ids::ItemSetId>(&raw)?;
     save_set(state, user, Some(id), body).await.map(Json)
 }
 
 async fn save_set(
     state: AppState,
     user: ActiveUser,
-    id: Option<uuid::Uuid>,
+    id: Option<shared::ids::ItemSetId>,
     body: SaveItemSet,
 ) -> ApiResult<ItemSet> {
     require_sets(&user)?;

@@ -26,10 +26,9 @@ use shared::api::{ErrorCode, FieldError};
 use shared::billing::{Burden, Visit};
 use shared::domain::japanese::{format_date, parse_date};
 use shared::domain::Permission;
-use shared::ids::PatientId;
+use shared::ids::{PatientId, ReceptionId};
 use shared::masters::MasterKind;
 use time::Date;
-use uuid::Uuid;
 
 pub fn router() -> Routes {
     Routes::new()
@@ -50,8 +49,8 @@ pub fn router() -> Routes {
 async fn visit_of(
     tx: &mut TenantTx,
     raw: &str,
-) -> ApiResult<(Uuid, Uuid, Date, String, String, i32)> {
-    let id = crate::http::id_or_not_found::<Uuid>(raw)?;
+) -> ApiResult<(ReceptionId, PatientId, Date, String, String, i32)> {
+    let id = crate::http::id_or_not_found::<ReceptionId>(raw)?;
     let (patient, date, department, status, version) = reception::find(tx, id)
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
@@ -61,7 +60,7 @@ async fn visit_of(
 /// The 負担割合 and insurer number of the insurance valid on `date`, if any.
 async fn burden_on(
     tx: &mut TenantTx,
-    patient: Uuid,
+    patient: PatientId,
     birth: Date,
     date: Date,
 ) -> ApiResult<Option<(u8, String)>> {
@@ -87,9 +86,9 @@ struct PublicOnDate {
 
 async fn public_expenses_on(
     tx: &mut TenantTx,
-    patient: uuid::Uuid,
-    date: time::Date,
-    reception: uuid::Uuid,
+    patient: PatientId,
+    date: Date,
+    reception: ReceptionId,
 ) -> ApiResult<PublicOnDate> {
     use shared::domain::insurance::PublicPayerNumber;
     let rows = insurance::public_payments(tx, patient, Some(date)).await?;
@@ -133,7 +132,7 @@ async fn bill_context(
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let (id, patient, date, department, _, _) = visit_of(&mut tx, &raw).await?;
     note.set_patient(patient);
-    let p = patients::find(&mut tx, PatientId(patient))
+    let p = patients::find(&mut tx, patient)
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
     let burden = burden_on(&mut tx, patient, p.birth_date, date).await?;
@@ -144,8 +143,8 @@ async fn bill_context(
     let public = public_expenses_on(&mut tx, patient, date, id).await?;
     tx.commit().await?;
     Ok(Json(BillContext {
-        reception_id: id.to_string(),
-        patient_id: patient.to_string(),
+        reception_id: id,
+        patient_id: patient,
         patient_number: p.patient_number,
         patient_name: p.name,
         patient_kana: p.kana,
@@ -197,7 +196,7 @@ async fn finalize_bill(
             "取り消された受付は会計できません",
         )]));
     }
-    let p = patients::find(&mut tx, PatientId(patient))
+    let p = patients::find(&mut tx, patient)
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
     // The server's own records decide what the clerk's screen only showed.

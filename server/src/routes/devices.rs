@@ -99,7 +99,7 @@ async fn revoke_device(
     Path(raw_id): Path<String>,
 ) -> ApiResult<Json<DeviceSummary>> {
     user.require(Permission::ManageUsers)?;
-    let id = crate::http::id_or_not_found::<uuid::Uuid>(&raw_id)?;
+    let id = crate::http::id_or_not_found::<shared::ids::DeviceId>(&raw_id)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let device = devices::revoke(&mut tx, id, user.ctx().user_id())
         .await?

@@ -3,7 +3,7 @@
 
 use super::Routes;
 use crate::auth::PatientPath;
-use crate::db::insurance::{self, Coverage, PublicPaymentRow, Written};
+use crate::db::insurance::{self, CoverageId, PublicPaymentRow, Written};
 use crate::db::TenantTx;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiJson, ApiQuery};
@@ -20,7 +20,7 @@ use shared::api::insurance::{
 use shared::api::{ErrorCode, FieldError};
 use shared::domain::japanese::{format_date, parse_date};
 use shared::domain::Permission;
-use uuid::Uuid;
+use shared::ids::{InsuranceId, PatientId, PublicPaymentId};
 
 pub fn router() -> Routes {
     Routes::new()
@@ -69,9 +69,13 @@ async fn add_insurance(
 }
 
 /// The id of an insurance or 公費 of `patient`, or 404 when it has none by that id.
-async fn existing(tx: &mut TenantTx, kind: Coverage, patient: Uuid, raw: &str) -> ApiResult<Uuid> {
-    let id = crate::http::id_or_not_found::<Uuid>(raw)?;
-    match insurance::current_version(tx, kind, patient, id).await? {
+async fn existing<I: CoverageId + std::str::FromStr>(
+    tx: &mut TenantTx,
+    patient: PatientId,
+    raw: &str,
+) -> ApiResult<I> {
+    let id = crate::http::id_or_not_found::<I>(raw)?;
+    match insurance::current_version(tx, patient, id).await? {
         Some(_) => Ok(id),
         None => Err(ApiError::code(ErrorCode::NotFound)),
     }
@@ -96,7 +100,7 @@ async fn edit_insurance(
     let valid = body.insurance.validate().map_err(ApiError::Invalid)?;
     let (mut tx, p) = path.open(&state.db).await?;
     let (patient, birth) = (p.patient_id, p.birth_date);
-    let insurance_id = existing(&mut tx, Coverage::Insurance, patient, &raw_insurance).await?;
+    let insurance_id = existing::<InsuranceId>(&mut tx, patient, &raw_insurance).await?;
     let written = insurance::write_insurance(
         &mut tx,
         patient,
@@ -147,7 +151,7 @@ async fn edit_public_payment(
     let valid = body.public_payment.validate().map_err(ApiError::Invalid)?;
     let (mut tx, p) = path.open(&state.db).await?;
     let patient = p.patient_id;
-    let id = existing(&mut tx, Coverage::PublicPayment, patient, &raw_payment).await?;
+    let id = existing::<PublicPaymentId>(&mut tx, patient, &raw_payment).await?;
     let written = insurance::write_public_payment(
         &mut tx,
         patient,
@@ -163,8 +167,8 @@ async fn edit_public_payment(
 /// Commits a written 公費 and answers its current version (409 when the write was stale).
 async fn saved_public_payment(
     mut tx: TenantTx,
-    patient: Uuid,
-    written: Written,
+    patient: PatientId,
+    written: Written<PublicPaymentId>,
 ) -> ApiResult<PublicPaymentDetail> {
     let Written::Saved { id, .. } = written else {
         return Err(stale());

@@ -22,7 +22,7 @@ use shared::api::patients::{
 use shared::api::ErrorCode;
 use shared::domain::japanese::{format_date, wareki};
 use shared::domain::Permission;
-use shared::ids::PatientId;
+use shared::ids::UserId;
 
 pub fn router() -> Routes {
     Routes::new()
@@ -41,7 +41,7 @@ fn sex(code: &str) -> anyhow::Result<Sex> {
 
 fn detail(r: &PatientRow) -> anyhow::Result<PatientDetail> {
     Ok(PatientDetail {
-        patient_id: r.patient_id.to_string(),
+        patient_id: r.patient_id,
         patient_number: r.patient_number.clone(),
         version: r.version,
         name: r.name.clone(),
@@ -53,13 +53,13 @@ fn detail(r: &PatientRow) -> anyhow::Result<PatientDetail> {
         phone: r.phone.clone(),
         notes: r.notes.clone(),
         updated_at: utc(r.updated_at),
-        updated_by: r.updated_by.map(|u| u.to_string()),
+        updated_by: r.updated_by.map(UserId),
     })
 }
 
 fn summary(r: &SummaryRow) -> anyhow::Result<PatientSummary> {
     Ok(PatientSummary {
-        patient_id: r.patient_id.to_string(),
+        patient_id: r.patient_id,
         patient_number: r.patient_number.clone(),
         name: r.name.clone(),
         kana: r.kana.clone(),
@@ -79,7 +79,7 @@ fn version(r: &VersionRow) -> anyhow::Result<PatientVersion> {
         address: r.address.clone(),
         phone: r.phone.clone(),
         notes: r.notes.clone(),
-        author_user_id: r.author_user_id.map(|u| u.to_string()),
+        author_user_id: r.author_user_id.map(UserId),
         created_at: utc(r.created_at),
         reason: r.reason.clone(),
     })
@@ -109,7 +109,7 @@ async fn register_patient(
     }
     // A patient number already taken is a 409 naming it (error.rs maps the constraint).
     let id = patients::insert(&mut tx, &valid, user.ctx().user_id()).await?;
-    let row = patients::find(&mut tx, PatientId(id))
+    let row = patients::find(&mut tx, id)
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
     tx.commit().await?;
@@ -173,7 +173,7 @@ async fn update_patient(
             return Err(ApiError::stale("base_version", format!("他の人が先に更新しました（現在の版は{current}）。最新の内容を確認してから保存してください")));
         }
     }
-    let row = patients::find(&mut tx, PatientId(id))
+    let row = patients::find(&mut tx, id)
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
     tx.commit().await?;

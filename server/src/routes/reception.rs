@@ -18,8 +18,7 @@ use shared::api::reception::{CheckIn, MoveReception, ReceptionEntry, ReceptionSt
 use shared::api::{ErrorCode, FieldError};
 use shared::domain::japanese::parse_date;
 use shared::domain::Permission;
-use shared::ids::PatientId;
-use uuid::Uuid;
+use shared::ids::{PatientId, ReceptionId};
 
 pub fn router() -> Routes {
     Routes::new()
@@ -35,8 +34,8 @@ fn entries(rows: &[EntryRow], events: &[EventRow]) -> Vec<ReceptionEntry> {
                 .filter(|e| e.reception_id == r.reception_id)
                 .collect();
             ReceptionEntry {
-                reception_id: r.reception_id.to_string(),
-                patient_id: r.patient_id.to_string(),
+                reception_id: r.reception_id,
+                patient_id: r.patient_id,
                 patient_number: r.patient_number.clone(),
                 name: r.name.clone(),
                 kana: r.kana.clone(),
@@ -67,10 +66,10 @@ async fn check_in(
 ) -> ApiResult<(StatusCode, Json<ReceptionEntry>)> {
     user.require(Permission::FrontDesk)?;
     let valid = body.validate().map_err(ApiError::Invalid)?;
-    let patient = crate::http::id_or_not_found::<Uuid>(&body.patient_id)?;
+    let patient = crate::http::id_or_not_found::<PatientId>(&body.patient_id)?;
     let today = crate::clock::today_jst();
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
-    patients::find(&mut tx, PatientId(patient))
+    patients::find(&mut tx, patient)
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
     note.set_patient(patient);
@@ -88,7 +87,7 @@ async fn check_in(
     tx.commit().await?;
     let entry = entries(&rows, &events)
         .into_iter()
-        .find(|e| e.reception_id == id.to_string());
+        .find(|e| e.reception_id == id);
     Ok((
         StatusCode::CREATED,
         Json(entry.ok_or(ApiError::code(ErrorCode::NotFound))?),
@@ -148,7 +147,7 @@ async fn move_reception(
     ApiJson(body): ApiJson<MoveReception>,
 ) -> ApiResult<Json<Vec<ReceptionEntry>>> {
     require_queue_access(&user)?;
-    let id = crate::http::id_or_not_found::<Uuid>(&raw)?;
+    let id = crate::http::id_or_not_found::<ReceptionId>(&raw)?;
     let reason = shared::domain::text::reason("reason", &body.reason)?;
     if body.to == ReceptionStatus::Cancelled && reason.is_empty() {
         return Err(ApiError::Invalid(vec![FieldError::new(

@@ -1,7 +1,7 @@
 //! Sign-in, the current session, sign-out and password change.
 
 use crate::domain::{PasswordPolicy, Role};
-use crate::ids::{TenantId, UserId};
+use crate::ids::{ChallengeId, FactorId, TenantId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/v1/auth/login`. Fields are plain strings: a malformed code gets the same
@@ -104,7 +104,7 @@ pub struct SecondFactor {
 /// A second factor of the signed-in user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FactorSummary {
-    pub factor_id: uuid::Uuid,
+    pub factor_id: FactorId,
     /// `totp`.
     pub kind: String,
     pub label: String,
@@ -145,7 +145,7 @@ pub struct ConfirmPassword {
 /// The key of a TOTP factor being enrolled: shown once, as a QR code and as text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TotpEnrolment {
-    pub factor_id: uuid::Uuid,
+    pub factor_id: FactorId,
     /// Base32 (RFC 4648, no padding), in groups of four for typing.
     pub secret: String,
     /// `otpauth://totp/…` (Key Uri Format).
@@ -178,7 +178,7 @@ pub struct RecoveryCodes {
 /// `.get()`, with binary fields as base64url strings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebauthnChallenge {
-    pub challenge_id: uuid::Uuid,
+    pub challenge_id: ChallengeId,
     pub options: serde_json::Value,
 }
 
@@ -186,7 +186,7 @@ pub struct WebauthnChallenge {
 /// (base64url).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WebauthnRegistration {
-    pub challenge_id: uuid::Uuid,
+    pub challenge_id: ChallengeId,
     pub client_data_json: String,
     pub attestation_object: String,
 }
@@ -195,7 +195,7 @@ pub struct WebauthnRegistration {
 /// (base64url).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WebauthnAssertion {
-    pub challenge_id: uuid::Uuid,
+    pub challenge_id: ChallengeId,
     pub credential_id: String,
     pub client_data_json: String,
     pub authenticator_data: String,

@@ -8,6 +8,7 @@ pub use crate::domain::billing_settings::{
 pub use crate::domain::item_set::{SaveItemSet, SetContents};
 
 use crate::billing::FacilityStandards;
+use crate::ids::{BillId, ItemSetId, PatientId, ReceptionId};
 use serde::{Deserialize, Serialize};
 
 /// One stored version of the settings.
@@ -187,8 +188,8 @@ pub fn hit_value(kind: &str, get: impl Fn(usize) -> String) -> (String, String) 
 /// `GET /api/v1/receptions/{id}/bill`: what the 会計 screen needs to price a visit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillContext {
-    pub reception_id: String,
-    pub patient_id: String,
+    pub reception_id: ReceptionId,
+    pub patient_id: PatientId,
     pub patient_number: String,
     pub patient_name: String,
     pub patient_kana: String,
@@ -242,7 +243,7 @@ pub struct FinalizeBill {
 /// One stored version of a bill.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillVersion {
-    pub bill_id: String,
+    pub bill_id: BillId,
     pub version: i32,
     pub visit: crate::billing::Visit,
     pub priced: crate::billing::PricedVisit,
@@ -257,7 +258,7 @@ pub struct BillVersion {
 /// A セット as stored (its current version).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemSet {
-    pub item_set_id: String,
+    pub item_set_id: ItemSetId,
     pub version: i32,
     pub name: String,
     pub contents: SetContents,

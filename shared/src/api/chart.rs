@@ -3,6 +3,7 @@
 
 use crate::domain::chart::{DiffLine, LabInput, Soap, VitalWarning, Vitals, VitalsInput};
 pub use crate::domain::diagnosis::{DiagnosisInput, Outcome};
+use crate::ids::{DiagnosisId, LabId, NoteId, PatientId, ReceptionId, UserId, VitalId};
 use serde::{Deserialize, Serialize};
 
 /// Most timeline entries one request returns.
@@ -47,10 +48,10 @@ impl NoteStatus {
 pub struct NoteVersion {
     pub version: i32,
     pub soap: Soap,
-    pub author_id: String,
+    pub author_id: UserId,
     pub author: String,
     /// 代行入力: the doctor it was entered for.
-    pub on_behalf_of_id: Option<String>,
+    pub on_behalf_of_id: Option<UserId>,
     pub on_behalf_of: Option<String>,
     /// When approved (代行入力 only), by whom.
     pub approved_at: Option<String>,
@@ -78,19 +79,19 @@ pub struct NoteDraft {
     #[serde(deserialize_with = "crate::domain::version::non_negative_i64")]
     pub revision: i64,
     pub soap: Soap,
-    pub author_id: String,
+    pub author_id: UserId,
     pub author: String,
-    pub on_behalf_of_id: Option<String>,
+    pub on_behalf_of_id: Option<UserId>,
     pub updated_at: String,
 }
 
 /// A note with every version, newest first, and its draft if one is open.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoteDetail {
-    pub note_id: String,
-    pub patient_id: String,
+    pub note_id: NoteId,
+    pub patient_id: PatientId,
     pub visit_date: String,
-    pub reception_id: Option<String>,
+    pub reception_id: Option<ReceptionId>,
     pub status: NoteStatus,
     pub versions: Vec<NoteVersion>,
     pub draft: Option<NoteDraft>,
@@ -146,7 +147,7 @@ pub struct NoteDiff {
 /// An entry of the chart's timeline: one note (visit), newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineEntry {
-    pub note_id: String,
+    pub note_id: NoteId,
     pub visit_date: String,
     pub status: NoteStatus,
     pub version: i32,
@@ -170,7 +171,7 @@ pub struct TimelinePage {
 /// A diagnosis, newest version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnosis {
-    pub diagnosis_id: String,
+    pub diagnosis_id: DiagnosisId,
     pub version: i32,
     pub disease_code: Option<String>,
     pub modifier_codes: Vec<String>,
@@ -218,10 +219,10 @@ pub struct CorrectVitals {
 /// Stored vital signs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VitalRecord {
-    pub vital_id: String,
+    pub vital_id: VitalId,
     /// The entry this one corrects, and why.
     #[serde(default)]
-    pub replaces: Option<String>,
+    pub replaces: Option<VitalId>,
     #[serde(default)]
     pub reason: String,
     /// JST `YYYY-MM-DDTHH:MM`.
@@ -243,7 +244,7 @@ pub struct RecordLabs {
 /// A stored lab result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LabRecord {
-    pub lab_id: String,
+    pub lab_id: LabId,
     pub collected_on: String,
     pub item_code: String,
     pub item_name: String,
@@ -299,16 +300,16 @@ pub struct ChartPrint {
 /// A doctor, for the 代行入力 picker (`GET /doctors`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DoctorSummary {
-    pub user_id: String,
+    pub user_id: UserId,
     pub display_name: String,
 }
 
 /// A 代行入力 waiting for the signed-in doctor's approval (`GET /notes/pending`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingNote {
-    pub note_id: String,
+    pub note_id: NoteId,
     pub version: i32,
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub patient_name: String,
     pub visit_date: String,
     pub author: String,

@@ -1,6 +1,7 @@
 //! Device authentication (端末認証) with client certificates: the server's mode and an
 //! institution's registry of device certificates, by SHA-256 fingerprint.
 
+use crate::ids::DeviceId;
 use serde::{Deserialize, Serialize};
 
 /// Whether the server asks TLS clients for a certificate.
@@ -37,7 +38,7 @@ impl ClientCertMode {
 /// A registered device certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceSummary {
-    pub device_id: uuid::Uuid,
+    pub device_id: DeviceId,
     /// e.g. "外来1番端末".
     pub name: String,
     /// Lower-case hex SHA-256 of the certificate (DER).

@@ -5,6 +5,7 @@ use crate::domain::insurance::IncomeCategory;
 pub use crate::domain::insurance::{
     InsuranceInput, PublicPaymentInput, Relationship, ValidInsurance, ValidPublicPayment,
 };
+use crate::ids::{InsuranceId, PublicPaymentId};
 use serde::{Deserialize, Serialize};
 
 /// `PUT /api/v1/patients/{id}/insurances/{insurance_id}`: a new version of an insurance.
@@ -33,7 +34,7 @@ pub struct EditPublicPayment {
 /// An insurance as stored, with the share that applies on the date it was asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InsuranceDetail {
-    pub insurance_id: String,
+    pub insurance_id: InsuranceId,
     pub version: i32,
     pub insurer_number: String,
     pub symbol: String,
@@ -52,7 +53,7 @@ pub struct InsuranceDetail {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicPaymentDetail {
-    pub public_payment_id: String,
+    pub public_payment_id: PublicPaymentId,
     pub version: i32,
     pub payer_number: String,
     /// 法別番号.

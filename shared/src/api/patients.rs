@@ -3,6 +3,7 @@
 
 use crate::domain::japanese::{is_kana, normalize_kana, parse_date};
 pub use crate::domain::patient::{PatientInput, Sex, ValidPatient};
+use crate::ids::{PatientId, UserId};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -30,7 +31,7 @@ pub struct UpdatePatient {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PatientDetail {
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub patient_number: String,
     pub version: i32,
     pub name: String,
@@ -43,12 +44,12 @@ pub struct PatientDetail {
     pub notes: String,
     /// RFC 3339, when this version was written, and by whom (user id).
     pub updated_at: String,
-    pub updated_by: Option<String>,
+    pub updated_by: Option<UserId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PatientSummary {
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub patient_number: String,
     pub name: String,
     pub kana: String,
@@ -68,7 +69,7 @@ pub struct PatientVersion {
     pub address: String,
     pub phone: String,
     pub notes: String,
-    pub author_user_id: Option<String>,
+    pub author_user_id: Option<UserId>,
     pub created_at: String,
     pub reason: String,
 }

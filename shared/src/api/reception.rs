@@ -1,6 +1,7 @@
 //! 受付 (reception): checking a patient in for today and moving them through the day.
 
 pub use crate::domain::reception::{CheckIn, ValidCheckIn};
+use crate::ids::{PatientId, ReceptionId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,8 +79,8 @@ pub struct MoveReception {
 /// One patient in the day's queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceptionEntry {
-    pub reception_id: String,
-    pub patient_id: String,
+    pub reception_id: ReceptionId,
+    pub patient_id: PatientId,
     pub patient_number: String,
     pub name: String,
     pub kana: String,

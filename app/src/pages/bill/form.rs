@@ -420,8 +420,8 @@ mod tests {
     /// A fictitious patient's visit context: 3割, a clinic dispensing outside.
     fn context() -> BillContext {
         BillContext {
-            reception_id: "r".into(),
-            patient_id: "p".into(),
+            reception_id: shared::ids::ReceptionId(uuid::Uuid::nil()),
+            patient_id: shared::ids::PatientId(uuid::Uuid::nil()),
             patient_number: "00001".into(),
             patient_name: "架空 太郎".into(),
             patient_kana: "カクウ タロウ".into(),

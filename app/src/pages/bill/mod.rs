@@ -15,7 +15,6 @@ use crate::state::use_session;
 use form::{build_visit, set_of, Form};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 use order_form::OrderForm;
 use payment::PaymentPanel;
 use result::BillResult;
@@ -23,6 +22,7 @@ use shared::api::billing::{
     BillContext, BillVersion, FinalizeBill, ItemSet, MasterHit, MasterRowsRequest, SaveItemSet,
 };
 use shared::billing::{price_visit, BillingError, MemoryCatalog, PricedVisit};
+use shared::ids::ReceptionId;
 use shared::masters::MasterKind;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -70,15 +70,27 @@ fn receipt_data(
             .get(..10)
             .unwrap_or("")
             .to_string(),
-        receipt_number: format!("{}-{}", bill.bill_id.get(..8).unwrap_or(""), bill.version),
+        receipt_number: format!(
+            "{}-{}",
+            bill.bill_id.to_string().get(..8).unwrap_or(""),
+            bill.version
+        ),
     }
 }
 
 #[component]
 pub fn BillPage() -> impl IntoView {
+    let reception = crate::pages::path_id::<ReceptionId>("reception_id");
+    move || match reception.get() {
+        Some(id) => view! { <Bill reception=id/> }.into_any(),
+        None => view! { <crate::pages::RecordNotFound/> }.into_any(),
+    }
+}
+
+/// 会計 of one visit (mounted afresh for each).
+#[component]
+fn Bill(reception: ReceptionId) -> impl IntoView {
     let session = use_session();
-    let params = use_params_map();
-    let reception = move || params.with(|p| p.get("reception_id").unwrap_or_default());
     let context = RwSignal::new(None::<BillContext>);
     let load_error = RwSignal::new(None::<String>);
     // The local copies of the masters the picker searches load in the background.
@@ -110,9 +122,8 @@ pub fn BillPage() -> impl IntoView {
     load_sets();
 
     let load = move || {
-        let id = reception();
         spawn_local(async move {
-            match crate::api::billing::context(&id).await {
+            match crate::api::billing::context(reception).await {
                 Ok(ctx) => {
                     form.set(Some(Form::start(&ctx)));
                     correcting.set(false);
@@ -125,10 +136,7 @@ pub fn BillPage() -> impl IntoView {
             }
         });
     };
-    Effect::new(move |_| {
-        let _ = reception();
-        load();
-    });
+    load();
 
     let visit = Memo::new(move |_| {
         let ctx = context.get()?;
@@ -286,10 +294,9 @@ pub fn BillPage() -> impl IntoView {
             reason: reason.get_untracked(),
         };
         let csrf = session.csrf();
-        let id = reception();
         saving.set(true);
         spawn_local(async move {
-            match crate::api::billing::finalize(&csrf, &id, &body).await {
+            match crate::api::billing::finalize(&csrf, reception, &body).await {
                 Ok(bill) => {
                     message.set(Some(format!("第{}版として確定しました", bill.version)));
                     load();

@@ -93,7 +93,7 @@ pub struct ValidSession {
     pub csrf_token: String,
     pub stage: String,
     /// The registered device the session is bound to, and its certificate's fingerprint.
-    pub device_id: Option<Uuid>,
+    pub device_id: Option<shared::ids::DeviceId>,
     pub device_fingerprint: Option<String>,
 }
 
@@ -145,7 +145,7 @@ pub async fn authenticate_session(
         must_change_password: r.must_change_password,
         csrf_token: r.csrf_token,
         stage: r.stage,
-        device_id: r.device_id,
+        device_id: r.device_id.map(shared::ids::DeviceId),
         device_fingerprint: r.device_fingerprint,
     })))
 }

@@ -15,6 +15,7 @@ use axum::Json;
 use shared::api::auth::{
     ConfirmPassword, ConfirmTotp, FactorOverview, RecoveryCodes, StartTotp, TotpEnrolment,
 };
+use shared::ids::FactorId;
 
 pub(super) async fn factors(
     State(state): State<AppState>,
@@ -46,7 +47,7 @@ pub(super) async fn confirm_totp(
     Path(raw_id): Path<String>,
     ApiJson(body): ApiJson<ConfirmTotp>,
 ) -> ApiResult<Response> {
-    let factor_id = id_or_not_found::<uuid::Uuid>(&raw_id)?;
+    let factor_id = id_or_not_found::<FactorId>(&raw_id)?;
     let done = factors::confirm_totp(&state, &auth, &ip, factor_id, &body.code).await?;
     Ok(confirmed(done))
 }
@@ -60,7 +61,7 @@ pub(super) async fn revoke_factor(
     Path(raw_id): Path<String>,
     ApiJson(body): ApiJson<ConfirmPassword>,
 ) -> ApiResult<Json<FactorOverview>> {
-    let factor_id = id_or_not_found::<uuid::Uuid>(&raw_id)?;
+    let factor_id = id_or_not_found::<FactorId>(&raw_id)?;
     let view =
         factors::revoke_factor(&state, &user.0, &ip, factor_id, &body.current_password).await?;
     Ok(Json(view))

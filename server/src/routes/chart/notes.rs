@@ -21,8 +21,8 @@ use shared::api::chart::{
 use shared::api::ErrorCode;
 use shared::domain::japanese::{format_date, parse_date};
 use shared::domain::Permission;
+use shared::ids::NoteId;
 use time::Date;
-use uuid::Uuid;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,7 +34,7 @@ pub(super) struct TimelineQuery {
     limit: Option<u32>,
 }
 
-fn parse_cursor(raw: &str) -> ApiResult<(Date, Uuid)> {
+fn parse_cursor(raw: &str) -> ApiResult<(Date, NoteId)> {
     let bad = || ApiError::code(ErrorCode::InvalidQuery);
     let (date, id) = raw.split_once('_').ok_or_else(bad)?;
     Ok((
@@ -190,7 +190,7 @@ pub(super) async fn pending_notes(
 ) -> ApiResult<Json<Vec<PendingNote>>> {
     user.require(Permission::Diagnose)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
-    let pending = notes::pending_for(&mut tx, user.ctx().user_id().as_uuid()).await?;
+    let pending = notes::pending_for(&mut tx, user.ctx().user_id()).await?;
     tx.commit().await?;
     Ok(Json(pending))
 }
@@ -235,7 +235,7 @@ pub(super) async fn list_doctors(
         doctors
             .into_iter()
             .map(|(id, name)| DoctorSummary {
-                user_id: id.to_string(),
+                user_id: id,
                 display_name: name,
             })
             .collect(),
@@ -248,7 +248,7 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_junk_is_refused() {
-        let id = Uuid::new_v4();
+        let id = NoteId(uuid::Uuid::new_v4());
         let (d, i) = parse_cursor(&format!("2026-11-25_{id}")).unwrap();
         assert_eq!((format_date(d), i), ("2026-11-25".to_string(), id));
         assert!(parse_cursor("nope").is_err());

@@ -95,7 +95,7 @@ pub(super) async fn record_vitals(
         patient.patient_id,
         measured.at,
         &measured.values,
-        user.ctx().user_id().as_uuid(),
+        user.ctx().user_id(),
         None,
     )
     .await?;

@@ -10,7 +10,7 @@ use crate::logs::AccessNote;
 use shared::api::chart::Diagnosis;
 use shared::api::ErrorCode;
 use shared::domain::diagnosis::{compose_name, DiagnosisInput};
-use shared::ids::DiagnosisId;
+use shared::ids::{DiagnosisId, PatientId};
 use shared::masters::{DiseaseRecord, MasterKind, MasterRecord, ModifierRecord};
 use time::Date;
 use uuid::Uuid;
@@ -79,7 +79,7 @@ async fn check(tx: &mut TenantTx, body: &DiagnosisInput) -> ApiResult<CheckedDia
 struct Write<'a> {
     id: DiagnosisId,
     version: i32,
-    patient: Uuid,
+    patient: PatientId,
     body: &'a DiagnosisInput,
     reason: &'a str,
 }
@@ -104,7 +104,7 @@ async fn write(
         outcome: w.body.outcome,
         end_date: checked.end,
         reason: w.reason,
-        author: ctx.user_id().as_uuid(),
+        author: ctx.user_id(),
     };
     if let Err(err) = diagnoses::insert_diagnosis(tx, &new).await {
         return Err(if is_unique_violation(&err) {
@@ -134,7 +134,7 @@ pub async fn record(
     tx: &mut TenantTx,
     ctx: &TenantContext,
     ip: &ClientIp,
-    patient: Uuid,
+    patient: PatientId,
     body: &DiagnosisInput,
 ) -> ApiResult<Diagnosis> {
     let w = Write {
@@ -188,7 +188,7 @@ async fn owner_and_history(
     tx: &mut TenantTx,
     access: &AccessNote,
     id: DiagnosisId,
-) -> ApiResult<(Uuid, Vec<Diagnosis>)> {
+) -> ApiResult<(PatientId, Vec<Diagnosis>)> {
     let (patient, history) = diagnoses::diagnosis_history(tx, id).await?;
     let patient = patient.ok_or(ApiError::code(ErrorCode::NotFound))?;
     access.set_patient(patient);

@@ -15,9 +15,8 @@ use shared::api::chart::{NoteDetail, NoteDraft, SaveDraft};
 use shared::api::{ErrorCode, FieldError};
 use shared::domain::chart::Soap;
 use shared::domain::Role;
-use shared::ids::NoteId;
+use shared::ids::{NoteId, PatientId, ReceptionId, UserId};
 use time::{Date, OffsetDateTime};
-use uuid::Uuid;
 
 pub const STALE_DRAFT: &str =
     "他の人がこの記載を先に保存しました。両方の内容を確認してから保存し直してください";
@@ -41,8 +40,8 @@ fn is_proxy(ctx: &TenantContext) -> bool {
     ctx.role() == Role::Clerk
 }
 
-fn me(ctx: &TenantContext) -> Uuid {
-    ctx.user_id().as_uuid()
+fn me(ctx: &TenantContext) -> UserId {
+    ctx.user_id()
 }
 
 /// A new note of `patient` for `visit_date`, optionally tied to that day's reception of the
@@ -50,14 +49,14 @@ fn me(ctx: &TenantContext) -> Uuid {
 pub async fn create(
     tx: &mut TenantTx,
     ctx: &TenantContext,
-    patient: Uuid,
+    patient: PatientId,
     reception_raw: Option<&str>,
     visit_date: Date,
 ) -> ApiResult<NoteDetail> {
     let reception = match reception_raw.filter(|r| !r.is_empty()) {
         None => None,
         Some(r) => {
-            let id = id_or_not_found::<Uuid>(r)?;
+            let id = id_or_not_found::<ReceptionId>(r)?;
             match reception::find(tx, id).await? {
                 Some((p, day, ..)) if p == patient && day == visit_date => Some(id),
                 _ => {
@@ -78,14 +77,14 @@ async fn proxy_doctor(
     tx: &mut TenantTx,
     ctx: &TenantContext,
     raw: Option<&str>,
-) -> ApiResult<Option<Uuid>> {
+) -> ApiResult<Option<UserId>> {
     if !is_proxy(ctx) {
         return Ok(None);
     }
     let Some(id) = raw.filter(|r| !r.is_empty()) else {
         return Err(ApiError::invalid("on_behalf_of", DOCTOR_REQUIRED));
     };
-    let id = id.parse::<Uuid>().ok();
+    let id = id.parse::<UserId>().ok();
     match id {
         Some(id) if users::is_doctor(tx, id).await? => Ok(Some(id)),
         _ => Err(ApiError::invalid(
@@ -170,12 +169,12 @@ pub async fn finalize(
     // while an entry waits for approval only the clerk may amend it: nobody else's version
     // can take a 代行入力 out of the doctor's queue.
     let on_behalf_of = if is_proxy(ctx) {
-        match draft.on_behalf_of {
+        match draft.on_behalf_of.map(UserId) {
             Some(doctor) => Some(doctor),
             None => return Err(ApiError::invalid("on_behalf_of", DOCTOR_REQUIRED)),
         }
     } else {
-        if matches!(draft.on_behalf_of, Some(doctor) if doctor != me(ctx)) {
+        if matches!(draft.on_behalf_of.map(UserId), Some(doctor) if doctor != me(ctx)) {
             return Err(ApiError::Conflict(vec![FieldError::new(
                 "on_behalf_of",
                 "proxy",

@@ -10,9 +10,8 @@ use crate::logs::AccessNote;
 use shared::api::chart::{LabRecord, VitalRecord};
 use shared::api::ErrorCode;
 use shared::domain::chart::{LabChecked, Vitals};
-use shared::ids::VitalId;
+use shared::ids::{PatientId, VitalId};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 /// A measurement, checked: when (JST, not in the future) and the values.
 pub struct Measured {
@@ -52,7 +51,7 @@ pub async fn correct_vitals(
         patient,
         measured.at,
         &measured.values,
-        ctx.user_id().as_uuid(),
+        ctx.user_id(),
         Some(correction),
     )
     .await;
@@ -80,12 +79,11 @@ pub async fn record_labs(
     tx: &mut TenantTx,
     ctx: &TenantContext,
     ip: &ClientIp,
-    patient: Uuid,
+    patient: PatientId,
     rows: &[LabChecked],
     import: bool,
 ) -> ApiResult<Vec<LabRecord>> {
-    let results =
-        observations::insert_labs(tx, patient, rows, import, ctx.user_id().as_uuid()).await?;
+    let results = observations::insert_labs(tx, patient, rows, import, ctx.user_id()).await?;
     if import {
         let event = AuditEvent::success(action::LAB_IMPORT)
             .target("patient", patient)

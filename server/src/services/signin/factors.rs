@@ -17,6 +17,7 @@ use shared::api::auth::{
     FactorConfirmed, FactorOverview, RecoveryCodes, SessionStage, StartTotp, TotpEnrolment,
 };
 use shared::api::{ErrorCode, FieldError};
+use shared::ids::FactorId;
 
 /// Recovery codes issued at a time.
 pub const RECOVERY_CODE_COUNT: usize = 10;
@@ -48,11 +49,11 @@ pub fn factor_label(raw: &str) -> ApiResult<String> {
 }
 
 /// The associated data a TOTP key is sealed with: the row it belongs to.
-pub fn totp_row(ctx: &TenantContext, factor_id: uuid::Uuid) -> Vec<u8> {
+pub fn totp_row(ctx: &TenantContext, factor_id: FactorId) -> Vec<u8> {
     let mut row = b"karte:totp:".to_vec();
     row.extend_from_slice(ctx.tenant_id().as_uuid().as_bytes());
     row.extend_from_slice(ctx.user_id().as_uuid().as_bytes());
-    row.extend_from_slice(factor_id.as_bytes());
+    row.extend_from_slice(factor_id.as_uuid().as_bytes());
     row
 }
 
@@ -188,7 +189,7 @@ pub async fn factor_confirmed(
     auth: &Authenticated,
     ip: &ClientIp,
     kind: &'static str,
-    factor_id: uuid::Uuid,
+    factor_id: FactorId,
 ) -> ApiResult<(FactorConfirmed, Option<String>)> {
     let user_id = auth.ctx.user_id();
     let recovery_codes = if security::recovery_codes_left(&mut tx, user_id).await? == 0 {
@@ -301,7 +302,7 @@ pub async fn start_totp(
         .ok_or(ApiError::code(ErrorCode::Unauthorized))?;
     let institution = institutions::current(&mut tx).await?;
     let secret = totp::new_secret();
-    let factor_id = uuid::Uuid::new_v4();
+    let factor_id = FactorId(uuid::Uuid::new_v4());
     let label = label.as_str();
     let sealed = state
         .config
@@ -328,7 +329,7 @@ pub async fn confirm_totp(
     state: &AppState,
     auth: &Authenticated,
     ip: &ClientIp,
-    factor_id: uuid::Uuid,
+    factor_id: FactorId,
     code: &str,
 ) -> ApiResult<(FactorConfirmed, Option<String>)> {
     let user_id = auth.ctx.user_id();
@@ -360,7 +361,7 @@ pub async fn revoke_factor(
     state: &AppState,
     auth: &Authenticated,
     ip: &ClientIp,
-    factor_id: uuid::Uuid,
+    factor_id: FactorId,
     current_password: &str,
 ) -> ApiResult<FactorOverview> {
     confirm_current_password(state, auth, ip, current_password).await?;

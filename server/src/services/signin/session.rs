@@ -76,7 +76,7 @@ pub async fn open_session(
     ctx: &TenantContext,
     stage: SessionStage,
     policy: &SecurityPolicy,
-    device_id: Option<uuid::Uuid>,
+    device_id: Option<shared::ids::DeviceId>,
 ) -> ApiResult<(String, String)> {
     let token = auth::random_token();
     let csrf_token = auth::random_token();
