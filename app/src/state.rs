@@ -102,3 +102,26 @@ pub fn provide_current_patient() -> CurrentPatient {
 pub fn use_current_patient() -> CurrentPatient {
     expect_context::<CurrentPatient>()
 }
+
+/// The banner names patient `id` while the calling page is on screen, and nobody once it is
+/// left. The answer (the patient, or why not) goes to `then` only while the page stands: a
+/// slow answer never names the patient of a page already left.
+pub fn show_patient(
+    id: shared::ids::PatientId,
+    then: impl FnOnce(Result<shared::api::patients::PatientDetail, ApiFailure>) + 'static,
+) {
+    let current = use_current_patient();
+    // Owned by the calling page: gone once the page is.
+    let page = StoredValue::new(());
+    on_cleanup(move || current.0.set(None));
+    leptos::task::spawn_local(async move {
+        let result = crate::api::patients::get_one(id).await;
+        if page.try_get_value().is_none() {
+            return;
+        }
+        if let Ok(p) = &result {
+            current.0.set(Some(p.clone()));
+        }
+        then(result);
+    });
+}

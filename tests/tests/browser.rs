@@ -422,6 +422,13 @@ async fn a_receptionist_registers_finds_and_edits_a_patient() {
         .click()
         .await?;
         browser.wait_for_text("reception-1", "終了").await?;
+
+        // An address whose id names no patient says so, and the server is not asked.
+        c.goto(&format!("{}/patients/not-a-patient/chart", app.base_url))
+            .await?;
+        browser
+            .wait_for_text("record-not-found", "見つかりません")
+            .await?;
         anyhow::Ok(())
     }
     .await;

@@ -1,7 +1,8 @@
 //! The local copy of a note's draft, kept in this browser (localStorage, per user and note)
 //! from the first keystroke until the server has the text: a reload, a lost connection or an
-//! expired session loses nothing. Only the note editor's controller decides when to keep or
-//! forget a copy; this module only stores it.
+//! expired session loses nothing. The note editor decides when to keep or forget a copy (its
+//! controller while the note is open; the page once a note's draft is finalised or discarded);
+//! this module only stores it.
 
 use serde::{Deserialize, Serialize};
 use shared::domain::chart::Soap;

@@ -1,4 +1,4 @@
-//! What this browser keeps for work that has not reached the server yet. Today: the text of
-//! clinical notes as typed ([`drafts`]); the ward's outbox and cached records build on it.
+//! What this browser keeps for work that has not reached the server yet: the text of clinical
+//! notes as typed ([`drafts`]).
 
 pub mod drafts;

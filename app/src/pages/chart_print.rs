@@ -15,11 +15,9 @@ use time::Duration;
 
 #[component]
 pub fn ChartPrintPage() -> impl IntoView {
-    let patient = crate::pages::path_id::<PatientId>("patient_id");
-    move || match patient.get() {
-        Some(id) => view! { <ChartPrintOf patient_id=id/> }.into_any(),
-        None => view! { <crate::pages::RecordNotFound/> }.into_any(),
-    }
+    crate::pages::per_path_id("patient_id", |id: PatientId| {
+        view! { <ChartPrintOf patient_id=id/> }
+    })
 }
 
 /// The print of one patient's chart.
@@ -41,15 +39,7 @@ fn ChartPrintOf(patient_id: PatientId) -> impl IntoView {
     let note = query.with_untracked(|q| q.get("note"));
     let doc = RwSignal::new(None::<ChartPrint>);
     // The patient banner on screen, as on every screen about a patient.
-    let current = crate::state::use_current_patient();
-    Effect::new(move |_| {
-        spawn_local(async move {
-            if let Ok(p) = crate::api::patients::get_one(patient_id).await {
-                current.0.set(Some(p));
-            }
-        });
-    });
-    on_cleanup(move || current.0.set(None));
+    crate::state::show_patient(patient_id, |_| {});
     let error = RwSignal::new(None::<String>);
     let prepare = move || {
         let body = PrintChart {
@@ -58,9 +48,8 @@ fn ChartPrintOf(patient_id: PatientId) -> impl IntoView {
             to: to.get_untracked(),
         };
         let csrf = session.csrf();
-        let id = patient_id;
         spawn_local(async move {
-            match crate::api::chart::print(&csrf, id, &body).await {
+            match crate::api::chart::print(&csrf, patient_id, &body).await {
                 Ok(d) => {
                     doc.set(Some(d));
                     error.set(None);

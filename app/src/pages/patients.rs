@@ -293,11 +293,10 @@ pub fn RegisterPatientPage() -> impl IntoView {
 
 #[component]
 pub fn PatientDetailPage() -> impl IntoView {
-    let patient = crate::pages::path_id::<PatientId>("patient_id");
-    move || match patient.get() {
-        Some(id) => view! { <PatientDetailOf id=id/> }.into_any(),
-        None => view! { <crate::pages::RecordNotFound/> }.into_any(),
-    }
+    crate::pages::per_path_id(
+        "patient_id",
+        |id: PatientId| view! { <PatientDetailOf id=id/> },
+    )
 }
 
 /// One patient's page (mounted afresh for each patient).
@@ -305,7 +304,7 @@ pub fn PatientDetailPage() -> impl IntoView {
 fn PatientDetailOf(id: PatientId) -> impl IntoView {
     let session = use_session();
     let current = use_current_patient();
-    let id = move || id;
+
     let patient = RwSignal::new(None::<PatientDetail>);
     let history = RwSignal::new(Vec::<PatientVersion>::new());
     let error = RwSignal::new(None::<String>);
@@ -327,20 +326,22 @@ fn PatientDetailOf(id: PatientId) -> impl IntoView {
     };
 
     let load = move || {
-        let id = id();
         spawn_local(async move {
             match crate::api::patients::get_one(id).await {
                 Ok(p) => {
-                    current.0.set(Some(p.clone()));
-                    patient.set(Some(p));
+                    // Only while this page stands: a slow answer never names the patient of a
+                    // page already left in the banner.
+                    if patient.try_set(Some(p.clone())).is_none() {
+                        current.0.set(Some(p));
+                    }
                 }
                 Err(f) => {
                     session.check(&f);
-                    error.set(Some(f.message()));
+                    let _ = error.try_set(Some(f.message()));
                 }
             }
             if let Ok(v) = crate::api::patients::versions(id).await {
-                history.set(v);
+                let _ = history.try_set(v);
             }
         });
     };
@@ -367,7 +368,7 @@ fn PatientDetailOf(id: PatientId) -> impl IntoView {
             reason: reason.get_untracked(),
         };
         let csrf = session.csrf();
-        let id = id();
+
         spawn_local(async move {
             match crate::api::patients::update(&csrf, id, &body).await {
                 Ok(_) => {
@@ -414,12 +415,12 @@ fn PatientDetailOf(id: PatientId) -> impl IntoView {
             </form>
         </Show>
         <Show when=move || session.info().map(|i| i.user.role.can(Permission::ReadChart) || i.user.role.can(Permission::ProxyEntry)).unwrap_or(false)>
-            <p><a class="button" href=move || format!("/patients/{}/chart", id()) data-testid="open-chart">"カルテを開く"</a></p>
+            <p><a class="button" href=format!("/patients/{id}/chart") data-testid="open-chart">"カルテを開く"</a></p>
         </Show>
         <Show when=can_check_in>
-            <crate::pages::reception::CheckInForm patient_id=Signal::derive(id)/>
+            <crate::pages::reception::CheckInForm patient_id=id/>
         </Show>
-        <crate::components::insurance::InsurancePanel patient_id=Signal::derive(id)/>
+        <crate::components::insurance::InsurancePanel patient_id=id/>
         <h2>"変更履歴"</h2>
         <ol class="history" data-testid="patient-history">
             {move || history.get().into_iter().map(|v| view! {

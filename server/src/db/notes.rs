@@ -516,7 +516,7 @@ pub async fn timeline(
     patient: PatientId,
     after: Option<(Date, NoteId)>,
     limit: i64,
-) -> Result<Vec<(TimelineEntry, Date, NoteId)>, sqlx::Error> {
+) -> Result<Vec<(TimelineEntry, Date)>, sqlx::Error> {
     let rows: Vec<TimelineRow> = sqlx::query_as(
         "select n.note_id, n.visit_date, v.version, \
            left(v.subjective, 400) as subjective, left(v.objective, 400) as objective, \
@@ -606,7 +606,6 @@ pub async fn timeline(
                     lab_flagged: i32::try_from(r.lab_flagged).unwrap_or(i32::MAX),
                 },
                 r.visit_date,
-                r.note_id,
             )
         })
         .collect())
@@ -630,4 +629,35 @@ pub async fn notes_between(
     .bind(limit)
     .fetch_all(tx.conn())
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every stored note version is chained by this hash: its input must never change.
+    #[test]
+    fn a_version_hash_keeps_its_value() {
+        let soap = Soap {
+            subjective: "咳".into(),
+            objective: "咽頭発赤".into(),
+            assessment: "かぜ".into(),
+            plan: "経過観察".into(),
+        };
+        let content = VersionContent {
+            note_id: NoteId(Uuid::from_u128(1)),
+            version: 2,
+            soap: &soap,
+            author: UserId(Uuid::from_u128(2)),
+            on_behalf_of: Some(UserId(Uuid::from_u128(3))),
+            reason: "追記",
+            created_at: time::macros::datetime!(2026-12-03 01:02:03.456789 UTC),
+        };
+        let hash = hex(&version_hash(Some(&[7u8; 32]), &content));
+        // SHA-256 of the previous hash and the JSON array of the content, computed independently.
+        assert_eq!(
+            hash,
+            "0dc8221c0be1a7a8c1831b97d5e0baea00af98b07b0efe4b688b1b2045744e37"
+        );
+    }
 }

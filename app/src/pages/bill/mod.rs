@@ -80,11 +80,10 @@ fn receipt_data(
 
 #[component]
 pub fn BillPage() -> impl IntoView {
-    let reception = crate::pages::path_id::<ReceptionId>("reception_id");
-    move || match reception.get() {
-        Some(id) => view! { <Bill reception=id/> }.into_any(),
-        None => view! { <crate::pages::RecordNotFound/> }.into_any(),
-    }
+    crate::pages::per_path_id(
+        "reception_id",
+        |id: ReceptionId| view! { <Bill reception=id/> },
+    )
 }
 
 /// 会計 of one visit (mounted afresh for each).

@@ -1,7 +1,7 @@
 //! The note editor's state machine as plain Rust: no signals, no IO, no clock, so every path
-//! (autosave, retry, conflict, restore, amend) is unit-tested natively, and the ward's offline
-//! work can drive the same machine. The page holds one [`Editor`] in a signal, calls its
-//! methods on each event and runs the [`Command`]s they return (storage, timers, requests).
+//! (autosave, retry, conflict, restore, amend) is unit-tested natively. The page holds one
+//! [`Editor`] in a signal, calls its methods on each event and runs the [`Command`]s they
+//! return (storage, timers, requests).
 //!
 //! The rules it keeps: nothing typed is lost (every change is kept locally until the server has
 //! exactly that text); a save names the revision it was typed on, and a refusal because someone
@@ -13,8 +13,8 @@ use shared::api::chart::{FinalizeNote, NoteDetail, NoteDraft, NoteVersion, SaveD
 use shared::domain::chart::Soap;
 
 /// How long after the last keystroke the draft is saved, and how often a failed save is retried.
-pub const AUTOSAVE_MS: u64 = 1200;
-pub const RETRY_MS: u64 = 4000;
+const AUTOSAVE_MS: u64 = 1200;
+const RETRY_MS: u64 = 4000;
 
 /// What the status line says about the text on screen.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -117,13 +117,13 @@ pub struct Editor {
     pub state: SaveState,
     /// An open conflict: the other save's draft, or `None` when the note was finalised.
     pub conflict: Option<Option<NoteDraft>>,
-    /// The text of the save in flight.
-    sent: Option<Soap>,
+    /// The save in flight, as sent (`None` also when the note was closed or reopened since).
+    sent: Option<SaveDraft>,
 }
 
 impl Editor {
     /// What the browser keeps of the text on screen.
-    pub fn local(&self) -> LocalDraft {
+    fn local(&self) -> LocalDraft {
         LocalDraft {
             soap: self.soap.clone(),
             base_revision: self.base_revision,
@@ -151,12 +151,14 @@ impl Editor {
         commands
     }
 
-    /// Another note opens (or none): nothing of the one on screen is carried over. The doctor
-    /// chosen for 代行入力 stays.
+    /// Another note opens (or the same one again): nothing of the text on screen is carried
+    /// over. The doctor chosen for 代行入力 stays, and so does a save or finalisation still in
+    /// flight (one at a time), until it ends.
     pub fn close(&mut self) {
         *self = Self {
             on_behalf: std::mem::take(&mut self.on_behalf),
             saving: self.saving,
+            finalizing: self.finalizing,
             ..Self::default()
         };
     }
@@ -264,26 +266,37 @@ impl Editor {
         }
         self.saving = true;
         self.state = SaveState::Saving;
-        self.sent = Some(self.soap.clone());
-        Some(self.request())
+        let request = self.request();
+        self.sent = Some(request.clone());
+        Some(request)
     }
 
-    /// The save in flight ended, but its note is no longer open.
-    pub fn save_abandoned(&mut self) {
+    /// The save in flight ended, but the text on screen is no longer the one it was sent for
+    /// (another note, or the same one opened again, is on screen): its outcome changes nothing
+    /// here, and text waiting meanwhile is saved next.
+    pub fn save_abandoned(&mut self) -> Vec<Command> {
         self.saving = false;
         self.sent = None;
+        if self.dirty {
+            vec![Command::SaveAfter(AUTOSAVE_MS)]
+        } else {
+            Vec::new()
+        }
     }
 
     /// The server stored the draft sent by [`Self::start_save`] as `draft`.
     pub fn saved(&mut self, draft: &NoteDraft) -> Vec<Command> {
+        let Some(sent) = self.sent.take() else {
+            return self.save_abandoned();
+        };
         self.saving = false;
-        let was_new = self.base_revision == 0;
         self.base_revision = draft.revision;
         let mut commands = Vec::new();
-        if was_new {
+        if sent.base_revision == 0 {
+            // A new draft: the timeline marks the visit as being edited.
             commands.push(Command::RefreshTimeline);
         }
-        if self.sent.take().as_ref() == Some(&self.soap) {
+        if sent.soap == self.soap {
             self.dirty = false;
             self.state = SaveState::Saved(draft.updated_at.clone());
             commands.push(Command::ForgetLocally);
@@ -297,8 +310,10 @@ impl Editor {
 
     /// The save did not reach the server; the text stays kept locally.
     pub fn save_failed(&mut self, failure: SaveFailure) -> Vec<Command> {
+        if self.sent.take().is_none() {
+            return self.save_abandoned();
+        }
         self.saving = false;
-        self.sent = None;
         match failure {
             SaveFailure::Conflict => vec![Command::FetchConflict],
             SaveFailure::Network => {
@@ -366,6 +381,11 @@ impl Editor {
     /// conflict is open (that text stays kept locally for the user to decide later).
     pub fn leave(&self) -> Option<SaveDraft> {
         (self.dirty && self.conflict.is_none()).then(|| self.request())
+    }
+
+    /// Whether there is a saved draft to discard.
+    pub fn can_discard(&self) -> bool {
+        !self.saving && self.base_revision > 0
     }
 
     /// Whether the draft on the server is what is on screen and may be finalised.
@@ -600,6 +620,7 @@ mod tests {
         e.save_failed(SaveFailure::Conflict);
         e.conflict_loaded(Some(draft(9, 0, soap("発熱", "かぜ"))));
         let commands = e.resolve(Resolution::Both, 0);
+        assert!(matches!(&commands[0], Command::KeepLocally(d) if d.soap == e.soap));
         assert_eq!(e.soap.subjective, "発熱\n咳");
         assert_eq!(e.soap.assessment, "かぜ");
         assert_eq!(e.soap.plan, "経過観察");
@@ -615,8 +636,13 @@ mod tests {
         e.start_save();
         e.save_failed(SaveFailure::Conflict);
         e.conflict_loaded(Some(draft(9, 0, soap("発熱", ""))));
-        e.resolve(Resolution::Mine, 0);
-        assert_eq!((e.soap.subjective.as_str(), e.base_revision), ("咳", 9));
+        let commands = e.resolve(Resolution::Mine, 0);
+        assert!(
+            matches!(commands.as_slice(), [Command::KeepLocally(d), Command::SaveNow] if d.base_revision == 9 && d.soap == soap("咳", ""))
+        );
+        assert!(e.dirty && e.conflict.is_none());
+        let request = e.start_save().expect("mine is saved");
+        assert_eq!((request.soap, request.base_revision), (soap("咳", ""), 9));
 
         let mut e = typing();
         e.start_save();
@@ -639,6 +665,71 @@ mod tests {
         e.resolve(Resolution::Theirs, 1);
         assert!(!e.editing);
         assert_eq!((e.base_revision, e.base_version), (0, 1));
+
+        // Keeping mine after a finalisation amends the newest version.
+        let mut e = typing();
+        e.start_save();
+        e.save_failed(SaveFailure::Conflict);
+        e.conflict_loaded(None);
+        e.resolve(Resolution::Mine, 1);
+        let request = e.start_save().expect("mine is saved as an amendment");
+        assert_eq!((request.base_revision, request.base_version), (0, 1));
+    }
+
+    #[test]
+    fn a_save_that_ends_after_the_note_was_closed_changes_nothing() {
+        // Closed and opened again while the save was in flight: the answer must not turn the
+        // emptied screen into text to keep or send.
+        let mut e = typing();
+        e.start_save();
+        e.close();
+        assert_eq!(e.saved(&draft(5, 0, soap("咳", ""))), Vec::new());
+        assert!(!e.saving && !e.dirty);
+        let server = note(Some(draft(5, 0, soap("咳", ""))), vec![]);
+        assert!(e.open(&server, None).is_empty());
+        assert_eq!(e.soap, soap("咳", ""));
+        assert_eq!(e.base_revision, 5);
+
+        // A failure of it neither: nothing retried for the closed text.
+        let mut e = typing();
+        e.start_save();
+        e.close();
+        assert_eq!(e.save_failed(SaveFailure::Network), Vec::new());
+        assert_eq!(e.state, SaveState::Idle);
+    }
+
+    #[test]
+    fn text_waiting_behind_an_abandoned_save_is_saved_next() {
+        let mut e = typing();
+        e.start_save();
+        e.close();
+        // The next note's text, restored from this browser, could not be sent meanwhile.
+        let local = LocalDraft {
+            soap: soap("頭痛", ""),
+            base_revision: 0,
+            base_version: 0,
+            on_behalf_of: String::new(),
+        };
+        assert_eq!(
+            e.open(&note(None, vec![]), Some(local)),
+            vec![Command::SaveNow]
+        );
+        assert_eq!(e.start_save(), None, "one save at a time");
+        assert_eq!(e.save_abandoned(), vec![Command::SaveAfter(AUTOSAVE_MS)]);
+        assert_eq!(e.start_save().map(|r| r.soap), Some(soap("頭痛", "")));
+    }
+
+    #[test]
+    fn a_finalisation_in_flight_stays_read_only_across_notes() {
+        let mut e = typing();
+        e.start_save();
+        e.saved(&draft(3, 0, soap("咳", "")));
+        e.start_finalize(String::new());
+        e.close();
+        e.open(&note(Some(draft(2, 0, soap("頭痛", ""))), vec![]), None);
+        assert!(e.finalizing && !e.can_finalize());
+        e.finalize_ended();
+        assert!(e.can_finalize());
     }
 
     #[test]
@@ -684,6 +775,11 @@ mod tests {
         let request = e.start_save().unwrap();
         assert_eq!((request.base_revision, request.base_version), (0, 2));
         assert_eq!(request.soap, soap("咳", "かぜ"));
+        // The amendment's first save puts a draft on the timeline.
+        assert_eq!(
+            e.saved(&draft(1, 2, soap("咳", "かぜ"))),
+            vec![Command::RefreshTimeline, Command::ForgetLocally]
+        );
     }
 
     #[test]
@@ -702,7 +798,10 @@ mod tests {
     #[test]
     fn templates_and_copies_add_after_what_is_there() {
         let mut e = typing();
-        e.insert(["発熱：", "", "", "対症療法"]);
+        let commands = e.insert(["発熱：", "", "", "対症療法"]);
+        assert!(
+            matches!(commands.as_slice(), [Command::KeepLocally(d), Command::SaveAfter(AUTOSAVE_MS)] if d.soap == e.soap)
+        );
         assert_eq!(e.soap.subjective, "咳\n発熱：");
         assert_eq!(e.soap.plan, "対症療法");
         e.copy_from(&soap("", "かぜ"));
@@ -721,5 +820,9 @@ mod tests {
         assert!(!e.can_finalize(), "not twice");
         e.finalize_ended();
         assert!(e.can_finalize());
+        assert!(e.can_discard());
+        e.type_text("plan", "経過観察".into());
+        e.start_save();
+        assert!(!e.can_discard(), "not while a save is in flight");
     }
 }

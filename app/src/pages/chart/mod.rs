@@ -9,7 +9,7 @@
 //! texts and the user decides — never a silent overwrite. The rules are the plain controller
 //! in [`editor`]; [`note`] puts it on screen.
 
-use crate::state::{use_current_patient, use_session};
+use crate::state::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
@@ -32,18 +32,16 @@ enum Tab {
 
 #[component]
 pub fn ChartPage() -> impl IntoView {
-    let patient = crate::pages::path_id::<PatientId>("patient_id");
-    move || match patient.get() {
-        Some(id) => view! { <Chart patient_id=id/> }.into_any(),
-        None => view! { <crate::pages::RecordNotFound/> }.into_any(),
-    }
+    crate::pages::per_path_id(
+        "patient_id",
+        |id: PatientId| view! { <Chart patient_id=id/> },
+    )
 }
 
 /// The chart of one patient (mounted afresh for each patient).
 #[component]
 fn Chart(patient_id: PatientId) -> impl IntoView {
     let session = use_session();
-    let current = use_current_patient();
     let patient_id = Signal::stored(patient_id);
     let tab = RwSignal::new(Tab::Note);
     let open_note = RwSignal::new(None::<NoteId>);
@@ -66,19 +64,12 @@ fn Chart(patient_id: PatientId) -> impl IntoView {
             }
         }
     });
-    Effect::new(move |_| {
-        let id = patient_id.get();
-        spawn_local(async move {
-            match crate::api::patients::get_one(id).await {
-                Ok(p) => current.0.set(Some(p)),
-                Err(f) => {
-                    session.check(&f);
-                    error.set(Some(f.message()));
-                }
-            }
-        });
+    crate::state::show_patient(patient_id.get_untracked(), move |result| {
+        if let Err(f) = result {
+            session.check(&f);
+            error.set(Some(f.message()));
+        }
     });
-    on_cleanup(move || current.0.set(None));
     let role = move || session.info().map(|i| i.user.role);
     let reads_records = move || matches!(role(), Some(Role::Doctor | Role::Nurse));
     let tab_button = move |t: Tab, label: &'static str, testid: &'static str| {
@@ -134,8 +125,8 @@ fn Timeline(
     let done = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let new_date = RwSignal::new(crate::format::today_jst().to_string());
-    // Each reload (another patient, an edit) starts a new generation; answers of an older one
-    // are dropped, so a slow answer for one patient never lands in another's timeline.
+    // Each reload (after an edit) starts a new generation; answers of an older one are dropped,
+    // and so is every answer once the chart is closed.
     let generation = StoredValue::new(0u32);
     let load =
         move |reset: bool| {
@@ -152,7 +143,7 @@ fn Timeline(
             spawn_local(async move {
                 let first = cursor.is_none();
                 let result = crate::api::chart::timeline(id, cursor.as_deref()).await;
-                if generation.get_value() != started || patient_id.get_untracked() != id {
+                if generation.try_get_value() != Some(started) {
                     return;
                 }
                 match result {
@@ -198,16 +189,9 @@ fn Timeline(
                 loading.set(false);
             });
         };
-    Effect::new(move |previous: Option<PatientId>| {
-        let id = patient_id.get();
+    Effect::new(move |_| {
         let _ = refresh.get();
-        // Another patient: start over.
-        if previous != Some(id) {
-            entries.set(Vec::new());
-            done.set(false);
-        }
         load(true);
-        id
     });
     let on_scroll = move |ev: leptos::ev::Event| {
         use wasm_bindgen::JsCast;

@@ -75,7 +75,7 @@ pub(super) fn NoteEditor(
     let base_version = Memo::new(move |_| ed.with(|e| e.base_version));
     let on_behalf = Memo::new(move |_| ed.with(|e| e.on_behalf.clone()));
     let can_finalize = Memo::new(move |_| ed.with(Editor::can_finalize));
-    let can_discard = Memo::new(move |_| ed.with(|e| !e.saving && e.base_revision > 0));
+    let can_discard = Memo::new(move |_| ed.with(Editor::can_discard));
     let user_id = move || {
         session
             .info()
@@ -100,11 +100,14 @@ pub(super) fn NoteEditor(
         }
     });
 
+    // Whether `note` is still the one on screen, after an await: the editor may have been
+    // closed meanwhile (another patient's chart, another screen), which disposes its signals.
+    let still_open = move |note: NoteId| open_note.try_get_untracked().flatten() == Some(note);
     // The editor's commands run here; saving and running call each other (a save's outcome
     // asks for the next save), so the runner is looked up when it is needed.
     let runner: StoredValue<Option<Callback<Vec<Command>>>> = StoredValue::new(None);
     let run = move |commands: Vec<Command>| {
-        if let Some(run) = runner.get_value() {
+        if let Some(run) = runner.try_get_value().flatten() {
             run.run(commands);
         }
     };
@@ -129,7 +132,11 @@ pub(super) fn NoteEditor(
             return;
         };
         spawn_local(async move {
-            match crate::api::chart::note(note).await {
+            let result = crate::api::chart::note(note).await;
+            if !still_open(note) {
+                return;
+            }
+            match result {
                 Ok(d) => {
                     ed.update(|e| e.conflict_loaded(d.draft.clone()));
                     detail.set(Some(d));
@@ -149,8 +156,8 @@ pub(super) fn NoteEditor(
         spawn_local(async move {
             let result = crate::api::chart::save_draft(&csrf, note, &body).await;
             // The note may have been closed meanwhile.
-            if open_note.get_untracked() != Some(note) {
-                ed.update(Editor::save_abandoned);
+            if !still_open(note) {
+                run(act(ed, Editor::save_abandoned));
                 return;
             }
             let commands = match result {
@@ -199,11 +206,24 @@ pub(super) fn NoteEditor(
         }
     })));
 
-    let apply = move |d: &NoteDetail| {
+    // The note as the server has it, on screen.
+    let apply = move |d: NoteDetail| {
         reason.set(String::new());
         diff_of.set(None);
         let local = key().and_then(|k| drafts::load(&k));
-        run(act(ed, |e| e.open(d, local)));
+        run(act(ed, |e| e.open(&d, local)));
+        detail.set(Some(d));
+    };
+    // A write of `note` refused because someone else wrote first: show both, if it is still open.
+    let conflict_or_error = move |note: NoteId, f: ApiFailure| {
+        if f.code() == Some(ErrorCode::Conflict) {
+            if still_open(note) {
+                run(vec![Command::FetchConflict]);
+            }
+        } else {
+            session.check(&f);
+            let _ = error.try_set(Some(f.first_message()));
+        }
     };
 
     // Another note opened: the one on screen is sent as it stands (its text is also kept in
@@ -233,14 +253,11 @@ pub(super) fn NoteEditor(
         spawn_local(async move {
             let result = crate::api::chart::note(note).await;
             // Another note may have been opened meanwhile.
-            if open_note.get_untracked() != Some(note) {
+            if !still_open(note) {
                 return;
             }
             match result {
-                Ok(d) => {
-                    apply(&d);
-                    detail.set(Some(d));
-                }
+                Ok(d) => apply(d),
                 Err(f) => {
                     session.check(&f);
                     error.set(Some(f.message()));
@@ -249,7 +266,27 @@ pub(super) fn NoteEditor(
         });
         opened
     });
-    on_cleanup(cancel_timer);
+    // Leaving the chart (another patient, another screen) sends the unsaved text as it
+    // stands; it is also kept in this browser until the server has it.
+    on_cleanup(move || {
+        cancel_timer();
+        let Some(note) = open_note.try_get_untracked().flatten() else {
+            return;
+        };
+        let Some(body) = ed.try_with_untracked(Editor::leave).flatten() else {
+            return;
+        };
+        let left_key = drafts::key(&user_id(), note);
+        let csrf = session.csrf();
+        spawn_local(async move {
+            if crate::api::chart::save_draft(&csrf, note, &body)
+                .await
+                .is_ok()
+            {
+                drafts::clear(&left_key);
+            }
+        });
+    });
 
     let typed = move |field: &'static str, value: String| {
         run(act(ed, |e| e.type_text(field, value)));
@@ -266,25 +303,19 @@ pub(super) fn NoteEditor(
         let csrf = session.csrf();
         spawn_local(async move {
             let result = crate::api::chart::finalize(&csrf, note, &body).await;
-            ed.update(Editor::finalize_ended);
+            ed.try_update(Editor::finalize_ended);
             match result {
                 Ok(d) => {
+                    // The server has the text as a version: this browser's copy can go.
                     drafts::clear(&drafts::key(&user_id(), note));
-                    refresh.update(|r| *r += 1);
+                    let _ = refresh.try_update(|r| *r += 1);
                     // Another note may have been opened meanwhile.
-                    if open_note.get_untracked() == Some(note) {
-                        apply(&d);
-                        detail.set(Some(d));
+                    if still_open(note) {
+                        apply(d);
                         error.set(None);
                     }
                 }
-                Err(f) if f.code() == Some(ErrorCode::Conflict) => {
-                    run(vec![Command::FetchConflict])
-                }
-                Err(f) => {
-                    session.check(&f);
-                    error.set(Some(f.first_message()));
-                }
+                Err(f) => conflict_or_error(note, f),
             }
         });
     };
@@ -305,22 +336,16 @@ pub(super) fn NoteEditor(
         spawn_local(async move {
             match crate::api::chart::discard_draft(&csrf, note, revision).await {
                 Ok(()) => {
+                    // The draft is gone on the server: so is this browser's copy of it.
                     drafts::clear(&drafts::key(&user_id(), note));
                     if let Ok(d) = crate::api::chart::note(note).await {
-                        if open_note.get_untracked() == Some(note) {
-                            apply(&d);
-                            detail.set(Some(d));
+                        if still_open(note) {
+                            apply(d);
                         }
                     }
-                    refresh.update(|r| *r += 1);
+                    let _ = refresh.try_update(|r| *r += 1);
                 }
-                Err(f) if f.code() == Some(ErrorCode::Conflict) => {
-                    run(vec![Command::FetchConflict])
-                }
-                Err(f) => {
-                    session.check(&f);
-                    error.set(Some(f.first_message()));
-                }
+                Err(f) => conflict_or_error(note, f),
             }
         });
     };
@@ -332,12 +357,14 @@ pub(super) fn NoteEditor(
         spawn_local(async move {
             match crate::api::chart::approve(&csrf, note, version).await {
                 Ok(d) => {
-                    detail.set(Some(d));
-                    refresh.update(|r| *r += 1);
+                    let _ = refresh.try_update(|r| *r += 1);
+                    if still_open(note) {
+                        detail.set(Some(d));
+                    }
                 }
                 Err(f) => {
                     session.check(&f);
-                    error.set(Some(f.first_message()));
+                    let _ = error.try_set(Some(f.first_message()));
                 }
             }
         });
@@ -361,6 +388,9 @@ pub(super) fn NoteEditor(
                 let Ok(page) = crate::api::chart::timeline(id, None).await else {
                     return;
                 };
+                if !still_open(d.note_id) {
+                    return;
+                }
                 let Some(prev) = page.entries.into_iter().find(|e| {
                     e.note_id != d.note_id && e.visit_date <= d.visit_date && e.version > 0
                 }) else {
@@ -368,7 +398,8 @@ pub(super) fn NoteEditor(
                     return;
                 };
                 if let Ok(prev) = crate::api::chart::note(prev.note_id).await {
-                    if let Some(v) = prev.versions.first() {
+                    // Into the note it was asked for, only.
+                    if let (true, Some(v)) = (still_open(d.note_id), prev.versions.first()) {
                         run(act(ed, |e| e.copy_from(&v.soap)));
                     }
                 }
@@ -474,7 +505,7 @@ pub(super) fn NoteEditor(
         </Show>
         {move || detail.get().filter(|d| !d.versions.is_empty()).map(|d| {
             let can_amend = d.draft.is_none() && !editing.get();
-            let me = user_id();
+            let me = session.info().map(|i| i.user.user_id);
             view! {
                 {can_amend.then(|| view! {
                     <div class="soap-sheet readonly" data-testid="note-current">
@@ -489,7 +520,7 @@ pub(super) fn NoteEditor(
                 <ol class="versions" data-testid="note-versions">
                     {d.versions.iter().map(|v| {
                         let version = v.version;
-                        let pending_mine = v.is_pending() && is_doctor() && v.on_behalf_of_id.map(|u| u.to_string()) == Some(me.clone());
+                        let pending_mine = v.is_pending() && is_doctor() && v.on_behalf_of_id.is_some() && v.on_behalf_of_id == me;
                         view! {
                             <li data-testid="note-version">
                                 <strong>{format!("第{}版", v.version)}</strong>

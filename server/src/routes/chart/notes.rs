@@ -61,12 +61,12 @@ pub(super) async fn timeline(
     let next = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last()
-            .map(|(_, date, id)| format!("{}_{id}", format_date(*date)))
+            .map(|(entry, date)| format!("{}_{}", format_date(*date), entry.note_id))
     } else {
         None
     };
     Ok(Json(TimelinePage {
-        entries: rows.into_iter().map(|(entry, _, _)| entry).collect(),
+        entries: rows.into_iter().map(|(entry, _)| entry).collect(),
         next,
     }))
 }

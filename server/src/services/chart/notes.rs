@@ -40,10 +40,6 @@ fn is_proxy(ctx: &TenantContext) -> bool {
     ctx.role() == Role::Clerk
 }
 
-fn me(ctx: &TenantContext) -> UserId {
-    ctx.user_id()
-}
-
 /// A new note of `patient` for `visit_date`, optionally tied to that day's reception of the
 /// patient (`reception_raw`, an id as sent).
 pub async fn create(
@@ -68,7 +64,7 @@ pub async fn create(
             }
         }
     };
-    let head = notes::create_note(tx, patient, reception, visit_date, me(ctx)).await?;
+    let head = notes::create_note(tx, patient, reception, visit_date, ctx.user_id()).await?;
     Ok(notes::detail(tx, &head).await?)
 }
 
@@ -114,7 +110,7 @@ pub async fn save_draft(
         body.base_revision,
         body.base_version,
         soap,
-        me(ctx),
+        ctx.user_id(),
         on_behalf_of,
     )
     .await?;
@@ -169,12 +165,14 @@ pub async fn finalize(
     // while an entry waits for approval only the clerk may amend it: nobody else's version
     // can take a 代行入力 out of the doctor's queue.
     let on_behalf_of = if is_proxy(ctx) {
-        match draft.on_behalf_of.map(UserId) {
-            Some(doctor) => Some(doctor),
-            None => return Err(ApiError::invalid("on_behalf_of", DOCTOR_REQUIRED)),
-        }
+        Some(
+            draft
+                .on_behalf_of
+                .map(UserId)
+                .ok_or_else(|| ApiError::invalid("on_behalf_of", DOCTOR_REQUIRED))?,
+        )
     } else {
-        if matches!(draft.on_behalf_of.map(UserId), Some(doctor) if doctor != me(ctx)) {
+        if matches!(draft.on_behalf_of.map(UserId), Some(doctor) if doctor != ctx.user_id()) {
             return Err(ApiError::Conflict(vec![FieldError::new(
                 "on_behalf_of",
                 "proxy",
@@ -197,7 +195,7 @@ pub async fn finalize(
         note_id: head.note_id,
         version,
         soap: &soap,
-        author: me(ctx),
+        author: ctx.user_id(),
         on_behalf_of,
         reason,
         created_at: crate::chain::truncate_to_micros(OffsetDateTime::now_utc()),
@@ -238,7 +236,7 @@ pub async fn approve(
 ) -> ApiResult<NoteDetail> {
     match notes::proxy_of(tx, head.note_id, version).await? {
         None => return Err(ApiError::code(ErrorCode::NotFound)),
-        Some((Some(doctor), false)) if doctor == me(ctx) => {}
+        Some((Some(doctor), false)) if doctor == ctx.user_id() => {}
         Some((Some(_), false)) => {
             return Err(ApiError::Conflict(vec![FieldError::new(
                 "version",
@@ -254,7 +252,7 @@ pub async fn approve(
             )]))
         }
     }
-    if let Err(err) = notes::approve(tx, head.note_id, version, me(ctx)).await {
+    if let Err(err) = notes::approve(tx, head.note_id, version, ctx.user_id()).await {
         return Err(if is_unique_violation(&err) {
             ApiError::stale("version", "この版は既に承認されています")
         } else {

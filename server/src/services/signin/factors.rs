@@ -17,7 +17,7 @@ use shared::api::auth::{
     FactorConfirmed, FactorOverview, RecoveryCodes, SessionStage, StartTotp, TotpEnrolment,
 };
 use shared::api::{ErrorCode, FieldError};
-use shared::ids::FactorId;
+use shared::ids::{FactorId, TenantId, UserId};
 
 /// Recovery codes issued at a time.
 pub const RECOVERY_CODE_COUNT: usize = 10;
@@ -50,9 +50,15 @@ pub fn factor_label(raw: &str) -> ApiResult<String> {
 
 /// The associated data a TOTP key is sealed with: the row it belongs to.
 pub fn totp_row(ctx: &TenantContext, factor_id: FactorId) -> Vec<u8> {
+    sealed_row(ctx.tenant_id(), ctx.user_id(), factor_id)
+}
+
+/// The bytes every stored TOTP key is sealed with: changing them makes every enrolled
+/// factor unreadable (a test pins them).
+fn sealed_row(tenant: TenantId, user: UserId, factor_id: FactorId) -> Vec<u8> {
     let mut row = b"karte:totp:".to_vec();
-    row.extend_from_slice(ctx.tenant_id().as_uuid().as_bytes());
-    row.extend_from_slice(ctx.user_id().as_uuid().as_bytes());
+    row.extend_from_slice(tenant.as_uuid().as_bytes());
+    row.extend_from_slice(user.as_uuid().as_bytes());
     row.extend_from_slice(factor_id.as_uuid().as_bytes());
     row
 }
@@ -434,5 +440,16 @@ mod tests {
         assert_eq!(recovery_code_hash(&normalised), hashes[0]);
         assert_eq!(normalised_recovery_code("123456"), None);
         assert_eq!(normalised_recovery_code("abcd-efgh-jkmn-pqr!"), None);
+    }
+
+    #[test]
+    fn the_sealed_row_of_a_totp_key_keeps_its_bytes() {
+        let id = |n: u128| uuid::Uuid::from_u128(n);
+        let row = sealed_row(TenantId(id(1)), UserId(id(2)), FactorId(id(3)));
+        let mut expected = b"karte:totp:".to_vec();
+        for n in [1u128, 2, 3] {
+            expected.extend_from_slice(&n.to_be_bytes());
+        }
+        assert_eq!(row, expected);
     }
 }
