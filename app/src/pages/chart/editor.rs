@@ -332,9 +332,22 @@ impl Editor {
     }
 
     /// The other save, fetched after a conflict (`None`: the note was finalised meanwhile).
-    pub fn conflict_loaded(&mut self, theirs: Option<NoteDraft>) {
-        self.conflict = Some(theirs);
-        self.state = SaveState::Conflict;
+    /// When it holds exactly the text on screen (this editor's own earlier save, sent as the
+    /// chart was left, landed first) there is nothing to choose: it is the saved draft.
+    pub fn conflict_loaded(&mut self, theirs: Option<NoteDraft>) -> Vec<Command> {
+        match theirs {
+            Some(t) if t.soap == self.soap && t.base_version == self.base_version => {
+                self.base_revision = t.revision;
+                self.dirty = false;
+                self.state = SaveState::Saved(t.updated_at);
+                vec![Command::ForgetLocally]
+            }
+            theirs => {
+                self.conflict = Some(theirs);
+                self.state = SaveState::Conflict;
+                Vec::new()
+            }
+        }
     }
 
     /// The user's answer to the open conflict; `current_version` is the note's newest version.
@@ -610,6 +623,20 @@ mod tests {
         let commands = e.type_text("assessment", "上気道炎".into());
         assert!(matches!(commands.as_slice(), [Command::KeepLocally(_)]));
         assert_eq!(e.leave(), None, "leaving does not overwrite the other save");
+    }
+
+    #[test]
+    fn the_same_text_saved_first_is_no_conflict() {
+        let mut e = typing();
+        e.start_save();
+        e.save_failed(SaveFailure::Conflict);
+        assert_eq!(
+            e.conflict_loaded(Some(draft(6, 0, soap("咳", "")))),
+            vec![Command::ForgetLocally]
+        );
+        assert!(e.conflict.is_none() && !e.dirty);
+        assert_eq!(e.base_revision, 6);
+        assert!(e.can_finalize());
     }
 
     #[test]

@@ -138,10 +138,10 @@ pub(super) fn NoteEditor(
             }
             match result {
                 Ok(d) => {
-                    ed.update(|e| e.conflict_loaded(d.draft.clone()));
+                    run(act(ed, |e| e.conflict_loaded(d.draft.clone())));
                     detail.set(Some(d));
                 }
-                Err(_) => ed.update(|e| e.conflict_loaded(None)),
+                Err(_) => run(act(ed, |e| e.conflict_loaded(None))),
             }
         });
     };
