@@ -67,7 +67,10 @@ async fn every_request_is_logged_with_its_route_template_actor_and_status() {
     };
     let disable = find("/api/v1/users/{user_id}/disable", 200);
     assert_eq!(disable.method, "POST");
-    assert_eq!(disable.user_id.as_deref(), Some(admin_id.as_str()));
+    assert_eq!(
+        disable.user_id.map(|u| u.to_string()),
+        Some(admin_id.clone())
+    );
     assert!(disable.session_id.is_some());
     assert_eq!(disable.client_ip.as_deref(), Some("127.0.0.1"));
     let created = find("/api/v1/users", 201);
@@ -82,7 +85,7 @@ async fn every_request_is_logged_with_its_route_template_actor_and_status() {
     assert!(
         page.entries
             .iter()
-            .all(|e| e.user_id.as_deref() == Some(admin_id.as_str())),
+            .all(|e| e.user_id.map(|u| u.to_string()) == Some(admin_id.clone())),
         "only this institution's requests, all by its admin"
     );
     // Newest first, sequence numbers strictly falling.
@@ -269,7 +272,7 @@ async fn another_institutions_entries_are_never_visible() {
     assert!(access_a
         .entries
         .iter()
-        .all(|e| e.user_id.as_deref() == Some(a_admin.as_str())));
+        .all(|e| e.user_id.map(|u| u.to_string()) == Some(a_admin.clone())));
     let filtered = access(&admin_a, &format!("?user_id={b_admin}")).await;
     assert!(
         filtered.entries.is_empty(),
@@ -637,7 +640,7 @@ async fn the_viewer_filters_and_pages_and_answers_per_patient() {
     assert!(chart
         .entries
         .iter()
-        .all(|e| e.patient_id.as_deref() == Some(patient_1.to_string().as_str())));
+        .all(|e| e.patient_id.map(|p| p.to_string()) == Some(patient_1.to_string())));
 
     // Paging: 2 at a time through everything, no overlap, no gap.
     let all = access(&admin, "?limit=200").await.entries;

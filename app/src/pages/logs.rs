@@ -10,6 +10,7 @@ use leptos::task::spawn_local;
 use shared::api::logs::{action_label_ja, AccessLogEntry, AuditLogEntry, ChainStatus, LogPage};
 use shared::api::users::UserSummary;
 use shared::domain::Permission;
+use shared::ids::UserId;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +59,7 @@ fn LogsViewer() -> impl IntoView {
     let patient = RwSignal::new(String::new());
     let outcome = RwSignal::new(String::new());
     let action = RwSignal::new(String::new());
-    let users = RwSignal::new(HashMap::<String, UserSummary>::new());
+    let users = RwSignal::new(HashMap::<UserId, UserSummary>::new());
     let access_rows = RwSignal::new(Vec::<AccessLogEntry>::new());
     let audit_rows = RwSignal::new(Vec::<AuditLogEntry>::new());
     let next = RwSignal::new(None::<i64>);
@@ -68,11 +69,7 @@ fn LogsViewer() -> impl IntoView {
 
     spawn_local(async move {
         if let Ok(list) = crate::api::users::list().await {
-            users.set(
-                list.into_iter()
-                    .map(|u| (u.user_id.to_string(), u))
-                    .collect(),
-            );
+            users.set(list.into_iter().map(|u| (u.user_id, u)).collect());
         }
     });
 
@@ -172,7 +169,7 @@ fn LogsViewer() -> impl IntoView {
             }
         });
     };
-    let who = move |id: &Option<String>| -> String {
+    let who = move |id: &Option<UserId>| -> String {
         match id {
             None => "—".into(),
             Some(id) => users
@@ -180,7 +177,7 @@ fn LogsViewer() -> impl IntoView {
                     u.get(id)
                         .map(|u| format!("{}（{}）", u.display_name, u.login_id))
                 })
-                .unwrap_or_else(|| id.clone()),
+                .unwrap_or_else(|| id.to_string()),
         }
     };
     let log_code = move || {
@@ -261,7 +258,10 @@ fn LogsViewer() -> impl IntoView {
                                 <td>{action_label_ja(&e.action)}</td>
                                 <td>{if e.result == "success" { "成功" } else { "失敗" }}</td>
                                 <td>{match (&e.target_type, &e.target_id) {
-                                    (Some(t), Some(id)) if t == "user" => who(&Some(id.clone())),
+                                    (Some(t), Some(id)) if t == "user" => match id.parse::<UserId>() {
+                                        Ok(user) => who(&Some(user)),
+                                        Err(_) => format!("{t} {id}"),
+                                    },
                                     (Some(t), Some(id)) => format!("{t} {id}"),
                                     _ => "—".into(),
                                 }}</td>
@@ -282,7 +282,7 @@ fn LogsViewer() -> impl IntoView {
                                 <td>{jst(&e.logged_at)}</td>
                                 <td>{who(&e.user_id)}</td>
                                 <td><code>{format!("{} {}", e.method, e.route)}</code></td>
-                                <td>{e.patient_id.clone().unwrap_or_default()}</td>
+                                <td>{e.patient_id.map(|p| p.to_string()).unwrap_or_default()}</td>
                                 <td>{e.status}</td>
                                 <td>{e.client_ip.clone().unwrap_or_default()}</td>
                                 <td>{format!("{} ms", e.duration_ms)}</td>

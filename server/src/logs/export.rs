@@ -4,6 +4,7 @@
 use crate::db::logs::{AccessRow, AuditRow};
 use serde_json::{json, Value};
 use shared::api::logs::{AccessLogEntry, AuditLogEntry};
+use shared::ids::{PatientId, SessionId, UserId};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -66,13 +67,13 @@ pub fn access_entry(r: &AccessRow) -> AccessLogEntry {
     AccessLogEntry {
         seq: r.seq,
         logged_at: utc(r.logged_at),
-        user_id: r.user_id.map(|u| u.to_string()),
-        session_id: r.session_id.map(|u| u.to_string()),
+        user_id: r.user_id.map(UserId),
+        session_id: r.session_id.map(SessionId),
         client_ip: r.client_ip.clone(),
         client_cert_sha256: r.client_cert_sha256.clone(),
         method: r.method.clone(),
         route: r.route.clone(),
-        patient_id: r.patient_id.map(|u| u.to_string()),
+        patient_id: r.patient_id.map(PatientId),
         status: r.status,
         duration_ms: r.duration_ms,
     }
@@ -82,8 +83,8 @@ pub fn audit_entry(r: &AuditRow) -> AuditLogEntry {
     AuditLogEntry {
         seq: r.seq,
         logged_at: utc(r.logged_at),
-        actor_user_id: r.actor_user_id.map(|u| u.to_string()),
-        session_id: r.session_id.map(|u| u.to_string()),
+        actor_user_id: r.actor_user_id.map(UserId),
+        session_id: r.session_id.map(SessionId),
         client_ip: r.client_ip.clone(),
         action: r.action.clone(),
         result: r.result.clone(),

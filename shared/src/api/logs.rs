@@ -1,5 +1,6 @@
 //! The access- and audit-log viewer (administrators of the institution only).
 
+use crate::ids::{PatientId, SessionId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// One API request. Times are RFC 3339 (UTC, server clock).
@@ -7,13 +8,13 @@ use serde::{Deserialize, Serialize};
 pub struct AccessLogEntry {
     pub seq: i64,
     pub logged_at: String,
-    pub user_id: Option<String>,
-    pub session_id: Option<String>,
+    pub user_id: Option<UserId>,
+    pub session_id: Option<SessionId>,
     pub client_ip: Option<String>,
     pub client_cert_sha256: Option<String>,
     pub method: String,
     pub route: String,
-    pub patient_id: Option<String>,
+    pub patient_id: Option<PatientId>,
     pub status: i16,
     pub duration_ms: i32,
 }
@@ -23,13 +24,14 @@ pub struct AccessLogEntry {
 pub struct AuditLogEntry {
     pub seq: i64,
     pub logged_at: String,
-    pub actor_user_id: Option<String>,
-    pub session_id: Option<String>,
+    pub actor_user_id: Option<UserId>,
+    pub session_id: Option<SessionId>,
     pub client_ip: Option<String>,
     pub action: String,
     /// `success` or `failure`.
     pub result: String,
     pub target_type: Option<String>,
+    /// The id of the target, of the kind `target_type` names.
     pub target_id: Option<String>,
     pub details: serde_json::Value,
 }
