@@ -5,6 +5,7 @@
 //! this module only stores it.
 
 use serde::{Deserialize, Serialize};
+use shared::api::chart::SaveDraft;
 use shared::domain::chart::Soap;
 use shared::ids::NoteId;
 
@@ -45,6 +46,30 @@ pub fn clear(key: &str) {
     }
 }
 
+/// The server stored `sent` as draft `revision`, after its editor closed: the copy kept under
+/// `key` is forgotten if it is that text, or moved onto the new revision if it is text typed
+/// on top of what was sent (so it saves without a conflict when the note is next opened).
+pub fn saved(key: &str, sent: &SaveDraft, revision: i64) {
+    if let Some(kept) = load(key).and_then(|kept| after_save(kept, sent, revision)) {
+        store(key, &kept);
+    } else {
+        clear(key);
+    }
+}
+
+/// What to keep of `kept` once `sent` is stored as `revision`: `None` when nothing.
+fn after_save(mut kept: LocalDraft, sent: &SaveDraft, revision: i64) -> Option<LocalDraft> {
+    if kept.soap == sent.soap
+        && Some(kept.on_behalf_of.as_str()) == sent.on_behalf_of.as_deref().or(Some(""))
+    {
+        return None;
+    }
+    if (kept.base_revision, kept.base_version) == (sent.base_revision, sent.base_version) {
+        kept.base_revision = revision;
+    }
+    Some(kept)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +82,51 @@ mod tests {
             "karte.note.u1.00000000-0000-0000-0000-000000000000"
         );
         assert_ne!(key("u1", note), key("u2", note));
+    }
+
+    fn sent(text: &str, base_revision: i64) -> SaveDraft {
+        SaveDraft {
+            base_revision,
+            base_version: 0,
+            soap: Soap {
+                subjective: text.into(),
+                ..Soap::default()
+            },
+            on_behalf_of: None,
+        }
+    }
+
+    fn kept(text: &str, base_revision: i64, doctor: &str) -> LocalDraft {
+        LocalDraft {
+            soap: Soap {
+                subjective: text.into(),
+                ..Soap::default()
+            },
+            base_revision,
+            base_version: 0,
+            on_behalf_of: doctor.into(),
+        }
+    }
+
+    #[test]
+    fn a_save_that_lands_after_its_editor_closed_updates_the_kept_copy() {
+        // The text sent is on the server: nothing to keep.
+        assert_eq!(after_save(kept("咳", 3, ""), &sent("咳", 3), 4), None);
+        // Typed on top of what was sent: kept, on the revision the server now has.
+        assert_eq!(
+            after_save(kept("咳、痰", 3, ""), &sent("咳", 3), 4),
+            Some(kept("咳、痰", 4, ""))
+        );
+        // Another doctor chosen since: kept too.
+        assert_eq!(
+            after_save(kept("咳", 3, "d2"), &sent("咳", 3), 4),
+            Some(kept("咳", 4, "d2"))
+        );
+        // A copy typed on another base is left as it is.
+        assert_eq!(
+            after_save(kept("頭痛", 7, ""), &sent("咳", 3), 4),
+            Some(kept("頭痛", 7, ""))
+        );
     }
 
     #[test]

@@ -173,10 +173,7 @@ impl Editor {
                 self.soap = draft.soap.clone();
                 self.base_revision = draft.revision;
                 self.base_version = draft.base_version;
-                self.on_behalf = draft
-                    .on_behalf_of_id
-                    .map(|u| u.to_string())
-                    .unwrap_or_default();
+                self.on_behalf = doctor_of(draft);
                 self.editing = true;
             }
             (None, true) => {
@@ -196,7 +193,11 @@ impl Editor {
         let Some(local) = local else {
             return Vec::new();
         };
-        if detail.draft.as_ref().map(|d| &d.soap) == Some(&local.soap) {
+        if detail
+            .draft
+            .as_ref()
+            .is_some_and(|d| d.soap == local.soap && doctor_of(d) == local.on_behalf_of)
+        {
             return vec![Command::ForgetLocally];
         }
         self.soap = local.soap;
@@ -296,7 +297,7 @@ impl Editor {
             // A new draft: the timeline marks the visit as being edited.
             commands.push(Command::RefreshTimeline);
         }
-        if sent.soap == self.soap {
+        if sent.soap == self.soap && sent.on_behalf_of == self.request().on_behalf_of {
             self.dirty = false;
             self.state = SaveState::Saved(draft.updated_at.clone());
             commands.push(Command::ForgetLocally);
@@ -336,7 +337,11 @@ impl Editor {
     /// chart was left, landed first) there is nothing to choose: it is the saved draft.
     pub fn conflict_loaded(&mut self, theirs: Option<NoteDraft>) -> Vec<Command> {
         match theirs {
-            Some(t) if t.soap == self.soap && t.base_version == self.base_version => {
+            Some(t)
+                if t.soap == self.soap
+                    && t.base_version == self.base_version
+                    && doctor_of(&t) == self.on_behalf =>
+            {
                 self.base_revision = t.revision;
                 self.dirty = false;
                 self.state = SaveState::Saved(t.updated_at);
@@ -391,9 +396,11 @@ impl Editor {
     }
 
     /// What to send for the note on screen as another one opens: its unsaved text, unless a
-    /// conflict is open (that text stays kept locally for the user to decide later).
+    /// conflict is open (that text stays kept locally for the user to decide later) or a save
+    /// of it is in flight (its answer brings the kept copy up to date; see
+    /// [`crate::offline::drafts::saved`]).
     pub fn leave(&self) -> Option<SaveDraft> {
-        (self.dirty && self.conflict.is_none()).then(|| self.request())
+        (self.dirty && !self.saving && self.conflict.is_none()).then(|| self.request())
     }
 
     /// Whether there is a saved draft to discard.
@@ -422,6 +429,14 @@ impl Editor {
     pub fn finalize_ended(&mut self) {
         self.finalizing = false;
     }
+}
+
+/// The doctor a draft was entered for (代行入力), as the editor holds it: a user id or empty.
+fn doctor_of(draft: &NoteDraft) -> String {
+    draft
+        .on_behalf_of_id
+        .map(|u| u.to_string())
+        .unwrap_or_default()
 }
 
 /// Both texts, section by section: one where the other is empty or they are equal, else
@@ -623,6 +638,55 @@ mod tests {
         let commands = e.type_text("assessment", "上気道炎".into());
         assert!(matches!(commands.as_slice(), [Command::KeepLocally(_)]));
         assert_eq!(e.leave(), None, "leaving does not overwrite the other save");
+    }
+
+    #[test]
+    fn the_doctor_chosen_counts_as_much_as_the_text() {
+        // Chosen while a save of the same text was in flight: still to be saved.
+        let mut e = typing();
+        e.start_save();
+        e.choose_doctor("d2".into());
+        let commands = e.saved(&draft(4, 0, soap("咳", "")));
+        assert!(e.dirty);
+        assert_eq!(commands.last(), Some(&Command::SaveAfter(AUTOSAVE_MS)));
+        assert_eq!(
+            e.start_save().and_then(|r| r.on_behalf_of).as_deref(),
+            Some("d2")
+        );
+
+        // The same text saved first for another doctor is a conflict to show.
+        let mut e = typing();
+        e.choose_doctor("00000000-0000-0000-0000-000000000000".into());
+        e.start_save();
+        e.save_failed(SaveFailure::Conflict);
+        let mut theirs = draft(6, 0, soap("咳", ""));
+        theirs.on_behalf_of_id = Some(UserId(Uuid::from_u128(9)));
+        assert!(e.conflict_loaded(Some(theirs)).is_empty());
+        assert!(e.conflict.is_some());
+
+        // A kept copy that differs only in the doctor is put back.
+        let server = note(Some(draft(4, 0, soap("咳", ""))), vec![]);
+        let local = LocalDraft {
+            soap: soap("咳", ""),
+            base_revision: 4,
+            base_version: 0,
+            on_behalf_of: "d2".into(),
+        };
+        let mut e = Editor::default();
+        assert_eq!(e.open(&server, Some(local)), vec![Command::SaveNow]);
+        assert_eq!(e.on_behalf, "d2");
+    }
+
+    #[test]
+    fn nothing_is_sent_on_leaving_while_a_save_is_in_flight() {
+        let mut e = typing();
+        e.start_save();
+        e.type_text("subjective", "咳、痰".into());
+        assert_eq!(
+            e.leave(),
+            None,
+            "the save's answer updates the kept copy instead"
+        );
     }
 
     #[test]

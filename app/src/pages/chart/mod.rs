@@ -76,7 +76,7 @@ fn Chart(patient_id: PatientId) -> impl IntoView {
         view! {
             <button type="button" role="tab" class="tab" class:active=move || tab.get() == t
                 aria-selected=move || (tab.get() == t).to_string() data-testid=testid
-                on:click=move |_| tab.set(t)>{label}</button>
+                on:click=move |_| if tab.get_untracked() != t { tab.set(t) }>{label}</button>
         }
     };
     view! {

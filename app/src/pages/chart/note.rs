@@ -47,6 +47,13 @@ const TEMPLATES: &[(&str, [&str; 4])] = &[
     ),
 ];
 
+/// One opening of a note in the editor (or of none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Ticket {
+    opening: u32,
+    note: Option<NoteId>,
+}
+
 /// Applies an event to the editor and returns what it asks for.
 fn act(ed: RwSignal<Editor>, event: impl FnOnce(&mut Editor) -> Vec<Command>) -> Vec<Command> {
     ed.try_update(event).unwrap_or_default()
@@ -76,19 +83,17 @@ pub(super) fn NoteEditor(
     let on_behalf = Memo::new(move |_| ed.with(|e| e.on_behalf.clone()));
     let can_finalize = Memo::new(move |_| ed.with(Editor::can_finalize));
     let can_discard = Memo::new(move |_| ed.with(Editor::can_discard));
+    // Read untracked: an effect that names the user must not re-run when the session changes.
     let user_id = move || {
-        session
-            .info()
-            .map(|i| i.user.user_id.to_string())
-            .unwrap_or_default()
+        untrack(|| {
+            session
+                .info()
+                .map(|i| i.user.user_id.to_string())
+                .unwrap_or_default()
+        })
     };
     let is_clerk = move || session.info().map(|i| i.user.role) == Some(Role::Clerk);
     let is_doctor = move || session.info().map(|i| i.user.role) == Some(Role::Doctor);
-    let key = move || {
-        open_note
-            .get_untracked()
-            .map(|n| drafts::key(&user_id(), n))
-    };
 
     // The doctors a clerk may enter for (代行入力).
     let clerk = is_clerk();
@@ -100,9 +105,15 @@ pub(super) fn NoteEditor(
         }
     });
 
-    // Whether `note` is still the one on screen, after an await: the editor may have been
-    // closed meanwhile (another patient's chart, another screen), which disposes its signals.
-    let still_open = move |note: NoteId| open_note.try_get_untracked().flatten() == Some(note);
+    // Which opening of which note the editor holds: every opening (also of the same note
+    // again) is a new ticket. A request's answer touches the screen only if its ticket is
+    // still the one shown, and the editor still stands (its values are gone once it is
+    // closed: another tab, another patient, another screen).
+    let shown = StoredValue::new(Ticket::default());
+    let ticket = move || shown.get_value();
+    let still = move |t: Ticket| shown.try_get_value() == Some(t);
+    let key_of = move |note: NoteId| drafts::key(&user_id(), note);
+    let key = move || ticket().note.map(key_of);
     // The editor's commands run here; saving and running call each other (a save's outcome
     // asks for the next save), so the runner is looked up when it is needed.
     let runner: StoredValue<Option<Callback<Vec<Command>>>> = StoredValue::new(None);
@@ -128,12 +139,13 @@ pub(super) fn NoteEditor(
         timer.set_value(handle);
     };
     let show_conflict = move || {
-        let Some(note) = open_note.get_untracked() else {
+        let t = ticket();
+        let Some(note) = t.note else {
             return;
         };
         spawn_local(async move {
             let result = crate::api::chart::note(note).await;
-            if !still_open(note) {
+            if !still(t) {
                 return;
             }
             match result {
@@ -146,17 +158,23 @@ pub(super) fn NoteEditor(
         });
     };
     let save = move || {
-        let Some(note) = open_note.get_untracked() else {
+        let t = ticket();
+        let Some(note) = t.note else {
             return;
         };
         let Some(body) = ed.try_update(Editor::start_save).flatten() else {
             return;
         };
+        let key = key_of(note);
         let csrf = session.csrf();
         spawn_local(async move {
             let result = crate::api::chart::save_draft(&csrf, note, &body).await;
-            // The note may have been closed meanwhile.
-            if !still_open(note) {
+            if !still(t) {
+                // Closed (or opened again) meanwhile: what this browser keeps of the note is
+                // brought up to date with what the server now has.
+                if let Ok(draft) = &result {
+                    drafts::saved(&key, &body, draft.revision);
+                }
                 run(act(ed, Editor::save_abandoned));
                 return;
             }
@@ -214,46 +232,61 @@ pub(super) fn NoteEditor(
         run(act(ed, |e| e.open(&d, local)));
         detail.set(Some(d));
     };
-    // A write of `note` refused because someone else wrote first: show both, if it is still open.
-    let conflict_or_error = move |note: NoteId, f: ApiFailure| {
+    // A write refused: someone else wrote first (show both), or another reason — shown only
+    // while the opening it was made from is.
+    let conflict_or_error = move |t: Ticket, f: ApiFailure| {
+        session.check(&f);
+        if !still(t) {
+            return;
+        }
         if f.code() == Some(ErrorCode::Conflict) {
-            if still_open(note) {
-                run(vec![Command::FetchConflict]);
-            }
+            run(vec![Command::FetchConflict]);
         } else {
-            session.check(&f);
-            let _ = error.try_set(Some(f.first_message()));
+            error.set(Some(f.first_message()));
         }
     };
+    // The unsaved text of the opening that ends, sent as it stands. Not while a save of it is
+    // in flight: that save's answer brings this browser's copy up to date, and the text typed
+    // since is saved when the note is next opened.
+    let send_left = move |left: Ticket| {
+        let Some(note) = left.note else {
+            return;
+        };
+        let Some(body) = ed.try_with_untracked(Editor::leave).flatten() else {
+            return;
+        };
+        let key = key_of(note);
+        let csrf = session.csrf();
+        spawn_local(async move {
+            if let Ok(draft) = crate::api::chart::save_draft(&csrf, note, &body).await {
+                drafts::saved(&key, &body, draft.revision);
+            }
+        });
+    };
 
-    // Another note opened: the one on screen is sent as it stands (its text is also kept in
-    // this browser until the server has it), and nothing of it is carried into the next one.
-    Effect::new(move |previous: Option<Option<NoteId>>| {
+    // Another note opened (or the same one again): the one on screen is sent as it stands (its
+    // text is also kept in this browser until the server has it), and nothing of it is carried
+    // into the next one.
+    Effect::new(move |_| {
         let opened = open_note.get();
         cancel_timer();
-        if let Some(Some(left)) = previous.filter(|p| *p != opened) {
-            if let Some(body) = ed.with_untracked(Editor::leave) {
-                let left_key = drafts::key(&user_id(), left);
-                let csrf = session.csrf();
-                spawn_local(async move {
-                    if crate::api::chart::save_draft(&csrf, left, &body)
-                        .await
-                        .is_ok()
-                    {
-                        drafts::clear(&left_key);
-                    }
-                });
-            }
+        let left = ticket();
+        if left.note != opened {
+            send_left(left);
         }
+        shown.update_value(|t| {
+            t.opening += 1;
+            t.note = opened;
+        });
+        let t = ticket();
         ed.update(Editor::close);
         detail.set(None);
         let Some(note) = opened else {
-            return opened;
+            return;
         };
         spawn_local(async move {
             let result = crate::api::chart::note(note).await;
-            // Another note may have been opened meanwhile.
-            if !still_open(note) {
+            if !still(t) {
                 return;
             }
             match result {
@@ -264,28 +297,14 @@ pub(super) fn NoteEditor(
                 }
             }
         });
-        opened
     });
-    // Leaving the chart (another patient, another screen) sends the unsaved text as it
-    // stands; it is also kept in this browser until the server has it.
+    // The editor closes (another tab, another patient, another screen): the same as opening
+    // another note.
     on_cleanup(move || {
         cancel_timer();
-        let Some(note) = open_note.try_get_untracked().flatten() else {
-            return;
-        };
-        let Some(body) = ed.try_with_untracked(Editor::leave).flatten() else {
-            return;
-        };
-        let left_key = drafts::key(&user_id(), note);
-        let csrf = session.csrf();
-        spawn_local(async move {
-            if crate::api::chart::save_draft(&csrf, note, &body)
-                .await
-                .is_ok()
-            {
-                drafts::clear(&left_key);
-            }
-        });
+        if let Some(left) = shown.try_get_value() {
+            send_left(left);
+        }
     });
 
     let typed = move |field: &'static str, value: String| {
@@ -293,7 +312,8 @@ pub(super) fn NoteEditor(
     };
 
     let finalize = move |_| {
-        let Some(note) = open_note.get_untracked() else {
+        let t = ticket();
+        let Some(note) = t.note else {
             return;
         };
         // The text is read-only while it is being finalised: nothing typed meanwhile is lost.
@@ -307,15 +327,14 @@ pub(super) fn NoteEditor(
             match result {
                 Ok(d) => {
                     // The server has the text as a version: this browser's copy can go.
-                    drafts::clear(&drafts::key(&user_id(), note));
+                    drafts::clear(&key_of(note));
                     let _ = refresh.try_update(|r| *r += 1);
-                    // Another note may have been opened meanwhile.
-                    if still_open(note) {
+                    if still(t) {
                         apply(d);
                         error.set(None);
                     }
                 }
-                Err(f) => conflict_or_error(note, f),
+                Err(f) => conflict_or_error(t, f),
             }
         });
     };
@@ -328,7 +347,8 @@ pub(super) fn NoteEditor(
         }
     };
     let discard = move |_| {
-        let Some(note) = open_note.get_untracked() else {
+        let t = ticket();
+        let Some(note) = t.note else {
             return;
         };
         let revision = ed.with_untracked(|e| e.base_revision);
@@ -337,20 +357,21 @@ pub(super) fn NoteEditor(
             match crate::api::chart::discard_draft(&csrf, note, revision).await {
                 Ok(()) => {
                     // The draft is gone on the server: so is this browser's copy of it.
-                    drafts::clear(&drafts::key(&user_id(), note));
+                    drafts::clear(&key_of(note));
                     if let Ok(d) = crate::api::chart::note(note).await {
-                        if still_open(note) {
+                        if still(t) {
                             apply(d);
                         }
                     }
                     let _ = refresh.try_update(|r| *r += 1);
                 }
-                Err(f) => conflict_or_error(note, f),
+                Err(f) => conflict_or_error(t, f),
             }
         });
     };
     let approve = move |version: i32| {
-        let Some(note) = open_note.get_untracked() else {
+        let t = ticket();
+        let Some(note) = t.note else {
             return;
         };
         let csrf = session.csrf();
@@ -358,13 +379,15 @@ pub(super) fn NoteEditor(
             match crate::api::chart::approve(&csrf, note, version).await {
                 Ok(d) => {
                     let _ = refresh.try_update(|r| *r += 1);
-                    if still_open(note) {
+                    if still(t) {
                         detail.set(Some(d));
                     }
                 }
                 Err(f) => {
                     session.check(&f);
-                    let _ = error.try_set(Some(f.first_message()));
+                    if still(t) {
+                        error.set(Some(f.first_message()));
+                    }
                 }
             }
         });
@@ -382,13 +405,14 @@ pub(super) fn NoteEditor(
             let Some(d) = detail.get_untracked() else {
                 return;
             };
+            let t = ticket();
             let id = patient_id.get_untracked();
             spawn_local(async move {
                 // The newest finalised note before this one's day.
                 let Ok(page) = crate::api::chart::timeline(id, None).await else {
                     return;
                 };
-                if !still_open(d.note_id) {
+                if !still(t) {
                     return;
                 }
                 let Some(prev) = page.entries.into_iter().find(|e| {
@@ -398,8 +422,8 @@ pub(super) fn NoteEditor(
                     return;
                 };
                 if let Ok(prev) = crate::api::chart::note(prev.note_id).await {
-                    // Into the note it was asked for, only.
-                    if let (true, Some(v)) = (still_open(d.note_id), prev.versions.first()) {
+                    // Into the opening it was asked for, only.
+                    if let (true, Some(v)) = (still(t), prev.versions.first()) {
                         run(act(ed, |e| e.copy_from(&v.soap)));
                     }
                 }
