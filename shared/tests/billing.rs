@@ -1637,9 +1637,8 @@ mod billing {
         let drugs = prop::collection::vec(
             (prop::sample::select(DRUG_CODES), 1..=4000i64, any::<bool>()).prop_map(|(c, q, g)| {
                 RpDrug {
-                    code: c.to_string(),
-                    quantity: Quantity::from_thousandths(q),
                     generic_name: g,
+                    ..RpDrug::new(c, Quantity::from_thousandths(q))
                 }
             }),
             1..4,

@@ -212,9 +212,8 @@ fn visit_days(rng: &mut Lcg, chronic: bool) -> Vec<Date> {
 
 fn rx_drug(rng: &mut Lcg, code: &str, units: i64, generic_ok: bool) -> RpDrug {
     RpDrug {
-        code: code.to_string(),
-        quantity: Quantity::units(units),
         generic_name: generic_ok && rng.percent(50),
+        ..RpDrug::new(code, Quantity::units(units))
     }
 }
 

@@ -422,6 +422,30 @@ pub struct RpDrug {
     /// Written on the 処方箋 by its 一般名 (【般】…).
     #[serde(default)]
     pub generic_name: bool,
+    /// 変更不可（医療上必要）on the 処方箋 (JAHIS record 281 区分3). Not used in pricing.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub no_substitution: bool,
+    /// 患者希望 on the 処方箋: the brand (長期収載品) at the patient's request (JAHIS record 281
+    /// 区分8). Not used in pricing.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub patient_wish: bool,
+}
+
+impl RpDrug {
+    /// A drug line by its brand name, with neither 処方箋 mark.
+    pub fn new(code: &str, quantity: Quantity) -> RpDrug {
+        RpDrug {
+            code: code.to_string(),
+            quantity,
+            generic_name: false,
+            no_substitution: false,
+            patient_wish: false,
+        }
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A 注射 or a 処置: the 手技 code (optional: some are included elsewhere) with the drugs and

@@ -1,5 +1,6 @@
 //! Validated value types. Each constructor checks its input and says what is wrong.
 
+pub mod allergy;
 pub mod billing_settings;
 pub mod chart;
 pub mod diagnosis;
@@ -8,6 +9,7 @@ mod institution;
 pub mod insurance;
 pub mod item_set;
 pub mod japanese;
+pub mod order;
 mod password;
 pub mod patient;
 pub mod reception;

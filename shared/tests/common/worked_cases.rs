@@ -34,11 +34,7 @@ pub fn adult(kind: VisitKind) -> Visit {
 }
 
 pub fn rx_drug(code: &str, qty: &str) -> RpDrug {
-    RpDrug {
-        code: code.to_string(),
-        quantity: Quantity::parse(qty).unwrap(),
-        generic_name: false,
-    }
+    RpDrug::new(code, Quantity::parse(qty).unwrap())
 }
 
 pub fn internal(days: u32, drugs: Vec<RpDrug>) -> Rp {

@@ -62,11 +62,7 @@ fn parse_codes(text: &str, what: &str) -> Result<Vec<(String, Quantity)>, String
 fn parse_drugs(text: &str) -> Result<Vec<RpDrug>, String> {
     Ok(parse_codes(text, "医薬品コード")?
         .into_iter()
-        .map(|(code, quantity)| RpDrug {
-            code,
-            quantity,
-            generic_name: false,
-        })
+        .map(|(code, quantity)| RpDrug::new(&code, quantity))
         .collect())
 }
 
