@@ -69,6 +69,14 @@ id_type!(
     DiagnosisId
 );
 id_type!(
+    /// One order (オーダ) of a visit; its versions and draft share the id.
+    OrderId
+);
+id_type!(
+    /// One allergy (アレルギー・禁忌) of a patient; its versions share the id.
+    AllergyId
+);
+id_type!(
     /// One vital-signs entry (a correction is a new entry naming the one it replaces).
     VitalId
 );

@@ -3,6 +3,7 @@
 
 use super::TenantTx;
 use serde_json::Value;
+use shared::api::orders::OrderRef;
 use shared::billing::{HistoryEntry, PricedVisit, StoredBill, Visit, BILL_FORMAT};
 use shared::ids::{BillId, PatientId, ReceptionId, UserId};
 use sqlx::types::Json;
@@ -29,6 +30,8 @@ struct RawBillRow {
     reason: String,
     author: Option<String>,
     created_at: OffsetDateTime,
+    orders: Json<Value>,
+    entries: Option<Json<Value>>,
 }
 
 #[derive(Debug, Clone)]
@@ -41,20 +44,40 @@ pub struct BillRow {
     pub reason: String,
     pub author: Option<String>,
     pub created_at: OffsetDateTime,
+    /// The order versions it was priced from.
+    pub orders: Vec<OrderRef>,
+    /// The clerk's own entries (the visit without the orders).
+    pub entries: Visit,
 }
 
 impl BillRow {
     fn read(raw: RawBillRow) -> Result<Self, sqlx::Error> {
+        let bill = StoredBill::read(raw.format, raw.visit.0, raw.priced.0)
+            .map_err(|e| unreadable(raw.bill_id, raw.version, e))?;
+        let entries = match raw.entries {
+            Some(entries) => StoredBill::read_visit(raw.format, entries.0)
+                .map_err(|e| unreadable(raw.bill_id, raw.version, e))?,
+            None => bill.visit.clone(),
+        };
         Ok(Self {
             bill_id: raw.bill_id,
             version: raw.version,
-            bill: StoredBill::read(raw.format, raw.visit.0, raw.priced.0)
-                .map_err(|e| unreadable(raw.bill_id, raw.version, e))?,
+            bill,
+            entries,
             paid: raw.paid,
             master_revision: raw.master_revision,
             reason: raw.reason,
             author: raw.author,
             created_at: raw.created_at,
+            orders: serde_json::from_value(raw.orders.0).map_err(|_| {
+                sqlx::Error::Decode(
+                    format!(
+                        "bill {} version {}: unreadable orders",
+                        raw.bill_id, raw.version
+                    )
+                    .into(),
+                )
+            })?,
         })
     }
 
@@ -69,6 +92,8 @@ impl BillRow {
             reason: self.reason.clone(),
             author: self.author.clone(),
             created_at: crate::clock::rfc3339(self.created_at),
+            orders: self.orders.clone(),
+            entries: self.entries.clone(),
         }
     }
 }
@@ -80,7 +105,7 @@ pub async fn for_reception(
 ) -> Result<Vec<BillRow>, sqlx::Error> {
     let rows: Vec<RawBillRow> = sqlx::query_as(
         "select b.bill_id, b.version, b.format, b.visit, b.priced, b.paid, b.master_revision, \
-         b.reason, u.display_name as author, b.created_at from bill_version b \
+         b.reason, u.display_name as author, b.created_at, b.orders, b.entries from bill_version b \
          left join app_user u on u.user_id = b.author_user_id \
          where b.reception_id = $1 order by b.version desc",
     )
@@ -172,6 +197,10 @@ pub struct NewBill<'a> {
     pub paid: i32,
     pub master_revision: &'a str,
     pub reason: &'a str,
+    /// The order versions the visit's orders came from (sorted).
+    pub orders: &'a [OrderRef],
+    /// The clerk's own entries, when the visit has orders too.
+    pub entries: Option<&'a Visit>,
 }
 
 /// Writes version `base + 1` of the bill of the reception (a new bill for base 0); `None` when
@@ -196,8 +225,8 @@ pub async fn write(
     };
     let inserted = sqlx::query(
         "insert into bill_version (tenant_id, bill_id, version, reception_id, patient_id, service_date, \
-         format, visit, priced, total_points, patient_share, paid, master_revision, reason, author_user_id) \
-         values ($1, $2, $3, $4, $5, $6, $15, $7, $8, $9, $10, $11, $12, $13, $14) on conflict do nothing",
+         format, visit, priced, total_points, patient_share, paid, master_revision, reason, author_user_id, orders, entries) \
+         values ($1, $2, $3, $4, $5, $6, $15, $7, $8, $9, $10, $11, $12, $13, $14, $16, $17) on conflict do nothing",
     )
     .bind(tx.tenant_id().as_uuid())
     .bind(bill_id.as_uuid())
@@ -214,6 +243,8 @@ pub async fn write(
     .bind(bill.reason)
     .bind(author.as_uuid())
     .bind(BILL_FORMAT)
+    .bind(Json(bill.orders))
+    .bind(bill.entries.map(Json))
     .execute(tx.conn())
     .await;
     match inserted {

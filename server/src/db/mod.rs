@@ -2,6 +2,7 @@
 //! [`TenantTx`], which only an authenticated [`TenantContext`] can open; the few cross-tenant
 //! paths are in [`system`].
 
+pub mod allergies;
 pub mod billing;
 pub mod bills;
 pub mod bootstrap;
@@ -14,6 +15,7 @@ pub mod logs;
 pub mod masters;
 pub mod notes;
 pub mod observations;
+pub mod orders;
 pub mod patients;
 pub mod reception;
 pub mod security;

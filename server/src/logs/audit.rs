@@ -44,6 +44,12 @@ pub mod action {
     pub const DIAGNOSIS_CHANGE: &str = "diagnosis_change";
     pub const LAB_IMPORT: &str = "lab_import";
     pub const CHART_PRINT: &str = "chart_print";
+    pub const ORDER_FINALIZE: &str = "order_finalize";
+    pub const ORDER_AMEND: &str = "order_amend";
+    pub const ORDER_CANCEL: &str = "order_cancel";
+    pub const ORDER_APPROVE: &str = "order_approve";
+    pub const ALLERGY_RECORD: &str = "allergy_record";
+    pub const ALLERGY_CHANGE: &str = "allergy_change";
 
     /// Every code above, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -77,6 +83,12 @@ pub mod action {
         DIAGNOSIS_CHANGE,
         LAB_IMPORT,
         CHART_PRINT,
+        ORDER_FINALIZE,
+        ORDER_AMEND,
+        ORDER_CANCEL,
+        ORDER_APPROVE,
+        ALLERGY_RECORD,
+        ALLERGY_CHANGE,
     ];
 }
 

@@ -7,7 +7,7 @@
 
 use super::Routes;
 use crate::auth::ActiveUser;
-use crate::db::{billing, bills, insurance, masters, patients, reception, TenantTx};
+use crate::db::{billing, bills, insurance, masters, orders, patients, reception, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiJson, ApiQuery};
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
@@ -141,6 +141,8 @@ async fn bill_context(
     let first_visit = !bills::had_earlier_visit(&mut tx, patient, id, date).await?;
     let versions = bills::for_reception(&mut tx, id).await?;
     let public = public_expenses_on(&mut tx, patient, date, id).await?;
+    let heads = orders::reception_orders(&mut tx, id).await?;
+    let order_details = orders::details(&mut tx, &heads).await?;
     tx.commit().await?;
     Ok(Json(BillContext {
         reception_id: id,
@@ -160,6 +162,7 @@ async fn bill_context(
         public_expense: public.first,
         additional_public_expenses: public.additional,
         public_not_applied: public.not_applied,
+        orders: order_details,
     }))
 }
 
@@ -214,7 +217,21 @@ async fn finalize_bill(
     };
     // The 公費 too come from the patient's records, never from the request.
     let public = public_expenses_on(&mut tx, patient, date, id).await?;
-    let visit = Visit {
+    // And the orders: the visit's orders as stored, which must be the ones the screen priced.
+    let heads = orders::reception_orders(&mut tx, id).await?;
+    let order_details = orders::details(&mut tx, &heads).await?;
+    let (ordered, refs) = shared::api::billing::billed_orders(&order_details);
+    let mut claimed = body.orders.clone();
+    claimed.sort();
+    if claimed != refs {
+        return Err(ApiError::Conflict(vec![FieldError::new(
+            "orders",
+            "changed",
+            "オーダが変更されています。再計算してから確定してください",
+        )]));
+    }
+    // The clerk's own entries, with the facts the server decides; then the orders after them.
+    let entries = Visit {
         service_date: date,
         birth_date: p.birth_date,
         burden: Burden::Tenths { tenths },
@@ -224,6 +241,8 @@ async fn finalize_bill(
         additional_public_expenses: public.additional,
         ..body.visit
     };
+    let visit = shared::domain::order::add_orders(&entries, &ordered)
+        .map_err(|e| ApiError::invalid("orders", e.message_ja()))?;
     let (catalog, revision) = masters::catalog_for_tx(&mut tx, &visit)
         .await
         .map_err(|e| match e.downcast_ref::<masters::NoMastersInForce>() {
@@ -258,6 +277,8 @@ async fn finalize_bill(
         paid: i32::try_from(body.paid).unwrap_or(i32::MAX),
         master_revision: &revision,
         reason: &reason,
+        orders: &refs,
+        entries: (!refs.is_empty()).then_some(&entries),
     };
     let Some((bill_id, bill_version)) =
         bills::write(&mut tx, body.base_version, &new, user.ctx().user_id()).await?
@@ -290,7 +311,8 @@ async fn finalize_bill(
     .detail("total_points", priced.total_points.0)
     .detail("patient_share", priced.share.patient.0)
     .detail("paid", body.paid)
-    .detail("master_revision", revision.clone());
+    .detail("master_revision", revision.clone())
+    .detail("orders", refs.len());
     audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
     let rows = bills::for_reception(&mut tx, id).await?;
     tx.commit().await?;

@@ -7,6 +7,7 @@ pub use crate::domain::billing_settings::{
 };
 pub use crate::domain::item_set::{SaveItemSet, SetContents};
 
+use crate::api::orders::OrderRef;
 use crate::billing::FacilityStandards;
 use crate::ids::{BillId, ItemSetId, PatientId, ReceptionId};
 use serde::{Deserialize, Serialize};
@@ -220,6 +221,39 @@ pub struct BillContext {
     pub public_not_applied: Vec<String>,
     /// This visit's bill, every version, newest first (empty before it is finalised).
     pub bills: Vec<BillVersion>,
+    /// The visit's orders (every one, with its versions): those whose status is billed are
+    /// priced with the clerk's entries ([`crate::domain::order::add_orders`]).
+    #[serde(default)]
+    pub orders: Vec<crate::api::orders::OrderDetail>,
+}
+
+impl BillContext {
+    /// The orders 会計 prices: the current version of each 確定 order (a 代行入力 too), not
+    /// cancelled, in the order they were created; with the versions, sorted (what
+    /// [`FinalizeBill::orders`] must name).
+    pub fn billed_orders(&self) -> (Vec<&crate::domain::order::OrderContents>, Vec<OrderRef>) {
+        billed_orders(&self.orders)
+    }
+}
+
+/// The orders of a visit that 会計 prices, and their versions sorted (see
+/// [`BillContext::billed_orders`]).
+pub fn billed_orders(
+    orders: &[crate::api::orders::OrderDetail],
+) -> (Vec<&crate::domain::order::OrderContents>, Vec<OrderRef>) {
+    let mut contents = Vec::new();
+    let mut refs = Vec::new();
+    for order in orders.iter().filter(|o| o.status.is_billed()) {
+        if let Some(v) = order.current() {
+            contents.push(&v.contents);
+            refs.push(OrderRef {
+                order_id: order.order_id,
+                version: v.version,
+            });
+        }
+    }
+    refs.sort();
+    (contents, refs)
 }
 
 /// `POST /api/v1/receptions/{id}/bill`: finalise (base_version 0) or correct the bill.
@@ -238,6 +272,10 @@ pub struct FinalizeBill {
     /// Required for a correction (訂正).
     #[serde(default)]
     pub reason: String,
+    /// The order versions the screen priced (`visit` then holds only the clerk's own entries;
+    /// the server adds the orders from its records and refuses (409) if they are not these).
+    #[serde(default)]
+    pub orders: Vec<OrderRef>,
 }
 
 /// One stored version of a bill.
@@ -253,6 +291,12 @@ pub struct BillVersion {
     pub author: Option<String>,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// The order versions the visit's orders came from (sorted); `visit` includes them.
+    #[serde(default)]
+    pub orders: Vec<OrderRef>,
+    /// What the clerk entered, without the orders (a correction starts from it); the same as
+    /// `visit` for a bill without orders.
+    pub entries: crate::billing::Visit,
 }
 
 /// A セット as stored (its current version).

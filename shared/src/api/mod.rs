@@ -10,6 +10,7 @@ pub mod error;
 pub mod health;
 pub mod insurance;
 pub mod logs;
+pub mod orders;
 pub mod patients;
 pub mod reception;
 pub mod security;

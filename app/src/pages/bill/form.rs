@@ -169,7 +169,7 @@ impl Form {
     /// 外来管理加算) dispensed the institution's way.
     pub fn start(ctx: &BillContext) -> Self {
         if let Some(bill) = ctx.bills.first() {
-            return form_of(&bill.visit);
+            return form_of(&bill.entries);
         }
         Self {
             kind: if ctx.first_visit {
@@ -443,6 +443,7 @@ mod tests {
             additional_public_expenses: Vec::new(),
             public_not_applied: Vec::new(),
             bills: Vec::new(),
+            orders: Vec::new(),
         }
     }
 

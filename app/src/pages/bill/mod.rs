@@ -137,10 +137,19 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
     };
     load();
 
-    let visit = Memo::new(move |_| {
+    // What the clerk entered, and the visit priced: those entries with the visit's orders.
+    let entries = Memo::new(move |_| {
         let ctx = context.get()?;
         let f = form.get()?;
         Some(build_visit(&ctx, &f))
+    });
+    let visit = Memo::new(move |_| {
+        let clerk = entries.get()?;
+        let ctx = context.get()?;
+        Some(clerk.and_then(|clerk| {
+            shared::domain::order::add_orders(&clerk, &ctx.billed_orders().0)
+                .map_err(|e| e.message_ja().to_string())
+        }))
     });
 
     // Fetch the master rows the visit needs and does not have yet.
@@ -270,7 +279,7 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
     });
 
     let finalize = move |_: ()| {
-        let Some(Ok(v)) = visit.get_untracked() else {
+        let Some(Ok(v)) = entries.get_untracked() else {
             return;
         };
         let Some(Ok(p)) = priced.get_untracked() else {
@@ -291,6 +300,7 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
             expected_patient_share: p.share.patient.0,
             paid: paid_yen.min(p.share.patient.0),
             reason: reason.get_untracked(),
+            orders: ctx.billed_orders().1,
         };
         let csrf = session.csrf();
         saving.set(true);

@@ -11,6 +11,7 @@
 mod diagnoses;
 mod notes;
 mod observations;
+mod orders;
 mod print;
 
 use super::Routes;
@@ -71,6 +72,35 @@ pub fn router() -> Routes {
             "/patients/{patient_id}/chart/prints",
             post(print::print_chart),
         )
+        .route(
+            "/patients/{patient_id}/orders",
+            get(orders::day_orders).post(orders::create_order),
+        )
+        .route(
+            "/patients/{patient_id}/prescriptions",
+            get(orders::prescriptions),
+        )
+        .route("/orders/pending", get(orders::pending_orders))
+        .route("/orders/{order_id}", get(orders::get_order))
+        .route(
+            "/orders/{order_id}/draft",
+            put(orders::save_draft).delete(orders::discard_draft),
+        )
+        .route("/orders/{order_id}/finalize", post(orders::finalize_order))
+        .route("/orders/{order_id}/cancel", post(orders::cancel_order))
+        .route(
+            "/orders/{order_id}/versions/{version}/approve",
+            post(orders::approve_order),
+        )
+        .route(
+            "/patients/{patient_id}/allergies",
+            get(orders::list_allergies).post(orders::record_allergy),
+        )
+        .route("/allergies/{allergy_id}", put(orders::change_allergy))
+        .route(
+            "/allergies/{allergy_id}/history",
+            get(orders::allergy_history),
+        )
 }
 
 /// Notes: doctors and nurses, and clerks for 代行入力.
@@ -85,6 +115,39 @@ fn require_notes(user: &ActiveUser) -> ApiResult<()> {
 /// Vital signs, labs and the print: doctors and nurses.
 fn require_chart(user: &ActiveUser) -> ApiResult<()> {
     user.require(Permission::ReadChart)
+}
+
+/// A keyset cursor `YYYY-MM-DD_<id>` as the pages of the chart give it (timeline, Do処方).
+fn parse_cursor<T: std::str::FromStr>(raw: &str) -> ApiResult<(Date, T)> {
+    let bad = || ApiError::code(shared::api::ErrorCode::InvalidQuery);
+    let (date, id) = raw.split_once('_').ok_or_else(bad)?;
+    Ok((
+        parse_date(date).ok_or_else(bad)?,
+        id.parse().map_err(|_| bad())?,
+    ))
+}
+
+/// One page of `rows` (fetched with one more than `limit`, newest first, each with its date)
+/// and the cursor of the next page, if there is one.
+fn keyset_page<T, I: std::fmt::Display>(
+    mut rows: Vec<(T, Date)>,
+    limit: u32,
+    id: impl Fn(&T) -> I,
+) -> (Vec<T>, Option<String>) {
+    let limit = limit as usize;
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|(entry, date)| {
+            format!(
+                "{}_{}",
+                shared::domain::japanese::format_date(*date),
+                id(entry)
+            )
+        })
+    } else {
+        None
+    };
+    (rows.into_iter().map(|(entry, _)| entry).collect(), next)
 }
 
 /// A date a chart can be about: `parse_date`'s 1868 to 2199 (also keeps date arithmetic far from
@@ -123,4 +186,33 @@ fn period(q: &PeriodQuery) -> ApiResult<(Date, Date)> {
         return Err(ApiError::invalid("from", "期間は10年以内にしてください"));
     }
     Ok((from, to))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::ids::NoteId;
+
+    #[test]
+    fn cursors_round_trip_and_junk_is_refused() {
+        let id = NoteId(uuid::Uuid::new_v4());
+        let (d, i) = parse_cursor::<NoteId>(&format!("2026-11-25_{id}")).unwrap();
+        assert_eq!(
+            (shared::domain::japanese::format_date(d), i),
+            ("2026-11-25".to_string(), id)
+        );
+        assert!(parse_cursor::<NoteId>("nope").is_err());
+        assert!(parse_cursor::<NoteId>("2026-11-25_notauuid").is_err());
+    }
+
+    #[test]
+    fn a_page_names_the_next_cursor_only_when_there_is_more() {
+        let day = time::macros::date!(2026 - 11 - 25);
+        let rows = vec![(1, day), (2, day), (3, day)];
+        assert_eq!(
+            keyset_page(rows.clone(), 2, |n| *n),
+            (vec![1, 2], Some("2026-11-25_2".to_string()))
+        );
+        assert_eq!(keyset_page(rows, 3, |n| *n), (vec![1, 2, 3], None));
+    }
 }

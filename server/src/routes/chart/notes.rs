@@ -1,7 +1,7 @@
 //! The timeline and the notes: create, read, draft, finalise or amend, approve a 代行入力,
 //! compare versions; the doctors a clerk may enter for.
 
-use super::{date_param, require_notes};
+use super::{date_param, keyset_page, parse_cursor, require_notes};
 use crate::auth::{ActiveUser, PatientPath};
 use crate::db::{notes, users, TenantTx};
 use crate::error::{ApiError, ApiResult};
@@ -19,10 +19,9 @@ use shared::api::chart::{
     PendingNote, SaveDraft, TimelinePage, TIMELINE_PAGE_MAX,
 };
 use shared::api::ErrorCode;
-use shared::domain::japanese::{format_date, parse_date};
+
 use shared::domain::Permission;
 use shared::ids::NoteId;
-use time::Date;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,15 +33,6 @@ pub(super) struct TimelineQuery {
     limit: Option<u32>,
 }
 
-fn parse_cursor(raw: &str) -> ApiResult<(Date, NoteId)> {
-    let bad = || ApiError::code(ErrorCode::InvalidQuery);
-    let (date, id) = raw.split_once('_').ok_or_else(bad)?;
-    Ok((
-        parse_date(date).ok_or_else(bad)?,
-        id.parse().map_err(|_| bad())?,
-    ))
-}
-
 /// The timeline: one page of notes, newest first, summarised.
 pub(super) async fn timeline(
     State(state): State<AppState>,
@@ -51,24 +41,18 @@ pub(super) async fn timeline(
 ) -> ApiResult<Json<TimelinePage>> {
     let user = path.user();
     require_notes(user)?;
-    let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
+    let after = q
+        .cursor
+        .as_deref()
+        .map(parse_cursor::<NoteId>)
+        .transpose()?;
     let limit = q.limit.unwrap_or(20).clamp(1, TIMELINE_PAGE_MAX);
     let (mut tx, patient) = path.open(&state.db).await?;
     // One more than asked tells whether there is a next page.
-    let mut rows =
-        notes::timeline(&mut tx, patient.patient_id, after, i64::from(limit) + 1).await?;
+    let rows = notes::timeline(&mut tx, patient.patient_id, after, i64::from(limit) + 1).await?;
     tx.commit().await?;
-    let next = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|(entry, date)| format!("{}_{}", format_date(*date), entry.note_id))
-    } else {
-        None
-    };
-    Ok(Json(TimelinePage {
-        entries: rows.into_iter().map(|(entry, _)| entry).collect(),
-        next,
-    }))
+    let (entries, next) = keyset_page(rows, limit, |e| e.note_id);
+    Ok(Json(TimelinePage { entries, next }))
 }
 
 pub(super) async fn create_note(
@@ -240,18 +224,4 @@ pub(super) async fn list_doctors(
             })
             .collect(),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_junk_is_refused() {
-        let id = NoteId(uuid::Uuid::new_v4());
-        let (d, i) = parse_cursor(&format!("2026-11-25_{id}")).unwrap();
-        assert_eq!((format_date(d), i), ("2026-11-25".to_string(), id));
-        assert!(parse_cursor("nope").is_err());
-        assert!(parse_cursor("2026-11-25_notauuid").is_err());
-    }
 }

@@ -5,24 +5,23 @@
 //! conflict shown to the user, never a silent overwrite. Finalising, amending and approving are
 //! audit events (ids and version numbers only, never clinical text).
 
+use super::{check_approval, pending_proxy, proxy_doctor, signer, visit_reception};
 use crate::db::notes::{self, NoteHead, VersionContent};
-use crate::db::{is_unique_violation, reception, users, TenantContext, TenantTx};
+use crate::db::{is_unique_violation, TenantContext, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::id_or_not_found;
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
 use crate::logs::AccessNote;
 use shared::api::chart::{NoteDetail, NoteDraft, SaveDraft};
-use shared::api::{ErrorCode, FieldError};
+use shared::api::ErrorCode;
 use shared::domain::chart::Soap;
-use shared::domain::Role;
-use shared::ids::{NoteId, PatientId, ReceptionId, UserId};
+use shared::ids::{NoteId, PatientId, UserId};
 use time::{Date, OffsetDateTime};
 
 pub const STALE_DRAFT: &str =
     "他の人がこの記載を先に保存しました。両方の内容を確認してから保存し直してください";
 pub const STALE_VERSION: &str =
     "この記載は他の人が先に確定（修正）しました。最新の版を確認してから記載し直してください";
-const DOCTOR_REQUIRED: &str = "代行入力では、どの医師の記載かを選んでください";
 
 /// The note of `raw` (404 for a malformed id or another institution's note), its patient marked
 /// in the access log.
@@ -35,11 +34,6 @@ pub async fn head(tx: &mut TenantTx, raw: &str, access: &AccessNote) -> ApiResul
     Ok(head)
 }
 
-/// Whether the user enters on behalf of a doctor (a clerk).
-fn is_proxy(ctx: &TenantContext) -> bool {
-    ctx.role() == Role::Clerk
-}
-
 /// A new note of `patient` for `visit_date`, optionally tied to that day's reception of the
 /// patient (`reception_raw`, an id as sent).
 pub async fn create(
@@ -49,45 +43,9 @@ pub async fn create(
     reception_raw: Option<&str>,
     visit_date: Date,
 ) -> ApiResult<NoteDetail> {
-    let reception = match reception_raw.filter(|r| !r.is_empty()) {
-        None => None,
-        Some(r) => {
-            let id = id_or_not_found::<ReceptionId>(r)?;
-            match reception::find(tx, id).await? {
-                Some((p, day, ..)) if p == patient && day == visit_date => Some(id),
-                _ => {
-                    return Err(ApiError::invalid(
-                        "reception_id",
-                        "この患者・日付の受付ではありません",
-                    ))
-                }
-            }
-        }
-    };
+    let reception = visit_reception(tx, patient, reception_raw, visit_date).await?;
     let head = notes::create_note(tx, patient, reception, visit_date, ctx.user_id()).await?;
     Ok(notes::detail(tx, &head).await?)
-}
-
-/// The doctor a clerk enters for (required), or none for everyone else.
-async fn proxy_doctor(
-    tx: &mut TenantTx,
-    ctx: &TenantContext,
-    raw: Option<&str>,
-) -> ApiResult<Option<UserId>> {
-    if !is_proxy(ctx) {
-        return Ok(None);
-    }
-    let Some(id) = raw.filter(|r| !r.is_empty()) else {
-        return Err(ApiError::invalid("on_behalf_of", DOCTOR_REQUIRED));
-    };
-    let id = id.parse::<UserId>().ok();
-    match id {
-        Some(id) if users::is_doctor(tx, id).await? => Ok(Some(id)),
-        _ => Err(ApiError::invalid(
-            "on_behalf_of",
-            "選んだ医師が見つかりません",
-        )),
-    }
 }
 
 /// Saves the working draft (`soap`, already checked) on the version and revision it was based on.
@@ -164,32 +122,12 @@ pub async fn finalize(
     // clerk's draft for a doctor is finalised by the clerk (pending) or by that doctor, and
     // while an entry waits for approval only the clerk may amend it: nobody else's version
     // can take a 代行入力 out of the doctor's queue.
-    let on_behalf_of = if is_proxy(ctx) {
-        Some(
-            draft
-                .on_behalf_of
-                .map(UserId)
-                .ok_or_else(|| ApiError::invalid("on_behalf_of", DOCTOR_REQUIRED))?,
-        )
-    } else {
-        if matches!(draft.on_behalf_of.map(UserId), Some(doctor) if doctor != ctx.user_id()) {
-            return Err(ApiError::Conflict(vec![FieldError::new(
-                "on_behalf_of",
-                "proxy",
-                "この下書きは他の医師の代行入力です。その医師か入力者が確定してください",
-            )]));
+    let on_behalf_of = signer(ctx, draft.on_behalf_of.map(UserId))?;
+    if on_behalf_of.is_none() && current > 0 {
+        if let Some((Some(_), false)) = notes::proxy_of(tx, head.note_id, current).await? {
+            return Err(pending_proxy());
         }
-        if current > 0 {
-            if let Some((Some(_), false)) = notes::proxy_of(tx, head.note_id, current).await? {
-                return Err(ApiError::Conflict(vec![FieldError::new(
-                    "version",
-                    "pending",
-                    "承認待ちの代行入力があります。医師が承認してから修正してください",
-                )]));
-            }
-        }
-        None
-    };
+    }
     let version = current + 1;
     let content = VersionContent {
         note_id: head.note_id,
@@ -234,24 +172,7 @@ pub async fn approve(
     head: &NoteHead,
     version: i32,
 ) -> ApiResult<NoteDetail> {
-    match notes::proxy_of(tx, head.note_id, version).await? {
-        None => return Err(ApiError::code(ErrorCode::NotFound)),
-        Some((Some(doctor), false)) if doctor == ctx.user_id() => {}
-        Some((Some(_), false)) => {
-            return Err(ApiError::Conflict(vec![FieldError::new(
-                "version",
-                "not_yours",
-                "この代行入力は他の医師の承認待ちです",
-            )]))
-        }
-        Some(_) => {
-            return Err(ApiError::Conflict(vec![FieldError::new(
-                "version",
-                "not_pending",
-                "この版は承認待ちではありません",
-            )]))
-        }
-    }
+    check_approval(ctx, notes::proxy_of(tx, head.note_id, version).await?)?;
     if let Err(err) = notes::approve(tx, head.note_id, version, ctx.user_id()).await {
         return Err(if is_unique_violation(&err) {
             ApiError::stale("version", "この版は既に承認されています")

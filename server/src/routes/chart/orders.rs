@@ -1,0 +1,294 @@
+//! Orders (オーダ) and allergies: create, read the day's orders, draft, 確定 or amend, cancel,
+//! approve a 代行入力; the Do処方 list; the allergy list and its changes.
+
+use super::{date_param, keyset_page, parse_cursor, require_notes};
+use crate::auth::{ActiveUser, PatientPath};
+use crate::db::{allergies, orders, TenantTx};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{id_or_not_found, ApiJson, ApiQuery};
+use crate::logs::audit::ClientIp;
+use crate::logs::AccessNote;
+use crate::services::chart::{allergies as allergy_workflow, orders as workflow};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use shared::api::orders::{
+    Allergy, AllergyInput, CancelOrder, CreateOrder, DayOrders, FinalizeOrder, OrderDetail,
+    OrderDraft, PendingOrder, PrescriptionPage, SaveOrderDraft, PRESCRIPTION_PAGE_MAX,
+};
+use shared::api::ErrorCode;
+use shared::domain::japanese::format_date;
+use shared::domain::Permission;
+use shared::ids::OrderId;
+
+/// Writing orders: doctors, and clerks for 代行入力. (Nurses read them with the chart.)
+fn require_orders(user: &ActiveUser) -> ApiResult<()> {
+    if user.ctx().role().can(Permission::Diagnose) {
+        Ok(())
+    } else {
+        user.require(Permission::ProxyEntry)
+    }
+}
+
+pub(super) async fn create_order(
+    State(state): State<AppState>,
+    path: PatientPath,
+    ApiJson(body): ApiJson<CreateOrder>,
+) -> ApiResult<(StatusCode, Json<OrderDetail>)> {
+    let user = path.user();
+    require_orders(user)?;
+    let visit_date = date_param("visit_date", &body.visit_date)?;
+    if visit_date > crate::clock::today_jst() {
+        return Err(ApiError::invalid(
+            "visit_date",
+            "未来の日付にはオーダできません",
+        ));
+    }
+    let (mut tx, patient) = path.open(&state.db).await?;
+    let detail = workflow::create(
+        &mut tx,
+        user.ctx(),
+        patient.patient_id,
+        body.reception_id.as_deref(),
+        visit_date,
+        body.kind,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(detail)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DayQuery {
+    date: String,
+}
+
+pub(super) async fn day_orders(
+    State(state): State<AppState>,
+    path: PatientPath,
+    ApiQuery(q): ApiQuery<DayQuery>,
+) -> ApiResult<Json<DayOrders>> {
+    require_notes(path.user())?;
+    let day = date_param("date", &q.date)?;
+    let (mut tx, patient) = path.open(&state.db).await?;
+    let heads = orders::day_orders(&mut tx, patient.patient_id, day).await?;
+    let details = orders::details(&mut tx, &heads).await?;
+    tx.commit().await?;
+    Ok(Json(DayOrders {
+        visit_date: format_date(day),
+        orders: details,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PageQuery {
+    #[serde(default)]
+    cursor: Option<String>,
+    #[serde(default)]
+    limit: Option<u32>,
+}
+
+/// The Do処方 list: the patient's 確定 prescriptions, newest first, a page at a time.
+pub(super) async fn prescriptions(
+    State(state): State<AppState>,
+    path: PatientPath,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<PrescriptionPage>> {
+    require_notes(path.user())?;
+    let after = q
+        .cursor
+        .as_deref()
+        .map(parse_cursor::<OrderId>)
+        .transpose()?;
+    let limit = q.limit.unwrap_or(20).clamp(1, PRESCRIPTION_PAGE_MAX);
+    let (mut tx, patient) = path.open(&state.db).await?;
+    // One more than asked tells whether there is a next page.
+    let rows =
+        orders::prescriptions(&mut tx, patient.patient_id, after, i64::from(limit) + 1).await?;
+    tx.commit().await?;
+    let (entries, next) = keyset_page(rows, limit, |e| e.order_id);
+    Ok(Json(PrescriptionPage { entries, next }))
+}
+
+pub(super) async fn get_order(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    note: AccessNote,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<OrderDetail>> {
+    require_notes(&user)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let head = workflow::head(&mut tx, &raw, &note).await?;
+    let detail = orders::detail(&mut tx, &head).await?;
+    tx.commit().await?;
+    Ok(Json(detail))
+}
+
+pub(super) async fn save_draft(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    note: AccessNote,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<SaveOrderDraft>,
+) -> ApiResult<Json<OrderDraft>> {
+    require_orders(&user)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let head = workflow::head(&mut tx, &raw, &note).await?;
+    let draft = workflow::save_draft(&mut tx, user.ctx(), &head, &body).await?;
+    tx.commit().await?;
+    Ok(Json(draft))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DiscardQuery {
+    #[serde(deserialize_with = "shared::domain::version::non_negative_i64")]
+    revision: i64,
+}
+
+pub(super) async fn discard_draft(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    note: AccessNote,
+    Path(raw): Path<String>,
+    ApiQuery(q): ApiQuery<DiscardQuery>,
+) -> ApiResult<StatusCode> {
+    require_orders(&user)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let head = workflow::head(&mut tx, &raw, &note).await?;
+    workflow::discard_draft(&mut tx, &head, q.revision).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) async fn finalize_order(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ip: ClientIp,
+    note: AccessNote,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<FinalizeOrder>,
+) -> ApiResult<Json<OrderDetail>> {
+    require_orders(&user)?;
+    let reason = shared::domain::text::reason("reason", &body.reason)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let head = workflow::head(&mut tx, &raw, &note).await?;
+    let detail = workflow::finalize(&mut tx, user.ctx(), &ip, &head, &body, &reason).await?;
+    tx.commit().await?;
+    Ok(Json(detail))
+}
+
+pub(super) async fn cancel_order(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ip: ClientIp,
+    note: AccessNote,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<CancelOrder>,
+) -> ApiResult<Json<OrderDetail>> {
+    require_orders(&user)?;
+    let reason = shared::domain::text::reason("reason", &body.reason)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let head = workflow::head(&mut tx, &raw, &note).await?;
+    let detail = workflow::cancel(&mut tx, user.ctx(), &ip, &head, &body, &reason).await?;
+    tx.commit().await?;
+    Ok(Json(detail))
+}
+
+pub(super) async fn approve_order(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ip: ClientIp,
+    note: AccessNote,
+    Path((raw, version)): Path<(String, String)>,
+) -> ApiResult<Json<OrderDetail>> {
+    user.require(Permission::Diagnose)?;
+    let version: i32 = id_or_not_found(&version)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let head = workflow::head(&mut tx, &raw, &note).await?;
+    let detail = workflow::approve(&mut tx, user.ctx(), &ip, &head, version).await?;
+    tx.commit().await?;
+    Ok(Json(detail))
+}
+
+pub(super) async fn pending_orders(
+    State(state): State<AppState>,
+    user: ActiveUser,
+) -> ApiResult<Json<Vec<PendingOrder>>> {
+    user.require(Permission::Diagnose)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let pending = orders::pending_for(&mut tx, user.ctx().user_id()).await?;
+    tx.commit().await?;
+    Ok(Json(pending))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AllergyQuery {
+    /// Also the retired entries (解除).
+    #[serde(default)]
+    all: bool,
+}
+
+/// Everyone who sees the patient sees the allergies (the banner shows them at the front desk too).
+pub(super) async fn list_allergies(
+    State(state): State<AppState>,
+    path: PatientPath,
+    ApiQuery(q): ApiQuery<AllergyQuery>,
+) -> ApiResult<Json<Vec<Allergy>>> {
+    path.user().require(Permission::ReadPatients)?;
+    let (mut tx, patient) = path.open(&state.db).await?;
+    let list = allergies::list(&mut tx, patient.patient_id, q.all).await?;
+    tx.commit().await?;
+    Ok(Json(list))
+}
+
+pub(super) async fn record_allergy(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    path: PatientPath,
+    ApiJson(body): ApiJson<AllergyInput>,
+) -> ApiResult<(StatusCode, Json<Allergy>)> {
+    let user = path.user();
+    user.require(Permission::ReadChart)?;
+    let (mut tx, patient) = path.open(&state.db).await?;
+    let allergy =
+        allergy_workflow::record(&mut tx, user.ctx(), &ip, patient.patient_id, &body).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(allergy)))
+}
+
+pub(super) async fn change_allergy(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ip: ClientIp,
+    note: AccessNote,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<AllergyInput>,
+) -> ApiResult<Json<Allergy>> {
+    user.require(Permission::ReadChart)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let allergy = allergy_workflow::change(&mut tx, user.ctx(), &ip, &note, &raw, &body).await?;
+    tx.commit().await?;
+    Ok(Json(allergy))
+}
+
+pub(super) async fn allergy_history(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    note: AccessNote,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<Vec<Allergy>>> {
+    user.require(Permission::ReadPatients)?;
+    let id = id_or_not_found(&raw)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let (patient, history) = allergies::history(&mut tx, id).await?;
+    let patient = patient.ok_or(ApiError::code(ErrorCode::NotFound))?;
+    note.set_patient(patient);
+    tx.commit().await?;
+    Ok(Json(history))
+}

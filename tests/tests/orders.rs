@@ -1,0 +1,933 @@
+//! Orders (オーダ) over the API: the lifecycle as versions (draft, 確定, amendment, 取消),
+//! stale bases as conflicts, 代行入力 with approval, tenancy, the safety warnings (allergy,
+//! 重複投与, 投与日数, マスター有効期間) answered with recorded reasons, Do処方 from the
+//! history, and 会計 priced from the visit's orders by the same engine on the same `Visit`.
+//! Fictitious people only. Tests that need the official masters skip without `../shared`.
+
+use karte_tests::{ApiClient, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use shared::api::billing::{BillContext, BillVersion, MasterRows};
+use shared::api::logs::{AuditLogEntry, LogPage};
+use shared::api::orders::{
+    Allergy, DayOrders, OrderDetail, OrderDraft, OrderRef, OrderStatus, PendingOrder,
+    PrescriptionPage, WarningKind,
+};
+use shared::api::reception::ReceptionEntry;
+use shared::billing::{price_visit, MemoryCatalog};
+use shared::masters::MasterKind;
+use std::path::PathBuf;
+
+const CODE_A: &str = "1319999961";
+const CODE_B: &str = "2719999962";
+
+/// ロキソニン錠６０ｍｇ (ロキソプロフェン, 成分 1149019).
+const LOXONIN: &str = "620098801";
+/// ロキソプロフェン錠６０ｍｇ「ＥＭＥＣ」: the same 成分, a generic.
+const LOXOPROFEN_GENERIC: &str = "620007150";
+/// ノルバスク錠５ｍｇ (アムロジピン).
+const NORVASC: &str = "612170710";
+/// エチゾラム錠０．５ｍｇ「ＥＭＥＣ」: a 向精神薬.
+const ETIZOLAM: &str = "610412026";
+/// エバステル錠５ｍｇ: 経過措置 until 2025-03-31, so not in force today.
+const EBASTEL: &str = "610409335";
+/// 末梢血液一般検査, Ｂ－Ｖ (採血), 皮内、皮下及び筋肉内注射.
+const CBC: &str = "160008010";
+const BLOOD_DRAW: &str = "160095710";
+const INJECTION_IM: &str = "130000510";
+
+fn master(path: &str) -> PathBuf {
+    karte_tests::reference::shared_dir()
+        .join("reference/masters")
+        .join(path)
+}
+
+fn today() -> String {
+    shared::domain::japanese::format_date(karte_server::clock::today_jst())
+}
+
+/// A clinic with the 2024 医科 and 医薬品 masters, its billing settings, a doctor, a second
+/// doctor, a clerk, a nurse, and a patient checked in today.
+struct Clinic {
+    app: TestApp,
+    admin: ApiClient,
+    doctor: ApiClient,
+    doctor_id: String,
+    other_doctor: ApiClient,
+    clerk: ApiClient,
+    nurse: ApiClient,
+    patient: String,
+    reception: ReceptionEntry,
+}
+
+async fn clinic() -> Option<Clinic> {
+    karte_tests::reference::reference("masters")?;
+    let app = TestApp::spawn().await;
+    let owner = app.owner_pool().await;
+    karte_server::cli::import_master_files(
+        &owner,
+        &[master("s_ALL20240531.zip"), master("y_ALL20240531.zip")],
+    )
+    .await
+    .unwrap();
+    let (_, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
+    let res = admin
+        .post(
+            "/billing/settings",
+            &json!({"base_version": 0, "valid_from": "2024-06-01", "institution_type": "clinic",
+                    "general_beds": 0, "in_house_dispensing": false, "standards": {},
+                    "reason": "開設時の届出"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let (doctor_pw, doctor) = app
+        .staff_session(&admin, CODE_A, "doctor1", "doctor", "doctor-secret-2026-a")
+        .await;
+    let (_, other_doctor) = app
+        .staff_session(&admin, CODE_A, "doctor2", "doctor", "doctor-secret-2026-b")
+        .await;
+    let (_, clerk) = app
+        .staff_session(&admin, CODE_A, "clerk1", "clerk", "front-desk-pass-2026")
+        .await;
+    let (_, nurse) = app
+        .staff_session(&admin, CODE_A, "nurse1", "nurse", "ward-secret-words-26")
+        .await;
+    let p: shared::api::patients::PatientDetail = clerk
+        .post(
+            "/patients",
+            &json!({"name": "架空 処方", "kana": "カクウ ショホウ", "sex": "female",
+                                   "birth_date": "1975-05-05", "confirm_duplicate": true}),
+        )
+        .await
+        .json();
+    let res = clerk
+        .post(
+            &format!("/patients/{}/insurances", p.patient_id),
+            &json!({"insurer_number": "33120015", "symbol": "架空", "number": "1", "branch": "01",
+                    "relationship": "insured", "acquired_on": "2020-04-01", "valid_from": "2020-04-01"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let reception: ReceptionEntry = clerk
+        .post(
+            "/receptions",
+            &json!({"patient_id": p.patient_id, "department": "内科"}),
+        )
+        .await
+        .json();
+    Some(Clinic {
+        app,
+        admin,
+        doctor,
+        doctor_id: doctor_pw.user.user_id.to_string(),
+        other_doctor,
+        clerk,
+        nurse,
+        patient: p.patient_id.to_string(),
+        reception,
+    })
+}
+
+/// An Rp of `codes` (3 each a day) for `days` days, 毎食後.
+fn rp(days: u32, codes: &[&str]) -> Value {
+    json!({
+        "rp": {"kind": "internal", "days": days,
+               "drugs": codes.iter().map(|c| json!({"code": c, "quantity": "3"})).collect::<Vec<_>>()},
+        "usage": {"code": "1013044400000000", "text": "１日３回朝昼夕食後", "times_per_day": 3}
+    })
+}
+
+fn prescription(rps: Vec<Value>) -> Value {
+    json!({"kind": "prescription", "dispensing": "outside", "rps": rps})
+}
+
+impl Clinic {
+    async fn create(&self, who: &ApiClient, kind: &str) -> OrderDetail {
+        let res = who
+            .post(
+                &format!("/patients/{}/orders", self.patient),
+                &json!({"visit_date": today(), "reception_id": self.reception.reception_id, "kind": kind}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        res.json()
+    }
+
+    /// Creates, drafts and 確定 an order as `who`, answering `overrides`.
+    async fn order(&self, who: &ApiClient, contents: Value, overrides: Value) -> OrderDetail {
+        let kind = contents["kind"].as_str().unwrap().to_string();
+        let order = self.create(who, &kind).await;
+        let draft = save(who, &order, 0, 0, contents, None).await;
+        let res = finalize(who, &order, draft.revision, "", overrides).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        res.json()
+    }
+}
+
+async fn save(
+    who: &ApiClient,
+    order: &OrderDetail,
+    base_version: i32,
+    base_revision: i64,
+    contents: Value,
+    on_behalf_of: Option<&str>,
+) -> OrderDraft {
+    let res = save_raw(
+        who,
+        order,
+        base_version,
+        base_revision,
+        contents,
+        on_behalf_of,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    res.json()
+}
+
+async fn save_raw(
+    who: &ApiClient,
+    order: &OrderDetail,
+    base_version: i32,
+    base_revision: i64,
+    contents: Value,
+    on_behalf_of: Option<&str>,
+) -> karte_tests::TestResponse {
+    who.put(
+        &format!("/orders/{}/draft", order.order_id),
+        &json!({"base_version": base_version, "base_revision": base_revision,
+                "contents": contents, "on_behalf_of": on_behalf_of}),
+    )
+    .await
+}
+
+async fn finalize(
+    who: &ApiClient,
+    order: &OrderDetail,
+    revision: i64,
+    reason: &str,
+    overrides: Value,
+) -> karte_tests::TestResponse {
+    who.post(
+        &format!("/orders/{}/finalize", order.order_id),
+        &json!({"revision": revision, "reason": reason, "overrides": overrides}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_order_is_drafted_finalised_amended_and_cancelled_as_versions() {
+    let Some(c) = clinic().await else { return };
+    let order = c.create(&c.doctor, "prescription").await;
+    assert_eq!(order.status, OrderStatus::Draft);
+    assert!(order.versions.is_empty() && order.draft.is_none());
+
+    let d1 = save(
+        &c.doctor,
+        &order,
+        0,
+        0,
+        prescription(vec![rp(7, &[LOXONIN])]),
+        None,
+    )
+    .await;
+    // A second editor on the same empty base: a conflict, nothing overwritten.
+    let res = save_raw(
+        &c.doctor,
+        &order,
+        0,
+        0,
+        prescription(vec![rp(14, &[LOXONIN])]),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    // Contents of another kind, or bad contents, are refused naming the field.
+    let res = save_raw(
+        &c.doctor,
+        &order,
+        0,
+        d1.revision,
+        json!({"kind": "lab", "items": [{"code": CBC}]}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.field_names(), ["contents.kind"]);
+    let res = save_raw(
+        &c.doctor,
+        &order,
+        0,
+        d1.revision,
+        prescription(vec![rp(0, &["12345"])]),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        res.field_names(),
+        [
+            "contents.rps[0].rp.drugs[0].code",
+            "contents.rps[0].rp.days"
+        ]
+    );
+
+    let res = finalize(&c.doctor, &order, d1.revision, "", json!([])).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let v1: OrderDetail = res.json();
+    assert_eq!(
+        (v1.status, v1.versions.len(), v1.chain_intact),
+        (OrderStatus::Final, 1, true)
+    );
+    assert!(v1.draft.is_none(), "the draft became the version");
+    // The same revision again: stale.
+    let res = finalize(&c.doctor, &order, d1.revision, "", json!([])).await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+
+    // Amendment: a draft on version 1; a reason is required.
+    let d2 = save(
+        &c.doctor,
+        &order,
+        1,
+        0,
+        prescription(vec![rp(14, &[LOXONIN])]),
+        None,
+    )
+    .await;
+    let res = finalize(&c.doctor, &order, d2.revision, "", json!([])).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.field_names(), ["reason"]);
+    let res = finalize(&c.doctor, &order, d2.revision, "日数変更", json!([])).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let v2: OrderDetail = res.json();
+    assert_eq!(v2.status, OrderStatus::Amended);
+    assert_eq!(v2.versions[0].reason, "日数変更");
+    assert_eq!(
+        v2.versions[1].contents, v1.versions[0].contents,
+        "version 1 kept as it was"
+    );
+    // A draft based on version 1 is now stale.
+    let res = save_raw(
+        &c.doctor,
+        &order,
+        1,
+        0,
+        prescription(vec![rp(3, &[LOXONIN])]),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+
+    // Nurses read orders with the chart but do not order.
+    let path = format!("/orders/{}", order.order_id);
+    assert_eq!(c.nurse.get(&path).await.status, StatusCode::OK);
+    let res = save_raw(
+        &c.nurse,
+        &order,
+        2,
+        0,
+        prescription(vec![rp(3, &[LOXONIN])]),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+
+    // The day's orders.
+    let day: DayOrders = c
+        .doctor
+        .get(&format!("/patients/{}/orders?date={}", c.patient, today()))
+        .await
+        .json();
+    assert_eq!(day.orders.len(), 1);
+
+    // 取消: a new version with the reason; the order stays readable.
+    let cancel = format!("/orders/{}/cancel", order.order_id);
+    let res = c
+        .doctor
+        .post(&cancel, &json!({"base_version": 2, "reason": ""}))
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let res = c
+        .doctor
+        .post(&cancel, &json!({"base_version": 1, "reason": "誤入力"}))
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "stale base");
+    let res = c
+        .doctor
+        .post(&cancel, &json!({"base_version": 2, "reason": "誤入力"}))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let v3: OrderDetail = res.json();
+    assert_eq!((v3.status, v3.versions.len()), (OrderStatus::Cancelled, 3));
+    assert!(v3.chain_intact);
+
+    // Audited with ids and versions only.
+    let page: LogPage<AuditLogEntry> = c
+        .admin
+        .get("/logs/audit?action=order_amend&limit=5")
+        .await
+        .json();
+    assert_eq!(page.entries.len(), 1);
+    assert_eq!(page.entries[0].details["kind"], json!("prescription"));
+    assert_eq!(page.entries[0].details["patient_id"], json!(c.patient));
+    assert!(!page.entries[0].details.to_string().contains(LOXONIN));
+    for action in ["order_finalize", "order_cancel"] {
+        let page: LogPage<AuditLogEntry> = c
+            .admin
+            .get(&format!("/logs/audit?action={action}&limit=5"))
+            .await
+            .json();
+        assert_eq!(page.entries.len(), 1, "{action}");
+    }
+
+    // Another institution sees nothing.
+    let (_, admin_b) = c.app.admin_session(CODE_B, "架空第二病院").await;
+    let (_, doctor_b) = c
+        .app
+        .staff_session(
+            &admin_b,
+            CODE_B,
+            "doctor1",
+            "doctor",
+            "doctor-secret-2026-a",
+        )
+        .await;
+    assert_eq!(doctor_b.get(&path).await.status, StatusCode::NOT_FOUND);
+    let res = save_raw(
+        &doctor_b,
+        &order,
+        3,
+        0,
+        prescription(vec![rp(3, &[LOXONIN])]),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    let res = doctor_b
+        .post(&cancel, &json!({"base_version": 3, "reason": "x"}))
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        doctor_b
+            .get(&format!("/patients/{}/orders?date={}", c.patient, today()))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_clerks_order_waits_for_the_doctors_approval() {
+    let Some(c) = clinic().await else { return };
+    let order = c.create(&c.clerk, "lab").await;
+    let lab = json!({"kind": "lab", "items": [{"code": CBC}, {"code": BLOOD_DRAW}]});
+    // A clerk must name the doctor.
+    let res = save_raw(&c.clerk, &order, 0, 0, lab.clone(), None).await;
+    assert_eq!(res.field_names(), ["on_behalf_of"]);
+    let draft = save(&c.clerk, &order, 0, 0, lab, Some(&c.doctor_id)).await;
+    // Another doctor cannot take over the clerk's entry for the doctor.
+    let res = finalize(&c.other_doctor, &order, draft.revision, "", json!([])).await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    let res = finalize(&c.clerk, &order, draft.revision, "", json!([])).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let pending: OrderDetail = res.json();
+    assert_eq!(pending.status, OrderStatus::Pending);
+
+    let queue: Vec<PendingOrder> = c.doctor.get("/orders/pending").await.json();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].order_id, order.order_id);
+    assert!(c
+        .other_doctor
+        .get("/orders/pending")
+        .await
+        .json::<Vec<PendingOrder>>()
+        .is_empty());
+    let approve = format!("/orders/{}/versions/1/approve", order.order_id);
+    let res = c.other_doctor.post_empty(&approve).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "not theirs");
+    assert_eq!(
+        c.clerk.post_empty(&approve).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // While it waits, the doctor cannot amend over it.
+    let d = save(
+        &c.doctor,
+        &order,
+        1,
+        0,
+        json!({"kind": "lab", "items": [{"code": CBC}]}),
+        None,
+    )
+    .await;
+    let res = finalize(&c.doctor, &order, d.revision, "追加", json!([])).await;
+    assert_eq!(
+        (res.status, res.body["fields"][0]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("pending"))
+    );
+    let res = c.doctor.post_empty(&approve).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let approved: OrderDetail = res.json();
+    assert_eq!(approved.status, OrderStatus::Final);
+    assert!(approved.versions[0].approved_at.is_some());
+    assert_eq!(
+        c.doctor.post_empty(&approve).await.status,
+        StatusCode::CONFLICT
+    );
+    // Now the doctor's amendment goes through.
+    let res = finalize(&c.doctor, &order, d.revision, "追加", json!([])).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    // A clerk cannot cancel the doctor's own order.
+    let res = c
+        .clerk
+        .post(
+            &format!("/orders/{}/cancel", order.order_id),
+            &json!({"base_version": 2, "reason": "誤入力"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn warnings_must_be_answered_with_a_reason_and_are_kept_with_the_version() {
+    let Some(c) = clinic().await else { return };
+    // The allergy list: versions, a reason to change, other institutions see nothing.
+    let path = format!("/patients/{}/allergies", c.patient);
+    let res = c
+        .doctor
+        .post(
+            &path,
+            &json!({"kind": "drug", "substance": "ロキソプロフェン", "drug_code": LOXONIN,
+                    "ingredient": "1149019", "severity": "severe", "source": "patient",
+                    "reaction": "蕁麻疹"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let allergy: Allergy = res.json();
+    let res = c
+        .doctor
+        .post(
+            &path,
+            &json!({"kind": "food", "substance": "そば", "drug_code": LOXONIN,
+                    "severity": "mild", "source": "family"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.field_names(), ["kind"]);
+    assert_eq!(
+        c.clerk
+            .post(
+                &path,
+                &json!({"kind": "other", "substance": "ラテックス", "severity": "mild", "source": "patient"})
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "clerks read allergies but do not record them"
+    );
+    let listed: Vec<Allergy> = c.clerk.get(&path).await.json();
+    assert_eq!(listed.len(), 1);
+
+    // ロキソニン against the allergy: refused until answered.
+    let order = c.create(&c.doctor, "prescription").await;
+    let d = save(
+        &c.doctor,
+        &order,
+        0,
+        0,
+        prescription(vec![rp(7, &[LOXONIN])]),
+        None,
+    )
+    .await;
+    let res = finalize(&c.doctor, &order, d.revision, "", json!([])).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert_eq!(
+        res.body["fields"][0]["code"],
+        json!(format!("allergy:{LOXONIN}"))
+    );
+    assert!(
+        !res.body.to_string().contains("ロキソプロフェン"),
+        "the refusal names no allergy"
+    );
+    let res = finalize(
+        &c.doctor,
+        &order,
+        d.revision,
+        "",
+        json!([{"key": format!("allergy:{LOXONIN}"), "reason": " "}]),
+    )
+    .await;
+    assert_eq!(
+        res.status,
+        StatusCode::CONFLICT,
+        "an empty reason answers nothing"
+    );
+    let res = finalize(
+        &c.doctor,
+        &order,
+        d.revision,
+        "",
+        json!([{"key": format!("allergy:{LOXONIN}"), "reason": "皮膚科で再投与可と確認"},
+               {"key": "allergy:000000000", "reason": "無関係"}]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let done: OrderDetail = res.json();
+    let overrides = &done.versions[0].overrides;
+    assert_eq!(overrides.len(), 1, "only overrides that answer a warning");
+    assert_eq!(overrides[0].reason, "皮膚科で再投与可と確認");
+
+    // The generic of the same 成分 in a second order today: 重複投与 (and the allergy again).
+    let second = c.create(&c.doctor, "prescription").await;
+    let d = save(
+        &c.doctor,
+        &second,
+        0,
+        0,
+        prescription(vec![rp(7, &[LOXOPROFEN_GENERIC, NORVASC])]),
+        None,
+    )
+    .await;
+    let res = finalize(&c.doctor, &second, d.revision, "", json!([])).await;
+    let mut codes: Vec<String> = res.body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            format!("allergy:{LOXOPROFEN_GENERIC}"),
+            "duplicate:1149019".to_string()
+        ]
+    );
+
+    // Retiring the allergy (a version with a reason) leaves only the duplicate.
+    let change = format!("/allergies/{}", allergy.allergy_id);
+    let mut retire = json!({"base_version": 1, "kind": "drug", "substance": "ロキソプロフェン",
+                            "ingredient": "1149019", "severity": "severe", "source": "patient",
+                            "active": false, "reason": ""});
+    let res = c.doctor.put(&change, &retire).await;
+    assert_eq!(res.field_names(), ["reason"]);
+    retire["reason"] = json!("負荷試験で否定");
+    let res = c.doctor.put(&change, &retire).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(
+        c.doctor.put(&change, &retire).await.status,
+        StatusCode::CONFLICT
+    );
+    let history: Vec<Allergy> = c.doctor.get(&format!("{change}/history")).await.json();
+    assert_eq!(
+        history
+            .iter()
+            .map(|a| (a.version, a.active))
+            .collect::<Vec<_>>(),
+        [(2, false), (1, true)]
+    );
+    let res = finalize(&c.doctor, &second, d.revision, "", json!([])).await;
+    assert_eq!(res.body["fields"][0]["code"], json!("duplicate:1149019"));
+    let res = finalize(
+        &c.doctor,
+        &second,
+        d.revision,
+        "",
+        json!([{"key": "duplicate:1149019", "reason": "前処方を中止し切替"}]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
+    // A 向精神薬 for 30 days: beyond the shortest 投与期間 limit.
+    let third = c.create(&c.doctor, "prescription").await;
+    let d = save(
+        &c.doctor,
+        &third,
+        0,
+        0,
+        prescription(vec![rp(30, &[ETIZOLAM])]),
+        None,
+    )
+    .await;
+    let res = finalize(&c.doctor, &third, d.revision, "", json!([])).await;
+    assert_eq!(
+        res.body["fields"][0]["code"],
+        json!(format!("days_limit:{ETIZOLAM}"))
+    );
+
+    // A 検査 not in the 診療行為 master is refused outright (it could not be billed).
+    let lab = c.create(&c.doctor, "lab").await;
+    let d = save(
+        &c.doctor,
+        &lab,
+        0,
+        0,
+        json!({"kind": "lab", "items": [{"code": "169999999"}]}),
+        None,
+    )
+    .await;
+    let res = finalize(&c.doctor, &lab, d.revision, "", json!([])).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    let _ = WarningKind::Allergy;
+}
+
+#[tokio::test]
+async fn do_prescription_lists_earlier_ones_and_flags_a_drug_out_of_force() {
+    let Some(c) = clinic().await else { return };
+    // Earlier prescriptions (today, for the test): one with a drug since gone out of force.
+    let first = c
+        .order(&c.doctor, prescription(vec![rp(14, &[NORVASC])]), json!([]))
+        .await;
+    let with_old = c
+        .order(
+            &c.doctor,
+            prescription(vec![rp(14, &[EBASTEL])]),
+            json!([{"key": format!("out_of_force:{EBASTEL}"), "reason": "在庫確認のうえ継続"}]),
+        )
+        .await;
+    assert_eq!(
+        with_old.versions[0].overrides[0].key,
+        format!("out_of_force:{EBASTEL}")
+    );
+    let cancelled = c
+        .order(&c.doctor, prescription(vec![rp(3, &[LOXONIN])]), json!([]))
+        .await;
+    let res = c
+        .doctor
+        .post(
+            &format!("/orders/{}/cancel", cancelled.order_id),
+            &json!({"base_version": 1, "reason": "誤入力"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+
+    // The Do list: newest first, cancelled ones left out, paged.
+    let list = format!("/patients/{}/prescriptions?limit=1", c.patient);
+    let page: PrescriptionPage = c.doctor.get(&list).await.json();
+    assert_eq!(page.entries.len(), 1);
+    let next = page.next.clone().expect("a second page");
+    let rest: PrescriptionPage = c
+        .doctor
+        .get(&format!(
+            "/patients/{}/prescriptions?limit=5&cursor={next}",
+            c.patient
+        ))
+        .await
+        .json();
+    let mut ids: Vec<_> = page
+        .entries
+        .iter()
+        .chain(&rest.entries)
+        .map(|e| e.order_id)
+        .collect();
+    ids.sort();
+    let mut expected = vec![first.order_id, with_old.order_id];
+    expected.sort();
+    assert_eq!(ids, expected);
+    assert!(rest.next.is_none());
+    assert_eq!(
+        c.doctor
+            .get(&format!(
+                "/patients/{}/prescriptions?cursor=junk",
+                c.patient
+            ))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+
+    // Do処方: the earlier prescription copied into a new order; the drug out of force is
+    // flagged at 確定, never dropped silently.
+    let earlier = page
+        .entries
+        .iter()
+        .chain(&rest.entries)
+        .find(|e| e.order_id == with_old.order_id)
+        .unwrap();
+    let order = c.create(&c.doctor, "prescription").await;
+    let mut contents = serde_json::to_value(&earlier.prescription).unwrap();
+    contents["kind"] = json!("prescription");
+    let d = save(&c.doctor, &order, 0, 0, contents, None).await;
+    assert_eq!(
+        d.contents,
+        shared::api::orders::OrderContents::Prescription(earlier.prescription.clone())
+    );
+    let res = finalize(&c.doctor, &order, d.revision, "", json!([])).await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert_eq!(
+        res.body["fields"][0]["code"],
+        json!(format!("out_of_force:{EBASTEL}"))
+    );
+    // A discarded draft leaves nothing; its revision is never reused.
+    let res = c
+        .doctor
+        .send(
+            c.doctor
+                .request(
+                    Method::DELETE,
+                    &format!("/orders/{}/draft?revision={}", order.order_id, d.revision),
+                )
+                .await
+                .header("x-csrf-token", c.doctor.csrf()),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT);
+    let again = save(
+        &c.doctor,
+        &order,
+        0,
+        0,
+        prescription(vec![rp(14, &[NORVASC])]),
+        None,
+    )
+    .await;
+    assert!(again.revision > d.revision);
+}
+
+/// The bill of a visit with orders: the clerk adds only 算定 items; the server adds the orders
+/// from its own records, prices with the same engine, and refuses a client that claims other
+/// orders. The browser's price (the engine on the same `Visit`, master rows as the app fetches
+/// them) equals the server's.
+#[tokio::test]
+async fn the_bill_is_priced_from_the_visits_orders() {
+    let Some(c) = clinic().await else { return };
+    let rx = c
+        .order(&c.doctor, prescription(vec![rp(14, &[NORVASC])]), json!([]))
+        .await;
+    let lab = c
+        .order(
+            &c.doctor,
+            json!({"kind": "lab", "items": [{"code": CBC}, {"code": BLOOD_DRAW}]}),
+            json!([]),
+        )
+        .await;
+    let shot = c
+        .order(
+            &c.doctor,
+            json!({"kind": "injection", "procedures": [{"code": INJECTION_IM, "count": 1}]}),
+            json!([]),
+        )
+        .await;
+    // A draft-only order is not billed.
+    let draft_only = c.create(&c.doctor, "management").await;
+    save(
+        &c.doctor,
+        &draft_only,
+        0,
+        0,
+        json!({"kind": "management", "items": [{"code": "113001810"}]}),
+        None,
+    )
+    .await;
+
+    let path = format!("/receptions/{}/bill", c.reception.reception_id);
+    let context: BillContext = c.clerk.get(&path).await.json();
+    assert_eq!(context.orders.len(), 4);
+    let (ordered, refs) = context.billed_orders();
+    assert_eq!(ordered.len(), 3, "the draft is not billed");
+    let mut expected_refs = vec![
+        OrderRef {
+            order_id: rx.order_id,
+            version: 1,
+        },
+        OrderRef {
+            order_id: lab.order_id,
+            version: 1,
+        },
+        OrderRef {
+            order_id: shot.order_id,
+            version: 1,
+        },
+    ];
+    expected_refs.sort();
+    assert_eq!(refs, expected_refs);
+
+    // The clerk's own entries: 再診 with nothing else typed.
+    let clerk_visit = json!({
+        "service_date": context.service_date, "birth_date": context.birth_date,
+        "burden": {"kind": "tenths", "tenths": 3}, "kind": "revisit",
+        "facility": {"kind": "clinic"}
+    });
+    let clerk_visit: shared::billing::Visit = serde_json::from_value(clerk_visit).unwrap();
+    let visit = shared::domain::order::add_orders(&clerk_visit, &ordered).unwrap();
+    // Price it as the browser does: the master rows of the codes, then the engine.
+    let rows: MasterRows = c
+        .clerk
+        .post(
+            "/masters/rows",
+            &json!({"on": context.service_date, "procedures": visit.procedure_codes(),
+                    "drugs": visit.drug_codes(), "materials": visit.material_codes()}),
+        )
+        .await
+        .json();
+    let mut catalog = MemoryCatalog::new();
+    for (kind, found) in [
+        (MasterKind::Procedure, &rows.procedures),
+        (MasterKind::Drug, &rows.drugs),
+        (MasterKind::Material, &rows.materials),
+    ] {
+        for row in found {
+            catalog.add_fields(kind, row).unwrap();
+        }
+    }
+    let priced = price_visit(&visit, &catalog).unwrap();
+    let codes: Vec<&str> = priced.lines.iter().map(|l| l.code.as_str()).collect();
+    for code in [CBC, BLOOD_DRAW, INJECTION_IM] {
+        assert!(codes.contains(&code), "{code} priced: {codes:?}");
+    }
+
+    let body = |orders: &[OrderRef]| {
+        json!({"base_version": 0, "visit": clerk_visit, "orders": orders,
+               "expected_total_points": priced.total_points.0,
+               "expected_patient_share": priced.share.patient.0, "paid": priced.share.patient.0})
+    };
+    // A client that claims other orders (none, or one missing) is refused.
+    let res = c.clerk.post(&path, &body(&[])).await;
+    assert_eq!(
+        (res.status, res.body["fields"][0]["field"].as_str()),
+        (StatusCode::CONFLICT, Some("orders"))
+    );
+    let res = c.clerk.post(&path, &body(&refs[..2])).await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    let res = c.clerk.post(&path, &body(&refs)).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let bill: BillVersion = res.json();
+    assert_eq!(
+        (bill.priced.total_points, bill.priced.share.patient),
+        (priced.total_points, priced.share.patient),
+        "the server's price equals the engine on the same visit"
+    );
+    assert_eq!(bill.orders, refs);
+    assert!(bill.entries.items.is_empty() && bill.entries.prescription.is_none());
+    assert_eq!(bill.visit.items.len(), 2);
+
+    // An order amended after 会計: the bill still names version 1; a 訂正 prices version 2.
+    let d = save(
+        &c.doctor,
+        &rx,
+        1,
+        0,
+        prescription(vec![rp(28, &[NORVASC])]),
+        None,
+    )
+    .await;
+    let res = finalize(&c.doctor, &rx, d.revision, "日数変更", json!([])).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let context: BillContext = c.clerk.get(&path).await.json();
+    let (ordered, refs2) = context.billed_orders();
+    assert_ne!(context.bills[0].orders, refs2, "the screen can tell");
+    let visit = shared::domain::order::add_orders(&clerk_visit, &ordered).unwrap();
+    let priced2 = price_visit(&visit, &catalog).unwrap();
+    let mut correction = body(&refs);
+    correction["base_version"] = json!(1);
+    correction["reason"] = json!("処方日数の変更");
+    correction["expected_total_points"] = json!(priced2.total_points.0);
+    correction["expected_patient_share"] = json!(priced2.share.patient.0);
+    let res = c.clerk.post(&path, &correction).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "old order versions");
+    correction["orders"] = json!(refs2);
+    let res = c.clerk.post(&path, &correction).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let corrected: BillVersion = res.json();
+    assert_eq!(corrected.version, 2);
+    assert_eq!(corrected.orders, refs2);
+}
