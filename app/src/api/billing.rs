@@ -47,3 +47,8 @@ pub async fn search(q: &str, on: &str) -> Result<Vec<MasterHit>, ApiFailure> {
     ))
     .await
 }
+
+/// The bill context as a timer re-reads it (the visit's orders may have changed).
+pub async fn context_background(reception: ReceptionId) -> Result<BillContext, ApiFailure> {
+    super::get_background(&format!("/receptions/{reception}/bill")).await
+}

@@ -7,6 +7,7 @@ pub mod chart;
 pub mod devices;
 pub mod health;
 pub mod logs;
+pub mod orders;
 pub mod patients;
 pub mod reception;
 pub mod users;

@@ -19,7 +19,7 @@ use shared::ids::{PatientId, VitalId};
 use time::{Date, Duration};
 
 /// The local copy of the master first; the server's search while there is none.
-async fn master_search(kind: &str, q: &str, on: &str) -> Vec<MasterHit> {
+pub(crate) async fn master_search(kind: &str, q: &str, on: &str) -> Vec<MasterHit> {
     if let Some(hits) = crate::masters_cache::search(kind, q, on, 30).await {
         return hits;
     }

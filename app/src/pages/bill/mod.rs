@@ -8,6 +8,7 @@
 
 mod form;
 mod order_form;
+mod orders;
 mod payment;
 mod result;
 
@@ -28,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Master rows fetched so far for this date, and the codes asked for (found or not).
 #[derive(Debug, Clone, Default, PartialEq)]
-struct Rows {
+pub(crate) struct Rows {
     asked: BTreeSet<(u8, String)>,
     rows: BTreeMap<(u8, String), Vec<String>>,
 }
@@ -100,6 +101,7 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
     });
     let form = RwSignal::new(None::<Form>);
     let rows = RwSignal::new(Rows::default());
+    let orders_changed = RwSignal::new(false);
     let paid = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
     let correcting = RwSignal::new(false);
@@ -136,6 +138,33 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
         });
     };
     load();
+    // The visit's orders may change while the page is open (the doctor amends one): re-read
+    // them now and then and re-price, saying so.
+    let poll = set_interval_with_handle(
+        move || {
+            spawn_local(async move {
+                let Ok(fresh) = crate::api::billing::context_background(reception).await else {
+                    return;
+                };
+                let now = context.with_untracked(|c| c.as_ref().map(|c| c.billed_orders().1));
+                if now.is_some_and(|refs| refs != fresh.billed_orders().1) {
+                    context.update(|c| {
+                        if let Some(c) = c.as_mut() {
+                            c.orders = fresh.orders;
+                        }
+                    });
+                    orders_changed.set(true);
+                }
+            });
+        },
+        std::time::Duration::from_secs(10),
+    )
+    .ok();
+    on_cleanup(move || {
+        if let Some(h) = poll {
+            h.clear();
+        }
+    });
 
     // What the clerk entered, and the visit priced: those entries with the visit's orders.
     let entries = Memo::new(move |_| {
@@ -320,7 +349,7 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
     };
 
     let save_set = move |_: ()| {
-        let Some(Ok(v)) = visit.get_untracked() else {
+        let Some(Ok(v)) = entries.get_untracked() else {
             message.set(Some("入力に誤りがあるためセットにできません".into()));
             return;
         };
@@ -379,6 +408,7 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
                     c.public_not_applied.join("、"))}</p>
             </Show>
         })}
+        <orders::VisitOrders context=context rows=rows changed=orders_changed/>
         <Show when=move || finalised().is_some()>
             {move || finalised().map(|b: BillVersion| view! {
                 <section class="bill-final" data-testid="bill-final">

@@ -1,6 +1,7 @@
 //! カルテ: the patient's chart. A timeline of visits (newest first, older ones loaded as the
 //! list is scrolled) beside the open note in the 2号用紙 form (S/O left, A/P right), and tabs
-//! for 傷病名, バイタル (温度板) and 検査.
+//! for オーダ (処方・検査・処置・注射 and the allergy list, [`orders`]), 傷病名, バイタル (温度板) and
+//! 検査.
 //!
 //! Nothing typed is lost: every keystroke is kept in this browser (localStorage, per user and
 //! note) until the server has it; the draft is saved to the server a moment after typing
@@ -19,12 +20,15 @@ use shared::ids::{NoteId, PatientId};
 
 mod editor;
 mod note;
+mod order_form;
+mod orders;
 
 use note::NoteEditor;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
     Note,
+    Orders,
     Diagnoses,
     Vitals,
     Labs,
@@ -52,6 +56,10 @@ fn Chart(patient_id: PatientId) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(note) = query.with(|q| q.get("note")).and_then(|n| n.parse().ok()) {
             open_note.set(Some(note));
+        }
+        // `?tab=orders` opens the orders (links from the order approval queue).
+        if query.with(|q| q.get("tab")).as_deref() == Some("orders") {
+            tab.set(Tab::Orders);
         }
     });
     // The open note is in the address, so a reload opens it again.
@@ -86,6 +94,7 @@ fn Chart(patient_id: PatientId) -> impl IntoView {
             <section class="chart-main">
                 <div class="tabs no-print" role="tablist">
                     {tab_button(Tab::Note, "記載", "tab-note")}
+                    {tab_button(Tab::Orders, "オーダ", "tab-orders")}
                     <Show when=reads_records>
                         {tab_button(Tab::Diagnoses, "傷病名", "tab-diagnoses")}
                         {tab_button(Tab::Vitals, "バイタル・温度板", "tab-vitals")}
@@ -95,6 +104,7 @@ fn Chart(patient_id: PatientId) -> impl IntoView {
                 </div>
                 {move || match tab.get() {
                     Tab::Note => view! { <NoteEditor patient_id=patient_id open_note=open_note refresh=timeline_version/> }.into_any(),
+                    Tab::Orders => view! { <orders::OrdersPanel patient_id=patient_id/> }.into_any(),
                     Tab::Diagnoses => view! { <crate::pages::chart_records::DiagnosesPanel patient_id=patient_id/> }.into_any(),
                     Tab::Vitals => view! { <crate::pages::chart_records::VitalsPanel patient_id=patient_id/> }.into_any(),
                     Tab::Labs => view! { <crate::pages::chart_records::LabsPanel patient_id=patient_id/> }.into_any(),

@@ -138,6 +138,27 @@ pub struct Usage {
     pub times_per_day: Option<u8>,
 }
 
+/// The standard 用法 offered in the picker: JAMI 用法コード (処方・注射オーダ標準用法規格) with the
+/// text printed and the times a day, from the codes `../shared/reference/prescriptions.md` §c
+/// lists with their sources (JAHIS 院外処方箋2次元シンボル記録条件規約 Ver.1.10 表3-37, the MHLW
+/// 電子処方箋用法マスタ notes, the JP-CLINS examples). Free text stays possible (JAHIS 用法コード種別 1).
+pub const STANDARD_USAGES: &[(&str, &str, Option<u8>)] = &[
+    ("1011000400000000", "１日１回朝食後", Some(1)),
+    ("1011040000000000", "１日１回夕食後", Some(1)),
+    ("1011100000000000", "１日１回就寝前", Some(1)),
+    ("1012040400000000", "１日２回朝夕食後", Some(2)),
+    ("1012010100000000", "１日２回朝夕食前", Some(2)),
+    ("1013044400000000", "１日３回朝昼夕食後", Some(3)),
+    ("1014144400000000", "１日４回朝昼夕食後と就寝前", Some(4)),
+    ("1050110000000000", "疼痛時", None),
+    ("1050610000000000", "不眠時", None),
+    ("1050710000000000", "発熱時", None),
+    ("2B74000000000000", "１日４回塗布", Some(4)),
+    ("2B7N000000000000", "１日数回塗布", None),
+    ("2H50B10000000000", "起床時点眼", None),
+    ("2R50410000000000", "便秘時肛門挿入", None),
+];
+
 /// The most Rp, items or procedures one order may hold, and drugs or materials one Rp or
 /// procedure may hold.
 pub const MAX_LINES: usize = 50;
@@ -247,6 +268,60 @@ impl OrderContents {
                 .flat_map(|p| p.materials.iter().map(|m| m.code.as_str()))
                 .collect(),
             _ => Vec::new(),
+        }
+    }
+
+    /// The order in words, a line each (院内/院外, each Rp with its drugs, 用法 and days; each
+    /// item; each 注射・処置), naming codes by `name` (name and unit; the code where unknown).
+    pub fn lines_ja(&self, name: impl Fn(&str) -> Option<(String, String)>) -> Vec<String> {
+        let named = |code: &str| {
+            name(code)
+                .map(|(n, _)| n)
+                .unwrap_or_else(|| code.to_string())
+        };
+        let amount = |code: &str, q: &crate::billing::Quantity| {
+            let unit = name(code).map(|(_, u)| u).unwrap_or_default();
+            format!("{} {q}{unit}", named(code))
+        };
+        match self {
+            Self::Prescription(p) => {
+                let mut lines = vec![match p.dispensing {
+                    Dispensing::InHouse => "院内処方".to_string(),
+                    Dispensing::Outside => "院外処方".to_string(),
+                }];
+                for (i, o) in p.rps.iter().enumerate() {
+                    let days = match &o.rp {
+                        Rp::Internal { days, .. } => format!(" {days}日分"),
+                        Rp::AsNeeded { times, .. } => format!(" {times}回分"),
+                        Rp::External { .. } => String::new(),
+                    };
+                    let drugs: Vec<String> =
+                        o.rp.drugs()
+                            .iter()
+                            .map(|d| amount(&d.code, &d.quantity))
+                            .collect();
+                    lines.push(format!(
+                        "Rp{} {} {}{days}",
+                        i + 1,
+                        drugs.join("、"),
+                        o.usage.text
+                    ));
+                }
+                lines
+            }
+            Self::Lab { items } | Self::Management { items } | Self::Imaging { items } => items
+                .iter()
+                .map(|i| format!("{} ×{}", named(&i.code), i.count))
+                .collect(),
+            Self::Treatment { procedures } | Self::Injection { procedures } => procedures
+                .iter()
+                .map(|p| {
+                    let mut parts: Vec<String> = p.code.iter().map(|c| named(c)).collect();
+                    parts.extend(p.drugs.iter().map(|d| amount(&d.code, &d.quantity)));
+                    parts.extend(p.materials.iter().map(|m| amount(&m.code, &m.quantity)));
+                    format!("{} ×{}", parts.join("・"), p.count)
+                })
+                .collect(),
         }
     }
 

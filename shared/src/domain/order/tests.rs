@@ -420,3 +420,43 @@ fn an_override_needs_the_key_and_a_reason() {
         .collect();
     assert_eq!(left, ["out_of_force:699999998"]);
 }
+
+#[test]
+fn the_standard_usages_are_valid_usages() {
+    for (code, text, times) in STANDARD_USAGES {
+        let mut rp = internal(7, &["620098801"]);
+        rp.usage = Usage {
+            code: Some(code.to_string()),
+            text: text.to_string(),
+            times_per_day: *times,
+        };
+        assert_eq!(rx(vec![rp]).validate(), Ok(()), "{code} {text}");
+    }
+}
+
+#[test]
+fn an_order_reads_as_lines_with_names_where_known() {
+    let order = rx(vec![internal(7, &["620098801", "612170710"])]);
+    let lines = order.lines_ja(|code| {
+        (code == "620098801").then(|| ("ロキソニン錠６０ｍｇ".to_string(), "錠".to_string()))
+    });
+    assert_eq!(
+        lines,
+        [
+            "院外処方",
+            "Rp1 ロキソニン錠６０ｍｇ 3錠、612170710 3 １日３回朝昼夕食後 7日分"
+        ]
+    );
+    let shot = OrderContents::Injection {
+        procedures: vec![ProcedureOrder {
+            code: Some("130000510".into()),
+            count: 2,
+            drugs: vec![DrugUse {
+                code: "620000001".into(),
+                quantity: Quantity::units(1),
+            }],
+            materials: Vec::new(),
+        }],
+    };
+    assert_eq!(shot.lines_ja(|_| None), ["130000510・620000001 1 ×2"]);
+}
