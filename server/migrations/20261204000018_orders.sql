@@ -103,11 +103,26 @@ create table allergy_version (
 );
 create index allergy_patient_idx on allergy_version (tenant_id, patient_id, allergy_id, version desc);
 
+-- 院外処方箋 as issued: what was printed (shared::domain::order::jahis::PrescriptionSheet as
+-- JSON, from which the form and its 2次元シンボル are drawn again), for which order version, by
+-- whom and when; a second issue of the same order is a 再発行 (issue_no > 1).
+create table prescription_issue (
+    tenant_id       uuid not null,
+    order_id        uuid not null,
+    issue_no        integer not null check (issue_no >= 1),
+    version         integer not null,
+    sheet           jsonb not null,
+    issued_by       uuid not null,
+    issued_at       timestamptz not null default now(),
+    primary key (tenant_id, order_id, issue_no),
+    foreign key (tenant_id, order_id, version) references order_version (tenant_id, order_id, version)
+);
+
 do $$
 declare t text;
 begin
     foreach t in array array['clinical_order', 'order_version', 'order_approval', 'order_draft',
-                             'order_draft_counter', 'allergy_version']
+                             'order_draft_counter', 'allergy_version', 'prescription_issue']
     loop
         execute format('alter table %I enable row level security', t);
         execute format('alter table %I force row level security', t);
@@ -117,7 +132,8 @@ begin
     end loop;
 end $$;
 
-grant select, insert on clinical_order, order_version, order_approval, allergy_version to karte_app;
+grant select, insert on clinical_order, order_version, order_approval, allergy_version,
+    prescription_issue to karte_app;
 grant select, insert, update, delete on order_draft to karte_app;
 grant select, insert, update on order_draft_counter to karte_app;
 
@@ -128,6 +144,8 @@ create trigger order_version_append_only before update or delete on order_versio
 create trigger order_approval_append_only before update or delete on order_approval
     for each row execute function refuse_log_change();
 create trigger allergy_version_append_only before update or delete on allergy_version
+    for each row execute function refuse_log_change();
+create trigger prescription_issue_append_only before update or delete on prescription_issue
     for each row execute function refuse_log_change();
 
 -- The order versions a bill was priced from: [{"order_id": "…", "version": 2}]. Bills stored

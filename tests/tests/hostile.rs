@@ -351,6 +351,7 @@ fn sample(
             Who::Doctor,
             json!({"revision": 1, "reason": "", "overrides": [{"key": "allergy:620098801", "reason": "確認済"}]}),
         ),
+        ("POST", p) if p.ends_with("/prescription") => body(Who::Doctor, json!({"version": 1})),
         ("POST", p) if p.ends_with("/cancel") => {
             body(Who::Doctor, json!({"base_version": 1, "reason": "誤入力"}))
         }
@@ -563,7 +564,8 @@ fn expected(method: &Method, template: &str) -> Expect {
         ("POST", "/auth/factors/webauthn/start")
         | ("POST", "/notes/{note_id}/finalize")
         | ("POST", "/orders/{order_id}/finalize")
-        | ("POST", "/orders/{order_id}/cancel") => Expect::Either,
+        | ("POST", "/orders/{order_id}/cancel")
+        | ("POST", "/orders/{order_id}/prescription") => Expect::Either,
         _ => Expect::Accepted,
     }
 }

@@ -931,3 +931,127 @@ async fn the_bill_is_priced_from_the_visits_orders() {
     assert_eq!(corrected.version, 2);
     assert_eq!(corrected.orders, refs2);
 }
+
+/// The 院外処方箋 of a 確定 prescription, filled from the server's records; its 2次元シンボル
+/// data (JAHIS10) reads back to the ordered drugs; a second print is a 再発行.
+#[tokio::test]
+async fn an_outside_prescription_is_issued_and_a_second_print_is_a_reissue() {
+    let Some(c) = clinic().await else { return };
+    let mut contents = prescription(vec![rp(28, &[NORVASC]), rp(7, &[LOXONIN])]);
+    contents["rps"][0]["rp"]["drugs"][0]["generic_name"] = json!(true);
+    contents["rps"][1]["rp"]["drugs"][0]["patient_wish"] = json!(true);
+    contents["refill_uses"] = json!(2);
+    let order = c.order(&c.doctor, contents, json!([])).await;
+    let path = format!("/orders/{}/prescription", order.order_id);
+
+    let res = c.doctor.post(&path, &json!({"version": 2})).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "not the newest version");
+    assert_eq!(
+        c.nurse.post(&path, &json!({"version": 1})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let res = c.doctor.post(&path, &json!({"version": 1})).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let first: shared::api::orders::PrescriptionIssue = res.json();
+    assert_eq!((first.issue_no, first.is_reissue()), (1, false));
+    let sheet = &first.sheet;
+    assert_eq!(sheet.patient_name, "架空 処方");
+    assert_eq!(sheet.insurer_number, "33120015");
+    assert_eq!(sheet.institution_code, CODE_A);
+    assert_eq!(sheet.department, "内科");
+    assert_eq!(sheet.drugs[0][0].name, "【般】アムロジピン錠５ｍｇ");
+    assert_eq!(
+        sheet.drugs[0][0].generic_code.as_deref(),
+        Some("2171022F2ZZZ")
+    );
+    assert_eq!(sheet.drugs[1][0].name, "ロキソニン錠６０ｍｇ");
+
+    let (version, records) =
+        shared::domain::order::jahis::read_jahis(&sheet.jahis_bytes()).unwrap();
+    assert_eq!(version, "JAHIS10");
+    let lines: Vec<String> = records.iter().map(|r| r.join(",")).collect();
+    let patient_line = format!("11,{},架空 処方,", sheet.patient_number);
+    for expected in [
+        "1,1,9999961,13,架空第一クリニック",
+        patient_line.as_str(),
+        "12,2",
+        "13,19750505",
+        "22,33120015",
+        "24,30,70",
+        "64,2",
+        "101,1,1,,28",
+        "111,1,2,1013044400000000,１日３回朝昼夕食後,3",
+        "201,1,1,1,7,2171022F2ZZZ,【般】アムロジピン錠５ｍｇ,3,1,錠",
+        "201,2,1,1,2,620098801,ロキソニン錠６０ｍｇ,3,1,錠",
+        "281,2,1,1,8,先発医薬品患者希望,",
+    ] {
+        assert!(
+            lines.iter().any(|l| l == expected),
+            "{expected} in {lines:#?}"
+        );
+    }
+
+    let res = c.doctor.post(&path, &json!({"version": 1})).await;
+    assert_eq!(res.status, StatusCode::CREATED);
+    let second: shared::api::orders::PrescriptionIssue = res.json();
+    assert!(second.is_reissue());
+    assert_eq!(second.sheet.drugs, first.sheet.drugs);
+    let issues: Vec<shared::api::orders::PrescriptionIssue> = c.nurse.get(&path).await.json();
+    assert_eq!(
+        issues.iter().map(|i| i.issue_no).collect::<Vec<_>>(),
+        [2, 1]
+    );
+    let page: LogPage<AuditLogEntry> = c
+        .admin
+        .get("/logs/audit?action=prescription_issue&limit=5")
+        .await
+        .json();
+    assert_eq!(page.entries.len(), 2);
+    assert_eq!(page.entries[0].details["issue_no"], json!(2));
+
+    // 院内 and 院外 do not mix in one visit; once the 院外 one is cancelled, a 院内処方 can be
+    // ordered, and it issues no 処方箋.
+    let mut in_house = prescription(vec![rp(7, &[ETIZOLAM])]);
+    in_house["dispensing"] = json!("in_house");
+    let inside = c.create(&c.doctor, "prescription").await;
+    let d = save(&c.doctor, &inside, 0, 0, in_house, None).await;
+    let res = finalize(&c.doctor, &inside, d.revision, "", json!([])).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.field_names(), ["contents.dispensing"]);
+    let res = c
+        .doctor
+        .post(
+            &format!("/orders/{}/cancel", order.order_id),
+            &json!({"base_version": 1, "reason": "院内処方に変更"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    let res = finalize(&c.doctor, &inside, d.revision, "", json!([])).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let res = c
+        .doctor
+        .post(
+            &format!("/orders/{}/prescription", inside.order_id),
+            &json!({"version": 1}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+
+    // Another institution cannot print or read it.
+    let (_, admin_b) = c.app.admin_session(CODE_B, "架空第二病院").await;
+    let (_, doctor_b) = c
+        .app
+        .staff_session(
+            &admin_b,
+            CODE_B,
+            "doctor1",
+            "doctor",
+            "doctor-secret-2026-a",
+        )
+        .await;
+    assert_eq!(
+        doctor_b.post(&path, &json!({"version": 1})).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(doctor_b.get(&path).await.status, StatusCode::NOT_FOUND);
+}

@@ -17,6 +17,7 @@ pub mod notes;
 pub mod observations;
 pub mod orders;
 pub mod patients;
+pub mod prescriptions;
 pub mod reception;
 pub mod security;
 pub mod sessions;

@@ -50,6 +50,7 @@ pub mod action {
     pub const ORDER_APPROVE: &str = "order_approve";
     pub const ALLERGY_RECORD: &str = "allergy_record";
     pub const ALLERGY_CHANGE: &str = "allergy_change";
+    pub const PRESCRIPTION_ISSUE: &str = "prescription_issue";
 
     /// Every code above, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -89,6 +90,7 @@ pub mod action {
         ORDER_APPROVE,
         ALLERGY_RECORD,
         ALLERGY_CHANGE,
+        PRESCRIPTION_ISSUE,
     ];
 }
 

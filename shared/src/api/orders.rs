@@ -229,3 +229,31 @@ pub struct OrderRef {
     pub order_id: OrderId,
     pub version: i32,
 }
+
+pub use crate::domain::order::jahis::{PrescriptionSheet, SheetDrug, SheetPublic};
+
+/// `POST /orders/{id}/prescription`: issue (print) the 院外処方箋 of a 確定 version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuePrescription {
+    #[serde(deserialize_with = "crate::domain::version::non_negative_i32")]
+    pub version: i32,
+}
+
+/// One issue of a 処方箋: what was printed, from which order version; a later issue of the same
+/// order is a 再発行.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrescriptionIssue {
+    pub order_id: OrderId,
+    pub version: i32,
+    pub issue_no: i32,
+    pub issued_by: String,
+    /// RFC 3339, UTC.
+    pub issued_at: String,
+    pub sheet: PrescriptionSheet,
+}
+
+impl PrescriptionIssue {
+    pub fn is_reissue(&self) -> bool {
+        self.issue_no > 1
+    }
+}

@@ -58,7 +58,7 @@ mod rules;
 mod section;
 mod stored;
 mod visit;
-pub(crate) use visit::master_codes;
+pub(crate) use visit::{iso_date, master_codes};
 
 pub use crate::masters::{
     AgeLimit, DosageForm, DrugPriceKind, Hundredths, InOutScope, MaterialPriceKind, ScoreKind,

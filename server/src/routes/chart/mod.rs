@@ -89,6 +89,10 @@ pub fn router() -> Routes {
         .route("/orders/{order_id}/finalize", post(orders::finalize_order))
         .route("/orders/{order_id}/cancel", post(orders::cancel_order))
         .route(
+            "/orders/{order_id}/prescription",
+            get(orders::prescription_issues).post(orders::issue_prescription),
+        )
+        .route(
             "/orders/{order_id}/versions/{version}/approve",
             post(orders::approve_order),
         )

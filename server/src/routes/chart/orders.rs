@@ -15,8 +15,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use shared::api::orders::{
-    Allergy, AllergyInput, CancelOrder, CreateOrder, DayOrders, FinalizeOrder, OrderDetail,
-    OrderDraft, PendingOrder, PrescriptionPage, SaveOrderDraft, PRESCRIPTION_PAGE_MAX,
+    Allergy, AllergyInput, CancelOrder, CreateOrder, DayOrders, FinalizeOrder, IssuePrescription,
+    OrderDetail, OrderDraft, PendingOrder, PrescriptionIssue, PrescriptionPage, SaveOrderDraft,
+    PRESCRIPTION_PAGE_MAX,
 };
 use shared::api::ErrorCode;
 use shared::domain::japanese::format_date;
@@ -197,6 +198,40 @@ pub(super) async fn cancel_order(
     let detail = workflow::cancel(&mut tx, user.ctx(), &ip, &head, &body, &reason).await?;
     tx.commit().await?;
     Ok(Json(detail))
+}
+
+/// Issues (prints) the 院外処方箋 of a 確定 version; a second issue is a 再発行.
+pub(super) async fn issue_prescription(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ip: ClientIp,
+    note: AccessNote,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<IssuePrescription>,
+) -> ApiResult<(StatusCode, Json<PrescriptionIssue>)> {
+    require_orders(&user)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let head = workflow::head(&mut tx, &raw, &note).await?;
+    let issued =
+        crate::services::chart::prescriptions::issue(&mut tx, user.ctx(), &ip, &head, body.version)
+            .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(issued)))
+}
+
+/// Every issue of the order's 処方箋, newest first (what was printed, for a reprint or a check).
+pub(super) async fn prescription_issues(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    note: AccessNote,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<Vec<PrescriptionIssue>>> {
+    require_notes(&user)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let head = workflow::head(&mut tx, &raw, &note).await?;
+    let issued = crate::db::prescriptions::issues(&mut tx, head.order_id).await?;
+    tx.commit().await?;
+    Ok(Json(issued))
 }
 
 pub(super) async fn approve_order(

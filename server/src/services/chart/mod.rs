@@ -7,6 +7,7 @@ pub mod diagnoses;
 pub mod notes;
 pub mod observations;
 pub mod orders;
+pub mod prescriptions;
 pub mod print;
 
 use crate::db::{reception, users, TenantContext, TenantTx};

@@ -174,6 +174,35 @@ async fn codes_not_in_force(
     Ok(problems)
 }
 
+/// 院内 and 院外 are one per visit (会計 prices one 投薬 or one 処方箋): a prescription of the
+/// other kind among the visit's current orders is refused.
+async fn mixed_dispensing(
+    tx: &mut TenantTx,
+    head: &OrderHead,
+    visit: shared::ids::ReceptionId,
+    dispensing: shared::billing::Dispensing,
+) -> ApiResult<()> {
+    let heads = orders::reception_orders(tx, visit).await?;
+    let others: Vec<OrderHead> = heads
+        .into_iter()
+        .filter(|h| h.order_id != head.order_id && h.kind == OrderKind::Prescription)
+        .collect();
+    for other in orders::details(tx, &others).await? {
+        if !other.status.is_billed() {
+            continue;
+        }
+        if let Some(OrderContents::Prescription(p)) = other.current().map(|v| &v.contents) {
+            if p.dispensing != dispensing {
+                return Err(ApiError::invalid(
+                    "contents.dispensing",
+                    "この受診には院内・院外の異なる処方が既にあります。1回の受診ではどちらかに揃えてください",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The warnings of `contents` as the order of `head` on its visit day, from the server's records.
 pub async fn warnings(
     tx: &mut TenantTx,
@@ -342,6 +371,9 @@ pub async fn finalize(
         if let Some((Some(_), false)) = orders::proxy_of(tx, head.order_id, current).await? {
             return Err(pending_proxy());
         }
+    }
+    if let (OrderContents::Prescription(p), Some(visit)) = (&draft.contents, head.reception_id) {
+        mixed_dispensing(tx, head, visit, p.dispensing).await?;
     }
     let refused = codes_not_in_force(tx, head.visit_date, &draft.contents).await?;
     if !refused.is_empty() {

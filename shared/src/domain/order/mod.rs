@@ -4,6 +4,7 @@
 //! so that what is ordered is exactly what is billed; what only the 処方箋 needs (用法, リフィル,
 //! 分割, 残薬, 備考) sits beside them. Safety checks at order time are in [`safety`]. No IO.
 
+pub mod jahis;
 pub mod safety;
 
 use crate::billing::{Dispensing, ItemOrder, ProcedureOrder, Rp, Visit};

@@ -1,0 +1,182 @@
+//! Issuing the 院外処方箋 of a 確定 prescription: the sheet is filled from the server's own
+//! records (the order version, the patient, the insurance and 公費 valid on the visit day, the
+//! institution, the doctor, the 医薬品 master of the day for the printed names), stored as
+//! printed, and returned for the browser to print with its 2次元シンボル. A second issue of the
+//! same order is a 再発行. Audited (ids and numbers only).
+
+use crate::db::orders::{self, OrderHead};
+use crate::db::{institutions, insurance, masters, patients, prescriptions, reception};
+use crate::db::{TenantContext, TenantTx};
+use crate::error::{ApiError, ApiResult};
+use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
+use shared::api::orders::{
+    OrderContents, OrderKind, PrescriptionIssue, PrescriptionSheet, SheetDrug, SheetPublic,
+};
+use shared::api::FieldError;
+use shared::billing::Dispensing;
+use shared::domain::order::jahis::burden_category;
+use shared::masters::{DrugRecord, MasterKind, MasterRecord};
+
+fn refuse(code: &str, message: &str) -> ApiError {
+    ApiError::Conflict(vec![FieldError::new("version", code, message)])
+}
+
+/// Issues (prints) the 処方箋 of `version` of the order, which must be its newest, 確定 and
+/// not cancelled, an 院外 prescription. Returns the stored issue.
+pub async fn issue(
+    tx: &mut TenantTx,
+    ctx: &TenantContext,
+    ip: &ClientIp,
+    head: &OrderHead,
+    version: i32,
+) -> ApiResult<PrescriptionIssue> {
+    if head.kind != OrderKind::Prescription {
+        return Err(ApiError::invalid("order", "処方オーダではありません"));
+    }
+    orders::lock_order(tx, head.order_id).await?;
+    let detail = orders::detail(tx, head).await?;
+    let Some(current) = detail.current() else {
+        return Err(refuse("draft", "確定していない処方は印刷できません"));
+    };
+    if current.version != version {
+        return Err(ApiError::stale(
+            "version",
+            "処方が修正されています。最新の版を確認してから印刷してください",
+        ));
+    }
+    if current.cancelled {
+        return Err(refuse("cancelled", "取消された処方です"));
+    }
+    let OrderContents::Prescription(rx) = &current.contents else {
+        return Err(ApiError::invalid("order", "処方オーダではありません"));
+    };
+    if rx.dispensing != Dispensing::Outside {
+        return Err(refuse("in_house", "院内処方には処方箋を発行しません"));
+    }
+    let patient = patients::find(tx, head.patient_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("order's patient is missing"))?;
+    let date = head.visit_date;
+    let Some(row) = insurance::insurances(tx, head.patient_id, Some(date))
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Err(ApiError::invalid(
+            "insurance",
+            "診療日に有効な保険がありません。保険を登録してから印刷してください",
+        ));
+    };
+    let cover = row.detail(patient.birth_date, date)?;
+    let publics = insurance::public_payments(tx, head.patient_id, Some(date)).await?;
+    let selection = shared::billing::select_public(publics, |p| &p.payer_number, |_| true);
+    let institution = institutions::current(tx).await?;
+    let department = match head.reception_id {
+        Some(r) => reception::find(tx, r)
+            .await?
+            .map(|(.., department, _, _)| department)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    // The 保険医: the doctor a 代行入力 was for, or the author.
+    let doctor_name = current
+        .on_behalf_of
+        .clone()
+        .unwrap_or_else(|| current.author.clone());
+    let codes: Vec<String> = current
+        .contents
+        .drug_lines()
+        .into_iter()
+        .map(|(_, c)| c.to_string())
+        .collect();
+    let rows = masters::rows_on_tx(tx, MasterKind::Drug, date, &codes).await?;
+    let records: Vec<DrugRecord> = rows
+        .iter()
+        .filter_map(|r| DrugRecord::from_fields(r).ok())
+        .collect();
+    let drugs = rx
+        .rps
+        .iter()
+        .map(|o| {
+            o.rp.drugs()
+                .iter()
+                .map(|d| {
+                    let record = records.iter().find(|r| r.code == d.code);
+                    let generic = record.filter(|_| d.generic_name).and_then(|r| {
+                        Some((r.generic_name.clone()?, r.generic_name_code.clone()?))
+                    });
+                    SheetDrug {
+                        code: d.code.clone(),
+                        name: match (&generic, record) {
+                            (Some((text, _)), _) => text.clone(),
+                            (None, Some(r)) => r.name.clone(),
+                            (None, None) => d.code.clone(),
+                        },
+                        unit: record.map(|r| r.unit_name.clone()).unwrap_or_default(),
+                        generic_code: generic.map(|(_, code)| code),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let insurer = shared::domain::insurance::InsurerNumber::parse(&cover.insurer_number).ok();
+    let late_elderly = insurer.as_ref().is_some_and(|i| i.is_kouki());
+    let sheet = PrescriptionSheet {
+        institution_code: institution.code,
+        institution_name: institution.name,
+        institution_postal_code: String::new(),
+        institution_address: String::new(),
+        institution_phone: String::new(),
+        department,
+        doctor_name,
+        patient_number: patient.patient_number,
+        patient_name: patient.name,
+        patient_kana: patient.kana,
+        patient_sex: if patient.sex == "female" { 2 } else { 1 },
+        birth_date: patient.birth_date,
+        insurance_kind: if late_elderly {
+            7
+        } else if insurer.as_ref().is_some_and(|i| i.is_kokuho()) {
+            2
+        } else {
+            1
+        },
+        insurer_number: cover.insurer_number.clone(),
+        symbol: cover.symbol.clone(),
+        number: cover.number.clone(),
+        branch: cover.branch.clone(),
+        insured: cover.relationship == shared::domain::insurance::Relationship::Insured,
+        burden_tenths: cover.burden_tenths,
+        burden_category: burden_category(
+            patient.birth_date,
+            date,
+            late_elderly,
+            cover.burden_tenths,
+        ),
+        public: selection
+            .applied
+            .iter()
+            .chain(&selection.not_applied)
+            .take(2)
+            .map(|p| SheetPublic {
+                payer_number: p.payer_number.clone(),
+                recipient_number: p.recipient_number.clone().unwrap_or_default(),
+            })
+            .collect(),
+        issued_on: crate::clock::today_jst(),
+        prescription: rx.clone(),
+        drugs,
+    };
+    let issue_no = prescriptions::insert(tx, head.order_id, version, &sheet, ctx.user_id()).await?;
+    let event = AuditEvent::success(action::PRESCRIPTION_ISSUE)
+        .target("order", head.order_id)
+        .detail("version", version)
+        .detail("issue_no", issue_no)
+        .detail("patient_id", head.patient_id.to_string());
+    audit::record(tx, &Actor::of(ctx, ip), event).await?;
+    prescriptions::issues(tx, head.order_id)
+        .await?
+        .into_iter()
+        .find(|i| i.issue_no == issue_no)
+        .ok_or_else(|| anyhow::anyhow!("prescription just issued is missing").into())
+}
