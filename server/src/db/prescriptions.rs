@@ -37,7 +37,8 @@ pub async fn issues(
     tx: &mut TenantTx,
     order: OrderId,
 ) -> Result<Vec<PrescriptionIssue>, sqlx::Error> {
-    let rows: Vec<(i32, i32, Json<Value>, Option<String>, OffsetDateTime)> = sqlx::query_as(
+    type Row = (i32, i32, Json<Value>, Option<String>, OffsetDateTime);
+    let rows: Vec<Row> = sqlx::query_as(
         "select i.issue_no, i.version, i.sheet, u.display_name, i.issued_at from prescription_issue i \
          left join app_user u on u.user_id = i.issued_by where i.order_id = $1 order by i.issue_no desc",
     )
