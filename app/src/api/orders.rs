@@ -100,3 +100,12 @@ pub async fn change_allergy(
 ) -> Result<Allergy, ApiFailure> {
     put(&format!("/allergies/{id}"), csrf, body).await
 }
+
+/// Issues (prints) the 院外処方箋 of a 確定 version; a second issue is a 再発行.
+pub async fn issue_prescription(
+    csrf: &str,
+    id: OrderId,
+    body: &shared::api::orders::IssuePrescription,
+) -> Result<shared::api::orders::PrescriptionIssue, ApiFailure> {
+    post(&format!("/orders/{id}/prescription"), csrf, body).await
+}

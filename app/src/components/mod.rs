@@ -4,6 +4,7 @@ pub mod field;
 pub mod insurance;
 pub mod public_payment;
 pub mod reauth;
+pub mod prescription;
 pub mod receipt;
 pub mod shell;
 pub mod trend;

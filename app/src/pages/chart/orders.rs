@@ -60,6 +60,25 @@ fn summary(contents: &OrderContents, known: &Known) -> Vec<String> {
     contents.lines_ja(|code| known.names.get(code).cloned())
 }
 
+/// What the print area holds.
+#[derive(Debug, Clone, PartialEq)]
+enum Printing {
+    Prescription(shared::api::orders::PrescriptionIssue),
+    Labels {
+        contents: OrderContents,
+        names: BTreeMap<String, (String, String)>,
+    },
+}
+
+/// Prints the page once the document has been drawn.
+fn print_soon() {
+    request_animation_frame(|| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.print();
+        }
+    });
+}
+
 fn status_class(status: OrderStatus) -> &'static str {
     match status {
         OrderStatus::Draft => "draft",
@@ -103,6 +122,8 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
     let history = RwSignal::new(Vec::<PastPrescription>::new());
     let history_next = RwSignal::new(None::<String>);
     let history_open = RwSignal::new(false);
+    // The 処方箋 or 薬袋 being printed.
+    let printing = RwSignal::new(None::<Printing>);
     // Which Do copy flagged which lines (drugs not in force on the day).
     let flagged = RwSignal::new(Vec::<String>::new());
     let doctor = role() == Some(Role::Doctor);
@@ -527,6 +548,38 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
         });
     };
 
+    // 院外: issue (or re-issue) the 処方箋 and print it; 院内: the 薬袋 labels.
+    let print_order = move |order: OrderDetail| {
+        let Some(current) = order.current().cloned() else { return };
+        let OrderContents::Prescription(p) = &current.contents else { return };
+        if p.dispensing == Dispensing::InHouse {
+            printing.set(Some(Printing::Labels {
+                contents: current.contents.clone(),
+                names: known.with_untracked(|k| k.names.clone()),
+            }));
+            print_soon();
+            return;
+        }
+        let csrf = session.csrf();
+        let body = shared::api::orders::IssuePrescription {
+            version: current.version,
+        };
+        spawn_local(async move {
+            match crate::api::orders::issue_prescription(&csrf, order.order_id, &body).await {
+                Ok(issue) => {
+                    message.set(Some(if issue.is_reissue() {
+                        format!("処方箋を再発行しました（第{}回）", issue.issue_no)
+                    } else {
+                        "処方箋を発行しました".to_string()
+                    }));
+                    printing.set(Some(Printing::Prescription(issue)));
+                    print_soon();
+                }
+                Err(f) => fail(f),
+            }
+        });
+    };
+
     let load_history = move |more: bool| {
         let id = patient_id.get_untracked();
         let cursor = if more {
@@ -626,7 +679,18 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                                 <span class=format!("badge status-{}", status_class(order.status)) data-testid="order-status">{order.status.label_ja()}</span>
                                 {order.draft.is_some().then(|| view! { <span class="badge">"編集中"</span> })}
                                 <ul class="order-lines">{move || lines().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
-                                <button type="button" class="link" data-testid="order-open" on:click=move |_| open_order(order.clone())>"開く"</button>
+                                <button type="button" class="link" data-testid="order-open" on:click={
+                                    let order = order.clone();
+                                    move |_| open_order(order.clone())
+                                }>"開く"</button>
+                                {(order.kind == OrderKind::Prescription && order.status.is_billed() && can_order()).then(|| {
+                                    let order = order.clone();
+                                    let label = match order.current().map(|v| &v.contents) {
+                                        Some(OrderContents::Prescription(p)) if p.dispensing == Dispensing::InHouse => "薬袋を印刷",
+                                        _ => "処方箋を印刷",
+                                    };
+                                    view! { <button type="button" class="secondary" data-testid="order-print" on:click=move |_| print_order(order.clone())>{label}</button> }
+                                })}
                             </li>
                         }
                     }
@@ -740,6 +804,15 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                         <button type="button" class="link" data-testid="order-close" on:click=move |_| { open.set(None); form.set(None); }>"閉じる"</button>
                     </section>
                 }
+            })}
+            {move || printing.get().map(|p| match p {
+                Printing::Prescription(issue) => view! {
+                    <crate::components::prescription::PrescriptionDoc issue=issue/>
+                }.into_any(),
+                Printing::Labels { contents, names } => view! {
+                    <crate::components::prescription::MedicineBagLabels patient_name=crate::state::use_current_patient().0.with_untracked(|p| p.as_ref().map(|p| p.name.clone())).unwrap_or_default()
+                        contents=contents names=names visit_date=day.get_untracked()/>
+                }.into_any(),
             })}
         </section>
     }

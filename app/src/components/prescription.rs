@@ -1,0 +1,242 @@
+//! The printable 院外処方箋 (様式第二号, A5; `../shared/reference/prescriptions.md` a.2) with its
+//! JAHIS 2次元シンボル, and the 院内処方 薬袋 labels (one per Rp). Pure views: the issued sheet (or
+//! the order) in, nothing out. On paper only the `.print-doc` documents show.
+
+use leptos::prelude::*;
+use shared::api::orders::{OrderContents, PrescriptionIssue};
+use shared::billing::Rp;
+use shared::domain::japanese::wareki;
+
+/// The QR symbol of `data` in 8-bit byte mode (the JAHIS data is Shift_JIS bytes; prescriptions.md
+/// b.3: Model 2, error correction L or higher — M here), the smallest version that holds it, as SVG.
+pub fn qr_svg(data: &[u8]) -> Option<String> {
+    use qrcode::bits::Bits;
+    use qrcode::{EcLevel, QrCode, Version};
+    let ec = EcLevel::M;
+    for v in 1..=40 {
+        let version = Version::Normal(v);
+        let mut bits = Bits::new(version);
+        if bits.push_byte_data(data).is_err() || bits.push_terminator(ec).is_err() {
+            continue;
+        }
+        let code = QrCode::with_bits(bits, ec).ok()?;
+        return Some(
+            code.render::<qrcode::render::svg::Color>()
+                .quiet_zone(true)
+                .build(),
+        );
+    }
+    None
+}
+
+/// A box per digit, as the form prints numbers (保険者番号, 公費負担者番号 …).
+fn boxes(text: &str, width: usize) -> impl IntoView {
+    let mut chars: Vec<String> = text.chars().map(|c| c.to_string()).collect();
+    while chars.len() < width {
+        chars.insert(0, String::new());
+    }
+    view! {
+        <span class="digit-boxes">{chars.into_iter().map(|c| view! { <span class="digit">{c}</span> }).collect_view()}</span>
+    }
+}
+
+/// The lines of the 処方 field: each Rp's drugs (【般】 for a 一般名処方) with their quantity and
+/// unit, then its 用法 and days or times; the marks per drug for the two columns.
+fn rx_lines(issue: &PrescriptionIssue) -> Vec<(String, bool, bool)> {
+    let sheet = &issue.sheet;
+    let mut out = Vec::new();
+    for (i, o) in sheet.prescription.rps.iter().enumerate() {
+        for (j, d) in o.rp.drugs().iter().enumerate() {
+            let printed = sheet.drugs.get(i).and_then(|ds| ds.get(j));
+            let name = printed.map(|p| p.name.clone()).unwrap_or_else(|| d.code.clone());
+            let unit = printed.map(|p| p.unit.clone()).unwrap_or_default();
+            let label = if j == 0 { format!("Rp{}", i + 1) } else { String::new() };
+            out.push((
+                format!("{label}\u{3000}{name}\u{3000}{}{unit}", d.quantity),
+                d.no_substitution,
+                d.patient_wish,
+            ));
+        }
+        let amount = match &o.rp {
+            Rp::Internal { days, .. } => format!("{days}日分"),
+            Rp::AsNeeded { times, .. } => format!("{times}回分"),
+            Rp::External { .. } => String::new(),
+        };
+        let kind = match &o.rp {
+            Rp::Internal { .. } => "内服",
+            Rp::AsNeeded { .. } => "頓服",
+            Rp::External { .. } => "外用",
+        };
+        out.push((
+            format!("\u{3000}\u{3000}【{kind}】{}\u{3000}{amount}", o.usage.text),
+            false,
+            false,
+        ));
+    }
+    out.push(("以下余白".into(), false, false));
+    out
+}
+
+#[component]
+pub fn PrescriptionDoc(issue: PrescriptionIssue) -> impl IntoView {
+    let sheet = issue.sheet.clone();
+    let svg = qr_svg(&sheet.jahis_bytes()).unwrap_or_default();
+    let lines = rx_lines(&issue);
+    let any_no_substitution = lines.iter().any(|(_, n, _)| *n);
+    let code = sheet.institution_code.clone();
+    let first_public = sheet.public.first().cloned();
+    let second_public = sheet.public.get(1).cloned();
+    let rx = sheet.prescription.clone();
+    let marker = match sheet.burden_category {
+        Some(3) => "六",
+        Some(1) => "高一",
+        Some(2) => "高７",
+        Some(5) => "高８",
+        _ => "",
+    };
+    let split_note = rx.split_count.map(|n| {
+        let days = rx
+            .rps
+            .iter()
+            .find_map(|o| match o.rp {
+                Rp::Internal { days, .. } => Some(days),
+                _ => None,
+            })
+            .unwrap_or(0);
+        format!("分割指示：分割日数{}日、分割回数{n}回", days / u32::from(n.max(1)))
+    });
+    view! {
+        <article class="print-doc prescription-doc" data-testid="prescription-doc">
+            <header class="rx-head">
+                <h2 class="doc-title">"処方箋"</h2>
+                <p class="rx-note">"（この処方箋は、どの保険薬局でも有効です。）"</p>
+                {issue.is_reissue().then(|| view! { <p class="rx-reissue" data-testid="prescription-reissue">{format!("再発行（第{}回）", issue.issue_no)}</p> })}
+            </header>
+            <table class="rx-grid">
+                <tr>
+                    <th>"公費負担者番号"</th><td>{boxes(&first_public.as_ref().map(|p| p.payer_number.clone()).unwrap_or_default(), 8)}</td>
+                    <th>"保険者番号"</th><td data-testid="rx-insurer">{boxes(&sheet.insurer_number, 8)}</td>
+                </tr>
+                <tr>
+                    <th>"公費負担医療の受給者番号"</th><td>{boxes(&first_public.as_ref().map(|p| p.recipient_number.clone()).unwrap_or_default(), 7)}</td>
+                    <th>"被保険者証・被保険者手帳の記号・番号"</th>
+                    <td>{format!("{} ・ {}（枝番）{}", sheet.symbol, sheet.number, sheet.branch)}</td>
+                </tr>
+                <tr>
+                    <th rowspan="3">"患者"</th>
+                    <td data-testid="rx-patient">{format!("氏名　{}", sheet.patient_name)}</td>
+                    <th>"保険医療機関の所在地及び名称"</th>
+                    <td>{format!("{} {}", sheet.institution_address, sheet.institution_name)}</td>
+                </tr>
+                <tr>
+                    <td>{format!("生年月日　{}　{}", wareki(sheet.birth_date), if sheet.patient_sex == 2 { "女" } else { "男" })}</td>
+                    <th>"電話番号"</th><td>{sheet.institution_phone.clone()}</td>
+                </tr>
+                <tr>
+                    <td>{format!("区分　{}", if sheet.insured { "被保険者" } else { "被扶養者" })}</td>
+                    <th>"保険医氏名"</th><td data-testid="rx-doctor">{format!("{}　印", sheet.doctor_name)}</td>
+                </tr>
+                <tr>
+                    <th>"交付年月日"</th><td data-testid="rx-issued">{wareki(sheet.issued_on)}</td>
+                    <th>"都道府県番号・点数表番号・医療機関コード"</th>
+                    <td>{format!("{}　{}　{}", code.get(..2).unwrap_or(""), code.get(2..3).unwrap_or(""), code.get(3..).unwrap_or(""))}</td>
+                </tr>
+                <tr>
+                    <th>"処方箋の使用期間"</th>
+                    <td colspan="3">"　年　月　日　（特に記載のある場合を除き、交付の日を含めて４日以内に保険薬局に提出すること。）"</td>
+                </tr>
+            </table>
+            <table class="rx-body">
+                <caption>"処方"</caption>
+                <thead><tr><th class="mark">"変更不可（医療上必要）"</th><th class="mark">"患者希望"</th>
+                    <th>"個々の処方薬について、医療上の必要性があるため、後発医薬品（ジェネリック医薬品）への変更に差し支えがあると判断した場合には、「変更不可」欄に「✓」又は「×」を記載し、「保険医署名」欄に署名又は記名・押印すること。また、患者の希望を踏まえ、先発医薬品を処方した場合には、「患者希望」欄に「✓」又は「×」を記載すること。"</th></tr></thead>
+                <tbody data-testid="rx-lines">
+                    {lines.into_iter().map(|(text, no_sub, wish)| view! {
+                        <tr><td class="mark">{if no_sub { "✓" } else { "" }}</td><td class="mark">{if wish { "✓" } else { "" }}</td><td>{text}</td></tr>
+                    }).collect_view()}
+                </tbody>
+                <tfoot><tr><td colspan="3" data-testid="rx-refill">{match rx.refill_uses {
+                    Some(n) => format!("リフィル可 ☑（{n}回）"),
+                    None => "リフィル可 □（　回）".to_string(),
+                }}</td></tr></tfoot>
+            </table>
+            <div class="rx-foot">
+                <section class="rx-remarks">
+                    <h3>"備考"</h3>
+                    {any_no_substitution.then(|| view! { <p>{format!("保険医署名　{}", sheet.doctor_name)}</p> })}
+                    {(!marker.is_empty()).then(|| view! { <p>{marker}</p> })}
+                    {second_public.map(|p| view! { <p>{format!("第二公費　{} ／ {}", p.payer_number, p.recipient_number)}</p> })}
+                    {rx.remarks.lines().filter(|l| !l.trim().is_empty()).map(|l| view! { <p>{l.to_string()}</p> }).collect_view()}
+                    {split_note.map(|n| view! { <p>{n}</p> })}
+                    <p class="rx-leftover">"保険薬局が調剤時に残薬を確認した場合の対応（特に指示がある場合は「レ」又は「×」を記載すること。）"<br/>
+                        {format!("{} 保険医療機関へ疑義照会した上で調剤　{} 保険医療機関へ情報提供",
+                            if rx.leftover == Some(shared::api::orders::Leftover::Inquire) { "☑" } else { "□" },
+                            if rx.leftover == Some(shared::api::orders::Leftover::Inform) { "☑" } else { "□" })}</p>
+                </section>
+                <div class="rx-qr" data-testid="prescription-qr" inner_html=svg></div>
+            </div>
+            <table class="rx-grid rx-pharmacy">
+                <tr><th>"調剤実施回数"</th><td>"□1回目調剤日（　年　月　日）□2回目調剤日（　年　月　日）□3回目調剤日（　年　月　日）"</td></tr>
+                <tr><th>"調剤済年月日"</th><td>"　年　月　日"</td></tr>
+                <tr><th>"保険薬局の所在地及び名称・保険薬剤師氏名"</th><td>"　　　　　　印"</td></tr>
+            </table>
+        </article>
+    }
+}
+
+/// 院内処方: a 薬袋 label per Rp (the patient, the drugs, 用法 and days) for the dispensary.
+#[component]
+pub fn MedicineBagLabels(
+    patient_name: String,
+    contents: OrderContents,
+    /// The name and unit of a code, where known.
+    names: std::collections::BTreeMap<String, (String, String)>,
+    visit_date: String,
+) -> impl IntoView {
+    let OrderContents::Prescription(p) = contents else {
+        return ().into_any();
+    };
+    let name = move |code: &str| {
+        names
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| (code.to_string(), String::new()))
+    };
+    view! {
+        <article class="print-doc medicine-bags" data-testid="medicine-bags">
+            {p.rps.iter().enumerate().map(|(i, o)| {
+                let (kind, amount) = match &o.rp {
+                    Rp::Internal { days, .. } => ("内服薬", format!("{days}日分")),
+                    Rp::AsNeeded { times, .. } => ("頓服薬", format!("{times}回分")),
+                    Rp::External { .. } => ("外用薬", String::new()),
+                };
+                view! {
+                    <section class="bag-label" data-testid="bag-label">
+                        <h3>{format!("{kind}（Rp{}）", i + 1)}</h3>
+                        <p class="bag-patient">{format!("{} 様", patient_name)}</p>
+                        <ul>{o.rp.drugs().iter().map(|d| {
+                            let (n, unit) = name(&d.code);
+                            view! { <li>{format!("{n}　{}{unit}", d.quantity)}</li> }
+                        }).collect_view()}</ul>
+                        <p class="bag-usage">{format!("{}　{amount}", o.usage.text)}</p>
+                        <p class="bag-date">{format!("調剤日 {visit_date}")}</p>
+                    </section>
+                }
+            }).collect_view()}
+        </article>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_symbol_holds_the_bytes_in_the_smallest_version() {
+        let svg = qr_svg(b"JAHIS10\r\n1,1,1234567,13,x\r\n\x1a").unwrap();
+        assert!(svg.starts_with("<?xml") || svg.starts_with("<svg"), "{svg:.40}");
+        // More than a version 40 symbol holds: none.
+        assert!(qr_svg(&vec![b'a'; 3000]).is_none());
+    }
+}
