@@ -9,6 +9,16 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// Fails the test when the app has not been built (the browser tests need `dist/`).
+pub fn require_built_app() {
+    let index = crate::dist_dir().join("index.html");
+    assert!(
+        index.is_file(),
+        "the app is not built ({} missing): run `trunk build --release` (scripts/test does)",
+        index.display()
+    );
+}
+
 pub struct Browser {
     pub client: Client,
     /// `None` once ended, so it is never signalled twice (its pid could be reused).

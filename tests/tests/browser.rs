@@ -3,17 +3,8 @@
 
 use fantoccini::key::Key;
 use fantoccini::Locator;
-use karte_tests::browser::Browser;
-use karte_tests::{dist_dir, TestApp};
-
-fn require_built_app() {
-    let index = dist_dir().join("index.html");
-    assert!(
-        index.is_file(),
-        "the app is not built ({} missing): run `trunk build --release` (scripts/test does)",
-        index.display()
-    );
-}
+use karte_tests::browser::{require_built_app, Browser};
+use karte_tests::TestApp;
 
 /// An administrator's first day: sign in with the one-time password (keyboard only), change
 /// it, see the shell, create a user, sign out.

@@ -4,18 +4,11 @@
 
 use fantoccini::Locator;
 use karte_server::totp;
-use karte_tests::browser::Browser;
-use karte_tests::{dist_dir, TestApp};
+use karte_tests::browser::{require_built_app, Browser};
+use karte_tests::TestApp;
 use serde_json::json;
 
 const CLERK_PASSWORD: &str = "front-desk-words-26";
-
-fn require_built_app() {
-    assert!(
-        dist_dir().join("index.html").is_file(),
-        "the app is not built: run `trunk build --release` (scripts/test does)"
-    );
-}
 
 /// Ends the user's open sessions as if they had been idle past the timeout (the database's
 /// clock decides expiry; moving last_seen_at back is the same as waiting).

@@ -3,23 +3,14 @@
 //! texts; vitals and labs entered appear on the 温度板 and the trend chart; the print view.
 
 use fantoccini::Locator;
-use karte_tests::browser::Browser;
-use karte_tests::{dist_dir, ApiClient, TestApp};
+use karte_tests::browser::{require_built_app, Browser};
+use karte_tests::{ApiClient, TestApp};
 use serde_json::json;
 use shared::api::patients::PatientDetail;
 use std::time::{Duration, Instant};
 
 const DOCTOR_PASSWORD: &str = "kasou-doctor-pass-2026";
 const NURSE_PASSWORD: &str = "kasou-nurse-pass-2026";
-
-fn require_built_app() {
-    let index = dist_dir().join("index.html");
-    assert!(
-        index.is_file(),
-        "the app is not built ({} missing): run `trunk build --release` (scripts/test does)",
-        index.display()
-    );
-}
 
 async fn clinic(app: &TestApp, code: &str) -> (ApiClient, ApiClient, PatientDetail) {
     let (p, admin) = app.admin_session(code, "架空カルテ画面医院").await;

@@ -2,9 +2,9 @@
 
 pub mod field;
 pub mod insurance;
+pub mod prescription;
 pub mod public_payment;
 pub mod reauth;
-pub mod prescription;
 pub mod receipt;
 pub mod shell;
 pub mod trend;

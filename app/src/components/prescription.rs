@@ -48,9 +48,15 @@ fn rx_lines(issue: &PrescriptionIssue) -> Vec<(String, bool, bool)> {
     for (i, o) in sheet.prescription.rps.iter().enumerate() {
         for (j, d) in o.rp.drugs().iter().enumerate() {
             let printed = sheet.drugs.get(i).and_then(|ds| ds.get(j));
-            let name = printed.map(|p| p.name.clone()).unwrap_or_else(|| d.code.clone());
+            let name = printed
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| d.code.clone());
             let unit = printed.map(|p| p.unit.clone()).unwrap_or_default();
-            let label = if j == 0 { format!("Rp{}", i + 1) } else { String::new() };
+            let label = if j == 0 {
+                format!("Rp{}", i + 1)
+            } else {
+                String::new()
+            };
             out.push((
                 format!("{label}\u{3000}{name}\u{3000}{}{unit}", d.quantity),
                 d.no_substitution,
@@ -103,7 +109,10 @@ pub fn PrescriptionDoc(issue: PrescriptionIssue) -> impl IntoView {
                 _ => None,
             })
             .unwrap_or(0);
-        format!("分割指示：分割日数{}日、分割回数{n}回", days / u32::from(n.max(1)))
+        format!(
+            "分割指示：分割日数{}日、分割回数{n}回",
+            days / u32::from(n.max(1))
+        )
     });
     view! {
         <article class="print-doc prescription-doc" data-testid="prescription-doc">
@@ -235,7 +244,10 @@ mod tests {
     #[test]
     fn the_symbol_holds_the_bytes_in_the_smallest_version() {
         let svg = qr_svg(b"JAHIS10\r\n1,1,1234567,13,x\r\n\x1a").unwrap();
-        assert!(svg.starts_with("<?xml") || svg.starts_with("<svg"), "{svg:.40}");
+        assert!(
+            svg.starts_with("<?xml") || svg.starts_with("<svg"),
+            "{svg:.40}"
+        );
         // More than a version 40 symbol holds: none.
         assert!(qr_svg(&vec![b'a'; 3000]).is_none());
     }

@@ -350,6 +350,60 @@ impl OrderForm {
         }
     }
 
+    /// Adds a セット's entries that fit this order: its items to a 検査・医学管理・画像 order, its
+    /// Rp to a prescription (用法 to be chosen), its 注射 or 処置 to the order of that kind.
+    pub fn apply_set(&mut self, set: &shared::api::billing::SetContents, names: Names<'_>) {
+        let line = |code: &str, quantity: Quantity| drug_line(code, quantity, names);
+        match self.kind {
+            OrderKind::Lab | OrderKind::Management | OrderKind::Imaging => {
+                self.items.extend(set.items.iter().map(|i| ItemLine {
+                    code: i.code.clone(),
+                    name: names(&i.code).0,
+                    count: i.count.to_string(),
+                }))
+            }
+            OrderKind::Prescription => {
+                for rp in &set.rps {
+                    let (kind, amount) = match rp {
+                        Rp::Internal { days, .. } => ("internal", days.to_string()),
+                        Rp::AsNeeded { times, .. } => ("as_needed", times.to_string()),
+                        Rp::External { .. } => ("external", String::new()),
+                    };
+                    self.rps.push(RpLine {
+                        kind: kind.into(),
+                        amount,
+                        drugs: rp
+                            .drugs()
+                            .iter()
+                            .map(|d| line(&d.code, d.quantity))
+                            .collect(),
+                        ..RpLine::new()
+                    });
+                }
+            }
+            OrderKind::Injection | OrderKind::Treatment => {
+                let from = if self.kind == OrderKind::Injection {
+                    &set.injections
+                } else {
+                    &set.treatments
+                };
+                self.procedures.extend(from.iter().map(|p| {
+                    ProcLine {
+                        code: p.code.clone().unwrap_or_default(),
+                        name: p.code.as_deref().map(|c| names(c).0).unwrap_or_default(),
+                        count: p.count.to_string(),
+                        drugs: p.drugs.iter().map(|d| line(&d.code, d.quantity)).collect(),
+                        materials: p
+                            .materials
+                            .iter()
+                            .map(|m| line(&m.code, m.quantity))
+                            .collect(),
+                    }
+                }));
+            }
+        }
+    }
+
     /// The master kinds the picker searches for this order.
     pub fn picker_kinds(&self) -> &'static [&'static str] {
         match self.kind {
@@ -527,6 +581,32 @@ mod tests {
             panic!("a treatment")
         };
         assert_eq!(procedures[0].code, None);
+    }
+
+    #[test]
+    fn a_set_adds_what_fits_the_order() {
+        let set = shared::api::billing::SetContents {
+            items: vec![ItemOrder::new("160008010"), ItemOrder::new("160095710")],
+            rps: vec![Rp::AsNeeded {
+                times: 5,
+                drugs: vec![RpDrug::new("620098801", Quantity::units(1))],
+            }],
+            ..Default::default()
+        };
+        let none = |_: &str| (String::new(), String::new());
+        let mut lab = OrderForm::new(OrderKind::Lab);
+        lab.apply_set(&set, &none);
+        assert_eq!(lab.items.len(), 2);
+        let mut rx = OrderForm::new(OrderKind::Prescription);
+        rx.apply_set(&set, &none);
+        assert_eq!((rx.rps.len(), rx.rps[0].kind.as_str()), (1, "as_needed"));
+        assert!(
+            rx.contents().unwrap().validate().is_err(),
+            "用法 still to choose"
+        );
+        let mut shot = OrderForm::new(OrderKind::Injection);
+        shot.apply_set(&set, &none);
+        assert!(shot.procedures.is_empty());
     }
 
     #[test]

@@ -63,19 +63,24 @@ fn summary(contents: &OrderContents, known: &Known) -> Vec<String> {
 /// What the print area holds.
 #[derive(Debug, Clone, PartialEq)]
 enum Printing {
-    Prescription(shared::api::orders::PrescriptionIssue),
+    Prescription(Box<shared::api::orders::PrescriptionIssue>),
     Labels {
         contents: OrderContents,
         names: BTreeMap<String, (String, String)>,
     },
 }
 
-/// Prints the page once the document has been drawn.
+/// Shows the document just drawn and prints the page.
 fn print_soon() {
     request_animation_frame(|| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.print();
+        let Some(w) = web_sys::window() else { return };
+        if let Some(doc) = w
+            .document()
+            .and_then(|d| d.query_selector(".print-doc").ok().flatten())
+        {
+            doc.scroll_into_view();
         }
+        let _ = w.print();
     });
 }
 
@@ -131,6 +136,15 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
     let pending = LocalResource::new(move || async move {
         if doctor {
             crate::api::orders::pending().await.unwrap_or_default()
+        } else {
+            Vec::new()
+        }
+    });
+    // The institution's セット (shared with 会計).
+    let orderer = can_order();
+    let sets = LocalResource::new(move || async move {
+        if orderer {
+            crate::api::billing::sets().await.unwrap_or_default()
         } else {
             Vec::new()
         }
@@ -456,6 +470,9 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
             busy.set(false);
             match result {
                 Ok(detail) => {
+                    if let Some(c) = shown(&detail) {
+                        ensure_for(c);
+                    }
                     message.set(Some(if finalize {
                         format!("{}オーダを確定しました", detail.kind.label_ja())
                     } else {
@@ -550,8 +567,12 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
 
     // 院外: issue (or re-issue) the 処方箋 and print it; 院内: the 薬袋 labels.
     let print_order = move |order: OrderDetail| {
-        let Some(current) = order.current().cloned() else { return };
-        let OrderContents::Prescription(p) = &current.contents else { return };
+        let Some(current) = order.current().cloned() else {
+            return;
+        };
+        let OrderContents::Prescription(p) = &current.contents else {
+            return;
+        };
         if p.dispensing == Dispensing::InHouse {
             printing.set(Some(Printing::Labels {
                 contents: current.contents.clone(),
@@ -572,7 +593,7 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                     } else {
                         "処方箋を発行しました".to_string()
                     }));
-                    printing.set(Some(Printing::Prescription(issue)));
+                    printing.set(Some(Printing::Prescription(Box::new(issue))));
                     print_soon();
                 }
                 Err(f) => fail(f),
@@ -735,6 +756,20 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                             {(versions > 0).then(|| format!(" 第{versions}版"))}
                         </h3>
                         <OrderEditor form=form flagged=flagged/>
+                        <div class="order-sets" data-testid="order-sets">
+                            {move || sets.get().unwrap_or_default().into_iter().map(|set| {
+                                let contents = set.contents.clone();
+                                view! {
+                                    <button type="button" class="secondary" data-testid="order-apply-set" on:click=move |_| {
+                                        let k = known.get_untracked();
+                                        form.update(|f| if let Some(f) = f.as_mut() { f.apply_set(&contents, &|c: &str| k.name(c)) });
+                                        if let Some(Ok(c)) = form.with_untracked(|f| f.as_ref().map(|f| f.contents())) {
+                                            ensure_for(&c);
+                                        }
+                                    }>{format!("セット：{}", set.name)}</button>
+                                }
+                            }).collect_view()}
+                        </div>
                         <div class="picker">
                             <label for="order_query">"マスター検索（コード・名称・カナ）"</label>
                             <input id="order_query" data-testid="order-query" autocomplete="off" prop:value=move || query.get()
@@ -807,7 +842,7 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
             })}
             {move || printing.get().map(|p| match p {
                 Printing::Prescription(issue) => view! {
-                    <crate::components::prescription::PrescriptionDoc issue=issue/>
+                    <crate::components::prescription::PrescriptionDoc issue=*issue/>
                 }.into_any(),
                 Printing::Labels { contents, names } => view! {
                     <crate::components::prescription::MedicineBagLabels patient_name=crate::state::use_current_patient().0.with_untracked(|p| p.as_ref().map(|p| p.name.clone())).unwrap_or_default()

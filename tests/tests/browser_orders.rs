@@ -1,0 +1,307 @@
+//! オーダ in headless Chromium, end to end: the doctor orders an Rp (Do処方 of an earlier
+//! prescription plus a new drug picked from the master), a 検査 set and an 注射; the clerk opens
+//! 会計 and finds them priced without typing any item, adds one 算定 item and finalises; the
+//! doctor prints the 院外処方箋, and its 2次元シンボル, read back from a screenshot with a QR
+//! decoder, holds the ordered drugs as JAHIS records. Fictitious people only.
+
+use fantoccini::Locator;
+use karte_tests::browser::{require_built_app, Browser};
+use karte_tests::TestApp;
+use reqwest::StatusCode;
+use serde_json::json;
+use shared::api::orders::OrderDetail;
+use shared::api::patients::PatientDetail;
+use shared::api::reception::ReceptionEntry;
+
+const CODE: &str = "1319999931";
+const DOCTOR_PASSWORD: &str = "kasou-doctor-pass-2026";
+const CLERK_PASSWORD: &str = "front-desk-pass-2026";
+/// ノルバスク錠５ｍｇ and ロキソニン錠６０ｍｇ; 末梢血液一般検査 and Ｂ－Ｖ; 皮内、皮下及び筋肉内注射.
+const NORVASC: &str = "612170710";
+const LOXONIN: &str = "620098801";
+const CBC: &str = "160008010";
+const BLOOD_DRAW: &str = "160095710";
+const INJECTION_IM: &str = "130000510";
+/// 特定疾患療養管理料（診療所）, the clerk's 算定-only item.
+const MANAGEMENT: &str = "113001810";
+
+/// The bytes of the first QR symbol in a PNG image.
+fn decode_qr(png_bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info()?;
+    let mut buf = vec![0; reader.output_buffer_size().unwrap_or(0)];
+    let info = reader.next_frame(&mut buf)?;
+    let channels = info.color_type.samples();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let luma = |x: usize, y: usize| -> u8 {
+        let i = (y * w + x) * channels;
+        if channels >= 3 {
+            let (r, g, b) = (buf[i] as u32, buf[i + 1] as u32, buf[i + 2] as u32);
+            ((r * 299 + g * 587 + b * 114) / 1000) as u8
+        } else {
+            buf[i]
+        }
+    };
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(w, h, luma);
+    let grids = image.detect_grids();
+    anyhow::ensure!(!grids.is_empty(), "no QR symbol found in the screenshot");
+    let mut data = Vec::new();
+    grids[0]
+        .decode_to(&mut data)
+        .map_err(|e| anyhow::anyhow!("QR decode: {e:?}"))?;
+    Ok(data)
+}
+
+#[tokio::test]
+async fn the_doctor_orders_the_clerk_bills_without_typing_and_the_prescription_reads_back() {
+    require_built_app();
+    let Some(masters) = karte_tests::reference::reference("masters") else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    karte_server::cli::import_master_files(
+        &app.owner_pool().await,
+        &[
+            masters.join("s_ALL20240531.zip"),
+            masters.join("y_ALL20240531.zip"),
+        ],
+    )
+    .await
+    .expect("masters");
+    let (p, admin) = app.admin_session(CODE, "架空オーダ医院").await;
+    let res = admin
+        .post(
+            "/billing/settings",
+            &json!({"base_version": 0, "valid_from": "2024-06-01", "institution_type": "clinic",
+                    "general_beds": 0, "in_house_dispensing": false, "standards": {},
+                    "reason": "開設時の届出"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let (_, doctor) = app
+        .staff_session(&admin, &p.code, "ishi", "doctor", DOCTOR_PASSWORD)
+        .await;
+    let (_, clerk) = app
+        .staff_session(&admin, &p.code, "uketsuke", "clerk", CLERK_PASSWORD)
+        .await;
+    // The institution's 検査 set.
+    let res = clerk
+        .post(
+            "/billing/sets",
+            &json!({"name": "採血セット", "contents": {"items": [{"code": CBC}, {"code": BLOOD_DRAW}]}}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let patient: PatientDetail = clerk
+        .post(
+            "/patients",
+            &json!({"name": "架空 注文", "kana": "カクウ チュウモン", "sex": "female",
+                                   "birth_date": "1970-07-07", "confirm_duplicate": true}),
+        )
+        .await
+        .json();
+    let pid = patient.patient_id;
+    let res = clerk
+        .post(
+            &format!("/patients/{pid}/insurances"),
+            &json!({"insurer_number": "33120015", "symbol": "架空", "number": "8", "branch": "01",
+                    "relationship": "insured", "acquired_on": "2020-04-01", "valid_from": "2020-04-01"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    // An earlier prescription to Do: ノルバスク 1錠 28日分.
+    let earlier: OrderDetail = doctor
+        .post(
+            &format!("/patients/{pid}/orders"),
+            &json!({"visit_date": "2025-10-01", "kind": "prescription"}),
+        )
+        .await
+        .json();
+    let draft: shared::api::orders::OrderDraft = doctor
+        .put(
+            &format!("/orders/{}/draft", earlier.order_id),
+            &json!({"base_version": 0, "base_revision": 0, "contents": {
+                "kind": "prescription", "dispensing": "outside",
+                "rps": [{"rp": {"kind": "internal", "days": 28, "drugs": [{"code": NORVASC, "quantity": "1"}]},
+                         "usage": {"code": "1011000400000000", "text": "１日１回朝食後", "times_per_day": 1}}]}}),
+        )
+        .await
+        .json();
+    let res = doctor
+        .post(
+            &format!("/orders/{}/finalize", earlier.order_id),
+            &json!({"revision": draft.revision}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let visit: ReceptionEntry = clerk
+        .post(
+            "/receptions",
+            &json!({"patient_id": pid, "department": "内科"}),
+        )
+        .await
+        .json();
+
+    let browser = Browser::start(1280, 1000).await.expect("browser");
+    let result = async {
+        let c = &browser.client;
+        browser
+            .sign_in(&app.base_url, &p.code, "ishi", DOCTOR_PASSWORD)
+            .await?;
+        c.goto(&format!("{}/patients/{pid}/chart?tab=orders", app.base_url))
+            .await?;
+        browser.by_testid("orders-panel").await?;
+        browser
+            .wait_for_text("order-reception", "本日の受付")
+            .await?;
+
+        // Do処方: the earlier prescription into today's order, then a new drug in a new Rp.
+        browser.click("open-do").await?;
+        browser.wait_for_text("do-list", "ノルバスク").await?;
+        browser.click("do-copy").await?;
+        browser.wait_for_text("order-rps", "ノルバスク").await?;
+        browser.click("order-add-rp").await?;
+        browser.fill("order-query", LOXONIN).await?;
+        browser.wait_for_text("order-hits", "ロキソニン").await?;
+        c.find(Locator::Css("[data-testid='order-hits'] button"))
+            .await?
+            .click()
+            .await?;
+        browser.wait_for_text("order-rps", "ロキソニン").await?;
+        c.find(Locator::Css(
+            "[data-testid='order-rp2-usage'] option[value='1013044400000000']",
+        ))
+        .await?
+        .click()
+        .await?;
+        let quantities = c
+            .find_all(Locator::Css("[data-testid='order-drug-quantity']"))
+            .await?;
+        anyhow::ensure!(quantities.len() == 2, "two drug lines");
+        quantities[1].clear().await?;
+        quantities[1].send_keys("3\t").await?;
+        browser.screenshot("70-order-do-and-new-drug").await?;
+        browser.click("order-finalize").await?;
+        browser
+            .wait_for_text("order-message", "処方オーダを確定しました")
+            .await?;
+
+        // A 検査 set and an 注射.
+        browser.click("new-order-lab").await?;
+        browser.wait_for_text("order-sets", "採血セット").await?;
+        browser.click("order-apply-set").await?;
+        browser
+            .wait_for_text("order-items", "末梢血液一般検査")
+            .await?;
+        browser.click("order-finalize").await?;
+        browser
+            .wait_for_text("order-message", "検査オーダを確定しました")
+            .await?;
+        browser.click("new-order-injection").await?;
+        browser.fill("order-query", INJECTION_IM).await?;
+        browser.wait_for_text("order-hits", "筋肉内注射").await?;
+        c.find(Locator::Css("[data-testid='order-hits'] button"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait_for_text("order-procedures", INJECTION_IM)
+            .await?;
+        browser.click("order-finalize").await?;
+        browser
+            .wait_for_text("order-message", "注射オーダを確定しました")
+            .await?;
+        browser.wait_for_text("day-orders", "ロキソニン").await?;
+        browser.screenshot("71-orders-of-the-day").await?;
+        browser.click("logout").await?;
+        browser.wait_for_path("/login").await?;
+
+        // 会計: the orders are there, priced; the clerk adds one 算定 item and finalises.
+        browser
+            .sign_in(&app.base_url, &p.code, "uketsuke", CLERK_PASSWORD)
+            .await?;
+        c.goto(&format!(
+            "{}/reception/{}/bill",
+            app.base_url, visit.reception_id
+        ))
+        .await?;
+        browser.wait_for_text("bill-banner", "架空 注文").await?;
+        browser.by_testid("bill-orders").await?;
+        browser.screenshot("72-bill-opened").await?;
+        browser.wait_for_text("bill-orders", "ノルバスク").await?;
+        browser
+            .wait_for_text("bill-orders", "末梢血液一般検査")
+            .await?;
+        browser.wait_for_text("bill-lines", "筋肉内注射").await?;
+        browser.wait_for_text("bill-lines", "処方箋料").await?;
+        browser.fill("bill_item_code", MANAGEMENT).await?;
+        browser.click("bill-add-item").await?;
+        browser
+            .wait_for_text("bill-lines", "特定疾患療養管理料")
+            .await?;
+        browser.fill("bill_paid", "10000").await?;
+        browser.screenshot("72-bill-from-orders").await?;
+        browser.click("bill-finalize").await?;
+        browser
+            .wait_for_text("bill-final", "確定済み 第1版")
+            .await?;
+        browser.click("logout").await?;
+        browser.wait_for_path("/login").await?;
+
+        // The 処方箋: printed from the doctor's order, its symbol read back from the screen.
+        browser
+            .sign_in(&app.base_url, &p.code, "ishi", DOCTOR_PASSWORD)
+            .await?;
+        c.goto(&format!("{}/patients/{pid}/chart?tab=orders", app.base_url))
+            .await?;
+        browser.click("order-print").await?;
+        browser
+            .wait_for_text("prescription-doc", "ロキソニン錠６０ｍｇ")
+            .await?;
+        browser.wait_for_text("rx-patient", "架空 注文").await?;
+        browser.screenshot("73-prescription").await?;
+        let symbol = browser.by_testid("prescription-qr").await?;
+        let shot = symbol.screenshot().await?;
+        let bytes = decode_qr(&shot)?;
+        let (version, records) = shared::domain::order::jahis::read_jahis(&bytes)?;
+        anyhow::ensure!(version == "JAHIS10", "version {version}");
+        let drugs: Vec<(String, String)> = records
+            .iter()
+            .filter(|r| r[0] == "201")
+            .map(|r| (r[5].clone(), r[7].clone()))
+            .collect();
+        anyhow::ensure!(
+            drugs
+                == [
+                    (NORVASC.to_string(), "1".to_string()),
+                    (LOXONIN.to_string(), "3".to_string())
+                ],
+            "the symbol's drugs: {drugs:?}"
+        );
+        anyhow::ensure!(
+            records.iter().any(|r| r[0] == "11" && r[2] == "架空 注文"),
+            "the symbol names the patient"
+        );
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    browser.close().await;
+    result.expect("orders in the browser");
+
+    // The bill names the order versions it was priced from and holds the clerk's one item.
+    let context: shared::api::billing::BillContext = clerk
+        .get(&format!("/receptions/{}/bill", visit.reception_id))
+        .await
+        .json();
+    let bill = &context.bills[0];
+    assert_eq!(bill.orders.len(), 3);
+    assert_eq!(
+        bill.entries
+            .items
+            .iter()
+            .map(|i| i.code.as_str())
+            .collect::<Vec<_>>(),
+        [MANAGEMENT]
+    );
+    assert!(bill.visit.items.iter().any(|i| i.code == CBC));
+}
