@@ -11,7 +11,7 @@
 #[path = "../tests/common/worked_cases.rs"]
 mod worked_cases;
 
-use shared::billing::bench::{run, Config};
+use shared::billing::bench::{run, run_orders, Config};
 use shared::billing::MemoryCatalog;
 
 fn main() {
@@ -34,4 +34,16 @@ fn main() {
         &mut now,
         &mut |line| println!("{line}"),
     );
+    // The same visits as the doctor's orders added to the clerk's entries (会計 from orders).
+    for (name, visit) in &cases {
+        run_orders(
+            "native",
+            &format!("{name}-orders"),
+            visit,
+            &catalog,
+            &Config::default(),
+            &mut now,
+            &mut |line| println!("{line}"),
+        );
+    }
 }

@@ -15,7 +15,7 @@
 #[path = "common/worked_cases.rs"]
 mod worked_cases;
 
-use shared::billing::bench::{run, Config};
+use shared::billing::bench::{run, run_orders, Config};
 use shared::billing::MemoryCatalog;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -43,4 +43,16 @@ fn pricing_in_the_browser() {
         &mut now,
         &mut |line| console_log!("{line}"),
     );
+    // The same visits as the doctor's orders added to the clerk's entries (会計 from orders).
+    for (name, visit) in &cases {
+        run_orders(
+            "wasm",
+            &format!("{name}-orders"),
+            visit,
+            &catalog,
+            &Config::default(),
+            &mut now,
+            &mut |line| console_log!("{line}"),
+        );
+    }
 }

@@ -261,7 +261,17 @@ async fn the_doctor_orders_the_clerk_bills_without_typing_and_the_prescription_r
         browser.wait_for_text("rx-patient", "架空 注文").await?;
         browser.screenshot("73-prescription").await?;
         let symbol = browser.by_testid("prescription-qr").await?;
+        // The whole symbol in the viewport (an element screenshot is cut at its edge).
+        c.execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(&symbol)?],
+        )
+        .await?;
         let shot = symbol.screenshot().await?;
+        std::fs::write(
+            karte_tests::target_dir().join("screenshots/74-prescription-symbol.png"),
+            &shot,
+        )?;
         let bytes = decode_qr(&shot)?;
         let (version, records) = shared::domain::order::jahis::read_jahis(&bytes)?;
         anyhow::ensure!(version == "JAHIS10", "version {version}");

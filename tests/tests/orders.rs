@@ -476,6 +476,21 @@ async fn a_clerks_order_waits_for_the_doctors_approval() {
     // Now the doctor's amendment goes through.
     let res = finalize(&c.doctor, &order, d.revision, "追加", json!([])).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    // A clerk cannot amend the doctor's own order either (only a 代行入力 of theirs).
+    let d = save(
+        &c.clerk,
+        &order,
+        2,
+        0,
+        json!({"kind": "lab", "items": [{"code": BLOOD_DRAW}]}),
+        Some(&c.doctor_id),
+    )
+    .await;
+    let res = finalize(&c.clerk, &order, d.revision, "追加", json!([])).await;
+    assert_eq!(
+        (res.status, res.body["fields"][0]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("doctor_order"))
+    );
     // A clerk cannot cancel the doctor's own order.
     let res = c
         .clerk
@@ -677,16 +692,52 @@ async fn do_prescription_lists_earlier_ones_and_flags_a_drug_out_of_force() {
     let first = c
         .order(&c.doctor, prescription(vec![rp(14, &[NORVASC])]), json!([]))
         .await;
-    let with_old = c
-        .order(
-            &c.doctor,
-            prescription(vec![rp(14, &[EBASTEL])]),
-            json!([{"key": format!("out_of_force:{EBASTEL}"), "reason": "在庫確認のうえ継続"}]),
+    // エバステル was in force in 2024 (経過措置 until 2025-03-31): ordered then, no warning.
+    let res = c
+        .doctor
+        .post(
+            &format!("/patients/{}/orders", c.patient),
+            &json!({"visit_date": "2024-06-10", "kind": "prescription"}),
         )
         .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let old: OrderDetail = res.json();
+    let d = save(
+        &c.doctor,
+        &old,
+        0,
+        0,
+        prescription(vec![rp(14, &[EBASTEL])]),
+        None,
+    )
+    .await;
+    let res = finalize(&c.doctor, &old, d.revision, "", json!([])).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let with_old: OrderDetail = res.json();
+    // Today it is not in force: refused outright, whatever the reason (it could be neither
+    // dispensed nor billed).
+    let today_order = c.create(&c.doctor, "prescription").await;
+    let d = save(
+        &c.doctor,
+        &today_order,
+        0,
+        0,
+        prescription(vec![rp(14, &[EBASTEL])]),
+        None,
+    )
+    .await;
+    let res = finalize(
+        &c.doctor,
+        &today_order,
+        d.revision,
+        "",
+        json!([{"key": format!("out_of_force:{EBASTEL}"), "reason": "在庫あり"}]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
     assert_eq!(
-        with_old.versions[0].overrides[0].key,
-        format!("out_of_force:{EBASTEL}")
+        res.body["fields"][0]["code"],
+        json!(format!("out_of_force:{EBASTEL}"))
     );
     let cancelled = c
         .order(&c.doctor, prescription(vec![rp(3, &[LOXONIN])]), json!([]))
@@ -752,7 +803,7 @@ async fn do_prescription_lists_earlier_ones_and_flags_a_drug_out_of_force() {
         shared::api::orders::OrderContents::Prescription(earlier.prescription.clone())
     );
     let res = finalize(&c.doctor, &order, d.revision, "", json!([])).await;
-    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         res.body["fields"][0]["code"],
         json!(format!("out_of_force:{EBASTEL}"))

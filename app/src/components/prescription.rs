@@ -7,12 +7,14 @@ use shared::api::orders::{OrderContents, PrescriptionIssue};
 use shared::billing::Rp;
 use shared::domain::japanese::wareki;
 
-/// The QR symbol of `data` in 8-bit byte mode (the JAHIS data is Shift_JIS bytes; prescriptions.md
-/// b.3: Model 2, error correction L or higher — M here), the smallest version that holds it, as SVG.
-pub fn qr_svg(data: &[u8]) -> Option<String> {
+/// The QR symbol of `data` in 8-bit byte mode (the JAHIS data is Shift_JIS bytes), Model 2 at
+/// error correction L (prescriptions.md b.3: L or higher; L holds the most), the smallest
+/// version that holds it, as SVG with its width in modules (quiet zone included); `None` when
+/// even version 40 cannot.
+pub fn qr_svg(data: &[u8]) -> Option<(String, usize)> {
     use qrcode::bits::Bits;
     use qrcode::{EcLevel, QrCode, Version};
-    let ec = EcLevel::M;
+    let ec = EcLevel::L;
     for v in 1..=40 {
         let version = Version::Normal(v);
         let mut bits = Bits::new(version);
@@ -20,14 +22,18 @@ pub fn qr_svg(data: &[u8]) -> Option<String> {
             continue;
         }
         let code = QrCode::with_bits(bits, ec).ok()?;
-        return Some(
-            code.render::<qrcode::render::svg::Color>()
-                .quiet_zone(true)
-                .build(),
-        );
+        let modules = code.width() + 8;
+        let svg = code
+            .render::<qrcode::render::svg::Color>()
+            .quiet_zone(true)
+            .build();
+        return Some((svg, modules));
     }
     None
 }
+
+/// Printed cell size: 0.3 mm, above the 0.25 mm minimum of b.3.
+const CELL_MM: f64 = 0.3;
 
 /// A box per digit, as the form prints numbers (保険者番号, 公費負担者番号 …).
 fn boxes(text: &str, width: usize) -> impl IntoView {
@@ -86,7 +92,7 @@ fn rx_lines(issue: &PrescriptionIssue) -> Vec<(String, bool, bool)> {
 #[component]
 pub fn PrescriptionDoc(issue: PrescriptionIssue) -> impl IntoView {
     let sheet = issue.sheet.clone();
-    let svg = qr_svg(&sheet.jahis_bytes()).unwrap_or_default();
+    let symbol = qr_svg(&sheet.jahis_bytes());
     let lines = rx_lines(&issue);
     let any_no_substitution = lines.iter().any(|(_, n, _)| *n);
     let code = sheet.institution_code.clone();
@@ -100,20 +106,9 @@ pub fn PrescriptionDoc(issue: PrescriptionIssue) -> impl IntoView {
         Some(5) => "高８",
         _ => "",
     };
-    let split_note = rx.split_count.map(|n| {
-        let days = rx
-            .rps
-            .iter()
-            .find_map(|o| match o.rp {
-                Rp::Internal { days, .. } => Some(days),
-                _ => None,
-            })
-            .unwrap_or(0);
-        format!(
-            "分割指示：分割日数{}日、分割回数{n}回",
-            days / u32::from(n.max(1))
-        )
-    });
+    let split_note = rx
+        .split_days()
+        .map(|(days, n)| format!("分割指示：分割日数{days}日、分割回数{n}回"));
     view! {
         <article class="print-doc prescription-doc" data-testid="prescription-doc">
             <header class="rx-head">
@@ -182,7 +177,17 @@ pub fn PrescriptionDoc(issue: PrescriptionIssue) -> impl IntoView {
                             if rx.leftover == Some(shared::api::orders::Leftover::Inquire) { "☑" } else { "□" },
                             if rx.leftover == Some(shared::api::orders::Leftover::Inform) { "☑" } else { "□" })}</p>
                 </section>
-                <div class="rx-qr" data-testid="prescription-qr" inner_html=svg></div>
+                {match symbol {
+                    Some((svg, modules)) => view! {
+                        <div class="rx-qr" data-testid="prescription-qr"
+                            style=format!("--qr-mm: {:.1}mm", modules as f64 * CELL_MM) inner_html=svg></div>
+                    }.into_any(),
+                    None => view! {
+                        <p class="rx-qr-missing" role="alert" data-testid="prescription-qr-missing">
+                            "処方内容が多く、2次元シンボルに収まりません（処方を分けてください）"
+                        </p>
+                    }.into_any(),
+                }}
             </div>
             <table class="rx-grid rx-pharmacy">
                 <tr><th>"調剤実施回数"</th><td>"□1回目調剤日（　年　月　日）□2回目調剤日（　年　月　日）□3回目調剤日（　年　月　日）"</td></tr>
@@ -243,12 +248,21 @@ mod tests {
 
     #[test]
     fn the_symbol_holds_the_bytes_in_the_smallest_version() {
-        let svg = qr_svg(b"JAHIS10\r\n1,1,1234567,13,x\r\n\x1a").unwrap();
+        let (svg, modules) = qr_svg(b"JAHIS10\r\n1,1,1234567,13,x\r\n\x1a").unwrap();
         assert!(
             svg.starts_with("<?xml") || svg.starts_with("<svg"),
             "{svg:.40}"
         );
+        assert_eq!(
+            modules,
+            25 + 8,
+            "35 bytes: version 2-L (version 1 holds 17), and the quiet zone"
+        );
         // More than a version 40 symbol holds: none.
         assert!(qr_svg(&vec![b'a'; 3000]).is_none());
+        assert!(
+            qr_svg(&vec![b'a'; 2900]).is_some(),
+            "version 40-L holds 2,953 bytes"
+        );
     }
 }

@@ -402,6 +402,17 @@ pub async fn lock_order(tx: &mut TenantTx, order: OrderId) -> Result<(), sqlx::E
     Ok(())
 }
 
+/// Serialises the prescription 確定 of one visit (院内 and 院外 are one per visit).
+pub async fn lock_reception(tx: &mut TenantTx, reception: ReceptionId) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "select pg_advisory_xact_lock(hashtextextended('reception-orders:' || $1::text, 0))",
+    )
+    .bind(reception.as_uuid())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
 /// The draft as saved: who, for whom, on what.
 pub struct NewDraft<'a> {
     pub base_revision: i64,

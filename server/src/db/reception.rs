@@ -139,6 +139,23 @@ pub async fn move_to(
     }
 }
 
+/// The patient's receptions of `day` that are not cancelled, in check-in order.
+pub async fn of_patient_on(
+    tx: &mut TenantTx,
+    patient: PatientId,
+    day: Date,
+) -> Result<Vec<ReceptionId>, sqlx::Error> {
+    let rows: Vec<(Uuid,)> = sqlx::query_as(
+        "select reception_id from reception where patient_id = $1 and visit_date = $2 \
+         and status <> 'cancelled' order by checked_in_at, reception_id",
+    )
+    .bind(patient.as_uuid())
+    .bind(day)
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| ReceptionId(id)).collect())
+}
+
 /// The queue of one day, in check-in order.
 pub async fn day(
     tx: &mut TenantTx,

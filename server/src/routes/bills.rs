@@ -91,11 +91,7 @@ async fn public_expenses_on(
     reception: ReceptionId,
 ) -> ApiResult<PublicOnDate> {
     use shared::domain::insurance::PublicPayerNumber;
-    let rows = insurance::public_payments(tx, patient, Some(date)).await?;
-    let tenths_of =
-        |row: &insurance::PublicPaymentRow| row.patient_tenths.and_then(|t| u8::try_from(t).ok());
-    let selection =
-        shared::billing::select_public(rows, |r| &r.payer_number, |r| tenths_of(r).is_some());
+    let selection = insurance::public_on(tx, patient, date).await?;
     let not_applied = selection
         .not_applied
         .into_iter()
@@ -108,7 +104,7 @@ async fn public_expenses_on(
             bills::paid_under_public(tx, patient, date, reception, &row.payer_number).await?;
         applied.push(shared::billing::PublicExpense {
             payer_number: PublicPayerNumber::parse(&row.payer_number).ok(),
-            patient_tenths: tenths_of(&row).unwrap_or(0),
+            patient_tenths: row.tenths().unwrap_or(0),
             monthly_cap: row.monthly_cap.map(|c| shared::billing::Yen(i64::from(c))),
             paid_this_month: shared::billing::Yen(paid),
             sections: Vec::new(),

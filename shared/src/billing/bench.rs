@@ -576,10 +576,151 @@ pub fn run<C: Catalog + ?Sized>(
     }
 }
 
+/// `visit` as the doctor would have ordered it: its prescription, items, 注射 and 処置 as orders
+/// (one per kind), and what is left (初診/再診 and the rest) as the clerk's entries. Adding the
+/// orders back ([`crate::domain::order::add_orders`]) gives the same visit.
+pub fn as_orders(visit: &Visit) -> (Visit, Vec<crate::domain::order::OrderContents>) {
+    use crate::domain::order::{OrderContents, OrderedRp, PrescriptionOrder, Usage};
+    let mut entries = visit.clone();
+    let mut orders = Vec::new();
+    if let Some(p) = entries.prescription.take() {
+        orders.push(OrderContents::Prescription(PrescriptionOrder {
+            dispensing: p.dispensing,
+            rps: p
+                .rps
+                .into_iter()
+                .map(|rp| OrderedRp {
+                    rp,
+                    usage: Usage {
+                        code: Some("1013044400000000".into()),
+                        text: "１日３回朝昼夕食後".into(),
+                        times_per_day: Some(3),
+                    },
+                })
+                .collect(),
+            specific_disease: p.specific_disease,
+            refill_uses: None,
+            split_count: None,
+            leftover: None,
+            remarks: String::new(),
+        }));
+    }
+    if !entries.items.is_empty() {
+        orders.push(OrderContents::Lab {
+            items: std::mem::take(&mut entries.items),
+        });
+    }
+    if !entries.injections.is_empty() {
+        orders.push(OrderContents::Injection {
+            procedures: std::mem::take(&mut entries.injections),
+        });
+    }
+    if !entries.treatments.is_empty() {
+        orders.push(OrderContents::Treatment {
+            procedures: std::mem::take(&mut entries.treatments),
+        });
+    }
+    (entries, orders)
+}
+
+/// Pricing from orders, as 会計 does it: the clerk's entries with the visit's orders added
+/// ([`crate::domain::order::add_orders`]), then priced; `rounds` × `iterations` like the cases
+/// of [`run`], and the same `bench:` line with `visit=<name>`.
+#[allow(clippy::too_many_arguments)]
+pub fn run_orders<C: Catalog + ?Sized>(
+    target: &str,
+    name: &str,
+    visit: &Visit,
+    catalog: &C,
+    config: &Config,
+    now: &mut dyn FnMut() -> f64,
+    out: &mut dyn FnMut(&str),
+) -> CaseResult {
+    let (entries, orders) = as_orders(visit);
+    let refs: Vec<&crate::domain::order::OrderContents> = orders.iter().collect();
+    let price = |entries: &Visit| {
+        crate::domain::order::add_orders(entries, &refs)
+            .ok()
+            .and_then(|v| price_visit(&v, catalog).ok())
+    };
+    let points = price(&entries)
+        .unwrap_or_else(|| panic!("{name}: the orders do not price"))
+        .total_points
+        .0;
+    let direct = price_visit(visit, catalog)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .total_points
+        .0;
+    assert_eq!(
+        points, direct,
+        "{name}: the orders price as the visit they came from"
+    );
+    for _ in 0..config.iterations / 10 {
+        black_box(price(black_box(&entries)));
+    }
+    let mut rounds = Vec::with_capacity(config.rounds);
+    for _ in 0..config.rounds {
+        let start = now();
+        for _ in 0..config.iterations {
+            black_box(price(black_box(&entries)));
+        }
+        rounds.push((now() - start) * 1e6 / config.iterations as f64);
+    }
+    let r = Rounds(rounds);
+    out(&format!(
+        "bench: target={target} visit={name} points={points} median_ns={:.0} min_ns={:.0} max_ns={:.0} rounds={} iterations={}",
+        r.median(),
+        r.min(),
+        r.max(),
+        config.rounds,
+        config.iterations
+    ));
+    CaseResult {
+        name: name.to_string(),
+        points,
+        ns_per_visit: r,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::billing::MemoryCatalog;
+
+    #[test]
+    fn a_visit_as_orders_prices_the_same() {
+        let catalog = MemoryCatalog::outpatient_2024_06();
+        let month = month_of_visits(300, SEED);
+        let mut checked = 0;
+        for visit in month.iter().flatten() {
+            let (entries, orders) = as_orders(visit);
+            let refs: Vec<_> = orders.iter().collect();
+            let again = crate::domain::order::add_orders(&entries, &refs).unwrap();
+            assert_eq!(&again, visit);
+            checked += usize::from(!orders.is_empty());
+        }
+        assert!(checked > 100, "{checked} visits with orders");
+        let mut clock = 0.0;
+        let mut now = || {
+            clock += 1.0;
+            clock
+        };
+        let config = Config {
+            rounds: 1,
+            iterations: 10,
+            ..Config::default()
+        };
+        let r = run_orders(
+            "test",
+            "C",
+            &month[0][0],
+            &catalog,
+            &config,
+            &mut now,
+            &mut |_| {},
+        );
+        assert_eq!(r.ns_per_visit.0.len(), 1);
+    }
 
     #[test]
     fn the_month_is_deterministic_and_prices_without_errors() {

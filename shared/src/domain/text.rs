@@ -3,7 +3,8 @@
 //! internal error if it ever reached a query), and the other C0/C1 controls, DEL and the
 //! invisible reordering characters have no place in a medical record: they hide or reorder text
 //! on screen and in print. Tab, line feed and carriage return are allowed only where a field is
-//! multi-line (SOAP notes, patient notes, reception memos); every other field refuses them.
+//! multi-line (SOAP notes, patient notes, reception memos, a prescription's 備考); every other field
+//! refuses them.
 //!
 //! A request body is first checked as a whole with the multi-line rule ([`check_json`]); each
 //! field's own validation then applies the single-line rule where it is one line.

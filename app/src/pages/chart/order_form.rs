@@ -459,6 +459,23 @@ impl OrderForm {
         });
     }
 
+    /// Rp `i`'s 用法 typed as text: a standard code stays only while its text is unchanged
+    /// (JAHIS record 111 must not carry a code that says something else).
+    pub fn set_usage_text(&mut self, i: usize, text: &str) {
+        self.edit_rp(i, |rp| {
+            let standard = rp.usage_code.as_deref().and_then(|code| {
+                shared::domain::order::STANDARD_USAGES
+                    .iter()
+                    .find(|(c, ..)| *c == code)
+            });
+            if standard.is_none_or(|(_, t, _)| *t != text.trim()) {
+                rp.usage_code = None;
+                rp.times_per_day = None;
+            }
+            rp.usage_text = text.to_string();
+        });
+    }
+
     pub fn edit_item(&mut self, i: usize, edit: impl FnOnce(&mut ItemLine)) {
         if let Some(item) = self.items.get_mut(i) {
             edit(item);
@@ -536,6 +553,18 @@ mod tests {
         let again = OrderForm::of(&contents, &names);
         assert_eq!(again.contents().unwrap(), contents);
         assert_eq!(again.rps[0].drugs[1].name, "ノルバスク錠５ｍｇ");
+    }
+
+    #[test]
+    fn a_usage_code_goes_when_its_text_is_changed() {
+        let mut form = OrderForm::new(OrderKind::Prescription);
+        form.add(&hit("drug", "620098801", "ロキソニン錠６０ｍｇ"));
+        form.set_usage(0, "1013044400000000");
+        form.set_usage_text(0, "１日３回朝昼夕食後");
+        assert_eq!(form.rps[0].usage_code.as_deref(), Some("1013044400000000"));
+        form.set_usage_text(0, "１日３回毎食前");
+        assert_eq!(form.rps[0].usage_code, None);
+        assert_eq!(form.rps[0].usage_text, "１日３回毎食前");
     }
 
     #[test]

@@ -306,6 +306,16 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
         flagged.set(Vec::new());
         message.set(None);
         error.set(None);
+        // A 代行入力 stays with the doctor it was entered for.
+        on_behalf_of.set(
+            order
+                .draft
+                .as_ref()
+                .and_then(|d| d.on_behalf_of_id)
+                .or_else(|| order.current().and_then(|v| v.on_behalf_of_id))
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        );
         open.set(Some(order));
     };
 
@@ -491,10 +501,13 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                     }
                 }
                 Err(f) => {
-                    // The draft may have been saved before 確定 was refused: read it again.
+                    // The draft may have been saved before 確定 was refused: read it again; and
+                    // the day's orders, whose changes (another order of the day) the server's
+                    // warnings may come from, so the screen shows them too.
                     if let Ok(detail) = crate::api::orders::order(order.order_id).await {
                         open.set(Some(detail));
                     }
+                    load();
                     fail(f);
                 }
             }
@@ -611,6 +624,9 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
         spawn_local(async move {
             match crate::api::orders::prescriptions(id, cursor.as_deref()).await {
                 Ok(page) => {
+                    if !more {
+                        super::mark("karte-do-data");
+                    }
                     for e in &page.entries {
                         ensure_for(&OrderContents::Prescription(e.prescription.clone()));
                     }
@@ -621,6 +637,9 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                         history.set(page.entries);
                     }
                     history_open.set(true);
+                    if !more {
+                        request_animation_frame(|| super::mark("karte-do-drawn"));
+                    }
                 }
                 Err(f) => fail(f),
             }
@@ -809,7 +828,8 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                         </Show>
                         <Show when=is_clerk>
                             <label>"代行入力する医師 "
-                                <select data-testid="order-doctor" on:change=move |ev| on_behalf_of.set(event_target_value(&ev))>
+                                <select data-testid="order-doctor" prop:value=move || on_behalf_of.get()
+                                    on:change=move |ev| on_behalf_of.set(event_target_value(&ev))>
                                     <option value="">"選んでください"</option>
                                     {move || doctors.get().unwrap_or_default().into_iter().map(|d| view! {
                                         <option value=d.user_id.to_string()>{d.display_name.clone()}</option>
@@ -965,7 +985,7 @@ fn rp_view(
                 }).collect_view()}
             </select>
             <input class="wide" aria-label="用法（記載）" data-testid=format!("order-rp{}-usage-text", i + 1) prop:value=rp.usage_text.clone()
-                on:change=move |ev| { let v = event_target_value(&ev); edit(&|f| f.edit_rp(i, |rp| rp.usage_text = v.clone())) }/>
+                on:change=move |ev| { let v = event_target_value(&ev); edit(&|f| f.set_usage_text(i, &v)) }/>
             <ul class="rp-drugs">
                 {rp.drugs.iter().enumerate().map(|(j, d)| {
                     let path = format!("contents.rps[{i}].rp.drugs[{j}]");

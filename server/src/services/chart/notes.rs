@@ -172,7 +172,14 @@ pub async fn approve(
     head: &NoteHead,
     version: i32,
 ) -> ApiResult<NoteDetail> {
+    notes::lock_note(tx, head.note_id).await?;
     check_approval(ctx, notes::proxy_of(tx, head.note_id, version).await?)?;
+    if notes::head_version(tx, head.note_id).await?.0 != version {
+        return Err(ApiError::stale(
+            "version",
+            "この記載には新しい版があります。最新の版を確認してから承認してください",
+        ));
+    }
     if let Err(err) = notes::approve(tx, head.note_id, version, ctx.user_id()).await {
         return Err(if is_unique_violation(&err) {
             ApiError::stale("version", "この版は既に承認されています")

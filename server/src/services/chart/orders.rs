@@ -51,10 +51,24 @@ pub async fn create(
     visit_date: Date,
     kind: OrderKind,
 ) -> ApiResult<OrderDetail> {
-    let reception = visit_reception(tx, patient, reception_raw, visit_date).await?;
+    let mut reception = visit_reception(tx, patient, reception_raw, visit_date).await?;
+    if reception.is_none() {
+        // None named: the patient's one reception of the day, so that 会計 prices the order (with
+        // two, the screen must say which).
+        if let [only] = crate::db::reception::of_patient_on(tx, patient, visit_date)
+            .await?
+            .as_slice()
+        {
+            reception = Some(*only);
+        }
+    }
     let head =
         orders::create_order(tx, patient, reception, visit_date, kind, ctx.user_id()).await?;
     Ok(orders::detail(tx, &head).await?)
+}
+
+fn refuse_clerk(message: &str) -> ApiError {
+    ApiError::Conflict(vec![FieldError::new("version", "doctor_order", message)])
 }
 
 fn wrong_kind(head: &OrderHead) -> ApiError {
@@ -182,6 +196,8 @@ async fn mixed_dispensing(
     visit: shared::ids::ReceptionId,
     dispensing: shared::billing::Dispensing,
 ) -> ApiResult<()> {
+    // Two prescriptions of one visit 確定 at once must see each other.
+    orders::lock_reception(tx, visit).await?;
     let heads = orders::reception_orders(tx, visit).await?;
     let others: Vec<OrderHead> = heads
         .into_iter()
@@ -367,9 +383,19 @@ pub async fn finalize(
     }
     draft.contents.validate().map_err(ApiError::Invalid)?;
     let on_behalf_of = signer(ctx, draft.on_behalf_of)?;
-    if on_behalf_of.is_none() && current > 0 {
-        if let Some((Some(_), false)) = orders::proxy_of(tx, head.order_id, current).await? {
-            return Err(pending_proxy());
+    if current > 0 {
+        let proxy = orders::proxy_of(tx, head.order_id, current).await?;
+        match (on_behalf_of, proxy) {
+            // A clerk amends only a 代行入力 (a doctor's own order is the doctor's to change),
+            // and only for the doctor it was entered for.
+            (Some(_), Some((None, _))) => {
+                return Err(refuse_clerk("医師が確定したオーダの修正は医師が行います"))
+            }
+            (Some(doctor), Some((Some(was), _))) if doctor != was => {
+                return Err(refuse_clerk("この代行入力は他の医師のものです"))
+            }
+            (None, Some((Some(_), false))) => return Err(pending_proxy()),
+            _ => {}
         }
     }
     if let (OrderContents::Prescription(p), Some(visit)) = (&draft.contents, head.reception_id) {
@@ -380,6 +406,22 @@ pub async fn finalize(
         return Err(ApiError::Invalid(refused));
     }
     let warnings = warnings(tx, head, &draft.contents).await?;
+    // A drug not in force on the day cannot be dispensed or billed (the engine refuses it): no
+    // reason makes it orderable. (The screen flags it, e.g. in a Do処方 copy, before 確定.)
+    let out_of_force: Vec<FieldError> = warnings
+        .iter()
+        .filter(|w| w.kind == WarningKind::OutOfForce)
+        .map(|w| {
+            FieldError::new(
+                &w.field,
+                &w.key,
+                "診療日に有効でない医薬品です。削除するか、有効な医薬品に変更してください",
+            )
+        })
+        .collect();
+    if !out_of_force.is_empty() {
+        return Err(ApiError::Invalid(out_of_force));
+    }
     let overrides = answered(&warnings, &body.overrides)?;
     write(
         tx,
@@ -440,13 +482,7 @@ pub async fn cancel(
         // A clerk cancels only a 代行入力, for the doctor it was entered for.
         match latest.on_behalf_of_id {
             Some(doctor) => Some(doctor),
-            None => {
-                return Err(ApiError::Conflict(vec![FieldError::new(
-                    "version",
-                    "doctor_order",
-                    "医師が確定したオーダの取消は医師が行います",
-                )]))
-            }
+            None => return Err(refuse_clerk("医師が確定したオーダの取消は医師が行います")),
         }
     } else {
         if latest.is_pending() {
@@ -482,7 +518,14 @@ pub async fn approve(
     head: &OrderHead,
     version: i32,
 ) -> ApiResult<OrderDetail> {
+    orders::lock_order(tx, head.order_id).await?;
     check_approval(ctx, orders::proxy_of(tx, head.order_id, version).await?)?;
+    if orders::head_version(tx, head.order_id).await?.0 != version {
+        return Err(ApiError::stale(
+            "version",
+            "このオーダには新しい版があります。最新の版を確認してから承認してください",
+        ));
+    }
     if let Err(err) = orders::approve(tx, head.order_id, version, ctx.user_id()).await {
         return Err(if is_unique_violation(&err) {
             ApiError::stale("version", "この版は既に承認されています")

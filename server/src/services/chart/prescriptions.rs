@@ -47,6 +47,13 @@ pub async fn issue(
     if current.cancelled {
         return Err(refuse("cancelled", "取消された処方です"));
     }
+    if current.is_pending() {
+        // The 処方箋 carries the doctor's name: a 代行入力 is printed once the doctor approved it.
+        return Err(refuse(
+            "pending",
+            "代行入力の処方は、医師の承認後に印刷してください",
+        ));
+    }
     let OrderContents::Prescription(rx) = &current.contents else {
         return Err(ApiError::invalid("order", "処方オーダではありません"));
     };
@@ -68,8 +75,8 @@ pub async fn issue(
         ));
     };
     let cover = row.detail(patient.birth_date, date)?;
-    let publics = insurance::public_payments(tx, head.patient_id, Some(date)).await?;
-    let selection = shared::billing::select_public(publics, |p| &p.payer_number, |_| true);
+    // The 公費 会計 applies, in the same order (records 27, 28, 29).
+    let selection = insurance::public_on(tx, head.patient_id, date).await?;
     let institution = institutions::current(tx).await?;
     let department = match head.reception_id {
         Some(r) => reception::find(tx, r)
@@ -156,8 +163,7 @@ pub async fn issue(
         public: selection
             .applied
             .iter()
-            .chain(&selection.not_applied)
-            .take(2)
+            .take(3)
             .map(|p| SheetPublic {
                 payer_number: p.payer_number.clone(),
                 recipient_number: p.recipient_number.clone().unwrap_or_default(),

@@ -226,21 +226,13 @@ impl PrescriptionSheet {
                 s(line),
             ]);
         }
-        if let Some(n) = rx.split_count {
+        if let Some((days, n)) = rx.split_days() {
             remark += 1;
-            let days = rx
-                .rps
-                .iter()
-                .find_map(|o| match o.rp {
-                    Rp::Internal { days, .. } => Some(days),
-                    _ => None,
-                })
-                .unwrap_or(0);
             push(vec![
                 "81".into(),
                 remark.to_string(),
                 "3".into(),
-                format!("分割日数{}日、分割回数{n}回", days / u32::from(n.max(1))),
+                format!("分割日数{days}日、分割回数{n}回"),
             ]);
         }
         for (i, o) in rx.rps.iter().enumerate() {
@@ -329,13 +321,16 @@ impl PrescriptionSheet {
     }
 }
 
-/// `text` in Shift_JIS, every character the encoding lacks replaced by `■`.
+/// `text` in Shift_JIS, every character outside JIS X 0201 and JIS X 0208 replaced by `■`
+/// (b.2): those the encoding lacks, and the NEC and IBM extensions CP932 has (①, ㈱, 髙 …: lead
+/// bytes 0x87, 0xED–0xEE, 0xFA–0xFC), which the specification does not allow.
 fn encode_sjis(text: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len());
     let mut buf = [0u8; 4];
     for c in text.chars() {
         let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(c.encode_utf8(&mut buf));
-        if unmappable {
+        let extension = matches!(bytes.first(), Some(0x87 | 0xED | 0xEE | 0xFA..=0xFC));
+        if unmappable || extension {
             out.extend_from_slice(&[0x81, 0xA1]);
         } else {
             out.extend_from_slice(&bytes);
@@ -537,6 +532,7 @@ mod tests {
     fn commas_blanks_and_characters_outside_shift_jis_are_made_safe() {
         let mut s = sheet();
         s.patient_name = "　架空, 太郎😀 ".into();
+        s.doctor_name = "髙橋 ①".into();
         s.prescription.remarks = "一包化\n\n粉砕".into();
         s.prescription.split_count = Some(3);
         let records = s.records();
@@ -548,6 +544,8 @@ mod tests {
         let (_, back) = read_jahis(&s.jahis_bytes()).unwrap();
         let name = back.iter().find(|r| r[0] == "11").unwrap();
         assert_eq!(name[2], "架空， 太郎■", "the emoji became ■");
+        let doctor = back.iter().find(|r| r[0] == "5").unwrap();
+        assert_eq!(doctor[3], "■橋 ■", "NEC and IBM extensions became ■");
     }
 
     #[test]

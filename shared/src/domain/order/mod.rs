@@ -102,6 +102,19 @@ pub struct PrescriptionOrder {
     pub remarks: String,
 }
 
+impl PrescriptionOrder {
+    /// 分割指示: the days of each split and the number of splits, when split (every 内服 Rp has
+    /// the same days, divisible by the count: checked by [`OrderContents::validate`]).
+    pub fn split_days(&self) -> Option<(u32, u8)> {
+        let n = self.split_count?;
+        let days = self.rps.iter().find_map(|o| match o.rp {
+            Rp::Internal { days, .. } => Some(days),
+            _ => None,
+        })?;
+        Some((days / u32::from(n.max(1)), n))
+    }
+}
+
 /// 残薬確認欄 (JAHIS record 62: 1 or 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -167,6 +180,8 @@ pub const MAX_LINES: usize = 50;
 pub const USAGE_MAX: usize = 50;
 /// Longest 備考.
 pub const REMARKS_MAX: usize = 400;
+/// Longest line of the 備考 (JAHIS record 81: 50 characters).
+pub const REMARK_LINE_MAX: usize = 50;
 /// Most days of one 内服 Rp and most times of one 頓服 Rp.
 pub const MAX_DAYS: u32 = 365;
 /// Most of one item or procedure a visit can order.
@@ -558,11 +573,42 @@ fn validate_prescription(p: &PrescriptionOrder, errors: &mut Vec<FieldError>) {
             }
         }
     }
+    if let Some(n) = p.split_count.filter(|n| (2..=3).contains(n)) {
+        // 分割指示 splits the 内服 days evenly: every 内服 Rp the same days, divisible by the count.
+        let days: Vec<u32> = p
+            .rps
+            .iter()
+            .filter_map(|o| match o.rp {
+                Rp::Internal { days, .. } => Some(days),
+                _ => None,
+            })
+            .collect();
+        if days.is_empty()
+            || days.iter().any(|d| *d != days[0])
+            || !days[0].is_multiple_of(u32::from(n))
+        {
+            errors.push(FieldError::new(
+                "contents.split_count",
+                "uneven",
+                "分割指示は、内服薬の日数が同じで分割回数で割り切れるときに指定できます",
+            ));
+        }
+    }
     if p.refill_uses.is_some() && p.split_count.is_some() {
         errors.push(FieldError::new(
             "contents.split_count",
             "conflict",
             "リフィルと分割指示は同時に指定できません",
+        ));
+    }
+    if p.remarks
+        .lines()
+        .any(|l| l.trim().chars().count() > REMARK_LINE_MAX)
+    {
+        errors.push(FieldError::new(
+            "contents.remarks",
+            "too_long",
+            format!("備考は1行{REMARK_LINE_MAX}文字以内です（2次元シンボルの備考レコード）"),
         ));
     }
     if p.remarks.chars().count() > REMARKS_MAX {

@@ -460,3 +460,22 @@ fn an_order_reads_as_lines_with_names_where_known() {
     };
     assert_eq!(shot.lines_ja(|_| None), ["130000510・620000001 1 ×2"]);
 }
+
+#[test]
+fn a_split_must_divide_the_days_evenly() {
+    let OrderContents::Prescription(mut p) = rx(vec![internal(28, &["620098801"])]) else {
+        unreachable!()
+    };
+    p.split_count = Some(2);
+    assert_eq!(OrderContents::Prescription(p.clone()).validate(), Ok(()));
+    assert_eq!(p.split_days(), Some((14, 2)));
+    p.split_count = Some(3);
+    let errors = OrderContents::Prescription(p.clone())
+        .validate()
+        .unwrap_err();
+    assert_eq!(errors[0].field, "contents.split_count");
+    p.split_count = None;
+    p.remarks = "あ".repeat(REMARK_LINE_MAX + 1);
+    let errors = OrderContents::Prescription(p).validate().unwrap_err();
+    assert_eq!(errors[0].field, "contents.remarks");
+}
