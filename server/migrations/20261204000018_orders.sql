@@ -118,11 +118,27 @@ create table prescription_issue (
     foreign key (tenant_id, order_id, version) references order_version (tenant_id, order_id, version)
 );
 
+-- The institution's 所在地 and 電話番号 as the 処方箋 (and later letters) print them, kept as
+-- versions like every setting: the newest one is in force; nothing is overwritten.
+create table institution_profile_version (
+    tenant_id       uuid not null references institution (tenant_id),
+    version         integer not null check (version >= 1),
+    postal_code     text not null default '' check (postal_code ~ '^([0-9]{3}-[0-9]{4})?$'),
+    address         text not null default '' check (char_length(address) <= 50),
+    phone           text not null default '' check (char_length(phone) <= 13),
+    reason          text not null default '' check (char_length(reason) <= 200),
+    author_user_id  uuid not null,
+    created_at      timestamptz not null default now(),
+    primary key (tenant_id, version),
+    check (version = 1 or char_length(reason) > 0)
+);
+
 do $$
 declare t text;
 begin
     foreach t in array array['clinical_order', 'order_version', 'order_approval', 'order_draft',
-                             'order_draft_counter', 'allergy_version', 'prescription_issue']
+                             'order_draft_counter', 'allergy_version', 'prescription_issue',
+                             'institution_profile_version']
     loop
         execute format('alter table %I enable row level security', t);
         execute format('alter table %I force row level security', t);
@@ -133,7 +149,7 @@ begin
 end $$;
 
 grant select, insert on clinical_order, order_version, order_approval, allergy_version,
-    prescription_issue to karte_app;
+    prescription_issue, institution_profile_version to karte_app;
 grant select, insert, update, delete on order_draft to karte_app;
 grant select, insert, update on order_draft_counter to karte_app;
 
@@ -146,6 +162,8 @@ create trigger order_approval_append_only before update or delete on order_appro
 create trigger allergy_version_append_only before update or delete on allergy_version
     for each row execute function refuse_log_change();
 create trigger prescription_issue_append_only before update or delete on prescription_issue
+    for each row execute function refuse_log_change();
+create trigger institution_profile_version_append_only before update or delete on institution_profile_version
     for each row execute function refuse_log_change();
 
 -- The order versions a bill was priced from: [{"order_id": "…", "version": 2}]. Bills stored

@@ -995,6 +995,30 @@ async fn an_outside_prescription_is_issued_and_a_second_print_is_a_reissue() {
     let order = c.order(&c.doctor, contents, json!([])).await;
     let path = format!("/orders/{}/prescription", order.order_id);
 
+    // The 所在地 and 電話番号 the form prints: administrators keep them as versions.
+    let contact = json!({"base_version": 0, "postal_code": "１１３００２１",
+                         "address": "架空県架空市本町１－１", "phone": "03-0000-0000"});
+    assert_eq!(
+        c.clerk.put("/institution/profile", &contact).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let res = c.admin.put("/institution/profile", &contact).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.body["postal_code"], "113-0021");
+    assert_eq!(
+        c.admin.put("/institution/profile", &contact).await.status,
+        StatusCode::CONFLICT,
+        "a stale base"
+    );
+    let mut moved = contact.clone();
+    moved["base_version"] = json!(1);
+    let res = c.admin.put("/institution/profile", &moved).await;
+    assert_eq!(res.field_names(), ["reason"]);
+    moved["reason"] = json!("電話番号の訂正");
+    moved["phone"] = json!("03-1111-2222");
+    let res = c.admin.put("/institution/profile", &moved).await;
+    assert_eq!(res.body["version"], 2, "{}", res.body);
+
     let res = c.doctor.post(&path, &json!({"version": 2})).await;
     assert_eq!(res.status, StatusCode::CONFLICT, "not the newest version");
     assert_eq!(
@@ -1021,9 +1045,12 @@ async fn an_outside_prescription_is_issued_and_a_second_print_is_a_reissue() {
         shared::domain::order::jahis::read_jahis(&sheet.jahis_bytes()).unwrap();
     assert_eq!(version, "JAHIS10");
     let lines: Vec<String> = records.iter().map(|r| r.join(",")).collect();
+    assert_eq!(sheet.institution_address, "架空県架空市本町１－１");
     let patient_line = format!("11,{},架空 処方,", sheet.patient_number);
     for expected in [
         "1,1,9999961,13,架空第一クリニック",
+        "2,113-0021,架空県架空市本町１－１",
+        "3,03-1111-2222,,",
         patient_line.as_str(),
         "12,2",
         "13,19750505",

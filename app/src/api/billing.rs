@@ -1,4 +1,4 @@
-use super::{get, post, ApiFailure};
+use super::{get, post, put, ApiFailure};
 use shared::api::billing::{
     BillContext, BillVersion, BillingSettings, BillingSettingsInput, FinalizeBill, ItemSet,
     MasterHit, MasterRows, MasterRowsRequest, SaveItemSet,
@@ -51,4 +51,15 @@ pub async fn search(q: &str, on: &str) -> Result<Vec<MasterHit>, ApiFailure> {
 /// The bill context as a timer re-reads it (the visit's orders may have changed).
 pub async fn context_background(reception: ReceptionId) -> Result<BillContext, ApiFailure> {
     super::get_background(&format!("/receptions/{reception}/bill")).await
+}
+
+pub async fn profile() -> Result<shared::api::billing::InstitutionProfile, ApiFailure> {
+    get("/institution/profile").await
+}
+
+pub async fn write_profile(
+    csrf: &str,
+    body: &shared::api::billing::InstitutionProfileInput,
+) -> Result<shared::api::billing::InstitutionProfile, ApiFailure> {
+    put("/institution/profile", csrf, body).await
 }

@@ -197,6 +197,7 @@ pub fn BillingSettingsPage() -> impl IntoView {
                 <p class="success" role="status" data-testid="billing-settings-saved">"保存しました"</p>
             </Show>
         </form>
+        <InstitutionContact/>
         <h2>"版の履歴"</h2>
         <table class="patients" data-testid="billing-settings-versions">
             <thead><tr><th scope="col">"版"</th><th scope="col">"適用開始日"</th><th scope="col">"種類・病床"</th>
@@ -214,5 +215,65 @@ pub fn BillingSettingsPage() -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// 所在地・電話番号 as the 処方箋 prints them (versions; the newest is in force).
+#[component]
+fn InstitutionContact() -> impl IntoView {
+    let session = use_session();
+    let version = RwSignal::new(0);
+    let postal_code = RwSignal::new(String::new());
+    let address = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let message = RwSignal::new(None::<String>);
+    let show = move |p: shared::api::billing::InstitutionProfile| {
+        version.set(p.version);
+        postal_code.set(p.postal_code);
+        address.set(p.address);
+        phone.set(p.phone);
+        reason.set(String::new());
+    };
+    spawn_local(async move {
+        if let Ok(p) = crate::api::billing::profile().await {
+            show(p);
+        }
+    });
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = shared::api::billing::InstitutionProfileInput {
+            base_version: version.get_untracked(),
+            postal_code: postal_code.get_untracked(),
+            address: address.get_untracked(),
+            phone: phone.get_untracked(),
+            reason: reason.get_untracked(),
+        };
+        let csrf = session.csrf();
+        spawn_local(async move {
+            match crate::api::billing::write_profile(&csrf, &body).await {
+                Ok(p) => {
+                    message.set(Some(format!("第{}版として保存しました", p.version)));
+                    show(p);
+                }
+                Err(f) => {
+                    session.check(&f);
+                    message.set(Some(f.first_message()));
+                }
+            }
+        });
+    };
+    view! {
+        <h2>"所在地・電話番号（処方箋に印刷）"</h2>
+        <form class="inline-form" data-testid="institution-contact" on:submit=save>
+            <TextField id="institution_postal_code" label="郵便番号" value=postal_code/>
+            <TextField id="institution_address" label="所在地（50文字以内）" value=address/>
+            <TextField id="institution_phone" label="電話番号" value=phone/>
+            <Show when=move || { version.get() > 0 }>
+                <TextField id="institution_reason" label="変更理由" value=reason/>
+            </Show>
+            <button type="submit" data-testid="save-institution-contact">"保存"</button>
+            <p role="status" data-testid="institution-contact-message">{move || message.get()}</p>
+        </form>
     }
 }

@@ -51,6 +51,7 @@ pub mod action {
     pub const ALLERGY_RECORD: &str = "allergy_record";
     pub const ALLERGY_CHANGE: &str = "allergy_change";
     pub const PRESCRIPTION_ISSUE: &str = "prescription_issue";
+    pub const INSTITUTION_PROFILE_CHANGE: &str = "institution_profile_change";
 
     /// Every code above, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -91,6 +92,7 @@ pub mod action {
         ALLERGY_RECORD,
         ALLERGY_CHANGE,
         PRESCRIPTION_ISSUE,
+        INSTITUTION_PROFILE_CHANGE,
     ];
 }
 

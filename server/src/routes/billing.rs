@@ -4,7 +4,7 @@
 
 use super::Routes;
 use crate::auth::ActiveUser;
-use crate::db::{billing, item_sets, TenantTx};
+use crate::db::{billing, institutions, item_sets, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
@@ -13,7 +13,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, put};
 use axum::Json;
-use shared::api::billing::{BillingSettings, BillingSettingsInput, ItemSet, SaveItemSet};
+use shared::api::billing::{
+    BillingSettings, BillingSettingsInput, InstitutionProfile, InstitutionProfileInput, ItemSet,
+    SaveItemSet,
+};
 use shared::domain::japanese::format_date;
 use shared::domain::Permission;
 
@@ -22,6 +25,46 @@ pub fn router() -> Routes {
         .route("/billing/settings", get(list_settings).post(write_settings))
         .route("/billing/sets", get(list_sets).post(create_set))
         .route("/billing/sets/{item_set_id}", put(update_set))
+        .route("/institution/profile", get(get_profile).put(write_profile))
+}
+
+/// The institution's 所在地 and 電話番号: everyone signed in reads them.
+async fn get_profile(
+    State(state): State<AppState>,
+    user: ActiveUser,
+) -> ApiResult<Json<InstitutionProfile>> {
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let profile = institutions::profile(&mut tx).await?;
+    tx.commit().await?;
+    Ok(Json(profile))
+}
+
+/// A new version of the 所在地 and 電話番号 (administrators), based on the one they saw. Audited.
+async fn write_profile(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ip: ClientIp,
+    ApiJson(body): ApiJson<InstitutionProfileInput>,
+) -> ApiResult<Json<InstitutionProfile>> {
+    user.require(Permission::ManageInstitution)?;
+    let valid = body.validate().map_err(ApiError::Invalid)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let current = institutions::profile(&mut tx).await?.version;
+    if body.base_version != current
+        || !institutions::insert_profile(&mut tx, current + 1, &valid, user.ctx().user_id()).await?
+    {
+        return Err(ApiError::stale(
+            "base_version",
+            "他の人が先に変更しました。最新の内容を確認してください",
+        ));
+    }
+    let event = AuditEvent::success(action::INSTITUTION_PROFILE_CHANGE)
+        .target("institution_profile", current + 1)
+        .detail("version", current + 1);
+    audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
+    let profile = institutions::profile(&mut tx).await?;
+    tx.commit().await?;
+    Ok(Json(profile))
 }
 
 /// Sets are for the front desk (and administrators who prepare them).

@@ -27,6 +27,22 @@ pub struct BillingSettings {
     pub created_at: String,
 }
 
+pub use crate::domain::InstitutionProfileInput;
+
+/// The institution's 所在地 and 電話番号 in force (its newest version), as printed on a 処方箋.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstitutionProfile {
+    /// 0 before the first is saved.
+    pub version: i32,
+    pub postal_code: String,
+    pub address: String,
+    pub phone: String,
+    pub reason: String,
+    pub author: Option<String>,
+    /// RFC 3339, UTC (empty before the first).
+    pub created_at: String,
+}
+
 /// `POST /api/v1/masters/rows`: the master rows valid on a date, for pricing in the browser.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MasterRowsRequest {

@@ -94,9 +94,157 @@ impl From<InstitutionName> for String {
     }
 }
 
+/// `PUT /api/v1/institution/profile`: the institution's 所在地 and 電話番号 (as the 処方箋 prints
+/// them), a new version based on the one the administrator saw (0: none yet).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstitutionProfileInput {
+    #[serde(default, deserialize_with = "crate::domain::version::non_negative_i32")]
+    pub base_version: i32,
+    /// 郵便番号, `123-4567` (digits of either width, with or without the hyphen).
+    #[serde(default)]
+    pub postal_code: String,
+    /// 所在地 (JAHIS record 2: at most 50 characters).
+    #[serde(default)]
+    pub address: String,
+    /// 電話番号 (JAHIS record 3: at most 13 characters: digits, `-`, `(`, `)`).
+    #[serde(default)]
+    pub phone: String,
+    /// Required for a change (version 2 on).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// What [`InstitutionProfileInput::validate`] keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidProfile {
+    pub postal_code: String,
+    pub address: String,
+    pub phone: String,
+    pub reason: String,
+}
+
+impl InstitutionProfileInput {
+    pub fn validate(&self) -> Result<ValidProfile, Vec<crate::domain::FieldError>> {
+        use crate::domain::text::{check_text, Lines};
+        use crate::domain::FieldError;
+        let mut errors = Vec::new();
+        let digits: String = self
+            .postal_code
+            .chars()
+            .map(super::japanese::halfwidth_digit)
+            .filter(|c| !matches!(c, '-' | 'ー' | '－' | ' ' | '\u{3000}'))
+            .collect();
+        let postal_code = if digits.is_empty() {
+            String::new()
+        } else if digits.len() == 7 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            format!("{}-{}", &digits[..3], &digits[3..])
+        } else {
+            errors.push(FieldError::new(
+                "postal_code",
+                "invalid",
+                "郵便番号は7桁の数字です",
+            ));
+            String::new()
+        };
+        let address = self.address.trim().to_string();
+        if address.chars().count() > 50 {
+            errors.push(FieldError::new(
+                "address",
+                "too_long",
+                "所在地は50文字以内です",
+            ));
+        }
+        errors.extend(check_text("address", &address, Lines::Single).err());
+        let phone: String = self
+            .phone
+            .trim()
+            .chars()
+            .map(super::japanese::halfwidth_digit)
+            .map(|c| match c {
+                '－' | 'ー' => '-',
+                '（' => '(',
+                '）' => ')',
+                c => c,
+            })
+            .collect();
+        if phone.chars().count() > 13
+            || !phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '-' | '(' | ')'))
+        {
+            errors.push(FieldError::new(
+                "phone",
+                "invalid",
+                "電話番号は数字とハイフン・括弧で13文字以内です",
+            ));
+        }
+        let reason = match crate::domain::text::reason("reason", &self.reason) {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(e);
+                String::new()
+            }
+        };
+        if self.base_version > 0 && reason.is_empty() {
+            errors.push(FieldError::new(
+                "reason",
+                "required",
+                "変更の理由を入力してください",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(ValidProfile {
+                postal_code,
+                address,
+                phone,
+                reason,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_profile_is_normalised_and_checked() {
+        let input = InstitutionProfileInput {
+            base_version: 0,
+            postal_code: "１１３００２１".into(),
+            address: " 東京都文京区本駒込２－２８－１６ ".into(),
+            phone: "０３－００００－００００".into(),
+            reason: String::new(),
+        };
+        let v = input.validate().unwrap();
+        assert_eq!(
+            (v.postal_code.as_str(), v.address.as_str(), v.phone.as_str()),
+            (
+                "113-0021",
+                "東京都文京区本駒込２－２８－１６",
+                "03-0000-0000"
+            )
+        );
+        let fields = |i: InstitutionProfileInput| -> Vec<String> {
+            i.validate()
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.field)
+                .collect()
+        };
+        assert_eq!(
+            fields(InstitutionProfileInput {
+                postal_code: "12345".into(),
+                phone: "03-0000-0000 内線1".into(),
+                address: "あ".repeat(51),
+                base_version: 1,
+                ..input.clone()
+            }),
+            ["postal_code", "address", "phone", "reason"]
+        );
+    }
 
     #[test]
     fn accepts_ten_digits_and_normalises_width_and_separators() {

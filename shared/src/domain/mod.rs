@@ -19,7 +19,9 @@ mod user;
 pub mod version;
 
 pub use field::FieldError;
-pub use institution::{InstitutionCode, InstitutionCodeError, InstitutionName};
+pub use institution::{
+    InstitutionCode, InstitutionCodeError, InstitutionName, InstitutionProfileInput, ValidProfile,
+};
 pub use password::{
     entered_password, is_common, looks_like_a_date, PasswordPolicy, PasswordProblem,
 };

@@ -78,6 +78,7 @@ pub async fn issue(
     // The 公費 会計 applies, in the same order (records 27, 28, 29).
     let selection = insurance::public_on(tx, head.patient_id, date).await?;
     let institution = institutions::current(tx).await?;
+    let contact = institutions::profile(tx).await?;
     let department = match head.reception_id {
         Some(r) => reception::find(tx, r)
             .await?
@@ -131,9 +132,9 @@ pub async fn issue(
     let sheet = PrescriptionSheet {
         institution_code: institution.code,
         institution_name: institution.name,
-        institution_postal_code: String::new(),
-        institution_address: String::new(),
-        institution_phone: String::new(),
+        institution_postal_code: contact.postal_code,
+        institution_address: contact.address,
+        institution_phone: contact.phone,
         department,
         doctor_name,
         patient_number: patient.patient_number,
