@@ -1115,6 +1115,23 @@ async fn an_outside_prescription_is_issued_and_a_second_print_is_a_reissue() {
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
 
+    // The chart print (見読性) holds the day's orders with every version and their names.
+    let res = c
+        .doctor
+        .post(
+            &format!("/patients/{}/chart/prints", c.patient),
+            &json!({"from": today(), "to": today()}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let print: shared::api::chart::ChartPrint = res.json();
+    assert_eq!(print.orders.len(), 2);
+    assert_eq!(print.orders[0].versions.len(), 2, "issued, then cancelled");
+    assert!(print
+        .names
+        .iter()
+        .any(|(code, name, unit)| code == NORVASC && name == "ノルバスク錠５ｍｇ" && unit == "錠"));
+
     // Another institution cannot print or read it.
     let (_, admin_b) = c.app.admin_session(CODE_B, "架空第二病院").await;
     let (_, doctor_b) = c

@@ -1,5 +1,5 @@
-//! カルテの印刷 (見読性): one visit or a period of the chart — notes with every version marked,
-//! diagnoses, vitals and lab results as tables — on A4 with the patient banner on every page
+//! カルテの印刷 (見読性): one visit or a period of the chart — notes and orders with every version
+//! marked, diagnoses, vitals and lab results as tables — on A4 with the patient banner on every page
 //! (a table header the browser repeats on each printed page). Asking for the print is recorded
 //! in the audit log by the server before anything is shown.
 
@@ -150,6 +150,39 @@ fn ChartDocument(doc: ChartPrint) -> impl IntoView {
                             }).collect_view()}
                             {n.draft.as_ref().map(|_| view! { <p class="version-meta">"（未確定の下書きあり：印刷に含みません）"</p> })}
                         </section>
+                    }).collect_view()}
+                    <h2>"オーダ"</h2>
+                    {doc.orders.is_empty().then(|| view! { <p>"期間中のオーダはありません"</p> })}
+                    {doc.orders.iter().map(|o| {
+                        let name = |code: &str| {
+                            doc.names
+                                .iter()
+                                .find(|(c, ..)| c == code)
+                                .map(|(_, n, u)| (n.clone(), u.clone()))
+                        };
+                        let current = o.current().map(|v| v.version).unwrap_or(0);
+                        view! {
+                            <section class="print-note" data-testid="print-order">
+                                <h3>{format!("{} {} {}", o.visit_date, o.kind.label_ja(), o.status.label_ja())}</h3>
+                                {o.versions.iter().map(|v| view! {
+                                    <div class="print-version" class:superseded=v.version < current>
+                                        <p class="version-meta">{format!("第{}版{} {} {}{}{}{}",
+                                            v.version,
+                                            if v.version < current { "（修正前）" } else { "（最新）" },
+                                            crate::format::jst(&v.created_at), v.author,
+                                            v.on_behalf_of.as_ref().map(|d| format!(" 代行入力：{d}医師")).unwrap_or_default(),
+                                            if v.cancelled { " 取消".to_string() } else { String::new() },
+                                            if v.reason.is_empty() { String::new() } else { format!(" 理由：{}", v.reason) })}</p>
+                                        <ul>{v.contents.lines_ja(name).into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+                                        {(!v.overrides.is_empty()).then(|| view! {
+                                            <p class="version-meta">{format!("警告を確認のうえ確定：{}",
+                                                v.overrides.iter().map(|x| format!("{}（{}）", x.key, x.reason)).collect::<Vec<_>>().join("、"))}</p>
+                                        })}
+                                    </div>
+                                }).collect_view()}
+                                {o.draft.as_ref().map(|_| view! { <p class="version-meta">"（未確定の下書きあり：印刷に含みません）"</p> })}
+                            </section>
+                        }
                     }).collect_view()}
                     <h2>"バイタルサイン"</h2>
                     <table class="print-table">

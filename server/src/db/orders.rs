@@ -118,6 +118,27 @@ pub async fn day_orders(
     heads(rows)
 }
 
+/// The patient's orders with a visit date in `from..=to`, oldest first, at most `limit`.
+pub async fn orders_between(
+    tx: &mut TenantTx,
+    patient: PatientId,
+    from: Date,
+    to: Date,
+    limit: i64,
+) -> Result<Vec<OrderHead>, sqlx::Error> {
+    let rows: Vec<RawHead> = sqlx::query_as(&format!(
+        "select {HEAD_COLUMNS} from clinical_order where patient_id = $1 \
+         and visit_date between $2 and $3 order by visit_date, created_at, order_id limit $4"
+    ))
+    .bind(patient.as_uuid())
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?;
+    heads(rows)
+}
+
 /// The orders of one visit (受付), oldest first.
 pub async fn reception_orders(
     tx: &mut TenantTx,

@@ -293,6 +293,14 @@ pub struct ChartPrint {
     pub diagnoses: Vec<Diagnosis>,
     pub vitals: Vec<VitalRecord>,
     pub labs: Vec<LabRecord>,
+    /// Orders of the period, oldest first, each with every version (処方・検査・処置・注射 are part
+    /// of the 診療録).
+    #[serde(default)]
+    pub orders: Vec<crate::api::orders::OrderDetail>,
+    /// The names and units of the codes the orders name, from the masters in force on each
+    /// order's day: `(code, name, unit)`.
+    #[serde(default)]
+    pub names: Vec<(String, String, String)>,
     pub printed_at: String,
     pub printed_by: String,
 }
