@@ -464,6 +464,30 @@ async fn a_clerks_order_waits_for_the_doctors_approval() {
         (res.status, res.body["fields"][0]["code"].as_str()),
         (StatusCode::CONFLICT, Some("pending"))
     );
+    // Another clerk entry for the doctor: the doctor turns it down (取消 with a reason) rather
+    // than approving it; another doctor cannot.
+    let second = c.create(&c.clerk, "lab").await;
+    let d2 = save(
+        &c.clerk,
+        &second,
+        0,
+        0,
+        json!({"kind": "lab", "items": [{"code": CBC}]}),
+        Some(&c.doctor_id),
+    )
+    .await;
+    let res = finalize(&c.clerk, &second, d2.revision, "", json!([])).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let turn_down = format!("/orders/{}/cancel", second.order_id);
+    let body = json!({"base_version": 1, "reason": "指示と異なる"});
+    assert_eq!(
+        c.other_doctor.post(&turn_down, &body).await.status,
+        StatusCode::CONFLICT
+    );
+    let res = c.doctor.post(&turn_down, &body).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.json::<OrderDetail>().status, OrderStatus::Cancelled);
+
     let res = c.doctor.post_empty(&approve).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let approved: OrderDetail = res.json();

@@ -109,7 +109,14 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
     let role = move || session.info().map(|i| i.user.role);
     let can_order = move || matches!(role(), Some(Role::Doctor | Role::Clerk));
     let is_clerk = move || role() == Some(Role::Clerk);
-    let day = RwSignal::new(crate::format::today_jst().to_string());
+    // `?date=` opens that day's orders (links from the approval queue); today otherwise.
+    let query = leptos_router::hooks::use_query_map();
+    let day = RwSignal::new(
+        query
+            .with_untracked(|q| q.get("date"))
+            .filter(|d| shared::domain::japanese::parse_date(d).is_some())
+            .unwrap_or_else(|| crate::format::today_jst().to_string()),
+    );
     let orders = RwSignal::new(Vec::<OrderDetail>::new());
     let allergies = RwSignal::new(Vec::<Allergy>::new());
     let reception = RwSignal::new(None::<ReceptionId>);
@@ -682,7 +689,7 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                     <h3>"承認待ちの代行入力（オーダ）"</h3>
                     <ul>
                         {move || pending.get().unwrap_or_default().into_iter().map(|p| view! {
-                            <li><a href=format!("/patients/{}/chart?tab=orders", p.patient_id) data-testid="pending-order">
+                            <li><a href=format!("/patients/{}/chart?tab=orders&date={}", p.patient_id, p.visit_date) data-testid="pending-order">
                                 {format!("{} {} {}（入力：{}）", p.visit_date, p.patient_name, p.kind.label_ja(), p.author)}
                             </a></li>
                         }).collect_view()}

@@ -485,7 +485,9 @@ pub async fn cancel(
             None => return Err(refuse_clerk("医師が確定したオーダの取消は医師が行います")),
         }
     } else {
-        if latest.is_pending() {
+        // A pending 代行入力 may be turned down by the doctor it names (取消 with the reason),
+        // by nobody else.
+        if latest.is_pending() && latest.on_behalf_of_id != Some(ctx.user_id()) {
             return Err(pending_proxy());
         }
         None
