@@ -24,6 +24,7 @@ pub mod sessions;
 pub mod system;
 pub mod tenant;
 pub mod users;
+pub mod versioned;
 
 pub use tenant::{TenantContext, TenantTx};
 

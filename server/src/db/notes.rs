@@ -2,6 +2,7 @@
 //! by its revision, 代行入力 approvals, and the timeline that summarises them. All queries go
 //! through [`TenantTx`]; row-level security confines them to the institution.
 
+use super::versioned::NOTE;
 use super::TenantTx;
 use sha2::{Digest, Sha256};
 use shared::api::chart::{NoteDetail, NoteDraft, NoteStatus, NoteVersion, TimelineEntry};
@@ -254,27 +255,12 @@ pub async fn head_version(
     tx: &mut TenantTx,
     note: NoteId,
 ) -> Result<(i32, Option<Vec<u8>>), sqlx::Error> {
-    let row: Option<(i32, Vec<u8>)> = sqlx::query_as(
-        "select version, hash from note_version where note_id = $1 order by version desc limit 1",
-    )
-    .bind(note.as_uuid())
-    .fetch_optional(tx.conn())
-    .await?;
-    Ok(match row {
-        Some((v, h)) => (v, Some(h)),
-        None => (0, None),
-    })
+    NOTE.head_version(tx, note.as_uuid()).await
 }
 
-/// Serialises the writes of one note (draft saves, 確定, discards) until the transaction ends,
-/// so a save and a finalisation cannot interleave. (Row locks need an UPDATE grant the
-/// application role does not have on the append-only tables.)
+/// Serialises the writes of one note until the transaction ends ([`super::versioned::Record::lock`]).
 pub async fn lock_note(tx: &mut TenantTx, note: NoteId) -> Result<(), sqlx::Error> {
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended('note:' || $1::text, 0))")
-        .bind(note.as_uuid())
-        .execute(tx.conn())
-        .await?;
-    Ok(())
+    NOTE.lock(tx, note.as_uuid()).await
 }
 
 /// Saves the draft if nobody saved since `base_revision` (0: there must be no draft yet).
@@ -360,12 +346,7 @@ pub async fn delete_draft(
     note: NoteId,
     revision: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("delete from note_draft where note_id = $1 and revision = $2")
-        .bind(note.as_uuid())
-        .bind(revision)
-        .execute(tx.conn())
-        .await?;
-    Ok(done.rows_affected() == 1)
+    NOTE.delete_draft(tx, note.as_uuid(), revision).await
 }
 
 /// Appends a version. A unique violation means another version with that number was written
@@ -406,16 +387,7 @@ pub async fn proxy_of(
     note: NoteId,
     version: i32,
 ) -> Result<Option<(Option<UserId>, bool)>, sqlx::Error> {
-    let row: Option<(Option<Uuid>, bool)> = sqlx::query_as(
-        "select v.on_behalf_of, a.version is not null from note_version v \
-         left join note_approval a on a.note_id = v.note_id and a.version = v.version \
-         where v.note_id = $1 and v.version = $2",
-    )
-    .bind(note.as_uuid())
-    .bind(version)
-    .fetch_optional(tx.conn())
-    .await?;
-    Ok(row.map(|(doctor, approved)| (doctor.map(UserId), approved)))
+    NOTE.proxy_of(tx, note.as_uuid(), version).await
 }
 
 pub async fn approve(
@@ -424,17 +396,7 @@ pub async fn approve(
     version: i32,
     by: UserId,
 ) -> Result<(), sqlx::Error> {
-    let tenant = tx.tenant_id().as_uuid();
-    sqlx::query(
-        "insert into note_approval (tenant_id, note_id, version, approved_by) values ($1, $2, $3, $4)",
-    )
-    .bind(tenant)
-    .bind(note.as_uuid())
-    .bind(version)
-    .bind(by.as_uuid())
-    .execute(tx.conn())
-    .await?;
-    Ok(())
+    NOTE.approve(tx, note.as_uuid(), version, by).await
 }
 
 /// 代行入力 versions entered for `doctor` and not yet approved, oldest first.

@@ -3,6 +3,7 @@
 //! The contents are stored as the JSON of [`OrderContents`] and read only through that type.
 //! All queries go through [`TenantTx`]; row-level security confines them to the institution.
 
+use super::versioned::ORDER;
 use super::TenantTx;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -402,25 +403,12 @@ pub async fn head_version(
     tx: &mut TenantTx,
     order: OrderId,
 ) -> Result<(i32, Option<Vec<u8>>), sqlx::Error> {
-    let row: Option<(i32, Vec<u8>)> = sqlx::query_as(
-        "select version, hash from order_version where order_id = $1 order by version desc limit 1",
-    )
-    .bind(order.as_uuid())
-    .fetch_optional(tx.conn())
-    .await?;
-    Ok(match row {
-        Some((v, h)) => (v, Some(h)),
-        None => (0, None),
-    })
+    ORDER.head_version(tx, order.as_uuid()).await
 }
 
-/// Serialises the writes of one order until the transaction ends (as `notes::lock_note`).
+/// Serialises the writes of one order until the transaction ends ([`super::versioned::Record::lock`]).
 pub async fn lock_order(tx: &mut TenantTx, order: OrderId) -> Result<(), sqlx::Error> {
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended('order:' || $1::text, 0))")
-        .bind(order.as_uuid())
-        .execute(tx.conn())
-        .await?;
-    Ok(())
+    ORDER.lock(tx, order.as_uuid()).await
 }
 
 /// Serialises the prescription 確定 of one visit (院内 and 院外 are one per visit).
@@ -506,12 +494,7 @@ pub async fn delete_draft(
     order: OrderId,
     revision: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("delete from order_draft where order_id = $1 and revision = $2")
-        .bind(order.as_uuid())
-        .bind(revision)
-        .execute(tx.conn())
-        .await?;
-    Ok(done.rows_affected() == 1)
+    ORDER.delete_draft(tx, order.as_uuid(), revision).await
 }
 
 /// Appends a version. A unique violation means another version with that number was written
@@ -551,16 +534,7 @@ pub async fn proxy_of(
     order: OrderId,
     version: i32,
 ) -> Result<Option<(Option<UserId>, bool)>, sqlx::Error> {
-    let row: Option<(Option<Uuid>, bool)> = sqlx::query_as(
-        "select v.on_behalf_of, a.version is not null from order_version v \
-         left join order_approval a on a.order_id = v.order_id and a.version = v.version \
-         where v.order_id = $1 and v.version = $2",
-    )
-    .bind(order.as_uuid())
-    .bind(version)
-    .fetch_optional(tx.conn())
-    .await?;
-    Ok(row.map(|(doctor, approved)| (doctor.map(UserId), approved)))
+    ORDER.proxy_of(tx, order.as_uuid(), version).await
 }
 
 pub async fn approve(
@@ -569,17 +543,7 @@ pub async fn approve(
     version: i32,
     by: UserId,
 ) -> Result<(), sqlx::Error> {
-    let tenant = tx.tenant_id().as_uuid();
-    sqlx::query(
-        "insert into order_approval (tenant_id, order_id, version, approved_by) values ($1, $2, $3, $4)",
-    )
-    .bind(tenant)
-    .bind(order.as_uuid())
-    .bind(version)
-    .bind(by.as_uuid())
-    .execute(tx.conn())
-    .await?;
-    Ok(())
+    ORDER.approve(tx, order.as_uuid(), version, by).await
 }
 
 /// 代行入力 order versions entered for `doctor` and not yet approved, oldest first.
