@@ -8,9 +8,11 @@
 
 pub mod api;
 pub mod billing;
+pub mod claims;
 pub mod domain;
 pub mod ids;
 pub mod masters;
+pub mod sjis;
 
 /// The product version, as built into both the app and the server.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

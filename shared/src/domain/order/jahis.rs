@@ -11,6 +11,7 @@
 
 use super::{Leftover, PrescriptionOrder};
 use crate::billing::Rp;
+use crate::sjis::encode_sjis;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -319,24 +320,6 @@ impl PrescriptionSheet {
         bytes.push(0x1A);
         bytes
     }
-}
-
-/// `text` in Shift_JIS, every character outside JIS X 0201 and JIS X 0208 replaced by `■`
-/// (b.2): those the encoding lacks, and the NEC and IBM extensions CP932 has (①, ㈱, 髙 …: lead
-/// bytes 0x87, 0xED–0xEE, 0xFA–0xFC), which the specification does not allow.
-fn encode_sjis(text: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut buf = [0u8; 4];
-    for c in text.chars() {
-        let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(c.encode_utf8(&mut buf));
-        let extension = matches!(bytes.first(), Some(0x87 | 0xED | 0xEE | 0xFA..=0xFC));
-        if unmappable || extension {
-            out.extend_from_slice(&[0x81, 0xA1]);
-        } else {
-            out.extend_from_slice(&bytes);
-        }
-    }
-    out
 }
 
 /// What a 2次元シンボル's bytes are not.

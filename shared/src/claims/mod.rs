@@ -1,0 +1,7 @@
+//! Claim files sent to the 審査支払機関: their record models, writers and readers, as pure code
+//! (no IO, no clock, no randomness). The server fills them from its claims and stores or sends
+//! the bytes; the browser can read one back to show it.
+//!
+//! - [`uke`]: the レセプト電算処理システム file `RECEIPTC.UKE` (記録条件仕様（医科）).
+
+pub mod uke;
