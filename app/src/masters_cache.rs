@@ -24,7 +24,13 @@ const STORE: &str = "masters";
 pub(crate) struct LocalMaster {
     seq: i32,
     rows: Vec<CatalogEntry>,
+    /// The shape of `rows` ([`FORMAT`]); a copy kept in an older shape is downloaded again.
+    #[serde(default)]
+    format: u32,
 }
+
+/// The shape of the kept rows: 2 since they carry the drugs' 一般名.
+const FORMAT: u32 = 2;
 
 thread_local! {
     static COPIES: RefCell<HashMap<String, Rc<LocalMaster>>> = RefCell::new(HashMap::new());
@@ -140,9 +146,10 @@ pub(crate) async fn ensure(kind: &str) -> Option<Rc<LocalMaster>> {
 
 async fn load(kind: &str) -> Option<LocalMaster> {
     mark(&format!("karte-masters-{kind}-start"));
-    let stored = read(kind).await;
+    let stored = read(kind).await.filter(|m| m.format == FORMAT);
     let had = stored.is_some();
     let mut copy = stored.unwrap_or_default();
+    copy.format = FORMAT;
     let since = copy.seq;
     match crate::api::get::<MasterCatalog>(&format!("/masters/catalog?kind={kind}&since={since}"))
         .await

@@ -109,11 +109,15 @@ async fn the_doctor_orders_the_clerk_bills_without_typing_and_the_prescription_r
         )
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-    // An earlier prescription to Do: ノルバスク 1錠 28日分.
+    // An earlier prescription to Do: ノルバスク 1錠 28日分, a month ago (so ノルバスク is also
+    // among the institution's frequent items).
+    let month_ago = shared::domain::japanese::format_date(
+        karte_server::clock::today_jst() - time::Duration::days(30),
+    );
     let earlier: OrderDetail = doctor
         .post(
             &format!("/patients/{pid}/orders"),
-            &json!({"visit_date": "2025-10-01", "kind": "prescription"}),
+            &json!({"visit_date": month_ago, "kind": "prescription"}),
         )
         .await
         .json();
@@ -161,12 +165,23 @@ async fn the_doctor_orders_the_clerk_bills_without_typing_and_the_prescription_r
         browser.click("do-copy").await?;
         browser.wait_for_text("order-rps", "ノルバスク").await?;
         browser.click("order-add-rp").await?;
-        browser.fill("order-query", LOXONIN).await?;
-        browser.wait_for_text("order-hits", "ロキソニン").await?;
-        c.find(Locator::Css("[data-testid='order-hits'] button"))
-            .await?
-            .click()
+        // Before anything is typed the picker offers the institution's frequent items.
+        browser
+            .wait_for_text("order-frequent", "ノルバスク錠５ｍｇ")
             .await?;
+        // The new drug found by its 一般名: ロキソニン among the ロキソプロフェン brands.
+        browser
+            .fill("order-query", "ろきそぷろふぇんＮａ錠６０")
+            .await?;
+        browser
+            .wait_for_text("order-hits", "（【般】ロキソプロフェンＮａ錠６０ｍｇ）")
+            .await?;
+        c.find(Locator::XPath(
+            "//ul[@data-testid='order-hits']//button[contains(., 'ロキソニン錠６０ｍｇ')]",
+        ))
+        .await?
+        .click()
+        .await?;
         browser.wait_for_text("order-rps", "ロキソニン").await?;
         c.find(Locator::Css(
             "[data-testid='order-rp2-usage'] option[value='1013044400000000']",

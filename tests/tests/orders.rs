@@ -7,11 +7,11 @@
 use karte_tests::{ApiClient, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use shared::api::billing::{BillContext, BillVersion, MasterRows};
+use shared::api::billing::{BillContext, BillVersion, MasterCatalog, MasterHit, MasterRows};
 use shared::api::logs::{AuditLogEntry, LogPage};
 use shared::api::orders::{
-    Allergy, DayOrders, OrderDetail, OrderDraft, OrderRef, OrderStatus, PendingOrder,
-    PrescriptionPage, WarningKind,
+    Allergy, DayOrders, FrequentItems, OrderDetail, OrderDraft, OrderKind, OrderRef, OrderStatus,
+    PendingOrder, PrescriptionPage, WarningKind,
 };
 use shared::api::reception::ReceptionEntry;
 use shared::billing::{price_visit, MemoryCatalog};
@@ -974,6 +974,17 @@ async fn the_bill_is_priced_from_the_visits_orders() {
     assert_eq!(bill.orders, refs);
     assert!(bill.entries.items.is_empty() && bill.entries.prescription.is_none());
     assert_eq!(bill.visit.items.len(), 2);
+    // The order knows it was billed: amending it tells the doctor the bill needs a 訂正.
+    let read: OrderDetail = c
+        .doctor
+        .get(&format!("/orders/{}", rx.order_id))
+        .await
+        .json();
+    assert_eq!(read.billed_version, Some(1));
+    assert!(read
+        .amendment_notices_ja()
+        .iter()
+        .any(|n| n.contains("会計の訂正")));
 
     // An order amended after 会計: the bill still names version 1; a 訂正 prices version 2.
     let d = save(
@@ -1005,6 +1016,22 @@ async fn the_bill_is_priced_from_the_visits_orders() {
     let corrected: BillVersion = res.json();
     assert_eq!(corrected.version, 2);
     assert_eq!(corrected.orders, refs2);
+    let read: OrderDetail = c
+        .doctor
+        .get(&format!("/orders/{}", rx.order_id))
+        .await
+        .json();
+    assert_eq!(
+        read.billed_version,
+        Some(2),
+        "the corrected bill names version 2"
+    );
+    let read: OrderDetail = c
+        .doctor
+        .get(&format!("/orders/{}", draft_only.order_id))
+        .await
+        .json();
+    assert_eq!(read.billed_version, None);
 }
 
 /// The 院外処方箋 of a 確定 prescription, filled from the server's records; its 2次元シンボル
@@ -1093,6 +1120,13 @@ async fn an_outside_prescription_is_issued_and_a_second_print_is_a_reissue() {
         );
     }
 
+    let read: OrderDetail = c
+        .doctor
+        .get(&format!("/orders/{}", order.order_id))
+        .await
+        .json();
+    assert_eq!(read.issued_versions, [1]);
+    assert!(read.amendment_notices_ja()[0].contains("印刷済み"));
     let res = c.doctor.post(&path, &json!({"version": 1})).await;
     assert_eq!(res.status, StatusCode::CREATED);
     let second: shared::api::orders::PrescriptionIssue = res.json();
@@ -1173,4 +1207,126 @@ async fn an_outside_prescription_is_issued_and_a_second_print_is_a_reissue() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(doctor_b.get(&path).await.status, StatusCode::NOT_FOUND);
+}
+
+/// The pickers' help: the institution's most ordered codes (per kind of order, 確定 and not
+/// cancelled, this institution only) and brands found by their 一般名.
+#[tokio::test]
+async fn frequent_items_and_generic_names_help_the_picker() {
+    let Some(c) = clinic().await else { return };
+    let res = c.doctor.get("/orders/frequent").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let none: FrequentItems = res.json();
+    assert!(none.items.is_empty());
+
+    c.order(&c.doctor, prescription(vec![rp(14, &[NORVASC])]), json!([]))
+        .await;
+    c.order(&c.doctor, prescription(vec![rp(3, &[LOXONIN])]), json!([]))
+        .await;
+    c.order(
+        &c.doctor,
+        json!({"kind": "lab", "items": [{"code": CBC}, {"code": BLOOD_DRAW}]}),
+        json!([]),
+    )
+    .await;
+    c.order(
+        &c.doctor,
+        json!({"kind": "lab", "items": [{"code": CBC}]}),
+        json!([]),
+    )
+    .await;
+    // A cancelled order and a draft count for nothing.
+    let cancelled = c
+        .order(&c.doctor, prescription(vec![rp(5, &[ETIZOLAM])]), json!([]))
+        .await;
+    let res = c
+        .doctor
+        .post(
+            &format!("/orders/{}/cancel", cancelled.order_id),
+            &json!({"base_version": 1, "reason": "入力誤り"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let draft = c.create(&c.doctor, "prescription").await;
+    save(
+        &c.doctor,
+        &draft,
+        0,
+        0,
+        prescription(vec![rp(7, &[LOXOPROFEN_GENERIC])]),
+        None,
+    )
+    .await;
+
+    let frequent: FrequentItems = c.clerk.get("/orders/frequent").await.json();
+    let listed: Vec<(OrderKind, &str, u32)> = frequent
+        .items
+        .iter()
+        .map(|i| (i.order_kind, i.code.as_str(), i.uses))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (OrderKind::Lab, CBC, 2),
+            (OrderKind::Prescription, NORVASC, 1),
+            (OrderKind::Prescription, LOXONIN, 1),
+            (OrderKind::Lab, BLOOD_DRAW, 1),
+        ]
+    );
+    assert_eq!(
+        c.nurse.get("/orders/frequent").await.status,
+        StatusCode::FORBIDDEN,
+        "nurses read orders, they do not order"
+    );
+    let (_, admin_b) = c.app.admin_session(CODE_B, "架空第二病院").await;
+    let (_, doctor_b) = c
+        .app
+        .staff_session(
+            &admin_b,
+            CODE_B,
+            "doctor1",
+            "doctor",
+            "doctor-secret-2026-a",
+        )
+        .await;
+    let theirs: FrequentItems = doctor_b.get("/orders/frequent").await.json();
+    assert!(
+        theirs.items.is_empty(),
+        "another institution's orders are not counted"
+    );
+
+    // A brand is found by its 一般名, in hiragana too, by the server and in the app's copy.
+    let hits: Vec<MasterHit> = c
+        .doctor
+        .get(&format!(
+            "/masters/search?q=%E3%81%82%E3%82%80%E3%82%8D%E3%81%98%E3%81%B4%E3%82%93&on={}&kind=drug",
+            today()
+        ))
+        .await
+        .json();
+    let norvasc = hits
+        .iter()
+        .find(|h| h.code == NORVASC)
+        .expect("ノルバスク by あむろじぴん");
+    assert_eq!(
+        norvasc.generic_name.as_deref(),
+        Some("アムロジピン錠５ｍｇ")
+    );
+    assert!(hits.iter().all(|h| h
+        .generic_name
+        .as_deref()
+        .is_some_and(|g| g.starts_with("アムロジピン"))));
+    let catalog: MasterCatalog = c
+        .doctor
+        .get("/masters/catalog?kind=drug&since=0")
+        .await
+        .json();
+    let local =
+        shared::api::billing::search_catalog("drug", &catalog.rows, &today(), "あむろじぴん", 30);
+    let server_codes: std::collections::BTreeSet<&str> =
+        hits.iter().map(|h| h.code.as_str()).collect();
+    let local_codes: std::collections::BTreeSet<&str> =
+        local.iter().map(|h| h.code.as_str()).collect();
+    assert!(local_codes.contains(NORVASC));
+    assert_eq!(server_codes, local_codes, "the same rule on both sides");
 }

@@ -3,8 +3,8 @@
 
 use super::{delete, get, post, put, ApiFailure};
 use shared::api::orders::{
-    Allergy, AllergyInput, CancelOrder, CreateOrder, DayOrders, FinalizeOrder, OrderDetail,
-    OrderDraft, PendingOrder, PrescriptionPage, SaveOrderDraft,
+    Allergy, AllergyInput, CancelOrder, CreateOrder, DayOrders, FinalizeOrder, FrequentItems,
+    OrderDetail, OrderDraft, PendingOrder, PrescriptionPage, SaveOrderDraft,
 };
 use shared::ids::{AllergyId, OrderId, PatientId};
 
@@ -18,6 +18,11 @@ pub async fn create(
     body: &CreateOrder,
 ) -> Result<OrderDetail, ApiFailure> {
     post(&format!("/patients/{patient}/orders"), csrf, body).await
+}
+
+/// The codes the institution orders most (the pickers' よく使う項目).
+pub async fn frequent() -> Result<FrequentItems, ApiFailure> {
+    get("/orders/frequent").await
 }
 
 pub async fn order(id: OrderId) -> Result<OrderDetail, ApiFailure> {

@@ -358,8 +358,8 @@ pub async fn revision(conn: &mut PgConnection) -> Result<String, sqlx::Error> {
         .join(" "))
 }
 
-/// Up to `limit` codes of `kinds` in force on `date` whose code, カナ (normalised) or name starts
-/// with the query, as (kind, code, name, fields).
+/// Up to `limit` codes of `kinds` in force on `date` whose code, カナ (normalised), name or (drugs)
+/// 一般名 (医薬品マスター 項番38 after 【般】) starts with the query, as (kind, code, name, fields).
 pub async fn search(
     conn: &mut PgConnection,
     kinds: &[&str],
@@ -375,7 +375,9 @@ pub async fn search(
            from master.version v \
            where kind = any($1) and (valid_from is null or valid_from <= $2) \
              and (kind, code) in (select kind, code from master.version \
-                  where kind = any($1) and (code like $3 or kana like $4 or name like $3) limit 2000) \
+                  where kind = any($1) and (code like $3 or kana like $4 or name like $3 \
+                    or (kind = 'drug' and (fields[38] like '【般】' || $3 or fields[38] like '【般】' || $4))) \
+                  limit 2000) \
            order by kind, code, seq desc) governing \
          where end_reason is null and (last_day is null or $2 <= last_day) \
          order by kind desc, code limit $5",
@@ -390,7 +392,8 @@ pub async fn search(
 }
 
 /// The versions of `kind` added by imports after `since`, by code then import, with the
-/// columns a search hit shows (項番 9, 11 and 15), and the newest import of `kind`.
+/// columns a search hit shows (項番 9, 11 and 15; for drugs the 一般名, 項番38), and the newest
+/// import of `kind`.
 pub async fn catalog_since(
     conn: &mut PgConnection,
     kind: MasterKind,
@@ -407,6 +410,7 @@ pub async fn catalog_since(
         Option<String>,
         Option<String>,
         Option<String>,
+        Option<String>,
     );
     let newest: Option<i32> =
         sqlx::query_scalar("select max(seq) from master.import where kind = $1")
@@ -415,7 +419,7 @@ pub async fn catalog_since(
             .await?;
     let rows: Vec<Row> = sqlx::query_as(
         "select code, seq, valid_from, last_day, end_reason is not null, name, kana, \
-           fields[10], fields[12], fields[16] \
+           fields[10], fields[12], fields[16], case when kind = 'drug' then fields[38] end \
          from master.version where kind = $1 and seq > $2 order by code, seq",
     )
     .bind(kind.as_str())
@@ -424,28 +428,31 @@ pub async fn catalog_since(
     .await?;
     let entries = rows
         .into_iter()
-        .map(|(code, seq, from, last, ended, name, kana, f9, f11, f15)| {
-            let get = |i: usize| {
-                match i {
-                    9 => f9.clone(),
-                    11 => f11.clone(),
-                    _ => f15.clone(),
-                }
-                .unwrap_or_default()
-            };
-            let (value, unit) = shared::api::billing::hit_value(kind.as_str(), get);
-            shared::api::billing::CatalogEntry(
-                code,
-                seq,
-                from.map(shared::domain::japanese::format_date),
-                last.map(shared::domain::japanese::format_date),
-                ended,
-                name,
-                kana,
-                value,
-                unit,
-            )
-        })
+        .map(
+            |(code, seq, from, last, ended, name, kana, f9, f11, f15, generic)| {
+                let get = |i: usize| {
+                    match i {
+                        9 => f9.clone(),
+                        11 => f11.clone(),
+                        _ => f15.clone(),
+                    }
+                    .unwrap_or_default()
+                };
+                let (value, unit) = shared::api::billing::hit_value(kind.as_str(), get);
+                shared::api::billing::CatalogEntry(
+                    code,
+                    seq,
+                    from.map(shared::domain::japanese::format_date),
+                    last.map(shared::domain::japanese::format_date),
+                    ended,
+                    name,
+                    kana,
+                    value,
+                    unit,
+                    shared::api::billing::generic_name_of(generic.as_deref().unwrap_or_default()),
+                )
+            },
+        )
         .collect();
     Ok((newest.unwrap_or(0), entries))
 }

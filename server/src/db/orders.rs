@@ -373,6 +373,26 @@ pub async fn detail(tx: &mut TenantTx, head: &OrderHead) -> Result<OrderDetail, 
         prev = Some(v.row.hash.clone());
     }
     let versions: Vec<OrderVersion> = read.into_iter().map(ReadVersion::detail).collect();
+    let issued_versions: Vec<i32> = sqlx::query_scalar(
+        "select distinct version from prescription_issue where order_id = $1 order by version",
+    )
+    .bind(head.order_id.as_uuid())
+    .fetch_all(tx.conn())
+    .await?;
+    let billed_version = match head.reception_id {
+        None => None,
+        Some(reception) => sqlx::query_scalar::<_, Option<i32>>(
+            "select (select (e->>'version')::int from jsonb_array_elements(b.orders) e \
+                     where e->>'order_id' = $2 limit 1) \
+             from bill_version b where b.reception_id = $1 \
+             order by b.version desc limit 1",
+        )
+        .bind(reception.as_uuid())
+        .bind(head.order_id.to_string())
+        .fetch_optional(tx.conn())
+        .await?
+        .flatten(),
+    };
     Ok(OrderDetail {
         order_id: head.order_id,
         patient_id: head.patient_id,
@@ -383,6 +403,8 @@ pub async fn detail(tx: &mut TenantTx, head: &OrderHead) -> Result<OrderDetail, 
         versions,
         draft: draft.map(|d| d.detail()),
         chain_intact,
+        issued_versions,
+        billed_version,
     })
 }
 
@@ -636,6 +658,31 @@ pub async fn prescriptions(
         ));
     }
     Ok(out)
+}
+
+/// The contents of the institution's orders from `since` on (the newest version of each, 確定
+/// and not cancelled), newest visits first, at most `limit`: what the frequent items count.
+pub async fn recent_contents(
+    tx: &mut TenantTx,
+    since: Date,
+    limit: i64,
+) -> Result<Vec<OrderContents>, sqlx::Error> {
+    let rows: Vec<(Uuid, Json<Value>)> = sqlx::query_as(
+        "select o.order_id, v.contents \
+         from clinical_order o \
+         join lateral (select w.contents, w.cancelled from order_version w \
+             where w.tenant_id = o.tenant_id and w.order_id = o.order_id \
+             order by w.version desc limit 1) v on true \
+         where o.visit_date >= $1 and not v.cancelled \
+         order by o.visit_date desc, o.order_id desc limit $2",
+    )
+    .bind(since)
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?;
+    rows.into_iter()
+        .map(|(order, contents)| contents_of(order, contents.0))
+        .collect()
 }
 
 #[cfg(test)]

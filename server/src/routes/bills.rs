@@ -419,7 +419,8 @@ async fn master_catalog(
     }))
 }
 
-/// Codes whose code, name or カナ starts with the query, in force on the date (the 会計 picker).
+/// Codes whose code, name, カナ or (drugs) 一般名 starts with the query, in force on the date (the
+/// pickers' fallback when the app has no copy of the master).
 async fn search_masters(
     State(state): State<AppState>,
     user: ActiveUser,
@@ -448,12 +449,16 @@ async fn search_masters(
             .map(|(kind, code, name, fields)| {
                 let get = |i: usize| fields.get(i).cloned().unwrap_or_default();
                 let (value, unit) = shared::api::billing::hit_value(&kind, get);
+                let generic_name = (kind == "drug")
+                    .then(|| shared::api::billing::generic_name_of(&get(37)))
+                    .filter(|g| !g.is_empty());
                 MasterHit {
                     kind,
                     code,
                     name,
                     value,
                     unit,
+                    generic_name,
                 }
             })
             .collect(),

@@ -81,12 +81,28 @@ pub struct MasterHit {
     /// 点数 (procedures) or 薬価・材料価格 (円) as published, with its unit.
     pub value: String,
     pub unit: String,
+    /// For a drug: its 一般名 (the 一般名処方の標準的な記載 without 【般】), so a brand found by
+    /// its 一般名 shows why it was found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generic_name: Option<String>,
+}
+
+impl MasterHit {
+    /// The hit as a picker lists it: code, name, value with its unit, and the 一般名 of a drug.
+    pub fn label_ja(&self) -> String {
+        let mut label = format!("{} {} {}{}", self.code, self.name, self.value, self.unit);
+        if let Some(generic) = &self.generic_name {
+            label.push_str(&format!("（{GENERIC_MARK}{generic}）"));
+        }
+        label
+    }
 }
 
 /// One version of a master code as the app keeps it for searching as you type: code, the
 /// import that added it (`seq`), its validity (`YYYY-MM-DD`; `None` = open), whether it ends the
-/// code (erased or abolished), name, カナ (normalised) and the value shown with its unit (as in
-/// [`MasterHit`]). Sent as a JSON array to keep the download small.
+/// code (erased or abolished), name, カナ (normalised), the value shown with its unit (as in
+/// [`MasterHit`]) and, for drugs, the 一般名 ([`generic_name_of`]; empty otherwise). Sent as a
+/// JSON array to keep the download small.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CatalogEntry(
     pub String,
@@ -98,7 +114,21 @@ pub struct CatalogEntry(
     pub String,
     pub String,
     pub String,
+    #[serde(default)] pub String,
 );
+
+/// The 一般名 of a drug from its 一般名処方の標準的な記載 (医薬品マスター 項番38, e.g.
+/// `【般】アムロジピン錠２．５ｍｇ` → `アムロジピン錠２．５ｍｇ`); empty when the master has none.
+pub fn generic_name_of(standard_text: &str) -> String {
+    standard_text
+        .trim()
+        .trim_start_matches(GENERIC_MARK)
+        .trim()
+        .to_string()
+}
+
+/// The mark the 一般名処方の標準的な記載 starts with.
+pub const GENERIC_MARK: &str = "【般】";
 
 impl CatalogEntry {
     pub fn code(&self) -> &str {
@@ -128,8 +158,9 @@ pub struct MasterCatalog {
 }
 
 /// Searches a master's versions as [`GET /masters/search`] does: codes in force on `day` whose
-/// code, カナ (normalised) or name starts with `query`, at most `limit`, by code. `entries` must
-/// be sorted by code, then seq.
+/// code, カナ (normalised), name or (drugs) 一般名 starts with `query` (カナ and 一般名 compared
+/// normalised, so `あむろじぴん` finds every brand of アムロジピン), at most `limit`, by code.
+/// `entries` must be sorted by code, then seq.
 pub fn search_catalog(
     kind: &str,
     entries: &[CatalogEntry],
@@ -155,7 +186,10 @@ pub fn search_catalog(
             if v.in_force(day)
                 && (code.starts_with(query)
                     || (!kana.is_empty() && v.6.starts_with(&kana))
-                    || v.5.starts_with(query))
+                    || v.5.starts_with(query)
+                    || (!kana.is_empty()
+                        && !v.9.is_empty()
+                        && crate::domain::japanese::normalized_starts_with(&v.9, &kana)))
             {
                 hits.push(MasterHit {
                     kind: kind.to_string(),
@@ -163,6 +197,7 @@ pub fn search_catalog(
                     name: v.5.clone(),
                     value: v.7.clone(),
                     unit: v.8.clone(),
+                    generic_name: (!v.9.is_empty()).then(|| v.9.clone()),
                 });
             }
         }
@@ -371,6 +406,67 @@ mod tests {
         hospital.general_beds = 250;
         hospital.standards.detailed_statement = true;
         assert_eq!(fields(hospital), ["standards"]);
+    }
+
+    fn drug(code: &str, name: &str, kana: &str, generic: &str) -> CatalogEntry {
+        CatalogEntry(
+            code.into(),
+            1,
+            None,
+            None,
+            false,
+            name.into(),
+            crate::domain::japanese::normalize_kana(kana),
+            "15.20".into(),
+            "円/錠".into(),
+            generic_name_of(generic),
+        )
+    }
+
+    #[test]
+    fn a_brand_drug_is_found_by_its_generic_name() {
+        let rows = [
+            drug(
+                "612170709",
+                "ノルバスク錠２．５ｍｇ",
+                "ﾉﾙﾊﾞｽｸｼﾞｮｳ2.5MG",
+                "【般】アムロジピン錠２．５ｍｇ",
+            ),
+            drug(
+                "620005904",
+                "アムロジン錠２．５ｍｇ",
+                "ｱﾑﾛｼﾞﾝｼﾞｮｳ2.5MG",
+                "【般】アムロジピン錠２．５ｍｇ",
+            ),
+            drug("620098801", "カロナール錠２００", "ｶﾛﾅｰﾙｼﾞｮｳ200", ""),
+        ];
+        let codes = |q: &str| -> Vec<String> {
+            search_catalog("drug", &rows, "2024-06-01", q, 10)
+                .into_iter()
+                .map(|h| h.code)
+                .collect()
+        };
+        assert_eq!(codes("あむろじぴん"), ["612170709", "620005904"]);
+        assert_eq!(codes("ｱﾑﾛｼﾞﾋﾟﾝ"), ["612170709", "620005904"]);
+        // By its own name (カナ) only the brand named so.
+        assert_eq!(codes("のるばすく"), ["612170709"]);
+        assert!(codes("錠").is_empty());
+        let hit = &search_catalog("drug", &rows, "2024-06-01", "アムロ", 10)[0];
+        assert_eq!(
+            hit.generic_name.as_deref(),
+            Some("アムロジピン錠２．５ｍｇ")
+        );
+        assert_eq!(
+            search_catalog("drug", &rows, "2024-06-01", "カロ", 10)[0].generic_name,
+            None
+        );
+    }
+
+    #[test]
+    fn a_copy_kept_before_the_generic_name_column_still_reads() {
+        let old = r#"["612170709",1,null,null,false,"ノルバスク錠２．５ｍｇ","ノルバスクジヨウ2.5MG","15.20","円/錠"]"#;
+        let entry: CatalogEntry = serde_json::from_str(old).unwrap();
+        assert_eq!(entry.9, "");
     }
 
     #[test]

@@ -109,12 +109,39 @@ pub struct OrderDetail {
     pub draft: Option<OrderDraft>,
     /// Whether every version's hash matches its content and the one before it.
     pub chain_intact: bool,
+    /// The versions a 処方箋 was printed from (oldest first): amending one of them means the
+    /// patient or the pharmacy holds a sheet that no longer matches.
+    #[serde(default)]
+    pub issued_versions: Vec<i32>,
+    /// The version the visit's newest bill was priced from, if 会計 has been finalised with
+    /// this order: amending it means the bill needs a 訂正.
+    #[serde(default)]
+    pub billed_version: Option<i32>,
 }
 
 impl OrderDetail {
     /// The newest 確定 version, if any.
     pub fn current(&self) -> Option<&OrderVersion> {
         self.versions.first()
+    }
+
+    /// What amending the order now leaves behind, in words (empty when nothing): a printed
+    /// 処方箋 to re-issue, a finalised bill to correct.
+    pub fn amendment_notices_ja(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let Some(current) = self.current() else {
+            return out;
+        };
+        if self.issued_versions.contains(&current.version) {
+            out.push(
+                "この処方箋は印刷済みです。修正したら再発行し、患者・薬局へ差し替えを伝えてください"
+                    .to_string(),
+            );
+        }
+        if self.billed_version == Some(current.version) {
+            out.push("この受診の会計は確定済みです。修正したら会計の訂正が必要です".to_string());
+        }
+        out
     }
 }
 
@@ -177,6 +204,104 @@ pub struct PrescriptionPage {
     pub entries: Vec<PastPrescription>,
     /// The cursor of the next page, if there is one.
     pub next: Option<String>,
+}
+
+/// How far back `GET /orders/frequent` counts (days before today).
+pub const FREQUENT_DAYS: i64 = 180;
+/// Most codes of each order kind `GET /orders/frequent` returns.
+pub const FREQUENT_PER_KIND: usize = 30;
+
+/// One code the institution orders often: the kind of order it was ordered in, its master kind
+/// (`procedure`, `drug` or `material`, as a [`crate::api::billing::MasterHit`] names it) and in
+/// how many orders of that kind it appears.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrequentItem {
+    pub order_kind: OrderKind,
+    pub kind: String,
+    pub code: String,
+    pub uses: u32,
+}
+
+/// `GET /orders/frequent`: the codes of the institution's orders (確定, newest version, not
+/// cancelled) of the last [`FREQUENT_DAYS`] days, most used first, up to
+/// [`FREQUENT_PER_KIND`] for each kind of order. The pickers offer them before anything is
+/// typed and rank them first among the hits.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrequentItems {
+    pub since: String,
+    pub items: Vec<FrequentItem>,
+}
+
+impl FrequentItems {
+    /// Counts the codes of `orders` (each code once per order), most used first (then by kind
+    /// and code, so the list is stable), at most `per_kind` for each kind of order.
+    pub fn count<'a>(
+        since: String,
+        orders: impl IntoIterator<Item = &'a OrderContents>,
+        per_kind: usize,
+    ) -> Self {
+        use std::collections::{BTreeMap, BTreeSet};
+        let mut uses: BTreeMap<(OrderKind, &'static str, String), u32> = BTreeMap::new();
+        for contents in orders {
+            let mut seen = BTreeSet::new();
+            let codes = contents
+                .procedure_codes()
+                .into_iter()
+                .map(|c| ("procedure", c))
+                .chain(contents.drug_lines().into_iter().map(|(_, c)| ("drug", c)))
+                .chain(
+                    contents
+                        .material_codes()
+                        .into_iter()
+                        .map(|c| ("material", c)),
+                );
+            for (kind, code) in codes {
+                if seen.insert((kind, code)) {
+                    *uses
+                        .entry((contents.kind(), kind, code.to_string()))
+                        .or_default() += 1;
+                }
+            }
+        }
+        let mut items: Vec<FrequentItem> = uses
+            .into_iter()
+            .map(|((order_kind, kind, code), uses)| FrequentItem {
+                order_kind,
+                kind: kind.to_string(),
+                code,
+                uses,
+            })
+            .collect();
+        items.sort_by(|a, b| {
+            b.uses
+                .cmp(&a.uses)
+                .then_with(|| a.order_kind.cmp(&b.order_kind))
+                .then_with(|| a.kind.cmp(&b.kind))
+                .then_with(|| a.code.cmp(&b.code))
+        });
+        let mut taken: BTreeMap<OrderKind, usize> = BTreeMap::new();
+        items.retain(|item| {
+            let n = taken.entry(item.order_kind).or_default();
+            *n += 1;
+            *n <= per_kind
+        });
+        Self { since, items }
+    }
+
+    /// The frequent codes of one kind of order, most used first.
+    pub fn of(&self, order_kind: OrderKind) -> impl Iterator<Item = &FrequentItem> {
+        self.items
+            .iter()
+            .filter(move |i| i.order_kind == order_kind)
+    }
+
+    /// How often `code` (of master `kind`) was used in orders of `order_kind` (0 when it is not
+    /// among the frequent ones).
+    pub fn uses(&self, order_kind: OrderKind, kind: &str, code: &str) -> u32 {
+        self.of(order_kind)
+            .find(|i| i.kind == kind && i.code == code)
+            .map_or(0, |i| i.uses)
+    }
 }
 
 /// A 代行入力 order version waiting for the doctor (`GET /orders/pending`).

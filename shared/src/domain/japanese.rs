@@ -51,6 +51,25 @@ pub fn normalize_kana(input: &str) -> String {
     convert(input, true)
 }
 
+/// Whether `text`, normalised as [`normalize_kana`] does, starts with `key` (already
+/// normalised). Normalises only as much of `text` as the comparison needs, so a search over
+/// every row of a master stays cheap.
+pub fn normalized_starts_with(text: &str, key: &str) -> bool {
+    let wanted = key.chars().count();
+    let total = text.chars().count();
+    // Normalising never lengthens text; one more character than the key settles a voiced mark
+    // that would join the key's last character.
+    let mut take = wanted + 2;
+    loop {
+        let prefix: String = text.chars().take(take).collect();
+        let normalized = normalize_kana(&prefix);
+        if take >= total || normalized.chars().count() > wanted {
+            return normalized.starts_with(key);
+        }
+        take *= 2;
+    }
+}
+
 /// The form カナ are stored and shown in: full-width katakana (hiragana and half-width kana
 /// converted, voiced marks joined), small kana kept, one half-width space between words.
 pub fn katakana(input: &str) -> String {
@@ -201,6 +220,34 @@ mod tests {
         }
     }
     use time::macros::date;
+
+    #[test]
+    fn a_prefix_check_agrees_with_normalising_the_whole_text() {
+        for (text, key, want) in [
+            ("アムロジピン錠２．５ｍｇ", "アムロジ", true),
+            ("ｱﾑﾛｼﾞﾋﾟﾝ", "アムロジピン", true),
+            ("ﾊﾞﾙｻﾙﾀﾝ", "ハ", false),
+            ("ﾊﾞﾙｻﾙﾀﾝ", "バ", true),
+            ("ロキソ プロフェン", "ロキソプ", true),
+            ("ア", "アム", false),
+            ("", "ア", false),
+        ] {
+            assert_eq!(normalized_starts_with(text, key), want, "{text} {key}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_prefix_check_is_the_whole_comparison(
+            text in "[ｱ-ﾝﾞﾟ ・アイウガパャッーａｍ]{0,12}",
+            key in "[アイウガパヤツーＡＭ]{1,4}",
+        ) {
+            proptest::prop_assert_eq!(
+                normalized_starts_with(&text, &key),
+                normalize_kana(&text).starts_with(&key)
+            );
+        }
+    }
 
     #[test]
     fn kana_of_every_width_and_size_compare_equal() {

@@ -105,7 +105,7 @@ pub fn OrderForm(
                     <TextField id="bill_item_code" label="コード（9桁）" value=new_item inputmode="numeric"/>
                     <button type="submit" data-testid="bill-add-item">"追加"</button>
                 </form>
-                <TextField id="master_query" label="マスター検索（コード・名称・カナ）" value=query/>
+                <TextField id="master_query" label="マスター検索（コード・名称・カナ・一般名）" value=query/>
                 <ul class="master-hits" data-testid="master-hits">
                     {move || hits.get().into_iter().map(|h| {
                         let code = h.code.clone();
@@ -118,7 +118,7 @@ pub fn OrderForm(
                                     } else {
                                         edit(&|f| f.add_drug(&code));
                                     }
-                                }>{format!("{} {} {}{}", h.code, h.name, h.value, h.unit)}</button>
+                                }>{h.label_ja()}</button>
                             </li>
                         }
                     }).collect_view()}

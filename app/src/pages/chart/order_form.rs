@@ -522,6 +522,7 @@ mod tests {
             name: name.into(),
             value: "10.00".into(),
             unit: "円/錠".into(),
+            generic_name: None,
         }
     }
 

@@ -41,6 +41,9 @@ impl Known {
     }
 }
 
+/// Most frequent codes the picker offers before anything is typed.
+const FREQUENT_SHOWN: usize = 12;
+
 /// Every code of `contents` by master kind: (procedures, drugs, materials).
 fn codes_of(contents: &OrderContents) -> (Vec<String>, Vec<String>, Vec<String>) {
     let own = |v: Vec<&str>| v.into_iter().map(str::to_string).collect::<Vec<_>>();
@@ -156,6 +159,16 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
             Vec::new()
         }
     });
+    // The codes the institution orders most: offered before anything is typed, first among hits.
+    let frequent = LocalResource::new(move || async move {
+        if orderer {
+            crate::api::orders::frequent().await.unwrap_or_default()
+        } else {
+            Default::default()
+        }
+    });
+    // The frequent codes that fit the open order, in force on the day, as picker hits.
+    let frequent_hits = RwSignal::new(Vec::<MasterHit>::new());
     let clerk = is_clerk();
     let doctors = LocalResource::new(move || async move {
         if clerk {
@@ -427,9 +440,41 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
             for kind in kinds {
                 found.extend(crate::pages::chart_records::master_search(kind, &q, &on).await);
             }
+            // The institution's frequent codes first (a stable sort keeps the master's order
+            // among the rest).
+            let order_kind = form.with_untracked(|f| f.as_ref().map(|f| f.kind));
+            if let (Some(frequent), Some(order_kind)) = (frequent.get_untracked(), order_kind) {
+                found.sort_by_key(|h| {
+                    std::cmp::Reverse(frequent.uses(order_kind, &h.kind, &h.code))
+                });
+            }
             if query.get_untracked() == q {
                 hits.set(found);
             }
+        });
+    });
+
+    // The frequent codes for the open order's kind, named from the local master copy (a code
+    // not in force on the day is left out).
+    let form_kind = Memo::new(move |_| form.with(|f| f.as_ref().map(|f| f.kind)));
+    Effect::new(move |_| {
+        let on = day.get();
+        let Some(list) = frequent.get() else { return };
+        let Some(order_kind) = form_kind.get() else {
+            frequent_hits.set(Vec::new());
+            return;
+        };
+        spawn_local(async move {
+            let mut found = Vec::new();
+            for item in list.of(order_kind) {
+                if found.len() >= FREQUENT_SHOWN {
+                    break;
+                }
+                let hits =
+                    crate::pages::chart_records::master_search(&item.kind, &item.code, &on).await;
+                found.extend(hits.into_iter().filter(|h| h.code == item.code).take(1));
+            }
+            frequent_hits.set(found);
         });
     });
 
@@ -490,6 +535,9 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                     if let Some(c) = shown(&detail) {
                         ensure_for(c);
                     }
+                    if finalize {
+                        frequent.refetch();
+                    }
                     message.set(Some(if finalize {
                         format!("{}オーダを確定しました", detail.kind.label_ja())
                     } else {
@@ -521,28 +569,51 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
         });
     };
 
+    // Discards the open order's draft: a new order's goes away; an amendment's leaves the order
+    // as 確定, shown again from its newest version.
+    let discard = move || {
+        let Some(order) = open.get_untracked() else {
+            return;
+        };
+        let Some(draft) = order.draft.clone() else {
+            // Nothing saved yet: nothing to discard; the empty order is not listed.
+            if order.current().is_none() {
+                open.set(None);
+                form.set(None);
+            }
+            return;
+        };
+        let csrf = session.csrf();
+        spawn_local(async move {
+            match crate::api::orders::discard_draft(&csrf, order.order_id, draft.revision).await {
+                Ok(()) if order.current().is_some() => {
+                    match crate::api::orders::order(order.order_id).await {
+                        Ok(detail) => {
+                            open_order(detail);
+                            message.set(Some("修正の下書きを破棄しました".into()));
+                        }
+                        Err(f) => fail(f),
+                    }
+                    load();
+                }
+                Ok(()) => {
+                    message.set(Some("下書きを破棄しました".into()));
+                    open.set(None);
+                    form.set(None);
+                    load();
+                }
+                Err(f) => fail(f),
+            }
+        });
+    };
+
     let cancel_order = move || {
         let Some(order) = open.get_untracked() else {
             return;
         };
         let Some(version) = order.current().map(|v| v.version) else {
             // Only a draft: discard it.
-            let Some(draft) = order.draft.clone() else {
-                return;
-            };
-            let csrf = session.csrf();
-            spawn_local(async move {
-                match crate::api::orders::discard_draft(&csrf, order.order_id, draft.revision).await
-                {
-                    Ok(()) => {
-                        message.set(Some("下書きを破棄しました".into()));
-                        open.set(None);
-                        form.set(None);
-                        load();
-                    }
-                    Err(f) => fail(f),
-                }
-            });
+            discard();
             return;
         };
         let body = CancelOrder {
@@ -681,6 +752,15 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
         }
     };
 
+    // An order started and left with nothing saved holds nothing: not listed.
+    let listed = move || {
+        orders
+            .get()
+            .into_iter()
+            .filter(|o| !o.versions.is_empty() || o.draft.is_some())
+            .collect::<Vec<_>>()
+    };
+
     view! {
         <section class="orders" data-testid="orders-panel">
             <AllergyList patient_id=patient_id allergies=allergies/>
@@ -716,7 +796,8 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
             <p class="form-error" role="alert" data-testid="order-error">{move || error.get()}</p>
             <p class="notice" role="status" data-testid="order-message">{move || message.get()}</p>
             <ul class="order-list" data-testid="day-orders">
-                <For each=move || orders.get() key=|o| (o.order_id, o.versions.len(), o.draft.as_ref().map(|d| d.revision)) let:o>
+                <For each=listed
+                    key=|o| (o.order_id, o.versions.len(), o.draft.as_ref().map(|d| d.revision)) let:o>
                     {
                         let order = o.clone();
                         let lines = move || shown(&o).map(|c| summary(c, &known.get())).unwrap_or_default();
@@ -797,12 +878,25 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                             }).collect_view()}
                         </div>
                         <div class="picker">
-                            <label for="order_query">"マスター検索（コード・名称・カナ）"</label>
+                            <label for="order_query">"マスター検索（コード・名称・カナ・一般名）"</label>
                             <input id="order_query" data-testid="order-query" autocomplete="off" prop:value=move || query.get()
                                 on:input=move |ev| query.set(event_target_value(&ev))/>
+                            <Show when=move || query.with(|q| q.trim().is_empty()) && !frequent_hits.with(Vec::is_empty)>
+                                <div class="frequent-items" data-testid="order-frequent">
+                                    <span class="hint">"よく使う項目"</span>
+                                    {move || frequent_hits.get().into_iter().map(|h| {
+                                        let label = format!("{} {}", h.name, h.unit.split('/').nth(1).unwrap_or(""));
+                                        let title = h.label_ja();
+                                        view! {
+                                            <button type="button" class="secondary" title=title data-code=h.code.clone()
+                                                on:click=move |_| edit(&|f| f.add(&h))>{label}</button>
+                                        }
+                                    }).collect_view()}
+                                </div>
+                            </Show>
                             <ul class="master-hits" data-testid="order-hits">
                                 {move || hits.get().into_iter().map(|h| {
-                                    let label = format!("{} {} {}{}", h.code, h.name, h.value, h.unit);
+                                    let label = h.label_ja();
                                     view! {
                                         <li><button type="button" class="link" on:click=move |_| {
                                             edit(&|f| f.add(&h));
@@ -844,6 +938,14 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                                 </select>
                             </label>
                         </Show>
+                        {amending.then(|| {
+                            let notices = order.amendment_notices_ja();
+                            (!notices.is_empty()).then(|| view! {
+                                <ul class="notice" data-testid="order-amend-notices" role="status">
+                                    {notices.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                                </ul>
+                            })
+                        })}
                         {amending.then(|| view! {
                             <div class="field">
                                 <label for="order_reason">"修正・取消の理由"</label>
@@ -858,6 +960,11 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                                 <button type="button" class="danger" data-testid="order-cancel" disabled=move || busy.get() on:click=move |_| cancel_order()>
                                     {if amending { "取消" } else { "下書きを破棄" }}
                                 </button>
+                                {(amending && order.draft.is_some()).then(|| view! {
+                                    <button type="button" class="secondary" data-testid="order-discard-amendment" disabled=move || busy.get() on:click=move |_| discard()>
+                                        "修正の下書きを破棄"
+                                    </button>
+                                })}
                             </div>
                         </Show>
                         {approvable.then(|| view! {

@@ -81,6 +81,7 @@ pub fn router() -> Routes {
             get(orders::prescriptions),
         )
         .route("/orders/pending", get(orders::pending_orders))
+        .route("/orders/frequent", get(orders::frequent_items))
         .route("/orders/{order_id}", get(orders::get_order))
         .route(
             "/orders/{order_id}/draft",

@@ -15,9 +15,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use shared::api::orders::{
-    Allergy, AllergyInput, CancelOrder, CreateOrder, DayOrders, FinalizeOrder, IssuePrescription,
-    OrderDetail, OrderDraft, PendingOrder, PrescriptionIssue, PrescriptionPage, SaveOrderDraft,
-    PRESCRIPTION_PAGE_MAX,
+    Allergy, AllergyInput, CancelOrder, CreateOrder, DayOrders, FinalizeOrder, FrequentItems,
+    IssuePrescription, OrderDetail, OrderDraft, PendingOrder, PrescriptionIssue, PrescriptionPage,
+    SaveOrderDraft, FREQUENT_DAYS, FREQUENT_PER_KIND, PRESCRIPTION_PAGE_MAX,
 };
 use shared::api::ErrorCode;
 use shared::domain::japanese::format_date;
@@ -260,6 +260,26 @@ pub(super) async fn pending_orders(
     tx.commit().await?;
     Ok(Json(pending))
 }
+
+/// The codes the institution orders most (no patient data: codes and counts only).
+pub(super) async fn frequent_items(
+    State(state): State<AppState>,
+    user: ActiveUser,
+) -> ApiResult<Json<FrequentItems>> {
+    require_orders(&user)?;
+    let since = crate::clock::today_jst() - time::Duration::days(FREQUENT_DAYS);
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let recent = orders::recent_contents(&mut tx, since, FREQUENT_ORDERS_READ).await?;
+    tx.commit().await?;
+    Ok(Json(FrequentItems::count(
+        format_date(since),
+        &recent,
+        FREQUENT_PER_KIND,
+    )))
+}
+
+/// Most orders the frequent items are counted over (the newest ones of the period).
+const FREQUENT_ORDERS_READ: i64 = 5_000;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -479,3 +479,69 @@ fn a_split_must_divide_the_days_evenly() {
     let errors = OrderContents::Prescription(p).validate().unwrap_err();
     assert_eq!(errors[0].field, "contents.remarks");
 }
+
+#[test]
+fn frequent_items_count_each_code_once_per_order_most_used_first() {
+    use crate::api::orders::FrequentItems;
+    let lab = |codes: &[&str]| OrderContents::Lab {
+        items: codes
+            .iter()
+            .map(|c| crate::billing::ItemOrder::new(c))
+            .collect(),
+    };
+    let orders = [
+        // The same drug in two Rps of one order counts once.
+        rx(vec![
+            internal(7, &["620098801"]),
+            internal(3, &["620098801", "612170709"]),
+        ]),
+        rx(vec![internal(14, &["612170709"])]),
+        rx(vec![internal(14, &["612170709"])]),
+        lab(&["160008010", "160000310"]),
+        lab(&["160008010"]),
+        OrderContents::Management {
+            items: vec![crate::billing::ItemOrder::new("160008010")],
+        },
+    ];
+    let frequent = FrequentItems::count("2024-01-01".into(), &orders, 30);
+    let listed: Vec<(OrderKind, &str, &str, u32)> = frequent
+        .items
+        .iter()
+        .map(|i| (i.order_kind, i.kind.as_str(), i.code.as_str(), i.uses))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (OrderKind::Prescription, "drug", "612170709", 3),
+            (OrderKind::Lab, "procedure", "160008010", 2),
+            (OrderKind::Prescription, "drug", "620098801", 1),
+            (OrderKind::Lab, "procedure", "160000310", 1),
+            (OrderKind::Management, "procedure", "160008010", 1),
+        ]
+    );
+    assert_eq!(
+        frequent.uses(OrderKind::Prescription, "drug", "612170709"),
+        3
+    );
+    // Counted per kind of order: a lab item is not a frequent 医学管理 item by its lab uses.
+    assert_eq!(
+        frequent.uses(OrderKind::Management, "procedure", "160008010"),
+        1
+    );
+    assert_eq!(frequent.uses(OrderKind::Lab, "drug", "612170709"), 0);
+    // At most `per_kind` for each kind of order: the most used stay.
+    let one_each = FrequentItems::count("2024-01-01".into(), &orders, 1);
+    let codes: Vec<(OrderKind, &str)> = one_each
+        .items
+        .iter()
+        .map(|i| (i.order_kind, i.code.as_str()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (OrderKind::Prescription, "612170709"),
+            (OrderKind::Lab, "160008010"),
+            (OrderKind::Management, "160008010"),
+        ]
+    );
+}
