@@ -3,5 +3,8 @@
 //! the bytes; the browser can read one back to show it.
 //!
 //! - [`uke`]: the レセプト電算処理システム file `RECEIPTC.UKE` (記録条件仕様（医科）).
+//! - [`month`]: the month's レセプト built from the finalised bills, with the checks before
+//!   filing, and the UKE files they make.
 
+pub mod month;
 pub mod uke;

@@ -33,6 +33,12 @@ fn digits(text: &str) -> Option<i32> {
 pub struct UkeDate(Date);
 
 impl UkeDate {
+    /// 1900-01-01: written where a date could not be read, beside a problem that says so.
+    pub const PLACEHOLDER: UkeDate = match Date::from_ordinal_date(1900, 1) {
+        Ok(d) => UkeDate(d),
+        Err(_) => UkeDate(Date::MIN),
+    };
+
     /// `None` when the year is outside 1–9999 (the file has four digits for it).
     pub fn from_date(date: Date) -> Option<Self> {
         (1..=9999).contains(&date.year()).then_some(Self(date))

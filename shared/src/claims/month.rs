@@ -1,0 +1,1067 @@
+//! The month's レセプト (医科・入院外), built from the finalised bills of the month: one claim per
+//! patient and 主保険 (医保/国保/後期高齢者, with every 公費 its visits applied: 医保+公費 1–4), or
+//! per patient and 公費 for visits without health insurance (公費単独). The browser builds them
+//! as the clerk watches; the server builds the same from its own records when the month is filed.
+//! Pure: no IO, no clock.
+//!
+//! Sources, besides the record layout of [`super::uke`] (記録条件仕様（医科）令和４年４月版):
+//! - レセプト種別 別表5 (`../shared/reference/uke/spec_pdfs/iryokikan_in_01.txt` l.1800–1930):
+//!   digit 2 = 1 医保/国保, 2 公費, 3 後期高齢者, 4 退職者; digit 3 = 1 + number of 公費 (公費単独:
+//!   the number of 公費); digit 4 (入院外) = 2 本人, 4 未就学者, 6 家族, 8 高齢受給者一般・低所得者,
+//!   0 高齢受給者7割 (後期高齢者: 8 一般・低所得者, 0 7割).
+//! - 負担区分 別表21 (`uke-parser_code_tables/common/futankubun.yml`): which of 医保 and 公費1–4 a
+//!   line is paid by.
+//! - 診療識別 別表20 from the master's 点数欄集計先識別（入院外）: the first two digits of the
+//!   集計先 (`../shared/reference/receipts.md` §3.2, cross-checked on every SI line of the ORCA
+//!   samples); 集計先 300 (注射の加算) takes the 診療識別 of the injection it belongs to
+//!   (UNCERTAIN in receipts.md: not stated in the spec text).
+//! - 審査支払機関 別表1: 国保 (6-digit 保険者番号), 退職者医療 (法別67) and 後期高齢者医療 (法別39)
+//!   to the 国保連合会, every other insurance and 公費単独 to the 支払基金.
+//! - 給付割合 (RE 項目8): 国民健康保険 and 退職者医療 only, as a percentage (3割負担 → 70).
+//! - JD 受診日等 (任意 from 令和3年9月): "1" 診療実日数に計上 on each visit day, per 負担者.
+//! - SN 資格確認: one for the 医療保険, 確認区分 "01" 保険医療機関窓口等, 枝番 zero-padded to two
+//!   digits, omitted for 後期高齢者医療 (SN 注1–2).
+//! - MF 窓口負担額区分 "00" 高額療養費の現物給付なし (Karte prices no 高額療養費 yet).
+//!
+//! Choices where the spec leaves room or Karte does not go yet, each visible to the clerk as a
+//! problem where it matters:
+//! - HO 負担金額 is left out (入院外: recorded only where a 一部負担金額 is needed, 高額療養費).
+//! - KO 負担金額 公費 (項目7, the patient's share the 医療券 states) is recorded for a 公費 with a
+//!   自己負担上限額: what the patient paid at the window on the days it applied.
+//! - レセプト特記事項, 一部負担金区分 and 診療科 are not recorded yet.
+
+use super::uke::{
+    day_total, ClaimLine, ClaimRecords, DayCounts, DeviceAmount, DrugAmount, HoRecord, IrRecord,
+    IyRecord, JdRecord, KoRecord, LineComment, MfRecord, ReRecord, SiRecord, SnRecord, SyRecord,
+    ToRecord, UkeDate, UkeFile, UkeMonth,
+};
+use crate::api::chart::Diagnosis;
+use crate::api::insurance::{InsuranceDetail, PublicPaymentDetail};
+use crate::api::patients::PatientSummary;
+use crate::billing::{is_welfare, LineKind, PricedLine, PricedVisit, Visit, MAX_PUBLIC};
+use crate::domain::diagnosis::Outcome;
+use crate::domain::insurance::{
+    elderly_from, preschool_until, InsurerNumber, PublicPayerNumber, Relationship,
+};
+use crate::domain::japanese::{katakana, parse_date};
+use crate::domain::patient::Sex;
+use crate::ids::{BillId, PatientId, ReceptionId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::{Date, Month};
+
+/// 回数 and each day's count are three digits (SI 項目7, 14–44).
+const MAX_TIMES: u32 = 999;
+/// 修飾語 of 疑い (修飾語マスター 8002 「の疑い」), as the samples record a suspected diagnosis.
+pub const SUSPECTED_MODIFIER: &str = "8002";
+/// 未コード化傷病名 (SY 項目2).
+pub const UNCODED_DISEASE: &str = "0000999";
+
+/// One patient's month, as the server reads it: who, their insurances and 公費 (every version
+/// that was valid at some point of the month), their diagnoses, and the latest version of
+/// each bill finalised for a visit of the month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimInput {
+    pub patient: PatientSummary,
+    #[serde(default)]
+    pub insurances: Vec<InsuranceDetail>,
+    #[serde(default)]
+    pub public_payments: Vec<PublicPaymentDetail>,
+    #[serde(default)]
+    pub diagnoses: Vec<Diagnosis>,
+    pub bills: Vec<ClaimBill>,
+}
+
+/// A finalised bill, latest version: the visit as entered and as priced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimBill {
+    pub bill_id: BillId,
+    pub version: i32,
+    pub reception_id: ReceptionId,
+    #[serde(default)]
+    pub department: String,
+    pub visit: Visit,
+    pub priced: PricedVisit,
+}
+
+/// The 審査支払機関 a claim goes to (別表1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Payer {
+    /// 社会保険診療報酬支払基金 ("1").
+    Fund,
+    /// 国民健康保険団体連合会 ("2").
+    Kokuho,
+}
+
+impl Payer {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Fund => "1",
+            Self::Kokuho => "2",
+        }
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Fund => "社保（支払基金）",
+            Self::Kokuho => "国保（国保連合会）",
+        }
+    }
+
+    fn of_insurer(number: &str) -> Self {
+        let kokuho = number.len() == 6 || number.starts_with("67") || number.starts_with("39");
+        if kokuho {
+            Self::Kokuho
+        } else {
+            Self::Fund
+        }
+    }
+}
+
+/// A bill a claim was built from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillRef {
+    pub bill_id: BillId,
+    pub version: i32,
+    pub reception_id: ReceptionId,
+    #[serde(with = "crate::billing::iso_date")]
+    pub service_date: Date,
+}
+
+/// One レセプト of the month, with what the clerk must look at before filing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    pub patient_id: PatientId,
+    pub payer: Payer,
+    /// The bills it was built from, by date.
+    pub bills: Vec<BillRef>,
+    /// The records as they will be filed (RE レセプト番号 is set when the file is written).
+    pub records: ClaimRecords,
+    /// Checks (レセプト点検): errors stop the month from being filed, warnings do not.
+    pub problems: Vec<ClaimProblem>,
+}
+
+impl Claim {
+    /// 合計点数 of the 主保険 (HO, or the first KO of a 公費単独 claim).
+    pub fn points(&self) -> u64 {
+        self.records.main_points()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(|p| p.severity == Severity::Error)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A finding of the レセプト点検, in Japanese, with where to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimProblem {
+    pub severity: Severity,
+    pub code: ProblemCode,
+    pub message: String,
+    /// The visit whose bill causes it; `None` when the chart or the patient's insurance does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reception_id: Option<ReceptionId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemCode {
+    /// No 傷病名 active in the month.
+    NoDiagnosis,
+    /// A 傷病名 that ended before the first 算定日 of the month.
+    DiagnosisEndedBeforeService,
+    /// Neither health insurance nor 公費 on a 算定日.
+    NoCoverage,
+    /// A 公費 the bill applied is not among the patient's 公費 valid on that day.
+    PublicNotValid,
+    /// A 公費 without 受給者番号 (every 法別 but 医療観察法 30 records one).
+    RecipientMissing,
+    /// More than four 公費 in one claim.
+    TooManyPublic,
+    /// A line whose 点数欄集計先 gives no 診療識別.
+    UnknownTreatmentClass,
+    /// A 判断料 (D026 …) twice in the month.
+    JudgmentFeeTwice,
+    /// A line Karte cannot record yet (negative points, more than 999 times).
+    NotRecordable,
+    /// The claim's 合計点数 is not the sum of its bills.
+    TotalMismatch,
+    /// A patient fact the record needs is missing or malformed.
+    PatientData,
+}
+
+/// Builds the claims of `month` (診療年月) from each patient's bills of that month. Bills of
+/// other months are ignored. Claims come in patient order, then 医保 before 公費単独.
+pub fn build_claims(month: UkeMonth, inputs: &[ClaimInput]) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    for input in inputs {
+        claims.extend(build_patient(month, input));
+    }
+    claims
+}
+
+/// Identity of a claim within a patient's month.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum ClaimKey {
+    /// 医保 (+ 公費): by the insurance card.
+    Insurance {
+        insurer_number: String,
+        symbol: String,
+        number: String,
+    },
+    /// 公費単独: by the 第一公費.
+    PublicOnly { payer_number: String },
+    /// A visit with nothing to claim from (an error on the claim).
+    Nothing,
+}
+
+struct Group<'a> {
+    insurance: Option<&'a InsuranceDetail>,
+    bills: Vec<&'a ClaimBill>,
+}
+
+fn in_month(date: Date, month: UkeMonth) -> bool {
+    date.year() == i32::from(month.year()) && u8::from(date.month()) == month.month()
+}
+
+fn valid_on(from: &str, until: Option<&str>, on: Date) -> bool {
+    let from_ok = parse_date(from).is_some_and(|f| f <= on);
+    let until_ok = until
+        .filter(|u| !u.is_empty())
+        .map(|u| parse_date(u).is_some_and(|u| on <= u))
+        .unwrap_or(true);
+    from_ok && until_ok
+}
+
+/// The insurance a bill was priced under: the one it names, valid on the day, else any valid.
+fn insurance_of<'a>(input: &'a ClaimInput, bill: &ClaimBill) -> Option<&'a InsuranceDetail> {
+    let on = bill.visit.service_date;
+    let named = match &bill.visit.burden {
+        crate::billing::Burden::Insurance { insurer_number, .. } => {
+            Some(insurer_number.as_str().to_string())
+        }
+        crate::billing::Burden::Tenths { .. } => None,
+    };
+    let valid: Vec<&InsuranceDetail> = input
+        .insurances
+        .iter()
+        .filter(|i| valid_on(&i.valid_from, i.valid_until.as_deref(), on))
+        .collect();
+    named
+        .and_then(|n| valid.iter().copied().find(|i| i.insurer_number == n))
+        .or_else(|| valid.first().copied())
+}
+
+fn public_numbers(visit: &Visit) -> Vec<String> {
+    visit
+        .public_expenses()
+        .into_iter()
+        .filter_map(|p| p.payer_number.as_ref().map(|n| n.as_str().to_string()))
+        .collect()
+}
+
+fn build_patient(month: UkeMonth, input: &ClaimInput) -> Vec<Claim> {
+    let mut groups: BTreeMap<ClaimKey, Group<'_>> = BTreeMap::new();
+    let mut bills: Vec<&ClaimBill> = input
+        .bills
+        .iter()
+        .filter(|b| in_month(b.visit.service_date, month))
+        .collect();
+    bills.sort_by_key(|b| (b.visit.service_date, b.reception_id.to_string()));
+    for bill in bills {
+        let insurance = insurance_of(input, bill);
+        let key = match (insurance, public_numbers(&bill.visit).first()) {
+            (Some(i), _) => ClaimKey::Insurance {
+                insurer_number: i.insurer_number.clone(),
+                symbol: i.symbol.clone(),
+                number: i.number.clone(),
+            },
+            (None, Some(first)) => ClaimKey::PublicOnly {
+                payer_number: first.clone(),
+            },
+            (None, None) => ClaimKey::Nothing,
+        };
+        groups
+            .entry(key)
+            .or_insert_with(|| Group {
+                insurance,
+                bills: Vec::new(),
+            })
+            .bills
+            .push(bill);
+    }
+    groups
+        .into_values()
+        .map(|group| build_claim(month, input, group))
+        .collect()
+}
+
+/// The claim's 公費, 第一公費 first: in the order the visits applied them, 生活保護 last (他法優先).
+fn claim_publics(bills: &[&ClaimBill]) -> Vec<String> {
+    let mut publics: Vec<String> = Vec::new();
+    for bill in bills {
+        for number in public_numbers(&bill.visit) {
+            if !publics.contains(&number) {
+                publics.push(number);
+            }
+        }
+    }
+    publics.sort_by_key(|n| is_welfare(n));
+    publics
+}
+
+/// 負担区分 (別表21) of a line paid by the 医療保険 (`insurance`) and the 公費 whose positions
+/// (0 = 第一公費) are set in `publics`.
+pub fn burden_code(insurance: bool, publics: [bool; MAX_PUBLIC]) -> &'static str {
+    let p = |i: usize| publics[i];
+    match (insurance, p(0), p(1), p(2), p(3)) {
+        (true, false, false, false, false) => "1",
+        (false, true, false, false, false) => "5",
+        (false, false, true, false, false) => "6",
+        (false, false, false, true, false) => "B",
+        (false, false, false, false, true) => "C",
+        (true, true, false, false, false) => "2",
+        (true, false, true, false, false) => "3",
+        (true, false, false, true, false) => "E",
+        (true, false, false, false, true) => "G",
+        (false, true, true, false, false) => "7",
+        (false, true, false, true, false) => "H",
+        (false, true, false, false, true) => "I",
+        (false, false, true, true, false) => "J",
+        (false, false, true, false, true) => "K",
+        (false, false, false, true, true) => "L",
+        (true, true, true, false, false) => "4",
+        (true, true, false, true, false) => "M",
+        (true, true, false, false, true) => "N",
+        (true, false, true, true, false) => "O",
+        (true, false, true, false, true) => "P",
+        (true, false, false, true, true) => "Q",
+        (false, true, true, true, false) => "R",
+        (false, true, true, false, true) => "S",
+        (false, true, false, true, true) => "T",
+        (false, false, true, true, true) => "U",
+        (true, true, true, true, false) => "V",
+        (true, true, true, false, true) => "W",
+        (true, true, false, true, true) => "X",
+        (true, false, true, true, true) => "Y",
+        (false, true, true, true, true) => "Z",
+        (true, true, true, true, true) => "9",
+        // Nobody pays: cannot happen for a built line (the 医療保険 or the 第一公費 pays all).
+        (false, false, false, false, false) => "1",
+    }
+}
+
+/// The records of one 点数・回数算定単位 as they repeat over the month: everything but the days.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct UnitKey {
+    class: String,
+    burden: &'static str,
+    kind: u8,
+    /// (code, amount in the record's units) of each record, in order.
+    parts: Vec<(String, u64)>,
+    points: u32,
+}
+
+struct Unit {
+    key: UnitKey,
+    days: DayCounts,
+    /// Who pays it: 医保, 公費1–4.
+    payers: (bool, [bool; MAX_PUBLIC]),
+    first_seen: usize,
+}
+
+/// 診療識別 of a priced line (receipts.md §3.2): the first two digits of its 集計先; 300 (注射の
+/// 加算) that of an injection of the same visit.
+fn treatment_class(line: &PricedLine, visit_lines: &[PricedLine]) -> Option<String> {
+    let aggregation = match line.aggregation {
+        300 => visit_lines
+            .iter()
+            .map(|l| l.aggregation)
+            .find(|a| matches!(a, 311 | 321 | 331))
+            .unwrap_or(311),
+        a => a,
+    };
+    (100..1000)
+        .contains(&aggregation)
+        .then(|| format!("{:02}", aggregation / 10))
+}
+
+fn drug_amount(thousandths: i64) -> Option<u64> {
+    // Quantity is in 1/1000; IY 使用量 in 1/100000.
+    u64::try_from(thousandths)
+        .ok()?
+        .checked_mul(100)
+        .and_then(|u| DrugAmount::from_units(u).map(|a| a.units()))
+}
+
+fn device_amount(thousandths: i64) -> Option<u64> {
+    u64::try_from(thousandths)
+        .ok()
+        .and_then(|u| DeviceAmount::from_units(u).map(|a| a.units()))
+}
+
+fn build_claim(month: UkeMonth, input: &ClaimInput, group: Group<'_>) -> Claim {
+    let mut problems = Vec::new();
+    let patient = &input.patient;
+    let publics = claim_publics(&group.bills);
+    if publics.len() > MAX_PUBLIC {
+        problems.push(error(
+            ProblemCode::TooManyPublic,
+            format!(
+                "公費が{}件あります（1枚のレセプトに4件まで）",
+                publics.len()
+            ),
+            None,
+        ));
+    }
+    let first_day = group.bills.first().map(|b| b.visit.service_date);
+
+    // Lines, merged over the month.
+    let mut units: Vec<Unit> = Vec::new();
+    let mut visit_days: BTreeMap<u8, [bool; 1 + MAX_PUBLIC]> = BTreeMap::new();
+    let mut bill_points: i64 = 0;
+    let mut window_paid: BTreeMap<String, i64> = BTreeMap::new();
+    for bill in &group.bills {
+        let day = bill.visit.service_date.day();
+        let applied: Vec<(usize, &crate::billing::PublicExpense)> = bill
+            .visit
+            .public_expenses()
+            .into_iter()
+            .filter_map(|p| {
+                let number = p.payer_number.as_ref()?.as_str();
+                let at = publics.iter().position(|n| n == number)?;
+                (at < MAX_PUBLIC).then_some((at, p))
+            })
+            .collect();
+        let insurance = group.insurance.is_some();
+        if !insurance && applied.is_empty() {
+            problems.push(error(
+                ProblemCode::NoCoverage,
+                format!(
+                    "{}に有効な保険も公費もありません",
+                    crate::domain::japanese::format_date(bill.visit.service_date)
+                ),
+                Some(bill.reception_id),
+            ));
+        }
+        for (at, public) in &applied {
+            let number = public
+                .payer_number
+                .as_ref()
+                .map(|n| n.as_str())
+                .unwrap_or("");
+            let recorded = input.public_payments.iter().find(|p| {
+                p.payer_number == number
+                    && valid_on(
+                        &p.valid_from,
+                        p.valid_until.as_deref(),
+                        bill.visit.service_date,
+                    )
+            });
+            if recorded.is_none() {
+                problems.push(error(
+                    ProblemCode::PublicNotValid,
+                    format!(
+                        "{}の第{}公費（{}）は受給者証の有効期間外か登録がありません",
+                        crate::domain::japanese::format_date(bill.visit.service_date),
+                        at + 1,
+                        number
+                    ),
+                    Some(bill.reception_id),
+                ));
+            }
+            if public.monthly_cap.is_some() {
+                *window_paid.entry(number.to_string()).or_default() += bill.priced.share.patient.0;
+            }
+        }
+        bill_points += bill.priced.total_points.0;
+        let mut paid_today = [false; 1 + MAX_PUBLIC];
+        for line in &bill.priced.lines {
+            let mut covered = [false; MAX_PUBLIC];
+            for (at, public) in &applied {
+                covered[*at] =
+                    public.sections.is_empty() || public.sections.contains(&line.section);
+            }
+            // 公費単独: the 第一公費 pays every line of the visit.
+            if !insurance && !covered.iter().any(|c| *c) {
+                if let Some((at, _)) = applied.first() {
+                    covered[*at] = true;
+                }
+            }
+            paid_today[0] |= insurance;
+            for (i, c) in covered.iter().enumerate() {
+                paid_today[1 + i] |= *c;
+            }
+            let Some(class) = treatment_class(line, &bill.priced.lines) else {
+                problems.push(error(
+                    ProblemCode::UnknownTreatmentClass,
+                    format!(
+                        "{} の診療識別が決まりません（点数欄集計先 {}）",
+                        line.code, line.aggregation
+                    ),
+                    Some(bill.reception_id),
+                ));
+                continue;
+            };
+            let Some(key) = unit_key(line, class, burden_code(insurance, covered)) else {
+                problems.push(error(
+                    ProblemCode::NotRecordable,
+                    format!("{} の点数・数量はレセプトに記録できません", line.code),
+                    Some(bill.reception_id),
+                ));
+                continue;
+            };
+            let at = match units.iter().position(|u| u.key == key) {
+                Some(at) => at,
+                None => {
+                    units.push(Unit {
+                        key,
+                        days: [None; 31],
+                        payers: (insurance, covered),
+                        first_seen: units.len(),
+                    });
+                    units.len() - 1
+                }
+            };
+            let slot = &mut units[at].days[usize::from(day) - 1];
+            let count = u32::from(slot.unwrap_or(0)) + line.count;
+            if count > MAX_TIMES {
+                problems.push(error(
+                    ProblemCode::NotRecordable,
+                    format!("{} の回数が1日{}回を超えます", line.code, MAX_TIMES),
+                    Some(bill.reception_id),
+                ));
+            }
+            *slot = Some(count.min(MAX_TIMES) as u16);
+        }
+        let seen = visit_days.entry(day).or_insert([false; 1 + MAX_PUBLIC]);
+        for (s, p) in seen.iter_mut().zip(paid_today) {
+            *s |= p;
+        }
+    }
+    // 診療識別 order (別表20), then the order first seen.
+    units.sort_by(|a, b| {
+        (a.key.class.as_str(), a.first_seen).cmp(&(b.key.class.as_str(), b.first_seen))
+    });
+
+    let mut lines = Vec::new();
+    let mut totals = [0u64; 1 + MAX_PUBLIC];
+    for unit in &units {
+        let times = day_total(&unit.days);
+        if times > MAX_TIMES {
+            problems.push(error(
+                ProblemCode::NotRecordable,
+                format!(
+                    "{} の月の回数が{}回を超えます",
+                    unit.key.parts[0].0, MAX_TIMES
+                ),
+                None,
+            ));
+        }
+        let points = u64::from(unit.key.points) * u64::from(times);
+        if unit.payers.0 {
+            totals[0] += points;
+        }
+        for (i, p) in unit.payers.1.iter().enumerate() {
+            if *p {
+                totals[1 + i] += points;
+            }
+        }
+        lines.extend(unit_records(unit, times.min(MAX_TIMES) as u16));
+    }
+    judgment_fee_check(&units, &mut problems);
+
+    let main_total = if group.insurance.is_some() {
+        totals[0]
+    } else {
+        totals[1]
+    };
+    if i64::try_from(main_total).ok() != Some(bill_points) {
+        problems.push(error(
+            ProblemCode::TotalMismatch,
+            format!(
+                "レセプトの合計点数 {main_total}点 が会計の合計 {bill_points}点 と一致しません"
+            ),
+            None,
+        ));
+    }
+
+    let days_of = |payer: usize| -> u16 { visit_days.values().filter(|d| d[payer]).count() as u16 };
+    let jd = |payer: usize| JdRecord {
+        payer_kind: (payer + 1).to_string(),
+        days: std::array::from_fn(|i| {
+            visit_days
+                .get(&(i as u8 + 1))
+                .filter(|d| d[payer])
+                .map(|_| 1)
+        }),
+    };
+
+    let birth = parse_date(&patient.birth_date);
+    if birth.is_none() {
+        problems.push(error(
+            ProblemCode::PatientData,
+            "生年月日が読めません".into(),
+            None,
+        ));
+    }
+    let birth = birth.unwrap_or(Date::MIN);
+    let claim_kind = claim_kind(
+        group.insurance,
+        publics.len().min(MAX_PUBLIC),
+        birth,
+        first_day,
+        group.bills.first().map(|b| b.priced.share.burden_tenths),
+    );
+    let payer = match group.insurance {
+        Some(i) => Payer::of_insurer(&i.insurer_number),
+        None => Payer::Fund,
+    };
+    let benefit_percent = group
+        .insurance
+        .filter(|i| i.insurer_number.len() == 6 || i.insurer_number.starts_with("67"))
+        .and_then(|_| group.bills.first())
+        .map(|b| 100 - 10 * u16::from(b.priced.share.burden_tenths));
+
+    let mut records = ClaimRecords::new(ReRecord {
+        claim_number: 0,
+        claim_kind,
+        service_month: month,
+        name: record_name(&patient.name),
+        sex: match patient.sex {
+            Sex::Male => "1",
+            Sex::Female => "2",
+        }
+        .into(),
+        birth_date: UkeDate::from_date(birth).unwrap_or(UkeDate::PLACEHOLDER),
+        benefit_percent,
+        admission_date: None,
+        wards: Vec::new(),
+        burden_class: String::new(),
+        special_notes: Vec::new(),
+        beds: None,
+        chart_number: patient.patient_number.chars().take(20).collect(),
+        discount_unit_price: None,
+        search_number: String::new(),
+        claim_info: String::new(),
+        departments: Default::default(),
+        kana: katakana(&patient.kana).replace(' ', ""),
+        patient_states: Vec::new(),
+    });
+    if let Some(insurance) = group.insurance {
+        records.ho = Some(HoRecord {
+            insurer_number: insurance.insurer_number.clone(),
+            card_symbol: insurance.symbol.clone(),
+            card_number: insurance.number.clone(),
+            days: Some(days_of(0)),
+            points: u32::try_from(totals[0]).ok(),
+            meal_count: None,
+            meal_yen: None,
+            occupational: String::new(),
+            certificate_number: None,
+            patient_share_yen: None,
+            reduction_class: String::new(),
+            reduction_percent: None,
+            reduction_yen: None,
+        });
+        let kouki = InsurerNumber::parse(&insurance.insurer_number)
+            .map(|n| n.is_kouki())
+            .unwrap_or(false);
+        let branch = insurance.branch.trim();
+        if !kouki && !branch.is_empty() {
+            records.sn.push(SnRecord {
+                payer_kind: "1".into(),
+                confirmation: "01".into(),
+                checked_insurer_number: String::new(),
+                checked_card_symbol: String::new(),
+                checked_card_number: String::new(),
+                branch: format!("{branch:0>2}"),
+                checked_recipient_number: String::new(),
+            });
+        }
+        records.jd.push(jd(0));
+    }
+    for (i, number) in publics.iter().take(MAX_PUBLIC).enumerate() {
+        // The 受給者証 valid on a day of the claim; else the one recorded (its dates are a
+        // problem of their own, PublicNotValid).
+        let same: Vec<&PublicPaymentDetail> = input
+            .public_payments
+            .iter()
+            .filter(|p| &p.payer_number == number)
+            .collect();
+        let recorded = same
+            .iter()
+            .find(|p| {
+                group.bills.iter().any(|b| {
+                    valid_on(
+                        &p.valid_from,
+                        p.valid_until.as_deref(),
+                        b.visit.service_date,
+                    )
+                })
+            })
+            .or(same.last());
+        let recipient = recorded
+            .and_then(|p| p.recipient_number.clone())
+            .unwrap_or_default();
+        let houbetsu = PublicPayerNumber::parse(number)
+            .map(|n| n.houbetsu().to_string())
+            .unwrap_or_default();
+        if recipient.is_empty() && houbetsu != "30" {
+            problems.push(error(
+                ProblemCode::RecipientMissing,
+                format!("第{}公費（{}）の受給者番号がありません", i + 1, number),
+                None,
+            ));
+        }
+        records.ko.push(KoRecord {
+            payer_number: number.clone(),
+            recipient_number: if houbetsu == "30" {
+                String::new()
+            } else {
+                recipient
+            },
+            optional_benefit: String::new(),
+            days: Some(days_of(1 + i)),
+            points: u32::try_from(totals[1 + i]).ok(),
+            patient_share_yen: window_paid.get(number).and_then(|y| u32::try_from(*y).ok()),
+            outpatient_covered_yen: None,
+            inpatient_covered_yen: None,
+            meal_count: None,
+            meal_yen: None,
+        });
+        records.jd.push(jd(1 + i));
+    }
+    records.mf.push(MfRecord {
+        window_class: "00".into(),
+    });
+    records.sy = diagnoses(month, &input.diagnoses, first_day, &mut problems);
+    records.lines = lines;
+
+    Claim {
+        patient_id: patient.patient_id,
+        payer,
+        bills: group
+            .bills
+            .iter()
+            .map(|b| BillRef {
+                bill_id: b.bill_id,
+                version: b.version,
+                reception_id: b.reception_id,
+                service_date: b.visit.service_date,
+            })
+            .collect(),
+        records,
+        problems,
+    }
+}
+
+fn error(code: ProblemCode, message: String, reception_id: Option<ReceptionId>) -> ClaimProblem {
+    ClaimProblem {
+        severity: Severity::Error,
+        code,
+        message,
+        reception_id,
+    }
+}
+
+fn warning(code: ProblemCode, message: String, reception_id: Option<ReceptionId>) -> ClaimProblem {
+    ClaimProblem {
+        severity: Severity::Warning,
+        code,
+        message,
+        reception_id,
+    }
+}
+
+fn unit_key(line: &PricedLine, class: String, burden: &'static str) -> Option<UnitKey> {
+    let points = u32::try_from(line.unit_points.0).ok()?;
+    let (kind, parts) = match line.kind {
+        LineKind::Procedure => (0, vec![(line.code.clone(), 0)]),
+        LineKind::Drug => (
+            1,
+            line.contents
+                .iter()
+                .map(|c| Some((c.code.clone(), drug_amount(c.quantity.thousandths())?)))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        LineKind::Material => (
+            2,
+            line.contents
+                .iter()
+                .map(|c| Some((c.code.clone(), device_amount(c.quantity.thousandths())?)))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+    };
+    (!parts.is_empty()).then_some(UnitKey {
+        class,
+        burden,
+        kind,
+        parts,
+        points,
+    })
+}
+
+/// The SI, IY or TO records of a merged unit: 診療識別 on the first, 点数 and 回数 on the last
+/// (回数 on every record, as the samples do), the day columns on each.
+fn unit_records(unit: &Unit, times: u16) -> Vec<ClaimLine> {
+    let last = unit.key.parts.len() - 1;
+    let points = (unit.key.points > 0).then_some(unit.key.points);
+    unit.key
+        .parts
+        .iter()
+        .enumerate()
+        .map(|(i, (code, amount))| {
+            let class = if i == 0 {
+                unit.key.class.clone()
+            } else {
+                String::new()
+            };
+            let points = if i == last { points } else { None };
+            let burden = unit.key.burden.to_string();
+            let comments: [LineComment; 3] = Default::default();
+            match unit.key.kind {
+                0 => ClaimLine::Si(SiRecord {
+                    treatment_class: class,
+                    burden,
+                    code: code.clone(),
+                    quantity: None,
+                    points,
+                    times: Some(times),
+                    comments,
+                    days: unit.days,
+                }),
+                1 => ClaimLine::Iy(IyRecord {
+                    treatment_class: class,
+                    burden,
+                    code: code.clone(),
+                    amount: DrugAmount::from_units(*amount),
+                    points,
+                    times: Some(times),
+                    comments,
+                    days: unit.days,
+                }),
+                _ => ClaimLine::To(ToRecord {
+                    treatment_class: class,
+                    burden,
+                    code: code.clone(),
+                    amount: DeviceAmount::from_units(*amount),
+                    points,
+                    times: Some(times),
+                    unit_code: String::new(),
+                    unit_price: None,
+                    product_name: String::new(),
+                    comments,
+                    days: unit.days,
+                }),
+            }
+        })
+        .collect()
+}
+
+/// 判断料 are billed once a month each (D026 注1, 令和6年厚生労働省告示第57号 別表第一 第2章第3部
+/// 第1節第2款): the engine checks each visit against the month's history; this catches two
+/// bills that were finalised without seeing each other.
+fn judgment_fee_check(units: &[Unit], problems: &mut Vec<ClaimProblem>) {
+    for (_, code) in crate::billing::codes::JUDGMENT_FEES {
+        let times: u32 = units
+            .iter()
+            .filter(|u| u.key.kind == 0 && u.key.parts[0].0 == *code)
+            .map(|u| day_total(&u.days))
+            .sum();
+        if times > 1 {
+            problems.push(error(
+                ProblemCode::JudgmentFeeTwice,
+                format!("判断料 {code} が月に{times}回算定されています（月1回）"),
+                None,
+            ));
+        }
+    }
+}
+
+/// レセプト種別 (別表5), 入院外.
+fn claim_kind(
+    insurance: Option<&InsuranceDetail>,
+    publics: usize,
+    birth: Date,
+    first_day: Option<Date>,
+    burden_tenths: Option<u8>,
+) -> String {
+    let Some(insurance) = insurance else {
+        return format!("12{}2", publics.max(1));
+    };
+    let number = insurance.insurer_number.as_str();
+    let system = if number.starts_with("39") {
+        '3'
+    } else if number.starts_with("67") {
+        '4'
+    } else {
+        '1'
+    };
+    let on = first_day.unwrap_or(birth);
+    let seven_tenths = burden_tenths == Some(3);
+    let person = if system == '3' {
+        if seven_tenths {
+            '0'
+        } else {
+            '8'
+        }
+    } else if preschool_until(birth).is_some_and(|end| on <= end) {
+        '4'
+    } else if elderly_from(birth).is_some_and(|start| on >= start) {
+        if seven_tenths {
+            '0'
+        } else {
+            '8'
+        }
+    } else if insurance.relationship == Relationship::Dependent {
+        '6'
+    } else {
+        '2'
+    };
+    format!("1{system}{}{person}", 1 + publics)
+}
+
+/// 氏名 as RE 項目5 wants it: 姓 and 名 separated by one space (全角, the name being 漢字).
+fn record_name(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join("\u{3000}")
+}
+
+/// SY records: the diagnoses active at some point of the month, 主傷病 first.
+fn diagnoses(
+    month: UkeMonth,
+    list: &[Diagnosis],
+    first_day: Option<Date>,
+    problems: &mut Vec<ClaimProblem>,
+) -> Vec<SyRecord> {
+    let (Some(month_start), Some(month_end)) = (month_bounds(month).0, month_bounds(month).1)
+    else {
+        return Vec::new();
+    };
+    let mut active: Vec<(&Diagnosis, Date, Option<Date>)> = list
+        .iter()
+        .filter_map(|d| {
+            let start = parse_date(&d.start_date)?;
+            let end = d.end_date.as_deref().and_then(parse_date);
+            (start <= month_end && end.is_none_or(|e| e >= month_start)).then_some((d, start, end))
+        })
+        .collect();
+    active.sort_by_key(|(d, start, _)| (!d.is_main, *start));
+    if active.is_empty() {
+        problems.push(error(
+            ProblemCode::NoDiagnosis,
+            "この月に有効な傷病名がありません".into(),
+            None,
+        ));
+    }
+    active
+        .into_iter()
+        .map(|(d, start, end)| {
+            if let (Some(end), Some(first)) = (end, first_day) {
+                if end < first {
+                    problems.push(warning(
+                        ProblemCode::DiagnosisEndedBeforeService,
+                        format!(
+                            "傷病名「{}」は最初の診療日より前に終了しています",
+                            d.display_name()
+                        ),
+                        None,
+                    ));
+                }
+            }
+            let ended_in_month = end.is_some_and(|e| e <= month_end);
+            let outcome = match d.outcome.filter(|_| ended_in_month) {
+                None => "1",
+                Some(Outcome::Cured) => "2",
+                Some(Outcome::Died) => "3",
+                Some(Outcome::Stopped | Outcome::Transferred) => "4",
+            };
+            let mut modifiers = d.modifier_codes.clone();
+            if d.suspected && !modifiers.iter().any(|m| m == SUSPECTED_MODIFIER) {
+                modifiers.push(SUSPECTED_MODIFIER.into());
+            }
+            let coded = d.disease_code.clone().filter(|c| !c.is_empty());
+            SyRecord {
+                disease_name: if coded.is_none() {
+                    d.name.clone()
+                } else {
+                    String::new()
+                },
+                disease_code: coded.unwrap_or_else(|| UNCODED_DISEASE.into()),
+                start_date: UkeDate::from_date(start).unwrap_or(UkeDate::PLACEHOLDER),
+                outcome: outcome.into(),
+                modifiers,
+                main: if d.is_main {
+                    "01".into()
+                } else {
+                    String::new()
+                },
+                note: String::new(),
+            }
+        })
+        .collect()
+}
+
+/// The first and last day of a month.
+pub fn month_bounds(month: UkeMonth) -> (Option<Date>, Option<Date>) {
+    let m = Month::try_from(month.month()).ok();
+    let year = i32::from(month.year());
+    let start = m.and_then(|m| Date::from_calendar_date(year, m, 1).ok());
+    let end = m.and_then(|m| Date::from_calendar_date(year, m, m.length(year)).ok());
+    (start, end)
+}
+
+/// The institution facts of IR.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimInstitution {
+    /// 医療機関コード (7 digits).
+    pub code: String,
+    /// 都道府県番号 (別表2, 2 digits).
+    pub prefecture: String,
+    pub name: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+/// The UKE files of a month's claims, one per 審査支払機関 that has claims, with レセプト番号
+/// 1, 2, … in each and GO's totals filled.
+pub fn uke_files(
+    institution: &ClaimInstitution,
+    billing_month: UkeMonth,
+    claims: &[Claim],
+) -> Vec<(Payer, UkeFile)> {
+    let mut by_payer: BTreeMap<Payer, Vec<ClaimRecords>> = BTreeMap::new();
+    for claim in claims {
+        let list = by_payer.entry(claim.payer).or_default();
+        let mut records = claim.records.clone();
+        records.re.claim_number = list.len() as u32 + 1;
+        list.push(records);
+    }
+    by_payer
+        .into_iter()
+        .map(|(payer, claims)| {
+            let ir = IrRecord {
+                payer: payer.code().into(),
+                prefecture: institution.prefecture.clone(),
+                score_table: "1".into(),
+                institution_code: institution.code.clone(),
+                name: record_name(&institution.name),
+                billing_month,
+                volume: "00".into(),
+                phone: institution.phone.clone(),
+            };
+            (payer, UkeFile::new(ir, claims))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

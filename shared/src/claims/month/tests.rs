@@ -1,0 +1,562 @@
+//! The month's claims from priced bills of fictitious patients, against the fixture catalog.
+
+use super::*;
+use crate::api::chart::Diagnosis;
+use crate::billing::{
+    price_visit, Dispensing, Facility, FacilityKind, FacilityStandards, ItemOrder, MemoryCatalog,
+    Prescription, PublicExpense, Quantity, Rp, RpDrug, TimeCategory, VisitKind,
+};
+use crate::claims::uke::{read_uke, ClaimLine};
+use crate::domain::insurance::{check_digit, IncomeCategory};
+use crate::ids::DiagnosisId;
+use time::macros::date;
+use uuid::Uuid;
+
+const JUNE: (u16, u8) = (2024, 6);
+
+fn june() -> UkeMonth {
+    UkeMonth::new(JUNE.0, JUNE.1).unwrap()
+}
+
+/// A number with its 検証番号 appended.
+fn numbered(body: &str) -> String {
+    let digits: Vec<u8> = body.bytes().map(|b| b - b'0').collect();
+    format!("{body}{}", check_digit(&digits))
+}
+
+fn id(n: u128) -> Uuid {
+    Uuid::from_u128(n)
+}
+
+fn patient(n: u128, name: &str, kana: &str, sex: Sex, birth: &str) -> PatientSummary {
+    PatientSummary {
+        patient_id: PatientId(id(n)),
+        patient_number: format!("{n:05}"),
+        name: name.into(),
+        kana: kana.into(),
+        sex,
+        birth_date: birth.into(),
+        phone: String::new(),
+    }
+}
+
+fn insurance(number: &str, relationship: Relationship, branch: &str) -> InsuranceDetail {
+    InsuranceDetail {
+        insurance_id: crate::ids::InsuranceId(id(900)),
+        version: 1,
+        insurer_number: number.into(),
+        symbol: "テスト".into(),
+        number: "１２３".into(),
+        branch: branch.into(),
+        relationship,
+        acquired_on: None,
+        valid_from: "2020-04-01".into(),
+        valid_until: None,
+        income_category: IncomeCategory::General,
+        burden_override: None,
+        burden_tenths: 3,
+        burden_rule: String::new(),
+    }
+}
+
+fn public_payment(number: &str, recipient: Option<&str>) -> PublicPaymentDetail {
+    PublicPaymentDetail {
+        public_payment_id: crate::ids::PublicPaymentId(id(901)),
+        version: 1,
+        payer_number: number.into(),
+        houbetsu: number[..2].into(),
+        recipient_number: recipient.map(str::to_string),
+        valid_from: "2024-04-01".into(),
+        valid_until: None,
+        patient_tenths: Some(0),
+        monthly_cap: None,
+    }
+}
+
+fn diagnosis(code: Option<&str>, name: &str, main: bool, start: &str) -> Diagnosis {
+    Diagnosis {
+        diagnosis_id: DiagnosisId(id(700)),
+        version: 1,
+        disease_code: code.map(str::to_string),
+        modifier_codes: vec![],
+        name: name.into(),
+        is_main: main,
+        suspected: false,
+        start_date: start.into(),
+        outcome: None,
+        end_date: None,
+        reason: String::new(),
+        author: "テスト医師".into(),
+        created_at: "2024-06-01T09:00:00+09:00".into(),
+    }
+}
+
+fn visit(on: Date, birth: Date, kind: VisitKind) -> Visit {
+    Visit {
+        service_date: on,
+        birth_date: birth,
+        burden: crate::billing::Burden::Tenths { tenths: 3 },
+        public_expense: None,
+        additional_public_expenses: vec![],
+        kind,
+        time: TimeCategory::Regular,
+        facility: Facility {
+            kind: FacilityKind::Clinic,
+            standards: FacilityStandards::default(),
+        },
+        electronic_qualification: false,
+        outpatient_management: false,
+        items: vec![],
+        prescription: None,
+        injections: vec![],
+        treatments: vec![],
+        month_history: vec![],
+    }
+}
+
+fn in_house(days: u32, code: &str, qty: &str) -> Option<Prescription> {
+    Some(Prescription {
+        dispensing: Dispensing::InHouse,
+        rps: vec![Rp::Internal {
+            days,
+            temporary: false,
+            drugs: vec![RpDrug::new(code, Quantity::parse(qty).unwrap())],
+        }],
+        specific_disease: false,
+    })
+}
+
+/// Prices `visit` with the month's earlier bills as its history, as 会計 does.
+fn bill(n: u128, mut visit: Visit, earlier: &[ClaimBill]) -> ClaimBill {
+    let catalog = MemoryCatalog::outpatient_2024_06();
+    visit.month_history = earlier
+        .iter()
+        .flat_map(|b| {
+            b.priced.lines.iter().map(|l| crate::billing::HistoryEntry {
+                code: l.code.clone(),
+                date: b.visit.service_date,
+                count: l.count,
+            })
+        })
+        .collect();
+    let priced = price_visit(&visit, &catalog).expect("the visit prices");
+    ClaimBill {
+        bill_id: BillId(id(n)),
+        version: 1,
+        reception_id: ReceptionId(id(n + 10_000)),
+        department: "内科".into(),
+        visit,
+        priced,
+    }
+}
+
+fn month_of(visits: Vec<Visit>, first: u128) -> Vec<ClaimBill> {
+    let mut bills: Vec<ClaimBill> = Vec::new();
+    for (i, v) in visits.into_iter().enumerate() {
+        let b = bill(first + i as u128, v, &bills);
+        bills.push(b);
+    }
+    bills
+}
+
+/// 協会けんぽ 東京 本人, three visits: 初診 with 院内処方, 再診 with the same prescription,
+/// 再診 with 採血 and 検査.
+fn adult() -> ClaimInput {
+    let birth = date!(1980 - 04 - 01);
+    let labs = ["160095710", "160008010", "160022510", "160022610"];
+    let third = Visit {
+        items: labs.iter().map(|c| ItemOrder::new(c)).collect(),
+        ..visit(date!(2024 - 06 - 17), birth, VisitKind::Revisit)
+    };
+    let bills = month_of(
+        vec![
+            Visit {
+                prescription: in_house(14, "620007870", "1"),
+                ..visit(date!(2024 - 06 - 03), birth, VisitKind::Initial)
+            },
+            Visit {
+                prescription: in_house(14, "620007870", "1"),
+                ..visit(date!(2024 - 06 - 10), birth, VisitKind::Revisit)
+            },
+            third,
+        ],
+        1,
+    );
+    ClaimInput {
+        patient: patient(1, "見本 太郎", "ミホン タロウ", Sex::Male, "1980-04-01"),
+        insurances: vec![insurance(&numbered("0113001"), Relationship::Insured, "1")],
+        public_payments: vec![],
+        diagnoses: vec![diagnosis(Some("4019004"), "高血圧症", true, "2024-06-03")],
+        bills,
+    }
+}
+
+/// A child of four, 家族 in 国保, with a 子ども医療費 公費 (0割), one 初診.
+fn child() -> ClaimInput {
+    let birth = date!(2020 - 01 - 15);
+    let payer = numbered("8813000");
+    let mut v = visit(date!(2024 - 06 - 05), birth, VisitKind::Initial);
+    v.burden = crate::billing::Burden::Tenths { tenths: 2 };
+    v.public_expense = Some(PublicExpense {
+        payer_number: Some(PublicPayerNumber::parse(&payer).unwrap()),
+        patient_tenths: 0,
+        monthly_cap: None,
+        paid_this_month: crate::billing::Yen(0),
+        sections: vec![],
+    });
+    ClaimInput {
+        patient: patient(2, "見本 花子", "ミホン ハナコ", Sex::Female, "2020-01-15"),
+        insurances: vec![insurance(&numbered("13814"), Relationship::Dependent, "")],
+        public_payments: vec![public_payment(&payer, Some(&numbered("123456")))],
+        diagnoses: vec![diagnosis(None, "かぜ", false, "2024-06-05")],
+        bills: month_of(vec![v], 100),
+    }
+}
+
+/// 後期高齢者 of 80, one 再診, no diagnosis recorded (a planted 病名漏れ).
+fn elderly() -> ClaimInput {
+    let birth = date!(1944 - 02 - 02);
+    ClaimInput {
+        patient: patient(3, "見本 一郎", "みほん いちろう", Sex::Male, "1944-02-02"),
+        insurances: vec![insurance(&numbered("3913001"), Relationship::Insured, "")],
+        public_payments: vec![],
+        diagnoses: vec![],
+        bills: month_of(
+            vec![Visit {
+                burden: crate::billing::Burden::Tenths { tenths: 1 },
+                ..visit(date!(2024 - 06 - 12), birth, VisitKind::Revisit)
+            }],
+            200,
+        ),
+    }
+}
+
+/// 生活保護 alone (no health insurance), one 再診.
+fn welfare() -> ClaimInput {
+    let birth = date!(1970 - 07 - 07);
+    let payer = numbered("1213000");
+    let mut v = visit(date!(2024 - 06 - 20), birth, VisitKind::Revisit);
+    v.public_expense = Some(PublicExpense {
+        payer_number: Some(PublicPayerNumber::parse(&payer).unwrap()),
+        patient_tenths: 0,
+        monthly_cap: None,
+        paid_this_month: crate::billing::Yen(0),
+        sections: vec![],
+    });
+    ClaimInput {
+        patient: patient(4, "見本 次郎", "ミホン ジロウ", Sex::Male, "1970-07-07"),
+        insurances: vec![],
+        public_payments: vec![public_payment(&payer, Some(&numbered("765432")))],
+        diagnoses: vec![diagnosis(Some("4019004"), "高血圧症", true, "2023-01-10")],
+        bills: month_of(vec![v], 300),
+    }
+}
+
+fn si(claim: &Claim, code: &str) -> SiRecord {
+    claim
+        .records
+        .lines
+        .iter()
+        .find_map(|l| match l {
+            ClaimLine::Si(s) if s.code == code => Some(s.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no SI {code}"))
+}
+
+fn day(days: &DayCounts, d: usize) -> Option<u16> {
+    days[d - 1]
+}
+
+#[test]
+fn an_insured_adults_visits_merge_into_one_claim_with_their_days() {
+    let claims = build_claims(june(), &[adult()]);
+    assert_eq!(claims.len(), 1);
+    let c = &claims[0];
+    assert_eq!(c.payer, Payer::Fund);
+    assert_eq!(c.records.re.claim_kind, "1112");
+    assert_eq!(c.records.re.name, "見本\u{3000}太郎");
+    assert_eq!(c.records.re.kana, "ミホンタロウ");
+    assert_eq!(
+        c.records.re.benefit_percent, None,
+        "社保 records no 給付割合"
+    );
+    assert_eq!(c.bills.len(), 3);
+    assert!(c.problems.is_empty(), "{:?}", c.problems);
+
+    // 初診 on the 3rd, 再診 on the 10th and 17th: one SI each, days merged.
+    let initial = si(c, "111000110");
+    assert_eq!(initial.treatment_class, "11");
+    assert_eq!(initial.burden, "1");
+    assert_eq!((initial.times, day(&initial.days, 3)), (Some(1), Some(1)));
+    let revisit = si(c, "112007410");
+    assert_eq!(revisit.treatment_class, "12");
+    assert_eq!(revisit.times, Some(2));
+    assert_eq!(
+        (day(&revisit.days, 10), day(&revisit.days, 17)),
+        (Some(1), Some(1))
+    );
+    assert_eq!(day(&revisit.days, 3), None);
+
+    // The same 剤 on two days: one IY, 14 days on each.
+    let iy: Vec<&IyRecord> = c
+        .records
+        .lines
+        .iter()
+        .filter_map(|l| match l {
+            ClaimLine::Iy(i) => Some(i),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(iy.len(), 1);
+    assert_eq!(iy[0].treatment_class, "21");
+    assert_eq!(iy[0].amount.map(|a| a.to_string()).as_deref(), Some("1"));
+    assert_eq!(iy[0].times, Some(28));
+    assert_eq!(
+        (day(&iy[0].days, 3), day(&iy[0].days, 10)),
+        (Some(14), Some(14))
+    );
+
+    // 診療識別 never goes back down (別表20 order).
+    let classes: Vec<u32> = c
+        .records
+        .lines
+        .iter()
+        .filter_map(|l| match l {
+            ClaimLine::Si(s) => Some(s.treatment_class.clone()),
+            ClaimLine::Iy(s) => Some(s.treatment_class.clone()),
+            _ => None,
+        })
+        .filter(|c| !c.is_empty())
+        .map(|c| c.parse().unwrap())
+        .collect();
+    assert!(classes.windows(2).all(|w| w[0] <= w[1]), "{classes:?}");
+
+    // Totals: the sum of the bills; 実日数 3; JD on the three days; SN with the 枝番.
+    let ho = c.records.ho.as_ref().unwrap();
+    let bills: i64 = c.bills.len() as i64;
+    assert_eq!(bills, 3);
+    let expected: i64 = adult().bills.iter().map(|b| b.priced.total_points.0).sum();
+    assert_eq!(ho.points, Some(expected as u32));
+    assert_eq!(ho.days, Some(3));
+    assert_eq!(c.records.jd.len(), 1);
+    let jd_days: Vec<usize> = (1..=31)
+        .filter(|d| c.records.jd[0].days[d - 1] == Some(1))
+        .collect();
+    assert_eq!(jd_days, vec![3, 10, 17]);
+    assert_eq!(c.records.sn[0].branch, "01");
+    assert_eq!(c.records.sy.len(), 1);
+    assert_eq!(c.records.sy[0].main, "01");
+    assert_eq!(c.records.sy[0].outcome, "1");
+}
+
+#[test]
+fn kinds_payers_and_public_records_follow_the_patient() {
+    let claims = build_claims(june(), &[child(), elderly(), welfare()]);
+    assert_eq!(claims.len(), 3);
+
+    let child = &claims[0];
+    assert_eq!(child.records.re.claim_kind, "1124", "未就学者 + 1 公費");
+    assert_eq!(child.payer, Payer::Kokuho);
+    assert_eq!(child.records.re.benefit_percent, Some(80));
+    assert_eq!(child.records.ko.len(), 1);
+    assert_eq!(
+        child.records.ko[0].points,
+        child.records.ho.as_ref().unwrap().points
+    );
+    assert_eq!(child.records.ko[0].days, Some(1));
+    assert_eq!(si(child, "111000110").burden, "2", "医保 and 第一公費");
+    assert_eq!(child.records.jd.len(), 2);
+    assert!(child.records.sn.is_empty(), "no 枝番 on the card");
+    assert_eq!(child.records.sy[0].disease_code, UNCODED_DISEASE);
+    assert_eq!(child.records.sy[0].disease_name, "かぜ");
+    assert!(child.problems.is_empty(), "{:?}", child.problems);
+
+    let old = &claims[1];
+    assert_eq!(old.records.re.claim_kind, "1318", "後期高齢者 一般");
+    assert_eq!(old.payer, Payer::Kokuho);
+    assert_eq!(old.records.re.benefit_percent, None);
+    assert_eq!(old.records.re.kana, "ミホンイチロウ");
+    assert!(old.records.sn.is_empty(), "no SN for 後期高齢者医療");
+    let codes: Vec<ProblemCode> = old.problems.iter().map(|p| p.code).collect();
+    assert_eq!(codes, vec![ProblemCode::NoDiagnosis]);
+    assert!(old.has_errors());
+
+    let welfare = &claims[2];
+    assert_eq!(welfare.records.re.claim_kind, "1212", "公費単独");
+    assert_eq!(welfare.payer, Payer::Fund);
+    assert!(welfare.records.ho.is_none());
+    assert_eq!(welfare.records.ko.len(), 1);
+    assert_eq!(si(welfare, "112007410").burden, "5", "第一公費 only");
+    assert_eq!(
+        welfare.points(),
+        u64::from(welfare.records.ko[0].points.unwrap())
+    );
+    assert!(welfare.problems.is_empty(), "{:?}", welfare.problems);
+}
+
+#[test]
+fn the_files_split_by_payer_and_read_back_as_written() {
+    let claims = build_claims(june(), &[adult(), child(), elderly(), welfare()]);
+    let institution = ClaimInstitution {
+        code: "1234567".into(),
+        prefecture: "13".into(),
+        name: "見本 クリニック".into(),
+        phone: "03-0000-0000".into(),
+    };
+    let files = uke_files(&institution, UkeMonth::new(2024, 7).unwrap(), &claims);
+    let payers: Vec<Payer> = files.iter().map(|(p, _)| *p).collect();
+    assert_eq!(payers, vec![Payer::Fund, Payer::Kokuho]);
+    for (payer, file) in &files {
+        assert_eq!(file.institution.payer, payer.code());
+        assert!(file.check().is_empty(), "{:?}", file.check());
+        let numbers: Vec<u32> = file.claims.iter().map(|c| c.re.claim_number).collect();
+        assert_eq!(numbers, (1..=file.claims.len() as u32).collect::<Vec<_>>());
+        let read = read_uke(&file.to_bytes()).expect("our own file reads");
+        assert_eq!(&read, file);
+    }
+    // GO: 社保 has the adult (1 件) and 公費単独 (1 件); 国保 the child (医保 + 公費: 2 件) and
+    // the elderly (1 件).
+    assert_eq!(files[0].1.totals.claim_count, Some(2));
+    assert_eq!(files[1].1.totals.claim_count, Some(3));
+    let points: u64 = claims.iter().map(Claim::points).sum();
+    let written: u64 = files
+        .iter()
+        .map(|(_, f)| f.totals.total_points.unwrap())
+        .sum();
+    assert_eq!(points, written);
+}
+
+#[test]
+fn checks_find_a_second_judgment_fee_missing_recipients_and_old_diagnoses() {
+    let mut input = adult();
+    // A second lab visit priced without seeing the first: 判断料 twice.
+    let birth = date!(1980 - 04 - 01);
+    let labs = vec![ItemOrder::new("160008010")];
+    let late = bill(
+        50,
+        Visit {
+            items: labs,
+            ..visit(date!(2024 - 06 - 24), birth, VisitKind::Revisit)
+        },
+        &[],
+    );
+    input.bills.push(late);
+    // A diagnosis that ended before the month's first visit, still inside the month.
+    let mut ended = diagnosis(Some("4659007"), "急性上気道炎", false, "2024-05-20");
+    ended.outcome = Some(Outcome::Cured);
+    ended.end_date = Some("2024-06-01".into());
+    input.diagnoses.push(ended);
+    let claims = build_claims(june(), &[input]);
+    let codes: Vec<ProblemCode> = claims[0].problems.iter().map(|p| p.code).collect();
+    assert!(codes.contains(&ProblemCode::JudgmentFeeTwice), "{codes:?}");
+    assert!(
+        codes.contains(&ProblemCode::DiagnosisEndedBeforeService),
+        "{codes:?}"
+    );
+    let cured = claims[0]
+        .records
+        .sy
+        .iter()
+        .find(|s| s.disease_code == "4659007")
+        .unwrap();
+    assert_eq!(cured.outcome, "2", "治ゆ within the month");
+
+    let mut child = child();
+    child.public_payments[0].recipient_number = None;
+    let claims = build_claims(june(), &[child]);
+    let codes: Vec<ProblemCode> = claims[0].problems.iter().map(|p| p.code).collect();
+    assert_eq!(codes, vec![ProblemCode::RecipientMissing]);
+
+    let mut lapsed = welfare();
+    lapsed.public_payments[0].valid_until = Some("2024-06-01".into());
+    let claims = build_claims(june(), &[lapsed]);
+    let codes: Vec<ProblemCode> = claims[0].problems.iter().map(|p| p.code).collect();
+    assert_eq!(codes, vec![ProblemCode::PublicNotValid]);
+    assert!(
+        claims[0].problems[0].reception_id.is_some(),
+        "links to the bill"
+    );
+}
+
+#[test]
+fn bills_of_other_months_and_other_insurances_stay_apart() {
+    let mut input = adult();
+    // A visit in July is not June's.
+    let birth = date!(1980 - 04 - 01);
+    input.bills.push(bill(
+        60,
+        visit(date!(2024 - 07 - 01), birth, VisitKind::Revisit),
+        &[],
+    ));
+    // The card changed on the 15th: the last visit goes on its own claim.
+    input.insurances[0].valid_until = Some("2024-06-14".into());
+    let mut new_card = insurance(&numbered("0613999"), Relationship::Insured, "");
+    new_card.valid_from = "2024-06-15".into();
+    input.insurances.push(new_card);
+    let claims = build_claims(june(), &[input]);
+    assert_eq!(claims.len(), 2);
+    let days: Vec<usize> = claims.iter().map(|c| c.bills.len()).collect();
+    assert_eq!(days.iter().sum::<usize>(), 3, "July's visit left out");
+    assert!(claims.iter().all(|c| c.problems.is_empty()));
+}
+
+#[test]
+fn burden_codes_cover_every_combination_once() {
+    let mut seen = std::collections::BTreeSet::new();
+    for mask in 1u8..32 {
+        let insurance = mask & 1 != 0;
+        let publics = std::array::from_fn(|i| mask & (2 << i) != 0);
+        assert!(seen.insert(burden_code(insurance, publics)), "mask {mask}");
+    }
+    assert_eq!(seen.len(), 31);
+    assert_eq!(burden_code(true, [false; 4]), "1");
+    assert_eq!(burden_code(false, [true, false, false, false]), "5");
+    assert_eq!(burden_code(true, [true, true, false, false]), "4");
+    assert_eq!(burden_code(true, [true; 4]), "9");
+}
+
+#[test]
+fn a_public_limited_to_some_sections_pays_only_their_lines() {
+    let mut input = child();
+    let bill = &mut input.bills[0];
+    bill.visit.prescription = in_house(5, "620099301", "1");
+    if let Some(p) = bill.visit.public_expense.as_mut() {
+        p.sections = vec![crate::billing::Section::Medication];
+    }
+    let priced = price_visit(&bill.visit, &MemoryCatalog::outpatient_2024_06()).unwrap();
+    bill.priced = priced;
+    let claims = build_claims(june(), &[input]);
+    let c = &claims[0];
+    assert_eq!(
+        si(c, "111000110").burden,
+        "1",
+        "初診 is the insurance's alone"
+    );
+    let iy = c
+        .records
+        .lines
+        .iter()
+        .find_map(|l| match l {
+            ClaimLine::Iy(i) => Some(i.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(iy.burden, "2", "the drug is shared with the 公費");
+    let ho = c.records.ho.as_ref().unwrap().points.unwrap();
+    let ko = c.records.ko[0].points.unwrap();
+    // Points of the lines the 公費 shares (負担区分 2): 点数 × 回数 of each unit's last record.
+    let medication: i64 = c
+        .records
+        .lines
+        .iter()
+        .filter_map(|l| match l {
+            ClaimLine::Si(s) if s.burden == "2" => Some((s.points, s.times)),
+            ClaimLine::Iy(s) if s.burden == "2" => Some((s.points, s.times)),
+            _ => None,
+        })
+        .map(|(p, t)| i64::from(p.unwrap_or(0)) * i64::from(t.unwrap_or(0)))
+        .sum();
+    assert!(ko < ho, "{ko} < {ho}");
+    assert_eq!(i64::from(ko), medication);
+}
