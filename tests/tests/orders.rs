@@ -1295,15 +1295,13 @@ async fn frequent_items_and_generic_names_help_the_picker() {
         "another institution's orders are not counted"
     );
 
-    // A brand is found by its 一般名, in hiragana too, by the server and in the app's copy.
-    let hits: Vec<MasterHit> = c
-        .doctor
-        .get(&format!(
-            "/masters/search?q=%E3%81%82%E3%82%80%E3%82%8D%E3%81%98%E3%81%B4%E3%82%93&on={}&kind=drug",
-            today()
-        ))
-        .await
-        .json();
+    // A brand is found by its 一般名, in hiragana too (small kana as written), by the server and
+    // in the app's copy.
+    let search = |q: &str| {
+        let encoded: String = q.bytes().map(|b| format!("%{b:02X}")).collect();
+        format!("/masters/search?q={encoded}&on={}&kind=drug", today())
+    };
+    let hits: Vec<MasterHit> = c.doctor.get(&search("あむろじぴん")).await.json();
     let norvasc = hits
         .iter()
         .find(|h| h.code == NORVASC)
@@ -1321,12 +1319,24 @@ async fn frequent_items_and_generic_names_help_the_picker() {
         .get("/masters/catalog?kind=drug&since=0")
         .await
         .json();
-    let local =
-        shared::api::billing::search_catalog("drug", &catalog.rows, &today(), "あむろじぴん", 30);
-    let server_codes: std::collections::BTreeSet<&str> =
-        hits.iter().map(|h| h.code.as_str()).collect();
-    let local_codes: std::collections::BTreeSet<&str> =
-        local.iter().map(|h| h.code.as_str()).collect();
-    assert!(local_codes.contains(NORVASC));
-    assert_eq!(server_codes, local_codes, "the same rule on both sides");
+    for query in ["あむろじぴん", "ろきそぷろふぇんＮａ錠６０"] {
+        let hits: Vec<MasterHit> = c.doctor.get(&search(query)).await.json();
+        let local =
+            shared::api::billing::search_catalog("drug", &catalog.rows, &today(), query, 30);
+        let server_codes: std::collections::BTreeSet<&str> =
+            hits.iter().map(|h| h.code.as_str()).collect();
+        let local_codes: std::collections::BTreeSet<&str> =
+            local.iter().map(|h| h.code.as_str()).collect();
+        assert!(!local_codes.is_empty(), "{query} finds something");
+        assert_eq!(
+            server_codes, local_codes,
+            "the same rule on both sides: {query}"
+        );
+    }
+    assert!(search_has(&c, &search("ろきそぷろふぇんＮａ錠６０"), LOXONIN).await);
+}
+
+async fn search_has(c: &Clinic, path: &str, code: &str) -> bool {
+    let hits: Vec<MasterHit> = c.doctor.get(path).await.json();
+    hits.iter().any(|h| h.code == code)
 }

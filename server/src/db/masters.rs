@@ -6,7 +6,7 @@
 
 use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
-use shared::domain::japanese::normalize_kana;
+use shared::domain::japanese::{katakana, normalize_kana};
 use shared::masters::{
     self, ApplyReport, ChangeKind, CommentRecord, DiseaseRecord, DrugRecord, EndReason, FileScope,
     ImportInfo, MasterFile, MasterHistory, MasterKind, MasterRecord, MasterRow, MaterialRecord,
@@ -369,6 +369,8 @@ pub async fn search(
 ) -> Result<Vec<(String, String, String, Vec<String>)>, sqlx::Error> {
     let like = format!("{}%", escape_like(query));
     let kana = format!("{}%", escape_like(&normalize_kana(query)));
+    // 一般名 are stored as printed (katakana, small kana kept): the query in that form.
+    let generic = format!("【般】{}%", escape_like(&katakana(query).replace(' ', "")));
     sqlx::query_as(
         "select kind, code, name, fields from ( \
            select distinct on (kind, code) kind, code, name, fields, end_reason, last_day \
@@ -376,7 +378,7 @@ pub async fn search(
            where kind = any($1) and (valid_from is null or valid_from <= $2) \
              and (kind, code) in (select kind, code from master.version \
                   where kind = any($1) and (code like $3 or kana like $4 or name like $3 \
-                    or (kind = 'drug' and (fields[38] like '【般】' || $3 or fields[38] like '【般】' || $4))) \
+                    or (kind = 'drug' and fields[38] like $6)) \
                   limit 2000) \
            order by kind, code, seq desc) governing \
          where end_reason is null and (last_day is null or $2 <= last_day) \
@@ -387,6 +389,7 @@ pub async fn search(
     .bind(like)
     .bind(kana)
     .bind(limit)
+    .bind(generic)
     .fetch_all(conn)
     .await
 }

@@ -72,7 +72,7 @@ pub struct PrescriptionSheet {
     /// 14 患者一部負担区分 where it is required (高齢者, 未就学者).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub burden_category: Option<u8>,
-    /// 第一公費, 第二公費 (the form has two places).
+    /// 第一公費, 第二公費, 第三公費: the form prints two, the 2次元シンボル carries three (27–29).
     #[serde(default)]
     pub public: Vec<SheetPublic>,
     /// 交付年月日.
@@ -195,7 +195,7 @@ impl PrescriptionSheet {
             patient.to_string(),
             (100 - patient).to_string(),
         ]);
-        for (no, p) in ["27", "28"].iter().zip(&self.public) {
+        for (no, p) in ["27", "28", "29"].iter().zip(&self.public) {
             push(vec![
                 no.to_string(),
                 s(&p.payer_number),
@@ -491,6 +491,28 @@ mod tests {
                 "281,2,1,1,8,先発医薬品患者希望,",
                 "",
             ]
+        );
+    }
+
+    #[test]
+    fn three_public_payers_are_records_27_28_and_29() {
+        let mut s = sheet();
+        s.public = ["51136018", "54136015", "12136011"]
+            .iter()
+            .map(|n| SheetPublic {
+                payer_number: n.to_string(),
+                recipient_number: "1234566".into(),
+            })
+            .collect();
+        let records = s.records();
+        let public: Vec<(&str, &str)> = records
+            .iter()
+            .filter(|r| ["27", "28", "29"].contains(&r[0].as_str()))
+            .map(|r| (r[0].as_str(), r[1].as_str()))
+            .collect();
+        assert_eq!(
+            public,
+            [("27", "51136018"), ("28", "54136015"), ("29", "12136011")]
         );
     }
 
