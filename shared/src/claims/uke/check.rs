@@ -2,15 +2,17 @@
 //! [`UkeFile::to_bytes`] would write them (so each problem names the line it would be on).
 //!
 //! When `check` finds nothing, reading the written bytes gives the same [`UkeFile`] back, apart
-//! from what the writer normalises: trailing spaces (never written), leading spaces of a 保険者番号
-//! (the writer pads, the reader strips), zero padding (KO 受給者番号, SN 枝番) and the JIS-mapping
-//! code points Shift_JIS reads back as their CP932 ones (− U+2212 → － U+FF0D, `crate::sjis`).
+//! from what the writer normalises: trailing spaces of a typed record's field (never written),
+//! leading spaces of a 保険者番号 (the writer pads, the reader strips), zero padding (KO 受給者番号,
+//! SN 枝番) and the characters Shift_JIS reads back as others: the JIS-mapping code points as
+//! their CP932 ones (− U+2212 → － U+FF0D) and `¥` as `\` (`crate::sjis::as_decoded`). The
+//! property tests in `tests.rs` hold `check` to this.
 
 use super::error::{is_record_kind, UkeFieldRef};
 use super::layout::{self, FieldSpec, Mode};
 use super::write::{clean, Note, RawPlace};
-use super::UkeFile;
-use crate::sjis::{is_sjis, sjis_len};
+use super::{read, UkeFile, MAX_FIELDS, MAX_LINE_BYTES};
+use crate::sjis::sjis_len;
 
 /// An invariant the file breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,8 +58,15 @@ pub enum UkeProblemKind {
     /// character outside JIS X 0201/0208 (→ `■`).
     Replaced,
     /// A code in a list of codes (病棟区分, レセプト特記事項, 修飾語コード, 患者の状態) without
-    /// its width.
+    /// its width, or with a blank in it.
     CodeWidth { width: usize },
+    /// IR 点数表 other than 医科 ("1"): the reader would refuse the file
+    /// ([`super::UkeErrorKind::NotMedical`]).
+    NotMedical,
+    /// A raw record with more fields than the reader takes ([`super::MAX_FIELDS`]).
+    TooManyFields { limit: usize },
+    /// A raw record longer, in Shift_JIS, than the reader takes ([`super::MAX_LINE_BYTES`]).
+    LineTooLong { limit: usize },
     /// A raw record whose kind is not two upper-case letters or digits, or is IR, RE or GO.
     RawKind,
     /// A raw record the reader would put elsewhere (a known record kind among the header or the
@@ -99,7 +108,12 @@ impl UkeProblemKind {
                 "書き出すと文字が置き換わります（コンマ→全角、制御文字→空白、JIS X 0208 外→■）"
                     .into()
             }
-            Self::CodeWidth { width } => format!("{width} 桁でないコードがあります"),
+            Self::CodeWidth { width } => {
+                format!("{width} 桁でないコード（または空白を含むコード）があります")
+            }
+            Self::NotMedical => "点数表が医科（1）ではありません".into(),
+            Self::TooManyFields { limit } => format!("項目が {limit} を超えています"),
+            Self::LineTooLong { limit } => format!("レコードが {limit} バイトを超えています"),
             Self::RawKind => "レコード識別情報が不正です".into(),
             Self::RawPlacement => "この位置のレコードは読み直すと別の位置に入ります".into(),
         }
@@ -134,8 +148,10 @@ impl UkeFile {
     /// 総合計点数 against the claims (single-volume files: IR "00", GO "99"), RE レセプト番号
     /// 1, 2, …, HO or KO present and at most four KO, SI/IY/TO 回数 = Σ 算定日情報, and for every
     /// field of every typed record its 固定 length, its 最大バイト in Shift_JIS and its モード, and
-    /// whether the writer has to replace characters in it. Raw records are checked for their kind
-    /// and for being where the reader would put them back.
+    /// whether the writer has to replace characters in it; IR 点数表 医科 ("1") or empty. Raw
+    /// records are checked for their kind, for being where the reader would put them back, for
+    /// characters the writer has to replace and for the reader's limits on fields and line
+    /// length.
     pub fn check(&self) -> Vec<UkeProblem> {
         let mut problems = Vec::new();
         for (i, record) in self.written().iter().enumerate() {
@@ -160,6 +176,13 @@ impl UkeFile {
             };
             match record.note {
                 Note::None => {}
+                Note::Institution => {
+                    // What `read_uke` refuses as another 点数表's file.
+                    let table = clean(&self.institution.score_table, true);
+                    if !table.is_empty() && table != "1" {
+                        push(field_ref(4), UkeProblemKind::NotMedical);
+                    }
+                }
                 Note::ClaimStart(index) => {
                     let expected = index + 1;
                     if usize::try_from(self.claims[index].re.claim_number).ok() != Some(expected) {
@@ -215,6 +238,30 @@ impl UkeFile {
                         push(field_ref(n + 1), problem);
                     }
                 }
+            } else {
+                // A raw record is written as kept and must read back so: no field the writer
+                // changes, no more fields or bytes than the reader takes. (A typed record's
+                // fields are bounded by its layout.)
+                if record.fields.len() > MAX_FIELDS {
+                    push(None, UkeProblemKind::TooManyFields { limit: MAX_FIELDS });
+                }
+                let mut bytes = record.fields.len().saturating_sub(1);
+                for (n, value) in record.fields.iter().enumerate() {
+                    let written = clean(value, false);
+                    bytes += sjis_len(&written);
+                    if n > 0 && written != *value {
+                        let field = read::field_ref(layout::layout(&kind), n + 1);
+                        push(Some(field), UkeProblemKind::Replaced);
+                    }
+                }
+                if bytes > MAX_LINE_BYTES {
+                    push(
+                        None,
+                        UkeProblemKind::LineTooLong {
+                            limit: MAX_LINE_BYTES,
+                        },
+                    );
+                }
             }
         }
         problems
@@ -241,7 +288,8 @@ fn raw_problem(kind: &str, place: RawPlace) -> Option<UkeProblemKind> {
 fn field_problems(value: &str, spec: &FieldSpec) -> Vec<UkeProblemKind> {
     let mut problems = Vec::new();
     let written = clean(value, true);
-    if written != value.trim_end_matches([' ', '\u{3000}']) || !written.chars().all(is_sjis) {
+    // `clean` turns what the format cannot carry into something else (`■` included).
+    if written != value.trim_end_matches([' ', '\u{3000}']) {
         problems.push(UkeProblemKind::Replaced);
     }
     let bytes = sjis_len(&written);
@@ -259,7 +307,10 @@ fn field_problems(value: &str, spec: &FieldSpec) -> Vec<UkeProblemKind> {
     let mut buf = [0u8; 4];
     let mut width = written.chars().map(|c| sjis_len(c.encode_utf8(&mut buf)));
     let mode_problem = match spec.mode {
-        Mode::Digits => (!written.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        Mode::Digits => {
+            (!written.chars().all(|c| c.is_ascii_digit())).then_some(UkeProblemKind::NotDigits)
+        }
+        Mode::Decimal => (!written.chars().all(|c| c.is_ascii_digit() || c == '.'))
             .then_some(UkeProblemKind::NotDigits),
         Mode::Alnum => (!width.all(|w| w == 1)).then_some(UkeProblemKind::NotHalfWidth),
         Mode::Kanji => (!width.all(|w| w == 2)).then_some(UkeProblemKind::NotFullWidth),

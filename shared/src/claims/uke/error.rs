@@ -18,7 +18,11 @@ pub enum UkeErrorKind {
     TooLarge { limit: usize },
     /// A line is longer than [`super::MAX_LINE_BYTES`].
     LineTooLong { limit: usize },
-    /// Bytes that are not Shift_JIS (nor UTF-8).
+    /// A record with more than `limit` fields: [`super::MAX_FIELDS`] in a 医科 file,
+    /// [`super::MAX_FIELDS_ANY`] in any.
+    TooManyFields { limit: usize },
+    /// Bytes that are not Shift_JIS (nor UTF-8), or, in a UTF-8 file, a character Shift_JIS (JIS
+    /// X 0201/0208) has not (an emoji, a bidi control, U+2028 …).
     Encoding,
     /// No records at all.
     Empty,
@@ -70,7 +74,10 @@ impl UkeErrorKind {
                 format!("ファイルが大きすぎます（{} MB まで）", limit / 1_000_000)
             }
             Self::LineTooLong { limit } => format!("行が長すぎます（{limit} バイトまで）"),
-            Self::Encoding => "Shift_JIS として読めません".into(),
+            Self::TooManyFields { limit } => {
+                format!("項目が多すぎます（{limit} 項目まで）")
+            }
+            Self::Encoding => "Shift_JIS（JIS X 0201・JIS X 0208）の文字として読めません".into(),
             Self::Empty => "レコードがありません".into(),
             Self::BlankLine => "空の行があります".into(),
             Self::BadRecordKind => "レコード識別情報が英大文字または数字2文字ではありません".into(),

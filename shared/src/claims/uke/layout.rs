@@ -9,8 +9,10 @@
 pub(crate) enum Mode {
     /// 英数: half-width (one byte) characters.
     Alnum,
-    /// 数字: half-width digits (and the decimal point of 使用量/単価).
+    /// 数字: half-width digits.
     Digits,
+    /// 数字 with a decimal point: 使用量 (IY, TO) and 単価 (TO).
+    Decimal,
     /// 漢字: full-width (two byte) characters.
     Kanji,
     /// 英数又は漢字: one or the other, not both in one field.
@@ -47,7 +49,7 @@ const fn var(name: &'static str, mode: Mode, max: usize) -> FieldSpec {
     }
 }
 
-use Mode::{Alnum, Digits, Either, Kanji};
+use Mode::{Alnum, Decimal, Digits, Either, Kanji};
 
 const KIND: FieldSpec = fixed("レコード識別情報", Alnum, 2);
 
@@ -273,7 +275,7 @@ pub(crate) const IY: [FieldSpec; 44] = with_days(
         var("診療識別", Digits, 2),
         fixed("負担区分", Alnum, 1),
         fixed("医薬品コード", Digits, 9),
-        var("使用量", Digits, 11),
+        var("使用量", Decimal, 11),
         var("点数", Digits, 7),
         var("回数", Digits, 3),
         COMMENTS[0],
@@ -295,11 +297,11 @@ pub(crate) const TO: [FieldSpec; 48] = with_days(
         var("診療識別", Digits, 2),
         fixed("負担区分", Alnum, 1),
         fixed("特定器材コード", Digits, 9),
-        var("使用量", Digits, 9),
+        var("使用量", Decimal, 9),
         var("点数", Digits, 7),
         var("回数", Digits, 3),
         var("単位コード", Digits, 3),
-        var("単価", Digits, 11),
+        var("単価", Decimal, 11),
         var("予備", Kanji, 40),
         var("商品名及び規格又はサイズ", Kanji, 300),
         COMMENTS[0],

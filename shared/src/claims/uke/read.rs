@@ -7,11 +7,16 @@
 //! without the EOF byte, blank lines at the end; 和暦 dates; leading zeros in numbers; fewer
 //! fields than the layout (the missing ones are empty) or more, as long as the extra ones are
 //! empty; anything in a 予備 field (read past). Refused with the line, record and field: bytes that
-//! are neither encoding, control characters in a field, letters in a 数字 field, too many digits,
-//! dates that do not exist, records out of the file's structure (第1章 3(3)ア).
+//! are neither encoding, characters in a UTF-8 file that Shift_JIS (JIS X 0201/0208) has not
+//! (emoji, bidi controls, the line separator …: no Shift_JIS original could have had them),
+//! control characters in a field, letters in a 数字 field, too many digits, dates that do not
+//! exist, records out of the file's structure (第1章 3(3)ア).
 //!
-//! The work is bounded: a file over [`MAX_FILE_BYTES`] or a line over [`MAX_LINE_BYTES`] is refused
-//! before anything else, and every step is a single pass over the lines.
+//! The work and the memory are bounded, as this also runs in the browser: a file over
+//! [`MAX_FILE_BYTES`], a line over [`MAX_LINE_BYTES`] or a record with more than
+//! [`MAX_FIELDS_ANY`] fields ([`MAX_FIELDS`] in a 医科 file) is refused before anything else is
+//! done with it; a record is kept as its decoded line and where its fields end ([`UkeLine`]),
+//! not as a string per field; and every step is a single pass over the lines.
 
 use super::error::{is_record_kind, UkeError, UkeErrorKind, UkeFieldRef};
 use super::layout::{self, FieldSpec, Mode};
@@ -22,33 +27,98 @@ use super::{
     JdRecord, KoRecord, LineComment, MfRecord, RawRecord, ReRecord, SiRecord, SjRecord, SnRecord,
     SyRecord, ToRecord, UkeFile,
 };
-use crate::sjis::{as_decoded, decode_sjis};
+use crate::sjis::{decode_sjis, sjis_decoded};
 
-/// The largest file read (200 MB). A month of a large hospital's claims is a few tens of MB.
-pub const MAX_FILE_BYTES: usize = 200_000_000;
+/// The largest file read: 64 MB (64,000,000 bytes). A clinic's month is about 15 MB. The
+/// records read take several times the file's size (more for a file of very short lines), and
+/// this reader also runs in the browser: a larger file is refused rather than risk the tab.
+pub const MAX_FILE_BYTES: usize = 64_000_000;
 
 /// The longest line read. The longest 医科 record, an SJ with its 2400-byte 症状詳記データ, is
 /// under 2.5 KB in Shift_JIS and under 4 KB in UTF-8.
 pub const MAX_LINE_BYTES: usize = 16 * 1024;
 
-/// One record as read: its line (1-based) and its fields, the レコード識別情報 first.
+/// The most fields a 医科 record may have ([`read_uke`]), レコード識別情報 included. The longest
+/// 医科 layout, TO, has 48; older layouts with a few more (empty) trailing fields are read,
+/// anything past this is not.
+pub const MAX_FIELDS: usize = 64;
+
+/// The most fields a record of any 点数表 may have ([`read_records`]): the 歯科 sample's SS
+/// records (`shika_shaho.csv`) have 109.
+pub const MAX_FIELDS_ANY: usize = 128;
+
+/// One record as read: its line (1-based) and its fields, the レコード識別情報 first. The decoded
+/// line is kept once, with where each field ends, rather than a string per field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UkeLine {
+    /// The line in the file (1-based).
     pub line: usize,
-    /// Never empty: `fields[0]` is the record kind.
-    pub fields: Vec<String>,
+    /// The decoded line, without its line break.
+    text: String,
+    /// The byte offset in `text` where each field ends (at the comma after it, or at the end):
+    /// never empty, at most [`MAX_FIELDS_ANY`] long, increasing, the last one `text.len()`.
+    ends: Vec<u32>,
 }
 
 impl UkeLine {
+    /// `text` (line `line`) split at its commas; `None` when it has more than
+    /// [`MAX_FIELDS_ANY`] fields.
+    fn new(line: usize, text: String) -> Option<Self> {
+        let count = text.bytes().filter(|b| *b == b',').count() + 1;
+        if count > MAX_FIELDS_ANY {
+            return None;
+        }
+        let mut ends = Vec::with_capacity(count);
+        for (at, _) in text.match_indices(',') {
+            ends.push(u32::try_from(at).ok()?);
+        }
+        ends.push(u32::try_from(text.len()).ok()?);
+        Some(Self { line, text, ends })
+    }
+
     /// The レコード識別情報 ("RE").
     pub fn kind(&self) -> &str {
-        self.fields.first().map(String::as_str).unwrap_or("")
+        self.field(0)
+    }
+
+    /// Field `i` (0-based: 0 is the レコード識別情報, `i` is 項目 `i + 1`); "" past the last.
+    pub fn field(&self, i: usize) -> &str {
+        let Some(&end) = self.ends.get(i) else {
+            return "";
+        };
+        let start = match i.checked_sub(1).and_then(|p| self.ends.get(p)) {
+            Some(&previous) => previous as usize + 1,
+            None => 0,
+        };
+        self.text.get(start..end as usize).unwrap_or("")
+    }
+
+    /// The fields in order, the レコード識別情報 first.
+    pub fn fields(&self) -> impl Iterator<Item = &str> + '_ {
+        self.text.split(',')
+    }
+
+    /// How many fields the record has (at least one).
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Always `false`: a record has at least its レコード識別情報.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The whole line as decoded, fields joined by commas.
+    pub fn text(&self) -> &str {
+        &self.text
     }
 }
 
 /// The records of any UKE-shaped file (医科, 歯科, 調剤 …), untyped: decoded, split into lines
-/// and fields, each line's record kind checked for its shape (two upper-case letters or digits)
-/// and its fields for control characters. Nothing about the order of the records is checked.
+/// and fields, each line's record kind checked for its shape (two upper-case letters or digits),
+/// its number of fields against [`MAX_FIELDS_ANY`], and its fields for control characters and, in a
+/// UTF-8 file, for characters Shift_JIS has not. Nothing about the order of the records is
+/// checked.
 pub fn read_records(bytes: &[u8]) -> Result<Vec<UkeLine>, UkeError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(UkeError::file(UkeErrorKind::TooLarge {
@@ -86,30 +156,65 @@ pub fn read_records(bytes: &[u8]) -> Result<Vec<UkeLine>, UkeError> {
         if let Some(blank) = blank {
             return Err(UkeError::line(blank, None, UkeErrorKind::BlankLine));
         }
+        // Where (in the decoded text) the first character Shift_JIS has not is, in a UTF-8 file.
+        let mut outside: Option<usize> = None;
         let text = if utf8 {
             // As the Shift_JIS original would read (− U+2212 → － U+FF0D …), so that a UTF-8 file
             // and its rewrite read the same.
-            std::str::from_utf8(raw)
-                .map(|t| t.chars().map(as_decoded).collect())
-                .ok()
+            std::str::from_utf8(raw).ok().map(|t| {
+                let mut text = String::with_capacity(t.len());
+                for c in t.chars() {
+                    match sjis_decoded(c) {
+                        Some(d) => text.push(d),
+                        None => {
+                            // Control characters are refused below, by field, as such.
+                            if outside.is_none() && !c.is_control() {
+                                outside = Some(text.len());
+                            }
+                            text.push(c);
+                        }
+                    }
+                }
+                text
+            })
         } else {
             decode_sjis(raw)
         }
         .ok_or_else(|| UkeError::line(line, None, UkeErrorKind::Encoding))?;
-        let fields: Vec<String> = text.split(',').map(str::to_string).collect();
-        let kind = fields.first().map(String::as_str).unwrap_or("");
+        let kind = text.split(',').next().unwrap_or("");
         if !is_record_kind(kind) {
             return Err(UkeError::line(line, None, UkeErrorKind::BadRecordKind));
         }
-        if let Some(n) = fields
-            .iter()
+        let kind = kind.to_string();
+        let Some(record) = UkeLine::new(line, text) else {
+            return Err(UkeError::line(
+                line,
+                Some(&kind),
+                UkeErrorKind::TooManyFields {
+                    limit: MAX_FIELDS_ANY,
+                },
+            ));
+        };
+        let field_error = |n: usize, error: UkeErrorKind| {
+            let mut error = UkeError::line(line, Some(&kind), error);
+            error.field = Some(field_ref(layout::layout(&kind), n + 1));
+            error
+        };
+        if let Some(n) = record
+            .fields()
             .position(|f| f.chars().any(|c| c.is_control()))
         {
-            let mut error = UkeError::line(line, Some(kind), UkeErrorKind::ControlCharacter);
-            error.field = Some(field_ref(layout::layout(kind), n + 1));
-            return Err(error);
+            return Err(field_error(n, UkeErrorKind::ControlCharacter));
         }
-        records.push(UkeLine { line, fields });
+        if let Some(at) = outside {
+            let n = record
+                .ends
+                .iter()
+                .position(|&end| end as usize >= at)
+                .unwrap_or(0);
+            return Err(field_error(n, UkeErrorKind::Encoding));
+        }
+        records.push(record);
     }
     if records.is_empty() {
         return Err(UkeError::file(UkeErrorKind::Empty));
@@ -118,12 +223,13 @@ pub fn read_records(bytes: &[u8]) -> Result<Vec<UkeLine>, UkeError> {
 }
 
 /// Reads a 医科 UKE file (Shift_JIS or UTF-8; see the module docs for what is accepted). The
-/// first record must be IR, every other record before GO must follow an RE, GO must be last.
+/// first record must be IR, every other record before GO must follow an RE, GO must be last; no
+/// record may have more than [`MAX_FIELDS`] fields.
 pub fn read_uke(bytes: &[u8]) -> Result<UkeFile, UkeError> {
     let records = read_records(bytes)?;
     // 別表3 点数表: the typed layouts are 医科's. Another 点数表's file is named, not misread.
     if let Some(ir) = records.iter().find(|r| r.kind() == "IR") {
-        let table = ir.fields.get(3).map(|t| t.trim_end()).unwrap_or("");
+        let table = ir.field(3).trim_end();
         if !table.is_empty() && table != "1" {
             let shown = if table.len() <= 2 && table.bytes().all(|b| b.is_ascii_alphanumeric()) {
                 table.to_string()
@@ -138,6 +244,13 @@ pub fn read_uke(bytes: &[u8]) -> Result<UkeFile, UkeError> {
             error.field = Some(field_ref(Some(&layout::IR), 4));
             return Err(error);
         }
+    }
+    if let Some(long) = records.iter().find(|r| r.len() > MAX_FIELDS) {
+        return Err(UkeError::line(
+            long.line,
+            Some(long.kind()),
+            UkeErrorKind::TooManyFields { limit: MAX_FIELDS },
+        ));
     }
     let mut records = records.iter();
     let Some(first) = records.next() else {
@@ -302,11 +415,11 @@ impl ClaimBuilder {
 fn raw(record: &UkeLine) -> RawRecord {
     RawRecord {
         kind: record.kind().to_string(),
-        fields: record.fields.iter().skip(1).cloned().collect(),
+        fields: record.fields().skip(1).map(str::to_string).collect(),
     }
 }
 
-fn field_ref(layout: Option<&'static [FieldSpec]>, number: usize) -> UkeFieldRef {
+pub(super) fn field_ref(layout: Option<&'static [FieldSpec]>, number: usize) -> UkeFieldRef {
     let name = layout
         .and_then(|l| l.get(number.wrapping_sub(1)))
         .map(|f| f.name)
@@ -326,8 +439,7 @@ impl<'a> Fields<'a> {
         let fields = Self { record, layout };
         // Older layouts with more trailing fields are read as long as those are empty.
         if let Some(extra) = record
-            .fields
-            .iter()
+            .fields()
             .enumerate()
             .skip(layout.len())
             .find(|(_, f)| !f.trim_end_matches(' ').is_empty())
@@ -350,10 +462,8 @@ impl<'a> Fields<'a> {
     /// The field with trailing half-width spaces dropped ("" when the record is shorter).
     fn get(&self, number: usize) -> &'a str {
         self.record
-            .fields
-            .get(number.wrapping_sub(1))
-            .map(|f| f.trim_end_matches(' '))
-            .unwrap_or("")
+            .field(number.wrapping_sub(1))
+            .trim_end_matches(' ')
     }
 
     /// Text, trailing spaces of either width dropped.

@@ -481,6 +481,94 @@ fn check_reports_totals_times_numbers_and_lengths() {
     );
 }
 
+/// What `check` passes, the reader reads back: so `check` reports what the reader would refuse
+/// or read as something else.
+#[test]
+fn check_reports_what_the_reader_would_refuse_or_change() {
+    let problems = |file: &UkeFile| -> Vec<(usize, String, Option<usize>, UkeProblemKind)> {
+        file.check()
+            .into_iter()
+            .map(|p| (p.line, p.record, p.field.map(|f| f.number), p.kind))
+            .collect()
+    };
+    let mut file = fixture();
+    file.institution.score_table = "3".into();
+    assert_eq!(
+        problems(&file),
+        [(1, "IR".into(), Some(4), UkeProblemKind::NotMedical)]
+    );
+    let error = read_uke(&file.to_bytes()).unwrap_err();
+    assert_eq!(error.kind, UkeErrorKind::NotMedical { table: "3".into() });
+
+    let mut file = fixture();
+    // The ZZ among the first claim's lines is line 11.
+    file.claims[0].lines[5] = ClaimLine::Other(raw("ZZ", &["1", "a,b", "c\td", "😀", "e "]));
+    assert_eq!(
+        problems(&file),
+        [2, 3, 4].map(|n| (11, "ZZ".into(), Some(n + 1), UkeProblemKind::Replaced))
+    );
+    let back = read_uke(&file.to_bytes()).unwrap();
+    assert_eq!(
+        back.claims[0].lines[5],
+        ClaimLine::Other(raw("ZZ", &["1", "a，b", "c d", "■", "e "])),
+        "a raw record keeps its spaces"
+    );
+
+    let mut file = fixture();
+    let many = vec![String::new(); MAX_FIELDS];
+    file.claims[0].lines[5] = ClaimLine::Other(RawRecord {
+        kind: "ZZ".into(),
+        fields: many,
+    });
+    assert_eq!(
+        problems(&file),
+        [(
+            11,
+            "ZZ".into(),
+            None,
+            UkeProblemKind::TooManyFields { limit: MAX_FIELDS }
+        )]
+    );
+    assert_eq!(
+        read_uke(&file.to_bytes()).unwrap_err().kind,
+        UkeErrorKind::TooManyFields { limit: MAX_FIELDS }
+    );
+
+    let mut file = fixture();
+    file.claims[0].lines[5] = ClaimLine::Other(raw("ZZ", &[&"架".repeat(MAX_LINE_BYTES / 2)]));
+    assert_eq!(
+        problems(&file),
+        [(
+            11,
+            "ZZ".into(),
+            None,
+            UkeProblemKind::LineTooLong {
+                limit: MAX_LINE_BYTES
+            }
+        )]
+    );
+    assert_eq!(
+        read_uke(&file.to_bytes()).unwrap_err().kind,
+        UkeErrorKind::LineTooLong {
+            limit: MAX_LINE_BYTES
+        }
+    );
+
+    // A blank in a code: the writer drops it at the end, and the reader would cut elsewhere.
+    let mut file = fixture();
+    file.claims[1].re.wards = vec!["01".into(), "5 ".into()];
+    assert_eq!(
+        problems(&file),
+        [(
+            12,
+            "RE".into(),
+            Some(10),
+            UkeProblemKind::CodeWidth { width: 2 }
+        )]
+    );
+    assert!(read_uke(&file.to_bytes()).is_err());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reader errors: each names its line, record and field.
 
@@ -617,15 +705,22 @@ fn structure_errors_name_the_line() {
     lines[go] = format!("{},,", base[go]);
     assert!(read_uke(&bytes_of(&lines)).is_ok());
 
-    let mut lines = base.clone();
-    lines[4] = lines[4].replace("架空の傷病", "架空の\t傷病");
-    assert_error(
-        &error_of(&lines),
-        Some(5),
-        Some("SY"),
-        Some((6, "傷病名称")),
-        K::ControlCharacter,
-    );
+    // The encoder never writes a TAB, so the bytes are put together by hand: in Shift_JIS and
+    // in UTF-8.
+    let (before, after) = base[4].split_once("架空の傷病").unwrap();
+    let before = format!("{}\r\n{before}架空の", base[..4].join("\r\n"));
+    let after = format!("傷病{after}\r\n{}\r\n", base[5..].join("\r\n"));
+    let sjis = [encode_sjis(&before), b"\t".to_vec(), encode_sjis(&after)].concat();
+    let utf8 = format!("{before}\t{after}");
+    for bytes in [sjis, utf8.into_bytes()] {
+        assert_error(
+            &read_uke(&bytes).unwrap_err(),
+            Some(5),
+            Some("SY"),
+            Some((6, "傷病名称")),
+            K::ControlCharacter,
+        );
+    }
 
     let mut lines = base.clone();
     lines[3] = format!("sy{}", &lines[3][2..]);
@@ -693,6 +788,108 @@ fn file_errors_and_limits() {
         read_uke(b"GO,1,2,99").unwrap_err().message_ja(),
         "1行目 GO レコード: 最初のレコードが IR（医療機関情報レコード）ではありません"
     );
+}
+
+#[test]
+fn a_record_with_too_many_fields_is_refused_with_its_line() {
+    use UkeErrorKind as K;
+    let base = fixture_lines();
+    // The SI on line 6 has 44 fields; empty ones up to 64 are read (older layouts), not 65.
+    let mut lines = base.clone();
+    lines[5] = format!("{}{}", base[5], ",".repeat(MAX_FIELDS - 44));
+    assert_eq!(read_uke(&bytes_of(&lines)).unwrap(), fixture());
+    lines[5].push(',');
+    let error = error_of(&lines);
+    assert_error(
+        &error,
+        Some(6),
+        Some("SI"),
+        None,
+        K::TooManyFields { limit: MAX_FIELDS },
+    );
+    assert_eq!(
+        error.message_ja(),
+        "6行目 SI レコード: 項目が多すぎます（64 項目まで）"
+    );
+    // Any UKE-shaped file (歯科's SS has 109 fields) is read as records up to MAX_FIELDS_ANY.
+    let records = read_records(&bytes_of(&lines)).unwrap();
+    assert_eq!(records[5].len(), MAX_FIELDS + 1);
+    lines[5] = format!("{}{}", base[5], ",".repeat(MAX_FIELDS_ANY - 43));
+    assert_error(
+        &read_records(&bytes_of(&lines)).unwrap_err(),
+        Some(6),
+        Some("SI"),
+        None,
+        K::TooManyFields {
+            limit: MAX_FIELDS_ANY,
+        },
+    );
+    // A line of nothing but commas: refused on its line, not kept as thousands of fields.
+    let commas = format!("{}\r\nZZ{}\r\n", base[0], ",".repeat(MAX_LINE_BYTES - 2));
+    assert_error(
+        &read_records(commas.as_bytes()).unwrap_err(),
+        Some(2),
+        Some("ZZ"),
+        None,
+        K::TooManyFields {
+            limit: MAX_FIELDS_ANY,
+        },
+    );
+}
+
+#[test]
+fn a_utf8_file_with_a_character_shift_jis_has_not_is_refused_with_its_line() {
+    use UkeErrorKind as K;
+    let base = fixture_lines();
+    // (line index, 項目, what is put in the field, the field's name)
+    let cases: [(usize, usize, &str, &str); 5] = [
+        (4, 6, "架空の😀", "傷病名称"),
+        (4, 8, "\u{202E}補足", "補足コメント"),
+        (0, 7, "架空\u{2028}医院", "医療機関名称"),
+        (6, 5, "架空①", "文字データ"),
+        (1, 5, "髙橋　太郎", "氏名"),
+    ];
+    for (index, number, value, name) in cases {
+        let mut lines = base.clone();
+        lines[index] = with_field(&lines[index], number, value);
+        let record = lines[index][..2].to_string();
+        let error = read_uke(lines.join("\n").as_bytes()).unwrap_err();
+        assert_error(
+            &error,
+            Some(index + 1),
+            Some(&record),
+            Some((number, name)),
+            K::Encoding,
+        );
+        assert!(
+            error
+                .message_ja()
+                .starts_with(&format!("{}行目", index + 1)),
+            "{}",
+            error.message_ja()
+        );
+        assert!(read_records(lines.join("\n").as_bytes()).is_err());
+    }
+    // The JIS mapping's code points are Shift_JIS characters: read as their CP932 ones.
+    let mut lines = base.clone();
+    lines[4] = with_field(&lines[4], 6, "架空の傷病−〜");
+    let file = read_uke(lines.join("\n").as_bytes()).unwrap();
+    assert_eq!(file.claims[0].sy[1].disease_name, "架空の傷病－～");
+}
+
+#[test]
+fn a_record_keeps_its_line_once_and_gives_its_fields() {
+    let records = read_records("IR,1,,架空\r\nZZ\r\nSY,,\r\n".as_bytes()).unwrap();
+    let [ir, zz, sy] = &records[..] else {
+        panic!("three records: {records:?}");
+    };
+    assert_eq!((ir.line, ir.kind(), ir.len()), (1, "IR", 4));
+    assert_eq!(ir.fields().collect::<Vec<_>>(), ["IR", "1", "", "架空"]);
+    assert_eq!((ir.field(3), ir.field(4), ir.field(99)), ("架空", "", ""));
+    assert_eq!(ir.text(), "IR,1,,架空");
+    assert_eq!((zz.kind(), zz.len(), zz.field(1)), ("ZZ", 1, ""));
+    assert_eq!(sy.fields().collect::<Vec<_>>(), ["SY", "", ""]);
+    assert!(!sy.is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -820,6 +1017,21 @@ fn every_sample_survives_write_and_read() {
         let written = file.to_bytes();
         assert!(written.ends_with(b"\r\n\x1A"), "{name}");
         assert_eq!(read_uke(&written).unwrap(), file, "{name}");
+    }
+}
+
+/// Reading what was written is a fixpoint: whatever a sample reads as, writing it and reading it
+/// back gives a file that writing and reading no longer change.
+#[test]
+fn every_sample_reaches_a_fixpoint_after_one_rewrite() {
+    let Some(samples) = samples() else { return };
+    for (name, bytes) in samples.iter().filter(|(n, _)| n != DENTAL) {
+        let once = read_uke(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let twice = read_uke(&once.to_bytes()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let written = twice.to_bytes();
+        let thrice = read_uke(&written).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(thrice, twice, "{name}");
+        assert_eq!(thrice.to_bytes(), written, "{name}: the bytes too");
     }
 }
 
@@ -1355,6 +1567,108 @@ mod properties {
             .boxed()
     }
 
+    /// Characters that trouble a writer or a reader: the comma, line breaks and other control
+    /// characters (EOF 0x1A, NUL, DEL, C1), blanks of both widths, an emoji, a bidi override, the
+    /// line separator, CP932's extensions, the JIS mapping's code points, `¥` and `‾` (which
+    /// Shift_JIS reads back as `\` and `~`), and some plain ones.
+    const TROUBLE: &[char] = &[
+        ',', '\r', '\n', '\t', '\u{1A}', '\u{0}', '\u{7F}', '\u{80}', '\u{85}', ' ', '\u{3000}',
+        '😀', '\u{202E}', '\u{2028}', '①', '髙', '−', '〜', '—', '¥', '‾', '\\', '~', 'ｱ', 'ﾟ', 'A',
+        '1', '架', '■', '，', '"',
+    ];
+
+    /// Characters `check` lets through that the writer or the reader still change (blanks at
+    /// the ends, the JIS mapping's code points, `¥`, `‾`) and some that look like they might.
+    const QUIET: &[char] = &[
+        ' ', '\u{3000}', '−', '〜', '‖', '¢', '£', '¬', '—', '¥', '‾', '\\', '~', '"', '0', '1',
+    ];
+
+    /// A field's text, valid or not: empty, digits, full- or half-width text, characters
+    /// `check` lets through but the writer or reader change, troublesome characters, any
+    /// printable character, any character at all.
+    fn wild() -> impl Strategy<Value = String> {
+        let chars = |s: BoxedStrategy<char>| vec(s, 1..8).prop_map(|cs| cs.into_iter().collect());
+        prop_oneof![
+            1 => Just(String::new()),
+            1 => "[0-9]{1,9}",
+            1 => text_of(FULL, 8),
+            1 => text_of(HALF, 8),
+            2 => chars(proptest::sample::select(QUIET).boxed()),
+            1 => chars(proptest::sample::select(TROUBLE).boxed()),
+            1 => "\\PC{1,8}",
+            1 => chars(any::<char>().boxed()),
+        ]
+    }
+
+    /// Every string of a JSON value, in order.
+    fn strings_of(value: &mut serde_json::Value) -> Vec<&mut String> {
+        use serde_json::Value;
+        match value {
+            Value::String(s) => vec![s],
+            Value::Array(a) => a.iter_mut().flat_map(strings_of).collect(),
+            Value::Object(o) => o.values_mut().flat_map(strings_of).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// `file` with the strings `edits` pick replaced (in its JSON form, where every text and
+    /// code field is a string); an edit the model cannot take (a date, say) is skipped.
+    fn with_texts(file: &UkeFile, edits: &[(proptest::sample::Index, String)]) -> UkeFile {
+        let mut file = file.clone();
+        for (at, text) in edits {
+            let mut value = serde_json::to_value(&file).unwrap();
+            let mut strings = strings_of(&mut value);
+            let n = at.index(strings.len());
+            *strings[n] = text.clone();
+            if let Ok(changed) = serde_json::from_value(value) {
+                file = changed;
+            }
+        }
+        file
+    }
+
+    /// `file` as the reader gives it back once written, by what `check.rs`'s module docs say the
+    /// writer normalises: every character as Shift_JIS reads it back (`as_decoded`), trailing
+    /// blanks of a typed record's field dropped (a raw record keeps them), a 保険者番号 without
+    /// leading spaces, KO 受給者番号 and SN 枝番 zero-padded.
+    fn as_read(file: &UkeFile) -> UkeFile {
+        use serde_json::Value;
+        fn normalise(value: &mut Value, raw: bool) {
+            match value {
+                Value::String(s) => {
+                    let decoded: String = s.chars().map(crate::sjis::as_decoded).collect();
+                    *s = if raw {
+                        decoded
+                    } else {
+                        decoded.trim_end_matches([' ', '\u{3000}']).to_string()
+                    };
+                }
+                Value::Array(a) => a.iter_mut().for_each(|v| normalise(v, raw)),
+                Value::Object(o) => {
+                    for (key, v) in o.iter_mut() {
+                        normalise(v, raw || key == "other" || key == "other_header");
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut value = serde_json::to_value(file).unwrap();
+        normalise(&mut value, false);
+        let mut file: UkeFile = serde_json::from_value(value).unwrap();
+        for claim in &mut file.claims {
+            if let Some(ho) = &mut claim.ho {
+                ho.insurer_number = ho.insurer_number.trim_start_matches(' ').to_string();
+            }
+            for ko in &mut claim.ko {
+                ko.recipient_number = super::super::write::zero_pad(&ko.recipient_number, 7);
+            }
+            for sn in &mut claim.sn {
+                sn.branch = super::super::write::zero_pad(&sn.branch, 2);
+            }
+        }
+        file
+    }
+
     /// A byte edit: (position, byte, 0 replace / 1 insert / 2 delete).
     type Edit = (usize, u8, u8);
 
@@ -1380,13 +1694,26 @@ mod properties {
         #![proptest_config(ProptestConfig::with_cases(128))]
 
         /// Any consistent file: `check` finds nothing, and writing then reading gives it back.
+        /// Then with any text in a few of its fields (valid or not): whenever `check` still
+        /// finds nothing, writing then reading gives it back as `check` promises ([`as_read`]).
         #[test]
-        fn generated_files_survive_write_and_read(file in a_file()) {
+        fn generated_files_survive_write_and_read(
+            file in a_file(),
+            edits in vec((any::<proptest::sample::Index>(), wild()), 1..4),
+        ) {
             prop_assert_eq!(file.check(), vec![]);
             let bytes = file.to_bytes();
             prop_assert!(bytes.ends_with(b"\r\n\x1A"));
             let back = read_uke(&bytes).map_err(|e| TestCaseError::fail(e.message_ja()))?;
-            prop_assert_eq!(back, file);
+            prop_assert_eq!(&back, &file);
+
+            let file = with_texts(&file, &edits);
+            if file.check().is_empty() {
+                let back = read_uke(&file.to_bytes()).map_err(|e| {
+                    TestCaseError::fail(format!("check passed, read failed: {}", e.message_ja()))
+                })?;
+                prop_assert_eq!(back, as_read(&file));
+            }
         }
 
         /// Any bytes: an answer, never a panic.

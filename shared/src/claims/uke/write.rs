@@ -7,7 +7,8 @@
 //!
 //! The format cannot carry a comma or a line break inside a field. The writer never produces a
 //! broken file: a half-width comma in text becomes a full-width `，`, a control character (CR,
-//! LF, TAB, EOF …) a space, and a character outside JIS X 0201/0208 `■` (`crate::sjis`).
+//! LF, TAB, EOF …) a space, and a character outside JIS X 0201/0208 `■` (`crate::sjis::clean`,
+//! shared with the JAHIS 2次元シンボル writer).
 //! [`UkeFile::check`] reports each field this changes, and each field too long for its layout.
 
 use super::layout::{self, FieldSpec};
@@ -17,12 +18,14 @@ use super::{
     LineComment, MfRecord, RawRecord, ReRecord, SiRecord, SjRecord, SnRecord, SyRecord, ToRecord,
     UkeFile,
 };
-use crate::sjis::encode_sjis;
+use crate::sjis::{self, encode_sjis, Outside};
 
 /// What [`UkeFile::check`] needs to know about a written record beyond its fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Note {
     None,
+    /// The IR record.
+    Institution,
     /// The RE of `claims[i]`.
     ClaimStart(usize),
     /// An SI, IY or TO: its 回数 and the sum of its day columns.
@@ -72,7 +75,9 @@ impl UkeFile {
     }
 
     /// The records as text (before encoding): one a line, CR LF after each, no EOF byte. Text
-    /// Shift_JIS cannot carry is still here; [`UkeFile::to_bytes`] turns it into `■`.
+    /// the format cannot carry is already replaced (`■` for a character outside JIS X
+    /// 0201/0208), so this is what the bytes say, apart from the JIS-mapping code points the
+    /// encoder writes as their CP932 characters (− U+2212 as －).
     pub fn to_text(&self) -> String {
         let mut text = String::new();
         for record in self.written() {
@@ -93,7 +98,7 @@ impl UkeFile {
         let mut out = vec![Written::typed(
             ir_fields(&self.institution),
             &layout::IR,
-            Note::None,
+            Note::Institution,
         )];
         for (i, claim) in self.claims.iter().enumerate() {
             claim_records(claim, i, &mut out);
@@ -129,9 +134,12 @@ impl Written {
         }
     }
 
-    /// Notes that the codes of `codes` (written as 項目 `number`) are not all `width` wide.
+    /// Notes that the codes of `codes` (written as 項目 `number`) are not all `width` wide, or
+    /// have a blank in them (trailing blanks are not written, so the reader would cut the codes
+    /// elsewhere).
     fn widths(mut self, number: usize, codes: &[String], width: usize) -> Self {
-        if codes.iter().any(|c| c.chars().count() != width) {
+        let bad = |c: &String| c.chars().count() != width || c.contains([' ', '\u{3000}']);
+        if codes.iter().any(bad) {
             self.bad_widths.push((number, width));
         }
         self
@@ -197,18 +205,12 @@ fn line_written(line: &ClaimLine, after_body: bool) -> Written {
     }
 }
 
-/// A field as written: a comma becomes `，`, a control character a space; in a typed record's
-/// field, trailing spaces (half and full width) are dropped (第1章 3(3)ウ(ウ): "有効桁（文字）以降に
-/// 継続する“スペース”は記録しない"). A raw record's fields keep their spaces.
+/// A field as written ([`crate::sjis::clean`]): a comma becomes `，`, a control character a
+/// space, a character outside JIS X 0201/0208 `■`; in a typed record's field, trailing spaces
+/// (half and full width) are dropped (第1章 3(3)ウ(ウ): "有効桁（文字）以降に継続する“スペース”は記録
+/// しない"). A raw record's fields keep their spaces.
 pub(crate) fn clean(field: &str, trim: bool) -> String {
-    let mut out: String = field
-        .chars()
-        .map(|c| match c {
-            ',' => '，',
-            c if c.is_control() => ' ',
-            c => c,
-        })
-        .collect();
+    let mut out = sjis::clean(field, Outside::Square);
     if trim {
         let kept = out.trim_end_matches([' ', '\u{3000}']).len();
         out.truncate(kept);

@@ -11,7 +11,7 @@
 
 use super::{Leftover, PrescriptionOrder};
 use crate::billing::Rp;
-use crate::sjis::encode_sjis;
+use crate::sjis::{clean, decode_sjis, encode_sjis, Outside};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -107,11 +107,12 @@ pub fn burden_category(birth: Date, on: Date, late_elderly: bool, tenths: u8) ->
     None
 }
 
-/// A text field as the specification wants it: no half-width comma (full width instead), no
-/// line breaks, no surrounding blanks of either width.
+/// A text field as the specification wants it ([`crate::sjis::clean`]): no half-width comma
+/// (full width instead), no line break or other control character (a space instead), no
+/// surrounding blanks of either width. A character outside JIS X 0201/0208 stays in the record;
+/// [`encode_sjis`] writes it as `■` (b.2).
 fn field(text: &str) -> String {
-    text.replace(',', "，")
-        .replace(['\r', '\n', '\t'], " ")
+    clean(text, Outside::Keep)
         .trim_matches(|c: char| c == ' ' || c == '\u{3000}')
         .to_string()
 }
@@ -347,10 +348,9 @@ pub fn read_jahis(bytes: &[u8]) -> Result<(String, Vec<Vec<String>>), JahisError
         return Err(JahisError::TooLarge);
     }
     let bytes = bytes.strip_suffix(&[0x1A]).unwrap_or(bytes);
-    let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(bytes);
-    if bad {
-        return Err(JahisError::Encoding);
-    }
+    // As the UKE reader: no byte-order-mark sniffing (a UTF-8 or UTF-16 BOM would switch
+    // encoding_rs's `decode` to that encoding), no replacement characters.
+    let text = decode_sjis(bytes).ok_or(JahisError::Encoding)?;
     let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
     let version = lines.next().unwrap_or("").trim().to_string();
     if version.starts_with("JAHISTC") {
@@ -551,6 +551,37 @@ mod tests {
         assert_eq!(name[2], "架空， 太郎■", "the emoji became ■");
         let doctor = back.iter().find(|r| r[0] == "5").unwrap();
         assert_eq!(doctor[3], "■橋 ■", "NEC and IBM extensions became ■");
+    }
+
+    #[test]
+    fn control_characters_in_fields_become_spaces() {
+        let mut s = sheet();
+        s.patient_name = "架空\u{1A}太郎\t\u{85}".into();
+        s.institution_phone = "03\u{0}0000\u{7F}0000".into();
+        let records = s.records();
+        let name = records.iter().find(|r| r[0] == "11").unwrap();
+        assert_eq!(
+            name[2], "架空 太郎",
+            "inner ones a space, trailing ones trimmed"
+        );
+        let phone = records.iter().find(|r| r[0] == "3").unwrap();
+        assert_eq!(phone[1], "03 0000 0000");
+        let bytes = s.jahis_bytes();
+        assert_eq!(bytes.iter().position(|b| *b == 0x1A), Some(bytes.len() - 1));
+        assert!(!bytes[..bytes.len() - 1]
+            .iter()
+            .any(|b| (*b < 0x20 && *b != b'\r' && *b != b'\n') || *b == 0x7F));
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_switch_the_encoding() {
+        let utf8 = [b"\xEF\xBB\xBF".as_slice(), sheet().jahis_text().as_bytes()].concat();
+        assert_eq!(read_jahis(&utf8), Err(JahisError::Encoding));
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("JAHIS10".bytes().flat_map(|b| [b, 0]))
+            .collect();
+        assert_eq!(read_jahis(&utf16), Err(JahisError::Encoding));
     }
 
     #[test]
