@@ -13,6 +13,33 @@ mod worked_cases;
 
 use shared::billing::bench::{run, run_orders, Config};
 use shared::billing::MemoryCatalog;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The system allocator, counting the bytes in use and their peak (the claims' memory).
+struct Counting;
+static IN_USE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded unchanged to the system allocator.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = IN_USE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) };
+        IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 
 fn main() {
     let catalog = MemoryCatalog::outpatient_2024_06();
@@ -46,4 +73,15 @@ fn main() {
             &mut |line| println!("{line}"),
         );
     }
+    // The month's claims (レセプト) and UKE files; the memory is the peak since here.
+    PEAK.store(IN_USE.load(Ordering::Relaxed), Ordering::Relaxed);
+    let base = IN_USE.load(Ordering::Relaxed);
+    shared::claims::bench::run_claims(
+        "native",
+        &catalog,
+        &Config::default(),
+        &mut now,
+        &mut || Some(PEAK.load(Ordering::Relaxed).saturating_sub(base)),
+        &mut |line| println!("{line}"),
+    );
 }

@@ -116,3 +116,7 @@ id_type!(
     /// A pending passkey (WebAuthn) ceremony.
     ChallengeId
 );
+id_type!(
+    /// One filing (請求) of a month's claims; a re-filing of the same month is a new one.
+    FilingId
+);

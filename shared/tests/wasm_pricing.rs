@@ -55,4 +55,14 @@ fn pricing_in_the_browser() {
             &mut |line| console_log!("{line}"),
         );
     }
+    // The month's claims (レセプト) and UKE files; the memory is the module's linear memory,
+    // which only grows (so, its peak).
+    shared::claims::bench::run_claims(
+        "wasm",
+        &catalog,
+        &Config::default(),
+        &mut now,
+        &mut || Some(core::arch::wasm32::memory_size(0) * 65_536),
+        &mut |line| console_log!("{line}"),
+    );
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod billing;
 pub mod body;
 pub mod chart;
+pub mod claims;
 pub mod devices;
 pub mod error;
 pub mod health;

@@ -40,8 +40,9 @@
 //! the files imported (a period's code that the catalog lacks is reported, not guessed).
 
 mod age;
-#[cfg(feature = "bench")]
-// The benchmark harness stops on a broken workload: it is test code behind a feature.
+#[cfg(any(test, feature = "bench"))]
+// The benchmark harness stops on a broken workload: it is test code behind a feature (and its
+// own tests run with the crate's).
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 pub mod bench;
 mod catalog;

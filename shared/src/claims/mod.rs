@@ -6,5 +6,9 @@
 //! - [`month`]: the month's レセプト built from the finalised bills, with the checks before
 //!   filing, and the UKE files they make.
 
+// The claims benchmark's workload and harness (feature `bench`; its tests run with the crate's).
+#[cfg(any(test, feature = "bench"))]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+pub mod bench;
 pub mod month;
 pub mod uke;

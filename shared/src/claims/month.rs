@@ -110,11 +110,40 @@ impl Payer {
     }
 
     fn of_insurer(number: &str) -> Self {
-        let kokuho = number.len() == 6 || number.starts_with("67") || number.starts_with("39");
-        if kokuho {
-            Self::Kokuho
-        } else {
-            Self::Fund
+        match InsuranceSystem::of(number) {
+            InsuranceSystem::Kokuho | InsuranceSystem::Retired | InsuranceSystem::LateElderly => {
+                Self::Kokuho
+            }
+            InsuranceSystem::Employee => Self::Fund,
+        }
+    }
+}
+
+/// The 医療保険 a 保険者番号 belongs to, as レセプト種別 and 審査支払機関 tell them apart: by the
+/// number's shape and 法別番号 (a 6-digit 国保 number of 高知県 starts with 39 too, so never
+/// by a prefix of the text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InsuranceSystem {
+    /// 被用者保険 (協会けんぽ, 組合, 共済 …).
+    Employee,
+    /// 国民健康保険 (6 digits).
+    Kokuho,
+    /// 退職者医療 (法別67).
+    Retired,
+    /// 後期高齢者医療 (法別39).
+    LateElderly,
+}
+
+impl InsuranceSystem {
+    fn of(number: &str) -> Self {
+        match InsurerNumber::parse(number) {
+            Ok(n) if n.is_kokuho() => Self::Kokuho,
+            Ok(n) if n.is_kouki() => Self::LateElderly,
+            Ok(n) if n.houbetsu() == Some("67") => Self::Retired,
+            Ok(_) => Self::Employee,
+            // Stored numbers were checked when entered; a 6-character one is 国保's shape.
+            Err(_) if number.len() == 6 => Self::Kokuho,
+            Err(_) => Self::Employee,
         }
     }
 }
@@ -532,7 +561,7 @@ fn build_claim(month: UkeMonth, input: &ClaimInput, group: Group<'_>) -> Claim {
                 }
             };
             let slot = &mut units[at].days[usize::from(day) - 1];
-            let count = u32::from(slot.unwrap_or(0)) + line.count;
+            let count = u32::from(slot.unwrap_or(0)).saturating_add(line.count);
             if count > MAX_TIMES {
                 problems.push(error(
                     ProblemCode::NotRecordable,
@@ -627,9 +656,14 @@ fn build_claim(month: UkeMonth, input: &ClaimInput, group: Group<'_>) -> Claim {
     };
     let benefit_percent = group
         .insurance
-        .filter(|i| i.insurer_number.len() == 6 || i.insurer_number.starts_with("67"))
+        .filter(|i| {
+            matches!(
+                InsuranceSystem::of(&i.insurer_number),
+                InsuranceSystem::Kokuho | InsuranceSystem::Retired
+            )
+        })
         .and_then(|_| group.bills.first())
-        .map(|b| 100 - 10 * u16::from(b.priced.share.burden_tenths));
+        .and_then(|b| 100u16.checked_sub(10 * u16::from(b.priced.share.burden_tenths)));
 
     let mut records = ClaimRecords::new(ReRecord {
         claim_number: 0,
@@ -648,7 +682,13 @@ fn build_claim(month: UkeMonth, input: &ClaimInput, group: Group<'_>) -> Claim {
         burden_class: String::new(),
         special_notes: Vec::new(),
         beds: None,
-        chart_number: patient.patient_number.chars().take(20).collect(),
+        // 英数 20 bytes: a patient number is ASCII digits.
+        chart_number: patient
+            .patient_number
+            .chars()
+            .filter(char::is_ascii)
+            .take(20)
+            .collect(),
         discount_unit_price: None,
         search_number: String::new(),
         claim_info: String::new(),
@@ -672,9 +712,7 @@ fn build_claim(month: UkeMonth, input: &ClaimInput, group: Group<'_>) -> Claim {
             reduction_percent: None,
             reduction_yen: None,
         });
-        let kouki = InsurerNumber::parse(&insurance.insurer_number)
-            .map(|n| n.is_kouki())
-            .unwrap_or(false);
+        let kouki = InsuranceSystem::of(&insurance.insurer_number) == InsuranceSystem::LateElderly;
         let branch = insurance.branch.trim();
         if !kouki && !branch.is_empty() {
             records.sn.push(SnRecord {
@@ -898,13 +936,10 @@ fn claim_kind(
     let Some(insurance) = insurance else {
         return format!("12{}2", publics.max(1));
     };
-    let number = insurance.insurer_number.as_str();
-    let system = if number.starts_with("39") {
-        '3'
-    } else if number.starts_with("67") {
-        '4'
-    } else {
-        '1'
+    let system = match InsuranceSystem::of(&insurance.insurer_number) {
+        InsuranceSystem::LateElderly => '3',
+        InsuranceSystem::Retired => '4',
+        InsuranceSystem::Employee | InsuranceSystem::Kokuho => '1',
     };
     let on = first_day.unwrap_or(birth);
     let seven_tenths = burden_tenths == Some(3);
@@ -1031,19 +1066,19 @@ pub struct ClaimInstitution {
     pub phone: String,
 }
 
-/// The UKE files of a month's claims, one per 審査支払機関 that has claims, with レセプト番号
-/// 1, 2, … in each and GO's totals filled.
+/// The UKE files of a month's claims, one per 審査支払機関 that has claims, with GO's totals
+/// filled; each claim's RE レセプト番号 is set to its place in its file (1, 2, …), in `claims`
+/// too, so that what is stored as filed says which record of which file each claim is.
 pub fn uke_files(
     institution: &ClaimInstitution,
     billing_month: UkeMonth,
-    claims: &[Claim],
+    claims: &mut [Claim],
 ) -> Vec<(Payer, UkeFile)> {
     let mut by_payer: BTreeMap<Payer, Vec<ClaimRecords>> = BTreeMap::new();
-    for claim in claims {
+    for claim in claims.iter_mut() {
         let list = by_payer.entry(claim.payer).or_default();
-        let mut records = claim.records.clone();
-        records.re.claim_number = list.len() as u32 + 1;
-        list.push(records);
+        claim.records.re.claim_number = u32::try_from(list.len() + 1).unwrap_or(u32::MAX);
+        list.push(claim.records.clone());
     }
     by_payer
         .into_iter()
@@ -1061,6 +1096,104 @@ pub fn uke_files(
             (payer, UkeFile::new(ir, claims))
         })
         .collect()
+}
+
+/// レセプト種別 (別表5) in words: `1112` → 医保単独・本人・入院外. An unknown code is shown as
+/// itself.
+pub fn claim_kind_label_ja(kind: &str) -> String {
+    let d: Vec<char> = kind.chars().collect();
+    if d.len() != 4 || d[0] != '1' {
+        return kind.to_string();
+    }
+    let publics = d[2].to_digit(10).unwrap_or(0);
+    let system = match d[1] {
+        '1' => "医保",
+        '3' => "後期高齢者",
+        '4' => "退職者",
+        '2' => {
+            let what = if publics <= 1 {
+                "公費単独".to_string()
+            } else {
+                format!("{publics}種の公費併用")
+            };
+            let place = if d[3] == '1' { "入院" } else { "入院外" };
+            return format!("{what}・{place}");
+        }
+        _ => return kind.to_string(),
+    };
+    let coverage = if publics <= 1 {
+        format!("{system}単独")
+    } else {
+        format!("{system}と{}種の公費併用", publics - 1)
+    };
+    let (person, place) = match d[3] {
+        '1' => ("本人", "入院"),
+        '2' => ("本人", "入院外"),
+        '3' => ("未就学者", "入院"),
+        '4' => ("未就学者", "入院外"),
+        '5' => ("家族", "入院"),
+        '6' => ("家族", "入院外"),
+        '7' => ("高齢受給者一般・低所得者", "入院"),
+        '8' => ("高齢受給者一般・低所得者", "入院外"),
+        '9' => ("高齢受給者7割", "入院"),
+        _ => ("高齢受給者7割", "入院外"),
+    };
+    let person = match (d[1], person) {
+        ('3', "高齢受給者一般・低所得者") => "一般・低所得者",
+        ('3', "高齢受給者7割") => "7割",
+        (_, p) => p,
+    };
+    format!("{coverage}・{person}・{place}")
+}
+
+/// 診療識別 (別表20) in words, for the paper layout: `21` → 内服.
+pub fn treatment_class_label_ja(class: &str) -> &'static str {
+    match class {
+        "11" => "初診",
+        "12" => "再診",
+        "13" => "医学管理",
+        "14" => "在宅",
+        "21" => "内服",
+        "22" => "屯服",
+        "23" => "外用",
+        "24" => "調剤",
+        "25" => "処方",
+        "26" => "麻毒",
+        "27" => "調基",
+        "31" => "皮下筋肉内",
+        "32" => "静脈内",
+        "33" => "その他注射",
+        "39" => "薬剤料減点",
+        "40" => "処置",
+        "50" => "手術",
+        "54" => "麻酔",
+        "60" => "検査・病理",
+        "70" => "画像診断",
+        "80" => "その他",
+        "90" => "入院基本料",
+        "92" => "特定入院料・その他",
+        "97" => "食事・生活療養",
+        _ => "",
+    }
+}
+
+/// A 診療年月 as the API and the command line write it, `YYYY-MM` (2000–2199).
+pub fn parse_month(text: &str) -> Option<UkeMonth> {
+    let (y, m) = text.split_once('-')?;
+    if y.len() != 4 || m.len() != 2 || !(y.bytes().chain(m.bytes())).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let month = UkeMonth::new(y.parse().ok()?, m.parse().ok()?)?;
+    (2000..=2199).contains(&month.year()).then_some(month)
+}
+
+/// The 請求年月 of claims for 診療年月 `month`: the month after it.
+pub fn billing_month_of(month: UkeMonth) -> Option<UkeMonth> {
+    if month.month() == 12 {
+        UkeMonth::new(month.year().checked_add(1)?, 1)
+    } else {
+        UkeMonth::new(month.year(), month.month() + 1)
+    }
 }
 
 #[cfg(test)]

@@ -397,14 +397,29 @@ fn kinds_payers_and_public_records_follow_the_patient() {
 
 #[test]
 fn the_files_split_by_payer_and_read_back_as_written() {
-    let claims = build_claims(june(), &[adult(), child(), elderly(), welfare()]);
+    let mut claims = build_claims(june(), &[adult(), child(), elderly(), welfare()]);
     let institution = ClaimInstitution {
         code: "1234567".into(),
         prefecture: "13".into(),
         name: "見本 クリニック".into(),
         phone: "03-0000-0000".into(),
     };
-    let files = uke_files(&institution, UkeMonth::new(2024, 7).unwrap(), &claims);
+    let files = uke_files(&institution, billing_month_of(june()).unwrap(), &mut claims);
+    assert_eq!(files[0].1.institution.billing_month.to_uke(), "202407");
+    let numbers: Vec<(Payer, u32)> = claims
+        .iter()
+        .map(|c| (c.payer, c.records.re.claim_number))
+        .collect();
+    assert_eq!(
+        numbers,
+        [
+            (Payer::Fund, 1),
+            (Payer::Kokuho, 1),
+            (Payer::Kokuho, 2),
+            (Payer::Fund, 2)
+        ],
+        "each claim keeps its number in its file"
+    );
     let payers: Vec<Payer> = files.iter().map(|(p, _)| *p).collect();
     assert_eq!(payers, vec![Payer::Fund, Payer::Kokuho]);
     for (payer, file) in &files {
@@ -559,4 +574,63 @@ fn a_public_limited_to_some_sections_pays_only_their_lines() {
         .sum();
     assert!(ko < ho, "{ko} < {ho}");
     assert_eq!(i64::from(ko), medication);
+}
+
+#[test]
+fn a_kochi_kokuho_number_is_not_late_elderly_insurance() {
+    // 高知県 (39) 国保: six digits beginning with 39, like 後期高齢者医療's 法別39.
+    let mut input = adult();
+    input.insurances[0].insurer_number = numbered("39014");
+    let claims = build_claims(june(), &[input]);
+    assert_eq!(claims[0].records.re.claim_kind, "1112");
+    assert_eq!(claims[0].payer, Payer::Kokuho);
+    assert_eq!(claims[0].records.re.benefit_percent, Some(70));
+}
+
+#[test]
+fn months_read_as_yyyy_mm_only() {
+    assert_eq!(parse_month("2024-06"), Some(june()));
+    for bad in [
+        "2024-6",
+        "2024-13",
+        "2024-00",
+        "24-06",
+        "2024/06",
+        "１９９９-01",
+        "1999-12",
+        "+024-06",
+        "",
+    ] {
+        assert_eq!(parse_month(bad), None, "{bad}");
+    }
+    assert_eq!(
+        billing_month_of(UkeMonth::new(2024, 12).unwrap()),
+        UkeMonth::new(2025, 1)
+    );
+}
+
+#[test]
+fn claim_kinds_read_as_words() {
+    assert_eq!(claim_kind_label_ja("1112"), "医保単独・本人・入院外");
+    assert_eq!(
+        claim_kind_label_ja("1124"),
+        "医保と1種の公費併用・未就学者・入院外"
+    );
+    assert_eq!(
+        claim_kind_label_ja("1318"),
+        "後期高齢者単独・一般・低所得者・入院外"
+    );
+    assert_eq!(
+        claim_kind_label_ja("1110"),
+        "医保単独・高齢受給者7割・入院外"
+    );
+    assert_eq!(claim_kind_label_ja("1212"), "公費単独・入院外");
+    assert_eq!(claim_kind_label_ja("1232"), "3種の公費併用・入院外");
+    assert_eq!(
+        claim_kind_label_ja("3112"),
+        "3112",
+        "歯科 is shown as its code"
+    );
+    assert_eq!(claim_kind_label_ja("1x"), "1x");
+    assert_eq!(treatment_class_label_ja("60"), "検査・病理");
 }

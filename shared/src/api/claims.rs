@@ -1,0 +1,91 @@
+//! Month-end claims (レセプト): what the browser needs to build the month's claims, filing them,
+//! and what a filing keeps. The claims themselves are [`crate::claims::month`]'s.
+
+use crate::claims::month::{Claim, ClaimInput, ClaimInstitution, Payer};
+use crate::claims::uke::UkeMonth;
+use crate::ids::{BillId, FilingId};
+use serde::{Deserialize, Serialize};
+
+/// `GET /claims/{month}`: everything the month's claims are built from, and the filings of the
+/// month so far. `month` is the 診療年月 (`YYYY-MM`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthClaimsContext {
+    pub month: UkeMonth,
+    pub institution: ClaimInstitution,
+    pub inputs: Vec<ClaimInput>,
+    /// Newest first.
+    pub filings: Vec<FilingSummary>,
+}
+
+/// `POST /claims/{month}/file`: file the month. The server builds the claims again from its own
+/// records; what the clerk's screen showed must agree, else 409 (rebuild and look again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileMonth {
+    pub expected: MonthTotals,
+    /// Why the month is filed again (empty for the first filing).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The count and points a filing is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MonthTotals {
+    /// レセプト (one per claim, not GO's 件数).
+    pub claims: u32,
+    /// Σ 主保険 合計点数.
+    pub points: u64,
+}
+
+impl MonthTotals {
+    pub fn of(claims: &[Claim]) -> Self {
+        Self {
+            claims: claims.len() as u32,
+            points: claims.iter().map(Claim::points).sum(),
+        }
+    }
+}
+
+/// A filing as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilingSummary {
+    pub filing_id: FilingId,
+    pub service_month: UkeMonth,
+    pub billing_month: UkeMonth,
+    pub version: i32,
+    pub totals: MonthTotals,
+    /// The UKE files, one per 審査支払機関.
+    pub files: Vec<FiledFile>,
+    pub reason: String,
+    pub author: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FiledFile {
+    pub payer: Payer,
+    pub bytes: u64,
+    /// Hex SHA-256 of the file as filed.
+    pub sha256: String,
+}
+
+/// `GET /claims/filings/{id}`: a filing with exactly the claims it filed, and for each claim
+/// whether a bill changed since (要再請求).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilingDetail {
+    pub summary: FilingSummary,
+    pub claims: Vec<FiledClaim>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FiledClaim {
+    pub claim: Claim,
+    /// Bills of the claim corrected (a newer version) since it was filed.
+    pub changed_bills: Vec<BillId>,
+}
+
+impl FiledClaim {
+    /// 要再請求: a bill it was built from has changed.
+    pub fn needs_refiling(&self) -> bool {
+        !self.changed_bills.is_empty()
+    }
+}
