@@ -1034,6 +1034,77 @@ async fn the_bill_is_priced_from_the_visits_orders() {
     assert_eq!(read.billed_version, None);
 }
 
+#[tokio::test]
+async fn an_order_made_before_check_in_reaches_the_days_bill() {
+    let Some(c) = clinic().await else {
+        return;
+    };
+    // A second patient, not checked in yet: the doctor orders for today.
+    let p: shared::api::patients::PatientDetail = c
+        .clerk
+        .post(
+            "/patients",
+            &json!({"name": "架空 先行", "kana": "カクウ センコウ", "sex": "male",
+                    "birth_date": "1966-06-06", "confirm_duplicate": true}),
+        )
+        .await
+        .json();
+    let res = c
+        .clerk
+        .post(
+            &format!("/patients/{}/insurances", p.patient_id),
+            &json!({"insurer_number": "33120015", "symbol": "架空", "number": "2", "branch": "01",
+                    "relationship": "insured", "acquired_on": "2020-04-01", "valid_from": "2020-04-01"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let res = c
+        .doctor
+        .post(
+            &format!("/patients/{}/orders", p.patient_id),
+            &json!({"visit_date": today(), "kind": "lab"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let order: OrderDetail = res.json();
+    assert_eq!(order.reception_id, None, "no 受付 yet");
+    let draft = save(
+        &c.doctor,
+        &order,
+        0,
+        0,
+        json!({"kind": "lab", "items": [{"code": CBC}]}),
+        None,
+    )
+    .await;
+    let res = finalize(&c.doctor, &order, draft.revision, "", json!([])).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
+    // Checked in afterwards (twice: the second, a cancelled mistake, takes nothing).
+    let visit: ReceptionEntry = c
+        .clerk
+        .post(
+            "/receptions",
+            &json!({"patient_id": p.patient_id, "department": "内科"}),
+        )
+        .await
+        .json();
+    let context: BillContext = c
+        .clerk
+        .get(&format!("/receptions/{}/bill", visit.reception_id))
+        .await
+        .json();
+    let ids: Vec<_> = context.orders.iter().map(|o| o.order_id).collect();
+    assert_eq!(ids, [order.order_id], "the day's order is in 会計");
+    // Another patient's 受付 does not see it.
+    let theirs: BillContext = c
+        .clerk
+        .get(&format!("/receptions/{}/bill", c.reception.reception_id))
+        .await
+        .json();
+    assert!(theirs.orders.iter().all(|o| o.order_id != order.order_id));
+}
+
 /// The 院外処方箋 of a 確定 prescription, filled from the server's records; its 2次元シンボル
 /// data (JAHIS10) reads back to the ordered drugs; a second print is a 再発行.
 #[tokio::test]

@@ -5,6 +5,7 @@
 
 use super::versioned::ORDER;
 use super::TenantTx;
+use crate::chain::hex;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use shared::api::orders::{
@@ -145,8 +146,18 @@ pub async fn reception_orders(
     tx: &mut TenantTx,
     reception: ReceptionId,
 ) -> Result<Vec<OrderHead>, sqlx::Error> {
+    // The visit's own orders, and those of the patient's day that were made before anyone
+    // checked the patient in (no reception): they belong to the day's first reception that
+    // was not cancelled, so an order is never left out of 会計 for want of a 受付.
     let rows: Vec<RawHead> = sqlx::query_as(&format!(
-        "select {HEAD_COLUMNS} from clinical_order where reception_id = $1 \
+        "select {HEAD_COLUMNS} from clinical_order o where o.reception_id = $1 \
+           or (o.reception_id is null \
+               and (o.patient_id, o.visit_date) = \
+                   (select patient_id, visit_date from reception where reception_id = $1) \
+               and $1 = (select r.reception_id from reception r \
+                         where r.patient_id = o.patient_id and r.visit_date = o.visit_date \
+                           and r.status <> 'cancelled' \
+                         order by r.checked_in_at, r.reception_id limit 1)) \
          order by created_at, order_id limit 200"
     ))
     .bind(reception.as_uuid())
@@ -172,10 +183,6 @@ struct VersionRow {
     created_at: OffsetDateTime,
     approved_at: Option<OffsetDateTime>,
     approved_by: Option<String>,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What a version's hash covers: the previous hash, the order and everything the version says,
@@ -379,20 +386,22 @@ pub async fn detail(tx: &mut TenantTx, head: &OrderHead) -> Result<OrderDetail, 
     .bind(head.order_id.as_uuid())
     .fetch_all(tx.conn())
     .await?;
-    let billed_version = match head.reception_id {
-        None => None,
-        Some(reception) => sqlx::query_scalar::<_, Option<i32>>(
-            "select (select (e->>'version')::int from jsonb_array_elements(b.orders) e \
-                     where e->>'order_id' = $2 limit 1) \
-             from bill_version b where b.reception_id = $1 \
-             order by b.version desc limit 1",
-        )
-        .bind(reception.as_uuid())
-        .bind(head.order_id.to_string())
-        .fetch_optional(tx.conn())
-        .await?
-        .flatten(),
-    };
+    // The bill of the visit it belongs to (its own reception, or the day's first one for an
+    // order made before check-in, as `reception_orders` reads it): the order version that
+    // bill's newest version priced.
+    let billed_version = sqlx::query_scalar::<_, Option<i32>>(
+        "select (select (e->>'version')::int from jsonb_array_elements(b.orders) e \
+                 where e->>'order_id' = $2 limit 1) \
+         from bill_version b where b.patient_id = $1 and b.service_date = $3 \
+           and b.orders @> jsonb_build_array(jsonb_build_object('order_id', $2::text)) \
+         order by b.version desc limit 1",
+    )
+    .bind(head.patient_id.as_uuid())
+    .bind(head.order_id.to_string())
+    .bind(head.visit_date)
+    .fetch_optional(tx.conn())
+    .await?
+    .flatten();
     Ok(OrderDetail {
         order_id: head.order_id,
         patient_id: head.patient_id,

@@ -783,7 +783,7 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                 <span class="hint" data-testid="order-reception">{move || if reception.get().is_some() {
                     "本日の受付に紐づけます（会計に反映）".to_string()
                 } else {
-                    "受付がありません（会計には反映されません）".to_string()
+                    "受付がありません（受付すると、その日の会計に反映されます）".to_string()
                 }}</span>
             </div>
             <Show when=can_order>
