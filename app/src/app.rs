@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("patients") view=PatientsPage/>
                     <Route path=path!("reception") view=ReceptionPage/>
                     <Route path=path!("reception/:reception_id/bill") view=BillPage/>
+                    <Route path=path!("claims") view=crate::pages::claims::ClaimsPage/>
                     <Route path=path!("patients/new") view=RegisterPatientPage/>
                     <Route path=path!("patients/:patient_id") view=PatientDetailPage/>
                     <Route path=path!("patients/:patient_id/chart") view=ChartPage/>

@@ -50,6 +50,11 @@ fn put(h: &mut Sha256, tag: u8, bytes: &[u8]) {
 }
 
 /// Microseconds since the epoch, the precision PostgreSQL keeps.
+/// Lower-case hex of a hash or any bytes, as the logs, records and files show them.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 pub fn micros(t: time::OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000) as i64
 }

@@ -49,6 +49,9 @@ pub enum Command {
     /// (with client certificates required, its administrator cannot sign in from anywhere else).
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Month-end claims (レセプト), for operators and scripts.
+    #[command(subcommand)]
+    Claims(ClaimsCommand),
     /// Price one visit: read it as JSON on stdin, print the priced result as JSON (lines,
     /// total points, the patient's share, warnings), with the masters valid on its date.
     Price {
@@ -175,6 +178,36 @@ pub struct ServeArgs {
     /// Strict-Transport-Security max-age, in seconds.
     #[arg(long, env = "KARTE_HSTS_MAX_AGE", default_value_t = 31_536_000)]
     pub hsts_max_age: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClaimsCommand {
+    /// Build the month's claims from the finalised bills, as the 月次請求 screen does, and print
+    /// them with their checks (レセプト点検) as JSON. Reads only; nothing is filed.
+    Build {
+        #[arg(long, env = "KARTE_DATABASE_URL")]
+        database_url: String,
+        /// 医療機関コード (10 digits).
+        #[arg(long)]
+        institution: String,
+        /// 診療年月, YYYY-MM.
+        #[arg(long)]
+        month: String,
+    },
+    /// Write the UKE files of the month's latest filing, exactly as filed: DIR/1/RECEIPTC.UKE
+    /// (社保, 支払基金) and DIR/2/RECEIPTC.UKE (国保連合会), those that exist.
+    Uke {
+        #[arg(long, env = "KARTE_DATABASE_URL")]
+        database_url: String,
+        /// 医療機関コード (10 digits).
+        #[arg(long)]
+        institution: String,
+        /// 診療年月, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -310,6 +343,48 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Masters(MastersCommand::Status { database_url }) => {
             masters_status(&database_url).await
+        }
+        Command::Claims(ClaimsCommand::Build {
+            database_url,
+            institution,
+            month,
+        }) => {
+            let (mut tx, month) = claims_tx(&database_url, &institution, &month).await?;
+            let inputs = db::claims::month_inputs(&mut tx, month).await?;
+            tx.commit().await?;
+            let claims = shared::claims::month::build_claims(month, &inputs);
+            println!("{}", serde_json::to_string_pretty(&claims)?);
+            Ok(())
+        }
+        Command::Claims(ClaimsCommand::Uke {
+            database_url,
+            institution,
+            month,
+            out,
+        }) => {
+            let (mut tx, month) = claims_tx(&database_url, &institution, &month).await?;
+            let filings = db::claims::filings(&mut tx, month).await?;
+            let Some(latest) = filings.first() else {
+                bail!("{month} has not been filed");
+            };
+            for file in &latest.files {
+                let bytes = db::claims::file_bytes(&mut tx, latest.filing_id, file.payer)
+                    .await?
+                    .context("a filed UKE file")?;
+                let dir = out.join(file.payer.code());
+                std::fs::create_dir_all(&dir)?;
+                let path = dir.join("RECEIPTC.UKE");
+                std::fs::write(&path, &bytes)?;
+                println!(
+                    "{} {} ({} bytes, sha256 {})",
+                    path.display(),
+                    file.payer.label_ja(),
+                    bytes.len(),
+                    file.sha256
+                );
+            }
+            tx.commit().await?;
+            Ok(())
         }
         Command::Price { database_url } => {
             let mut input = String::new();
@@ -552,6 +627,23 @@ pub async fn seed_demo(db: &Db, logins_file: &std::path::Path) -> anyhow::Result
     }
     crate::secrets::write_private(logins_file, text.as_bytes())?;
     Ok(text)
+}
+
+/// A transaction of the institution with 医療機関コード `code`, and the 診療年月 `month`.
+async fn claims_tx(
+    database_url: &str,
+    code: &str,
+    month: &str,
+) -> anyhow::Result<(db::TenantTx, shared::claims::uke::UkeMonth)> {
+    let month = shared::claims::month::parse_month(month)
+        .context("--month: 診療年月は YYYY-MM の形で指定してください")?;
+    let db = app_db(database_url).await?;
+    let code = shared::domain::InstitutionCode::parse(code)
+        .map_err(|e| anyhow::anyhow!("医療機関コード: {e}"))?;
+    let tenant = system::institution_by_code(&db, &code)
+        .await?
+        .context("no institution with that 医療機関コード")?;
+    Ok((system::operator_tx(&db, tenant).await?, month))
 }
 
 /// Prints one line per chain and fails when any is broken.

@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod browser;
+pub mod claims;
 /// The one policy for tests that need `../shared/reference` (shared with `shared/tests`).
 #[path = "../../shared/tests/common/reference.rs"]
 pub mod reference;
@@ -620,6 +621,18 @@ impl ApiClient {
 
     pub async fn get(&self, path: &str) -> TestResponse {
         self.send(self.http.get(self.url(path))).await
+    }
+
+    /// GET a download: the status and the body's bytes as sent.
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, Vec<u8>) {
+        let response = self
+            .http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request reaches the server");
+        let status = response.status();
+        (status, response.bytes().await.expect("body").to_vec())
     }
 
     /// POST JSON with the CSRF header.

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod billing;
 pub mod chart;
+pub mod claims;
 pub mod devices;
 pub mod health;
 pub mod logs;

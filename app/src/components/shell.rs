@@ -77,6 +77,11 @@ fn ShellLayout() -> impl IntoView {
             .map(|i| i.user.role.can(Permission::ReadPatients))
             .unwrap_or(false)
     };
+    let can_front_desk = move || {
+        info()
+            .map(|i| i.user.role.can(Permission::FrontDesk))
+            .unwrap_or(false)
+    };
     let can_view_logs = move || {
         info()
             .map(|i| i.user.role.can(Permission::ViewLogs))
@@ -126,6 +131,9 @@ fn ShellLayout() -> impl IntoView {
                 <Show when=can_read_patients>
                     <A href="/patients">"患者"</A>
                     <A href="/reception">"受付一覧"</A>
+                </Show>
+                <Show when=can_front_desk>
+                    <A href="/claims">"月次請求"</A>
                 </Show>
                 <Show when=can_view_logs>
                     <A href="/admin/logs">"ログ閲覧"</A>

@@ -5,6 +5,7 @@ pub mod billing_settings;
 pub mod chart;
 pub mod chart_print;
 pub mod chart_records;
+pub mod claims;
 pub mod devices;
 pub mod home;
 pub mod login;

@@ -4,6 +4,7 @@
 //! is computed by that very code: the stored history is restored, the new file applied, and the
 //! versions it added are inserted, all in one transaction (all or nothing).
 
+use crate::chain::hex;
 use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
 use shared::domain::japanese::{katakana, normalize_kana};
@@ -275,10 +276,6 @@ pub async fn import_file(
         rows: file.rows.len(),
         report,
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// One import as listed by `karte-server masters status`.

@@ -6,6 +6,7 @@ pub mod allergies;
 pub mod billing;
 pub mod bills;
 pub mod bootstrap;
+pub mod claims;
 pub mod devices;
 pub mod diagnoses;
 pub mod institutions;

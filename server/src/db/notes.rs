@@ -4,6 +4,7 @@
 
 use super::versioned::NOTE;
 use super::TenantTx;
+use crate::chain::hex;
 use sha2::{Digest, Sha256};
 use shared::api::chart::{NoteDetail, NoteDraft, NoteStatus, NoteVersion, TimelineEntry};
 use shared::domain::chart::{Soap, Vitals};
@@ -99,10 +100,6 @@ impl VersionRow {
             hash: hex(&self.hash),
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What a version's hash covers: the previous hash, the note, the version and everything the

@@ -52,6 +52,9 @@ pub mod action {
     pub const ALLERGY_CHANGE: &str = "allergy_change";
     pub const PRESCRIPTION_ISSUE: &str = "prescription_issue";
     pub const INSTITUTION_PROFILE_CHANGE: &str = "institution_profile_change";
+    pub const CLAIMS_VIEW: &str = "claims_view";
+    pub const CLAIMS_FILE: &str = "claims_file";
+    pub const CLAIMS_DOWNLOAD: &str = "claims_download";
 
     /// Every code above, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -93,6 +96,9 @@ pub mod action {
         ALLERGY_CHANGE,
         PRESCRIPTION_ISSUE,
         INSTITUTION_PROFILE_CHANGE,
+        CLAIMS_VIEW,
+        CLAIMS_FILE,
+        CLAIMS_DOWNLOAD,
     ];
 }
 

@@ -1,6 +1,7 @@
 //! Exports of the logs: CSV (UTF-8 with BOM, for Excel), JSON, and FHIR R4 `AuditEvent`s.
 //! Times are written in JST (+09:00) with their offset, so they are unambiguous and local.
 
+use crate::chain::hex;
 use crate::db::logs::{AccessRow, AuditRow};
 use serde_json::{json, Value};
 use shared::api::logs::{AccessLogEntry, AuditLogEntry};
@@ -57,10 +58,6 @@ fn jst(t: OffsetDateTime) -> String {
     t.to_offset(crate::clock::jst())
         .format(&Rfc3339)
         .unwrap_or_default()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub fn access_entry(r: &AccessRow) -> AccessLogEntry {

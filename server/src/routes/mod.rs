@@ -6,6 +6,7 @@ pub mod auth;
 mod billing;
 mod bills;
 mod chart;
+mod claims;
 mod devices;
 mod health;
 mod insurance;
@@ -67,6 +68,7 @@ fn all_routes() -> Routes {
         .merge(billing::router())
         .merge(bills::router())
         .merge(chart::router())
+        .merge(claims::router())
 }
 
 pub fn api_router() -> Router<AppState> {

@@ -1,0 +1,235 @@
+//! Month-end claims (レセプト). The browser builds the month's claims with the shared code from
+//! what `GET /claims/{month}` returns and shows them with their checks; filing builds them again
+//! here, from the server's own records, refuses a month with errors or one that differs from
+//! what the clerk saw, and stores exactly the claims and the UKE files it filed. A filing is
+//! never changed: filing the month again is a new version with its reason.
+
+use super::Routes;
+use crate::auth::ActiveUser;
+use crate::db::{claims, TenantTx};
+use crate::error::{ApiError, ApiResult};
+use crate::http::ApiJson;
+use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Json;
+use shared::api::claims::{FileMonth, FiledClaim, FilingDetail, MonthClaimsContext, MonthTotals};
+use shared::api::{ErrorCode, FieldError};
+use shared::claims::month::{billing_month_of, build_claims, parse_month, uke_files, Claim, Payer};
+use shared::claims::uke::UkeMonth;
+use shared::domain::Permission;
+use shared::ids::FilingId;
+
+pub fn router() -> Routes {
+    Routes::new()
+        .route("/claims/{month}", get(month_context))
+        .route("/claims/{month}/file", post(file_month))
+        .route("/claims/filings/{filing_id}", get(filing_detail))
+        .route("/claims/filings/{filing_id}/uke/{payer}", get(download))
+}
+
+/// `YYYY-MM` (診療年月).
+fn month(raw: &str) -> ApiResult<UkeMonth> {
+    parse_month(raw)
+        .ok_or_else(|| ApiError::invalid("month", "診療年月は YYYY-MM の形で指定してください"))
+}
+
+async fn month_context(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ip: ClientIp,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<MonthClaimsContext>> {
+    user.require(Permission::FrontDesk)?;
+    let month = month(&raw)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let institution = claims::institution(&mut tx).await?;
+    let inputs = claims::month_inputs(&mut tx, month).await?;
+    let filings = claims::filings(&mut tx, month).await?;
+    // Many patients' records in one answer: who read which month is audited.
+    let event = AuditEvent::success(action::CLAIMS_VIEW)
+        .target("claims_month", month.to_string())
+        .detail("patients", inputs.len());
+    audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
+    tx.commit().await?;
+    Ok(Json(MonthClaimsContext {
+        month,
+        institution,
+        inputs,
+        filings,
+    }))
+}
+
+async fn file_month(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ip: ClientIp,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<FileMonth>,
+) -> ApiResult<(StatusCode, Json<FilingDetail>)> {
+    user.require(Permission::FrontDesk)?;
+    let month = month(&raw)?;
+    let reason = shared::domain::text::reason("reason", &body.reason)?;
+    let billing_month = billing_month_of(month)
+        .ok_or_else(|| ApiError::invalid("month", "診療年月は YYYY-MM の形で指定してください"))?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let institution = claims::institution(&mut tx).await?;
+    let inputs = claims::month_inputs(&mut tx, month).await?;
+    let mut built: Vec<Claim> = build_claims(month, &inputs);
+    if built.is_empty() {
+        return Err(ApiError::invalid(
+            "month",
+            "この月に確定した会計がありません",
+        ));
+    }
+    let with_errors = built.iter().filter(|c| c.has_errors()).count();
+    if with_errors > 0 {
+        return Err(ApiError::Conflict(vec![FieldError::new(
+            "claims",
+            "errors",
+            format!(
+                "点検でエラーのあるレセプトが{with_errors}件あります。直してから請求してください"
+            ),
+        )]));
+    }
+    if MonthTotals::of(&built) != body.expected {
+        return Err(ApiError::Conflict(vec![FieldError::new(
+            "expected",
+            "changed",
+            "画面の表示のあとで会計が変わりました。レセプトを作り直して確認してください",
+        )]));
+    }
+    let version = claims::next_version(&mut tx, month).await?;
+    if version > 1 && reason.is_empty() {
+        return Err(ApiError::invalid(
+            "reason",
+            "この月は請求済みです。再請求の理由を入力してください",
+        ));
+    }
+    let files = uke_files(&institution, billing_month, &mut built);
+    let problems: Vec<String> = files
+        .iter()
+        .flat_map(|(_, f)| f.check())
+        .map(|p| p.message_ja())
+        .take(5)
+        .collect();
+    if !problems.is_empty() {
+        return Err(ApiError::Conflict(vec![FieldError::new(
+            "claims",
+            "format",
+            format!(
+                "UKE ファイルの記録条件に合わない項目があります: {}",
+                problems.join(" / ")
+            ),
+        )]));
+    }
+    let bytes: Vec<(Payer, Vec<u8>)> = files.iter().map(|(p, f)| (*p, f.to_bytes())).collect();
+    let new = claims::NewFiling {
+        service_month: month,
+        billing_month,
+        claims: &built,
+        files: &bytes,
+        reason: &reason,
+        author: user.ctx().user_id(),
+    };
+    let Some(id) = claims::insert_filing(&mut tx, &new, version).await? else {
+        return Err(ApiError::stale(
+            "version",
+            "同時に請求が行われました。画面を更新してください",
+        ));
+    };
+    let totals = MonthTotals::of(&built);
+    let event = AuditEvent::success(action::CLAIMS_FILE)
+        .target("claim_filing", id)
+        .detail("month", month.to_string())
+        .detail("version", version)
+        .detail("claims", totals.claims)
+        .detail("points", totals.points);
+    audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
+    let detail = detail(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(detail)))
+}
+
+async fn detail(tx: &mut TenantTx, id: FilingId) -> ApiResult<FilingDetail> {
+    let (summary, filed) = claims::filing(tx, id)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    let bill_ids: Vec<_> = filed
+        .iter()
+        .flat_map(|c| c.bills.iter().map(|b| b.bill_id))
+        .collect();
+    let current = claims::current_bill_versions(tx, &bill_ids).await?;
+    let claims = filed
+        .into_iter()
+        .map(|claim| {
+            let changed_bills = claim
+                .bills
+                .iter()
+                .filter(|b| current.get(&b.bill_id).is_some_and(|v| *v != b.version))
+                .map(|b| b.bill_id)
+                .collect();
+            FiledClaim {
+                claim,
+                changed_bills,
+            }
+        })
+        .collect();
+    Ok(FilingDetail { summary, claims })
+}
+
+async fn filing_detail(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ip: ClientIp,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<FilingDetail>> {
+    user.require(Permission::FrontDesk)?;
+    let id = crate::http::id_or_not_found::<FilingId>(&raw)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let detail = detail(&mut tx, id).await?;
+    let event = AuditEvent::success(action::CLAIMS_VIEW)
+        .target("claim_filing", id)
+        .detail("patients", detail.claims.len());
+    audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
+    tx.commit().await?;
+    Ok(Json(detail))
+}
+
+async fn download(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ip: ClientIp,
+    Path((raw, payer)): Path<(String, String)>,
+) -> ApiResult<impl IntoResponse> {
+    user.require(Permission::FrontDesk)?;
+    let id = crate::http::id_or_not_found::<FilingId>(&raw)?;
+    let payer = match payer.as_str() {
+        "1" => Payer::Fund,
+        "2" => Payer::Kokuho,
+        _ => return Err(ApiError::code(ErrorCode::NotFound)),
+    };
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let bytes = claims::file_bytes(&mut tx, id, payer)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    let event = AuditEvent::success(action::CLAIMS_DOWNLOAD)
+        .target("claim_filing", id)
+        .detail("payer", payer.code())
+        .detail("bytes", bytes.len());
+    audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
+    tx.commit().await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"RECEIPTC.UKE\"".to_string(),
+            ),
+        ],
+        bytes,
+    ))
+}

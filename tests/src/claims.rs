@@ -1,0 +1,207 @@
+//! A clinic set up for month-end claims, shared by the API and browser tests: the demo masters
+//! (`server/masters-demo`, so nothing needs `../shared`), billing settings, a doctor, a clerk
+//! and a nurse, and helpers that register, check in, diagnose and bill fictitious patients the
+//! way the screens do (the bill priced by the shared engine, then finalised).
+
+use crate::{ApiClient, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use shared::api::billing::{BillContext, BillVersion, MasterRows};
+use shared::api::reception::ReceptionEntry;
+use shared::billing::{price_visit, MemoryCatalog, Visit};
+use shared::masters::MasterKind;
+use std::path::PathBuf;
+
+pub const DOCTOR_PASSWORD: &str = "doctor-secret-2026-a";
+pub const CLERK_PASSWORD: &str = "front-desk-pass-2026";
+pub const NURSE_PASSWORD: &str = "ward-secret-words-26";
+
+pub fn demo_master(name: &str) -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../server/masters-demo"
+    ))
+    .join(name)
+}
+
+pub fn this_month() -> String {
+    let today = karte_server::clock::today_jst();
+    format!("{:04}-{:02}", today.year(), u8::from(today.month()))
+}
+
+pub struct Clinic {
+    pub app: TestApp,
+    pub code: String,
+    pub admin: ApiClient,
+    pub doctor: ApiClient,
+    pub clerk: ApiClient,
+    pub nurse: ApiClient,
+}
+
+/// A clinic with 医療機関コード `code`.
+pub async fn clinic(code: &str, name: &str) -> Clinic {
+    let app = TestApp::spawn().await;
+    let owner = app.owner_pool().await;
+    karte_server::cli::import_master_files(
+        &owner,
+        &[
+            demo_master("s_ALL20240531.csv"),
+            demo_master("y_ALL20240531.csv"),
+            demo_master("b_20240601.csv"),
+            demo_master("z_20240601.csv"),
+        ],
+    )
+    .await
+    .expect("the demo masters");
+    let (_, admin) = app.admin_session(code, name).await;
+    let res = admin
+        .post(
+            "/billing/settings",
+            &json!({"base_version": 0, "valid_from": "2024-06-01", "institution_type": "clinic",
+                    "general_beds": 0, "in_house_dispensing": true,
+                    "standards": {"pharmacist_full_time": true}, "reason": "開設時の届出"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let (_, doctor) = app
+        .staff_session(&admin, code, "doctor1", "doctor", DOCTOR_PASSWORD)
+        .await;
+    let (_, clerk) = app
+        .staff_session(&admin, code, "clerk1", "clerk", CLERK_PASSWORD)
+        .await;
+    let (_, nurse) = app
+        .staff_session(&admin, code, "nurse1", "nurse", NURSE_PASSWORD)
+        .await;
+    Clinic {
+        app,
+        code: code.to_string(),
+        admin,
+        doctor,
+        clerk,
+        nurse,
+    }
+}
+
+impl Clinic {
+    /// Registers a patient with an insurance (and a 公費 when given) and checks them in today.
+    pub async fn patient(
+        &self,
+        name: &str,
+        kana: &str,
+        birth: &str,
+        insurer: &str,
+        public: Option<Value>,
+    ) -> (String, ReceptionEntry) {
+        let p: shared::api::patients::PatientDetail = self
+            .clerk
+            .post(
+                "/patients",
+                &json!({"name": name, "kana": kana, "sex": "female", "birth_date": birth,
+                        "confirm_duplicate": true}),
+            )
+            .await
+            .json();
+        let res = self
+            .clerk
+            .post(
+                &format!("/patients/{}/insurances", p.patient_id),
+                &json!({"insurer_number": insurer, "symbol": "架空", "number": "1", "branch": "01",
+                        "relationship": "insured", "acquired_on": "2020-04-01",
+                        "valid_from": "2020-04-01"}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        if let Some(public) = public {
+            let res = self
+                .clerk
+                .post(
+                    &format!("/patients/{}/public-payments", p.patient_id),
+                    &public,
+                )
+                .await;
+            assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        }
+        let reception: ReceptionEntry = self
+            .clerk
+            .post(
+                "/receptions",
+                &json!({"patient_id": p.patient_id, "department": "内科"}),
+            )
+            .await
+            .json();
+        (p.patient_id.to_string(), reception)
+    }
+
+    pub async fn diagnosis(&self, patient: &str, code: &str) {
+        let res = self
+            .doctor
+            .post(
+                &format!("/patients/{patient}/diagnoses"),
+                &json!({"disease_code": code, "is_main": true, "start_date": "2024-06-01"}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    }
+
+    /// 会計 of a 初診 with `items`, priced as the browser prices it, then finalised (or, with
+    /// `base_version` 1, corrected with a reason).
+    pub async fn bill(
+        &self,
+        reception: &ReceptionEntry,
+        items: &[&str],
+        base_version: i32,
+    ) -> BillVersion {
+        let path = format!("/receptions/{}/bill", reception.reception_id);
+        let context: BillContext = self.clerk.get(&path).await.json();
+        let visit: Visit = serde_json::from_value(json!({
+            "service_date": context.service_date, "birth_date": context.birth_date,
+            "burden": {"kind": "tenths", "tenths": context.burden_tenths.unwrap_or(3)},
+            "kind": "initial", "facility": {"kind": "clinic"},
+            "items": items.iter().map(|c| json!({"code": c})).collect::<Vec<_>>(),
+            "public_expense": context.public_expense,
+        }))
+        .unwrap();
+        let settings = context.settings.as_ref().expect("billing settings");
+        let visit = Visit {
+            facility: shared::billing::Facility {
+                kind: shared::billing::FacilityKind::Clinic,
+                standards: settings.standards,
+            },
+            month_history: context.month_history.clone(),
+            ..visit
+        };
+        let rows: MasterRows = self
+            .clerk
+            .post(
+                "/masters/rows",
+                &json!({"on": context.service_date, "procedures": visit.procedure_codes(),
+                        "drugs": visit.drug_codes(), "materials": visit.material_codes()}),
+            )
+            .await
+            .json();
+        let mut catalog = MemoryCatalog::new();
+        for (kind, found) in [
+            (MasterKind::Procedure, &rows.procedures),
+            (MasterKind::Drug, &rows.drugs),
+            (MasterKind::Material, &rows.materials),
+        ] {
+            for row in found {
+                catalog.add_fields(kind, row).unwrap();
+            }
+        }
+        let priced = price_visit(&visit, &catalog).unwrap();
+        let res = self
+            .clerk
+            .post(
+                &path,
+                &json!({"base_version": base_version, "visit": visit, "orders": [],
+                        "reason": if base_version > 0 { "検査の追加" } else { "" },
+                        "expected_total_points": priced.total_points.0,
+                        "expected_patient_share": priced.share.patient.0,
+                        "paid": priced.share.patient.0}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        res.json()
+    }
+}

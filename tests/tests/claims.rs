@@ -1,0 +1,238 @@
+//! Month-end claims (レセプト) over the API: the month's inputs, the claims the shared code
+//! builds from them (the same in the test as on the server), the checks that stop a filing, the
+//! filing kept with its UKE files byte for byte, re-filing as a new version, a bill corrected
+//! after filing marked 要再請求, roles, tenancy and the audit. Fictitious people only; the demo
+//! masters in `server/masters-demo`, so nothing here needs `../shared`.
+
+use karte_tests::claims::{clinic, this_month, CLERK_PASSWORD};
+use reqwest::StatusCode;
+use serde_json::json;
+use shared::api::claims::{FilingDetail, MonthClaimsContext, MonthTotals};
+use shared::api::logs::{AuditLogEntry, LogPage};
+use shared::claims::month::{build_claims, Payer, ProblemCode};
+use shared::claims::uke::read_uke;
+
+const CODE_A: &str = "1319999971";
+const CODE_B: &str = "2719999972";
+
+#[tokio::test]
+async fn a_month_is_checked_filed_as_uke_and_read_back() {
+    let c = clinic(CODE_A, "架空請求クリニック").await;
+    let month = this_month();
+    // 医保単独 (協会けんぽ 本人); 国保 + a 公費 (0割); a third with no 傷病名 (a planted 病名漏れ).
+    let (a, visit_a) = c
+        .patient(
+            "架空 請求一",
+            "カクウ セイキュウイチ",
+            "1970-01-01",
+            "01130012",
+            None,
+        )
+        .await;
+    let (b, visit_b) = c
+        .patient(
+            "架空 請求二",
+            "カクウ セイキュウニ",
+            "1980-02-02",
+            "138057",
+            Some(
+                json!({"payer_number": "54136015", "recipient_number": "1234566",
+                        "valid_from": "2020-01-01", "patient_tenths": "0"}),
+            ),
+        )
+        .await;
+    let (third, visit_c) = c
+        .patient(
+            "架空 請求三",
+            "カクウ セイキュウサン",
+            "1990-03-03",
+            "06139992",
+            None,
+        )
+        .await;
+    c.diagnosis(&a, "8833421").await;
+    c.diagnosis(&b, "2500015").await;
+    let bill_a = c.bill(&visit_a, &["160008010", "160095710"], 0).await;
+    c.bill(&visit_b, &[], 0).await;
+    c.bill(&visit_c, &[], 0).await;
+
+    // The month as the browser builds it.
+    let context: MonthClaimsContext = c.clerk.get(&format!("/claims/{month}")).await.json();
+    assert_eq!(context.inputs.len(), 3);
+    assert_eq!(context.institution.code, "9999971");
+    assert_eq!(context.institution.prefecture, "13");
+    assert!(context.filings.is_empty());
+    let claims = build_claims(context.month, &context.inputs);
+    assert_eq!(claims.len(), 3);
+    let kinds: Vec<(&str, Payer)> = claims
+        .iter()
+        .map(|c| (c.records.re.claim_kind.as_str(), c.payer))
+        .collect();
+    assert!(kinds.contains(&("1112", Payer::Fund)), "{kinds:?}");
+    assert!(kinds.contains(&("1122", Payer::Kokuho)), "{kinds:?}");
+    let missing: Vec<_> = claims
+        .iter()
+        .filter(|c| {
+            c.problems
+                .iter()
+                .any(|p| p.code == ProblemCode::NoDiagnosis)
+        })
+        .collect();
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0].patient_id.to_string(), third);
+    let lab = claims
+        .iter()
+        .find(|c| c.patient_id.to_string() == a)
+        .unwrap();
+    assert_eq!(
+        lab.records.ho.as_ref().unwrap().points,
+        Some(bill_a.priced.total_points.0 as u32)
+    );
+
+    // Filing refuses a month with errors, names how many.
+    let file = format!("/claims/{month}/file");
+    let expected = MonthTotals::of(&claims);
+    let res = c.clerk.post(&file, &json!({"expected": expected})).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert_eq!(res.body["fields"][0]["code"], "errors");
+
+    // The doctor adds the 病名; the clerk's old totals still agree (a 病名 adds no points).
+    c.diagnosis(&third, "4659007").await;
+    let context: MonthClaimsContext = c.clerk.get(&format!("/claims/{month}")).await.json();
+    let claims = build_claims(context.month, &context.inputs);
+    assert!(
+        claims.iter().all(|c| !c.has_errors()),
+        "{:?}",
+        claims.iter().map(|c| &c.problems).collect::<Vec<_>>()
+    );
+    let expected = MonthTotals::of(&claims);
+    // A screen that showed other totals is refused.
+    let stale = MonthTotals {
+        points: expected.points + 1,
+        ..expected
+    };
+    let res = c.clerk.post(&file, &json!({"expected": stale})).await;
+    assert_eq!(
+        (res.status, res.body["fields"][0]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("changed"))
+    );
+    // The nurse may not file or read the month.
+    let res = c.nurse.post(&file, &json!({"expected": expected})).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        c.nurse.get(&format!("/claims/{month}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // A month that is not YYYY-MM is named.
+    let res = c.clerk.get("/claims/2024-6").await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let res = c.clerk.post(&file, &json!({"expected": expected})).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let filed: FilingDetail = res.json();
+    assert_eq!(filed.summary.version, 1);
+    assert_eq!(filed.summary.totals, expected);
+    assert_eq!(filed.claims.len(), 3);
+    assert!(filed.claims.iter().all(|c| !c.needs_refiling()));
+    let payers: Vec<Payer> = filed.summary.files.iter().map(|f| f.payer).collect();
+    assert_eq!(payers, [Payer::Fund, Payer::Kokuho]);
+
+    // Each file reads back as exactly the filed claims of its 審査支払機関.
+    for f in &filed.summary.files {
+        let res = c
+            .clerk
+            .get_bytes(&format!(
+                "/claims/filings/{}/uke/{}",
+                filed.summary.filing_id,
+                f.payer.code()
+            ))
+            .await;
+        assert_eq!(res.0, StatusCode::OK);
+        let bytes = res.1;
+        assert_eq!(bytes.len() as u64, f.bytes);
+        assert_eq!(bytes.last(), Some(&0x1A), "EOF byte");
+        let read = read_uke(&bytes).expect("the filed file reads");
+        let ours: Vec<_> = filed
+            .claims
+            .iter()
+            .filter(|c| c.claim.payer == f.payer)
+            .map(|c| c.claim.records.clone())
+            .collect();
+        assert_eq!(read.claims, ours);
+        assert_eq!(read.institution.institution_code, "9999971");
+        assert!(read.check().is_empty());
+    }
+
+    // Filing again needs a reason and is a new version; the first stays as it was.
+    let res = c.clerk.post(&file, &json!({"expected": expected})).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    let res = c
+        .clerk
+        .post(
+            &file,
+            &json!({"expected": expected, "reason": "提出前の再作成"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let again: FilingDetail = res.json();
+    assert_eq!(again.summary.version, 2);
+    assert_eq!(
+        again.summary.files[0].sha256, filed.summary.files[0].sha256,
+        "same month, same bytes"
+    );
+
+    // A bill corrected after filing: its claim is 要再請求 in the filing, which is unchanged.
+    c.bill(&visit_a, &["160008010", "160095710", "160022510"], 1)
+        .await;
+    let detail: FilingDetail = c
+        .clerk
+        .get(&format!("/claims/filings/{}", filed.summary.filing_id))
+        .await
+        .json();
+    let flagged: Vec<String> = detail
+        .claims
+        .iter()
+        .filter(|c| c.needs_refiling())
+        .map(|c| c.claim.patient_id.to_string())
+        .collect();
+    assert_eq!(flagged, std::slice::from_ref(&a));
+    assert_eq!(
+        detail.summary.totals, expected,
+        "the filing itself never changes"
+    );
+
+    // Audited: the reads and the filings.
+    let page: LogPage<AuditLogEntry> = c
+        .admin
+        .get("/logs/audit?action=claims_file&limit=10")
+        .await
+        .json();
+    assert_eq!(page.entries.len(), 2);
+    assert_eq!(page.entries[0].details["claims"], json!(3));
+    let page: LogPage<AuditLogEntry> = c
+        .admin
+        .get("/logs/audit?action=claims_download&limit=10")
+        .await
+        .json();
+    assert_eq!(page.entries.len(), 2);
+
+    // Another institution sees none of it.
+    let (_, admin_b) = c.app.admin_session(CODE_B, "架空第二病院").await;
+    let (_, clerk_b) = c
+        .app
+        .staff_session(&admin_b, CODE_B, "clerk1", "clerk", CLERK_PASSWORD)
+        .await;
+    let theirs: MonthClaimsContext = clerk_b.get(&format!("/claims/{month}")).await.json();
+    assert!(theirs.inputs.is_empty() && theirs.filings.is_empty());
+    let res = clerk_b
+        .get(&format!("/claims/filings/{}", filed.summary.filing_id))
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    let res = clerk_b
+        .get_bytes(&format!(
+            "/claims/filings/{}/uke/1",
+            filed.summary.filing_id
+        ))
+        .await;
+    assert_eq!(res.0, StatusCode::NOT_FOUND);
+}
