@@ -31,10 +31,54 @@ create table claim_file (
     foreign key (tenant_id, filing_id) references claim_filing (tenant_id, filing_id)
 );
 
+-- Which bills each filing carried (a bill no filing carried is 月遅れ for the next one).
+create table claim_filing_bill (
+    tenant_id      uuid not null,
+    filing_id      uuid not null,
+    bill_id        uuid not null,
+    version        integer not null,
+    service_month  date not null,
+    primary key (tenant_id, filing_id, bill_id),
+    foreign key (tenant_id, filing_id) references claim_filing (tenant_id, filing_id)
+);
+create index claim_filing_bill_bill_idx on claim_filing_bill (tenant_id, bill_id);
+
+-- 返戻: a filed claim the 審査支払機関 returned, with the reason and the 検索番号 it is filed
+-- again with (in a later filing, with its original 診療年月).
+create table claim_return (
+    tenant_id       uuid not null,
+    return_id       uuid not null,
+    filing_id       uuid not null,
+    payer           text not null check (payer in ('1', '2')),
+    claim_number    integer not null check (claim_number >= 1),
+    patient_id      uuid not null,
+    service_month   date not null check (extract(day from service_month) = 1),
+    bills           jsonb not null,
+    search_number   text not null check (search_number ~ '^[0-9]{17,30}$'),
+    reason          text not null check (char_length(reason) between 1 and 200),
+    author_user_id  uuid not null,
+    created_at      timestamptz not null default now(),
+    primary key (tenant_id, return_id),
+    unique (tenant_id, filing_id, payer, claim_number),
+    foreign key (tenant_id, filing_id) references claim_filing (tenant_id, filing_id),
+    foreign key (tenant_id, patient_id) references patient (tenant_id, patient_id)
+);
+
+-- Which filing carried a returned claim again.
+create table claim_refiling (
+    tenant_id  uuid not null,
+    return_id  uuid not null,
+    filing_id  uuid not null,
+    primary key (tenant_id, return_id, filing_id),
+    foreign key (tenant_id, return_id) references claim_return (tenant_id, return_id),
+    foreign key (tenant_id, filing_id) references claim_filing (tenant_id, filing_id)
+);
+
 do $$
 declare t text;
 begin
-    foreach t in array array['claim_filing', 'claim_file']
+    foreach t in array array['claim_filing', 'claim_file', 'claim_filing_bill', 'claim_return',
+                             'claim_refiling']
     loop
         execute format('alter table %I enable row level security', t);
         execute format('alter table %I force row level security', t);
@@ -46,7 +90,8 @@ begin
     end loop;
 end $$;
 
-grant select, insert on claim_filing, claim_file to karte_app;
+grant select, insert on claim_filing, claim_file, claim_filing_bill, claim_return, claim_refiling
+    to karte_app;
 
 -- The month's bills, by date of service.
 create index bill_service_date_idx on bill_version (tenant_id, service_date);

@@ -120,3 +120,7 @@ id_type!(
     /// One filing (請求) of a month's claims; a re-filing of the same month is a new one.
     FilingId
 );
+id_type!(
+    /// A claim returned (返戻) by the 審査支払機関, recorded with its reason and 検索番号.
+    ReturnId
+);

@@ -201,20 +201,151 @@ async fn a_month_is_checked_filed_as_uke_and_read_back() {
         "the filing itself never changes"
     );
 
+    // 返戻: the 国保 claim comes back; recording it needs a 検索番号 and a reason, once.
+    let kokuho = filed
+        .claims
+        .iter()
+        .find(|c| c.claim.payer == Payer::Kokuho)
+        .unwrap();
+    let returns = format!("/claims/filings/{}/returns", filed.summary.filing_id);
+    let body = |search: &str, reason: &str| {
+        json!({"payer": "kokuho", "claim_number": kokuho.claim.records.re.claim_number,
+               "search_number": search, "reason": reason})
+    };
+    let res = c.clerk.post(&returns, &body("123", "記号番号誤り")).await;
+    assert_eq!(res.field_names(), ["search_number"]);
+    let res = c
+        .clerk
+        .post(&returns, &body("20261201000000000123", ""))
+        .await;
+    assert_eq!(res.field_names(), ["reason"]);
+    let res = c
+        .clerk
+        .post(&returns, &body("20261201000000000123", "記号番号誤り"))
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let after: FilingDetail = res.json();
+    let returned = after
+        .claims
+        .iter()
+        .find_map(|c| c.returned.as_ref())
+        .expect("marked returned");
+    assert!(!returned.refiled);
+    let res = c
+        .clerk
+        .post(&returns, &body("20261201000000000123", "記号番号誤り"))
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "only once");
+
+    // A visit billed after the month was filed is 月遅れ for the next month's filing, with the
+    // returned claim: both keep this month as their 診療年月.
+    let (late_patient, late_visit) = c
+        .patient(
+            "架空 請求四",
+            "カクウ セイキュウヨン",
+            "1960-04-04",
+            "01130012",
+            None,
+        )
+        .await;
+    c.diagnosis(&late_patient, "8833421").await;
+    c.bill(&late_visit, &[], 0).await;
+    let next = {
+        let m = shared::claims::month::parse_month(&month).unwrap();
+        let n = shared::claims::month::billing_month_of(m).unwrap();
+        format!("{:04}-{:02}", n.year(), n.month())
+    };
+    let context: MonthClaimsContext = c.clerk.get(&format!("/claims/{next}")).await.json();
+    assert!(context.inputs.is_empty());
+    assert_eq!(context.late.len(), 1);
+    assert_eq!(context.late[0].inputs.len(), 1);
+    assert_eq!(
+        context.late[0].inputs[0].patient.patient_id.to_string(),
+        late_patient
+    );
+    assert_eq!(context.returned.len(), 1);
+    assert_eq!(context.returned[0].input.patient.patient_id.to_string(), b);
+    let claims = context.build();
+    assert_eq!(claims.len(), 2);
+    assert!(claims
+        .iter()
+        .all(|c| c.records.re.service_month == context.late[0].month));
+    let refiled = claims
+        .iter()
+        .find(|c| {
+            matches!(
+                c.origin,
+                shared::claims::month::ClaimOrigin::Refiling { .. }
+            )
+        })
+        .unwrap();
+    assert_eq!(refiled.records.re.search_number, "20261201000000000123");
+    let res = c
+        .clerk
+        .post(
+            &format!("/claims/{next}/file"),
+            &json!({"expected": MonthTotals::of(&claims)}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let next_filed: FilingDetail = res.json();
+    assert_eq!(next_filed.claims.len(), 2);
+    // The filed file carries the 検索番号 and the original 診療年月.
+    let kokuho_file = next_filed
+        .summary
+        .files
+        .iter()
+        .find(|f| f.payer == Payer::Kokuho)
+        .unwrap();
+    let (_, bytes) = c
+        .clerk
+        .get_bytes(&format!(
+            "/claims/filings/{}/uke/{}",
+            next_filed.summary.filing_id,
+            kokuho_file.payer.code()
+        ))
+        .await;
+    let read = read_uke(&bytes).unwrap();
+    assert_eq!(read.claims[0].re.search_number, "20261201000000000123");
+    assert_eq!(read.claims[0].re.service_month, context.late[0].month);
+    // The return is now 再請求済み, and neither is offered again.
+    let first: FilingDetail = c
+        .clerk
+        .get(&format!("/claims/filings/{}", filed.summary.filing_id))
+        .await
+        .json();
+    assert!(first
+        .claims
+        .iter()
+        .any(|c| c.returned.as_ref().is_some_and(|r| r.refiled)));
+    let after_next = {
+        let m = shared::claims::month::parse_month(&next).unwrap();
+        let n = shared::claims::month::billing_month_of(m).unwrap();
+        format!("{:04}-{:02}", n.year(), n.month())
+    };
+    let context: MonthClaimsContext = c.clerk.get(&format!("/claims/{after_next}")).await.json();
+    assert!(context.late.is_empty() && context.returned.is_empty());
+
     // Audited: the reads and the filings.
     let page: LogPage<AuditLogEntry> = c
         .admin
         .get("/logs/audit?action=claims_file&limit=10")
         .await
         .json();
-    assert_eq!(page.entries.len(), 2);
-    assert_eq!(page.entries[0].details["claims"], json!(3));
+    assert_eq!(page.entries.len(), 3);
+    assert_eq!(page.entries[2].details["claims"], json!(3));
     let page: LogPage<AuditLogEntry> = c
         .admin
         .get("/logs/audit?action=claims_download&limit=10")
         .await
         .json();
-    assert_eq!(page.entries.len(), 2);
+    assert_eq!(page.entries.len(), 3);
+    let page: LogPage<AuditLogEntry> = c
+        .admin
+        .get("/logs/audit?action=claims_return&limit=10")
+        .await
+        .json();
+    assert_eq!(page.entries.len(), 1);
 
     // Another institution sees none of it.
     let (_, admin_b) = c.app.admin_session(CODE_B, "架空第二病院").await;

@@ -1,5 +1,5 @@
 use super::{get, post, ApiFailure};
-use shared::api::claims::{FileMonth, FilingDetail, MonthClaimsContext};
+use shared::api::claims::{FileMonth, FilingDetail, MonthClaimsContext, ReturnClaim};
 use shared::claims::month::Payer;
 use shared::ids::FilingId;
 
@@ -23,4 +23,13 @@ pub fn uke_url(id: FilingId, payer: Payer) -> String {
         shared::api::PREFIX,
         payer.code()
     )
+}
+
+/// 返戻: records that a filed claim came back.
+pub async fn return_claim(
+    filing: FilingId,
+    csrf: &str,
+    body: &ReturnClaim,
+) -> Result<FilingDetail, ApiFailure> {
+    post(&format!("/claims/filings/{filing}/returns"), csrf, body).await
 }

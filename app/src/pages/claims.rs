@@ -11,10 +11,10 @@ use crate::format::{jst, today_jst};
 use crate::state::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::claims::{FileMonth, FilingDetail, MonthClaimsContext, MonthTotals};
+use shared::api::claims::{FileMonth, FilingDetail, MonthClaimsContext, MonthTotals, ReturnClaim};
 use shared::billing::thousands;
 use shared::claims::month::{
-    build_claims, claim_kind_label_ja, treatment_class_label_ja, Claim, Payer, Severity,
+    claim_kind_label_ja, treatment_class_label_ja, Claim, ClaimInput, ClaimOrigin, Payer, Severity,
 };
 use shared::claims::uke::{read_uke, ClaimLine, ClaimRecords, DayCounts, UkeFile};
 use shared::domain::Permission;
@@ -50,9 +50,18 @@ fn previous_month() -> String {
 
 /// Names of the codes the month's bills priced (診療行為, 医薬品, 特定器材) and of the
 /// diagnoses, for the paper layout.
+/// Every patient's month the context carries: the month's own, 月遅れ and returned claims.
+fn all_inputs(context: &MonthClaimsContext) -> impl Iterator<Item = &ClaimInput> {
+    context
+        .inputs
+        .iter()
+        .chain(context.late.iter().flat_map(|l| &l.inputs))
+        .chain(context.returned.iter().map(|r| &r.input))
+}
+
 fn names_of(context: &MonthClaimsContext) -> HashMap<String, String> {
     let mut names = HashMap::new();
-    for input in &context.inputs {
+    for input in all_inputs(context) {
         for bill in &input.bills {
             for line in &bill.priced.lines {
                 if line.contents.is_empty() {
@@ -87,7 +96,7 @@ fn ClaimsMonth() -> impl IntoView {
     let claims = Memo::new(move |_| {
         context.with(|c| {
             c.as_ref()
-                .map(|c| build_claims(c.month, &c.inputs))
+                .map(MonthClaimsContext::build)
                 .unwrap_or_default()
         })
     });
@@ -96,8 +105,7 @@ fn ClaimsMonth() -> impl IntoView {
         context.with(|c| {
             c.as_ref()
                 .map(|c| {
-                    c.inputs
-                        .iter()
+                    all_inputs(c)
                         .map(|i| {
                             (
                                 i.patient.patient_id,
@@ -187,7 +195,7 @@ fn ClaimsMonth() -> impl IntoView {
                 <Problems claims=claims patient_names=patient_names/>
                 <h2>"レセプト一覧"</h2>
                 <table class="claims-list" data-testid="claims-list">
-                    <thead><tr><th>"患者番号"</th><th>"氏名"</th><th>"審査支払機関"</th><th>"種別"</th><th>"実日数"</th><th>"点数"</th><th>"点検"</th><th></th></tr></thead>
+                    <thead><tr><th>"患者番号"</th><th>"氏名"</th><th>"診療年月"</th><th>"審査支払機関"</th><th>"種別"</th><th>"実日数"</th><th>"点数"</th><th>"点検"</th><th></th></tr></thead>
                     <tbody>
                         {move || claims.get().into_iter().enumerate().map(|(i, c)| {
                             let (number, name) = patient_names.with(|p| p.get(&c.patient_id).cloned().unwrap_or_default());
@@ -197,6 +205,7 @@ fn ClaimsMonth() -> impl IntoView {
                                 <tr data-testid="claim-row" class:has-errors=c.has_errors()>
                                     <td>{number}</td>
                                     <td>{name}</td>
+                                    <td data-testid="claim-origin">{origin_label(&c)}</td>
                                     <td>{c.payer.label_ja()}</td>
                                     <td>{claim_kind_label_ja(&c.records.re.claim_kind)}</td>
                                     <td class="num">{days.map(|d| d.to_string()).unwrap_or_default()}</td>
@@ -226,9 +235,25 @@ fn ClaimsMonth() -> impl IntoView {
                     </Show>
                 </section>
                 <Filings context=context open=open_filing/>
-                {move || filed.get().map(|d| view! { <FilingView detail=d patient_names=patient_names/> })}
+                {move || filed.get().map(|d| view! {
+                    <FilingView detail=d patient_names=patient_names on_change=move |d| { filed.set(Some(d)); load(); }/>
+                })}
             </Show>
         </section>
+    }
+}
+
+/// The claim's 診療年月, and why it is in this filing when it is not the month's own.
+fn origin_label(c: &Claim) -> String {
+    let month = format!(
+        "{}年{}月",
+        c.records.re.service_month.year(),
+        c.records.re.service_month.month()
+    );
+    match c.origin {
+        ClaimOrigin::Current => month,
+        ClaimOrigin::Late => format!("{month}（月遅れ）"),
+        ClaimOrigin::Refiling { .. } => format!("{month}（返戻再請求）"),
     }
 }
 
@@ -347,13 +372,18 @@ fn Filings(
     }
 }
 
-/// A filing's claims exactly as filed, with 要再請求 where a bill changed since.
+/// A filing's claims exactly as filed, with 要再請求 where a bill changed since, and 返戻: the
+/// clerk records a claim that came back (reason, 検索番号); it is then filed again with the
+/// next month's claims.
 #[component]
 fn FilingView(
     detail: FilingDetail,
     patient_names: Memo<HashMap<shared::ids::PatientId, (String, String)>>,
+    on_change: impl Fn(FilingDetail) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
+    let session = use_session();
     let s = &detail.summary;
+    let filing_id = s.filing_id;
     let heading = format!(
         "{}年{}月診療分 第{}版（{}件・{}点）",
         s.service_month.year(),
@@ -362,6 +392,37 @@ fn FilingView(
         s.totals.claims,
         thousands(s.totals.points as i64)
     );
+    let returning = RwSignal::new(None::<(Payer, u32)>);
+    let reason = RwSignal::new(String::new());
+    let search_number = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let record = move |_| {
+        let Some((payer, claim_number)) = returning.get_untracked() else {
+            return;
+        };
+        let body = ReturnClaim {
+            payer,
+            claim_number,
+            search_number: search_number.get_untracked().trim().to_string(),
+            reason: reason.get_untracked(),
+        };
+        let csrf = session.csrf();
+        spawn_local(async move {
+            match crate::api::claims::return_claim(filing_id, &csrf, &body).await {
+                Ok(d) => {
+                    returning.set(None);
+                    reason.set(String::new());
+                    search_number.set(String::new());
+                    error.set(None);
+                    on_change(d);
+                }
+                Err(f) => {
+                    session.check(&f);
+                    error.set(Some(f.first_message()));
+                }
+            }
+        });
+    };
     view! {
         <section class="claims-filed" data-testid="claims-filed">
             <h3>{heading}</h3>
@@ -369,15 +430,41 @@ fn FilingView(
                 {detail.claims.into_iter().map(|c| {
                     let (number, name) = patient_names.with(|n| n.get(&c.claim.patient_id).cloned().unwrap_or_default());
                     let refile = c.needs_refiling();
+                    let key = (c.claim.payer, c.claim.records.re.claim_number);
+                    let returned = c.returned.clone();
                     view! {
                         <li data-testid="claims-filed-claim">
-                            {format!("{} {} {} {} {}点", c.claim.records.re.claim_number, number, name,
+                            {format!("{} {} {} {} {} {}点", c.claim.payer.label_ja(), c.claim.records.re.claim_number, number, name,
                                 claim_kind_label_ja(&c.claim.records.re.claim_kind), thousands(c.claim.points() as i64))}
                             {refile.then(|| view! { <span class="badge status-amended" data-testid="claims-refile">" 要再請求（会計が訂正されています）"</span> })}
+                            {match returned {
+                                Some(r) => view! {
+                                    <span class="badge" data-testid="claims-returned">
+                                        {format!(" 返戻（{}）検索番号 {}{}", r.reason, r.search_number, if r.refiled { "・再請求済み" } else { "" })}
+                                    </span>
+                                }.into_any(),
+                                None => view! {
+                                    <button type="button" class="secondary" data-testid="claims-return-open"
+                                        on:click=move |_| returning.set(Some(key))>"返戻を記録"</button>
+                                }.into_any(),
+                            }}
                         </li>
                     }
                 }).collect_view()}
             </ul>
+            <Show when=move || returning.get().is_some()>
+                <div class="claims-return" data-testid="claims-return">
+                    <label for="return_search">"検索番号"</label>
+                    <input id="return_search" inputmode="numeric" data-testid="claims-return-search" prop:value=move || search_number.get()
+                        on:input=move |ev| search_number.set(event_target_value(&ev))/>
+                    <label for="return_reason">"返戻の理由"</label>
+                    <input id="return_reason" data-testid="claims-return-reason" prop:value=move || reason.get()
+                        on:input=move |ev| reason.set(event_target_value(&ev))/>
+                    <button type="button" data-testid="claims-return-save" on:click=record>"記録する"</button>
+                    <button type="button" class="secondary" on:click=move |_| returning.set(None)>"やめる"</button>
+                    <p class="form-error" role="alert">{move || error.get()}</p>
+                </div>
+            </Show>
         </section>
     }
 }

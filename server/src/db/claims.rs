@@ -8,11 +8,13 @@ use serde_json::Value;
 use shared::api::claims::{FiledFile, FilingSummary, MonthTotals};
 use shared::api::patients::PatientSummary;
 use shared::billing::StoredBill;
-use shared::claims::month::{Claim, ClaimBill, ClaimInput, ClaimInstitution, Payer};
+use shared::claims::month::{
+    Claim, ClaimBill, ClaimInput, ClaimInstitution, ClaimOrigin, LateMonth, Payer, ReturnedClaim,
+};
 use shared::claims::uke::UkeMonth;
 use shared::domain::japanese::format_date;
 use shared::domain::patient::Sex;
-use shared::ids::{BillId, FilingId, PatientId, ReceptionId, UserId};
+use shared::ids::{BillId, FilingId, PatientId, ReceptionId, ReturnId, UserId};
 use sqlx::types::Json;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -46,7 +48,46 @@ fn month_of(date: Date) -> Option<UkeMonth> {
     UkeMonth::new(u16::try_from(date.year()).ok()?, u8::from(date.month()))
 }
 
-type BillRowRaw = (Uuid, i32, Uuid, Uuid, String, i16, Json<Value>, Json<Value>);
+type BillRowRaw = (
+    Uuid,
+    i32,
+    Uuid,
+    Uuid,
+    String,
+    i16,
+    Json<Value>,
+    Json<Value>,
+    Date,
+);
+
+/// The latest version of each bill the `filter` (SQL over `bill_version`, binding `$1`…)
+/// selects, of receptions not cancelled, with the 診療科, by patient and date of service.
+const BILLS: &str = "select b.bill_id, b.version, b.reception_id, b.patient_id, r.department, \
+      b.format, b.visit, b.priced, b.service_date from ( \
+      select distinct on (bill_id) bill_id, version, reception_id, patient_id, format, visit, \
+        priced, service_date from bill_version where {filter} \
+      order by bill_id, version desc) b \
+    join reception r on r.reception_id = b.reception_id \
+    where r.status <> 'cancelled' \
+    order by b.patient_id, b.service_date, b.bill_id";
+
+fn read_bill(row: BillRowRaw) -> Result<(PatientId, Date, ClaimBill), sqlx::Error> {
+    let (bill, version, reception, patient, department, format, visit, priced, day) = row;
+    let stored = StoredBill::read(format, visit.0, priced.0)
+        .map_err(|e| sqlx::Error::Decode(format!("bill {bill} version {version}: {e}").into()))?;
+    Ok((
+        PatientId(patient),
+        day,
+        ClaimBill {
+            bill_id: BillId(bill),
+            version,
+            reception_id: ReceptionId(reception),
+            department,
+            visit: stored.visit,
+            priced: stored.priced,
+        },
+    ))
+}
 
 /// The claims' input for `month`: every patient with a finalised bill of a visit in the month
 /// (the latest version of each bill; cancelled receptions left out), in patient-number order.
@@ -57,37 +98,124 @@ pub async fn month_inputs(
     let Some((start, end)) = bounds(month) else {
         return Ok(Vec::new());
     };
-    let rows: Vec<BillRowRaw> = sqlx::query_as(
-        "select b.bill_id, b.version, b.reception_id, b.patient_id, r.department, b.format, \
-           b.visit, b.priced from ( \
-           select distinct on (bill_id) bill_id, version, reception_id, patient_id, format, visit, \
-             priced from bill_version where service_date between $1 and $2 \
-           order by bill_id, version desc) b \
-         join reception r on r.reception_id = b.reception_id \
-         where r.status <> 'cancelled' \
-         order by b.patient_id, b.bill_id",
-    )
+    let rows: Vec<BillRowRaw> =
+        sqlx::query_as(&BILLS.replace("{filter}", "service_date between $1 and $2"))
+            .bind(start)
+            .bind(end)
+            .fetch_all(tx.conn())
+            .await?;
+    let mut by_patient: BTreeMap<PatientId, Vec<ClaimBill>> = BTreeMap::new();
+    for row in rows {
+        let (patient, _, bill) = read_bill(row)?;
+        by_patient.entry(patient).or_default().push(bill);
+    }
+    assemble(tx, month, by_patient).await
+}
+
+/// How far back a bill no filing carried is still offered as 月遅れ.
+pub const LATE_MONTHS: i32 = 12;
+
+/// 月遅れ for a filing of `month`: bills of the twelve months before it that no filing of
+/// another 診療年月 carried (a re-filing of `month` itself carries them again), by month.
+pub async fn late_inputs(
+    tx: &mut TenantTx,
+    month: UkeMonth,
+) -> Result<Vec<LateMonth>, sqlx::Error> {
+    let Some((start, _)) = bounds(month) else {
+        return Ok(Vec::new());
+    };
+    let rows: Vec<BillRowRaw> = sqlx::query_as(&BILLS.replace(
+        "{filter}",
+        "service_date >= ($1::date - make_interval(months => $2)) and service_date < $1 \
+         and not exists (select 1 from claim_filing_bill fb \
+             join claim_filing f on f.filing_id = fb.filing_id \
+             where fb.bill_id = bill_version.bill_id and f.service_month <> $1)",
+    ))
     .bind(start)
-    .bind(end)
+    .bind(LATE_MONTHS)
     .fetch_all(tx.conn())
     .await?;
-    let mut by_patient: BTreeMap<Uuid, Vec<ClaimBill>> = BTreeMap::new();
-    for (bill, version, reception, patient, department, format, visit, priced) in rows {
-        let stored = StoredBill::read(format, visit.0, priced.0).map_err(|e| {
-            sqlx::Error::Decode(format!("bill {bill} version {version}: {e}").into())
-        })?;
-        by_patient.entry(patient).or_default().push(ClaimBill {
-            bill_id: BillId(bill),
-            version,
-            reception_id: ReceptionId(reception),
-            department,
-            visit: stored.visit,
-            priced: stored.priced,
+    let mut by_month: BTreeMap<UkeMonth, BTreeMap<PatientId, Vec<ClaimBill>>> = BTreeMap::new();
+    for row in rows {
+        let (patient, day, bill) = read_bill(row)?;
+        let Some(m) = month_of(day) else { continue };
+        by_month
+            .entry(m)
+            .or_default()
+            .entry(patient)
+            .or_default()
+            .push(bill);
+    }
+    let mut late = Vec::with_capacity(by_month.len());
+    for (m, by_patient) in by_month {
+        late.push(LateMonth {
+            month: m,
+            inputs: assemble(tx, m, by_patient).await?,
         });
     }
+    Ok(late)
+}
+
+/// Returned claims to file again with a filing of `month`: those of earlier months not yet
+/// carried by a filing of another 診療年月, each with its bills as they are now.
+pub async fn returned_inputs(
+    tx: &mut TenantTx,
+    month: UkeMonth,
+) -> Result<Vec<ReturnedClaim>, sqlx::Error> {
+    let Some((start, _)) = bounds(month) else {
+        return Ok(Vec::new());
+    };
+    let returns: Vec<(Uuid, Date, String, String, Json<Value>)> = sqlx::query_as(
+        "select r.return_id, r.service_month, r.search_number, r.reason, r.bills \
+         from claim_return r where r.service_month < $1 \
+           and not exists (select 1 from claim_refiling x \
+               join claim_filing f on f.filing_id = x.filing_id \
+               where x.return_id = r.return_id and f.service_month <> $1) \
+         order by r.created_at, r.return_id",
+    )
+    .bind(start)
+    .fetch_all(tx.conn())
+    .await?;
+    let mut out = Vec::with_capacity(returns.len());
+    for (id, service, search_number, reason, bills) in returns {
+        let ids: Vec<BillId> = serde_json::from_value(bills.0)
+            .map_err(|_| sqlx::Error::Decode(format!("return {id}: unreadable bills").into()))?;
+        let uuids: Vec<Uuid> = ids.iter().map(|b| b.as_uuid()).collect();
+        let rows: Vec<BillRowRaw> = sqlx::query_as(&BILLS.replace("{filter}", "bill_id = any($1)"))
+            .bind(&uuids)
+            .fetch_all(tx.conn())
+            .await?;
+        let mut by_patient: BTreeMap<PatientId, Vec<ClaimBill>> = BTreeMap::new();
+        for row in rows {
+            let (patient, _, bill) = read_bill(row)?;
+            by_patient.entry(patient).or_default().push(bill);
+        }
+        let Some(m) = month_of(service) else { continue };
+        for input in assemble(tx, m, by_patient).await? {
+            out.push(ReturnedClaim {
+                return_id: ReturnId(id),
+                month: m,
+                search_number: search_number.clone(),
+                reason: reason.clone(),
+                input,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Each patient's bills with what their claim needs: the patient, the insurances and 公費
+/// valid at some day of `month`, the diagnoses active in it.
+async fn assemble(
+    tx: &mut TenantTx,
+    month: UkeMonth,
+    by_patient: BTreeMap<PatientId, Vec<ClaimBill>>,
+) -> Result<Vec<ClaimInput>, sqlx::Error> {
+    let Some((start, end)) = bounds(month) else {
+        return Ok(Vec::new());
+    };
     let mut inputs = Vec::with_capacity(by_patient.len());
     for (patient, bills) in by_patient {
-        let patient = PatientId(patient);
         let summary = summary(tx, patient).await?;
         let birth = shared::domain::japanese::parse_date(&summary.birth_date).unwrap_or(start);
         let insurances = insurance::insurances(tx, patient, None)
@@ -317,6 +445,34 @@ pub async fn insert_filing(
     if inserted.rows_affected() == 0 {
         return Ok(None);
     }
+    // Which bills this filing carried (月遅れ looks here), and which returns it filed again.
+    for claim in f.claims {
+        let service = bounds(claim.records.re.service_month).map(|b| b.0);
+        for bill in &claim.bills {
+            sqlx::query(
+                "insert into claim_filing_bill (tenant_id, filing_id, bill_id, version, service_month) \
+                 values ($1, $2, $3, $4, $5) on conflict do nothing",
+            )
+            .bind(tx.tenant_id().as_uuid())
+            .bind(id.as_uuid())
+            .bind(bill.bill_id.as_uuid())
+            .bind(bill.version)
+            .bind(service)
+            .execute(tx.conn())
+            .await?;
+        }
+        if let ClaimOrigin::Refiling { return_id } = claim.origin {
+            sqlx::query(
+                "insert into claim_refiling (tenant_id, return_id, filing_id) values ($1, $2, $3) \
+                 on conflict do nothing",
+            )
+            .bind(tx.tenant_id().as_uuid())
+            .bind(return_id.as_uuid())
+            .bind(id.as_uuid())
+            .execute(tx.conn())
+            .await?;
+        }
+    }
     for (payer, bytes) in f.files {
         use sha2::Digest;
         let sha = sha2::Sha256::digest(bytes).to_vec();
@@ -346,4 +502,74 @@ pub async fn next_version(tx: &mut TenantTx, month: UkeMonth) -> Result<i32, sql
             .fetch_one(tx.conn())
             .await?;
     Ok(max.unwrap_or(0) + 1)
+}
+
+/// A claim of a filing marked returned (返戻): which one, why, and the 検索番号 to file it
+/// again with.
+pub struct NewReturn<'a> {
+    pub filing: FilingId,
+    pub claim: &'a Claim,
+    pub search_number: &'a str,
+    pub reason: &'a str,
+    pub author: UserId,
+}
+
+/// Records a return; `None` when that claim was already marked returned.
+pub async fn insert_return(
+    tx: &mut TenantTx,
+    r: &NewReturn<'_>,
+) -> Result<Option<ReturnId>, sqlx::Error> {
+    let id = ReturnId(Uuid::new_v4());
+    let bills: Vec<BillId> = r.claim.bills.iter().map(|b| b.bill_id).collect();
+    let service = bounds(r.claim.records.re.service_month).map(|b| b.0);
+    let inserted = sqlx::query(
+        "insert into claim_return (tenant_id, return_id, filing_id, payer, claim_number, patient_id, \
+         service_month, bills, search_number, reason, author_user_id) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) on conflict do nothing",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(id.as_uuid())
+    .bind(r.filing.as_uuid())
+    .bind(r.claim.payer.code())
+    .bind(i32::try_from(r.claim.records.re.claim_number).unwrap_or(i32::MAX))
+    .bind(r.claim.patient_id.as_uuid())
+    .bind(service)
+    .bind(Json(serde_json::to_value(&bills).map_err(|e| sqlx::Error::Encode(Box::new(e)))?))
+    .bind(r.search_number)
+    .bind(r.reason)
+    .bind(r.author.as_uuid())
+    .execute(tx.conn())
+    .await?;
+    Ok((inserted.rows_affected() == 1).then_some(id))
+}
+
+/// The returns recorded against the claims of `filing`: (payer, レセプト番号) → (when, reason,
+/// 検索番号, refiled).
+pub async fn returns_of(
+    tx: &mut TenantTx,
+    filing: FilingId,
+) -> Result<BTreeMap<(String, i32), shared::api::claims::ReturnSummary>, sqlx::Error> {
+    let rows: Vec<(Uuid, String, i32, String, String, OffsetDateTime, bool)> = sqlx::query_as(
+        "select r.return_id, r.payer, r.claim_number, r.reason, r.search_number, r.created_at, \
+           exists (select 1 from claim_refiling x where x.return_id = r.return_id) \
+         from claim_return r where r.filing_id = $1",
+    )
+    .bind(filing.as_uuid())
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, payer, number, reason, search_number, at, refiled)| {
+            (
+                (payer, number),
+                shared::api::claims::ReturnSummary {
+                    return_id: ReturnId(id),
+                    reason,
+                    search_number,
+                    created_at: crate::clock::rfc3339(at),
+                    refiled,
+                },
+            )
+        })
+        .collect())
 }

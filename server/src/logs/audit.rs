@@ -55,6 +55,7 @@ pub mod action {
     pub const CLAIMS_VIEW: &str = "claims_view";
     pub const CLAIMS_FILE: &str = "claims_file";
     pub const CLAIMS_DOWNLOAD: &str = "claims_download";
+    pub const CLAIMS_RETURN: &str = "claims_return";
 
     /// Every code above, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -99,6 +100,7 @@ pub mod action {
         CLAIMS_VIEW,
         CLAIMS_FILE,
         CLAIMS_DOWNLOAD,
+        CLAIMS_RETURN,
     ];
 }
 

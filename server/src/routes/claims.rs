@@ -16,9 +16,13 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Json;
-use shared::api::claims::{FileMonth, FiledClaim, FilingDetail, MonthClaimsContext, MonthTotals};
+use shared::api::claims::{
+    FileMonth, FiledClaim, FilingDetail, MonthClaimsContext, MonthTotals, ReturnClaim,
+};
 use shared::api::{ErrorCode, FieldError};
-use shared::claims::month::{billing_month_of, build_claims, parse_month, uke_files, Claim, Payer};
+use shared::claims::month::{
+    billing_month_of, parse_month, uke_files, valid_search_number, Claim, Payer,
+};
 use shared::claims::uke::UkeMonth;
 use shared::domain::Permission;
 use shared::ids::FilingId;
@@ -29,6 +33,7 @@ pub fn router() -> Routes {
         .route("/claims/{month}/file", post(file_month))
         .route("/claims/filings/{filing_id}", get(filing_detail))
         .route("/claims/filings/{filing_id}/uke/{payer}", get(download))
+        .route("/claims/filings/{filing_id}/returns", post(return_claim))
 }
 
 /// `YYYY-MM` (診療年月).
@@ -47,20 +52,24 @@ async fn month_context(
     let month = month(&raw)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let institution = claims::institution(&mut tx).await?;
-    let inputs = claims::month_inputs(&mut tx, month).await?;
-    let filings = claims::filings(&mut tx, month).await?;
-    // Many patients' records in one answer: who read which month is audited.
-    let event = AuditEvent::success(action::CLAIMS_VIEW)
-        .target("claims_month", month.to_string())
-        .detail("patients", inputs.len());
-    audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
-    tx.commit().await?;
-    Ok(Json(MonthClaimsContext {
+    let context = MonthClaimsContext {
         month,
         institution,
-        inputs,
-        filings,
-    }))
+        inputs: claims::month_inputs(&mut tx, month).await?,
+        late: claims::late_inputs(&mut tx, month).await?,
+        returned: claims::returned_inputs(&mut tx, month).await?,
+        filings: claims::filings(&mut tx, month).await?,
+    };
+    // Many patients' records in one answer: who read which month is audited.
+    let patients = context.inputs.len()
+        + context.late.iter().map(|l| l.inputs.len()).sum::<usize>()
+        + context.returned.len();
+    let event = AuditEvent::success(action::CLAIMS_VIEW)
+        .target("claims_month", month.to_string())
+        .detail("patients", patients);
+    audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
+    tx.commit().await?;
+    Ok(Json(context))
 }
 
 async fn file_month(
@@ -77,8 +86,15 @@ async fn file_month(
         .ok_or_else(|| ApiError::invalid("month", "診療年月は YYYY-MM の形で指定してください"))?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let institution = claims::institution(&mut tx).await?;
-    let inputs = claims::month_inputs(&mut tx, month).await?;
-    let mut built: Vec<Claim> = build_claims(month, &inputs);
+    let context = MonthClaimsContext {
+        month,
+        institution: institution.clone(),
+        inputs: claims::month_inputs(&mut tx, month).await?,
+        late: claims::late_inputs(&mut tx, month).await?,
+        returned: claims::returned_inputs(&mut tx, month).await?,
+        filings: Vec::new(),
+    };
+    let mut built: Vec<Claim> = context.build();
     if built.is_empty() {
         return Err(ApiError::invalid(
             "month",
@@ -163,9 +179,12 @@ async fn detail(tx: &mut TenantTx, id: FilingId) -> ApiResult<FilingDetail> {
         .flat_map(|c| c.bills.iter().map(|b| b.bill_id))
         .collect();
     let current = claims::current_bill_versions(tx, &bill_ids).await?;
+    let mut returns = claims::returns_of(tx, id).await?;
     let claims = filed
         .into_iter()
         .map(|claim| {
+            let number = i32::try_from(claim.records.re.claim_number).unwrap_or(i32::MAX);
+            let returned = returns.remove(&(claim.payer.code().to_string(), number));
             let changed_bills = claim
                 .bills
                 .iter()
@@ -175,6 +194,7 @@ async fn detail(tx: &mut TenantTx, id: FilingId) -> ApiResult<FilingDetail> {
             FiledClaim {
                 claim,
                 changed_bills,
+                returned,
             }
         })
         .collect();
@@ -232,4 +252,65 @@ async fn download(
         ],
         bytes,
     ))
+}
+
+/// 返戻: the clerk records that a filed claim came back, with the reason and its 検索番号; the
+/// claim is then offered with the next month's filing, built from the bills as they are by then
+/// (after the correction), with its original 診療年月.
+async fn return_claim(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ip: ClientIp,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<ReturnClaim>,
+) -> ApiResult<(StatusCode, Json<FilingDetail>)> {
+    user.require(Permission::FrontDesk)?;
+    let id = crate::http::id_or_not_found::<FilingId>(&raw)?;
+    let reason = shared::domain::text::reason("reason", &body.reason)?;
+    if reason.is_empty() {
+        return Err(ApiError::invalid("reason", "返戻の理由を入力してください"));
+    }
+    if !valid_search_number(&body.search_number) {
+        return Err(ApiError::invalid(
+            "search_number",
+            "検索番号は返戻の通知にある17〜30桁の数字です",
+        ));
+    }
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let (_, filed) = claims::filing(&mut tx, id)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    let Some(claim) = filed
+        .iter()
+        .find(|c| c.payer == body.payer && c.records.re.claim_number == body.claim_number)
+    else {
+        return Err(ApiError::invalid(
+            "claim_number",
+            "この請求にそのレセプト番号のレセプトはありません",
+        ));
+    };
+    let new = claims::NewReturn {
+        filing: id,
+        claim,
+        search_number: &body.search_number,
+        reason: &reason,
+        author: user.ctx().user_id(),
+    };
+    let Some(return_id) = claims::insert_return(&mut tx, &new).await? else {
+        return Err(ApiError::Conflict(vec![FieldError::new(
+            "claim_number",
+            "returned",
+            "このレセプトは返戻として記録済みです",
+        )]));
+    };
+    let event = AuditEvent::success(action::CLAIMS_RETURN)
+        .target("claim_return", return_id)
+        .detail("filing_id", id.to_string())
+        .detail("payer", body.payer.code())
+        .detail("claim_number", body.claim_number)
+        .detail("patient_id", claim.patient_id.to_string());
+    audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
+    let detail = detail(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(detail)))
 }

@@ -1,9 +1,9 @@
 //! Month-end claims (レセプト): what the browser needs to build the month's claims, filing them,
 //! and what a filing keeps. The claims themselves are [`crate::claims::month`]'s.
 
-use crate::claims::month::{Claim, ClaimInput, ClaimInstitution, Payer};
+use crate::claims::month::{Claim, ClaimInput, ClaimInstitution, LateMonth, Payer, ReturnedClaim};
 use crate::claims::uke::UkeMonth;
-use crate::ids::{BillId, FilingId};
+use crate::ids::{BillId, FilingId, ReturnId};
 use serde::{Deserialize, Serialize};
 
 /// `GET /claims/{month}`: everything the month's claims are built from, and the filings of the
@@ -13,8 +13,43 @@ pub struct MonthClaimsContext {
     pub month: UkeMonth,
     pub institution: ClaimInstitution,
     pub inputs: Vec<ClaimInput>,
+    /// 月遅れ: bills of earlier months no filing carried, by month.
+    #[serde(default)]
+    pub late: Vec<LateMonth>,
+    /// Returned claims (返戻) to file again with this month.
+    #[serde(default)]
+    pub returned: Vec<ReturnedClaim>,
     /// Newest first.
     pub filings: Vec<FilingSummary>,
+}
+
+impl MonthClaimsContext {
+    /// Every claim the month's filing carries ([`crate::claims::month::build_filing`]).
+    pub fn build(&self) -> Vec<Claim> {
+        crate::claims::month::build_filing(self.month, &self.inputs, &self.late, &self.returned)
+    }
+}
+
+/// `POST /claims/filings/{id}/returns`: a claim of the filing came back (返戻).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnClaim {
+    pub payer: Payer,
+    /// RE レセプト番号 of the claim in that payer's file.
+    pub claim_number: u32,
+    /// 検索番号 (17–30 digits), as the 返戻 states it.
+    pub search_number: String,
+    pub reason: String,
+}
+
+/// A return recorded against a filed claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnSummary {
+    pub return_id: ReturnId,
+    pub reason: String,
+    pub search_number: String,
+    pub created_at: String,
+    /// A later filing carried it again.
+    pub refiled: bool,
 }
 
 /// `POST /claims/{month}/file`: file the month. The server builds the claims again from its own
@@ -81,6 +116,9 @@ pub struct FiledClaim {
     pub claim: Claim,
     /// Bills of the claim corrected (a newer version) since it was filed.
     pub changed_bills: Vec<BillId>,
+    /// Marked returned (返戻), if it was.
+    #[serde(default)]
+    pub returned: Option<ReturnSummary>,
 }
 
 impl FiledClaim {

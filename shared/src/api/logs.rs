@@ -108,6 +108,7 @@ pub fn action_label_ja(action: &str) -> &'static str {
         "claims_view" => "レセプト閲覧",
         "claims_file" => "レセプト請求",
         "claims_download" => "請求ファイル出力",
+        "claims_return" => "返戻の記録",
         _ => "その他",
     }
 }

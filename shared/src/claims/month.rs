@@ -169,6 +169,23 @@ pub struct Claim {
     pub records: ClaimRecords,
     /// Checks (レセプト点検): errors stop the month from being filed, warnings do not.
     pub problems: Vec<ClaimProblem>,
+    /// Why it is in this filing: the month's own, 月遅れ, or a returned claim filed again.
+    #[serde(default)]
+    pub origin: ClaimOrigin,
+}
+
+/// Why a claim is in a filing.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ClaimOrigin {
+    /// A claim of the filing's own 診療年月.
+    #[default]
+    Current,
+    /// 月遅れ: bills of an earlier 診療年月 that no filing has carried yet.
+    Late,
+    /// A claim returned (返戻) by the 審査支払機関, corrected and filed again with its 検索番号
+    /// and its original 診療年月.
+    Refiling { return_id: crate::ids::ReturnId },
 }
 
 impl Claim {
@@ -225,6 +242,8 @@ pub enum ProblemCode {
     TotalMismatch,
     /// A patient fact the record needs is missing or malformed.
     PatientData,
+    /// A field the UKE file cannot carry as it is (記録条件仕様: length, 英数/漢字, characters).
+    Format,
 }
 
 /// Builds the claims of `month` (診療年月) from each patient's bills of that month. Bills of
@@ -235,6 +254,60 @@ pub fn build_claims(month: UkeMonth, inputs: &[ClaimInput]) -> Vec<Claim> {
         claims.extend(build_patient(month, input));
     }
     claims
+}
+
+/// Bills of an earlier 診療年月 that no filing has carried (月遅れ).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LateMonth {
+    pub month: UkeMonth,
+    pub inputs: Vec<ClaimInput>,
+}
+
+/// A claim the 審査支払機関 returned (返戻), to be filed again: its patient's bills as they are
+/// now (after the correction), its original 診療年月 and the 検索番号 the return gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnedClaim {
+    pub return_id: crate::ids::ReturnId,
+    pub month: UkeMonth,
+    pub search_number: String,
+    pub reason: String,
+    /// Only the bills of the returned claim, latest versions.
+    pub input: ClaimInput,
+}
+
+/// Everything one filing carries: the claims of `month`, then 月遅れ (oldest month first),
+/// then the returned claims filed again (RE 検索番号 set, their own 診療年月).
+pub fn build_filing(
+    month: UkeMonth,
+    inputs: &[ClaimInput],
+    late: &[LateMonth],
+    returned: &[ReturnedClaim],
+) -> Vec<Claim> {
+    let mut claims = build_claims(month, inputs);
+    for l in late {
+        claims.extend(build_claims(l.month, &l.inputs).into_iter().map(|mut c| {
+            c.origin = ClaimOrigin::Late;
+            c
+        }));
+    }
+    for r in returned {
+        for mut c in build_patient(r.month, &r.input) {
+            c.records.re.search_number = r.search_number.clone();
+            c.origin = ClaimOrigin::Refiling {
+                return_id: r.return_id,
+            };
+            // The file's own check of the 検索番号 (its width, digits) as for every field.
+            c.problems.retain(|p| p.code != ProblemCode::Format);
+            c.problems.extend(format_problems(&c.records));
+            claims.push(c);
+        }
+    }
+    claims
+}
+
+/// 検索番号 as the 返戻 gives it: 17 to 30 digits (RE 項目19).
+pub fn valid_search_number(text: &str) -> bool {
+    (17..=30).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Identity of a claim within a patient's month.
@@ -699,8 +772,8 @@ fn build_claim(month: UkeMonth, input: &ClaimInput, group: Group<'_>) -> Claim {
     if let Some(insurance) = group.insurance {
         records.ho = Some(HoRecord {
             insurer_number: insurance.insurer_number.clone(),
-            card_symbol: insurance.symbol.clone(),
-            card_number: insurance.number.clone(),
+            card_symbol: one_width(&insurance.symbol),
+            card_number: one_width(&insurance.number),
             days: Some(days_of(0)),
             points: u32::try_from(totals[0]).ok(),
             meal_count: None,
@@ -783,6 +856,7 @@ fn build_claim(month: UkeMonth, input: &ClaimInput, group: Group<'_>) -> Claim {
     });
     records.sy = diagnoses(month, &input.diagnoses, first_day, &mut problems);
     records.lines = lines;
+    problems.extend(format_problems(&records));
 
     Claim {
         patient_id: patient.patient_id,
@@ -799,7 +873,48 @@ fn build_claim(month: UkeMonth, input: &ClaimInput, group: Group<'_>) -> Claim {
             .collect(),
         records,
         problems,
+        origin: ClaimOrigin::Current,
     }
+}
+
+/// What the file's own check ([`UkeFile::check`]) finds in this claim's records: the filing
+/// refuses a file with any, so each is an error the clerk sees beside the claim.
+fn format_problems(records: &ClaimRecords) -> Vec<ClaimProblem> {
+    let mut alone = records.clone();
+    alone.re.claim_number = 1;
+    let ir = IrRecord {
+        payer: "1".into(),
+        prefecture: "13".into(),
+        score_table: "1".into(),
+        institution_code: "0000000".into(),
+        name: String::new(),
+        billing_month: records.re.service_month,
+        volume: "00".into(),
+        phone: String::new(),
+    };
+    UkeFile::new(ir, vec![alone])
+        .check()
+        .into_iter()
+        .filter(|p| p.record != "IR" && p.record != "GO")
+        .map(|p| error(ProblemCode::Format, p.record_message_ja(), None))
+        .collect()
+}
+
+/// Text for a field recorded as 英数 or 漢字 but not both (保険証の記号・番号, 氏名): when it
+/// holds any full-width character, its half-width letters, digits and spaces are made full
+/// width, as the card shows them.
+fn one_width(text: &str) -> String {
+    let text = text.trim();
+    if text.is_ascii() {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| match c {
+            ' ' => '\u{3000}',
+            '!'..='~' => char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap_or(c),
+            c => c,
+        })
+        .collect()
 }
 
 fn error(code: ProblemCode, message: String, reception_id: Option<ReceptionId>) -> ClaimProblem {
@@ -967,7 +1082,7 @@ fn claim_kind(
 
 /// 氏名 as RE 項目5 wants it: 姓 and 名 separated by one space (全角, the name being 漢字).
 fn record_name(name: &str) -> String {
-    name.split_whitespace().collect::<Vec<_>>().join("\u{3000}")
+    one_width(&name.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// SY records: the diagnoses active at some point of the month, 主傷病 first.

@@ -634,3 +634,61 @@ fn claim_kinds_read_as_words() {
     assert_eq!(claim_kind_label_ja("1x"), "1x");
     assert_eq!(treatment_class_label_ja("60"), "検査・病理");
 }
+
+#[test]
+fn text_fields_are_made_one_width_and_what_still_does_not_fit_is_an_error() {
+    let mut input = adult();
+    input.insurances[0].symbol = "ABC１２".into();
+    input.insurances[0].number = "45-6".into();
+    let claims = build_claims(june(), &[input]);
+    let ho = claims[0].records.ho.as_ref().unwrap();
+    assert_eq!(ho.card_symbol, "ＡＢＣ１２", "mixed becomes full width");
+    assert_eq!(ho.card_number, "45-6", "ASCII stays ASCII");
+    assert!(claims[0].problems.is_empty(), "{:?}", claims[0].problems);
+
+    // 氏名 is 漢字 20 characters at most (40 bytes).
+    let mut input = adult();
+    input.patient.name = "見本 寿限無寿限無五劫の擦り切れ海砂利水魚の水行末雲来末風来末".into();
+    let claims = build_claims(june(), &[input]);
+    let format: Vec<&ClaimProblem> = claims[0]
+        .problems
+        .iter()
+        .filter(|p| p.code == ProblemCode::Format)
+        .collect();
+    assert_eq!(format.len(), 1, "{:?}", claims[0].problems);
+    assert!(
+        format[0].message.starts_with("RE レコード 項目5（氏名）"),
+        "{}",
+        format[0].message
+    );
+    assert!(claims[0].has_errors());
+}
+
+#[test]
+fn a_filing_carries_late_bills_and_returned_claims_with_their_own_month() {
+    let may = UkeMonth::new(2024, 5).unwrap();
+    let july = UkeMonth::new(2024, 7).unwrap();
+    let late = LateMonth {
+        month: june(),
+        inputs: vec![elderly()],
+    };
+    let returned = ReturnedClaim {
+        return_id: crate::ids::ReturnId(id(5000)),
+        month: june(),
+        search_number: "12345678901234567".into(),
+        reason: "記号番号誤り".into(),
+        input: adult(),
+    };
+    let claims = build_filing(july, &[], &[late], &[returned]);
+    assert_eq!(claims.len(), 2);
+    assert_eq!(claims[0].origin, ClaimOrigin::Late);
+    assert!(claims.iter().all(|c| c.records.re.service_month == june()));
+    assert_eq!(claims[1].records.re.search_number, "12345678901234567");
+    assert!(matches!(claims[1].origin, ClaimOrigin::Refiling { .. }));
+    assert!(claims[1].problems.is_empty(), "{:?}", claims[1].problems);
+    assert!(valid_search_number("12345678901234567"));
+    assert!(!valid_search_number("1234567890123456"));
+    assert!(!valid_search_number("１２３４５６７８９０１２３４５６７"));
+    // Nothing of another month sneaks into a month's own claims.
+    assert!(build_claims(may, &[adult()]).is_empty());
+}

@@ -130,13 +130,17 @@ fn shown<T: ToString>(value: &Option<T>) -> String {
 impl UkeProblem {
     /// For the operator: `12行目 SI レコード 項目7（回数）: 回数 2 が算定日情報の合計 1 と一致しません`.
     pub fn message_ja(&self) -> String {
+        format!("{}行目 {}", self.line, self.record_message_ja())
+    }
+
+    /// Without the line (for a problem shown beside its claim): `SI レコード 項目7（回数）: …`.
+    pub fn record_message_ja(&self) -> String {
         let field = self
             .field
             .map(|f| format!(" 項目{}（{}）", f.number, f.name))
             .unwrap_or_default();
         format!(
-            "{}行目 {} レコード{field}: {}",
-            self.line,
+            "{} レコード{field}: {}",
             self.record,
             self.kind.message_ja()
         )
