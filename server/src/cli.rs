@@ -350,9 +350,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             month,
         }) => {
             let (mut tx, month) = claims_tx(&database_url, &institution, &month).await?;
-            let inputs = db::claims::month_inputs(&mut tx, month).await?;
+            // The same claims the 月次請求 screen shows: the month's, 月遅れ and returned ones.
+            let context = shared::api::claims::MonthClaimsContext {
+                month,
+                institution: db::claims::institution(&mut tx).await?,
+                inputs: db::claims::month_inputs(&mut tx, month).await?,
+                late: db::claims::late_inputs(&mut tx, month).await?,
+                returned: db::claims::returned_inputs(&mut tx, month).await?,
+                filings: Vec::new(),
+            };
+            let claims = context.build();
+            crate::logs::audit::record(
+                &mut tx,
+                &crate::logs::audit::Actor::operator(),
+                crate::logs::audit::AuditEvent::success(crate::logs::audit::action::CLAIMS_VIEW)
+                    .target("claims_month", month.to_string())
+                    .detail("claims", claims.len())
+                    .detail("by", "command line"),
+            )
+            .await?;
             tx.commit().await?;
-            let claims = shared::claims::month::build_claims(month, &inputs);
             println!("{}", serde_json::to_string_pretty(&claims)?);
             Ok(())
         }
@@ -383,6 +400,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     file.sha256
                 );
             }
+            crate::logs::audit::record(
+                &mut tx,
+                &crate::logs::audit::Actor::operator(),
+                crate::logs::audit::AuditEvent::success(
+                    crate::logs::audit::action::CLAIMS_DOWNLOAD,
+                )
+                .target("claim_filing", latest.filing_id)
+                .detail("files", latest.files.len())
+                .detail("by", "command line"),
+            )
+            .await?;
             tx.commit().await?;
             Ok(())
         }
@@ -573,6 +601,7 @@ pub async fn seed_demo(db: &Db, logins_file: &std::path::Path) -> anyhow::Result
     // Demo accounts skip the forced first change so a new user can look around at once.
     users::clear_must_change_password(&mut tx, shared::ids::UserId(admin_row.user_id)).await?;
     let mut logins = vec![("admin".to_string(), Role::Admin, admin.one_time_password)];
+    let mut staff = std::collections::HashMap::new();
     for (login, name, role) in [
         ("doctor", "架空 医師", Role::Doctor),
         ("nurse", "架空 看護師", Role::Nurse),
@@ -591,6 +620,7 @@ pub async fn seed_demo(db: &Db, logins_file: &std::path::Path) -> anyhow::Result
         )
         .await?;
         users::clear_must_change_password(&mut tx, shared::ids::UserId(row.user_id)).await?;
+        staff.insert(role, shared::ids::UserId(row.user_id));
         logins.push((login.to_string(), role, password));
     }
     // A 診療所 dispensing in house with a full-time pharmacist, so 会計 works at once.
@@ -613,8 +643,20 @@ pub async fn seed_demo(db: &Db, logins_file: &std::path::Path) -> anyhow::Result
         shared::ids::UserId(admin_row.user_id),
     )
     .await?;
+    // Last month's visits of fictitious patients, finalised: 月次請求 has a month to show.
+    let seeded = match (staff.get(&Role::Doctor), staff.get(&Role::Clerk)) {
+        (Some(doctor), Some(clerk)) => {
+            crate::services::demo::seed(&mut tx, crate::clock::today_jst(), *doctor, *clerk).await?
+        }
+        _ => 0,
+    };
     tx.commit().await?;
     let mut text = format!("デモ医療機関: {DEMO_NAME}  医療機関コード: {DEMO_CODE}\n");
+    if seeded > 0 {
+        text.push_str(&format!(
+            "  先月の会計 {seeded} 件（架空の患者）: 月次請求でレセプトを確認できます\n"
+        ));
+    }
     for (login, role, password) in &logins {
         text.push_str(&format!(
             "  {:<8} {:<10} パスワード: {password}\n",

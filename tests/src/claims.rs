@@ -32,6 +32,7 @@ pub fn this_month() -> String {
 pub struct Clinic {
     pub app: TestApp,
     pub code: String,
+    pub tenant: shared::ids::TenantId,
     pub admin: ApiClient,
     pub doctor: ApiClient,
     pub clerk: ApiClient,
@@ -53,7 +54,7 @@ pub async fn clinic(code: &str, name: &str) -> Clinic {
     )
     .await
     .expect("the demo masters");
-    let (_, admin) = app.admin_session(code, name).await;
+    let (provisioned, admin) = app.admin_session(code, name).await;
     let res = admin
         .post(
             "/billing/settings",
@@ -75,6 +76,7 @@ pub async fn clinic(code: &str, name: &str) -> Clinic {
     Clinic {
         app,
         code: code.to_string(),
+        tenant: provisioned.tenant_id,
         admin,
         doctor,
         clerk,
@@ -204,4 +206,28 @@ impl Clinic {
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
         res.json()
     }
+}
+
+/// The ids of the clinic's doctor and clerk (the demo seeder writes as them).
+pub async fn staff_ids(
+    tx: &mut karte_server::db::TenantTx,
+) -> (shared::ids::UserId, shared::ids::UserId) {
+    let doctor = karte_server::db::users::find_by_login(
+        tx,
+        &shared::domain::LoginId::parse("doctor1").unwrap(),
+    )
+    .await
+    .unwrap()
+    .expect("doctor1");
+    let clerk = karte_server::db::users::find_by_login(
+        tx,
+        &shared::domain::LoginId::parse("clerk1").unwrap(),
+    )
+    .await
+    .unwrap()
+    .expect("clerk1");
+    (
+        shared::ids::UserId(doctor.user_id),
+        shared::ids::UserId(clerk.user_id),
+    )
 }

@@ -9,8 +9,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 use shared::api::claims::{FilingDetail, MonthClaimsContext, MonthTotals};
 use shared::api::logs::{AuditLogEntry, LogPage};
-use shared::claims::month::{build_claims, Payer, ProblemCode};
-use shared::claims::uke::read_uke;
+use shared::claims::month::{build_claims, ClaimOrigin, Payer, ProblemCode};
+use shared::claims::uke::{read_uke, UkeMonth};
 
 const CODE_A: &str = "1319999971";
 const CODE_B: &str = "2719999972";
@@ -127,7 +127,30 @@ async fn a_month_is_checked_filed_as_uke_and_read_back() {
     let res = c.clerk.get("/claims/2024-6").await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let res = c.clerk.post(&file, &json!({"expected": expected})).await;
+    // Same totals but other claims (what the screen built is not what the server builds).
+    let res = c
+        .clerk
+        .post(
+            &file,
+            &json!({"expected": expected, "digest": "0000000000000000"}),
+        )
+        .await;
+    assert_eq!(
+        (res.status, res.body["fields"][0]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("changed"))
+    );
+    // A month not begun cannot be filed.
+    let res = c
+        .clerk
+        .post("/claims/2199-12/file", &json!({"expected": expected}))
+        .await;
+    assert_eq!(res.field_names(), ["month"]);
+
+    let digest = shared::api::claims::claims_digest(&claims);
+    let res = c
+        .clerk
+        .post(&file, &json!({"expected": expected, "digest": digest}))
+        .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let filed: FilingDetail = res.json();
     assert_eq!(filed.summary.version, 1);
@@ -237,109 +260,20 @@ async fn a_month_is_checked_filed_as_uke_and_read_back() {
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT, "only once");
 
-    // A visit billed after the month was filed is 月遅れ for the next month's filing, with the
-    // returned claim: both keep this month as their 診療年月.
-    let (late_patient, late_visit) = c
-        .patient(
-            "架空 請求四",
-            "カクウ セイキュウヨン",
-            "1960-04-04",
-            "01130012",
-            None,
-        )
-        .await;
-    c.diagnosis(&late_patient, "8833421").await;
-    c.bill(&late_visit, &[], 0).await;
-    let next = {
-        let m = shared::claims::month::parse_month(&month).unwrap();
-        let n = shared::claims::month::billing_month_of(m).unwrap();
-        format!("{:04}-{:02}", n.year(), n.month())
-    };
-    let context: MonthClaimsContext = c.clerk.get(&format!("/claims/{next}")).await.json();
-    assert!(context.inputs.is_empty());
-    assert_eq!(context.late.len(), 1);
-    assert_eq!(context.late[0].inputs.len(), 1);
-    assert_eq!(
-        context.late[0].inputs[0].patient.patient_id.to_string(),
-        late_patient
-    );
-    assert_eq!(context.returned.len(), 1);
-    assert_eq!(context.returned[0].input.patient.patient_id.to_string(), b);
-    let claims = context.build();
-    assert_eq!(claims.len(), 2);
-    assert!(claims
-        .iter()
-        .all(|c| c.records.re.service_month == context.late[0].month));
-    let refiled = claims
-        .iter()
-        .find(|c| {
-            matches!(
-                c.origin,
-                shared::claims::month::ClaimOrigin::Refiling { .. }
-            )
-        })
-        .unwrap();
-    assert_eq!(refiled.records.re.search_number, "20261201000000000123");
-    let res = c
-        .clerk
-        .post(
-            &format!("/claims/{next}/file"),
-            &json!({"expected": MonthTotals::of(&claims)}),
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-    let next_filed: FilingDetail = res.json();
-    assert_eq!(next_filed.claims.len(), 2);
-    // The filed file carries the 検索番号 and the original 診療年月.
-    let kokuho_file = next_filed
-        .summary
-        .files
-        .iter()
-        .find(|f| f.payer == Payer::Kokuho)
-        .unwrap();
-    let (_, bytes) = c
-        .clerk
-        .get_bytes(&format!(
-            "/claims/filings/{}/uke/{}",
-            next_filed.summary.filing_id,
-            kokuho_file.payer.code()
-        ))
-        .await;
-    let read = read_uke(&bytes).unwrap();
-    assert_eq!(read.claims[0].re.search_number, "20261201000000000123");
-    assert_eq!(read.claims[0].re.service_month, context.late[0].month);
-    // The return is now 再請求済み, and neither is offered again.
-    let first: FilingDetail = c
-        .clerk
-        .get(&format!("/claims/filings/{}", filed.summary.filing_id))
-        .await
-        .json();
-    assert!(first
-        .claims
-        .iter()
-        .any(|c| c.returned.as_ref().is_some_and(|r| r.refiled)));
-    let after_next = {
-        let m = shared::claims::month::parse_month(&next).unwrap();
-        let n = shared::claims::month::billing_month_of(m).unwrap();
-        format!("{:04}-{:02}", n.year(), n.month())
-    };
-    let context: MonthClaimsContext = c.clerk.get(&format!("/claims/{after_next}")).await.json();
-    assert!(context.late.is_empty() && context.returned.is_empty());
-
     // Audited: the reads and the filings.
     let page: LogPage<AuditLogEntry> = c
         .admin
         .get("/logs/audit?action=claims_file&limit=10")
         .await
         .json();
-    assert_eq!(page.entries.len(), 3);
-    assert_eq!(page.entries[2].details["claims"], json!(3));
+    assert_eq!(page.entries.len(), 2);
+    assert_eq!(page.entries[0].details["claims"], json!(3));
     let page: LogPage<AuditLogEntry> = c
         .admin
         .get("/logs/audit?action=claims_download&limit=10")
         .await
         .json();
-    assert_eq!(page.entries.len(), 3);
+    assert_eq!(page.entries.len(), 2);
     let page: LogPage<AuditLogEntry> = c
         .admin
         .get("/logs/audit?action=claims_return&limit=10")
@@ -366,4 +300,151 @@ async fn a_month_is_checked_filed_as_uke_and_read_back() {
         ))
         .await;
     assert_eq!(res.0, StatusCode::NOT_FOUND);
+}
+
+/// `YYYY-MM` of `month`.
+fn text(month: UkeMonth) -> String {
+    format!("{:04}-{:02}", month.year(), month.month())
+}
+
+#[tokio::test]
+async fn late_bills_and_returned_claims_go_with_a_later_month() {
+    let c = clinic(CODE_A, "架空月遅れ医院").await;
+    let db = c.app.db().await;
+    let tenant = c.tenant;
+    let seed = || async {
+        let mut tx = karte_server::db::system::operator_tx(&db, tenant)
+            .await
+            .unwrap();
+        let today = karte_server::clock::today_jst();
+        let staff = karte_tests::claims::staff_ids(&mut tx).await;
+        let n = karte_server::services::demo::seed(&mut tx, today, staff.0, staff.1)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        n
+    };
+    // Last month, as the demo seeds it: six fictitious patients, eight visits.
+    assert_eq!(seed().await, 8);
+    let this = shared::claims::month::parse_month(&this_month()).unwrap();
+    let context: MonthClaimsContext = c.clerk.get("/claims/2000-01").await.json();
+    assert!(context.inputs.is_empty());
+    let last = {
+        let today = karte_server::clock::today_jst();
+        let first = karte_server::services::demo::previous_month(today).unwrap();
+        UkeMonth::new(first.year() as u16, u8::from(first.month())).unwrap()
+    };
+    let context: MonthClaimsContext = c.clerk.get(&format!("/claims/{}", text(last))).await.json();
+    let claims = context.build();
+    let mut kinds: Vec<&str> = claims
+        .iter()
+        .map(|c| c.records.re.claim_kind.as_str())
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        ["1112", "1112", "1114", "1118", "1122", "1318"],
+        "医保本人 ×2, 未就学者, 高齢受給者, 国保+公費, 後期"
+    );
+    assert!(
+        claims.iter().all(|c| !c.has_errors()),
+        "{:?}",
+        claims.iter().map(|c| &c.problems).collect::<Vec<_>>()
+    );
+    let res = c
+        .clerk
+        .post(
+            &format!("/claims/{}/file", text(last)),
+            &json!({"expected": MonthTotals::of(&claims), "digest": shared::api::claims::claims_digest(&claims)}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let filed: FilingDetail = res.json();
+
+    // Visits of last month billed after it was filed: 月遅れ. And the 国保 claim came back.
+    assert_eq!(seed().await, 8);
+    let kokuho = filed
+        .claims
+        .iter()
+        .find(|c| c.claim.payer == Payer::Kokuho && c.claim.records.ko.len() == 1)
+        .unwrap();
+    let res = c
+        .clerk
+        .post(
+            &format!("/claims/filings/{}/returns", filed.summary.filing_id),
+            &json!({"payer": "kokuho", "claim_number": kokuho.claim.records.re.claim_number,
+                    "search_number": "20261201000000000123", "reason": "受給者番号誤り"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+
+    let context: MonthClaimsContext = c.clerk.get(&format!("/claims/{}", text(this))).await.json();
+    assert!(context.inputs.is_empty());
+    assert_eq!(context.late.len(), 1);
+    assert_eq!(context.late[0].month, last);
+    assert_eq!(context.late[0].inputs.len(), 6);
+    assert_eq!(context.returned.len(), 1);
+    let claims = context.build();
+    assert_eq!(claims.len(), 7);
+    assert!(claims.iter().all(|c| c.records.re.service_month == last));
+    let refiled = claims
+        .iter()
+        .find(|c| matches!(c.origin, ClaimOrigin::Refiling { .. }))
+        .unwrap();
+    assert_eq!(refiled.records.re.search_number, "20261201000000000123");
+    let res = c
+        .clerk
+        .post(
+            &format!("/claims/{}/file", text(this)),
+            &json!({"expected": MonthTotals::of(&claims), "digest": shared::api::claims::claims_digest(&claims)}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let next: FilingDetail = res.json();
+    let file = next
+        .summary
+        .files
+        .iter()
+        .find(|f| f.payer == Payer::Kokuho)
+        .unwrap();
+    let (_, bytes) = c
+        .clerk
+        .get_bytes(&format!("/claims/filings/{}/uke/2", next.summary.filing_id))
+        .await;
+    assert_eq!(bytes.len() as u64, file.bytes);
+    let read = read_uke(&bytes).unwrap();
+    let searched: Vec<&str> = read
+        .claims
+        .iter()
+        .map(|c| c.re.search_number.as_str())
+        .filter(|s| !s.is_empty())
+        .collect();
+    assert_eq!(searched, ["20261201000000000123"]);
+    assert!(read.claims.iter().all(|c| c.re.service_month == last));
+
+    // The return is 再請求済み; last month filed again carries neither the late bills nor the
+    // returned claim (this month's filing did), and
+    // the month after has nothing left over.
+    let first: FilingDetail = c
+        .clerk
+        .get(&format!("/claims/filings/{}", filed.summary.filing_id))
+        .await
+        .json();
+    assert!(first
+        .claims
+        .iter()
+        .any(|c| c.returned.as_ref().is_some_and(|r| r.refiled)));
+    let again: MonthClaimsContext = c.clerk.get(&format!("/claims/{}", text(last))).await.json();
+    assert_eq!(
+        again.inputs.len(),
+        5,
+        "the first six but the returned one, filed again with this month; none of the late ones"
+    );
+    let after = shared::claims::month::billing_month_of(this).unwrap();
+    let context: MonthClaimsContext = c
+        .clerk
+        .get(&format!("/claims/{}", text(after)))
+        .await
+        .json();
+    assert!(context.late.is_empty() && context.returned.is_empty());
 }

@@ -235,6 +235,11 @@ async fn fixture(app: &TestApp) -> Fixture {
     )
     .await;
     ids.insert("factor_id", totp.factor_id.to_string());
+    // Month-end claims: this 診療年月 (no bill in it: filing is refused), and a filing that does
+    // not exist (its routes answer 404).
+    ids.insert("month", today_jst()[..7].to_string());
+    ids.insert("filing_id", uuid::Uuid::new_v4().to_string());
+    ids.insert("payer", "1".into());
 
     Fixture {
         admin,
@@ -340,9 +345,11 @@ fn sample(
             Who::Clerk,
             json!({"on": "2024-06-10", "procedures": ["111000110"], "drugs": ["620007870"], "materials": []}),
         ),
+        // No 受付 named: the sample reception is cancelled by the status route's sample, and an
+        // order is not tied to a cancelled one (it joins the day's first live 受付 at 会計).
         ("POST", p) if p.ends_with("/orders") => body(
             Who::Doctor,
-            json!({"visit_date": today_jst(), "reception_id": ids["reception_id"], "kind": "lab"}),
+            json!({"visit_date": today_jst(), "kind": "lab"}),
         ),
         ("PUT", p) if p.starts_with("/orders/") && p.ends_with("/draft") => body(
             Who::Doctor,
@@ -446,6 +453,15 @@ fn sample(
                 patient.clone(),
                 json!({"base_version": 1, "reason": "住所変更"}),
             ),
+        ),
+        ("POST", p) if p.starts_with("/claims/") && p.ends_with("/file") => body(
+            Who::Clerk,
+            json!({"expected": {"claims": 0, "points": 0}, "digest": "", "reason": "提出前の再作成"}),
+        ),
+        ("POST", p) if p.starts_with("/claims/filings/") && p.ends_with("/returns") => body(
+            Who::Clerk,
+            json!({"payer": "kokuho", "claim_number": 1, "search_number": "12345678901234567",
+                   "reason": "記号番号誤り"}),
         ),
         ("POST", "/receptions") => body(
             Who::Clerk,
@@ -565,6 +581,8 @@ fn expected(method: &Method, template: &str) -> Expect {
         | ("POST", "/auth/factors/webauthn/finish")
         | ("POST", "/auth/second-factor/webauthn")
         | ("POST", "/receptions/{reception_id}/bill")
+        | ("POST", "/claims/{month}/file")
+        | ("POST", "/claims/filings/{filing_id}/returns")
         | ("POST", "/devices") => Expect::Refused,
         ("POST", "/auth/factors/webauthn/start")
         | ("POST", "/notes/{note_id}/finalize")

@@ -11,7 +11,9 @@ use crate::format::{jst, today_jst};
 use crate::state::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::claims::{FileMonth, FilingDetail, MonthClaimsContext, MonthTotals, ReturnClaim};
+use shared::api::claims::{
+    claims_digest, FileMonth, FilingDetail, MonthClaimsContext, MonthTotals, ReturnClaim,
+};
 use shared::billing::thousands;
 use shared::claims::month::{
     claim_kind_label_ja, treatment_class_label_ja, Claim, ClaimInput, ClaimOrigin, Payer, Severity,
@@ -130,7 +132,12 @@ fn ClaimsMonth() -> impl IntoView {
         error.set(None);
         selected.set(None);
         spawn_local(async move {
-            match crate::api::claims::month(&m).await {
+            let answer = crate::api::claims::month(&m).await;
+            if month.get_untracked() != m {
+                // A later pick is loading; this answer is for a month no longer shown.
+                return;
+            }
+            match answer {
                 Ok(c) => context.set(Some(c)),
                 Err(f) => {
                     context.set(None);
@@ -143,9 +150,16 @@ fn ClaimsMonth() -> impl IntoView {
     load();
 
     let file = move |_| {
-        let m = month.get_untracked();
+        // The month the claims on screen were built for (not the picker, which may have moved).
+        let Some(m) = context.with_untracked(|c| {
+            c.as_ref()
+                .map(|c| format!("{:04}-{:02}", c.month.year(), c.month.month()))
+        }) else {
+            return;
+        };
         let body = FileMonth {
             expected: claims.with_untracked(|c| MonthTotals::of(c)),
+            digest: claims.with_untracked(|c| claims_digest(c)),
             reason: reason.get_untracked(),
         };
         let csrf = session.csrf();

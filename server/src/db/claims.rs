@@ -71,6 +71,22 @@ const BILLS: &str = "select b.bill_id, b.version, b.reception_id, b.patient_id, 
     where r.status <> 'cancelled' \
     order by b.patient_id, b.service_date, b.bill_id";
 
+/// A bill no filing of a 診療年月 other than `$1`'s carried (a re-filing of `$1` carries its
+/// own again).
+const NOT_CARRIED_ELSEWHERE: &str = "not exists (select 1 from claim_filing_bill fb \
+    join claim_filing f on f.filing_id = fb.filing_id \
+    where fb.bill_id = bill_version.bill_id and f.service_month <> $1)";
+
+/// The bills of `rows` by patient, in the rows' order.
+fn by_patient(rows: Vec<BillRowRaw>) -> Result<BTreeMap<PatientId, Vec<ClaimBill>>, sqlx::Error> {
+    let mut by_patient: BTreeMap<PatientId, Vec<ClaimBill>> = BTreeMap::new();
+    for row in rows {
+        let (patient, _, bill) = read_bill(row)?;
+        by_patient.entry(patient).or_default().push(bill);
+    }
+    Ok(by_patient)
+}
+
 fn read_bill(row: BillRowRaw) -> Result<(PatientId, Date, ClaimBill), sqlx::Error> {
     let (bill, version, reception, patient, department, format, visit, priced, day) = row;
     let stored = StoredBill::read(format, visit.0, priced.0)
@@ -98,25 +114,25 @@ pub async fn month_inputs(
     let Some((start, end)) = bounds(month) else {
         return Ok(Vec::new());
     };
-    let rows: Vec<BillRowRaw> =
-        sqlx::query_as(&BILLS.replace("{filter}", "service_date between $1 and $2"))
-            .bind(start)
-            .bind(end)
-            .fetch_all(tx.conn())
-            .await?;
-    let mut by_patient: BTreeMap<PatientId, Vec<ClaimBill>> = BTreeMap::new();
-    for row in rows {
-        let (patient, _, bill) = read_bill(row)?;
-        by_patient.entry(patient).or_default().push(bill);
-    }
-    assemble(tx, month, by_patient).await
+    // Not a bill that a filing of another month carried (as 月遅れ or filed again).
+    let rows: Vec<BillRowRaw> = sqlx::query_as(&BILLS.replace(
+        "{filter}",
+        &format!("service_date between $1 and $2 and {NOT_CARRIED_ELSEWHERE}"),
+    ))
+    .bind(start)
+    .bind(end)
+    .fetch_all(tx.conn())
+    .await?;
+    assemble(tx, month, by_patient(rows)?).await
 }
 
 /// How far back a bill no filing carried is still offered as 月遅れ.
 pub const LATE_MONTHS: i32 = 12;
 
-/// 月遅れ for a filing of `month`: bills of the twelve months before it that no filing of
-/// another 診療年月 carried (a re-filing of `month` itself carries them again), by month.
+/// 月遅れ for a filing of `month`: bills of the twelve months before it whose own month was
+/// filed but which no filing of another 診療年月 carried (a re-filing of `month` itself carries
+/// them again), by month. A month never filed in Karte (before it was used, say) is not swept
+/// in: it is filed as its own month.
 pub async fn late_inputs(
     tx: &mut TenantTx,
     month: UkeMonth,
@@ -126,10 +142,12 @@ pub async fn late_inputs(
     };
     let rows: Vec<BillRowRaw> = sqlx::query_as(&BILLS.replace(
         "{filter}",
-        "service_date >= ($1::date - make_interval(months => $2)) and service_date < $1 \
-         and not exists (select 1 from claim_filing_bill fb \
-             join claim_filing f on f.filing_id = fb.filing_id \
-             where fb.bill_id = bill_version.bill_id and f.service_month <> $1)",
+        &format!(
+            "service_date >= ($1::date - make_interval(months => $2)) and service_date < $1 \
+             and exists (select 1 from claim_filing own \
+                 where own.service_month = date_trunc('month', bill_version.service_date)::date) \
+             and {NOT_CARRIED_ELSEWHERE}"
+        ),
     ))
     .bind(start)
     .bind(LATE_MONTHS)
@@ -185,13 +203,8 @@ pub async fn returned_inputs(
             .bind(&uuids)
             .fetch_all(tx.conn())
             .await?;
-        let mut by_patient: BTreeMap<PatientId, Vec<ClaimBill>> = BTreeMap::new();
-        for row in rows {
-            let (patient, _, bill) = read_bill(row)?;
-            by_patient.entry(patient).or_default().push(bill);
-        }
         let Some(m) = month_of(service) else { continue };
-        for input in assemble(tx, m, by_patient).await? {
+        for input in assemble(tx, m, by_patient(rows)?).await? {
             out.push(ReturnedClaim {
                 return_id: ReturnId(id),
                 month: m,
@@ -572,4 +585,15 @@ pub async fn returns_of(
             )
         })
         .collect())
+}
+
+/// Serialises the institution's filings and returns (one at a time per institution, until the
+/// transaction ends): two filings of different months could otherwise carry the same 月遅れ
+/// bill or returned claim.
+pub async fn lock_filings(tx: &mut TenantTx) -> Result<(), sqlx::Error> {
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('karte.claims.' || $1::text, 0))")
+        .bind(tx.tenant_id().as_uuid())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
 }

@@ -17,7 +17,8 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Json;
 use shared::api::claims::{
-    FileMonth, FiledClaim, FilingDetail, MonthClaimsContext, MonthTotals, ReturnClaim,
+    claims_digest, FileMonth, FiledClaim, FilingDetail, MonthClaimsContext, MonthTotals,
+    ReturnClaim,
 };
 use shared::api::{ErrorCode, FieldError};
 use shared::claims::month::{
@@ -84,7 +85,15 @@ async fn file_month(
     let reason = shared::domain::text::reason("reason", &body.reason)?;
     let billing_month = billing_month_of(month)
         .ok_or_else(|| ApiError::invalid("month", "診療年月は YYYY-MM の形で指定してください"))?;
+    let first_day = claims::bounds(month).map(|b| b.0);
+    if first_day.is_none_or(|d| d > crate::clock::today_jst()) {
+        return Err(ApiError::invalid(
+            "month",
+            "まだ始まっていない月は請求できません",
+        ));
+    }
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    claims::lock_filings(&mut tx).await?;
     let institution = claims::institution(&mut tx).await?;
     let context = MonthClaimsContext {
         month,
@@ -111,7 +120,9 @@ async fn file_month(
             ),
         )]));
     }
-    if MonthTotals::of(&built) != body.expected {
+    if MonthTotals::of(&built) != body.expected
+        || (!body.digest.is_empty() && claims_digest(&built) != body.digest)
+    {
         return Err(ApiError::Conflict(vec![FieldError::new(
             "expected",
             "changed",
@@ -277,6 +288,7 @@ async fn return_claim(
         ));
     }
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    claims::lock_filings(&mut tx).await?;
     let (_, filed) = claims::filing(&mut tx, id)
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;

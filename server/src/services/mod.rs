@@ -3,5 +3,6 @@
 //! line calls [`operator`]. A service may use `db`, `logs`, `auth` and `state`, never a route.
 
 pub mod chart;
+pub mod demo;
 pub mod operator;
 pub mod signin;

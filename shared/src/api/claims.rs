@@ -57,6 +57,10 @@ pub struct ReturnSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileMonth {
     pub expected: MonthTotals,
+    /// [`claims_digest`] of the claims the screen showed: a filing differing in anything (a
+    /// 保険者, a 公費, a 傷病名) from what the clerk saw is refused, not only other totals.
+    #[serde(default)]
+    pub digest: String,
     /// Why the month is filed again (empty for the first filing).
     #[serde(default)]
     pub reason: String,
@@ -126,4 +130,16 @@ impl FiledClaim {
     pub fn needs_refiling(&self) -> bool {
         !self.changed_bills.is_empty()
     }
+}
+
+/// A digest of the claims as built (their JSON, FNV-1a 64-bit, hex): equal on the browser and
+/// the server exactly when they built the same claims. For change detection, not security.
+pub fn claims_digest(claims: &[Claim]) -> String {
+    let bytes = serde_json::to_vec(claims).unwrap_or_default();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
 }

@@ -406,16 +406,35 @@ fn build_patient(month: UkeMonth, input: &ClaimInput) -> Vec<Claim> {
         .collect()
 }
 
-/// The claim's 公費, 第一公費 first: in the order the visits applied them, 生活保護 last (他法優先).
+/// The claim's 公費, 第一公費 first, those that pay some line: in the order of the visit that
+/// applied the most of them (会計 ordered them by [`crate::billing::select_public`]), then any
+/// other in the order seen, 生活保護 last (他法優先). A 公費 whose 部 no line of the claim falls
+/// in gets no KO: it pays nothing. UNCERTAIN: the 記載要領's 法別番号 priority table is not in
+/// the reference; within the applied order no other priority is imposed.
 fn claim_publics(bills: &[&ClaimBill]) -> Vec<String> {
+    let mut visits: Vec<&Visit> = bills.iter().map(|b| &b.visit).collect();
+    visits.sort_by_key(|v| std::cmp::Reverse(v.public_expenses().len()));
     let mut publics: Vec<String> = Vec::new();
-    for bill in bills {
-        for number in public_numbers(&bill.visit) {
+    for visit in visits {
+        for number in public_numbers(visit) {
             if !publics.contains(&number) {
                 publics.push(number);
             }
         }
     }
+    publics.retain(|number| {
+        bills.iter().any(|b| {
+            b.visit.public_expenses().iter().any(|p| {
+                p.payer_number
+                    .as_ref()
+                    .is_some_and(|n| n.as_str() == number)
+                    && b.priced
+                        .lines
+                        .iter()
+                        .any(|l| p.sections.is_empty() || p.sections.contains(&l.section))
+            })
+        })
+    });
     publics.sort_by_key(|n| is_welfare(n));
     publics
 }
@@ -544,7 +563,16 @@ fn build_claim(month: UkeMonth, input: &ClaimInput, group: Group<'_>) -> Claim {
             })
             .collect();
         let insurance = group.insurance.is_some();
-        if !insurance && applied.is_empty() {
+        if !insurance && bill.priced.share.insurer.0 > 0 {
+            problems.push(error(
+                ProblemCode::NoCoverage,
+                format!(
+                    "{}の会計は保険で計算されていますが、その日に有効な保険がありません（有効期間を確認してください）",
+                    crate::domain::japanese::format_date(bill.visit.service_date)
+                ),
+                Some(bill.reception_id),
+            ));
+        } else if !insurance && applied.is_empty() {
             problems.push(error(
                 ProblemCode::NoCoverage,
                 format!(
@@ -580,7 +608,8 @@ fn build_claim(month: UkeMonth, input: &ClaimInput, group: Group<'_>) -> Claim {
                     Some(bill.reception_id),
                 ));
             }
-            if public.monthly_cap.is_some() {
+            // What the window took is the 公費's 負担額 only when it is the visit's one 公費.
+            if public.monthly_cap.is_some() && applied.len() == 1 {
                 *window_paid.entry(number.to_string()).or_default() += bill.priced.share.patient.0;
             }
         }
@@ -616,7 +645,10 @@ fn build_claim(month: UkeMonth, input: &ClaimInput, group: Group<'_>) -> Claim {
             let Some(key) = unit_key(line, class, burden_code(insurance, covered)) else {
                 problems.push(error(
                     ProblemCode::NotRecordable,
-                    format!("{} の点数・数量はレセプトに記録できません", line.code),
+                    format!(
+                        "「{}」はレセプトに記録できません（未対応の点数・数量）",
+                        line.name
+                    ),
                     Some(bill.reception_id),
                 ));
                 continue;
@@ -1134,14 +1166,19 @@ fn diagnoses(
                 Some(Outcome::Died) => "3",
                 Some(Outcome::Stopped | Outcome::Transferred) => "4",
             };
-            let mut modifiers = d.modifier_codes.clone();
-            if d.suspected && !modifiers.iter().any(|m| m == SUSPECTED_MODIFIER) {
-                modifiers.push(SUSPECTED_MODIFIER.into());
-            }
             let coded = d.disease_code.clone().filter(|c| !c.is_empty());
+            // 修飾語コード only with a coded 傷病名 (SY 項目5); an uncoded one carries its whole
+            // name, 「の疑い」 included, in 傷病名称 (項目6).
+            let mut modifiers = Vec::new();
+            if coded.is_some() {
+                modifiers = d.modifier_codes.clone();
+                if d.suspected && !modifiers.iter().any(|m| m == SUSPECTED_MODIFIER) {
+                    modifiers.push(SUSPECTED_MODIFIER.into());
+                }
+            }
             SyRecord {
                 disease_name: if coded.is_none() {
-                    d.name.clone()
+                    d.display_name()
                 } else {
                     String::new()
                 },

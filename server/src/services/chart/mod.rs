@@ -38,11 +38,7 @@ async fn visit_reception(
     };
     let id = id_or_not_found::<ReceptionId>(r)?;
     match reception::find(tx, id).await? {
-        Some((p, day, _, status, _))
-            if p == patient && day == visit_date && status != "cancelled" =>
-        {
-            Ok(Some(id))
-        }
+        Some((p, day, ..)) if p == patient && day == visit_date => Ok(Some(id)),
         _ => Err(ApiError::invalid(
             "reception_id",
             "この患者・日付の受付ではありません",

@@ -52,6 +52,17 @@ pub async fn create(
     kind: OrderKind,
 ) -> ApiResult<OrderDetail> {
     let mut reception = visit_reception(tx, patient, reception_raw, visit_date).await?;
+    // An order tied to a cancelled 受付 would never reach 会計.
+    if let Some(id) = reception {
+        if let Some((.., status, _)) = crate::db::reception::find(tx, id).await? {
+            if status == "cancelled" {
+                return Err(ApiError::invalid(
+                    "reception_id",
+                    "取り消された受付にはオーダできません",
+                ));
+            }
+        }
+    }
     if reception.is_none() {
         // None named: the patient's one reception of the day, so that 会計 prices the order (with
         // two, the screen must say which).
