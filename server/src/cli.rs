@@ -351,14 +351,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => {
             let (mut tx, month) = claims_tx(&database_url, &institution, &month).await?;
             // The same claims the 月次請求 screen shows: the month's, 月遅れ and returned ones.
-            let context = shared::api::claims::MonthClaimsContext {
-                month,
-                institution: db::claims::institution(&mut tx).await?,
-                inputs: db::claims::month_inputs(&mut tx, month).await?,
-                late: db::claims::late_inputs(&mut tx, month).await?,
-                returned: db::claims::returned_inputs(&mut tx, month).await?,
-                filings: Vec::new(),
-            };
+            let context = db::claims::context(&mut tx, month).await?;
             let claims = context.build();
             crate::logs::audit::record(
                 &mut tx,

@@ -6,10 +6,9 @@
 use crate::{ApiClient, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use shared::api::billing::{BillContext, BillVersion, MasterRows};
+use shared::api::billing::{BillContext, BillVersion};
 use shared::api::reception::ReceptionEntry;
-use shared::billing::{price_visit, MemoryCatalog, Visit};
-use shared::masters::MasterKind;
+use shared::billing::{price_visit, Visit};
 use std::path::PathBuf;
 
 pub const DOCTOR_PASSWORD: &str = "doctor-secret-2026-a";
@@ -172,25 +171,7 @@ impl Clinic {
             month_history: context.month_history.clone(),
             ..visit
         };
-        let rows: MasterRows = self
-            .clerk
-            .post(
-                "/masters/rows",
-                &json!({"on": context.service_date, "procedures": visit.procedure_codes(),
-                        "drugs": visit.drug_codes(), "materials": visit.material_codes()}),
-            )
-            .await
-            .json();
-        let mut catalog = MemoryCatalog::new();
-        for (kind, found) in [
-            (MasterKind::Procedure, &rows.procedures),
-            (MasterKind::Drug, &rows.drugs),
-            (MasterKind::Material, &rows.materials),
-        ] {
-            for row in found {
-                catalog.add_fields(kind, row).unwrap();
-            }
-        }
+        let catalog = crate::browser_catalog(&self.clerk, &context.service_date, &visit).await;
         let priced = price_visit(&visit, &catalog).unwrap();
         let res = self
             .clerk

@@ -676,3 +676,34 @@ impl ApiClient {
             .await
     }
 }
+
+/// The catalog the browser prices `visit` of day `on` with: the master rows of its codes from
+/// `POST /masters/rows`, loaded as the app loads them.
+pub async fn browser_catalog(
+    client: &ApiClient,
+    on: &str,
+    visit: &shared::billing::Visit,
+) -> shared::billing::MemoryCatalog {
+    use shared::masters::MasterKind;
+    let rows: shared::api::billing::MasterRows = client
+        .post(
+            "/masters/rows",
+            &serde_json::json!({"on": on, "procedures": visit.procedure_codes(),
+                                "drugs": visit.drug_codes(), "materials": visit.material_codes()}),
+        )
+        .await
+        .json();
+    let mut catalog = shared::billing::MemoryCatalog::new();
+    for (kind, found) in [
+        (MasterKind::Procedure, &rows.procedures),
+        (MasterKind::Drug, &rows.drugs),
+        (MasterKind::Material, &rows.materials),
+    ] {
+        for row in found {
+            catalog
+                .add_fields(kind, row)
+                .expect("a master row the engine reads");
+        }
+    }
+    catalog
+}

@@ -7,15 +7,14 @@
 use karte_tests::{ApiClient, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use shared::api::billing::{BillContext, BillVersion, MasterCatalog, MasterHit, MasterRows};
+use shared::api::billing::{BillContext, BillVersion, MasterCatalog, MasterHit};
 use shared::api::logs::{AuditLogEntry, LogPage};
 use shared::api::orders::{
     Allergy, DayOrders, FrequentItems, OrderDetail, OrderDraft, OrderKind, OrderRef, OrderStatus,
     PendingOrder, PrescriptionPage, WarningKind,
 };
 use shared::api::reception::ReceptionEntry;
-use shared::billing::{price_visit, MemoryCatalog};
-use shared::masters::MasterKind;
+use shared::billing::price_visit;
 use std::path::PathBuf;
 
 const CODE_A: &str = "1319999961";
@@ -925,25 +924,7 @@ async fn the_bill_is_priced_from_the_visits_orders() {
     let clerk_visit: shared::billing::Visit = serde_json::from_value(clerk_visit).unwrap();
     let visit = shared::domain::order::add_orders(&clerk_visit, &ordered).unwrap();
     // Price it as the browser does: the master rows of the codes, then the engine.
-    let rows: MasterRows = c
-        .clerk
-        .post(
-            "/masters/rows",
-            &json!({"on": context.service_date, "procedures": visit.procedure_codes(),
-                    "drugs": visit.drug_codes(), "materials": visit.material_codes()}),
-        )
-        .await
-        .json();
-    let mut catalog = MemoryCatalog::new();
-    for (kind, found) in [
-        (MasterKind::Procedure, &rows.procedures),
-        (MasterKind::Drug, &rows.drugs),
-        (MasterKind::Material, &rows.materials),
-    ] {
-        for row in found {
-            catalog.add_fields(kind, row).unwrap();
-        }
-    }
+    let catalog = karte_tests::browser_catalog(&c.clerk, &context.service_date, &visit).await;
     let priced = price_visit(&visit, &catalog).unwrap();
     let codes: Vec<&str> = priced.lines.iter().map(|l| l.code.as_str()).collect();
     for code in [CBC, BLOOD_DRAW, INJECTION_IM] {

@@ -28,6 +28,22 @@ pub fn bounds(month: UkeMonth) -> Option<(Date, Date)> {
     }
 }
 
+/// Everything the claims of `month` are built from, and its filings: what the 月次請求 screen,
+/// the filing and `karte-server claims build` all build from.
+pub async fn context(
+    tx: &mut TenantTx,
+    month: UkeMonth,
+) -> Result<shared::api::claims::MonthClaimsContext, sqlx::Error> {
+    Ok(shared::api::claims::MonthClaimsContext {
+        month,
+        institution: institution(tx).await?,
+        inputs: month_inputs(tx, month).await?,
+        late: late_inputs(tx, month).await?,
+        returned: returned_inputs(tx, month).await?,
+        filings: filings(tx, month).await?,
+    })
+}
+
 /// IR's institution facts: the 10-digit 医療機関コード is 都道府県 (2) + 点数表 (1) + the
 /// 7-digit code the file records; the 電話番号 is the institution profile's.
 pub async fn institution(tx: &mut TenantTx) -> Result<ClaimInstitution, sqlx::Error> {

@@ -52,15 +52,7 @@ async fn month_context(
     user.require(Permission::FrontDesk)?;
     let month = month(&raw)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
-    let institution = claims::institution(&mut tx).await?;
-    let context = MonthClaimsContext {
-        month,
-        institution,
-        inputs: claims::month_inputs(&mut tx, month).await?,
-        late: claims::late_inputs(&mut tx, month).await?,
-        returned: claims::returned_inputs(&mut tx, month).await?,
-        filings: claims::filings(&mut tx, month).await?,
-    };
+    let context = claims::context(&mut tx, month).await?;
     // Many patients' records in one answer: who read which month is audited.
     let patients = context.inputs.len()
         + context.late.iter().map(|l| l.inputs.len()).sum::<usize>()
@@ -94,15 +86,7 @@ async fn file_month(
     }
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     claims::lock_filings(&mut tx).await?;
-    let institution = claims::institution(&mut tx).await?;
-    let context = MonthClaimsContext {
-        month,
-        institution: institution.clone(),
-        inputs: claims::month_inputs(&mut tx, month).await?,
-        late: claims::late_inputs(&mut tx, month).await?,
-        returned: claims::returned_inputs(&mut tx, month).await?,
-        filings: Vec::new(),
-    };
+    let context = claims::context(&mut tx, month).await?;
     let mut built: Vec<Claim> = context.build();
     if built.is_empty() {
         return Err(ApiError::invalid(
@@ -136,7 +120,7 @@ async fn file_month(
             "この月は請求済みです。再請求の理由を入力してください",
         ));
     }
-    let files = uke_files(&institution, billing_month, &mut built);
+    let files = uke_files(&context.institution, billing_month, &mut built);
     let problems: Vec<String> = files
         .iter()
         .flat_map(|(_, f)| f.check())
