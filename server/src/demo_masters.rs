@@ -121,6 +121,18 @@ const MODIFIERS: &[&str] = &[
     "5124", // 陳旧性
 ];
 
+/// コメント: free text, and everyday fixed and fill-in comments.
+const COMMENTS: &[&str] = &[
+    "810000001", // （フリーコメント）
+    "820000001", // 別途コメントあり
+    "820000021", // 第三者行為
+    "820000022", // 交通事故
+    "820000023", // 月遅れ請求分
+    "830000052", // ６３枚を超えて…貼付剤を投与した理由；
+    "840000028", // 時間外　月　日　時　分
+    "840000097", // 初回算定　月　日
+];
+
 /// The README's example visit (billing.md case C3).
 const EXAMPLE_VISIT: &str = include_str!("../../tests/fixtures/visit-c3.json");
 
@@ -132,7 +144,7 @@ pub fn codes(kind: MasterKind) -> BTreeSet<String> {
         MasterKind::Material => MATERIALS,
         MasterKind::Disease => DISEASES,
         MasterKind::Modifier => MODIFIERS,
-        MasterKind::Comment => &[],
+        MasterKind::Comment => COMMENTS,
     };
     let mut set: BTreeSet<String> = listed.iter().map(|c| c.to_string()).collect();
     if let Ok(visit) = serde_json::from_str::<shared::billing::Visit>(EXAMPLE_VISIT) {
@@ -227,7 +239,10 @@ mod tests {
             codes(MasterKind::Drug).contains("620007870"),
             "the example's drug"
         );
-        assert!(codes(MasterKind::Comment).is_empty());
+        assert!(
+            codes(MasterKind::Comment).contains("810000001"),
+            "free text"
+        );
         assert_eq!(quoted("a\"b"), "\"a\"\"b\"");
     }
 }

@@ -124,3 +124,7 @@ id_type!(
     /// A claim returned (返戻) by the 審査支払機関, recorded with its reason and 検索番号.
     ReturnId
 );
+id_type!(
+    /// A 症状詳記 or a コメント written for a patient's claim of a month (versioned).
+    ClaimNoteId
+);

@@ -49,6 +49,7 @@ pub async fn clinic(code: &str, name: &str) -> Clinic {
             demo_master("y_ALL20240531.csv"),
             demo_master("b_20240601.csv"),
             demo_master("z_20240601.csv"),
+            demo_master("c_ALL20240531.csv"),
         ],
     )
     .await

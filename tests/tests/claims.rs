@@ -62,7 +62,7 @@ async fn a_month_is_checked_filed_as_uke_and_read_back() {
     assert_eq!(context.institution.code, "9999971");
     assert_eq!(context.institution.prefecture, "13");
     assert!(context.filings.is_empty());
-    let claims = build_claims(context.month, &context.inputs);
+    let claims = build_claims(context.month, &context.inputs, &context.masters);
     assert_eq!(claims.len(), 3);
     let kinds: Vec<(&str, Payer)> = claims
         .iter()
@@ -99,7 +99,7 @@ async fn a_month_is_checked_filed_as_uke_and_read_back() {
     // The doctor adds the 病名; the clerk's old totals still agree (a 病名 adds no points).
     c.diagnosis(&third, "4659007").await;
     let context: MonthClaimsContext = c.clerk.get(&format!("/claims/{month}")).await.json();
-    let claims = build_claims(context.month, &context.inputs);
+    let claims = build_claims(context.month, &context.inputs, &context.masters);
     assert!(
         claims.iter().all(|c| !c.has_errors()),
         "{:?}",
@@ -447,4 +447,166 @@ async fn late_bills_and_returned_claims_go_with_a_later_month() {
         .await
         .json();
     assert!(context.late.is_empty() && context.returned.is_empty());
+}
+
+#[tokio::test]
+async fn an_item_that_needs_a_specific_main_disease_is_checked_against_the_masters() {
+    let c = clinic(CODE_A, "架空点検医院").await;
+    let month = this_month();
+    let (p, visit) = c
+        .patient(
+            "架空 点検一",
+            "カクウ テンケンイチ",
+            "1965-05-05",
+            "01130012",
+            None,
+        )
+        .await;
+    // 高血圧症 is no 特定疾患 since 2024-06 (傷病名マスター 特定疾患等対象区分 00).
+    c.diagnosis(&p, "8833421").await;
+    c.bill(&visit, &["113001810"], 0).await;
+    let context: MonthClaimsContext = c.clerk.get(&format!("/claims/{month}")).await.json();
+    assert_eq!(
+        context.masters.limits.get("113001810"),
+        Some(&2),
+        "上限回数 from the master"
+    );
+    assert!(!context.masters.disease_classes.contains_key("8833421"));
+    let claims = context.build();
+    let found: Vec<_> = claims[0]
+        .problems
+        .iter()
+        .filter(|p| p.code == ProblemCode::DiagnosisRequired)
+        .collect();
+    assert_eq!(found.len(), 1, "{:?}", claims[0].problems);
+    assert_eq!(
+        found[0].reception_id.map(|r| r.to_string()),
+        Some(visit.reception_id.to_string())
+    );
+    assert!(
+        !claims[0].has_errors(),
+        "a warning: the month can still be filed"
+    );
+
+    // The doctor adds 狭心症 (特定疾患, 05) as 主病: the warning goes.
+    c.diagnosis(&p, "4139007").await;
+    let context: MonthClaimsContext = c.clerk.get(&format!("/claims/{month}")).await.json();
+    assert_eq!(context.masters.disease_classes.get("4139007"), Some(&5));
+    assert!(context.build()[0]
+        .problems
+        .iter()
+        .all(|p| p.code != ProblemCode::DiagnosisRequired));
+}
+
+#[tokio::test]
+async fn symptom_details_and_comments_are_versioned_and_go_into_the_claim() {
+    use shared::api::claims::ClaimNote;
+    use shared::claims::uke::ClaimLine;
+    let c = clinic(CODE_A, "架空詳記医院").await;
+    let month = this_month();
+    let (p, visit) = c
+        .patient(
+            "架空 詳記一",
+            "カクウ ショウキイチ",
+            "1975-07-07",
+            "01130012",
+            None,
+        )
+        .await;
+    c.diagnosis(&p, "4659007").await;
+    c.bill(&visit, &["160008010"], 0).await;
+    let notes = format!("/patients/{p}/claim-notes/{month}");
+
+    // The doctor writes a 症状詳記; the clerk a comment on the blood count.
+    let res = c
+        .doctor
+        .post(
+            &notes,
+            &json!({"body": {"kind": "symptom_detail", "class": "01",
+                             "text": "発熱が3日続く\n咽頭発赤あり"}}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let detail: ClaimNote = res.json();
+    assert_eq!(detail.version, 1);
+    let comment = |code: &str, text: &str| json!({"body": {"kind": "comment", "line_code": "160008010", "code": code, "text": text}});
+    // A code the コメントマスター does not have, and a bad body, are named.
+    let res = c.clerk.post(&notes, &comment("899999999", "")).await;
+    assert_eq!(res.field_names(), ["body.code"]);
+    let res = c.clerk.post(&notes, &comment("810000001", "")).await;
+    assert_eq!(res.field_names(), ["body.text"]);
+    let res = c
+        .clerk
+        .post(&notes, &comment("810000001", "再検査のため"))
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let free: ClaimNote = res.json();
+    // The nurse may not; another institution's patient is not found.
+    let res = c
+        .nurse
+        .post(&notes, &comment("810000001", "看護師から"))
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+
+    let context: MonthClaimsContext = c.clerk.get(&format!("/claims/{month}")).await.json();
+    assert_eq!(context.inputs[0].notes.len(), 2);
+    let claims = context.build();
+    let sj: Vec<(&str, &str)> = claims[0]
+        .records
+        .sj
+        .iter()
+        .map(|s| (s.kind.as_str(), s.text.as_str()))
+        .collect();
+    assert_eq!(sj, [("01", "発熱が３日続く"), ("", "咽頭発赤あり")]);
+    let lines = &claims[0].records.lines;
+    let blood = lines
+        .iter()
+        .position(|l| matches!(l, ClaimLine::Si(s) if s.code == "160008010"))
+        .unwrap();
+    assert!(
+        matches!(&lines[blood + 1], ClaimLine::Co(co) if co.code == "810000001" && co.text == "再検査のため"),
+        "{lines:?}"
+    );
+
+    // Amending needs the current version and a reason; a stale base is a conflict.
+    let amend = |base: i32, reason: &str| {
+        json!({"note_id": detail.note_id, "base_version": base, "reason": reason,
+               "body": {"kind": "symptom_detail", "class": "02", "text": "発熱が3日続く"}})
+    };
+    let res = c.doctor.post(&notes, &amend(1, "")).await;
+    assert_eq!(res.field_names(), ["reason"]);
+    let res = c.doctor.post(&notes, &amend(1, "区分の訂正")).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let res = c.doctor.post(&notes, &amend(1, "区分の訂正")).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    // The clerk retracts the comment: it leaves the claim, stays in the record.
+    let res = c
+        .clerk
+        .post(
+            &notes,
+            &json!({"note_id": free.note_id, "base_version": 1, "retracted": true,
+                    "reason": "不要", "body": free.body}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let context: MonthClaimsContext = c.clerk.get(&format!("/claims/{month}")).await.json();
+    let claims = context.build();
+    assert_eq!(claims[0].records.sj[0].kind, "02");
+    assert!(!claims[0]
+        .records
+        .lines
+        .iter()
+        .any(|l| matches!(l, ClaimLine::Co(_))));
+    let all: Vec<ClaimNote> = c.clerk.get(&notes).await.json();
+    assert_eq!(all.len(), 2);
+    assert!(all.iter().any(|n| n.retracted && n.version == 2));
+    // A note of another month is not reachable through this one.
+    let res = c
+        .clerk
+        .post(
+            &format!("/patients/{p}/claim-notes/2024-01"),
+            &json!({"note_id": free.note_id, "base_version": 2, "reason": "x", "body": free.body}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
 }

@@ -458,6 +458,11 @@ fn sample(
             Who::Clerk,
             json!({"expected": {"claims": 0, "points": 0}, "digest": "", "reason": "提出前の再作成"}),
         ),
+        ("POST", p) if p.contains("/claim-notes/") => body(
+            Who::Clerk,
+            json!({"body": {"kind": "symptom_detail", "class": "01",
+                            "text": "咳が続く\n発熱あり"}}),
+        ),
         ("POST", p) if p.starts_with("/claims/filings/") && p.ends_with("/returns") => body(
             Who::Clerk,
             json!({"payer": "kokuho", "claim_number": 1, "search_number": "12345678901234567",

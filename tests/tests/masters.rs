@@ -321,6 +321,7 @@ async fn the_demo_subset_is_cut_from_the_official_files_and_prices_like_them() {
         "s_ALL20240531.zip",
         "y_ALL20240531.zip",
         "t_ALL20240315.zip",
+        "c_ALL20240531.zip",
         "b_20240601.zip",
         "z_20240601.zip",
     ];
@@ -337,7 +338,7 @@ async fn the_demo_subset_is_cut_from_the_official_files_and_prices_like_them() {
         })
         .collect();
     let written = karte_server::demo_masters::write_subset(inputs, &out).expect("subset");
-    assert_eq!(written.len(), 5);
+    assert_eq!(written.len(), 6);
     let mut files = Vec::new();
     for (path, rows) in &written {
         let name = std::path::Path::new(path).file_name().unwrap().to_owned();

@@ -1,7 +1,9 @@
 use super::{get, post, ApiFailure};
-use shared::api::claims::{FileMonth, FilingDetail, MonthClaimsContext, ReturnClaim};
+use shared::api::claims::{
+    ClaimNote, FileMonth, FilingDetail, MonthClaimsContext, ReturnClaim, SaveClaimNote,
+};
 use shared::claims::month::Payer;
-use shared::ids::FilingId;
+use shared::ids::{FilingId, PatientId};
 
 /// What the month's claims are built from (診療年月 `YYYY-MM`), and its filings.
 pub async fn month(month: &str) -> Result<MonthClaimsContext, ApiFailure> {
@@ -32,4 +34,24 @@ pub async fn return_claim(
     body: &ReturnClaim,
 ) -> Result<FilingDetail, ApiFailure> {
     post(&format!("/claims/filings/{filing}/returns"), csrf, body).await
+}
+
+/// Every 症状詳記・コメント of a patient's claim of `month` (`YYYY-MM`), retracted ones too.
+pub async fn notes(patient: PatientId, month: &str) -> Result<Vec<ClaimNote>, ApiFailure> {
+    get(&format!("/patients/{patient}/claim-notes/{month}")).await
+}
+
+/// Writes, amends or retracts one.
+pub async fn save_note(
+    patient: PatientId,
+    month: &str,
+    csrf: &str,
+    body: &SaveClaimNote,
+) -> Result<ClaimNote, ApiFailure> {
+    post(
+        &format!("/patients/{patient}/claim-notes/{month}"),
+        csrf,
+        body,
+    )
+    .await
 }

@@ -12,11 +12,13 @@ use crate::state::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::claims::{
-    claims_digest, FileMonth, FilingDetail, MonthClaimsContext, MonthTotals, ReturnClaim,
+    claims_digest, ClaimNote, FileMonth, FilingDetail, MonthClaimsContext, MonthTotals,
+    ReturnClaim, SaveClaimNote,
 };
 use shared::billing::thousands;
 use shared::claims::month::{
-    claim_kind_label_ja, treatment_class_label_ja, Claim, ClaimInput, ClaimOrigin, Payer, Severity,
+    claim_kind_label_ja, treatment_class_label_ja, Claim, ClaimInput, ClaimNoteBody, ClaimOrigin,
+    Payer, ProblemCode, Severity, FREE_TEXT_COMMENT, SYMPTOM_DETAIL_CLASSES,
 };
 use shared::claims::uke::{read_uke, ClaimLine, ClaimRecords, DayCounts, UkeFile};
 use shared::domain::Permission;
@@ -231,8 +233,14 @@ fn ClaimsMonth() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
-                {move || selected.get().and_then(|i| claims.with(|c| c.get(i).cloned())).map(|c| view! {
-                    <Receipt records=c.records.clone() names=names.get()/>
+                {move || selected.get().and_then(|i| claims.with(|c| c.get(i).cloned())).map(|c| {
+                    let lines: Vec<(String, String)> = names.with(|n| claim_line_choices(&c.records, n));
+                    let m = c.records.re.service_month;
+                    view! {
+                        <Receipt records=c.records.clone() names=names.get()/>
+                        <ClaimNotes patient=c.patient_id month=format!("{:04}-{:02}", m.year(), m.month())
+                            lines=lines on_change=load/>
+                    }
                 })}
                 <section class="claims-file" data-testid="claims-file-section">
                     <h2>"請求"</h2>
@@ -330,16 +338,23 @@ fn Problems(
             <ul class="claims-problems" data-testid="claims-problems">
                 {move || rows().into_iter().map(|(patient, p)| {
                     let (number, name) = patient_names.with(|n| n.get(&patient).cloned().unwrap_or_default());
-                    let (href, label) = match p.reception_id {
-                        Some(r) => (format!("/reception/{r}/bill"), "会計を開く"),
-                        None => (format!("/patients/{patient}/chart"), "カルテを開く"),
+                    let chart = (format!("/patients/{patient}/chart"), "カルテを開く");
+                    // A 病名漏れ is mended in the chart (the 主病) or in 会計 (the item).
+                    let links = match (p.reception_id, p.code) {
+                        (Some(r), ProblemCode::DiagnosisRequired) => {
+                            vec![chart, (format!("/reception/{r}/bill"), "会計を開く")]
+                        }
+                        (Some(r), _) => vec![(format!("/reception/{r}/bill"), "会計を開く")],
+                        (None, _) => vec![chart],
                     };
                     let severity = if p.severity == Severity::Error { "エラー" } else { "注意" };
                     view! {
                         <li class:error=p.severity == Severity::Error data-testid="claims-problem">
                             <span class="badge">{severity}</span>
                             {format!(" {number} {name}: {}", p.message)}
-                            " " <a href=href data-testid="claims-problem-link">{label}</a>
+                            {links.into_iter().map(|(href, label)| view! {
+                                " " <a href=href data-testid="claims-problem-link">{label}</a>
+                            }).collect_view()}
                         </li>
                     }
                 }).collect_view()}
@@ -479,6 +494,233 @@ fn FilingView(
                     <p class="form-error" role="alert">{move || error.get()}</p>
                 </div>
             </Show>
+        </section>
+    }
+}
+
+/// The lines of a claim a コメント can follow: (code, name), each code once.
+fn claim_line_choices(
+    records: &ClaimRecords,
+    names: &HashMap<String, String>,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in &records.lines {
+        let code = match line {
+            ClaimLine::Si(r) => &r.code,
+            ClaimLine::Iy(r) => &r.code,
+            ClaimLine::To(r) => &r.code,
+            _ => continue,
+        };
+        if !out.iter().any(|(c, _)| c == code) {
+            out.push((
+                code.clone(),
+                names.get(code).cloned().unwrap_or_else(|| code.clone()),
+            ));
+        }
+    }
+    out
+}
+
+/// What a note says, in one line.
+fn note_text(body: &ClaimNoteBody, lines: &[(String, String)]) -> String {
+    match body {
+        ClaimNoteBody::SymptomDetail { class, text } => {
+            let label = SYMPTOM_DETAIL_CLASSES
+                .iter()
+                .find(|(c, _)| c == class)
+                .map_or("", |(_, l)| *l);
+            format!("症状詳記【{class} {label}】{}", text.replace('\n', " / "))
+        }
+        ClaimNoteBody::Comment {
+            line_code,
+            code,
+            text,
+        } => {
+            let line = lines
+                .iter()
+                .find(|(c, _)| c == line_code)
+                .map_or(line_code.as_str(), |(_, n)| n.as_str());
+            format!("コメント【{line} の後】{code} {text}")
+        }
+    }
+}
+
+/// 症状詳記 and コメント of the selected claim's patient and month: listed with their history
+/// (retracted ones struck through), written, amended and retracted with a reason.
+#[component]
+fn ClaimNotes(
+    patient: shared::ids::PatientId,
+    month: String,
+    lines: Vec<(String, String)>,
+    on_change: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let session = use_session();
+    let notes = RwSignal::new(Vec::<ClaimNote>::new());
+    let error = RwSignal::new(None::<String>);
+    let kind = RwSignal::new("symptom_detail".to_string());
+    let class = RwSignal::new("01".to_string());
+    let text = RwSignal::new(String::new());
+    let line = RwSignal::new(lines.first().map(|(c, _)| c.clone()).unwrap_or_default());
+    let code = RwSignal::new(FREE_TEXT_COMMENT.to_string());
+    let editing = RwSignal::new(None::<ClaimNote>);
+    let reason = RwSignal::new(String::new());
+    let month = StoredValue::new(month);
+    let lines = StoredValue::new(lines);
+    let refresh = move || {
+        let m = month.get_value();
+        spawn_local(async move {
+            match crate::api::claims::notes(patient, &m).await {
+                Ok(list) => notes.set(list),
+                Err(f) => {
+                    session.check(&f);
+                    error.set(Some(f.first_message()));
+                }
+            }
+        });
+    };
+    refresh();
+    let clear = move || {
+        editing.set(None);
+        text.set(String::new());
+        reason.set(String::new());
+        code.set(FREE_TEXT_COMMENT.to_string());
+    };
+    let send = move |body: SaveClaimNote| {
+        let m = month.get_value();
+        let csrf = session.csrf();
+        spawn_local(async move {
+            match crate::api::claims::save_note(patient, &m, &csrf, &body).await {
+                Ok(_) => {
+                    error.set(None);
+                    clear();
+                    refresh();
+                    on_change();
+                }
+                Err(f) => {
+                    session.check(&f);
+                    error.set(Some(f.first_message()));
+                }
+            }
+        });
+    };
+    let body_now = move || {
+        if kind.get_untracked() == "comment" {
+            ClaimNoteBody::Comment {
+                line_code: line.get_untracked(),
+                code: code.get_untracked().trim().to_string(),
+                text: text.get_untracked(),
+            }
+        } else {
+            ClaimNoteBody::SymptomDetail {
+                class: class.get_untracked(),
+                text: text.get_untracked(),
+            }
+        }
+    };
+    let save = move |_| {
+        let base = editing.get_untracked();
+        send(SaveClaimNote {
+            note_id: base.as_ref().map(|n| n.note_id),
+            base_version: base.as_ref().map_or(0, |n| n.version),
+            body: body_now(),
+            retracted: false,
+            reason: reason.get_untracked(),
+        });
+    };
+    let edit = move |n: ClaimNote| {
+        match &n.body {
+            ClaimNoteBody::SymptomDetail { class: c, text: t } => {
+                kind.set("symptom_detail".into());
+                class.set(c.clone());
+                text.set(t.clone());
+            }
+            ClaimNoteBody::Comment {
+                line_code,
+                code: c,
+                text: t,
+            } => {
+                kind.set("comment".into());
+                line.set(line_code.clone());
+                code.set(c.clone());
+                text.set(t.clone());
+            }
+        }
+        editing.set(Some(n));
+    };
+    let retract = move |n: ClaimNote| {
+        if reason.get_untracked().trim().is_empty() {
+            error.set(Some("取消の理由を入力してください".into()));
+            return;
+        }
+        send(SaveClaimNote {
+            note_id: Some(n.note_id),
+            base_version: n.version,
+            body: n.body.clone(),
+            retracted: true,
+            reason: reason.get_untracked(),
+        });
+    };
+    view! {
+        <section class="claim-notes" data-testid="claim-notes">
+            <h3>"症状詳記・コメント"</h3>
+            <ul>
+                {move || notes.get().into_iter().map(|n| {
+                    let said = lines.with_value(|l| note_text(&n.body, l));
+                    let who = format!("（第{}版 {} {}{}）", n.version, n.author.clone().unwrap_or_default(), jst(&n.created_at),
+                        if n.reason.is_empty() { String::new() } else { format!(" 理由: {}", n.reason) });
+                    let retracted = n.retracted;
+                    let (a, b) = (n.clone(), n.clone());
+                    view! {
+                        <li data-testid="claim-note" class:retracted=retracted>
+                            {retracted.then_some("【取消】")}{said}<span class="hint">{who}</span>
+                            <Show when=move || !retracted>
+                                " " <button type="button" class="secondary" data-testid="claim-note-edit"
+                                    on:click={let a = a.clone(); move |_| edit(a.clone())}>"修正"</button>
+                                " " <button type="button" class="secondary" data-testid="claim-note-retract"
+                                    on:click={let b = b.clone(); move |_| retract(b.clone())}>"取消"</button>
+                            </Show>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <div class="claim-note-form" data-testid="claim-note-form">
+                <label for="note_kind">"種類"</label>
+                <select id="note_kind" data-testid="claim-note-kind" prop:value=move || kind.get()
+                    on:change=move |ev| kind.set(event_target_value(&ev))>
+                    <option value="symptom_detail">"症状詳記"</option>
+                    <option value="comment">"コメント"</option>
+                </select>
+                <Show when=move || kind.get() == "symptom_detail"
+                    fallback=move || view! {
+                        <label for="note_line">"付ける行"</label>
+                        <select id="note_line" data-testid="claim-note-line" prop:value=move || line.get()
+                            on:change=move |ev| line.set(event_target_value(&ev))>
+                            {lines.get_value().into_iter().map(|(c, n)| view! { <option value=c.clone()>{format!("{n}（{c}）")}</option> }).collect_view()}
+                        </select>
+                        <label for="note_code">"コメントコード"</label>
+                        <input id="note_code" inputmode="numeric" maxlength="9" data-testid="claim-note-code" prop:value=move || code.get()
+                            on:input=move |ev| code.set(event_target_value(&ev))/>
+                    }>
+                    <label for="note_class">"区分"</label>
+                    <select id="note_class" data-testid="claim-note-class" prop:value=move || class.get()
+                        on:change=move |ev| class.set(event_target_value(&ev))>
+                        {SYMPTOM_DETAIL_CLASSES.iter().map(|(c, l)| view! { <option value=*c>{format!("{c} {l}")}</option> }).collect_view()}
+                    </select>
+                </Show>
+                <label for="note_text">"内容"</label>
+                <textarea id="note_text" rows="3" data-testid="claim-note-text" prop:value=move || text.get()
+                    on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                <label for="note_reason">"修正・取消の理由"</label>
+                <input id="note_reason" data-testid="claim-note-reason" prop:value=move || reason.get()
+                    on:input=move |ev| reason.set(event_target_value(&ev))/>
+                <button type="button" data-testid="claim-note-save" on:click=save>
+                    {move || if editing.get().is_some() { "修正を保存" } else { "追加する" }}
+                </button>
+                <Show when=move || editing.get().is_some()>
+                    <button type="button" class="secondary" on:click=move |_| clear()>"修正をやめる"</button>
+                </Show>
+                <p class="form-error" role="alert" data-testid="claim-note-error">{move || error.get()}</p>
+            </div>
         </section>
     }
 }

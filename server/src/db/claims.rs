@@ -2,19 +2,21 @@
 //! the month, with each patient's insurances, 公費 and diagnoses), and the filings, kept
 //! append-only with their UKE files. All queries go through [`TenantTx`].
 
-use super::{diagnoses, institutions, insurance, TenantTx};
+use super::{diagnoses, institutions, insurance, masters, TenantTx};
 use crate::chain::hex;
 use serde_json::Value;
-use shared::api::claims::{FiledFile, FilingSummary, MonthTotals};
+use shared::api::claims::{ClaimNote, FiledFile, FilingSummary, MonthTotals};
 use shared::api::patients::PatientSummary;
 use shared::billing::StoredBill;
 use shared::claims::month::{
-    Claim, ClaimBill, ClaimInput, ClaimInstitution, ClaimOrigin, LateMonth, Payer, ReturnedClaim,
+    Claim, ClaimBill, ClaimInput, ClaimInstitution, ClaimMasters, ClaimNoteBody, ClaimOrigin,
+    LateMonth, Payer, ReturnedClaim,
 };
 use shared::claims::uke::UkeMonth;
 use shared::domain::japanese::format_date;
 use shared::domain::patient::Sex;
-use shared::ids::{BillId, FilingId, PatientId, ReceptionId, ReturnId, UserId};
+use shared::ids::{BillId, ClaimNoteId, FilingId, PatientId, ReceptionId, ReturnId, UserId};
+use shared::masters::{DiseaseRecord, MasterKind, MasterRecord, ProcedureRecord};
 use sqlx::types::Json;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -34,14 +36,101 @@ pub async fn context(
     tx: &mut TenantTx,
     month: UkeMonth,
 ) -> Result<shared::api::claims::MonthClaimsContext, sqlx::Error> {
+    let inputs = month_inputs(tx, month).await?;
+    let late = late_inputs(tx, month).await?;
+    let returned = returned_inputs(tx, month).await?;
+    let mut months = vec![month];
+    months.extend(late.iter().map(|l| l.month));
+    months.extend(returned.iter().map(|r| r.month));
+    let all: Vec<&ClaimInput> = inputs
+        .iter()
+        .chain(late.iter().flat_map(|l| &l.inputs))
+        .chain(returned.iter().map(|r| &r.input))
+        .collect();
+    let masters = claim_masters(tx, &months, &all).await?;
     Ok(shared::api::claims::MonthClaimsContext {
         month,
         institution: institution(tx).await?,
-        inputs: month_inputs(tx, month).await?,
-        late: late_inputs(tx, month).await?,
-        returned: returned_inputs(tx, month).await?,
+        inputs,
+        late,
+        returned,
+        masters,
         filings: filings(tx, month).await?,
     })
+}
+
+/// The master facts the checks read ([`ClaimMasters`]) for every procedure code billed and
+/// every 傷病名コード recorded in `inputs`: from the masters in force on the last day of each of
+/// `months`, else on its first day (a code abolished within the month).
+pub async fn claim_masters(
+    tx: &mut TenantTx,
+    months: &[UkeMonth],
+    inputs: &[&ClaimInput],
+) -> Result<ClaimMasters, sqlx::Error> {
+    let mut procedures: Vec<String> = inputs
+        .iter()
+        .flat_map(|i| &i.bills)
+        .flat_map(|b| &b.priced.lines)
+        .filter(|l| l.kind == shared::billing::LineKind::Procedure)
+        .map(|l| l.code.clone())
+        .collect();
+    procedures.sort();
+    procedures.dedup();
+    let mut diseases: Vec<String> = inputs
+        .iter()
+        .flat_map(|i| &i.diagnoses)
+        .filter_map(|d| d.disease_code.clone())
+        .collect();
+    diseases.sort();
+    diseases.dedup();
+    let mut masters = ClaimMasters::default();
+    let mut dates: Vec<Date> = Vec::new();
+    for m in months {
+        if let Some((start, end)) = bounds(*m) {
+            dates.extend([end, start]);
+        }
+    }
+    let (mut seen_procedures, mut seen_diseases) = (
+        std::collections::BTreeSet::new(),
+        std::collections::BTreeSet::new(),
+    );
+    for date in dates {
+        let wanted: Vec<String> = procedures
+            .iter()
+            .filter(|c| !seen_procedures.contains(c.as_str()))
+            .cloned()
+            .collect();
+        if !wanted.is_empty() {
+            for fields in masters::rows_on_tx(tx, MasterKind::Procedure, date, &wanted).await? {
+                let Ok(row) = ProcedureRecord::from_fields(&fields) else {
+                    continue;
+                };
+                if row.max_count > 0 {
+                    masters.limits.insert(row.code.clone(), row.max_count);
+                }
+                seen_procedures.insert(row.code);
+            }
+        }
+        let wanted: Vec<String> = diseases
+            .iter()
+            .filter(|c| !seen_diseases.contains(c.as_str()))
+            .cloned()
+            .collect();
+        if !wanted.is_empty() {
+            for fields in masters::rows_on_tx(tx, MasterKind::Disease, date, &wanted).await? {
+                let Ok(row) = DiseaseRecord::from_fields(&fields) else {
+                    continue;
+                };
+                if row.specific_disease > 0 {
+                    masters
+                        .disease_classes
+                        .insert(row.code.clone(), row.specific_disease);
+                }
+                seen_diseases.insert(row.code);
+            }
+        }
+    }
+    Ok(masters)
 }
 
 /// IR's institution facts: the 10-digit 医療機関コード is 都道府県 (2) + 点数表 (1) + the
@@ -261,12 +350,14 @@ async fn assemble(
             .map(insurance::PublicPaymentRow::detail)
             .collect();
         let diagnoses = diagnoses::diagnoses(tx, patient, Some((start, end))).await?;
+        let notes = notes_of(tx, patient, start, false).await?;
         inputs.push(ClaimInput {
             patient: summary,
             insurances,
             public_payments,
             diagnoses,
             bills,
+            notes,
         });
     }
     inputs.sort_by(|a, b| {
@@ -612,4 +703,112 @@ pub async fn lock_filings(tx: &mut TenantTx) -> Result<(), sqlx::Error> {
         .execute(tx.conn())
         .await?;
     Ok(())
+}
+
+type NoteRow = (
+    Uuid,
+    i32,
+    Uuid,
+    Date,
+    Json<Value>,
+    bool,
+    String,
+    Option<String>,
+    OffsetDateTime,
+);
+
+const NOTE_COLUMNS: &str = "n.note_id, n.version, n.patient_id, n.service_month, n.body, \
+    n.retracted, n.reason, u.display_name, n.created_at";
+
+fn note_of(row: NoteRow) -> Result<ClaimNote, sqlx::Error> {
+    let (id, version, patient, month, body, retracted, reason, author, at) = row;
+    Ok(ClaimNote {
+        note_id: ClaimNoteId(id),
+        version,
+        patient_id: PatientId(patient),
+        month: month_of(month)
+            .ok_or_else(|| sqlx::Error::Decode(format!("note {id}: month").into()))?,
+        body: serde_json::from_value(body.0)
+            .map_err(|_| sqlx::Error::Decode(format!("note {id}: unreadable body").into()))?,
+        retracted,
+        reason,
+        author,
+        created_at: crate::clock::rfc3339(at),
+    })
+}
+
+/// The latest version of each 症状詳記・コメント of `patient`'s claim of the month beginning
+/// `month_start`, oldest note first; retracted ones only with `with_retracted`.
+pub async fn notes_of(
+    tx: &mut TenantTx,
+    patient: PatientId,
+    month_start: Date,
+    with_retracted: bool,
+) -> Result<Vec<ClaimNote>, sqlx::Error> {
+    let sql = format!(
+        "select {NOTE_COLUMNS} from (select distinct on (note_id) * from claim_note_version \
+           where patient_id = $1 and service_month = $2 order by note_id, version desc) n \
+         left join app_user u on u.user_id = n.author_user_id \
+         where $3 or not n.retracted \
+         order by (select min(created_at) from claim_note_version f \
+                   where f.note_id = n.note_id), n.note_id"
+    );
+    let rows: Vec<NoteRow> = sqlx::query_as(&sql)
+        .bind(patient.as_uuid())
+        .bind(month_start)
+        .bind(with_retracted)
+        .fetch_all(tx.conn())
+        .await?;
+    rows.into_iter().map(note_of).collect()
+}
+
+/// The latest version of one note, if it exists (RLS: of this institution).
+pub async fn note(tx: &mut TenantTx, id: ClaimNoteId) -> Result<Option<ClaimNote>, sqlx::Error> {
+    let sql = format!(
+        "select {NOTE_COLUMNS} from claim_note_version n \
+         left join app_user u on u.user_id = n.author_user_id \
+         where n.note_id = $1 order by n.version desc limit 1"
+    );
+    let row: Option<NoteRow> = sqlx::query_as(&sql)
+        .bind(id.as_uuid())
+        .fetch_optional(tx.conn())
+        .await?;
+    row.map(note_of).transpose()
+}
+
+/// A new version of a note: `None` when `version` exists already (someone saved first).
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_note(
+    tx: &mut TenantTx,
+    id: ClaimNoteId,
+    version: i32,
+    patient: PatientId,
+    month_start: Date,
+    body: &ClaimNoteBody,
+    retracted: bool,
+    reason: &str,
+    author: UserId,
+) -> Result<Option<ClaimNote>, sqlx::Error> {
+    let inserted = sqlx::query(
+        "insert into claim_note_version (tenant_id, note_id, version, patient_id, service_month, \
+           body, retracted, reason, author_user_id) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(id.as_uuid())
+    .bind(version)
+    .bind(patient.as_uuid())
+    .bind(month_start)
+    .bind(Json(
+        serde_json::to_value(body).map_err(|e| sqlx::Error::Encode(Box::new(e)))?,
+    ))
+    .bind(retracted)
+    .bind(reason)
+    .bind(author.as_uuid())
+    .execute(tx.conn())
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(None);
+    }
+    note(tx, id).await
 }

@@ -56,6 +56,7 @@ pub mod action {
     pub const CLAIMS_FILE: &str = "claims_file";
     pub const CLAIMS_DOWNLOAD: &str = "claims_download";
     pub const CLAIMS_RETURN: &str = "claims_return";
+    pub const CLAIMS_NOTE: &str = "claims_note";
 
     /// Every code above, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -101,6 +102,7 @@ pub mod action {
         CLAIMS_FILE,
         CLAIMS_DOWNLOAD,
         CLAIMS_RETURN,
+        CLAIMS_NOTE,
     ];
 }
 

@@ -5,7 +5,7 @@
 //! never changed: filing the month again is a new version with its reason.
 
 use super::Routes;
-use crate::auth::ActiveUser;
+use crate::auth::{ActiveUser, PatientPath};
 use crate::db::{claims, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
@@ -17,16 +17,16 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Json;
 use shared::api::claims::{
-    claims_digest, FileMonth, FiledClaim, FilingDetail, MonthClaimsContext, MonthTotals,
-    ReturnClaim,
+    claims_digest, ClaimNote, FileMonth, FiledClaim, FilingDetail, MonthClaimsContext, MonthTotals,
+    ReturnClaim, SaveClaimNote,
 };
 use shared::api::{ErrorCode, FieldError};
 use shared::claims::month::{
-    billing_month_of, parse_month, uke_files, valid_search_number, Claim, Payer,
+    billing_month_of, parse_month, uke_files, valid_search_number, Claim, ClaimNoteBody, Payer,
 };
 use shared::claims::uke::UkeMonth;
 use shared::domain::Permission;
-use shared::ids::FilingId;
+use shared::ids::{ClaimNoteId, FilingId};
 
 pub fn router() -> Routes {
     Routes::new()
@@ -35,6 +35,118 @@ pub fn router() -> Routes {
         .route("/claims/filings/{filing_id}", get(filing_detail))
         .route("/claims/filings/{filing_id}/uke/{payer}", get(download))
         .route("/claims/filings/{filing_id}/returns", post(return_claim))
+        .route(
+            "/patients/{patient_id}/claim-notes/{month}",
+            get(claim_notes).post(save_claim_note),
+        )
+}
+
+/// 症状詳記 and コメント are written by the front desk (医事) and by doctors.
+fn require_note_writer(user: &ActiveUser) -> ApiResult<()> {
+    user.require(Permission::FrontDesk)
+        .or_else(|_| user.require(Permission::Diagnose))
+}
+
+/// Every 症状詳記・コメント of the patient's claim of the month, retracted ones included (the
+/// claim carries only the others).
+async fn claim_notes(
+    State(state): State<AppState>,
+    patient: PatientPath,
+    Path((_, raw)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<ClaimNote>>> {
+    require_note_writer(patient.user())?;
+    let month = month(&raw)?;
+    let (mut tx, row) = patient.open(&state.db).await?;
+    let start = claims::bounds(month)
+        .map(|b| b.0)
+        .ok_or_else(|| ApiError::invalid("month", "診療年月は YYYY-MM の形で指定してください"))?;
+    let notes = claims::notes_of(&mut tx, row.patient_id, start, true).await?;
+    tx.commit().await?;
+    Ok(Json(notes))
+}
+
+async fn save_claim_note(
+    State(state): State<AppState>,
+    patient: PatientPath,
+    ip: ClientIp,
+    Path((_, raw)): Path<(String, String)>,
+    ApiJson(body): ApiJson<SaveClaimNote>,
+) -> ApiResult<(StatusCode, Json<ClaimNote>)> {
+    require_note_writer(patient.user())?;
+    patient.id()?;
+    let month = month(&raw)?;
+    let errors = body.validate();
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    let (start, end) = claims::bounds(month)
+        .ok_or_else(|| ApiError::invalid("month", "診療年月は YYYY-MM の形で指定してください"))?;
+    let (mut tx, row) = patient.open(&state.db).await?;
+    let (id, version) = match body.note_id {
+        None => (ClaimNoteId(uuid::Uuid::new_v4()), 1),
+        Some(id) => {
+            let current = claims::note(&mut tx, id)
+                .await?
+                .filter(|n| n.patient_id == row.patient_id && n.month == month)
+                .ok_or(ApiError::code(ErrorCode::NotFound))?;
+            if current.version != body.base_version {
+                return Err(ApiError::stale(
+                    "base_version",
+                    "この記載は他の人が更新しました。最新の内容を確かめてください",
+                ));
+            }
+            (id, current.version + 1)
+        }
+    };
+    // A retraction keeps the body as it was, whatever the master says now.
+    if let (ClaimNoteBody::Comment { code, .. }, false) = (&body.body, body.retracted) {
+        let mut found = false;
+        for day in [end, start] {
+            if found {
+                break;
+            }
+            let rows = crate::db::masters::rows_on_tx(
+                &mut tx,
+                shared::masters::MasterKind::Comment,
+                day,
+                std::slice::from_ref(code),
+            )
+            .await?;
+            found |= !rows.is_empty();
+        }
+        if !found {
+            return Err(ApiError::invalid(
+                "body.code",
+                "この月に有効なコメントコードではありません（コメントマスター）",
+            ));
+        }
+    }
+    let reason = body.reason.trim();
+    let saved = claims::insert_note(
+        &mut tx,
+        id,
+        version,
+        row.patient_id,
+        start,
+        &body.body,
+        body.retracted,
+        reason,
+        patient.user().ctx().user_id(),
+    )
+    .await?
+    .ok_or_else(|| {
+        ApiError::stale(
+            "base_version",
+            "この記載は他の人が更新しました。最新の内容を確かめてください",
+        )
+    })?;
+    let event = AuditEvent::success(action::CLAIMS_NOTE)
+        .target("claim_note", id.to_string())
+        .detail("version", version)
+        .detail("retracted", body.retracted);
+    audit::record(&mut tx, &Actor::of(patient.user().ctx(), &ip), event).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(saved)))
 }
 
 /// `YYYY-MM` (診療年月).

@@ -1,9 +1,13 @@
 //! Month-end claims (レセプト): what the browser needs to build the month's claims, filing them,
 //! and what a filing keeps. The claims themselves are [`crate::claims::month`]'s.
 
-use crate::claims::month::{Claim, ClaimInput, ClaimInstitution, LateMonth, Payer, ReturnedClaim};
+use crate::api::FieldError;
+use crate::claims::month::ClaimNoteBody;
+use crate::claims::month::{
+    Claim, ClaimInput, ClaimInstitution, ClaimMasters, LateMonth, Payer, ReturnedClaim,
+};
 use crate::claims::uke::UkeMonth;
-use crate::ids::{BillId, FilingId, ReturnId};
+use crate::ids::{BillId, ClaimNoteId, FilingId, PatientId, ReturnId};
 use serde::{Deserialize, Serialize};
 
 /// `GET /claims/{month}`: everything the month's claims are built from, and the filings of the
@@ -19,6 +23,9 @@ pub struct MonthClaimsContext {
     /// Returned claims (返戻) to file again with this month.
     #[serde(default)]
     pub returned: Vec<ReturnedClaim>,
+    /// The master facts the checks read, for the codes of all of the above.
+    #[serde(default)]
+    pub masters: ClaimMasters,
     /// Newest first.
     pub filings: Vec<FilingSummary>,
 }
@@ -26,8 +33,75 @@ pub struct MonthClaimsContext {
 impl MonthClaimsContext {
     /// Every claim the month's filing carries ([`crate::claims::month::build_filing`]).
     pub fn build(&self) -> Vec<Claim> {
-        crate::claims::month::build_filing(self.month, &self.inputs, &self.late, &self.returned)
+        crate::claims::month::build_filing(
+            self.month,
+            &self.inputs,
+            &self.late,
+            &self.returned,
+            &self.masters,
+        )
     }
+}
+
+/// `POST /patients/{patient_id}/claim-notes/{month}`: write (or amend, or retract) a 症状詳記
+/// or a コメント for the patient's claim of the month. Nothing is overwritten: an amendment is a
+/// new version based on `base_version` (0 for a new note); a stale base is a conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaveClaimNote {
+    #[serde(default)]
+    pub note_id: Option<ClaimNoteId>,
+    #[serde(default)]
+    pub base_version: i32,
+    pub body: ClaimNoteBody,
+    /// Withdraw the note (with a reason): it leaves the claim, stays in the record.
+    #[serde(default)]
+    pub retracted: bool,
+    /// Why it was amended or retracted (required from version 2).
+    #[serde(default)]
+    pub reason: String,
+}
+
+impl SaveClaimNote {
+    /// The problems of the request, each naming its field.
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = self.body.validate();
+        if self.base_version < 0 || (self.base_version == 0) != self.note_id.is_none() {
+            errors.push(FieldError::new(
+                "base_version",
+                "invalid",
+                "新しい記載は版0、修正は元の版を指定してください",
+            ));
+        }
+        if self.base_version > 0 && self.reason.trim().is_empty() {
+            errors.push(FieldError::new(
+                "reason",
+                "required",
+                "修正・取消の理由を入力してください",
+            ));
+        }
+        if self.reason.chars().count() > 200 {
+            errors.push(FieldError::new(
+                "reason",
+                "too_long",
+                "理由は200文字までです",
+            ));
+        }
+        errors
+    }
+}
+
+/// A 症状詳記 or コメント as stored: its latest version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimNote {
+    pub note_id: ClaimNoteId,
+    pub version: i32,
+    pub patient_id: PatientId,
+    pub month: UkeMonth,
+    pub body: ClaimNoteBody,
+    pub retracted: bool,
+    pub reason: String,
+    pub author: Option<String>,
+    pub created_at: String,
 }
 
 /// `POST /claims/filings/{id}/returns`: a claim of the filing came back (返戻).

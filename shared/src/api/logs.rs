@@ -109,6 +109,7 @@ pub fn action_label_ja(action: &str) -> &'static str {
         "claims_file" => "レセプト請求",
         "claims_download" => "請求ファイル出力",
         "claims_return" => "返戻の記録",
+        "claims_note" => "症状詳記・コメントの記載",
         _ => "その他",
     }
 }

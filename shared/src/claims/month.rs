@@ -70,6 +70,148 @@ pub struct ClaimInput {
     #[serde(default)]
     pub diagnoses: Vec<Diagnosis>,
     pub bills: Vec<ClaimBill>,
+    /// 症状詳記 and コメント written for the patient's claim of the month (latest versions, not
+    /// retracted), oldest first.
+    #[serde(default)]
+    pub notes: Vec<crate::api::claims::ClaimNote>,
+}
+
+/// 症状詳記区分 (別表23, `uke-parser_code_tables/ika/shojoshoki.yml`).
+pub const SYMPTOM_DETAIL_CLASSES: &[(&str, &str)] = &[
+    ("01", "主たる疾患の診断根拠となった臨床症状"),
+    ("02", "主たる疾患の診断根拠となった臨床症状の診察・検査所見"),
+    ("03", "主な治療行為の必要性"),
+    ("04", "主な治療行為の経過"),
+    ("05", "合計点数100万点以上の場合の薬剤に係る症状等"),
+    ("06", "合計点数100万点以上の場合の処置に係る症状等"),
+    ("07", "その他"),
+    ("50", "治験概要"),
+    ("51", "疾患別リハビリテーションの治療継続の理由等"),
+    ("52", "廃用をもたらすに至った要因等"),
+    ("90", "診療報酬明細書以外の明細書の症状詳記"),
+];
+
+/// コメントコード of free text (コメントマスター 810000001: 文字データ is the comment).
+pub const FREE_TEXT_COMMENT: &str = "810000001";
+/// 症状詳記データ: 漢字 2400 bytes per record (SJ 項目3), one record per paragraph.
+const SYMPTOM_PARAGRAPH_CHARS: usize = 1200;
+const SYMPTOM_TOTAL_CHARS: usize = 12_000;
+/// CO 文字データ: 漢字 76 bytes (項目5).
+const COMMENT_CHARS: usize = 38;
+
+/// What a clerk or doctor adds to a patient's claim: a 症状詳記 (SJ records) or a コメント (a CO
+/// record after the line it explains).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ClaimNoteBody {
+    SymptomDetail {
+        /// 症状詳記区分 ([`SYMPTOM_DETAIL_CLASSES`]).
+        class: String,
+        /// Paragraphs separated by line breaks.
+        text: String,
+    },
+    Comment {
+        /// The 診療行為・医薬品・特定器材コード of the line it follows.
+        line_code: String,
+        /// コメントコード (コメントマスター, 9 digits from 8).
+        code: String,
+        /// 文字データ: the comment itself for 810000001, the added text or number otherwise.
+        #[serde(default)]
+        text: String,
+    },
+}
+
+impl ClaimNoteBody {
+    /// What is wrong with it, each naming its field (`body.text` …).
+    pub fn validate(&self) -> Vec<crate::api::FieldError> {
+        use crate::api::FieldError;
+        let mut errors = Vec::new();
+        let sjis = |text: &str| {
+            text.chars()
+                .all(|c| c == '\n' || crate::sjis::is_sjis(c) && !c.is_control())
+        };
+        match self {
+            Self::SymptomDetail { class, text } => {
+                if !SYMPTOM_DETAIL_CLASSES.iter().any(|(c, _)| c == class) {
+                    errors.push(FieldError::new(
+                        "body.class",
+                        "invalid",
+                        "症状詳記区分を選んでください",
+                    ));
+                }
+                let paragraphs: Vec<&str> = text
+                    .lines()
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                if paragraphs.is_empty() {
+                    errors.push(FieldError::new(
+                        "body.text",
+                        "required",
+                        "症状詳記を入力してください",
+                    ));
+                } else if text.chars().count() > SYMPTOM_TOTAL_CHARS
+                    || paragraphs
+                        .iter()
+                        .any(|p| p.chars().count() > SYMPTOM_PARAGRAPH_CHARS)
+                {
+                    errors.push(FieldError::new(
+                        "body.text",
+                        "too_long",
+                        format!("1段落{SYMPTOM_PARAGRAPH_CHARS}文字、全体{SYMPTOM_TOTAL_CHARS}文字までです"),
+                    ));
+                } else if !sjis(text) {
+                    errors.push(FieldError::new(
+                        "body.text",
+                        "invalid",
+                        "レセプトに記録できない文字（機種依存文字など）が含まれています",
+                    ));
+                }
+            }
+            Self::Comment {
+                line_code,
+                code,
+                text,
+            } => {
+                let digits = |t: &str| t.len() == 9 && t.bytes().all(|b| b.is_ascii_digit());
+                if !digits(line_code) {
+                    errors.push(FieldError::new(
+                        "body.line_code",
+                        "invalid",
+                        "コメントを付ける行を選んでください",
+                    ));
+                }
+                if !digits(code) || !code.starts_with('8') {
+                    errors.push(FieldError::new(
+                        "body.code",
+                        "invalid",
+                        "コメントコードは8で始まる9桁の数字です",
+                    ));
+                }
+                let text = text.trim();
+                if code == FREE_TEXT_COMMENT && text.is_empty() {
+                    errors.push(FieldError::new(
+                        "body.text",
+                        "required",
+                        "コメントを入力してください",
+                    ));
+                } else if text.chars().count() > COMMENT_CHARS {
+                    errors.push(FieldError::new(
+                        "body.text",
+                        "too_long",
+                        format!("コメントは{COMMENT_CHARS}文字までです"),
+                    ));
+                } else if !sjis(text) || text.contains('\n') {
+                    errors.push(FieldError::new(
+                        "body.text",
+                        "invalid",
+                        "レセプトに記録できない文字（改行、機種依存文字など）が含まれています",
+                    ));
+                }
+            }
+        }
+        errors
+    }
 }
 
 /// A finalised bill, latest version: the visit as entered and as priced.
@@ -236,6 +378,12 @@ pub enum ProblemCode {
     UnknownTreatmentClass,
     /// A 判断料 (D026 …) twice in the month.
     JudgmentFeeTwice,
+    /// An item billed more often in the month than its 上限回数 (医科診療行為 項番36).
+    LimitExceeded,
+    /// An item that needs a 傷病名 of a kind (特定疾患 …) the claim lacks on its 算定日.
+    DiagnosisRequired,
+    /// A コメント for a line no claim of the month has.
+    CommentWithoutLine,
     /// A line Karte cannot record yet (negative points, more than 999 times).
     NotRecordable,
     /// The claim's 合計点数 is not the sum of its bills.
@@ -246,12 +394,25 @@ pub enum ProblemCode {
     Format,
 }
 
+/// The master facts the レセプト点検 reads, for the codes of the claims, as the server looked
+/// them up in the 医科診療行為 and 傷病名 masters in force in the claims' months. The browser
+/// gets them with the month's inputs, so both sides check alike.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimMasters {
+    /// 医科診療行為 項番36 上限回数, by code; codes without a limit are absent.
+    #[serde(default)]
+    pub limits: BTreeMap<String, u16>,
+    /// 傷病名 項番21 特定疾患等対象区分, by 傷病名コード; `00` (none) is absent.
+    #[serde(default)]
+    pub disease_classes: BTreeMap<String, u8>,
+}
+
 /// Builds the claims of `month` (診療年月) from each patient's bills of that month. Bills of
 /// other months are ignored. Claims come in patient order, then 医保 before 公費単独.
-pub fn build_claims(month: UkeMonth, inputs: &[ClaimInput]) -> Vec<Claim> {
+pub fn build_claims(month: UkeMonth, inputs: &[ClaimInput], masters: &ClaimMasters) -> Vec<Claim> {
     let mut claims = Vec::new();
     for input in inputs {
-        claims.extend(build_patient(month, input));
+        claims.extend(build_patient(month, input, masters));
     }
     claims
 }
@@ -282,16 +443,21 @@ pub fn build_filing(
     inputs: &[ClaimInput],
     late: &[LateMonth],
     returned: &[ReturnedClaim],
+    masters: &ClaimMasters,
 ) -> Vec<Claim> {
-    let mut claims = build_claims(month, inputs);
+    let mut claims = build_claims(month, inputs, masters);
     for l in late {
-        claims.extend(build_claims(l.month, &l.inputs).into_iter().map(|mut c| {
-            c.origin = ClaimOrigin::Late;
-            c
-        }));
+        claims.extend(
+            build_claims(l.month, &l.inputs, masters)
+                .into_iter()
+                .map(|mut c| {
+                    c.origin = ClaimOrigin::Late;
+                    c
+                }),
+        );
     }
     for r in returned {
-        for mut c in build_patient(r.month, &r.input) {
+        for mut c in build_patient(r.month, &r.input, masters) {
             c.records.re.search_number = r.search_number.clone();
             c.origin = ClaimOrigin::Refiling {
                 return_id: r.return_id,
@@ -370,7 +536,7 @@ fn public_numbers(visit: &Visit) -> Vec<String> {
         .collect()
 }
 
-fn build_patient(month: UkeMonth, input: &ClaimInput) -> Vec<Claim> {
+fn build_patient(month: UkeMonth, input: &ClaimInput, masters: &ClaimMasters) -> Vec<Claim> {
     let mut groups: BTreeMap<ClaimKey, Group<'_>> = BTreeMap::new();
     let mut bills: Vec<&ClaimBill> = input
         .bills
@@ -400,10 +566,136 @@ fn build_patient(month: UkeMonth, input: &ClaimInput) -> Vec<Claim> {
             .bills
             .push(bill);
     }
-    groups
+    let mut claims: Vec<Claim> = groups
         .into_values()
-        .map(|group| build_claim(month, input, group))
-        .collect()
+        .map(|group| build_claim(month, input, group, masters))
+        .collect();
+    attach_notes(&input.notes, &mut claims);
+    claims
+}
+
+/// The patient's 症状詳記 go with the first claim (the 医療保険's where there is one), each
+/// paragraph an SJ record; each コメント goes after the line it explains, in the claim that
+/// has it (a CO record without 診療識別, continuing that line's group).
+fn attach_notes(notes: &[crate::api::claims::ClaimNote], claims: &mut [Claim]) {
+    let Some(first) = claims.first_mut() else {
+        return;
+    };
+    for note in notes {
+        if let ClaimNoteBody::SymptomDetail { class, text } = &note.body {
+            let paragraphs = text.lines().map(str::trim).filter(|p| !p.is_empty());
+            for (i, paragraph) in paragraphs.enumerate() {
+                first.records.sj.push(super::uke::SjRecord {
+                    kind: if i == 0 { class.clone() } else { String::new() },
+                    text: full_width(paragraph),
+                });
+            }
+        }
+    }
+    for note in notes {
+        let ClaimNoteBody::Comment {
+            line_code,
+            code,
+            text,
+        } = &note.body
+        else {
+            continue;
+        };
+        let placed = claims.iter_mut().any(|claim| {
+            let lines = &mut claim.records.lines;
+            let Some(mut at) = lines
+                .iter()
+                .position(|l| line_code_of(l) == Some(line_code))
+            else {
+                return false;
+            };
+            // To the end of the line's 点数・回数算定単位 (its last record carries the 点数),
+            // then past the コメント already there.
+            while line_points(&lines[at]).is_none()
+                && lines
+                    .get(at + 1)
+                    .is_some_and(|n| line_code_of(n).is_some() && line_class(n).is_empty())
+            {
+                at += 1;
+            }
+            let burden = line_burden(&lines[at]).to_string();
+            while matches!(lines.get(at + 1), Some(ClaimLine::Co(_))) {
+                at += 1;
+            }
+            lines.insert(
+                at + 1,
+                ClaimLine::Co(super::uke::CoRecord {
+                    treatment_class: String::new(),
+                    burden,
+                    code: code.clone(),
+                    text: full_width(text.trim()),
+                }),
+            );
+            claim.problems.retain(|p| p.code != ProblemCode::Format);
+            let format = format_problems(&claim.records);
+            claim.problems.extend(format);
+            true
+        });
+        if !placed {
+            if let Some(first) = claims.first_mut() {
+                first.problems.push(warning(
+                    ProblemCode::CommentWithoutLine,
+                    format!(
+                        "コメント（{code}）を付ける行 {line_code} がこの月のレセプトにありません"
+                    ),
+                    None,
+                ));
+            }
+        }
+    }
+    if notes
+        .iter()
+        .any(|n| matches!(n.body, ClaimNoteBody::SymptomDetail { .. }))
+    {
+        if let Some(first) = claims.first_mut() {
+            first.problems.retain(|p| p.code != ProblemCode::Format);
+            let format = format_problems(&first.records);
+            first.problems.extend(format);
+        }
+    }
+}
+
+fn line_code_of(line: &ClaimLine) -> Option<&String> {
+    match line {
+        ClaimLine::Si(r) => Some(&r.code),
+        ClaimLine::Iy(r) => Some(&r.code),
+        ClaimLine::To(r) => Some(&r.code),
+        ClaimLine::Co(_) | ClaimLine::Other(_) => None,
+    }
+}
+
+fn line_points(line: &ClaimLine) -> Option<u32> {
+    match line {
+        ClaimLine::Si(r) => r.points,
+        ClaimLine::Iy(r) => r.points,
+        ClaimLine::To(r) => r.points,
+        ClaimLine::Co(_) | ClaimLine::Other(_) => None,
+    }
+}
+
+fn line_class(line: &ClaimLine) -> &str {
+    match line {
+        ClaimLine::Si(r) => &r.treatment_class,
+        ClaimLine::Iy(r) => &r.treatment_class,
+        ClaimLine::To(r) => &r.treatment_class,
+        ClaimLine::Co(r) => &r.treatment_class,
+        ClaimLine::Other(_) => "",
+    }
+}
+
+fn line_burden(line: &ClaimLine) -> &str {
+    match line {
+        ClaimLine::Si(r) => &r.burden,
+        ClaimLine::Iy(r) => &r.burden,
+        ClaimLine::To(r) => &r.burden,
+        ClaimLine::Co(r) => &r.burden,
+        ClaimLine::Other(_) => "1",
+    }
 }
 
 /// The claim's 公費, 第一公費 first, those that pay some line: in the order of the visit that
@@ -493,6 +785,8 @@ struct UnitKey {
 
 struct Unit {
     key: UnitKey,
+    /// The line's name as first priced, for the clerk's messages.
+    name: String,
     days: DayCounts,
     /// Who pays it: 医保, 公費1–4.
     payers: (bool, [bool; MAX_PUBLIC]),
@@ -529,7 +823,12 @@ fn device_amount(thousandths: i64) -> Option<u64> {
         .and_then(|u| DeviceAmount::from_units(u).map(|a| a.units()))
 }
 
-fn build_claim(month: UkeMonth, input: &ClaimInput, group: Group<'_>) -> Claim {
+fn build_claim(
+    month: UkeMonth,
+    input: &ClaimInput,
+    group: Group<'_>,
+    masters: &ClaimMasters,
+) -> Claim {
     let mut problems = Vec::new();
     let patient = &input.patient;
     let publics = claim_publics(&group.bills);
@@ -658,6 +957,7 @@ fn build_claim(month: UkeMonth, input: &ClaimInput, group: Group<'_>) -> Claim {
                 None => {
                     units.push(Unit {
                         key,
+                        name: line.name.clone(),
                         days: [None; 31],
                         payers: (insurance, covered),
                         first_seen: units.len(),
@@ -712,6 +1012,14 @@ fn build_claim(month: UkeMonth, input: &ClaimInput, group: Group<'_>) -> Claim {
         lines.extend(unit_records(unit, times.min(MAX_TIMES) as u16));
     }
     judgment_fee_check(&units, &mut problems);
+    limit_check(&units, masters, &group.bills, &mut problems);
+    diagnosis_requirement_check(
+        &units,
+        masters,
+        &input.diagnoses,
+        &group.bills,
+        &mut problems,
+    );
 
     let main_total = if group.insurance.is_some() {
         totals[0]
@@ -940,6 +1248,12 @@ fn one_width(text: &str) -> String {
     if text.is_ascii() {
         return text.to_string();
     }
+    full_width(text)
+}
+
+/// Text for a 漢字 field (SJ, CO 文字データ): half-width letters, digits, signs and spaces
+/// made full width (half-width カナ stay, and the format check names them).
+fn full_width(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             ' ' => '\u{3000}',
@@ -1070,6 +1384,185 @@ fn judgment_fee_check(units: &[Unit], problems: &mut Vec<ClaimProblem>) {
             ));
         }
     }
+}
+
+/// The times a procedure code was billed on each day of the month, over every unit of it.
+fn code_days(units: &[Unit], code: &str) -> DayCounts {
+    let mut days: DayCounts = [None; 31];
+    for unit in units
+        .iter()
+        .filter(|u| u.key.kind == 0 && u.key.parts[0].0 == code)
+    {
+        for (slot, count) in days.iter_mut().zip(unit.days) {
+            if let Some(count) = count {
+                *slot = Some(slot.unwrap_or(0).saturating_add(count));
+            }
+        }
+    }
+    days
+}
+
+/// The bill of the claim on day `day` of the month, for the clerk's link.
+fn bill_on(bills: &[&ClaimBill], day: usize) -> Option<ReceptionId> {
+    bills
+        .iter()
+        .find(|b| usize::from(b.visit.service_date.day()) == day)
+        .map(|b| b.reception_id)
+}
+
+/// 上限回数 (医科診療行為 項番36) over the whole month. The master gives no period; read per
+/// calendar month (= per レセプト) as the engine does at 会計 ([`crate::billing`]'s
+/// `rules::limits`, billing.md §2 rule 8); this finds bills finalised without seeing each other.
+/// A warning: the clerk decides (an item limited 1日につき is not over its limit here). 判断料
+/// have their own check, an error.
+fn limit_check(
+    units: &[Unit],
+    masters: &ClaimMasters,
+    bills: &[&ClaimBill],
+    problems: &mut Vec<ClaimProblem>,
+) {
+    let judgment: Vec<&str> = crate::billing::codes::JUDGMENT_FEES
+        .iter()
+        .map(|(_, c)| *c)
+        .collect();
+    let mut seen: Vec<&str> = Vec::new();
+    for unit in units.iter().filter(|u| u.key.kind == 0) {
+        let code = unit.key.parts[0].0.as_str();
+        if seen.contains(&code) || judgment.contains(&code) {
+            continue;
+        }
+        seen.push(code);
+        let Some(max) = masters.limits.get(code).copied().filter(|m| *m > 0) else {
+            continue;
+        };
+        let days = code_days(units, code);
+        let total = day_total(&days);
+        if total <= u32::from(max) {
+            continue;
+        }
+        // The day the limit was passed.
+        let mut running = 0u32;
+        let over_on = days.iter().position(|c| {
+            running += u32::from(c.unwrap_or(0));
+            running > u32::from(max)
+        });
+        problems.push(warning(
+            ProblemCode::LimitExceeded,
+            format!(
+                "{}（{code}）は上限回数{max}回のところ月に{total}回算定されています",
+                unit.name
+            ),
+            over_on.and_then(|d| bill_on(bills, d + 1)),
+        ));
+    }
+}
+
+/// Items that may be billed only for a patient with a 傷病名 of the kinds the 傷病名マスター
+/// marks (項番21 特定疾患等対象区分: 03 皮膚科特定疾患指導管理料（Ⅰ）, 04 同（Ⅱ）, 05 特定疾患療養
+/// 管理料, 07 てんかん指導料, 08 特定疾患療養管理料又はてんかん指導料), active (not 疑い) on the
+/// 算定日, and where the 点数表 says 主病, marked 主病.
+/// Sources: 令和6年厚生労働省告示第57号 別表第一 B000 注1 and C 特定疾患処方管理加算 (F100 注6 /
+/// F400 注5: 「別に厚生労働大臣が定める疾患を主病とする患者」), B001 5 皮膚科特定疾患指導管理料,
+/// B001 6 てんかん指導料; the classes as the 傷病名マスター (b_20240601) records them.
+struct DiseaseRequirement {
+    codes: &'static [&'static str],
+    classes: &'static [u8],
+    main: bool,
+    what: &'static str,
+}
+
+const DISEASE_REQUIREMENTS: &[DiseaseRequirement] = &[
+    DiseaseRequirement {
+        codes: crate::billing::codes::SPECIFIC_DISEASE_MANAGEMENT,
+        classes: &[5, 8],
+        main: true,
+        what: "特定疾患（傷病名マスターの特定疾患療養管理料対象）の主病",
+    },
+    DiseaseRequirement {
+        codes: &[
+            crate::billing::codes::SPECIFIC_DISEASE_RX,
+            crate::billing::codes::SPECIFIC_DISEASE_SLIP,
+        ],
+        classes: &[5, 8],
+        main: true,
+        what: "特定疾患（傷病名マスターの特定疾患療養管理料対象）の主病",
+    },
+    DiseaseRequirement {
+        codes: &["113002850", "113029610"],
+        classes: &[7, 8],
+        main: false,
+        what: "てんかん指導料の対象疾患",
+    },
+    DiseaseRequirement {
+        codes: &["113000910", "113034510"],
+        classes: &[3],
+        main: false,
+        what: "皮膚科特定疾患指導管理料（Ⅰ）の対象疾患",
+    },
+    DiseaseRequirement {
+        codes: &["113002310", "113034610"],
+        classes: &[4],
+        main: false,
+        what: "皮膚科特定疾患指導管理料（Ⅱ）の対象疾患",
+    },
+];
+
+/// 病名漏れ: an item of [`DISEASE_REQUIREMENTS`] on a day without a fitting 傷病名. A warning
+/// (the claim can be filed; the 審査支払機関 will likely cut the item).
+fn diagnosis_requirement_check(
+    units: &[Unit],
+    masters: &ClaimMasters,
+    diagnoses: &[Diagnosis],
+    bills: &[&ClaimBill],
+    problems: &mut Vec<ClaimProblem>,
+) {
+    for requirement in DISEASE_REQUIREMENTS {
+        for code in requirement.codes {
+            let days = code_days(units, code);
+            let failing = days.iter().enumerate().find_map(|(i, count)| {
+                (*count)?;
+                let date = bills
+                    .iter()
+                    .map(|b| b.visit.service_date)
+                    .find(|d| usize::from(d.day()) == i + 1)?;
+                let fits = diagnoses.iter().any(|d| {
+                    !d.suspected
+                        && (!requirement.main || d.is_main)
+                        && active_on(d, date)
+                        && d.disease_code
+                            .as_ref()
+                            .and_then(|c| masters.disease_classes.get(c))
+                            .is_some_and(|class| requirement.classes.contains(class))
+                });
+                (!fits).then_some(i + 1)
+            });
+            let Some(day) = failing else {
+                continue;
+            };
+            let name = units
+                .iter()
+                .find(|u| u.key.kind == 0 && u.key.parts[0].0 == *code)
+                .map(|u| u.name.as_str())
+                .unwrap_or(code);
+            problems.push(warning(
+                ProblemCode::DiagnosisRequired,
+                format!(
+                    "{name}（{code}）の算定日（{day}日）に{}がありません（疑い病名は対象外）",
+                    requirement.what
+                ),
+                bill_on(bills, day),
+            ));
+        }
+    }
+}
+
+/// A 傷病名 in force on `date`: begun, not ended before it.
+fn active_on(d: &Diagnosis, date: Date) -> bool {
+    parse_date(&d.start_date).is_some_and(|s| s <= date)
+        && d.end_date
+            .as_deref()
+            .and_then(parse_date)
+            .is_none_or(|e| e >= date)
 }
 
 /// レセプト種別 (別表5), 入院外.

@@ -188,6 +188,7 @@ fn adult() -> ClaimInput {
         public_payments: vec![],
         diagnoses: vec![diagnosis(Some("4019004"), "高血圧症", true, "2024-06-03")],
         bills,
+        notes: vec![],
     }
 }
 
@@ -210,6 +211,7 @@ fn child() -> ClaimInput {
         public_payments: vec![public_payment(&payer, Some(&numbered("123456")))],
         diagnoses: vec![diagnosis(None, "かぜ", false, "2024-06-05")],
         bills: month_of(vec![v], 100),
+        notes: vec![],
     }
 }
 
@@ -228,6 +230,7 @@ fn elderly() -> ClaimInput {
             }],
             200,
         ),
+        notes: vec![],
     }
 }
 
@@ -249,6 +252,7 @@ fn welfare() -> ClaimInput {
         public_payments: vec![public_payment(&payer, Some(&numbered("765432")))],
         diagnoses: vec![diagnosis(Some("4019004"), "高血圧症", true, "2023-01-10")],
         bills: month_of(vec![v], 300),
+        notes: vec![],
     }
 }
 
@@ -270,7 +274,7 @@ fn day(days: &DayCounts, d: usize) -> Option<u16> {
 
 #[test]
 fn an_insured_adults_visits_merge_into_one_claim_with_their_days() {
-    let claims = build_claims(june(), &[adult()]);
+    let claims = build_claims(june(), &[adult()], &ClaimMasters::default());
     assert_eq!(claims.len(), 1);
     let c = &claims[0];
     assert_eq!(c.payer, Payer::Fund);
@@ -352,7 +356,11 @@ fn an_insured_adults_visits_merge_into_one_claim_with_their_days() {
 
 #[test]
 fn kinds_payers_and_public_records_follow_the_patient() {
-    let claims = build_claims(june(), &[child(), elderly(), welfare()]);
+    let claims = build_claims(
+        june(),
+        &[child(), elderly(), welfare()],
+        &ClaimMasters::default(),
+    );
     assert_eq!(claims.len(), 3);
 
     let child = &claims[0];
@@ -400,7 +408,11 @@ fn kinds_payers_and_public_records_follow_the_patient() {
 
 #[test]
 fn the_files_split_by_payer_and_read_back_as_written() {
-    let mut claims = build_claims(june(), &[adult(), child(), elderly(), welfare()]);
+    let mut claims = build_claims(
+        june(),
+        &[adult(), child(), elderly(), welfare()],
+        &ClaimMasters::default(),
+    );
     let institution = ClaimInstitution {
         code: "1234567".into(),
         prefecture: "13".into(),
@@ -465,7 +477,7 @@ fn checks_find_a_second_judgment_fee_missing_recipients_and_old_diagnoses() {
     ended.outcome = Some(Outcome::Cured);
     ended.end_date = Some("2024-06-01".into());
     input.diagnoses.push(ended);
-    let claims = build_claims(june(), &[input]);
+    let claims = build_claims(june(), &[input], &ClaimMasters::default());
     let codes: Vec<ProblemCode> = claims[0].problems.iter().map(|p| p.code).collect();
     assert!(codes.contains(&ProblemCode::JudgmentFeeTwice), "{codes:?}");
     assert!(
@@ -482,13 +494,13 @@ fn checks_find_a_second_judgment_fee_missing_recipients_and_old_diagnoses() {
 
     let mut child = child();
     child.public_payments[0].recipient_number = None;
-    let claims = build_claims(june(), &[child]);
+    let claims = build_claims(june(), &[child], &ClaimMasters::default());
     let codes: Vec<ProblemCode> = claims[0].problems.iter().map(|p| p.code).collect();
     assert_eq!(codes, vec![ProblemCode::RecipientMissing]);
 
     let mut lapsed = welfare();
     lapsed.public_payments[0].valid_until = Some("2024-06-01".into());
-    let claims = build_claims(june(), &[lapsed]);
+    let claims = build_claims(june(), &[lapsed], &ClaimMasters::default());
     let codes: Vec<ProblemCode> = claims[0].problems.iter().map(|p| p.code).collect();
     assert_eq!(
         codes,
@@ -515,7 +527,7 @@ fn bills_of_other_months_and_other_insurances_stay_apart() {
     let mut new_card = insurance(&numbered("0613999"), Relationship::Insured, "");
     new_card.valid_from = "2024-06-15".into();
     input.insurances.push(new_card);
-    let claims = build_claims(june(), &[input]);
+    let claims = build_claims(june(), &[input], &ClaimMasters::default());
     assert_eq!(claims.len(), 2);
     let days: Vec<usize> = claims.iter().map(|c| c.bills.len()).collect();
     assert_eq!(days.iter().sum::<usize>(), 3, "July's visit left out");
@@ -547,7 +559,7 @@ fn a_public_limited_to_some_sections_pays_only_their_lines() {
     }
     let priced = price_visit(&bill.visit, &MemoryCatalog::outpatient_2024_06()).unwrap();
     bill.priced = priced;
-    let claims = build_claims(june(), &[input]);
+    let claims = build_claims(june(), &[input], &ClaimMasters::default());
     let c = &claims[0];
     assert_eq!(
         si(c, "111000110").burden,
@@ -587,7 +599,7 @@ fn a_kochi_kokuho_number_is_not_late_elderly_insurance() {
     // 高知県 (39) 国保: six digits beginning with 39, like 後期高齢者医療's 法別39.
     let mut input = adult();
     input.insurances[0].insurer_number = numbered("39014");
-    let claims = build_claims(june(), &[input]);
+    let claims = build_claims(june(), &[input], &ClaimMasters::default());
     assert_eq!(claims[0].records.re.claim_kind, "1112");
     assert_eq!(claims[0].payer, Payer::Kokuho);
     assert_eq!(claims[0].records.re.benefit_percent, Some(70));
@@ -646,7 +658,7 @@ fn text_fields_are_made_one_width_and_what_still_does_not_fit_is_an_error() {
     let mut input = adult();
     input.insurances[0].symbol = "ABC１２".into();
     input.insurances[0].number = "45-6".into();
-    let claims = build_claims(june(), &[input]);
+    let claims = build_claims(june(), &[input], &ClaimMasters::default());
     let ho = claims[0].records.ho.as_ref().unwrap();
     assert_eq!(ho.card_symbol, "ＡＢＣ１２", "mixed becomes full width");
     assert_eq!(ho.card_number, "45-6", "ASCII stays ASCII");
@@ -655,7 +667,7 @@ fn text_fields_are_made_one_width_and_what_still_does_not_fit_is_an_error() {
     // 氏名 is 漢字 20 characters at most (40 bytes).
     let mut input = adult();
     input.patient.name = "見本 寿限無寿限無五劫の擦り切れ海砂利水魚の水行末雲来末風来末".into();
-    let claims = build_claims(june(), &[input]);
+    let claims = build_claims(june(), &[input], &ClaimMasters::default());
     let format: Vec<&ClaimProblem> = claims[0]
         .problems
         .iter()
@@ -685,7 +697,7 @@ fn a_filing_carries_late_bills_and_returned_claims_with_their_own_month() {
         reason: "記号番号誤り".into(),
         input: adult(),
     };
-    let claims = build_filing(july, &[], &[late], &[returned]);
+    let claims = build_filing(july, &[], &[late], &[returned], &ClaimMasters::default());
     assert_eq!(claims.len(), 2);
     assert_eq!(claims[0].origin, ClaimOrigin::Late);
     assert!(claims.iter().all(|c| c.records.re.service_month == june()));
@@ -696,7 +708,7 @@ fn a_filing_carries_late_bills_and_returned_claims_with_their_own_month() {
     assert!(!valid_search_number("1234567890123456"));
     assert!(!valid_search_number("１２３４５６７８９０１２３４５６７"));
     // Nothing of another month sneaks into a month's own claims.
-    assert!(build_claims(may, &[adult()]).is_empty());
+    assert!(build_claims(may, &[adult()], &ClaimMasters::default()).is_empty());
 }
 
 #[test]
@@ -709,7 +721,7 @@ fn an_uncoded_suspected_diagnosis_keeps_its_words_and_no_modifiers() {
     let mut coded = diagnosis(Some("4860030"), "肺炎", false, "2024-06-03");
     coded.suspected = true;
     input.diagnoses.push(coded);
-    let claims = build_claims(june(), &[input]);
+    let claims = build_claims(june(), &[input], &ClaimMasters::default());
     let uncoded = claims[0]
         .records
         .sy
@@ -735,7 +747,7 @@ fn a_public_that_pays_no_line_gets_no_ko_and_the_order_follows_the_fullest_visit
     if let Some(p) = input.bills[0].visit.public_expense.as_mut() {
         p.sections = vec![crate::billing::Section::Treatment];
     }
-    let claims = build_claims(june(), &[input]);
+    let claims = build_claims(june(), &[input], &ClaimMasters::default());
     assert!(claims[0].records.ko.is_empty());
     assert_eq!(claims[0].records.re.claim_kind, "1114");
 }
@@ -750,7 +762,7 @@ fn elderly_family_and_seven_tenths_kinds_and_two_visits_on_one_day() {
         b.priced.share.burden_tenths = 2;
     }
     assert_eq!(
-        build_claims(june(), &[old.clone()])[0]
+        build_claims(june(), &[old.clone()], &ClaimMasters::default())[0]
             .records
             .re
             .claim_kind,
@@ -760,13 +772,19 @@ fn elderly_family_and_seven_tenths_kinds_and_two_visits_on_one_day() {
         b.priced.share.burden_tenths = 3;
     }
     assert_eq!(
-        build_claims(june(), &[old])[0].records.re.claim_kind,
+        build_claims(june(), &[old], &ClaimMasters::default())[0]
+            .records
+            .re
+            .claim_kind,
         "1110"
     );
     let mut family = adult();
     family.insurances[0].relationship = Relationship::Dependent;
     assert_eq!(
-        build_claims(june(), &[family])[0].records.re.claim_kind,
+        build_claims(june(), &[family], &ClaimMasters::default())[0]
+            .records
+            .re
+            .claim_kind,
         "1116"
     );
 
@@ -778,10 +796,355 @@ fn elderly_family_and_seven_tenths_kinds_and_two_visits_on_one_day() {
     again.visit.service_date = date!(2024 - 06 - 03);
     again.priced.service_date = date!(2024 - 06 - 03);
     twice.bills.push(again);
-    let claims = build_claims(june(), &[twice]);
+    let claims = build_claims(june(), &[twice], &ClaimMasters::default());
     let ho = claims[0].records.ho.as_ref().unwrap();
     assert_eq!(ho.days, Some(3), "the 3rd counts once");
     let revisit = si(&claims[0], "112007410");
     assert_eq!(day(&revisit.days, 3), Some(1));
     assert_eq!(revisit.times, Some(3));
+}
+
+/// 特定疾患療養管理料 on each of `days` (2024-06), each bill priced without seeing the others
+/// (as bills finalised out of order are), for a patient with `diagnoses`.
+fn managed(days: &[u8], diagnoses: Vec<Diagnosis>) -> ClaimInput {
+    let birth = date!(1960 - 05 - 05);
+    let bills = days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let on = Date::from_calendar_date(2024, Month::June, *d).unwrap();
+            let v = Visit {
+                items: vec![ItemOrder::new("113001810")],
+                ..visit(on, birth, VisitKind::Revisit)
+            };
+            bill(500 + i as u128, v, &[])
+        })
+        .collect();
+    ClaimInput {
+        patient: patient(5, "見本 三郎", "ミホン サブロウ", Sex::Male, "1960-05-05"),
+        insurances: vec![insurance(&numbered("0113001"), Relationship::Insured, "1")],
+        public_payments: vec![],
+        diagnoses,
+        bills,
+        notes: vec![],
+    }
+}
+
+const ULCER: &str = "5319009";
+
+fn ulcer_class() -> ClaimMasters {
+    ClaimMasters {
+        limits: [("113001810".to_string(), 2)].into(),
+        disease_classes: [(ULCER.to_string(), 5)].into(),
+    }
+}
+
+fn problems_of(claims: &[Claim], code: ProblemCode) -> Vec<ClaimProblem> {
+    claims
+        .iter()
+        .flat_map(|c| &c.problems)
+        .filter(|p| p.code == code)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn an_item_past_its_limit_over_the_month_is_a_warning_on_the_day_it_passed() {
+    let input = managed(
+        &[3, 10, 17],
+        vec![diagnosis(Some(ULCER), "胃潰瘍", true, "2024-05-01")],
+    );
+    let third = input.bills[2].reception_id;
+    let claims = build_claims(june(), std::slice::from_ref(&input), &ulcer_class());
+    let over = problems_of(&claims, ProblemCode::LimitExceeded);
+    assert_eq!(over.len(), 1, "{:?}", claims[0].problems);
+    assert_eq!(over[0].severity, Severity::Warning);
+    assert_eq!(
+        over[0].reception_id,
+        Some(third),
+        "linked to the bill that passed it"
+    );
+    assert!(over[0].message.contains("上限回数2回") && over[0].message.contains("3回"));
+    assert!(problems_of(&claims, ProblemCode::DiagnosisRequired).is_empty());
+
+    // Twice is within the limit; without the master's limit nothing is said.
+    let twice = managed(&[3, 10], input.diagnoses.clone());
+    assert!(problems_of(
+        &build_claims(june(), &[twice], &ulcer_class()),
+        ProblemCode::LimitExceeded
+    )
+    .is_empty());
+    let unlimited = ClaimMasters {
+        limits: BTreeMap::new(),
+        ..ulcer_class()
+    };
+    assert!(problems_of(
+        &build_claims(june(), &[input], &unlimited),
+        ProblemCode::LimitExceeded
+    )
+    .is_empty());
+}
+
+#[test]
+fn specific_disease_management_needs_a_specific_main_disease_on_its_day() {
+    let first_day = |input: &ClaimInput| input.bills[0].reception_id;
+    let cases: Vec<(&str, Vec<Diagnosis>, Option<u8>)> = vec![
+        (
+            "a 特定疾患 主病 active on both days",
+            vec![diagnosis(Some(ULCER), "胃潰瘍", true, "2024-05-01")],
+            None,
+        ),
+        (
+            "高血圧症 is no 特定疾患 since 2024-06 (class 00)",
+            vec![diagnosis(Some("8833421"), "高血圧症", true, "2024-05-01")],
+            Some(3),
+        ),
+        (
+            "a 特定疾患 that is not the 主病",
+            vec![diagnosis(Some(ULCER), "胃潰瘍", false, "2024-05-01")],
+            Some(3),
+        ),
+        (
+            "a suspected 特定疾患",
+            vec![Diagnosis {
+                suspected: true,
+                ..diagnosis(Some(ULCER), "胃潰瘍", true, "2024-05-01")
+            }],
+            Some(3),
+        ),
+        (
+            "a 特定疾患 begun after the first 算定日",
+            vec![diagnosis(Some(ULCER), "胃潰瘍", true, "2024-06-05")],
+            Some(3),
+        ),
+        (
+            "an uncoded diagnosis cannot be known to be one",
+            vec![diagnosis(None, "胃のただれ", true, "2024-05-01")],
+            Some(3),
+        ),
+    ];
+    for (name, diagnoses, failing_day) in cases {
+        let input = managed(&[3, 10], diagnoses);
+        let claims = build_claims(june(), std::slice::from_ref(&input), &ulcer_class());
+        let found = problems_of(&claims, ProblemCode::DiagnosisRequired);
+        match failing_day {
+            None => assert!(found.is_empty(), "{name}: {found:?}"),
+            Some(day) => {
+                assert_eq!(found.len(), 1, "{name}: {found:?}");
+                assert_eq!(found[0].severity, Severity::Warning, "{name}");
+                assert_eq!(found[0].reception_id, Some(first_day(&input)), "{name}");
+                assert!(found[0].message.contains(&format!("{day}日")), "{name}");
+                assert!(found[0].message.contains("主病"), "{name}");
+            }
+        }
+    }
+    // A diagnosis ended between the two days: the second day fails.
+    let ended = Diagnosis {
+        end_date: Some("2024-06-05".into()),
+        outcome: Some(Outcome::Cured),
+        ..diagnosis(Some(ULCER), "胃潰瘍", true, "2024-05-01")
+    };
+    let input = managed(&[3, 10], vec![ended]);
+    let second = input.bills[1].reception_id;
+    let found = problems_of(
+        &build_claims(june(), &[input], &ulcer_class()),
+        ProblemCode::DiagnosisRequired,
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].reception_id, Some(second));
+}
+
+#[test]
+fn the_masters_travel_with_the_months_context_and_change_its_claims() {
+    let context = crate::api::claims::MonthClaimsContext {
+        month: june(),
+        institution: ClaimInstitution {
+            code: "1234567".into(),
+            prefecture: "13".into(),
+            name: "見本医院".into(),
+            phone: String::new(),
+        },
+        inputs: vec![managed(
+            &[3],
+            vec![diagnosis(Some(ULCER), "胃潰瘍", true, "2024-05-01")],
+        )],
+        late: vec![],
+        returned: vec![],
+        masters: ulcer_class(),
+        filings: vec![],
+    };
+    let json = serde_json::to_string(&context).unwrap();
+    let back: crate::api::claims::MonthClaimsContext = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, context);
+    assert!(problems_of(&back.build(), ProblemCode::DiagnosisRequired).is_empty());
+    let without = crate::api::claims::MonthClaimsContext {
+        masters: ClaimMasters::default(),
+        ..back
+    };
+    assert_eq!(
+        problems_of(&without.build(), ProblemCode::DiagnosisRequired).len(),
+        1,
+        "without the 傷病名 class the 主病 is not known to be a 特定疾患"
+    );
+}
+
+fn note(body: ClaimNoteBody) -> crate::api::claims::ClaimNote {
+    crate::api::claims::ClaimNote {
+        note_id: crate::ids::ClaimNoteId(id(800)),
+        version: 1,
+        patient_id: PatientId(id(1)),
+        month: june(),
+        body,
+        retracted: false,
+        reason: String::new(),
+        author: Some("テスト事務".into()),
+        created_at: "2024-07-01T09:00:00+09:00".into(),
+    }
+}
+
+#[test]
+fn notes_are_checked_before_they_are_kept() {
+    let detail = |class: &str, text: &str| ClaimNoteBody::SymptomDetail {
+        class: class.into(),
+        text: text.into(),
+    };
+    let comment = |line: &str, code: &str, text: &str| ClaimNoteBody::Comment {
+        line_code: line.into(),
+        code: code.into(),
+        text: text.into(),
+    };
+    let cases: Vec<(&str, ClaimNoteBody, &[&str])> = vec![
+        (
+            "a plain 症状詳記",
+            detail("01", "咳、発熱\n倦怠感が続く"),
+            &[],
+        ),
+        ("an unknown 区分", detail("08", "咳"), &["body.class"]),
+        ("empty text", detail("01", " \n "), &["body.text"]),
+        (
+            "a paragraph too long",
+            detail("07", &"あ".repeat(1201)),
+            &["body.text"],
+        ),
+        (
+            "a character Shift_JIS lacks",
+            detail("07", "咳🤒"),
+            &["body.text"],
+        ),
+        (
+            "free text comment",
+            comment("620007870", FREE_TEXT_COMMENT, "食後に服用"),
+            &[],
+        ),
+        (
+            "free text needs text",
+            comment("620007870", FREE_TEXT_COMMENT, ""),
+            &["body.text"],
+        ),
+        (
+            "a fixed comment needs none",
+            comment("111000110", "820000001", ""),
+            &[],
+        ),
+        (
+            "a code not from 8",
+            comment("111000110", "720000001", ""),
+            &["body.code"],
+        ),
+        (
+            "no line",
+            comment("", FREE_TEXT_COMMENT, "x"),
+            &["body.line_code"],
+        ),
+        (
+            "too long",
+            comment("111000110", FREE_TEXT_COMMENT, &"あ".repeat(39)),
+            &["body.text"],
+        ),
+        (
+            "a line break",
+            comment("111000110", FREE_TEXT_COMMENT, "a\nb"),
+            &["body.text"],
+        ),
+    ];
+    for (name, body, fields) in cases {
+        let found: Vec<String> = body.validate().into_iter().map(|e| e.field).collect();
+        assert_eq!(found, fields, "{name}");
+    }
+}
+
+#[test]
+fn notes_become_sj_and_co_records_in_place_and_read_back() {
+    let mut input = adult();
+    input.notes = vec![
+        note(ClaimNoteBody::Comment {
+            line_code: "620007870".into(),
+            code: FREE_TEXT_COMMENT.into(),
+            text: "1日1回 朝食後".into(),
+        }),
+        note(ClaimNoteBody::SymptomDetail {
+            class: "01".into(),
+            text: "咳、発熱\n\n倦怠感".into(),
+        }),
+        note(ClaimNoteBody::Comment {
+            line_code: "620007870".into(),
+            code: "820000001".into(),
+            text: String::new(),
+        }),
+        note(ClaimNoteBody::Comment {
+            line_code: "999999999".into(),
+            code: FREE_TEXT_COMMENT.into(),
+            text: "行のないコメント".into(),
+        }),
+    ];
+    let claims = build_claims(june(), &[input], &ClaimMasters::default());
+    let claim = &claims[0];
+    let lines = &claim.records.lines;
+    let drug = lines
+        .iter()
+        .position(|l| matches!(l, ClaimLine::Iy(r) if r.code == "620007870"))
+        .expect("the drug line");
+    match (&lines[drug + 1], &lines[drug + 2]) {
+        (ClaimLine::Co(first), ClaimLine::Co(second)) => {
+            assert_eq!(first.code, FREE_TEXT_COMMENT);
+            assert_eq!(
+                first.text, "１日１回\u{3000}朝食後",
+                "漢字 field: full width"
+            );
+            assert_eq!(first.treatment_class, "", "continues the drug's group");
+            assert_eq!(first.burden, "1");
+            assert_eq!(second.code, "820000001", "in the order written");
+        }
+        other => panic!("comments not after the drug: {other:?}"),
+    }
+    assert_eq!(
+        claim
+            .records
+            .sj
+            .iter()
+            .map(|s| (s.kind.as_str(), s.text.as_str()))
+            .collect::<Vec<_>>(),
+        [("01", "咳、発熱"), ("", "倦怠感")]
+    );
+    let without: Vec<_> = claim
+        .problems
+        .iter()
+        .filter(|p| p.code == ProblemCode::CommentWithoutLine)
+        .collect();
+    assert_eq!(without.len(), 1, "{:?}", claim.problems);
+    assert!(!claim.has_errors(), "{:?}", claim.problems);
+
+    // The file carries them and reads back the same.
+    let mut claims = claims;
+    let institution = ClaimInstitution {
+        code: "1234567".into(),
+        prefecture: "13".into(),
+        name: "見本医院".into(),
+        phone: String::new(),
+    };
+    let files = uke_files(&institution, UkeMonth::new(2024, 7).unwrap(), &mut claims);
+    let bytes = files[0].1.to_bytes();
+    let read = read_uke(&bytes).expect("reads");
+    assert!(read.check().is_empty(), "{:?}", read.check());
+    assert_eq!(read.claims[0], claims[0].records);
 }
