@@ -212,13 +212,34 @@ fn iryo_joho_shutoku_kasan_1_is_not_in_force_from_2024_12_01() {
     assert_eq!(p.total_points.0, 351 + 1);
     let line = p.lines.iter().find(|l| l.code == "111703270").unwrap();
     assert_eq!(line.name, "医療情報取得加算（初診）");
-    // Ordered by hand in December (without the 施設基準): refused.
+    // Ordered by hand in December, without the 施設基準 and with it: left out and said so
+    // (not in force), never silently replaced by the code of the day.
     let ordered = Visit {
         items: items(&["111703170"]),
         ..on(c1(), date!(2024 - 12 - 02))
     };
     let p = price_visit(&ordered, &december).unwrap();
     assert_eq!(p.total_points.0, 351);
+    let said = |p: &shared::billing::PricedVisit| {
+        p.warnings.iter().any(|w| {
+            w.code == WarningCode::UnknownCode && w.omitted && w.message.contains("111703170")
+        })
+    };
+    assert!(said(&p), "{:?}", p.warnings);
+    let mut registered = ordered.clone();
+    registered.facility.standards.online_qualification = true;
+    let p = price_visit(&registered, &december).unwrap();
+    assert_eq!(
+        p.total_points.0,
+        351 + 1,
+        "the engine's own 加算 of the day"
+    );
+    assert!(said(&p), "{:?}", p.warnings);
+    assert!(
+        !p.notes.iter().any(|n| n.rule == "added_by_standard"),
+        "{:?}",
+        p.notes
+    );
     // The worked cases themselves are unchanged in December.
     let p = price_visit(&on(c6(), date!(2024 - 12 - 02)), &december).unwrap();
     assert_eq!(p.total_points.0, 558);

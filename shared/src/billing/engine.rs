@@ -364,14 +364,18 @@ impl<'a, C: Catalog + ?Sized> Pricing<'a, C> {
         Ok(())
     }
 
-    /// Looks up a 診療行為 ordered by the clerk or the doctor and checks whether it may be
-    /// priced for this patient, facility and date. Reports and returns `None` when not.
-    pub fn resolve_ordered(&mut self, code: &str) -> Option<(ProcedureFacts, Points)> {
+    /// A 診療行為 ordered by the clerk or the doctor, if it is in the master and in force on the
+    /// date of service; reported and `None` otherwise. Checked before anything else about an
+    /// ordered code — also one the engine adds by itself or a 施設基準 names, so that an order
+    /// of an abolished code is never silently replaced by the code of the day.
+    pub fn ordered_in_force(&mut self, code: &str) -> Option<ProcedureFacts> {
         let Some(facts) = self.catalog.procedure(code) else {
             self.warn(
                 WarningCode::UnknownCode,
                 Some(code),
-                format!("診療行為コード {code} はマスターにないため算定しません"),
+                format!(
+                    "診療行為コード {code} は診療日のマスターにない（廃止・未施行を含む）ため算定しません"
+                ),
                 true,
             );
             return None;
@@ -395,6 +399,13 @@ impl<'a, C: Catalog + ?Sized> Pricing<'a, C> {
             );
             return None;
         }
+        Some(facts)
+    }
+
+    /// Looks up a 診療行為 ordered by the clerk or the doctor and checks whether it may be
+    /// priced for this patient, facility and date. Reports and returns `None` when not.
+    pub fn resolve_ordered(&mut self, code: &str) -> Option<(ProcedureFacts, Points)> {
+        let facts = self.ordered_in_force(code)?;
         if facts.care_setting == InOutScope::InpatientOnly {
             self.warn(
                 WarningCode::FacilityMismatch,

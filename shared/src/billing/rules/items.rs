@@ -45,6 +45,11 @@ pub(crate) fn price_ordered<C: Catalog + ?Sized>(
         p.management_requested_by_item = true;
         return Ok(false);
     }
+    // Not in force on the day: said and left out, before the 施設基準 and engine-managed
+    // branches below would quietly stand the code of the day in for it.
+    if p.ordered_in_force(code).is_none() {
+        return Ok(false);
+    }
     if let Some((name, registered)) = super::basic::standard_for(code) {
         if registered(&p.visit.facility.standards) {
             p.note(
