@@ -784,6 +784,41 @@ mod billing {
         v
     }
 
+    /// オンライン診療 (情報通信機器).
+    fn telemedicine(mut v: Visit) -> Visit {
+        v.telemedicine = true;
+        v
+    }
+
+    fn telemedicine_initial() -> Visit {
+        telemedicine(adult(VisitKind::Initial))
+    }
+
+    /// 外来管理加算 asked for: not with 再診料（情報通信機器）.
+    fn telemedicine_revisit() -> Visit {
+        let mut v = telemedicine(adult(VisitKind::Revisit));
+        v.outpatient_management = true;
+        v
+    }
+
+    fn telemedicine_large_hospital() -> Visit {
+        large_hospital(telemedicine(adult(VisitKind::Revisit)))
+    }
+
+    /// 特定疾患療養管理料 ordered as for a visit in person: billed as its 情報通信機器 version.
+    fn telemedicine_specific_disease() -> Visit {
+        let mut v = telemedicine(adult(VisitKind::Revisit));
+        v.items = items(&["113001810"]);
+        v
+    }
+
+    /// …and the 情報通信機器 version ordered for a visit in person: billed as the item itself.
+    fn in_person_with_online_code() -> Visit {
+        let mut v = adult(VisitKind::Revisit);
+        v.items = items(&["113034010"]);
+        v
+    }
+
     fn child_with_zero_public() -> Visit {
         Visit {
             public_expense: Some(PublicExpense {
@@ -882,6 +917,12 @@ mod billing {
         Case { name: "子ども医療費 0割", visit: child_with_zero_public, points: 491, copay_yen: 0 },
         // 点数識別 8: 点数（マイナス）.
         Case { name: "200床以上の病院の初診 200点減算", visit: large_hospital_initial_minus, points: 91, copay_yen: 270 },
+        // オンライン診療 (A000 注1・A001 注1・A002 注1 ただし書, B000 注5; 令和6年度改定).
+        Case { name: "初診（情報通信機器）253", visit: telemedicine_initial, points: 253, copay_yen: 760 },
+        Case { name: "再診（情報通信機器）75、外来管理加算なし", visit: telemedicine_revisit, points: 75, copay_yen: 230 },
+        Case { name: "外来診療料（情報通信機器）75", visit: telemedicine_large_hospital, points: 75, copay_yen: 230 },
+        Case { name: "特定疾患療養管理料 → 情報通信機器 196", visit: telemedicine_specific_disease, points: 75 + 196, copay_yen: 810 },
+        Case { name: "対面で情報通信機器の管理料 → 225", visit: in_person_with_online_code, points: 75 + 225, copay_yen: 900 },
     ];
 
     #[test]
@@ -1218,6 +1259,37 @@ mod billing {
 
     fn codes_of(p: &PricedVisit) -> Vec<&str> {
         p.lines.iter().map(|l| l.code.as_str()).collect()
+    }
+
+    #[test]
+    fn an_online_visit_bills_the_codes_of_information_devices() {
+        let codes =
+            |v: Visit| -> Vec<String> { price(&v).lines.iter().map(|l| l.code.clone()).collect() };
+        assert_eq!(codes(telemedicine_initial()), ["111014210"]);
+        assert_eq!(codes(telemedicine_large_hospital()), ["112024710"]);
+        let p = price(&telemedicine_revisit());
+        assert_eq!(
+            p.lines.iter().map(|l| l.code.as_str()).collect::<Vec<_>>(),
+            ["112024210"]
+        );
+        assert!(has_warning(
+            &p,
+            WarningCode::OutpatientManagementBlocked,
+            true
+        ));
+        let p = price(&telemedicine_specific_disease());
+        assert!(p.lines.iter().any(|l| l.code == "113034010"));
+        assert!(
+            p.notes.iter().any(|n| n.rule == "telemedicine_variant"),
+            "{:?}",
+            p.notes
+        );
+        assert!(codes(in_person_with_online_code()).contains(&"113001810".to_string()));
+        // Same points as 再診料, another code: the claim carries the right one.
+        assert_eq!(
+            price(&telemedicine_revisit()).total_points,
+            price(&adult(VisitKind::Revisit)).total_points
+        );
     }
 
     fn has_warning(p: &PricedVisit, code: WarningCode, omitted: bool) -> bool {
@@ -1767,6 +1839,7 @@ mod billing {
                             standards,
                         },
                         electronic_qualification: false,
+                        telemedicine: false,
                         outpatient_management: mgmt,
                         items,
                         prescription: rx,

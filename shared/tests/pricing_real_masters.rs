@@ -141,7 +141,7 @@ fn the_fixture_rows_are_the_real_2024_06_rows() {
     assert!(differences.is_empty(), "{}", differences.join("\n"));
     assert_eq!(
         (fixture.procedures().count(), fixture.drugs().count()),
-        (98, 3)
+        (102, 3)
     );
 }
 

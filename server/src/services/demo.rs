@@ -274,6 +274,7 @@ pub async fn seed(
                 time: Default::default(),
                 facility: settings.facility(),
                 electronic_qualification: false,
+                telemedicine: false,
                 outpatient_management: false,
                 items: v.items.iter().map(|c| ItemOrder::new(c)).collect(),
                 prescription: v.rx.map(|(dispensing, drug, quantity, days)| Prescription {

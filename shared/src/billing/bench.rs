@@ -333,6 +333,7 @@ fn visit(rng: &mut Lcg, p: &Patient, date: Date, first: bool) -> Visit {
         time,
         facility: clinic(),
         electronic_qualification: rng.percent(30),
+        telemedicine: false,
         outpatient_management: kind == VisitKind::Revisit && rng.percent(70),
         items,
         prescription,

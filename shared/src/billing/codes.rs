@@ -42,6 +42,22 @@ pub const REVISIT_INFANT_SPECIAL_NIGHT: &str = "112015070"; // 乳幼児時間�
 pub const REVISIT_MEDICAL_INFO_3: &str = "112708870"; // 医療情報取得加算３（再診）2, to 2024-11-30
 pub const REVISIT_MEDICAL_INFO_4: &str = "112708970"; // 医療情報取得加算４（再診）1; from 2024-12-01 医療情報取得加算（再診）1
 
+// 情報通信機器を用いた初診・再診 (A000 注1, A001 注1, A002 注1 ただし書; s_ALL20240531).
+pub const INITIAL_TELEMEDICINE: &str = "111014210"; // 初診料（情報通信機器）253
+pub const REVISIT_TELEMEDICINE: &str = "112024210"; // 再診料（情報通信機器）75
+pub const CLINIC_FEE_TELEMEDICINE: &str = "112024710"; // 外来診療料（情報通信機器）75
+
+/// Items with a 情報通信機器 version of their own (対面, 情報通信機器), s_ALL20240531: B000 注5,
+/// B001 5 注, B001 6 注 (令和6年度改定).
+pub const TELEMEDICINE_VARIANTS: &[(&str, &str)] = &[
+    ("113001810", "113034010"), // 特定疾患療養管理料（診療所）225 → 196
+    ("113001910", "113034110"), // （100床未満の病院）147 → 128
+    ("113002010", "113034210"), // （100床以上200床未満の病院）87 → 76
+    ("113000910", "113034510"), // 皮膚科特定疾患指導管理料（１）250 → 218
+    ("113002310", "113034610"), // 皮膚科特定疾患指導管理料（２）100 → 87
+    ("113002850", "113029610"), // てんかん指導料 250 → 218
+];
+
 // A002 外来診療料 (一般病床200床以上の病院).
 pub const OUTPATIENT_CLINIC_FEE: &str = "112011310"; // 外来診療料 76
                                                      // Its 注加算 have codes of their own (注加算コード group 1202 in s_ALL20240531), with the same
@@ -196,6 +212,9 @@ pub const ENGINE_MANAGED: &[&str] = &[
     REVISIT_INFANT_LATE_NIGHT,
     REVISIT_NIGHT_EARLY,
     OUTPATIENT_CLINIC_FEE,
+    INITIAL_TELEMEDICINE,
+    REVISIT_TELEMEDICINE,
+    CLINIC_FEE_TELEMEDICINE,
     INITIAL_SPECIAL_NIGHT,
     INITIAL_INFANT_SPECIAL_NIGHT,
     INITIAL_PEDIATRIC_NIGHT,
@@ -260,6 +279,7 @@ pub fn engine_codes() -> Vec<&'static str> {
         all.extend_from_slice(list);
     }
     all.extend(JUDGMENT_FEES.iter().map(|(_, code)| *code));
+    all.extend(TELEMEDICINE_VARIANTS.iter().flat_map(|(a, b)| [*a, *b]));
     all.sort_unstable();
     all.dedup();
     all

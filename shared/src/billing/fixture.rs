@@ -191,6 +191,36 @@ impl MemoryCatalog {
             // A001 再診料 (集計先 120; 外来管理加算 122; 時間外・休日・深夜 123/124/125 —
             // receipts.md §3.2; the infant time codes and 夜間・早朝等 likewise, per the master).
             outpatient_only(basic(REVISIT, "再診料", 75, 120, 1, false)),
+            // 情報通信機器を用いた初診・再診 (A000 注1・A001 注1・A002 注1 ただし書); the 再診 and
+            // 外来診療料 ones 外来管理加算区分 1.
+            basic(
+                INITIAL_TELEMEDICINE,
+                "初診料（情報通信機器）",
+                253,
+                110,
+                1,
+                false,
+            ),
+            outpatient_only(blocks_management(basic(
+                REVISIT_TELEMEDICINE,
+                "再診料（情報通信機器）",
+                75,
+                120,
+                1,
+                false,
+            ))),
+            outpatient_only(ProcedureFacts {
+                facility: FacilityRestriction::HospitalOnly,
+                outpatient_management: OutpatientManagementClass::Blocks,
+                ..basic(
+                    CLINIC_FEE_TELEMEDICINE,
+                    "外来診療料（情報通信機器）",
+                    75,
+                    120,
+                    1,
+                    false,
+                )
+            }),
             outpatient_only(basic(
                 REVISIT_INFANT,
                 "乳幼児加算（再診）",
@@ -520,6 +550,21 @@ impl MemoryCatalog {
                 0,
                 0,
                 1,
+            ),
+            at(
+                clinic_only(outpatient_only(limited(
+                    row(
+                        "113034010",
+                        "特定疾患療養管理料（診療所・情報通信機器）",
+                        196,
+                        Management,
+                        130,
+                    ),
+                    2,
+                ))),
+                0,
+                0,
+                4,
             ),
             at(
                 blocks_management(outpatient_only(limited(

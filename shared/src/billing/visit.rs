@@ -35,6 +35,13 @@ pub struct Visit {
     /// 保険医療機関: 医療情報取得加算２/４ (1点) instead of １/３ until 2024-11-30.
     #[serde(default)]
     pub electronic_qualification: bool,
+    /// オンライン診療: the visit was held with 情報通信機器 (A000 注1・A001 注1・A002 注1 ただし書,
+    /// 令和6年厚生労働省告示第57号): the basic fee is billed with its 情報通信機器 code (初診料
+    /// 253点, 再診料・外来診療料 75点), an ordered item with a 情報通信機器 version is billed as
+    /// that version, and 外来管理加算 is not added (the master's 外来管理加算区分). Written only
+    /// when set, so bills stored before it existed read and write back as they were.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub telemedicine: bool,
     /// The doctor asks for 外来管理加算 (再診 only; the engine checks whether it is allowed).
     #[serde(default)]
     pub outpatient_management: bool,

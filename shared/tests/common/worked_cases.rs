@@ -24,6 +24,7 @@ pub fn adult(kind: VisitKind) -> Visit {
             standards: FacilityStandards::default(),
         },
         electronic_qualification: false,
+        telemedicine: false,
         outpatient_management: false,
         items: vec![],
         prescription: None,

@@ -155,6 +155,8 @@ pub struct Form {
     pub management: bool,
     /// 診療情報 obtained by 電子資格確認 (マイナ保険証) or from another 保険医療機関.
     pub electronic_qualification: bool,
+    /// オンライン診療 (情報通信機器).
+    pub telemedicine: bool,
     pub items: Vec<(String, u32)>,
     pub dispensing: Dispensing,
     pub rps: Vec<RpInput>,
@@ -180,6 +182,7 @@ impl Form {
             time: TimeCategory::Regular,
             management: !ctx.first_visit,
             electronic_qualification: false,
+            telemedicine: false,
             items: Vec::new(),
             dispensing: if ctx.settings.as_ref().is_some_and(|s| s.in_house_dispensing) {
                 Dispensing::InHouse
@@ -300,6 +303,7 @@ pub fn build_visit(ctx: &BillContext, form: &Form) -> Result<Visit, String> {
             settings.standards,
         ),
         electronic_qualification: form.electronic_qualification,
+        telemedicine: form.telemedicine,
         outpatient_management: form.management && form.kind == VisitKind::Revisit,
         items: form
             .items
@@ -379,6 +383,7 @@ pub fn form_of(visit: &Visit) -> Form {
         time: visit.time,
         management: visit.outpatient_management,
         electronic_qualification: visit.electronic_qualification,
+        telemedicine: visit.telemedicine,
         items: visit
             .items
             .iter()

@@ -63,6 +63,9 @@ pub fn OrderForm(
                 <label><input type="checkbox" data-testid="visit-management"
                     prop:checked=move || form.with(|f| f.as_ref().is_some_and(|f| f.management))
                     on:change=move |ev| { let on = event_target_checked(&ev); edit(&|f| f.management = on) }/>"外来管理加算"</label>
+                <label><input type="checkbox" data-testid="visit-telemedicine"
+                    prop:checked=move || form.with(|f| f.as_ref().is_some_and(|f| f.telemedicine))
+                    on:change=move |ev| { let on = event_target_checked(&ev); edit(&|f| f.telemedicine = on) }/>"オンライン診療（情報通信機器）"</label>
                 // Only where it changes the price: 医療情報取得加算 registered and a date from
                 // 2024-06-01 until it became one 1点 加算 (2024-12-01).
                 <Show when=move || context.with(|c| c.as_ref().is_some_and(|c| {

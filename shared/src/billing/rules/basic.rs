@@ -13,21 +13,40 @@ pub(crate) const INFANT_AGE_LIMIT: i32 = 6;
 
 /// 初診料 (A000) for every 初診; 再診料 (A001) at a 診療所 or a 病院 of fewer than 200 beds;
 /// 外来診療料 (A002) at a 病院 of 200 beds or more.
+/// オンライン診療 ([`crate::billing::Visit::telemedicine`]) bills each with its 情報通信機器 code
+/// (the same 注加算 follow it).
 pub(crate) fn basic_fee<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) -> Result<(), BillingError> {
+    let online = p.visit.telemedicine;
+    let by = |face: &'static str, remote: &'static str| if online { remote } else { face };
+    let how = if online {
+        "（情報通信機器）"
+    } else {
+        ""
+    };
     match (p.visit.kind, p.visit.facility.kind) {
         (VisitKind::Initial, _) => {
-            p.add_rule(INITIAL, 1, "初診".into(), src::A000)?;
+            p.add_rule(
+                by(INITIAL, INITIAL_TELEMEDICINE),
+                1,
+                format!("初診{how}"),
+                src::A000,
+            )?;
         }
         (VisitKind::Revisit, FacilityKind::LargeHospital) => {
             p.add_rule(
-                OUTPATIENT_CLINIC_FEE,
+                by(OUTPATIENT_CLINIC_FEE, CLINIC_FEE_TELEMEDICINE),
                 1,
-                "一般病床200床以上の病院の再診のため外来診療料".into(),
+                format!("一般病床200床以上の病院の再診のため外来診療料{how}"),
                 src::A002,
             )?;
         }
         (VisitKind::Revisit, _) => {
-            p.add_rule(REVISIT, 1, "再診".into(), src::A001)?;
+            p.add_rule(
+                by(REVISIT, REVISIT_TELEMEDICINE),
+                1,
+                format!("再診{how}"),
+                src::A001,
+            )?;
         }
     }
     Ok(())
@@ -511,6 +530,16 @@ pub(crate) fn outpatient_management<C: Catalog + ?Sized>(
             WarningCode::OutpatientManagementBlocked,
             Some(code),
             "外来診療料（200床以上の病院）には外来管理加算はありません".into(),
+            true,
+        );
+        return Ok(());
+    }
+    // 再診料（情報通信機器）112024210 has 外来管理加算区分 1 in the master (s_ALL20240531).
+    if p.visit.telemedicine {
+        p.warn(
+            WarningCode::OutpatientManagementBlocked,
+            Some(code),
+            "情報通信機器を用いた再診では外来管理加算を算定できません".into(),
             true,
         );
         return Ok(());

@@ -3,7 +3,7 @@
 
 use super::src;
 use crate::billing::catalog::Catalog;
-use crate::billing::codes::{OUTPATIENT_MANAGEMENT, URINE_GENERAL};
+use crate::billing::codes::{OUTPATIENT_MANAGEMENT, TELEMEDICINE_VARIANTS, URINE_GENERAL};
 use crate::billing::engine::{Pricing, MAX_REPEAT};
 use crate::billing::priced::{BillingError, WarningCode};
 
@@ -28,9 +28,40 @@ pub(crate) fn ordered_items<C: Catalog + ?Sized>(
     let visit = p.visit;
     for item in &visit.items {
         check_count(&item.code, item.count)?;
-        price_ordered(p, &item.code, item.count)?;
+        let code = as_held(p, &item.code);
+        price_ordered(p, code, item.count)?;
     }
     Ok(())
+}
+
+/// The code of an ordered item for how the visit was held: an item with a 情報通信機器 version
+/// ([`TELEMEDICINE_VARIANTS`]) ordered for an オンライン診療 is billed as that version, and the
+/// version ordered for a visit in person as the item itself, with a note saying so.
+fn as_held<'c, C: Catalog + ?Sized>(p: &mut Pricing<'_, C>, code: &'c str) -> &'c str {
+    let online = p.visit.telemedicine;
+    let swap = TELEMEDICINE_VARIANTS.iter().find_map(|(face, remote)| {
+        if online && *face == code {
+            Some(*remote)
+        } else if !online && *remote == code {
+            Some(*face)
+        } else {
+            None
+        }
+    });
+    let Some(other) = swap else {
+        return code;
+    };
+    let how = if online {
+        "情報通信機器を用いた診療"
+    } else {
+        "対面の診療"
+    };
+    p.note(
+        "telemedicine_variant",
+        Some(code),
+        format!("{how}のため {code} を {other} で算定します"),
+    );
+    other
 }
 
 /// Prices one ordered 診療行為 (an item, or the 手技 of a 注射・処置). Returns whether a line was

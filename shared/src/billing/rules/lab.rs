@@ -228,7 +228,11 @@ fn included_in_outpatient_clinic_fee(f: &crate::billing::catalog::ProcedureFacts
 /// [`included_in_outpatient_clinic_fee`]).
 pub(crate) fn outpatient_clinic_fee_inclusions<C: Catalog + ?Sized>(p: &mut Pricing<'_, C>) {
     use crate::billing::money::Points;
-    if !p.lines.iter().any(|l| l.code == OUTPATIENT_CLINIC_FEE) {
+    if !p
+        .lines
+        .iter()
+        .any(|l| l.code == OUTPATIENT_CLINIC_FEE || l.code == CLINIC_FEE_TELEMEDICINE)
+    {
         return;
     }
     let included: BTreeSet<String> = p

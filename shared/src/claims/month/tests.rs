@@ -105,6 +105,7 @@ fn visit(on: Date, birth: Date, kind: VisitKind) -> Visit {
             standards: FacilityStandards::default(),
         },
         electronic_qualification: false,
+        telemedicine: false,
         outpatient_management: false,
         items: vec![],
         prescription: None,

@@ -223,6 +223,7 @@ fn visit() -> Visit {
             standards: FacilityStandards::default(),
         },
         electronic_qualification: false,
+        telemedicine: false,
         outpatient_management: false,
         items: vec![crate::billing::ItemOrder::new("113001810")],
         prescription: None,
