@@ -85,7 +85,8 @@ pub async fn clinic(code: &str, name: &str) -> Clinic {
 }
 
 impl Clinic {
-    /// Registers a patient with an insurance (and a 公費 when given) and checks them in today.
+    /// Registers a patient with an insurance (none when `insurer` is empty: 公費単独) and a 公費
+    /// when given, and checks them in today.
     pub async fn patient(
         &self,
         name: &str,
@@ -103,16 +104,18 @@ impl Clinic {
             )
             .await
             .json();
-        let res = self
-            .clerk
-            .post(
-                &format!("/patients/{}/insurances", p.patient_id),
-                &json!({"insurer_number": insurer, "symbol": "架空", "number": "1", "branch": "01",
-                        "relationship": "insured", "acquired_on": "2020-04-01",
-                        "valid_from": "2020-04-01"}),
-            )
-            .await;
-        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        if !insurer.is_empty() {
+            let res = self
+                .clerk
+                .post(
+                    &format!("/patients/{}/insurances", p.patient_id),
+                    &json!({"insurer_number": insurer, "symbol": "架空", "number": "1",
+                            "branch": "01", "relationship": "insured",
+                            "acquired_on": "2020-04-01", "valid_from": "2020-04-01"}),
+                )
+                .await;
+            assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        }
         if let Some(public) = public {
             let res = self
                 .clerk
@@ -157,7 +160,10 @@ impl Clinic {
         let context: BillContext = self.clerk.get(&path).await.json();
         let visit: Visit = serde_json::from_value(json!({
             "service_date": context.service_date, "birth_date": context.birth_date,
-            "burden": {"kind": "tenths", "tenths": context.burden_tenths.unwrap_or(3)},
+            "burden": match context.burden_tenths {
+                Some(tenths) => json!({"kind": "tenths", "tenths": tenths}),
+                None => json!({"kind": "public_only"}),
+            },
             "kind": "initial", "facility": {"kind": "clinic"},
             "items": items.iter().map(|c| json!({"code": c})).collect::<Vec<_>>(),
             "public_expense": context.public_expense,

@@ -324,8 +324,8 @@ async fn late_bills_and_returned_claims_go_with_a_later_month() {
         tx.commit().await.unwrap();
         n
     };
-    // Last month, as the demo seeds it: six fictitious patients, eight visits.
-    assert_eq!(seed().await, 8);
+    // Last month, as the demo seeds it: seven fictitious patients, nine visits.
+    assert_eq!(seed().await, 9);
     let this = shared::claims::month::parse_month(&this_month()).unwrap();
     let context: MonthClaimsContext = c.clerk.get("/claims/2000-01").await.json();
     assert!(context.inputs.is_empty());
@@ -343,8 +343,8 @@ async fn late_bills_and_returned_claims_go_with_a_later_month() {
     kinds.sort();
     assert_eq!(
         kinds,
-        ["1112", "1112", "1114", "1118", "1122", "1318"],
-        "医保本人 ×2, 未就学者, 高齢受給者, 国保+公費, 後期"
+        ["1112", "1112", "1114", "1118", "1122", "1212", "1318"],
+        "医保本人 ×2, 未就学者, 高齢受給者, 国保+公費, 公費単独, 後期"
     );
     assert!(
         claims.iter().all(|c| !c.has_errors()),
@@ -362,7 +362,7 @@ async fn late_bills_and_returned_claims_go_with_a_later_month() {
     let filed: FilingDetail = res.json();
 
     // Visits of last month billed after it was filed: 月遅れ. And the 国保 claim came back.
-    assert_eq!(seed().await, 8);
+    assert_eq!(seed().await, 9);
     let kokuho = filed
         .claims
         .iter()
@@ -382,10 +382,10 @@ async fn late_bills_and_returned_claims_go_with_a_later_month() {
     assert!(context.inputs.is_empty());
     assert_eq!(context.late.len(), 1);
     assert_eq!(context.late[0].month, last);
-    assert_eq!(context.late[0].inputs.len(), 6);
+    assert_eq!(context.late[0].inputs.len(), 7);
     assert_eq!(context.returned.len(), 1);
     let claims = context.build();
-    assert_eq!(claims.len(), 7);
+    assert_eq!(claims.len(), 8);
     assert!(claims.iter().all(|c| c.records.re.service_month == last));
     let refiled = claims
         .iter()
@@ -437,8 +437,8 @@ async fn late_bills_and_returned_claims_go_with_a_later_month() {
     let again: MonthClaimsContext = c.clerk.get(&format!("/claims/{}", text(last))).await.json();
     assert_eq!(
         again.inputs.len(),
-        5,
-        "the first six but the returned one, filed again with this month; none of the late ones"
+        6,
+        "the first seven but the returned one, filed again with this month; none of the late ones"
     );
     let after = shared::claims::month::billing_month_of(this).unwrap();
     let context: MonthClaimsContext = c
@@ -609,4 +609,51 @@ async fn symptom_details_and_comments_are_versioned_and_go_into_the_claim() {
         )
         .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_visit_with_a_public_expense_alone_is_billed_and_claimed_from_it() {
+    let c = clinic(CODE_A, "架空公費単独医院").await;
+    let month = this_month();
+    // 生活保護 (法別12) and no health insurance.
+    let (p, visit) = c
+        .patient(
+            "架空 公費一",
+            "カクウ コウヒイチ",
+            "1960-06-06",
+            "",
+            Some(
+                json!({"payer_number": "12131017", "recipient_number": "1234566",
+                        "valid_from": "2020-01-01", "patient_tenths": "0"}),
+            ),
+        )
+        .await;
+    c.diagnosis(&p, "4659007").await;
+    let bill = c.bill(&visit, &[], 0).await;
+    assert_eq!(bill.visit.burden, shared::billing::Burden::PublicOnly);
+    assert_eq!(
+        (bill.priced.share.insurer.0, bill.priced.share.patient.0),
+        (0, 0),
+        "the 公費 pays all"
+    );
+    let context: MonthClaimsContext = c.clerk.get(&format!("/claims/{month}")).await.json();
+    let claims = context.build();
+    assert_eq!(claims.len(), 1);
+    assert_eq!(claims[0].records.re.claim_kind, "1212", "公費単独・入院外");
+    assert!(claims[0].records.ho.is_none());
+    assert!(claims[0].problems.is_empty(), "{:?}", claims[0].problems);
+
+    // Without a 公費 either, 会計 is refused with the reason.
+    let (_, bare) = c
+        .patient("架空 無保険", "カクウ ムホケン", "1961-01-01", "", None)
+        .await;
+    let res = c
+        .clerk
+        .post(
+            &format!("/receptions/{}/bill", bare.reception_id),
+            &json!({"base_version": 0, "visit": bill.visit, "orders": [], "reason": "",
+                    "expected_total_points": 0, "expected_patient_share": 0, "paid": 0}),
+        )
+        .await;
+    assert_eq!(res.field_names(), ["insurance"]);
 }

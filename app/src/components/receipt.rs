@@ -128,7 +128,7 @@ pub fn Receipt(#[prop(into)] data: Signal<ReceiptData>) -> impl IntoView {
                                 <th scope="row">"保険種別"</th><td data-testid="receipt-insurance">{d.insurance.clone()}</td>
                             </tr>
                             <tr>
-                                <th scope="row">"負担割合"</th><td colspan="3" data-testid="receipt-burden">{format!("{}割", share.burden_tenths)}</td>
+                                <th scope="row">"負担割合"</th><td colspan="3" data-testid="receipt-burden">{share.burden_label_ja()}</td>
                             </tr>
                         </tbody>
                     </table>

@@ -205,14 +205,20 @@ async fn finalize_bill(
             "この日付に有効な算定設定（施設基準・病床数）がありません。管理者に設定を依頼してください",
         ));
     };
-    let Some((tenths, _)) = burden_on(&mut tx, patient, p.birth_date, date).await? else {
-        return Err(ApiError::invalid(
-            "insurance",
-            "診療日に有効な保険がありません。保険を登録してください",
-        ));
-    };
+    let insurance = burden_on(&mut tx, patient, p.birth_date, date).await?;
     // The 公費 too come from the patient's records, never from the request.
     let public = public_expenses_on(&mut tx, patient, date, id).await?;
+    // Without an insurance on the day, a 公費 alone (生活保護 …) carries the visit (公費単独).
+    let burden = match (insurance, &public.first) {
+        (Some((tenths, _)), _) => Burden::Tenths { tenths },
+        (None, Some(_)) => Burden::PublicOnly,
+        (None, None) => {
+            return Err(ApiError::invalid(
+                "insurance",
+                "診療日に有効な保険も公費もありません。保険または公費を登録してください",
+            ))
+        }
+    };
     // And the orders: the visit's orders as stored, which must be the ones the screen priced.
     let heads = orders::reception_orders(&mut tx, id).await?;
     let order_details = orders::details(&mut tx, &heads).await?;
@@ -230,7 +236,7 @@ async fn finalize_bill(
     let entries = Visit {
         service_date: date,
         birth_date: p.birth_date,
-        burden: Burden::Tenths { tenths },
+        burden,
         facility: settings.facility(),
         month_history: bills::month_history(&mut tx, patient, date, id).await?,
         public_expense: public.first,

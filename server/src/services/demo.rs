@@ -155,6 +155,22 @@ const PATIENTS: &[DemoPatient] = &[
             rx: Some((Dispensing::Outside, CALONAL, 3, 7)),
         }],
     },
+    // 生活保護 alone (公費単独, 法別12), no health insurance.
+    DemoPatient {
+        name: "見本 三郎",
+        kana: "ミホン サブロウ",
+        sex: Sex::Male,
+        birth: "1958-11-03",
+        insurance: None,
+        public: Some(("12131017", "1234566", 0)),
+        diagnoses: &[("4659007", "急性上気道炎", true)],
+        visits: &[DemoVisit {
+            day: 22,
+            kind: VisitKind::Revisit,
+            items: &[],
+            rx: Some((Dispensing::Outside, CALONAL, 3, 5)),
+        }],
+    },
 ];
 
 /// The first day of the month before `today`'s.
@@ -254,14 +270,16 @@ pub async fn seed(
         let mut paid = 0;
         for v in p.visits {
             let date = on(month, v.day)?;
-            let tenths = match &insurer {
-                Some(n) => burden_ratio(birth, date, n, Default::default()).tenths,
-                None => 3,
+            let burden = match &insurer {
+                Some(n) => Burden::Tenths {
+                    tenths: burden_ratio(birth, date, n, Default::default()).tenths,
+                },
+                None => Burden::PublicOnly,
             };
             let visit = Visit {
                 service_date: date,
                 birth_date: birth,
-                burden: Burden::Tenths { tenths },
+                burden,
                 public_expense: public.as_ref().map(|(n, t)| PublicExpense {
                     payer_number: Some(n.clone()),
                     patient_tenths: *t,

@@ -146,6 +146,17 @@ pub struct ShareBreakdown {
     pub patient: Yen,
 }
 
+impl ShareBreakdown {
+    /// 負担割合 as the 領収書 and 会計 show it: `3割`, or `公費単独` without health insurance.
+    pub fn burden_label_ja(&self) -> String {
+        if self.burden_tenths == crate::billing::rules::share::PUBLIC_ONLY_TENTHS {
+            "公費単独（保険なし）".to_string()
+        } else {
+            format!("{}割", self.burden_tenths)
+        }
+    }
+}
+
 /// Input that cannot be priced. Messages are for the clerk.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "error", rename_all = "snake_case")]
@@ -156,6 +167,8 @@ pub enum BillingError {
     InvalidBurden { tenths: u8 },
     #[error("公費の負担割合は0〜3割で指定してください（{tenths}割）")]
     InvalidPublicShare { tenths: u8 },
+    #[error("診療日に有効な保険も公費もありません")]
+    NoCoverage,
     #[error("公費の上限額・支払済額が負です")]
     NegativePublicAmount,
     #[error("{code} の回数が0です")]

@@ -154,6 +154,10 @@ pub enum Burden {
         #[serde(default)]
         income_category: IncomeCategory,
     },
+    /// 公費単独: no health insurance on the day (生活保護 …). The 医療費 is charged in full
+    /// (10割) and the visit's 公費 take it over as they do an insurance share; a visit without
+    /// a 公費 cannot be priced this way.
+    PublicOnly,
 }
 
 /// A 公費 applied on top of the insurance, in a deliberately simple model: within `sections`

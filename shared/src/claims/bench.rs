@@ -37,7 +37,7 @@ pub fn month_inputs<C: Catalog + ?Sized>(patients: usize, catalog: &C) -> Vec<Cl
         };
         let insurer = match &first.burden {
             Burden::Insurance { insurer_number, .. } => insurer_number.as_str().to_string(),
-            Burden::Tenths { .. } => "06139992".to_string(),
+            Burden::Tenths { .. } | Burden::PublicOnly => "06139992".to_string(),
         };
         let mut publics: Vec<String> = Vec::new();
         let mut history: Vec<HistoryEntry> = Vec::new();

@@ -517,6 +517,8 @@ fn insurance_of<'a>(input: &'a ClaimInput, bill: &ClaimBill) -> Option<&'a Insur
             Some(insurer_number.as_str().to_string())
         }
         crate::billing::Burden::Tenths { .. } => None,
+        // 公費単独: priced without an insurance, so claimed without one.
+        crate::billing::Burden::PublicOnly => return None,
     };
     let valid: Vec<&InsuranceDetail> = input
         .insurances

@@ -263,9 +263,17 @@ impl Form {
 pub fn build_visit(ctx: &BillContext, form: &Form) -> Result<Visit, String> {
     let service_date = parse_date(&ctx.service_date).ok_or("診療日が読めません")?;
     let birth_date = parse_date(&ctx.birth_date).ok_or("生年月日が読めません")?;
-    let tenths = ctx
-        .burden_tenths
-        .ok_or("診療日に有効な保険がありません。患者の保険を登録してください")?;
+    // As the server decides: the insurance of the day, else the 公費 alone (公費単独).
+    let burden = match (ctx.burden_tenths, &ctx.public_expense) {
+        (Some(tenths), _) => Burden::Tenths { tenths },
+        (None, Some(_)) => Burden::PublicOnly,
+        (None, None) => {
+            return Err(
+                "診療日に有効な保険も公費もありません。患者の保険または公費を登録してください"
+                    .into(),
+            )
+        }
+    };
     let settings = ctx
         .settings
         .as_ref()
@@ -292,7 +300,7 @@ pub fn build_visit(ctx: &BillContext, form: &Form) -> Result<Visit, String> {
     Ok(Visit {
         service_date,
         birth_date,
-        burden: Burden::Tenths { tenths },
+        burden,
         public_expense: ctx.public_expense.clone(),
         additional_public_expenses: ctx.additional_public_expenses.clone(),
         kind: form.kind,
@@ -538,6 +546,21 @@ mod tests {
         assert!(build_visit(&no_insurance, &Form::start(&context()))
             .unwrap_err()
             .contains("保険"));
+        // No insurance but a 公費 (生活保護): 公費単独, as the server decides.
+        let welfare = BillContext {
+            public_expense: Some(shared::billing::PublicExpense {
+                payer_number: None,
+                patient_tenths: 0,
+                monthly_cap: None,
+                paid_this_month: shared::billing::Yen(0),
+                sections: vec![],
+            }),
+            ..no_insurance
+        };
+        assert_eq!(
+            build_visit(&welfare, &Form::start(&context())).map(|v| v.burden),
+            Ok(Burden::PublicOnly)
+        );
         let mut form = Form::start(&context());
         form.procedures.push(ProcInput::new(false));
         form.edit_procedure(0, |p| p.code = "12345".into());

@@ -389,7 +389,7 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
             <section class="patient-banner" data-testid="bill-banner">
                 <strong>{format!("{} {}（{}）", c.patient_number, c.patient_name, c.patient_kana)}</strong>
                 {format!(" 生年月日 {} ／ 診療日 {} ／ {} ／ 負担割合 {}", c.birth_date, c.service_date, c.department,
-                    c.burden_tenths.map(|t| format!("{t}割")).unwrap_or_else(|| "保険なし".into()))}
+                    c.burden_tenths.map(|t| format!("{t}割")).unwrap_or_else(|| if c.public_expense.is_some() { "保険なし（公費単独）".into() } else { "保険なし".into() }))}
                 <span data-testid="bill-public">{c.public_expense.iter().chain(&c.additional_public_expenses)
                     .enumerate()
                     .map(|(i, pe)| format!(

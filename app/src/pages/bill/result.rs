@@ -33,7 +33,7 @@ pub fn BillResult(priced: Memo<Option<Result<PricedVisit, String>>>) -> impl Int
                     <dl class="bill-totals">
                         <dt>"合計点数"</dt><dd data-testid="bill-total-points">{format!("{}点", p.total_points.0)}</dd>
                         <dt>"医療費"</dt><dd>{yen(p.medical_fee.0)}</dd>
-                        <dt>"負担割合"</dt><dd>{format!("{}割", p.share.burden_tenths)}</dd>
+                        <dt>"負担割合"</dt><dd>{p.share.burden_label_ja()}</dd>
                         <dt>"窓口負担"</dt><dd data-testid="bill-patient-share"><strong>{yen(p.share.patient.0)}</strong></dd>
                     </dl>
                 }.into_any(),

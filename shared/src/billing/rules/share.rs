@@ -30,8 +30,18 @@ pub(crate) fn burden(visit: &Visit) -> Result<(u8, Option<BurdenRule>), BillingE
             );
             Ok((r.tenths, Some(r.rule)))
         }
+        Burden::PublicOnly => {
+            if visit.public_expense.is_none() {
+                return Err(BillingError::NoCoverage);
+            }
+            Ok((PUBLIC_ONLY_TENTHS, None))
+        }
     }
 }
+
+/// 公費単独: without health insurance the 医療費 is all the patient's (10割) but for what the
+/// 公費 take over.
+pub const PUBLIC_ONLY_TENTHS: u8 = 10;
 
 pub(crate) fn validate_public(public: &[&PublicExpense]) -> Result<(), BillingError> {
     for pe in public {
@@ -202,6 +212,22 @@ mod tests {
             public,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn public_only_charges_the_whole_fee_and_the_public_takes_it_over() {
+        // 生活保護 alone (0割): the 公費 pays all, no insurer share.
+        let s = price(75, PUBLIC_ONLY_TENTHS, &[&pe(0, None, 0)]);
+        assert_eq!((s.insurer, s.public, s.patient), (Yen(0), Yen(750), Yen(0)));
+        // A 公費 with a 1割 share: the patient pays 1割 of the whole fee.
+        let s = price(75, PUBLIC_ONLY_TENTHS, &[&pe(1, None, 0)]);
+        assert_eq!(
+            (s.insurer, s.public, s.patient),
+            (Yen(0), Yen(670), Yen(80))
+        );
+        // With a 上限額 reached, the patient pays nothing more.
+        let s = price(75, PUBLIC_ONLY_TENTHS, &[&pe(1, Some(500), 500)]);
+        assert_eq!(s.patient, Yen(0));
     }
 
     #[test]

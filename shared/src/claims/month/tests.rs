@@ -240,6 +240,7 @@ fn welfare() -> ClaimInput {
     let birth = date!(1970 - 07 - 07);
     let payer = numbered("1213000");
     let mut v = visit(date!(2024 - 06 - 20), birth, VisitKind::Revisit);
+    v.burden = crate::billing::Burden::PublicOnly;
     v.public_expense = Some(PublicExpense {
         payer_number: Some(PublicPayerNumber::parse(&payer).unwrap()),
         patient_tenths: 0,
@@ -401,10 +402,34 @@ fn kinds_payers_and_public_records_follow_the_patient() {
         welfare.points(),
         u64::from(welfare.records.ko[0].points.unwrap())
     );
-    // The engine prices every visit with a health insurance share (公費単独 pricing is not
-    // built yet), so such a bill is held back rather than claimed from the 公費 alone.
-    let codes: Vec<ProblemCode> = welfare.problems.iter().map(|p| p.code).collect();
-    assert_eq!(codes, vec![ProblemCode::NoCoverage]);
+    // Priced 公費単独 (no insurance share): claimed from the 公費 alone, nothing held back.
+    assert!(welfare.problems.is_empty(), "{:?}", welfare.problems);
+    let bill = &welfare_bill();
+    assert_eq!(
+        (bill.priced.share.insurer.0, bill.priced.share.patient.0),
+        (0, 0)
+    );
+    assert_eq!(bill.priced.share.public.0, bill.priced.total_points.0 * 10);
+    assert_eq!(bill.priced.share.burden_label_ja(), "公費単独（保険なし）");
+}
+
+fn welfare_bill() -> ClaimBill {
+    welfare().bills.remove(0)
+}
+
+#[test]
+fn a_visit_without_insurance_or_public_expense_cannot_be_priced_publicly() {
+    let mut v = visit(
+        date!(2024 - 06 - 20),
+        date!(1970 - 07 - 07),
+        VisitKind::Revisit,
+    );
+    v.burden = crate::billing::Burden::PublicOnly;
+    let catalog = MemoryCatalog::outpatient_2024_06();
+    assert_eq!(
+        price_visit(&v, &catalog),
+        Err(crate::billing::BillingError::NoCoverage)
+    );
 }
 
 #[test]
@@ -503,12 +528,9 @@ fn checks_find_a_second_judgment_fee_missing_recipients_and_old_diagnoses() {
     lapsed.public_payments[0].valid_until = Some("2024-06-01".into());
     let claims = build_claims(june(), &[lapsed], &ClaimMasters::default());
     let codes: Vec<ProblemCode> = claims[0].problems.iter().map(|p| p.code).collect();
-    assert_eq!(
-        codes,
-        vec![ProblemCode::NoCoverage, ProblemCode::PublicNotValid]
-    );
+    assert_eq!(codes, vec![ProblemCode::PublicNotValid]);
     assert!(
-        claims[0].problems[1].reception_id.is_some(),
+        claims[0].problems[0].reception_id.is_some(),
         "links to the bill"
     );
 }
