@@ -323,7 +323,8 @@ pub async fn returned_inputs(
 }
 
 /// Each patient's bills with what their claim needs: the patient, the insurances and 公費
-/// valid at some day of `month`, the diagnoses active in it.
+/// valid at some day of `month`, the diagnoses active in it, the 症状詳記 and コメント written
+/// for it. A handful of queries for the whole month, not a few per patient.
 async fn assemble(
     tx: &mut TenantTx,
     month: UkeMonth,
@@ -332,32 +333,58 @@ async fn assemble(
     let Some((start, end)) = bounds(month) else {
         return Ok(Vec::new());
     };
+    let ids: Vec<PatientId> = by_patient.keys().copied().collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut summaries = summaries(tx, &ids).await?;
+    let mut insurances: BTreeMap<PatientId, Vec<insurance::InsuranceRow>> = BTreeMap::new();
+    for row in insurance::insurances_of(tx, &ids, None).await? {
+        if row.valid_from <= end && row.valid_until.is_none_or(|u| u >= start) {
+            insurances
+                .entry(PatientId(row.patient_id))
+                .or_default()
+                .push(row);
+        }
+    }
+    let mut publics: BTreeMap<PatientId, Vec<shared::api::insurance::PublicPaymentDetail>> =
+        BTreeMap::new();
+    for row in insurance::public_payments_of(tx, &ids, None).await? {
+        if row.valid_from <= end && row.valid_until.is_none_or(|u| u >= start) {
+            publics
+                .entry(PatientId(row.patient_id))
+                .or_default()
+                .push(row.detail());
+        }
+    }
+    let mut diagnoses: BTreeMap<PatientId, Vec<shared::api::chart::Diagnosis>> = BTreeMap::new();
+    for (patient, d) in diagnoses::diagnoses_of(tx, &ids, Some((start, end))).await? {
+        diagnoses.entry(patient).or_default().push(d);
+    }
+    let mut notes: BTreeMap<PatientId, Vec<ClaimNote>> = BTreeMap::new();
+    for note in notes_of_patients(tx, &ids, start, false).await? {
+        notes.entry(note.patient_id).or_default().push(note);
+    }
     let mut inputs = Vec::with_capacity(by_patient.len());
     for (patient, bills) in by_patient {
-        let summary = summary(tx, patient).await?;
+        let summary = summaries
+            .remove(&patient)
+            .ok_or_else(|| sqlx::Error::Decode(format!("patient {patient}: missing").into()))?;
         let birth = shared::domain::japanese::parse_date(&summary.birth_date).unwrap_or(start);
-        let insurances = insurance::insurances(tx, patient, None)
-            .await?
+        let insurances = insurances
+            .remove(&patient)
+            .unwrap_or_default()
             .iter()
-            .filter(|i| i.valid_from <= end && i.valid_until.is_none_or(|u| u >= start))
             .map(|i| i.detail(birth, start))
             .collect::<anyhow::Result<Vec<_>>>()
             .map_err(|e| sqlx::Error::Decode(e.into()))?;
-        let public_payments = insurance::public_payments(tx, patient, None)
-            .await?
-            .iter()
-            .filter(|p| p.valid_from <= end && p.valid_until.is_none_or(|u| u >= start))
-            .map(insurance::PublicPaymentRow::detail)
-            .collect();
-        let diagnoses = diagnoses::diagnoses(tx, patient, Some((start, end))).await?;
-        let notes = notes_of(tx, patient, start, false).await?;
         inputs.push(ClaimInput {
             patient: summary,
             insurances,
-            public_payments,
-            diagnoses,
+            public_payments: publics.remove(&patient).unwrap_or_default(),
+            diagnoses: diagnoses.remove(&patient).unwrap_or_default(),
             bills,
-            notes,
+            notes: notes.remove(&patient).unwrap_or_default(),
         });
     }
     inputs.sort_by(|a, b| {
@@ -367,25 +394,38 @@ async fn assemble(
     Ok(inputs)
 }
 
-async fn summary(tx: &mut TenantTx, patient: PatientId) -> Result<PatientSummary, sqlx::Error> {
-    let (number, name, kana, sex, birth, phone): (String, String, String, String, Date, String) =
-        sqlx::query_as(
-            "select patient_number, name, kana, sex, birth_date, phone_digits from patient \
-             where patient_id = $1",
-        )
-        .bind(patient.as_uuid())
-        .fetch_one(tx.conn())
-        .await?;
-    Ok(PatientSummary {
-        patient_id: patient,
-        patient_number: number,
-        name,
-        kana,
-        sex: Sex::from_code(&sex)
-            .ok_or_else(|| sqlx::Error::Decode(format!("patient {patient}: sex").into()))?,
-        birth_date: format_date(birth),
-        phone,
-    })
+/// What a claim shows of each patient, by id.
+async fn summaries(
+    tx: &mut TenantTx,
+    patients: &[PatientId],
+) -> Result<BTreeMap<PatientId, PatientSummary>, sqlx::Error> {
+    let ids: Vec<Uuid> = patients.iter().map(|p| p.as_uuid()).collect();
+    let rows: Vec<(Uuid, String, String, String, String, Date, String)> = sqlx::query_as(
+        "select patient_id, patient_number, name, kana, sex, birth_date, phone_digits \
+         from patient where patient_id = any($1)",
+    )
+    .bind(&ids)
+    .fetch_all(tx.conn())
+    .await?;
+    rows.into_iter()
+        .map(|(id, number, name, kana, sex, birth, phone)| {
+            let patient = PatientId(id);
+            Ok((
+                patient,
+                PatientSummary {
+                    patient_id: patient,
+                    patient_number: number,
+                    name,
+                    kana,
+                    sex: Sex::from_code(&sex).ok_or_else(|| {
+                        sqlx::Error::Decode(format!("patient {patient}: sex").into())
+                    })?,
+                    birth_date: format_date(birth),
+                    phone,
+                },
+            ))
+        })
+        .collect()
 }
 
 type FilingRaw = (
@@ -565,22 +605,30 @@ pub async fn insert_filing(
     if inserted.rows_affected() == 0 {
         return Ok(None);
     }
-    // Which bills this filing carried (月遅れ looks here), and which returns it filed again.
+    // Which bills this filing carried (月遅れ looks here), in one statement for the month,
+    // and which returns it filed again.
+    let (mut bill_ids, mut versions, mut months) = (Vec::new(), Vec::new(), Vec::new());
     for claim in f.claims {
         let service = bounds(claim.records.re.service_month).map(|b| b.0);
         for bill in &claim.bills {
-            sqlx::query(
-                "insert into claim_filing_bill (tenant_id, filing_id, bill_id, version, service_month) \
-                 values ($1, $2, $3, $4, $5) on conflict do nothing",
-            )
-            .bind(tx.tenant_id().as_uuid())
-            .bind(id.as_uuid())
-            .bind(bill.bill_id.as_uuid())
-            .bind(bill.version)
-            .bind(service)
-            .execute(tx.conn())
-            .await?;
+            bill_ids.push(bill.bill_id.as_uuid());
+            versions.push(bill.version);
+            months.push(service);
         }
+    }
+    sqlx::query(
+        "insert into claim_filing_bill (tenant_id, filing_id, bill_id, version, service_month) \
+         select $1, $2, b, v, m from unnest($3::uuid[], $4::int[], $5::date[]) as t (b, v, m) \
+         on conflict do nothing",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(id.as_uuid())
+    .bind(&bill_ids)
+    .bind(&versions)
+    .bind(&months)
+    .execute(tx.conn())
+    .await?;
+    for claim in f.claims {
         if let ClaimOrigin::Refiling { return_id } = claim.origin {
             sqlx::query(
                 "insert into claim_refiling (tenant_id, return_id, filing_id) values ($1, $2, $3) \
@@ -745,16 +793,27 @@ pub async fn notes_of(
     month_start: Date,
     with_retracted: bool,
 ) -> Result<Vec<ClaimNote>, sqlx::Error> {
+    notes_of_patients(tx, &[patient], month_start, with_retracted).await
+}
+
+/// [`notes_of`] of several patients in one query, by patient.
+pub async fn notes_of_patients(
+    tx: &mut TenantTx,
+    patients: &[PatientId],
+    month_start: Date,
+    with_retracted: bool,
+) -> Result<Vec<ClaimNote>, sqlx::Error> {
+    let ids: Vec<Uuid> = patients.iter().map(|p| p.as_uuid()).collect();
     let sql = format!(
         "select {NOTE_COLUMNS} from (select distinct on (note_id) * from claim_note_version \
-           where patient_id = $1 and service_month = $2 order by note_id, version desc) n \
+           where patient_id = any($1) and service_month = $2 order by note_id, version desc) n \
          left join app_user u on u.user_id = n.author_user_id \
          where $3 or not n.retracted \
-         order by (select min(created_at) from claim_note_version f \
+         order by n.patient_id, (select min(created_at) from claim_note_version f \
                    where f.note_id = n.note_id), n.note_id"
     );
     let rows: Vec<NoteRow> = sqlx::query_as(&sql)
-        .bind(patient.as_uuid())
+        .bind(&ids)
         .bind(month_start)
         .bind(with_retracted)
         .fetch_all(tx.conn())

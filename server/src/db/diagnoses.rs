@@ -102,19 +102,36 @@ pub async fn diagnoses(
     patient: PatientId,
     active: Option<(Date, Date)>,
 ) -> Result<Vec<Diagnosis>, sqlx::Error> {
+    Ok(diagnoses_of(tx, &[patient], active)
+        .await?
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect())
+}
+
+/// [`diagnoses`] of several patients in one query, by patient.
+pub async fn diagnoses_of(
+    tx: &mut TenantTx,
+    patients: &[PatientId],
+    active: Option<(Date, Date)>,
+) -> Result<Vec<(PatientId, Diagnosis)>, sqlx::Error> {
+    let ids: Vec<Uuid> = patients.iter().map(|p| p.as_uuid()).collect();
     let rows: Vec<DiagnosisRow> = sqlx::query_as(&format!(
         "select * from (select distinct on (d.diagnosis_id) {DIAGNOSIS_COLUMNS} \
            from diagnosis_version d left join app_user u on u.user_id = d.author_user_id \
-           where d.patient_id = $1 order by d.diagnosis_id, d.version desc) current \
+           where d.patient_id = any($1) order by d.diagnosis_id, d.version desc) current \
          where ($2::date is null or (start_date <= $3 and (end_date is null or end_date >= $2))) \
-         order by is_main desc, start_date, name"
+         order by patient_id, is_main desc, start_date, name"
     ))
-    .bind(patient.as_uuid())
+    .bind(&ids)
     .bind(active.map(|a| a.0))
     .bind(active.map(|a| a.1))
     .fetch_all(tx.conn())
     .await?;
-    Ok(rows.into_iter().map(DiagnosisRow::detail).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| (PatientId(r.patient_id), r.detail()))
+        .collect())
 }
 
 /// Every version of one diagnosis, newest first, with its patient.

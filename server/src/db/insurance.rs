@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct InsuranceRow {
+    pub patient_id: Uuid,
     #[sqlx(try_from = "Uuid")]
     pub insurance_id: InsuranceId,
     pub version: i32,
@@ -31,6 +32,7 @@ pub struct InsuranceRow {
 
 #[derive(Debug, Clone, FromRow)]
 pub struct PublicPaymentRow {
+    pub patient_id: Uuid,
     #[sqlx(try_from = "Uuid")]
     pub public_payment_id: PublicPaymentId,
     pub version: i32,
@@ -153,14 +155,25 @@ pub async fn insurances(
     patient: PatientId,
     on: Option<Date>,
 ) -> Result<Vec<InsuranceRow>, sqlx::Error> {
+    insurances_of(tx, &[patient], on).await
+}
+
+/// [`insurances`] of several patients in one query, by patient.
+pub async fn insurances_of(
+    tx: &mut TenantTx,
+    patients: &[PatientId],
+    on: Option<Date>,
+) -> Result<Vec<InsuranceRow>, sqlx::Error> {
+    let ids: Vec<Uuid> = patients.iter().map(|p| p.as_uuid()).collect();
     sqlx::query_as(
-        "select * from (select distinct on (insurance_id) insurance_id, version, insurer_number, symbol, number, \
-         branch, relationship, acquired_on, valid_from, valid_until, income_category, burden_override \
-         from insurance_version where patient_id = $1 order by insurance_id, version desc) current \
+        "select * from (select distinct on (insurance_id) patient_id, insurance_id, version, \
+         insurer_number, symbol, number, branch, relationship, acquired_on, valid_from, \
+         valid_until, income_category, burden_override \
+         from insurance_version where patient_id = any($1) order by insurance_id, version desc) current \
          where $2::date is null or (valid_from <= $2 and (valid_until is null or valid_until >= $2)) \
-         order by valid_from desc, insurance_id",
+         order by patient_id, valid_from desc, insurance_id",
     )
-    .bind(patient.as_uuid())
+    .bind(&ids)
     .bind(on)
     .fetch_all(tx.conn())
     .await
@@ -205,15 +218,25 @@ pub async fn public_payments(
     patient: PatientId,
     on: Option<Date>,
 ) -> Result<Vec<PublicPaymentRow>, sqlx::Error> {
+    public_payments_of(tx, &[patient], on).await
+}
+
+/// [`public_payments`] of several patients in one query, by patient.
+pub async fn public_payments_of(
+    tx: &mut TenantTx,
+    patients: &[PatientId],
+    on: Option<Date>,
+) -> Result<Vec<PublicPaymentRow>, sqlx::Error> {
+    let ids: Vec<Uuid> = patients.iter().map(|p| p.as_uuid()).collect();
     sqlx::query_as(
-        "select * from (select distinct on (public_payment_id) public_payment_id, version, payer_number, \
-         recipient_number, valid_from, valid_until, patient_tenths, monthly_cap \
-         from public_payment_version where patient_id = $1 \
+        "select * from (select distinct on (public_payment_id) patient_id, public_payment_id, \
+         version, payer_number, recipient_number, valid_from, valid_until, patient_tenths, \
+         monthly_cap from public_payment_version where patient_id = any($1) \
          order by public_payment_id, version desc) current \
          where $2::date is null or (valid_from <= $2 and (valid_until is null or valid_until >= $2)) \
-         order by valid_from desc, public_payment_id",
+         order by patient_id, valid_from desc, public_payment_id",
     )
-    .bind(patient.as_uuid())
+    .bind(&ids)
     .bind(on)
     .fetch_all(tx.conn())
     .await
