@@ -504,18 +504,10 @@ fn claim_line_choices(
     names: &HashMap<String, String>,
 ) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    for line in &records.lines {
-        let code = match line {
-            ClaimLine::Si(r) => &r.code,
-            ClaimLine::Iy(r) => &r.code,
-            ClaimLine::To(r) => &r.code,
-            _ => continue,
-        };
+    for code in records.lines.iter().filter_map(ClaimLine::code) {
         if !out.iter().any(|(c, _)| c == code) {
-            out.push((
-                code.clone(),
-                names.get(code).cloned().unwrap_or_else(|| code.clone()),
-            ));
+            let name = names.get(code).cloned().unwrap_or_else(|| code.to_string());
+            out.push((code.to_string(), name));
         }
     }
     out

@@ -83,54 +83,58 @@ pub async fn claim_masters(
         .collect();
     diseases.sort();
     diseases.dedup();
-    let mut masters = ClaimMasters::default();
     let mut dates: Vec<Date> = Vec::new();
     for m in months {
         if let Some((start, end)) = bounds(*m) {
             dates.extend([end, start]);
         }
     }
-    let (mut seen_procedures, mut seen_diseases) = (
-        std::collections::BTreeSet::new(),
-        std::collections::BTreeSet::new(),
-    );
-    for date in dates {
-        let wanted: Vec<String> = procedures
-            .iter()
-            .filter(|c| !seen_procedures.contains(c.as_str()))
-            .cloned()
-            .collect();
-        if !wanted.is_empty() {
-            for fields in masters::rows_on_tx(tx, MasterKind::Procedure, date, &wanted).await? {
-                let Ok(row) = ProcedureRecord::from_fields(&fields) else {
-                    continue;
-                };
-                if row.max_count > 0 {
-                    masters.limits.insert(row.code.clone(), row.max_count);
-                }
-                seen_procedures.insert(row.code);
+    let mut masters = ClaimMasters::default();
+    for fields in rows_in_force(tx, MasterKind::Procedure, &dates, &procedures).await? {
+        if let Ok(row) = ProcedureRecord::from_fields(&fields) {
+            if row.max_count > 0 {
+                masters.limits.insert(row.code, row.max_count);
             }
         }
-        let wanted: Vec<String> = diseases
-            .iter()
-            .filter(|c| !seen_diseases.contains(c.as_str()))
-            .cloned()
-            .collect();
-        if !wanted.is_empty() {
-            for fields in masters::rows_on_tx(tx, MasterKind::Disease, date, &wanted).await? {
-                let Ok(row) = DiseaseRecord::from_fields(&fields) else {
-                    continue;
-                };
-                if row.specific_disease > 0 {
-                    masters
-                        .disease_classes
-                        .insert(row.code.clone(), row.specific_disease);
-                }
-                seen_diseases.insert(row.code);
+    }
+    for fields in rows_in_force(tx, MasterKind::Disease, &dates, &diseases).await? {
+        if let Ok(row) = DiseaseRecord::from_fields(&fields) {
+            if row.specific_disease > 0 {
+                masters
+                    .disease_classes
+                    .insert(row.code, row.specific_disease);
             }
         }
     }
     Ok(masters)
+}
+
+/// The master rows of `codes`, each from the first of `dates` on which it is in force.
+async fn rows_in_force(
+    tx: &mut TenantTx,
+    kind: MasterKind,
+    dates: &[Date],
+    codes: &[String],
+) -> Result<Vec<Vec<String>>, sqlx::Error> {
+    let mut found: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut rows = Vec::new();
+    for date in dates {
+        let wanted: Vec<String> = codes
+            .iter()
+            .filter(|c| !found.contains(c.as_str()))
+            .cloned()
+            .collect();
+        if wanted.is_empty() {
+            break;
+        }
+        for fields in masters::rows_on_tx(tx, kind, *date, &wanted).await? {
+            if let Some(code) = fields.get(kind.code_column()) {
+                found.insert(code.clone());
+            }
+            rows.push(fields);
+        }
+    }
+    Ok(rows)
 }
 
 /// IR's institution facts: the 10-digit 医療機関コード is 都道府県 (2) + 点数表 (1) + the

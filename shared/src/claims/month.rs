@@ -607,20 +607,20 @@ fn attach_notes(notes: &[crate::api::claims::ClaimNote], claims: &mut [Claim]) {
             let lines = &mut claim.records.lines;
             let Some(mut at) = lines
                 .iter()
-                .position(|l| line_code_of(l) == Some(line_code))
+                .position(|l| l.code() == Some(line_code.as_str()))
             else {
                 return false;
             };
             // To the end of the line's 点数・回数算定単位 (its last record carries the 点数),
             // then past the コメント already there.
-            while line_points(&lines[at]).is_none()
+            while lines[at].points().is_none()
                 && lines
                     .get(at + 1)
-                    .is_some_and(|n| line_code_of(n).is_some() && line_class(n).is_empty())
+                    .is_some_and(|n| n.code().is_some() && n.treatment_class().is_empty())
             {
                 at += 1;
             }
-            let burden = line_burden(&lines[at]).to_string();
+            let burden = lines[at].burden().unwrap_or("1").to_string();
             while matches!(lines.get(at + 1), Some(ClaimLine::Co(_))) {
                 at += 1;
             }
@@ -659,44 +659,6 @@ fn attach_notes(notes: &[crate::api::claims::ClaimNote], claims: &mut [Claim]) {
             let format = format_problems(&first.records);
             first.problems.extend(format);
         }
-    }
-}
-
-fn line_code_of(line: &ClaimLine) -> Option<&String> {
-    match line {
-        ClaimLine::Si(r) => Some(&r.code),
-        ClaimLine::Iy(r) => Some(&r.code),
-        ClaimLine::To(r) => Some(&r.code),
-        ClaimLine::Co(_) | ClaimLine::Other(_) => None,
-    }
-}
-
-fn line_points(line: &ClaimLine) -> Option<u32> {
-    match line {
-        ClaimLine::Si(r) => r.points,
-        ClaimLine::Iy(r) => r.points,
-        ClaimLine::To(r) => r.points,
-        ClaimLine::Co(_) | ClaimLine::Other(_) => None,
-    }
-}
-
-fn line_class(line: &ClaimLine) -> &str {
-    match line {
-        ClaimLine::Si(r) => &r.treatment_class,
-        ClaimLine::Iy(r) => &r.treatment_class,
-        ClaimLine::To(r) => &r.treatment_class,
-        ClaimLine::Co(r) => &r.treatment_class,
-        ClaimLine::Other(_) => "",
-    }
-}
-
-fn line_burden(line: &ClaimLine) -> &str {
-    match line {
-        ClaimLine::Si(r) => &r.burden,
-        ClaimLine::Iy(r) => &r.burden,
-        ClaimLine::To(r) => &r.burden,
-        ClaimLine::Co(r) => &r.burden,
-        ClaimLine::Other(_) => "1",
     }
 }
 

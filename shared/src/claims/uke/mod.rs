@@ -562,6 +562,48 @@ pub enum ClaimLine {
 }
 
 impl ClaimLine {
+    /// The 診療行為・医薬品・特定器材コード of an SI, IY or TO record.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Si(r) => Some(&r.code),
+            Self::Iy(r) => Some(&r.code),
+            Self::To(r) => Some(&r.code),
+            Self::Co(_) | Self::Other(_) => None,
+        }
+    }
+
+    /// 点数 of an SI, IY or TO record (set on the last record of a 算定単位).
+    pub fn points(&self) -> Option<u32> {
+        match self {
+            Self::Si(r) => r.points,
+            Self::Iy(r) => r.points,
+            Self::To(r) => r.points,
+            Self::Co(_) | Self::Other(_) => None,
+        }
+    }
+
+    /// 診療識別 (empty on a record continuing its group, and on a raw record).
+    pub fn treatment_class(&self) -> &str {
+        match self {
+            Self::Si(r) => &r.treatment_class,
+            Self::Iy(r) => &r.treatment_class,
+            Self::To(r) => &r.treatment_class,
+            Self::Co(r) => &r.treatment_class,
+            Self::Other(_) => "",
+        }
+    }
+
+    /// 負担区分 (別表21); none on a raw record.
+    pub fn burden(&self) -> Option<&str> {
+        match self {
+            Self::Si(r) => Some(&r.burden),
+            Self::Iy(r) => Some(&r.burden),
+            Self::To(r) => Some(&r.burden),
+            Self::Co(r) => Some(&r.burden),
+            Self::Other(_) => None,
+        }
+    }
+
     /// The record identifier ("SI", "IY", "TO", "CO", or the raw record's).
     pub fn kind(&self) -> &str {
         match self {
