@@ -13,6 +13,11 @@ use std::time::Duration;
 
 const CODE: &str = "1319999981";
 
+/// This year in JST (the test's patients are aged from it).
+fn this_year() -> i32 {
+    karte_server::clock::today_jst().year()
+}
+
 #[tokio::test]
 async fn the_clerk_checks_fixes_files_and_reads_back_a_month() {
     require_built_app();
@@ -56,13 +61,29 @@ async fn the_clerk_checks_fixes_files_and_reads_back_a_month() {
             None,
         )
         .await;
-    for (patient, code) in [(&a, "8833421"), (&b, "2500015"), (&child, "4609008")] {
+    // 70–74: 高齢受給者 (2割) on 協会けんぽ.
+    let (senior, visit_senior) = c
+        .patient(
+            "架空 月次高",
+            "カクウ ゲツジコウ",
+            &format!("{}-03-03", this_year() - 72),
+            "01130012",
+            None,
+        )
+        .await;
+    for (patient, code) in [
+        (&a, "8833421"),
+        (&b, "2500015"),
+        (&child, "4609008"),
+        (&senior, "4779004"),
+    ] {
         c.diagnosis(patient, code).await;
     }
     c.bill(&visit_a, &["160008010", "160095710"], 0).await;
     c.bill(&visit_b, &[], 0).await;
     c.bill(&visit_child, &[], 0).await;
     c.bill(&visit_old, &[], 0).await;
+    c.bill(&visit_senior, &[], 0).await;
     let month = this_month();
 
     let downloads =
@@ -84,7 +105,7 @@ async fn the_clerk_checks_fixes_files_and_reads_back_a_month() {
             vec![serde_json::to_value(&input)?, json!(month)],
         )
         .await?;
-        browser.wait_for_text("claims-total-count", "4").await?;
+        browser.wait_for_text("claims-total-count", "5").await?;
         // The planted 病名漏れ is listed, links to the chart, and filing is blocked.
         browser
             .wait_for_text("claims-problems", "この月に有効な傷病名がありません")
@@ -102,6 +123,7 @@ async fn the_clerk_checks_fixes_files_and_reads_back_a_month() {
             "医保と1種の公費併用・本人・入院外",
             "医保単独・未就学者・入院外",
             "後期高齢者単独・一般・低所得者・入院外",
+            "医保単独・高齢受給者一般・低所得者・入院外",
         ] {
             anyhow::ensure!(summary.contains(kind), "{kind} in {summary}");
         }
@@ -115,7 +137,7 @@ async fn the_clerk_checks_fixes_files_and_reads_back_a_month() {
         let rows = cl
             .find_all(Locator::Css("[data-testid='claim-row']"))
             .await?;
-        anyhow::ensure!(rows.len() == 4, "four claims");
+        anyhow::ensure!(rows.len() == 5, "five claims");
         let open = cl
             .find_all(Locator::Css("[data-testid='claim-open']"))
             .await?;
@@ -123,6 +145,20 @@ async fn the_clerk_checks_fixes_files_and_reads_back_a_month() {
         browser.wait_for_text("receipt-diagnoses", "高血圧症").await?;
         browser.wait_for_text("receipt-lines", "初診").await?;
         browser.wait_for_text("receipt-lines", "末梢血液一般検査").await?;
+        // A 症状詳記 written under the claim goes into it.
+        browser.by_testid("claim-note-form").await?;
+        browser
+            .by_testid("claim-note-text")
+            .await?
+            .send_keys("発熱が続くため血液検査を実施")
+            .await?;
+        browser.click("claim-note-save").await?;
+        browser
+            .wait_for_text("claim-notes", "発熱が続くため血液検査を実施")
+            .await?;
+        browser
+            .wait_for_text("receipt-symptoms", "発熱が続くため血液検査を実施")
+            .await?;
         browser.screenshot("80-claims-receipt").await?;
 
         // File the month; the files are offered for download.

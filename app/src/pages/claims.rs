@@ -132,7 +132,15 @@ fn ClaimsMonth() -> impl IntoView {
         let m = month.get_untracked();
         loading.set(true);
         error.set(None);
-        selected.set(None);
+        // Another month: nothing open. The same month rebuilt (after a 症状詳記, a fix) keeps
+        // the claim that is open.
+        let same = context.with_untracked(|c| {
+            c.as_ref()
+                .is_some_and(|c| format!("{:04}-{:02}", c.month.year(), c.month.month()) == m)
+        });
+        if !same {
+            selected.set(None);
+        }
         spawn_local(async move {
             let answer = crate::api::claims::month(&m).await;
             if month.get_untracked() != m {
@@ -769,7 +777,11 @@ fn Receipt(records: ClaimRecords, names: HashMap<String, String>) -> impl IntoVi
             ClaimLine::Co(co) => {
                 lines.push((
                     String::new(),
-                    format!("（コメント）{} {}", name_of(&co.code), co.text),
+                    if co.code == FREE_TEXT_COMMENT {
+                        format!("（コメント）{}", co.text)
+                    } else {
+                        format!("（コメント）{} {}", name_of(&co.code), co.text)
+                    },
                     String::new(),
                     String::new(),
                 ));
@@ -863,6 +875,14 @@ fn Receipt(records: ClaimRecords, names: HashMap<String, String>) -> impl IntoVi
                     }).collect_view()}
                 </tbody>
             </table>
+            {(!records.sj.is_empty()).then(|| view! {
+                <section class="receipt-symptoms" data-testid="receipt-symptoms">
+                    <h4>"症状詳記"</h4>
+                    {records.sj.iter().map(|sj| view! {
+                        <p>{if sj.kind.is_empty() { String::new() } else { format!("【{}】", sj.kind) }}{sj.text.clone()}</p>
+                    }).collect_view()}
+                </section>
+            })}
         </article>
     }
 }
