@@ -384,6 +384,8 @@ pub enum ProblemCode {
     DiagnosisRequired,
     /// A コメント for a line no claim of the month has.
     CommentWithoutLine,
+    /// Items that exclude each other within the month or the day (包括・併算定不可).
+    Excluded,
     /// A line Karte cannot record yet (negative points, more than 999 times).
     NotRecordable,
     /// The claim's 合計点数 is not the sum of its bills.
@@ -977,6 +979,7 @@ fn build_claim(
     }
     judgment_fee_check(&units, &mut problems);
     limit_check(&units, masters, &group.bills, &mut problems);
+    exclusion_check(&units, &group.bills, &mut problems);
     diagnosis_requirement_check(
         &units,
         masters,
@@ -1418,6 +1421,100 @@ fn limit_check(
             ),
             over_on.and_then(|d| bill_on(bills, d + 1)),
         ));
+    }
+}
+
+/// The days (1-based) on which any unit of `codes` was billed with points.
+fn billed_days(units: &[Unit], codes: &[&str]) -> Vec<usize> {
+    let mut days: Vec<usize> = units
+        .iter()
+        .filter(|u| {
+            u.key.points > 0 && u.key.kind == 0 && codes.contains(&u.key.parts[0].0.as_str())
+        })
+        .flat_map(|u| {
+            u.days
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.is_some())
+                .map(|(i, _)| i + 1)
+        })
+        .collect();
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
+/// Exclusions between items across the month that bills finalised one by one can miss (the
+/// engine sees only the visit and the month's earlier bills). Warnings, linked to the bill of
+/// the first day concerned; the clerk corrects the bill.
+/// - 生活習慣病管理料 (Ⅰ)/(Ⅱ) include 特定疾患療養管理料 and 外来管理加算 in the month they are
+///   billed (B001-3 注2, B001-3-3 注2), and (Ⅰ) the 検査 (第3部); (Ⅰ) and (Ⅱ) are not billed in the
+///   same month (B001-3-3 注5);
+/// - 特定疾患療養管理料 is not billed on the day of the 初診 (B000 留意事項 (7)).
+///
+/// Source: 令和6年厚生労働省告示第57号 別表第一; 令和6年3月5日保医発0305第4号.
+fn exclusion_check(units: &[Unit], bills: &[&ClaimBill], problems: &mut Vec<ClaimProblem>) {
+    use crate::billing::codes::{
+        INITIAL, INITIAL_TELEMEDICINE, LIFESTYLE_I, LIFESTYLE_II, OUTPATIENT_MANAGEMENT,
+        SPECIFIC_DISEASE_MANAGEMENT,
+    };
+    let mut warn = |day: Option<usize>, message: String| {
+        problems.push(warning(
+            ProblemCode::Excluded,
+            message,
+            day.and_then(|d| bill_on(bills, d)),
+        ));
+    };
+    let one = billed_days(units, LIFESTYLE_I);
+    let two = billed_days(units, LIFESTYLE_II);
+    if !one.is_empty() && !two.is_empty() {
+        warn(
+            two.first().copied(),
+            "生活習慣病管理料（Ⅰ）と（Ⅱ）が同じ月に算定されています（B001-3-3 注5）".into(),
+        );
+    }
+    if !one.is_empty() || !two.is_empty() {
+        let name = if one.is_empty() {
+            "生活習慣病管理料（Ⅱ）"
+        } else {
+            "生活習慣病管理料（Ⅰ）"
+        };
+        for (codes, what) in [
+            (SPECIFIC_DISEASE_MANAGEMENT, "特定疾患療養管理料"),
+            (&[OUTPATIENT_MANAGEMENT][..], "外来管理加算"),
+        ] {
+            let days = billed_days(units, codes);
+            if let Some(day) = days.first() {
+                warn(
+                    Some(*day),
+                    format!("{name}を算定した月に{what}が算定されています（{name}に包括されます）"),
+                );
+            }
+        }
+        if !one.is_empty() {
+            let tests: Vec<usize> = units
+                .iter()
+                .filter(|u| u.key.class == "60" && u.key.points > 0)
+                .filter_map(|u| u.days.iter().position(Option::is_some).map(|i| i + 1))
+                .collect();
+            if let Some(day) = tests.iter().min() {
+                warn(
+                    Some(*day),
+                    "生活習慣病管理料（Ⅰ）を算定した月に検査が算定されています（生活習慣病管理料（Ⅰ）に包括されます）".into(),
+                );
+            }
+        }
+    }
+    let initial = billed_days(units, &[INITIAL, INITIAL_TELEMEDICINE]);
+    if let Some(day) = billed_days(units, SPECIFIC_DISEASE_MANAGEMENT)
+        .into_iter()
+        .find(|d| initial.contains(d))
+    {
+        warn(
+            Some(day),
+            "特定疾患療養管理料が初診の日に算定されています（初診料を算定する日には算定できません）"
+                .into(),
+        );
     }
 }
 

@@ -1171,3 +1171,56 @@ fn notes_become_sj_and_co_records_in_place_and_read_back() {
     assert!(read.check().is_empty(), "{:?}", read.check());
     assert_eq!(read.claims[0], claims[0].records);
 }
+
+#[test]
+fn items_a_later_bill_of_the_month_includes_are_warned_on_their_day() {
+    let birth = date!(1960 - 05 - 05);
+    let on = |d: u8| Date::from_calendar_date(2024, Month::June, d).unwrap();
+    // Day 3: 特定疾患療養管理料, 外来管理加算 and a blood count, each priced before day 10's
+    // 生活習慣病管理料（Ⅰ） existed; day 10 does not see them as included.
+    let mut early = visit(on(3), birth, VisitKind::Revisit);
+    early.items = vec![ItemOrder::new("113001810"), ItemOrder::new("160008010")];
+    early.outpatient_management = true;
+    let mut late = visit(on(10), birth, VisitKind::Revisit);
+    late.items = vec![ItemOrder::new("113041810")];
+    let mut input = managed(
+        &[],
+        vec![diagnosis(Some(ULCER), "胃潰瘍", true, "2024-05-01")],
+    );
+    input.bills = vec![bill(600, early, &[]), bill(601, late, &[])];
+    let day3 = input.bills[0].reception_id;
+    let claims = build_claims(june(), &[input], &ulcer_class());
+    let found = problems_of(&claims, ProblemCode::Excluded);
+    let messages: Vec<&str> = found.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(found.len(), 3, "{messages:?}");
+    assert!(found
+        .iter()
+        .all(|p| p.severity == Severity::Warning && p.reception_id == Some(day3)));
+    assert!(messages[0].contains("特定疾患療養管理料"), "{messages:?}");
+    assert!(messages[1].contains("外来管理加算"), "{messages:?}");
+    assert!(messages[2].contains("検査"), "{messages:?}");
+}
+
+#[test]
+fn specific_disease_management_on_the_day_of_the_first_visit_is_warned() {
+    let birth = date!(1960 - 05 - 05);
+    let mut v = visit(date!(2024 - 06 - 03), birth, VisitKind::Initial);
+    v.items = vec![ItemOrder::new("113001810")];
+    let mut input = managed(
+        &[],
+        vec![diagnosis(Some(ULCER), "胃潰瘍", true, "2024-05-01")],
+    );
+    input.bills = vec![bill(610, v, &[])];
+    let claims = build_claims(june(), &[input.clone()], &ulcer_class());
+    let found = problems_of(&claims, ProblemCode::Excluded);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("初診の日"));
+    assert_eq!(found[0].reception_id, Some(input.bills[0].reception_id));
+    // On a 再診 nothing is said.
+    let again = managed(&[3], input.diagnoses.clone());
+    assert!(problems_of(
+        &build_claims(june(), &[again], &ulcer_class()),
+        ProblemCode::Excluded
+    )
+    .is_empty());
+}
