@@ -1450,7 +1450,7 @@ fn billed_days(units: &[Unit], codes: &[&str]) -> Vec<usize> {
 /// - 生活習慣病管理料 (Ⅰ)/(Ⅱ) include 特定疾患療養管理料 and 外来管理加算 in the month they are
 ///   billed (B001-3 注2, B001-3-3 注2), and (Ⅰ) the 検査 (第3部); (Ⅰ) and (Ⅱ) are not billed in the
 ///   same month (B001-3-3 注5);
-/// - 特定疾患療養管理料 is not billed on the day of the 初診 (B000 留意事項 (7)).
+/// - 特定疾患療養管理料 is not billed on the day of the 初診 (B000 留意事項).
 ///
 /// Source: 令和6年厚生労働省告示第57号 別表第一; 令和6年3月5日保医発0305第4号.
 fn exclusion_check(units: &[Unit], bills: &[&ClaimBill], problems: &mut Vec<ClaimProblem>) {
