@@ -18,6 +18,9 @@ pub enum UkeErrorKind {
     TooLarge { limit: usize },
     /// A line is longer than [`super::MAX_LINE_BYTES`].
     LineTooLong { limit: usize },
+    /// More records than [`super::MAX_RECORDS`] (bounds the memory a file of many short
+    /// records takes).
+    TooManyRecords { limit: usize },
     /// A record with more than `limit` fields: [`super::MAX_FIELDS`] in a 医科 file,
     /// [`super::MAX_FIELDS_ANY`] in any.
     TooManyFields { limit: usize },
@@ -74,6 +77,7 @@ impl UkeErrorKind {
                 format!("ファイルが大きすぎます（{} MB まで）", limit / 1_000_000)
             }
             Self::LineTooLong { limit } => format!("行が長すぎます（{limit} バイトまで）"),
+            Self::TooManyRecords { limit } => format!("レコードが多すぎます（{limit} 件まで）"),
             Self::TooManyFields { limit } => {
                 format!("項目が多すぎます（{limit} 項目まで）")
             }

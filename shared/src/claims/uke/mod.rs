@@ -41,6 +41,7 @@ pub use check::{UkeProblem, UkeProblemKind};
 pub use error::{UkeError, UkeErrorKind, UkeFieldRef};
 pub use read::{
     read_records, read_uke, UkeLine, MAX_FIELDS, MAX_FIELDS_ANY, MAX_FILE_BYTES, MAX_LINE_BYTES,
+    MAX_RECORDS,
 };
 pub use values::{
     day_total, DayCounts, DeviceAmount, DevicePrice, DrugAmount, UkeDate, UkeDecimal, UkeMonth,

@@ -38,6 +38,11 @@ pub const MAX_FILE_BYTES: usize = 64_000_000;
 /// under 2.5 KB in Shift_JIS and under 4 KB in UTF-8.
 pub const MAX_LINE_BYTES: usize = 16 * 1024;
 
+/// The most records a file may hold: a real file of [`MAX_FILE_BYTES`] has lines of 40 bytes
+/// or more (an SI record with its 31 day columns alone is over 40), so about a million and a
+/// half; a file of millions of tiny records is refused before it takes gigabytes as records.
+pub const MAX_RECORDS: usize = 1_500_000;
+
 /// The most fields a 医科 record may have ([`read_uke`]), レコード識別情報 included. The longest
 /// 医科 layout, TO, has 48; older layouts with a few more (empty) trailing fields are read,
 /// anything past this is not.
@@ -152,6 +157,13 @@ pub fn read_records(bytes: &[u8]) -> Result<Vec<UkeLine>, UkeError> {
         if raw.is_empty() {
             blank.get_or_insert(line);
             continue;
+        }
+        if records.len() >= MAX_RECORDS {
+            return Err(UkeError::line(
+                line,
+                None,
+                UkeErrorKind::TooManyRecords { limit: MAX_RECORDS },
+            ));
         }
         if let Some(blank) = blank {
             return Err(UkeError::line(blank, None, UkeErrorKind::BlankLine));

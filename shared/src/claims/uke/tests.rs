@@ -764,6 +764,16 @@ fn file_errors_and_limits() {
             limit: MAX_FILE_BYTES,
         },
     );
+    // Millions of tiny records: refused at the first one past the limit, by line, before
+    // they take gigabytes as records.
+    let tiny = "SY\r\n".repeat(MAX_RECORDS + 1);
+    assert_error(
+        &read_uke(tiny.as_bytes()).unwrap_err(),
+        Some(MAX_RECORDS + 1),
+        None,
+        None,
+        K::TooManyRecords { limit: MAX_RECORDS },
+    );
     let long = format!("IR,1\r\nRE,{}\r\n", "1".repeat(MAX_LINE_BYTES));
     assert_error(
         &read_uke(long.as_bytes()).unwrap_err(),
