@@ -526,6 +526,38 @@ async fn a_clerks_order_waits_for_the_doctors_approval() {
 }
 
 #[tokio::test]
+async fn a_clerks_cancel_waits_for_the_doctor_like_any_proxy_entry() {
+    let Some(c) = clinic().await else { return };
+    let order = c.create(&c.clerk, "lab").await;
+    let lab = json!({"kind": "lab", "items": [{"code": CBC}]});
+    let draft = save(&c.clerk, &order, 0, 0, lab, Some(&c.doctor_id)).await;
+    let res = finalize(&c.clerk, &order, draft.revision, "", json!([])).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let approve = |v: i32| format!("/orders/{}/versions/{v}/approve", order.order_id);
+    let res = c.doctor.post_empty(&approve(1)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    // The clerk cancels it for the doctor: a pending 取消, the order still stands.
+    let res = c
+        .clerk
+        .post(
+            &format!("/orders/{}/cancel", order.order_id),
+            &json!({"base_version": 1, "reason": "患者が検査を辞退"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let pending: OrderDetail = res.json();
+    assert_eq!(pending.status, OrderStatus::Pending);
+    assert!(pending.status.is_billed(), "会計 still prices it");
+    assert!(pending.versions[0].cancelled && pending.versions[0].is_pending());
+    let queue: Vec<PendingOrder> = c.doctor.get("/orders/pending").await.json();
+    assert!(queue.iter().any(|p| p.order_id == order.order_id));
+    // The doctor approves the 取消: now it is cancelled.
+    let res = c.doctor.post_empty(&approve(2)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.json::<OrderDetail>().status, OrderStatus::Cancelled);
+}
+
+#[tokio::test]
 async fn warnings_must_be_answered_with_a_reason_and_are_kept_with_the_version() {
     let Some(c) = clinic().await else { return };
     // The allergy list: versions, a reason to change, other institutions see nothing.

@@ -163,7 +163,7 @@ fn ChartDocument(doc: ChartPrint) -> impl IntoView {
                         let current = o.current().map(|v| v.version).unwrap_or(0);
                         view! {
                             <section class="print-note" data-testid="print-order">
-                                <h3>{format!("{} {} {}", o.visit_date, o.kind.label_ja(), o.status.label_ja())}</h3>
+                                <h3>{format!("{} {} {}", o.visit_date, o.kind.label_ja(), o.status_label_ja())}</h3>
                                 {o.versions.iter().map(|v| view! {
                                     <div class="print-version" class:superseded=v.version < current>
                                         <p class="version-meta">{format!("第{}版{} {} {}{}{}{}",

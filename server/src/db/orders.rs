@@ -359,8 +359,10 @@ pub async fn draft(tx: &mut TenantTx, order: OrderId) -> Result<Option<DraftRow>
 fn status_of(versions: &[OrderVersion]) -> OrderStatus {
     match versions.first() {
         None => OrderStatus::Draft,
-        Some(v) if v.cancelled => OrderStatus::Cancelled,
+        // A 取消 entered by a clerk for the doctor (代行入力) waits for the doctor like any
+        // other: until approved, the order stands (and 会計 prices it).
         Some(v) if v.is_pending() => OrderStatus::Pending,
+        Some(v) if v.cancelled => OrderStatus::Cancelled,
         Some(v) if v.version > 1 => OrderStatus::Amended,
         Some(_) => OrderStatus::Final,
     }

@@ -120,6 +120,16 @@ pub struct OrderDetail {
 }
 
 impl OrderDetail {
+    /// The status in words, a 取消 waiting for the doctor's approval named as such.
+    pub fn status_label_ja(&self) -> &'static str {
+        match self.current() {
+            Some(v) if self.status == OrderStatus::Pending && v.cancelled => {
+                "取消の承認待ち（代行入力）"
+            }
+            _ => self.status.label_ja(),
+        }
+    }
+
     /// The newest 確定 version, if any.
     pub fn current(&self) -> Option<&OrderVersion> {
         self.versions.first()

@@ -804,7 +804,7 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                         view! {
                             <li class="order-card" data-testid="order-card">
                                 <strong>{order.kind.label_ja()}</strong>
-                                <span class=format!("badge status-{}", status_class(order.status)) data-testid="order-status">{order.status.label_ja()}</span>
+                                <span class=format!("badge status-{}", status_class(order.status)) data-testid="order-status">{order.status_label_ja()}</span>
                                 {order.draft.is_some().then(|| view! { <span class="badge">"編集中"</span> })}
                                 <ul class="order-lines">{move || lines().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
                                 <button type="button" class="link" data-testid="order-open" on:click={
@@ -859,7 +859,7 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                 view! {
                     <section class="order-editor" data-testid="order-editor">
                         <h3>{format!("{}オーダ", order.kind.label_ja())}
-                            <span class=format!("badge status-{}", status_class(order.status))>{order.status.label_ja()}</span>
+                            <span class=format!("badge status-{}", status_class(order.status))>{order.status_label_ja()}</span>
                             {(versions > 0).then(|| format!(" 第{versions}版"))}
                         </h3>
                         <OrderEditor form=form flagged=flagged/>
