@@ -302,6 +302,8 @@ fn answered(
                         WarningKind::Duplicate => "同じ成分の薬剤が本日の処方に重複しています。理由を入力して確定してください",
                         WarningKind::DaysLimit => "投与日数が上限を超えています。理由を入力して確定してください",
                         WarningKind::OutOfForce => "診療日に有効でない医薬品です。理由を入力して確定してください",
+                        WarningKind::NoGenericName => "一般名のない医薬品のため商品名で印刷されます。一般名処方を外すか、理由を入力して確定してください",
+                        WarningKind::RefillNotAllowed => "リフィル処方箋で処方できない医薬品です。リフィルを外すか、理由を入力して確定してください",
                     },
                 )
             })

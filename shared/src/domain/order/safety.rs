@@ -23,6 +23,10 @@ pub enum WarningKind {
     DaysLimit,
     /// The drug is not in force on the date (経過措置期限切れ・削除).
     OutOfForce,
+    /// 一般名処方 asked for a drug the master gives no 一般名 for: it prints by its brand name.
+    NoGenericName,
+    /// リフィル処方箋 with a drug it may not carry (投与期間に上限のある医薬品, 湿布薬).
+    RefillNotAllowed,
 }
 
 impl WarningKind {
@@ -32,6 +36,8 @@ impl WarningKind {
             Self::Duplicate => "duplicate",
             Self::DaysLimit => "days_limit",
             Self::OutOfForce => "out_of_force",
+            Self::NoGenericName => "no_generic_name",
+            Self::RefillNotAllowed => "refill_not_allowed",
         }
     }
 
@@ -41,6 +47,8 @@ impl WarningKind {
             Self::Duplicate => "重複投与",
             Self::DaysLimit => "投与日数の上限",
             Self::OutOfForce => "マスター有効期間外",
+            Self::NoGenericName => "一般名なし",
+            Self::RefillNotAllowed => "リフィル不可の医薬品",
         }
     }
 }
@@ -146,9 +154,56 @@ pub fn check(order: &OrderContents, ctx: &DayContext<'_>) -> Vec<OrderWarning> {
                 }
             }
         }
+        for (i, o) in p.rps.iter().enumerate() {
+            for (j, d) in o.rp.drugs().iter().enumerate() {
+                let Some(drug) = ctx.drugs.get(&d.code) else {
+                    continue;
+                };
+                if d.generic_name && drug.generic_name.is_none() {
+                    out.push(OrderWarning {
+                        kind: WarningKind::NoGenericName,
+                        key: format!("no_generic_name:{}", d.code),
+                        field: format!("contents.rps[{i}].rp.drugs[{j}].generic_name"),
+                        message: format!(
+                            "{}：医薬品マスターに一般名処方の標準的な記載がないため、処方箋には商品名で印刷されます（一般名処方加算の対象外）",
+                            drug.name
+                        ),
+                    });
+                }
+                if p.refill_uses.is_some() {
+                    if let Some(why) = refill_refused(drug, ctx.date) {
+                        out.push(OrderWarning {
+                            kind: WarningKind::RefillNotAllowed,
+                            key: format!("refill_not_allowed:{}", d.code),
+                            field: "contents.refill_uses".into(),
+                            message: format!(
+                                "{}：{why}はリフィル処方箋で処方できません（療担規則第20条）",
+                                drug.name
+                            ),
+                        });
+                    }
+                }
+            }
+        }
         out.extend(duplicates(order, ctx));
     }
     out
+}
+
+/// Why `drug` may not be on a リフィル処方箋: a drug whose 投与期間 is limited (新医薬品 in its
+/// first year, 麻薬, 向精神薬 — [`days_limit`]) or a 湿布薬 (貼付剤 of 薬効分類 2649 鎮痛・鎮痒・
+/// 収斂・消炎剤: 薬価基準収載医薬品コード beginning 2649, 外用). Source: 保険医療機関及び保険医療
+/// 養担当規則 第20条 (令和4年厚生労働省令第31号, リフィル処方箋), 令和4年3月4日保医発0304第1号.
+pub fn refill_refused(drug: &DrugRecord, date: Date) -> Option<&'static str> {
+    if let Some((_, why)) = days_limit(drug, date) {
+        return Some(why);
+    }
+    let poultice = drug.dosage_form == crate::masters::DosageForm::External
+        && drug
+            .nhi_code
+            .as_deref()
+            .is_some_and(|c| c.starts_with("2649"));
+    poultice.then_some("湿布薬（鎮痛・消炎の貼付剤）")
 }
 
 /// The most days `drug` may be given at once on `date`, and why, where the master tells.

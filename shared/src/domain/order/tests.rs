@@ -546,3 +546,69 @@ fn frequent_items_count_each_code_once_per_order_most_used_first() {
         ]
     );
 }
+
+#[test]
+fn a_generic_name_the_master_lacks_is_said_before_the_brand_prints() {
+    let mut drugs = drugs();
+    let mut rp = internal(7, &["612170710"]);
+    if let Rp::Internal { drugs, .. } = &mut rp.rp {
+        drugs[0].generic_name = true;
+    }
+    let order = rx(vec![rp]);
+    let warnings = check(&order, &ctx(&[], &[], &drugs));
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].kind, WarningKind::NoGenericName);
+    assert_eq!(
+        warnings[0].field,
+        "contents.rps[0].rp.drugs[0].generic_name"
+    );
+    // With the master's 一般名 nothing is said.
+    drugs.get_mut("612170710").unwrap().generic_name = Some("アムロジピン錠５ｍｇ".into());
+    assert!(check(&order, &ctx(&[], &[], &drugs)).is_empty());
+}
+
+#[test]
+fn a_refill_with_a_limited_drug_or_a_poultice_is_warned() {
+    let mut drugs = drugs();
+    let mut poultice = drug("620007804", "モーラステープＬ４０ｍｇ", "2649735S2031");
+    poultice.dosage_form = DosageForm::External;
+    drugs.insert(poultice.code.clone(), poultice);
+    let mut new_drug = drug("629999901", "架空新薬錠", "3999999F1020");
+    new_drug.listed_on = Some(date!(2024 - 05 - 22));
+    drugs.insert(new_drug.code.clone(), new_drug);
+    let refill = |rps: Vec<OrderedRp>| {
+        let mut o = rx(rps);
+        if let OrderContents::Prescription(p) = &mut o {
+            p.refill_uses = Some(2);
+        }
+        o
+    };
+    let external = OrderedRp {
+        rp: Rp::External {
+            drugs: vec![RpDrug::new("620007804", Quantity::units(14))],
+        },
+        usage: Usage {
+            code: None,
+            text: "１日１回患部に貼付".into(),
+            times_per_day: None,
+        },
+    };
+    let kinds = |o: &OrderContents| -> Vec<String> {
+        check(o, &ctx(&[], &[], &drugs))
+            .into_iter()
+            .filter(|w| w.kind == WarningKind::RefillNotAllowed)
+            .map(|w| w.key)
+            .collect()
+    };
+    assert_eq!(
+        kinds(&refill(vec![external.clone()])),
+        ["refill_not_allowed:620007804"]
+    );
+    assert_eq!(
+        kinds(&refill(vec![internal(7, &["629999901"])])),
+        ["refill_not_allowed:629999901"]
+    );
+    // An everyday drug on a refill, and the poultice without a refill: nothing.
+    assert!(kinds(&refill(vec![internal(28, &["612170710"])])).is_empty());
+    assert!(kinds(&rx(vec![external])).is_empty());
+}
