@@ -643,6 +643,50 @@ async fn a_visit_with_a_public_expense_alone_is_billed_and_claimed_from_it() {
     assert!(claims[0].records.ho.is_none());
     assert!(claims[0].problems.is_empty(), "{:?}", claims[0].problems);
 
+    // Its 院外処方箋 prints with the 公費 alone, the insurance fields blank.
+    let order: shared::api::orders::OrderDetail = c
+        .doctor
+        .post(
+            &format!("/patients/{p}/orders"),
+            &json!({"visit_date": bill.visit.service_date.to_string(),
+                    "reception_id": visit.reception_id, "kind": "prescription"}),
+        )
+        .await
+        .json();
+    let res = c
+        .doctor
+        .put(
+            &format!("/orders/{}/draft", order.order_id),
+            &json!({"base_version": 0, "base_revision": 0, "contents": {
+                "kind": "prescription", "dispensing": "outside", "rps": [{
+                    "rp": {"kind": "internal", "days": 5,
+                           "drugs": [{"code": "620002023", "quantity": "3"}]},
+                    "usage": {"code": "1013044400000000", "text": "１日３回朝昼夕食後",
+                              "times_per_day": 3}}]}}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let revision = res.body["revision"].as_i64().unwrap();
+    let res = c
+        .doctor
+        .post(
+            &format!("/orders/{}/finalize", order.order_id),
+            &json!({"revision": revision, "reason": "", "overrides": []}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let res = c
+        .doctor
+        .post(
+            &format!("/orders/{}/prescription", order.order_id),
+            &json!({"version": 1}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let issue: shared::api::orders::PrescriptionIssue = res.json();
+    assert_eq!(issue.sheet.insurer_number, "");
+    assert_eq!(issue.sheet.public[0].payer_number, "12131017");
+
     // Without a 公費 either, 会計 is refused with the reason.
     let (_, bare) = c
         .patient("架空 無保険", "カクウ ムホケン", "1961-01-01", "", None)

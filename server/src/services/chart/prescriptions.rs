@@ -64,19 +64,21 @@ pub async fn issue(
         .await?
         .ok_or_else(|| anyhow::anyhow!("order's patient is missing"))?;
     let date = head.visit_date;
-    let Some(row) = insurance::insurances(tx, head.patient_id, Some(date))
+    let row = insurance::insurances(tx, head.patient_id, Some(date))
         .await?
         .into_iter()
-        .next()
-    else {
-        return Err(ApiError::invalid(
-            "insurance",
-            "診療日に有効な保険がありません。保険を登録してから印刷してください",
-        ));
-    };
-    let cover = row.detail(patient.birth_date, date)?;
+        .next();
     // The 公費 会計 applies, in the same order (records 27, 28, 29).
     let selection = insurance::public_on(tx, head.patient_id, date).await?;
+    // 公費単独 (生活保護 …): no insurance, the 公費 alone; the insurance fields stay blank.
+    let cover = match row {
+        Some(row) => Some(row.detail(patient.birth_date, date)?),
+        None if !selection.applied.is_empty() => None,
+        None => return Err(ApiError::invalid(
+            "insurance",
+            "診療日に有効な保険も公費もありません。保険または公費を登録してから印刷してください",
+        )),
+    };
     let institution = institutions::current(tx).await?;
     let contact = institutions::profile(tx).await?;
     let department = match head.reception_id {
@@ -127,7 +129,9 @@ pub async fn issue(
                 .collect()
         })
         .collect();
-    let insurer = shared::domain::insurance::InsurerNumber::parse(&cover.insurer_number).ok();
+    let insurer = cover
+        .as_ref()
+        .and_then(|c| shared::domain::insurance::InsurerNumber::parse(&c.insurer_number).ok());
     let late_elderly = insurer.as_ref().is_some_and(|i| i.is_kouki());
     let sheet = PrescriptionSheet {
         institution_code: institution.code,
@@ -149,18 +153,20 @@ pub async fn issue(
         } else {
             1
         },
-        insurer_number: cover.insurer_number.clone(),
-        symbol: cover.symbol.clone(),
-        number: cover.number.clone(),
-        branch: cover.branch.clone(),
-        insured: cover.relationship == shared::domain::insurance::Relationship::Insured,
-        burden_tenths: cover.burden_tenths,
-        burden_category: burden_category(
-            patient.birth_date,
-            date,
-            late_elderly,
-            cover.burden_tenths,
-        ),
+        insurer_number: cover
+            .as_ref()
+            .map(|c| c.insurer_number.clone())
+            .unwrap_or_default(),
+        symbol: cover.as_ref().map(|c| c.symbol.clone()).unwrap_or_default(),
+        number: cover.as_ref().map(|c| c.number.clone()).unwrap_or_default(),
+        branch: cover.as_ref().map(|c| c.branch.clone()).unwrap_or_default(),
+        insured: cover
+            .as_ref()
+            .is_none_or(|c| c.relationship == shared::domain::insurance::Relationship::Insured),
+        burden_tenths: cover.as_ref().map_or(0, |c| c.burden_tenths),
+        burden_category: cover
+            .as_ref()
+            .and_then(|c| burden_category(patient.birth_date, date, late_elderly, c.burden_tenths)),
         public: selection
             .applied
             .iter()

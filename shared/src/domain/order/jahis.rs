@@ -190,12 +190,17 @@ impl PrescriptionSheet {
             if self.insured { "1" } else { "2" }.into(),
             s(&self.branch),
         ]);
-        let patient = u16::from(self.burden_tenths.min(10)) * 10;
-        push(vec![
-            "24".into(),
-            patient.to_string(),
-            (100 - patient).to_string(),
-        ]);
+        // 負担・給付率 (optional) is the insurance's: none for 公費単独 (no 保険者番号), whose
+        // records 22 and 23 stay blank (UNCERTAIN: JAHIS10 says "always" for them and gives no
+        // 公費単独 example; blank is how 自費 is written).
+        if !self.insurer_number.is_empty() {
+            let patient = u16::from(self.burden_tenths.min(10)) * 10;
+            push(vec![
+                "24".into(),
+                patient.to_string(),
+                (100 - patient).to_string(),
+            ]);
+        }
         for (no, p) in ["27", "28", "29"].iter().zip(&self.public) {
             push(vec![
                 no.to_string(),
@@ -492,6 +497,27 @@ mod tests {
                 "",
             ]
         );
+    }
+
+    #[test]
+    fn a_public_expense_alone_leaves_the_insurance_blank() {
+        let mut s = sheet();
+        s.insurer_number = String::new();
+        s.symbol = String::new();
+        s.number = String::new();
+        s.branch = String::new();
+        s.burden_tenths = 0;
+        s.public = vec![SheetPublic {
+            payer_number: "12131017".into(),
+            recipient_number: "1234566".into(),
+        }];
+        let text = s.jahis_text();
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert!(lines.contains(&"21,1"), "医保 is also 公費単独's 保険種別");
+        assert!(lines.contains(&"22,"), "{lines:?}");
+        assert!(lines.contains(&"23,,,1,"), "{lines:?}");
+        assert!(!lines.iter().any(|l| l.starts_with("24,")), "{lines:?}");
+        assert!(lines.contains(&"27,12131017,1234566"), "{lines:?}");
     }
 
     #[test]
