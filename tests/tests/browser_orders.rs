@@ -24,6 +24,64 @@ const BLOOD_DRAW: &str = "160095710";
 const INJECTION_IM: &str = "130000510";
 /// 特定疾患療養管理料（診療所）, the clerk's 算定-only item.
 const MANAGEMENT: &str = "113001810";
+/// 尿中一般物質定性半定量検査, added by the doctor's amendment.
+const URINE: &str = "160000310";
+
+/// The doctor amends today's 検査 order to `codes`, with `reason` (over the API, as a second
+/// doctor's screen would).
+async fn amend_lab(
+    doctor: &karte_tests::ApiClient,
+    patient: shared::ids::PatientId,
+    codes: &[&str],
+    reason: &str,
+) -> anyhow::Result<()> {
+    let today = shared::domain::japanese::format_date(karte_server::clock::today_jst());
+    let day: shared::api::orders::DayOrders = doctor
+        .get(&format!("/patients/{patient}/orders?date={today}"))
+        .await
+        .json();
+    let lab = day
+        .orders
+        .iter()
+        .find(|o| o.kind == shared::api::orders::OrderKind::Lab)
+        .ok_or_else(|| anyhow::anyhow!("no 検査 order today"))?;
+    let version = lab.current().map(|v| v.version).unwrap_or(0);
+    let items: Vec<serde_json::Value> = codes.iter().map(|c| json!({"code": c})).collect();
+    let res = doctor
+        .put(
+            &format!("/orders/{}/draft", lab.order_id),
+            &json!({"base_version": version, "base_revision": 0,
+                    "contents": {"kind": "lab", "items": items}}),
+        )
+        .await;
+    anyhow::ensure!(res.status == StatusCode::OK, "draft: {}", res.body);
+    let draft: shared::api::orders::OrderDraft = res.json();
+    let res = doctor
+        .post(
+            &format!("/orders/{}/finalize", lab.order_id),
+            &json!({"revision": draft.revision, "reason": reason}),
+        )
+        .await;
+    anyhow::ensure!(res.status == StatusCode::OK, "finalize: {}", res.body);
+    Ok(())
+}
+
+/// Waits up to 30 s for the element `id` (for what the page does on a timer).
+async fn wait_long(browser: &Browser, id: &str) -> anyhow::Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if browser
+            .client
+            .find(Locator::Css(&format!("[data-testid='{id}']")))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "{id} did not appear");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
 
 /// The bytes of the first QR symbol in a PNG image.
 fn decode_qr(png_bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
@@ -146,6 +204,52 @@ async fn the_doctor_orders_the_clerk_bills_without_typing_and_the_prescription_r
         .await
         .json();
 
+    // Another patient with a 院内 prescription of two Rp today (its 薬袋 labels).
+    let other: PatientDetail = clerk
+        .post(
+            "/patients",
+            &json!({"name": "架空 院内", "kana": "カクウ インナイ", "sex": "male",
+                    "birth_date": "1975-05-05", "confirm_duplicate": true}),
+        )
+        .await
+        .json();
+    let in_house = other.patient_id;
+    let res = clerk
+        .post(
+            &format!("/patients/{in_house}/insurances"),
+            &json!({"insurer_number": "33120015", "symbol": "架空", "number": "9", "branch": "01",
+                    "relationship": "insured", "acquired_on": "2020-04-01", "valid_from": "2020-04-01"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let today = shared::domain::japanese::format_date(karte_server::clock::today_jst());
+    let bag_order: OrderDetail = doctor
+        .post(
+            &format!("/patients/{in_house}/orders"),
+            &json!({"visit_date": today, "kind": "prescription"}),
+        )
+        .await
+        .json();
+    let draft: shared::api::orders::OrderDraft = doctor
+        .put(
+            &format!("/orders/{}/draft", bag_order.order_id),
+            &json!({"base_version": 0, "base_revision": 0, "contents": {
+                "kind": "prescription", "dispensing": "in_house",
+                "rps": [{"rp": {"kind": "internal", "days": 7, "drugs": [{"code": LOXONIN, "quantity": "3"}]},
+                         "usage": {"code": "1013044400000000", "text": "１日３回朝昼夕食後", "times_per_day": 3}},
+                        {"rp": {"kind": "internal", "days": 28, "drugs": [{"code": NORVASC, "quantity": "1"}]},
+                         "usage": {"code": "1011000400000000", "text": "１日１回朝食後", "times_per_day": 1}}]}}),
+        )
+        .await
+        .json();
+    let res = doctor
+        .post(
+            &format!("/orders/{}/finalize", bag_order.order_id),
+            &json!({"revision": draft.revision}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
     let browser = Browser::start(1280, 1000).await.expect("browser");
     let result = async {
         let c = &browser.client;
@@ -256,9 +360,26 @@ async fn the_doctor_orders_the_clerk_bills_without_typing_and_the_prescription_r
             .await?;
         browser.fill("bill_paid", "10000").await?;
         browser.screenshot("72-bill-from-orders").await?;
+
+        // The doctor amends the 検査 order while 会計 is open: the page says so and re-prices
+        // (it re-reads the orders every 10 s).
+        amend_lab(&doctor, pid, &[CBC, BLOOD_DRAW, URINE], "尿検査の追加").await?;
+        wait_long(&browser, "bill-orders-updated").await?;
+        browser.wait_for_text("bill-lines", "尿中一般物質").await?;
         browser.click("bill-finalize").await?;
         browser
             .wait_for_text("bill-final", "確定済み 第1版")
+            .await?;
+        // Amended after 確定: on opening 会計 again the clerk is told a 訂正 is due.
+        amend_lab(&doctor, pid, &[CBC, BLOOD_DRAW], "尿検査の取りやめ").await?;
+        c.goto(&format!(
+            "{}/reception/{}/bill",
+            app.base_url, visit.reception_id
+        ))
+        .await?;
+        browser.wait_for_text("bill-orders-changed", "訂正").await?;
+        browser
+            .screenshot("72-bill-order-changed-after-final")
             .await?;
         browser.click("logout").await?;
         browser.wait_for_path("/login").await?;
@@ -307,6 +428,34 @@ async fn the_doctor_orders_the_clerk_bills_without_typing_and_the_prescription_r
             records.iter().any(|r| r[0] == "11" && r[2] == "架空 注文"),
             "the symbol names the patient"
         );
+
+        // A 院内 prescription (another patient) prints a 薬袋 label per Rp, on A4 or on
+        // 90×60 mm label paper.
+        c.goto(&format!(
+            "{}/patients/{in_house}/chart?tab=orders",
+            app.base_url
+        ))
+        .await?;
+        browser.click("order-print").await?;
+        browser.wait_for_text("medicine-bags", "架空 院内").await?;
+        let labels = c
+            .find_all(Locator::Css("[data-testid='bag-label']"))
+            .await?;
+        anyhow::ensure!(labels.len() == 2, "one label per Rp");
+        browser
+            .wait_for_text("medicine-bags", "１日３回朝昼夕食後")
+            .await?;
+        browser.click("bag-size-label").await?;
+        let class = browser
+            .by_testid("medicine-bags")
+            .await?
+            .attr("class")
+            .await?;
+        anyhow::ensure!(
+            class.as_deref().is_some_and(|c| c.contains("label-paper")),
+            "{class:?}"
+        );
+        browser.screenshot("75-medicine-bag-labels").await?;
         Ok::<_, anyhow::Error>(())
     }
     .await;

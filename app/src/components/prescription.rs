@@ -216,8 +216,17 @@ pub fn MedicineBagLabels(
             .cloned()
             .unwrap_or_else(|| (code.to_string(), String::new()))
     };
+    // A4 (labels two to a row, cut by hand) or label paper (one 90×60 mm label a page, for a
+    // label printer), chosen before printing; the choice is not printed.
+    let label_paper = RwSignal::new(false);
     view! {
-        <article class="print-doc medicine-bags" data-testid="medicine-bags">
+        <div class="no-print bag-size" data-testid="bag-size">
+            <label><input type="radio" name="bag_size" data-testid="bag-size-a4"
+                prop:checked=move || !label_paper.get() on:change=move |_| label_paper.set(false)/>"A4"</label>
+            <label><input type="radio" name="bag_size" data-testid="bag-size-label"
+                prop:checked=move || label_paper.get() on:change=move |_| label_paper.set(true)/>"ラベル（90×60mm）"</label>
+        </div>
+        <article class="print-doc medicine-bags" class:label-paper=move || label_paper.get() data-testid="medicine-bags">
             {p.rps.iter().enumerate().map(|(i, o)| {
                 let (kind, amount) = match &o.rp {
                     Rp::Internal { days, .. } => ("内服薬", format!("{days}日分")),
