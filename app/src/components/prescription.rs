@@ -48,7 +48,8 @@ fn boxes(text: &str, width: usize) -> impl IntoView {
 
 /// The lines of the 処方 field: each Rp's drugs (【般】 for a 一般名処方) with their quantity and
 /// unit, then its 用法 and days or times; the marks per drug for the two columns.
-fn rx_lines(issue: &PrescriptionIssue) -> Vec<(String, bool, bool)> {
+/// On a 分割指示 sheet (`split`: the days of one split), 内服 shows this sheet's days and the total.
+fn rx_lines(issue: &PrescriptionIssue, split: Option<u32>) -> Vec<(String, bool, bool)> {
     let sheet = &issue.sheet;
     let mut out = Vec::new();
     for (i, o) in sheet.prescription.rps.iter().enumerate() {
@@ -70,7 +71,10 @@ fn rx_lines(issue: &PrescriptionIssue) -> Vec<(String, bool, bool)> {
             ));
         }
         let amount = match &o.rp {
-            Rp::Internal { days, .. } => format!("{days}日分"),
+            Rp::Internal { days, .. } => match split {
+                Some(per) => format!("{per}日分（総投与日数{days}日）"),
+                None => format!("{days}日分"),
+            },
             Rp::AsNeeded { times, .. } => format!("{times}回分"),
             Rp::External { .. } => String::new(),
         };
@@ -89,11 +93,24 @@ fn rx_lines(issue: &PrescriptionIssue) -> Vec<(String, bool, bool)> {
     out
 }
 
+/// The 処方箋 as printed: one 様式第二号 sheet, or with 分割指示 one 様式第二号の二 sheet per split
+/// (each with its own 2次元シンボル).
 #[component]
 pub fn PrescriptionDoc(issue: PrescriptionIssue) -> impl IntoView {
+    issue
+        .sheet
+        .parts()
+        .into_iter()
+        .map(|part| view! { <PrescriptionPart issue=issue.clone() part=part/> })
+        .collect_view()
+}
+
+#[component]
+fn PrescriptionPart(issue: PrescriptionIssue, part: Option<u8>) -> impl IntoView {
     let sheet = issue.sheet.clone();
-    let symbol = qr_svg(&sheet.jahis_bytes());
-    let lines = rx_lines(&issue);
+    let symbol = qr_svg(&sheet.jahis_bytes_of(part));
+    let split = part.and(sheet.prescription.split_days());
+    let lines = rx_lines(&issue, split.map(|(per, _)| per));
     let any_no_substitution = lines.iter().any(|(_, n, _)| *n);
     let code = sheet.institution_code.clone();
     let first_public = sheet.public.first().cloned();
@@ -109,10 +126,14 @@ pub fn PrescriptionDoc(issue: PrescriptionIssue) -> impl IntoView {
     let split_note = rx
         .split_days()
         .map(|(days, n)| format!("分割指示：分割日数{days}日、分割回数{n}回"));
+    let split_head = part
+        .zip(split)
+        .map(|(i, (_, n))| format!("分割指示に係る処方箋　分割の{n}回中{i}回目"));
     view! {
         <article class="print-doc prescription-doc" data-testid="prescription-doc">
             <header class="rx-head">
                 <h2 class="doc-title">"処方箋"</h2>
+                {split_head.map(|h| view! { <p class="rx-split" data-testid="prescription-split">{h}</p> })}
                 <p class="rx-note">"（この処方箋は、どの保険薬局でも有効です。）"</p>
                 {issue.is_reissue().then(|| view! { <p class="rx-reissue" data-testid="prescription-reissue">{format!("再発行（第{}回）", issue.issue_no)}</p> })}
             </header>

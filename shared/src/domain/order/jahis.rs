@@ -127,9 +127,27 @@ fn amount(q: crate::billing::Quantity) -> String {
 }
 
 impl PrescriptionSheet {
-    /// The records in the specification's order (b.4), each a list of fields after its
-    /// number; the first is the version record.
+    /// The sheets the prescription prints as: one (`None`), or with 分割指示 one 様式第二号の二
+    /// sheet per split (`Some(1)` … `Some(n)`), all with the same 交付年月日 (prescriptions.md
+    /// a.5; [J110] §2.6).
+    pub fn parts(&self) -> Vec<Option<u8>> {
+        match self.prescription.split_days() {
+            Some((_, n)) => (1..=n).map(Some).collect(),
+            None => vec![None],
+        }
+    }
+
+    /// The records of the whole prescription (see [`Self::records_of`]).
     pub fn records(&self) -> Vec<Vec<String>> {
+        self.records_of(None)
+    }
+
+    /// The records in the specification's order (b.4), each a list of fields after its
+    /// number; the first is the version record. With `part` (a 分割指示 sheet, 1-based), record
+    /// 63 names the split and record 102 each 内服 Rp's days on this sheet and in all, 101 keeping
+    /// the total ([J110] §3.2.8(1), table 3-45).
+    pub fn records_of(&self, part: Option<u8>) -> Vec<Vec<String>> {
+        let split = part.zip(self.prescription.split_days());
         let code = &self.institution_code;
         let mut out: Vec<Vec<String>> = vec![vec![VERSION.to_string()]];
         let mut push = |fields: Vec<String>| out.push(fields);
@@ -220,6 +238,9 @@ impl PrescriptionSheet {
                 .into(),
             ]);
         }
+        if let Some((part, (_, n))) = split {
+            push(vec!["63".into(), n.to_string(), part.to_string()]);
+        }
         if let Some(uses) = rx.refill_uses {
             push(vec!["64".into(), uses.to_string()]);
         }
@@ -256,6 +277,14 @@ impl PrescriptionSheet {
                 String::new(),
                 count.to_string(),
             ]);
+            if let (Some((_, (per, _))), Rp::Internal { days, .. }) = (split, &o.rp) {
+                push(vec![
+                    "102".into(),
+                    rp.clone(),
+                    per.to_string(),
+                    days.to_string(),
+                ]);
+            }
             push(vec![
                 "111".into(),
                 rp.clone(),
@@ -311,8 +340,13 @@ impl PrescriptionSheet {
 
     /// The data as text: one record a line (`number,field,…`), CR LF after each.
     pub fn jahis_text(&self) -> String {
+        self.jahis_text_of(None)
+    }
+
+    /// [`Self::jahis_text`] of one sheet ([`Self::parts`]).
+    pub fn jahis_text_of(&self, part: Option<u8>) -> String {
         let mut text = String::new();
-        for record in self.records() {
+        for record in self.records_of(part) {
             text.push_str(&record.join(","));
             text.push_str("\r\n");
         }
@@ -322,7 +356,12 @@ impl PrescriptionSheet {
     /// The bytes the 2次元シンボル carries: the text in Shift_JIS (CP932; a character outside it
     /// becomes `■`, as b.2 says), then EOF (0x1A).
     pub fn jahis_bytes(&self) -> Vec<u8> {
-        let mut bytes = encode_sjis(&self.jahis_text());
+        self.jahis_bytes_of(None)
+    }
+
+    /// [`Self::jahis_bytes`] of one sheet ([`Self::parts`]).
+    pub fn jahis_bytes_of(&self, part: Option<u8>) -> Vec<u8> {
+        let mut bytes = encode_sjis(&self.jahis_text_of(part));
         bytes.push(0x1A);
         bytes
     }
@@ -557,6 +596,26 @@ mod tests {
         let lf = s.jahis_text().replace("\r\n", "\n");
         let (_, again) = read_jahis(&encode_sjis(&lf)).unwrap();
         assert_eq!(again, expected);
+    }
+
+    #[test]
+    fn a_split_prescription_is_one_sheet_per_split_with_63_and_102() {
+        let mut s = sheet();
+        assert_eq!(s.parts(), [None]);
+        assert!(!s.jahis_text().lines().any(|l| l.starts_with("63,")));
+        // Both 内服 Rp of the fixture are 30 days: three splits of 10.
+        s.prescription.split_count = Some(3);
+        assert_eq!(s.parts(), [Some(1), Some(2), Some(3)]);
+        let second = s.jahis_text_of(Some(2));
+        let lines: Vec<&str> = second.split("\r\n").collect();
+        assert!(lines.contains(&"63,3,2"), "{lines:?}");
+        let at = |l: &str| lines.iter().position(|x| *x == l).unwrap();
+        // 101 keeps the total, 102 follows it with this sheet's days and the total.
+        assert_eq!(at("102,1,10,30"), at("101,1,1,,30") + 1);
+        assert_eq!(at("102,2,10,30"), at("101,2,1,,30") + 1);
+        assert!(at("63,3,2") < at("64,3"), "in record order");
+        let (_, back) = read_jahis(&s.jahis_bytes_of(Some(3))).unwrap();
+        assert!(back.iter().any(|r| r == &["63", "3", "3"]));
     }
 
     #[test]
