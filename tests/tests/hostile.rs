@@ -489,6 +489,10 @@ fn sample(
             Who::Admin,
             json!({"login_id": "nurse9", "display_name": "架空 看護", "role": "nurse"}),
         ),
+        ("PUT", p) if p.ends_with("/narcotic-license") => body(
+            Who::Admin,
+            json!({"base_version": 0, "license": "12345", "reason": "免許の登録"}),
+        ),
         ("POST", p) if p.starts_with("/users/") => Some((Who::Admin, None)),
         _ => None,
     }
@@ -588,6 +592,8 @@ fn expected(method: &Method, template: &str) -> Expect {
         | ("POST", "/receptions/{reception_id}/bill")
         | ("POST", "/claims/{month}/file")
         | ("POST", "/claims/filings/{filing_id}/returns")
+        // The fixture's user is a clerk: a license is for doctors only.
+        | ("PUT", "/users/{user_id}/narcotic-license")
         | ("POST", "/devices") => Expect::Refused,
         ("POST", "/auth/factors/webauthn/start")
         | ("POST", "/notes/{note_id}/finalize")

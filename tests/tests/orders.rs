@@ -1424,3 +1424,102 @@ async fn search_has(c: &Clinic, path: &str, code: &str) -> bool {
     let hits: Vec<MasterHit> = c.doctor.get(path).await.json();
     hits.iter().any(|h| h.code == code)
 }
+
+/// ＭＳコンチン錠１０ｍｇ: a 麻薬 (医薬品マスター 麻薬・毒薬・覚醒剤原料・向精神薬 1).
+const MS_CONTIN: &str = "618110023";
+
+/// A 処方箋 naming a 麻薬 needs the doctor's 麻薬施用者免許証番号 (kept by administrators as
+/// versions) and the patient's address; both are printed and carried as record 61.
+#[tokio::test]
+async fn a_narcotic_prescription_needs_the_license_and_the_address() {
+    let Some(c) = clinic().await else { return };
+    let order = c
+        .order(
+            &c.doctor,
+            prescription(vec![rp(7, &[MS_CONTIN])]),
+            json!([]),
+        )
+        .await;
+    let path = format!("/orders/{}/prescription", order.order_id);
+    let res = c.doctor.post(&path, &json!({"version": 1})).await;
+    assert_eq!(
+        (res.status, res.body["fields"][0]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("narcotic_license")),
+        "{}",
+        res.body
+    );
+
+    // The administrator registers the doctor's license.
+    let license = format!("/users/{}/narcotic-license", c.doctor_id);
+    let body = |base: i32, license: &str, reason: &str| json!({"base_version": base, "license": license, "reason": reason});
+    assert_eq!(
+        c.doctor.put(&license, &body(0, "12345", "")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let res = c.admin.put(&license, &body(0, "12<3>", "")).await;
+    assert_eq!(res.field_names(), ["license"]);
+    let res = c.admin.put(&license, &body(0, "１２３４５", "")).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let doctor: shared::api::users::UserSummary = res.json();
+    assert_eq!(
+        doctor.narcotic_license.as_deref(),
+        Some("12345"),
+        "made half-width"
+    );
+    assert_eq!(doctor.narcotic_license_version, 1);
+    assert_eq!(
+        c.admin.put(&license, &body(0, "12346", "")).await.status,
+        StatusCode::CONFLICT,
+        "a stale base"
+    );
+    let res = c.admin.put(&license, &body(1, "12346", "")).await;
+    assert_eq!(res.field_names(), ["reason"]);
+    let res = c.admin.put(&license, &body(1, "12346", "免許の更新")).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let clerk_id = c
+        .admin
+        .get("/users")
+        .await
+        .json::<Vec<shared::api::users::UserSummary>>()
+        .into_iter()
+        .find(|u| u.login_id == "clerk1")
+        .unwrap()
+        .user_id;
+    let res = c
+        .admin
+        .put(
+            &format!("/users/{clerk_id}/narcotic-license"),
+            &body(0, "1", ""),
+        )
+        .await;
+    assert_eq!(res.field_names(), ["license"], "doctors only");
+
+    // Without the patient's address it is still refused; with it, printed.
+    let res = c.doctor.post(&path, &json!({"version": 1})).await;
+    assert_eq!(
+        res.body["fields"][0]["code"].as_str(),
+        Some("patient_address"),
+        "{}",
+        res.body
+    );
+    let res = c
+        .clerk
+        .put(
+            &format!("/patients/{}", c.patient),
+            &json!({"name": "架空 処方", "kana": "カクウ ショホウ", "sex": "female",
+                    "birth_date": "1975-05-05", "address": "架空県架空市本町１－１",
+                    "base_version": 1, "reason": "住所の登録"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let res = c.doctor.post(&path, &json!({"version": 1})).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let issue: shared::api::orders::PrescriptionIssue = res.json();
+    let narcotic = issue.sheet.narcotic.as_ref().expect("麻薬施用");
+    assert_eq!(narcotic.license, "12346");
+    assert_eq!(narcotic.patient_address, "架空県架空市本町１－１");
+    let (_, records) =
+        shared::domain::order::jahis::read_jahis(&issue.sheet.jahis_bytes()).unwrap();
+    let record = records.iter().find(|r| r[0] == "61").expect("record 61");
+    assert_eq!(record[1..3], ["12346", "架空県架空市本町１－１"]);
+}

@@ -41,3 +41,12 @@ pub async fn save_security_policy(
 ) -> Result<shared::api::security::SecurityPolicyView, ApiFailure> {
     super::put("/security-policy", csrf, body).await
 }
+
+/// A doctor's 麻薬施用者免許証番号, as a new version.
+pub async fn set_narcotic_license(
+    csrf: &str,
+    id: UserId,
+    body: &shared::api::users::SetNarcoticLicense,
+) -> Result<UserSummary, ApiFailure> {
+    super::put(&format!("/users/{id}/narcotic-license"), csrf, body).await
+}

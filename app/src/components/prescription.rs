@@ -193,6 +193,11 @@ fn PrescriptionPart(issue: PrescriptionIssue, part: Option<u8>) -> impl IntoView
                     {second_public.map(|p| view! { <p>{format!("第二公費　{} ／ {}", p.payer_number, p.recipient_number)}</p> })}
                     {rx.remarks.lines().filter(|l| !l.trim().is_empty()).map(|l| view! { <p>{l.to_string()}</p> }).collect_view()}
                     {split_note.map(|n| view! { <p>{n}</p> })}
+                    {sheet.narcotic.clone().map(|n| view! {
+                        <p data-testid="rx-narcotic">{format!("麻薬施用者免許証番号　{}", n.license)}<br/>
+                            {format!("患者住所　{}{}", n.patient_address,
+                                if n.patient_phone.is_empty() { String::new() } else { format!("（電話 {}）", n.patient_phone) })}</p>
+                    })}
                     <p class="rx-leftover">"保険薬局が調剤時に残薬を確認した場合の対応（特に指示がある場合は「レ」又は「×」を記載すること。）"<br/>
                         {format!("{} 保険医療機関へ疑義照会した上で調剤　{} 保険医療機関へ情報提供",
                             if rx.leftover == Some(shared::api::orders::Leftover::Inquire) { "☑" } else { "□" },

@@ -112,11 +112,17 @@ fn UsersAdmin() -> impl IntoView {
         {move || match users.get() {
             None => view! { <p role="status">"読み込み中…"</p> }.into_any(),
             Some(Err(failure)) => view! { <p class="form-error" role="alert">{failure.message()}</p> }.into_any(),
-            Some(Ok(list)) => view! {
+            Some(Ok(list)) => {
+                let doctors: Vec<UserSummary> = list
+                    .iter()
+                    .filter(|u| u.role == Role::Doctor && !u.disabled)
+                    .cloned()
+                    .collect();
+                view! {
                 <table class="users" data-testid="users-table">
                     <thead><tr>
                         <th scope="col">"ログインID"</th><th scope="col">"氏名"</th><th scope="col">"役割"</th>
-                        <th scope="col">"状態"</th><th scope="col">"二要素認証"</th><th scope="col">"操作"</th>
+                        <th scope="col">"状態"</th><th scope="col">"二要素認証"</th><th scope="col">"麻薬施用者免許"</th><th scope="col">"操作"</th>
                     </tr></thead>
                     <tbody>
                         {list.into_iter().map(|user| {
@@ -137,6 +143,7 @@ fn UsersAdmin() -> impl IntoView {
                                     <td>{user.role.label_ja()}</td>
                                     <td data-testid="user-status">{status}</td>
                                     <td data-testid="user-two-factor">{if has_factor { "登録済み" } else { "なし" }}</td>
+                                    <td data-testid="user-narcotic-license">{user.narcotic_license.clone().unwrap_or_default()}</td>
                                     <td class="actions">
                                         <Show when=move || locked.is_some()>
                                             <button type="button" class="secondary" data-testid="unlock-user"
@@ -164,8 +171,72 @@ fn UsersAdmin() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
-            }.into_any(),
+                <NarcoticLicenseForm doctors=doctors on_saved=Callback::new(move |_| reload())/>
+            }.into_any()
+            }
         }}
+    }
+}
+
+/// A doctor's 麻薬施用者免許証番号 (printed on a 処方箋 naming a 麻薬): set, changed (with a
+/// reason) or removed (empty).
+#[component]
+fn NarcoticLicenseForm(doctors: Vec<UserSummary>, on_saved: Callback<()>) -> impl IntoView {
+    let session = use_session();
+    let chosen = RwSignal::new(doctors.first().map(|d| d.user_id));
+    let license = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let doctors = StoredValue::new(doctors);
+    let save = move |_| {
+        let Some(id) = chosen.get_untracked() else {
+            return;
+        };
+        let base = doctors.with_value(|d| {
+            d.iter()
+                .find(|u| u.user_id == id)
+                .map_or(0, |u| u.narcotic_license_version)
+        });
+        let body = shared::api::users::SetNarcoticLicense {
+            base_version: base,
+            license: license.get_untracked(),
+            reason: reason.get_untracked(),
+        };
+        let csrf = session.csrf();
+        spawn_local(async move {
+            match crate::api::users::set_narcotic_license(&csrf, id, &body).await {
+                Ok(_) => {
+                    error.set(None);
+                    license.set(String::new());
+                    reason.set(String::new());
+                    on_saved.run(());
+                }
+                Err(failure) => {
+                    session.check(&failure);
+                    error.set(Some(failure.first_message()));
+                }
+            }
+        });
+    };
+    view! {
+        <section class="narcotic-license" data-testid="narcotic-license-form">
+            <h2>"麻薬施用者免許証番号"</h2>
+            <label for="license_doctor">"医師"</label>
+            <select id="license_doctor" data-testid="license-doctor"
+                on:change=move |ev| chosen.set(event_target_value(&ev).parse().ok().map(shared::ids::UserId))>
+                {doctors.get_value().into_iter().map(|d| view! {
+                    <option value=d.user_id.to_string()>{d.display_name.clone()}</option>
+                }).collect_view()}
+            </select>
+            <label for="license_number">"免許証番号（空で削除）"</label>
+            <input id="license_number" data-testid="license-number" prop:value=move || license.get()
+                on:input=move |ev| license.set(event_target_value(&ev))/>
+            <label for="license_reason">"変更の理由"</label>
+            <input id="license_reason" data-testid="license-reason" prop:value=move || reason.get()
+                on:input=move |ev| reason.set(event_target_value(&ev))/>
+            <button type="button" data-testid="license-save" on:click=save>"登録する"</button>
+            <p class="form-error" role="alert">{move || error.get()}</p>
+        </section>
     }
 }
 

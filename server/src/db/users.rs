@@ -19,6 +19,8 @@ pub struct UserRow {
     pub must_change_password: bool,
     pub created_at: OffsetDateTime,
     pub has_second_factor: bool,
+    pub narcotic_license: Option<String>,
+    pub narcotic_license_version: i32,
 }
 
 impl UserRow {
@@ -37,6 +39,8 @@ impl UserRow {
             created_at: self.created_at.format(&Rfc3339)?,
             locked_until: None,
             has_second_factor: self.has_second_factor,
+            narcotic_license: self.narcotic_license.clone().filter(|l| !l.is_empty()),
+            narcotic_license_version: self.narcotic_license_version,
         })
     }
 }
@@ -46,7 +50,36 @@ const COLUMNS: &str =
      must_change_password, created_at, \
      exists (select 1 from user_factor f where f.tenant_id = app_user.tenant_id \
              and f.user_id = app_user.user_id and f.confirmed_at is not null \
-             and f.revoked_at is null) as has_second_factor";
+             and f.revoked_at is null) as has_second_factor, \
+     (select l.license from narcotic_license_version l where l.user_id = app_user.user_id \
+       order by l.version desc limit 1) as narcotic_license, \
+     coalesce((select max(l.version) from narcotic_license_version l \
+       where l.user_id = app_user.user_id), 0) as narcotic_license_version";
+
+/// Writes version `version` of a doctor's 麻薬施用者免許証番号; `false` when that version exists
+/// already (someone changed it first).
+pub async fn insert_narcotic_license(
+    tx: &mut TenantTx,
+    user: UserId,
+    version: i32,
+    license: &str,
+    reason: &str,
+    author: UserId,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "insert into narcotic_license_version (tenant_id, user_id, version, license, reason, \
+           author_user_id) values ($1, $2, $3, $4, $5, $6) on conflict do nothing",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(user.as_uuid())
+    .bind(version)
+    .bind(license)
+    .bind(reason)
+    .bind(author.as_uuid())
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
 
 pub async fn list(tx: &mut TenantTx) -> Result<Vec<UserRow>, sqlx::Error> {
     sqlx::query_as(&format!("select {COLUMNS} from app_user order by login_id"))

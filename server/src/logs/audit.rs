@@ -57,6 +57,7 @@ pub mod action {
     pub const CLAIMS_DOWNLOAD: &str = "claims_download";
     pub const CLAIMS_RETURN: &str = "claims_return";
     pub const CLAIMS_NOTE: &str = "claims_note";
+    pub const USER_LICENSE_CHANGE: &str = "user_license_change";
 
     /// Every code above, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -103,6 +104,7 @@ pub mod action {
         CLAIMS_DOWNLOAD,
         CLAIMS_RETURN,
         CLAIMS_NOTE,
+        USER_LICENSE_CHANGE,
     ];
 }
 

@@ -10,9 +10,9 @@ use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Json;
-use shared::api::users::{CreateUser, IssuedPassword, UserSummary};
+use shared::api::users::{CreateUser, IssuedPassword, SetNarcoticLicense, UserSummary};
 use shared::api::{ErrorCode, FieldError};
 use shared::domain::Permission;
 use shared::ids::UserId;
@@ -25,6 +25,10 @@ pub fn router() -> Routes {
         .route("/users/{user_id}/reset-password", post(reset_password))
         .route("/users/{user_id}/reset-factors", post(reset_factors))
         .route("/users/{user_id}/unlock", post(unlock_user))
+        .route(
+            "/users/{user_id}/narcotic-license",
+            put(set_narcotic_license),
+        )
 }
 
 async fn list_users(
@@ -200,6 +204,55 @@ async fn unlock_user(
         .target("user", id)
         .detail("was_locked", was_locked);
     audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
+    tx.commit().await?;
+    Ok(Json(row.summary()?))
+}
+
+/// A doctor's 麻薬施用者免許証番号 (printed on 麻薬 処方箋), as a new version. Audited.
+async fn set_narcotic_license(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ip: ClientIp,
+    Path(raw_id): Path<String>,
+    ApiJson(body): ApiJson<SetNarcoticLicense>,
+) -> ApiResult<Json<UserSummary>> {
+    user.require(Permission::ManageUsers)?;
+    let id = crate::http::id_or_not_found::<UserId>(&raw_id)?;
+    let license = body.validate().map_err(ApiError::Invalid)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let row = users::find(&mut tx, id)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    if row.role()? != shared::domain::Role::Doctor {
+        return Err(ApiError::invalid(
+            "license",
+            "麻薬施用者免許証番号は医師にだけ登録できます",
+        ));
+    }
+    if row.narcotic_license_version != body.base_version
+        || !users::insert_narcotic_license(
+            &mut tx,
+            id,
+            body.base_version + 1,
+            &license,
+            body.reason.trim(),
+            user.ctx().user_id(),
+        )
+        .await?
+    {
+        return Err(ApiError::stale(
+            "base_version",
+            "免許証番号は他の人が更新しました。最新の内容を確かめてください",
+        ));
+    }
+    let event = AuditEvent::success(action::USER_LICENSE_CHANGE)
+        .target("user", id)
+        .detail("version", body.base_version + 1)
+        .detail("removed", license.is_empty());
+    audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
+    let row = users::find(&mut tx, id)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
     tx.commit().await?;
     Ok(Json(row.summary()?))
 }

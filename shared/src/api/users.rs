@@ -21,6 +21,72 @@ pub struct UserSummary {
     /// The user has a confirmed second factor (TOTP).
     #[serde(default)]
     pub has_second_factor: bool,
+    /// A doctor's 麻薬施用者免許証番号, if registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub narcotic_license: Option<String>,
+    /// Its version (0: never set): what a change is based on.
+    #[serde(default)]
+    pub narcotic_license_version: i32,
+}
+
+/// `PUT /users/{id}/narcotic-license`: a doctor's 麻薬施用者免許証番号 (empty removes it), as a
+/// new version based on `base_version`, with a reason from version 2.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetNarcoticLicense {
+    #[serde(deserialize_with = "crate::domain::version::non_negative_i32")]
+    pub base_version: i32,
+    pub license: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+impl SetNarcoticLicense {
+    /// The license as stored (half-width, trimmed), or the problems of the request.
+    pub fn validate(&self) -> Result<String, Vec<crate::api::FieldError>> {
+        use crate::api::FieldError;
+        let license: String = self
+            .license
+            .trim()
+            .chars()
+            .map(|c| match c {
+                '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '－' => {
+                    char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+                }
+                c => c,
+            })
+            .collect();
+        let mut errors = Vec::new();
+        if license.chars().count() > 15
+            || !license
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            errors.push(FieldError::new(
+                "license",
+                "invalid",
+                "麻薬施用者免許証番号は15文字までの英数字で入力してください",
+            ));
+        }
+        if self.base_version > 0 && self.reason.trim().is_empty() {
+            errors.push(FieldError::new(
+                "reason",
+                "required",
+                "変更の理由を入力してください",
+            ));
+        }
+        if self.reason.chars().count() > 200 {
+            errors.push(FieldError::new(
+                "reason",
+                "too_long",
+                "理由は200文字までです",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(license)
+        } else {
+            Err(errors)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use shared::api::orders::{
 };
 use shared::api::FieldError;
 use shared::billing::Dispensing;
-use shared::domain::order::jahis::burden_category;
+use shared::domain::order::jahis::{burden_category, SheetNarcotic};
 use shared::masters::{DrugRecord, MasterKind, MasterRecord};
 
 fn refuse(code: &str, message: &str) -> ApiError {
@@ -104,6 +104,37 @@ pub async fn issue(
         .iter()
         .filter_map(|r| DrugRecord::from_fields(r).ok())
         .collect();
+    // A 麻薬 on the sheet: the doctor's 麻薬施用者免許証番号 and the patient's address must be on
+    // it (麻薬及び向精神薬取締法第27条第6項; prescriptions.md a.5, record 61).
+    let narcotic = if records
+        .iter()
+        .any(|r| r.controlled == shared::masters::ControlledClass::Narcotic)
+    {
+        let doctor = current.on_behalf_of_id.unwrap_or(current.author_id);
+        let license = crate::db::users::find(tx, doctor)
+            .await?
+            .and_then(|u| u.narcotic_license)
+            .filter(|l| !l.is_empty());
+        let Some(license) = license else {
+            return Err(refuse(
+                "narcotic_license",
+                "麻薬を含む処方箋には医師の麻薬施用者免許証番号が必要です（管理者が職員の画面で登録します）",
+            ));
+        };
+        if patient.address.trim().is_empty() {
+            return Err(refuse(
+                "patient_address",
+                "麻薬を含む処方箋には患者の住所が必要です（患者情報に住所を登録してください）",
+            ));
+        }
+        Some(SheetNarcotic {
+            license,
+            patient_address: patient.address.clone(),
+            patient_phone: patient.phone.clone(),
+        })
+    } else {
+        None
+    };
     let drugs = rx
         .rps
         .iter()
@@ -179,6 +210,7 @@ pub async fn issue(
         issued_on: crate::clock::today_jst(),
         prescription: rx.clone(),
         drugs,
+        narcotic,
     };
     let issue_no = prescriptions::insert(tx, head.order_id, version, &sheet, ctx.user_id()).await?;
     let event = AuditEvent::success(action::PRESCRIPTION_ISSUE)

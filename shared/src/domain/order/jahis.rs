@@ -81,6 +81,20 @@ pub struct PrescriptionSheet {
     pub prescription: PrescriptionOrder,
     /// The printed drug lines, per Rp in order, per drug in order.
     pub drugs: Vec<Vec<SheetDrug>>,
+    /// For a prescription naming a 麻薬: what the form's 備考 and record 61 must carry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub narcotic: Option<SheetNarcotic>,
+}
+
+/// 麻薬施用 (record 61; prescriptions.md a.5: the patient's address and the 麻薬施用者免許証番号
+/// must appear on a 麻薬 処方箋, 麻薬及び向精神薬取締法第27条第6項).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetNarcotic {
+    /// 麻薬施用者免許証番号 of the prescribing doctor.
+    pub license: String,
+    pub patient_address: String,
+    #[serde(default)]
+    pub patient_phone: String,
 }
 
 /// 14 患者一部負担区分 (b.5) where the 処方箋 must carry it: 未就学者 3; 高齢受給者 (70–74) 一般 1,
@@ -227,6 +241,14 @@ impl PrescriptionSheet {
             ]);
         }
         push(vec!["51".into(), ymd(self.issued_on)]);
+        if let Some(n) = &self.narcotic {
+            push(vec![
+                "61".into(),
+                s(&n.license),
+                s(&n.patient_address),
+                s(&n.patient_phone),
+            ]);
+        }
         let rx = &self.prescription;
         if let Some(l) = rx.leftover {
             push(vec![
@@ -501,6 +523,7 @@ mod tests {
                     generic_code: None,
                 }],
             ],
+            narcotic: None,
         }
     }
 
@@ -596,6 +619,28 @@ mod tests {
         let lf = s.jahis_text().replace("\r\n", "\n");
         let (_, again) = read_jahis(&encode_sjis(&lf)).unwrap();
         assert_eq!(again, expected);
+    }
+
+    #[test]
+    fn a_narcotic_prescription_carries_record_61() {
+        let mut s = sheet();
+        assert!(!s.jahis_text().lines().any(|l| l.starts_with("61,")));
+        s.narcotic = Some(SheetNarcotic {
+            license: "12345".into(),
+            patient_address: "架空県架空市本町１－１".into(),
+            patient_phone: "0300000000".into(),
+        });
+        let text = s.jahis_text();
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        let at = |p: &str| lines.iter().position(|l| l.starts_with(p)).unwrap();
+        assert_eq!(
+            lines[at("61,")],
+            "61,12345,架空県架空市本町１－１,0300000000"
+        );
+        assert!(
+            at("51,") < at("61,") && at("61,") < at("62,"),
+            "record order"
+        );
     }
 
     #[test]
