@@ -1523,3 +1523,78 @@ async fn a_narcotic_prescription_needs_the_license_and_the_address() {
     let record = records.iter().find(|r| r[0] == "61").expect("record 61");
     assert_eq!(record[1..3], ["12346", "架空県架空市本町１－１"]);
 }
+
+/// A visit's 院外 prescriptions print as one 処方箋 (the patient takes one sheet to the
+/// pharmacy): every Rp in the order made, each order recording the issue.
+#[tokio::test]
+async fn the_outside_prescriptions_of_a_visit_print_on_one_sheet() {
+    let Some(c) = clinic().await else { return };
+    let first = c
+        .order(&c.doctor, prescription(vec![rp(28, &[NORVASC])]), json!([]))
+        .await;
+    let second = c
+        .order(&c.doctor, prescription(vec![rp(7, &[LOXONIN])]), json!([]))
+        .await;
+    let res = c
+        .doctor
+        .post(
+            &format!("/orders/{}/prescription", second.order_id),
+            &json!({"version": 1}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let issue: shared::api::orders::PrescriptionIssue = res.json();
+    let codes: Vec<&str> = issue
+        .sheet
+        .prescription
+        .rps
+        .iter()
+        .flat_map(|o| o.rp.drugs())
+        .map(|d| d.code.as_str())
+        .collect();
+    assert_eq!(codes, [NORVASC, LOXONIN], "both orders, in the order made");
+    assert_eq!(issue.sheet.orders.len(), 2);
+    let (_, records) =
+        shared::domain::order::jahis::read_jahis(&issue.sheet.jahis_bytes()).unwrap();
+    assert_eq!(records.iter().filter(|r| r[0] == "101").count(), 2);
+    // Both orders know they were printed; printing the first again is its 再発行.
+    let detail: OrderDetail = c
+        .doctor
+        .get(&format!("/orders/{}", first.order_id))
+        .await
+        .json();
+    assert_eq!(detail.issued_versions, [1]);
+    let res = c
+        .doctor
+        .post(
+            &format!("/orders/{}/prescription", first.order_id),
+            &json!({"version": 1}),
+        )
+        .await;
+    let again: shared::api::orders::PrescriptionIssue = res.json();
+    assert!(again.is_reissue());
+
+    // A third with another リフィル setting cannot share the sheet: said, not dropped.
+    let mut refill = prescription(vec![rp(28, &[NORVASC])]);
+    refill["refill_uses"] = json!(2);
+    let third = c
+        .order(
+            &c.doctor,
+            refill,
+            json!([{"key": "duplicate:2171022", "reason": "別の処方箋で交付"}]),
+        )
+        .await;
+    let res = c
+        .doctor
+        .post(
+            &format!("/orders/{}/prescription", third.order_id),
+            &json!({"version": 1}),
+        )
+        .await;
+    assert_eq!(
+        (res.status, res.body["fields"][0]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("mixed")),
+        "{}",
+        res.body
+    );
+}

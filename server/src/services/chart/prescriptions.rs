@@ -15,6 +15,8 @@ use shared::api::orders::{
 use shared::api::FieldError;
 use shared::billing::Dispensing;
 use shared::domain::order::jahis::{burden_category, SheetNarcotic};
+use shared::domain::order::PrescriptionOrder;
+use shared::ids::OrderId;
 use shared::masters::{DrugRecord, MasterKind, MasterRecord};
 
 fn refuse(code: &str, message: &str) -> ApiError {
@@ -54,12 +56,15 @@ pub async fn issue(
             "代行入力の処方は、医師の承認後に印刷してください",
         ));
     }
-    let OrderContents::Prescription(rx) = &current.contents else {
+    let OrderContents::Prescription(own) = &current.contents else {
         return Err(ApiError::invalid("order", "処方オーダではありません"));
     };
-    if rx.dispensing != Dispensing::Outside {
+    if own.dispensing != Dispensing::Outside {
         return Err(refuse("in_house", "院内処方には処方箋を発行しません"));
     }
+    // One 処方箋 per visit: the visit's 院外 prescriptions on one sheet, in the order made.
+    let sources = visit_prescriptions(tx, head).await?;
+    let rx = &merge(&sources)?;
     let patient = patients::find(tx, head.patient_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("order's patient is missing"))?;
@@ -93,11 +98,11 @@ pub async fn issue(
         .on_behalf_of
         .clone()
         .unwrap_or_else(|| current.author.clone());
-    let codes: Vec<String> = current
-        .contents
-        .drug_lines()
-        .into_iter()
-        .map(|(_, c)| c.to_string())
+    let codes: Vec<String> = rx
+        .rps
+        .iter()
+        .flat_map(|o| o.rp.drugs())
+        .map(|d| d.code.clone())
         .collect();
     let rows = masters::rows_on_tx(tx, MasterKind::Drug, date, &codes).await?;
     let records: Vec<DrugRecord> = rows
@@ -211,8 +216,22 @@ pub async fn issue(
         prescription: rx.clone(),
         drugs,
         narcotic,
+        orders: sources
+            .iter()
+            .map(|(r, _)| shared::api::orders::OrderRef {
+                order_id: r.order_id,
+                version: r.version,
+            })
+            .collect(),
     };
-    let issue_no = prescriptions::insert(tx, head.order_id, version, &sheet, ctx.user_id()).await?;
+    // Each order on the sheet records the issue (its 再発行 count, its amendment notices).
+    let mut issue_no = 0;
+    for (r, _) in &sources {
+        let no = prescriptions::insert(tx, r.order_id, r.version, &sheet, ctx.user_id()).await?;
+        if r.order_id == head.order_id {
+            issue_no = no;
+        }
+    }
     let event = AuditEvent::success(action::PRESCRIPTION_ISSUE)
         .target("order", head.order_id)
         .detail("version", version)
@@ -224,4 +243,83 @@ pub async fn issue(
         .into_iter()
         .find(|i| i.issue_no == issue_no)
         .ok_or_else(|| anyhow::anyhow!("prescription just issued is missing").into())
+}
+
+/// An order version on the sheet.
+struct Source {
+    order_id: OrderId,
+    version: i32,
+}
+
+/// The 確定 院外 prescriptions of `head`'s visit (its reception's, and those made before
+/// check-in), oldest first, each at its current version, `head` among them. A 代行入力 still
+/// waiting for the doctor stops the print (the sheet would leave its drugs out).
+async fn visit_prescriptions(
+    tx: &mut TenantTx,
+    head: &OrderHead,
+) -> ApiResult<Vec<(Source, PrescriptionOrder)>> {
+    let mut out = Vec::new();
+    for other in orders::day_orders(tx, head.patient_id, head.visit_date).await? {
+        let same_visit = other.order_id == head.order_id
+            || other.reception_id == head.reception_id
+            || other.reception_id.is_none()
+            || head.reception_id.is_none();
+        if other.kind != OrderKind::Prescription || !same_visit {
+            continue;
+        }
+        if other.order_id != head.order_id {
+            orders::lock_order(tx, other.order_id).await?;
+        }
+        let detail = orders::detail(tx, &other).await?;
+        let Some(current) = detail.current() else {
+            continue;
+        };
+        let OrderContents::Prescription(p) = &current.contents else {
+            continue;
+        };
+        if current.cancelled && !current.is_pending() || p.dispensing != Dispensing::Outside {
+            continue;
+        }
+        if current.is_pending() {
+            return Err(refuse(
+                "pending",
+                "この受診の院外処方に医師の承認を待つ代行入力があります。承認後に印刷してください",
+            ));
+        }
+        out.push((
+            Source {
+                order_id: other.order_id,
+                version: current.version,
+            },
+            p.clone(),
+        ));
+    }
+    Ok(out)
+}
+
+/// The visit's prescriptions as one: their Rp in order, their 備考 joined, the first 残薬 mark.
+/// They must agree on リフィル and 分割, which a 処方箋 has once.
+fn merge(sources: &[(Source, PrescriptionOrder)]) -> ApiResult<PrescriptionOrder> {
+    let Some((_, first)) = sources.first() else {
+        return Err(refuse("draft", "印刷できる院外処方がありません"));
+    };
+    let mut merged = first.clone();
+    for (_, p) in &sources[1..] {
+        if p.refill_uses != first.refill_uses || p.split_count != first.split_count {
+            return Err(refuse(
+                "mixed",
+                "この受診の院外処方でリフィル・分割の指定が異なります。指定を揃えるか、1つの処方にまとめてください",
+            ));
+        }
+        merged.rps.extend(p.rps.iter().cloned());
+        merged.specific_disease |= p.specific_disease;
+        merged.leftover = merged.leftover.or(p.leftover);
+        if !p.remarks.trim().is_empty() {
+            if !merged.remarks.trim().is_empty() {
+                merged.remarks.push('\n');
+            }
+            merged.remarks.push_str(&p.remarks);
+        }
+    }
+    Ok(merged)
 }

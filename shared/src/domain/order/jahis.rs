@@ -84,6 +84,10 @@ pub struct PrescriptionSheet {
     /// For a prescription naming a 麻薬: what the form's 備考 and record 61 must carry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub narcotic: Option<SheetNarcotic>,
+    /// The order versions on this sheet (one 処方箋 per visit: every 院外 prescription of it), in
+    /// the order of their Rp; empty on sheets printed before it was recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orders: Vec<crate::api::orders::OrderRef>,
 }
 
 /// 麻薬施用 (record 61; prescriptions.md a.5: the patient's address and the 麻薬施用者免許証番号
@@ -524,6 +528,7 @@ mod tests {
                 }],
             ],
             narcotic: None,
+            orders: vec![],
         }
     }
 
