@@ -50,6 +50,9 @@ struct Fixture {
     tenant_id: shared::ids::TenantId,
     /// Path parameter → a real id of the institution (so requests reach the handler).
     ids: HashMap<&'static str, String>,
+    /// (route template, parameter) → an id for that route alone, where a route needs a record
+    /// in a state of its own.
+    route_ids: HashMap<(&'static str, &'static str), String>,
 }
 
 impl Fixture {
@@ -180,6 +183,58 @@ async fn fixture(app: &TestApp) -> Fixture {
     )
     .await;
     ids.insert("order_id", order.order_id.to_string());
+    // Orders of their own for the routes that change an order's state, each in the state its
+    // sample needs (so the sample is accepted and every variant is refused for its own fault):
+    // a draft to 確定, and two 確定 院外 prescriptions, one to print and one to cancel (with the
+    // demo masters, so the drug is in force).
+    karte_server::cli::import_master_files(
+        &app.owner_pool().await,
+        &[
+            karte_tests::claims::demo_master("s_ALL20240531.csv"),
+            karte_tests::claims::demo_master("y_ALL20240531.csv"),
+        ],
+    )
+    .await
+    .expect("the demo masters");
+    let mut route_ids: HashMap<(&'static str, &'static str), String> = HashMap::new();
+    for (template, finalize) in [
+        ("/orders/{order_id}/finalize", false),
+        ("/orders/{order_id}/prescription", true),
+        ("/orders/{order_id}/cancel", true),
+    ] {
+        let o: shared::api::orders::OrderDetail = created(
+            doctor
+                .post(
+                    &format!("/patients/{pid}/orders"),
+                    &json!({"visit_date": today_jst(), "kind": "prescription"}),
+                )
+                .await,
+            "order for a route",
+        )
+        .await;
+        let res = doctor
+            .put(
+                &format!("/orders/{}/draft", o.order_id),
+                &json!({"base_revision": 0, "base_version": 0, "contents": {
+                    "kind": "prescription", "dispensing": "outside",
+                    "rps": [{"rp": {"kind": "internal", "days": 7,
+                                    "drugs": [{"code": "620002023", "quantity": "3"}]},
+                             "usage": {"text": "毎食後", "times_per_day": 3}}]}}),
+            )
+            .await;
+        assert!(res.status.is_success(), "fixture: draft: {}", res.body);
+        if finalize {
+            let res = doctor
+                .post(
+                    &format!("/orders/{}/finalize", o.order_id),
+                    &json!({"revision": 1, "overrides": [
+                        {"key": "duplicate:1141007", "reason": "架空の重複"}]}),
+                )
+                .await;
+            assert!(res.status.is_success(), "fixture: finalize: {}", res.body);
+        }
+        route_ids.insert((template, "order_id"), o.order_id.to_string());
+    }
     let allergy: shared::api::orders::Allergy = created(
         doctor
             .post(
@@ -249,6 +304,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         anonymous: app.client(),
         tenant_id: provisioned.tenant_id,
         ids,
+        route_ids,
     }
 }
 
@@ -361,7 +417,8 @@ fn sample(
         ),
         ("POST", p) if p.starts_with("/orders/") && p.ends_with("/finalize") => body(
             Who::Doctor,
-            json!({"revision": 1, "reason": "", "overrides": [{"key": "allergy:620098801", "reason": "確認済"}]}),
+            json!({"revision": 1, "reason": "", "overrides": [
+                {"key": "duplicate:1141007", "reason": "確認済"}]}),
         ),
         ("POST", p) if p.ends_with("/prescription") => body(Who::Doctor, json!({"version": 1})),
         ("POST", p) if p.ends_with("/cancel") => {
@@ -597,9 +654,6 @@ fn expected(method: &Method, template: &str) -> Expect {
         | ("POST", "/devices") => Expect::Refused,
         ("POST", "/auth/factors/webauthn/start")
         | ("POST", "/notes/{note_id}/finalize")
-        | ("POST", "/orders/{order_id}/finalize")
-        | ("POST", "/orders/{order_id}/cancel")
-        | ("POST", "/orders/{order_id}/prescription")
         | ("PUT", "/institution/profile") => Expect::Either,
         _ => Expect::Accepted,
     }
@@ -1001,11 +1055,17 @@ async fn every_route_answers_hostile_requests_with_a_json_4xx_and_stores_nothing
     let mut missing = Vec::new();
     let mut requests = 0usize;
     for template in &paths {
-        let path = fill(template, |param| match f.ids.get(param) {
-            Some(id) => id.clone(),
-            None => {
-                missing.push(format!("an id for {{{param}}} ({template})"));
-                "x".into()
+        let path = fill(template, |param| {
+            match f
+                .route_ids
+                .get(&(*template, param))
+                .or_else(|| f.ids.get(param))
+            {
+                Some(id) => id.clone(),
+                None => {
+                    missing.push(format!("an id for {{{param}}} ({template})"));
+                    "x".into()
+                }
             }
         });
         let methods = methods_of(&f.admin, &path).await;
