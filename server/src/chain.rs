@@ -51,6 +51,33 @@ fn put(h: &mut Sha256, tag: u8, bytes: &[u8]) {
 
 /// Microseconds since the epoch, the precision PostgreSQL keeps.
 /// Lower-case hex of a hash or any bytes, as the logs, records and files show them.
+/// The hash of one version of a versioned clinical record (notes, orders): SHA-256 of the
+/// previous version's hash (none for the first) and the version's fields as JSON.
+pub fn version_link(prev: Option<&[u8]>, body: &serde_json::Value) -> Vec<u8> {
+    let mut hasher = Sha256::new();
+    hasher.update(prev.unwrap_or(&[]));
+    hasher.update(body.to_string().as_bytes());
+    hasher.finalize().to_vec()
+}
+
+/// Whether stored versions, oldest first, form an intact chain: each names the hash of the
+/// one before it (`prev_hash`) and its own `hash` is what `expected` computes from that.
+pub fn versions_intact<'a, T: 'a>(
+    versions: impl IntoIterator<Item = &'a T>,
+    hashes: impl Fn(&T) -> (&Option<Vec<u8>>, &Vec<u8>),
+    expected: impl Fn(Option<&[u8]>, &T) -> Vec<u8>,
+) -> bool {
+    let mut prev: Option<Vec<u8>> = None;
+    for v in versions {
+        let (prev_hash, hash) = hashes(v);
+        if *prev_hash != prev || expected(prev.as_deref(), v) != *hash {
+            return false;
+        }
+        prev = Some(hash.clone());
+    }
+    true
+}
+
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

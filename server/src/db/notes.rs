@@ -5,7 +5,6 @@
 use super::versioned::NOTE;
 use super::TenantTx;
 use crate::chain::hex;
-use sha2::{Digest, Sha256};
 use shared::api::chart::{NoteDetail, NoteDraft, NoteStatus, NoteVersion, TimelineEntry};
 use shared::domain::chart::{Soap, Vitals};
 use shared::domain::japanese::format_date;
@@ -127,10 +126,7 @@ pub fn version_hash(prev: Option<&[u8]>, content: &VersionContent<'_>) -> Vec<u8
         content.reason,
         crate::clock::rfc3339(content.created_at),
     ]);
-    let mut hasher = Sha256::new();
-    hasher.update(prev.unwrap_or(&[]));
-    hasher.update(body.to_string().as_bytes());
-    hasher.finalize().to_vec()
+    crate::chain::version_link(prev, &body)
 }
 
 const VERSION_COLUMNS: &str = "v.version, v.subjective, v.objective, v.assessment, v.plan, \
@@ -214,26 +210,24 @@ fn status_of(versions: &[NoteVersion]) -> NoteStatus {
 pub async fn detail(tx: &mut TenantTx, head: &NoteHead) -> Result<NoteDetail, sqlx::Error> {
     let rows = version_rows(tx, head.note_id).await?;
     let draft = draft(tx, head.note_id).await?;
-    let mut chain_intact = true;
-    let mut prev: Option<Vec<u8>> = None;
-    for row in rows.iter().rev() {
-        let expected = version_hash(
-            prev.as_deref(),
-            &VersionContent {
-                note_id: head.note_id,
-                version: row.version,
-                soap: &row.soap(),
-                author: row.author_user_id,
-                on_behalf_of: row.on_behalf_of.map(UserId),
-                reason: &row.reason,
-                created_at: row.created_at,
-            },
-        );
-        if row.prev_hash != prev || expected != row.hash {
-            chain_intact = false;
-        }
-        prev = Some(row.hash.clone());
-    }
+    let chain_intact = crate::chain::versions_intact(
+        rows.iter().rev(),
+        |row| (&row.prev_hash, &row.hash),
+        |prev, row| {
+            version_hash(
+                prev,
+                &VersionContent {
+                    note_id: head.note_id,
+                    version: row.version,
+                    soap: &row.soap(),
+                    author: row.author_user_id,
+                    on_behalf_of: row.on_behalf_of.map(UserId),
+                    reason: &row.reason,
+                    created_at: row.created_at,
+                },
+            )
+        },
+    );
     let versions: Vec<NoteVersion> = rows.iter().map(VersionRow::detail).collect();
     Ok(NoteDetail {
         note_id: head.note_id,

@@ -7,7 +7,6 @@ use super::versioned::ORDER;
 use super::TenantTx;
 use crate::chain::hex;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use shared::api::orders::{
     OrderContents, OrderDetail, OrderDraft, OrderKind, OrderStatus, OrderVersion, PastPrescription,
     PendingOrder, WarningOverride,
@@ -213,10 +212,7 @@ pub fn version_hash(prev: Option<&[u8]>, content: &VersionContent<'_>) -> Vec<u8
         content.reason,
         crate::clock::rfc3339(content.created_at),
     ]);
-    let mut hasher = Sha256::new();
-    hasher.update(prev.unwrap_or(&[]));
-    hasher.update(body.to_string().as_bytes());
-    hasher.finalize().to_vec()
+    crate::chain::version_link(prev, &body)
 }
 
 const VERSION_COLUMNS: &str = "v.version, v.contents, v.cancelled, v.overrides, \
@@ -372,15 +368,11 @@ fn status_of(versions: &[OrderVersion]) -> OrderStatus {
 pub async fn detail(tx: &mut TenantTx, head: &OrderHead) -> Result<OrderDetail, sqlx::Error> {
     let read = versions(tx, head.order_id).await?;
     let draft = draft(tx, head.order_id).await?;
-    let mut chain_intact = true;
-    let mut prev: Option<Vec<u8>> = None;
-    for v in read.iter().rev() {
-        let expected = version_hash(prev.as_deref(), &v.content(head.order_id));
-        if v.row.prev_hash != prev || expected != v.row.hash {
-            chain_intact = false;
-        }
-        prev = Some(v.row.hash.clone());
-    }
+    let chain_intact = crate::chain::versions_intact(
+        read.iter().rev(),
+        |v| (&v.row.prev_hash, &v.row.hash),
+        |prev, v| version_hash(prev, &v.content(head.order_id)),
+    );
     let versions: Vec<OrderVersion> = read.into_iter().map(ReadVersion::detail).collect();
     let issued_versions: Vec<i32> = sqlx::query_scalar(
         "select distinct version from prescription_issue where order_id = $1 order by version",
