@@ -395,42 +395,19 @@ pub async fn pending_for(
     tx: &mut TenantTx,
     doctor: UserId,
 ) -> Result<Vec<shared::api::chart::PendingNote>, sqlx::Error> {
-    type Row = (
-        Uuid,
-        i32,
-        Uuid,
-        String,
-        Date,
-        Option<String>,
-        OffsetDateTime,
-    );
-    let rows: Vec<Row> =
-        sqlx::query_as(
-            "select v.note_id, v.version, n.patient_id, p.name, n.visit_date, u.display_name, v.created_at \
-             from note_version v join clinical_note n on n.note_id = v.note_id \
-             join patient p on p.patient_id = n.patient_id \
-             left join app_user u on u.user_id = v.author_user_id \
-             left join note_approval a on a.note_id = v.note_id and a.version = v.version \
-             where v.on_behalf_of = $1 and a.version is null \
-               and v.version = (select max(version) from note_version w where w.note_id = v.note_id) \
-             order by v.created_at limit 200",
-        )
-        .bind(doctor.as_uuid())
-        .fetch_all(tx.conn())
-        .await?;
-    Ok(rows
+    Ok(NOTE
+        .pending_for(tx, doctor)
+        .await?
         .into_iter()
-        .map(
-            |(note, version, patient, name, date, author, at)| shared::api::chart::PendingNote {
-                note_id: NoteId(note),
-                version,
-                patient_id: PatientId(patient),
-                patient_name: name,
-                visit_date: format_date(date),
-                author: author.unwrap_or_default(),
-                created_at: crate::clock::rfc3339(at),
-            },
-        )
+        .map(|r| shared::api::chart::PendingNote {
+            note_id: NoteId(r.id),
+            version: r.version,
+            patient_id: PatientId(r.patient_id),
+            patient_name: r.patient_name,
+            visit_date: format_date(r.visit_date),
+            author: r.author.unwrap_or_default(),
+            created_at: crate::clock::rfc3339(r.created_at),
+        })
         .collect())
 }
 

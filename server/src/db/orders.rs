@@ -576,42 +576,22 @@ pub async fn pending_for(
     tx: &mut TenantTx,
     doctor: UserId,
 ) -> Result<Vec<PendingOrder>, sqlx::Error> {
-    type Row = (
-        Uuid,
-        i32,
-        String,
-        Uuid,
-        String,
-        Date,
-        Option<String>,
-        OffsetDateTime,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
-        "select v.order_id, v.version, o.kind, o.patient_id, p.name, o.visit_date, u.display_name, v.created_at \
-         from order_version v join clinical_order o on o.order_id = v.order_id \
-         join patient p on p.patient_id = o.patient_id \
-         left join app_user u on u.user_id = v.author_user_id \
-         left join order_approval a on a.order_id = v.order_id and a.version = v.version \
-         where v.on_behalf_of = $1 and a.version is null \
-           and v.version = (select max(version) from order_version w where w.order_id = v.order_id) \
-         order by v.created_at limit 200",
-    )
-    .bind(doctor.as_uuid())
-    .fetch_all(tx.conn())
-    .await?;
-    rows.into_iter()
-        .map(|(order, version, kind, patient, name, date, author, at)| {
+    ORDER
+        .pending_for(tx, doctor)
+        .await?
+        .into_iter()
+        .map(|r| {
             Ok(PendingOrder {
-                order_id: OrderId(order),
-                version,
-                kind: OrderKind::from_code(&kind).ok_or_else(|| {
-                    sqlx::Error::Decode(format!("order {order}: unknown kind").into())
+                order_id: OrderId(r.id),
+                version: r.version,
+                kind: OrderKind::from_code(&r.kind).ok_or_else(|| {
+                    sqlx::Error::Decode(format!("order {}: unknown kind", r.id).into())
                 })?,
-                patient_id: PatientId(patient),
-                patient_name: name,
-                visit_date: format_date(date),
-                author: author.unwrap_or_default(),
-                created_at: crate::clock::rfc3339(at),
+                patient_id: PatientId(r.patient_id),
+                patient_name: r.patient_name,
+                visit_date: format_date(r.visit_date),
+                author: r.author.unwrap_or_default(),
+                created_at: crate::clock::rfc3339(r.created_at),
             })
         })
         .collect()

@@ -11,6 +11,10 @@ use uuid::Uuid;
 pub struct Record {
     /// Prefix of the advisory lock that serialises one record's writes.
     lock_key: &'static str,
+    /// The table of the records themselves (patient, visit date).
+    heads: &'static str,
+    /// A column of `heads` a pending entry names (the order's kind); `''` when none.
+    kind: &'static str,
     id: &'static str,
     versions: &'static str,
     approvals: &'static str,
@@ -19,6 +23,8 @@ pub struct Record {
 
 pub const NOTE: Record = Record {
     lock_key: "note:",
+    heads: "clinical_note",
+    kind: "''",
     id: "note_id",
     versions: "note_version",
     approvals: "note_approval",
@@ -27,13 +33,82 @@ pub const NOTE: Record = Record {
 
 pub const ORDER: Record = Record {
     lock_key: "order:",
+    heads: "clinical_order",
+    kind: "h.kind",
     id: "order_id",
     versions: "order_version",
     approvals: "order_approval",
     drafts: "order_draft",
 };
 
+/// A 代行入力 version waiting for its doctor's approval, as the queue lists it.
+pub struct PendingRow {
+    pub id: Uuid,
+    pub version: i32,
+    /// The record's kind where it has one (orders), else empty.
+    pub kind: String,
+    pub patient_id: Uuid,
+    pub patient_name: String,
+    pub visit_date: time::Date,
+    pub author: Option<String>,
+    pub created_at: time::OffsetDateTime,
+}
+
 impl Record {
+    /// The newest versions entered for `doctor` and not yet approved, oldest first (at most 200).
+    pub async fn pending_for(
+        &self,
+        tx: &mut TenantTx,
+        doctor: UserId,
+    ) -> Result<Vec<PendingRow>, sqlx::Error> {
+        type Row = (
+            Uuid,
+            i32,
+            String,
+            Uuid,
+            String,
+            time::Date,
+            Option<String>,
+            time::OffsetDateTime,
+        );
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "select v.{id}, v.version, {kind}::text, h.patient_id, p.name, h.visit_date, \
+               u.display_name, v.created_at \
+             from {versions} v join {heads} h on h.{id} = v.{id} \
+             join patient p on p.patient_id = h.patient_id \
+             left join app_user u on u.user_id = v.author_user_id \
+             left join {approvals} a on a.{id} = v.{id} and a.version = v.version \
+             where v.on_behalf_of = $1 and a.version is null \
+               and v.version = (select max(version) from {versions} w where w.{id} = v.{id}) \
+             order by v.created_at limit 200",
+            id = self.id,
+            kind = self.kind,
+            versions = self.versions,
+            heads = self.heads,
+            approvals = self.approvals,
+        ))
+        .bind(doctor.as_uuid())
+        .fetch_all(tx.conn())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, version, kind, patient_id, patient_name, visit_date, author, created_at)| {
+                    PendingRow {
+                        id,
+                        version,
+                        kind,
+                        patient_id,
+                        patient_name,
+                        visit_date,
+                        author,
+                        created_at,
+                    }
+                },
+            )
+            .collect())
+    }
+
     /// Serialises the writes of one record (draft saves, 確定, discards, approvals) until the
     /// transaction ends, so they cannot interleave. (Row locks need an UPDATE grant the
     /// application role does not have on the append-only tables.)
