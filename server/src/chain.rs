@@ -49,8 +49,6 @@ fn put(h: &mut Sha256, tag: u8, bytes: &[u8]) {
     h.update(bytes);
 }
 
-/// Microseconds since the epoch, the precision PostgreSQL keeps.
-/// Lower-case hex of a hash or any bytes, as the logs, records and files show them.
 /// The hash of one version of a versioned clinical record (notes, orders): SHA-256 of the
 /// previous version's hash (none for the first) and the version's fields as JSON.
 pub fn version_link(prev: Option<&[u8]>, body: &serde_json::Value) -> Vec<u8> {
@@ -78,10 +76,12 @@ pub fn versions_intact<'a, T: 'a>(
     true
 }
 
+/// Lower-case hex of a hash or any bytes, as the logs, records and files show them.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Microseconds since the epoch, the precision PostgreSQL keeps.
 pub fn micros(t: time::OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000) as i64
 }

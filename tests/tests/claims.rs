@@ -541,7 +541,7 @@ async fn symptom_details_and_comments_are_versioned_and_go_into_the_claim() {
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let free: ClaimNote = res.json();
-    // The nurse may not; another institution's patient is not found.
+    // The nurse may not.
     let res = c
         .nurse
         .post(&notes, &comment("810000001", "看護師から"))

@@ -79,7 +79,7 @@ async fn created<T: serde::de::DeserializeOwned>(res: TestResponse, what: &str) 
 
 async fn fixture(app: &TestApp) -> Fixture {
     let (provisioned, admin) = app.admin_session(CODE_A, "架空防御クリニック").await;
-    let (_, doctor) = app
+    let (doctor_issued, doctor) = app
         .staff_session(&admin, CODE_A, "doctor1", "doctor", PASSWORD)
         .await;
     let (_, clerk) = app
@@ -235,6 +235,11 @@ async fn fixture(app: &TestApp) -> Fixture {
         }
         route_ids.insert((template, "order_id"), o.order_id.to_string());
     }
+    // A 麻薬施用者免許証番号 is a doctor's.
+    route_ids.insert(
+        ("/users/{user_id}/narcotic-license", "user_id"),
+        doctor_issued.user.user_id.to_string(),
+    );
     let allergy: shared::api::orders::Allergy = created(
         doctor
             .post(
@@ -649,8 +654,6 @@ fn expected(method: &Method, template: &str) -> Expect {
         | ("POST", "/receptions/{reception_id}/bill")
         | ("POST", "/claims/{month}/file")
         | ("POST", "/claims/filings/{filing_id}/returns")
-        // The fixture's user is a clerk: a license is for doctors only.
-        | ("PUT", "/users/{user_id}/narcotic-license")
         | ("POST", "/devices") => Expect::Refused,
         ("POST", "/auth/factors/webauthn/start")
         | ("POST", "/notes/{note_id}/finalize")

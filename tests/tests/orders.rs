@@ -1574,7 +1574,7 @@ async fn the_outside_prescriptions_of_a_visit_print_on_one_sheet() {
     let again: shared::api::orders::PrescriptionIssue = res.json();
     assert!(again.is_reissue());
 
-    // A third with another リフィル setting cannot share the sheet: said, not dropped.
+    // A third with another リフィル setting prints on a sheet of its own.
     let mut refill = prescription(vec![rp(28, &[NORVASC])]);
     refill["refill_uses"] = json!(2);
     let third = c
@@ -1591,10 +1591,18 @@ async fn the_outside_prescriptions_of_a_visit_print_on_one_sheet() {
             &json!({"version": 1}),
         )
         .await;
-    assert_eq!(
-        (res.status, res.body["fields"][0]["code"].as_str()),
-        (StatusCode::CONFLICT, Some("mixed")),
-        "{}",
-        res.body
-    );
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let own: shared::api::orders::PrescriptionIssue = res.json();
+    assert_eq!(own.sheet.orders.len(), 1);
+    assert_eq!(own.sheet.prescription.refill_uses, Some(2));
+    // …and the first two still print together, without it.
+    let res = c
+        .doctor
+        .post(
+            &format!("/orders/{}/prescription", first.order_id),
+            &json!({"version": 1}),
+        )
+        .await;
+    let together: shared::api::orders::PrescriptionIssue = res.json();
+    assert_eq!(together.sheet.orders.len(), 2);
 }

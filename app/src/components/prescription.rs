@@ -158,7 +158,7 @@ fn PrescriptionPart(issue: PrescriptionIssue, part: Option<u8>) -> impl IntoView
                     <th>"電話番号"</th><td>{sheet.institution_phone.clone()}</td>
                 </tr>
                 <tr>
-                    <td>{format!("区分　{}", if sheet.insured { "被保険者" } else { "被扶養者" })}</td>
+                    <td>{format!("区分　{}", if sheet.insurer_number.is_empty() { "" } else if sheet.insured { "被保険者" } else { "被扶養者" })}</td>
                     <th>"保険医氏名"</th><td data-testid="rx-doctor">{format!("{}　印", sheet.doctor_name)}</td>
                 </tr>
                 <tr>

@@ -110,7 +110,7 @@ pub async fn claim_masters(
 }
 
 /// The master rows of `codes`, each from the first of `dates` on which it is in force.
-async fn rows_in_force(
+pub async fn rows_in_force(
     tx: &mut TenantTx,
     kind: MasterKind,
     dates: &[Date],
@@ -128,7 +128,8 @@ async fn rows_in_force(
             break;
         }
         for fields in masters::rows_on_tx(tx, kind, *date, &wanted).await? {
-            if let Some(code) = fields.get(kind.code_column()) {
+            // `fields[0]` is 項番1 (the 変更区分): the code of 項番N is at N - 1.
+            if let Some(code) = fields.get(kind.code_column() - 1) {
                 found.insert(code.clone());
             }
             rows.push(fields);

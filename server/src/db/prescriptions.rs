@@ -9,6 +9,20 @@ use sqlx::types::Json;
 use time::OffsetDateTime;
 
 /// Stores the next issue of `order` (numbered after the last one) and returns its number.
+/// Serialises the prints of one visit (patient and day) until the transaction ends.
+pub async fn lock_visit(
+    tx: &mut TenantTx,
+    patient: shared::ids::PatientId,
+    day: time::Date,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('rx-visit:' || $1 || $2, 0))")
+        .bind(patient.to_string())
+        .bind(day.to_string())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
 /// The caller holds the order's lock, so two prints cannot take the same number.
 pub async fn insert(
     tx: &mut TenantTx,

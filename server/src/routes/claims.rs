@@ -82,8 +82,8 @@ async fn save_claim_note(
     let (start, end) = claims::bounds(month)
         .ok_or_else(|| ApiError::invalid("month", "診療年月は YYYY-MM の形で指定してください"))?;
     let (mut tx, row) = patient.open(&state.db).await?;
-    let (id, version) = match body.note_id {
-        None => (ClaimNoteId(uuid::Uuid::new_v4()), 1),
+    let (id, version, previous) = match body.note_id {
+        None => (ClaimNoteId(uuid::Uuid::new_v4()), 1, None),
         Some(id) => {
             let current = claims::note(&mut tx, id)
                 .await?
@@ -95,26 +95,19 @@ async fn save_claim_note(
                     "この記載は他の人が更新しました。最新の内容を確かめてください",
                 ));
             }
-            (id, current.version + 1)
+            (id, current.version + 1, Some(current.body))
         }
     };
-    // A retraction keeps the body as it was, whatever the master says now.
+    // A retraction keeps the body as it was (whatever the request or the master says now).
     if let (ClaimNoteBody::Comment { code, .. }, false) = (&body.body, body.retracted) {
-        let mut found = false;
-        for day in [end, start] {
-            if found {
-                break;
-            }
-            let rows = crate::db::masters::rows_on_tx(
-                &mut tx,
-                shared::masters::MasterKind::Comment,
-                day,
-                std::slice::from_ref(code),
-            )
-            .await?;
-            found |= !rows.is_empty();
-        }
-        if !found {
+        let found = claims::rows_in_force(
+            &mut tx,
+            shared::masters::MasterKind::Comment,
+            &[end, start],
+            std::slice::from_ref(code),
+        )
+        .await?;
+        if found.is_empty() {
             return Err(ApiError::invalid(
                 "body.code",
                 "この月に有効なコメントコードではありません（コメントマスター）",
@@ -122,13 +115,17 @@ async fn save_claim_note(
         }
     }
     let reason = body.reason.trim();
+    let stored = match (body.retracted, previous) {
+        (true, Some(previous)) => previous,
+        _ => body.body.clone(),
+    };
     let saved = claims::insert_note(
         &mut tx,
         id,
         version,
         row.patient_id,
         start,
-        &body.body,
+        &stored,
         body.retracted,
         reason,
         patient.user().ctx().user_id(),

@@ -74,12 +74,8 @@ impl SetNarcoticLicense {
                 "変更の理由を入力してください",
             ));
         }
-        if self.reason.chars().count() > 200 {
-            errors.push(FieldError::new(
-                "reason",
-                "too_long",
-                "理由は200文字までです",
-            ));
+        if let Err(e) = crate::domain::text::reason("reason", &self.reason) {
+            errors.push(e);
         }
         if errors.is_empty() {
             Ok(license)

@@ -280,13 +280,12 @@ mod tests {
         let claims = build_claims(UkeMonth::new(2024, 6).unwrap(), &inputs, &masters);
         assert!(claims.len() >= inputs.len());
         // The generated months bill what the engine only warns about (a 3rd 特定疾患療養管理料
-        // in a month); the checks say so, and nothing else.
+        // in a month, one within a month of the 初診); the checks say so, and nothing else.
+        use super::super::month::{ProblemCode, Severity};
         for c in &claims {
             assert!(
-                c.problems
-                    .iter()
-                    .all(|p| p.severity == super::super::month::Severity::Warning
-                        && p.code == super::super::month::ProblemCode::LimitExceeded),
+                c.problems.iter().all(|p| p.severity == Severity::Warning
+                    && matches!(p.code, ProblemCode::LimitExceeded | ProblemCode::Excluded)),
                 "{:?}",
                 c.problems
             );

@@ -1354,11 +1354,11 @@ fn judgment_fee_check(units: &[Unit], problems: &mut Vec<ClaimProblem>) {
 }
 
 /// The times a procedure code was billed on each day of the month, over every unit of it.
-fn code_days(units: &[Unit], code: &str) -> DayCounts {
+fn code_days(units: &[Unit], codes: &[&str]) -> DayCounts {
     let mut days: DayCounts = [None; 31];
     for unit in units
         .iter()
-        .filter(|u| u.key.kind == 0 && u.key.parts[0].0 == code)
+        .filter(|u| u.key.kind == 0 && codes.contains(&u.key.parts[0].0.as_str()))
     {
         for (slot, count) in days.iter_mut().zip(unit.days) {
             if let Some(count) = count {
@@ -1398,11 +1398,21 @@ fn limit_check(
         if seen.contains(&code) || judgment.contains(&code) {
             continue;
         }
-        seen.push(code);
-        let Some(max) = masters.limits.get(code).copied().filter(|m| *m > 0) else {
+        // An item and its 情報通信機器 version share one limit (特定疾患療養管理料 月2回 in all).
+        let group: Vec<&str> = crate::billing::codes::TELEMEDICINE_VARIANTS
+            .iter()
+            .find(|(face, remote)| *face == code || *remote == code)
+            .map_or(vec![code], |(face, remote)| vec![*face, *remote]);
+        seen.extend(group.iter().copied());
+        let Some(max) = group
+            .iter()
+            .filter_map(|c| masters.limits.get(*c).copied())
+            .max()
+            .filter(|m| *m > 0)
+        else {
             continue;
         };
-        let days = code_days(units, code);
+        let days = code_days(units, &group);
         let total = day_total(&days);
         if total <= u32::from(max) {
             continue;
@@ -1450,7 +1460,8 @@ fn billed_days(units: &[Unit], codes: &[&str]) -> Vec<usize> {
 /// - 生活習慣病管理料 (Ⅰ)/(Ⅱ) include 特定疾患療養管理料 and 外来管理加算 in the month they are
 ///   billed (B001-3 注2, B001-3-3 注2), and (Ⅰ) the 検査 (第3部); (Ⅰ) and (Ⅱ) are not billed in the
 ///   same month (B001-3-3 注5);
-/// - 特定疾患療養管理料 is not billed on the day of the 初診 (B000 留意事項).
+/// - 特定疾患療養管理料 is not billed within a month of the 初診 (B000: 初診の日から1月以内は
+///   算定しない), here the 初診 of the claim's month and any day after it in the month.
 ///
 /// Source: 令和6年厚生労働省告示第57号 別表第一; 令和6年3月5日保医発0305第4号.
 fn exclusion_check(units: &[Unit], bills: &[&ClaimBill], problems: &mut Vec<ClaimProblem>) {
@@ -1505,16 +1516,22 @@ fn exclusion_check(units: &[Unit], bills: &[&ClaimBill], problems: &mut Vec<Clai
             }
         }
     }
+    // Within the month: the 初診 of this month and any 特定疾患療養管理料 on or after it (the
+    // engine sees the 初診 day itself; a later visit of the month priced before the 初診's bill
+    // could not). UNCERTAIN whether the one-month rule is the 告示's 注 or its 留意事項.
     let initial = billed_days(units, &[INITIAL, INITIAL_TELEMEDICINE]);
-    if let Some(day) = billed_days(units, SPECIFIC_DISEASE_MANAGEMENT)
-        .into_iter()
-        .find(|d| initial.contains(d))
-    {
-        warn(
-            Some(day),
-            "特定疾患療養管理料が初診の日に算定されています（初診料を算定する日には算定できません）"
-                .into(),
-        );
+    if let Some(first) = initial.first() {
+        if let Some(day) = billed_days(units, SPECIFIC_DISEASE_MANAGEMENT)
+            .into_iter()
+            .find(|d| d >= first)
+        {
+            warn(
+                Some(day),
+                format!(
+                    "特定疾患療養管理料が初診（{first}日）から1月以内に算定されています（初診の日から1月以内は算定できません）"
+                ),
+            );
+        }
     }
 }
 
@@ -1579,7 +1596,7 @@ fn diagnosis_requirement_check(
 ) {
     for requirement in DISEASE_REQUIREMENTS {
         for code in requirement.codes {
-            let days = code_days(units, code);
+            let days = code_days(units, &[code]);
             let failing = days.iter().enumerate().find_map(|(i, count)| {
                 (*count)?;
                 let date = bills

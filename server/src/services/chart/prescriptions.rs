@@ -35,6 +35,9 @@ pub async fn issue(
     if head.kind != OrderKind::Prescription {
         return Err(ApiError::invalid("order", "処方オーダではありません"));
     }
+    // Prints of one visit take the visit's lock first (the sheet reads every order of the
+    // visit): two prints at once wait for each other instead of locking orders crosswise.
+    prescriptions::lock_visit(tx, head.patient_id, head.visit_date).await?;
     orders::lock_order(tx, head.order_id).await?;
     let detail = orders::detail(tx, head).await?;
     let Some(current) = detail.current() else {
@@ -46,7 +49,7 @@ pub async fn issue(
             "処方が修正されています。最新の版を確認してから印刷してください",
         ));
     }
-    if current.cancelled {
+    if current.cancelled && !current.is_pending() {
         return Err(refuse("cancelled", "取消された処方です"));
     }
     if current.is_pending() {
@@ -62,8 +65,11 @@ pub async fn issue(
     if own.dispensing != Dispensing::Outside {
         return Err(refuse("in_house", "院内処方には処方箋を発行しません"));
     }
-    // One 処方箋 per visit: the visit's 院外 prescriptions on one sheet, in the order made.
-    let sources = visit_prescriptions(tx, head).await?;
+    // One 処方箋 per visit: the visit's 院外 prescriptions of the same doctor and the same
+    // リフィル・分割 on one sheet, in the order made (others print on a sheet of their own).
+    let doctor = current.on_behalf_of_id.unwrap_or(current.author_id);
+    let key = (doctor, own.refill_uses, own.split_count);
+    let sources = visit_prescriptions(tx, head, key).await?;
     let rx = &merge(&sources)?;
     let patient = patients::find(tx, head.patient_id)
         .await?
@@ -231,13 +237,15 @@ pub async fn issue(
         if r.order_id == head.order_id {
             issue_no = no;
         }
+        let event = AuditEvent::success(action::PRESCRIPTION_ISSUE)
+            .target("order", r.order_id)
+            .detail("version", r.version)
+            .detail("issue_no", no)
+            .detail("printed_from", head.order_id.to_string())
+            .detail("patient_id", head.patient_id.to_string());
+        audit::record(tx, &Actor::of(ctx, ip), event).await?;
     }
-    let event = AuditEvent::success(action::PRESCRIPTION_ISSUE)
-        .target("order", head.order_id)
-        .detail("version", version)
-        .detail("issue_no", issue_no)
-        .detail("patient_id", head.patient_id.to_string());
-    audit::record(tx, &Actor::of(ctx, ip), event).await?;
+
     prescriptions::issues(tx, head.order_id)
         .await?
         .into_iter()
@@ -257,6 +265,7 @@ struct Source {
 async fn visit_prescriptions(
     tx: &mut TenantTx,
     head: &OrderHead,
+    key: (shared::ids::UserId, Option<u8>, Option<u8>),
 ) -> ApiResult<Vec<(Source, PrescriptionOrder)>> {
     let mut out = Vec::new();
     for other in orders::day_orders(tx, head.patient_id, head.visit_date).await? {
@@ -280,6 +289,10 @@ async fn visit_prescriptions(
         if current.cancelled && !current.is_pending() || p.dispensing != Dispensing::Outside {
             continue;
         }
+        let doctor = current.on_behalf_of_id.unwrap_or(current.author_id);
+        if other.order_id != head.order_id && (doctor, p.refill_uses, p.split_count) != key {
+            continue;
+        }
         if current.is_pending() {
             return Err(refuse(
                 "pending",
@@ -297,20 +310,15 @@ async fn visit_prescriptions(
     Ok(out)
 }
 
-/// The visit's prescriptions as one: their Rp in order, their 備考 joined, the first 残薬 mark.
-/// They must agree on リフィル and 分割, which a 処方箋 has once.
+/// The visit's prescriptions (same doctor, リフィル and 分割) as one: their Rp in order, their
+/// 備考 joined, the first 残薬 mark. The result must be a valid prescription itself (a 分割 needs
+/// every 内服 Rp of the sheet to have the same days).
 fn merge(sources: &[(Source, PrescriptionOrder)]) -> ApiResult<PrescriptionOrder> {
     let Some((_, first)) = sources.first() else {
         return Err(refuse("draft", "印刷できる院外処方がありません"));
     };
     let mut merged = first.clone();
     for (_, p) in &sources[1..] {
-        if p.refill_uses != first.refill_uses || p.split_count != first.split_count {
-            return Err(refuse(
-                "mixed",
-                "この受診の院外処方でリフィル・分割の指定が異なります。指定を揃えるか、1つの処方にまとめてください",
-            ));
-        }
         merged.rps.extend(p.rps.iter().cloned());
         merged.specific_disease |= p.specific_disease;
         merged.leftover = merged.leftover.or(p.leftover);
@@ -320,6 +328,16 @@ fn merge(sources: &[(Source, PrescriptionOrder)]) -> ApiResult<PrescriptionOrder
             }
             merged.remarks.push_str(&p.remarks);
         }
+    }
+    if sources.len() > 1
+        && OrderContents::Prescription(merged.clone())
+            .validate()
+            .is_err()
+    {
+        return Err(refuse(
+            "mixed",
+            "この受診の院外処方は1枚の処方箋にまとめられません（分割の日数が異なる、行数が多すぎるなど）。1つの処方に直してください",
+        ));
     }
     Ok(merged)
 }

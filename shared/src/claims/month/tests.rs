@@ -1224,3 +1224,35 @@ fn specific_disease_management_on_the_day_of_the_first_visit_is_warned() {
     )
     .is_empty());
 }
+
+#[test]
+fn an_item_and_its_online_version_share_one_limit() {
+    // 特定疾患療養管理料 on the 3rd and 10th in person, on the 17th online: three in the month.
+    let mut input = managed(
+        &[3, 10],
+        vec![diagnosis(Some(ULCER), "胃潰瘍", true, "2024-05-01")],
+    );
+    let mut online = visit(
+        date!(2024 - 06 - 17),
+        date!(1960 - 05 - 05),
+        VisitKind::Revisit,
+    );
+    online.telemedicine = true;
+    online.items = vec![ItemOrder::new("113001810")];
+    input.bills.push(bill(520, online, &[]));
+    assert!(input.bills[2]
+        .priced
+        .lines
+        .iter()
+        .any(|l| l.code == "113034010"));
+    let masters = ClaimMasters {
+        limits: [("113001810".to_string(), 2), ("113034010".to_string(), 2)].into(),
+        ..ulcer_class()
+    };
+    let over = problems_of(
+        &build_claims(june(), std::slice::from_ref(&input), &masters),
+        ProblemCode::LimitExceeded,
+    );
+    assert_eq!(over.len(), 1, "{over:?}");
+    assert_eq!(over[0].reception_id, Some(input.bills[2].reception_id));
+}

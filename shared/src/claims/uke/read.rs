@@ -38,10 +38,11 @@ pub const MAX_FILE_BYTES: usize = 64_000_000;
 /// under 2.5 KB in Shift_JIS and under 4 KB in UTF-8.
 pub const MAX_LINE_BYTES: usize = 16 * 1024;
 
-/// The most records a file may hold: a real file of [`MAX_FILE_BYTES`] has lines of 40 bytes
-/// or more (an SI record with its 31 day columns alone is over 40), so about a million and a
-/// half; a file of millions of tiny records is refused before it takes gigabytes as records.
-pub const MAX_RECORDS: usize = 1_500_000;
+/// The most records a file may hold. The shortest records a real file holds in bulk are SI, IY
+/// and TO lines with their 31 day columns (over 40 bytes each), so a file of [`MAX_FILE_BYTES`]
+/// has at most about 1.6 million; a file of millions of tiny records is refused before it takes
+/// gigabytes as records.
+pub const MAX_RECORDS: usize = 2_000_000;
 
 /// The most fields a 医科 record may have ([`read_uke`]), レコード識別情報 included. The longest
 /// 医科 layout, TO, has 48; older layouts with a few more (empty) trailing fields are read,

@@ -223,7 +223,15 @@ impl PrescriptionSheet {
             "23".into(),
             s(&self.symbol),
             s(&self.number),
-            if self.insured { "1" } else { "2" }.into(),
+            // 公費単独: no insurance, so neither 被保険者 nor 被扶養者.
+            if self.insurer_number.is_empty() {
+                ""
+            } else if self.insured {
+                "1"
+            } else {
+                "2"
+            }
+            .into(),
             s(&self.branch),
         ]);
         // 負担・給付率 (optional) is the insurance's: none for 公費単独 (no 保険者番号), whose
@@ -582,7 +590,7 @@ mod tests {
         let lines: Vec<&str> = text.split("\r\n").collect();
         assert!(lines.contains(&"21,1"), "医保 is also 公費単独's 保険種別");
         assert!(lines.contains(&"22,"), "{lines:?}");
-        assert!(lines.contains(&"23,,,1,"), "{lines:?}");
+        assert!(lines.contains(&"23,,,,"), "{lines:?}");
         assert!(!lines.iter().any(|l| l.starts_with("24,")), "{lines:?}");
         assert!(lines.contains(&"27,12131017,1234566"), "{lines:?}");
     }
