@@ -571,6 +571,11 @@ pub async fn approve(
     ORDER.approve(tx, order.as_uuid(), version, by).await
 }
 
+/// SQL over an order's newest version `v`: the order stands (not cancelled, or its 取消 is a
+/// 代行入力 still waiting for the doctor's approval).
+const STANDS: &str = "not (v.cancelled and (v.on_behalf_of is null or exists \
+    (select 1 from order_approval a where a.order_id = v.order_id and a.version = v.version)))";
+
 /// 代行入力 order versions entered for `doctor` and not yet approved, oldest first.
 pub async fn pending_for(
     tx: &mut TenantTx,
@@ -606,16 +611,16 @@ pub async fn prescriptions(
     limit: i64,
 ) -> Result<Vec<(PastPrescription, Date)>, sqlx::Error> {
     type Row = (Uuid, Date, i32, Json<Value>, Option<String>);
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = sqlx::query_as(&format!(
         "select o.order_id, o.visit_date, v.version, v.contents, u.display_name \
          from clinical_order o \
          join lateral (select * from order_version w where w.order_id = o.order_id \
              order by w.version desc limit 1) v on true \
          left join app_user u on u.user_id = v.author_user_id \
-         where o.patient_id = $1 and o.kind = 'prescription' and not v.cancelled \
+         where o.patient_id = $1 and o.kind = 'prescription' and {STANDS} \
            and ($2::date is null or (o.visit_date, o.order_id) < ($2::date, $3::uuid)) \
-         order by o.visit_date desc, o.order_id desc limit $4",
-    )
+         order by o.visit_date desc, o.order_id desc limit $4"
+    ))
     .bind(patient.as_uuid())
     .bind(after.map(|a| a.0))
     .bind(after.map(|a| a.1.as_uuid()))
@@ -650,15 +655,16 @@ pub async fn recent_contents(
     since: Date,
     limit: i64,
 ) -> Result<Vec<OrderContents>, sqlx::Error> {
-    let rows: Vec<(Uuid, Json<Value>)> = sqlx::query_as(
+    let rows: Vec<(Uuid, Json<Value>)> = sqlx::query_as(&format!(
         "select o.order_id, v.contents \
          from clinical_order o \
-         join lateral (select w.contents, w.cancelled from order_version w \
+         join lateral (select w.order_id, w.version, w.contents, w.cancelled, w.on_behalf_of \
+             from order_version w \
              where w.tenant_id = o.tenant_id and w.order_id = o.order_id \
              order by w.version desc limit 1) v on true \
-         where o.visit_date >= $1 and not v.cancelled \
-         order by o.visit_date desc, o.order_id desc limit $2",
-    )
+         where o.visit_date >= $1 and {STANDS} \
+         order by o.visit_date desc, o.order_id desc limit $2"
+    ))
     .bind(since)
     .bind(limit)
     .fetch_all(tx.conn())
