@@ -152,6 +152,16 @@ impl Clinic {
         res.json()
     }
 
+    /// The doctor prints (issues) version `version` of the order's 処方箋.
+    async fn print(&self, order: &OrderDetail, version: i32) -> karte_tests::TestResponse {
+        self.doctor
+            .post(
+                &format!("/orders/{}/prescription", order.order_id),
+                &json!({"version": version}),
+            )
+            .await
+    }
+
     /// Creates, drafts and 確定 an order as `who`, answering `overrides`.
     async fn order(&self, who: &ApiClient, contents: Value, overrides: Value) -> OrderDetail {
         let kind = contents["kind"].as_str().unwrap().to_string();
@@ -1535,13 +1545,7 @@ async fn the_outside_prescriptions_of_a_visit_print_on_one_sheet() {
     let second = c
         .order(&c.doctor, prescription(vec![rp(7, &[LOXONIN])]), json!([]))
         .await;
-    let res = c
-        .doctor
-        .post(
-            &format!("/orders/{}/prescription", second.order_id),
-            &json!({"version": 1}),
-        )
-        .await;
+    let res = c.print(&second, 1).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let issue: shared::api::orders::PrescriptionIssue = res.json();
     let codes: Vec<&str> = issue
@@ -1564,13 +1568,7 @@ async fn the_outside_prescriptions_of_a_visit_print_on_one_sheet() {
         .await
         .json();
     assert_eq!(detail.issued_versions, [1]);
-    let res = c
-        .doctor
-        .post(
-            &format!("/orders/{}/prescription", first.order_id),
-            &json!({"version": 1}),
-        )
-        .await;
+    let res = c.print(&first, 1).await;
     let again: shared::api::orders::PrescriptionIssue = res.json();
     assert!(again.is_reissue());
 
@@ -1584,25 +1582,13 @@ async fn the_outside_prescriptions_of_a_visit_print_on_one_sheet() {
             json!([{"key": "duplicate:2171022", "reason": "別の処方箋で交付"}]),
         )
         .await;
-    let res = c
-        .doctor
-        .post(
-            &format!("/orders/{}/prescription", third.order_id),
-            &json!({"version": 1}),
-        )
-        .await;
+    let res = c.print(&third, 1).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let own: shared::api::orders::PrescriptionIssue = res.json();
     assert_eq!(own.sheet.orders.len(), 1);
     assert_eq!(own.sheet.prescription.refill_uses, Some(2));
     // …and the first two still print together, without it.
-    let res = c
-        .doctor
-        .post(
-            &format!("/orders/{}/prescription", first.order_id),
-            &json!({"version": 1}),
-        )
-        .await;
+    let res = c.print(&first, 1).await;
     let together: shared::api::orders::PrescriptionIssue = res.json();
     assert_eq!(together.sheet.orders.len(), 2);
 }
