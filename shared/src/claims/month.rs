@@ -465,8 +465,7 @@ pub fn build_filing(
                 return_id: r.return_id,
             };
             // The file's own check of the 検索番号 (its width, digits) as for every field.
-            c.problems.retain(|p| p.code != ProblemCode::Format);
-            c.problems.extend(format_problems(&c.records));
+            recheck_format(&mut c);
             claims.push(c);
         }
     }
@@ -582,6 +581,7 @@ fn build_patient(month: UkeMonth, input: &ClaimInput, masters: &ClaimMasters) ->
 /// paragraph an SJ record; each コメント goes after the line it explains, in the claim that
 /// has it (a CO record without 診療識別, continuing that line's group).
 fn attach_notes(notes: &[crate::api::claims::ClaimNote], claims: &mut [Claim]) {
+    let mut touched = std::collections::BTreeSet::new();
     let Some(first) = claims.first_mut() else {
         return;
     };
@@ -605,7 +605,7 @@ fn attach_notes(notes: &[crate::api::claims::ClaimNote], claims: &mut [Claim]) {
         else {
             continue;
         };
-        let placed = claims.iter_mut().any(|claim| {
+        let placed = claims.iter_mut().enumerate().any(|(i, claim)| {
             let lines = &mut claim.records.lines;
             let Some(mut at) = lines
                 .iter()
@@ -635,9 +635,7 @@ fn attach_notes(notes: &[crate::api::claims::ClaimNote], claims: &mut [Claim]) {
                     text: full_width(text.trim()),
                 }),
             );
-            claim.problems.retain(|p| p.code != ProblemCode::Format);
-            let format = format_problems(&claim.records);
-            claim.problems.extend(format);
+            touched.insert(i);
             true
         });
         if !placed {
@@ -656,12 +654,21 @@ fn attach_notes(notes: &[crate::api::claims::ClaimNote], claims: &mut [Claim]) {
         .iter()
         .any(|n| matches!(n.body, ClaimNoteBody::SymptomDetail { .. }))
     {
-        if let Some(first) = claims.first_mut() {
-            first.problems.retain(|p| p.code != ProblemCode::Format);
-            let format = format_problems(&first.records);
-            first.problems.extend(format);
+        touched.insert(0);
+    }
+    // The file's own check again, once per claim the notes changed.
+    for i in touched {
+        if let Some(claim) = claims.get_mut(i) {
+            recheck_format(claim);
         }
     }
+}
+
+/// The claim's format problems again, after its records changed.
+fn recheck_format(claim: &mut Claim) {
+    claim.problems.retain(|p| p.code != ProblemCode::Format);
+    let format = format_problems(&claim.records);
+    claim.problems.extend(format);
 }
 
 /// The claim's 公費, 第一公費 first, those that pay some line: in the order of the visit that
