@@ -132,33 +132,27 @@ pub fn check(order: &OrderContents, ctx: &DayContext<'_>) -> Vec<OrderWarning> {
         }
     }
     if let OrderContents::Prescription(p) = order {
-        for (i, o) in p.rps.iter().enumerate() {
-            let Rp::Internal { days, drugs, .. } = &o.rp else {
-                continue;
-            };
-            for d in drugs {
-                if let Some(drug) = ctx.drugs.get(&d.code) {
-                    if let Some((limit, why)) = days_limit(drug, ctx.date) {
-                        if *days > limit {
-                            out.push(OrderWarning {
-                                kind: WarningKind::DaysLimit,
-                                key: format!("days_limit:{}", d.code),
-                                field: format!("contents.rps[{i}].rp.days"),
-                                message: format!(
-                                    "{}：{why}。{days}日分は上限（{limit}日）を超えています",
-                                    drug.name
-                                ),
-                            });
-                        }
-                    }
-                }
-            }
-        }
+        // Each drug of the prescription, looked up once: its days, its 一般名, its リフィル.
         for (i, o) in p.rps.iter().enumerate() {
             for (j, d) in o.rp.drugs().iter().enumerate() {
                 let Some(drug) = ctx.drugs.get(&d.code) else {
                     continue;
                 };
+                if let (Rp::Internal { days, .. }, Some((limit, why))) =
+                    (&o.rp, days_limit(drug, ctx.date))
+                {
+                    if *days > limit {
+                        out.push(OrderWarning {
+                            kind: WarningKind::DaysLimit,
+                            key: format!("days_limit:{}", d.code),
+                            field: format!("contents.rps[{i}].rp.days"),
+                            message: format!(
+                                "{}：{why}。{days}日分は上限（{limit}日）を超えています",
+                                drug.name
+                            ),
+                        });
+                    }
+                }
                 if d.generic_name && drug.generic_name.is_none() {
                     out.push(OrderWarning {
                         kind: WarningKind::NoGenericName,
