@@ -352,6 +352,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let (mut tx, month) = claims_tx(&database_url, &institution, &month).await?;
             // The same claims the 月次請求 screen shows: the month's, 月遅れ and returned ones.
             let context = db::claims::context(&mut tx, month).await?;
+            for (_, bill) in context.unreadable() {
+                eprintln!(
+                    "bill {} version {} ({}) cannot be read: left out; finalise it again",
+                    bill.bill_id, bill.version, bill.service_date
+                );
+            }
             let claims = context.build();
             crate::logs::audit::record(
                 &mut tx,

@@ -701,3 +701,99 @@ async fn a_visit_with_a_public_expense_alone_is_billed_and_claimed_from_it() {
         .await;
     assert_eq!(res.field_names(), ["insurance"]);
 }
+
+#[tokio::test]
+async fn a_bill_that_cannot_be_read_stops_the_filing_but_not_the_month() {
+    let c = clinic(CODE_A, "架空破損医院").await;
+    let month = this_month();
+    let (one, visit_one) = c
+        .patient(
+            "架空 破損一",
+            "カクウ ハソンイチ",
+            "1960-06-06",
+            "01130012",
+            None,
+        )
+        .await;
+    let (two, visit_two) = c
+        .patient(
+            "架空 破損二",
+            "カクウ ハソンニ",
+            "1961-06-06",
+            "01130012",
+            None,
+        )
+        .await;
+    c.diagnosis(&one, "4659007").await;
+    c.diagnosis(&two, "4659007").await;
+    c.bill(&visit_one, &[], 0).await;
+    let damaged = c.bill(&visit_two, &[], 0).await;
+
+    // A later version of the second bill is stored in a form no reader knows (as a damaged
+    // row or a format from the future would be).
+    let pool = c.app.app_pool().await;
+    let mut tx = karte_tests::tenant_tx(&pool, c.tenant).await;
+    sqlx::query(
+        "insert into bill_version (tenant_id, bill_id, version, reception_id, patient_id, \
+           service_date, visit, priced, total_points, patient_share, paid, master_revision, \
+           format, reason) \
+         select tenant_id, bill_id, 2, reception_id, patient_id, service_date, \
+           '{\"damaged\": true}'::jsonb, priced, total_points, patient_share, paid, \
+           master_revision, format, '破損の試験' \
+         from bill_version where bill_id = $1 and version = 1",
+    )
+    .bind(damaged.bill_id.as_uuid())
+    .execute(&mut *tx)
+    .await
+    .expect("a damaged version");
+    tx.commit().await.expect("commit");
+
+    // The month still opens: the other patient's claim is there, the damaged bill is named.
+    let res = c.clerk.get(&format!("/claims/{month}")).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let context: MonthClaimsContext = res.json();
+    let claims = context.build();
+    assert_eq!(claims.len(), 1);
+    assert_eq!(claims[0].patient_id.to_string(), one);
+    let unreadable: Vec<_> = context.unreadable().collect();
+    assert_eq!(unreadable.len(), 1);
+    assert_eq!(unreadable[0].0.patient_id.to_string(), two);
+    assert_eq!(unreadable[0].1.bill_id, damaged.bill_id);
+    assert_eq!(unreadable[0].1.version, 2);
+    let problem = unreadable[0].1.problem();
+    assert_eq!(problem.code, ProblemCode::UnreadableBill);
+    assert_eq!(
+        problem.reception_id.map(|r| r.to_string()),
+        Some(visit_two.reception_id.to_string())
+    );
+
+    // Filing is refused until the bill is finalised again, and says why.
+    let expected = MonthTotals::of(&claims);
+    let res = c
+        .clerk
+        .post(
+            &format!("/claims/{month}/file"),
+            &json!({"expected": expected}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert_eq!(res.body["fields"][0]["code"], "unreadable");
+    // No stored text or internal detail in the answer.
+    assert!(!res.body.to_string().contains("damaged"), "{}", res.body);
+
+    // Its 会計 still opens, says which version it cannot read, and builds on it.
+    let res = c
+        .clerk
+        .get(&format!("/receptions/{}/bill", visit_two.reception_id))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let bill: shared::api::billing::BillContext = res.json();
+    assert_eq!(bill.unreadable_versions, [2]);
+    assert_eq!(bill.bills.len(), 1);
+    assert_eq!(bill.latest_version(), 2);
+    // Finalising it again (version 3) brings the patient back.
+    c.bill(&visit_two, &[], 2).await;
+    let context: MonthClaimsContext = c.clerk.get(&format!("/claims/{month}")).await.json();
+    assert_eq!(context.unreadable().count(), 0);
+    assert_eq!(context.build().len(), 2);
+}

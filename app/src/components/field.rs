@@ -13,6 +13,9 @@ pub fn TextField(
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] autofocus: bool,
     #[prop(optional)] inputmode: Option<&'static str>,
+    /// The `id` of a `<datalist>` of suggestions.
+    #[prop(optional)]
+    list: Option<&'static str>,
     /// The problem to show under the field, if any.
     #[prop(into, optional)]
     error: Signal<Option<String>>,
@@ -29,6 +32,7 @@ pub fn TextField(
                 data-testid=id
                 autocomplete=autocomplete
                 inputmode=inputmode
+                list=list
                 autofocus=autofocus
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=described

@@ -76,11 +76,7 @@ pub fn InsurancePanel(#[prop(into)] patient_id: Signal<shared::ids::PatientId>) 
         acquired_on: acquired.get_untracked(),
         valid_from: from.get_untracked(),
         valid_until: until.get_untracked(),
-        income_category: match income.get_untracked().as_str() {
-            "certain" => IncomeCategory::Certain,
-            "active" => IncomeCategory::Active,
-            _ => IncomeCategory::General,
-        },
+        income_category: IncomeCategory::from_code(&income.get_untracked()),
         burden_override: None,
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -149,9 +145,7 @@ pub fn InsurancePanel(#[prop(into)] patient_id: Signal<shared::ids::PatientId>) 
                     <div class="field">
                         <label for="insurance_income">"所得区分"</label>
                         <select id="insurance_income" data-testid="insurance_income" on:change=move |ev| income.set(event_target_value(&ev))>
-                            <option value="general">"一般"</option>
-                            <option value="certain">"一定以上所得"</option>
-                            <option value="active">"現役並み所得"</option>
+                            {IncomeCategory::ALL.map(|c| view! { <option value=c.code()>{c.label_ja()}</option> }).collect_view()}
                         </select>
                     </div>
                 </div>

@@ -16,8 +16,9 @@ use shared::api::claims::{
     ReturnClaim, SaveClaimNote,
 };
 use shared::billing::thousands;
+use shared::claims::codes::{department_name, special_note_label, SPECIAL_NOTES};
 use shared::claims::month::{
-    claim_kind_label_ja, treatment_class_label_ja, Claim, ClaimInput, ClaimNoteBody, ClaimOrigin,
+    claim_kind_label_ja, treatment_class_label_ja, Claim, ClaimNoteBody, ClaimOrigin, ClaimProblem,
     Payer, ProblemCode, Severity, FREE_TEXT_COMMENT, SYMPTOM_DETAIL_CLASSES,
 };
 use shared::claims::uke::{read_uke, ClaimLine, ClaimRecords, DayCounts, UkeFile};
@@ -54,18 +55,9 @@ fn previous_month() -> String {
 
 /// Names of the codes the month's bills priced (診療行為, 医薬品, 特定器材) and of the
 /// diagnoses, for the paper layout.
-/// Every patient's month the context carries: the month's own, 月遅れ and returned claims.
-fn all_inputs(context: &MonthClaimsContext) -> impl Iterator<Item = &ClaimInput> {
-    context
-        .inputs
-        .iter()
-        .chain(context.late.iter().flat_map(|l| &l.inputs))
-        .chain(context.returned.iter().map(|r| &r.input))
-}
-
 fn names_of(context: &MonthClaimsContext) -> HashMap<String, String> {
     let mut names = HashMap::new();
-    for input in all_inputs(context) {
+    for input in context.all_inputs() {
         for bill in &input.bills {
             for line in &bill.priced.lines {
                 if line.contents.is_empty() {
@@ -109,7 +101,7 @@ fn ClaimsMonth() -> impl IntoView {
         context.with(|c| {
             c.as_ref()
                 .map(|c| {
-                    all_inputs(c)
+                    c.all_inputs()
                         .map(|i| {
                             (
                                 i.patient.patient_id,
@@ -121,7 +113,20 @@ fn ClaimsMonth() -> impl IntoView {
                 .unwrap_or_default()
         })
     });
-    let errors = move || claims.with(|c| c.iter().filter(|c| c.has_errors()).count());
+    let unreadable = Memo::new(move |_| {
+        context.with(|c| {
+            c.as_ref()
+                .map(|c| {
+                    c.unreadable()
+                        .map(|(p, u)| (p.patient_id, u.problem()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    });
+    let errors = move || {
+        claims.with(|c| c.iter().filter(|c| c.has_errors()).count()) + unreadable.with(Vec::len)
+    };
     let has_errors = move || errors() != 0;
 
     let fail = move |failure: ApiFailure| {
@@ -216,7 +221,7 @@ fn ClaimsMonth() -> impl IntoView {
             <p class="notice" role="status" data-testid="claims-message">{move || message.get()}</p>
             <Show when=move || context.with(|c| c.is_some())>
                 <Summary claims=claims/>
-                <Problems claims=claims patient_names=patient_names/>
+                <Problems claims=claims unreadable=unreadable patient_names=patient_names/>
                 <h2>"レセプト一覧"</h2>
                 <table class="claims-list" data-testid="claims-list">
                     <thead><tr><th>"患者番号"</th><th>"氏名"</th><th>"診療年月"</th><th>"審査支払機関"</th><th>"種別"</th><th>"実日数"</th><th>"点数"</th><th>"点検"</th><th></th></tr></thead>
@@ -261,7 +266,7 @@ fn ClaimsMonth() -> impl IntoView {
                         disabled=move || has_errors() || claims.with(|c| c.is_empty())
                         on:click=file>"請求する（UKE ファイルを作成）"</button>
                     <Show when=has_errors>
-                        <span class="hint">{move || format!("エラーのあるレセプトが{}件あります", errors())}</span>
+                        <span class="hint">{move || format!("点検のエラーが{}件あります。直してから請求してください", errors())}</span>
                     </Show>
                 </section>
                 <Filings context=context open=open_filing/>
@@ -326,10 +331,12 @@ fn Summary(claims: Memo<Vec<Claim>>) -> impl IntoView {
 #[component]
 fn Problems(
     claims: Memo<Vec<Claim>>,
+    /// Bills the server could not read, as problems of their patients.
+    unreadable: Memo<Vec<(shared::ids::PatientId, ClaimProblem)>>,
     patient_names: Memo<HashMap<shared::ids::PatientId, (String, String)>>,
 ) -> impl IntoView {
     let rows = move || {
-        let mut rows = Vec::new();
+        let mut rows = unreadable.get();
         claims.with(|c| {
             for claim in c {
                 for p in &claim.problems {
@@ -542,6 +549,10 @@ fn note_text(body: &ClaimNoteBody, lines: &[(String, String)]) -> String {
                 .map_or(line_code.as_str(), |(_, n)| n.as_str());
             format!("コメント【{line} の後】{code} {text}")
         }
+        ClaimNoteBody::SpecialNote { code } => format!(
+            "特記事項【{code} {}】",
+            special_note_label(code).unwrap_or("")
+        ),
     }
 }
 
@@ -603,19 +614,20 @@ fn ClaimNotes(
             }
         });
     };
-    let body_now = move || {
-        if kind.get_untracked() == "comment" {
-            ClaimNoteBody::Comment {
-                line_code: line.get_untracked(),
-                code: code.get_untracked().trim().to_string(),
-                text: text.get_untracked(),
-            }
-        } else {
-            ClaimNoteBody::SymptomDetail {
-                class: class.get_untracked(),
-                text: text.get_untracked(),
-            }
-        }
+    let special = RwSignal::new("10".to_string());
+    let body_now = move || match kind.get_untracked().as_str() {
+        "comment" => ClaimNoteBody::Comment {
+            line_code: line.get_untracked(),
+            code: code.get_untracked().trim().to_string(),
+            text: text.get_untracked(),
+        },
+        "special_note" => ClaimNoteBody::SpecialNote {
+            code: special.get_untracked(),
+        },
+        _ => ClaimNoteBody::SymptomDetail {
+            class: class.get_untracked(),
+            text: text.get_untracked(),
+        },
     };
     let save = move |_| {
         let base = editing.get_untracked();
@@ -644,6 +656,10 @@ fn ClaimNotes(
                 code.set(c.clone());
                 text.set(t.clone());
             }
+            ClaimNoteBody::SpecialNote { code: c } => {
+                kind.set("special_note".into());
+                special.set(c.clone());
+            }
         }
         editing.set(Some(n));
     };
@@ -662,7 +678,7 @@ fn ClaimNotes(
     };
     view! {
         <section class="claim-notes" data-testid="claim-notes">
-            <h3>"症状詳記・コメント"</h3>
+            <h3>"症状詳記・コメント・特記事項"</h3>
             <ul>
                 {move || notes.get().into_iter().map(|n| {
                     let said = lines.with_value(|l| note_text(&n.body, l));
@@ -689,7 +705,17 @@ fn ClaimNotes(
                     on:change=move |ev| kind.set(event_target_value(&ev))>
                     <option value="symptom_detail">"症状詳記"</option>
                     <option value="comment">"コメント"</option>
+                    <option value="special_note">"特記事項"</option>
                 </select>
+                <Show when=move || kind.get() == "special_note">
+                    <label for="note_special">"特記事項"</label>
+                    <select id="note_special" data-testid="claim-note-special" prop:value=move || special.get()
+                        on:change=move |ev| special.set(event_target_value(&ev))>
+                        {SPECIAL_NOTES.iter().map(|(c, l)| view! { <option value=*c>{format!("{c} {l}")}</option> }).collect_view()}
+                    </select>
+                    <p class="hint">"所得区分（区ア〜区キ）は保険の所得区分から自動で記録します。"</p>
+                </Show>
+                <Show when=move || kind.get() != "special_note">
                 <Show when=move || kind.get() == "symptom_detail"
                     fallback=move || view! {
                         <label for="note_line">"付ける行"</label>
@@ -710,6 +736,7 @@ fn ClaimNotes(
                 <label for="note_text">"内容"</label>
                 <textarea id="note_text" rows="3" data-testid="claim-note-text" prop:value=move || text.get()
                     on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                </Show>
                 <label for="note_reason">"修正・取消の理由"</label>
                 <input id="note_reason" data-testid="claim-note-reason" prop:value=move || reason.get()
                     on:input=move |ev| reason.set(event_target_value(&ev))/>
@@ -849,6 +876,14 @@ fn Receipt(records: ClaimRecords, names: HashMap<String, String>) -> impl IntoVi
             <div class="receipt-patient" data-testid="receipt-patient">
                 {format!("{}（{}）　{}　{} 生", re.name, re.kana, if re.sex == "1" { "男" } else { "女" }, re.birth_date)}
             </div>
+            {(!re.special_notes.is_empty()).then(|| view! {
+                <div data-testid="receipt-special-notes">{format!("特記事項 {}", re.special_notes.iter()
+                    .map(|c| format!("{c} {}", special_note_label(c).unwrap_or(""))).collect::<Vec<_>>().join("　"))}</div>
+            })}
+            {re.departments.iter().any(|d| !d.name.is_empty()).then(|| view! {
+                <div data-testid="receipt-departments">{format!("診療科 {}", re.departments.iter().filter(|d| !d.name.is_empty())
+                    .map(|d| format!("{} {}", d.name, department_name(&d.name).unwrap_or(""))).collect::<Vec<_>>().join("・"))}</div>
+            })}
             <ol class="receipt-diagnoses" data-testid="receipt-diagnoses">
                 {records.sy.iter().map(|s| {
                     let name = if s.disease_name.is_empty() { name_of(&s.disease_code) } else { s.disease_name.clone() };

@@ -10,7 +10,7 @@ use shared::api::patients::PatientSummary;
 use shared::billing::StoredBill;
 use shared::claims::month::{
     Claim, ClaimBill, ClaimInput, ClaimInstitution, ClaimMasters, ClaimNoteBody, ClaimOrigin,
-    LateMonth, Payer, ReturnedClaim,
+    LateMonth, Payer, ReturnedClaim, UnreadableBill,
 };
 use shared::claims::uke::UkeMonth;
 use shared::domain::japanese::format_date;
@@ -37,34 +37,24 @@ pub async fn context(
     month: UkeMonth,
 ) -> Result<shared::api::claims::MonthClaimsContext, sqlx::Error> {
     let inputs = month_inputs(tx, month).await?;
-    let late = late_inputs(tx, month).await?;
-    let returned = returned_inputs(tx, month).await?;
-    let mut months = vec![month];
-    months.extend(late.iter().map(|l| l.month));
-    months.extend(returned.iter().map(|r| r.month));
-    let all: Vec<&ClaimInput> = inputs
-        .iter()
-        .chain(late.iter().flat_map(|l| &l.inputs))
-        .chain(returned.iter().map(|r| &r.input))
-        .collect();
-    let masters = claim_masters(tx, &months, &all).await?;
+    let masters = claim_masters(tx, month, &inputs.iter().collect::<Vec<_>>()).await?;
     Ok(shared::api::claims::MonthClaimsContext {
         month,
         institution: institution(tx).await?,
         inputs,
-        late,
-        returned,
+        late: late_inputs(tx, month).await?,
+        returned: returned_inputs(tx, month).await?,
         masters,
         filings: filings(tx, month).await?,
     })
 }
 
 /// The master facts the checks read ([`ClaimMasters`]) for every procedure code billed and
-/// every 傷病名コード recorded in `inputs`: from the masters in force on the last day of each of
-/// `months`, else on its first day (a code abolished within the month).
+/// every 傷病名コード recorded in `inputs` (of `month`): from the masters in force on the last
+/// day of the month, else on its first day (a code abolished within the month).
 pub async fn claim_masters(
     tx: &mut TenantTx,
-    months: &[UkeMonth],
+    month: UkeMonth,
     inputs: &[&ClaimInput],
 ) -> Result<ClaimMasters, sqlx::Error> {
     let mut procedures: Vec<String> = inputs
@@ -83,12 +73,9 @@ pub async fn claim_masters(
         .collect();
     diseases.sort();
     diseases.dedup();
-    let mut dates: Vec<Date> = Vec::new();
-    for m in months {
-        if let Some((start, end)) = bounds(*m) {
-            dates.extend([end, start]);
-        }
-    }
+    let dates: Vec<Date> = bounds(month)
+        .map(|(start, end)| vec![end, start])
+        .unwrap_or_default();
     let mut masters = ClaimMasters::default();
     for fields in rows_in_force(tx, MasterKind::Procedure, &dates, &procedures).await? {
         if let Ok(row) = ProcedureRecord::from_fields(&fields) {
@@ -187,32 +174,57 @@ const NOT_CARRIED_ELSEWHERE: &str = "not exists (select 1 from claim_filing_bill
     join claim_filing f on f.filing_id = fb.filing_id \
     where fb.bill_id = bill_version.bill_id and f.service_month <> $1)";
 
-/// The bills of `rows` by patient, in the rows' order.
-fn by_patient(rows: Vec<BillRowRaw>) -> Result<BTreeMap<PatientId, Vec<ClaimBill>>, sqlx::Error> {
-    let mut by_patient: BTreeMap<PatientId, Vec<ClaimBill>> = BTreeMap::new();
-    for row in rows {
-        let (patient, _, bill) = read_bill(row)?;
-        by_patient.entry(patient).or_default().push(bill);
-    }
-    Ok(by_patient)
+/// A patient's bills of a month: those read, and those that could not be.
+#[derive(Default)]
+struct PatientBills {
+    bills: Vec<ClaimBill>,
+    unreadable: Vec<UnreadableBill>,
 }
 
-fn read_bill(row: BillRowRaw) -> Result<(PatientId, Date, ClaimBill), sqlx::Error> {
+/// The bills of `rows` by patient, in the rows' order.
+fn by_patient(rows: Vec<BillRowRaw>) -> BTreeMap<PatientId, PatientBills> {
+    let mut by_patient: BTreeMap<PatientId, PatientBills> = BTreeMap::new();
+    for row in rows {
+        let (patient, _, bill) = read_bill(row);
+        by_patient.entry(patient).or_default().add(bill);
+    }
+    by_patient
+}
+
+impl PatientBills {
+    fn add(&mut self, bill: Result<ClaimBill, UnreadableBill>) {
+        match bill {
+            Ok(b) => self.bills.push(b),
+            Err(u) => self.unreadable.push(u),
+        }
+    }
+}
+
+/// A bill row as the claims need it, or, when its stored form cannot be read, which bill it
+/// is: one damaged bill must not hide the month's other claims. Logged by id only (the
+/// reader's message may quote the stored visit).
+fn read_bill(row: BillRowRaw) -> (PatientId, Date, Result<ClaimBill, UnreadableBill>) {
     let (bill, version, reception, patient, department, format, visit, priced, day) = row;
-    let stored = StoredBill::read(format, visit.0, priced.0)
-        .map_err(|e| sqlx::Error::Decode(format!("bill {bill} version {version}: {e}").into()))?;
-    Ok((
-        PatientId(patient),
-        day,
-        ClaimBill {
+    let read = match StoredBill::read(format, visit.0, priced.0) {
+        Ok(stored) => Ok(ClaimBill {
             bill_id: BillId(bill),
             version,
             reception_id: ReceptionId(reception),
             department,
             visit: stored.visit,
             priced: stored.priced,
-        },
-    ))
+        }),
+        Err(_) => {
+            tracing::error!(bill = %bill, version, format, "a stored bill cannot be read; left out of the claims");
+            Err(UnreadableBill {
+                bill_id: BillId(bill),
+                version,
+                reception_id: ReceptionId(reception),
+                service_date: day,
+            })
+        }
+    };
+    (PatientId(patient), day, read)
 }
 
 /// The claims' input for `month`: every patient with a finalised bill of a visit in the month
@@ -233,7 +245,7 @@ pub async fn month_inputs(
     .bind(end)
     .fetch_all(tx.conn())
     .await?;
-    assemble(tx, month, by_patient(rows)?).await
+    assemble(tx, month, by_patient(rows)).await
 }
 
 /// How far back a bill no filing carried is still offered as 月遅れ.
@@ -263,22 +275,25 @@ pub async fn late_inputs(
     .bind(LATE_MONTHS)
     .fetch_all(tx.conn())
     .await?;
-    let mut by_month: BTreeMap<UkeMonth, BTreeMap<PatientId, Vec<ClaimBill>>> = BTreeMap::new();
+    let mut by_month: BTreeMap<UkeMonth, BTreeMap<PatientId, PatientBills>> = BTreeMap::new();
     for row in rows {
-        let (patient, day, bill) = read_bill(row)?;
+        let (patient, day, bill) = read_bill(row);
         let Some(m) = month_of(day) else { continue };
         by_month
             .entry(m)
             .or_default()
             .entry(patient)
             .or_default()
-            .push(bill);
+            .add(bill);
     }
     let mut late = Vec::with_capacity(by_month.len());
     for (m, by_patient) in by_month {
+        let inputs = assemble(tx, m, by_patient).await?;
+        let masters = claim_masters(tx, m, &inputs.iter().collect::<Vec<_>>()).await?;
         late.push(LateMonth {
             month: m,
-            inputs: assemble(tx, m, by_patient).await?,
+            inputs,
+            masters,
         });
     }
     Ok(late)
@@ -314,13 +329,15 @@ pub async fn returned_inputs(
             .fetch_all(tx.conn())
             .await?;
         let Some(m) = month_of(service) else { continue };
-        for input in assemble(tx, m, by_patient(rows)?).await? {
+        for input in assemble(tx, m, by_patient(rows)).await? {
+            let masters = claim_masters(tx, m, &[&input]).await?;
             out.push(ReturnedClaim {
                 return_id: ReturnId(id),
                 month: m,
                 search_number: search_number.clone(),
                 reason: reason.clone(),
                 input,
+                masters,
             });
         }
     }
@@ -333,7 +350,7 @@ pub async fn returned_inputs(
 async fn assemble(
     tx: &mut TenantTx,
     month: UkeMonth,
-    by_patient: BTreeMap<PatientId, Vec<ClaimBill>>,
+    by_patient: BTreeMap<PatientId, PatientBills>,
 ) -> Result<Vec<ClaimInput>, sqlx::Error> {
     let Some((start, end)) = bounds(month) else {
         return Ok(Vec::new());
@@ -371,7 +388,7 @@ async fn assemble(
         notes.entry(note.patient_id).or_default().push(note);
     }
     let mut inputs = Vec::with_capacity(by_patient.len());
-    for (patient, bills) in by_patient {
+    for (patient, PatientBills { bills, unreadable }) in by_patient {
         let summary = summaries
             .remove(&patient)
             .ok_or_else(|| sqlx::Error::Decode(format!("patient {patient}: missing").into()))?;
@@ -390,6 +407,7 @@ async fn assemble(
             diagnoses: diagnoses.remove(&patient).unwrap_or_default(),
             bills,
             notes: notes.remove(&patient).unwrap_or_default(),
+            unreadable,
         });
     }
     inputs.sort_by(|a, b| {

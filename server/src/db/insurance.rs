@@ -89,15 +89,6 @@ impl<I: CoverageId> Written<I> {
     }
 }
 
-fn income_code(i: shared::domain::insurance::IncomeCategory) -> &'static str {
-    use shared::domain::insurance::IncomeCategory::*;
-    match i {
-        General => "general",
-        Certain => "certain",
-        Active => "active",
-    }
-}
-
 /// Writes version `base + 1` of insurance `id` (a new one when `id` is `None`, as version 1).
 pub async fn write_insurance(
     tx: &mut TenantTx,
@@ -127,7 +118,7 @@ pub async fn write_insurance(
     .bind(v.acquired_on)
     .bind(v.valid_from)
     .bind(v.valid_until)
-    .bind(income_code(v.income_category))
+    .bind(v.income_category.code())
     .bind(v.burden_override.map(i16::from))
     .bind(reason)
     .bind(author.as_uuid())
@@ -248,7 +239,7 @@ impl InsuranceRow {
     pub fn detail(&self, birth: Date, on: Date) -> anyhow::Result<InsuranceDetail> {
         let insurer = InsurerNumber::parse(&self.insurer_number)
             .map_err(|e| anyhow::anyhow!("stored insurer number: {e}"))?;
-        let income_category = income(&self.income_category);
+        let income_category = IncomeCategory::from_code(&self.income_category);
         let derived = burden_ratio(birth, on, &insurer, income_category);
         let (burden_tenths, burden_rule) = match self.burden_override {
             Some(o) => (o as u8, "card".to_string()),
@@ -293,14 +284,6 @@ impl PublicPaymentRow {
             patient_tenths: self.patient_tenths.and_then(|t| u8::try_from(t).ok()),
             monthly_cap: self.monthly_cap,
         }
-    }
-}
-
-fn income(code: &str) -> IncomeCategory {
-    match code {
-        "certain" => IncomeCategory::Certain,
-        "active" => IncomeCategory::Active,
-        _ => IncomeCategory::General,
     }
 }
 

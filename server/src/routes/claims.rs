@@ -196,6 +196,16 @@ async fn file_month(
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     claims::lock_filings(&mut tx).await?;
     let context = claims::context(&mut tx, month).await?;
+    let unreadable = context.unreadable().count();
+    if unreadable > 0 {
+        return Err(ApiError::Conflict(vec![FieldError::new(
+            "claims",
+            "unreadable",
+            format!(
+                "読み込めない会計が{unreadable}件あります。点検の一覧から会計を開き、確定し直してから請求してください"
+            ),
+        )]));
+    }
     let mut built: Vec<Claim> = context.build();
     if built.is_empty() {
         return Err(ApiError::invalid(

@@ -1,10 +1,12 @@
 //! Month-end claims (レセプト): what the browser needs to build the month's claims, filing them,
 //! and what a filing keeps. The claims themselves are [`crate::claims::month`]'s.
 
+use crate::api::patients::PatientSummary;
 use crate::api::FieldError;
 use crate::claims::month::ClaimNoteBody;
 use crate::claims::month::{
     Claim, ClaimInput, ClaimInstitution, ClaimMasters, LateMonth, Payer, ReturnedClaim,
+    UnreadableBill,
 };
 use crate::claims::uke::UkeMonth;
 use crate::ids::{BillId, ClaimNoteId, FilingId, PatientId, ReturnId};
@@ -23,7 +25,8 @@ pub struct MonthClaimsContext {
     /// Returned claims (返戻) to file again with this month.
     #[serde(default)]
     pub returned: Vec<ReturnedClaim>,
-    /// The master facts the checks read, for the codes of all of the above.
+    /// The master facts the checks read for the month's own claims (月遅れ and returned claims
+    /// carry those of their 診療年月).
     #[serde(default)]
     pub masters: ClaimMasters,
     /// Newest first.
@@ -31,6 +34,21 @@ pub struct MonthClaimsContext {
 }
 
 impl MonthClaimsContext {
+    /// Every patient's input of the filing: the month's, 月遅れ and returned claims'.
+    pub fn all_inputs(&self) -> impl Iterator<Item = &ClaimInput> {
+        self.inputs
+            .iter()
+            .chain(self.late.iter().flat_map(|l| &l.inputs))
+            .chain(self.returned.iter().map(|r| &r.input))
+    }
+
+    /// The bills of the filing the server could not read: the month cannot be filed while
+    /// there is one.
+    pub fn unreadable(&self) -> impl Iterator<Item = (&PatientSummary, &UnreadableBill)> {
+        self.all_inputs()
+            .flat_map(|i| i.unreadable.iter().map(move |u| (&i.patient, u)))
+    }
+
     /// Every claim the month's filing carries ([`crate::claims::month::build_filing`]).
     pub fn build(&self) -> Vec<Claim> {
         crate::claims::month::build_filing(

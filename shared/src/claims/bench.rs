@@ -135,6 +135,7 @@ pub fn month_inputs<C: Catalog + ?Sized>(patients: usize, catalog: &C) -> Vec<Cl
             }],
             bills,
             notes: vec![],
+            unreadable: vec![],
         });
     }
     inputs

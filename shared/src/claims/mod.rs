@@ -3,6 +3,7 @@
 //! the bytes; the browser can read one back to show it.
 //!
 //! - [`uke`]: the レセプト電算処理システム file `RECEIPTC.UKE` (記録条件仕様（医科）).
+//! - [`codes`]: the code tables (特記事項, 診療科) the claims fill in from Karte's facts.
 //! - [`month`]: the month's レセプト built from the finalised bills, with the checks before
 //!   filing, and the UKE files they make.
 
@@ -10,5 +11,6 @@
 #[cfg(any(test, feature = "bench"))]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 pub mod bench;
+pub mod codes;
 pub mod month;
 pub mod uke;

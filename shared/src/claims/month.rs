@@ -28,7 +28,14 @@
 //! - HO 負担金額 is left out (入院外: recorded only where a 一部負担金額 is needed, 高額療養費).
 //! - KO 負担金額 公費 (項目7, the patient's share the 医療券 states) is recorded for a 公費 with a
 //!   自己負担上限額: what the patient paid at the window on the days it applied.
-//! - レセプト特記事項, 一部負担金区分 and 診療科 are not recorded yet.
+//! - レセプト特記事項 (別表9): the 所得区分 of a patient of 70 or over from the insurance
+//!   ([`super::codes::income_special_note`]), and those the clerk adds to the patient's month
+//!   (第三, 長 …); at most five, one 所得区分, each allowed in the 診療年月.
+//! - 診療科 (別表10): the 受付's 診療科 where it names one of the table, up to three, the one
+//!   with the most points first (RE 診療科 備考1); a 診療科 outside the table is not recorded
+//!   (記録は任意).
+//! - 一部負担金区分 (別表8) is not recorded: 入院外 records it only where 高額療養費 was paid in
+//!   kind, which Karte does not price yet.
 
 use super::uke::{
     day_total, ClaimLine, ClaimRecords, DayCounts, DeviceAmount, DrugAmount, HoRecord, IrRecord,
@@ -74,6 +81,36 @@ pub struct ClaimInput {
     /// retracted), oldest first.
     #[serde(default)]
     pub notes: Vec<crate::api::claims::ClaimNote>,
+    /// Bills of the month the server could not read back (stored in a form it no longer knows,
+    /// or damaged): left out of the claims, kept as they are, and the month cannot be filed
+    /// until each is finalised again.
+    #[serde(default)]
+    pub unreadable: Vec<UnreadableBill>,
+}
+
+/// A finalised bill whose stored form could not be read: which one, for the clerk to open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreadableBill {
+    pub bill_id: BillId,
+    pub version: i32,
+    pub reception_id: ReceptionId,
+    #[serde(with = "crate::billing::iso_date")]
+    pub service_date: Date,
+}
+
+impl UnreadableBill {
+    /// As the clerk sees it in the checks: an error that stops the filing.
+    pub fn problem(&self) -> ClaimProblem {
+        error(
+            ProblemCode::UnreadableBill,
+            format!(
+                "{}の会計（第{}版）を読み込めないため、レセプトに入っていません。会計を開いて確定し直してください",
+                crate::domain::japanese::format_date(self.service_date),
+                self.version
+            ),
+            Some(self.reception_id),
+        )
+    }
 }
 
 /// 症状詳記区分 (別表23, `uke-parser_code_tables/ika/shojoshoki.yml`).
@@ -118,6 +155,12 @@ pub enum ClaimNoteBody {
         /// 文字データ: the comment itself for 810000001, the added text or number otherwise.
         #[serde(default)]
         text: String,
+    },
+    /// A レセプト特記事項 (別表9) the claim needs and Karte cannot derive: 第三 (第三者行為),
+    /// 長 (特定疾病療養受療証) …
+    SpecialNote {
+        /// Two digits of [`super::codes::SPECIAL_NOTES`].
+        code: String,
     },
 }
 
@@ -206,6 +249,15 @@ impl ClaimNoteBody {
                         "body.text",
                         "invalid",
                         "レセプトに記録できない文字（改行、機種依存文字など）が含まれています",
+                    ));
+                }
+            }
+            Self::SpecialNote { code } => {
+                if super::codes::special_note_label(code).is_none() {
+                    errors.push(FieldError::new(
+                        "body.code",
+                        "invalid",
+                        "特記事項を一覧から選んでください",
                     ));
                 }
             }
@@ -386,6 +438,10 @@ pub enum ProblemCode {
     CommentWithoutLine,
     /// Items that exclude each other within the month or the day (包括・併算定不可).
     Excluded,
+    /// レセプト特記事項 that cannot go together or not in this 診療年月.
+    SpecialNote,
+    /// A bill of the month the server could not read back ([`UnreadableBill`]).
+    UnreadableBill,
     /// A line Karte cannot record yet (negative points, more than 999 times).
     NotRecordable,
     /// The claim's 合計点数 is not the sum of its bills.
@@ -424,6 +480,9 @@ pub fn build_claims(month: UkeMonth, inputs: &[ClaimInput], masters: &ClaimMaste
 pub struct LateMonth {
     pub month: UkeMonth,
     pub inputs: Vec<ClaimInput>,
+    /// The master facts of that 診療年月 (the 上限回数 or 特定疾患 class of its own time).
+    #[serde(default)]
+    pub masters: ClaimMasters,
 }
 
 /// A claim the 審査支払機関 returned (返戻), to be filed again: its patient's bills as they are
@@ -436,10 +495,14 @@ pub struct ReturnedClaim {
     pub reason: String,
     /// Only the bills of the returned claim, latest versions.
     pub input: ClaimInput,
+    /// The master facts of its own 診療年月.
+    #[serde(default)]
+    pub masters: ClaimMasters,
 }
 
 /// Everything one filing carries: the claims of `month`, then 月遅れ (oldest month first),
-/// then the returned claims filed again (RE 検索番号 set, their own 診療年月).
+/// then the returned claims filed again (RE 検索番号 set, their own 診療年月). `masters` are the
+/// filing month's; 月遅れ and returned claims are checked with their own months'.
 pub fn build_filing(
     month: UkeMonth,
     inputs: &[ClaimInput],
@@ -450,7 +513,7 @@ pub fn build_filing(
     let mut claims = build_claims(month, inputs, masters);
     for l in late {
         claims.extend(
-            build_claims(l.month, &l.inputs, masters)
+            build_claims(l.month, &l.inputs, &l.masters)
                 .into_iter()
                 .map(|mut c| {
                     c.origin = ClaimOrigin::Late;
@@ -459,7 +522,7 @@ pub fn build_filing(
         );
     }
     for r in returned {
-        for mut c in build_patient(r.month, &r.input, masters) {
+        for mut c in build_patient(r.month, &r.input, &r.masters) {
             c.records.re.search_number = r.search_number.clone();
             c.origin = ClaimOrigin::Refiling {
                 return_id: r.return_id,
@@ -650,10 +713,24 @@ fn attach_notes(notes: &[crate::api::claims::ClaimNote], claims: &mut [Claim]) {
             }
         }
     }
-    if notes
-        .iter()
-        .any(|n| matches!(n.body, ClaimNoteBody::SymptomDetail { .. }))
-    {
+    if let Some(first) = claims.first_mut() {
+        let added: Vec<&str> = notes
+            .iter()
+            .filter_map(|n| match &n.body {
+                ClaimNoteBody::SpecialNote { code } => Some(code.as_str()),
+                _ => None,
+            })
+            .collect();
+        if !added.is_empty() {
+            add_special_notes(first, &added);
+        }
+    }
+    if notes.iter().any(|n| {
+        matches!(
+            n.body,
+            ClaimNoteBody::SymptomDetail { .. } | ClaimNoteBody::SpecialNote { .. }
+        )
+    }) {
         touched.insert(0);
     }
     // The file's own check again, once per claim the notes changed.
@@ -661,6 +738,69 @@ fn attach_notes(notes: &[crate::api::claims::ClaimNote], claims: &mut [Claim]) {
         if let Some(claim) = claims.get_mut(i) {
             recheck_format(claim);
         }
+    }
+}
+
+/// The clerk's レセプト特記事項 beside the one the 所得区分 gave: in code order, each once, at most
+/// five (RE 項目12), one 所得区分 (区ア〜), each allowed in the 診療年月 (別表9 注2・注3).
+fn add_special_notes(claim: &mut Claim, added: &[&str]) {
+    let re = &mut claim.records.re;
+    let derived: Option<String> = re.special_notes.first().cloned();
+    for code in added {
+        if !re.special_notes.iter().any(|c| c == code) {
+            re.special_notes.push(code.to_string());
+        }
+    }
+    re.special_notes.sort();
+    let kouki =
+        claim.records.ho.as_ref().is_some_and(|h| {
+            InsuranceSystem::of(&h.insurer_number) == InsuranceSystem::LateElderly
+        });
+    let label = |c: &str| format!("{c} {}", super::codes::special_note_label(c).unwrap_or(""));
+    for code in &claim.records.re.special_notes {
+        if let Some(why) =
+            super::codes::special_note_not_allowed(code, claim.records.re.service_month, kouki)
+        {
+            claim
+                .problems
+                .push(error(ProblemCode::SpecialNote, why, None));
+        }
+    }
+    let classes: Vec<&String> = claim
+        .records
+        .re
+        .special_notes
+        .iter()
+        .filter(|c| super::codes::INCOME_NOTES.contains(&c.as_str()))
+        .collect();
+    if classes.len() > 1 {
+        let said: Vec<String> = classes.iter().map(|c| label(c)).collect();
+        let hint = match &derived {
+            Some(d) if classes.contains(&d) => format!(
+                "（{} は保険の所得区分から記録しています。所得区分を直すか、追加した特記事項を取り消してください）",
+                label(d)
+            ),
+            _ => String::new(),
+        };
+        claim.problems.push(error(
+            ProblemCode::SpecialNote,
+            format!(
+                "特記事項の所得区分が複数あります: {}{hint}",
+                said.join("、")
+            ),
+            None,
+        ));
+    }
+    let count = claim.records.re.special_notes.len();
+    if count > super::codes::MAX_SPECIAL_NOTES {
+        claim.problems.push(error(
+            ProblemCode::SpecialNote,
+            format!(
+                "特記事項が{count}件あります（レセプトに{}件まで）",
+                super::codes::MAX_SPECIAL_NOTES
+            ),
+            None,
+        ));
     }
 }
 
@@ -1067,7 +1207,23 @@ fn build_claim(
         admission_date: None,
         wards: Vec::new(),
         burden_class: String::new(),
-        special_notes: Vec::new(),
+        special_notes: group
+            .insurance
+            .filter(|i| {
+                InsuranceSystem::of(&i.insurer_number) == InsuranceSystem::LateElderly
+                    || elderly_from(birth)
+                        .is_some_and(|start| first_day.is_some_and(|d| d >= start))
+            })
+            .and_then(|i| {
+                super::codes::income_special_note(
+                    i.income_category,
+                    InsuranceSystem::of(&i.insurer_number) == InsuranceSystem::LateElderly,
+                    month,
+                )
+            })
+            .map(String::from)
+            .into_iter()
+            .collect(),
         beds: None,
         // 英数 20 bytes: a patient number is ASCII digits.
         chart_number: patient
@@ -1079,7 +1235,7 @@ fn build_claim(
         discount_unit_price: None,
         search_number: String::new(),
         claim_info: String::new(),
-        departments: Default::default(),
+        departments: claim_departments(&group.bills),
         kana: katakana(&patient.kana).replace(' ', ""),
         patient_states: Vec::new(),
     });
@@ -1688,6 +1844,26 @@ fn claim_kind(
         '2'
     };
     format!("1{system}{}{person}", 1 + publics)
+}
+
+/// RE 診療科1〜3: the 受付's 診療科 that name one of 別表10, the one with the most points first
+/// (RE 診療科 備考1: 原則、請求点数の高い診療科から順に), then by code.
+fn claim_departments(bills: &[&ClaimBill]) -> [super::uke::Department; 3] {
+    let mut points: BTreeMap<&'static str, i64> = BTreeMap::new();
+    for bill in bills {
+        if let Some(code) = super::codes::department_code(&bill.department) {
+            *points.entry(code).or_default() += bill.priced.total_points.0;
+        }
+    }
+    let mut ranked: Vec<(&'static str, i64)> = points.into_iter().collect();
+    ranked.sort_by_key(|(code, p)| (std::cmp::Reverse(*p), *code));
+    std::array::from_fn(|i| super::uke::Department {
+        name: ranked
+            .get(i)
+            .map(|(code, _)| code.to_string())
+            .unwrap_or_default(),
+        ..Default::default()
+    })
 }
 
 /// 氏名 as RE 項目5 wants it: 姓 and 名 separated by one space (全角, the name being 漢字).

@@ -182,17 +182,76 @@ macro_rules! string_conversions {
 }
 string_conversions!(InsurerNumber, PublicPayerNumber, RecipientNumber);
 
-/// Income category that moves the share of the elderly (所得区分).
+/// Income category that moves the share of the elderly (所得区分), as the 高齢受給者証, the
+/// 後期高齢者医療の資格確認書 or a 限度額適用（・標準負担額減額）認定証 states it. The share
+/// depends on 一般 / 一定以上 / 現役並み only; the finer classes decide the claim's レセプト
+/// 特記事項 (区ア〜区オ, 区カ, 区キ: 記録条件仕様 別表9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IncomeCategory {
-    /// 一般 (and 低所得).
+    /// 一般 (後期高齢者医療: 一般Ⅰ).
     #[default]
     General,
-    /// 一定以上所得 (後期高齢者の2割負担, from 2022-10-01).
+    /// 低所得者 (Ⅰ or Ⅱ, on a 限度額適用・標準負担額減額認定証): the share of 一般.
+    #[serde(rename = "low_income")]
+    LowIncome,
+    /// 一定以上所得 (後期高齢者医療 一般Ⅱ, 2割負担, from 2022-10-01).
     Certain,
-    /// 現役並み所得.
+    /// 現役並み所得Ⅲ, or 現役並み without a 限度額適用認定証.
     Active,
+    /// 現役並み所得Ⅱ (限度額適用認定証).
+    #[serde(rename = "active_2")]
+    ActiveII,
+    /// 現役並み所得Ⅰ (限度額適用認定証).
+    #[serde(rename = "active_1")]
+    ActiveI,
+}
+
+impl IncomeCategory {
+    pub const ALL: [Self; 6] = [
+        Self::General,
+        Self::LowIncome,
+        Self::Certain,
+        Self::Active,
+        Self::ActiveII,
+        Self::ActiveI,
+    ];
+
+    /// The stored and wire code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::General => "general",
+            Self::LowIncome => "low_income",
+            Self::Certain => "certain",
+            Self::Active => "active",
+            Self::ActiveII => "active_2",
+            Self::ActiveI => "active_1",
+        }
+    }
+
+    /// From [`Self::code`]; anything else is 一般.
+    pub fn from_code(code: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.code() == code)
+            .unwrap_or_default()
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::General => "一般",
+            Self::LowIncome => "低所得者（減額認定証）",
+            Self::Certain => "一定以上所得（後期高齢者 2割）",
+            Self::Active => "現役並み所得Ⅲ（認定証なし）",
+            Self::ActiveII => "現役並み所得Ⅱ（限度額適用認定証）",
+            Self::ActiveI => "現役並み所得Ⅰ（限度額適用認定証）",
+        }
+    }
+
+    /// 現役並み所得, whichever class: the share of 現役並み (3割).
+    pub fn is_active(self) -> bool {
+        matches!(self, Self::Active | Self::ActiveII | Self::ActiveI)
+    }
 }
 
 /// The patient's share, in tenths (割): 1, 2 or 3.
@@ -280,9 +339,9 @@ pub fn burden_ratio(
 ) -> BurdenRatio {
     if insurer.is_kouki() {
         let tenths = match income {
-            IncomeCategory::General => 1,
+            IncomeCategory::General | IncomeCategory::LowIncome => 1,
             IncomeCategory::Certain => 2,
-            IncomeCategory::Active => 3,
+            IncomeCategory::Active | IncomeCategory::ActiveII | IncomeCategory::ActiveI => 3,
         };
         return BurdenRatio {
             tenths,
@@ -296,11 +355,7 @@ pub fn burden_ratio(
         };
     }
     if elderly_from(birth).is_some_and(|start| on >= start) {
-        let tenths = if income == IncomeCategory::Active {
-            3
-        } else {
-            2
-        };
+        let tenths = if income.is_active() { 3 } else { 2 };
         return BurdenRatio {
             tenths,
             rule: BurdenRule::Elderly,

@@ -190,6 +190,7 @@ fn adult() -> ClaimInput {
         diagnoses: vec![diagnosis(Some("4019004"), "高血圧症", true, "2024-06-03")],
         bills,
         notes: vec![],
+        unreadable: vec![],
     }
 }
 
@@ -213,6 +214,7 @@ fn child() -> ClaimInput {
         diagnoses: vec![diagnosis(None, "かぜ", false, "2024-06-05")],
         bills: month_of(vec![v], 100),
         notes: vec![],
+        unreadable: vec![],
     }
 }
 
@@ -232,6 +234,7 @@ fn elderly() -> ClaimInput {
             200,
         ),
         notes: vec![],
+        unreadable: vec![],
     }
 }
 
@@ -255,6 +258,7 @@ fn welfare() -> ClaimInput {
         diagnoses: vec![diagnosis(Some("4019004"), "高血圧症", true, "2023-01-10")],
         bills: month_of(vec![v], 300),
         notes: vec![],
+        unreadable: vec![],
     }
 }
 
@@ -712,6 +716,7 @@ fn a_filing_carries_late_bills_and_returned_claims_with_their_own_month() {
     let late = LateMonth {
         month: june(),
         inputs: vec![elderly()],
+        masters: ClaimMasters::default(),
     };
     let returned = ReturnedClaim {
         return_id: crate::ids::ReturnId(id(5000)),
@@ -719,6 +724,7 @@ fn a_filing_carries_late_bills_and_returned_claims_with_their_own_month() {
         search_number: "12345678901234567".into(),
         reason: "記号番号誤り".into(),
         input: adult(),
+        masters: ClaimMasters::default(),
     };
     let claims = build_filing(july, &[], &[late], &[returned], &ClaimMasters::default());
     assert_eq!(claims.len(), 2);
@@ -850,6 +856,7 @@ fn managed(days: &[u8], diagnoses: Vec<Diagnosis>) -> ClaimInput {
         diagnoses,
         bills,
         notes: vec![],
+        unreadable: vec![],
     }
 }
 
@@ -1255,4 +1262,181 @@ fn an_item_and_its_online_version_share_one_limit() {
     );
     assert_eq!(over.len(), 1, "{over:?}");
     assert_eq!(over[0].reception_id, Some(input.bills[2].reception_id));
+}
+
+#[test]
+fn patients_of_seventy_and_over_carry_their_income_class_as_a_special_note() {
+    let masters = ClaimMasters::default();
+    let notes_of = |input: &ClaimInput| {
+        build_claims(june(), std::slice::from_ref(input), &masters)[0]
+            .records
+            .re
+            .special_notes
+            .clone()
+    };
+    // Under 70: nothing derived.
+    assert!(notes_of(&adult()).is_empty());
+    // 後期高齢者 一般, June 2024 (after 2022-10): 区キ; 一般Ⅱ (2割): 区カ; 現役並みⅢ: 区ア.
+    let mut old = elderly();
+    assert_eq!(notes_of(&old), ["42"]);
+    old.insurances[0].income_category = IncomeCategory::Certain;
+    assert_eq!(notes_of(&old), ["41"]);
+    old.insurances[0].income_category = IncomeCategory::Active;
+    assert_eq!(notes_of(&old), ["26"]);
+    // 高齢受給者 (72): 一般 区エ, 低所得者 区オ, 現役並みⅠ 区ウ.
+    let mut seventy = adult();
+    seventy.patient.birth_date = "1952-01-10".into();
+    assert_eq!(notes_of(&seventy), ["29"]);
+    seventy.insurances[0].income_category = IncomeCategory::LowIncome;
+    assert_eq!(notes_of(&seventy), ["30"]);
+    seventy.insurances[0].income_category = IncomeCategory::ActiveI;
+    assert_eq!(notes_of(&seventy), ["28"]);
+    // The written file carries them (RE 項目12) and reads back.
+    let mut claims = build_claims(june(), &[seventy], &masters);
+    assert!(claims[0]
+        .problems
+        .iter()
+        .all(|p| p.code != ProblemCode::Format));
+    let institution = ClaimInstitution {
+        code: "1234567".into(),
+        prefecture: "13".into(),
+        name: "見本 クリニック".into(),
+        phone: "03-0000-0000".into(),
+    };
+    let files = uke_files(&institution, billing_month_of(june()).unwrap(), &mut claims);
+    let back = read_uke(&files[0].1.to_bytes()).expect("reads back");
+    assert_eq!(back.claims[0].re.special_notes, ["28"]);
+    assert_eq!(back.claims[0].re.departments[0].name, "01");
+}
+
+#[test]
+fn the_clerks_special_notes_join_the_derived_one_and_are_checked() {
+    let masters = ClaimMasters::default();
+    let special = |code: &str| {
+        note(ClaimNoteBody::SpecialNote {
+            code: code.to_string(),
+        })
+    };
+    assert!(ClaimNoteBody::SpecialNote { code: "10".into() }
+        .validate()
+        .is_empty());
+    assert!(!ClaimNoteBody::SpecialNote { code: "05".into() }
+        .validate()
+        .is_empty());
+
+    // 第三者行為 for the 後期高齢者: 10 then 42, in code order, no problem.
+    let mut old = elderly();
+    old.notes = vec![special("42"), special("10")];
+    let claims = build_claims(june(), &[old.clone()], &masters);
+    assert_eq!(claims[0].records.re.special_notes, ["10", "42"]);
+    assert!(problems_of(&claims, ProblemCode::SpecialNote).is_empty());
+
+    // A second 所得区分 is an error that names the derived one.
+    old.notes = vec![special("29")];
+    let claims = build_claims(june(), &[old.clone()], &masters);
+    let found = problems_of(&claims, ProblemCode::SpecialNote);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].severity, Severity::Error);
+    assert!(found[0].message.contains("42 区キ"), "{}", found[0].message);
+
+    // 区カ for a patient under 75 in 被用者保険, and 一般 (18) after 2018-07: not allowed.
+    let mut young = adult();
+    young.notes = vec![special("41"), special("18")];
+    let claims = build_claims(june(), &[young.clone()], &masters);
+    assert_eq!(problems_of(&claims, ProblemCode::SpecialNote).len(), 2);
+
+    // Six codes: one too many.
+    young.notes = ["01", "02", "10", "11", "12", "13"]
+        .into_iter()
+        .map(special)
+        .collect();
+    let claims = build_claims(june(), &[young], &masters);
+    let found = problems_of(&claims, ProblemCode::SpecialNote);
+    assert!(found.iter().any(|p| p.message.contains("6件")), "{found:?}");
+}
+
+#[test]
+fn departments_are_recorded_by_their_points_when_they_name_the_table() {
+    let masters = ClaimMasters::default();
+    let mut input = adult();
+    // The 初診 with a prescription is 内科; the other two visits 小児科 and a name outside
+    // 別表10.
+    input.bills[1].department = "小児科".into();
+    input.bills[2].department = "総合診療科".into();
+    let claims = build_claims(june(), &[input.clone()], &masters);
+    let names: Vec<&str> = claims[0]
+        .records
+        .re
+        .departments
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
+    let (first, second) = (
+        input.bills[0].priced.total_points.0,
+        input.bills[1].priced.total_points.0,
+    );
+    assert!(first > second, "the 初診 is worth more");
+    assert_eq!(names, ["01", "09", ""]);
+    // More points move 小児科 first.
+    input.bills[2].department = "小児科".into();
+    input.bills[0].department = "泌尿器科".into();
+    let claims = build_claims(june(), &[input], &masters);
+    let names: Vec<&str> = claims[0]
+        .records
+        .re
+        .departments
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
+    assert_eq!(names[..2], ["09", "20"]);
+}
+
+#[test]
+fn late_and_returned_claims_are_checked_with_the_masters_of_their_own_month() {
+    let july = UkeMonth::new(2024, 7).unwrap();
+    let input = managed(
+        &[3, 10, 17],
+        vec![diagnosis(Some(ULCER), "胃潰瘍", true, "2024-05-01")],
+    );
+    let late = |masters: ClaimMasters| LateMonth {
+        month: june(),
+        inputs: vec![input.clone()],
+        masters,
+    };
+    let returned = |masters: ClaimMasters| ReturnedClaim {
+        return_id: crate::ids::ReturnId(id(5001)),
+        month: june(),
+        search_number: "12345678901234567".into(),
+        reason: "回数".into(),
+        input: input.clone(),
+        masters,
+    };
+    // June's limit applies to June's bills though July's masters know none.
+    for claims in [
+        build_filing(
+            july,
+            &[],
+            &[late(ulcer_class())],
+            &[],
+            &ClaimMasters::default(),
+        ),
+        build_filing(
+            july,
+            &[],
+            &[],
+            &[returned(ulcer_class())],
+            &ClaimMasters::default(),
+        ),
+    ] {
+        assert_eq!(problems_of(&claims, ProblemCode::LimitExceeded).len(), 1);
+    }
+    // And July's do not reach them.
+    let claims = build_filing(
+        july,
+        &[],
+        &[late(ClaimMasters::default())],
+        &[returned(ClaimMasters::default())],
+        &ulcer_class(),
+    );
+    assert!(problems_of(&claims, ProblemCode::LimitExceeded).is_empty());
 }
