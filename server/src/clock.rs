@@ -32,3 +32,9 @@ pub fn jst_days(from: Date, to: Date) -> (OffsetDateTime, OffsetDateTime) {
         + time::Duration::days(1);
     (start, end)
 }
+
+/// `t`'s time of day in JST as `HH:MM`, as a clerk reads it on the screen.
+pub fn jst_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(jst());
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}

@@ -228,7 +228,7 @@ mod bills {
         let next: ReceptionEntry = clerk
             .post(
                 "/receptions",
-                &json!({"patient_id": patient_id, "department": "内科"}),
+                &json!({"patient_id": patient_id, "department": "内科", "again": true}),
             )
             .await
             .json();
@@ -516,7 +516,7 @@ mod bills {
         let mut second: ReceptionEntry = clerk
             .post(
                 "/receptions",
-                &json!({"patient_id": patient_id, "department": "内科"}),
+                &json!({"patient_id": patient_id, "department": "内科", "again": true}),
             )
             .await
             .json();

@@ -532,7 +532,7 @@ fn sample(
         ),
         ("POST", "/receptions") => body(
             Who::Clerk,
-            json!({"patient_id": pid, "department": "内科", "purpose": "再診", "memo": "メモ"}),
+            json!({"patient_id": pid, "department": "内科", "purpose": "再診", "memo": "メモ", "again": true}),
         ),
         ("POST", p) if p.ends_with("/status") => body(
             Who::Clerk,

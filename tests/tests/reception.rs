@@ -180,3 +180,49 @@ async fn another_institutions_queue_is_invisible() {
         "B cannot check in A's patient"
     );
 }
+
+#[tokio::test]
+async fn a_second_check_in_the_same_day_is_confirmed_and_the_first_stays_the_first_visit() {
+    let app = TestApp::spawn().await;
+    let (_, clerk) = front_desk(&app, CODE_A).await;
+    let p = patient(&clerk, "架空 重複", "カクウ チョウフク").await;
+    let check_in =
+        |again: bool| json!({"patient_id": p.patient_id, "department": "内科", "again": again});
+    let first: ReceptionEntry = clerk.post("/receptions", &check_in(false)).await.json();
+
+    // The same patient again: refused, saying when and where they were checked in.
+    let res = clerk.post("/receptions", &check_in(false)).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert_eq!(res.body["fields"][0]["code"], "already_checked_in");
+    let message = res.body["fields"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.starts_with("本日すでに受付済みです（内科 "),
+        "{message}"
+    );
+    let queue: Vec<ReceptionEntry> = clerk.get("/receptions").await.json();
+    assert_eq!(queue.len(), 1, "nothing was added");
+
+    // Confirmed (another 診療科, or 同日再診): a second entry.
+    let second: ReceptionEntry = clerk.post("/receptions", &check_in(true)).await.json();
+    assert_ne!(second.reception_id, first.reception_id);
+
+    // 会計 of the first is still the 初診; the second's says which visit made it a 再診.
+    let bill = |id: ReceptionId| format!("/receptions/{id}/bill");
+    let ctx: shared::api::billing::BillContext = clerk.get(&bill(first.reception_id)).await.json();
+    assert!(ctx.first_visit);
+    assert_eq!(ctx.earlier_visit, None);
+    let ctx: shared::api::billing::BillContext = clerk.get(&bill(second.reception_id)).await.json();
+    assert!(!ctx.first_visit);
+    let earlier = ctx.earlier_visit.expect("the first visit");
+    assert_eq!(earlier.department, "内科");
+
+    // A cancelled reception does not count: after cancelling both, a check-in is not refused.
+    for entry in [&first, &second] {
+        let res = step(&clerk, entry, ReceptionStatus::Cancelled, "重複受付").await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    }
+    let res = clerk.post("/receptions", &check_in(false)).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+}

@@ -127,33 +127,56 @@ pub fn CheckInForm(#[prop(into)] patient_id: Signal<shared::ids::PatientId>) -> 
     let purpose = RwSignal::new(String::new());
     let memo = RwSignal::new(String::new());
     let message = RwSignal::new(None::<String>);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // Set when the server says the patient is already checked in today: the clerk opens the
+    // existing entry or confirms another reception.
+    let duplicate = RwSignal::new(false);
+    let send = move |again: bool| {
         let body = shared::api::reception::CheckIn {
             patient_id: patient_id.get_untracked().to_string(),
             department: department.get_untracked(),
             purpose: purpose.get_untracked(),
             memo: memo.get_untracked(),
+            again,
         };
         let csrf = session.csrf();
         spawn_local(async move {
             match crate::api::reception::check_in(&csrf, &body).await {
-                Ok(_) => message.set(Some("受付しました".into())),
+                Ok(_) => {
+                    duplicate.set(false);
+                    message.set(Some("受付しました".into()));
+                }
                 Err(f) => {
                     session.check(&f);
+                    duplicate.set(f.fields().iter().any(|e| e.code == "already_checked_in"));
                     message.set(Some(f.first_message()));
                 }
             }
         });
     };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        send(false);
+    };
     view! {
         <form class="inline-form" data-testid="check-in-form" on:submit=submit>
             <h2>"受付"</h2>
-            <crate::components::field::TextField id="checkin_department" label="診療科" value=department/>
+            <crate::components::field::TextField id="checkin_department" label="診療科" value=department list="departments"/>
+            // 別表10's names: a 診療科 named as in the table goes into the claim (RE 診療科).
+            <datalist id="departments">
+                {shared::claims::codes::DEPARTMENTS.iter().map(|(_, n)| view! { <option value=*n></option> }).collect_view()}
+            </datalist>
             <crate::components::field::TextField id="checkin_purpose" label="来院目的" value=purpose/>
             <crate::components::field::TextField id="checkin_memo" label="メモ" value=memo/>
             <button type="submit" data-testid="check-in">"受付する"</button>
             <p role="status" data-testid="check-in-result">{move || message.get()}</p>
+            <Show when=move || duplicate.get()>
+                <p class="notice" data-testid="check-in-duplicate">
+                    <a href="/reception" data-testid="check-in-existing">"受付一覧で本日の受付を開く"</a>
+                    " "
+                    <button type="button" class="secondary" data-testid="check-in-again"
+                        on:click=move |_| send(true)>"別の診療科・同日再診として受付する"</button>
+                </p>
+            </Show>
         </form>
     }
 }

@@ -102,7 +102,7 @@ impl BillRow {
 pub async fn for_reception(
     tx: &mut TenantTx,
     reception: ReceptionId,
-) -> Result<Vec<BillRow>, sqlx::Error> {
+) -> Result<ReceptionBills, sqlx::Error> {
     let rows: Vec<RawBillRow> = sqlx::query_as(
         "select b.bill_id, b.version, b.format, b.visit, b.priced, b.paid, b.master_revision, \
          b.reason, u.display_name as author, b.created_at, b.orders, b.entries from bill_version b \
@@ -112,7 +112,27 @@ pub async fn for_reception(
     .bind(reception.as_uuid())
     .fetch_all(tx.conn())
     .await?;
-    rows.into_iter().map(BillRow::read).collect()
+    let mut bills = ReceptionBills::default();
+    for raw in rows {
+        let (bill, version) = (raw.bill_id, raw.version);
+        match BillRow::read(raw) {
+            Ok(row) => bills.rows.push(row),
+            // Logged by id only: the reader's message may quote the stored visit.
+            Err(_) => {
+                tracing::error!(bill = %bill, version, "a stored bill version cannot be read");
+                bills.unreadable.push(version);
+            }
+        }
+    }
+    Ok(bills)
+}
+
+/// A visit's bill versions, newest first, and those whose stored form could not be read (so
+/// the 会計 screen still opens, says so, and a new version can be finalised over them).
+#[derive(Debug, Default)]
+pub struct ReceptionBills {
+    pub rows: Vec<BillRow>,
+    pub unreadable: Vec<i32>,
 }
 
 /// The priced items of the patient's other visits in the calendar month of `date` and the five
@@ -258,20 +278,26 @@ pub async fn write(
     }
 }
 
-/// Whether the patient had a visit before `reception` (to suggest 再診 rather than 初診).
-pub async fn had_earlier_visit(
+/// The patient's latest visit before `reception` (to suggest 再診 rather than 初診, and say
+/// why): an earlier day, or earlier the same day (checked in before it); cancelled ones do not
+/// count. (visit date, 診療科).
+pub async fn earlier_visit(
     tx: &mut TenantTx,
     patient: PatientId,
     reception: ReceptionId,
     date: Date,
-) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "select exists (select 1 from reception where patient_id = $1 and reception_id <> $2 \
-         and visit_date <= $3 and status <> 'cancelled')",
+) -> Result<Option<(Date, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "select r.visit_date, r.department from reception r, \
+           (select checked_in_at, reception_id from reception where reception_id = $2) this \
+         where r.patient_id = $1 and r.reception_id <> $2 and r.status <> 'cancelled' \
+           and (r.visit_date < $3 or (r.visit_date = $3 \
+                and (r.checked_in_at, r.reception_id) < (this.checked_in_at, this.reception_id))) \
+         order by r.visit_date desc, r.checked_in_at desc limit 1",
     )
     .bind(patient.as_uuid())
     .bind(reception.as_uuid())
     .bind(date)
-    .fetch_one(tx.conn())
+    .fetch_optional(tx.conn())
     .await
 }

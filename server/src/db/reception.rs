@@ -33,6 +33,30 @@ pub struct EventRow {
     pub at: OffsetDateTime,
 }
 
+/// The patient's live (not cancelled) receptions of `day`, first first: (診療科, checked in at).
+/// Takes a lock on the patient and day first, so two clerks checking the same patient in at
+/// once are told of each other.
+pub async fn live_on(
+    tx: &mut TenantTx,
+    patient: PatientId,
+    day: Date,
+) -> Result<Vec<(String, OffsetDateTime)>, sqlx::Error> {
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('reception-day:' || $1 || $2, 0))")
+        .bind(patient.to_string())
+        .bind(day.to_string())
+        .execute(tx.conn())
+        .await?;
+    sqlx::query_as(
+        "select department, checked_in_at from reception \
+         where patient_id = $1 and visit_date = $2 and status <> 'cancelled' \
+         order by checked_in_at, reception_id",
+    )
+    .bind(patient.as_uuid())
+    .bind(day)
+    .fetch_all(tx.conn())
+    .await
+}
+
 pub async fn check_in(
     tx: &mut TenantTx,
     patient: PatientId,

@@ -134,7 +134,7 @@ async fn bill_context(
     let burden = burden_on(&mut tx, patient, p.birth_date, date).await?;
     let settings = billing::on(&mut tx, date).await?;
     let month_history = bills::month_history(&mut tx, patient, date, id).await?;
-    let first_visit = !bills::had_earlier_visit(&mut tx, patient, id, date).await?;
+    let earlier = bills::earlier_visit(&mut tx, patient, id, date).await?;
     let versions = bills::for_reception(&mut tx, id).await?;
     let public = public_expenses_on(&mut tx, patient, date, id).await?;
     let heads = orders::reception_orders(&mut tx, id).await?;
@@ -153,8 +153,13 @@ async fn bill_context(
         insurer_number: burden.map(|(_, n)| n),
         settings: settings.map(|s| s.detail()),
         month_history,
-        first_visit,
-        bills: versions.iter().map(bills::BillRow::detail).collect(),
+        first_visit: earlier.is_none(),
+        earlier_visit: earlier.map(|(day, department)| shared::api::billing::EarlierVisit {
+            date: format_date(day),
+            department,
+        }),
+        bills: versions.rows.iter().map(bills::BillRow::detail).collect(),
+        unreadable_versions: versions.unreadable,
         public_expense: public.first,
         additional_public_expenses: public.additional,
         public_not_applied: public.not_applied,
@@ -316,7 +321,7 @@ async fn finalize_bill(
     .detail("master_revision", revision.clone())
     .detail("orders", refs.len());
     audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
-    let rows = bills::for_reception(&mut tx, id).await?;
+    let rows = bills::for_reception(&mut tx, id).await?.rows;
     tx.commit().await?;
     let row = rows
         .iter()

@@ -73,6 +73,25 @@ async fn check_in(
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
     note.set_patient(patient);
+    // A second reception the same day is refused until the clerk confirms it: a duplicate
+    // would count as an earlier visit and turn the real 初診 into a 再診.
+    let live = reception::live_on(&mut tx, patient, today).await?;
+    if let (Some((department, at)), false) = (live.last(), body.again) {
+        return Err(ApiError::Conflict(vec![FieldError::new(
+            "patient_id",
+            "already_checked_in",
+            format!(
+                "本日すでに受付済みです（{} {} 受付{}）",
+                department,
+                crate::clock::jst_time(*at),
+                if live.len() > 1 {
+                    format!("ほか{}件", live.len() - 1)
+                } else {
+                    String::new()
+                }
+            ),
+        )]));
+    }
     let id = reception::check_in(
         &mut tx,
         patient,

@@ -258,6 +258,10 @@ pub struct BillContext {
     pub month_history: Vec<crate::billing::HistoryEntry>,
     /// Whether this is the patient's first visit to the institution (no earlier reception).
     pub first_visit: bool,
+    /// The patient's latest visit before this one (an earlier day, or checked in earlier the
+    /// same day), which made it a 再診: shown so the clerk sees why.
+    #[serde(default)]
+    pub earlier_visit: Option<EarlierVisit>,
     /// The 公費 that applies on the date of service, from the patient's records (its share and
     /// cap as recorded, and what was paid under it in the month's other visits); the server
     /// applies exactly this when finalising, whatever a client sends.
@@ -272,13 +276,35 @@ pub struct BillContext {
     pub public_not_applied: Vec<String>,
     /// This visit's bill, every version, newest first (empty before it is finalised).
     pub bills: Vec<BillVersion>,
+    /// Versions of the bill the server could not read back (damaged, or a stored form it no
+    /// longer knows): not in `bills`; a new version is finalised over the newest.
+    #[serde(default)]
+    pub unreadable_versions: Vec<i32>,
     /// The visit's orders (every one, with its versions): those whose status is billed are
     /// priced with the clerk's entries ([`crate::domain::order::add_orders`]).
     #[serde(default)]
     pub orders: Vec<crate::api::orders::OrderDetail>,
 }
 
+/// A visit before the one being billed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarlierVisit {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub department: String,
+}
+
 impl BillContext {
+    /// The version a new one must be based on: the newest, readable or not.
+    pub fn latest_version(&self) -> i32 {
+        self.bills
+            .iter()
+            .map(|b| b.version)
+            .chain(self.unreadable_versions.iter().copied())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The orders 会計 prices: the current version of each 確定 order (a 代行入力 too), not
     /// cancelled, in the order they were created; with the versions, sorted (what
     /// [`FinalizeBill::orders`] must name).

@@ -14,6 +14,10 @@ pub struct CheckIn {
     pub purpose: String,
     #[serde(default)]
     pub memo: String,
+    /// The clerk was told the patient is already checked in today and confirms another
+    /// reception (another 診療科, or a return the same day: 同日再診).
+    #[serde(default)]
+    pub again: bool,
 }
 
 /// A [`CheckIn`] whose fields passed validation.

@@ -456,6 +456,8 @@ mod tests {
             additional_public_expenses: Vec::new(),
             public_not_applied: Vec::new(),
             bills: Vec::new(),
+            unreadable_versions: Vec::new(),
+            earlier_visit: None,
             orders: Vec::new(),
         }
     }

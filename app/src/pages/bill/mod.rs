@@ -321,7 +321,7 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
             Ok(n) if n >= 0 => n,
             _ => p.share.patient.0,
         };
-        let base_version = ctx.bills.first().map_or(0, |b| b.version);
+        let base_version = ctx.latest_version();
         let body = FinalizeBill {
             base_version,
             visit: v,
@@ -402,6 +402,11 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
                     ))
                     .collect::<String>()}</span>
             </section>
+            <Show when={let n = c.unreadable_versions.clone(); move || !n.is_empty()}>
+                <p class="notice error" role="alert" data-testid="bill-unreadable">{format!(
+                    "この会計の第{}版を読み込めません。内容を確かめて確定し直してください（レセプトには入りません）",
+                    c.unreadable_versions.iter().map(i32::to_string).collect::<Vec<_>>().join("・第"))}</p>
+            </Show>
             <Show when={let n = c.public_not_applied.clone(); move || !n.is_empty()}>
                 <p class="notice" data-testid="bill-public-not-applied">{format!(
                     "次の公費は会計に反映されていません（自己負担の割合が未登録、または5つ目以降の公費）: {}",

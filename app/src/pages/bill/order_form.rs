@@ -42,6 +42,10 @@ pub fn OrderForm(
                 <label><input type="radio" name="visit_kind" data-testid="visit-revisit"
                     prop:checked=move || form.with(|f| f.as_ref().is_some_and(|f| f.kind == VisitKind::Revisit))
                     on:change=move |_| edit(&|f| f.kind = VisitKind::Revisit)/>"再診"</label>
+                <span class="hint" data-testid="visit-kind-why">{move || context.with(|c| c.as_ref().map(|c| match &c.earlier_visit {
+                    Some(e) => format!("前回受診 {} {}（受付記録から再診としています）", e.date, e.department),
+                    None => "この医療機関での受診記録がないため初診としています".to_string(),
+                }))}</span>
                 <label>"時間区分 "
                     <select data-testid="visit-time" on:change=move |ev| {
                         let t = match event_target_value(&ev).as_str() {
