@@ -86,7 +86,7 @@ pub async fn clinic(code: &str, name: &str) -> Clinic {
 
 impl Clinic {
     /// Registers a patient with an insurance (none when `insurer` is empty: 公費単独) and a 公費
-    /// when given, and checks them in today.
+    /// when given, and checks them in today with both as the visit's 保険組合せ.
     pub async fn patient(
         &self,
         name: &str,
@@ -104,6 +104,7 @@ impl Clinic {
             )
             .await
             .json();
+        let mut coverage = json!({"insurance_id": null, "public_payment_ids": []});
         if !insurer.is_empty() {
             let res = self
                 .clerk
@@ -115,6 +116,7 @@ impl Clinic {
                 )
                 .await;
             assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+            coverage["insurance_id"] = res.body["insurance_id"].clone();
         }
         if let Some(public) = public {
             let res = self
@@ -125,12 +127,13 @@ impl Clinic {
                 )
                 .await;
             assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+            coverage["public_payment_ids"] = json!([res.body["public_payment_id"]]);
         }
         let reception: ReceptionEntry = self
             .clerk
             .post(
                 "/receptions",
-                &json!({"patient_id": p.patient_id, "department": "内科"}),
+                &json!({"patient_id": p.patient_id, "department": "内科", "coverage": coverage}),
             )
             .await
             .json();

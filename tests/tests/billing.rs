@@ -135,6 +135,7 @@ mod bills {
     use karte_tests::ApiClient;
     use shared::api::billing::{BillContext, BillVersion, MasterHit, MasterRows};
     use shared::api::reception::{ReceptionEntry, ReceptionStatus};
+    use shared::ids::ReceptionId;
     use std::path::PathBuf;
 
     /// A 診療所 dispensing in house with a full-time pharmacist, no other 届出 (billing.md's cases).
@@ -221,6 +222,31 @@ mod bills {
             .await;
         let (patient_id, entry) = visit_waiting_payment(&clerk).await;
         Some((app, admin, clerk, patient_id, entry))
+    }
+
+    /// Puts every card valid today into the visit's 保険組合せ, as the clerk does in 会計 when
+    /// a 受給者証 is shown after 受付: answers the new 保険組合せ's label.
+    async fn cover_all(clerk: &ApiClient, patient_id: &str, reception: ReceptionId) -> String {
+        let cards: shared::api::insurance::CoverageOn = clerk
+            .get(&format!("/patients/{patient_id}/coverage"))
+            .await
+            .json();
+        let ctx: BillContext = clerk
+            .get(&format!("/receptions/{reception}/bill"))
+            .await
+            .json();
+        let res = clerk
+            .put(
+                &format!("/receptions/{reception}/coverage"),
+                &json!({"base_version": ctx.reception_version, "coverage": {
+                    "insurance_id": cards.insurances.first().map(|i| i.insurance_id),
+                    "public_payment_ids": cards.public_payments.iter()
+                        .map(|p| p.public_payment_id).collect::<Vec<_>>()}}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let entry: ReceptionEntry = res.json();
+        entry.coverage_label
     }
 
     /// The bill path of another reception of the patient today.
@@ -445,8 +471,16 @@ mod bills {
             .await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
         let bill = format!("/receptions/{}/bill", entry.reception_id);
+        // Shown after 受付: not in the visit's 保険組合せ until the clerk adds it.
         let context: BillContext = clerk.get(&bill).await.json();
         assert_eq!(context.public_expense, None);
+        assert_eq!(context.public_not_chosen, ["54016027"]);
+        assert!(context.public_not_applied.is_empty());
+        let label = cover_all(&clerk, &patient_id, entry.reception_id).await;
+        assert_eq!(label, "保険 33120015 ＋ 公費 54016027");
+        let context: BillContext = clerk.get(&bill).await.json();
+        assert_eq!(context.public_expense, None);
+        assert!(context.public_not_chosen.is_empty());
         assert_eq!(context.public_not_applied, ["54016027"]);
         // Recorded: 2割, 上限 月1,000円.
         let detail: serde_json::Value = res.body.clone();
@@ -615,6 +649,7 @@ mod bills {
             let res = clerk.post(&path, &body).await;
             assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
         }
+        cover_all(&clerk, &patient_id, entry.reception_id).await;
         let bill = format!("/receptions/{}/bill", entry.reception_id);
         let context: BillContext = clerk.get(&bill).await.json();
         let payers: Vec<String> = context

@@ -469,7 +469,7 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
         let entry: shared::api::reception::ReceptionEntry = clerk
             .post(
                 "/receptions",
-                &serde_json::json!({"patient_id": patient.patient_id, "department": "内科"}),
+                &serde_json::json!({"patient_id": patient.patient_id, "department": "内科", "again": true}),
             )
             .await
             .json();
@@ -538,11 +538,14 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
         browser.wait_for_path("/").await?;
         c.goto(&format!("{}/reception", app.base_url)).await?;
         browser.wait_for_text("reception-table", "会計待ち").await?;
-        c.find(Locator::Css("[data-testid='reception-bill']"))
-            .await?
-            .click()
+        // The later of the day's two visits: the first one makes it a 再診.
+        let bills = c
+            .find_all(Locator::Css("[data-testid='reception-bill']"))
             .await?;
+        anyhow::ensure!(bills.len() == 2, "two visits waiting: {}", bills.len());
+        bills[1].clone().click().await?;
         browser.wait_for_text("bill-banner", "架空 会計子").await?;
+        browser.wait_for_text("visit-kind-why", "前回受診").await?;
         // 再診 with 外来管理加算 (suggested because of the earlier visit): 75 + 52.
         browser.wait_for_text("bill-total-points", "127点").await?;
         // Rp1 アムロジピン 1錠 28日分; Rp2 ロキソプロフェン + レバミピド 3錠ずつ 7日分.
@@ -605,6 +608,139 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
     if result.is_err() {
         let _ = browser.screenshot("failure-bill").await;
     }
+    browser.close().await;
+    result.expect("browser flow");
+}
+
+/// 保険組合せ per visit: at 受付 the clerk adds the 難病 公費 to the visit (the default is the
+/// insurance alone), 受付一覧 and 会計 show it and the share follows; in 会計 it is taken off
+/// again and the bill re-prices; a second check-in the same day asks first.
+#[tokio::test]
+async fn a_visit_takes_the_insurance_combination_the_clerk_chooses() {
+    require_built_app();
+    let Some(masters) = karte_tests::reference::reference("masters") else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    karte_server::cli::import_master_files(
+        &app.owner_pool().await,
+        &[masters.join("s_ALL20240531.zip")],
+    )
+    .await
+    .expect("masters");
+    let (p, admin) = app.admin_session("1319999908", "架空組合せ医院").await;
+    let res = admin
+        .post(
+            "/billing/settings",
+            &serde_json::json!({"base_version": 0, "valid_from": "2024-06-01",
+                "institution_type": "clinic", "general_beds": 0, "in_house_dispensing": true,
+                "standards": {"pharmacist_full_time": true}, "reason": "開設時の届出"}),
+        )
+        .await;
+    assert!(res.status.is_success(), "{}", res.body);
+    let (_, clerk) = app
+        .staff_session(
+            &admin,
+            &p.code,
+            "kumiawase",
+            "clerk",
+            "front-desk-pass-2026",
+        )
+        .await;
+    let patient: shared::api::patients::PatientDetail = clerk
+        .post("/patients", &serde_json::json!({"name": "架空 組合子", "kana": "カクウ クミアワセコ", "sex": "female", "birth_date": "1980-04-01"}))
+        .await
+        .json();
+    let pid = patient.patient_id;
+    for (path, body) in [
+        (
+            format!("/patients/{pid}/insurances"),
+            serde_json::json!({"insurer_number": "33120015", "symbol": "架空", "number": "7",
+                "branch": "01", "relationship": "insured", "acquired_on": "2020-04-01",
+                "valid_from": "2020-04-01"}),
+        ),
+        (
+            format!("/patients/{pid}/public-payments"),
+            serde_json::json!({"payer_number": "54016027", "recipient_number": "1234566",
+                "valid_from": "2020-01-01", "patient_tenths": "2"}),
+        ),
+    ] {
+        let res = clerk.post(&path, &body).await;
+        assert_eq!(res.status, reqwest::StatusCode::CREATED, "{}", res.body);
+    }
+
+    let browser = Browser::start(1280, 900).await.expect("browser");
+    let result = async {
+        let c = &browser.client;
+        browser
+            .sign_in(&app.base_url, &p.code, "kumiawase", "front-desk-pass-2026")
+            .await?;
+        c.goto(&format!("{}/patients/{pid}", app.base_url)).await?;
+        // The default: the insurance alone; the clerk adds the 公費 for this visit.
+        browser
+            .wait_for_text("checkin-coverage-label", "保険 33120015 のみ")
+            .await?;
+        browser.click("checkin-coverage-public-54016027").await?;
+        browser
+            .wait_for_text("checkin-coverage-label", "保険 33120015 ＋ 公費 54016027")
+            .await?;
+        browser.screenshot("14b-check-in-coverage").await?;
+        browser.click("check-in").await?;
+        browser
+            .wait_for_text("check-in-result", "受付しました")
+            .await?;
+        // A second check-in the same day is not silent.
+        browser.click("check-in").await?;
+        browser
+            .wait_for_text("check-in-result", "本日すでに受付済みです")
+            .await?;
+        browser.by_testid("check-in-again").await?;
+        browser.screenshot("14c-check-in-duplicate").await?;
+
+        let queue: Vec<shared::api::reception::ReceptionEntry> =
+            clerk.get("/receptions").await.json();
+        assert_eq!(queue.len(), 1, "the duplicate was not added");
+        let entry = &queue[0];
+        for (version, to) in (entry.version..).zip(["in_consultation", "waiting_payment"]) {
+            let res = clerk
+                .post(
+                    &format!("/receptions/{}/status", entry.reception_id),
+                    &serde_json::json!({"to": to, "base_version": version}),
+                )
+                .await;
+            assert_eq!(res.status, reqwest::StatusCode::OK, "{}", res.body);
+        }
+        c.goto(&format!("{}/reception", app.base_url)).await?;
+        browser
+            .wait_for_text("queue-coverage", "保険 33120015 ＋ 公費 54016027")
+            .await?;
+        c.goto(&format!(
+            "{}/reception/{}/bill",
+            app.base_url, entry.reception_id
+        ))
+        .await?;
+        browser
+            .wait_for_text("bill-coverage-label", "保険 33120015 ＋ 公費 54016027")
+            .await?;
+        browser.wait_for_text("visit-kind-why", "初診").await?;
+        // 初診料 291点: the 公費's 2割 → 580円.
+        browser.wait_for_text("bill-total-points", "291点").await?;
+        browser.wait_for_text("bill-patient-share", "580円").await?;
+        // Taken off in 会計: the insurance's 3割 → 870円, and 会計 names the 公費 left out.
+        browser.click("bill-coverage-change").await?;
+        browser.click("bill-coverage-public-54016027").await?;
+        browser.click("bill-coverage-save").await?;
+        browser
+            .wait_for_text("bill-coverage-label", "保険 33120015 のみ")
+            .await?;
+        browser
+            .wait_for_text("bill-public-not-chosen", "54016027")
+            .await?;
+        browser.wait_for_text("bill-patient-share", "870円").await?;
+        browser.screenshot("20b-bill-coverage").await?;
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
     browser.close().await;
     result.expect("browser flow");
 }

@@ -235,6 +235,21 @@ async fn fixture(app: &TestApp) -> Fixture {
         }
         route_ids.insert((template, "order_id"), o.order_id.to_string());
     }
+    // A visit of its own whose 保険組合せ the sample changes from version 1.
+    let covered: ReceptionEntry = created(
+        clerk
+            .post(
+                "/receptions",
+                &json!({"patient_id": pid, "department": "外科", "again": true}),
+            )
+            .await,
+        "reception for its 保険組合せ",
+    )
+    .await;
+    route_ids.insert(
+        ("/receptions/{reception_id}/coverage", "reception_id"),
+        covered.reception_id.to_string(),
+    );
     // A 麻薬施用者免許証番号 is a doctor's.
     route_ids.insert(
         ("/users/{user_id}/narcotic-license", "user_id"),
@@ -533,6 +548,11 @@ fn sample(
         ("POST", "/receptions") => body(
             Who::Clerk,
             json!({"patient_id": pid, "department": "内科", "purpose": "再診", "memo": "メモ", "again": true}),
+        ),
+        ("PUT", p) if p.ends_with("/coverage") => body(
+            Who::Clerk,
+            json!({"base_version": 1, "coverage": {"insurance_id": ids["insurance_id"],
+                                                   "public_payment_ids": [ids["public_payment_id"]]}}),
         ),
         ("POST", p) if p.ends_with("/status") => body(
             Who::Clerk,

@@ -226,3 +226,137 @@ async fn a_second_check_in_the_same_day_is_confirmed_and_the_first_stays_the_fir
     let res = clerk.post("/receptions", &check_in(false)).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
 }
+
+#[tokio::test]
+async fn each_visit_has_its_own_insurance_combination() {
+    use shared::api::billing::BillContext;
+    let app = TestApp::spawn().await;
+    let (admin, clerk) = front_desk(&app, CODE_A).await;
+    let p = patient(&clerk, "架空 組合", "カクウ クミアワセ").await;
+    let insurance: serde_json::Value = clerk
+        .post(
+            &format!("/patients/{}/insurances", p.patient_id),
+            &json!({"insurer_number": "33120015", "symbol": "架空", "number": "1", "branch": "01",
+                    "relationship": "insured", "acquired_on": "2020-04-01", "valid_from": "2020-04-01"}),
+        )
+        .await
+        .body;
+    // A 難病 受給者証: 2割, 上限 月1,000円.
+    let nanbyo: serde_json::Value = clerk
+        .post(
+            &format!("/patients/{}/public-payments", p.patient_id),
+            &json!({"payer_number": "54016027", "recipient_number": "1234566",
+                    "valid_from": "2020-01-01", "patient_tenths": "2", "monthly_cap": "1000"}),
+        )
+        .await
+        .body;
+    let (insurance_id, public_id) = (&insurance["insurance_id"], &nanbyo["public_payment_id"]);
+    let bill = |e: &ReceptionEntry| format!("/receptions/{}/bill", e.reception_id);
+
+    // 内科 for the 難病: the insurance and the 公費.
+    let internal: ReceptionEntry = clerk
+        .post(
+            "/receptions",
+            &json!({"patient_id": p.patient_id, "department": "内科",
+                    "coverage": {"insurance_id": insurance_id, "public_payment_ids": [public_id]}}),
+        )
+        .await
+        .json();
+    assert_eq!(internal.coverage_label, "保険 33120015 ＋ 公費 54016027");
+    let ctx: BillContext = clerk.get(&bill(&internal)).await.json();
+    assert_eq!(ctx.public_expense.map(|p| p.patient_tenths), Some(2));
+    assert!(ctx.public_not_chosen.is_empty());
+
+    // An unrelated acute visit to 整形外科 the same day, no choice made: the insurance alone
+    // (the 公費 is not applied, and 会計 says so).
+    let ortho: ReceptionEntry = clerk
+        .post(
+            "/receptions",
+            &json!({"patient_id": p.patient_id, "department": "整形外科", "again": true}),
+        )
+        .await
+        .json();
+    assert_eq!(ortho.coverage_label, "保険 33120015 のみ");
+    let ctx: BillContext = clerk.get(&bill(&ortho)).await.json();
+    assert_eq!(ctx.public_expense, None);
+    assert_eq!(ctx.burden_tenths, Some(3));
+    assert_eq!(ctx.public_not_chosen, ["54016027"]);
+    assert_eq!(ctx.coverage_label, "保険 33120015 のみ");
+
+    // Back to 内科 without a choice: the last one of 内科, with the 公費.
+    let again: ReceptionEntry = clerk
+        .post(
+            "/receptions",
+            &json!({"patient_id": p.patient_id, "department": "内科", "again": true}),
+        )
+        .await
+        .json();
+    assert_eq!(again.coverage_label, "保険 33120015 ＋ 公費 54016027");
+    let cards: shared::api::insurance::CoverageOn = clerk
+        .get(&format!("/patients/{}/coverage", p.patient_id))
+        .await
+        .json();
+    let departments: Vec<&str> = cards
+        .last_used
+        .iter()
+        .map(|l| l.department.as_str())
+        .collect();
+    assert_eq!(departments, ["内科", "整形外科"]);
+
+    // A card of another patient, or nothing at all, is refused by field.
+    let other = patient(&clerk, "架空 別人", "カクウ ベツジン").await;
+    let res = clerk
+        .post(
+            "/receptions",
+            &json!({"patient_id": other.patient_id, "department": "内科",
+                    "coverage": {"insurance_id": insurance_id, "public_payment_ids": []}}),
+        )
+        .await;
+    assert_eq!(res.field_names(), ["coverage.insurance_id"]);
+    let res = clerk
+        .post(
+            "/receptions",
+            &json!({"patient_id": p.patient_id, "department": "内科", "again": true,
+                    "coverage": {"insurance_id": null, "public_payment_ids": []}}),
+        )
+        .await;
+    assert_eq!(res.field_names(), ["coverage"]);
+    // A patient with no card valid today is still checked in (会計 will ask for one).
+    let res = clerk
+        .post(
+            "/receptions",
+            &json!({"patient_id": other.patient_id, "department": "内科",
+                    "coverage": {"insurance_id": null, "public_payment_ids": []}}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let bare: ReceptionEntry = res.json();
+    assert_eq!((bare.coverage, bare.coverage_label.as_str()), (None, ""));
+
+    // Changed in 会計: from the version read, audited; a stale base is a conflict.
+    let path = format!("/receptions/{}/coverage", ortho.reception_id);
+    let change = |base: i32| {
+        json!({"base_version": base,
+               "coverage": {"insurance_id": insurance_id, "public_payment_ids": [public_id]}})
+    };
+    let res = clerk.put(&path, &change(ortho.version + 1)).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    let res = clerk.put(&path, &change(ortho.version)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let changed: ReceptionEntry = res.json();
+    assert_eq!(changed.coverage_label, "保険 33120015 ＋ 公費 54016027");
+    assert_eq!(changed.version, ortho.version + 1);
+    let ctx: BillContext = clerk.get(&bill(&ortho)).await.json();
+    assert!(ctx.public_expense.is_some());
+    let res = admin.get("/logs/audit?action=reception_coverage").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res
+        .body
+        .to_string()
+        .contains(&ortho.reception_id.to_string()));
+
+    // Another institution cannot see or change it.
+    let (_, clerk_b) = front_desk(&app, CODE_B).await;
+    let res = clerk_b.put(&path, &change(changed.version)).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+}

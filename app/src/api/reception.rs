@@ -22,3 +22,12 @@ pub async fn move_to(
 ) -> Result<Vec<ReceptionEntry>, ApiFailure> {
     post(&format!("/receptions/{id}/status"), csrf, body).await
 }
+
+/// Changes the visit's 保険組合せ.
+pub async fn set_coverage(
+    csrf: &str,
+    id: ReceptionId,
+    body: &shared::api::reception::SetCoverage,
+) -> Result<ReceptionEntry, ApiFailure> {
+    super::put(&format!("/receptions/{id}/coverage"), csrf, body).await
+}

@@ -20,7 +20,13 @@ fn rule_label(code: &str) -> &'static str {
 }
 
 #[component]
-pub fn InsurancePanel(#[prop(into)] patient_id: Signal<shared::ids::PatientId>) -> impl IntoView {
+pub fn InsurancePanel(
+    #[prop(into)] patient_id: Signal<shared::ids::PatientId>,
+    /// Bumped each time the cards are read again (after an insurance or 公費 is saved), for the
+    /// check-in form's 保険組合せ.
+    #[prop(optional)]
+    changed: Option<RwSignal<u32>>,
+) -> impl IntoView {
     let session = use_session();
     let coverage = RwSignal::new(None::<CoverageOn>);
     let adding = RwSignal::new(false);
@@ -34,7 +40,12 @@ pub fn InsurancePanel(#[prop(into)] patient_id: Signal<shared::ids::PatientId>) 
         let id = patient_id.get_untracked();
         spawn_local(async move {
             match crate::api::patients::coverage(id, "all").await {
-                Ok(c) => coverage.set(Some(c)),
+                Ok(c) => {
+                    coverage.set(Some(c));
+                    if let Some(changed) = changed {
+                        changed.update(|n| *n += 1);
+                    }
+                }
                 Err(f) => session.check(&f),
             }
         });

@@ -1,5 +1,6 @@
 //! Reusable widgets: props in, callbacks out.
 
+pub mod coverage;
 pub mod field;
 pub mod insurance;
 pub mod prescription;

@@ -312,6 +312,8 @@ fn PatientDetailOf(id: PatientId) -> impl IntoView {
     let saved = RwSignal::new(false);
     let form = PatientForm::new();
     let reason = RwSignal::new(String::new());
+    // The insurance panel says when the cards change; the check-in form reads them again.
+    let cards_changed = RwSignal::new(0u32);
     let can_edit = move || {
         session
             .info()
@@ -418,9 +420,9 @@ fn PatientDetailOf(id: PatientId) -> impl IntoView {
             <p><a class="button" href=format!("/patients/{id}/chart") data-testid="open-chart">"カルテを開く"</a></p>
         </Show>
         <Show when=can_check_in>
-            <crate::pages::reception::CheckInForm patient_id=id/>
+            <crate::pages::reception::CheckInForm patient_id=id cards_changed=cards_changed/>
         </Show>
-        <crate::components::insurance::InsurancePanel patient_id=id/>
+        <crate::components::insurance::InsurancePanel patient_id=id changed=cards_changed/>
         <h2>"変更履歴"</h2>
         <ol class="history" data-testid="patient-history">
             {move || history.get().into_iter().map(|v| view! {

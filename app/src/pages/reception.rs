@@ -83,7 +83,8 @@ pub fn ReceptionPage() -> impl IntoView {
                         <tr data-testid=format!("reception-{}", e.patient_number)>
                             <td>{crate::format::jst(&e.checked_in_at).get(11..16).unwrap_or("").to_string()}</td>
                             <td><A href=format!("/patients/{}", e.patient_id)>{format!("{} {}（{}）", e.patient_number, e.name, e.kana)}</A></td>
-                            <td>{format!("{} {}", e.department, e.purpose)}<br/><small>{e.memo.clone()}</small></td>
+                            <td>{format!("{} {}", e.department, e.purpose)}<br/><small>{e.memo.clone()}</small>
+                                <br/><small data-testid="queue-coverage">{e.coverage_label.clone()}</small></td>
                             <td data-testid="reception-status"><strong>{e.status.label_ja()}</strong><br/><small>{times}</small>
                                 {e.cancel_reason.clone().map(|r| view! { <br/><small>{format!("理由: {r}")}</small> })}</td>
                             <td class="actions">
@@ -121,9 +122,45 @@ pub fn ReceptionPage() -> impl IntoView {
 
 /// The check-in form on a patient's page.
 #[component]
-pub fn CheckInForm(#[prop(into)] patient_id: Signal<shared::ids::PatientId>) -> impl IntoView {
+pub fn CheckInForm(
+    #[prop(into)] patient_id: Signal<shared::ids::PatientId>,
+    /// Bumped when the patient's insurances or 公費 change.
+    #[prop(into)]
+    cards_changed: Signal<u32>,
+) -> impl IntoView {
     let session = use_session();
     let department = RwSignal::new(String::from("内科"));
+    // The cards valid today and the visit's 保険組合せ: the one last used for the 診療科, else
+    // the 主保険 alone, until the clerk changes it.
+    let cards = RwSignal::new(None::<shared::api::insurance::CoverageOn>);
+    let coverage = RwSignal::new(shared::domain::coverage::Coverage::default());
+    Effect::new(move |_| {
+        let _ = cards_changed.get();
+        let id = patient_id.get();
+        spawn_local(async move {
+            match crate::api::patients::coverage(id, "").await {
+                Ok(c) => cards.set(Some(c)),
+                Err(f) => session.check(&f),
+            }
+        });
+    });
+    Effect::new(move |_| {
+        let department = department.get();
+        cards.with(|c| {
+            if let Some(c) = c {
+                let last = c
+                    .last_used
+                    .iter()
+                    .find(|l| l.department == department.trim())
+                    .map(|l| &l.coverage);
+                coverage.set(shared::domain::coverage::default_coverage(
+                    &c.insurances,
+                    &c.public_payments,
+                    last,
+                ));
+            }
+        });
+    });
     let purpose = RwSignal::new(String::new());
     let memo = RwSignal::new(String::new());
     let message = RwSignal::new(None::<String>);
@@ -137,6 +174,7 @@ pub fn CheckInForm(#[prop(into)] patient_id: Signal<shared::ids::PatientId>) -> 
             purpose: purpose.get_untracked(),
             memo: memo.get_untracked(),
             again,
+            coverage: Some(coverage.get_untracked()).filter(|c| !c.is_empty()),
         };
         let csrf = session.csrf();
         spawn_local(async move {
@@ -167,6 +205,7 @@ pub fn CheckInForm(#[prop(into)] patient_id: Signal<shared::ids::PatientId>) -> 
             </datalist>
             <crate::components::field::TextField id="checkin_purpose" label="来院目的" value=purpose/>
             <crate::components::field::TextField id="checkin_memo" label="メモ" value=memo/>
+            <crate::components::coverage::CoverageChooser cards=cards chosen=coverage id="checkin"/>
             <button type="submit" data-testid="check-in">"受付する"</button>
             <p role="status" data-testid="check-in-result">{move || message.get()}</p>
             <Show when=move || duplicate.get()>

@@ -221,6 +221,8 @@ pub struct NewBill<'a> {
     pub orders: &'a [OrderRef],
     /// The clerk's own entries, when the visit has orders too.
     pub entries: Option<&'a Visit>,
+    /// The insurance of the visit's 保険組合せ it was priced under (none: 公費単独).
+    pub insurance: Option<shared::ids::InsuranceId>,
 }
 
 /// Writes version `base + 1` of the bill of the reception (a new bill for base 0); `None` when
@@ -245,8 +247,9 @@ pub async fn write(
     };
     let inserted = sqlx::query(
         "insert into bill_version (tenant_id, bill_id, version, reception_id, patient_id, service_date, \
-         format, visit, priced, total_points, patient_share, paid, master_revision, reason, author_user_id, orders, entries) \
-         values ($1, $2, $3, $4, $5, $6, $15, $7, $8, $9, $10, $11, $12, $13, $14, $16, $17) on conflict do nothing",
+         format, visit, priced, total_points, patient_share, paid, master_revision, reason, author_user_id, orders, entries, \
+         insurance_id) \
+         values ($1, $2, $3, $4, $5, $6, $15, $7, $8, $9, $10, $11, $12, $13, $14, $16, $17, $18) on conflict do nothing",
     )
     .bind(tx.tenant_id().as_uuid())
     .bind(bill_id.as_uuid())
@@ -265,6 +268,7 @@ pub async fn write(
     .bind(BILL_FORMAT)
     .bind(Json(bill.orders))
     .bind(bill.entries.map(Json))
+    .bind(bill.insurance.map(|i| i.as_uuid()))
     .execute(tx.conn())
     .await;
     match inserted {

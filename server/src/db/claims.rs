@@ -155,14 +155,15 @@ type BillRowRaw = (
     Json<Value>,
     Json<Value>,
     Date,
+    Option<Uuid>,
 );
 
 /// The latest version of each bill the `filter` (SQL over `bill_version`, binding `$1`…)
 /// selects, of receptions not cancelled, with the 診療科, by patient and date of service.
 const BILLS: &str = "select b.bill_id, b.version, b.reception_id, b.patient_id, r.department, \
-      b.format, b.visit, b.priced, b.service_date from ( \
+      b.format, b.visit, b.priced, b.service_date, b.insurance_id from ( \
       select distinct on (bill_id) bill_id, version, reception_id, patient_id, format, visit, \
-        priced, service_date from bill_version where {filter} \
+        priced, service_date, insurance_id from bill_version where {filter} \
       order by bill_id, version desc) b \
     join reception r on r.reception_id = b.reception_id \
     where r.status <> 'cancelled' \
@@ -204,13 +205,15 @@ impl PatientBills {
 /// is: one damaged bill must not hide the month's other claims. Logged by id only (the
 /// reader's message may quote the stored visit).
 fn read_bill(row: BillRowRaw) -> (PatientId, Date, Result<ClaimBill, UnreadableBill>) {
-    let (bill, version, reception, patient, department, format, visit, priced, day) = row;
+    let (bill, version, reception, patient, department, format, visit, priced, day, insurance) =
+        row;
     let read = match StoredBill::read(format, visit.0, priced.0) {
         Ok(stored) => Ok(ClaimBill {
             bill_id: BillId(bill),
             version,
             reception_id: ReceptionId(reception),
             department,
+            insurance_id: insurance.map(shared::ids::InsuranceId),
             visit: stored.visit,
             priced: stored.priced,
         }),

@@ -309,3 +309,24 @@ pub async fn public_on(
         |r| r.tenths().is_some(),
     ))
 }
+
+/// The patient's insurances and 公費 valid on `date`, as the API shows them (the insurances'
+/// 負担割合 derived for that day from the patient's `birth` date).
+pub async fn valid_on(
+    tx: &mut TenantTx,
+    patient: PatientId,
+    birth: Date,
+    date: Date,
+) -> anyhow::Result<(Vec<InsuranceDetail>, Vec<PublicPaymentDetail>)> {
+    let insurances = insurances(tx, patient, Some(date))
+        .await?
+        .iter()
+        .map(|r| r.detail(birth, date))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let publics = public_payments(tx, patient, Some(date))
+        .await?
+        .iter()
+        .map(PublicPaymentRow::detail)
+        .collect();
+    Ok((insurances, publics))
+}

@@ -2,6 +2,7 @@
 //! `reception` row only from the version it was read at.
 
 use super::TenantTx;
+use shared::domain::coverage::Coverage;
 use shared::ids::{PatientId, ReceptionId, UserId};
 use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
@@ -22,6 +23,8 @@ pub struct EntryRow {
     pub status: String,
     pub version: i32,
     pub checked_in_at: OffsetDateTime,
+    pub coverage: Option<sqlx::types::Json<Coverage>>,
+    pub coverage_label: String,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -57,28 +60,37 @@ pub async fn live_on(
     .await
 }
 
+/// A new reception, with its 保険組合せ and how it reads.
+pub struct NewReception<'a> {
+    pub patient: PatientId,
+    pub day: Date,
+    pub department: &'a str,
+    pub purpose: &'a str,
+    pub memo: &'a str,
+    pub coverage: Option<(&'a Coverage, &'a str)>,
+}
+
 pub async fn check_in(
     tx: &mut TenantTx,
-    patient: PatientId,
-    day: Date,
-    department: &str,
-    purpose: &str,
-    memo: &str,
+    new: &NewReception<'_>,
     actor: UserId,
 ) -> Result<ReceptionId, sqlx::Error> {
     let id = ReceptionId(Uuid::new_v4());
     let tenant = tx.tenant_id().as_uuid();
     sqlx::query(
-        "insert into reception (tenant_id, reception_id, patient_id, visit_date, department, purpose, memo, status) \
-         values ($1, $2, $3, $4, $5, $6, $7, 'waiting')",
+        "insert into reception (tenant_id, reception_id, patient_id, visit_date, department, purpose, memo, status, \
+           coverage, coverage_label) \
+         values ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $9)",
     )
     .bind(tenant)
     .bind(id.as_uuid())
-    .bind(patient.as_uuid())
-    .bind(day)
-    .bind(department)
-    .bind(purpose)
-    .bind(memo)
+    .bind(new.patient.as_uuid())
+    .bind(new.day)
+    .bind(new.department)
+    .bind(new.purpose)
+    .bind(new.memo)
+    .bind(new.coverage.map(|(c, _)| sqlx::types::Json(c)))
+    .bind(new.coverage.map_or("", |(_, l)| l))
     .execute(tx.conn())
     .await?;
     event(tx, id, 1, "waiting", "", actor).await?;
@@ -187,7 +199,7 @@ pub async fn day(
 ) -> Result<(Vec<EntryRow>, Vec<EventRow>), sqlx::Error> {
     let entries: Vec<EntryRow> = sqlx::query_as(
         "select r.reception_id, r.patient_id, p.patient_number, p.name, p.kana, r.department, r.purpose, r.memo, \
-         r.status, r.version, r.checked_in_at from reception r \
+         r.status, r.version, r.checked_in_at, r.coverage, r.coverage_label from reception r \
          join patient p on p.tenant_id = r.tenant_id and p.patient_id = r.patient_id \
          where r.visit_date = $1 order by r.checked_in_at, r.reception_id",
     )
@@ -203,4 +215,60 @@ pub async fn day(
     .fetch_all(tx.conn())
     .await?;
     Ok((entries, events))
+}
+
+/// The visit's 保険組合せ (`None`: checked in before they were chosen).
+pub async fn coverage_of(
+    tx: &mut TenantTx,
+    id: ReceptionId,
+) -> Result<Option<Coverage>, sqlx::Error> {
+    let row: Option<Option<sqlx::types::Json<Coverage>>> =
+        sqlx::query_scalar("select coverage from reception where reception_id = $1")
+            .bind(id.as_uuid())
+            .fetch_optional(tx.conn())
+            .await?;
+    Ok(row.flatten().map(|c| c.0))
+}
+
+/// The 保険組合せ last chosen for each 診療科 the patient visited (not cancelled visits).
+pub async fn last_coverages(
+    tx: &mut TenantTx,
+    patient: PatientId,
+) -> Result<Vec<shared::domain::coverage::LastCoverage>, sqlx::Error> {
+    let rows: Vec<(String, sqlx::types::Json<Coverage>)> = sqlx::query_as(
+        "select distinct on (department) department, coverage from reception \
+         where patient_id = $1 and coverage is not null and status <> 'cancelled' \
+         order by department, visit_date desc, checked_in_at desc",
+    )
+    .bind(patient.as_uuid())
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(department, c)| shared::domain::coverage::LastCoverage {
+            department,
+            coverage: c.0,
+        })
+        .collect())
+}
+
+/// Changes the visit's 保険組合せ from version `base`; `false` when `base` is no longer current.
+pub async fn set_coverage(
+    tx: &mut TenantTx,
+    id: ReceptionId,
+    base: i32,
+    coverage: &Coverage,
+    label: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update reception set coverage = $3, coverage_label = $4, version = version + 1, \
+           updated_at = now() where reception_id = $1 and version = $2",
+    )
+    .bind(id.as_uuid())
+    .bind(base)
+    .bind(sqlx::types::Json(coverage))
+    .bind(label)
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

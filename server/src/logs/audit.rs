@@ -58,6 +58,7 @@ pub mod action {
     pub const CLAIMS_RETURN: &str = "claims_return";
     pub const CLAIMS_NOTE: &str = "claims_note";
     pub const USER_LICENSE_CHANGE: &str = "user_license_change";
+    pub const RECEPTION_COVERAGE: &str = "reception_coverage";
 
     /// Every code above, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -104,6 +105,7 @@ pub mod action {
         CLAIMS_DOWNLOAD,
         CLAIMS_RETURN,
         CLAIMS_NOTE,
+        RECEPTION_COVERAGE,
         USER_LICENSE_CHANGE,
     ];
 }

@@ -7,11 +7,12 @@
 
 use super::Routes;
 use crate::auth::ActiveUser;
-use crate::db::{billing, bills, insurance, masters, orders, patients, reception, TenantTx};
+use crate::db::{billing, bills, masters, orders, patients, reception, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiJson, ApiQuery};
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
 use crate::logs::AccessNote;
+use crate::services::coverage;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -57,64 +58,40 @@ async fn visit_of(
     Ok((id, patient, date, department, status, version))
 }
 
-/// The 負担割合 and insurer number of the insurance valid on `date`, if any.
-async fn burden_on(
+/// The visit's 保険組合せ as 会計 applies it ([`coverage::of_visit`]), with each applied 公費's
+/// payments this month (its 上限額 spans the month's visits).
+struct Priced {
+    cover: coverage::VisitCoverage,
+    first: Option<shared::billing::PublicExpense>,
+    additional: Vec<shared::billing::PublicExpense>,
+}
+
+async fn visit_coverage(
     tx: &mut TenantTx,
     patient: PatientId,
     birth: Date,
     date: Date,
-) -> ApiResult<Option<(u8, String)>> {
-    let rows = insurance::insurances(tx, patient, Some(date)).await?;
-    match rows.first() {
-        Some(row) => {
-            let d = row.detail(birth, date)?;
-            Ok(Some((d.burden_tenths, d.insurer_number)))
-        }
-        None => Ok(None),
-    }
-}
-
-/// The 公費 applied to a visit, from the patient's records valid on `date`, chosen and ordered by
-/// [`shared::billing::select_public`] (in shared, so the month's claims can use the same rule), each with what was
-/// already paid under it this month, as the 第一公費 and the ones after it; and the payer numbers
-/// of the others, which are not applied.
-struct PublicOnDate {
-    first: Option<shared::billing::PublicExpense>,
-    additional: Vec<shared::billing::PublicExpense>,
-    not_applied: Vec<String>,
-}
-
-async fn public_expenses_on(
-    tx: &mut TenantTx,
-    patient: PatientId,
-    date: Date,
     reception: ReceptionId,
-) -> ApiResult<PublicOnDate> {
+) -> ApiResult<Priced> {
     use shared::domain::insurance::PublicPayerNumber;
-    let selection = insurance::public_on(tx, patient, date).await?;
-    let not_applied = selection
-        .not_applied
-        .into_iter()
-        .map(|r| r.payer_number)
-        .collect();
-    let with_share = selection.applied;
-    let mut applied = Vec::with_capacity(with_share.len());
-    for row in with_share {
+    let cover = coverage::of_visit(tx, patient, birth, date, Some(reception)).await?;
+    let mut applied = Vec::with_capacity(cover.applied.len());
+    for row in &cover.applied {
         let paid =
             bills::paid_under_public(tx, patient, date, reception, &row.payer_number).await?;
         applied.push(shared::billing::PublicExpense {
             payer_number: PublicPayerNumber::parse(&row.payer_number).ok(),
-            patient_tenths: row.tenths().unwrap_or(0),
+            patient_tenths: row.patient_tenths.unwrap_or(0),
             monthly_cap: row.monthly_cap.map(|c| shared::billing::Yen(i64::from(c))),
             paid_this_month: shared::billing::Yen(paid),
             sections: Vec::new(),
         });
     }
     let additional = applied.split_off(applied.len().min(1));
-    Ok(PublicOnDate {
+    Ok(Priced {
+        cover,
         first: applied.pop(),
         additional,
-        not_applied,
     })
 }
 
@@ -126,17 +103,16 @@ async fn bill_context(
 ) -> ApiResult<Json<BillContext>> {
     user.require(Permission::FrontDesk)?;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
-    let (id, patient, date, department, _, _) = visit_of(&mut tx, &raw).await?;
+    let (id, patient, date, department, _, reception_version) = visit_of(&mut tx, &raw).await?;
     note.set_patient(patient);
     let p = patients::find(&mut tx, patient)
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
-    let burden = burden_on(&mut tx, patient, p.birth_date, date).await?;
+    let cover = visit_coverage(&mut tx, patient, p.birth_date, date, id).await?;
     let settings = billing::on(&mut tx, date).await?;
     let month_history = bills::month_history(&mut tx, patient, date, id).await?;
     let earlier = bills::earlier_visit(&mut tx, patient, id, date).await?;
     let versions = bills::for_reception(&mut tx, id).await?;
-    let public = public_expenses_on(&mut tx, patient, date, id).await?;
     let heads = orders::reception_orders(&mut tx, id).await?;
     let order_details = orders::details(&mut tx, &heads).await?;
     tx.commit().await?;
@@ -149,8 +125,12 @@ async fn bill_context(
         birth_date: format_date(p.birth_date),
         service_date: format_date(date),
         department,
-        burden_tenths: burden.as_ref().map(|(t, _)| *t),
-        insurer_number: burden.map(|(_, n)| n),
+        burden_tenths: cover.cover.insurance.as_ref().map(|i| i.burden_tenths),
+        insurer_number: cover
+            .cover
+            .insurance
+            .as_ref()
+            .map(|i| i.insurer_number.clone()),
         settings: settings.map(|s| s.detail()),
         month_history,
         first_visit: earlier.is_none(),
@@ -160,9 +140,14 @@ async fn bill_context(
         }),
         bills: versions.rows.iter().map(bills::BillRow::detail).collect(),
         unreadable_versions: versions.unreadable,
-        public_expense: public.first,
-        additional_public_expenses: public.additional,
-        public_not_applied: public.not_applied,
+        public_expense: cover.first,
+        additional_public_expenses: cover.additional,
+        public_not_applied: cover.cover.not_applied,
+        public_not_chosen: cover.cover.not_chosen,
+        coverage: Some(cover.cover.coverage),
+        coverage_label: cover.cover.label,
+        coverage_problem: cover.cover.problem,
+        reception_version,
         orders: order_details,
     }))
 }
@@ -210,17 +195,24 @@ async fn finalize_bill(
             "この日付に有効な算定設定（施設基準・病床数）がありません。管理者に設定を依頼してください",
         ));
     };
-    let insurance = burden_on(&mut tx, patient, p.birth_date, date).await?;
-    // The 公費 too come from the patient's records, never from the request.
-    let public = public_expenses_on(&mut tx, patient, date, id).await?;
-    // Without an insurance on the day, a 公費 alone (生活保護 …) carries the visit (公費単独).
-    let burden = match (insurance, &public.first) {
-        (Some((tenths, _)), _) => Burden::Tenths { tenths },
+    // The visit's 保険組合せ and the 公費 come from the server's records, never the request.
+    let public = visit_coverage(&mut tx, patient, p.birth_date, date, id).await?;
+    if let Some(problem) = &public.cover.problem {
+        return Err(ApiError::invalid("coverage", problem.clone()));
+    }
+    let insured = public
+        .cover
+        .insurance
+        .as_ref()
+        .map(|i| (i.insurance_id, i.burden_tenths));
+    // Without an insurance, a 公費 alone (生活保護 …) carries the visit (公費単独).
+    let burden = match (&insured, &public.first) {
+        (Some((_, tenths)), _) => Burden::Tenths { tenths: *tenths },
         (None, Some(_)) => Burden::PublicOnly,
         (None, None) => {
             return Err(ApiError::invalid(
                 "insurance",
-                "診療日に有効な保険も公費もありません。保険または公費を登録してください",
+                "この受診の保険組合せに有効な保険も公費もありません。保険・公費を登録し、受付の保険組合せを選んでください",
             ))
         }
     };
@@ -286,6 +278,7 @@ async fn finalize_bill(
         reason: &reason,
         orders: &refs,
         entries: (!refs.is_empty()).then_some(&entries),
+        insurance: insured.map(|(id, _)| id),
     };
     let Some((bill_id, bill_version)) =
         bills::write(&mut tx, body.base_version, &new, user.ctx().user_id()).await?

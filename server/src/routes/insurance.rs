@@ -215,8 +215,10 @@ async fn coverage(
     let (patient, birth) = (p.patient_id, p.birth_date);
     let insurances = insurance::insurances(&mut tx, patient, filter).await?;
     let publics = insurance::public_payments(&mut tx, patient, filter).await?;
+    let last_used = crate::db::reception::last_coverages(&mut tx, patient).await?;
     tx.commit().await?;
     Ok(Json(CoverageOn {
+        last_used,
         date: format_date(date),
         insurances: insurances
             .iter()

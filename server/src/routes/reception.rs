@@ -3,19 +3,23 @@
 use super::Routes;
 use crate::auth::ActiveUser;
 use crate::db::reception::{self, EntryRow, EventRow};
-use crate::db::{patients, TenantTx};
+use crate::db::{insurance, patients, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiJson, ApiQuery};
+use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
 use crate::logs::export::utc;
 use crate::logs::AccessNote;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Json;
 use serde::Deserialize;
-use shared::api::reception::{CheckIn, MoveReception, ReceptionEntry, ReceptionStatus};
+use shared::api::reception::{
+    CheckIn, Coverage, MoveReception, ReceptionEntry, ReceptionStatus, SetCoverage,
+};
 use shared::api::{ErrorCode, FieldError};
+use shared::domain::coverage::default_coverage;
 use shared::domain::japanese::parse_date;
 use shared::domain::Permission;
 use shared::ids::{PatientId, ReceptionId};
@@ -24,6 +28,7 @@ pub fn router() -> Routes {
     Routes::new()
         .route("/receptions", get(queue).post(check_in))
         .route("/receptions/{reception_id}/status", post(move_reception))
+        .route("/receptions/{reception_id}/coverage", put(set_coverage))
 }
 
 fn entries(rows: &[EntryRow], events: &[EventRow]) -> Vec<ReceptionEntry> {
@@ -53,6 +58,8 @@ fn entries(rows: &[EntryRow], events: &[EventRow]) -> Vec<ReceptionEntry> {
                     .iter()
                     .find(|e| e.status == "cancelled")
                     .map(|e| e.reason.clone()),
+                coverage: r.coverage.as_ref().map(|c| c.0.clone()),
+                coverage_label: r.coverage_label.clone(),
             }
         })
         .collect()
@@ -69,7 +76,7 @@ async fn check_in(
     let patient = crate::http::id_or_not_found::<PatientId>(&body.patient_id)?;
     let today = crate::clock::today_jst();
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
-    patients::find(&mut tx, patient)
+    let p = patients::find(&mut tx, patient)
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
     note.set_patient(patient);
@@ -92,13 +99,25 @@ async fn check_in(
             ),
         )]));
     }
-    let id = reception::check_in(
+    let (coverage, label) = chosen_coverage(
         &mut tx,
         patient,
+        p.birth_date,
         today,
         &valid.department,
-        &valid.purpose,
-        &valid.memo,
+        body.coverage.as_ref(),
+    )
+    .await?;
+    let id = reception::check_in(
+        &mut tx,
+        &reception::NewReception {
+            patient,
+            day: today,
+            department: &valid.department,
+            purpose: &valid.purpose,
+            memo: &valid.memo,
+            coverage: coverage.as_ref().map(|c| (c, label.as_str())),
+        },
         user.ctx().user_id(),
     )
     .await?;
@@ -111,6 +130,108 @@ async fn check_in(
         StatusCode::CREATED,
         Json(entry.ok_or(ApiError::code(ErrorCode::NotFound))?),
     ))
+}
+
+/// The visit's 保険組合せ and its label: the one asked for, checked against the cards valid on
+/// `day`, else the default ([`default_coverage`]: the last one of the 診療科, else the 主保険
+/// alone). `None` when nothing is valid that day (会計 will say so).
+async fn chosen_coverage(
+    tx: &mut TenantTx,
+    patient: PatientId,
+    birth: time::Date,
+    day: time::Date,
+    department: &str,
+    asked: Option<&Coverage>,
+) -> ApiResult<(Option<Coverage>, String)> {
+    let (insurances, publics) = insurance::valid_on(tx, patient, birth, day).await?;
+    let coverage = match asked {
+        // Nothing chosen because nothing is valid that day (the card comes later; 会計 says so).
+        Some(c) if c.is_empty() && insurances.is_empty() && publics.is_empty() => c.clone(),
+        Some(c) => {
+            let problems = c.check(&insurances, &publics);
+            if !problems.is_empty() {
+                return Err(ApiError::Invalid(problems));
+            }
+            c.clone()
+        }
+        None => {
+            let last = reception::last_coverages(tx, patient).await?;
+            let last = last
+                .iter()
+                .find(|l| l.department == department)
+                .map(|l| &l.coverage);
+            default_coverage(&insurances, &publics, last)
+        }
+    };
+    if coverage.is_empty() {
+        return Ok((None, String::new()));
+    }
+    let label = coverage.label(&insurances, &publics);
+    Ok((Some(coverage), label))
+}
+
+/// Changes a visit's 保険組合せ (a 受給者証 shown late, a wrong choice), audited. A cancelled
+/// visit cannot be changed; a finalised bill keeps what it was priced with until corrected.
+async fn set_coverage(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    note: AccessNote,
+    ip: ClientIp,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<SetCoverage>,
+) -> ApiResult<Json<ReceptionEntry>> {
+    user.require(Permission::FrontDesk)?;
+    let id = crate::http::id_or_not_found::<ReceptionId>(&raw)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let (patient, day, department, status, _) = reception::find(&mut tx, id)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    note.set_patient(patient);
+    if status == "cancelled" {
+        return Err(ApiError::Conflict(vec![FieldError::new(
+            "reception",
+            "cancelled",
+            "取り消された受付は変更できません",
+        )]));
+    }
+    let p = patients::find(&mut tx, patient)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    let (coverage, label) = chosen_coverage(
+        &mut tx,
+        patient,
+        p.birth_date,
+        day,
+        &department,
+        Some(&body.coverage),
+    )
+    .await?;
+    let coverage = coverage.unwrap_or_default();
+    if !reception::set_coverage(&mut tx, id, body.base_version, &coverage, &label).await? {
+        return Err(ApiError::stale(
+            "base_version",
+            "受付が他の操作で更新されました。画面を更新してください",
+        ));
+    }
+    let event = AuditEvent::success(action::RECEPTION_COVERAGE)
+        .target("reception", id)
+        .detail("patient_id", patient.to_string())
+        .detail(
+            "insurance_id",
+            coverage
+                .insurance_id
+                .map(|i| i.to_string())
+                .unwrap_or_default(),
+        )
+        .detail("public_payments", coverage.public_payment_ids.len());
+    audit::record(&mut tx, &Actor::of(user.ctx(), &ip), event).await?;
+    let (rows, events) = reception::day(&mut tx, day).await?;
+    tx.commit().await?;
+    entries(&rows, &events)
+        .into_iter()
+        .find(|e| e.reception_id == id)
+        .map(Json)
+        .ok_or(ApiError::code(ErrorCode::NotFound))
 }
 
 #[derive(Debug, Deserialize)]

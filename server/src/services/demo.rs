@@ -216,6 +216,7 @@ pub async fn seed(
         let birth = valid.birth_date;
         let patient = db::patients::insert(tx, &valid, clerk).await?;
         let mut insurer = None;
+        let mut insurance_id = None;
         if let Some((number, relationship)) = p.insurance {
             let v = InsuranceInput {
                 insurer_number: number.into(),
@@ -228,10 +229,15 @@ pub async fn seed(
             }
             .validate()
             .map_err(|e| anyhow::anyhow!("demo insurance: {e:?}"))?;
-            db::insurance::write_insurance(tx, patient, None, &v, "", clerk).await?;
+            if let db::insurance::Written::Saved { id, .. } =
+                db::insurance::write_insurance(tx, patient, None, &v, "", clerk).await?
+            {
+                insurance_id = Some(id);
+            }
             insurer = Some(v.insurer_number);
         }
         let mut public = None;
+        let mut public_ids = Vec::new();
         if let Some((number, recipient, tenths)) = p.public {
             let v = PublicPaymentInput {
                 payer_number: number.into(),
@@ -242,7 +248,11 @@ pub async fn seed(
             }
             .validate()
             .map_err(|e| anyhow::anyhow!("demo 公費: {e:?}"))?;
-            db::insurance::write_public_payment(tx, patient, None, &v, "", clerk).await?;
+            if let db::insurance::Written::Saved { id, .. } =
+                db::insurance::write_public_payment(tx, patient, None, &v, "", clerk).await?
+            {
+                public_ids.push(id);
+            }
             public = Some((PublicPayerNumber::parse(number)?, tenths));
         }
         for (code, name, main) in p.diagnoses {
@@ -310,8 +320,26 @@ pub async fn seed(
             };
             let (catalog, revision) = db::masters::catalog_for_tx(tx, &visit).await?;
             let priced = price_visit(&visit, &catalog).context("pricing a demo visit")?;
-            let reception =
-                db::reception::check_in(tx, patient, date, "内科", "", "", clerk).await?;
+            // The 保険組合せ the demo visit is priced with: the insurance and its 公費.
+            let coverage = shared::domain::coverage::Coverage {
+                insurance_id,
+                public_payment_ids: public_ids.clone(),
+            };
+            let (insurances, publics) = db::insurance::valid_on(tx, patient, birth, date).await?;
+            let label = coverage.label(&insurances, &publics);
+            let reception = db::reception::check_in(
+                tx,
+                &db::reception::NewReception {
+                    patient,
+                    day: date,
+                    department: "内科",
+                    purpose: "",
+                    memo: "",
+                    coverage: Some((&coverage, &label)),
+                },
+                clerk,
+            )
+            .await?;
             db::reception::move_to(tx, reception, 1, "done", "会計確定", clerk).await?;
             db::bills::write(
                 tx,
@@ -326,6 +354,7 @@ pub async fn seed(
                     reason: "",
                     orders: &[],
                     entries: None,
+                    insurance: insurance_id,
                 },
                 clerk,
             )

@@ -3,6 +3,7 @@
 //! line calls [`operator`]. A service may use `db`, `logs`, `auth` and `state`, never a route.
 
 pub mod chart;
+pub mod coverage;
 pub mod demo;
 pub mod operator;
 pub mod signin;

@@ -274,6 +274,21 @@ pub struct BillContext {
     /// the clerk: their 公費負担者番号.
     #[serde(default)]
     pub public_not_applied: Vec<String>,
+    /// 公費 valid that day that the visit's 保険組合せ leaves out: their 公費負担者番号.
+    #[serde(default)]
+    pub public_not_chosen: Vec<String>,
+    /// The visit's 保険組合せ as the server applies it, and in words.
+    #[serde(default)]
+    pub coverage: Option<crate::domain::coverage::Coverage>,
+    #[serde(default)]
+    pub coverage_label: String,
+    /// Why the 保険組合せ cannot be used as it is (a card no longer valid that day): 確定 is
+    /// refused until it is chosen again.
+    #[serde(default)]
+    pub coverage_problem: Option<String>,
+    /// The 受付's version (to change its 保険組合せ from 会計).
+    #[serde(default)]
+    pub reception_version: i32,
     /// This visit's bill, every version, newest first (empty before it is finalised).
     pub bills: Vec<BillVersion>,
     /// Versions of the bill the server could not read back (damaged, or a stored form it no

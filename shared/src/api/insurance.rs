@@ -75,6 +75,9 @@ pub struct CoverageOn {
     pub date: String,
     pub insurances: Vec<InsuranceDetail>,
     pub public_payments: Vec<PublicPaymentDetail>,
+    /// The 保険組合せ last chosen per 診療科 (the default of the next check-in to it).
+    #[serde(default)]
+    pub last_used: Vec<crate::domain::coverage::LastCoverage>,
 }
 
 #[cfg(test)]

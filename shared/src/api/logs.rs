@@ -109,7 +109,8 @@ pub fn action_label_ja(action: &str) -> &'static str {
         "claims_file" => "レセプト請求",
         "claims_download" => "請求ファイル出力",
         "claims_return" => "返戻の記録",
-        "claims_note" => "症状詳記・コメントの記載",
+        "claims_note" => "症状詳記・コメント・特記事項の記載",
+        "reception_coverage" => "保険組合せの変更",
         "user_license_change" => "麻薬施用者免許証番号の登録・変更",
         _ => "その他",
     }

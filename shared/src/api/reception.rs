@@ -1,5 +1,6 @@
 //! 受付 (reception): checking a patient in for today and moving them through the day.
 
+pub use crate::domain::coverage::{Coverage, LastCoverage};
 pub use crate::domain::reception::{CheckIn, ValidCheckIn};
 use crate::ids::{PatientId, ReceptionId};
 use serde::{Deserialize, Serialize};
@@ -93,6 +94,21 @@ pub struct ReceptionEntry {
     pub checked_in_at: String,
     pub status_times: Vec<(ReceptionStatus, String)>,
     pub cancel_reason: Option<String>,
+    /// The visit's 保険組合せ (`None` for a visit checked in before they were chosen) and how it
+    /// read when chosen.
+    #[serde(default)]
+    pub coverage: Option<Coverage>,
+    #[serde(default)]
+    pub coverage_label: String,
+}
+
+/// `PUT /api/v1/receptions/{id}/coverage`: change the visit's 保険組合せ (a 受給者証 shown late,
+/// a wrong choice). A finalised bill keeps what it was priced with until it is corrected.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetCoverage {
+    #[serde(deserialize_with = "crate::domain::version::non_negative_i32")]
+    pub base_version: i32,
+    pub coverage: Coverage,
 }
 
 #[cfg(test)]

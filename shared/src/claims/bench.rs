@@ -71,6 +71,7 @@ pub fn month_inputs<C: Catalog + ?Sized>(patients: usize, catalog: &C) -> Vec<Cl
                 version: 1,
                 reception_id: ReceptionId(id(bill, 2)),
                 department: "内科".into(),
+                insurance_id: None,
                 visit,
                 priced,
             });

@@ -274,6 +274,10 @@ pub struct ClaimBill {
     pub reception_id: ReceptionId,
     #[serde(default)]
     pub department: String,
+    /// The insurance of the visit's 保険組合せ it was priced under (none for 公費単独, and for
+    /// bills finalised before 保険組合せ were chosen).
+    #[serde(default)]
+    pub insurance_id: Option<crate::ids::InsuranceId>,
     pub visit: Visit,
     pub priced: PricedVisit,
 }
@@ -573,9 +577,18 @@ fn valid_on(from: &str, until: Option<&str>, on: Date) -> bool {
     from_ok && until_ok
 }
 
-/// The insurance a bill was priced under: the one it names, valid on the day, else any valid.
+/// The insurance a bill was priced under: the one of its 保険組合せ, else the one it names,
+/// valid on the day, else any valid.
 fn insurance_of<'a>(input: &'a ClaimInput, bill: &ClaimBill) -> Option<&'a InsuranceDetail> {
     let on = bill.visit.service_date;
+    if let Some(chosen) = bill.insurance_id.and_then(|id| {
+        input
+            .insurances
+            .iter()
+            .find(|i| i.insurance_id == id && valid_on(&i.valid_from, i.valid_until.as_deref(), on))
+    }) {
+        return Some(chosen);
+    }
     let named = match &bill.visit.burden {
         crate::billing::Burden::Insurance { insurer_number, .. } => {
             Some(insurer_number.as_str().to_string())

@@ -3,6 +3,7 @@
 pub mod allergy;
 pub mod billing_settings;
 pub mod chart;
+pub mod coverage;
 pub mod diagnosis;
 mod field;
 mod institution;

@@ -18,6 +18,10 @@ pub struct CheckIn {
     /// reception (another 診療科, or a return the same day: 同日再診).
     #[serde(default)]
     pub again: bool,
+    /// The visit's 保険組合せ; absent: the one last used for the 診療科, else the 主保険 alone
+    /// ([`crate::domain::coverage::default_coverage`]).
+    #[serde(default)]
+    pub coverage: Option<crate::domain::coverage::Coverage>,
 }
 
 /// A [`CheckIn`] whose fields passed validation.

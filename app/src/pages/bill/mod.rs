@@ -402,6 +402,7 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
                     ))
                     .collect::<String>()}</span>
             </section>
+            <VisitCoverage context=context reception=reception/>
             <Show when={let n = c.unreadable_versions.clone(); move || !n.is_empty()}>
                 <p class="notice error" role="alert" data-testid="bill-unreadable">{format!(
                     "この会計の第{}版を読み込めません。内容を確かめて確定し直してください（レセプトには入りません）",
@@ -455,5 +456,103 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
                 on_finalize=Callback::new(finalize)/>
         </Show>
         <p role="status" data-testid="bill-message">{move || message.get()}</p>
+    }
+}
+
+/// The visit's 保険組合せ in 会計: what applies, the 公費 it leaves out, and a change (a 受給者証
+/// shown late, a wrong choice at 受付): saved on the 受付, then the bill re-prices with it.
+#[component]
+fn VisitCoverage(
+    context: RwSignal<Option<BillContext>>,
+    reception: shared::ids::ReceptionId,
+) -> impl IntoView {
+    let session = use_session();
+    let changing = RwSignal::new(false);
+    let cards = RwSignal::new(None::<shared::api::insurance::CoverageOn>);
+    let chosen = RwSignal::new(shared::domain::coverage::Coverage::default());
+    let message = RwSignal::new(None::<String>);
+    let open = move |_| {
+        let Some((patient, date, current)) = context.with_untracked(|c| {
+            c.as_ref()
+                .map(|c| (c.patient_id, c.service_date.clone(), c.coverage.clone()))
+        }) else {
+            return;
+        };
+        chosen.set(current.unwrap_or_default());
+        changing.set(true);
+        spawn_local(async move {
+            match crate::api::patients::coverage(patient, &date).await {
+                Ok(c) => cards.set(Some(c)),
+                Err(f) => {
+                    session.check(&f);
+                    message.set(Some(f.first_message()));
+                }
+            }
+        });
+    };
+    let save = move |_| {
+        let base_version =
+            context.with_untracked(|c| c.as_ref().map_or(0, |c| c.reception_version));
+        let body = shared::api::reception::SetCoverage {
+            base_version,
+            coverage: chosen.get_untracked(),
+        };
+        let csrf = session.csrf();
+        spawn_local(async move {
+            if let Err(f) = crate::api::reception::set_coverage(&csrf, reception, &body).await {
+                session.check(&f);
+                message.set(Some(f.first_message()));
+                return;
+            }
+            // Only what the 保険組合せ decides is taken from the fresh context: the clerk's
+            // entries stay as typed and are priced again.
+            match crate::api::billing::context(reception).await {
+                Ok(fresh) => {
+                    context.update(|c| {
+                        if let Some(c) = c.as_mut() {
+                            c.burden_tenths = fresh.burden_tenths;
+                            c.insurer_number = fresh.insurer_number;
+                            c.public_expense = fresh.public_expense;
+                            c.additional_public_expenses = fresh.additional_public_expenses;
+                            c.public_not_applied = fresh.public_not_applied;
+                            c.public_not_chosen = fresh.public_not_chosen;
+                            c.coverage = fresh.coverage;
+                            c.coverage_label = fresh.coverage_label;
+                            c.coverage_problem = fresh.coverage_problem;
+                            c.reception_version = fresh.reception_version;
+                        }
+                    });
+                    message.set(Some(
+                        "保険組合せを変更しました。会計を再計算しました".into(),
+                    ));
+                    changing.set(false);
+                }
+                Err(f) => {
+                    session.check(&f);
+                    message.set(Some(f.first_message()));
+                }
+            }
+        });
+    };
+    view! {
+        <section class="bill-coverage" data-testid="bill-coverage">
+            <strong>"保険組合せ "</strong>
+            <span data-testid="bill-coverage-label">{move || context.with(|c| c.as_ref().map(|c| c.coverage_label.clone()))}</span>
+            " "
+            <button type="button" class="secondary" data-testid="bill-coverage-change" on:click=open>"保険組合せを変更"</button>
+            {move || context.with(|c| c.as_ref().and_then(|c| c.coverage_problem.clone())).map(|p| view! {
+                <p class="notice error" role="alert" data-testid="bill-coverage-problem">{p}</p>
+            })}
+            {move || context.with(|c| c.as_ref().map(|c| c.public_not_chosen.clone()).filter(|n| !n.is_empty())).map(|n| view! {
+                <p class="notice" data-testid="bill-public-not-chosen">{format!(
+                    "この受診の保険組合せに入っていない公費: {}（適用するには保険組合せを変更してください）", n.join("、"))}</p>
+            })}
+            <Show when=move || changing.get()>
+                <crate::components::coverage::CoverageChooser cards=cards chosen=chosen id="bill"/>
+                <button type="button" data-testid="bill-coverage-save" on:click=save>"この保険組合せにする"</button>
+                <button type="button" class="secondary" on:click=move |_| changing.set(false)>"やめる"</button>
+            </Show>
+            <p role="status" data-testid="bill-coverage-message">{move || message.get()}</p>
+        </section>
     }
 }

@@ -5,7 +5,7 @@
 //! same order is a 再発行. Audited (ids and numbers only).
 
 use crate::db::orders::{self, OrderHead};
-use crate::db::{institutions, insurance, masters, patients, prescriptions, reception};
+use crate::db::{institutions, masters, patients, prescriptions, reception};
 use crate::db::{TenantContext, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
@@ -75,19 +75,25 @@ pub async fn issue(
         .await?
         .ok_or_else(|| anyhow::anyhow!("order's patient is missing"))?;
     let date = head.visit_date;
-    let row = insurance::insurances(tx, head.patient_id, Some(date))
-        .await?
-        .into_iter()
-        .next();
-    // The 公費 会計 applies, in the same order (records 27, 28, 29).
-    let selection = insurance::public_on(tx, head.patient_id, date).await?;
+    // The visit's 保険組合せ as 会計 applies it, 公費 in the same order (records 27, 28, 29).
+    let visit = crate::services::coverage::of_visit(
+        tx,
+        head.patient_id,
+        patient.birth_date,
+        date,
+        head.reception_id,
+    )
+    .await?;
+    if let Some(problem) = visit.problem {
+        return Err(ApiError::invalid("coverage", problem));
+    }
     // 公費単独 (生活保護 …): no insurance, the 公費 alone; the insurance fields stay blank.
-    let cover = match row {
-        Some(row) => Some(row.detail(patient.birth_date, date)?),
-        None if !selection.applied.is_empty() => None,
+    let cover = match visit.insurance {
+        Some(insurance) => Some(insurance),
+        None if !visit.applied.is_empty() => None,
         None => return Err(ApiError::invalid(
             "insurance",
-            "診療日に有効な保険も公費もありません。保険または公費を登録してから印刷してください",
+            "この受診の保険組合せに有効な保険も公費もありません。保険・公費を登録し、受付の保険組合せを選んでから印刷してください",
         )),
     };
     let institution = institutions::current(tx).await?;
@@ -209,7 +215,7 @@ pub async fn issue(
         burden_category: cover
             .as_ref()
             .and_then(|c| burden_category(patient.birth_date, date, late_elderly, c.burden_tenths)),
-        public: selection
+        public: visit
             .applied
             .iter()
             .take(3)

@@ -146,6 +146,7 @@ fn bill(n: u128, mut visit: Visit, earlier: &[ClaimBill]) -> ClaimBill {
         version: 1,
         reception_id: ReceptionId(id(n + 10_000)),
         department: "内科".into(),
+        insurance_id: None,
         visit,
         priced,
     }
