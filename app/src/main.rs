@@ -8,6 +8,7 @@ mod api;
 mod app;
 mod components;
 mod format;
+mod idle;
 mod masters_cache;
 mod offline;
 mod pages;

@@ -40,7 +40,19 @@ impl Session {
     }
 
     pub fn signed_in(&self, info: SessionInfo) {
+        crate::idle::touch();
         self.0.set(SessionState::SignedIn(info));
+    }
+
+    /// The idle clock ran out with a screen open: as a refused request would say, but at once
+    /// (the patient data is hidden now, not at the next request).
+    pub fn timed_out(&self) {
+        if let SessionState::SignedIn(info) = self.0.get_untracked() {
+            if info.stage == shared::api::auth::SessionStage::Full {
+                crate::unsaved::snapshot(&info);
+                self.0.set(SessionState::Expired(info));
+            }
+        }
     }
 
     /// Call with any API failure. A timed-out session keeps the screen and asks for the

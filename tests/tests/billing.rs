@@ -536,6 +536,33 @@ mod bills {
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
         let first: BillVersion = res.json();
         assert_eq!(first.priced.share.patient.0, 530);
+        // Taking the 公費 off the visit after 確定 leaves the bill as it is, and 会計 says a
+        // 訂正 is due; putting it back clears that.
+        let context: BillContext = clerk.get(&bill).await.json();
+        assert!(!context.coverage_differs);
+        let set = |base: i32, publics: serde_json::Value| {
+            json!({"base_version": base, "coverage": {
+                "insurance_id": context.coverage.as_ref().and_then(|c| c.insurance_id),
+                "public_payment_ids": publics}})
+        };
+        let publics = json!(context
+            .coverage
+            .as_ref()
+            .map(|c| c.public_payment_ids.clone())
+            .unwrap_or_default());
+        let path_cov = format!("/receptions/{}/coverage", entry.reception_id);
+        let res = clerk
+            .put(&path_cov, &set(context.reception_version, json!([])))
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let changed: BillContext = clerk.get(&bill).await.json();
+        assert!(changed.coverage_differs);
+        let res = clerk
+            .put(&path_cov, &set(changed.reception_version, publics))
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let back: BillContext = clerk.get(&bill).await.json();
+        assert!(!back.coverage_differs);
         assert_eq!(
             first
                 .visit
@@ -649,8 +676,24 @@ mod bills {
             let res = clerk.post(&path, &body).await;
             assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
         }
-        cover_all(&clerk, &patient_id, entry.reception_id).await;
+        // A visit checked in before 保険組合せ existed (none stored) prices as then: the
+        // insurance and every 公費 with a share.
+        let pool = _app.app_pool().await;
+        let session: shared::api::auth::SessionInfo = clerk.get("/auth/session").await.json();
+        let mut tx = karte_tests::tenant_tx(&pool, session.institution.tenant_id).await;
+        sqlx::query("update reception set coverage = null where reception_id = $1")
+            .bind(entry.reception_id.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .expect("an old visit");
+        tx.commit().await.expect("commit");
         let bill = format!("/receptions/{}/bill", entry.reception_id);
+        let legacy: BillContext = clerk.get(&bill).await.json();
+        assert_eq!(
+            legacy.coverage.map(|c| c.public_payment_ids.len()),
+            Some(2),
+            "both 公費, as before"
+        );
         let context: BillContext = clerk.get(&bill).await.json();
         let payers: Vec<String> = context
             .public_expense

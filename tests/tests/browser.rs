@@ -714,6 +714,10 @@ async fn a_visit_takes_the_insurance_combination_the_clerk_chooses() {
         browser
             .wait_for_text("queue-coverage", "保険 33120015 ＋ 公費 54016027")
             .await?;
+        // Off the patient's screens the banner names nobody.
+        browser
+            .wait_for_text("patient-banner", "患者未選択")
+            .await?;
         c.goto(&format!(
             "{}/reception/{}/bill",
             app.base_url, entry.reception_id
@@ -723,6 +727,17 @@ async fn a_visit_takes_the_insurance_combination_the_clerk_chooses() {
             .wait_for_text("bill-coverage-label", "保険 33120015 ＋ 公費 54016027")
             .await?;
         browser.wait_for_text("visit-kind-why", "初診").await?;
+        // 会計 names its patient in the banner, with age, cards and allergies.
+        let banner = browser
+            .wait_for_text("patient-banner", "架空 組合子")
+            .await?;
+        anyhow::ensure!(banner.contains("歳"), "age in the banner: {banner}");
+        browser
+            .wait_for_text("banner-coverage", "社保 本人 3割 期限なし ／ 公費 54016027")
+            .await?;
+        browser
+            .wait_for_text("banner-allergies", "登録なし")
+            .await?;
         // 初診料 291点: the 公費's 2割 → 580円.
         browser.wait_for_text("bill-total-points", "291点").await?;
         browser.wait_for_text("bill-patient-share", "580円").await?;

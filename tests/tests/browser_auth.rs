@@ -373,3 +373,89 @@ async fn an_administrator_sets_the_policy_registers_a_device_and_lifts_a_lock() 
     assert_eq!(res.body["stage"], "enrolment");
     assert_eq!(res.body["idle_timeout_seconds"], 900);
 }
+
+/// The browser keeps the session's idle clock: a minute before the end it warns, and the moment
+/// the session ends the screen (the patient's name and data) is hidden under the sign-in
+/// dialog, whose password field has the cursor. The browser's clock is moved forward instead of
+/// waiting half an hour.
+#[tokio::test]
+async fn an_ending_session_warns_then_hides_the_patient() {
+    require_built_app();
+    let app = TestApp::spawn().await;
+    let (p, admin) = app.admin_session("1319999933", "架空時計医院").await;
+    let (_, clerk) = app
+        .staff_session(&admin, &p.code, "uketsuke", "clerk", CLERK_PASSWORD)
+        .await;
+    let patient: shared::api::patients::PatientDetail = clerk
+        .post(
+            "/patients",
+            &json!({"name": "架空 時計", "kana": "カクウ トケイ", "sex": "female",
+                    "birth_date": "1970-07-07"}),
+        )
+        .await
+        .json();
+    let browser = Browser::start(1280, 900).await.expect("browser");
+    let result = async {
+        let c = &browser.client;
+        browser
+            .sign_in(&app.base_url, &p.code, "uketsuke", CLERK_PASSWORD)
+            .await?;
+        c.goto(&format!("{}/patients/{}", app.base_url, patient.patient_id))
+            .await?;
+        browser.wait_for_text("patient-banner", "架空 時計").await?;
+        let shift = |seconds: u64| {
+            format!(
+                "window.__realNow = window.__realNow || Date.now.bind(Date); \
+                 Date.now = () => window.__realNow() + {};",
+                seconds * 1000
+            )
+        };
+        // 30 minutes' timeout (the default policy): 29 minutes 31 seconds idle.
+        c.execute(&shift(1771), vec![]).await?;
+        browser
+            .wait_for_text("session-warning", "自動ログアウトします")
+            .await?;
+        browser.screenshot("44-session-warning").await?;
+        // Past the end: hidden at once, the dialog up, its password field focused.
+        c.execute(&shift(1801), vec![]).await?;
+        browser.by_testid("reauth-dialog").await?;
+        c.find(Locator::Css("main.session-ended")).await?;
+        c.find(Locator::Css("[data-testid='patient-banner'].session-ended"))
+            .await?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let focused = c
+                .execute(
+                    "return document.activeElement && document.activeElement.id",
+                    vec![],
+                )
+                .await?;
+            if focused.as_str() == Some("reauth_password") {
+                break;
+            }
+            anyhow::ensure!(
+                std::time::Instant::now() < deadline,
+                "the password field has no focus: {focused}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        browser.screenshot("45-session-ended-hidden").await?;
+        // Signing in again shows the same screen.
+        c.execute("Date.now = window.__realNow;", vec![]).await?;
+        browser.fill("reauth_password", CLERK_PASSWORD).await?;
+        browser.click("reauth-submit").await?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while c.find(Locator::Css("main.session-ended")).await.is_ok() {
+            anyhow::ensure!(std::time::Instant::now() < deadline, "still hidden");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        browser.wait_for_text("patient-banner", "架空 時計").await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = browser.screenshot("failure-session-clock").await;
+    }
+    browser.close().await;
+    result.expect("browser flow");
+}

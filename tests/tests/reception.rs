@@ -331,7 +331,10 @@ async fn each_visit_has_its_own_insurance_combination() {
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let bare: ReceptionEntry = res.json();
-    assert_eq!((bare.coverage, bare.coverage_label.as_str()), (None, ""));
+    assert_eq!(
+        (bare.coverage, bare.coverage_label.as_str()),
+        (Some(Default::default()), "保険・公費なし")
+    );
 
     // Changed in 会計: from the version read, audited; a stale base is a conflict.
     let path = format!("/receptions/{}/coverage", ortho.reception_id);

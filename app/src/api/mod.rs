@@ -101,11 +101,15 @@ async fn failure(response: Response) -> ApiFailure {
     }
 }
 
+/// Every state-changing request goes through here: the user's, so the session is alive again.
 fn with_csrf(builder: RequestBuilder, csrf: &str) -> RequestBuilder {
+    crate::idle::touch();
     builder.header(CSRF_HEADER, csrf)
 }
 
+/// GET the user asked for (the session is alive again; see [`get_background`]).
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> {
+    crate::idle::touch();
     read(Request::get(&url(path)).send().await).await
 }
 

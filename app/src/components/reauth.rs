@@ -34,6 +34,16 @@ pub fn ReauthDialog() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
 
+    // The dialog appears over a screen already drawn: put the cursor in its password field.
+    request_animation_frame(|| {
+        use wasm_bindgen::JsCast;
+        if let Some(field) = document()
+            .get_element_by_id("reauth_password")
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = field.focus();
+        }
+    });
     let finish = move |info: shared::api::auth::SessionInfo| {
         // Back on the same screen with the same input: nothing to restore.
         crate::unsaved::clear();

@@ -68,10 +68,69 @@ fn ShellLayout() -> impl IntoView {
     // The banner names a patient only on that patient's screens.
     let location = use_location();
     Effect::new(move |_| {
-        if !location.pathname.get().starts_with("/patients/") {
+        let path = location.pathname.get();
+        // 会計 (/reception/{id}/bill) names its patient too.
+        if !path.starts_with("/patients/") && !path.ends_with("/bill") {
             current.0.set(None);
         }
     });
+    // What the banner adds about its patient: allergies and 禁忌, and the cards valid today.
+    let facts = RwSignal::new(None::<BannerFacts>);
+    Effect::new(move |_| {
+        let id = current.0.with(|p| p.as_ref().map(|p| p.patient_id));
+        facts.set(None);
+        let Some(id) = id else { return };
+        spawn_local(async move {
+            let allergies = crate::api::orders::allergies(id).await.unwrap_or_default();
+            let cards = crate::api::patients::coverage(id, "").await.ok();
+            // Only if the banner still names this patient.
+            if current
+                .0
+                .with_untracked(|p| p.as_ref().map(|p| p.patient_id))
+                == Some(id)
+            {
+                facts.set(Some(BannerFacts::of(&allergies, cards.as_ref())));
+            }
+        });
+    });
+    // The idle clock: a warning a minute before the session ends, and the end itself at once
+    // (the screen is hidden, its input kept, under the sign-in dialog).
+    let warning = RwSignal::new(None::<u64>);
+    let clock = set_interval_with_handle(
+        move || {
+            let SessionState::SignedIn(info) = session.0.get_untracked() else {
+                warning.set(None);
+                return;
+            };
+            if info.stage != SessionStage::Full {
+                return;
+            }
+            let left = crate::idle::left_ms(info.idle_timeout_seconds);
+            if left <= 0.0 {
+                warning.set(None);
+                session.timed_out();
+            } else if left <= (crate::idle::WARN_SECONDS * 1000) as f64 {
+                warning.set(Some((left / 1000.0).ceil() as u64));
+            } else {
+                warning.set(None);
+            }
+        },
+        std::time::Duration::from_secs(1),
+    )
+    .ok();
+    on_cleanup(move || {
+        if let Some(h) = clock {
+            h.clear();
+        }
+    });
+    let keep_alive = move |_| {
+        spawn_local(async move {
+            match crate::api::auth::session().await {
+                Ok(_) => warning.set(None),
+                Err(f) => session.check(&f),
+            }
+        });
+    };
     let can_read_patients = move || {
         info()
             .map(|i| i.user.role.can(Permission::ReadPatients))
@@ -146,19 +205,117 @@ fn ShellLayout() -> impl IntoView {
             <A href="/password">"パスワード変更"</A>
             <A href="/security">"二要素認証"</A>
         </nav>
+        {move || warning.get().map(|left| view! {
+            <div class="notice session-warning" role="alert" data-testid="session-warning">
+                {format!("操作がないため、あと{left}秒で自動ログアウトします。")}
+                " " <button type="button" data-testid="session-keep" on:click=keep_alive>"続ける"</button>
+            </div>
+        })}
         // The patient banner (name, kana, birth date, ID) on every screen about a patient.
-        <section class="patient-banner" class:selected=move || current.0.get().is_some() data-testid="patient-banner" aria-label="患者情報">
+        <section class="patient-banner" class:selected=move || current.0.get().is_some() class:session-ended=expired
+            data-testid="patient-banner" aria-label="患者情報">
             {move || match current.0.get() {
-                Some(p) => format!("{} {}（{}） {} {} {}", p.patient_number, p.name, p.kana, p.sex.label_ja(), p.birth_date, p.birth_date_wareki),
+                Some(p) => {
+                    let age = shared::domain::japanese::parse_date(&p.birth_date)
+                        .map(|b| format!("{}歳", shared::domain::insurance::age_on(b, crate::format::today_jst())))
+                        .unwrap_or_default();
+                    format!("{} {}（{}） {} {} {} {}", p.patient_number, p.name, p.kana, p.sex.label_ja(), p.birth_date, p.birth_date_wareki, age)
+                }
                 None => "患者未選択".to_string(),
             }}
+            {move || facts.get().map(|f| view! {
+                <span class="banner-cover" data-testid="banner-coverage">{f.coverage}</span>
+                <span class="banner-allergy" class:alert=!f.allergies.is_empty() data-testid="banner-allergies">
+                    {if f.allergies.is_empty() { "アレルギー・禁忌 登録なし".to_string() } else { format!("アレルギー・禁忌 {}", f.allergies.join("、")) }}
+                </span>
+            })}
         </section>
-        <main id="main" class="app-main" inert=expired>
+        // Once the session has ended nothing of the screen shows (patient data behind a
+        // translucent dialog is still patient data), but nothing is taken off it either: the
+        // input stays for when the user signs in again.
+        <main id="main" class="app-main" class:session-ended=expired inert=expired aria-hidden=move || expired().then_some("true")>
             <Outlet/>
         </main>
         <Show when=expired>
             <ReauthDialog/>
         </Show>
         <VersionFooter/>
+    }
+}
+
+/// The banner's facts about its patient, in words.
+#[derive(Clone, PartialEq)]
+struct BannerFacts {
+    /// Active allergies and 禁忌: `薬剤 ペニシリン（重篤）`.
+    allergies: Vec<String>,
+    /// The insurance and 公費 valid today, with their periods.
+    coverage: String,
+}
+
+impl BannerFacts {
+    fn of(
+        allergies: &[shared::api::orders::Allergy],
+        cards: Option<&shared::api::insurance::CoverageOn>,
+    ) -> Self {
+        let allergies = allergies
+            .iter()
+            .filter(|a| a.active)
+            .map(|a| {
+                format!(
+                    "{} {}（{}）",
+                    a.kind.label_ja(),
+                    a.substance,
+                    a.severity.label_ja()
+                )
+            })
+            .collect();
+        let until = |u: &Option<String>| {
+            u.as_deref()
+                .map(|u| format!("〜{u}"))
+                .unwrap_or_else(|| "期限なし".into())
+        };
+        let coverage = match cards {
+            None => String::new(),
+            Some(c) if c.insurances.is_empty() && c.public_payments.is_empty() => {
+                "有効な保険・公費なし".into()
+            }
+            Some(c) => c
+                .insurances
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{} {} {}割 {}",
+                        insurance_kind(&i.insurer_number),
+                        if i.relationship == shared::domain::insurance::Relationship::Insured {
+                            "本人"
+                        } else {
+                            "家族"
+                        },
+                        i.burden_tenths,
+                        until(&i.valid_until)
+                    )
+                })
+                .chain(
+                    c.public_payments
+                        .iter()
+                        .map(|p| format!("公費 {} {}", p.payer_number, until(&p.valid_until))),
+                )
+                .collect::<Vec<_>>()
+                .join(" ／ "),
+        };
+        Self {
+            allergies,
+            coverage,
+        }
+    }
+}
+
+/// 社保 / 国保 / 後期 / 退職 from the 保険者番号.
+fn insurance_kind(number: &str) -> &'static str {
+    match shared::domain::insurance::InsurerNumber::parse(number) {
+        Ok(n) if n.is_kouki() => "後期",
+        Ok(n) if n.is_kokuho() => "国保",
+        Ok(n) if n.houbetsu() == Some("67") => "退職",
+        _ => "社保",
     }
 }

@@ -294,22 +294,6 @@ impl PublicPaymentRow {
     }
 }
 
-/// The 公費 of `patient` valid on `date` as a visit applies them: those with a recorded share,
-/// in the order [`shared::billing::select_public`] gives (法別 priority, 生活保護 last), and the
-/// others. 会計 prices with the applied ones and the 処方箋 prints them, so both say the same.
-pub async fn public_on(
-    tx: &mut TenantTx,
-    patient: PatientId,
-    date: Date,
-) -> Result<shared::billing::PublicSelection<PublicPaymentRow>, sqlx::Error> {
-    let rows = public_payments(tx, patient, Some(date)).await?;
-    Ok(shared::billing::select_public(
-        rows,
-        |r| &r.payer_number,
-        |r| r.tenths().is_some(),
-    ))
-}
-
 /// The patient's insurances and 公費 valid on `date`, as the API shows them (the insurances'
 /// 負担割合 derived for that day from the patient's `birth` date).
 pub async fn valid_on(

@@ -49,8 +49,21 @@ pub async fn live_on(
         .bind(day.to_string())
         .execute(tx.conn())
         .await?;
+    Ok(live_rows(tx, patient, day)
+        .await?
+        .into_iter()
+        .map(|(_, department, at)| (department, at))
+        .collect())
+}
+
+/// The patient's receptions of `day` that are not cancelled, in check-in order.
+async fn live_rows(
+    tx: &mut TenantTx,
+    patient: PatientId,
+    day: Date,
+) -> Result<Vec<(Uuid, String, OffsetDateTime)>, sqlx::Error> {
     sqlx::query_as(
-        "select department, checked_in_at from reception \
+        "select reception_id, department, checked_in_at from reception \
          where patient_id = $1 and visit_date = $2 and status <> 'cancelled' \
          order by checked_in_at, reception_id",
     )
@@ -58,6 +71,16 @@ pub async fn live_on(
     .bind(day)
     .fetch_all(tx.conn())
     .await
+}
+
+/// Locks the visit's row until the transaction ends: 会計 finalising and a change of its
+/// 保険組合せ never interleave.
+pub async fn lock(tx: &mut TenantTx, id: ReceptionId) -> Result<(), sqlx::Error> {
+    sqlx::query("select 1 from reception where reception_id = $1 for update")
+        .bind(id.as_uuid())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
 }
 
 /// A new reception, with its 保険組合せ and how it reads.
@@ -181,15 +204,11 @@ pub async fn of_patient_on(
     patient: PatientId,
     day: Date,
 ) -> Result<Vec<ReceptionId>, sqlx::Error> {
-    let rows: Vec<(Uuid,)> = sqlx::query_as(
-        "select reception_id from reception where patient_id = $1 and visit_date = $2 \
-         and status <> 'cancelled' order by checked_in_at, reception_id",
-    )
-    .bind(patient.as_uuid())
-    .bind(day)
-    .fetch_all(tx.conn())
-    .await?;
-    Ok(rows.into_iter().map(|(id,)| ReceptionId(id)).collect())
+    Ok(live_rows(tx, patient, day)
+        .await?
+        .into_iter()
+        .map(|(id, ..)| ReceptionId(id))
+        .collect())
 }
 
 /// The queue of one day, in check-in order.

@@ -113,6 +113,20 @@ async fn bill_context(
     let month_history = bills::month_history(&mut tx, patient, date, id).await?;
     let earlier = bills::earlier_visit(&mut tx, patient, id, date).await?;
     let versions = bills::for_reception(&mut tx, id).await?;
+    // The 保険組合せ changed after the bill was finalised: it needs a 訂正 to follow.
+    let coverage_differs = versions.rows.first().is_some_and(|b| {
+        let mut billed: Vec<&str> = b.bill.public_payers().collect();
+        let mut now: Vec<&str> = cover
+            .cover
+            .applied
+            .iter()
+            .map(|p| p.payer_number.as_str())
+            .collect();
+        billed.sort_unstable();
+        now.sort_unstable();
+        billed != now
+            || matches!(b.bill.visit.burden, Burden::PublicOnly) != cover.cover.insurance.is_none()
+    });
     let heads = orders::reception_orders(&mut tx, id).await?;
     let order_details = orders::details(&mut tx, &heads).await?;
     tx.commit().await?;
@@ -148,6 +162,7 @@ async fn bill_context(
         coverage_label: cover.cover.label,
         coverage_problem: cover.cover.problem,
         reception_version,
+        coverage_differs,
         orders: order_details,
     }))
 }
@@ -176,6 +191,8 @@ async fn finalize_bill(
         ));
     }
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    // The visit stays as read (its status, its 保険組合せ) until this bill is stored.
+    reception::lock(&mut tx, crate::http::id_or_not_found::<ReceptionId>(&raw)?).await?;
     let (id, patient, date, _, status, version) = visit_of(&mut tx, &raw).await?;
     note.set_patient(patient);
     if status == "cancelled" {
@@ -289,8 +306,8 @@ async fn finalize_bill(
         ));
     };
     // Paid: the visit is over.
-    if status == "waiting_payment" {
-        reception::move_to(
+    if status == "waiting_payment"
+        && !reception::move_to(
             &mut tx,
             id,
             version,
@@ -298,7 +315,12 @@ async fn finalize_bill(
             "会計確定",
             user.ctx().user_id(),
         )
-        .await?;
+        .await?
+    {
+        return Err(ApiError::stale(
+            "reception",
+            "受付が他の操作で更新されました。画面を更新してください",
+        ));
     }
     let event = AuditEvent::success(if bill_version == 1 {
         action::BILL_FINALIZE

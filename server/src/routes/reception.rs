@@ -116,7 +116,7 @@ async fn check_in(
             department: &valid.department,
             purpose: &valid.purpose,
             memo: &valid.memo,
-            coverage: coverage.as_ref().map(|c| (c, label.as_str())),
+            coverage: Some((&coverage, label.as_str())),
         },
         user.ctx().user_id(),
     )
@@ -134,7 +134,8 @@ async fn check_in(
 
 /// The visit's 保険組合せ and its label: the one asked for, checked against the cards valid on
 /// `day`, else the default ([`default_coverage`]: the last one of the 診療科, else the 主保険
-/// alone). `None` when nothing is valid that day (会計 will say so).
+/// alone). Empty when nothing is valid that day: 会計 says so and the clerk chooses there once
+/// a card is registered (nothing is applied by itself later).
 async fn chosen_coverage(
     tx: &mut TenantTx,
     patient: PatientId,
@@ -142,7 +143,7 @@ async fn chosen_coverage(
     day: time::Date,
     department: &str,
     asked: Option<&Coverage>,
-) -> ApiResult<(Option<Coverage>, String)> {
+) -> ApiResult<(Coverage, String)> {
     let (insurances, publics) = insurance::valid_on(tx, patient, birth, day).await?;
     let coverage = match asked {
         // Nothing chosen because nothing is valid that day (the card comes later; 会計 says so).
@@ -163,11 +164,8 @@ async fn chosen_coverage(
             default_coverage(&insurances, &publics, last)
         }
     };
-    if coverage.is_empty() {
-        return Ok((None, String::new()));
-    }
     let label = coverage.label(&insurances, &publics);
-    Ok((Some(coverage), label))
+    Ok((coverage, label))
 }
 
 /// Changes a visit's 保険組合せ (a 受給者証 shown late, a wrong choice), audited. A cancelled
@@ -206,7 +204,6 @@ async fn set_coverage(
         Some(&body.coverage),
     )
     .await?;
-    let coverage = coverage.unwrap_or_default();
     if !reception::set_coverage(&mut tx, id, body.base_version, &coverage, &label).await? {
         return Err(ApiError::stale(
             "base_version",

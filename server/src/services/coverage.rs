@@ -1,13 +1,13 @@
 //! What pays for a visit: its 保険組合せ (chosen at 受付; for a visit checked in before they
-//! were chosen, or an order without a visit, [`default_coverage`] without a last one: the
-//! 主保険 alone), read against the cards valid on the day. Only the chosen 公費 apply, ordered
+//! were chosen, or an order without a visit, [`legacy_coverage`]: the insurance and every 公費
+//! with a share, as 会計 applied them then), read against the cards valid on the day. Only the chosen 公費 apply, ordered
 //! and limited by [`shared::billing::select_public`] (in shared, so the month's claims use the
 //! same rule). 会計 prices with it; the 処方箋 prints it.
 
 use crate::db::{insurance, reception, TenantTx};
 use crate::error::ApiResult;
 use shared::api::insurance::{InsuranceDetail, PublicPaymentDetail};
-use shared::domain::coverage::{default_coverage, Coverage};
+use shared::domain::coverage::{legacy_coverage, Coverage};
 use shared::ids::{PatientId, ReceptionId};
 use time::Date;
 
@@ -39,7 +39,7 @@ pub async fn of_visit(
         Some(id) => reception::coverage_of(tx, id).await?,
         None => None,
     };
-    let coverage = chosen.unwrap_or_else(|| default_coverage(&insurances, &publics, None));
+    let coverage = chosen.unwrap_or_else(|| legacy_coverage(&insurances, &publics));
     // Nothing at all is not this problem: 会計 says there is no insurance or 公費.
     let problem = (!coverage.is_empty() && !coverage.check(&insurances, &publics).is_empty()).then(|| {
         "この受診の保険組合せに、受診日に有効でない保険・公費があります。保険組合せを選び直してください"

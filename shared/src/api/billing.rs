@@ -289,6 +289,10 @@ pub struct BillContext {
     /// The 受付's version (to change its 保険組合せ from 会計).
     #[serde(default)]
     pub reception_version: i32,
+    /// The finalised bill applied another insurance or other 公費 than the visit's 保険組合せ
+    /// now: a 訂正 is due (the claim follows the bill).
+    #[serde(default)]
+    pub coverage_differs: bool,
     /// This visit's bill, every version, newest first (empty before it is finalised).
     pub bills: Vec<BillVersion>,
     /// Versions of the bill the server could not read back (damaged, or a stored form it no

@@ -55,6 +55,14 @@ impl Coverage {
                 ));
             }
         }
+        if self.public_payment_ids.len() > MAX_PUBLIC {
+            errors.push(FieldError::new(
+                "coverage.public_payment_ids",
+                "too_many",
+                format!("公費は{MAX_PUBLIC}つまでです"),
+            ));
+            return errors;
+        }
         let mut seen = Vec::new();
         for id in &self.public_payment_ids {
             if seen.contains(id) {
@@ -71,13 +79,6 @@ impl Coverage {
                 ));
             }
             seen.push(*id);
-        }
-        if self.public_payment_ids.len() > MAX_PUBLIC {
-            errors.push(FieldError::new(
-                "coverage.public_payment_ids",
-                "too_many",
-                format!("公費は{MAX_PUBLIC}つまでです"),
-            ));
         }
         errors
     }
@@ -146,13 +147,24 @@ pub fn default_coverage(
             public_payment_ids: Vec::new(),
         };
     }
+    // No insurance: 公費単独 with the 公費 that carry a share.
+    legacy_coverage(&[], publics)
+}
+
+/// The 保険組合せ of a visit checked in before they were chosen (and of an order without a
+/// visit): as 会計 applied then, the insurance valid on the day and every 公費 with a recorded
+/// share ([`crate::billing::select_public`]), so that correcting an old bill prices it as before.
+pub fn legacy_coverage(
+    insurances: &[InsuranceDetail],
+    publics: &[PublicPaymentDetail],
+) -> Coverage {
     let selection = crate::billing::select_public(
         publics.to_vec(),
         |p| p.payer_number.as_str(),
         |p| p.patient_tenths.is_some(),
     );
     Coverage {
-        insurance_id: None,
+        insurance_id: insurances.first().map(|i| i.insurance_id),
         public_payment_ids: selection
             .applied
             .iter()
@@ -242,6 +254,11 @@ mod tests {
         assert_eq!(only.insurance_id, None);
         assert_eq!(only.public_payment_ids, [welfare[0].public_payment_id]);
         assert_eq!(only.label(&[], &welfare), "公費単独 12136014");
+
+        // A visit from before 保険組合せ: the insurance and every 公費 with a share, as then.
+        let old = legacy_coverage(&ins, &pubs);
+        assert_eq!(old.insurance_id, Some(ins[0].insurance_id));
+        assert_eq!(old.public_payment_ids.len(), 2);
     }
 
     #[test]
@@ -258,6 +275,20 @@ mod tests {
                 public_payment_ids: vec![pubs[0].public_payment_id, pubs[0].public_payment_id],
             }),
             ["coverage.insurance_id", "coverage.public_payment_ids"]
+        );
+        // Too many is said before anything else is looked at.
+        let many = Coverage {
+            insurance_id: None,
+            public_payment_ids: (0..5)
+                .map(|n| PublicPaymentId(Uuid::from_u128(n)))
+                .collect(),
+        };
+        assert_eq!(
+            many.check(&ins, &pubs)
+                .into_iter()
+                .map(|e| e.code)
+                .collect::<Vec<_>>(),
+            ["too_many"]
         );
         assert_eq!(
             fields(Coverage {

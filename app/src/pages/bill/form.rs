@@ -460,6 +460,7 @@ mod tests {
             coverage_label: String::new(),
             coverage_problem: None,
             reception_version: 1,
+            coverage_differs: false,
             bills: Vec::new(),
             unreadable_versions: Vec::new(),
             earlier_visit: None,

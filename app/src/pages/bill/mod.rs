@@ -122,10 +122,17 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
     };
     load_sets();
 
+    // The banner names the visit's patient while this page stands.
+    let owner = StoredValue::new(Owner::current());
     let load = move || {
+        let owner = owner.get_value();
         spawn_local(async move {
             match crate::api::billing::context(reception).await {
                 Ok(ctx) => {
+                    if let Some(owner) = &owner {
+                        let patient = ctx.patient_id;
+                        owner.with(|| crate::state::show_patient(patient, |_| {}));
+                    }
                     form.set(Some(Form::start(&ctx)));
                     correcting.set(false);
                     context.set(Some(ctx));
@@ -520,6 +527,7 @@ fn VisitCoverage(
                             c.coverage_label = fresh.coverage_label;
                             c.coverage_problem = fresh.coverage_problem;
                             c.reception_version = fresh.reception_version;
+                            c.coverage_differs = fresh.coverage_differs;
                         }
                     });
                     message.set(Some(
@@ -543,6 +551,11 @@ fn VisitCoverage(
             {move || context.with(|c| c.as_ref().and_then(|c| c.coverage_problem.clone())).map(|p| view! {
                 <p class="notice error" role="alert" data-testid="bill-coverage-problem">{p}</p>
             })}
+            <Show when=move || context.with(|c| c.as_ref().is_some_and(|c| c.coverage_differs))>
+                <p class="notice error" role="alert" data-testid="bill-coverage-differs">
+                    "確定済みの会計は、いまの保険組合せとは違う保険・公費で計算されています。訂正して確定し直してください（レセプトは確定済みの会計に従います）"
+                </p>
+            </Show>
             {move || context.with(|c| c.as_ref().map(|c| c.public_not_chosen.clone()).filter(|n| !n.is_empty())).map(|n| view! {
                 <p class="notice" data-testid="bill-public-not-chosen">{format!(
                     "この受診の保険組合せに入っていない公費: {}（適用するには保険組合せを変更してください）", n.join("、"))}</p>
