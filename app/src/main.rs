@@ -9,6 +9,7 @@ mod app;
 mod components;
 mod format;
 mod idle;
+mod keys;
 mod masters_cache;
 mod offline;
 mod pages;

@@ -138,11 +138,7 @@ async fn a_session_timeout_while_typing_loses_nothing() {
         c.goto(&format!("{}/patients/new", app.base_url)).await?;
         browser.fill("patient_name", "架空 継続").await?;
         browser.fill("patient_kana", "カクウ ケイゾク").await?;
-        browser
-            .by_testid("patient_sex")
-            .await?
-            .select_by_value("male")
-            .await?;
+        browser.fill("patient_sex", "1").await?;
         browser.fill("patient_birth", "1975-03-03").await?;
         age_sessions(&app, p.tenant_id, "uketsuke").await;
         browser.click("register-submit").await?;
@@ -178,11 +174,7 @@ async fn a_session_timeout_while_typing_loses_nothing() {
         c.goto(&format!("{}/patients/new", app.base_url)).await?;
         browser.fill("patient_name", "架空 再読込").await?;
         browser.fill("patient_kana", "カクウ サイヨミコミ").await?;
-        browser
-            .by_testid("patient_sex")
-            .await?
-            .select_by_value("female")
-            .await?;
+        browser.fill("patient_sex", "2").await?;
         browser.fill("patient_birth", "1990-12-24").await?;
         age_sessions(&app, p.tenant_id, "uketsuke").await;
         browser.click("register-submit").await?;

@@ -44,6 +44,29 @@ pub fn TextField(
     }
 }
 
+/// A date field: 西暦 or 和暦 as typed (`1980-04-01`, `19800401`, `S55.4.1`, `昭和55年4月1日`,
+/// ORCA's `3550401`), and under it what was read, in both (`昭和55年4月1日（1980-04-01）`).
+#[component]
+pub fn DateField(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    #[prop(into, optional)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <TextField id=id label=label value=value error=error/>
+        <p class="hint" data-testid=format!("{id}-read")>{move || date_read(&value.get())}</p>
+    }
+}
+
+/// What a date field read, in 和暦 and 西暦; empty when nothing or nothing readable is typed.
+pub fn date_read(typed: &str) -> String {
+    use shared::domain::japanese::{format_date, parse_date, wareki};
+    parse_date(typed)
+        .map(|d| format!("{}（{}）", wareki(d), format_date(d)))
+        .unwrap_or_default()
+}
+
 /// A hint under a number field once enough digits are typed to judge it.
 pub fn number_hint(
     value: RwSignal<String>,

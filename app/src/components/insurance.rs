@@ -135,7 +135,7 @@ pub fn InsurancePanel(
             <button type="button" class="secondary" data-testid="add-insurance" on:click=move |_| adding.set(true)>"保険を追加"</button>
         </Show>
         <Show when=move || adding.get()>
-            <form class="wide" data-testid="insurance-form" on:submit=submit novalidate>
+            <form class="wide" data-testid="insurance-form" data-enter="next" on:submit=submit novalidate>
                 <div class="form-grid">
                     <TextField id="insurer_number" label="保険者番号" value=insurer inputmode="numeric" error=insurer_hint/>
                     <TextField id="insurance_symbol" label="記号" value=symbol error=error("symbol")/>
@@ -150,9 +150,9 @@ pub fn InsurancePanel(
                         </select>
                         <p class="field-error" role="alert">{move || error("relationship").get()}</p>
                     </div>
-                    <TextField id="insurance_acquired" label="資格取得日" value=acquired error=error("acquired_on")/>
-                    <TextField id="insurance_from" label="有効開始日" value=from error=error("valid_from")/>
-                    <TextField id="insurance_until" label="有効期限（任意）" value=until error=error("valid_until")/>
+                    <crate::components::field::DateField id="insurance_acquired" label="資格取得日" value=acquired error=error("acquired_on")/>
+                    <crate::components::field::DateField id="insurance_from" label="有効開始日" value=from error=error("valid_from")/>
+                    <crate::components::field::DateField id="insurance_until" label="有効期限（任意）" value=until error=error("valid_until")/>
                     <div class="field">
                         <label for="insurance_income">"所得区分"</label>
                         <select id="insurance_income" data-testid="insurance_income" on:change=move |ev| income.set(event_target_value(&ev))>

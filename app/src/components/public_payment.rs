@@ -178,13 +178,13 @@ pub fn PublicPayments(
             <button type="button" class="secondary" data-testid="add-public-payment" on:click=move |_| open(None)>"公費を追加"</button>
         </Show>
         <Show when=move || editing.get().is_some()>
-            <form class="wide" data-testid="public-payment-form" on:submit=submit novalidate>
+            <form class="wide" data-testid="public-payment-form" data-enter="next" on:submit=submit novalidate>
                 <h3>{move || if matches!(editing.get(), Some(Some(_))) { "公費の修正（新しい版として記録）" } else { "公費の追加" }}</h3>
                 <div class="form-grid">
                     <TextField id="payer_number" label="公費負担者番号" value=payer inputmode="numeric" error=payer_hint/>
                     <TextField id="recipient_number" label="受給者番号（任意）" value=recipient inputmode="numeric" error=recipient_hint/>
-                    <TextField id="public_from" label="有効開始日" value=from error=error("valid_from")/>
-                    <TextField id="public_until" label="有効期限（任意）" value=until error=error("valid_until")/>
+                    <crate::components::field::DateField id="public_from" label="有効開始日" value=from error=error("valid_from")/>
+                    <crate::components::field::DateField id="public_until" label="有効期限（任意）" value=until error=error("valid_until")/>
                     <TextField id="public_tenths" label="自己負担の割合（割、0〜3。受給者証のとおり）" value=tenths inputmode="numeric" error=error("patient_tenths")/>
                     <TextField id="public_cap" label="自己負担上限額（月額・円、任意）" value=cap inputmode="numeric" error=error("monthly_cap")/>
                     <Show when=move || matches!(editing.get(), Some(Some(_)))>

@@ -74,6 +74,40 @@ fn ShellLayout() -> impl IntoView {
             current.0.set(None);
         }
     });
+    // The keyboard: function keys for the screens and the main action, Enter to the next
+    // field, the cursor in the first field after every move within the app.
+    Effect::new(move |_| {
+        let _ = location.pathname.get();
+        crate::keys::focus_first_field();
+    });
+    let keys = {
+        let navigate = navigate.clone();
+        window_event_listener(leptos::ev::keydown, move |ev| {
+            if matches!(session.0.get_untracked(), SessionState::Expired(_)) {
+                return;
+            }
+            if ev.key() == "Enter" {
+                if crate::keys::enter_next(&ev) {
+                    ev.prevent_default();
+                }
+                return;
+            }
+            let Some(action) = crate::keys::action_of(&ev.key()) else {
+                return;
+            };
+            ev.prevent_default();
+            match action {
+                crate::keys::Action::Back => {
+                    if let Ok(history) = window().history() {
+                        let _ = history.back();
+                    }
+                }
+                crate::keys::Action::Go(path) => navigate(path, Default::default()),
+                crate::keys::Action::Primary => crate::keys::primary(),
+            }
+        })
+    };
+    on_cleanup(move || keys.remove());
     // What the banner adds about its patient: allergies and 禁忌, and the cards valid today.
     let facts = RwSignal::new(None::<BannerFacts>);
     Effect::new(move |_| {
@@ -239,6 +273,9 @@ fn ShellLayout() -> impl IntoView {
         <Show when=expired>
             <ReauthDialog/>
         </Show>
+        <nav class="key-bar" aria-label="キー操作" data-testid="key-bar">
+            {crate::keys::HINTS.iter().map(|(key, what)| view! { <span><kbd>{*key}</kbd>" "{*what}</span> }).collect_view()}
+        </nav>
         <VersionFooter/>
     }
 }

@@ -189,6 +189,12 @@ impl PatientForm {
 
     fn view(self, numbered: bool) -> impl IntoView {
         let birth = self.birth;
+        // 性別 typed as ORCA's code (1 男, 2 女) or the character itself.
+        let sex_typed = RwSignal::new(match self.sex.get_untracked().as_str() {
+            "male" => "1".to_string(),
+            "female" => "2".to_string(),
+            other => other.to_string(),
+        });
         view! {
             <div class="form-grid">
                 <Show when=move || numbered>
@@ -197,16 +203,19 @@ impl PatientForm {
                 <TextField id="patient_name" label="氏名（漢字）" value=self.name autofocus=true error=self.error("name")/>
                 <TextField id="patient_kana" label="カナ" value=self.kana error=self.error("kana")/>
                 <div class="field">
-                    <label for="patient_sex">"性別"</label>
-                    <select id="patient_sex" data-testid="patient_sex" on:change=move |ev| self.sex.set(event_target_value(&ev))>
-                        <option value="" selected=move || self.sex.get().is_empty()>"選択してください"</option>
-                        <option value="male" selected=move || self.sex.get() == "male">"男"</option>
-                        <option value="female" selected=move || self.sex.get() == "female">"女"</option>
-                    </select>
+                    <label for="patient_sex">"性別（1 男・2 女）"</label>
+                    <input id="patient_sex" name="patient_sex" data-testid="patient_sex" maxlength="2" autocomplete="off"
+                        prop:value=move || sex_typed.get()
+                        on:input=move |ev| {
+                            let typed = event_target_value(&ev);
+                            self.sex.set(sex_code(&typed));
+                            sex_typed.set(typed);
+                        }/>
+                    <p class="hint" data-testid="patient_sex_read">{move || Sex::from_code(&self.sex.get()).map(|s| s.label_ja())}</p>
                     <p class="field-error" role="alert">{move || self.error("sex").get()}</p>
                 </div>
-                <TextField id="patient_birth" label="生年月日（西暦 YYYY-MM-DD）" value=self.birth inputmode="numeric" error=self.error("birth_date")/>
-                <p class="hint" data-testid="birth-wareki">{move || parse_date(&birth.get()).map(wareki)}</p>
+                <TextField id="patient_birth" label="生年月日（1980-04-01、S55.4.1、昭和55年4月1日、3550401）" value=self.birth error=self.error("birth_date")/>
+                <p class="hint" data-testid="birth-wareki">{move || crate::components::field::date_read(&birth.get())}</p>
                 <TextField id="patient_address" label="住所" value=self.address autocomplete="off" error=self.error("address")/>
                 <TextField id="patient_phone" label="電話番号" value=self.phone kind="tel" error=self.error("phone")/>
                 <TextField id="patient_notes" label="メモ" value=self.notes error=self.error("notes")/>
@@ -269,7 +278,7 @@ pub fn RegisterPatientPage() -> impl IntoView {
 
     view! {
         <h1>"患者登録"</h1>
-        <form on:submit=submit data-testid="register-patient-form" novalidate class="wide">
+        <form on:submit=submit data-testid="register-patient-form" data-enter="next" novalidate class="wide">
             {form.view(true)}
             <p class="form-error" role="alert" data-testid="register-error">{move || error.get()}</p>
             {move || duplicates.get().map(|list| {
@@ -297,6 +306,16 @@ pub fn PatientDetailPage() -> impl IntoView {
         "patient_id",
         |id: PatientId| view! { <PatientDetailOf id=id/> },
     )
+}
+
+/// 性別 as typed (`1`/`2` as ORCA writes them, `男`/`女`, `M`/`F`) as its code; anything else
+/// as typed, which the validation names.
+fn sex_code(typed: &str) -> String {
+    match typed.trim() {
+        "1" | "１" | "男" | "M" | "m" | "Ｍ" | "ｍ" => "male".into(),
+        "2" | "２" | "女" | "F" | "f" | "Ｆ" | "ｆ" => "female".into(),
+        other => other.into(),
+    }
 }
 
 /// One patient's page (mounted afresh for each patient).

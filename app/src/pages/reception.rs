@@ -71,7 +71,11 @@ pub fn ReceptionPage() -> impl IntoView {
             <thead><tr><th scope="col">"受付"</th><th scope="col">"患者"</th><th scope="col">"診療科・目的"</th>
                 <th scope="col">"状態"</th><th scope="col">"操作"</th></tr></thead>
             <tbody>
-                {move || queue.get().into_iter().map(|e| {
+                // Rows are kept as they are unless their entry changed (a refresh every few
+                // seconds must not rebuild the row whose button has the keyboard focus).
+                <For each=move || queue.get()
+                    key=|e| (e.reception_id, e.version, e.name.clone(), e.patient_number.clone())
+                    children=move |e| {
                     let next = e.status.next();
                     let for_next = e.clone();
                     let for_cancel = e.clone();
@@ -114,7 +118,7 @@ pub fn ReceptionPage() -> impl IntoView {
                             </td>
                         </tr>
                     }
-                }).collect_view()}
+                }/>
             </tbody>
         </table>
     }
@@ -196,7 +200,7 @@ pub fn CheckInForm(
         send(false);
     };
     view! {
-        <form class="inline-form" data-testid="check-in-form" on:submit=submit>
+        <form class="inline-form" data-testid="check-in-form" data-enter="next" on:submit=submit>
             <h2>"受付"</h2>
             <crate::components::field::TextField id="checkin_department" label="診療科" value=department list="departments"/>
             // 別表10's names: a 診療科 named as in the table goes into the claim (RE 診療科).
@@ -206,7 +210,7 @@ pub fn CheckInForm(
             <crate::components::field::TextField id="checkin_purpose" label="来院目的" value=purpose/>
             <crate::components::field::TextField id="checkin_memo" label="メモ" value=memo/>
             <crate::components::coverage::CoverageChooser cards=cards chosen=coverage id="checkin"/>
-            <button type="submit" data-testid="check-in">"受付する"</button>
+            <button type="submit" data-testid="check-in" data-key="F12">"受付する（F12）"</button>
             <p role="status" data-testid="check-in-result">{move || message.get()}</p>
             <Show when=move || duplicate.get()>
                 <p class="notice" data-testid="check-in-duplicate">

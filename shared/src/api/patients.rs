@@ -79,9 +79,9 @@ pub struct PatientVersion {
 pub enum PatientQuery {
     /// Digits only, up to 10: a patient number (or its beginning).
     Number(String),
-    /// A phone number: starts with 0 and has 6 or more digits (hyphens allowed).
+    /// A phone number: starts with 0 and has 6 or more digits with hyphens, or 10–11 without.
     Phone(String),
-    /// A birth date `YYYY-MM-DD`.
+    /// A birth date (`YYYY-MM-DD`, or 和暦 as [`parse_date`] reads it).
     BirthDate(Date),
     /// カナ (any width, either kana), normalised: matches the beginning of the カナ.
     Kana(String),
@@ -96,7 +96,12 @@ impl PatientQuery {
         if q.is_empty() {
             return None;
         }
-        if let Some(date) = parse_date(q) {
+        // A date typed with separators, an era or its name (`1980-04-01`, `S55.4.1`,
+        // `昭和55年4月1日`); digits alone stay a patient number or a phone number.
+        let all_digits = q
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c));
+        if let Some(date) = parse_date(q).filter(|_| !all_digits) {
             return Some(Self::BirthDate(date));
         }
         let digits: String = q
@@ -111,7 +116,9 @@ impl PatientQuery {
             .chars()
             .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c) || "-－ ".contains(c));
         if only_number_chars && !digits.is_empty() {
+            // Japanese phone numbers: 0 and 10 or 11 digits, with or without hyphens.
             if digits.starts_with('0') && digits.len() >= 6 && q.contains(['-', '－'])
+                || digits.starts_with('0') && (10..=11).contains(&digits.len())
                 || digits.len() > 10
             {
                 return Some(Self::Phone(digits));
@@ -200,6 +207,18 @@ mod tests {
                 "1980-06-15",
                 Some(PatientQuery::BirthDate(date!(1980 - 06 - 15))),
             ),
+            // 和暦 as typed at the front desk; digits alone stay a number.
+            (
+                "S55.6.15",
+                Some(PatientQuery::BirthDate(date!(1980 - 06 - 15))),
+            ),
+            (
+                "昭和55年6月15日",
+                Some(PatientQuery::BirthDate(date!(1980 - 06 - 15))),
+            ),
+            ("3550615", Some(PatientQuery::Number("3550615".into()))),
+            // A phone number without hyphens.
+            ("0312345678", Some(PatientQuery::Phone("0312345678".into()))),
             ("ｶｸｳ", Some(PatientQuery::Kana("カクウ".into()))),
             (
                 "かくう たろう",

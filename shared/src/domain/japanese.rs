@@ -169,24 +169,111 @@ pub fn to_halfwidth_digits(input: &str) -> String {
 /// date of a record.
 pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 1868..=2199;
 
-/// `YYYY-MM-DD` (half or full width) into a date within [`DATE_YEARS`].
+/// A date as people type it, within [`DATE_YEARS`]: `YYYY-MM-DD` (or with `/`), `YYYYMMDD`,
+/// 和暦 with the era's letter (`S55.4.1`, `R2/4/1`, `h1-1-8`) or its name (`昭和55年4月1日`,
+/// `令和元年5月1日`), and ORCA's era digits (`3550401`: 1 明治, 2 大正, 3 昭和, 4 平成, 5 令和, then
+/// YYMMDD); full-width digits and letters too. A 和暦 date must lie in its era (平成31年5月1日 is
+/// 令和元年5月1日, and is refused as typed).
 pub fn parse_date(input: &str) -> Option<Date> {
-    let ascii: String = input
+    let text: String = input
         .trim()
         .chars()
         .map(|c| match halfwidth_digit(c) {
-            '／' | '/' | '－' => '-',
-            c => c,
+            '／' | '/' | '－' | '.' | '．' | '-' => '-',
+            c @ 'Ａ'..='Ｚ' | c @ 'ａ'..='ｚ' => {
+                char::from_u32(c as u32 - 'Ａ' as u32 + 'A' as u32)
+                    .map_or(c, |c| c.to_ascii_uppercase())
+            }
+            c => c.to_ascii_uppercase(),
         })
         .collect();
-    let mut parts = ascii.split('-');
-    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || y.len() != 4 {
+    if let Some(date) = parse_wareki(&text) {
+        return Some(date);
+    }
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let (y, m, d) = if text.len() == 8 && digits(&text) {
+        (&text[..4], &text[4..6], &text[6..])
+    } else {
+        let mut parts = text.split('-');
+        let parts = (parts.next()?, parts.next()?, parts.next()?, parts.next());
+        if parts.3.is_some() {
+            return None;
+        }
+        (parts.0, parts.1, parts.2)
+    };
+    if y.len() != 4 || !digits(y) || !digits(m) || !digits(d) {
         return None;
     }
     let year: i32 = y.parse().ok().filter(|y| DATE_YEARS.contains(y))?;
     let month = Month::try_from(m.parse::<u8>().ok()?).ok()?;
     Date::from_calendar_date(year, month, d.parse().ok()?).ok()
+}
+
+/// The era letters as ORCA and the 保険証 write them, and ORCA's era digits: (letter, digit,
+/// name).
+const ERA_KEYS: [(char, char, &str); 5] = [
+    ('M', '1', "明治"),
+    ('T', '2', "大正"),
+    ('S', '3', "昭和"),
+    ('H', '4', "平成"),
+    ('R', '5', "令和"),
+];
+
+/// 和暦 input, normalised by [`parse_date`] (separators as `-`, letters upper case).
+fn parse_wareki(text: &str) -> Option<Date> {
+    let (name, rest): (&str, String) =
+        if let Some((_, _, name)) = ERA_KEYS.iter().find(|(_, _, name)| text.starts_with(name)) {
+            let rest = text[name.len()..]
+                .replace(['年', '月'], "-")
+                .replace('日', "");
+            (name, rest)
+        } else if let Some((_, _, name)) = ERA_KEYS
+            .iter()
+            .find(|(letter, _, _)| text.starts_with(*letter))
+        {
+            (name, text[1..].to_string())
+        } else if text.len() == 7 && text.bytes().all(|b| b.is_ascii_digit()) {
+            let (_, _, name) = ERA_KEYS
+                .iter()
+                .find(|(_, digit, _)| text.starts_with(*digit))?;
+            (
+                name,
+                format!("{}-{}-{}", &text[1..3], &text[3..5], &text[5..]),
+            )
+        } else {
+            return None;
+        };
+    let mut parts = rest.trim_end_matches('-').split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let year: i32 = if y == "元" { 1 } else { y.parse().ok()? };
+    let (_, first_year, ..) = ERAS.iter().find(|(n, ..)| *n == name)?;
+    let date = Date::from_calendar_date(
+        first_year + year - 1,
+        Month::try_from(m.parse::<u8>().ok()?).ok()?,
+        d.parse().ok()?,
+    )
+    .ok()?;
+    // Within its era: from its first day (明治: 1868) to the day before the next era.
+    let index = ERAS.iter().position(|(n, ..)| *n == name)?;
+    let (_, first, ..) = ERAS[index];
+    let start = match name {
+        "明治" => Date::from_calendar_date(first, Month::January, 1).ok()?,
+        _ => {
+            let (_, _, y, m, d) = ERAS[index];
+            Date::from_calendar_date(y, m, d).ok()?
+        }
+    };
+    let next = index
+        .checked_sub(1)
+        .and_then(|i| Date::from_calendar_date(ERAS[i].2, ERAS[i].3, ERAS[i].4).ok());
+    (year >= 1
+        && date >= start
+        && next.is_none_or(|n| date < n)
+        && DATE_YEARS.contains(&date.year()))
+    .then_some(date)
 }
 
 /// `YYYY-MM-DD`.
@@ -202,6 +289,44 @@ pub fn format_date(date: Date) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_read_as_people_type_them() {
+        let want = date!(1980 - 04 - 01);
+        for input in [
+            "1980-04-01",
+            "1980/4/1",
+            "19800401",
+            "１９８０－０４－０１",
+            "S55.4.1",
+            "s55/4/1",
+            "Ｓ５５．４．１",
+            "昭和55年4月1日",
+            "3550401",
+        ] {
+            assert_eq!(parse_date(input), Some(want), "{input}");
+        }
+        assert_eq!(parse_date("R2.4.1"), Some(date!(2020 - 04 - 01)));
+        assert_eq!(parse_date("令和元年5月1日"), Some(date!(2019 - 05 - 01)));
+        assert_eq!(parse_date("H1.1.8"), Some(date!(1989 - 01 - 08)));
+        assert_eq!(parse_date("5010501"), Some(date!(2019 - 05 - 01)));
+        assert_eq!(parse_date("M45.7.29"), Some(date!(1912 - 07 - 29)));
+        for wrong in [
+            "H31.5.1",  // 令和元年5月1日
+            "R1.4.30",  // 平成31年
+            "S64.1.8",  // 平成元年
+            "S0.1.1",   // no year 0
+            "X55.4.1",  // no such era
+            "6550401",  // no such era digit
+            "S55.13.1", // no 13th month
+            "1980041",  // seven digits, not an era digit first… 1 is 明治: 明治98 is out of it
+            "1980-04-01-01",
+            "S55.4",
+            "",
+        ] {
+            assert_eq!(parse_date(wrong), None, "{wrong}");
+        }
+    }
 
     #[test]
     fn dates_outside_the_years_of_records_are_refused() {

@@ -23,9 +23,9 @@ pub fn PaymentPanel(
             <Show when=move || correcting.get()>
                 <TextField id="bill_reason" label="訂正の理由" value=reason/>
             </Show>
-            <button type="button" data-testid="bill-finalize"
+            <button type="button" data-testid="bill-finalize" data-key="F12"
                 disabled=move || !can_finalize.get()
-                on:click=move |_| on_finalize.run(())>{move || if correcting.get() { "訂正を確定" } else { "会計を確定" }}</button>
+                on:click=move |_| on_finalize.run(())>{move || if correcting.get() { "訂正を確定（F12）" } else { "会計を確定（F12）" }}</button>
         </section>
     }
 }

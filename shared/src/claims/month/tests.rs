@@ -437,6 +437,17 @@ fn a_visit_without_insurance_or_public_expense_cannot_be_priced_publicly() {
     );
 }
 
+/// The UKE files of June's claims for a fictitious clinic (billed in July).
+fn june_files(claims: &mut [Claim]) -> Vec<(Payer, UkeFile)> {
+    let institution = ClaimInstitution {
+        code: "1234567".into(),
+        prefecture: "13".into(),
+        name: "見本 クリニック".into(),
+        phone: "03-0000-0000".into(),
+    };
+    uke_files(&institution, billing_month_of(june()).unwrap(), claims)
+}
+
 #[test]
 fn the_files_split_by_payer_and_read_back_as_written() {
     let mut claims = build_claims(
@@ -444,13 +455,7 @@ fn the_files_split_by_payer_and_read_back_as_written() {
         &[adult(), child(), elderly(), welfare()],
         &ClaimMasters::default(),
     );
-    let institution = ClaimInstitution {
-        code: "1234567".into(),
-        prefecture: "13".into(),
-        name: "見本 クリニック".into(),
-        phone: "03-0000-0000".into(),
-    };
-    let files = uke_files(&institution, billing_month_of(june()).unwrap(), &mut claims);
+    let files = june_files(&mut claims);
     assert_eq!(files[0].1.institution.billing_month.to_uke(), "202407");
     let numbers: Vec<(Payer, u32)> = claims
         .iter()
@@ -1298,13 +1303,7 @@ fn patients_of_seventy_and_over_carry_their_income_class_as_a_special_note() {
         .problems
         .iter()
         .all(|p| p.code != ProblemCode::Format));
-    let institution = ClaimInstitution {
-        code: "1234567".into(),
-        prefecture: "13".into(),
-        name: "見本 クリニック".into(),
-        phone: "03-0000-0000".into(),
-    };
-    let files = uke_files(&institution, billing_month_of(june()).unwrap(), &mut claims);
+    let files = june_files(&mut claims);
     let back = read_uke(&files[0].1.to_bytes()).expect("reads back");
     assert_eq!(back.claims[0].re.special_notes, ["28"]);
     assert_eq!(back.claims[0].re.departments[0].name, "01");
