@@ -32,9 +32,10 @@ pub fn action_of(key: &str) -> Option<Action> {
     }
 }
 
-/// Fields the cursor moves through.
+/// Fields the cursor moves through: the inputs and the form's submit button (not the other
+/// buttons, such as 「別の人として登録する」, which Enter must never reach by itself).
 const FIELDS: &str = "input:not([type=hidden]):not([disabled]), select:not([disabled]), \
-    textarea:not([disabled]), button:not([disabled]), a.button";
+    textarea:not([disabled]), button[type=submit]:not([disabled])";
 
 fn active() -> Option<Element> {
     document().active_element()
@@ -47,7 +48,15 @@ pub fn primary() {
         .and_then(|e| e.closest("form").ok().flatten())
         .and_then(|f| f.dyn_into::<HtmlFormElement>().ok())
     {
-        let _ = form.request_submit();
+        // Not while it is being sent (its button disabled).
+        let busy = form
+            .query_selector("[type=submit][disabled]")
+            .ok()
+            .flatten()
+            .is_some();
+        if !busy {
+            let _ = form.request_submit();
+        }
         return;
     }
     if let Some(button) = document()

@@ -83,7 +83,13 @@ fn ShellLayout() -> impl IntoView {
     let keys = {
         let navigate = navigate.clone();
         window_event_listener(leptos::ev::keydown, move |ev| {
-            if matches!(session.0.get_untracked(), SessionState::Expired(_)) {
+            // An IME's Enter confirms a conversion (漢字変換), never moves or sends; a held key
+            // repeats nothing.
+            if matches!(session.0.get_untracked(), SessionState::Expired(_))
+                || ev.is_composing()
+                || ev.key_code() == 229
+                || ev.repeat()
+            {
                 return;
             }
             if ev.key() == "Enter" {

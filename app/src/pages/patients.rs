@@ -263,6 +263,9 @@ pub fn RegisterPatientPage() -> impl IntoView {
     let send_first = send.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
         duplicates.set(None);
         // The same checks the server runs, before sending.
         match form.input().validate(crate::format::today_jst()) {

@@ -74,7 +74,7 @@ pub fn ReceptionPage() -> impl IntoView {
                 // Rows are kept as they are unless their entry changed (a refresh every few
                 // seconds must not rebuild the row whose button has the keyboard focus).
                 <For each=move || queue.get()
-                    key=|e| (e.reception_id, e.version, e.name.clone(), e.patient_number.clone())
+                    key=|e| (e.reception_id, e.version, e.name.clone(), e.kana.clone(), e.patient_number.clone())
                     children=move |e| {
                     let next = e.status.next();
                     let for_next = e.clone();

@@ -79,7 +79,7 @@ pub struct PatientVersion {
 pub enum PatientQuery {
     /// Digits only, up to 10: a patient number (or its beginning).
     Number(String),
-    /// A phone number: starts with 0 and has 6 or more digits with hyphens, or 10–11 without.
+    /// A phone number: starts with 0 and has 6 or more digits with hyphens, or 11 digits.
     Phone(String),
     /// A birth date (`YYYY-MM-DD`, or 和暦 as [`parse_date`] reads it).
     BirthDate(Date),
@@ -116,9 +116,9 @@ impl PatientQuery {
             .chars()
             .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c) || "-－ ".contains(c));
         if only_number_chars && !digits.is_empty() {
-            // Japanese phone numbers: 0 and 10 or 11 digits, with or without hyphens.
+            // Phone numbers: 0 and 6 or more digits with hyphens; without, 11 digits (携帯) —
+            // ten digits stay a patient number (a number may have ten, with leading zeros).
             if digits.starts_with('0') && digits.len() >= 6 && q.contains(['-', '－'])
-                || digits.starts_with('0') && (10..=11).contains(&digits.len())
                 || digits.len() > 10
             {
                 return Some(Self::Phone(digits));
@@ -217,8 +217,15 @@ mod tests {
                 Some(PatientQuery::BirthDate(date!(1980 - 06 - 15))),
             ),
             ("3550615", Some(PatientQuery::Number("3550615".into()))),
-            // A phone number without hyphens.
-            ("0312345678", Some(PatientQuery::Phone("0312345678".into()))),
+            // Ten digits without hyphens stay a patient number; eleven are a phone number.
+            (
+                "0312345678",
+                Some(PatientQuery::Number("0312345678".into())),
+            ),
+            (
+                "09012345678",
+                Some(PatientQuery::Phone("09012345678".into())),
+            ),
             ("ｶｸｳ", Some(PatientQuery::Kana("カクウ".into()))),
             (
                 "かくう たろう",

@@ -248,12 +248,18 @@ fn parse_wareki(text: &str) -> Option<Date> {
     if parts.next().is_some() {
         return None;
     }
-    let year: i32 = if y == "元" { 1 } else { y.parse().ok()? };
+    // One or two digits each (元 for the first year): no sign, nothing that could overflow.
+    let small = |t: &str| -> Option<u8> {
+        (matches!(t.len(), 1 | 2) && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.parse().ok())
+            .flatten()
+    };
+    let year = i32::from(if y == "元" { 1 } else { small(y)? });
     let (_, first_year, ..) = ERAS.iter().find(|(n, ..)| *n == name)?;
     let date = Date::from_calendar_date(
         first_year + year - 1,
-        Month::try_from(m.parse::<u8>().ok()?).ok()?,
-        d.parse().ok()?,
+        Month::try_from(small(m)?).ok()?,
+        small(d)?,
     )
     .ok()?;
     // Within its era: from its first day (明治: 1868) to the day before the next era.
@@ -322,6 +328,8 @@ mod tests {
             "1980041",  // seven digits, not an era digit first… 1 is 明治: 明治98 is out of it
             "1980-04-01-01",
             "S55.4",
+            "S2147483647.1.1",
+            "S+55.+4.+1",
             "",
         ] {
             assert_eq!(parse_date(wrong), None, "{wrong}");
