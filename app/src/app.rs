@@ -27,8 +27,14 @@ pub fn App() -> impl IntoView {
     provide_current_patient();
     // Is the cookie still a session? (A reload keeps the user signed in.)
     spawn_local(async move {
-        match crate::api::auth::session().await {
-            Ok(info) => session.signed_in(info),
+        match crate::api::auth::state().await {
+            Ok(shared::api::auth::SessionState {
+                session: Some(info),
+                ..
+            }) => session.signed_in(info),
+            Ok(shared::api::auth::SessionState { expired, .. }) => {
+                session.0.set(SessionState::SignedOut { expired })
+            }
             Err(failure) => session.0.set(SessionState::SignedOut {
                 expired: failure.code() == Some(shared::api::ErrorCode::SessionExpired),
             }),

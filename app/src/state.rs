@@ -40,6 +40,7 @@ impl Session {
     }
 
     pub fn signed_in(&self, info: SessionInfo) {
+        crate::idle::set_session(Some(&info.csrf_token));
         crate::idle::touch();
         self.0.set(SessionState::SignedIn(info));
     }

@@ -101,6 +101,15 @@ pub enum MastersCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Import 日本郵便's 郵便番号データ (KEN_ALL.CSV or KEN_ALL.ZIP as published, CP932; or a
+    /// UTF-8 file in the same layout): 郵便番号 fill in the address at registration. Replaces
+    /// the previous import's addresses.
+    Postal {
+        /// PostgreSQL URL of the owner role (karte_owner).
+        #[arg(long, env = "KARTE_OWNER_DATABASE_URL")]
+        owner_url: String,
+        file: PathBuf,
+    },
     /// List what has been imported, per master.
     Status {
         #[arg(long, env = "KARTE_DATABASE_URL")]
@@ -343,6 +352,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Masters(MastersCommand::Status { database_url }) => {
             masters_status(&database_url).await
+        }
+        Command::Masters(MastersCommand::Postal { owner_url, file }) => {
+            let options =
+                PgConnectOptions::from_str(&owner_url).context("parsing the owner URL")?;
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(1)
+                .connect_with(options)
+                .await
+                .context("connecting as the owner role")?;
+            let result = import_postal_file(&pool, &file).await;
+            pool.close().await;
+            let done = result?;
+            println!(
+                "{}: import #{}: {} addresses",
+                file.display(),
+                done.seq,
+                done.addresses
+            );
+            Ok(())
         }
         Command::Claims(ClaimsCommand::Build {
             database_url,
@@ -755,6 +783,35 @@ fn master_inputs(files: &[PathBuf]) -> anyhow::Result<Vec<MasterInput>> {
         (a.kind.as_str(), a.edition, &a.name).cmp(&(b.kind.as_str(), b.edition, &b.name))
     });
     Ok(found)
+}
+
+/// Imports a 郵便番号データ file (`.csv`, or the published `.zip` holding one), all or nothing.
+pub async fn import_postal_file(
+    pool: &sqlx::PgPool,
+    path: &std::path::Path,
+) -> anyhow::Result<db::postal::PostalImported> {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let sha256 = crate::chain::hex(&Sha256::digest(&bytes));
+    let (entry, content) = if name.to_ascii_lowercase().ends_with(".zip") {
+        shared::masters::read_zip(&bytes)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .into_iter()
+            .find(|(n, _)| n.to_ascii_lowercase().ends_with(".csv"))
+            .with_context(|| format!("{name}: no .csv inside"))?
+    } else {
+        (name.clone(), bytes)
+    };
+    let file = shared::masters::postal::parse_ken_all(&entry, &content)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut tx = pool.begin().await?;
+    let done = db::postal::import(&mut tx, &name, &sha256, file.rows, &file.addresses).await?;
+    tx.commit().await?;
+    Ok(done)
 }
 
 async fn import_masters(owner_url: &str, files: &[PathBuf]) -> anyhow::Result<()> {

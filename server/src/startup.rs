@@ -48,6 +48,7 @@ impl Application {
             login_limiter: Arc::new(crate::throttle::IpLimiter::new(
                 settings.runtime.login_attempts_per_ip_per_minute,
             )),
+            catalogs: Arc::default(),
         };
         let router = router(state, &settings);
         let listener = std::net::TcpListener::bind(settings.listen)

@@ -13,4 +13,6 @@ pub struct AppState {
     pub config: Arc<RuntimeConfig>,
     pub access_log: AccessLog,
     pub login_limiter: Arc<crate::throttle::IpLimiter>,
+    /// The masters in memory for the server's search (see `db::masters::CatalogCache`).
+    pub catalogs: Arc<crate::db::masters::CatalogCache>,
 }

@@ -80,6 +80,8 @@ impl Browser {
         let caps = serde_json::json!({
             "browserName": "chrome",
             "acceptInsecureCerts": true,
+            // The console, for tests that check a page logs no error.
+            "goog:loggingPrefs": {"browser": "ALL"},
             "goog:chromeOptions": {
                 "binary": chromium,
                 "args": [
@@ -187,10 +189,45 @@ impl Browser {
     pub async fn add_virtual_authenticator(&self) -> anyhow::Result<String> {
         let value = self
             .client
-            .issue_cmd(AddVirtualAuthenticator)
+            .issue_cmd(SessionPost {
+                path: "webauthn/authenticator",
+                body: serde_json::json!({
+                    "protocol": "ctap2",
+                    "transport": "usb",
+                    "hasResidentKey": false,
+                    "hasUserVerification": true,
+                    "isUserVerified": true,
+                    "automaticPresenceSimulation": true,
+                }),
+            })
             .await
             .context("adding a virtual authenticator")?;
         Ok(value.as_str().unwrap_or_default().to_string())
+    }
+
+    /// The console's errors since the last call (each `source: message`).
+    pub async fn console_errors(&self) -> anyhow::Result<Vec<String>> {
+        let entries = self
+            .client
+            .issue_cmd(SessionPost {
+                path: "se/log",
+                body: serde_json::json!({"type": "browser"}),
+            })
+            .await
+            .context("reading the console")?;
+        Ok(entries
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["level"] == "SEVERE")
+            .map(|e| {
+                format!(
+                    "{}: {}",
+                    e["source"].as_str().unwrap_or_default(),
+                    e["message"].as_str().unwrap_or_default()
+                )
+            })
+            .collect())
     }
 
     /// Clicks the element with `data-testid`.
@@ -212,7 +249,86 @@ impl Browser {
         self.fill("login_id", login_id).await?;
         self.fill("password", password).await?;
         self.click("login-submit").await?;
-        self.wait_for_path("/").await
+        self.wait_for_signed_in().await
+    }
+
+    /// Waits until the sign-in page has let the user in: the app shows who is signed in, on
+    /// the screen the role starts on (受付一覧 for the front desk, 診察待ち for doctors and
+    /// nurses, ホーム for administrators).
+    pub async fn wait_for_signed_in(&self) -> anyhow::Result<()> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let path = self.client.current_url().await?.path().to_string();
+            let shown = self
+                .client
+                .find(Locator::Css("[data-testid='current-user']"))
+                .await
+                .is_ok();
+            if path != "/login" && shown {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("not signed in, still at {path}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// One key pressed and released on whatever has the cursor, as a user would (a function
+    /// key, Enter, Tab …), then a moment for the app to answer.
+    pub async fn press(&self, key: impl Into<char>) -> anyhow::Result<()> {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let key: char = key.into();
+        self.client
+            .perform_actions(
+                KeyActions::new("keyboard".into())
+                    .then(KeyAction::Down { value: key })
+                    .then(KeyAction::Up { value: key }),
+            )
+            .await?;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        Ok(())
+    }
+
+    /// The `data-testid` (else the `id`) of the element that has the cursor.
+    pub async fn focused(&self) -> anyhow::Result<String> {
+        let v = self
+            .client
+            .execute(
+                "const e = document.activeElement; \
+                 return e ? (e.dataset.testid || e.id || e.tagName) : '';",
+                vec![],
+            )
+            .await?;
+        Ok(v.as_str().unwrap_or_default().to_string())
+    }
+
+    /// The controls on screen lower than a finger (44 px), as `testid-or-id height` (checkboxes
+    /// and radio buttons by their label); the key bar, the footer and what is off screen are
+    /// left out.
+    pub async fn small_controls(&self) -> anyhow::Result<Vec<String>> {
+        let found = self.client.execute(SMALL_CONTROLS, vec![]).await?;
+        Ok(found
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .collect())
+    }
+
+    /// Waits until the element with this `data-testid` (else `id`) has the cursor.
+    pub async fn wait_for_focus(&self, id: &str) -> anyhow::Result<()> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let at = self.focused().await?;
+            if at == id {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("the cursor is on {at:?}, not on {id}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Types into the input with `data-testid` (clearing it first).
@@ -276,31 +392,44 @@ fn kill_group(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// `POST /session/{id}/webauthn/authenticator`, which fantoccini has no method for.
+/// A `POST /session/{id}/<path>` with a JSON body, for the WebDriver commands fantoccini has
+/// no method for (the browser's console log, a virtual authenticator).
 #[derive(Debug)]
-struct AddVirtualAuthenticator;
+struct SessionPost {
+    path: &'static str,
+    body: serde_json::Value,
+}
 
-impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
+impl fantoccini::wd::WebDriverCompatibleCommand for SessionPost {
     fn endpoint(
         &self,
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
         base_url.join(&format!(
-            "session/{}/webauthn/authenticator",
-            session_id.unwrap_or_default()
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
         ))
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (reqwest::Method, Option<String>) {
-        let body = serde_json::json!({
-            "protocol": "ctap2",
-            "transport": "usb",
-            "hasResidentKey": false,
-            "hasUserVerification": true,
-            "isUserVerified": true,
-            "automaticPresenceSimulation": true,
-        });
-        (reqwest::Method::POST, Some(body.to_string()))
+        (reqwest::Method::POST, Some(self.body.to_string()))
     }
 }
+
+/// See [`Browser::small_controls`].
+const SMALL_CONTROLS: &str = r#"
+const bad = [];
+const name = e => e.dataset.testid || e.id || (e.textContent || '').trim().slice(0, 12) || e.tagName;
+const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && !e.closest('.key-bar, .version, .skip-link'); };
+for (const e of document.querySelectorAll('input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea, button, a.button, summary')) {
+  if (shown(e) && e.getBoundingClientRect().height < 44) bad.push(name(e) + ' ' + Math.round(e.getBoundingClientRect().height));
+}
+for (const e of document.querySelectorAll('input[type=checkbox], input[type=radio]')) {
+  if (!shown(e)) continue;
+  const box = (e.closest('label') || e).getBoundingClientRect();
+  if (box.height < 44) bad.push('check ' + name(e) + ' ' + Math.round(box.height));
+}
+return bad;
+"#;

@@ -707,3 +707,8 @@ pub async fn browser_catalog(
     }
     catalog
 }
+
+/// `text` as a query-string value: every byte percent-encoded (safe for any text).
+pub fn encode_query(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}

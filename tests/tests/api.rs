@@ -485,7 +485,21 @@ async fn logout_ends_the_session_for_good() {
 async fn an_idle_session_expires() {
     let app =
         TestApp::spawn_with(|s| s.runtime.idle_timeout = std::time::Duration::from_secs(1)).await;
+    // The app's first question on every page load is answered 200, signed in or not.
+    let anonymous = app.client().get("/auth/state").await;
+    assert_eq!(anonymous.status, StatusCode::OK);
+    assert_eq!(
+        anonymous.body,
+        serde_json::json!({"session": null, "expired": false})
+    );
     let (_, client) = app.admin_session(CODE_A, "架空第一クリニック").await;
+    let state = client.get("/auth/state").await;
+    assert_eq!(state.status, StatusCode::OK);
+    assert_eq!(
+        state.body["session"],
+        client.get("/auth/session").await.body
+    );
+    assert_eq!(state.body["expired"], false);
     assert_eq!(client.get("/auth/session").await.status, StatusCode::OK);
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let res = client.get("/auth/session").await;
@@ -498,6 +512,19 @@ async fn an_idle_session_expires() {
         res.code(),
         "session_expired",
         "an expired session stays expired"
+    );
+    let state = client.get("/auth/state").await;
+    assert_eq!(
+        (state.status, state.body.clone()),
+        (
+            StatusCode::OK,
+            serde_json::json!({"session": null, "expired": true})
+        )
+    );
+    // Said once: the cookie went with that answer.
+    assert_eq!(
+        client.get("/auth/state").await.body,
+        serde_json::json!({"session": null, "expired": false})
     );
 }
 

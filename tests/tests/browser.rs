@@ -21,6 +21,10 @@ async fn administrator_signs_in_changes_password_creates_a_user_and_signs_out() 
         browser.wait_for_path("/login").await?;
         browser.by_testid("login-form").await?;
         browser.screenshot("01-login").await?;
+        // Nothing on the sign-in page logs an error (no refused request, no missing icon).
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let errors = browser.console_errors().await?;
+        anyhow::ensure!(errors.is_empty(), "console errors: {errors:?}");
 
         // Keyboard only: type, Tab between fields, Enter to submit.
         browser.fill("institution_code", &p.code).await?;
@@ -161,6 +165,18 @@ async fn administrator_finds_a_login_event_and_exports_it() {
     app.client()
         .login(&p.code, "admin", "wrong-password-77")
         .await;
+    // The front desk registers a (fictitious) patient: the access log names her.
+    let (_, clerk) = app
+        .staff_session(&admin, &p.code, "uketsuke", "clerk", "front-desk-pass-2026")
+        .await;
+    let res = clerk
+        .post(
+            "/patients",
+            &serde_json::json!({"name": "架空 記録", "kana": "カクウ キロク", "sex": "female",
+                                "birth_date": "1990-09-09", "confirm_duplicate": true}),
+        )
+        .await;
+    assert_eq!(res.status, reqwest::StatusCode::CREATED, "{}", res.body);
     let downloads =
         std::env::temp_dir().join(format!("karte-downloads-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&downloads).unwrap();
@@ -201,7 +217,9 @@ async fn administrator_finds_a_login_event_and_exports_it() {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         assert_eq!(rows.len(), 1, "one failed login");
-        assert!(rows[0].text().await?.contains("wrong_password"));
+        let row = rows[0].text().await?;
+        assert!(row.contains("パスワード誤り"), "{row}");
+        assert!(row.contains("（admin）"), "the login aimed at: {row}");
         browser.screenshot("09-audit-log").await?;
         browser.click("verify-logs").await?;
         browser.wait_for_text("chain-status", "正常").await?;
@@ -230,6 +248,20 @@ async fn administrator_finds_a_login_event_and_exports_it() {
             .wait_for_text("access-table", "/api/v1/auth/login")
             .await?;
         browser.screenshot("10-access-log").await?;
+        // Who opened her record: by カナ as typed at the front desk, named by number and name.
+        browser.fill("log_patient", "ｶｸｳｷﾛｸ").await?;
+        browser.click("log-search").await?;
+        browser
+            .wait_for_text("access-patient", "架空 記録（カクウ キロク）")
+            .await?;
+        let rows = c
+            .find_all(Locator::Css("[data-testid='access-patient']"))
+            .await?;
+        for row in rows {
+            let text = row.text().await?;
+            anyhow::ensure!(text.contains("架空 記録"), "only her: {text}");
+        }
+        browser.screenshot("10b-access-log-patient").await?;
         anyhow::Ok(())
     }
     .await;
@@ -298,6 +330,8 @@ async fn a_receptionist_registers_finds_and_edits_a_patient() {
 
         // Her insurance card: a mistyped last digit is caught while typing.
         browser.click("add-insurance").await?;
+        // The form opens with the cursor in its first field.
+        browser.wait_for_focus("insurer_number").await?;
         browser.fill("insurer_number", "33120016").await?;
         browser.wait_for_text("insurance-form", "検証番号").await?;
         browser.fill("insurer_number", "33120015").await?;
@@ -314,7 +348,32 @@ async fn a_receptionist_registers_finds_and_edits_a_patient() {
         browser.click("save-insurance").await?;
         browser.wait_for_text("insurance-table", "33120015").await?;
         browser.wait_for_text("burden", "3割").await?;
+        // Its kind in words (法別 33 警察共済, 本人), and the cursor on to the check-in.
+        browser
+            .wait_for_text("insurance-kind", "社保 警察共済")
+            .await?;
+        browser.wait_for_focus("checkin_department").await?;
         browser.screenshot("12b-patient-insurance").await?;
+        // A typing slip in the 記号 is corrected as a new version with a reason.
+        browser.click("edit-insurance").await?;
+        browser.fill("insurance_symbol", "架空二").await?;
+        browser.fill("insurance_reason", "記号の入力誤り").await?;
+        browser.click("save-insurance").await?;
+        browser
+            .wait_for_text("insurance-table", "架空二・123・01")
+            .await?;
+        // She changes jobs: the card is lost on 2026-03-31 (valid to 03-30), the new one added.
+        browser.click("end-insurance").await?;
+        browser.fill("insurance_loss", "R8.3.31").await?;
+        browser
+            .wait_for_text("insurance_loss-read", "令和8年3月31日（2026-03-31）")
+            .await?;
+        browser.fill("insurance_reason", "退職").await?;
+        browser.click("save-insurance-end").await?;
+        browser
+            .wait_for_text("insurance-period", "2020-04-01 〜 2026-03-30")
+            .await?;
+        browser.screenshot("12b2-insurance-ended").await?;
 
         // A 公費 受給者証: the mistyped check digit is caught, then the period is corrected
         // as a new version.
@@ -482,7 +541,7 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
         }
     }
 
-    let browser = Browser::start(1280, 900).await.expect("browser");
+    let browser = Browser::start(1280, 800).await.expect("browser");
     let result = async {
         let c = &browser.client;
         // The administrator records the clinic's billing settings first.
@@ -533,8 +592,8 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
         browser.fill("login_id", "kaikei").await?;
         browser.fill("password", "front-desk-pass-2026").await?;
         browser.click("login-submit").await?;
-        browser.wait_for_path("/").await?;
-        c.goto(&format!("{}/reception", app.base_url)).await?;
+        // The front desk starts on 受付一覧.
+        browser.wait_for_path("/reception").await?;
         browser.wait_for_text("reception-table", "会計待ち").await?;
         // The later of the day's two visits: the first one makes it a 再診.
         let bills = c
@@ -561,7 +620,13 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
         // once, kept in IndexedDB): 再診料 by half-width カナ.
         browser.fill("master_query", "ｻｲｼﾝﾘｮｳ").await?;
         browser.wait_for_text("master-hits", "再診料").await?;
-        // The clerk keeps these prescriptions as a セット for next time.
+        // Rp lines name their drugs; 診療行為 are listed by name with a quantity control.
+        browser.wait_for_text("rp2-names", "×3").await?;
+        // The clerk keeps these prescriptions as a セット for next time (セット is a menu).
+        c.find(Locator::Css("[data-testid='set-menu'] summary"))
+            .await?
+            .click()
+            .await?;
         browser.fill("set_name", "高血圧・鎮痛 定期").await?;
         browser.click("save-set").await?;
         browser
@@ -570,6 +635,33 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
         browser.fill("bill_paid", "1000").await?;
         browser.wait_for_text("bill-change", "おつり 210円").await?;
         browser.screenshot("20-bill-priced").await?;
+        // The totals, 預り金 and 確定 stay in view however far the entries scroll.
+        let in_view = c
+            .execute(
+                "window.scrollTo(0, document.body.scrollHeight); \
+                 const r = document.querySelector('[data-testid=bill-finalize]').getBoundingClientRect(); \
+                 const t = document.querySelector('[data-testid=bill-patient-share]').getBoundingClientRect(); \
+                 return window.scrollY > 200 && r.top >= 0 && r.bottom <= window.innerHeight \
+                   && t.top >= 0 && t.bottom <= window.innerHeight;",
+                vec![],
+            )
+            .await?;
+        anyhow::ensure!(
+            in_view.as_bool() == Some(true),
+            "確定 and the totals in view with the entries scrolled"
+        );
+        c.execute("window.scrollTo(0, 0)", vec![]).await?;
+        // On a tablet: one column, every control a finger's height.
+        for (width, height) in [(768u32, 1024u32), (1024, 768)] {
+            c.set_window_size(width, height).await?;
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            let small = browser.small_controls().await?;
+            anyhow::ensure!(small.is_empty(), "会計 {width}x{height}: under 44 px: {small:?}");
+            browser
+                .screenshot(&format!("20c-bill-{width}x{height}"))
+                .await?;
+        }
+        c.set_window_size(1280, 800).await?;
         browser.click("bill-finalize").await?;
         browser
             .wait_for_text("bill-final", "確定済み 第1版")
@@ -754,12 +846,27 @@ async fn a_visit_takes_the_insurance_combination_the_clerk_chooses() {
 /// The front desk by keyboard: a registration (Enter from field to field, the sex chosen by
 /// ORCA's code, the birth date typed in 和暦, F12 to register), the check-in that follows (the
 /// cursor already in the check-in form, F12), F3 to 受付一覧 and F1 back. The keys other than
-/// characters are counted: 41 Tabs for a registration alone before this (issue 21).
+/// characters are counted: 41 Tabs for a registration alone before this (issue 21). The
+/// 郵便番号 fills in the address.
 #[tokio::test]
 async fn the_front_desk_works_by_keyboard() {
     use fantoccini::key::Key;
     require_built_app();
     let app = TestApp::spawn().await;
+    // One line of 日本郵便's 郵便番号データ (the KEN_ALL layout).
+    let postal = std::env::temp_dir().join(format!(
+        "karte-ken-all-{}.csv",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::write(
+        &postal,
+        "13101,\"100  \",\"1000001\",\"ﾄｳｷｮｳﾄ\",\"ﾁﾖﾀﾞｸ\",\"ﾁﾖﾀﾞ\",\"東京都\",\"千代田区\",\"千代田\",0,0,0,0,0,0\r\n",
+    )
+    .unwrap();
+    karte_server::cli::import_postal_file(&app.owner_pool().await, &postal)
+        .await
+        .expect("postal");
+    let _ = std::fs::remove_file(&postal);
     let (p, admin) = app.admin_session("1319999909", "架空鍵盤医院").await;
     app.staff_session(&admin, &p.code, "kenban", "clerk", "front-desk-pass-2026")
         .await;
@@ -779,16 +886,8 @@ async fn the_front_desk_works_by_keyboard() {
         // One key on the keyboard (to whatever has the cursor), counted.
         macro_rules! press {
             ($key:expr) => {{
-                use fantoccini::actions::{InputSource, KeyAction, KeyActions};
                 keys += 1;
-                let key: char = $key.into();
-                c.perform_actions(
-                    KeyActions::new("keyboard".into())
-                        .then(KeyAction::Down { value: key })
-                        .then(KeyAction::Up { value: key }),
-                )
-                .await?;
-                tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+                browser.press($key).await?;
             }};
         }
         c.goto(&format!("{}/patients/new", app.base_url)).await?;
@@ -818,7 +917,23 @@ async fn the_front_desk_works_by_keyboard() {
             .wait_for_text("birth-wareki", "昭和55年6月15日（1980-06-15）")
             .await?;
         press!(Key::Enter);
-        type_text!("東京都架空区4-4");
+        // 郵便番号 fills the address; Enter, and the 番地 is typed after it.
+        type_text!("1000001");
+        browser
+            .wait_for_text("patient_postal-read", "東京都千代田区千代田")
+            .await?;
+        press!(Key::Enter);
+        type_text!("4-4");
+        let address = browser
+            .by_testid("patient_address")
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        anyhow::ensure!(
+            address == "〒100-0001 東京都千代田区千代田4-4",
+            "address {address}"
+        );
         press!(Key::F12);
         if browser
             .wait_for_text("patient-detail", "昭和55年6月15日")
@@ -835,18 +950,7 @@ async fn the_front_desk_works_by_keyboard() {
         }
         browser.wait_for_text("patient-banner", "架空 鍵盤").await?;
         // The cursor is in the check-in form: F12 checks her in.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        loop {
-            let id = c.active_element().await?.attr("id").await?;
-            if id.as_deref() == Some("checkin_department") {
-                break;
-            }
-            anyhow::ensure!(
-                std::time::Instant::now() < deadline,
-                "the cursor is not in the check-in form: {id:?}"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+        browser.wait_for_focus("checkin_department").await?;
         press!(Key::F12);
         browser
             .wait_for_text("check-in-result", "受付しました")

@@ -107,7 +107,7 @@ async fn a_clerk_enrols_an_authenticator_app_and_signs_in_with_a_code() {
             )
             .await?;
         browser.click("second-factor-submit").await?;
-        browser.wait_for_path("/").await?;
+        browser.wait_for_signed_in().await?;
         browser.wait_for_text("current-user", "架空 職員").await?;
         anyhow::Ok(())
     }
@@ -256,7 +256,7 @@ async fn a_doctor_registers_a_security_key_and_signs_in_with_it() {
         browser.fill("password", CLERK_PASSWORD).await?;
         browser.click("login-submit").await?;
         browser.click("security-key-sign-in").await?;
-        browser.wait_for_path("/").await?;
+        browser.wait_for_signed_in().await?;
         browser.wait_for_text("current-user", "架空 職員").await?;
         anyhow::Ok(())
     }

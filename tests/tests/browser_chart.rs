@@ -363,9 +363,173 @@ async fn the_disease_picker_searches_the_local_copy_of_the_masters() {
         // The shared rules (shared::domain::diagnosis) check as the doctor types.
         browser.fill("dx-free", &"あ".repeat(101)).await?;
         browser.wait_for_text("dx-check", "長すぎます").await?;
+        // Free text that is a coded name: the code is offered, and taken with one click.
+        browser.fill("dx-free", "急性上気道炎").await?;
+        browser.wait_for_text("dx-suggest", "4659007").await?;
+        browser.click("dx-suggest-pick").await?;
+        browser.wait_for_text("dx-preview", "急性上気道炎").await?;
+        // Anywhere in the name, and by ICD-10.
+        browser.fill("dx-query", "上気道炎").await?;
+        browser.wait_for_text("dx-hits", "急性上気道炎").await?;
+        browser.fill("dx-query", "J06").await?;
+        browser.wait_for_text("dx-hits", "急性上気道炎").await?;
         Ok::<_, anyhow::Error>(())
     }
     .await;
     browser.close().await;
     result.expect("browser flow");
+}
+
+/// Tablets (768×1024 and 1024×768): every control of 受付一覧, the patient's page and the
+/// chart's forms is at least 44 px high, measured in the page; in one column the chart's
+/// timeline scrolls with the page instead of covering the tabs. Each role starts on its list:
+/// the nurse on 診察待ち, and without 会計. Screenshots of 受付 and the chart at 768×1024 and
+/// 1280×800 are kept (target/screenshots).
+#[tokio::test]
+async fn tablets_get_touch_sized_controls_and_each_role_starts_on_its_list() {
+    require_built_app();
+    let app = TestApp::spawn().await;
+    let (_, doctor, patient) = clinic(&app, "1319999945").await;
+    // One patient waiting to be seen, another waiting to pay.
+    let other: PatientDetail = doctor
+        .post("/patients", &json!({"name": "架空 会計待", "kana": "カクウ カイケイマチ", "sex": "female", "birth_date": "1975-05-05", "confirm_duplicate": true}))
+        .await
+        .json();
+    for p in [&patient, &other] {
+        let res = doctor
+            .post(
+                "/receptions",
+                &json!({"patient_id": p.patient_id, "department": "内科"}),
+            )
+            .await;
+        assert_eq!(res.status, reqwest::StatusCode::CREATED, "{}", res.body);
+    }
+    let queue: Vec<shared::api::reception::ReceptionEntry> = doctor.get("/receptions").await.json();
+    let mut paying = queue
+        .into_iter()
+        .find(|e| e.patient_id == other.patient_id)
+        .expect("checked in");
+    for to in ["in_consultation", "waiting_payment"] {
+        let list: Vec<shared::api::reception::ReceptionEntry> = doctor
+            .post(
+                &format!("/receptions/{}/status", paying.reception_id),
+                &json!({"to": to, "base_version": paying.version}),
+            )
+            .await
+            .json();
+        paying = list
+            .into_iter()
+            .find(|e| e.reception_id == paying.reception_id)
+            .expect("moved");
+    }
+    // A 感染症 on the patient's alert list: every screen about her says so.
+    let res = doctor
+        .post(
+            &format!("/patients/{}/allergies", patient.patient_id),
+            &json!({"kind": "infection", "substance": "HBs抗原陽性", "severity": "unknown", "source": "referral"}),
+        )
+        .await;
+    assert_eq!(res.status, reqwest::StatusCode::CREATED, "{}", res.body);
+    let browser = Browser::start(768, 1024).await.expect("browser");
+    let result = async {
+        let c = &browser.client;
+        browser
+            .sign_in(&app.base_url, "1319999945", "kango", NURSE_PASSWORD)
+            .await?;
+        // The nurse starts on the patients to be seen.
+        browser.wait_for_path("/reception").await?;
+        anyhow::ensure!(
+            c.current_url().await?.query() == Some("show=exam"),
+            "the nurse's list: {}",
+            c.current_url().await?
+        );
+        browser
+            .wait_for_text("reception-table", "架空 診療")
+            .await?;
+        let rows = browser.by_testid("reception-table").await?.text().await?;
+        anyhow::ensure!(!rows.contains("架空 会計待"), "診察待ち only: {rows}");
+        c.goto(&format!("{}/reception?show=all", app.base_url))
+            .await?;
+        browser
+            .wait_for_text("reception-table", "架空 会計待")
+            .await?;
+        anyhow::ensure!(
+            c.find_all(Locator::Css("[data-testid='reception-bill']"))
+                .await?
+                .is_empty(),
+            "会計 is not the nurses'"
+        );
+        let browser = &browser;
+        let measure = |what: &'static str| async move {
+            let small = browser.small_controls().await?;
+            anyhow::ensure!(small.is_empty(), "{what}: controls under 44 px: {small:?}");
+            anyhow::Ok(())
+        };
+        for (width, height) in [(768u32, 1024u32), (1024, 768)] {
+            c.set_window_size(width, height).await?;
+            let size = format!("{width}x{height}");
+            c.goto(&format!("{}/reception?show=all", app.base_url))
+                .await?;
+            browser
+                .wait_for_text("reception-table", "架空 会計待")
+                .await?;
+            measure("受付一覧").await?;
+            browser.screenshot(&format!("60-reception-{size}")).await?;
+            c.goto(&format!("{}/patients/{}", app.base_url, patient.patient_id))
+                .await?;
+            browser.wait_for_text("patient-banner", "架空 診療").await?;
+            browser
+                .wait_for_text("banner-infections", "感染症 HBs抗原陽性")
+                .await?;
+            browser
+                .wait_for_text("banner-allergies", "アレルギー・禁忌 登録なし")
+                .await?;
+            browser.by_testid("insurance-table").await?;
+            measure("患者").await?;
+            c.goto(&format!(
+                "{}/patients/{}/chart",
+                app.base_url, patient.patient_id
+            ))
+            .await?;
+            browser.click("tab-vitals").await?;
+            browser.by_testid("vital-save").await?;
+            measure("バイタル").await?;
+            browser
+                .screenshot(&format!("61-chart-vitals-{size}"))
+                .await?;
+            if width < 900 {
+                // One column: the timeline is in the page's flow, not stuck over the forms.
+                let position = c
+                    .execute(
+                        "return getComputedStyle(document.querySelector('.timeline')).position",
+                        vec![],
+                    )
+                    .await?;
+                anyhow::ensure!(position.as_str() == Some("static"), "timeline {position}");
+            }
+        }
+        // The desktop view of the same screens, for the record.
+        c.set_window_size(1280, 800).await?;
+        c.goto(&format!("{}/reception?show=all", app.base_url))
+            .await?;
+        browser
+            .wait_for_text("reception-table", "架空 会計待")
+            .await?;
+        browser.screenshot("60-reception-1280x800").await?;
+        c.goto(&format!(
+            "{}/patients/{}/chart",
+            app.base_url, patient.patient_id
+        ))
+        .await?;
+        browser.click("tab-vitals").await?;
+        browser.by_testid("vital-save").await?;
+        browser.screenshot("61-chart-vitals-1280x800").await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = browser.screenshot("failure-tablet").await;
+    }
+    browser.close().await;
+    result.expect("tablet flow");
 }

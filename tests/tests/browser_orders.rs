@@ -335,16 +335,35 @@ async fn the_doctor_orders_the_clerk_bills_without_typing_and_the_prescription_r
         browser.click("logout").await?;
         browser.wait_for_path("/login").await?;
 
-        // 会計: the orders are there, priced; the clerk adds one 算定 item and finalises.
+        // 会計 by keyboard: the doctor is done, the patient waits to pay; the clerk starts on
+        // 受付一覧 with the cursor on that patient's 会計, Enter opens it with the cursor in 預り金,
+        // the orders already priced; F12 finalises. The keys other than characters are counted
+        // (65 Tabs for a bill before issue 21).
+        let mut version = visit.version;
+        for to in ["in_consultation", "waiting_payment"] {
+            let list: Vec<ReceptionEntry> = clerk
+                .post(
+                    &format!("/receptions/{}/status", visit.reception_id),
+                    &json!({"to": to, "base_version": version}),
+                )
+                .await
+                .json();
+            version = list
+                .iter()
+                .find(|e| e.reception_id == visit.reception_id)
+                .expect("moved")
+                .version;
+        }
         browser
             .sign_in(&app.base_url, &p.code, "uketsuke", CLERK_PASSWORD)
             .await?;
-        c.goto(&format!(
-            "{}/reception/{}/bill",
-            app.base_url, visit.reception_id
-        ))
-        .await?;
+        browser.wait_for_path("/reception").await?;
+        let mut keys = 0usize;
+        browser.wait_for_focus("reception-bill").await?;
+        browser.press(fantoccini::key::Key::Enter).await?;
+        keys += 1;
         browser.wait_for_text("bill-banner", "架空 注文").await?;
+        browser.wait_for_focus("bill_paid").await?;
         browser.by_testid("bill-orders").await?;
         browser.screenshot("72-bill-opened").await?;
         browser.wait_for_text("bill-orders", "ノルバスク").await?;
@@ -366,10 +385,23 @@ async fn the_doctor_orders_the_clerk_bills_without_typing_and_the_prescription_r
         amend_lab(&doctor, pid, &[CBC, BLOOD_DRAW, URINE], "尿検査の追加").await?;
         wait_long(&browser, "bill-orders-updated").await?;
         browser.wait_for_text("bill-lines", "尿中一般物質").await?;
-        browser.click("bill-finalize").await?;
+        anyhow::ensure!(
+            browser.focused().await? == "bill_paid",
+            "the cursor left 預り金 while re-pricing: {}",
+            browser.focused().await?
+        );
+        browser.press(fantoccini::key::Key::F12).await?;
+        keys += 1;
         browser
             .wait_for_text("bill-final", "確定済み 第1版")
             .await?;
+        // Then the 領収証: the cursor is on its print button.
+        browser.wait_for_focus("bill-print").await?;
+        println!(
+            "keyboard: 会計 of a visit with a prescription order in {keys} keys other than \
+             characters (Enter, F12), no Tab; the clerk's added item took its code and a click"
+        );
+        anyhow::ensure!(keys <= 3, "{keys} keys");
         // Amended after 確定: on opening 会計 again the clerk is told a 訂正 is due.
         amend_lab(&doctor, pid, &[CBC, BLOOD_DRAW], "尿検査の取りやめ").await?;
         c.goto(&format!(

@@ -379,10 +379,11 @@ async fn the_demo_subset_is_cut_from_the_official_files_and_prices_like_them() {
         .iter()
         .any(|l| l.code == "130003670" && l.points.0 == 52));
     // 傷病名 for the chart come with it.
-    let hits = masters::search(&mut conn, &["disease"], date!(2024 - 06 - 10), "高血圧", 10)
+    let (_, rows) = masters::catalog_since(&mut conn, MasterKind::Disease, 0)
         .await
         .unwrap();
-    assert!(hits.iter().any(|h| h.1 == "8833421"), "{hits:?}");
+    let hits = shared::api::billing::search_catalog("disease", &rows, "2024-06-10", "高血圧", 10);
+    assert!(hits.iter().any(|h| h.code == "8833421"), "{hits:?}");
 }
 
 /// The app's copy of a master: downloaded whole once (`since=0`), then only the versions later
@@ -426,6 +427,11 @@ async fn the_catalog_is_sent_whole_once_then_by_difference() {
         .await
         .json();
     assert_eq!((same.seq, same.rows.len()), (seq1, 0));
+    // The server's search (over its own copy in memory) knows only the demo's 修飾語 yet.
+    let before: Vec<shared::api::billing::MasterHit> = doctor
+        .get("/masters/search?q=マンセイ&on=2025-07-01&kind=modifier")
+        .await
+        .json();
 
     // A newer edition: the difference holds only what it added.
     import_master_files(&owner, &[reference("z_20250601.zip")])
@@ -455,6 +461,12 @@ async fn the_catalog_is_sent_whole_once_then_by_difference() {
         .await
         .json();
     assert_eq!(local, server);
+    assert!(
+        server.len() > before.len(),
+        "the server's copy follows the new import: {} then {}",
+        before.len(),
+        server.len()
+    );
 
     // Gzip on the wire when the client accepts it; bad parameters are named.
     let req = doctor
@@ -467,4 +479,64 @@ async fn the_catalog_is_sent_whole_once_then_by_difference() {
         doctor.get("/masters/catalog?kind=nope").await.field_names(),
         ["kind"]
     );
+}
+
+/// 傷病名 on the official master (b_20240601): found anywhere in the name (「上気道炎」 finds
+/// 急性上気道炎), by カナ and by ICD-10, ranked the same by the server and by the app's copy.
+#[tokio::test]
+async fn diseases_are_found_anywhere_in_the_name_by_kana_and_by_icd10() {
+    if karte_tests::reference::reference("masters").is_none() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    import_master_files(&app.owner_pool().await, &[reference("b_20240601.zip")])
+        .await
+        .expect("傷病名マスター");
+    let (_, admin) = app.admin_session("1319999992", "架空病名医院").await;
+    let doctor = app
+        .staff_session(
+            &admin,
+            "1319999992",
+            "ishi",
+            "doctor",
+            "doctor-secret-2026-d",
+        )
+        .await
+        .1;
+    let catalog: shared::api::billing::MasterCatalog =
+        doctor.get("/masters/catalog?kind=disease").await.json();
+    for query in ["上気道炎", "じょうきどうえん", "J06.9", "高血圧"] {
+        let server: Vec<shared::api::billing::MasterHit> = doctor
+            .get(&format!(
+                "/masters/search?q={}&on=2024-06-10&kind=disease",
+                karte_tests::encode_query(query)
+            ))
+            .await
+            .json();
+        let local =
+            shared::api::billing::search_catalog("disease", &catalog.rows, "2024-06-10", query, 30);
+        assert!(!local.is_empty(), "{query} finds something");
+        assert_eq!(local, server, "the same hits in the same order: {query}");
+    }
+    let names = |q: &str| -> Vec<String> {
+        shared::api::billing::search_catalog("disease", &catalog.rows, "2024-06-10", q, 30)
+            .into_iter()
+            .map(|h| h.name)
+            .collect()
+    };
+    let upper = names("上気道炎");
+    assert!(upper.iter().any(|n| n == "急性上気道炎"), "{upper:?}");
+    assert!(upper.iter().all(|n| n.contains("上気道炎")), "{upper:?}");
+    // Names that start so come before names that only have it inside.
+    let fever = names("発熱");
+    let first_inside = fever.iter().position(|n| !n.starts_with("発熱"));
+    let last_start = fever.iter().rposition(|n| n.starts_with("発熱"));
+    assert!(
+        matches!((first_inside, last_start), (Some(i), Some(s)) if s < i),
+        "{fever:?}"
+    );
+    assert!(names("J06.9").iter().any(|n| n == "急性上気道炎"));
+    assert!(names("きゅうせいじょうきどうえん")
+        .iter()
+        .any(|n| n == "急性上気道炎"));
 }

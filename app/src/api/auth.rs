@@ -24,6 +24,12 @@ pub async fn session() -> Result<SessionInfo, ApiFailure> {
     get("/auth/session").await
 }
 
+/// Whether the cookie is a session (answered 200 either way: nothing fails on a page opened
+/// signed out).
+pub async fn state() -> Result<shared::api::auth::SessionState, ApiFailure> {
+    get("/auth/state").await
+}
+
 pub async fn logout(csrf: &str) -> Result<(), ApiFailure> {
     post_no_content("/auth/logout", csrf).await
 }

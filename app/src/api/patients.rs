@@ -1,12 +1,12 @@
 use super::{get, post, put, ApiFailure};
 use shared::api::insurance::{
-    CoverageOn, EditPublicPayment, InsuranceDetail, InsuranceInput, PublicPaymentDetail,
-    PublicPaymentInput,
+    CoverageOn, EditInsurance, EditPublicPayment, InsuranceDetail, InsuranceInput,
+    PublicPaymentDetail, PublicPaymentInput,
 };
 use shared::api::patients::{
     PatientDetail, PatientInput, PatientSummary, PatientVersion, RegisterPatient, UpdatePatient,
 };
-use shared::ids::{PatientId, PublicPaymentId};
+use shared::ids::{InsuranceId, PatientId, PublicPaymentId};
 
 pub async fn search(q: &str) -> Result<Vec<PatientSummary>, ApiFailure> {
     get(&format!("/patients?q={}", super::logs::encode(q))).await
@@ -51,6 +51,20 @@ pub async fn add_insurance(
     post(&format!("/patients/{id}/insurances"), csrf, body).await
 }
 
+pub async fn edit_insurance(
+    csrf: &str,
+    id: PatientId,
+    insurance: InsuranceId,
+    body: &EditInsurance,
+) -> Result<InsuranceDetail, ApiFailure> {
+    put(
+        &format!("/patients/{id}/insurances/{insurance}"),
+        csrf,
+        body,
+    )
+    .await
+}
+
 pub async fn add_public_payment(
     csrf: &str,
     id: PatientId,
@@ -71,4 +85,9 @@ pub async fn edit_public_payment(
         body,
     )
     .await
+}
+
+/// The addresses a 郵便番号 (7 digits) stands for.
+pub async fn postal(code: &str) -> Result<Vec<shared::masters::postal::PostalAddress>, ApiFailure> {
+    get(&format!("/postal-codes?code={code}")).await
 }

@@ -87,6 +87,7 @@ pub fn PublicPayments(
         reason.set(String::new());
         errors.set(Vec::new());
         editing.set(Some(p));
+        crate::keys::plan().focus_next(&["#payer_number"]);
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -109,6 +110,7 @@ pub fn PublicPayments(
         let csrf = session.csrf();
         let id = patient_id.get_untracked();
         let reason = reason.get_untracked();
+        let next = crate::keys::plan();
         spawn_local(async move {
             let result = match target {
                 None => crate::api::patients::add_public_payment(&csrf, id, &input).await,
@@ -126,6 +128,7 @@ pub fn PublicPayments(
                 Ok(_) => {
                     editing.set(None);
                     reload.run(());
+                    next.focus_next(&["#checkin_department", "[data-testid='add-public-payment']"]);
                 }
                 Err(f) => {
                     session.check(&f);
@@ -153,7 +156,10 @@ pub fn PublicPayments(
                         let target = p.clone();
                         view! {
                             <tr data-testid="public-payment-row">
-                                <td>{p.houbetsu.clone()}</td>
+                                <td data-testid="public-payment-kind">{match shared::domain::insurance::public_houbetsu_name(&p.houbetsu) {
+                                    Some(name) => format!("{} {name}", p.houbetsu),
+                                    None => p.houbetsu.clone(),
+                                }}</td>
                                 <td data-testid="payer-number">{p.payer_number.clone()}</td>
                                 <td>{p.recipient_number.clone().unwrap_or_else(|| "—".into())}</td>
                                 <td data-testid="public-payment-period">{format!("{} 〜 {}", p.valid_from, p.valid_until.clone().unwrap_or_default())}</td>

@@ -83,6 +83,7 @@ fn ShellLayout() -> impl IntoView {
     let keys = {
         let navigate = navigate.clone();
         window_event_listener(leptos::ev::keydown, move |ev| {
+            crate::keys::user_acted(Some(&ev.key()));
             // An IME's Enter confirms a conversion (漢字変換), never moves or sends; a held key
             // repeats nothing.
             if matches!(session.0.get_untracked(), SessionState::Expired(_))
@@ -113,7 +114,12 @@ fn ShellLayout() -> impl IntoView {
             }
         })
     };
-    on_cleanup(move || keys.remove());
+    // A pointer down is the user at work too: no planned focus moves after it.
+    let pointer = window_event_listener(leptos::ev::pointerdown, |_| crate::keys::user_acted(None));
+    on_cleanup(move || {
+        keys.remove();
+        pointer.remove();
+    });
     // What the banner adds about its patient: allergies and 禁忌, and the cards valid today.
     let facts = RwSignal::new(None::<BannerFacts>);
     Effect::new(move |_| {
@@ -121,7 +127,8 @@ fn ShellLayout() -> impl IntoView {
         facts.set(None);
         let Some(id) = id else { return };
         spawn_local(async move {
-            let allergies = crate::api::orders::allergies(id).await.unwrap_or_default();
+            // Unread is not "none": the banner says it could not read them.
+            let allergies = crate::api::orders::allergies(id).await.ok();
             let cards = crate::api::patients::coverage(id, "").await.ok();
             // Only if the banner still names this patient.
             if current
@@ -129,7 +136,7 @@ fn ShellLayout() -> impl IntoView {
                 .with_untracked(|p| p.as_ref().map(|p| p.patient_id))
                 == Some(id)
             {
-                facts.set(Some(BannerFacts::of(&allergies, cards.as_ref())));
+                facts.set(Some(BannerFacts::of(allergies.as_deref(), cards.as_ref())));
             }
         });
     });
@@ -140,6 +147,9 @@ fn ShellLayout() -> impl IntoView {
         move || {
             let SessionState::SignedIn(info) = session.0.get_untracked() else {
                 warning.set(None);
+                if matches!(session.0.get_untracked(), SessionState::SignedOut { .. }) {
+                    crate::idle::set_session(None);
+                }
                 return;
             };
             if info.stage != SessionStage::Full {
@@ -265,8 +275,15 @@ fn ShellLayout() -> impl IntoView {
             }}
             {move || facts.get().map(|f| view! {
                 <span class="banner-cover" data-testid="banner-coverage">{f.coverage}</span>
-                <span class="banner-allergy" class:alert=!f.allergies.is_empty() data-testid="banner-allergies">
-                    {if f.allergies.is_empty() { "アレルギー・禁忌 登録なし".to_string() } else { format!("アレルギー・禁忌 {}", f.allergies.join("、")) }}
+                <span class="banner-allergy" class:alert=f.unread || !f.allergies.is_empty() data-testid="banner-allergies">
+                    {if f.unread { "アレルギー・禁忌 取得できません".to_string() }
+                     else if f.allergies.is_empty() { "アレルギー・禁忌 登録なし".to_string() }
+                     else { format!("アレルギー・禁忌 {}", f.allergies.join("、")) }}
+                </span>
+                <span class="banner-allergy" class:alert=f.unread || !f.infections.is_empty() data-testid="banner-infections">
+                    {if f.unread { "感染症 取得できません".to_string() }
+                     else if f.infections.is_empty() { "感染症 登録なし".to_string() }
+                     else { format!("感染症 {}", f.infections.join("、")) }}
                 </span>
             })}
         </section>
@@ -291,18 +308,30 @@ fn ShellLayout() -> impl IntoView {
 struct BannerFacts {
     /// Active allergies and 禁忌: `薬剤 ペニシリン（重篤）`.
     allergies: Vec<String>,
+    /// Active 感染症 (HBV, MRSA …).
+    infections: Vec<String>,
+    /// The list could not be read (the banner must not say 登録なし then).
+    unread: bool,
     /// The insurance and 公費 valid today, with their periods.
     coverage: String,
 }
 
 impl BannerFacts {
     fn of(
-        allergies: &[shared::api::orders::Allergy],
+        allergies: Option<&[shared::api::orders::Allergy]>,
         cards: Option<&shared::api::insurance::CoverageOn>,
     ) -> Self {
+        use shared::domain::allergy::AllergyKind;
+        let unread = allergies.is_none();
+        let allergies = allergies.unwrap_or_default();
+        let infections = allergies
+            .iter()
+            .filter(|a| a.active && a.kind == AllergyKind::Infection)
+            .map(|a| a.substance.clone())
+            .collect();
         let allergies = allergies
             .iter()
-            .filter(|a| a.active)
+            .filter(|a| a.active && a.kind != AllergyKind::Infection)
             .map(|a| {
                 format!(
                     "{} {}（{}）",
@@ -328,7 +357,8 @@ impl BannerFacts {
                 .map(|i| {
                     format!(
                         "{} {} {}割 {}",
-                        insurance_kind(&i.insurer_number),
+                        shared::domain::insurance::InsuranceSystem::of(&i.insurer_number)
+                            .label_ja(),
                         if i.relationship == shared::domain::insurance::Relationship::Insured {
                             "本人"
                         } else {
@@ -348,17 +378,9 @@ impl BannerFacts {
         };
         Self {
             allergies,
+            infections,
+            unread,
             coverage,
         }
-    }
-}
-
-/// 社保 / 国保 / 後期 / 退職 from the 保険者番号.
-fn insurance_kind(number: &str) -> &'static str {
-    match shared::domain::insurance::InsurerNumber::parse(number) {
-        Ok(n) if n.is_kouki() => "後期",
-        Ok(n) if n.is_kokuho() => "国保",
-        Ok(n) if n.houbetsu() == Some("67") => "退職",
-        _ => "社保",
     }
 }

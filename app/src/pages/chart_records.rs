@@ -67,6 +67,8 @@ pub fn DiagnosesPanel(patient_id: Signal<PatientId>) -> impl IntoView {
     let modifier_hits = RwSignal::new(Vec::<MasterHit>::new());
     let modifiers = RwSignal::new(Vec::<MasterHit>::new());
     let free_name = RwSignal::new(String::new());
+    // Coded names like the free text typed: the doctor is offered the code.
+    let suggestions = RwSignal::new(Vec::<MasterHit>::new());
     let start = RwSignal::new(crate::format::today_jst().to_string());
     let is_main = RwSignal::new(false);
     let suspected = RwSignal::new(false);
@@ -79,16 +81,24 @@ pub fn DiagnosesPanel(patient_id: Signal<PatientId>) -> impl IntoView {
             crate::masters_cache::ensure("modifier").await;
         });
     }
-    let search = move |kind: &'static str, q: String, out: RwSignal<Vec<MasterHit>>| {
-        let day = start.get_untracked();
-        spawn_local(async move {
-            if q.trim().is_empty() {
-                out.set(Vec::new());
-            } else {
-                out.set(master_search(kind, &q, &day).await);
-            }
-        });
-    };
+    // Hits for what `typed` holds; an answer for text no longer there is dropped.
+    let search =
+        move |kind: &'static str, typed: RwSignal<String>, out: RwSignal<Vec<MasterHit>>| {
+            let day = start.get_untracked();
+            let q = typed.get_untracked();
+            spawn_local(async move {
+                let found = if q.trim().is_empty() {
+                    Vec::new()
+                } else {
+                    master_search(kind, &q, &day).await
+                };
+                // Only for the text still typed, and only while the panel is there (its
+                // signals go with it when the doctor leaves the tab).
+                if typed.try_with_untracked(|t| *t == q) == Some(true) {
+                    let _ = out.try_set(found);
+                }
+            });
+        };
     // The entry as it would be sent, checked by the same shared rules as the server.
     let entry = move || DiagnosisInput {
         disease_code: picked.get().map(|h| h.code).unwrap_or_default(),
@@ -147,6 +157,7 @@ pub fn DiagnosesPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                     picked.set(None);
                     modifiers.set(Vec::new());
                     free_name.set(String::new());
+                    suggestions.set(Vec::new());
                     query.set(String::new());
                     hits.set(Vec::new());
                     is_main.set(false);
@@ -235,9 +246,9 @@ pub fn DiagnosesPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                 <form class="diagnosis-form" on:submit=submit novalidate data-testid="diagnosis-form">
                     <h3>"傷病名を追加"</h3>
                     <p class="hint" data-testid="master-status">"傷病名マスター："{move || disease_status.get()}</p>
-                    <label for="dx_query">"傷病名（名称・カナ・コード）"</label>
+                    <label for="dx_query">"傷病名（名称・カナ・コード・ICD-10）"</label>
                     <input id="dx_query" data-testid="dx-query" autocomplete="off" prop:value=move || query.get()
-                        on:input=move |ev| { let q = event_target_value(&ev); query.set(q.clone()); search("disease", q, hits); }/>
+                        on:input=move |ev| { query.set(event_target_value(&ev)); search("disease", query, hits); }/>
                     <ul class="master-hits" data-testid="dx-hits">
                         {move || hits.get().into_iter().map(|h| {
                             let pick = h.clone();
@@ -248,7 +259,7 @@ pub fn DiagnosesPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                     <Show when=move || picked.get().is_some()>
                         <label for="dx_modifier">"修飾語（急性・慢性・左右など）"</label>
                         <input id="dx_modifier" data-testid="dx-modifier" autocomplete="off" prop:value=move || modifier_query.get()
-                            on:input=move |ev| { let q = event_target_value(&ev); modifier_query.set(q.clone()); search("modifier", q, modifier_hits); }/>
+                            on:input=move |ev| { modifier_query.set(event_target_value(&ev)); search("modifier", modifier_query, modifier_hits); }/>
                         <ul class="master-hits">
                             {move || modifier_hits.get().into_iter().map(|h| {
                                 let add = h.clone();
@@ -259,7 +270,29 @@ pub fn DiagnosesPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                     </Show>
                     <Show when=move || picked.get().is_none()>
                         <label for="dx_free">"未コード化傷病名（マスターにない場合）"</label>
-                        <input id="dx_free" data-testid="dx-free" prop:value=move || free_name.get() on:input=move |ev| free_name.set(event_target_value(&ev))/>
+                        <input id="dx_free" data-testid="dx-free" prop:value=move || free_name.get()
+                            on:input=move |ev| { free_name.set(event_target_value(&ev)); search("disease", free_name, suggestions); }/>
+                        <Show when=move || !suggestions.with(Vec::is_empty)>
+                            <div class="notice" data-testid="dx-suggest">
+                                <p>{move || if suggestions.with(|h| h.iter().any(|h| h.name == free_name.get().trim())) {
+                                    "マスターにある傷病名です。コード化して登録できます："
+                                } else {
+                                    "マスターの近い傷病名（選ぶとコード化して登録できます）："
+                                }}</p>
+                                <ul class="master-hits">
+                                    {move || suggestions.get().into_iter().take(3).map(|h| {
+                                        let pick = h.clone();
+                                        view! { <li><button type="button" class="link" data-testid="dx-suggest-pick"
+                                            on:click=move |_| {
+                                                picked.set(Some(pick.clone()));
+                                                query.set(pick.name.clone());
+                                                free_name.set(String::new());
+                                                suggestions.set(Vec::new());
+                                            }>{format!("{} {}（ICD-10 {}）", h.code, h.name, h.value)}</button></li> }
+                                    }).collect_view()}
+                                </ul>
+                            </div>
+                        </Show>
                     </Show>
                     <p class="preview">"登録される傷病名："<strong data-testid="dx-preview">{preview}</strong>
                         <Show when=move || picked.get().is_some() || !modifiers.get().is_empty()>

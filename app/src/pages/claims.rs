@@ -401,7 +401,7 @@ fn Filings(
                                 <td>{format!("{} {}", jst(&f.created_at), f.author.clone().unwrap_or_default())}</td>
                                 <td>{f.reason.clone()}</td>
                                 <td>{f.files.iter().map(|file| view! {
-                                    <a href=crate::api::claims::uke_url(id, file.payer) download="RECEIPTC.UKE" data-testid="claims-download"
+                                    <a href=crate::api::claims::uke_url(id, file.payer) download="RECEIPTC.UKE" data-testid="claims-download" on:click=|_| crate::idle::touch()
                                         title=format!("SHA-256 {}", file.sha256)>
                                         {format!("{}（{} バイト）", file.payer.label_ja(), thousands(file.bytes as i64))}
                                     </a>

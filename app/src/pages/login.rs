@@ -27,6 +27,10 @@ pub fn LoginPage() -> impl IntoView {
     let has_code = !remembered.is_empty();
     let code = RwSignal::new(remembered);
     let login_id = RwSignal::new(String::new());
+    // Signed out here: nothing done on this page keeps another tab's screen open.
+    if !matches!(session.0.get_untracked(), SessionState::SignedIn(_)) {
+        crate::idle::set_session(None);
+    }
     let password = RwSignal::new(String::new());
     let otp = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -49,7 +53,10 @@ pub fn LoginPage() -> impl IntoView {
                         navigate(&saved.path, Default::default());
                         crate::unsaved::restore_soon(saved.fields);
                     }
-                    None => navigate("/", Default::default()),
+                    None => navigate(
+                        crate::pages::reception::landing_path(info.user.role),
+                        Default::default(),
+                    ),
                 }
             }
         }

@@ -1,16 +1,19 @@
 //! ログ閲覧: administrators search the access log and the audit log of their institution,
 //! page through them, export what they found (CSV for Excel, JSON, FHIR AuditEvent), and
-//! verify the hash chains. Per patient: filter the access log by 患者ID ("who opened this chart").
+//! verify the hash chains. Per patient: filter the access log by 患者番号, カナ or name ("who
+//! opened this chart"); patients and users are named, never shown as bare UUIDs.
 
 use crate::api::ApiFailure;
 use crate::format::jst;
 use crate::state::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::logs::{action_label_ja, AccessLogEntry, AuditLogEntry, ChainStatus, LogPage};
+use shared::api::logs::{
+    action_label_ja, AccessLogEntry, AuditLogEntry, ChainStatus, LogPage, PatientLabel,
+};
 use shared::api::users::UserSummary;
 use shared::domain::Permission;
-use shared::ids::UserId;
+use shared::ids::{PatientId, UserId};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +63,7 @@ fn LogsViewer() -> impl IntoView {
     let outcome = RwSignal::new(String::new());
     let action = RwSignal::new(String::new());
     let users = RwSignal::new(HashMap::<UserId, UserSummary>::new());
+    let patients = RwSignal::new(HashMap::<PatientId, PatientLabel>::new());
     let access_rows = RwSignal::new(Vec::<AccessLogEntry>::new());
     let audit_rows = RwSignal::new(Vec::<AuditLogEntry>::new());
     let next = RwSignal::new(None::<i64>);
@@ -81,7 +85,13 @@ fn LogsViewer() -> impl IntoView {
         ];
         match tab.get() {
             Tab::Access => {
-                pairs.push(("patient_id", patient.get()));
+                // A UUID (from a link) names one patient; anything else is searched.
+                let typed = patient.get();
+                if typed.trim().parse::<PatientId>().is_ok() {
+                    pairs.push(("patient_id", typed));
+                } else {
+                    pairs.push(("patient", typed));
+                }
                 pairs.push(("outcome", outcome.get()));
             }
             Tab::Audit => {
@@ -123,7 +133,9 @@ fn LogsViewer() -> impl IntoView {
                     Ok(LogPage {
                         entries,
                         next_before_seq,
+                        patients: named,
                     }) => {
+                        patients.update(|p| p.extend(named.into_iter().map(|l| (l.patient_id, l))));
                         access_rows.update(|rows| {
                             if !more {
                                 rows.clear();
@@ -138,7 +150,9 @@ fn LogsViewer() -> impl IntoView {
                     Ok(LogPage {
                         entries,
                         next_before_seq,
+                        patients: named,
                     }) => {
+                        patients.update(|p| p.extend(named.into_iter().map(|l| (l.patient_id, l))));
                         audit_rows.update(|rows| {
                             if !more {
                                 rows.clear();
@@ -180,6 +194,15 @@ fn LogsViewer() -> impl IntoView {
                 .unwrap_or_else(|| id.to_string()),
         }
     };
+    // A patient as 患者番号 氏名（カナ）; the UUID only when the patient is not known here.
+    let patient_label = move |id: PatientId| -> String {
+        patients
+            .with(|p| {
+                p.get(&id)
+                    .map(|l| format!("{} {}（{}）", l.patient_number, l.name, l.kana))
+            })
+            .unwrap_or_else(|| id.to_string())
+    };
     let log_code = move || {
         if tab.get() == Tab::Access {
             "access"
@@ -215,7 +238,7 @@ fn LogsViewer() -> impl IntoView {
                     </select></div>
             </Show>
             <Show when=move || tab.get() == Tab::Access>
-                <div class="field"><label for="log_patient">"患者ID"</label>
+                <div class="field"><label for="log_patient">"患者（番号・カナ・氏名）"</label>
                     <input id="log_patient" data-testid="log_patient" prop:value=move || patient.get() on:input=move |ev| patient.set(event_target_value(&ev))/></div>
             </Show>
             <div class="field"><label for="log_outcome">"結果"</label>
@@ -228,9 +251,9 @@ fn LogsViewer() -> impl IntoView {
         </form>
         <div class="export-links">
             "出力："
-            <a data-testid="export-csv" download="" href=move || crate::api::logs::export_url(log_code(), "csv", &filters())>"CSV（Excel）"</a>
-            <a data-testid="export-json" download="" href=move || crate::api::logs::export_url(log_code(), "json", &filters())>"JSON"</a>
-            <a data-testid="export-fhir" download="" href=move || crate::api::logs::export_url(log_code(), "fhir", &filters())>"FHIR AuditEvent"</a>
+            <a data-testid="export-csv" download="" on:click=|_| crate::idle::touch() href=move || crate::api::logs::export_url(log_code(), "csv", &filters())>"CSV（Excel）"</a>
+            <a data-testid="export-json" download="" on:click=|_| crate::idle::touch() href=move || crate::api::logs::export_url(log_code(), "json", &filters())>"JSON"</a>
+            <a data-testid="export-fhir" download="" on:click=|_| crate::idle::touch() href=move || crate::api::logs::export_url(log_code(), "fhir", &filters())>"FHIR AuditEvent"</a>
             <button type="button" class="secondary" data-testid="verify-logs" on:click=verify>"改ざん検証"</button>
         </div>
         {move || chains.get().map(|list| view! {
@@ -262,11 +285,15 @@ fn LogsViewer() -> impl IntoView {
                                         Ok(user) => who(&Some(user)),
                                         Err(_) => format!("{t} {id}"),
                                     },
+                                    (Some(t), Some(id)) if t == "patient" => match id.parse::<PatientId>() {
+                                        Ok(p) => format!("患者 {}", patient_label(p)),
+                                        Err(_) => format!("{t} {id}"),
+                                    },
                                     (Some(t), Some(id)) => format!("{t} {id}"),
                                     _ => "—".into(),
                                 }}</td>
                                 <td>{e.client_ip.clone().unwrap_or_default()}</td>
-                                <td class="details">{if e.details.as_object().map(|o| o.is_empty()).unwrap_or(true) { String::new() } else { e.details.to_string() }}</td>
+                                <td class="details">{details_ja(&e.details)}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>
@@ -275,14 +302,14 @@ fn LogsViewer() -> impl IntoView {
             Tab::Access => view! {
                 <table class="logs" data-testid="access-table">
                     <thead><tr><th scope="col">"日時"</th><th scope="col">"利用者"</th><th scope="col">"操作"</th>
-                        <th scope="col">"患者ID"</th><th scope="col">"結果"</th><th scope="col">"接続元"</th><th scope="col">"時間"</th></tr></thead>
+                        <th scope="col">"患者"</th><th scope="col">"結果"</th><th scope="col">"接続元"</th><th scope="col">"時間"</th></tr></thead>
                     <tbody>
                         {move || access_rows.get().into_iter().map(|e| view! {
                             <tr data-testid="access-row" class:bad={e.status >= 400}>
                                 <td>{jst(&e.logged_at)}</td>
                                 <td>{who(&e.user_id)}</td>
                                 <td><code>{format!("{} {}", e.method, e.route)}</code></td>
-                                <td>{e.patient_id.map(|p| p.to_string()).unwrap_or_default()}</td>
+                                <td data-testid="access-patient">{e.patient_id.map(patient_label).unwrap_or_default()}</td>
                                 <td>{e.status}</td>
                                 <td>{e.client_ip.clone().unwrap_or_default()}</td>
                                 <td>{format!("{} ms", e.duration_ms)}</td>
@@ -296,5 +323,31 @@ fn LogsViewer() -> impl IntoView {
             <button type="button" class="secondary" data-testid="log-more" disabled=move || loading.get()
                 on:click=move |_| load(true)>"さらに表示"</button>
         </Show>
+    }
+}
+
+/// An audit entry's details in words: the reason of a refused sign-in first, then the rest.
+fn details_ja(details: &serde_json::Value) -> String {
+    let Some(map) = details.as_object().filter(|m| !m.is_empty()) else {
+        return String::new();
+    };
+    let reason = map.get("reason").and_then(|r| r.as_str()).map(|r| match r {
+        "wrong_password" => "パスワード誤り",
+        "unknown_user" => "存在しない利用者ID（入力された文字は記録しません）",
+        "disabled" => "無効化された利用者",
+        "throttled" => "試行回数の制限中",
+        "wrong_current_password" => "現在のパスワード誤り",
+        "device_not_registered" => "未登録の端末",
+        _ => r,
+    });
+    let rest: serde_json::Map<String, serde_json::Value> = map
+        .iter()
+        .filter(|(k, _)| k.as_str() != "reason")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    match (reason, rest.is_empty()) {
+        (Some(r), true) => r.to_string(),
+        (Some(r), false) => format!("{r} {}", serde_json::Value::Object(rest)),
+        (None, _) => serde_json::Value::Object(rest).to_string(),
     }
 }

@@ -216,11 +216,81 @@ impl PatientForm {
                 </div>
                 <TextField id="patient_birth" label="生年月日（1980-04-01、S55.4.1、昭和55年4月1日、3550401）" value=self.birth error=self.error("birth_date")/>
                 <p class="hint" data-testid="birth-wareki">{move || crate::components::field::date_read(&birth.get())}</p>
+                <PostalField address=self.address/>
                 <TextField id="patient_address" label="住所" value=self.address autocomplete="off" error=self.error("address")/>
                 <TextField id="patient_phone" label="電話番号" value=self.phone kind="tel" error=self.error("phone")/>
                 <TextField id="patient_notes" label="メモ" value=self.notes error=self.error("notes")/>
             </div>
         }
+    }
+}
+
+/// 郵便番号: seven digits typed (with or without the hyphen, either width) fill in the address
+/// from 日本郵便's data; a code of several 町域 offers them. The address is filled only while it
+/// is empty or still what an earlier code filled in, never over what was typed.
+#[component]
+fn PostalField(address: RwSignal<String>) -> impl IntoView {
+    use shared::masters::postal::{normalize_code, PostalAddress};
+    let typed = RwSignal::new(String::new());
+    let found = RwSignal::new(Vec::<PostalAddress>::new());
+    let hint = RwSignal::new(String::new());
+    let filled = RwSignal::new(String::new());
+    let fill = move |a: &PostalAddress| {
+        let current = address.get_untracked();
+        if current.trim().is_empty() || current == filled.get_untracked() {
+            let text = a.address_ja();
+            filled.set(text.clone());
+            address.set(text);
+        }
+    };
+    Effect::new(move |_| {
+        let Some(code) = normalize_code(&typed.get()) else {
+            found.set(Vec::new());
+            hint.set(String::new());
+            return;
+        };
+        spawn_local(async move {
+            let answer = crate::api::patients::postal(&code).await;
+            // Only if the field still holds this code.
+            if normalize_code(&typed.get_untracked()).as_deref() != Some(code.as_str()) {
+                return;
+            }
+            match answer {
+                Ok(list) if list.is_empty() => {
+                    found.set(Vec::new());
+                    hint.set(
+                        "この郵便番号は見つかりません（郵便番号データが未取込のときも）".into(),
+                    );
+                }
+                Ok(list) => {
+                    fill(&list[0]);
+                    hint.set(list[0].address_ja());
+                    found.set(if list.len() > 1 { list } else { Vec::new() });
+                }
+                Err(_) => hint.set("郵便番号を調べられません".into()),
+            }
+        });
+    });
+    view! {
+        <div class="field">
+            <label for="patient_postal">"郵便番号（住所を補完）"</label>
+            <input id="patient_postal" data-testid="patient_postal" inputmode="numeric" autocomplete="off" maxlength="9"
+                prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev))/>
+            <p class="hint" data-testid="patient_postal-read">{move || hint.get()}</p>
+            <Show when=move || !found.with(Vec::is_empty)>
+                <ul class="master-hits" data-testid="postal-choices">
+                    {move || found.get().into_iter().map(|a| {
+                        let pick = a.clone();
+                        // Chosen on purpose: it replaces the address.
+                        view! { <li><button type="button" class="link" data-testid="postal-choice" on:click=move |_| {
+                            let text = pick.address_ja();
+                            filled.set(text.clone());
+                            address.set(text);
+                        }>{a.address_ja()}</button></li> }
+                    }).collect_view()}
+                </ul>
+            </Show>
+        </div>
     }
 }
 

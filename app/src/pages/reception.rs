@@ -5,7 +5,70 @@ use crate::state::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use shared::api::reception::{MoveReception, ReceptionEntry, ReceptionStatus};
+use shared::domain::{Permission, Role};
+
+/// Which rows of the day 受付一覧 shows: `?show=` in the address, so each role's landing page
+/// is a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    All,
+    /// 診察待ち and 診察中: the doctors' and nurses' list.
+    Exam,
+    /// 会計待ち.
+    Payment,
+    /// 終了 and 取消.
+    Finished,
+}
+
+impl Rows {
+    const ALL: [Rows; 4] = [Rows::All, Rows::Exam, Rows::Payment, Rows::Finished];
+
+    fn code(self) -> &'static str {
+        match self {
+            Rows::All => "all",
+            Rows::Exam => "exam",
+            Rows::Payment => "payment",
+            Rows::Finished => "finished",
+        }
+    }
+
+    fn label_ja(self) -> &'static str {
+        match self {
+            Rows::All => "すべて",
+            Rows::Exam => "診察待ち・診察中",
+            Rows::Payment => "会計待ち",
+            Rows::Finished => "終了・取消",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    fn shows(self, status: ReceptionStatus) -> bool {
+        match self {
+            Rows::All => true,
+            Rows::Exam => matches!(
+                status,
+                ReceptionStatus::Waiting | ReceptionStatus::InConsultation
+            ),
+            Rows::Payment => status == ReceptionStatus::WaitingPayment,
+            Rows::Finished => matches!(status, ReceptionStatus::Done | ReceptionStatus::Cancelled),
+        }
+    }
+}
+
+/// The screen a role starts on after signing in: the front desk on 受付一覧, doctors and
+/// nurses on the patients waiting to be seen, administrators on the home page.
+pub fn landing_path(role: Role) -> &'static str {
+    match role {
+        Role::Clerk => "/reception",
+        Role::Doctor | Role::Nurse => "/reception?show=exam",
+        Role::Admin => "/",
+    }
+}
 
 /// How often the queue is fetched again.
 const REFRESH_MS: u32 = 3_000;
@@ -15,6 +78,22 @@ pub fn ReceptionPage() -> impl IntoView {
     let session = use_session();
     let queue = RwSignal::new(Vec::<ReceptionEntry>::new());
     let error = RwSignal::new(None::<String>);
+    let query = use_query_map();
+    let show = Memo::new(move |_| {
+        query
+            .with(|q| q.get("show").and_then(|s| Rows::from_code(&s)))
+            .unwrap_or(Rows::All)
+    });
+    // The longest waiting to pay (the queue is in check-in order).
+    let next_to_pay = Memo::new(move |_| {
+        queue.with(|q| {
+            q.iter()
+                .find(|e| e.status == ReceptionStatus::WaitingPayment)
+                .map(|e| e.reception_id)
+        })
+    });
+    let navigate = use_navigate();
+    let can = move |p: Permission| session.info().map(|i| i.user.role.can(p)).unwrap_or(false);
     let load = move |background: bool| {
         spawn_local(async move {
             match crate::api::reception::queue(background).await {
@@ -66,6 +145,23 @@ pub fn ReceptionPage() -> impl IntoView {
 
     view! {
         <h1>"受付一覧（本日）"</h1>
+        <p class="filters">
+            <label for="reception_show">"表示"</label>
+            <select id="reception_show" data-testid="reception-show"
+                on:change=move |ev| {
+                    let code = event_target_value(&ev);
+                    let path = if code == Rows::All.code() { "/reception".to_string() } else { format!("/reception?show={code}") };
+                    navigate(&path, Default::default());
+                }>
+                {Rows::ALL.into_iter().map(|s| view! {
+                    <option value=s.code() selected=move || show.get() == s>{s.label_ja()}</option>
+                }).collect_view()}
+            </select>
+            " " <span data-testid="reception-count">{move || {
+                let shown = queue.with(|q| q.iter().filter(|e| show.get().shows(e.status)).count());
+                format!("{shown}件")
+            }}</span>
+        </p>
         <p class="form-error" role="alert" data-testid="reception-error">{move || error.get()}</p>
         <table class="patients" data-testid="reception-table">
             <thead><tr><th scope="col">"受付"</th><th scope="col">"患者"</th><th scope="col">"診療科・目的"</th>
@@ -73,7 +169,7 @@ pub fn ReceptionPage() -> impl IntoView {
             <tbody>
                 // Rows are kept as they are unless their entry changed (a refresh every few
                 // seconds must not rebuild the row whose button has the keyboard focus).
-                <For each=move || queue.get()
+                <For each=move || { let show = show.get(); queue.get().into_iter().filter(|e| show.shows(e.status)).collect::<Vec<_>>() }
                     key=|e| (e.reception_id, e.version, e.name.clone(), e.kana.clone(), e.patient_number.clone())
                     children=move |e| {
                     let next = e.status.next();
@@ -86,7 +182,9 @@ pub fn ReceptionPage() -> impl IntoView {
                     view! {
                         <tr data-testid=format!("reception-{}", e.patient_number)>
                             <td>{crate::format::jst(&e.checked_in_at).get(11..16).unwrap_or("").to_string()}</td>
-                            <td><A href=format!("/patients/{}", e.patient_id)>{format!("{} {}（{}）", e.patient_number, e.name, e.kana)}</A></td>
+                            // Doctors and nurses go to the chart, the front desk to the patient's page.
+                            <td><A href=if can(Permission::ReadChart) { format!("/patients/{}/chart", e.patient_id) } else { format!("/patients/{}", e.patient_id) }>
+                                {format!("{} {}（{}）", e.patient_number, e.name, e.kana)}</A></td>
                             <td>{format!("{} {}", e.department, e.purpose)}<br/><small>{e.memo.clone()}</small>
                                 <br/><small data-testid="queue-coverage">{e.coverage_label.clone()}</small></td>
                             <td data-testid="reception-status"><strong>{e.status.label_ja()}</strong><br/><small>{times}</small>
@@ -96,8 +194,11 @@ pub fn ReceptionPage() -> impl IntoView {
                                     <button type="button" data-testid="reception-next"
                                         on:click=move |_| advance(for_next.clone(), to, String::new())>{format!("{}へ", to.label_ja())}</button>
                                 })}
-                                <Show when=move || matches!(e.status, ReceptionStatus::WaitingPayment | ReceptionStatus::Done)>
-                                    <A href=format!("/reception/{}/bill", e.reception_id) attr:class="button" attr:data-testid="reception-bill">"会計"</A>
+                                // 会計 is the front desk's (not the nurses').
+                                <Show when=move || can(Permission::FrontDesk) && matches!(e.status, ReceptionStatus::WaitingPayment | ReceptionStatus::Done)>
+                                    // The first patient waiting to pay has the cursor: Enter opens 会計.
+                                    <A href=format!("/reception/{}/bill", e.reception_id) attr:class="button" attr:data-testid="reception-bill"
+                                        attr:autofocus=move || (Some(e.reception_id) == next_to_pay.get()).then_some("")>"会計"</A>
                                 </Show>
                                 <Show when=move || cancellable>
                                     {

@@ -183,6 +183,8 @@ pub struct AccessFilter {
     pub to: Option<OffsetDateTime>,
     pub user_id: Option<Uuid>,
     pub patient_id: Option<Uuid>,
+    /// Patients by 患者番号, カナ, name … as the patient search reads them.
+    pub patient: Option<shared::api::patients::PatientQuery>,
     /// `true`: status < 400; `false`: status >= 400.
     pub succeeded: Option<bool>,
     pub route: Option<String>,
@@ -209,6 +211,18 @@ pub async fn search_access(
     }
     if let Some(patient) = f.patient_id {
         q.push(" and patient_id = ").push_bind(patient);
+    }
+    if let Some(query) = &f.patient {
+        q.push(" and patient_id in (select patient_id from patient where ");
+        match query {
+            // One patient: her number exactly (1 is not 10 or 100).
+            shared::api::patients::PatientQuery::Number(n)
+            | shared::api::patients::PatientQuery::NumberOrPhone(n) => {
+                q.push("patient_number = ").push_bind(n.clone());
+            }
+            other => super::patients::push_match(&mut q, other),
+        }
+        q.push(")");
     }
     match f.succeeded {
         Some(true) => {
@@ -334,4 +348,32 @@ pub async fn audit_page(
     .bind(limit)
     .fetch_all(tx.conn())
     .await
+}
+
+/// The patients `ids` name, by number and name (for the log viewers).
+pub async fn patient_labels(
+    tx: &mut TenantTx,
+    ids: &[Uuid],
+) -> Result<Vec<shared::api::logs::PatientLabel>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(Uuid, String, String, String)> = sqlx::query_as(
+        "select patient_id, patient_number, name, kana from patient \
+         where patient_id = any($1) order by patient_number",
+    )
+    .bind(ids)
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, patient_number, name, kana)| shared::api::logs::PatientLabel {
+                patient_id: shared::ids::PatientId(id),
+                patient_number,
+                name,
+                kana,
+            },
+        )
+        .collect())
 }

@@ -7,7 +7,7 @@
 use crate::chain::hex;
 use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
-use shared::domain::japanese::{katakana, normalize_kana};
+use shared::domain::japanese::normalize_kana;
 use shared::masters::{
     self, ApplyReport, ChangeKind, CommentRecord, DiseaseRecord, DrugRecord, EndReason, FileScope,
     ImportInfo, MasterFile, MasterHistory, MasterKind, MasterRecord, MasterRow, MaterialRecord,
@@ -355,42 +355,6 @@ pub async fn revision(conn: &mut PgConnection) -> Result<String, sqlx::Error> {
         .join(" "))
 }
 
-/// Up to `limit` codes of `kinds` in force on `date` whose code, カナ (normalised), name or (drugs)
-/// 一般名 (医薬品マスター 項番38 after 【般】) starts with the query, as (kind, code, name, fields).
-pub async fn search(
-    conn: &mut PgConnection,
-    kinds: &[&str],
-    date: Date,
-    query: &str,
-    limit: i64,
-) -> Result<Vec<(String, String, String, Vec<String>)>, sqlx::Error> {
-    let like = format!("{}%", escape_like(query));
-    let kana = format!("{}%", escape_like(&normalize_kana(query)));
-    // 一般名 are stored as printed (katakana, small kana kept): the query in that form.
-    let generic = format!("【般】{}%", escape_like(&katakana(query).replace(' ', "")));
-    sqlx::query_as(
-        "select kind, code, name, fields from ( \
-           select distinct on (kind, code) kind, code, name, fields, end_reason, last_day \
-           from master.version v \
-           where kind = any($1) and (valid_from is null or valid_from <= $2) \
-             and (kind, code) in (select kind, code from master.version \
-                  where kind = any($1) and (code like $3 or kana like $4 or name like $3 \
-                    or (kind = 'drug' and fields[38] like $6)) \
-                  limit 2000) \
-           order by kind, code, seq desc) governing \
-         where end_reason is null and (last_day is null or $2 <= last_day) \
-         order by kind desc, code limit $5",
-    )
-    .bind(kinds)
-    .bind(date)
-    .bind(like)
-    .bind(kana)
-    .bind(limit)
-    .bind(generic)
-    .fetch_all(conn)
-    .await
-}
-
 /// The versions of `kind` added by imports after `since`, by code then import, with the
 /// columns a search hit shows (項番 9, 11 and 15; for drugs the 一般名, 項番38), and the newest
 /// import of `kind`.
@@ -457,6 +421,17 @@ pub async fn catalog_since(
     Ok((newest.unwrap_or(0), entries))
 }
 
+/// The newest import of `kind` (0 when none), inside a tenant transaction.
+pub async fn newest_import_tx(
+    tx: &mut super::TenantTx,
+    kind: MasterKind,
+) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar("select coalesce(max(seq), 0) from master.import where kind = $1")
+        .bind(kind.as_str())
+        .fetch_one(tx.conn())
+        .await
+}
+
 /// [`catalog_since`] inside a tenant transaction.
 pub async fn catalog_since_tx(
     tx: &mut super::TenantTx,
@@ -464,13 +439,6 @@ pub async fn catalog_since_tx(
     since: i32,
 ) -> Result<(i32, Vec<shared::api::billing::CatalogEntry>), sqlx::Error> {
     catalog_since(tx.conn(), kind, since).await
-}
-
-/// `text` as a literal inside a LIKE pattern (backslash is PostgreSQL's default escape).
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// No 医科診療行為マスター is in force on the date: the masters were never imported (or not for
@@ -541,15 +509,41 @@ pub async fn revision_tx(tx: &mut super::TenantTx) -> Result<String, sqlx::Error
     revision(tx.conn()).await
 }
 
-/// [`search`] inside a tenant transaction.
-pub async fn search_tx(
-    tx: &mut super::TenantTx,
-    kinds: &[&str],
-    date: Date,
-    query: &str,
-    limit: i64,
-) -> Result<Vec<(String, String, String, Vec<String>)>, sqlx::Error> {
-    search(tx.conn(), kinds, date, query, limit).await
+/// A master's versions as of one import (`seq`).
+type Held = (i32, std::sync::Arc<Vec<shared::api::billing::CatalogEntry>>);
+
+/// The masters as the app's copy holds them (`CatalogEntry`), kept in memory per master and
+/// import, so the server's search (the pickers' fallback while the app has no copy) runs the
+/// app's own rule, `shared::api::billing::search_catalog`, over the same rows: both list the
+/// same codes in the same order by construction. Masters are shared reference data, so one
+/// copy serves every institution; it is replaced when a newer import appears.
+#[derive(Default)]
+pub struct CatalogCache {
+    copies: tokio::sync::Mutex<std::collections::HashMap<MasterKind, Held>>,
+}
+
+impl CatalogCache {
+    /// The versions of `kind` up to its newest import, sorted by code then import.
+    pub async fn rows(
+        &self,
+        tx: &mut super::TenantTx,
+        kind: MasterKind,
+    ) -> Result<std::sync::Arc<Vec<shared::api::billing::CatalogEntry>>, sqlx::Error> {
+        let newest = newest_import_tx(tx, kind).await?;
+        if let Some((seq, rows)) = self.copies.lock().await.get(&kind) {
+            if *seq == newest {
+                return Ok(rows.clone());
+            }
+        }
+        let (seq, rows) = catalog_since_tx(tx, kind, 0).await?;
+        let rows = std::sync::Arc::new(rows);
+        // A slower load of an older import never replaces a newer copy.
+        let mut copies = self.copies.lock().await;
+        if copies.get(&kind).is_none_or(|(held, _)| *held <= seq) {
+            copies.insert(kind, (seq, rows.clone()));
+        }
+        Ok(rows)
+    }
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod notes;
 pub mod observations;
 pub mod orders;
 pub mod patients;
+pub mod postal;
 pub mod prescriptions;
 pub mod reception;
 pub mod security;

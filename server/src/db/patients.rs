@@ -232,30 +232,37 @@ pub async fn search(
     limit: i64,
 ) -> Result<Vec<SummaryRow>, sqlx::Error> {
     let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!("{SUMMARY} where "));
-    match query {
-        PatientQuery::Number(n) => {
-            push_prefix(&mut q, "patient_number", n);
-            q.push(" order by length(patient_number), patient_number");
+    push_match(&mut q, query);
+    q.push(match query {
+        PatientQuery::Number(_) | PatientQuery::NumberOrPhone(_) => {
+            " order by length(patient_number), patient_number"
         }
-        PatientQuery::Phone(d) => {
-            push_prefix(&mut q, "phone_digits", d);
-            q.push(" order by kana_normalized, patient_number");
+        _ => " order by kana_normalized, patient_number",
+    });
+    q.push(" limit ").push_bind(limit);
+    q.build_query_as().fetch_all(tx.conn()).await
+}
+
+/// The condition on `patient`'s columns that `query` asks for (a number, phone or カナ or name
+/// that starts so, or the birth date), for the patient search and the access-log filter.
+/// The number-or-phone arm is parenthesised, so every arm can be and-ed with more.
+pub fn push_match(q: &mut QueryBuilder<Postgres>, query: &PatientQuery) {
+    match query {
+        PatientQuery::Number(n) => push_prefix(q, "patient_number", n),
+        PatientQuery::Phone(d) => push_prefix(q, "phone_digits", d),
+        PatientQuery::NumberOrPhone(d) => {
+            q.push("((");
+            push_prefix(q, "patient_number", d);
+            q.push(") or (");
+            push_prefix(q, "phone_digits", d);
+            q.push("))");
         }
         PatientQuery::BirthDate(d) => {
             q.push("birth_date = ").push_bind(*d);
-            q.push(" order by kana_normalized, patient_number");
         }
-        PatientQuery::Kana(k) => {
-            push_prefix(&mut q, "kana_normalized", k);
-            q.push(" order by kana_normalized, patient_number");
-        }
-        PatientQuery::Name(n) => {
-            push_prefix(&mut q, "name_compact", n);
-            q.push(" order by kana_normalized, patient_number");
-        }
+        PatientQuery::Kana(k) => push_prefix(q, "kana_normalized", k),
+        PatientQuery::Name(n) => push_prefix(q, "name_compact", n),
     }
-    q.push(" limit ").push_bind(limit);
-    q.build_query_as().fetch_all(tx.conn()).await
 }
 
 /// `column` starts with `prefix`, written as a byte-order range so the `text_pattern_ops` index

@@ -418,18 +418,11 @@ async fn master_catalog(
     user: ActiveUser,
     ApiQuery(q): ApiQuery<CatalogQuery>,
 ) -> ApiResult<Json<shared::api::billing::MasterCatalog>> {
-    let kind = match q.kind.as_str() {
-        "procedure" => MasterKind::Procedure,
-        "drug" => MasterKind::Drug,
-        "material" => MasterKind::Material,
-        "disease" => MasterKind::Disease,
-        "modifier" => MasterKind::Modifier,
-        _ => {
-            return Err(ApiError::invalid(
-                "kind",
-                "kind は procedure, drug, material, disease, modifier のいずれかです",
-            ))
-        }
+    let Some(kind) = master_kind(&q.kind) else {
+        return Err(ApiError::invalid(
+            "kind",
+            "kind は procedure, drug, material, disease, modifier のいずれかです",
+        ));
     };
     if q.since < 0 {
         return Err(ApiError::invalid("since", "since は0以上です"));
@@ -445,48 +438,61 @@ async fn master_catalog(
     }))
 }
 
-/// Codes whose code, name, カナ or (drugs) 一般名 starts with the query, in force on the date (the
-/// pickers' fallback when the app has no copy of the master).
+/// Codes that match the query in force on the date, by the app's own rule over the same rows
+/// (`shared::api::billing::search_catalog`): the pickers' fallback when the app has no copy of
+/// the master.
 async fn search_masters(
     State(state): State<AppState>,
     user: ActiveUser,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> ApiResult<Json<Vec<MasterHit>>> {
     let on = service_date(&q.on)?;
-    let text = q.q.trim();
-    if text.is_empty() || text.chars().count() > 40 {
-        return Ok(Json(Vec::new()));
-    }
-    let kinds: Vec<&str> = match q.kind.as_deref() {
-        None | Some("") => vec!["procedure", "drug", "material"],
-        Some(k @ ("procedure" | "drug" | "material" | "disease" | "modifier")) => vec![k],
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "kind",
-                "kind は procedure, drug, material, disease, modifier のいずれかです",
-            ))
-        }
+    // Kinds in the order the app's 会計 picker lists them.
+    let kinds: Vec<MasterKind> = match q.kind.as_deref() {
+        None | Some("") => vec![
+            MasterKind::Procedure,
+            MasterKind::Material,
+            MasterKind::Drug,
+        ],
+        Some(k) => match master_kind(k) {
+            Some(kind) => vec![kind],
+            None => {
+                return Err(ApiError::invalid(
+                    "kind",
+                    "kind は procedure, drug, material, disease, modifier のいずれかです",
+                ))
+            }
+        },
     };
+    let day = shared::domain::japanese::format_date(on);
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
-    let hits = masters::search_tx(&mut tx, &kinds, on, text, 30).await?;
+    let mut hits = Vec::new();
+    for kind in kinds {
+        let rows = state.catalogs.rows(&mut tx, kind).await?;
+        hits.extend(shared::api::billing::search_catalog(
+            kind.as_str(),
+            &rows,
+            &day,
+            &q.q,
+            SEARCH_LIMIT,
+        ));
+    }
     tx.commit().await?;
-    Ok(Json(
-        hits.into_iter()
-            .map(|(kind, code, name, fields)| {
-                let get = |i: usize| fields.get(i).cloned().unwrap_or_default();
-                let (value, unit) = shared::api::billing::hit_value(&kind, get);
-                let generic_name = (kind == "drug")
-                    .then(|| shared::api::billing::generic_name_of(&get(37)))
-                    .filter(|g| !g.is_empty());
-                MasterHit {
-                    kind,
-                    code,
-                    name,
-                    value,
-                    unit,
-                    generic_name,
-                }
-            })
-            .collect(),
-    ))
+    hits.truncate(SEARCH_LIMIT);
+    Ok(Json(hits))
+}
+
+/// The most hits a search answers.
+const SEARCH_LIMIT: usize = 30;
+
+/// A master by the name the API uses (`procedure`, `drug` …).
+fn master_kind(name: &str) -> Option<MasterKind> {
+    Some(match name {
+        "procedure" => MasterKind::Procedure,
+        "drug" => MasterKind::Drug,
+        "material" => MasterKind::Material,
+        "disease" => MasterKind::Disease,
+        "modifier" => MasterKind::Modifier,
+        _ => return None,
+    })
 }

@@ -44,6 +44,8 @@ pub struct LogQuery {
     to: Option<String>,
     user_id: Option<String>,
     patient_id: Option<String>,
+    /// A 患者番号, カナ, name, phone number or birth date (as the patient search reads it).
+    patient: Option<String>,
     /// `success` (status < 400) or `failure`.
     outcome: Option<String>,
     route: Option<String>,
@@ -84,6 +86,28 @@ fn parse_time(
                 field,
                 "invalid",
                 "日付は YYYY-MM-DD で指定してください",
+            ));
+            None
+        }
+    }
+}
+
+/// The access log's patient: a 患者番号 (exactly), a カナ or a name — what identifies a patient
+/// to an auditor; a phone number or a birth date is no way to look patients up here.
+fn patient_query(
+    raw: &Option<String>,
+    errors: &mut Vec<FieldError>,
+) -> Option<shared::api::patients::PatientQuery> {
+    use shared::api::patients::PatientQuery;
+    match PatientQuery::classify(raw.as_deref()?)? {
+        q @ (PatientQuery::Number(_) | PatientQuery::Kana(_) | PatientQuery::Name(_)) => Some(q),
+        // Ten digits from 0: here, a patient number.
+        PatientQuery::NumberOrPhone(n) => Some(PatientQuery::Number(n)),
+        PatientQuery::Phone(_) | PatientQuery::BirthDate(_) => {
+            errors.push(FieldError::new(
+                "patient",
+                "invalid",
+                "患者は患者番号、カナまたは氏名で指定してください",
             ));
             None
         }
@@ -134,6 +158,7 @@ impl LogQuery {
             to: parse_time("to", &self.to, true, &mut errors),
             user_id: parse_uuid("user_id", &self.user_id, &mut errors),
             patient_id: parse_uuid("patient_id", &self.patient_id, &mut errors),
+            patient: patient_query(&self.patient, &mut errors),
             succeeded,
             route: self.route.clone().filter(|r| !r.is_empty()),
             before_seq: self.before_seq,
@@ -199,6 +224,7 @@ fn page<T>(mut entries: Vec<T>, limit: i64, seq: impl Fn(&T) -> i64) -> LogPage<
     LogPage {
         entries,
         next_before_seq,
+        patients: Vec::new(),
     }
 }
 
@@ -214,9 +240,16 @@ async fn access_log(
     state.access_log.flush().await;
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let rows = store::search_access(&mut tx, &filter, limit + 1).await?;
-    tx.commit().await?;
     let entries = rows.iter().map(export::access_entry).collect();
-    Ok(Json(page(entries, limit, |e: &AccessLogEntry| e.seq)))
+    let mut page = page(entries, limit, |e: &AccessLogEntry| e.seq);
+    let ids: Vec<Uuid> = page
+        .entries
+        .iter()
+        .filter_map(|e| e.patient_id.map(|p| p.0))
+        .collect();
+    page.patients = store::patient_labels(&mut tx, &ids).await?;
+    tx.commit().await?;
+    Ok(Json(page))
 }
 
 async fn audit_log(
@@ -229,9 +262,17 @@ async fn audit_log(
     let limit = q.limit();
     let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
     let rows = store::search_audit(&mut tx, &filter, limit + 1).await?;
-    tx.commit().await?;
     let entries = rows.iter().map(export::audit_entry).collect();
-    Ok(Json(page(entries, limit, |e: &AuditLogEntry| e.seq)))
+    let mut page = page(entries, limit, |e: &AuditLogEntry| e.seq);
+    let ids: Vec<Uuid> = page
+        .entries
+        .iter()
+        .filter(|e| e.target_type.as_deref() == Some("patient"))
+        .filter_map(|e| e.target_id.as_deref().and_then(|t| Uuid::parse_str(t).ok()))
+        .collect();
+    page.patients = store::patient_labels(&mut tx, &ids).await?;
+    tx.commit().await?;
+    Ok(Json(page))
 }
 
 fn download(format: Format, log: &str, rows: usize, body: Vec<u8>) -> Response {

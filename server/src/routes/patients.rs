@@ -33,6 +33,33 @@ pub fn router() -> Routes {
             get(get_patient).put(update_patient),
         )
         .route("/patients/{patient_id}/versions", get(patient_versions))
+        .route("/postal-codes", get(postal_code))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PostalQuery {
+    code: String,
+}
+
+/// The addresses a 郵便番号 stands for (日本郵便's data, as imported by the operator), for the
+/// registration form; an empty list when none is known or nothing has been imported.
+async fn postal_code(
+    State(state): State<AppState>,
+    user: ActiveUser,
+    ApiQuery(query): ApiQuery<PostalQuery>,
+) -> ApiResult<Json<Vec<shared::masters::postal::PostalAddress>>> {
+    user.require(Permission::EditPatients)?;
+    let Some(code) = shared::masters::postal::normalize_code(&query.code) else {
+        return Err(ApiError::invalid(
+            "code",
+            "郵便番号は7桁の数字です（例: 100-0001）",
+        ));
+    };
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let found = crate::db::postal::lookup_tx(&mut tx, &code).await?;
+    tx.commit().await?;
+    Ok(Json(found))
 }
 
 fn sex(code: &str) -> anyhow::Result<Sex> {

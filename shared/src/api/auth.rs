@@ -14,6 +14,16 @@ pub struct Login {
     pub password: String,
 }
 
+/// `GET /api/v1/auth/state`: whether the browser's cookie is a session, always answered 200 so
+/// that a page opened signed out (the sign-in page) asks nothing that fails.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionState {
+    /// The session, when the cookie is one.
+    pub session: Option<SessionInfo>,
+    /// The cookie was a session that has ended (idle or lifetime): the sign-in page says so.
+    pub expired: bool,
+}
+
 /// The signed-in user and what the app needs to act for them. Returned by login and by
 /// `GET /api/v1/auth/session`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

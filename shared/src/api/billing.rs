@@ -157,10 +157,99 @@ pub struct MasterCatalog {
     pub rows: Vec<CatalogEntry>,
 }
 
-/// Searches a master's versions as [`GET /masters/search`] does: codes in force on `day` whose
-/// code, カナ (normalised), name or (drugs) 一般名 starts with `query` (カナ and 一般名 compared
-/// normalised, so `あむろじぴん` finds every brand of アムロジピン), at most `limit`, by code.
-/// `entries` must be sorted by code, then seq.
+/// What a picker's query is compared with: the text as typed, its カナ (normalised), and for
+/// 傷病名 an ICD-10 code (`J06.9`, `j069` → `J069`).
+#[derive(Debug, Clone)]
+struct SearchKey {
+    text: String,
+    kana: String,
+    icd10: String,
+}
+
+impl SearchKey {
+    fn new(query: &str) -> Self {
+        let text = query.trim().to_string();
+        let kana = crate::domain::japanese::normalize_kana(&text);
+        let compact: String = text
+            .chars()
+            .filter(|c| *c != '.' && *c != '．')
+            .map(crate::domain::japanese::halfwidth_digit)
+            .collect::<String>()
+            .to_ascii_uppercase();
+        // A letter, then digits: the shape of an ICD-10 code.
+        let icd10 = match compact.as_bytes() {
+            [first, rest @ ..]
+                if first.is_ascii_uppercase()
+                    && rest.iter().all(|b| b.is_ascii_alphanumeric())
+                    && compact.is_ascii() =>
+            {
+                compact
+            }
+            _ => String::new(),
+        };
+        Self { text, kana, icd10 }
+    }
+
+    /// How well a master row matches, best first (`None`: not at all). One rule for the app's
+    /// copy and the server's search, so both list the same codes in the same order:
+    /// 0 the exact code or name; 1 a code (or, for 傷病名, an ICD-10 code) that starts so;
+    /// 2 a name, カナ or 一般名 that starts so; 3 one that has the query anywhere in it
+    /// (「上気道炎」 finds 急性上気道炎).
+    fn rank(&self, row: &SearchRow<'_>) -> Option<u8> {
+        let (q, kana) = (self.text.as_str(), self.kana.as_str());
+        if q.is_empty() {
+            return None;
+        }
+        let generic = (!kana.is_empty() && !row.generic.is_empty())
+            .then(|| crate::domain::japanese::normalize_kana(row.generic));
+        let generic = generic.as_deref().unwrap_or("");
+        if row.code == q || row.name == q {
+            Some(0)
+        } else if row.code.starts_with(q)
+            || (!self.icd10.is_empty()
+                && !row.icd10.is_empty()
+                && row.icd10.starts_with(&self.icd10))
+        {
+            Some(1)
+        } else if row.name.starts_with(q)
+            || (!kana.is_empty() && (row.kana.starts_with(kana) || generic.starts_with(kana)))
+        {
+            Some(2)
+        } else if row.name.contains(q)
+            || (!kana.is_empty() && (row.kana.contains(kana) || generic.contains(kana)))
+        {
+            Some(3)
+        } else {
+            None
+        }
+    }
+}
+
+/// The parts of a master row a search looks at.
+struct SearchRow<'a> {
+    code: &'a str,
+    name: &'a str,
+    /// カナ, normalised.
+    kana: &'a str,
+    /// 一般名 (drugs; empty otherwise), as printed.
+    generic: &'a str,
+    /// ICD-10 (傷病名; empty otherwise).
+    icd10: &'a str,
+}
+
+/// The order hits are listed in: by [`SearchKey::rank`], then shorter names first (the plain
+/// name before its long variants), then by code.
+fn hit_order(rank: u8, name: &str, code: &str) -> (u8, usize, String) {
+    (rank, name.chars().count(), code.to_string())
+}
+
+/// The longest query searched (a longer one finds nothing).
+pub const MAX_QUERY_CHARS: usize = 40;
+
+/// Searches a master's versions: codes in force on `day` that match `query` by
+/// `SearchKey::rank` (カナ and 一般名 compared normalised, so `あむろじぴん` finds every brand of
+/// アムロジピン), the best `limit`. `entries` must be sorted by code, then seq. The app runs it
+/// over its copy; `GET /masters/search` runs it over the server's, so both answer alike.
 pub fn search_catalog(
     kind: &str,
     entries: &[CatalogEntry],
@@ -168,14 +257,13 @@ pub fn search_catalog(
     query: &str,
     limit: usize,
 ) -> Vec<MasterHit> {
-    let query = query.trim();
-    if query.is_empty() {
+    let key = SearchKey::new(query);
+    if key.text.is_empty() || key.text.chars().count() > MAX_QUERY_CHARS {
         return Vec::new();
     }
-    let kana = crate::domain::japanese::normalize_kana(query);
-    let mut hits = Vec::new();
+    let mut found: Vec<((u8, usize, String), &CatalogEntry)> = Vec::new();
     let mut i = 0;
-    while i < entries.len() && hits.len() < limit {
+    while i < entries.len() {
         let code = entries[i].code();
         let mut j = i;
         while j < entries.len() && entries[j].code() == code {
@@ -183,27 +271,32 @@ pub fn search_catalog(
         }
         // The governing version on `day`: the newest import's version that has started.
         if let Some(v) = entries[i..j].iter().rev().find(|v| v.started(day)) {
-            if v.in_force(day)
-                && (code.starts_with(query)
-                    || (!kana.is_empty() && v.6.starts_with(&kana))
-                    || v.5.starts_with(query)
-                    || (!kana.is_empty()
-                        && !v.9.is_empty()
-                        && crate::domain::japanese::normalized_starts_with(&v.9, &kana)))
-            {
-                hits.push(MasterHit {
-                    kind: kind.to_string(),
-                    code: code.to_string(),
-                    name: v.5.clone(),
-                    value: v.7.clone(),
-                    unit: v.8.clone(),
-                    generic_name: (!v.9.is_empty()).then(|| v.9.clone()),
-                });
+            let row = SearchRow {
+                code,
+                name: &v.5,
+                kana: &v.6,
+                generic: &v.9,
+                icd10: if kind == "disease" { &v.7 } else { "" },
+            };
+            if let Some(rank) = v.in_force(day).then(|| key.rank(&row)).flatten() {
+                found.push((hit_order(rank, &v.5, code), v));
             }
         }
         i = j;
     }
-    hits
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
+        .into_iter()
+        .take(limit)
+        .map(|(_, v)| MasterHit {
+            kind: kind.to_string(),
+            code: v.code().to_string(),
+            name: v.5.clone(),
+            value: v.7.clone(),
+            unit: v.8.clone(),
+            generic_name: (!v.9.is_empty()).then(|| v.9.clone()),
+        })
+        .collect()
 }
 
 /// Adds the versions of a difference to a copy sorted by code, then import (a version with the
@@ -453,7 +546,15 @@ mod tests {
         assert_eq!(fields(hospital), ["standards"]);
     }
 
-    fn drug(code: &str, name: &str, kana: &str, generic: &str) -> CatalogEntry {
+    /// A master row of one import, valid throughout, with its value and unit.
+    fn row(
+        code: &str,
+        name: &str,
+        kana: &str,
+        value: &str,
+        unit: &str,
+        generic: &str,
+    ) -> CatalogEntry {
         CatalogEntry(
             code.into(),
             1,
@@ -462,10 +563,14 @@ mod tests {
             false,
             name.into(),
             crate::domain::japanese::normalize_kana(kana),
-            "15.20".into(),
-            "円/錠".into(),
+            value.into(),
+            unit.into(),
             generic_name_of(generic),
         )
+    }
+
+    fn drug(code: &str, name: &str, kana: &str, generic: &str) -> CatalogEntry {
+        row(code, name, kana, "15.20", "円/錠", generic)
     }
 
     #[test]
@@ -495,7 +600,9 @@ mod tests {
         assert_eq!(codes("ｱﾑﾛｼﾞﾋﾟﾝ"), ["612170709", "620005904"]);
         // By its own name (カナ) only the brand named so.
         assert_eq!(codes("のるばすく"), ["612170709"]);
-        assert!(codes("錠").is_empty());
+        // Anywhere in the name, the shorter names first.
+        assert_eq!(codes("錠"), ["620098801", "612170709", "620005904"]);
+        assert_eq!(codes("ジピン"), ["612170709", "620005904"]);
         let hit = &search_catalog("drug", &rows, "2024-06-01", "アムロ", 10)[0];
         assert_eq!(
             hit.generic_name.as_deref(),
@@ -505,6 +612,35 @@ mod tests {
             search_catalog("drug", &rows, "2024-06-01", "カロ", 10)[0].generic_name,
             None
         );
+    }
+
+    #[test]
+    fn a_disease_is_found_anywhere_in_its_name_by_kana_and_by_icd10() {
+        let disease = |code: &str, name: &str, kana: &str, icd: &str| {
+            row(code, name, kana, icd, "ICD-10", "")
+        };
+        // Fictitious codes; real names and ICD-10 codes.
+        let rows = [
+            disease("0000001", "急性上気道炎", "ｷｭｳｾｲｼﾞｮｳｷﾄﾞｳｴﾝ", "J069"),
+            disease("0000002", "上気道炎", "ｼﾞｮｳｷﾄﾞｳｴﾝ", "J069"),
+            disease("0000003", "上気道炎症候群", "ｼﾞｮｳｷﾄﾞｳｴﾝｼｮｳｺｳｸﾞﾝ", "J069"),
+            disease("0000004", "急性気管支炎", "ｷｭｳｾｲｷｶﾝｼｴﾝ", "J209"),
+        ];
+        let codes = |q: &str| -> Vec<String> {
+            search_catalog("disease", &rows, "2024-06-01", q, 10)
+                .into_iter()
+                .map(|h| h.code)
+                .collect()
+        };
+        // The exact name first, then names that start so (shorter first), then the rest.
+        assert_eq!(codes("上気道炎"), ["0000002", "0000003", "0000001"]);
+        assert_eq!(codes("きどうえん"), ["0000002", "0000001", "0000003"]);
+        assert_eq!(codes("J06.9"), ["0000002", "0000001", "0000003"]);
+        assert_eq!(codes("j20"), ["0000004"]);
+        assert_eq!(codes("急性"), ["0000001", "0000004"]);
+        assert!(codes("肺炎").is_empty());
+        // The ICD-10 is not searched in other masters.
+        assert!(search_catalog("drug", &rows, "2024-06-01", "J069", 10).is_empty());
     }
 
     #[test]

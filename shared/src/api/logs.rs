@@ -42,6 +42,19 @@ pub struct AuditLogEntry {
 pub struct LogPage<T> {
     pub entries: Vec<T>,
     pub next_before_seq: Option<i64>,
+    /// The patients the page's entries name (access-log patients, audit targets), by number and
+    /// name, so no one has to look a UUID up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub patients: Vec<PatientLabel>,
+}
+
+/// A patient as a log viewer names one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientLabel {
+    pub patient_id: PatientId,
+    pub patient_number: String,
+    pub name: String,
+    pub kana: String,
 }
 
 /// The result of verifying one hash chain.

@@ -81,6 +81,9 @@ pub enum PatientQuery {
     Number(String),
     /// A phone number: starts with 0 and has 6 or more digits with hyphens, or 11 digits.
     Phone(String),
+    /// Ten digits from 0 without hyphens: a landline (`0312345678`) or a ten-digit patient
+    /// number with leading zeros; both are searched, numbers first.
+    NumberOrPhone(String),
     /// A birth date (`YYYY-MM-DD`, or 和暦 as [`parse_date`] reads it).
     BirthDate(Date),
     /// カナ (any width, either kana), normalised: matches the beginning of the カナ.
@@ -116,12 +119,15 @@ impl PatientQuery {
             .chars()
             .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c) || "-－ ".contains(c));
         if only_number_chars && !digits.is_empty() {
-            // Phone numbers: 0 and 6 or more digits with hyphens; without, 11 digits (携帯) —
-            // ten digits stay a patient number (a number may have ten, with leading zeros).
+            // Phone numbers: 0 and 6 or more digits with hyphens; without, 11 digits (携帯);
+            // ten digits from 0 are a landline or a patient number with leading zeros.
             if digits.starts_with('0') && digits.len() >= 6 && q.contains(['-', '－'])
                 || digits.len() > 10
             {
                 return Some(Self::Phone(digits));
+            }
+            if digits.len() == 10 && digits.starts_with('0') {
+                return Some(Self::NumberOrPhone(digits));
             }
             return Some(Self::Number(digits));
         }
@@ -217,10 +223,15 @@ mod tests {
                 Some(PatientQuery::BirthDate(date!(1980 - 06 - 15))),
             ),
             ("3550615", Some(PatientQuery::Number("3550615".into()))),
-            // Ten digits without hyphens stay a patient number; eleven are a phone number.
+            // Ten digits from 0 without hyphens: a landline or a long patient number; eleven
+            // are a phone number; ten not from 0 a patient number.
             (
                 "0312345678",
-                Some(PatientQuery::Number("0312345678".into())),
+                Some(PatientQuery::NumberOrPhone("0312345678".into())),
+            ),
+            (
+                "1234567890",
+                Some(PatientQuery::Number("1234567890".into())),
             ),
             (
                 "09012345678",

@@ -48,7 +48,7 @@ use crate::api::patients::PatientSummary;
 use crate::billing::{is_welfare, LineKind, PricedLine, PricedVisit, Visit, MAX_PUBLIC};
 use crate::domain::diagnosis::Outcome;
 use crate::domain::insurance::{
-    elderly_from, preschool_until, InsurerNumber, PublicPayerNumber, Relationship,
+    elderly_from, preschool_until, InsuranceSystem, PublicPayerNumber, Relationship,
 };
 use crate::domain::japanese::{katakana, parse_date};
 use crate::domain::patient::Sex;
@@ -313,35 +313,6 @@ impl Payer {
                 Self::Kokuho
             }
             InsuranceSystem::Employee => Self::Fund,
-        }
-    }
-}
-
-/// The 医療保険 a 保険者番号 belongs to, as レセプト種別 and 審査支払機関 tell them apart: by the
-/// number's shape and 法別番号 (a 6-digit 国保 number of 高知県 starts with 39 too, so never
-/// by a prefix of the text).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum InsuranceSystem {
-    /// 被用者保険 (協会けんぽ, 組合, 共済 …).
-    Employee,
-    /// 国民健康保険 (6 digits).
-    Kokuho,
-    /// 退職者医療 (法別67).
-    Retired,
-    /// 後期高齢者医療 (法別39).
-    LateElderly,
-}
-
-impl InsuranceSystem {
-    fn of(number: &str) -> Self {
-        match InsurerNumber::parse(number) {
-            Ok(n) if n.is_kokuho() => Self::Kokuho,
-            Ok(n) if n.is_kouki() => Self::LateElderly,
-            Ok(n) if n.houbetsu() == Some("67") => Self::Retired,
-            Ok(_) => Self::Employee,
-            // Stored numbers were checked when entered; a 6-character one is 国保's shape.
-            Err(_) if number.len() == 6 => Self::Kokuho,
-            Err(_) => Self::Employee,
         }
     }
 }

@@ -17,6 +17,10 @@ pub enum AllergyKind {
     Food,
     /// その他 (ラテックス、造影剤 …).
     Other,
+    /// 感染症 (HBV・HCV・梅毒・HIV・MRSA …): not an allergy, but on the same list of what every
+    /// screen about the patient must show (the banner), for the staff's and other patients'
+    /// safety.
+    Infection,
 }
 
 impl AllergyKind {
@@ -25,6 +29,7 @@ impl AllergyKind {
             Self::Drug => "薬剤",
             Self::Food => "食物",
             Self::Other => "その他",
+            Self::Infection => "感染症",
         }
     }
 }

@@ -119,6 +119,97 @@ impl InsurerNumber {
     pub fn is_kouki(&self) -> bool {
         self.houbetsu() == Some("39")
     }
+
+    /// The insurer's kind as a clerk says it: 国保 for a 6-digit number, else the 法別番号's
+    /// name where it is one of the common ones.
+    pub fn kind_ja(&self) -> Option<&'static str> {
+        match self.houbetsu() {
+            None => Some("国民健康保険"),
+            Some(code) => insurer_houbetsu_name(code),
+        }
+    }
+}
+
+/// Names of the common 法別番号 of 医療保険 (MHLW 保険者番号設定要領, as summarised in
+/// `../shared/reference/insurance.md`).
+pub fn insurer_houbetsu_name(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "01" => "協会けんぽ",
+        "02" => "船員保険",
+        "03" | "04" => "日雇特例",
+        "06" => "組合管掌健保",
+        "07" => "自衛官等",
+        "31" => "国家公務員共済",
+        "32" => "地方公務員共済",
+        "33" => "警察共済",
+        "34" => "公立学校・私学共済",
+        "39" => "後期高齢者医療",
+        "63" => "特例退職（組合）",
+        "67" => "国保退職者",
+        "72" | "73" | "74" | "75" => "特例退職（共済）",
+        _ => return None,
+    })
+}
+
+/// Names of the common 公費 法別番号 (公費負担医療の法別番号; `../shared/reference/insurance.md`
+/// and the 公費 table of the 診療報酬請求書等の記載要領 別表).
+pub fn public_houbetsu_name(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "10" => "結核適正医療",
+        "11" => "結核入院",
+        "12" => "生活保護",
+        "15" => "更生医療",
+        "16" => "育成医療",
+        "18" => "原爆認定疾病",
+        "19" => "原爆一般疾病",
+        "21" => "精神通院医療",
+        "25" => "中国残留邦人等",
+        "28" => "感染症入院",
+        "38" => "肝炎治療",
+        "51" => "特定疾患",
+        "52" => "小児慢性特定疾病",
+        "54" => "難病医療",
+        _ => return None,
+    })
+}
+
+/// The 医療保険 a 保険者番号 belongs to, as レセプト種別 and 審査支払機関 tell them apart: by the
+/// number's shape and 法別番号 (a 6-digit 国保 number of 高知県 starts with 39 too, so never
+/// by a prefix of the text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsuranceSystem {
+    /// 被用者保険 (協会けんぽ, 組合, 共済 …).
+    Employee,
+    /// 国民健康保険 (6 digits).
+    Kokuho,
+    /// 退職者医療 (法別67).
+    Retired,
+    /// 後期高齢者医療 (法別39).
+    LateElderly,
+}
+
+impl InsuranceSystem {
+    pub fn of(number: &str) -> Self {
+        match InsurerNumber::parse(number) {
+            Ok(n) if n.is_kokuho() => Self::Kokuho,
+            Ok(n) if n.is_kouki() => Self::LateElderly,
+            Ok(n) if n.houbetsu() == Some("67") => Self::Retired,
+            Ok(_) => Self::Employee,
+            // Stored numbers were checked when entered; a 6-character one is 国保's shape.
+            Err(_) if number.len() == 6 => Self::Kokuho,
+            Err(_) => Self::Employee,
+        }
+    }
+
+    /// The name a clerk knows it by: 社保 / 国保 / 退職 / 後期.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Employee => "社保",
+            Self::Kokuho => "国保",
+            Self::Retired => "退職",
+            Self::LateElderly => "後期",
+        }
+    }
 }
 
 /// 公費負担者番号: 8 digits (法別番号 2 + 都道府県 2 + 実施機関 3 + 検証 1).
@@ -699,9 +790,19 @@ mod tests {
         let n = InsurerNumber::parse(&kokuho).unwrap();
         assert!(n.is_kokuho());
         assert_eq!(n.houbetsu(), None);
+        assert_eq!(n.kind_ja(), Some("国民健康保険"));
+        assert_eq!(InsuranceSystem::of(&kokuho).label_ja(), "国保");
         // 後期高齢者 39 13 xxx.
         let kouki = format!("3913101{}", check_digit(&[3, 9, 1, 3, 1, 0, 1]));
         assert!(InsurerNumber::parse(&kouki).unwrap().is_kouki());
+        assert_eq!(InsuranceSystem::of(&kouki).label_ja(), "後期");
+        assert_eq!(
+            InsurerNumber::parse("33120015").unwrap().kind_ja(),
+            Some("警察共済")
+        );
+        assert_eq!(InsuranceSystem::of("33120015").label_ja(), "社保");
+        assert_eq!(public_houbetsu_name("54"), Some("難病医療"));
+        assert_eq!(public_houbetsu_name("99"), None);
         // Full-width digits and separators are fine.
         assert_eq!(
             InsurerNumber::parse("３３１２ ００１５").unwrap().as_str(),

@@ -67,6 +67,7 @@
 mod csv;
 mod error;
 mod history;
+pub mod postal;
 mod records;
 mod value;
 #[cfg(feature = "import")]

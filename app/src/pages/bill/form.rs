@@ -59,6 +59,19 @@ fn parse_codes(text: &str, what: &str) -> Result<Vec<(String, Quantity)>, String
         .collect()
 }
 
+/// The codes and quantities of an Rp's or 処置's typed list, as far as they read (for showing
+/// the names beside what is typed).
+pub fn readable_codes(text: &str) -> Vec<(String, String)> {
+    text.split([',', '、', '\n'])
+        .filter_map(|part| {
+            parse_codes(part, "")
+                .ok()
+                .and_then(|mut v| v.pop())
+                .map(|(code, q)| (code, q.to_string()))
+        })
+        .collect()
+}
+
 fn parse_drugs(text: &str) -> Result<Vec<RpDrug>, String> {
     Ok(parse_codes(text, "医薬品コード")?
         .into_iter()
@@ -227,6 +240,13 @@ impl Form {
     pub fn remove_item(&mut self, i: usize) {
         if i < self.items.len() {
             self.items.remove(i);
+        }
+    }
+
+    /// Sets 診療行為 `i`'s count (at least 1), if it is still there.
+    pub fn set_item_count(&mut self, i: usize, count: u32) {
+        if let Some(item) = self.items.get_mut(i) {
+            item.1 = count.clamp(1, 99);
         }
     }
 

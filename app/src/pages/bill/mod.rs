@@ -18,7 +18,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use order_form::OrderForm;
 use payment::PaymentPanel;
-use result::BillResult;
+use result::{BillResult, BillTotals};
 use shared::api::billing::{
     BillContext, BillVersion, FinalizeBill, ItemSet, MasterHit, MasterRowsRequest, SaveItemSet,
 };
@@ -306,9 +306,11 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
                 Some(found) => Ok(found),
                 None => crate::api::billing::search(&q, &on).await,
             };
+            // Only for the text still typed, and only while the page is there (a signal of a
+            // page left meanwhile is gone).
             if let Ok(found) = found {
-                if query.get_untracked() == q {
-                    hits.set(found);
+                if query.try_with_untracked(|t| *t == q) == Some(true) {
+                    let _ = hits.try_set(found);
                 }
             }
         });
@@ -340,11 +342,14 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
         };
         let csrf = session.csrf();
         saving.set(true);
+        let next = crate::keys::plan();
         spawn_local(async move {
             match crate::api::billing::finalize(&csrf, reception, &body).await {
                 Ok(bill) => {
                     message.set(Some(format!("第{}版として確定しました", bill.version)));
                     load();
+                    // The next step: the 領収証 and 明細書.
+                    next.focus_next(&["[data-testid='bill-print']"]);
                 }
                 Err(f) => {
                     session.check(&f);
@@ -387,6 +392,30 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
     };
 
     let finalised = move || context.with(|c| c.as_ref().and_then(|c| c.bills.first().cloned()));
+    // Names of the codes on the form, from the priced lines and the master hits picked, so the
+    // form lists items by name.
+    let picked_names = RwSignal::new(std::collections::HashMap::<String, String>::new());
+    Effect::new(move |_| {
+        hits.with(|h| {
+            picked_names.update(|n| {
+                for hit in h {
+                    n.entry(hit.code.clone())
+                        .or_insert_with(|| hit.name.clone());
+                }
+            })
+        })
+    });
+    let names = Signal::derive(move || {
+        let mut names = picked_names.get();
+        if let Some(Ok(p)) = priced.get() {
+            for line in &p.lines {
+                names
+                    .entry(line.code.clone())
+                    .or_insert_with(|| line.name.clone());
+            }
+        }
+        names
+    });
     let editing = move || finalised().is_none() || correcting.get();
 
     view! {
@@ -449,20 +478,27 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
                 })
             }}
         </Show>
-        <Show when=editing>
-            <OrderForm form=form context=context sets=sets set_name=set_name new_item=new_item
-                query=query hits=hits on_add_item=Callback::new(add_item) on_save_set=Callback::new(save_set)/>
-        </Show>
-
-        <BillResult priced=priced/>
-
-        <Show when=editing>
-            <PaymentPanel paid=paid reason=reason change=Signal::derive(change)
-                correcting=Signal::derive(move || finalised().is_some())
-                can_finalize=Signal::derive(move || !saving.get() && matches!(priced.get(), Some(Ok(_))))
-                on_finalize=Callback::new(finalize)/>
-        </Show>
-        <p role="status" data-testid="bill-message">{move || message.get()}</p>
+        // One screen at 1280×800: what is entered and priced on the left; the totals, 預り金 and
+        // 確定 on the right, always in view.
+        <div class="bill-layout">
+            <div class="bill-main">
+                <Show when=editing>
+                    <OrderForm form=form context=context sets=sets set_name=set_name new_item=new_item
+                        query=query hits=hits names=names on_add_item=Callback::new(add_item) on_save_set=Callback::new(save_set)/>
+                </Show>
+                <BillResult priced=priced/>
+            </div>
+            <aside class="bill-side" aria-label="合計と支払">
+                <BillTotals priced=priced/>
+                <Show when=editing>
+                    <PaymentPanel paid=paid reason=reason change=Signal::derive(change)
+                        correcting=Signal::derive(move || finalised().is_some())
+                        can_finalize=Signal::derive(move || !saving.get() && matches!(priced.get(), Some(Ok(_))))
+                        on_finalize=Callback::new(finalize)/>
+                </Show>
+                <p role="status" data-testid="bill-message">{move || message.get()}</p>
+            </aside>
+        </div>
     }
 }
 

@@ -2,7 +2,7 @@
 //! master search), 投薬 (Rp groups) and 注射・処置. Everything it edits is the page's [`Form`],
 //! through the form's index-safe methods.
 
-use super::form::{apply_set, Form, ProcInput, RpInput};
+use super::form::{apply_set, readable_codes, Form, ProcInput, RpInput};
 use crate::components::field::TextField;
 use leptos::prelude::*;
 use shared::api::billing::{BillContext, ItemSet, MasterHit};
@@ -18,6 +18,8 @@ pub fn OrderForm(
     new_item: RwSignal<String>,
     query: RwSignal<String>,
     hits: RwSignal<Vec<MasterHit>>,
+    /// Names of the codes on the form (from the priced lines and the hits picked).
+    names: Signal<std::collections::HashMap<String, String>>,
     /// A 診療行為 code as typed, to add.
     on_add_item: Callback<String>,
     /// Save what is entered as a セット named `set_name`.
@@ -31,6 +33,19 @@ pub fn OrderForm(
         })
     };
     let add_item = move |code: String| on_add_item.run(code);
+    let name_of = move |code: &str| {
+        names
+            .with(|n| n.get(code).cloned())
+            .unwrap_or_else(|| code.to_string())
+    };
+    // What an Rp's or 処置's typed codes are, by name, under the field.
+    let named = move |typed: &str| {
+        readable_codes(typed)
+            .into_iter()
+            .map(|(code, quantity)| format!("{} ×{quantity}", name_of(&code)))
+            .collect::<Vec<_>>()
+            .join("、")
+    };
     let save_set = move |_: ()| on_save_set.run(());
     view! {
         <section class="bill-editor" data-testid="bill-editor">
@@ -82,8 +97,9 @@ pub fn OrderForm(
                 </Show>
             </fieldset>
 
-            <fieldset>
-                <legend>"セット"</legend>
+            // セット: a menu, out of the way until wanted.
+            <details class="set-menu" data-testid="set-menu">
+                <summary>"セット"</summary>
                 <div class="set-buttons" data-testid="item-sets">
                     {move || sets.get().into_iter().map(|set| {
                         let contents = set.contents.clone();
@@ -97,15 +113,26 @@ pub fn OrderForm(
                     <TextField id="set_name" label="入力中の項目をセットとして保存（セット名）" value=set_name/>
                     <button type="submit" class="secondary" data-testid="save-set">"セットを保存"</button>
                 </form>
-            </fieldset>
+            </details>
 
             <fieldset>
                 <legend>"診療行為"</legend>
                 <ul class="bill-items" data-testid="bill-items">
-                    {move || form.get().map(|f| f.items.iter().enumerate().map(|(i, (code, count))| view! {
-                        <li>{format!("{code} ×{count}")}
-                            <button type="button" class="secondary" on:click=move |_| edit(&|f| f.remove_item(i))>"削除"</button>
-                        </li>
+                    {move || form.get().map(|f| f.items.iter().enumerate().map(|(i, (code, count))| {
+                        let count = *count;
+                        view! {
+                            <li data-testid="bill-item">
+                                <span class="item-name" title=code.clone()>{name_of(code)}</span>
+                                <span class="quantity">
+                                    <button type="button" class="secondary" aria-label="1つ減らす" disabled=count <= 1
+                                        on:click=move |_| edit(&|f| f.set_item_count(i, count - 1))>"−"</button>
+                                    <span data-testid="bill-item-count">{format!("×{count}")}</span>
+                                    <button type="button" class="secondary" aria-label="1つ増やす" data-testid="bill-item-more"
+                                        on:click=move |_| edit(&|f| f.set_item_count(i, count + 1))>"＋"</button>
+                                </span>
+                                <button type="button" class="secondary" on:click=move |_| edit(&|f| f.remove_item(i))>"削除"</button>
+                            </li>
+                        }
                     }).collect_view())}
                 </ul>
                 <form class="inline-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); add_item(new_item.get_untracked()); }>
@@ -160,6 +187,7 @@ pub fn OrderForm(
                                     prop:value=rp.drugs.clone()
                                     on:change=move |ev| { let v = event_target_value(&ev); edit(&|f| f.edit_rp(i, |rp| rp.drugs = v.clone())) }/>
                                 <button type="button" class="secondary" on:click=move |_| edit(&|f| f.remove_rp(i))>"削除"</button>
+                                <p class="hint rp-names" data-testid=format!("rp{}-names", i + 1)>{named(&rp.drugs)}</p>
                             </li>
                         }
                     }).collect_view())}

@@ -18,7 +18,8 @@ pub fn PaymentPanel(
 ) -> impl IntoView {
     view! {
         <section class="bill-payment">
-            <TextField id="bill_paid" label="預り金（円）" value=paid inputmode="numeric"/>
+            // The cursor starts here: with the doctor's orders priced, taking the money is the work.
+            <TextField id="bill_paid" label="預り金（円）" value=paid inputmode="numeric" autofocus=true/>
             <p data-testid="bill-change">{move || change.get().map(|c| if c >= 0 { format!("おつり {}", yen(c)) } else { format!("不足 {}", yen(-c)) })}</p>
             <Show when=move || correcting.get()>
                 <TextField id="bill_reason" label="訂正の理由" value=reason/>

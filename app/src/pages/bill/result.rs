@@ -1,5 +1,6 @@
-//! The priced visit: its lines with the reason each was priced, the engine's warnings and notes,
-//! and the totals (点, 医療費, 負担割合, 窓口負担).
+//! The priced visit: its lines with the reason each was priced, the engine's warnings and notes
+//! ([`BillResult`]), and the totals (点, 医療費, 負担割合, 窓口負担: [`BillTotals`], kept in view
+//! beside the payment).
 
 use super::yen;
 use leptos::prelude::*;
@@ -30,14 +31,24 @@ pub fn BillResult(priced: Memo<Option<Result<PricedVisit, String>>>) -> impl Int
                         {p.warnings.iter().map(|w| view! { <li class="warning">{w.message.clone()}</li> }).collect_view()}
                         {p.notes.iter().map(|n| view! { <li>{n.message.clone()}</li> }).collect_view()}
                     </ul>
-                    <dl class="bill-totals">
-                        <dt>"合計点数"</dt><dd data-testid="bill-total-points">{format!("{}点", p.total_points.0)}</dd>
-                        <dt>"医療費"</dt><dd>{yen(p.medical_fee.0)}</dd>
-                        <dt>"負担割合"</dt><dd>{p.share.burden_label_ja()}</dd>
-                        <dt>"窓口負担"</dt><dd data-testid="bill-patient-share"><strong>{yen(p.share.patient.0)}</strong></dd>
-                    </dl>
                 }.into_any(),
             }}
         </section>
+    }
+}
+
+#[component]
+pub fn BillTotals(priced: Memo<Option<Result<PricedVisit, String>>>) -> impl IntoView {
+    move || {
+        priced.get().and_then(Result::ok).map(|p| {
+            view! {
+                <dl class="bill-totals">
+                    <dt>"合計点数"</dt><dd data-testid="bill-total-points">{format!("{}点", p.total_points.0)}</dd>
+                    <dt>"医療費"</dt><dd>{yen(p.medical_fee.0)}</dd>
+                    <dt>"負担割合"</dt><dd>{p.share.burden_label_ja()}</dd>
+                    <dt>"窓口負担"</dt><dd data-testid="bill-patient-share"><strong>{yen(p.share.patient.0)}</strong></dd>
+                </dl>
+            }
+        })
     }
 }

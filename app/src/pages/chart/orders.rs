@@ -442,14 +442,19 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
             }
             // The institution's frequent codes first (a stable sort keeps the master's order
             // among the rest).
-            let order_kind = form.with_untracked(|f| f.as_ref().map(|f| f.kind));
-            if let (Some(frequent), Some(order_kind)) = (frequent.get_untracked(), order_kind) {
+            // (try_: the editor may have closed while the search ran.)
+            let order_kind = form
+                .try_with_untracked(|f| f.as_ref().map(|f| f.kind))
+                .flatten();
+            if let (Some(frequent), Some(order_kind)) =
+                (frequent.try_get_untracked().flatten(), order_kind)
+            {
                 found.sort_by_key(|h| {
                     std::cmp::Reverse(frequent.uses(order_kind, &h.kind, &h.code))
                 });
             }
-            if query.get_untracked() == q {
-                hits.set(found);
+            if query.try_with_untracked(|t| *t == q) == Some(true) {
+                let _ = hits.try_set(found);
             }
         });
     });
@@ -1268,15 +1273,23 @@ fn AllergyList(patient_id: Signal<PatientId>, allergies: RwSignal<Vec<Allergy>>)
                 }
             }}
             <Show when=move || can_record() && !adding.get()>
-                <button type="button" class="link" data-testid="allergy-add" on:click=move |_| adding.set(true)>"追加"</button>
+                // A new entry starts from the defaults the form shows (never the last entry's kind:
+                // a drug recorded as 感染症 would escape the order checks).
+                <button type="button" class="link" data-testid="allergy-add" on:click=move |_| {
+                    kind.set(AllergyKind::Drug);
+                    severity.set(Severity::Unknown);
+                    adding.set(true);
+                }>"追加"</button>
             </Show>
             <Show when=move || adding.get()>
                 <form class="inline-form" data-testid="allergy-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); record(()); }>
-                    <select aria-label="種類" on:change=move |ev| kind.set(match event_target_value(&ev).as_str() {
-                        "food" => AllergyKind::Food, "other" => AllergyKind::Other, _ => AllergyKind::Drug })>
-                        <option value="drug">"薬剤"</option>
-                        <option value="food">"食物"</option>
-                        <option value="other">"その他"</option>
+                    <select aria-label="種類" data-testid="allergy-kind" on:change=move |ev| kind.set(match event_target_value(&ev).as_str() {
+                        "food" => AllergyKind::Food, "other" => AllergyKind::Other, "infection" => AllergyKind::Infection,
+                        _ => AllergyKind::Drug })>
+                        <option value="drug" selected=move || kind.get() == AllergyKind::Drug>"薬剤"</option>
+                        <option value="food" selected=move || kind.get() == AllergyKind::Food>"食物"</option>
+                        <option value="other" selected=move || kind.get() == AllergyKind::Other>"その他"</option>
+                        <option value="infection" selected=move || kind.get() == AllergyKind::Infection>"感染症"</option>
                     </select>
                     <input aria-label="物質名" data-testid="allergy-substance" placeholder="物質名・薬剤名"
                         prop:value=move || substance.get() on:input=move |ev| substance.set(event_target_value(&ev))/>
@@ -1284,10 +1297,10 @@ fn AllergyList(patient_id: Signal<PatientId>, allergies: RwSignal<Vec<Allergy>>)
                         prop:value=move || drug_code.get() on:input=move |ev| drug_code.set(event_target_value(&ev))/>
                     <select aria-label="重症度" data-testid="allergy-severity" on:change=move |ev| severity.set(match event_target_value(&ev).as_str() {
                         "mild" => Severity::Mild, "moderate" => Severity::Moderate, "severe" => Severity::Severe, _ => Severity::Unknown })>
-                        <option value="unknown">"不明"</option>
-                        <option value="mild">"軽度"</option>
-                        <option value="moderate">"中等度"</option>
-                        <option value="severe">"重度"</option>
+                        <option value="unknown" selected=move || severity.get() == Severity::Unknown>"不明"</option>
+                        <option value="mild" selected=move || severity.get() == Severity::Mild>"軽度"</option>
+                        <option value="moderate" selected=move || severity.get() == Severity::Moderate>"中等度"</option>
+                        <option value="severe" selected=move || severity.get() == Severity::Severe>"重度"</option>
                     </select>
                     <input aria-label="症状" placeholder="症状" prop:value=move || reaction.get() on:input=move |ev| reaction.set(event_target_value(&ev))/>
                     <button type="submit" data-testid="allergy-save">"登録"</button>

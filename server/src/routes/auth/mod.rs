@@ -23,6 +23,7 @@ pub fn router() -> Routes {
         .route("/auth/logout", post(session::logout))
         .route("/auth/logout-everywhere", post(session::logout_everywhere))
         .route("/auth/session", get(session::current_session))
+        .route("/auth/state", get(session::session_state))
         .route("/auth/password", post(password::change_password))
         .route("/auth/factors", get(factors::factors))
         .route("/auth/factors/totp", post(factors::start_totp))

@@ -2,7 +2,7 @@
 
 use crate::auth::{self, AnySession, Authenticated};
 use crate::db::TenantTx;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::logs::audit::ClientIp;
 use crate::services::signin::session::{self, session_info};
 use crate::state::AppState;
@@ -10,7 +10,8 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use shared::api::auth::SessionInfo;
+use shared::api::auth::{SessionInfo, SessionState};
+use shared::api::ErrorCode;
 
 fn cleared() -> Response {
     (
@@ -44,16 +45,55 @@ pub(super) async fn current_session(
     State(state): State<AppState>,
     session: AnySession,
 ) -> ApiResult<Json<SessionInfo>> {
-    let auth = session.0;
+    Ok(Json(info_of(&state, &session.0).await?))
+}
+
+async fn info_of(state: &AppState, auth: &Authenticated) -> ApiResult<SessionInfo> {
     let mut tx = TenantTx::begin(&state.db, &auth.ctx).await?;
     let info = session_info(
         &mut tx,
-        &state,
+        state,
         &auth.ctx,
         auth.csrf_token.clone(),
         auth.stage,
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(info))
+    Ok(info)
+}
+
+/// The session of the cookie if there is one, else why not — answered 200 either way (the
+/// app's first question on every page load, the sign-in page's included). An ended session is
+/// reported once: its cookie is cleared with the answer.
+pub(super) async fn session_state(
+    State(state): State<AppState>,
+    session: Result<AnySession, ApiError>,
+) -> ApiResult<Response> {
+    let session = match session {
+        Ok(session) => session,
+        Err(ApiError::Code(ErrorCode::Unauthorized)) => {
+            return Ok(Json(SessionState {
+                session: None,
+                expired: false,
+            })
+            .into_response())
+        }
+        // Said once: the ended session's cookie goes with the answer.
+        Err(ApiError::Code(ErrorCode::SessionExpired)) => {
+            return Ok((
+                [(header::SET_COOKIE, auth::cleared_session_cookie())],
+                Json(SessionState {
+                    session: None,
+                    expired: true,
+                }),
+            )
+                .into_response())
+        }
+        Err(other) => return Err(other),
+    };
+    Ok(Json(SessionState {
+        session: Some(info_of(&state, &session.0).await?),
+        expired: false,
+    })
+    .into_response())
 }

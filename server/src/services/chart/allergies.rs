@@ -104,5 +104,13 @@ pub async fn change(
     if body.base_version != current {
         return Err(ApiError::stale("base_version", STALE));
     }
+    // A drug allergy stays one (as 感染症 or food it would leave the order checks): a wrong
+    // kind is 解除d and recorded anew.
+    if history.first().is_some_and(|a| a.kind != body.kind) {
+        return Err(ApiError::invalid(
+            "kind",
+            "種類は変更できません（解除して登録し直してください）",
+        ));
+    }
     write(tx, ctx, ip, id, current + 1, patient, body).await
 }

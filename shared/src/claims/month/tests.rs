@@ -1363,32 +1363,25 @@ fn departments_are_recorded_by_their_points_when_they_name_the_table() {
     // 別表10.
     input.bills[1].department = "小児科".into();
     input.bills[2].department = "総合診療科".into();
-    let claims = build_claims(june(), &[input.clone()], &masters);
-    let names: Vec<&str> = claims[0]
-        .records
-        .re
-        .departments
-        .iter()
-        .map(|d| d.name.as_str())
-        .collect();
+    let names = |input: &ClaimInput| -> Vec<String> {
+        build_claims(june(), std::slice::from_ref(input), &masters)[0]
+            .records
+            .re
+            .departments
+            .iter()
+            .map(|d| d.name.clone())
+            .collect()
+    };
     let (first, second) = (
         input.bills[0].priced.total_points.0,
         input.bills[1].priced.total_points.0,
     );
     assert!(first > second, "the 初診 is worth more");
-    assert_eq!(names, ["01", "09", ""]);
+    assert_eq!(names(&input), ["01", "09", ""]);
     // More points move 小児科 first.
     input.bills[2].department = "小児科".into();
     input.bills[0].department = "泌尿器科".into();
-    let claims = build_claims(june(), &[input], &masters);
-    let names: Vec<&str> = claims[0]
-        .records
-        .re
-        .departments
-        .iter()
-        .map(|d| d.name.as_str())
-        .collect();
-    assert_eq!(names[..2], ["09", "20"]);
+    assert_eq!(names(&input)[..2], ["09", "20"]);
 }
 
 #[test]
