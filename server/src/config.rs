@@ -6,6 +6,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The default upload limit: 50 MiB (a long PDF, a DICOM series image, a phone's photo).
+pub const DEFAULT_FILE_LIMIT_BYTES: usize = 50 * 1024 * 1024;
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
@@ -18,7 +21,10 @@ pub struct Settings {
     /// trunk's output (`dist/`); `None` serves the API only.
     pub dist_dir: Option<PathBuf>,
     pub runtime: RuntimeConfig,
-    /// Largest request body accepted, in bytes.
+    /// The two stores every attachment and generated PDF is written to.
+    pub file_stores: [crate::files::StoreSpec; 2],
+    /// Largest request body accepted, in bytes (a file upload has its own limit,
+    /// [`RuntimeConfig::file_limit_bytes`]).
     pub body_limit_bytes: usize,
     /// `Strict-Transport-Security: max-age`, in seconds.
     pub hsts_max_age_seconds: u64,
@@ -47,6 +53,8 @@ pub struct RuntimeConfig {
     pub public_origin: Option<String>,
     /// Seals TOTP keys in the database. Every server of a deployment needs the same one.
     pub secret_key: crate::secrets::SecretKey,
+    /// Largest file accepted for upload (画像・文書), in bytes.
+    pub file_limit_bytes: usize,
 }
 
 impl Default for RuntimeConfig {
@@ -59,6 +67,7 @@ impl Default for RuntimeConfig {
             client_cert_mode: shared::api::devices::ClientCertMode::Off,
             public_origin: None,
             secret_key: crate::secrets::SecretKey::generate(),
+            file_limit_bytes: DEFAULT_FILE_LIMIT_BYTES,
         }
     }
 }

@@ -259,10 +259,13 @@ pub async fn security_headers(hsts_max_age: u64, req: Request, next: Next) -> Re
     if let Ok(value) = HeaderValue::from_str(&hsts) {
         headers.insert(header::STRICT_TRANSPORT_SECURITY, value);
     }
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
+    // A handler that set a stricter policy keeps it (a served file's `sandbox`).
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

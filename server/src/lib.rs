@@ -6,7 +6,7 @@
 //!
 //! | layer | modules | what |
 //! |---|---|---|
-//! | helpers | `chain`, `clock`, `error`, `secrets`, `throttle`, `totp`, `webauthn`, `telemetry`, `demo_masters` | pieces that name no other module: the log hash chain, JST, the edge error, sealing (and the owner-only key file), limits, TOTP and WebAuthn checks |
+//! | helpers | `chain`, `clock`, `error`, `files`, `secrets`, `throttle`, `totp`, `webauthn`, `telemetry`, `demo_masters` | pieces that name no other module: the log hash chain, JST, the edge error, the two file stores (bytes and checksums), sealing (and the owner-only key file), limits, TOTP and WebAuthn checks |
 //! | edge | `config`, `http`, then `tls` | settings; body, path and query extractors and the JSON-only error layers; TLS 1.3 and certificate fingerprints |
 //! | storage | `db` | every query, through a `TenantTx` opened for a `TenantContext`; the few cross-tenant paths (and the only places a context is built) in `db::system` |
 //! | logs | `logs` | the access-log writer, audit events, the verifier and exports, on top of storage |
@@ -26,6 +26,7 @@ pub mod config;
 pub mod db;
 pub mod demo_masters;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod logs;
 pub mod routes;

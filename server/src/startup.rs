@@ -37,6 +37,8 @@ impl Application {
             &settings.tls,
             &settings.client_certs,
         )?);
+        let [store_a, store_b] = &settings.file_stores;
+        let files = Arc::new(crate::files::FileStores::open(store_a, store_b)?);
         let (access_log, log_writer) = AccessLog::start(db.clone());
         let state = AppState {
             db,
@@ -49,6 +51,7 @@ impl Application {
                 settings.runtime.login_attempts_per_ip_per_minute,
             )),
             catalogs: Arc::default(),
+            files,
         };
         let router = router(state, &settings);
         let listener = std::net::TcpListener::bind(settings.listen)

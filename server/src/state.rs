@@ -15,4 +15,6 @@ pub struct AppState {
     pub login_limiter: Arc<crate::throttle::IpLimiter>,
     /// The masters in memory for the server's search (see `db::masters::CatalogCache`).
     pub catalogs: Arc<crate::db::masters::CatalogCache>,
+    /// The two file stores (attachments, generated PDFs).
+    pub files: Arc<crate::files::FileStores>,
 }

@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
         "clock",
         "demo_masters",
         "error",
+        "files",
         "secrets",
         "telemetry",
         "throttle",
@@ -256,6 +257,7 @@ fn route_handlers_never_reach_a_cross_tenant_path_or_a_sibling() {
             "TenantContext::authenticated",
             "operator_tx",
             "verification_tx",
+            "scrub_tx",
             "begin_for",
             ".successor(",
         ] {
@@ -373,6 +375,8 @@ fn cross_tenant_paths_are_few_and_named() {
             &["cli.rs", "services/operator.rs", "db/system/"],
         ),
         ("verification_tx", &["logs/verify.rs", "db/system/"]),
+        ("scrub_tx", &["services/attachments.rs", "db/system/"]),
+        ("file_tenants", &["services/attachments.rs", "db/system/"]),
         ("append_audit_standalone", &["logs/audit.rs", "db/system/"]),
         ("append_access", &["logs/access.rs", "db/system/"]),
         (

@@ -128,3 +128,12 @@ id_type!(
     /// A 症状詳記 or a コメント written for a patient's claim of a month (versioned).
     ClaimNoteId
 );
+id_type!(
+    /// One stored file (its bytes in both file stores, its SHA-256 in the database); never
+    /// overwritten or deleted.
+    FileId
+);
+id_type!(
+    /// One attachment (画像・文書) of a patient: a stored file with versioned metadata.
+    AttachmentId
+);

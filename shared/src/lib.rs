@@ -12,6 +12,7 @@ pub mod claims;
 pub mod domain;
 pub mod ids;
 pub mod masters;
+pub mod media;
 pub mod sjis;
 
 /// The product version, as built into both the app and the server.

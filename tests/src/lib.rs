@@ -15,6 +15,7 @@ pub mod reference;
 use anyhow::Context;
 use karte_server::config::{RuntimeConfig, Settings, TlsSource};
 use karte_server::db::{self, bootstrap, system, Db};
+use karte_server::files::StoreSpec;
 use karte_server::startup::Application;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -73,6 +74,13 @@ pub struct TestApp {
     siblings: Vec<axum_server::Handle<SocketAddr>>,
 }
 
+/// The two file-store directories of a test database's servers (siblings and restarts share
+/// them, as servers of one deployment would).
+pub fn file_store_dirs(db_name: &str) -> [PathBuf; 2] {
+    let root = target_dir().join("test-files").join(db_name);
+    [root.join("a"), root.join("b")]
+}
+
 async fn start_server(
     db_name: &str,
     cert_pem: &str,
@@ -89,6 +97,10 @@ async fn start_server(
         },
         dist_dir: Some(dist_dir()),
         runtime: RuntimeConfig::default(),
+        file_stores: {
+            let [a, b] = file_store_dirs(db_name);
+            [StoreSpec::Local(a), StoreSpec::Local(b)]
+        },
         body_limit_bytes: 64 * 1024,
         hsts_max_age_seconds: 31_536_000,
         benchmark_without_access_log: false,
@@ -155,6 +167,11 @@ impl TestApp {
             start_server(&self.db_name, &self.cert_pem, &self.key_pem, adjust).await;
         self.siblings.push(handle);
         format!("https://127.0.0.1:{port}")
+    }
+
+    /// This app's two file-store directories (with the default settings).
+    pub fn file_stores(&self) -> [PathBuf; 2] {
+        file_store_dirs(&self.db_name)
     }
 
     /// Stops the server (as a crash or network loss would look to a browser).
@@ -311,6 +328,9 @@ impl Drop for TestApp {
             eprintln!("kept test database {}", self.db_name);
             return;
         }
+        if let Some(root) = file_store_dirs(&self.db_name)[0].parent() {
+            let _ = std::fs::remove_dir_all(root);
+        }
         let name = self.db_name.clone();
         // Drop runs inside the test's runtime; use a thread with its own to wait for the drop.
         let _ = std::thread::spawn(move || {
@@ -448,6 +468,7 @@ impl TestResponse {
 
 /// An HTTP client with its own cookie jar that remembers the CSRF token from the last
 /// session answer and sends it on state-changing requests.
+#[derive(Clone)]
 pub struct ApiClient {
     pub http: reqwest::Client,
     pub base_url: String,
@@ -633,6 +654,35 @@ impl ApiClient {
             .expect("request reaches the server");
         let status = response.status();
         (status, response.bytes().await.expect("body").to_vec())
+    }
+
+    /// POST raw bytes (a file upload) with the CSRF header and the `Content-Type` given.
+    pub async fn post_bytes(&self, path: &str, bytes: Vec<u8>, content_type: &str) -> TestResponse {
+        self.send(
+            self.http
+                .post(self.url(path))
+                .header("x-csrf-token", self.csrf())
+                .header("content-type", content_type)
+                .body(bytes),
+        )
+        .await
+    }
+
+    /// GET a file: the status, the headers and the body's bytes as sent.
+    pub async fn get_file(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let response = self
+            .http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request reaches the server");
+        let status = response.status();
+        let headers = response.headers().clone();
+        (
+            status,
+            headers,
+            response.bytes().await.expect("body").to_vec(),
+        )
     }
 
     /// POST JSON with the CSRF header.

@@ -874,6 +874,8 @@ async fn the_server_refuses_to_run_as_a_role_that_bypasses_rls() {
         },
         dist_dir: None,
         runtime: Default::default(),
+        file_stores: karte_tests::file_store_dirs("refused_superuser")
+            .map(karte_server::files::StoreSpec::Local),
         body_limit_bytes: 1024,
         hsts_max_age_seconds: 1,
         benchmark_without_access_log: false,

@@ -267,6 +267,42 @@ async fn fixture(app: &TestApp) -> Fixture {
     )
     .await;
     ids.insert("allergy_id", allergy.allergy_id.to_string());
+    // 画像・文書: an attachment for the change, another for the retraction (each from version
+    // 1), and an uploaded file the attach sample names.
+    let png =
+        b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde".to_vec();
+    let mut attachments = Vec::new();
+    for title in ["架空写真", "架空写真二", ""] {
+        let file: shared::api::attachments::StoredFile = created(
+            doctor
+                .post_bytes(&format!("/patients/{pid}/files"), png.clone(), "image/png")
+                .await,
+            "file",
+        )
+        .await;
+        if title.is_empty() {
+            ids.insert("sample_file_id", file.file_id.to_string());
+            ids.insert("file_id", file.file_id.to_string());
+            continue;
+        }
+        let attachment: shared::api::attachments::Attachment = created(
+            doctor
+                .post(
+                    &format!("/patients/{pid}/attachments"),
+                    &json!({"base_version": 0, "file_id": file.file_id, "kind": "photo",
+                            "title": title, "taken_on": "2024-06-10"}),
+                )
+                .await,
+            "attachment",
+        )
+        .await;
+        attachments.push(attachment.attachment_id.to_string());
+    }
+    ids.insert("attachment_id", attachments[0].clone());
+    route_ids.insert(
+        ("/attachments/{attachment_id}/retract", "attachment_id"),
+        attachments[1].clone(),
+    );
     let vital: VitalRecord = created(
         doctor
             .post(
@@ -449,6 +485,22 @@ fn sample(
             json!({"kind": "drug", "substance": "架空薬二", "drug_code": "620098801", "ingredient": "1149019",
                    "severity": "severe", "source": "referral", "reaction": "発疹"}),
         ),
+        ("POST", p) if p.ends_with("/files") => Some((Who::Doctor, None)),
+        ("POST", p) if p.ends_with("/attachments") => body(
+            Who::Doctor,
+            json!({"base_version": 0, "file_id": ids["sample_file_id"], "kind": "report",
+                   "title": "架空報告書", "taken_on": "2024-06-10", "visit_date": "2024-06-10",
+                   "source": "架空検査センター"}),
+        ),
+        ("PUT", p) if p.starts_with("/attachments/") => body(
+            Who::Doctor,
+            json!({"base_version": 1, "kind": "photo", "title": "架空写真（訂正）",
+                   "taken_on": "2024-06-11", "reason": "撮影日の訂正"}),
+        ),
+        ("POST", p) if p.ends_with("/retract") => body(
+            Who::Doctor,
+            json!({"base_version": 1, "reason": "別の患者の写真"}),
+        ),
         ("PUT", p) if p.starts_with("/allergies/") => body(
             Who::Doctor,
             json!({"base_version": 1, "kind": "drug", "substance": "架空薬", "severity": "moderate",
@@ -595,6 +647,9 @@ fn reader(path: &str) -> Who {
     {
         Who::Admin
     } else if path.starts_with("/notes")
+        || path.starts_with("/files")
+        || path.starts_with("/attachments")
+        || path.contains("/attachments")
         || path.starts_with("/diagnoses")
         || path.contains("/chart")
         || path.contains("/vitals")

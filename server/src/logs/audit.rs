@@ -59,6 +59,11 @@ pub mod action {
     pub const CLAIMS_NOTE: &str = "claims_note";
     pub const USER_LICENSE_CHANGE: &str = "user_license_change";
     pub const RECEPTION_COVERAGE: &str = "reception_coverage";
+    pub const FILE_STORE: &str = "file_store";
+    pub const FILE_REPAIR: &str = "file_repair";
+    pub const ATTACHMENT_RECORD: &str = "attachment_record";
+    pub const ATTACHMENT_CHANGE: &str = "attachment_change";
+    pub const ATTACHMENT_RETRACT: &str = "attachment_retract";
 
     /// Every code above, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -107,6 +112,11 @@ pub mod action {
         CLAIMS_NOTE,
         RECEPTION_COVERAGE,
         USER_LICENSE_CHANGE,
+        FILE_STORE,
+        FILE_REPAIR,
+        ATTACHMENT_RECORD,
+        ATTACHMENT_CHANGE,
+        ATTACHMENT_RETRACT,
     ];
 }
 

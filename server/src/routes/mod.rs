@@ -2,6 +2,7 @@
 //! [`Routes`], which builds the router and keeps every path template, so that
 //! [`api_paths`] names every route the day it is added (the hostile-input suite walks it).
 
+mod attachments;
 pub mod auth;
 mod billing;
 mod bills;
@@ -69,6 +70,7 @@ fn all_routes() -> Routes {
         .merge(bills::router())
         .merge(chart::router())
         .merge(claims::router())
+        .merge(attachments::router())
 }
 
 pub fn api_router() -> Router<AppState> {

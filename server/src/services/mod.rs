@@ -2,6 +2,7 @@
 //! with the HTTP taken off. Route handlers call these and translate their results; the command
 //! line calls [`operator`]. A service may use `db`, `logs`, `auth` and `state`, never a route.
 
+pub mod attachments;
 pub mod chart;
 pub mod coverage;
 pub mod demo;

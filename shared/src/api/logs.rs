@@ -125,6 +125,11 @@ pub fn action_label_ja(action: &str) -> &'static str {
         "claims_note" => "症状詳記・コメント・特記事項の記載",
         "reception_coverage" => "保険組合せの変更",
         "user_license_change" => "麻薬施用者免許証番号の登録・変更",
+        "file_store" => "ファイルの保存",
+        "file_repair" => "ファイル複製の修復",
+        "attachment_record" => "画像・文書の添付",
+        "attachment_change" => "画像・文書の情報変更",
+        "attachment_retract" => "画像・文書の取消",
         _ => "その他",
     }
 }

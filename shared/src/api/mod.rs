@@ -1,6 +1,7 @@
 //! Request and response bodies of `/api/v1`, one module per resource.
 //! Requests are named for the action (`CreateUser`), responses for what they show (`UserSummary`).
 
+pub mod attachments;
 pub mod auth;
 pub mod billing;
 pub mod body;

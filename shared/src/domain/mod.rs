@@ -1,6 +1,7 @@
 //! Validated value types. Each constructor checks its input and says what is wrong.
 
 pub mod allergy;
+pub mod attachment;
 pub mod billing_settings;
 pub mod chart;
 pub mod coverage;

@@ -1,0 +1,448 @@
+//! 画像・文書: storing an upload (type sniffed from its bytes, written to both file stores, its
+//! SHA-256 recorded in the same transaction that makes it visible), attaching it with metadata,
+//! changing and retracting attachments (new versions, never a delete), reading a file back
+//! (checked against its SHA-256, a bad copy repaired from the good one and audited), and the
+//! scrub of every file of every institution (`karte-server files verify`).
+
+use crate::db::files::{self, FileRow, NewAttachment, Origin};
+use crate::db::{is_unique_violation, Db, TenantContext, TenantTx};
+use crate::error::{ApiError, ApiResult};
+use crate::files::{Checksum, FileError, FileStores, Problem};
+use crate::http::id_or_not_found;
+use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
+use crate::logs::AccessNote;
+use bytes::Bytes;
+use shared::api::attachments::{Attachment, AttachmentInput, RetractAttachment, StoredFile};
+use shared::api::{ErrorCode, FieldError};
+use shared::domain::Permission;
+use shared::ids::{AttachmentId, FileId, PatientId, TenantId};
+use uuid::Uuid;
+
+const STALE: &str = "この添付は他の人が先に変更しました。最新の内容を確認してください";
+
+fn store_unavailable() -> ApiError {
+    ApiError::code(ErrorCode::Unavailable).with_field(FieldError::new(
+        "file",
+        "store_unavailable",
+        "ファイルの保存先に書き込めませんでした。保存されていません。しばらくしてからやり直してください",
+    ))
+}
+
+/// Sniffs, stores twice and records an uploaded file of `patient` (not yet attached: the
+/// attachment that names it makes it appear in the chart).
+pub async fn upload(
+    tx: &mut TenantTx,
+    stores: &FileStores,
+    ctx: &TenantContext,
+    ip: &ClientIp,
+    patient: PatientId,
+    bytes: Bytes,
+) -> ApiResult<StoredFile> {
+    let media_type = shared::media::sniff(&bytes).map_err(|refusal| {
+        ApiError::code(ErrorCode::UnsupportedMediaType).with_field(FieldError::new(
+            "file",
+            "refused",
+            refusal.message_ja(),
+        ))
+    })?;
+    store(
+        tx,
+        stores,
+        ctx,
+        ip,
+        patient,
+        bytes,
+        media_type,
+        Origin::Upload,
+    )
+    .await
+}
+
+/// Stores bytes whose type is known (an upload after sniffing, or a PDF Karte rendered).
+#[allow(clippy::too_many_arguments)]
+pub async fn store(
+    tx: &mut TenantTx,
+    stores: &FileStores,
+    ctx: &TenantContext,
+    ip: &ClientIp,
+    patient: PatientId,
+    bytes: Bytes,
+    media_type: shared::media::MediaType,
+    origin: Origin,
+) -> ApiResult<StoredFile> {
+    let sum = Checksum::of(&bytes);
+    let file_id = FileId(Uuid::new_v4());
+    let row = FileRow {
+        file_id,
+        patient,
+        media_type,
+        size: sum.size,
+        sha256: sum.sha256,
+        object_key: FileStores::object_key(tx.tenant_id(), file_id),
+    };
+    // Both stores first: the row (what makes the file exist for anyone) only once both have
+    // the bytes. A failed commit after this leaves unnamed objects, which the scrub reports.
+    match stores.put(&row.object_key, bytes).await {
+        Ok(()) => {}
+        Err(FileError::NotStored(_) | FileError::Lost) => return Err(store_unavailable()),
+    }
+    files::insert_file(tx, &row, origin, ctx.user_id()).await?;
+    let event = AuditEvent::success(action::FILE_STORE)
+        .target("file", file_id)
+        .detail("patient_id", patient.to_string())
+        .detail("media_type", media_type.mime())
+        .detail("size", sum.size)
+        .detail("sha256", shared::media::hex(&sum.sha256));
+    audit::record(tx, &Actor::of(ctx, ip), event).await?;
+    Ok(row.summary())
+}
+
+async fn write(
+    tx: &mut TenantTx,
+    ctx: &TenantContext,
+    ip: &ClientIp,
+    new: NewAttachment<'_>,
+    action: &'static str,
+) -> ApiResult<Attachment> {
+    if let Err(err) = files::insert_attachment(tx, &new).await {
+        return Err(if is_unique_violation(&err) {
+            if new.version == 1 {
+                ApiError::invalid("file_id", "このファイルはすでに添付されています")
+            } else {
+                ApiError::stale("base_version", STALE)
+            }
+        } else {
+            err.into()
+        });
+    }
+    let event = AuditEvent::success(action)
+        .target("attachment", new.attachment_id)
+        .detail("version", new.version)
+        .detail("file_id", new.file.to_string())
+        .detail("patient_id", new.patient.to_string());
+    audit::record(tx, &Actor::of(ctx, ip), event).await?;
+    let (_, history) = files::history(tx, new.attachment_id).await?;
+    history
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("attachment just written is missing").into())
+}
+
+/// Attaches an uploaded file of `patient` (its body must say base_version 0 and name the file).
+pub async fn attach(
+    tx: &mut TenantTx,
+    ctx: &TenantContext,
+    ip: &ClientIp,
+    patient: PatientId,
+    body: &AttachmentInput,
+) -> ApiResult<Attachment> {
+    if body.base_version != 0 {
+        return Err(ApiError::invalid(
+            "base_version",
+            "新しい添付の base_version は0です",
+        ));
+    }
+    let valid = body.validate().map_err(ApiError::Invalid)?;
+    let file_id = body
+        .file_id
+        .ok_or_else(|| ApiError::invalid("file_id", "添付するファイルを選んでください"))?;
+    // Another patient's file (or none) is not found, whoever it belongs to.
+    let file = files::file(tx, file_id).await?;
+    if file.is_none_or(|f| f.patient != patient) {
+        return Err(ApiError::invalid("file_id", "ファイルが見つかりません"));
+    }
+    let new = NewAttachment {
+        attachment_id: AttachmentId(Uuid::new_v4()),
+        version: 1,
+        patient,
+        file: file_id,
+        kind: body.kind,
+        title: &valid.title,
+        taken_on: valid.taken_on,
+        visit_date: valid.visit_date,
+        source: &valid.source,
+        retracted: false,
+        reason: "",
+        author: ctx.user_id(),
+    };
+    write(tx, ctx, ip, new, action::ATTACHMENT_RECORD).await
+}
+
+/// The newest version of attachment `raw`, with its patient marked in the access log; 404 when
+/// there is none.
+async fn current(
+    tx: &mut TenantTx,
+    access: &AccessNote,
+    raw: &str,
+) -> ApiResult<(AttachmentId, PatientId, Attachment)> {
+    let id = id_or_not_found::<AttachmentId>(raw)?;
+    let (patient, history) = files::history(tx, id).await?;
+    let (Some(patient), Some(newest)) = (patient, history.into_iter().next()) else {
+        return Err(ApiError::code(ErrorCode::NotFound));
+    };
+    access.set_patient(patient);
+    Ok((id, patient, newest))
+}
+
+/// A new version of the metadata of attachment `raw` (the file stays), based on the version the
+/// user saw.
+pub async fn change(
+    tx: &mut TenantTx,
+    ctx: &TenantContext,
+    ip: &ClientIp,
+    access: &AccessNote,
+    raw: &str,
+    body: &AttachmentInput,
+) -> ApiResult<Attachment> {
+    let (id, patient, newest) = current(tx, access, raw).await?;
+    if body.base_version == 0 {
+        return Err(ApiError::invalid(
+            "base_version",
+            "変更する版を指定してください",
+        ));
+    }
+    if body.base_version != newest.version {
+        return Err(ApiError::stale("base_version", STALE));
+    }
+    if newest.retracted {
+        return Err(ApiError::invalid(
+            "base_version",
+            "取り消された添付は変更できません",
+        ));
+    }
+    if body.file_id.is_some_and(|f| f != newest.file.file_id) {
+        return Err(ApiError::invalid(
+            "file_id",
+            "ファイルは差し替えられません（取り消して添付し直してください）",
+        ));
+    }
+    let valid = body.validate().map_err(ApiError::Invalid)?;
+    let new = NewAttachment {
+        attachment_id: id,
+        version: newest.version + 1,
+        patient,
+        file: newest.file.file_id,
+        kind: body.kind,
+        title: &valid.title,
+        taken_on: valid.taken_on,
+        visit_date: valid.visit_date,
+        source: &valid.source,
+        retracted: false,
+        reason: &valid.reason,
+        author: ctx.user_id(),
+    };
+    write(tx, ctx, ip, new, action::ATTACHMENT_CHANGE).await
+}
+
+/// Retracts attachment `raw` (取消): a new version marked retracted, with the reason; the file
+/// and every earlier version stay.
+pub async fn retract(
+    tx: &mut TenantTx,
+    ctx: &TenantContext,
+    ip: &ClientIp,
+    access: &AccessNote,
+    raw: &str,
+    body: &RetractAttachment,
+) -> ApiResult<Attachment> {
+    let (id, patient, newest) = current(tx, access, raw).await?;
+    let reason = body.validate().map_err(ApiError::Invalid)?;
+    if body.base_version != newest.version {
+        return Err(ApiError::stale("base_version", STALE));
+    }
+    if newest.retracted {
+        return Err(ApiError::invalid(
+            "base_version",
+            "すでに取り消されています",
+        ));
+    }
+    let taken_on = shared::domain::japanese::parse_date(&newest.taken_on)
+        .ok_or_else(|| anyhow::anyhow!("stored taken_on unreadable"))?;
+    let visit_date = newest
+        .visit_date
+        .as_deref()
+        .and_then(shared::domain::japanese::parse_date);
+    let new = NewAttachment {
+        attachment_id: id,
+        version: newest.version + 1,
+        patient,
+        file: newest.file.file_id,
+        kind: newest.kind,
+        title: &newest.title,
+        taken_on,
+        visit_date,
+        source: &newest.source,
+        retracted: true,
+        reason: &reason,
+        author: ctx.user_id(),
+    };
+    write(tx, ctx, ip, new, action::ATTACHMENT_RETRACT).await
+}
+
+/// Records a bad copy met while reading, in the institution's audit log (ids and states only).
+async fn audit_problems(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    file: FileId,
+    problems: &[Problem],
+) -> Result<(), sqlx::Error> {
+    for p in problems {
+        let event = if p.repaired {
+            AuditEvent::success(action::FILE_REPAIR)
+        } else {
+            AuditEvent::failure(action::FILE_REPAIR)
+        }
+        .target("file", file)
+        .detail("store", p.store)
+        .detail("state", p.state.code());
+        audit::record(tx, actor, event).await?;
+    }
+    Ok(())
+}
+
+/// A file as read for the user: its row (media type, size) and verified bytes.
+pub struct FileRead {
+    pub row: FileRow,
+    pub bytes: Bytes,
+}
+
+/// Reads file `raw` for the signed-in user: 404 unless it is the institution's; a retracted
+/// attachment's file only for administrators; the patient marked in the access log; bad copies
+/// repaired and audited.
+pub async fn read(
+    tx: &mut TenantTx,
+    stores: &FileStores,
+    ctx: &TenantContext,
+    ip: &ClientIp,
+    access: &AccessNote,
+    raw: &str,
+) -> ApiResult<FileRead> {
+    let id = id_or_not_found::<FileId>(raw)?;
+    let row = files::file(tx, id)
+        .await?
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    access.set_patient(row.patient);
+    let admin = ctx.role().can(Permission::ManageInstitution);
+    if !admin && files::file_retracted(tx, id).await? {
+        return Err(
+            ApiError::code(ErrorCode::Forbidden).with_field(FieldError::new(
+                "file",
+                "retracted",
+                "取り消された添付です（管理者だけが開けます）",
+            )),
+        );
+    }
+    let expected = Checksum {
+        sha256: row.sha256,
+        size: row.size,
+    };
+    match stores.get(&row.object_key, &expected).await {
+        Ok(fetched) => {
+            audit_problems(tx, &Actor::of(ctx, ip), id, &fetched.problems).await?;
+            Ok(FileRead {
+                row,
+                bytes: fetched.bytes,
+            })
+        }
+        Err(_) => {
+            let event = AuditEvent::failure(action::FILE_REPAIR)
+                .target("file", id)
+                .detail("state", "lost");
+            audit::record(tx, &Actor::of(ctx, ip), event).await?;
+            Err(
+                ApiError::code(ErrorCode::Unavailable).with_field(FieldError::new(
+                    "file",
+                    "lost",
+                    "ファイルを読み出せません。管理者に連絡してください",
+                )),
+            )
+        }
+    }
+}
+
+/// What the scrub found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ScrubReport {
+    pub institutions: usize,
+    pub files: u64,
+    pub checked: u64,
+    pub repaired: u64,
+    /// Bad copies that could not be rewritten (the store is down or refuses writes).
+    pub unrepaired: u64,
+    /// Files with no good copy anywhere.
+    pub lost: Vec<(TenantId, FileId)>,
+    /// Objects in a store that no row names (an upload whose transaction failed), per store.
+    pub unnamed: Vec<(&'static str, String)>,
+}
+
+impl ScrubReport {
+    pub fn is_clean(&self) -> bool {
+        self.repaired == 0 && self.unrepaired == 0 && self.lost.is_empty()
+    }
+}
+
+/// Walks every file of every institution: both copies checked against the recorded SHA-256,
+/// a bad copy rewritten from the good one, everything audited in the file's institution;
+/// `progress(checked, total)` after each file. Then lists each store's objects no row names.
+pub async fn scrub(
+    db: &Db,
+    stores: &FileStores,
+    mut progress: impl FnMut(u64, u64),
+) -> anyhow::Result<ScrubReport> {
+    const PAGE: i64 = 500;
+    let tenants = crate::db::system::file_tenants(db).await?;
+    let mut report = ScrubReport {
+        institutions: tenants.len(),
+        files: tenants.iter().map(|(_, n)| *n as u64).sum(),
+        ..ScrubReport::default()
+    };
+    let mut known = std::collections::HashSet::new();
+    for (tenant, _) in &tenants {
+        let mut after = None;
+        loop {
+            let mut tx = crate::db::system::scrub_tx(db, *tenant).await?;
+            let page = files::files_after(&mut tx, after, PAGE).await?;
+            let Some(last) = page.last() else {
+                tx.commit().await?;
+                break;
+            };
+            after = Some(last.file_id);
+            for row in &page {
+                known.insert(row.object_key.clone());
+                let expected = Checksum {
+                    sha256: row.sha256,
+                    size: row.size,
+                };
+                match stores.scrub(&row.object_key, &expected).await {
+                    Ok(problems) => {
+                        for p in &problems {
+                            if p.repaired {
+                                report.repaired += 1;
+                            } else {
+                                report.unrepaired += 1;
+                            }
+                        }
+                        audit_problems(&mut tx, &Actor::operator(), row.file_id, &problems).await?;
+                    }
+                    Err(_) => {
+                        report.lost.push((*tenant, row.file_id));
+                        let event = AuditEvent::failure(action::FILE_REPAIR)
+                            .target("file", row.file_id)
+                            .detail("state", "lost");
+                        audit::record(&mut tx, &Actor::operator(), event).await?;
+                    }
+                }
+                report.checked += 1;
+                progress(report.checked, report.files);
+            }
+            tx.commit().await?;
+        }
+    }
+    for (index, (name, _)) in stores.describe().into_iter().enumerate() {
+        for key in stores.keys(index, "tenants").await? {
+            if !known.contains(&key) {
+                report.unnamed.push((name, key));
+            }
+        }
+    }
+    Ok(report)
+}
