@@ -249,7 +249,12 @@ impl ActiveUser {
 
     /// Refuses with 403 unless the user's role grants `permission`.
     pub fn require(&self, permission: Permission) -> ApiResult<()> {
-        if self.0.ctx.role().can(permission) {
+        self.require_any(&[permission])
+    }
+
+    /// 403 unless the user's role has one of `permissions`.
+    pub fn require_any(&self, permissions: &[Permission]) -> ApiResult<()> {
+        if permissions.iter().any(|p| self.0.ctx.role().can(*p)) {
             Ok(())
         } else {
             Err(ApiError::code(ErrorCode::Forbidden))

@@ -592,23 +592,27 @@ async fn verify_files(database_url: &str, args: &FileStoreArgs) -> anyhow::Resul
     })
     .await?;
     println!(
-        "institutions: {}\nfiles: {}\nchecked: {}\nrepaired copies: {}\nunrepaired copies: {}\nlost files: {}\nobjects no record names: {}\nseconds: {:.1}",
+        "institutions: {}\nfiles: {}\nchecked: {}\nrepaired copies: {}\nunrepaired copies: {}\nlost files: {}\nunreadable files (a store did not answer): {}\nobjects no record names: {}\nseconds: {:.1}",
         report.institutions,
         report.files,
         report.checked,
         report.repaired,
         report.unrepaired,
         report.lost.len(),
+        report.unavailable.len(),
         report.unnamed.len(),
         started.elapsed().as_secs_f64()
     );
     for (tenant, file) in &report.lost {
         println!("lost: institution {tenant} file {file}");
     }
+    for (tenant, file) in &report.unavailable {
+        println!("unreadable: institution {tenant} file {file}");
+    }
     for (store, key) in &report.unnamed {
         println!("unnamed: store {store} {key}");
     }
-    if report.unrepaired > 0 || !report.lost.is_empty() {
+    if report.unrepaired > 0 || !report.lost.is_empty() || !report.unavailable.is_empty() {
         bail!("some files have no good copy in both stores");
     }
     Ok(())

@@ -107,6 +107,24 @@ impl StoreSpec {
         }
     }
 
+    /// Where the objects really are, to tell two names of one store apart: a directory's
+    /// canonical path (after `open` created it), a bucket with its endpoint.
+    fn place(&self) -> String {
+        match self {
+            Self::Local(dir) => {
+                let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+                format!("file:{}", real.display())
+            }
+            Self::S3 {
+                bucket, endpoint, ..
+            } => format!(
+                "s3:{bucket}@{}",
+                endpoint.as_deref().unwrap_or("aws").trim_end_matches('/')
+            ),
+            Self::Gcs { bucket, .. } => format!("gs:{bucket}"),
+        }
+    }
+
     fn open(&self) -> anyhow::Result<Arc<dyn ObjectStore>> {
         use anyhow::Context;
         // Cloud clients time out and give up well before a user would: an upload to a store
@@ -123,7 +141,10 @@ impl StoreSpec {
             Self::Local(dir) => {
                 std::fs::create_dir_all(dir)
                     .with_context(|| format!("creating the file store {}", dir.display()))?;
-                Arc::new(object_store::local::LocalFileSystem::new_with_prefix(dir)?)
+                // Durable before acknowledged: the file and its directory entry are synced.
+                Arc::new(
+                    object_store::local::LocalFileSystem::new_with_prefix(dir)?.with_fsync(true),
+                )
             }
             Self::S3 {
                 bucket,
@@ -261,9 +282,12 @@ pub enum FileError {
     /// A store did not take the file: the upload is refused (nothing is recorded).
     #[error("file store {0} did not store the file")]
     NotStored(&'static str),
-    /// Neither store has a good copy.
+    /// Neither store has a good copy: each is missing or corrupt.
     #[error("no store has a good copy of the file")]
     Lost,
+    /// No good copy was read, but a store did not answer: the file may be whole there.
+    #[error("a file store did not answer")]
+    Unavailable,
 }
 
 /// A file's bytes, verified, and the bad copies met on the way.
@@ -295,26 +319,25 @@ impl FileStores {
     /// Opens both stores (creating local directories). The two must differ: one store named
     /// twice would keep a single copy.
     pub fn open(a: &StoreSpec, b: &StoreSpec) -> anyhow::Result<Self> {
-        if a == b {
+        let stores = [
+            Store {
+                name: "A",
+                describe: a.describe(),
+                inner: a.open()?,
+            },
+            Store {
+                name: "B",
+                describe: b.describe(),
+                inner: b.open()?,
+            },
+        ];
+        if a.place() == b.place() {
             anyhow::bail!(
                 "the two file stores are the same ({}): name two",
                 a.describe()
             );
         }
-        Ok(Self {
-            stores: [
-                Store {
-                    name: "A",
-                    describe: a.describe(),
-                    inner: a.open()?,
-                },
-                Store {
-                    name: "B",
-                    describe: b.describe(),
-                    inner: b.open()?,
-                },
-            ],
-        })
+        Ok(Self { stores })
     }
 
     /// `(name, where)` of each store, for reports.
@@ -354,6 +377,8 @@ impl FileStores {
         expected: &Checksum,
     ) -> (CopyState, Option<Bytes>) {
         let result = match store.inner.get(path).await {
+            // A copy of another size is corrupt: not read into memory at all.
+            Ok(r) if r.meta.size != expected.size => return (CopyState::Corrupt, None),
             Ok(r) => r.bytes().await,
             Err(e) => Err(e),
         };
@@ -401,35 +426,58 @@ impl FileStores {
         }
     }
 
-    /// The file's bytes, checked against `expected`: from store A, else from B; a bad copy met
-    /// on the way is rewritten from the good one and reported.
+    /// The file's bytes, checked against `expected`: from store A, else from B; a missing or
+    /// corrupt copy met on the way is rewritten from the good one and reported (one that did
+    /// not answer is reported and left to the scrub: a read does not wait on a store twice).
     pub async fn get(&self, key: &str, expected: &Checksum) -> Result<Fetched, FileError> {
         let path = ObjectPath::from(key);
-        let mut bad = Vec::new();
+        let mut bad: Vec<(usize, CopyState)> = Vec::new();
         for (index, store) in self.stores.iter().enumerate() {
             let (state, bytes) = Self::read(store, &path, expected).await;
             if let Some(bytes) = bytes {
                 let mut problems = Vec::new();
                 for (bad_index, bad_state) in bad {
-                    problems.push(self.repair(bad_index, &path, bad_state, &bytes).await);
+                    problems.push(if bad_state == CopyState::Unreachable {
+                        Problem {
+                            store: self.stores[bad_index].name,
+                            state: bad_state,
+                            repaired: false,
+                        }
+                    } else {
+                        self.repair(bad_index, &path, bad_state, &bytes).await
+                    });
                 }
                 return Ok(Fetched { bytes, problems });
             }
             bad.push((index, state));
         }
-        tracing::error!(key = %path, "no good copy of a file in any store");
-        Err(FileError::Lost)
+        Err(Self::no_good_copy(&path, bad.iter().map(|(_, s)| *s)))
+    }
+
+    /// `Unavailable` if a store did not answer (its copy may be whole), else `Lost`.
+    fn no_good_copy(path: &ObjectPath, states: impl Iterator<Item = CopyState>) -> FileError {
+        let states: Vec<CopyState> = states.collect();
+        if states.contains(&CopyState::Unreachable) {
+            tracing::error!(key = %path, "no good copy of a file read: a store did not answer");
+            FileError::Unavailable
+        } else {
+            tracing::error!(key = %path, "no good copy of a file in any store");
+            FileError::Lost
+        }
     }
 
     /// Checks both copies of a file (not stopping at the first good one) and repairs the bad
-    /// ones: the scrub's step. `Err(Lost)` when neither is good.
+    /// ones: the scrub's step. `Err` when neither is good (`Unavailable` if a store did not
+    /// answer).
     pub async fn scrub(&self, key: &str, expected: &Checksum) -> Result<Vec<Problem>, FileError> {
         let path = ObjectPath::from(key);
         let (a, b) = tokio::join!(
             Self::read(&self.stores[0], &path, expected),
             Self::read(&self.stores[1], &path, expected)
         );
-        let good = a.1.clone().or_else(|| b.1.clone()).ok_or(FileError::Lost)?;
+        let Some(good) = a.1.clone().or_else(|| b.1.clone()) else {
+            return Err(Self::no_good_copy(&path, [a.0, b.0].into_iter()));
+        };
         let mut problems = Vec::new();
         for (index, (state, _)) in [a, b].into_iter().enumerate() {
             if state != CopyState::Good {
@@ -602,8 +650,21 @@ mod tests {
     }
 
     #[test]
-    fn one_store_named_twice_is_refused() {
-        let spec = StoreSpec::Local(std::env::temp_dir().join("karte-same"));
+    fn one_store_named_twice_is_refused_by_any_name() {
+        let dir = std::env::temp_dir().join(format!("karte-same-{}", uuid::Uuid::new_v4()));
+        let spec = StoreSpec::Local(dir.clone());
         assert!(FileStores::open(&spec, &spec).is_err());
+        std::fs::create_dir_all(dir.join("x")).unwrap();
+        let other_name = StoreSpec::Local(dir.join("x").join(".."));
+        assert!(FileStores::open(&spec, &other_name).is_err());
+        let s3 = |endpoint: &str| StoreSpec::S3 {
+            bucket: "b".into(),
+            endpoint: Some(endpoint.into()),
+            region: None,
+            credentials: None,
+        };
+        assert_eq!(s3("http://h:1/").place(), s3("http://h:1").place());
+        assert_ne!(s3("http://h:1").place(), s3("http://h:2").place());
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -115,7 +115,12 @@ pub fn sniff(bytes: &[u8]) -> Result<MediaType, Refusal> {
         return Err(Refusal::Empty);
     }
     if bytes.len() >= 132 && &bytes[128..132] == b"DICM" {
-        return Ok(MediaType::Dicom);
+        // The 128-byte preamble is free-form (PS3.10 §7.1), so a web page could hide there:
+        // one that reads as markup, a program or an archive is refused all the same.
+        return match refusal_of_other(&bytes[..128]) {
+            Refusal::Unknown => Ok(MediaType::Dicom),
+            refused => Err(refused),
+        };
     }
     if bytes.starts_with(&[0xFF, 0xD8]) {
         // SOI must be followed by another marker (APPn, DQT, SOF …).
@@ -272,6 +277,11 @@ mod tests {
             Err(Refusal::Malformed(MediaType::Webp))
         );
         assert_eq!(sniff(b"%PDF-"), Err(Refusal::Malformed(MediaType::Pdf)));
+        // A page hidden in a DICOM preamble is still a page.
+        let mut page = b"<html><script>alert(1)</script>".to_vec();
+        page.resize(128, b' ');
+        page.extend_from_slice(b"DICM");
+        assert_eq!(sniff(&page), Err(Refusal::Markup));
         // DICM at the wrong offset is not DICOM.
         assert_eq!(sniff(b"DICM\0\0\0\0"), Err(Refusal::Unknown));
     }

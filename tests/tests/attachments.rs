@@ -376,6 +376,15 @@ async fn a_bad_copy_is_served_from_the_other_store_and_repaired() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body["fields"][0]["code"], "lost", "{body}");
+    let audit = c.admin.get("/logs/audit?action=file_repair").await;
+    let entries = audit.body["entries"].as_array().unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["details"]["state"] == "lost" && e["result"] == "failure"),
+        "the lost read is audited: {}",
+        audit.body
+    );
     let lost = karte_server::services::attachments::scrub(&db, &stores, |_, _| {})
         .await
         .unwrap();
@@ -486,8 +495,12 @@ async fn changes_are_versions_and_a_retraction_hides_but_keeps() {
     let (status, _, body) = c.admin.get_file(&file_path).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, png(500));
-    // Every version is kept; no further change.
-    let history: Vec<Attachment> = c.doctor.get(&format!("{path}/history")).await.json();
+    // Every version is kept (for administrators: clinicians no longer see it); no further change.
+    assert_eq!(
+        c.doctor.get(&format!("{path}/history")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let history: Vec<Attachment> = c.admin.get(&format!("{path}/history")).await.json();
     assert_eq!(
         history.iter().map(|h| h.version).collect::<Vec<_>>(),
         [3, 2, 1]

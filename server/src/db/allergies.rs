@@ -26,11 +26,7 @@ pub struct NewAllergy<'a> {
 }
 
 fn code<T: serde::Serialize>(value: T) -> String {
-    // The enums serialise as their snake_case names, which the table's checks list.
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
+    super::enum_code(value)
 }
 
 fn parse<T: serde::de::DeserializeOwned>(
@@ -38,8 +34,7 @@ fn parse<T: serde::de::DeserializeOwned>(
     what: &str,
     text: &str,
 ) -> Result<T, sqlx::Error> {
-    serde_json::from_value(serde_json::Value::String(text.to_string()))
-        .map_err(|_| sqlx::Error::Decode(format!("allergy {id}: unknown {what}").into()))
+    super::enum_from_code(&format!("allergy {id}"), what, text)
 }
 
 pub async fn insert(tx: &mut TenantTx, a: &NewAllergy<'_>) -> Result<(), sqlx::Error> {

@@ -137,13 +137,6 @@ pub struct NewAttachment<'a> {
     pub author: UserId,
 }
 
-fn kind_code(kind: AttachmentKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 pub async fn insert_attachment(
     tx: &mut TenantTx,
     a: &NewAttachment<'_>,
@@ -159,7 +152,7 @@ pub async fn insert_attachment(
     .bind(a.version)
     .bind(a.patient.as_uuid())
     .bind(a.file.as_uuid())
-    .bind(kind_code(a.kind))
+    .bind(super::enum_code(a.kind))
     .bind(a.title)
     .bind(a.taken_on)
     .bind(a.visit_date)
@@ -196,8 +189,7 @@ struct AttachmentRow {
 impl AttachmentRow {
     fn detail(self) -> Result<Attachment, sqlx::Error> {
         let id = self.attachment_id;
-        let kind = serde_json::from_value(serde_json::Value::String(self.kind))
-            .map_err(|_| sqlx::Error::Decode(format!("attachment {id}: unknown kind").into()))?;
+        let kind = super::enum_from_code(&format!("attachment {id}"), "kind", &self.kind)?;
         let file = file_row((
             self.file_id,
             self.patient_id,

@@ -31,6 +31,25 @@ pub mod versioned;
 
 pub use tenant::{TenantContext, TenantTx};
 
+/// The text a snake_case enum is stored as (the name it serialises to, which the table's
+/// check lists).
+pub(crate) fn enum_code<T: serde::Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// An enum read back from its stored text; an unknown one is a decode error naming the row.
+pub(crate) fn enum_from_code<T: serde::de::DeserializeOwned>(
+    row: &str,
+    what: &str,
+    text: &str,
+) -> Result<T, sqlx::Error> {
+    serde_json::from_value(serde_json::Value::String(text.to_string()))
+        .map_err(|_| sqlx::Error::Decode(format!("{row}: unknown {what}").into()))
+}
+
 /// A unique violation (23505): someone else wrote the same row (a version, a key) first.
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("23505"))

@@ -44,11 +44,7 @@ pub fn router() -> Routes {
 
 /// The chart's readers and writers, and clerks entering for a doctor.
 fn require_attachments(user: &ActiveUser) -> ApiResult<()> {
-    if user.ctx().role().can(Permission::ReadChart) {
-        Ok(())
-    } else {
-        user.require(Permission::ProxyEntry)
-    }
+    user.require_any(&[Permission::ReadChart, Permission::ProxyEntry])
 }
 
 fn too_large(limit: usize) -> ApiError {
@@ -93,9 +89,11 @@ async fn upload(
     // Refuse a malformed patient before reading a large body.
     path.id()?;
     let bytes = file_body(&headers, body, state.config.file_limit_bytes).await?;
-    let (mut tx, patient) = path.open(&state.db).await?;
+    // The patient is checked in a short transaction; none is open while the stores write.
+    let (tx, patient) = path.open(&state.db).await?;
+    tx.commit().await?;
     let stored = workflow::upload(
-        &mut tx,
+        &state.db,
         &state.files,
         user.ctx(),
         &ip,
@@ -103,7 +101,6 @@ async fn upload(
         bytes,
     )
     .await?;
-    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -192,6 +189,10 @@ async fn history(
     let patient = patient.ok_or(ApiError::code(ErrorCode::NotFound))?;
     note.set_patient(patient);
     tx.commit().await?;
+    // A retracted attachment is out of the clinicians' view, its history too.
+    if !admin && history.first().is_some_and(|a| a.retracted) {
+        return Err(ApiError::code(ErrorCode::Forbidden));
+    }
     Ok(Json(history))
 }
 
@@ -208,9 +209,7 @@ async fn read_file(
     if !user.ctx().role().can(Permission::ManageInstitution) {
         require_attachments(&user)?;
     }
-    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
-    let file = workflow::read(&mut tx, &state.files, user.ctx(), &ip, &note, &raw).await?;
-    tx.commit().await?;
+    let file = workflow::read(&state.db, &state.files, user.ctx(), &ip, &note, &raw).await?;
     let media = file.row.media_type;
     let disposition = format!(
         "attachment; filename=\"{}.{}\"",

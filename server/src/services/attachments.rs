@@ -29,9 +29,10 @@ fn store_unavailable() -> ApiError {
 }
 
 /// Sniffs, stores twice and records an uploaded file of `patient` (not yet attached: the
-/// attachment that names it makes it appear in the chart).
+/// attachment that names it makes it appear in the chart). The caller has checked the patient;
+/// no transaction is open while the stores write.
 pub async fn upload(
-    tx: &mut TenantTx,
+    db: &Db,
     stores: &FileStores,
     ctx: &TenantContext,
     ip: &ClientIp,
@@ -46,7 +47,7 @@ pub async fn upload(
         ))
     })?;
     store(
-        tx,
+        db,
         stores,
         ctx,
         ip,
@@ -58,10 +59,13 @@ pub async fn upload(
     .await
 }
 
-/// Stores bytes whose type is known (an upload after sniffing, or a PDF Karte rendered).
+/// Stores bytes whose type is known (an upload after sniffing, or a PDF Karte rendered): both
+/// stores first, then the row (what makes the file exist for anyone) and its audit event in one
+/// short transaction. A failed commit after the writes leaves unnamed objects, which the scrub
+/// reports.
 #[allow(clippy::too_many_arguments)]
 pub async fn store(
-    tx: &mut TenantTx,
+    db: &Db,
     stores: &FileStores,
     ctx: &TenantContext,
     ip: &ClientIp,
@@ -78,22 +82,21 @@ pub async fn store(
         media_type,
         size: sum.size,
         sha256: sum.sha256,
-        object_key: FileStores::object_key(tx.tenant_id(), file_id),
+        object_key: FileStores::object_key(ctx.tenant_id(), file_id),
     };
-    // Both stores first: the row (what makes the file exist for anyone) only once both have
-    // the bytes. A failed commit after this leaves unnamed objects, which the scrub reports.
-    match stores.put(&row.object_key, bytes).await {
-        Ok(()) => {}
-        Err(FileError::NotStored(_) | FileError::Lost) => return Err(store_unavailable()),
+    if stores.put(&row.object_key, bytes).await.is_err() {
+        return Err(store_unavailable());
     }
-    files::insert_file(tx, &row, origin, ctx.user_id()).await?;
+    let mut tx = TenantTx::begin(db, ctx).await?;
+    files::insert_file(&mut tx, &row, origin, ctx.user_id()).await?;
     let event = AuditEvent::success(action::FILE_STORE)
         .target("file", file_id)
         .detail("patient_id", patient.to_string())
         .detail("media_type", media_type.mime())
         .detail("size", sum.size)
         .detail("sha256", shared::media::hex(&sum.sha256));
-    audit::record(tx, &Actor::of(ctx, ip), event).await?;
+    audit::record(&mut tx, &Actor::of(ctx, ip), event).await?;
+    tx.commit().await?;
     Ok(row.summary())
 }
 
@@ -255,12 +258,12 @@ pub async fn retract(
             "すでに取り消されています",
         ));
     }
-    let taken_on = shared::domain::japanese::parse_date(&newest.taken_on)
-        .ok_or_else(|| anyhow::anyhow!("stored taken_on unreadable"))?;
-    let visit_date = newest
-        .visit_date
-        .as_deref()
-        .and_then(shared::domain::japanese::parse_date);
+    let stored_date = |text: &str| {
+        shared::domain::japanese::parse_date(text)
+            .ok_or_else(|| ApiError::from(anyhow::anyhow!("stored attachment date unreadable")))
+    };
+    let taken_on = stored_date(&newest.taken_on)?;
+    let visit_date = newest.visit_date.as_deref().map(stored_date).transpose()?;
     let new = NewAttachment {
         attachment_id: id,
         version: newest.version + 1,
@@ -307,9 +310,9 @@ pub struct FileRead {
 
 /// Reads file `raw` for the signed-in user: 404 unless it is the institution's; a retracted
 /// attachment's file only for administrators; the patient marked in the access log; bad copies
-/// repaired and audited.
+/// repaired and audited. No transaction is open while the stores read.
 pub async fn read(
-    tx: &mut TenantTx,
+    db: &Db,
     stores: &FileStores,
     ctx: &TenantContext,
     ip: &ClientIp,
@@ -317,12 +320,14 @@ pub async fn read(
     raw: &str,
 ) -> ApiResult<FileRead> {
     let id = id_or_not_found::<FileId>(raw)?;
-    let row = files::file(tx, id)
+    let mut tx = TenantTx::begin(db, ctx).await?;
+    let row = files::file(&mut tx, id)
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
     access.set_patient(row.patient);
-    let admin = ctx.role().can(Permission::ManageInstitution);
-    if !admin && files::file_retracted(tx, id).await? {
+    let retracted = files::file_retracted(&mut tx, id).await?;
+    tx.commit().await?;
+    if retracted && !ctx.role().can(Permission::ManageInstitution) {
         return Err(
             ApiError::code(ErrorCode::Forbidden).with_field(FieldError::new(
                 "file",
@@ -335,28 +340,35 @@ pub async fn read(
         sha256: row.sha256,
         size: row.size,
     };
-    match stores.get(&row.object_key, &expected).await {
+    let fetched = stores.get(&row.object_key, &expected).await;
+    let actor = Actor::of(ctx, ip);
+    let mut tx = TenantTx::begin(db, ctx).await?;
+    let result = match fetched {
         Ok(fetched) => {
-            audit_problems(tx, &Actor::of(ctx, ip), id, &fetched.problems).await?;
+            audit_problems(&mut tx, &actor, id, &fetched.problems).await?;
             Ok(FileRead {
                 row,
                 bytes: fetched.bytes,
             })
         }
-        Err(_) => {
+        Err(err) => {
+            let (state, message) = match err {
+                FileError::Unavailable => (
+                    "unavailable",
+                    "ファイルの保存先が応答しません。しばらくしてからやり直してください",
+                ),
+                _ => ("lost", "ファイルを読み出せません。管理者に連絡してください"),
+            };
             let event = AuditEvent::failure(action::FILE_REPAIR)
                 .target("file", id)
-                .detail("state", "lost");
-            audit::record(tx, &Actor::of(ctx, ip), event).await?;
-            Err(
-                ApiError::code(ErrorCode::Unavailable).with_field(FieldError::new(
-                    "file",
-                    "lost",
-                    "ファイルを読み出せません。管理者に連絡してください",
-                )),
-            )
+                .detail("state", state);
+            audit::record(&mut tx, &actor, event).await?;
+            Err(ApiError::code(ErrorCode::Unavailable)
+                .with_field(FieldError::new("file", state, message)))
         }
-    }
+    };
+    tx.commit().await?;
+    result
 }
 
 /// What the scrub found.
@@ -370,13 +382,18 @@ pub struct ScrubReport {
     pub unrepaired: u64,
     /// Files with no good copy anywhere.
     pub lost: Vec<(TenantId, FileId)>,
+    /// Files with no good copy read because a store did not answer (whole there, perhaps).
+    pub unavailable: Vec<(TenantId, FileId)>,
     /// Objects in a store that no row names (an upload whose transaction failed), per store.
     pub unnamed: Vec<(&'static str, String)>,
 }
 
 impl ScrubReport {
     pub fn is_clean(&self) -> bool {
-        self.repaired == 0 && self.unrepaired == 0 && self.lost.is_empty()
+        self.repaired == 0
+            && self.unrepaired == 0
+            && self.lost.is_empty()
+            && self.unavailable.is_empty()
     }
 }
 
@@ -423,11 +440,17 @@ pub async fn scrub(
                         }
                         audit_problems(&mut tx, &Actor::operator(), row.file_id, &problems).await?;
                     }
-                    Err(_) => {
-                        report.lost.push((*tenant, row.file_id));
+                    Err(err) => {
+                        let state = if matches!(err, FileError::Unavailable) {
+                            report.unavailable.push((*tenant, row.file_id));
+                            "unavailable"
+                        } else {
+                            report.lost.push((*tenant, row.file_id));
+                            "lost"
+                        };
                         let event = AuditEvent::failure(action::FILE_REPAIR)
                             .target("file", row.file_id)
-                            .detail("state", "lost");
+                            .detail("state", state);
                         audit::record(&mut tx, &Actor::operator(), event).await?;
                     }
                 }
@@ -439,10 +462,32 @@ pub async fn scrub(
     }
     for (index, (name, _)) in stores.describe().into_iter().enumerate() {
         for key in stores.keys(index, "tenants").await? {
-            if !known.contains(&key) {
+            if !known.contains(&key) && !recorded_since(db, &key).await? {
                 report.unnamed.push((name, key));
             }
         }
     }
     Ok(report)
+}
+
+/// Whether `key` names a file recorded after the walk passed its institution (an upload during
+/// the scrub), so it is not reported as unnamed.
+async fn recorded_since(db: &Db, key: &str) -> anyhow::Result<bool> {
+    let mut parts = key.split('/');
+    let (Some("tenants"), Some(tenant), Some("files"), Some(file), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Ok(false);
+    };
+    let (Ok(tenant), Ok(file)) = (tenant.parse::<TenantId>(), file.parse::<FileId>()) else {
+        return Ok(false);
+    };
+    let mut tx = crate::db::system::scrub_tx(db, tenant).await?;
+    let found = files::file(&mut tx, file).await?;
+    tx.commit().await?;
+    Ok(found.is_some_and(|f| f.object_key == key))
 }
