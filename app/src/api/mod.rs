@@ -1,6 +1,7 @@
 //! The typed HTTP client: the only module that knows URLs. Every failure becomes an
 //! [`ApiFailure`] whose `message()` is what the user sees.
 
+pub mod attachments;
 pub mod auth;
 pub mod billing;
 pub mod chart;

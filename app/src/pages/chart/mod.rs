@@ -1,7 +1,7 @@
 //! カルテ: the patient's chart. A timeline of visits (newest first, older ones loaded as the
 //! list is scrolled) beside the open note in the 2号用紙 form (S/O left, A/P right), and tabs
-//! for オーダ (処方・検査・処置・注射 and the allergy list, [`orders`]), 傷病名, バイタル (温度板) and
-//! 検査.
+//! for オーダ (処方・検査・処置・注射 and the allergy list, [`orders`]), 傷病名, バイタル (温度板),
+//! 検査 and 画像・文書 ([`attachments`]).
 //!
 //! Nothing typed is lost: every keystroke is kept in this browser (localStorage, per user and
 //! note) until the server has it; the draft is saved to the server a moment after typing
@@ -18,6 +18,7 @@ use shared::api::chart::{CreateNote, NoteStatus, TimelineEntry};
 use shared::domain::Role;
 use shared::ids::{NoteId, PatientId};
 
+mod attachments;
 mod editor;
 mod note;
 mod order_form;
@@ -32,6 +33,7 @@ enum Tab {
     Diagnoses,
     Vitals,
     Labs,
+    Files,
 }
 
 #[component]
@@ -58,8 +60,11 @@ fn Chart(patient_id: PatientId) -> impl IntoView {
             open_note.set(Some(note));
         }
         // `?tab=orders` opens the orders (links from the order approval queue).
-        if query.with(|q| q.get("tab")).as_deref() == Some("orders") {
-            tab.set(Tab::Orders);
+        match query.with(|q| q.get("tab")).as_deref() {
+            Some("orders") => tab.set(Tab::Orders),
+            // `?tab=files`: the 画像・文書 tab.
+            Some("files") => tab.set(Tab::Files),
+            _ => {}
         }
     });
     // The open note is in the address, so a reload opens it again.
@@ -100,6 +105,7 @@ fn Chart(patient_id: PatientId) -> impl IntoView {
                         {tab_button(Tab::Vitals, "バイタル・温度板", "tab-vitals")}
                         {tab_button(Tab::Labs, "検査結果", "tab-labs")}
                     </Show>
+                    {tab_button(Tab::Files, "画像・文書", "tab-files")}
                     <a class="tab" href=move || format!("/patients/{}/chart/print", patient_id.get()) data-testid="open-print">"印刷"</a>
                 </div>
                 {move || match tab.get() {
@@ -108,6 +114,7 @@ fn Chart(patient_id: PatientId) -> impl IntoView {
                     Tab::Diagnoses => view! { <crate::pages::chart_records::DiagnosesPanel patient_id=patient_id/> }.into_any(),
                     Tab::Vitals => view! { <crate::pages::chart_records::VitalsPanel patient_id=patient_id/> }.into_any(),
                     Tab::Labs => view! { <crate::pages::chart_records::LabsPanel patient_id=patient_id/> }.into_any(),
+                    Tab::Files => view! { <attachments::AttachmentsPanel patient_id=patient_id/> }.into_any(),
                 }}
             </section>
         </div>

@@ -1,0 +1,185 @@
+//! 画像・文書 in headless Chromium: a nurse adds a photo with the file picker, gives it a title
+//! and attaches it; the thumbnail loads from the sandboxed file path; the viewer zooms, rotates
+//! and closes with Esc; a PDF is listed; a web page is refused before it is sent; a retraction
+//! takes an attachment off the list. Fictitious people only.
+
+use fantoccini::Locator;
+use karte_tests::browser::{require_built_app, Browser};
+use karte_tests::TestApp;
+use serde_json::json;
+use shared::api::patients::PatientDetail;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const CODE: &str = "1319999944";
+const NURSE_PASSWORD: &str = "kasou-nurse-pass-2026";
+
+/// A real 64×48 PNG (a gradient), so the browser draws it.
+fn photo(path: &Path) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), 64, 48);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().unwrap();
+    let data: Vec<u8> = (0..48u32)
+        .flat_map(|y| (0..64u32).flat_map(move |x| [(x * 4) as u8, (y * 5) as u8, 128]))
+        .collect();
+    writer.write_image_data(&data).unwrap();
+}
+
+async fn wait_for_count(browser: &Browser, css: &str, count: usize) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let n = browser.client.find_all(Locator::Css(css)).await?.len();
+        if n == count {
+            return Ok(());
+        }
+        anyhow::ensure!(Instant::now() < deadline, "{css}: {n}, expected {count}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Chooses `path` in the file input with `data-testid` (as the file picker would).
+async fn choose_file(browser: &Browser, id: &str, path: &Path) -> anyhow::Result<()> {
+    let input = browser.by_testid(id).await?;
+    let path = std::fs::canonicalize(path)?;
+    input.send_keys(&path.display().to_string()).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_photo_and_a_pdf_are_attached_viewed_and_a_web_page_is_refused() {
+    require_built_app();
+    let app = TestApp::spawn().await;
+    let (p, admin) = app.admin_session(CODE, "架空画像画面医院").await;
+    let nurse = app
+        .staff_session(&admin, &p.code, "kango", "nurse", NURSE_PASSWORD)
+        .await
+        .1;
+    let _ = nurse;
+    let clerk = app
+        .staff_session(&admin, &p.code, "jimu", "clerk", "kasou-clerk-pass-2026")
+        .await
+        .1;
+    let patient: PatientDetail = clerk
+        .post("/patients", &json!({"name": "架空 写真", "kana": "カクウ シャシン", "sex": "female", "birth_date": "1970-07-07", "confirm_duplicate": true}))
+        .await
+        .json();
+    let dir: PathBuf = karte_tests::target_dir()
+        .join("test-files")
+        .join(format!("browser-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let photo_path = dir.join("右前腕_皮疹.png");
+    photo(&photo_path);
+    let pdf_path = dir.join("紹介状.pdf");
+    std::fs::write(
+        &pdf_path,
+        b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+    )
+    .unwrap();
+    let page_path = dir.join("photo.png.html");
+    std::fs::write(&page_path, b"<html><script>alert(1)</script></html>").unwrap();
+
+    let browser = Browser::start(1280, 900).await.expect("browser");
+    let result = async {
+        let c = &browser.client;
+        browser
+            .sign_in(&app.base_url, CODE, "kango", NURSE_PASSWORD)
+            .await?;
+        c.goto(&format!(
+            "{}/patients/{}/chart?tab=files",
+            app.base_url, patient.patient_id
+        ))
+        .await?;
+        browser.by_testid("drop-zone").await?;
+
+        // The photo: picked, sent, titled from its name, attached.
+        choose_file(&browser, "attach-file", &photo_path).await?;
+        browser.by_testid("attach-form").await?;
+        let title = browser
+            .by_testid("attach-title")
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        anyhow::ensure!(title == "右前腕_皮疹", "title from the name: {title}");
+        browser.fill("attach-title", "右前腕 皮疹").await?;
+        browser.click("attach-save").await?;
+        wait_for_count(&browser, "[data-testid='attachment-row']", 1).await?;
+        browser
+            .wait_for_text("attachment-list", "右前腕 皮疹")
+            .await?;
+        // The thumbnail is drawn from the file path (sandboxed download, still an image).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let width = c
+                .execute(
+                    "const i = document.querySelector('img.thumb'); return i ? i.naturalWidth : 0;",
+                    vec![],
+                )
+                .await?;
+            if width.as_u64() == Some(64) {
+                break;
+            }
+            anyhow::ensure!(Instant::now() < deadline, "thumbnail not drawn: {width}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        browser.screenshot("90-attachments-list").await?;
+
+        // The viewer: zoom, rotate, brightness; Esc closes.
+        browser.click("attachment-open").await?;
+        browser.by_testid("image-viewer").await?;
+        browser.click("viewer-zoom-in").await?;
+        browser.click("viewer-zoom-in").await?;
+        browser.wait_for_text("viewer-scale", "156%").await?;
+        browser.click("viewer-rotate").await?;
+        let transform = browser
+            .by_testid("viewer-image")
+            .await?
+            .attr("style")
+            .await?
+            .unwrap_or_default();
+        anyhow::ensure!(
+            transform.contains("scale(1.5625)") && transform.contains("rotate(90deg)"),
+            "{transform}"
+        );
+        browser.screenshot("91-image-viewer").await?;
+        browser.press('\u{e00c}').await?; // Escape
+        wait_for_count(&browser, "[data-testid='image-viewer']", 0).await?;
+
+        // A PDF: listed with its kind.
+        choose_file(&browser, "attach-file", &pdf_path).await?;
+        browser.by_testid("attach-form").await?;
+        browser.click("attach-save").await?;
+        wait_for_count(&browser, "[data-testid='attachment-row']", 2).await?;
+        browser.wait_for_text("attachment-list", "紹介状").await?;
+
+        // A web page named like a photo: refused here, nothing sent.
+        choose_file(&browser, "attach-file", &page_path).await?;
+        browser.wait_for_text("attach-error", "Webページ").await?;
+
+        // Retracted with a reason: off the list.
+        let retract = c
+            .find_all(Locator::Css("[data-testid='attachment-retract']"))
+            .await?;
+        retract[0].click().await?;
+        browser.fill("retract-reason", "別の患者の写真").await?;
+        browser.click("retract-save").await?;
+        wait_for_count(&browser, "[data-testid='attachment-row']", 1).await?;
+        let errors = browser.console_errors().await?;
+        anyhow::ensure!(errors.is_empty(), "console errors: {errors:?}");
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    browser.close().await;
+    result.expect("browser flow");
+    // Two files stored, one upload refused before it was sent (no third).
+    let audit = admin.get("/logs/audit?action=file_store").await;
+    assert_eq!(
+        audit.body["entries"].as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        audit.body
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
