@@ -1,6 +1,6 @@
 //! 画像・文書 in headless Chromium: a nurse adds a photo with the file picker, gives it a title
 //! and attaches it; the thumbnail loads from the sandboxed file path; the viewer zooms, rotates
-//! and closes with Esc; a PDF is listed; a web page is refused before it is sent; a retraction
+//! and closes with Esc; two photos are compared side by side; a PDF is listed; a web page is refused before it is sent; a retraction
 //! takes an attachment off the list. Fictitious people only.
 
 use fantoccini::Locator;
@@ -71,6 +71,8 @@ async fn a_photo_and_a_pdf_are_attached_viewed_and_a_web_page_is_refused() {
     std::fs::create_dir_all(&dir).unwrap();
     let photo_path = dir.join("右前腕_皮疹.png");
     photo(&photo_path);
+    let second_path = dir.join("右前腕_皮疹_前回.png");
+    photo(&second_path);
     let pdf_path = dir.join("紹介状.pdf");
     std::fs::write(
         &pdf_path,
@@ -147,11 +149,35 @@ async fn a_photo_and_a_pdf_are_attached_viewed_and_a_web_page_is_refused() {
         browser.press('\u{e00c}').await?; // Escape
         wait_for_count(&browser, "[data-testid='image-viewer']", 0).await?;
 
+        // A second photo of an earlier date; the two side by side, older on the left.
+        choose_file(&browser, "attach-file", &second_path).await?;
+        browser.by_testid("attach-form").await?;
+        browser.fill("attach-taken-on", "R8.11.20").await?;
+        browser.click("attach-save").await?;
+        wait_for_count(&browser, "[data-testid='attachment-row']", 2).await?;
+        for check in c
+            .find_all(Locator::Css("[data-testid='attachment-compare']"))
+            .await?
+        {
+            check.click().await?;
+        }
+        browser.click("compare-open").await?;
+        wait_for_count(&browser, "[data-testid='viewer-image']", 2).await?;
+        let captions = browser.by_testid("image-viewer").await?.text().await?;
+        let (older, newer) = (
+            captions.find("2026-11-20").unwrap_or(usize::MAX),
+            captions.find("2026-12-").unwrap_or(0),
+        );
+        anyhow::ensure!(older < newer, "older on the left: {captions}");
+        browser.screenshot("92-image-compare").await?;
+        browser.click("viewer-close").await?;
+        wait_for_count(&browser, "[data-testid='image-viewer']", 0).await?;
+
         // A PDF: listed with its kind.
         choose_file(&browser, "attach-file", &pdf_path).await?;
         browser.by_testid("attach-form").await?;
         browser.click("attach-save").await?;
-        wait_for_count(&browser, "[data-testid='attachment-row']", 2).await?;
+        wait_for_count(&browser, "[data-testid='attachment-row']", 3).await?;
         browser.wait_for_text("attachment-list", "紹介状").await?;
 
         // A web page named like a photo: refused here, nothing sent.
@@ -165,7 +191,7 @@ async fn a_photo_and_a_pdf_are_attached_viewed_and_a_web_page_is_refused() {
         retract[0].click().await?;
         browser.fill("retract-reason", "別の患者の写真").await?;
         browser.click("retract-save").await?;
-        wait_for_count(&browser, "[data-testid='attachment-row']", 1).await?;
+        wait_for_count(&browser, "[data-testid='attachment-row']", 2).await?;
         let errors = browser.console_errors().await?;
         anyhow::ensure!(errors.is_empty(), "console errors: {errors:?}");
         Ok::<_, anyhow::Error>(())
@@ -173,11 +199,11 @@ async fn a_photo_and_a_pdf_are_attached_viewed_and_a_web_page_is_refused() {
     .await;
     browser.close().await;
     result.expect("browser flow");
-    // Two files stored, one upload refused before it was sent (no third).
+    // Three files stored, one upload refused before it was sent (no fourth).
     let audit = admin.get("/logs/audit?action=file_store").await;
     assert_eq!(
         audit.body["entries"].as_array().map(Vec::len),
-        Some(2),
+        Some(3),
         "{}",
         audit.body
     );

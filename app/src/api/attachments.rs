@@ -1,27 +1,29 @@
 //! 画像・文書: upload a file, attach it, list, retract.
 
-use super::{get, post, post_bytes, ApiFailure};
+use super::{get, post, post_bytes_with_progress, ApiFailure};
 use shared::api::attachments::{Attachment, AttachmentInput, RetractAttachment, StoredFile};
 use shared::ids::{AttachmentId, PatientId};
 
 /// Sends the file's bytes (the server tells the type from them; the content type here is only
-/// what the browser said).
+/// what the browser said), telling `on_progress` the share sent as it goes.
 pub async fn upload(
     csrf: &str,
     patient: PatientId,
     content_type: &str,
     bytes: &[u8],
+    on_progress: impl Fn(f64) + 'static,
 ) -> Result<StoredFile, ApiFailure> {
     let content_type = if content_type.is_empty() {
         "application/octet-stream"
     } else {
         content_type
     };
-    post_bytes(
+    post_bytes_with_progress(
         &format!("/patients/{patient}/files"),
         csrf,
         content_type,
         bytes,
+        on_progress,
     )
     .await
 }

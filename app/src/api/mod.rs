@@ -195,3 +195,54 @@ pub async fn post_bytes<T: DeserializeOwned>(
         .map_err(|_| ApiFailure::Network)?;
     read(request.send().await).await
 }
+
+/// POST raw bytes like [`post_bytes`], telling `on_progress` the share sent so far (0.0–1.0)
+/// as the upload goes (XMLHttpRequest: fetch cannot report an upload's progress).
+pub async fn post_bytes_with_progress<T: DeserializeOwned>(
+    path: &str,
+    csrf: &str,
+    content_type: &str,
+    bytes: &[u8],
+    on_progress: impl Fn(f64) + 'static,
+) -> Result<T, ApiFailure> {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    crate::idle::touch();
+    let network = |_| ApiFailure::Network;
+    let xhr = web_sys::XmlHttpRequest::new().map_err(network)?;
+    xhr.open("POST", &url(path)).map_err(network)?;
+    xhr.set_request_header(CSRF_HEADER, csrf).map_err(network)?;
+    xhr.set_request_header("content-type", content_type)
+        .map_err(network)?;
+    let progress =
+        Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |ev: web_sys::ProgressEvent| {
+            if ev.length_computable() && ev.total() > 0.0 {
+                on_progress(ev.loaded() / ev.total());
+            }
+        });
+    if let Ok(upload) = xhr.upload() {
+        upload.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+    }
+    let done = js_sys::Promise::new(&mut |resolve, reject| {
+        xhr.set_onload(Some(&resolve));
+        xhr.set_onerror(Some(&reject));
+        xhr.set_onabort(Some(&reject));
+        xhr.set_ontimeout(Some(&reject));
+    });
+    let body = js_sys::Uint8Array::from(bytes);
+    xhr.send_with_opt_buffer_source(Some(&body))
+        .map_err(network)?;
+    let sent = wasm_bindgen_futures::JsFuture::from(done).await;
+    drop(progress);
+    sent.map_err(network)?;
+    let status = xhr.status().map_err(network)?;
+    let text = xhr.response_text().ok().flatten().unwrap_or_default();
+    if (200..300).contains(&status) {
+        serde_json::from_str(&text).map_err(|_| ApiFailure::Network)
+    } else {
+        serde_json::from_str::<ErrorBody>(&text)
+            .map(ApiFailure::Api)
+            .map_err(|_| ApiFailure::Network)
+            .and_then(Err)
+    }
+}

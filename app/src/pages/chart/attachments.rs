@@ -1,7 +1,8 @@
 //! 画像・文書: the patient's images, PDFs and DICOM files by date with thumbnails, added by file
-//! picker, drag and drop or (on tablets) the camera, each given a title, kind and date before
-//! it enters the chart; an image viewer (zoom, pan, pinch, double-tap, rotate, brightness and
-//! contrast, full screen); retraction with a reason. The bytes are checked here with the same
+//! picker, drag and drop or (on tablets) the camera, with the upload's progress, each given a
+//! title, kind and date before it enters the chart; an image viewer (zoom, pan, pinch,
+//! double-tap, rotate, brightness and contrast, full screen; two images side by side to compare
+//! dates); retraction with a reason. The bytes are checked here with the same
 //! `shared::media::sniff` the server uses, so a wrong file is refused before it is sent.
 
 use crate::state::use_session;
@@ -57,8 +58,12 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let status = RwSignal::new(None::<String>);
     let pending = RwSignal::new(None::<Pending>);
-    let viewing = RwSignal::new(None::<Attachment>);
+    // The images open in the viewer: one, or two side by side (比較).
+    let viewing = RwSignal::new(None::<Vec<Attachment>>);
+    let chosen = RwSignal::new(Vec::<Attachment>::new());
     let retracting = RwSignal::new(None::<(Attachment, String)>);
+    // The share of the file sent, while an upload is under way.
+    let progress = RwSignal::new(None::<f64>);
     let load = move || {
         let id = patient_id.get_untracked();
         spawn_local(async move {
@@ -95,7 +100,13 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                 let _ = error.try_set(Some(refusal.message_ja()));
                 return;
             }
-            match crate::api::attachments::upload(&csrf, id, &claimed, &bytes).await {
+            let _ = progress.try_set(Some(0.0));
+            let sent = crate::api::attachments::upload(&csrf, id, &claimed, &bytes, move |p| {
+                let _ = progress.try_set(Some(p));
+            })
+            .await;
+            let _ = progress.try_set(None);
+            match sent {
                 Ok(stored) => {
                     let today = shared::domain::japanese::format_date(crate::format::today_jst());
                     let _ = status.try_set(Some(format!(
@@ -268,7 +279,7 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
         view! {
             <li class="attachment" data-testid="attachment-row">
                 <button type="button" class="thumb-button" title="表示" data-testid="attachment-open"
-                    on:click=move |_| if media.is_image() { viewing.set(Some(open.clone())) }>
+                    on:click=move |_| if media.is_image() { viewing.set(Some(vec![open.clone()])) }>
                     {thumb}
                 </button>
                 <div class="attachment-text">
@@ -276,6 +287,29 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                     <span>{a.kind.label_ja()}" ・ "{a.taken_on.clone()}" ・ "{a.source.clone()}</span>
                     <span class="muted">{size_label(a.file.size)}" ・ "{a.author.clone()}</span>
                 </div>
+                {media.is_image().then(|| {
+                    let this = a.clone();
+                    let id = a.attachment_id;
+                    view! {
+                        <label class="compare-pick">
+                            <input type="checkbox" data-testid="attachment-compare"
+                                prop:checked=move || chosen.with(|c| c.iter().any(|x| x.attachment_id == id))
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    let this = this.clone();
+                                    chosen.update(|c| {
+                                        c.retain(|x| x.attachment_id != id);
+                                        if on {
+                                            c.push(this);
+                                            // Two at a time: the oldest choice gives way.
+                                            if c.len() > 2 { c.remove(0); }
+                                        }
+                                    });
+                                }/>
+                            "比較"
+                        </label>
+                    }
+                })}
                 <a href=href download=format!("{}.{}", a.title, media.extension()) data-testid="attachment-download">"保存"</a>
                 <button type="button" class="secondary" data-testid="attachment-retract"
                     on:click=move |_| retracting.set(Some((to_retract.clone(), String::new())))>"取消"</button>
@@ -298,6 +332,10 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                 <input id="att_camera" class="visually-hidden" type="file" accept="image/*" capture="environment" on:change=picked/>
             </div>
             <p role="status" data-testid="attach-status">{move || status.get()}</p>
+            {move || progress.get().map(|p| view! {
+                <progress class="upload-progress" max="100" value=format!("{:.0}", p * 100.0)
+                    data-testid="upload-progress">{format!("{:.0}%", p * 100.0)}</progress>
+            })}
             <p class="form-error" role="alert" data-testid="attach-error">{move || error.get()}</p>
             {pending_form}
             {move || retracting.get().map(|(a, _)| view! {
@@ -310,11 +348,19 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                     <button type="button" class="secondary" on:click=move |_| retracting.set(None)>"やめる"</button>
                 </form>
             })}
+            <Show when=move || chosen.with(|c| c.len() == 2)>
+                <button type="button" data-testid="compare-open" on:click=move |_| {
+                    let mut pair = chosen.get_untracked();
+                    // Older on the left.
+                    pair.sort_by(|a, b| a.taken_on.cmp(&b.taken_on));
+                    viewing.set(Some(pair));
+                }>"選んだ2枚を並べて比較"</button>
+            </Show>
             <ul class="attachment-list" data-testid="attachment-list">
                 {move || items.get().into_iter().map(row).collect_view()}
             </ul>
             {move || items.with(Vec::is_empty).then(|| view! { <p class="muted">"まだありません"</p> })}
-            {move || viewing.get().map(|a| view! { <ImageViewer attachment=a on_close=Callback::new(move |_| viewing.set(None))/> })}
+            {move || viewing.get().map(|a| view! { <ImageViewer attachments=a on_close=Callback::new(move |_| viewing.set(None))/> })}
         </section>
     }
 }
@@ -322,7 +368,13 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
 /// The image viewer: zoom (buttons, wheel, pinch, double-tap), pan (drag), rotate, brightness
 /// and contrast, full screen; Esc closes.
 #[component]
-fn ImageViewer(attachment: Attachment, on_close: Callback<()>) -> impl IntoView {
+fn ImageViewer(attachments: Vec<Attachment>, on_close: Callback<()>) -> impl IntoView {
+    let title = attachments
+        .iter()
+        .map(|a| format!("{}（{}）", a.title, a.taken_on))
+        .collect::<Vec<_>>()
+        .join(" ／ ");
+    let label = title.clone();
     let scale = RwSignal::new(1.0f64);
     let offset = RwSignal::new((0.0f64, 0.0f64));
     let rotation = RwSignal::new(0i32);
@@ -403,7 +455,7 @@ fn ImageViewer(attachment: Attachment, on_close: Callback<()>) -> impl IntoView 
         zoom(if ev.delta_y() < 0.0 { 1.15 } else { 1.0 / 1.15 });
     };
     let full_screen = move |_| {
-        if let Some(el) = frame.get_untracked() {
+        if let Some(el) = dialog.get_untracked() {
             let _ = el.request_fullscreen();
         }
     };
@@ -423,11 +475,10 @@ fn ImageViewer(attachment: Attachment, on_close: Callback<()>) -> impl IntoView 
         }
     };
     view! {
-        <div class="viewer" role="dialog" aria-modal="true" aria-label=attachment.title.clone()
+        <div class="viewer" role="dialog" aria-modal="true" aria-label=label
             tabindex="-1" on:keydown=keydown data-testid="image-viewer" node_ref=dialog>
             <div class="viewer-bar">
-                <strong>{attachment.title.clone()}</strong>
-                <span>{attachment.taken_on.clone()}</span>
+                <strong>{title}</strong>
                 <button type="button" on:click=move |_| zoom(1.25) data-testid="viewer-zoom-in" title="拡大 (+)">"拡大"</button>
                 <button type="button" on:click=move |_| zoom(0.8) data-testid="viewer-zoom-out" title="縮小 (−)">"縮小"</button>
                 <button type="button" on:click=move |_| rotation.update(|r| *r = (*r + 90) % 360) data-testid="viewer-rotate" title="回転 (R)">"回転"</button>
@@ -441,13 +492,18 @@ fn ImageViewer(attachment: Attachment, on_close: Callback<()>) -> impl IntoView 
             <div class="viewer-frame" node_ref=frame
                 on:pointerdown=down on:pointermove=moved on:pointerup=up on:pointercancel=up
                 on:wheel=wheel>
-                <img src=file_path(attachment.file.file_id) alt=attachment.title.clone() draggable="false"
-                    data-testid="viewer-image"
-                    style:transform=move || {
-                        let (x, y) = offset.get();
-                        format!("translate({x}px, {y}px) scale({}) rotate({}deg)", scale.get(), rotation.get())
-                    }
-                    style:filter=move || format!("brightness({}%) contrast({}%)", brightness.get(), contrast.get())/>
+                {attachments.into_iter().map(|a| view! {
+                    <figure class="viewer-pane">
+                        <img src=file_path(a.file.file_id) alt=a.title.clone() draggable="false"
+                            data-testid="viewer-image"
+                            style:transform=move || {
+                                let (x, y) = offset.get();
+                                format!("translate({x}px, {y}px) scale({}) rotate({}deg)", scale.get(), rotation.get())
+                            }
+                            style:filter=move || format!("brightness({}%) contrast({}%)", brightness.get(), contrast.get())/>
+                        <figcaption>{a.title.clone()}" "{a.taken_on.clone()}</figcaption>
+                    </figure>
+                }).collect_view()}
             </div>
         </div>
     }
