@@ -1,7 +1,8 @@
 //! 画像・文書 in headless Chromium: a nurse adds a photo with the file picker, gives it a title
 //! and attaches it; the thumbnail loads from the sandboxed file path; the viewer zooms, rotates
-//! and closes with Esc; two photos are compared side by side; a PDF is listed; a web page is refused before it is sent; a retraction
-//! takes an attachment off the list. Fictitious people only.
+//! and closes with Esc; two photos are compared side by side; a title is changed; a PDF is
+//! listed; a web page is refused before it is sent; a retraction takes an attachment off the
+//! list. Fictitious people only.
 
 use fantoccini::Locator;
 use karte_tests::browser::{require_built_app, Browser};
@@ -172,6 +173,31 @@ async fn a_photo_and_a_pdf_are_attached_viewed_and_a_web_page_is_refused() {
         browser.screenshot("92-image-compare").await?;
         browser.click("viewer-close").await?;
         wait_for_count(&browser, "[data-testid='image-viewer']", 0).await?;
+
+        // The title changed (a new version, with a reason), typed key by key: the form keeps
+        // the cursor while it is typed in.
+        let edit = c
+            .find_all(Locator::Css("[data-testid='attachment-edit']"))
+            .await?;
+        edit[0].click().await?;
+        browser
+            .fill("attach-title", "Rt forearm rash (day 1)")
+            .await?;
+        browser
+            .fill("attach-reason", "title in English for the referral")
+            .await?;
+        let typed = browser
+            .by_testid("attach-title")
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        anyhow::ensure!(typed == "Rt forearm rash (day 1)", "typed: {typed}");
+        browser.click("attach-save").await?;
+        browser
+            .wait_for_text("attachment-list", "Rt forearm rash (day 1)")
+            .await?;
+        wait_for_count(&browser, "[data-testid='attach-form']", 0).await?;
 
         // A PDF: listed with its kind.
         choose_file(&browser, "attach-file", &pdf_path).await?;

@@ -1,6 +1,6 @@
-//! 画像・文書: upload a file, attach it, list, retract.
+//! 画像・文書: upload a file, attach it, list, change, retract.
 
-use super::{get, post, post_bytes_with_progress, ApiFailure};
+use super::{get, post, post_bytes_with_progress, put, ApiFailure};
 use shared::api::attachments::{Attachment, AttachmentInput, RetractAttachment, StoredFile};
 use shared::ids::{AttachmentId, PatientId};
 
@@ -38,6 +38,14 @@ pub async fn attach(
 
 pub async fn list(patient: PatientId) -> Result<Vec<Attachment>, ApiFailure> {
     get(&format!("/patients/{patient}/attachments")).await
+}
+
+pub async fn change(
+    csrf: &str,
+    id: AttachmentId,
+    body: &AttachmentInput,
+) -> Result<Attachment, ApiFailure> {
+    put(&format!("/attachments/{id}"), csrf, body).await
 }
 
 pub async fn retract(

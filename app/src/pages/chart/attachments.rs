@@ -15,15 +15,63 @@ use shared::ids::PatientId;
 use shared::media::MediaType;
 use wasm_bindgen::JsCast;
 
-/// An uploaded file waiting for its title and kind.
+/// What the metadata form is for: a file just uploaded (attach it), or an attachment whose
+/// title, kind, dates or source change (a new version, with a reason).
+#[derive(Debug, Clone, PartialEq)]
+enum Target {
+    New(StoredFile),
+    Existing(Attachment),
+}
+
+/// The metadata form's contents.
 #[derive(Debug, Clone, PartialEq)]
 struct Pending {
-    file: StoredFile,
+    target: Target,
     title: String,
     kind: AttachmentKind,
     taken_on: String,
     visit_date: String,
     source: String,
+    reason: String,
+}
+
+impl Pending {
+    fn editing(a: &Attachment) -> Self {
+        Self {
+            target: Target::Existing(a.clone()),
+            title: a.title.clone(),
+            kind: a.kind,
+            taken_on: a.taken_on.clone(),
+            visit_date: a.visit_date.clone().unwrap_or_default(),
+            source: a.source.clone(),
+            reason: String::new(),
+        }
+    }
+
+    /// Which form this is (it is drawn again only when this changes, not on every keystroke).
+    fn key(&self) -> String {
+        match &self.target {
+            Target::New(f) => f.file_id.to_string(),
+            Target::Existing(a) => format!("{}:{}", a.attachment_id, a.version),
+        }
+    }
+
+    fn input(&self) -> AttachmentInput {
+        let (base_version, file_id) = match &self.target {
+            Target::New(f) => (0, Some(f.file_id)),
+            Target::Existing(a) => (a.version, None),
+        };
+        AttachmentInput {
+            base_version,
+            file_id,
+            kind: self.kind,
+            title: self.title.clone(),
+            taken_on: self.taken_on.clone(),
+            visit_date: Some(self.visit_date.clone()).filter(|d| !d.trim().is_empty()),
+            source: self.source.clone(),
+            reason: self.reason.clone(),
+        }
+    }
 }
 
 fn kind_for(media: MediaType) -> AttachmentKind {
@@ -115,11 +163,12 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                     )));
                     let _ = pending.try_set(Some(Pending {
                         kind: kind_for(stored.media_type),
-                        file: stored,
+                        target: Target::New(stored),
                         title: title_from_name(&name),
                         taken_on: today.clone(),
                         visit_date: today,
                         source: "当院".into(),
+                        reason: String::new(),
                     }));
                 }
                 Err(f) => {
@@ -163,16 +212,7 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
         let Some(p) = pending.get_untracked() else {
             return;
         };
-        let body = AttachmentInput {
-            base_version: 0,
-            file_id: Some(p.file.file_id),
-            kind: p.kind,
-            title: p.title.clone(),
-            taken_on: p.taken_on.clone(),
-            visit_date: Some(p.visit_date.clone()).filter(|d| !d.trim().is_empty()),
-            source: p.source.clone(),
-            reason: String::new(),
-        };
+        let body = p.input();
         if let Err(errors) = body.validate() {
             error.set(errors.first().map(|e| e.message.clone()));
             return;
@@ -180,11 +220,21 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
         let csrf = session.csrf();
         let id = patient_id.get_untracked();
         spawn_local(async move {
-            match crate::api::attachments::attach(&csrf, id, &body).await {
+            let (saved, done) = match &p.target {
+                Target::New(_) => (
+                    crate::api::attachments::attach(&csrf, id, &body).await,
+                    "添付しました",
+                ),
+                Target::Existing(a) => (
+                    crate::api::attachments::change(&csrf, a.attachment_id, &body).await,
+                    "変更しました",
+                ),
+            };
+            match saved {
                 Ok(a) => {
                     let _ = pending.try_set(None);
                     let _ = error.try_set(None);
-                    let _ = status.try_set(Some(format!("「{}」を添付しました", a.title)));
+                    let _ = status.try_set(Some(format!("「{}」を{done}", a.title)));
                     load();
                 }
                 Err(f) => {
@@ -224,8 +274,18 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
         });
     };
 
+    // Drawn again only for another file or attachment, so typing never rebuilds the form.
+    let form_key = Memo::new(move |_| pending.with(|p| p.as_ref().map(Pending::key)));
+    let retract_key =
+        Memo::new(move |_| retracting.with(|r| r.as_ref().map(|(a, _)| a.attachment_id)));
     let pending_form = move || {
-        pending.get().map(|p| {
+        form_key.get()?;
+        pending.get_untracked().map(|p| {
+            let existing = matches!(p.target, Target::Existing(_));
+            let badge = match &p.target {
+                Target::New(f) => format!("{} {}", f.media_type.label_ja(), size_label(f.size)),
+                Target::Existing(a) => format!("第{}版を変更", a.version),
+            };
             let field = move |f: fn(&mut Pending) -> &mut String| {
                 move |ev: leptos::ev::Event| {
                     let v = event_target_value(&ev);
@@ -238,7 +298,7 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
             };
             view! {
                 <form class="attach-form" on:submit=attach novalidate data-testid="attach-form">
-                    <span class="badge">{p.file.media_type.label_ja()}" "{size_label(p.file.size)}</span>
+                    <span class="badge">{badge}</span>
                     <label for="att_title">"表題"</label>
                     <input id="att_title" data-testid="attach-title" autofocus prop:value=p.title.clone()
                         maxlength=shared::domain::attachment::TITLE_MAX on:input=field(|p| &mut p.title)/>
@@ -259,7 +319,14 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                     <input id="att_visit" size=12 prop:value=p.visit_date.clone() on:input=field(|p| &mut p.visit_date)/>
                     <label for="att_source">"出所"</label>
                     <input id="att_source" size=14 prop:value=p.source.clone() on:input=field(|p| &mut p.source)/>
-                    <button type="submit" data-testid="attach-save">"添付"</button>
+                    {existing.then(|| view! {
+                        <label for="att_reason_change">"変更理由"</label>
+                        <input id="att_reason_change" data-testid="attach-reason" size=20 on:input=field(|p| &mut p.reason)/>
+                    })}
+                    <button type="submit" data-testid="attach-save">{if existing { "変更を保存" } else { "添付" }}</button>
+                    {existing.then(|| view! {
+                        <button type="button" class="secondary" on:click=move |_| pending.set(None)>"やめる"</button>
+                    })}
                 </form>
             }
         })
@@ -276,6 +343,7 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
         };
         let open = a.clone();
         let to_retract = a.clone();
+        let to_edit = a.clone();
         view! {
             <li class="attachment" data-testid="attachment-row">
                 <button type="button" class="thumb-button" title="表示" data-testid="attachment-open"
@@ -311,6 +379,8 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                     }
                 })}
                 <a href=href download=format!("{}.{}", a.title, media.extension()) data-testid="attachment-download">"保存"</a>
+                <button type="button" class="secondary" data-testid="attachment-edit"
+                    on:click=move |_| pending.set(Some(Pending::editing(&to_edit)))>"編集"</button>
                 <button type="button" class="secondary" data-testid="attachment-retract"
                     on:click=move |_| retracting.set(Some((to_retract.clone(), String::new())))>"取消"</button>
             </li>
@@ -338,7 +408,7 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
             })}
             <p class="form-error" role="alert" data-testid="attach-error">{move || error.get()}</p>
             {pending_form}
-            {move || retracting.get().map(|(a, _)| view! {
+            {move || retract_key.get().and_then(|_| retracting.get_untracked()).map(|(a, _)| view! {
                 <form class="retract-form" on:submit=retract novalidate data-testid="retract-form">
                     <span>"「"{a.title.clone()}"」を取り消します（一覧から外れ、記録は残ります）"</span>
                     <label for="att_reason">"理由"</label>
