@@ -74,6 +74,23 @@ impl TenantTx {
         Ok(Self { tx, tenant_id })
     }
 
+    /// A read-only transaction for `tenant_id` in which every statement sees one snapshot
+    /// (REPEATABLE READ): a reader that takes several statements (the log verifier: the head,
+    /// then the rows page by page) never sees rows committed after its first read. Only
+    /// `super::system`'s named paths call this.
+    pub(super) async fn begin_snapshot_for(
+        db: &Db,
+        tenant_id: TenantId,
+    ) -> Result<Self, sqlx::Error> {
+        let mut tx = db.pool().begin().await?;
+        // Before any query of the transaction, as PostgreSQL requires.
+        sqlx::query("set transaction isolation level repeatable read, read only")
+            .execute(&mut *tx)
+            .await?;
+        set_tenant(&mut tx, tenant_id).await?;
+        Ok(Self { tx, tenant_id })
+    }
+
     /// The tenant this transaction is confined to (what inserts write as `tenant_id`).
     pub fn tenant_id(&self) -> TenantId {
         self.tenant_id

@@ -79,11 +79,8 @@ pub async fn chains(db: &Db) -> Result<Vec<(TenantId, LogKind)>, sqlx::Error> {
 }
 
 /// A read-only transaction for one institution's logs, for the verifier (PostgreSQL refuses any
-/// write in it).
+/// write in it), on one snapshot: requests logged while it walks a chain are neither rows past
+/// the head it read nor a head past its rows.
 pub async fn verification_tx(db: &Db, tenant: TenantId) -> Result<TenantTx, sqlx::Error> {
-    let mut tx = TenantTx::begin_for(db, tenant).await?;
-    sqlx::query("set transaction read only")
-        .execute(tx.conn())
-        .await?;
-    Ok(tx)
+    TenantTx::begin_snapshot_for(db, tenant).await
 }
