@@ -173,20 +173,8 @@ impl AllergyInput {
                 "医薬品コード・成分は薬剤アレルギーにだけ指定できます",
             ));
         }
-        let reason = match crate::domain::text::reason("reason", &self.reason) {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(e);
-                String::new()
-            }
-        };
-        if self.base_version > 0 && reason.is_empty() {
-            errors.push(FieldError::new(
-                "reason",
-                "required",
-                "変更の理由を入力してください",
-            ));
-        }
+        let reason =
+            crate::domain::text::change_reason(&self.reason, self.base_version, &mut errors);
         if self.base_version == 0 && !self.active {
             errors.push(FieldError::new(
                 "active",

@@ -146,20 +146,8 @@ impl AttachmentInput {
             None | Some("") => None,
             Some(raw) => date("visit_date", raw, "診療日", &mut errors),
         };
-        let reason = match crate::domain::text::reason("reason", &self.reason) {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(e);
-                String::new()
-            }
-        };
-        if self.base_version > 0 && reason.is_empty() {
-            errors.push(FieldError::new(
-                "reason",
-                "required",
-                "変更の理由を入力してください",
-            ));
-        }
+        let reason =
+            crate::domain::text::change_reason(&self.reason, self.base_version, &mut errors);
         if self.base_version == 0 && self.file_id.is_none() {
             errors.push(FieldError::new(
                 "file_id",

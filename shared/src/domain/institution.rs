@@ -178,20 +178,8 @@ impl InstitutionProfileInput {
                 "電話番号は数字とハイフン・括弧で13文字以内です",
             ));
         }
-        let reason = match crate::domain::text::reason("reason", &self.reason) {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(e);
-                String::new()
-            }
-        };
-        if self.base_version > 0 && reason.is_empty() {
-            errors.push(FieldError::new(
-                "reason",
-                "required",
-                "変更の理由を入力してください",
-            ));
-        }
+        let reason =
+            crate::domain::text::change_reason(&self.reason, self.base_version, &mut errors);
         if errors.is_empty() {
             Ok(ValidProfile {
                 postal_code,

@@ -71,6 +71,24 @@ pub fn reason(field: &str, raw: &str) -> Result<String, FieldError> {
     Ok(text.to_string())
 }
 
+/// The `reason` of a versioned record's input, checked as [`reason`]; required for a change
+/// (`base_version > 0`). Each problem goes to `errors`; the reason as stored is returned (empty
+/// when refused).
+pub fn change_reason(raw: &str, base_version: i32, errors: &mut Vec<FieldError>) -> String {
+    let reason = reason("reason", raw).unwrap_or_else(|e| {
+        errors.push(e);
+        String::new()
+    });
+    if base_version > 0 && reason.is_empty() {
+        errors.push(FieldError::new(
+            "reason",
+            "required",
+            "変更の理由を入力してください",
+        ));
+    }
+    reason
+}
+
 fn control_character(field: &str, lines: Lines) -> FieldError {
     FieldError::new(
         field,
