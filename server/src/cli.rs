@@ -222,6 +222,20 @@ pub struct ServeArgs {
     pub body_limit_bytes: usize,
     #[command(flatten)]
     pub file_stores: FileStoreArgs,
+    /// The font generated PDFs (文書) print their text in (Debian: fonts-ipafont-mincho).
+    #[arg(
+        long,
+        env = "KARTE_PDF_FONT",
+        default_value = "/usr/share/fonts/opentype/ipafont-mincho/ipam.ttf"
+    )]
+    pub pdf_font: PathBuf,
+    /// The font of their headings (Debian: fonts-ipafont-gothic).
+    #[arg(
+        long,
+        env = "KARTE_PDF_HEADING_FONT",
+        default_value = "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf"
+    )]
+    pub pdf_heading_font: PathBuf,
     /// Largest file accepted for upload (画像・文書), in bytes.
     #[arg(long, env = "KARTE_FILE_LIMIT_BYTES", default_value_t = crate::config::DEFAULT_FILE_LIMIT_BYTES)]
     pub file_limit_bytes: usize,
@@ -555,6 +569,10 @@ pub fn settings_from(args: &ServeArgs) -> anyhow::Result<Settings> {
         },
         body_limit_bytes: args.body_limit_bytes,
         file_stores: args.file_stores.specs(),
+        pdf_fonts: crate::pdf::FontFiles {
+            body: args.pdf_font.clone(),
+            heading: args.pdf_heading_font.clone(),
+        },
         hsts_max_age_seconds: args.hsts_max_age,
         benchmark_without_access_log: false,
         client_certs: crate::config::ClientCerts { mode, ca_pem },

@@ -23,6 +23,8 @@ pub struct Settings {
     pub runtime: RuntimeConfig,
     /// The two stores every attachment and generated PDF is written to.
     pub file_stores: [crate::files::StoreSpec; 2],
+    /// The fonts generated PDFs (文書) embed.
+    pub pdf_fonts: crate::pdf::FontFiles,
     /// Largest request body accepted, in bytes (a file upload has its own limit,
     /// [`RuntimeConfig::file_limit_bytes`]).
     pub body_limit_bytes: usize,

@@ -29,6 +29,7 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod logs;
+pub mod pdf;
 pub mod routes;
 pub mod secrets;
 pub mod services;

@@ -39,6 +39,13 @@ impl Application {
         )?);
         let [store_a, store_b] = &settings.file_stores;
         let files = Arc::new(crate::files::FileStores::open(store_a, store_b)?);
+        let fonts = match crate::pdf::Fonts::load(&settings.pdf_fonts) {
+            Ok(fonts) => Some(Arc::new(fonts)),
+            Err(err) => {
+                tracing::warn!(error = %err, "documents cannot be finalised: the PDF fonts did not load");
+                None
+            }
+        };
         let (access_log, log_writer) = AccessLog::start(db.clone());
         let state = AppState {
             db,
@@ -52,6 +59,7 @@ impl Application {
             )),
             catalogs: Arc::default(),
             files,
+            fonts,
         };
         let router = router(state, &settings);
         let listener = std::net::TcpListener::bind(settings.listen)

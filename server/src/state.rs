@@ -17,4 +17,7 @@ pub struct AppState {
     pub catalogs: Arc<crate::db::masters::CatalogCache>,
     /// The two file stores (attachments, generated PDFs).
     pub files: Arc<crate::files::FileStores>,
+    /// The fonts generated PDFs embed; `None` when they could not be loaded (finalising a
+    /// document then answers 503, and the server said why at start).
+    pub fonts: Option<Arc<crate::pdf::Fonts>>,
 }

@@ -16,6 +16,7 @@ const LAYERS: &[&[&str]] = &[
         "demo_masters",
         "error",
         "files",
+        "pdf",
         "secrets",
         "telemetry",
         "throttle",

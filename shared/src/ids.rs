@@ -137,3 +137,8 @@ id_type!(
     /// One attachment (画像・文書) of a patient: a stored file with versioned metadata.
     AttachmentId
 );
+id_type!(
+    /// A document Karte writes for a patient (診療情報提供書): a draft, then finalised versions,
+    /// each kept as a PDF.
+    DocumentId
+);

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod ids;
 pub mod masters;
 pub mod media;
+pub mod print;
 pub mod sjis;
 
 /// The product version, as built into both the app and the server.

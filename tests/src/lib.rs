@@ -102,6 +102,7 @@ async fn start_server(
             [StoreSpec::Local(a), StoreSpec::Local(b)]
         },
         body_limit_bytes: 64 * 1024,
+        pdf_fonts: Default::default(),
         hsts_max_age_seconds: 31_536_000,
         benchmark_without_access_log: false,
         client_certs: Default::default(),

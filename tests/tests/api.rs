@@ -877,6 +877,7 @@ async fn the_server_refuses_to_run_as_a_role_that_bypasses_rls() {
         file_stores: karte_tests::file_store_dirs("refused_superuser")
             .map(karte_server::files::StoreSpec::Local),
         body_limit_bytes: 1024,
+        pdf_fonts: Default::default(),
         hsts_max_age_seconds: 1,
         benchmark_without_access_log: false,
         client_certs: Default::default(),

@@ -235,3 +235,102 @@ async fn a_photo_and_a_pdf_are_attached_viewed_and_a_web_page_is_refused() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// 文書: a doctor starts a 診療情報提供書 from the chart (the diagnosis is in it), writes the
+/// addressee and purpose, finalises it, and the PDF it made opens from the version's link.
+#[tokio::test]
+async fn a_referral_letter_is_written_finalised_and_its_pdf_opens() {
+    require_built_app();
+    let app = TestApp::spawn().await;
+    let (p, admin) = app.admin_session("1319999945", "架空文書画面医院").await;
+    let doctor = app
+        .staff_session(&admin, &p.code, "ishi", "doctor", "kasou-doctor-pass-2026")
+        .await
+        .1;
+    let patient: PatientDetail = doctor
+        .post("/patients", &json!({"name": "架空 紹介", "kana": "カクウ ショウカイ", "sex": "male", "birth_date": "1960-01-15", "confirm_duplicate": true}))
+        .await
+        .json();
+    let res = doctor
+        .post(
+            &format!("/patients/{}/diagnoses", patient.patient_id),
+            &json!({"free_name": "架空性狭心症", "is_main": true, "start_date": "2026-10-01"}),
+        )
+        .await;
+    assert_eq!(res.status, reqwest::StatusCode::CREATED, "{}", res.body);
+
+    let browser = Browser::start(1280, 900).await.expect("browser");
+    let result = async {
+        let c = &browser.client;
+        browser
+            .sign_in(
+                &app.base_url,
+                "1319999945",
+                "ishi",
+                "kasou-doctor-pass-2026",
+            )
+            .await?;
+        c.goto(&format!(
+            "{}/patients/{}/chart?tab=documents",
+            app.base_url, patient.patient_id
+        ))
+        .await?;
+        browser.click("new-referral").await?;
+        browser.by_testid("doc-editor").await?;
+        let diagnoses = browser
+            .by_testid("doc-diagnoses")
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        anyhow::ensure!(
+            diagnoses.contains("架空性狭心症（主病）"),
+            "filled from the chart: {diagnoses}"
+        );
+        browser.fill("doc-to_institution", "架空総合病院").await?;
+        browser.fill("doc-to_department", "循環器内科").await?;
+        browser.fill("doc-purpose", "冠動脈精査のお願い").await?;
+        browser.screenshot("93-referral-editor").await?;
+        browser.click("doc-finalize").await?;
+        browser
+            .wait_for_text("doc-status", "第1版を確定しました")
+            .await?;
+        browser.wait_for_text("doc-state", "確定 第1版").await?;
+        // The version's PDF: fetched as the link opens it (the browser's viewer prints it).
+        let href = browser
+            .by_testid("doc-pdf-1")
+            .await?
+            .attr("href")
+            .await?
+            .unwrap_or_default();
+        let answer = c
+            .execute_async(
+                "const [href, done] = arguments; fetch(href).then(async r => done([r.status, \
+                 r.headers.get('content-type'), r.headers.get('content-disposition'), \
+                 new TextDecoder().decode((await r.arrayBuffer()).slice(0, 8))]))",
+                vec![json!(href)],
+            )
+            .await?;
+        anyhow::ensure!(answer[0] == 200, "{answer}");
+        anyhow::ensure!(answer[1] == "application/pdf", "{answer}");
+        anyhow::ensure!(
+            answer[2].as_str().is_some_and(|d| d.starts_with("inline")),
+            "{answer}"
+        );
+        anyhow::ensure!(answer[3] == "%PDF-1.7", "{answer}");
+        browser.screenshot("94-referral-finalised").await?;
+        let errors = browser.console_errors().await?;
+        anyhow::ensure!(errors.is_empty(), "console errors: {errors:?}");
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    browser.close().await;
+    result.expect("browser flow");
+    let audit = admin.get("/logs/audit?action=document_output").await;
+    assert_eq!(
+        audit.body["entries"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        audit.body
+    );
+}

@@ -299,6 +299,18 @@ async fn fixture(app: &TestApp) -> Fixture {
         attachments.push(attachment.attachment_id.to_string());
     }
     ids.insert("attachment_id", attachments[0].clone());
+    // 文書: a referral letter (its draft open, never finalised: its PDF routes answer 404).
+    let document: shared::api::documents::DocumentDetail = created(
+        doctor
+            .post(
+                &format!("/patients/{pid}/documents"),
+                &json!({"kind": "referral"}),
+            )
+            .await,
+        "document",
+    )
+    .await;
+    ids.insert("document_id", document.document_id.to_string());
     route_ids.insert(
         ("/attachments/{attachment_id}/retract", "attachment_id"),
         attachments[1].clone(),
@@ -510,6 +522,12 @@ fn sample(
             Who::Doctor,
             json!({"visit_date": today_jst(), "reception_id": ids["reception_id"]}),
         ),
+        ("POST", p) if p.ends_with("/documents") => body(Who::Doctor, json!({"kind": "referral"})),
+        ("PUT", p) if p.starts_with("/documents/") && p.ends_with("/draft") => body(
+            Who::Doctor,
+            json!({"revision": 1, "letter": {"to_institution": "架空総合病院", "purpose": "精査のお願い",
+                   "diagnoses": "架空病"}}),
+        ),
         ("PUT", p) if p.ends_with("/draft") => body(
             Who::Doctor,
             json!({"base_revision": 0, "base_version": 0,
@@ -650,6 +668,8 @@ fn reader(path: &str) -> Who {
         || path.starts_with("/files")
         || path.starts_with("/attachments")
         || path.contains("/attachments")
+        || path.starts_with("/documents")
+        || path.contains("/documents")
         || path.starts_with("/diagnoses")
         || path.contains("/chart")
         || path.contains("/vitals")
@@ -732,6 +752,7 @@ fn expected(method: &Method, template: &str) -> Expect {
         | ("POST", "/devices") => Expect::Refused,
         ("POST", "/auth/factors/webauthn/start")
         | ("POST", "/notes/{note_id}/finalize")
+        | ("POST", "/documents/{document_id}/finalize")
         | ("PUT", "/institution/profile") => Expect::Either,
         _ => Expect::Accepted,
     }
@@ -747,6 +768,14 @@ const MULTI_LINE: &[&str] = &[
     "memo",
     "certificate",
     "remarks",
+    // 診療情報提供書.
+    "purpose",
+    "diagnoses",
+    "history",
+    "course",
+    "treatment",
+    "medications",
+    "allergies",
 ];
 
 /// A path as the server names fields: `items[0].code`.

@@ -7,6 +7,7 @@ pub mod billing;
 pub mod chart;
 pub mod claims;
 pub mod devices;
+pub mod documents;
 pub mod health;
 pub mod logs;
 pub mod orders;

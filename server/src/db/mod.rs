@@ -9,6 +9,7 @@ pub mod bootstrap;
 pub mod claims;
 pub mod devices;
 pub mod diagnoses;
+pub mod documents;
 pub mod files;
 pub mod institutions;
 pub mod insurance;

@@ -64,6 +64,10 @@ pub mod action {
     pub const ATTACHMENT_RECORD: &str = "attachment_record";
     pub const ATTACHMENT_CHANGE: &str = "attachment_change";
     pub const ATTACHMENT_RETRACT: &str = "attachment_retract";
+    pub const DOCUMENT_CREATE: &str = "document_create";
+    pub const DOCUMENT_FINALIZE: &str = "document_finalize";
+    pub const DOCUMENT_AMEND: &str = "document_amend";
+    pub const DOCUMENT_OUTPUT: &str = "document_output";
 
     /// Every code above, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -117,6 +121,10 @@ pub mod action {
         ATTACHMENT_RECORD,
         ATTACHMENT_CHANGE,
         ATTACHMENT_RETRACT,
+        DOCUMENT_CREATE,
+        DOCUMENT_FINALIZE,
+        DOCUMENT_AMEND,
+        DOCUMENT_OUTPUT,
     ];
 }
 

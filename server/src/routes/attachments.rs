@@ -15,15 +15,15 @@ use super::Routes;
 use crate::auth::{ActiveUser, PatientPath};
 use crate::db::{files, TenantTx};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{id_or_not_found, ApiJson, ApiQuery};
+use crate::http::{file_response, id_or_not_found, ApiJson, ApiQuery};
 use crate::logs::audit::ClientIp;
 use crate::logs::AccessNote;
 use crate::services::attachments as workflow;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::Json;
 use serde::Deserialize;
@@ -196,9 +196,6 @@ async fn history(
     Ok(Json(history))
 }
 
-/// The sandbox every served file gets: no script, no plugin, no form, nothing loaded.
-const FILE_CSP: &str = "sandbox; default-src 'none'; frame-ancestors 'none'";
-
 async fn read_file(
     State(state): State<AppState>,
     user: ActiveUser,
@@ -211,29 +208,12 @@ async fn read_file(
     }
     let file = workflow::read(&state.db, &state.files, user.ctx(), &ip, &note, &raw).await?;
     let media = file.row.media_type;
-    let disposition = format!(
-        "attachment; filename=\"{}.{}\"",
-        file.row.file_id,
-        media.extension()
-    );
-    let mut response = file.bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media.mime()));
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(FILE_CSP),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    if let Ok(value) =
-        HeaderValue::from_str(&format!("\"{}\"", shared::media::hex(&file.row.sha256)))
-    {
-        headers.insert(header::ETAG, value);
-    }
-    Ok(response)
+    let filename = format!("{}.{}", file.row.file_id, media.extension());
+    Ok(file_response(
+        file.bytes,
+        media,
+        &file.row.sha256,
+        &filename,
+        false,
+    ))
 }

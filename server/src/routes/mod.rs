@@ -9,6 +9,7 @@ mod bills;
 mod chart;
 mod claims;
 mod devices;
+mod documents;
 mod health;
 mod insurance;
 mod logs;
@@ -71,6 +72,7 @@ fn all_routes() -> Routes {
         .merge(chart::router())
         .merge(claims::router())
         .merge(attachments::router())
+        .merge(documents::router())
 }
 
 pub fn api_router() -> Router<AppState> {

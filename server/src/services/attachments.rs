@@ -59,10 +59,9 @@ pub async fn upload(
     .await
 }
 
-/// Stores bytes whose type is known (an upload after sniffing, or a PDF Karte rendered): both
-/// stores first, then the row (what makes the file exist for anyone) and its audit event in one
-/// short transaction. A failed commit after the writes leaves unnamed objects, which the scrub
-/// reports.
+/// Stores bytes whose type is known (an upload after sniffing): both stores first, then the
+/// row (what makes the file exist for anyone) and its audit event in one short transaction. A
+/// failed commit after the writes leaves unnamed objects, which the scrub reports.
 #[allow(clippy::too_many_arguments)]
 pub async fn store(
     db: &Db,
@@ -74,6 +73,22 @@ pub async fn store(
     media_type: shared::media::MediaType,
     origin: Origin,
 ) -> ApiResult<StoredFile> {
+    let row = put_file(stores, ctx, patient, bytes, media_type).await?;
+    let mut tx = TenantTx::begin(db, ctx).await?;
+    record_file(&mut tx, ctx, ip, &row, origin).await?;
+    tx.commit().await?;
+    Ok(row.summary())
+}
+
+/// Writes bytes to both stores under a new file id (no transaction may be open: store I/O is
+/// slow): the row to record, with [`record_file`], once both have them.
+pub async fn put_file(
+    stores: &FileStores,
+    ctx: &TenantContext,
+    patient: PatientId,
+    bytes: Bytes,
+    media_type: shared::media::MediaType,
+) -> ApiResult<FileRow> {
     let sum = Checksum::of(&bytes);
     let file_id = FileId(Uuid::new_v4());
     let row = FileRow {
@@ -87,17 +102,27 @@ pub async fn store(
     if stores.put(&row.object_key, bytes).await.is_err() {
         return Err(store_unavailable());
     }
-    let mut tx = TenantTx::begin(db, ctx).await?;
-    files::insert_file(&mut tx, &row, origin, ctx.user_id()).await?;
+    Ok(row)
+}
+
+/// Records a file both stores have (from [`put_file`]) and its audit event, in `tx`: the file
+/// exists for anyone when `tx` commits.
+pub async fn record_file(
+    tx: &mut TenantTx,
+    ctx: &TenantContext,
+    ip: &ClientIp,
+    row: &FileRow,
+    origin: Origin,
+) -> ApiResult<()> {
+    files::insert_file(tx, row, origin, ctx.user_id()).await?;
     let event = AuditEvent::success(action::FILE_STORE)
-        .target("file", file_id)
-        .detail("patient_id", patient.to_string())
-        .detail("media_type", media_type.mime())
-        .detail("size", sum.size)
-        .detail("sha256", shared::media::hex(&sum.sha256));
-    audit::record(&mut tx, &Actor::of(ctx, ip), event).await?;
-    tx.commit().await?;
-    Ok(row.summary())
+        .target("file", row.file_id)
+        .detail("patient_id", row.patient.to_string())
+        .detail("media_type", row.media_type.mime())
+        .detail("size", row.size)
+        .detail("sha256", shared::media::hex(&row.sha256));
+    audit::record(tx, &Actor::of(ctx, ip), event).await?;
+    Ok(())
 }
 
 async fn write(

@@ -6,5 +6,6 @@ pub mod attachments;
 pub mod chart;
 pub mod coverage;
 pub mod demo;
+pub mod documents;
 pub mod operator;
 pub mod signin;

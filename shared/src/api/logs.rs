@@ -130,6 +130,10 @@ pub fn action_label_ja(action: &str) -> &'static str {
         "attachment_record" => "画像・文書の添付",
         "attachment_change" => "画像・文書の情報変更",
         "attachment_retract" => "画像・文書の取消",
+        "document_create" => "文書の作成",
+        "document_finalize" => "文書の確定",
+        "document_amend" => "文書の訂正",
+        "document_output" => "文書の出力（印刷・再印刷）",
         _ => "その他",
     }
 }

@@ -8,6 +8,7 @@ pub mod body;
 pub mod chart;
 pub mod claims;
 pub mod devices;
+pub mod documents;
 pub mod error;
 pub mod health;
 pub mod insurance;

@@ -3,7 +3,7 @@
 //! reason, never deleted. No IO.
 
 use crate::domain::japanese::parse_date;
-use crate::domain::text::{check_text, Lines};
+use crate::domain::text::{bounded, Lines};
 use crate::domain::FieldError;
 use crate::ids::FileId;
 use serde::{Deserialize, Serialize};
@@ -98,25 +98,6 @@ pub struct ValidAttachment {
     pub reason: String,
 }
 
-fn bounded(
-    field: &str,
-    raw: &str,
-    max: usize,
-    label: &str,
-    errors: &mut Vec<FieldError>,
-) -> String {
-    let text = raw.trim().to_string();
-    if text.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            "too_long",
-            format!("{label}は{max}文字以内です"),
-        ));
-    }
-    errors.extend(check_text(field, &text, Lines::Single).err());
-    text
-}
-
 fn date(field: &str, raw: &str, label: &str, errors: &mut Vec<FieldError>) -> Option<Date> {
     let parsed = parse_date(raw);
     if parsed.is_none() {
@@ -132,7 +113,14 @@ fn date(field: &str, raw: &str, label: &str, errors: &mut Vec<FieldError>) -> Op
 impl AttachmentInput {
     pub fn validate(&self) -> Result<ValidAttachment, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let title = bounded("title", &self.title, TITLE_MAX, "表題", &mut errors);
+        let title = bounded(
+            "title",
+            &self.title,
+            TITLE_MAX,
+            "表題",
+            Lines::Single,
+            &mut errors,
+        );
         if title.is_empty() {
             errors.push(FieldError::new(
                 "title",
@@ -140,7 +128,14 @@ impl AttachmentInput {
                 "表題を入力してください",
             ));
         }
-        let source = bounded("source", &self.source, SOURCE_MAX, "出所", &mut errors);
+        let source = bounded(
+            "source",
+            &self.source,
+            SOURCE_MAX,
+            "出所",
+            Lines::Single,
+            &mut errors,
+        );
         let taken_on = date("taken_on", &self.taken_on, "撮影日・作成日", &mut errors);
         let visit_date = match self.visit_date.as_deref().map(str::trim) {
             None | Some("") => None,

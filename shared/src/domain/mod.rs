@@ -6,6 +6,7 @@ pub mod billing_settings;
 pub mod chart;
 pub mod coverage;
 pub mod diagnosis;
+pub mod document;
 mod field;
 mod institution;
 pub mod insurance;

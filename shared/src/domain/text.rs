@@ -89,6 +89,29 @@ pub fn change_reason(raw: &str, base_version: i32, errors: &mut Vec<FieldError>)
     reason
 }
 
+/// A free-text field as stored: trimmed, at most `max` characters (too long is refused, never
+/// cut), without the characters [`is_forbidden`] for its `lines`. Each problem goes to `errors`
+/// with `label` (the field's name on the form) in its message.
+pub fn bounded(
+    field: &str,
+    raw: &str,
+    max: usize,
+    label: &str,
+    lines: Lines,
+    errors: &mut Vec<FieldError>,
+) -> String {
+    let text = raw.trim().to_string();
+    if text.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            "too_long",
+            format!("{label}は{max}文字以内です"),
+        ));
+    }
+    errors.extend(check_text(field, &text, lines).err());
+    text
+}
+
 fn control_character(field: &str, lines: Lines) -> FieldError {
     FieldError::new(
         field,

@@ -19,6 +19,7 @@ use shared::domain::Role;
 use shared::ids::{NoteId, PatientId};
 
 mod attachments;
+mod documents;
 mod editor;
 mod note;
 mod order_form;
@@ -34,6 +35,7 @@ enum Tab {
     Vitals,
     Labs,
     Files,
+    Documents,
 }
 
 #[component]
@@ -64,6 +66,8 @@ fn Chart(patient_id: PatientId) -> impl IntoView {
             Some("orders") => tab.set(Tab::Orders),
             // `?tab=files`: the 画像・文書 tab.
             Some("files") => tab.set(Tab::Files),
+            // `?tab=documents`: 文書 (診療情報提供書).
+            Some("documents") => tab.set(Tab::Documents),
             _ => {}
         }
     });
@@ -106,6 +110,7 @@ fn Chart(patient_id: PatientId) -> impl IntoView {
                         {tab_button(Tab::Labs, "検査結果", "tab-labs")}
                     </Show>
                     {tab_button(Tab::Files, "画像・文書", "tab-files")}
+                    {tab_button(Tab::Documents, "文書作成", "tab-documents")}
                     <a class="tab" href=move || format!("/patients/{}/chart/print", patient_id.get()) data-testid="open-print">"印刷"</a>
                 </div>
                 {move || match tab.get() {
@@ -115,6 +120,7 @@ fn Chart(patient_id: PatientId) -> impl IntoView {
                     Tab::Vitals => view! { <crate::pages::chart_records::VitalsPanel patient_id=patient_id/> }.into_any(),
                     Tab::Labs => view! { <crate::pages::chart_records::LabsPanel patient_id=patient_id/> }.into_any(),
                     Tab::Files => view! { <attachments::AttachmentsPanel patient_id=patient_id/> }.into_any(),
+                    Tab::Documents => view! { <documents::DocumentsPanel patient_id=patient_id/> }.into_any(),
                 }}
             </section>
         </div>

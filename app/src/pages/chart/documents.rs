@@ -1,0 +1,322 @@
+//! 文書: the patient's documents (診療情報提供書) — start a letter filled from the chart, edit and
+//! save its draft, finalise it (doctors: the letter is rendered to PDF and kept in both file
+//! stores), open each version's PDF (the browser's viewer prints it; every opening is audited as
+//! an output), and amend a finalised letter as a new version with a reason.
+
+use crate::state::use_session;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::api::documents::{
+    pdf_path, DocumentDetail, DocumentKind, DocumentSummary, ReferralLetter, REFERRAL_FIELDS,
+};
+use shared::domain::text::Lines;
+use shared::domain::Permission;
+use shared::ids::{DocumentId, PatientId};
+
+/// When, in JST to the minute.
+fn day_of(rfc3339: &str) -> String {
+    let t = crate::format::jst(rfc3339);
+    t.get(..16).map(str::to_string).unwrap_or(t)
+}
+
+fn state_label(s: &DocumentSummary) -> String {
+    match (s.version, s.drafting) {
+        (0, _) => "下書き".to_string(),
+        (v, true) => format!("第{v}版（訂正中）"),
+        (v, false) => format!("確定 第{v}版"),
+    }
+}
+
+#[component]
+pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
+    let session = use_session();
+    let items = RwSignal::new(Vec::<DocumentSummary>::new());
+    let open = RwSignal::new(None::<DocumentDetail>);
+    let letter = RwSignal::new(ReferralLetter::default());
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let field_errors = RwSignal::new(Vec::<(String, String)>::new());
+    let status = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let doctor = move || session.can(Permission::Diagnose);
+
+    let load = move || {
+        let id = patient_id.get_untracked();
+        spawn_local(async move {
+            match crate::api::documents::list(id).await {
+                Ok(list) => {
+                    let _ = items.try_set(list);
+                }
+                Err(f) => {
+                    session.check(&f);
+                    let _ = error.try_set(Some(f.message()));
+                }
+            }
+        });
+    };
+    load();
+
+    // A document on screen: its draft (or, with none open, the newest version) in the form.
+    let show = move |d: DocumentDetail| {
+        let text = d
+            .draft
+            .as_ref()
+            .map(|dr| dr.letter.clone())
+            .or_else(|| d.versions.first().map(|v| v.letter.clone()))
+            .unwrap_or_default();
+        letter.set(text);
+        reason.set(String::new());
+        field_errors.set(Vec::new());
+        open.set(Some(d));
+    };
+    let failed = move |f: crate::api::ApiFailure| {
+        session.check(&f);
+        field_errors.set(f.form_errors());
+        error.set(Some(f.first_message()));
+        busy.set(false);
+    };
+
+    let create = move |_| {
+        let csrf = session.csrf();
+        let id = patient_id.get_untracked();
+        error.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            match crate::api::documents::create(&csrf, id, DocumentKind::Referral).await {
+                Ok(d) => {
+                    show(d);
+                    status.set(Some(
+                        "カルテから下書きを作りました。紹介先と紹介目的を書いてください".into(),
+                    ));
+                    busy.set(false);
+                    load();
+                }
+                Err(f) => failed(f),
+            }
+        });
+    };
+    let open_document = move |id: DocumentId| {
+        error.set(None);
+        status.set(None);
+        spawn_local(async move {
+            match crate::api::documents::detail(id).await {
+                Ok(d) => show(d),
+                Err(f) => failed(f),
+            }
+        });
+    };
+
+    // Saves the form; then, when `finalise`, 確定 on the revision the save gave.
+    let save = move |finalise: bool| {
+        let Some(d) = open.get_untracked() else {
+            return;
+        };
+        let csrf = session.csrf();
+        let body = letter.get_untracked();
+        let why = reason.get_untracked();
+        error.set(None);
+        field_errors.set(Vec::new());
+        busy.set(true);
+        status.set(Some(if finalise {
+            "確定しています（PDFを作成して保存します）…".into()
+        } else {
+            "保存しています…".into()
+        }));
+        spawn_local(async move {
+            let saved =
+                crate::api::documents::save_draft(&csrf, d.document_id, d.revision, &body).await;
+            let saved = match saved {
+                Ok(s) => s,
+                Err(f) => {
+                    status.set(None);
+                    return failed(f);
+                }
+            };
+            if !finalise {
+                open.set(Some(saved));
+                status.set(Some("下書きを保存しました".into()));
+                busy.set(false);
+                load();
+                return;
+            }
+            match crate::api::documents::finalize(&csrf, d.document_id, saved.revision, &why).await
+            {
+                Ok(done) => {
+                    let v = done.versions.first().map_or(0, |v| v.version);
+                    show(done);
+                    status.set(Some(format!(
+                        "第{v}版を確定しました。PDFを開いて印刷できます"
+                    )));
+                    busy.set(false);
+                    load();
+                }
+                Err(f) => {
+                    // The draft was saved: keep its new revision for the next try.
+                    open.set(Some(saved));
+                    status.set(None);
+                    failed(f);
+                }
+            }
+        });
+    };
+
+    let field_error = move |name: &'static str| {
+        move || {
+            field_errors.with(|errs| {
+                errs.iter()
+                    .filter(|(f, _)| f == name || f.starts_with(&format!("letter.{name}")))
+                    .map(|(_, m)| m.clone())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+        }
+    };
+
+    let form = move || {
+        let d = open.get()?;
+        let editing = d.draft.is_some();
+        let amending = d.draft.as_ref().is_some_and(|dr| dr.base_version > 0);
+        let fields = REFERRAL_FIELDS
+            .iter()
+            .map(|&(name, label, max, lines)| {
+                let id = format!("doc_{name}");
+                let input = if lines == Lines::Single {
+                    view! {
+                        <input id=id.clone() type="text" maxlength=max.to_string()
+                            data-testid=format!("doc-{name}") prop:readOnly=move || !editing
+                            prop:value=move || letter.with(|l| l.field(name).to_string())
+                            on:input=move |ev| letter.update(|l| l.set_field(name, event_target_value(&ev)))/>
+                    }
+                    .into_any()
+                } else {
+                    let rows = if max >= 4000 { 6 } else { 3 };
+                    view! {
+                        <textarea id=id.clone() rows=rows data-testid=format!("doc-{name}")
+                            prop:readOnly=move || !editing
+                            prop:value=move || letter.with(|l| l.field(name).to_string())
+                            on:input=move |ev| letter.update(|l| l.set_field(name, event_target_value(&ev)))></textarea>
+                    }
+                    .into_any()
+                };
+                view! {
+                    <div class="doc-field">
+                        <label for=id>{label}</label>
+                        {input}
+                        <span class="field-error">{field_error(name)}</span>
+                    </div>
+                }
+            })
+            .collect_view();
+        let document_id = d.document_id;
+        let versions = d
+            .versions
+            .iter()
+            .map(|v| {
+                let n = v.version;
+                let reason = if v.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!("（訂正理由：{}）", v.reason)
+                };
+                view! {
+                    <li data-testid=format!("doc-version-{n}")>
+                        <span>{format!("第{n}版 {} 医師 {}{reason}", day_of(&v.created_at), v.signed_by)}</span>
+                        " "
+                        <a href=pdf_path(document_id, n) target="_blank" rel="noopener"
+                            data-testid=format!("doc-pdf-{n}")>"PDFを開く・印刷"</a>
+                        <span class="hint">{format!(" 出力 {}回 ・ SHA-256 {}…", v.outputs, &v.pdf.sha256[..12])}</span>
+                    </li>
+                }
+            })
+            .collect_view();
+        let newest = d.versions.first().map(|v| v.version).unwrap_or(0);
+        let start_amend = move |_| {
+            let Some(mut d) = open.get_untracked() else {
+                return;
+            };
+            if let Some(v) = d.versions.first() {
+                d.draft = Some(shared::api::documents::DocumentDraft {
+                    base_version: v.version,
+                    letter: v.letter.clone(),
+                    author: String::new(),
+                    updated_at: String::new(),
+                });
+            }
+            open.set(Some(d));
+        };
+        Some(view! {
+            <section class="doc-editor" data-testid="doc-editor">
+                <h3>
+                    {DocumentKind::Referral.label_ja()}
+                    {if newest > 0 { format!(" 第{newest}版") } else { " （下書き）".to_string() }}
+                </h3>
+                {(!d.chain_intact).then(|| view! {
+                    <p class="form-error" data-testid="doc-chain-broken">"版の記録の整合性が確認できません。管理者に連絡してください"</p>
+                })}
+                {fields}
+                {amending.then(|| view! {
+                    <div class="doc-field">
+                        <label for="doc_reason">"訂正理由"</label>
+                        <input id="doc_reason" type="text" maxlength="200" data-testid="doc-reason"
+                            prop:value=move || reason.get()
+                            on:input=move |ev| reason.set(event_target_value(&ev))/>
+                        <span class="field-error">{field_error("reason")}</span>
+                    </div>
+                })}
+                <div class="actions">
+                    {editing.then(|| view! {
+                        <button type="button" data-testid="doc-save" prop:disabled=move || busy.get()
+                            on:click=move |_| save(false)>"下書き保存"</button>
+                    })}
+                    {(editing && doctor()).then(|| view! {
+                        <button type="button" class="primary" data-testid="doc-finalize"
+                            prop:disabled=move || busy.get() on:click=move |_| save(true)>"確定してPDFを作成"</button>
+                    })}
+                    {(editing && !doctor()).then(|| view! {
+                        <span class="hint">"確定は医師が行います"</span>
+                    })}
+                    {(!editing).then(|| view! {
+                        <button type="button" data-testid="doc-amend" on:click=start_amend>"訂正する（新しい版）"</button>
+                    })}
+                </div>
+                {(newest > 0).then(|| view! {
+                    <h4>"確定した版"</h4>
+                    <ul class="doc-versions">{versions}</ul>
+                })}
+            </section>
+        })
+    };
+
+    view! {
+        <section class="documents" data-testid="documents-panel">
+            <div class="actions">
+                <button type="button" class="primary" data-testid="new-referral"
+                    prop:disabled=move || busy.get() on:click=create>"診療情報提供書を作成"</button>
+            </div>
+            <p class="form-error" role="alert" data-testid="doc-error">{move || error.get()}</p>
+            <p class="status" role="status" data-testid="doc-status">{move || status.get()}</p>
+            <table class="doc-list">
+                <thead><tr><th>"作成日"</th><th>"文書"</th><th>"紹介先"</th><th>"状態"</th><th>"更新"</th></tr></thead>
+                <tbody>
+                    <For each=move || items.get() key=|s| (s.document_id, s.version, s.updated_at.clone()) let:s>
+                        {
+                            let id = s.document_id;
+                            view! {
+                                <tr data-testid="doc-row" on:click=move |_| open_document(id)>
+                                    <td>{day_of(&s.created_at)}</td>
+                                    <td>{s.kind.label_ja()}</td>
+                                    <td><a href="#" on:click=move |ev| { ev.prevent_default(); }>{
+                                        if s.to_institution.is_empty() { "（紹介先未記入）".to_string() } else { s.to_institution.clone() }
+                                    }</a></td>
+                                    <td data-testid="doc-state">{state_label(&s)}</td>
+                                    <td>{day_of(&s.updated_at)}</td>
+                                </tr>
+                            }
+                        }
+                    </For>
+                </tbody>
+            </table>
+            {form}
+        </section>
+    }
+}

@@ -1,0 +1,629 @@
+//! The one PDF path: a [`PrintDoc`] (built by `shared` from a record) laid out on A4 and written
+//! as PDF/A-2u with the fonts embedded as subsets (krilla, without its shaper: each character
+//! is placed as its glyph with the font's advance), so that the letter opens and prints
+//! the same anywhere, years later (見読性・保存性). The fonts are Debian's IPA fonts (IPA Font
+//! License: embedding allowed): IPA明朝 for the text, IPAゴシック for headings.
+//!
+//! Layout: lines wrap at the text width by each glyph's advance; a line never starts with a
+//! closing bracket or punctuation (行頭禁則: the character hangs at the end of the previous
+//! line); a run of Latin letters or digits is not split where a space before it allows the
+//! break. Pages break between lines; the footer and `page/pages` are on every page.
+//! The same document gives the same bytes (no clock, no random ids).
+
+use krilla::color::luma;
+use krilla::configure::{Archival, ConfigurationBuilder, PdfVersion, Validator};
+use krilla::geom::{PathBuilder, Point};
+use krilla::metadata::{DateTime, Metadata};
+use krilla::page::PageSettings;
+use krilla::paint::Stroke;
+use krilla::surface::Surface;
+use krilla::text::{Font, GlyphId, KrillaGlyph};
+use krilla::{Document, SerializeSettings};
+use shared::print::{Block, PrintDoc};
+use skrifa::instance::{LocationRef, Size};
+use skrifa::{FontRef, MetadataProvider};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where the fonts are (`KARTE_PDF_FONT`, `KARTE_PDF_HEADING_FONT`); Debian's packages
+/// fonts-ipafont-mincho and fonts-ipafont-gothic by default.
+#[derive(Debug, Clone)]
+pub struct FontFiles {
+    pub body: PathBuf,
+    pub heading: PathBuf,
+}
+
+impl Default for FontFiles {
+    fn default() -> Self {
+        Self {
+            body: PathBuf::from("/usr/share/fonts/opentype/ipafont-mincho/ipam.ttf"),
+            heading: PathBuf::from("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf"),
+        }
+    }
+}
+
+/// One font: krilla's handle (for drawing) and its bytes (for measuring).
+#[derive(Clone)]
+struct Face {
+    font: Font,
+    data: Arc<Vec<u8>>,
+}
+
+impl Face {
+    fn load(path: &std::path::Path) -> anyhow::Result<Self> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| anyhow::anyhow!("reading the PDF font {}: {e}", path.display()))?;
+        let data = Arc::new(bytes);
+        FontRef::new(&data)
+            .map_err(|e| anyhow::anyhow!("the PDF font {} is unreadable: {e}", path.display()))?;
+        let font = Font::new(krilla::Data::from(data.clone()), 0)
+            .ok_or_else(|| anyhow::anyhow!("the PDF font {} is unreadable", path.display()))?;
+        Ok(Self { font, data })
+    }
+
+    /// A measurer for this font at `size` points.
+    fn measure(&self, size: f32) -> Measure<'_> {
+        // The bytes were read as a font in `load`.
+        let font = FontRef::new(&self.data).ok();
+        Measure { font, size }
+    }
+}
+
+struct Measure<'a> {
+    font: Option<FontRef<'a>>,
+    size: f32,
+}
+
+impl Measure<'_> {
+    /// The advance of `c` in points (a character the font lacks measures as one em, the width
+    /// of the box it prints as).
+    fn advance(&self, c: char) -> f32 {
+        let Some(font) = &self.font else {
+            return self.size;
+        };
+        let gid = font.charmap().map(c);
+        gid.and_then(|g| {
+            font.glyph_metrics(Size::new(self.size), LocationRef::default())
+                .advance_width(g)
+        })
+        .unwrap_or(self.size)
+    }
+
+    /// The glyph of `c` in the font, if it has one.
+    fn glyph(&self, c: char) -> Option<u32> {
+        self.font.as_ref()?.charmap().map(c).map(|g| g.to_u32())
+    }
+
+    fn width(&self, text: &str) -> f32 {
+        text.chars().map(|c| self.advance(c)).sum()
+    }
+}
+
+/// The loaded fonts.
+#[derive(Clone)]
+pub struct Fonts {
+    body: Face,
+    heading: Face,
+}
+
+impl Fonts {
+    pub fn load(files: &FontFiles) -> anyhow::Result<Self> {
+        Ok(Self {
+            body: Face::load(&files.body)?,
+            heading: Face::load(&files.heading)?,
+        })
+    }
+
+    /// The first character of `text` that the body font cannot print (it would print as an
+    /// empty box): such a letter is refused, not printed wrong. Line breaks and tabs are
+    /// layout, not glyphs.
+    pub fn missing(&self, text: &str) -> Option<char> {
+        let font = FontRef::new(&self.body.data).ok()?;
+        let map = font.charmap();
+        text.chars()
+            .filter(|c| !matches!(c, '\n' | '\r' | '\t'))
+            .find(|&c| map.map(c).is_none())
+    }
+}
+
+/// Why a document could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("the document holds a character the font lacks: U+{:04X}", *.0 as u32)]
+    MissingGlyph(char),
+    #[error("PDF writer: {0}")]
+    Writer(String),
+}
+
+// A4 in points, and the margins (20 mm sides and top, 22 mm bottom for the footer).
+const PAGE_W: f32 = 595.28;
+const PAGE_H: f32 = 841.89;
+const MARGIN_X: f32 = 56.7;
+const MARGIN_TOP: f32 = 56.7;
+const MARGIN_BOTTOM: f32 = 62.4;
+const BODY: f32 = 10.5;
+const LARGE: f32 = 14.0;
+const HEADING: f32 = 20.0;
+const FOOTER: f32 = 8.0;
+const LEADING: f32 = 1.6;
+
+/// Characters a line may not start with (JIS X 4051 行頭禁則, the common set).
+const NO_LINE_START: &str = "、。，．,.：；:;？！?!）」』】〕〉》］｝)]}・ー～ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々〻";
+
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.' | '%' | '+' | '@')
+}
+
+/// `text` broken into lines no wider than `width` (each `\n` ends a line; an empty paragraph
+/// is an empty line).
+fn wrap(measure: &Measure<'_>, text: &str, width: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let paragraph = paragraph.trim_end_matches('\r');
+        let mut line: Vec<char> = Vec::new();
+        let mut line_width = 0.0;
+        for c in paragraph.chars() {
+            let c = if c == '\t' { ' ' } else { c };
+            let w = measure.advance(c);
+            if line_width + w > width && !line.is_empty() && !NO_LINE_START.contains(c) {
+                // Keep a Latin word whole where a break before it exists on this line.
+                let mut carry = Vec::new();
+                if is_word_char(c) && line.last().is_some_and(|&l| is_word_char(l)) {
+                    let at = line.iter().rposition(|&l| !is_word_char(l));
+                    // Only where something but spaces stays on this line.
+                    if let Some(at) =
+                        at.filter(|&at| line[..=at].iter().any(|c| !c.is_whitespace()))
+                    {
+                        carry = line.split_off(at + 1);
+                    }
+                }
+                let done: String = line.iter().collect();
+                lines.push(done.trim_end().to_string());
+                line = carry;
+                line_width = line.iter().map(|&l| measure.advance(l)).sum();
+            }
+            line.push(c);
+            line_width += w;
+        }
+        lines.push(line.iter().collect::<String>().trim_end().to_string());
+    }
+    lines
+}
+
+/// One thing drawn on a page, at a position relative to the top of its line.
+enum Op {
+    Text {
+        heading: bool,
+        size: f32,
+        x: f32,
+        text: String,
+    },
+    /// A horizontal rule at the bottom of the line.
+    Rule,
+}
+
+/// A line of the layout: its height and what it draws.
+struct Line {
+    height: f32,
+    ops: Vec<Op>,
+}
+
+struct Layout<'a> {
+    fonts: &'a Fonts,
+    lines: Vec<Line>,
+}
+
+impl Layout<'_> {
+    fn text_width(&self) -> f32 {
+        PAGE_W - 2.0 * MARGIN_X
+    }
+
+    fn push(&mut self, height: f32, ops: Vec<Op>) {
+        self.lines.push(Line { height, ops });
+    }
+
+    fn space(&mut self, lines: u8) {
+        for _ in 0..lines {
+            self.push(BODY * LEADING, Vec::new());
+        }
+    }
+
+    /// `text` wrapped at `width` from `x`, each line as `place` sets it.
+    fn paragraph(&mut self, heading: bool, size: f32, x: f32, width: f32, text: &str, right: bool) {
+        let face = if heading {
+            &self.fonts.heading
+        } else {
+            &self.fonts.body
+        };
+        let measure = face.measure(size);
+        for line in wrap(&measure, text, width) {
+            let x = if right {
+                (x + width - measure.width(&line)).max(x)
+            } else {
+                x
+            };
+            self.push(
+                size * LEADING,
+                vec![Op::Text {
+                    heading,
+                    size,
+                    x,
+                    text: line,
+                }],
+            );
+        }
+    }
+
+    fn block(&mut self, block: &Block) {
+        let width = self.text_width();
+        match block {
+            Block::Heading(text) => {
+                let measure = self.fonts.heading.measure(HEADING);
+                for line in wrap(&measure, text, width) {
+                    let x = MARGIN_X + (width - measure.width(&line)).max(0.0) / 2.0;
+                    self.push(
+                        HEADING * 1.8,
+                        vec![Op::Text {
+                            heading: true,
+                            size: HEADING,
+                            x,
+                            text: line,
+                        }],
+                    );
+                }
+            }
+            Block::Right(text) => self.paragraph(false, BODY, MARGIN_X, width, text, true),
+            Block::Text(text) => self.paragraph(false, BODY, MARGIN_X, width, text, false),
+            Block::Large(text) => self.paragraph(false, LARGE, MARGIN_X, width, text, false),
+            Block::Fields(rows) => {
+                let measure = self.fonts.heading.measure(BODY);
+                let label_width = rows
+                    .iter()
+                    .map(|(label, _)| measure.width(label))
+                    .fold(0.0, f32::max)
+                    + 2.0 * BODY;
+                let value_x = MARGIN_X + label_width;
+                for (label, value) in rows {
+                    let before = self.lines.len();
+                    self.paragraph(false, BODY, value_x, width - label_width, value, false);
+                    if self.lines.len() == before {
+                        self.push(BODY * LEADING, Vec::new());
+                    }
+                    self.lines[before].ops.push(Op::Text {
+                        heading: true,
+                        size: BODY,
+                        x: MARGIN_X,
+                        text: label.clone(),
+                    });
+                }
+            }
+            Block::Section { heading, body } => {
+                self.space(1);
+                self.push(
+                    BODY * LEADING,
+                    vec![
+                        Op::Text {
+                            heading: true,
+                            size: BODY,
+                            x: MARGIN_X,
+                            text: format!("【{heading}】"),
+                        },
+                        Op::Rule,
+                    ],
+                );
+                let indent = BODY;
+                self.paragraph(false, BODY, MARGIN_X + indent, width - indent, body, false);
+            }
+            Block::Space(n) => self.space(*n),
+        }
+    }
+
+    /// The lines cut into pages: a page holds what fits between the margins.
+    fn pages(self) -> Vec<Vec<Line>> {
+        let room = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM;
+        let mut pages: Vec<Vec<Line>> = vec![Vec::new()];
+        let mut used = 0.0;
+        for line in self.lines {
+            if used + line.height > room && pages.last().is_some_and(|p| !p.is_empty()) {
+                pages.push(Vec::new());
+                used = 0.0;
+            }
+            used += line.height;
+            if let Some(page) = pages.last_mut() {
+                page.push(line);
+            }
+        }
+        pages
+    }
+}
+
+/// Draws one line of text: each character as its glyph with the font's own advance (Japanese
+/// needs no shaping; Latin is set without kerning or ligatures, as a form is).
+fn draw_text(surface: &mut Surface<'_>, face: &Face, size: f32, x: f32, baseline: f32, text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    let measure = face.measure(1.0);
+    let glyphs: Vec<KrillaGlyph> = text
+        .char_indices()
+        .map(|(at, c)| KrillaGlyph {
+            glyph_id: GlyphId::new(measure.glyph(c).unwrap_or(0)),
+            text_range: at..at + c.len_utf8(),
+            x_advance: measure.advance(c),
+            x_offset: 0.0,
+            y_offset: 0.0,
+            y_advance: 0.0,
+            location: None,
+        })
+        .collect();
+    surface.draw_glyphs(
+        Point::from_xy(x, baseline),
+        &glyphs,
+        face.font.clone(),
+        text,
+        size,
+        false,
+    );
+}
+
+fn rule(surface: &mut Surface<'_>, y: f32) {
+    let mut path = PathBuilder::new();
+    path.move_to(MARGIN_X, y);
+    path.line_to(PAGE_W - MARGIN_X, y);
+    if let Some(path) = path.finish() {
+        surface.set_fill(None);
+        surface.set_stroke(Some(Stroke {
+            paint: luma::Color::black().into(),
+            width: 0.6,
+            ..Stroke::default()
+        }));
+        surface.draw_path(&path);
+        surface.set_stroke(None);
+    }
+}
+
+/// Renders `doc` to PDF/A-2u bytes. A character the body font lacks is refused
+/// ([`RenderError::MissingGlyph`]): check with [`Fonts::missing`] first to tell the user which.
+pub fn render(doc: &PrintDoc, fonts: &Fonts) -> Result<Vec<u8>, RenderError> {
+    for text in doc.texts() {
+        if let Some(c) = fonts.missing(text) {
+            return Err(RenderError::MissingGlyph(c));
+        }
+    }
+    let mut layout = Layout {
+        fonts,
+        lines: Vec::new(),
+    };
+    for block in &doc.blocks {
+        layout.block(block);
+    }
+    let pages = layout.pages();
+    let configuration = ConfigurationBuilder::new()
+        .with_version(PdfVersion::Pdf17)
+        .set_validator(Validator::A(Archival::A2_U))
+        .finish()
+        .map_err(|e| RenderError::Writer(format!("{e:?}")))?;
+    let settings = SerializeSettings {
+        configuration,
+        enable_tagging: false,
+        ..SerializeSettings::default()
+    };
+    let mut document = Document::new_with(settings);
+    let mut metadata = Metadata::new()
+        .title(doc.title.clone())
+        .language("ja".to_string())
+        .creator(format!("Karte {}", shared::VERSION))
+        .producer("Karte (krilla)".to_string());
+    // PDF/A needs a date: the document's own (never the clock, so the bytes stay the same).
+    if let Some(date) = shared::domain::japanese::parse_date(&doc.date) {
+        metadata = metadata.creation_date(
+            DateTime::new(date.year().clamp(0, 9999) as u16)
+                .month(u8::from(date.month()))
+                .day(date.day()),
+        );
+    }
+    document.set_metadata(metadata);
+    let total = pages.len();
+    let page_settings = PageSettings::from_wh(PAGE_W, PAGE_H)
+        .ok_or_else(|| RenderError::Writer("A4 page size".into()))?;
+    for (index, lines) in pages.into_iter().enumerate() {
+        let mut page = document.start_page_with(page_settings.clone());
+        let mut surface = page.surface();
+        let mut top = MARGIN_TOP;
+        for line in lines {
+            for op in &line.ops {
+                match op {
+                    Op::Text {
+                        heading,
+                        size,
+                        x,
+                        text,
+                    } => {
+                        let face = if *heading {
+                            &fonts.heading
+                        } else {
+                            &fonts.body
+                        };
+                        // The baseline sits so the line's extra leading is shared above and
+                        // below the glyphs (IPA fonts: ascent 0.88 em).
+                        let baseline = top + (line.height - size) / 2.0 + size * 0.88;
+                        draw_text(&mut surface, face, *size, *x, baseline, text);
+                    }
+                    Op::Rule => rule(&mut surface, top + line.height - 1.0),
+                }
+            }
+            top += line.height;
+        }
+        let footer_y = PAGE_H - MARGIN_BOTTOM / 2.0;
+        draw_text(
+            &mut surface,
+            &fonts.body,
+            FOOTER,
+            MARGIN_X,
+            footer_y,
+            &doc.footer,
+        );
+        let number = format!("{}/{}", index + 1, total);
+        let width = fonts.body.measure(FOOTER).width(&number);
+        draw_text(
+            &mut surface,
+            &fonts.body,
+            FOOTER,
+            PAGE_W - MARGIN_X - width,
+            footer_y,
+            &number,
+        );
+        surface.finish();
+        page.finish();
+    }
+    document
+        .finish()
+        .map_err(|e| RenderError::Writer(format!("{e:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A measurer without a font: every character one em (as the fallback measures).
+    fn em(size: f32) -> Measure<'static> {
+        Measure { font: None, size }
+    }
+
+    #[test]
+    fn lines_wrap_at_the_width_and_keep_paragraphs() {
+        let m = em(10.0);
+        assert_eq!(
+            wrap(&m, "あいうえおかきく\n\nけこ", 30.0),
+            vec!["あいう", "えおか", "きく", "", "けこ"]
+        );
+    }
+
+    #[test]
+    fn closing_punctuation_hangs_instead_of_starting_a_line() {
+        let m = em(10.0);
+        assert_eq!(wrap(&m, "あいう。えお", 30.0), vec!["あいう。", "えお"]);
+        assert_eq!(wrap(&m, "あいう」」えお", 30.0), vec!["あいう」」", "えお"]);
+    }
+
+    #[test]
+    fn a_latin_word_moves_whole_to_the_next_line_when_it_can() {
+        let m = em(10.0);
+        assert_eq!(wrap(&m, "ab HbA1c", 50.0), vec!["ab", "HbA1c"]);
+        // A word longer than the line is cut where it must be.
+        assert_eq!(wrap(&m, "abcdefgh", 30.0), vec!["abc", "def", "gh"]);
+    }
+
+    #[test]
+    fn empty_text_is_one_empty_line() {
+        assert_eq!(wrap(&em(10.0), "", 30.0), vec![String::new()]);
+    }
+
+    /// Over many generated texts (a fixed generator: the same cases every run): no character
+    /// but spaces is lost or reordered, and a line is wider than the width only by the
+    /// punctuation hanging at its end (or when one character is wider than the line).
+    #[test]
+    fn wrapping_keeps_every_character_and_the_width() {
+        const CHARS: &[char] = &[
+            'あ', '漢', 'ア', 'a', 'B', '1', ' ', '。', '、', '」', 'ー', '\n', '(', ')', '-', '%',
+            '\t', '字',
+        ];
+        let m = em(10.0);
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for case in 0..2000 {
+            let len = (case % 60) + 1;
+            let text: String = (0..len)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    CHARS[(seed >> 33) as usize % CHARS.len()]
+                })
+                .collect();
+            let width = 10.0 * ((case % 7) + 1) as f32;
+            let lines = wrap(&m, &text, width);
+            let kept: String = lines
+                .concat()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            let sent: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            assert_eq!(kept, sent, "{text:?} at {width}");
+            for line in &lines {
+                let body = line.trim_end_matches(|c| NO_LINE_START.contains(c));
+                assert!(
+                    m.width(body) <= width || body.chars().count() <= 1,
+                    "{line:?} wider than {width} in {text:?}"
+                );
+            }
+        }
+    }
+
+    fn fonts() -> Fonts {
+        Fonts::load(&FontFiles::default()).expect(
+            "the IPA fonts (Debian fonts-ipafont-mincho/-gothic; scripts/test installs them)",
+        )
+    }
+
+    fn long_letter() -> PrintDoc {
+        PrintDoc {
+            title: "見本".into(),
+            date: "2026-12-04".into(),
+            blocks: vec![
+                Block::Heading("診療情報提供書".into()),
+                Block::Right("令和8年12月4日".into()),
+                Block::Fields(vec![("患者氏名".into(), "見本 太郎".into())]),
+                Block::Section {
+                    heading: "症状経過及び検査結果".into(),
+                    body: "経過は良好です。HbA1c 7.2 %。".repeat(400),
+                },
+            ],
+            footer: "見本".into(),
+        }
+    }
+
+    #[test]
+    fn a_long_letter_breaks_into_pages_that_fit() {
+        let fonts = fonts();
+        let doc = long_letter();
+        let mut layout = Layout {
+            fonts: &fonts,
+            lines: Vec::new(),
+        };
+        for block in &doc.blocks {
+            layout.block(block);
+        }
+        let pages = layout.pages();
+        assert!(pages.len() >= 3, "{} pages", pages.len());
+        let room = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM;
+        for page in &pages {
+            let used: f32 = page.iter().map(|l| l.height).sum();
+            assert!(used <= room, "{used} > {room}");
+        }
+    }
+
+    #[test]
+    fn the_same_document_gives_the_same_bytes() {
+        let fonts = fonts();
+        let doc = long_letter();
+        let a = render(&doc, &fonts).unwrap();
+        let b = render(&doc, &fonts).unwrap();
+        assert!(a.starts_with(b"%PDF-1.7"));
+        assert_eq!(a, b);
+        // Subsets, not whole fonts: the IPA fonts are megabytes each.
+        assert!(a.len() < 400_000, "{} bytes", a.len());
+    }
+
+    #[test]
+    fn a_character_the_font_lacks_is_refused() {
+        let fonts = fonts();
+        let mut doc = long_letter();
+        doc.footer = "見本 🩺".into();
+        assert_eq!(fonts.missing("見本 🩺"), Some('🩺'));
+        assert!(matches!(
+            render(&doc, &fonts),
+            Err(RenderError::MissingGlyph('🩺'))
+        ));
+        assert_eq!(fonts.missing("見本\n太郎\t髙橋"), None);
+    }
+}
