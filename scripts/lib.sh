@@ -118,9 +118,13 @@ ensure_node_tools() {
   if ! command -v npm >/dev/null; then
     apt_install nodejs npm
   fi
-  if [ "$(tools/node_modules/.bin/wasm-opt --version 2>/dev/null </dev/null)" != "wasm-opt version 132 (version_132)" ]; then
-    log "installing build tools from npm (tools/package-lock.json)"
-    npm ci --prefix tools --no-audit --no-fund --loglevel=error </dev/null
+  local pdfjs
+  pdfjs="$(node -p "require('./tools/node_modules/pdfjs-dist/package.json').version" 2>/dev/null </dev/null || true)"
+  if [ "$(tools/node_modules/.bin/wasm-opt --version 2>/dev/null </dev/null)" != "wasm-opt version 132 (version_132)" ] \
+     || [ "$pdfjs" != "6.5.438" ]; then
+    log "installing build tools and viewer libraries from npm (tools/package-lock.json)"
+    # Without optional packages: PDF.js's optional @napi-rs/canvas is for Node, not browsers.
+    npm ci --prefix tools --omit=optional --no-audit --no-fund --loglevel=error </dev/null
   fi
   export PATH="$ROOT/tools/node_modules/.bin:$PATH"
 }
@@ -198,6 +202,7 @@ build_app() {
   ensure_node_tools
   log "building the app (trunk build --release)"
   trunk build --release
+  node scripts/viewers.js dist
   node scripts/precompress.js dist
 }
 

@@ -12,6 +12,12 @@ pub fn jst(rfc3339: &str) -> String {
     iso.get(..19).map(|s| s.replace('T', " ")).unwrap_or(iso)
 }
 
+/// As [`jst`], to the minute: "2026-11-24 14:06".
+pub fn jst_minute(rfc3339: &str) -> String {
+    let t = jst(rfc3339);
+    t.get(..16).map(str::to_string).unwrap_or(t)
+}
+
 /// The browser's current time in Japan as `YYYY-MM-DDTHH:MM:SS` (the server checks again with
 /// its own clock).
 fn jst_now_iso() -> String {

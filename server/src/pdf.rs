@@ -95,7 +95,7 @@ impl Measure<'_> {
     }
 
     fn width(&self, text: &str) -> f32 {
-        text.chars().map(|c| self.advance(c)).sum()
+        printable(text).map(|c| self.advance(c)).sum()
     }
 }
 
@@ -115,13 +115,14 @@ impl Fonts {
     }
 
     /// The first character of `text` that the body font cannot print (it would print as an
-    /// empty box): such a letter is refused, not printed wrong. Line breaks and tabs are
-    /// layout, not glyphs.
+    /// empty box): such a letter is refused, not printed wrong. Line feeds and tabs are layout,
+    /// not glyphs; a carriage return is not (text is stored with `\n` only); variation
+    /// selectors are dropped.
     pub fn missing(&self, text: &str) -> Option<char> {
         let font = FontRef::new(&self.body.data).ok()?;
         let map = font.charmap();
-        text.chars()
-            .filter(|c| !matches!(c, '\n' | '\r' | '\t'))
+        printable(text)
+            .filter(|c| !matches!(c, '\n' | '\t'))
             .find(|&c| map.map(c).is_none())
     }
 }
@@ -150,6 +151,21 @@ const LEADING: f32 = 1.6;
 /// Characters a line may not start with (JIS X 4051 行頭禁則, the common set).
 const NO_LINE_START: &str = "、。，．,.：；:;？！?!）」』】〕〉》］｝)]}・ー～ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々〻";
 
+/// Most characters of [`NO_LINE_START`] hung past the width at the end of one line; more than
+/// that (a run of 。 or ー) breaks anyway.
+const MAX_HANGING: usize = 2;
+
+/// Variation selectors (異体字セレクタ, U+FE00–FE0F and U+E0100–E01EF, common in names): the
+/// fonts have no glyphs for them, so the base character prints as it is.
+fn is_variation_selector(c: char) -> bool {
+    matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}')
+}
+
+/// The characters of `text` that print (variation selectors dropped).
+fn printable(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars().filter(|&c| !is_variation_selector(c))
+}
+
 fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.' | '%' | '+' | '@')
 }
@@ -159,13 +175,20 @@ fn is_word_char(c: char) -> bool {
 fn wrap(measure: &Measure<'_>, text: &str, width: f32) -> Vec<String> {
     let mut lines = Vec::new();
     for paragraph in text.split('\n') {
-        let paragraph = paragraph.trim_end_matches('\r');
         let mut line: Vec<char> = Vec::new();
         let mut line_width = 0.0;
-        for c in paragraph.chars() {
+        // Characters hung past the width on this line (at most [`MAX_HANGING`]).
+        let mut hanging = 0;
+        for c in printable(paragraph) {
             let c = if c == '\t' { ' ' } else { c };
             let w = measure.advance(c);
-            if line_width + w > width && !line.is_empty() && !NO_LINE_START.contains(c) {
+            if line_width + w > width && !line.is_empty() {
+                if NO_LINE_START.contains(c) && hanging < MAX_HANGING {
+                    hanging += 1;
+                    line.push(c);
+                    line_width += w;
+                    continue;
+                }
                 // Keep a Latin word whole where a break before it exists on this line.
                 let mut carry = Vec::new();
                 if is_word_char(c) && line.last().is_some_and(|&l| is_word_char(l)) {
@@ -181,6 +204,11 @@ fn wrap(measure: &Measure<'_>, text: &str, width: f32) -> Vec<String> {
                 lines.push(done.trim_end().to_string());
                 line = carry;
                 line_width = line.iter().map(|&l| measure.advance(l)).sum();
+                hanging = 0;
+                // The space a line breaks at does not start the next one.
+                if c == ' ' && line.is_empty() {
+                    continue;
+                }
             }
             line.push(c);
             line_width += w;
@@ -202,10 +230,12 @@ enum Op {
     Rule,
 }
 
-/// A line of the layout: its height and what it draws.
+/// A line of the layout: its height, what it draws, and whether it must stay on the page of
+/// the line after it (a section's heading).
 struct Line {
     height: f32,
     ops: Vec<Op>,
+    keep_with_next: bool,
 }
 
 struct Layout<'a> {
@@ -219,7 +249,11 @@ impl Layout<'_> {
     }
 
     fn push(&mut self, height: f32, ops: Vec<Op>) {
-        self.lines.push(Line { height, ops });
+        self.lines.push(Line {
+            height,
+            ops,
+            keep_with_next: false,
+        });
     }
 
     fn space(&mut self, lines: u8) {
@@ -311,6 +345,9 @@ impl Layout<'_> {
                         Op::Rule,
                     ],
                 );
+                if let Some(heading) = self.lines.last_mut() {
+                    heading.keep_with_next = true;
+                }
                 let indent = BODY;
                 self.paragraph(false, BODY, MARGIN_X + indent, width - indent, body, false);
             }
@@ -323,8 +360,16 @@ impl Layout<'_> {
         let room = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM;
         let mut pages: Vec<Vec<Line>> = vec![Vec::new()];
         let mut used = 0.0;
-        for line in self.lines {
-            if used + line.height > room && pages.last().is_some_and(|p| !p.is_empty()) {
+        let mut lines = self.lines.into_iter().peekable();
+        while let Some(line) = lines.next() {
+            // A heading goes with the first line under it.
+            let needed = line.height
+                + if line.keep_with_next {
+                    lines.peek().map_or(0.0, |next| next.height)
+                } else {
+                    0.0
+                };
+            if used + needed > room && pages.last().is_some_and(|p| !p.is_empty()) {
                 pages.push(Vec::new());
                 used = 0.0;
             }
@@ -337,8 +382,6 @@ impl Layout<'_> {
     }
 }
 
-/// Draws one line of text: each character as its glyph with the font's own advance (Japanese
-/// needs no shaping; Latin is set without kerning or ligatures, as a form is).
 fn draw_text(surface: &mut Surface<'_>, face: &Face, size: f32, x: f32, baseline: f32, text: &str) {
     if text.is_empty() {
         return;
@@ -346,6 +389,7 @@ fn draw_text(surface: &mut Surface<'_>, face: &Face, size: f32, x: f32, baseline
     let measure = face.measure(1.0);
     let glyphs: Vec<KrillaGlyph> = text
         .char_indices()
+        .filter(|&(_, c)| !is_variation_selector(c))
         .map(|(at, c)| KrillaGlyph {
             glyph_id: GlyphId::new(measure.glyph(c).unwrap_or(0)),
             text_range: at..at + c.len_utf8(),
@@ -515,6 +559,27 @@ mod tests {
     }
 
     #[test]
+    fn a_run_of_punctuation_hangs_two_at_most() {
+        let m = em(10.0);
+        assert_eq!(
+            wrap(&m, "あいう。。。。。。", 30.0),
+            vec!["あいう。。", "。。。。"]
+        );
+    }
+
+    #[test]
+    fn the_space_a_line_breaks_at_does_not_indent_the_next() {
+        assert_eq!(wrap(&em(10.0), "あいう えお", 30.0), vec!["あいう", "えお"]);
+    }
+
+    #[test]
+    fn variation_selectors_are_dropped_and_measure_nothing() {
+        let m = em(10.0);
+        assert_eq!(wrap(&m, "葛\u{E0100}城", 20.0), vec!["葛城"]);
+        assert_eq!(m.width("葛\u{E0100}"), 10.0);
+    }
+
+    #[test]
     fn empty_text_is_one_empty_line() {
         assert_eq!(wrap(&em(10.0), "", 30.0), vec![String::new()]);
     }
@@ -624,6 +689,8 @@ mod tests {
             render(&doc, &fonts),
             Err(RenderError::MissingGlyph('🩺'))
         ));
-        assert_eq!(fonts.missing("見本\n太郎\t髙橋"), None);
+        assert_eq!(fonts.missing("見本\n太郎\t髙橋 葛\u{E0100}城"), None);
+        // A carriage return is no glyph (letters are stored with line feeds only).
+        assert_eq!(fonts.missing("見本\r太郎"), Some('\r'));
     }
 }

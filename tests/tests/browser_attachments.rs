@@ -205,6 +205,21 @@ async fn a_photo_and_a_pdf_are_attached_viewed_and_a_web_page_is_refused() {
         browser.click("attach-save").await?;
         wait_for_count(&browser, "[data-testid='attachment-row']", 3).await?;
         browser.wait_for_text("attachment-list", "紹介状").await?;
+        // It is no real PDF (a header and nothing else): the viewer says so and closes.
+        let opens = c
+            .find_all(Locator::Css("[data-testid='attachment-open']"))
+            .await?;
+        for open in opens {
+            if open.text().await?.contains("PDF") {
+                open.click().await?;
+                break;
+            }
+        }
+        browser
+            .wait_for_text("pdf-error", "このPDFを表示できません")
+            .await?;
+        browser.click("pdf-close").await?;
+        wait_for_count(&browser, "[data-testid='pdf-viewer']", 0).await?;
 
         // A web page named like a photo: refused here, nothing sent.
         choose_file(&browser, "attach-file", &page_path).await?;
@@ -319,6 +334,59 @@ async fn a_referral_letter_is_written_finalised_and_its_pdf_opens() {
         );
         anyhow::ensure!(answer[3] == "%PDF-1.7", "{answer}");
         browser.screenshot("94-referral-finalised").await?;
+
+        // The PDF viewer (PDF.js, loaded now for the first time): the page drawn, zoom, the
+        // thumbnail, text search.
+        browser.click("doc-view-1").await?;
+        browser.by_testid("pdf-viewer").await?;
+        browser.wait_for_text("pdf-page", "1 / 1").await?;
+        let drawn = |min: f64| {
+            format!(
+                "const c = document.querySelector('[data-testid=pdf-canvas]');                  if (!c || c.width < {min}) return 0;                  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;                  let dark = 0; for (let i = 0; i < d.length; i += 4) {{ if (d[i] < 128) dark++; }}                  return dark;"
+            )
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let dark = c.execute(&drawn(500.0), vec![]).await?;
+            if dark.as_u64().unwrap_or(0) > 500 {
+                break;
+            }
+            anyhow::ensure!(Instant::now() < deadline, "the page is not drawn: {dark}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let width = |c: &fantoccini::Client| {
+            let c = c.clone();
+            async move {
+                c.execute(
+                    "return document.querySelector('[data-testid=pdf-canvas]').style.width",
+                    vec![],
+                )
+                .await
+            }
+        };
+        let before = width(c).await?;
+        browser.click("pdf-zoom-in").await?;
+        browser.wait_for_text("pdf-scale", "125%").await?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let after = width(c).await?;
+            if after != before {
+                break;
+            }
+            anyhow::ensure!(Instant::now() < deadline, "zoom did not redraw: {before}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        wait_for_count(&browser, "[data-testid='pdf-thumbs'] canvas", 1).await?;
+        browser.fill("pdf-query", "冠動脈精査").await?;
+        browser.click("pdf-search").await?;
+        browser.wait_for_text("pdf-hits", "1ページ（1件）").await?;
+        browser.fill("pdf-query", "存在しない語句").await?;
+        browser.click("pdf-search").await?;
+        browser.wait_for_text("pdf-hits", "見つかりません").await?;
+        browser.screenshot("95-pdf-viewer").await?;
+        browser.press('\u{e00c}').await?; // Escape
+
+        wait_for_count(&browser, "[data-testid='pdf-viewer']", 0).await?;
         let errors = browser.console_errors().await?;
         anyhow::ensure!(errors.is_empty(), "console errors: {errors:?}");
         Ok::<_, anyhow::Error>(())
@@ -326,10 +394,11 @@ async fn a_referral_letter_is_written_finalised_and_its_pdf_opens() {
     .await;
     browser.close().await;
     result.expect("browser flow");
+    // Two outputs: the file fetched as its link opens it, and the viewer's read.
     let audit = admin.get("/logs/audit?action=document_output").await;
     assert_eq!(
         audit.body["entries"].as_array().map(Vec::len),
-        Some(1),
+        Some(2),
         "{}",
         audit.body
     );

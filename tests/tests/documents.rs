@@ -363,6 +363,30 @@ async fn a_referral_letter_goes_from_the_chart_to_a_signed_pdf_kept_twice() {
     assert!(!list[0].drafting);
     assert_eq!(list[0].to_institution, "架空総合病院");
 
+    // The PDF is the document's own: not served or attached through the attachment routes
+    // (where no output would be counted, and a retraction could hide a signed letter).
+    let res = c.doctor.get(&format!("/files/{}", v1.pdf.file_id)).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+    let res = c
+        .doctor
+        .post(
+            &format!("/patients/{pid}/attachments"),
+            &json!({"base_version": 0, "file_id": v1.pdf.file_id, "kind": "document",
+                    "title": "紹介状", "taken_on": "2026-12-04"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    // A HEAD is no output.
+    let outputs = |d: &DocumentDetail| d.versions.last().unwrap().outputs;
+    let before: DocumentDetail = c.doctor.get(&format!("/documents/{doc}")).await.json();
+    let head = c
+        .doctor
+        .send(c.doctor.request(reqwest::Method::HEAD, &pdf_path).await)
+        .await;
+    assert_eq!(head.status, StatusCode::OK);
+    let after: DocumentDetail = c.doctor.get(&format!("/documents/{doc}")).await.json();
+    assert_eq!(outputs(&after), outputs(&before));
+
     // Versions are append-only for the application role.
     let pool = app.app_pool().await;
     let err = sqlx::query("update document_version set reason = 'x'")
@@ -401,10 +425,11 @@ async fn a_character_the_font_lacks_is_refused_by_name_and_nothing_is_kept() {
         )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert_eq!(res.field_names(), vec!["purpose"], "{}", res.body);
     assert!(
         res.body
             .to_string()
-            .contains("「🩺」は印刷できない文字です"),
+            .contains("紹介目的の「🩺」は印刷できない文字です"),
         "{}",
         res.body
     );
@@ -498,4 +523,68 @@ async fn documents_are_the_institutions_own() {
     ] {
         assert!(routes.contains(&route), "{route} in {routes:?}");
     }
+}
+
+#[tokio::test]
+async fn who_may_write_and_two_finalising_at_once() {
+    let app = TestApp::spawn().await;
+    let c = clinic(&app, CODE_A).await;
+    let pid = c.patient.patient_id;
+    let nurse = app
+        .staff_session(&c.admin, CODE_A, "nurse1", "nurse", "nurse-secret-2026-b")
+        .await
+        .1;
+    // An administrator does not write letters.
+    let res = c
+        .admin
+        .post(
+            &format!("/patients/{pid}/documents"),
+            &json!({"kind": "referral"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+    // A nurse drafts; a doctor finalises.
+    let started: DocumentDetail = nurse
+        .post(
+            &format!("/patients/{pid}/documents"),
+            &json!({"kind": "referral"}),
+        )
+        .await
+        .json();
+    let doc = started.document_id;
+    let saved = nurse
+        .put(
+            &format!("/documents/{doc}/draft"),
+            &letter_body(1, "精査のお願い"),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let saved: DocumentDetail = saved.json();
+    let res = nurse
+        .post(
+            &format!("/documents/{doc}/finalize"),
+            &json!({"revision": saved.revision}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+    // Two finalising the same revision at once: one version, the other told it is stale.
+    let path = format!("/documents/{doc}/finalize");
+    let body = json!({"revision": saved.revision});
+    let (a, b) = tokio::join!(c.doctor.post(&path, &body), c.doctor.post(&path, &body));
+    let mut statuses = vec![a.status, b.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        vec![StatusCode::OK, StatusCode::CONFLICT],
+        "{} / {}",
+        a.body,
+        b.body
+    );
+    assert_eq!(count_rows(&app, "document_version").await, 1);
+    // Outputs at once are numbered one after another.
+    let pdf = format!("/documents/{doc}/versions/1/pdf");
+    let (x, y) = tokio::join!(c.doctor.get_file(&pdf), nurse.get_file(&pdf));
+    assert_eq!((x.0, y.0), (StatusCode::OK, StatusCode::OK));
+    let now: DocumentDetail = c.doctor.get(&format!("/documents/{doc}")).await.json();
+    assert_eq!(now.versions[0].outputs, 2);
 }

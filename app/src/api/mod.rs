@@ -115,6 +115,21 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> {
     read(Request::get(&url(path)).send().await).await
 }
 
+/// GET of a file's bytes (a viewer's PDF); `full_path` is the whole path from `/api/v1` on, as
+/// `shared::api` builds it.
+pub async fn get_bytes(full_path: &str) -> Result<Vec<u8>, ApiFailure> {
+    crate::idle::touch();
+    let response = Request::get(full_path)
+        .send()
+        .await
+        .map_err(|_| ApiFailure::Network)?;
+    if response.ok() {
+        response.binary().await.map_err(|_| ApiFailure::Network)
+    } else {
+        Err(failure(response).await)
+    }
+}
+
 /// GET made by a timer (a screen refreshing itself), not by the user: it does not keep the
 /// session alive, so an unattended screen still times out.
 pub async fn get_background<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> {

@@ -210,7 +210,7 @@ pub fn BillingSettingsPage() -> impl IntoView {
                         <td>{format!("{} {}床", v.institution_type.label_ja(), v.general_beds)}</td>
                         <td>{if v.in_house_dispensing { "院内" } else { "院外" }}</td>
                         <td>{registered(&v.standards)}</td>
-                        <td>{format!("{} {} {}", crate::format::jst(&v.created_at).get(..16).unwrap_or(""), v.author.clone().unwrap_or_default(), v.reason)}</td>
+                        <td>{format!("{} {} {}", crate::format::jst_minute(&v.created_at), v.author.clone().unwrap_or_default(), v.reason)}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

@@ -124,8 +124,8 @@ pub fn DevicesPage() -> impl IntoView {
                         <tr class:disabled=!active>
                             <td>{d.name.clone()}</td>
                             <td><code class="fingerprint">{display_fingerprint(&d.fingerprint)}</code></td>
-                            <td>{format!("{} {}", crate::format::jst(&d.registered_at).get(..16).unwrap_or(""), d.registered_by.clone().unwrap_or_else(|| "運用者".into()))}</td>
-                            <td>{d.revoked_at.clone().map(|t| format!("取消済み（{}）", crate::format::jst(&t).get(..16).unwrap_or(""))).unwrap_or_else(|| "有効".into())}</td>
+                            <td>{format!("{} {}", crate::format::jst_minute(&d.registered_at), d.registered_by.clone().unwrap_or_else(|| "運用者".into()))}</td>
+                            <td>{d.revoked_at.clone().map(|t| format!("取消済み（{}）", crate::format::jst_minute(&t))).unwrap_or_else(|| "有効".into())}</td>
                             <td><Show when=move || active>
                                 <button type="button" class="secondary" on:click=move |_| revoke(id)>"登録取消"</button>
                             </Show></td>

@@ -518,7 +518,7 @@ fn PatientDetailOf(id: PatientId) -> impl IntoView {
         <h2>"変更履歴"</h2>
         <ol class="history" data-testid="patient-history">
             {move || history.get().into_iter().map(|v| view! {
-                <li>{format!("第{}版 {} — {}（{}）{} {}", v.version, crate::format::jst(&v.created_at).get(..16).unwrap_or(""), v.name, v.kana, v.address, if v.reason.is_empty() { String::new() } else { format!("理由: {}", v.reason) })}</li>
+                <li>{format!("第{}版 {} — {}（{}）{} {}", v.version, crate::format::jst_minute(&v.created_at), v.name, v.kana, v.address, if v.reason.is_empty() { String::new() } else { format!("理由: {}", v.reason) })}</li>
             }).collect_view()}
         </ol>
     }

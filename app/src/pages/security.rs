@@ -192,8 +192,8 @@ pub fn SecurityPage() -> impl IntoView {
                                         <tr>
                                             <td>{f.label}</td>
                                             <td>{if f.kind == "webauthn" { "セキュリティキー・パスキー" } else { "認証アプリ（TOTP）" }}</td>
-                                            <td>{crate::format::jst(&f.created_at).get(..16).unwrap_or("").to_string()}</td>
-                                            <td>{f.last_used_at.map(|t| crate::format::jst(&t).get(..16).unwrap_or("").to_string()).unwrap_or_default()}</td>
+                                            <td>{crate::format::jst_minute(&f.created_at)}</td>
+                                            <td>{f.last_used_at.map(|t| crate::format::jst_minute(&t)).unwrap_or_default()}</td>
                                             <td><button type="button" class="secondary" on:click=move |_| revoke(id)>"削除"</button></td>
                                         </tr>
                                     }

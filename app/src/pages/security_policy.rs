@@ -157,7 +157,7 @@ pub fn SecurityPolicyPage() -> impl IntoView {
             "変更は新しい版として記録され、以後のログインに適用されます。"
         </p>
         <p data-testid="policy-version">{move || view_state.get().map(|v| match v.version {
-            Some(n) => format!("第{}版（{}）{}", n, v.changed_at.map(|t| crate::format::jst(&t).get(..16).unwrap_or("").to_string()).unwrap_or_default(), v.reason),
+            Some(n) => format!("第{}版（{}）{}", n, v.changed_at.map(|t| crate::format::jst_minute(&t)).unwrap_or_default(), v.reason),
             None => "初期値（未保存）".to_string(),
         })}</p>
         <form class="wide" data-testid="security-policy-form" on:submit=submit novalidate>

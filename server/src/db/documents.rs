@@ -2,6 +2,7 @@
 //! moves up), its append-only finalised versions hash-chained per document, and the outputs of
 //! their PDFs. All queries go through [`TenantTx`].
 
+use super::versioned::DOCUMENT;
 use super::TenantTx;
 use shared::api::documents::{DocumentKind, DocumentSummary, LetterHeader, ReferralLetter};
 use shared::ids::{DocumentId, FileId, PatientId, UserId};
@@ -143,12 +144,14 @@ pub struct VersionBody {
     pub letter: ReferralLetter,
 }
 
-/// What a version's hash covers, in a fixed order (JSON of fixed structs, so text cannot shift
-/// between fields; the body is hashed as its struct serialises, not as jsonb reorders it).
+/// What a version's hash covers, in a fixed order. The body is hashed as the JSON value stored
+/// (objects with their keys sorted, as `serde_json` keeps them), so a field added to the letter
+/// later never changes the hash of a version stored before it.
 pub struct VersionContent<'a> {
     pub document_id: DocumentId,
     pub version: i32,
-    pub body: &'a VersionBody,
+    /// A [`VersionBody`] as JSON.
+    pub body: &'a serde_json::Value,
     /// The PDF's SHA-256: the hash vouches for the file too.
     pub pdf_sha256: &'a [u8; 32],
     pub signed_by: UserId,
@@ -206,6 +209,8 @@ pub async fn insert_version(
 pub struct VersionRow {
     pub version: i32,
     pub body: VersionBody,
+    /// The body as stored (what the hash covers).
+    pub raw: serde_json::Value,
     pub file_id: FileId,
     pub signed_by: UserId,
     pub signer: String,
@@ -223,7 +228,7 @@ pub async fn versions(
 ) -> Result<Vec<VersionRow>, sqlx::Error> {
     type Row = (
         i32,
-        Json<VersionBody>,
+        Json<serde_json::Value>,
         Uuid,
         Uuid,
         Option<String>,
@@ -244,13 +249,16 @@ pub async fn versions(
     .bind(document.as_uuid())
     .fetch_all(tx.conn())
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(
-            |(version, Json(body), file, signer_id, signer, reason, prev_hash, hash, at, n)| {
-                VersionRow {
+            |(version, Json(raw), file, signer_id, signer, reason, prev_hash, hash, at, n)| {
+                let body = serde_json::from_value(raw.clone()).map_err(|_| {
+                    sqlx::Error::Decode(format!("document {document} version {version}").into())
+                })?;
+                Ok(VersionRow {
                     version,
                     body,
+                    raw,
                     file_id: FileId(file),
                     signed_by: UserId(signer_id),
                     signer: signer.unwrap_or_default(),
@@ -259,10 +267,10 @@ pub async fn versions(
                     hash,
                     created_at: at,
                     outputs: n,
-                }
+                })
             },
         )
-        .collect())
+        .collect()
 }
 
 /// The newest version's number and hash (0 and none before the first).
@@ -270,17 +278,7 @@ pub async fn head_version(
     tx: &mut TenantTx,
     document: DocumentId,
 ) -> Result<(i32, Option<Vec<u8>>), sqlx::Error> {
-    let row: Option<(i32, Vec<u8>)> = sqlx::query_as(
-        "select version, hash from document_version where document_id = $1 \
-         order by version desc limit 1",
-    )
-    .bind(document.as_uuid())
-    .fetch_optional(tx.conn())
-    .await?;
-    Ok(match row {
-        Some((v, h)) => (v, Some(h)),
-        None => (0, None),
-    })
+    DOCUMENT.head_version(tx, document.as_uuid()).await
 }
 
 /// The file of one version, if there is such a version.
@@ -382,4 +380,30 @@ pub async fn list(
             },
         )
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every stored document version is chained by this hash: its input must never change.
+    #[test]
+    fn a_version_hash_keeps_its_value() {
+        let body = serde_json::json!({"letter": {"to_institution": "見本病院", "purpose": "精査"},
+                                      "header": {"date": "2026-12-04"}});
+        let content = VersionContent {
+            document_id: DocumentId(Uuid::from_u128(1)),
+            version: 2,
+            body: &body,
+            pdf_sha256: &[9u8; 32],
+            signed_by: UserId(Uuid::from_u128(2)),
+            reason: "追記",
+            created_at: time::macros::datetime!(2026-12-04 01:02:03.456789 UTC),
+        };
+        let hash = shared::media::hex(&version_hash(Some(&[7u8; 32]), &content));
+        assert_eq!(hash, PINNED);
+    }
+
+    /// SHA-256 of the previous hash and the JSON array of the content (keys sorted).
+    const PINNED: &str = "7fa79104010d4e5edea570ca40e38bb6cd49101e605f25e5e094aa4206b7231a";
 }

@@ -18,6 +18,9 @@ pub struct FileRow {
     pub size: u64,
     pub sha256: [u8; 32],
     pub object_key: String,
+    /// Sent by a person, or rendered by Karte (a document's PDF, served only as the document's
+    /// output: never through the attachment routes).
+    pub origin: Origin,
 }
 
 impl FileRow {
@@ -38,12 +41,16 @@ pub enum Origin {
     Generated,
 }
 
-pub async fn insert_file(
-    tx: &mut TenantTx,
-    file: &FileRow,
-    origin: Origin,
-    by: UserId,
-) -> Result<(), sqlx::Error> {
+impl Origin {
+    fn code(self) -> &'static str {
+        match self {
+            Origin::Upload => "upload",
+            Origin::Generated => "generated",
+        }
+    }
+}
+
+pub async fn insert_file(tx: &mut TenantTx, file: &FileRow, by: UserId) -> Result<(), sqlx::Error> {
     let tenant = tx.tenant_id().as_uuid();
     sqlx::query(
         "insert into stored_file (tenant_id, file_id, patient_id, media_type, size_bytes, sha256, \
@@ -56,19 +63,18 @@ pub async fn insert_file(
     .bind(i64::try_from(file.size).unwrap_or(i64::MAX))
     .bind(file.sha256.as_slice())
     .bind(&file.object_key)
-    .bind(match origin {
-        Origin::Upload => "upload",
-        Origin::Generated => "generated",
-    })
+    .bind(file.origin.code())
     .bind(by.as_uuid())
     .execute(tx.conn())
     .await?;
     Ok(())
 }
 
-type RawFile = (Uuid, Uuid, String, i64, Vec<u8>, String);
+type RawFile = (Uuid, Uuid, String, i64, Vec<u8>, String, String);
 
-fn file_row((file_id, patient, media, size, sha, key): RawFile) -> Result<FileRow, sqlx::Error> {
+fn file_row(
+    (file_id, patient, media, size, sha, key, origin): RawFile,
+) -> Result<FileRow, sqlx::Error> {
     let bad = |what: &str| sqlx::Error::Decode(format!("stored file {file_id}: {what}").into());
     Ok(FileRow {
         file_id: FileId(file_id),
@@ -77,10 +83,16 @@ fn file_row((file_id, patient, media, size, sha, key): RawFile) -> Result<FileRo
         size: u64::try_from(size).map_err(|_| bad("size"))?,
         sha256: sha.try_into().map_err(|_| bad("sha256"))?,
         object_key: key,
+        origin: match origin.as_str() {
+            "upload" => Origin::Upload,
+            "generated" => Origin::Generated,
+            _ => return Err(bad("origin")),
+        },
     })
 }
 
-const FILE_COLUMNS: &str = "file_id, patient_id, media_type, size_bytes, sha256, object_key";
+const FILE_COLUMNS: &str =
+    "file_id, patient_id, media_type, size_bytes, sha256, object_key, origin";
 
 pub async fn file(tx: &mut TenantTx, file: FileId) -> Result<Option<FileRow>, sqlx::Error> {
     let row: Option<RawFile> = sqlx::query_as(&format!(
@@ -184,6 +196,7 @@ struct AttachmentRow {
     size_bytes: i64,
     sha256: Vec<u8>,
     object_key: String,
+    origin: String,
 }
 
 impl AttachmentRow {
@@ -197,6 +210,7 @@ impl AttachmentRow {
             self.size_bytes,
             self.sha256,
             self.object_key,
+            self.origin,
         ))?;
         Ok(Attachment {
             attachment_id: AttachmentId(id),
@@ -217,7 +231,7 @@ impl AttachmentRow {
 
 const COLUMNS: &str = "a.attachment_id, a.version, a.patient_id, a.kind, a.title, a.taken_on, \
      a.visit_date, a.source, a.retracted, a.reason, u.display_name as author, a.created_at, \
-     f.file_id, f.media_type, f.size_bytes, f.sha256, f.object_key";
+     f.file_id, f.media_type, f.size_bytes, f.sha256, f.object_key, f.origin";
 
 const FROM: &str = "attachment_version a \
      join stored_file f on f.file_id = a.file_id \

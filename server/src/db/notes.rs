@@ -561,6 +561,22 @@ pub async fn notes_between(
     .await
 }
 
+/// The patient's latest notes, newest first, at most `limit`.
+pub async fn latest_notes(
+    tx: &mut TenantTx,
+    patient: PatientId,
+    limit: i64,
+) -> Result<Vec<NoteHead>, sqlx::Error> {
+    sqlx::query_as(
+        "select note_id, patient_id, reception_id, visit_date from clinical_note \
+         where patient_id = $1 order by visit_date desc, created_at desc limit $2",
+    )
+    .bind(patient.as_uuid())
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,6 +41,19 @@ pub const ORDER: Record = Record {
     drafts: "order_draft",
 };
 
+/// Documents (診療情報提供書): versions hash-chained like notes, but no 代行入力 approvals (only
+/// doctors finalise) and one draft row per document (`db::documents`): only the lock and the
+/// head are shared.
+pub const DOCUMENT: Record = Record {
+    lock_key: "document:",
+    heads: "clinical_document",
+    kind: "''",
+    id: "document_id",
+    versions: "document_version",
+    approvals: "",
+    drafts: "",
+};
+
 /// A 代行入力 version waiting for its doctor's approval, as the queue lists it.
 pub struct PendingRow {
     pub id: Uuid,

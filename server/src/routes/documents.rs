@@ -17,7 +17,7 @@ use crate::logs::AccessNote;
 use crate::services::documents as workflow;
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::Json;
@@ -126,6 +126,7 @@ async fn finalize_document(
 
 async fn document_pdf(
     State(state): State<AppState>,
+    method: Method,
     user: ActiveUser,
     ip: ClientIp,
     note: AccessNote,
@@ -137,6 +138,8 @@ async fn document_pdf(
         .ok()
         .filter(|v| *v >= 1)
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    // A HEAD asks about the file; only a GET takes it out (an output).
+    let output = method == Method::GET;
     let (file, filename) = workflow::pdf(
         &state.db,
         &state.files,
@@ -145,6 +148,7 @@ async fn document_pdf(
         &note,
         &raw,
         version,
+        output,
     )
     .await?;
     Ok(file_response(

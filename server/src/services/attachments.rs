@@ -73,9 +73,9 @@ pub async fn store(
     media_type: shared::media::MediaType,
     origin: Origin,
 ) -> ApiResult<StoredFile> {
-    let row = put_file(stores, ctx, patient, bytes, media_type).await?;
+    let row = put_file(stores, ctx, patient, bytes, media_type, origin).await?;
     let mut tx = TenantTx::begin(db, ctx).await?;
-    record_file(&mut tx, ctx, ip, &row, origin).await?;
+    record_file(&mut tx, ctx, ip, &row).await?;
     tx.commit().await?;
     Ok(row.summary())
 }
@@ -88,6 +88,7 @@ pub async fn put_file(
     patient: PatientId,
     bytes: Bytes,
     media_type: shared::media::MediaType,
+    origin: Origin,
 ) -> ApiResult<FileRow> {
     let sum = Checksum::of(&bytes);
     let file_id = FileId(Uuid::new_v4());
@@ -98,6 +99,7 @@ pub async fn put_file(
         size: sum.size,
         sha256: sum.sha256,
         object_key: FileStores::object_key(ctx.tenant_id(), file_id),
+        origin,
     };
     if stores.put(&row.object_key, bytes).await.is_err() {
         return Err(store_unavailable());
@@ -112,9 +114,8 @@ pub async fn record_file(
     ctx: &TenantContext,
     ip: &ClientIp,
     row: &FileRow,
-    origin: Origin,
 ) -> ApiResult<()> {
-    files::insert_file(tx, row, origin, ctx.user_id()).await?;
+    files::insert_file(tx, row, ctx.user_id()).await?;
     let event = AuditEvent::success(action::FILE_STORE)
         .target("file", row.file_id)
         .detail("patient_id", row.patient.to_string())
@@ -176,7 +177,8 @@ pub async fn attach(
         .ok_or_else(|| ApiError::invalid("file_id", "添付するファイルを選んでください"))?;
     // Another patient's file (or none) is not found, whoever it belongs to.
     let file = files::file(tx, file_id).await?;
-    if file.is_none_or(|f| f.patient != patient) {
+    // A document's PDF is the document's: it is not attached again.
+    if file.is_none_or(|f| f.patient != patient || f.origin == Origin::Generated) {
         return Err(ApiError::invalid("file_id", "ファイルが見つかりません"));
     }
     let new = NewAttachment {
@@ -333,9 +335,10 @@ pub struct FileRead {
     pub bytes: Bytes,
 }
 
-/// Reads file `raw` for the signed-in user: 404 unless it is the institution's; a retracted
-/// attachment's file only for administrators; the patient marked in the access log; bad copies
-/// repaired and audited. No transaction is open while the stores read.
+/// Reads file `raw` for the signed-in user: 404 unless it is the institution's and an upload
+/// (a document's PDF is read as the document's output, [`fetch`]); a retracted attachment's file
+/// only for administrators; the patient marked in the access log; bad copies repaired and
+/// audited. No transaction is open while the stores read.
 pub async fn read(
     db: &Db,
     stores: &FileStores,
@@ -348,6 +351,7 @@ pub async fn read(
     let mut tx = TenantTx::begin(db, ctx).await?;
     let row = files::file(&mut tx, id)
         .await?
+        .filter(|row| row.origin == Origin::Upload)
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
     access.set_patient(row.patient);
     let retracted = files::file_retracted(&mut tx, id).await?;
@@ -361,6 +365,20 @@ pub async fn read(
             )),
         );
     }
+    fetch(db, stores, ctx, ip, row).await
+}
+
+/// The bytes of a recorded file, checked against its SHA-256 (a bad copy served from the other
+/// store, repaired and audited; no good copy: 503, audited). The caller has checked who may read
+/// it. No transaction is open while the stores read.
+pub async fn fetch(
+    db: &Db,
+    stores: &FileStores,
+    ctx: &TenantContext,
+    ip: &ClientIp,
+    row: FileRow,
+) -> ApiResult<FileRead> {
+    let id = row.file_id;
     let expected = Checksum {
         sha256: row.sha256,
         size: row.size,

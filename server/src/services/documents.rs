@@ -23,7 +23,8 @@ use crate::services::attachments;
 use bytes::Bytes;
 use shared::api::documents::{
     CreateDocument, DocumentDetail, DocumentDraft, DocumentKind, DocumentVersion, FinalizeDocument,
-    LetterHeader, LetterInstitution, LetterPatient, SaveDocumentDraft,
+    LetterHeader, LetterInstitution, LetterPatient, ReferralLetter, SaveDocumentDraft,
+    REFERRAL_FIELDS,
 };
 use shared::api::{ErrorCode, FieldError};
 use shared::domain::document::{
@@ -129,15 +130,21 @@ async fn chart_facts(tx: &mut TenantTx, patient: &PatientRow) -> ApiResult<Chart
         .collect();
     labs.sort_by(|a, b| a.date.cmp(&b.date));
     let labs = labs.split_off(labs.len().saturating_sub(TEMPLATE_LABS));
-    let heads = notes::notes_between(tx, patient.patient_id, since, today, 500).await?;
+    // The latest notes with a version a doctor stands behind (a 代行入力 not yet approved is
+    // left out); a few more are read in case some are drafts or pending.
+    let heads = notes::latest_notes(tx, patient.patient_id, 3 * TEMPLATE_NOTES as i64).await?;
     let mut recent = Vec::new();
-    for head in heads.iter().rev() {
+    for head in &heads {
         if recent.len() == TEMPLATE_NOTES {
             break;
         }
         let detail = notes::detail(tx, head).await?;
-        if let Some(newest) = detail.versions.first() {
-            recent.push((detail.visit_date.clone(), newest.soap.clone()));
+        let standing = detail
+            .versions
+            .iter()
+            .find(|v| v.on_behalf_of_id.is_none() || v.approved_at.is_some());
+        if let Some(version) = standing {
+            recent.push((detail.visit_date.clone(), version.soap.clone()));
         }
     }
     recent.reverse();
@@ -242,7 +249,7 @@ pub async fn detail(tx: &mut TenantTx, head: &DocumentHead) -> ApiResult<Documen
                 &VersionContent {
                     document_id: head.document_id,
                     version: row.version,
-                    body: &row.body,
+                    body: &row.raw,
                     pdf_sha256: sha,
                     signed_by: row.signed_by,
                     reason: &row.reason,
@@ -303,6 +310,45 @@ fn fonts_missing() -> ApiError {
     ))
 }
 
+/// A character the PDF's font cannot print, named with where it is: a field of the letter (the
+/// writer replaces it), or the patient's or institution's registered details (fixed there).
+fn unprintable(fonts: &Fonts, header: &LetterHeader, letter: &ReferralLetter) -> ApiResult<()> {
+    for (name, label, ..) in REFERRAL_FIELDS {
+        if let Some(c) = fonts.missing(letter.field(name)) {
+            return Err(ApiError::invalid(
+                name,
+                format!("{label}の「{c}」は印刷できない文字です。別の字に置き換えてください"),
+            ));
+        }
+    }
+    let p = &header.patient;
+    let i = &header.institution;
+    let registered = [
+        (
+            "患者の氏名・カナ・住所・電話番号",
+            [&p.name, &p.kana, &p.address, &p.phone]
+                .map(String::as_str)
+                .join(""),
+        ),
+        (
+            "医療機関の名称・所在地・電話番号",
+            [&i.name, &i.postal_code, &i.address, &i.phone]
+                .map(String::as_str)
+                .join(""),
+        ),
+        ("医師の氏名", header.doctor.clone()),
+    ];
+    for (what, text) in registered {
+        if let Some(c) = fonts.missing(&text) {
+            return Err(ApiError::invalid(
+                "header",
+                format!("{what}に印刷できない文字「{c}」があります。登録情報を直してから確定してください"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// 確定: the draft at `body.revision` becomes the next version, rendered to PDF and stored in
 /// both file stores. Doctors only (the letter is signed by the one who finalises it). No
 /// transaction is open while the PDF renders and the stores write; the draft is checked again
@@ -350,8 +396,11 @@ pub async fn finalize(
     tx.commit().await?;
 
     let version = newest + 1;
-    let version_body = VersionBody { header, letter };
     let fonts = fonts.ok_or_else(fonts_missing)?;
+    unprintable(fonts, &header, &letter)?;
+    let version_body = VersionBody { header, letter };
+    let body_value = serde_json::to_value(&version_body)
+        .map_err(|e| anyhow::anyhow!("a document body as JSON: {e}"))?;
     let doc = referral_print(
         &version_body.header,
         &version_body.letter,
@@ -369,19 +418,29 @@ pub async fn finalize(
     let pdf = match pdf {
         Ok(bytes) => bytes,
         Err(RenderError::MissingGlyph(c)) => {
+            // Checked per field above; a character in the fixed text would land here.
             return Err(ApiError::invalid(
                 "letter",
-                format!("「{c}」は印刷できない文字です。別の字に置き換えてください"),
-            ))
+                format!("「{c}」は印刷できない文字です"),
+            ));
         }
         Err(err) => return Err(anyhow::anyhow!(err).context("rendering a document").into()),
     };
+    // Another tab may have saved or finalised while the PDF rendered: do not store a PDF no
+    // version will name (checked again, under the lock, when the version is written).
+    let mut tx = TenantTx::begin(db, ctx).await?;
+    let now = documents::draft(&mut tx, head.document_id, false).await?;
+    tx.commit().await?;
+    if now.revision != body.revision {
+        return Err(ApiError::stale("revision", STALE));
+    }
     let row = attachments::put_file(
         stores,
         ctx,
         head.patient_id,
         Bytes::from(pdf),
         MediaType::Pdf,
+        Origin::Generated,
     )
     .await?;
 
@@ -390,11 +449,11 @@ pub async fn finalize(
     if draft.revision != body.revision {
         return Err(ApiError::stale("revision", STALE));
     }
-    attachments::record_file(&mut tx, ctx, ip, &row, Origin::Generated).await?;
+    attachments::record_file(&mut tx, ctx, ip, &row).await?;
     let content = VersionContent {
         document_id: head.document_id,
         version,
-        body: &version_body,
+        body: &body_value,
         pdf_sha256: &row.sha256,
         signed_by: ctx.user_id(),
         reason: &reason,
@@ -481,7 +540,9 @@ async fn letter_header(
 }
 
 /// A version's PDF for the signed-in user: read and verified from the stores (a bad copy
-/// repaired), then the output numbered and audited (the first output, then reprints).
+/// repaired), then, when `output` (a GET, not a HEAD), the output numbered and audited (the
+/// first output, then reprints).
+#[allow(clippy::too_many_arguments)]
 pub async fn pdf(
     db: &Db,
     stores: &FileStores,
@@ -490,29 +551,34 @@ pub async fn pdf(
     access: &AccessNote,
     raw: &str,
     version: i32,
+    output: bool,
 ) -> ApiResult<(attachments::FileRead, String)> {
     let mut tx = TenantTx::begin(db, ctx).await?;
     let head = head(&mut tx, access, raw).await?;
     let file = documents::version_file(&mut tx, head.document_id, version)
         .await?
         .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    let row = crate::db::files::file(&mut tx, file)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("a document version names a missing file"))?;
     let number = crate::db::patients::find(&mut tx, head.patient_id)
         .await?
         .map(|p| p.patient_number)
         .unwrap_or_default();
     tx.commit().await?;
-    let read = attachments::read(db, stores, ctx, ip, access, &file.to_string()).await?;
-    let mut tx = TenantTx::begin(db, ctx).await?;
-    let output =
-        documents::record_output(&mut tx, head.document_id, version, ctx.user_id()).await?;
-    let event = AuditEvent::success(action::DOCUMENT_OUTPUT)
-        .target("document", head.document_id)
-        .detail("version", version)
-        .detail("output", output)
-        .detail("reprint", output > 1)
-        .detail("patient_id", head.patient_id.to_string());
-    audit::record(&mut tx, &Actor::of(ctx, ip), event).await?;
-    tx.commit().await?;
+    let read = attachments::fetch(db, stores, ctx, ip, row).await?;
+    if output {
+        let mut tx = TenantTx::begin(db, ctx).await?;
+        let n = documents::record_output(&mut tx, head.document_id, version, ctx.user_id()).await?;
+        let event = AuditEvent::success(action::DOCUMENT_OUTPUT)
+            .target("document", head.document_id)
+            .detail("version", version)
+            .detail("output", n)
+            .detail("reprint", n > 1)
+            .detail("patient_id", head.patient_id.to_string());
+        audit::record(&mut tx, &Actor::of(ctx, ip), event).await?;
+        tx.commit().await?;
+    }
     let filename = format!("referral-{number}-v{version}.pdf");
     Ok((read, filename))
 }

@@ -153,7 +153,9 @@ impl ReferralLetter {
         let mut errors = Vec::new();
         let mut out = ReferralLetter::default();
         for (name, label, max, lines) in REFERRAL_FIELDS {
-            let text = bounded(name, self.field(name), max, label, lines, &mut errors);
+            // Line breaks are kept as line feeds only (a pasted CR LF or CR becomes LF).
+            let typed = self.field(name).replace("\r\n", "\n").replace('\r', "\n");
+            let text = bounded(name, &typed, max, label, lines, &mut errors);
             out.set_field(name, text);
         }
         if errors.is_empty() {
@@ -566,6 +568,18 @@ mod tests {
         done.diagnoses = "本態性高血圧症".into();
         let valid = done.validate_final().unwrap();
         assert_eq!(valid.to_institution, "見本総合病院");
+    }
+
+    #[test]
+    fn line_breaks_are_kept_as_line_feeds() {
+        let letter = ReferralLetter {
+            course: "一行目\r\n二行目\r三行目".into(),
+            ..ReferralLetter::default()
+        };
+        assert_eq!(
+            letter.validate_draft().unwrap().course,
+            "一行目\n二行目\n三行目"
+        );
     }
 
     #[test]

@@ -454,7 +454,7 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
         <Show when=move || finalised().is_some()>
             {move || finalised().map(|b: BillVersion| view! {
                 <section class="bill-final" data-testid="bill-final">
-                    <p>{format!("確定済み 第{}版（{} {}）{}", b.version, crate::format::jst(&b.created_at).get(..16).unwrap_or(""),
+                    <p>{format!("確定済み 第{}版（{} {}）{}", b.version, crate::format::jst_minute(&b.created_at),
                         b.author.clone().unwrap_or_default(),
                         if b.reason.is_empty() { String::new() } else { format!(" 訂正理由: {}", b.reason) })}</p>
                     <Show when=move || !correcting.get()>

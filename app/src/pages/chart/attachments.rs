@@ -108,6 +108,8 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
     let pending = RwSignal::new(None::<Pending>);
     // The images open in the viewer: one, or two side by side (比較).
     let viewing = RwSignal::new(None::<Vec<Attachment>>);
+    // The PDF open in the PDF viewer.
+    let reading = RwSignal::new(None::<Attachment>);
     let chosen = RwSignal::new(Vec::<Attachment>::new());
     let retracting = RwSignal::new(None::<(Attachment, String)>);
     // The share of the file sent, while an upload is under way.
@@ -347,7 +349,13 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
         view! {
             <li class="attachment" data-testid="attachment-row">
                 <button type="button" class="thumb-button" title="表示" data-testid="attachment-open"
-                    on:click=move |_| if media.is_image() { viewing.set(Some(vec![open.clone()])) }>
+                    on:click=move |_| {
+                        if media.is_image() {
+                            viewing.set(Some(vec![open.clone()]));
+                        } else if media == MediaType::Pdf {
+                            reading.set(Some(open.clone()));
+                        }
+                    }>
                     {thumb}
                 </button>
                 <div class="attachment-text">
@@ -431,6 +439,10 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
             </ul>
             {move || items.with(Vec::is_empty).then(|| view! { <p class="muted">"まだありません"</p> })}
             {move || viewing.get().map(|a| view! { <ImageViewer attachments=a on_close=Callback::new(move |_| viewing.set(None))/> })}
+            {move || reading.get().map(|a| view! {
+                <super::pdf_viewer::PdfViewer src=file_path(a.file.file_id) title=a.title.clone()
+                    on_close=Callback::new(move |_| reading.set(None))/>
+            })}
         </section>
     }
 }

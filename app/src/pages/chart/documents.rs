@@ -13,12 +13,6 @@ use shared::domain::text::Lines;
 use shared::domain::Permission;
 use shared::ids::{DocumentId, PatientId};
 
-/// When, in JST to the minute.
-fn day_of(rfc3339: &str) -> String {
-    let t = crate::format::jst(rfc3339);
-    t.get(..16).map(str::to_string).unwrap_or(t)
-}
-
 fn state_label(s: &DocumentSummary) -> String {
     match (s.version, s.drafting) {
         (0, _) => "下書き".to_string(),
@@ -38,7 +32,29 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
     let field_errors = RwSignal::new(Vec::<(String, String)>::new());
     let status = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // A save found the document saved elsewhere first.
+    let conflict = RwSignal::new(false);
+    // The version open in the PDF viewer.
+    let reading = RwSignal::new(None::<i32>);
+    // Typed since the form was filled or saved.
+    let dirty = RwSignal::new(false);
     let doctor = move || session.can(Permission::Diagnose);
+    // Whether the form may be replaced: nothing unsaved, or the user says to drop it.
+    let may_replace = move || {
+        !dirty.get_untracked()
+            || web_sys::window()
+                .and_then(|w| {
+                    w.confirm_with_message(
+                        "保存していない入力があります。破棄して別の文書を開きますか？",
+                    )
+                    .ok()
+                })
+                .unwrap_or(false)
+    };
+    // Whether `id` is still the document on screen (a late answer must not land on another).
+    let still_open = move |id: DocumentId| {
+        open.with_untracked(|o| o.as_ref().map(|d| d.document_id)) == Some(id)
+    };
 
     let load = move || {
         let id = patient_id.get_untracked();
@@ -67,6 +83,7 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
         letter.set(text);
         reason.set(String::new());
         field_errors.set(Vec::new());
+        dirty.set(false);
         open.set(Some(d));
     };
     let failed = move |f: crate::api::ApiFailure| {
@@ -77,6 +94,9 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
     };
 
     let create = move |_| {
+        if busy.get_untracked() || !may_replace() {
+            return;
+        }
         let csrf = session.csrf();
         let id = patient_id.get_untracked();
         error.set(None);
@@ -96,6 +116,9 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
         });
     };
     let open_document = move |id: DocumentId| {
+        if busy.get_untracked() || (!still_open(id) && !may_replace()) {
+            return;
+        }
         error.set(None);
         status.set(None);
         spawn_local(async move {
@@ -125,13 +148,31 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
         spawn_local(async move {
             let saved =
                 crate::api::documents::save_draft(&csrf, d.document_id, d.revision, &body).await;
+            if !still_open(d.document_id) {
+                busy.set(false);
+                return;
+            }
             let saved = match saved {
                 Ok(s) => s,
                 Err(f) => {
                     status.set(None);
-                    return failed(f);
+                    let stale = f.fields().iter().any(|e| e.code == "stale");
+                    failed(f);
+                    if stale {
+                        // Saved elsewhere first: what is typed here stays on screen; the next
+                        // save replaces the other one (or 最新を読み込む takes it).
+                        if let Ok(now) = crate::api::documents::detail(d.document_id).await {
+                            if still_open(d.document_id) {
+                                open.set(Some(now));
+                                conflict.set(true);
+                            }
+                        }
+                    }
+                    return;
                 }
             };
+            dirty.set(false);
+            conflict.set(false);
             if !finalise {
                 open.set(Some(saved));
                 status.set(Some("下書きを保存しました".into()));
@@ -152,7 +193,9 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                 }
                 Err(f) => {
                     // The draft was saved: keep its new revision for the next try.
-                    open.set(Some(saved));
+                    if still_open(d.document_id) {
+                        open.set(Some(saved));
+                    }
                     status.set(None);
                     failed(f);
                 }
@@ -185,7 +228,7 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                         <input id=id.clone() type="text" maxlength=max.to_string()
                             data-testid=format!("doc-{name}") prop:readOnly=move || !editing
                             prop:value=move || letter.with(|l| l.field(name).to_string())
-                            on:input=move |ev| letter.update(|l| l.set_field(name, event_target_value(&ev)))/>
+                            on:input=move |ev| { dirty.set(true); letter.update(|l| l.set_field(name, event_target_value(&ev))) }/>
                     }
                     .into_any()
                 } else {
@@ -194,7 +237,7 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                         <textarea id=id.clone() rows=rows data-testid=format!("doc-{name}")
                             prop:readOnly=move || !editing
                             prop:value=move || letter.with(|l| l.field(name).to_string())
-                            on:input=move |ev| letter.update(|l| l.set_field(name, event_target_value(&ev)))></textarea>
+                            on:input=move |ev| { dirty.set(true); letter.update(|l| l.set_field(name, event_target_value(&ev))) }></textarea>
                     }
                     .into_any()
                 };
@@ -220,11 +263,14 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                 };
                 view! {
                     <li data-testid=format!("doc-version-{n}")>
-                        <span>{format!("第{n}版 {} 医師 {}{reason}", day_of(&v.created_at), v.signed_by)}</span>
+                        <span>{format!("第{n}版 {} 医師 {}{reason}", crate::format::jst_minute(&v.created_at), v.signed_by)}</span>
+                        " "
+                        <button type="button" data-testid=format!("doc-view-{n}")
+                            on:click=move |_| reading.set(Some(n))>"表示・印刷"</button>
                         " "
                         <a href=pdf_path(document_id, n) target="_blank" rel="noopener"
-                            data-testid=format!("doc-pdf-{n}")>"PDFを開く・印刷"</a>
-                        <span class="hint">{format!(" 出力 {}回 ・ SHA-256 {}…", v.outputs, &v.pdf.sha256[..12])}</span>
+                            data-testid=format!("doc-pdf-{n}")>"PDFファイル"</a>
+                        <span class="hint">{format!(" 出力 {}回 ・ SHA-256 {}…", v.outputs, v.pdf.sha256.get(..12).unwrap_or_default())}</span>
                     </li>
                 }
             })
@@ -252,6 +298,15 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                 </h3>
                 {(!d.chain_intact).then(|| view! {
                     <p class="form-error" data-testid="doc-chain-broken">"版の記録の整合性が確認できません。管理者に連絡してください"</p>
+                })}
+                {move || conflict.get().then(|| view! {
+                    <p class="form-error" data-testid="doc-conflict">
+                        "他の画面で先に保存されました。この画面の入力は残しています。「下書き保存」でこの内容に置き換えるか、"
+                        <button type="button" class="link" on:click=move |_| {
+                            conflict.set(false);
+                            if let Some(d) = open.get_untracked() { show(d); }
+                        }>"最新の内容を読み込む"</button>
+                    </p>
                 })}
                 {fields}
                 {amending.then(|| view! {
@@ -303,13 +358,13 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                             let id = s.document_id;
                             view! {
                                 <tr data-testid="doc-row" on:click=move |_| open_document(id)>
-                                    <td>{day_of(&s.created_at)}</td>
+                                    <td>{crate::format::jst_minute(&s.created_at)}</td>
                                     <td>{s.kind.label_ja()}</td>
                                     <td><a href="#" on:click=move |ev| { ev.prevent_default(); }>{
                                         if s.to_institution.is_empty() { "（紹介先未記入）".to_string() } else { s.to_institution.clone() }
                                     }</a></td>
                                     <td data-testid="doc-state">{state_label(&s)}</td>
-                                    <td>{day_of(&s.updated_at)}</td>
+                                    <td>{crate::format::jst_minute(&s.updated_at)}</td>
                                 </tr>
                             }
                         }
@@ -317,6 +372,25 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                 </tbody>
             </table>
             {form}
+            {move || {
+                let n = reading.get()?;
+                let d = open.get()?;
+                Some(view! {
+                    <super::pdf_viewer::PdfViewer src=pdf_path(d.document_id, n)
+                        title=format!("{} 第{n}版", d.kind.label_ja())
+                        on_close=Callback::new(move |_| {
+                            reading.set(None);
+                            // The output count moved on: show it (the form's text stays).
+                            if let Some(d) = open.get_untracked() {
+                                spawn_local(async move {
+                                    if let Ok(now) = crate::api::documents::detail(d.document_id).await {
+                                        let _ = open.try_set(Some(now));
+                                    }
+                                });
+                            }
+                        })/>
+                })
+            }}
         </section>
     }
 }

@@ -24,6 +24,7 @@ mod editor;
 mod note;
 mod order_form;
 mod orders;
+mod pdf_viewer;
 
 use note::NoteEditor;
 

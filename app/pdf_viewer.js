@@ -1,0 +1,110 @@
+// The PDF viewer's bridge to PDF.js (Mozilla, Apache-2.0; pdfjs-dist from npm, copied into
+// dist/pdfjs/ by scripts/viewers.js). PDF.js is loaded on first use only, never with the first
+// screen: a dynamic import from Karte's own origin (the CSP allows scripts and workers from
+// 'self' only); its parser runs in a module worker. Scripting (JavaScript inside PDFs) and eval
+// are off. The app passes the bytes it fetched from /api/v1; nothing here talks to the API.
+
+const BASE = '/pdfjs/';
+let loading = null;
+
+function pdfjs() {
+  if (!loading) {
+    loading = import(BASE + 'pdf.min.mjs').then((lib) => {
+      lib.GlobalWorkerOptions.workerSrc = BASE + 'pdf.worker.min.mjs';
+      return lib;
+    });
+    loading.catch(() => { loading = null; });
+  }
+  return loading;
+}
+
+// Opens a PDF from its bytes (a Uint8Array); resolves to the document.
+export async function pdf_open(bytes) {
+  const lib = await pdfjs();
+  return lib.getDocument({
+    data: bytes,
+    isEvalSupported: false,
+    cMapUrl: BASE + 'cmaps/',
+    cMapPacked: true,
+    standardFontDataUrl: BASE + 'standard_fonts/',
+    wasmUrl: BASE + 'wasm/',
+    stopAtErrors: false,
+  }).promise;
+}
+
+export function pdf_pages(doc) {
+  return doc.numPages;
+}
+
+// Draws page `n` (from 1) into `canvas` at `scale` (CSS pixels per PDF point), sharp on
+// high-density screens; resolves to [width, height] in CSS pixels.
+export async function pdf_render(doc, n, canvas, scale) {
+  const page = await doc.getPage(n);
+  const viewport = page.getViewport({ scale });
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = Math.floor(viewport.width * ratio);
+  canvas.height = Math.floor(viewport.height * ratio);
+  canvas.style.width = Math.floor(viewport.width) + 'px';
+  canvas.style.height = Math.floor(viewport.height) + 'px';
+  const task = page.render({
+    canvasContext: canvas.getContext('2d'),
+    canvas,
+    viewport,
+    transform: ratio !== 1 ? [ratio, 0, 0, ratio, 0, 0] : undefined,
+  });
+  await task.promise;
+  return [Math.floor(viewport.width), Math.floor(viewport.height)];
+}
+
+// The pages whose text contains `query` (spaces ignored, as PDF text often splits words), with
+// the number of matches on each: [[page, count], …].
+export async function pdf_find(doc, query) {
+  const needle = query.replace(/\s+/g, '');
+  const hits = [];
+  if (!needle) return hits;
+  for (let n = 1; n <= doc.numPages; n++) {
+    const page = await doc.getPage(n);
+    const content = await page.getTextContent();
+    const text = content.items.map((item) => item.str || '').join('').replace(/\s+/g, '');
+    let count = 0;
+    for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) {
+      count++;
+    }
+    if (count > 0) hits.push([n, count]);
+  }
+  return hits;
+}
+
+// Every page as a PNG object URL at print resolution (for the print view); the caller revokes
+// them with pdf_release.
+export async function pdf_print_images(doc) {
+  const urls = [];
+  for (let n = 1; n <= doc.numPages; n++) {
+    const canvas = document.createElement('canvas');
+    const page = await doc.getPage(n);
+    const viewport = page.getViewport({ scale: 2 });
+    canvas.width = Math.floor(viewport.width);
+    canvas.height = Math.floor(viewport.height);
+    await page.render({ canvasContext: canvas.getContext('2d'), canvas, viewport }).promise;
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+    urls.push(URL.createObjectURL(blob));
+  }
+  return urls;
+}
+
+export function pdf_release(urls) {
+  for (const url of urls) URL.revokeObjectURL(url);
+}
+
+// Ends the document's worker task (PDF.js 6: through its loading task). Never throws: it runs
+// while the viewer is taken down.
+export function pdf_close(doc) {
+  try {
+    const task = doc && doc.loadingTask;
+    if (task && typeof task.destroy === 'function') {
+      task.destroy().catch(() => {});
+    }
+  } catch (_) {
+    // Nothing left to end.
+  }
+}
