@@ -9,6 +9,8 @@
 pub mod api;
 pub mod billing;
 pub mod claims;
+#[cfg(feature = "dicom")]
+pub mod dicom;
 pub mod domain;
 pub mod ids;
 pub mod masters;
