@@ -198,10 +198,26 @@ PY
   export KARTE_WEED="$dir/weed"
 }
 
+# The DICOM viewer's own WebAssembly module (app/src/bin/karte_dicom.rs), into dist/dicom/:
+# the app imports it on first use, so the first screen never carries dicom-rs. After trunk (which
+# empties dist/).
+build_dicom() {
+  log "building the DICOM viewer's module (karte-dicom)"
+  local target="${CARGO_TARGET_DIR:-$ROOT/target}"
+  cargo build --profile wasm-release --target wasm32-unknown-unknown -p karte-app --bin karte-dicom
+  rm -rf dist/dicom
+  wasm-bindgen --target web --no-typescript --out-dir dist/dicom --out-name karte_dicom \
+    "$target/wasm32-unknown-unknown/wasm-release/karte-dicom.wasm"
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    dist/dicom/karte_dicom_bg.wasm -o dist/dicom/karte_dicom_bg.wasm
+}
+
 build_app() {
   ensure_node_tools
   log "building the app (trunk build --release)"
   trunk build --release
+  build_dicom
   node scripts/viewers.js dist
   node scripts/precompress.js dist
 }

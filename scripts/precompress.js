@@ -20,14 +20,14 @@ function writeAtomically(file, data) {
   fs.renameSync(tmp, file);
 }
 
-// The app itself (what the first screen loads) apart from the viewers' libraries in pdfjs/,
+// The app itself (what the first screen loads) apart from the viewers in pdfjs/ and dicom/,
 // which load on first use.
 const totals = { app: [0, 0], viewers: [0, 0] };
 function walk(folder, part) {
   for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
     const file = path.join(folder, entry.name);
     if (entry.isDirectory()) {
-      walk(file, entry.name === 'pdfjs' ? 'viewers' : part);
+      walk(file, entry.name === 'pdfjs' || entry.name === 'dicom' ? 'viewers' : part);
       continue;
     }
     if (!/\.(wasm|m?js|css|html)$/.test(entry.name)) continue;

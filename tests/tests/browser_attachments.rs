@@ -403,3 +403,180 @@ async fn a_referral_letter_is_written_finalised_and_its_pdf_opens() {
         audit.body
     );
 }
+
+/// A synthetic 16×16 CT export of `frames` 8-bit frames (frame k: value 16·x + k), 0.5 mm
+/// pixels, for a fictitious patient.
+fn dicom_ct(instance: u32, frames: u32) -> Vec<u8> {
+    use dicom_core::{DataElement, PrimitiveValue, VR};
+    use dicom_dictionary_std::{tags, uids};
+    use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
+    let s = |tag, vr, v: &str| DataElement::new(tag, vr, PrimitiveValue::from(v));
+    let us = |tag, v: u16| DataElement::new(tag, VR::US, PrimitiveValue::from(v));
+    let pixels: Vec<u8> = (0..frames)
+        .flat_map(|k| (0..256u32).map(move |i| ((i % 16) * 16 + k) as u8))
+        .collect();
+    let obj = InMemDicomObject::from_element_iter([
+        s(tags::PATIENT_NAME, VR::PN, "KAKUU^JIRO"),
+        s(tags::PATIENT_ID, VR::LO, "000777"),
+        s(tags::STUDY_DATE, VR::DA, "20261204"),
+        s(tags::MODALITY, VR::CS, "CT"),
+        s(tags::STUDY_DESCRIPTION, VR::LO, "KAKUU CHEST"),
+        s(tags::INSTANCE_NUMBER, VR::IS, &instance.to_string()),
+        s(
+            tags::SOP_INSTANCE_UID,
+            VR::UI,
+            &format!("1.2.392.999.2.{instance}"),
+        ),
+        s(tags::NUMBER_OF_FRAMES, VR::IS, &frames.to_string()),
+        DataElement::new(
+            tags::PIXEL_SPACING,
+            VR::DS,
+            PrimitiveValue::Strs(vec!["0.5".to_string(), "0.5".to_string()].into()),
+        ),
+        us(tags::ROWS, 16),
+        us(tags::COLUMNS, 16),
+        us(tags::SAMPLES_PER_PIXEL, 1),
+        s(tags::PHOTOMETRIC_INTERPRETATION, VR::CS, "MONOCHROME2"),
+        us(tags::BITS_ALLOCATED, 8),
+        us(tags::BITS_STORED, 8),
+        us(tags::HIGH_BIT, 7),
+        us(tags::PIXEL_REPRESENTATION, 0),
+        DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::U8(pixels.into())),
+    ]);
+    let file = obj
+        .with_meta(
+            FileMetaTableBuilder::new()
+                .transfer_syntax(uids::EXPLICIT_VR_LITTLE_ENDIAN)
+                .media_storage_sop_class_uid(uids::CT_IMAGE_STORAGE),
+        )
+        .unwrap();
+    let mut out = Vec::new();
+    file.write_all(&mut out).unwrap();
+    out
+}
+
+/// 画像検査: two DICOM files of one day open as one series in the DICOM viewer (its module
+/// loaded now); the wheel and arrow keys scroll through every frame of both; the window moves;
+/// two clicks measure in mm.
+#[tokio::test]
+async fn a_dicom_series_scrolls_windows_and_measures() {
+    require_built_app();
+    let app = TestApp::spawn().await;
+    let (p, admin) = app.admin_session("1319999946", "架空画像検査医院").await;
+    let doctor = app
+        .staff_session(&admin, &p.code, "ishi", "doctor", "kasou-doctor-pass-2026")
+        .await
+        .1;
+    let patient: PatientDetail = doctor
+        .post("/patients", &json!({"name": "架空 次郎", "kana": "カクウ ジロウ", "sex": "male", "birth_date": "1955-02-02", "confirm_duplicate": true}))
+        .await
+        .json();
+    for (instance, frames) in [(1u32, 3u32), (2, 1)] {
+        let res = doctor
+            .post_bytes(
+                &format!("/patients/{}/files", patient.patient_id),
+                dicom_ct(instance, frames),
+                "application/dicom",
+            )
+            .await;
+        assert_eq!(res.status, reqwest::StatusCode::CREATED, "{}", res.body);
+        let file: shared::api::attachments::StoredFile = res.json();
+        let res = doctor
+            .post(
+                &format!("/patients/{}/attachments", patient.patient_id),
+                &json!({"base_version": 0, "file_id": file.file_id, "kind": "imaging",
+                        "title": format!("胸部CT {instance:03}"), "taken_on": "2026-12-04"}),
+            )
+            .await;
+        assert_eq!(res.status, reqwest::StatusCode::CREATED, "{}", res.body);
+    }
+
+    let browser = Browser::start(1280, 900).await.expect("browser");
+    let result = async {
+        let c = &browser.client;
+        browser
+            .sign_in(&app.base_url, "1319999946", "ishi", "kasou-doctor-pass-2026")
+            .await?;
+        c.goto(&format!(
+            "{}/patients/{}/chart?tab=files",
+            app.base_url, patient.patient_id
+        ))
+        .await?;
+        wait_for_count(&browser, "[data-testid='attachment-row']", 2).await?;
+        let rows = c
+            .find_all(Locator::Css("[data-testid='attachment-row']"))
+            .await?;
+        for row in rows {
+            if row.text().await?.contains("胸部CT 001") {
+                row.find(Locator::Css("[data-testid='attachment-open']"))
+                    .await?
+                    .click()
+                    .await?;
+                break;
+            }
+        }
+        browser.by_testid("dicom-viewer").await?;
+        browser.wait_for_text("dicom-info", "KAKUU JIRO").await?;
+        browser.wait_for_text("dicom-position", "1 / 2 ・ 1 / 3").await?;
+        let pixel = |x: u32| {
+            format!(
+                "const c = document.querySelector('[data-testid=dicom-canvas]'); \
+                 if (!c || c.width !== 16) return -1; \
+                 return c.getContext('2d').getImageData({x}, 0, 1, 1).data[0];"
+            )
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let v = c.execute(&pixel(15), vec![]).await?;
+            if v.as_i64().unwrap_or(-1) > 0 {
+                break;
+            }
+            anyhow::ensure!(Instant::now() < deadline, "the image is not drawn: {v}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // Scroll: the frames of the first file, then the second file.
+        for expected in ["1 / 2 ・ 2 / 3", "1 / 2 ・ 3 / 3", "2 / 2 ・ 1 / 1"] {
+            browser.press('\u{e015}').await?; // ArrowDown
+            browser.wait_for_text("dicom-position", expected).await?;
+        }
+        browser.press('\u{e013}').await?; // ArrowUp
+        browser.wait_for_text("dicom-position", "1 / 2 ・ 3 / 3").await?;
+        // The window: a narrow one makes the left half black and the right half white.
+        let before = c.execute(&pixel(6), vec![]).await?;
+        c.execute(
+            "for (const [id, v] of [['dicom-center', '128'], ['dicom-width', '2']]) { \
+               const e = document.querySelector(`[data-testid=${id}]`); e.value = v; \
+               e.dispatchEvent(new Event('input', {bubbles: true})); }",
+            vec![],
+        )
+        .await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (dark, light) = (c.execute(&pixel(6), vec![]).await?, c.execute(&pixel(9), vec![]).await?);
+        anyhow::ensure!(
+            dark.as_i64() == Some(0) && light.as_i64() == Some(255) && before != dark,
+            "window: before {before}, after {dark} / {light}"
+        );
+        // Measure corner to corner: 16 pixels of 0.5 mm, about 11 mm.
+        browser.click("dicom-measure").await?;
+        c.execute(
+            "const c = document.querySelector('[data-testid=dicom-canvas]'); \
+             const r = c.getBoundingClientRect(); \
+             for (const [x, y] of [[r.left + 1, r.top + 1], [r.right - 1, r.bottom - 1]]) { \
+               c.dispatchEvent(new MouseEvent('click', {clientX: x, clientY: y, bubbles: true})); }",
+            vec![],
+        )
+        .await?;
+        let text = browser.wait_for_text("dicom-distance", "mm").await?;
+        let mm: f64 = text.trim_end_matches(" mm").trim().parse().unwrap_or(0.0);
+        anyhow::ensure!((10.0..=11.4).contains(&mm), "distance: {text}");
+        browser.screenshot("96-dicom-viewer").await?;
+        browser.press('\u{e00c}').await?; // Escape
+        wait_for_count(&browser, "[data-testid='dicom-viewer']", 0).await?;
+        let errors = browser.console_errors().await?;
+        anyhow::ensure!(errors.is_empty(), "console errors: {errors:?}");
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    browser.close().await;
+    result.expect("browser flow");
+}

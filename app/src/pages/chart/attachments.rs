@@ -110,6 +110,8 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
     let viewing = RwSignal::new(None::<Vec<Attachment>>);
     // The PDF open in the PDF viewer.
     let reading = RwSignal::new(None::<Attachment>);
+    // The DICOM series open in the DICOM viewer, and where it starts.
+    let scanning = RwSignal::new(None::<(Vec<Attachment>, usize)>);
     let chosen = RwSignal::new(Vec::<Attachment>::new());
     let retracting = RwSignal::new(None::<(Attachment, String)>);
     // The share of the file sent, while an upload is under way.
@@ -354,6 +356,20 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                             viewing.set(Some(vec![open.clone()]));
                         } else if media == MediaType::Pdf {
                             reading.set(Some(open.clone()));
+                        } else if media == MediaType::Dicom {
+                            // The series: the DICOM files of the same day, by title.
+                            let mut series: Vec<Attachment> = items.with_untracked(|all| {
+                                all.iter()
+                                    .filter(|a| a.file.media_type == MediaType::Dicom && a.taken_on == open.taken_on)
+                                    .cloned()
+                                    .collect()
+                            });
+                            series.sort_by(|a, b| a.title.cmp(&b.title));
+                            let start = series
+                                .iter()
+                                .position(|a| a.attachment_id == open.attachment_id)
+                                .unwrap_or(0);
+                            scanning.set(Some((series, start)));
                         }
                     }>
                     {thumb}
@@ -439,6 +455,10 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
             </ul>
             {move || items.with(Vec::is_empty).then(|| view! { <p class="muted">"まだありません"</p> })}
             {move || viewing.get().map(|a| view! { <ImageViewer attachments=a on_close=Callback::new(move |_| viewing.set(None))/> })}
+            {move || scanning.get().map(|(series, start)| view! {
+                <super::dicom_viewer::DicomViewer series=series start=start
+                    on_close=Callback::new(move |_| scanning.set(None))/>
+            })}
             {move || reading.get().map(|a| view! {
                 <super::pdf_viewer::PdfViewer src=file_path(a.file.file_id) title=a.title.clone()
                     on_close=Callback::new(move |_| reading.set(None))/>

@@ -19,6 +19,7 @@ use shared::domain::Role;
 use shared::ids::{NoteId, PatientId};
 
 mod attachments;
+mod dicom_viewer;
 mod documents;
 mod editor;
 mod note;
