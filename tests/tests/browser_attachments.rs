@@ -305,6 +305,18 @@ async fn a_referral_letter_is_written_finalised_and_its_pdf_opens() {
         browser.fill("doc-to_institution", "架空総合病院").await?;
         browser.fill("doc-to_department", "循環器内科").await?;
         browser.fill("doc-purpose", "冠動脈精査のお願い").await?;
+        // Another tab and back, unsaved: the text typed is kept in this browser and comes back.
+        browser.click("tab-note").await?;
+        browser.click("tab-documents").await?;
+        browser.click("doc-row").await?;
+        browser.wait_for_text("doc-status", "戻しました").await?;
+        let purpose = browser
+            .by_testid("doc-purpose")
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        anyhow::ensure!(purpose == "冠動脈精査のお願い", "kept: {purpose}");
         browser.screenshot("93-referral-editor").await?;
         browser.click("doc-finalize").await?;
         browser

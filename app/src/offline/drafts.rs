@@ -2,7 +2,7 @@
 //! from the first keystroke until the server has the text: a reload, a lost connection or an
 //! expired session loses nothing. The note editor decides when to keep or forget a copy (its
 //! controller while the note is open; the page once a note's draft is finalised or discarded);
-//! this module only stores it.
+//! this module only stores it. A letter (文書作成) keeps its text the same way.
 
 use serde::{Deserialize, Serialize};
 use shared::api::chart::SaveDraft;
@@ -31,11 +31,20 @@ fn storage() -> Option<web_sys::Storage> {
 
 /// The copy kept under `key`, if there is a readable one.
 pub fn load(key: &str) -> Option<LocalDraft> {
-    serde_json::from_str(&storage()?.get_item(key).ok()??).ok()
+    load_as(key)
 }
 
 pub fn store(key: &str, draft: &LocalDraft) {
-    if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(draft)) {
+    store_as(key, draft)
+}
+
+/// Any record's local copy (a note's draft, a letter's text) kept under `key`.
+pub fn load_as<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
+    serde_json::from_str(&storage()?.get_item(key).ok()??).ok()
+}
+
+pub fn store_as<T: Serialize>(key: &str, value: &T) {
+    if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(value)) {
         let _ = s.set_item(key, &json);
     }
 }

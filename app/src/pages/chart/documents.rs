@@ -3,6 +3,7 @@
 //! stores), open each version's PDF (the browser's viewer prints it; every opening is audited as
 //! an output), and amend a finalised letter as a new version with a reason.
 
+use crate::offline::drafts;
 use crate::state::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -19,6 +20,27 @@ fn state_label(s: &DocumentSummary) -> String {
         (v, true) => format!("第{v}版（訂正中）"),
         (v, false) => format!("確定 第{v}版"),
     }
+}
+
+/// An amendment of the newest version begun on screen (the server has its draft at the first
+/// save).
+fn start_amendment(d: &mut DocumentDetail) {
+    if let Some(v) = d.versions.first() {
+        d.draft = Some(shared::api::documents::DocumentDraft {
+            base_version: v.version,
+            letter: v.letter.clone(),
+            author: String::new(),
+            updated_at: String::new(),
+        });
+    }
+}
+
+/// What this browser keeps of a letter until the server has it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct LocalLetter {
+    /// The draft revision the text was typed on.
+    revision: i64,
+    letter: ReferralLetter,
 }
 
 #[component]
@@ -72,14 +94,45 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
     };
     load();
 
-    // A document on screen: its draft (or, with none open, the newest version) in the form.
-    let show = move |d: DocumentDetail| {
+    // This browser's copy of what is typed, per user and document, until the server has it:
+    // leaving the tab, a reload or a lost connection loses nothing.
+    let local_key = move |id: DocumentId| {
+        let user =
+            untrack(|| session.info().map(|i| i.user.user_id.to_string())).unwrap_or_default();
+        format!("karte.document.{user}.{id}")
+    };
+    // A document on screen: its draft (or, with none open, the newest version) in the form;
+    // text typed here and not saved comes back when it was typed on the same revision.
+    let show = move |mut d: DocumentDetail| {
         let text = d
             .draft
             .as_ref()
             .map(|dr| dr.letter.clone())
             .or_else(|| d.versions.first().map(|v| v.letter.clone()))
             .unwrap_or_default();
+        let kept: Option<LocalLetter> = drafts::load_as(&local_key(d.document_id));
+        let text = match kept {
+            Some(k) if k.letter != text => {
+                // An amendment typed here and not saved: back in amendment mode.
+                if d.draft.is_none() {
+                    start_amendment(&mut d);
+                }
+                status.set(Some("保存していない入力をこの端末から戻しました".into()));
+                // Typed on an older revision: saved elsewhere since (the conflict banner says
+                // so and offers the server's text).
+                conflict.set(k.revision != d.revision);
+                k.letter
+            }
+            Some(_) => {
+                drafts::clear(&local_key(d.document_id));
+                conflict.set(false);
+                text
+            }
+            None => {
+                conflict.set(false);
+                text
+            }
+        };
         letter.set(text);
         reason.set(String::new());
         field_errors.set(Vec::new());
@@ -173,6 +226,19 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
             };
             dirty.set(false);
             conflict.set(false);
+            // The server has it now (unless typed on while it was sent).
+            if letter.get_untracked() == body {
+                drafts::clear(&local_key(d.document_id));
+            } else {
+                drafts::store_as(
+                    &local_key(d.document_id),
+                    &LocalLetter {
+                        revision: saved.revision,
+                        letter: letter.get_untracked(),
+                    },
+                );
+                dirty.set(true);
+            }
             if !finalise {
                 open.set(Some(saved));
                 status.set(Some("下書きを保存しました".into()));
@@ -203,6 +269,19 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
         });
     };
 
+    // A keystroke: into the form and into this browser's copy.
+    let typed = move |name: &'static str, value: String| {
+        dirty.set(true);
+        letter.update(|l| l.set_field(name, value));
+        if let Some(d) = open.get_untracked() {
+            let copy = LocalLetter {
+                revision: d.revision,
+                letter: letter.get_untracked(),
+            };
+            drafts::store_as(&local_key(d.document_id), &copy);
+        }
+    };
+
     let field_error = move |name: &'static str| {
         move || {
             field_errors.with(|errs| {
@@ -228,7 +307,7 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                         <input id=id.clone() type="text" maxlength=max.to_string()
                             data-testid=format!("doc-{name}") prop:readOnly=move || !editing
                             prop:value=move || letter.with(|l| l.field(name).to_string())
-                            on:input=move |ev| { dirty.set(true); letter.update(|l| l.set_field(name, event_target_value(&ev))) }/>
+                            on:input=move |ev| typed(name, event_target_value(&ev))/>
                     }
                     .into_any()
                 } else {
@@ -237,7 +316,7 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                         <textarea id=id.clone() rows=rows data-testid=format!("doc-{name}")
                             prop:readOnly=move || !editing
                             prop:value=move || letter.with(|l| l.field(name).to_string())
-                            on:input=move |ev| { dirty.set(true); letter.update(|l| l.set_field(name, event_target_value(&ev))) }></textarea>
+                            on:input=move |ev| typed(name, event_target_value(&ev))></textarea>
                     }
                     .into_any()
                 };
@@ -280,14 +359,7 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
             let Some(mut d) = open.get_untracked() else {
                 return;
             };
-            if let Some(v) = d.versions.first() {
-                d.draft = Some(shared::api::documents::DocumentDraft {
-                    base_version: v.version,
-                    letter: v.letter.clone(),
-                    author: String::new(),
-                    updated_at: String::new(),
-                });
-            }
+            start_amendment(&mut d);
             open.set(Some(d));
         };
         Some(view! {
@@ -304,7 +376,10 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                         "他の画面で先に保存されました。この画面の入力は残しています。「下書き保存」でこの内容に置き換えるか、"
                         <button type="button" class="link" on:click=move |_| {
                             conflict.set(false);
-                            if let Some(d) = open.get_untracked() { show(d); }
+                            if let Some(d) = open.get_untracked() {
+                                drafts::clear(&local_key(d.document_id));
+                                show(d);
+                            }
                         }>"最新の内容を読み込む"</button>
                     </p>
                 })}
