@@ -38,10 +38,22 @@ export function pdf_pages(doc) {
 
 // Draws page `n` (from 1) into `canvas` at `scale` (CSS pixels per PDF point), sharp on
 // high-density screens; resolves to [width, height] in CSS pixels.
+// The render in flight on each canvas: a new one cancels it (PDF.js refuses two at once).
+const rendering = new WeakMap();
+// Largest canvas drawn, in device pixels (what mobile browsers allow).
+const MAX_CANVAS = 16777216;
+
 export async function pdf_render(doc, n, canvas, scale) {
+  const previous = rendering.get(canvas);
+  if (previous) {
+    previous.cancel();
+    try { await previous.promise; } catch (_) { /* cancelled */ }
+  }
   const page = await doc.getPage(n);
   const viewport = page.getViewport({ scale });
-  const ratio = window.devicePixelRatio || 1;
+  let ratio = window.devicePixelRatio || 1;
+  const area = viewport.width * viewport.height;
+  if (area * ratio * ratio > MAX_CANVAS) ratio = Math.sqrt(MAX_CANVAS / Math.max(area, 1));
   canvas.width = Math.floor(viewport.width * ratio);
   canvas.height = Math.floor(viewport.height * ratio);
   canvas.style.width = Math.floor(viewport.width) + 'px';
@@ -52,7 +64,12 @@ export async function pdf_render(doc, n, canvas, scale) {
     viewport,
     transform: ratio !== 1 ? [ratio, 0, 0, ratio, 0, 0] : undefined,
   });
-  await task.promise;
+  rendering.set(canvas, task);
+  try {
+    await task.promise;
+  } finally {
+    if (rendering.get(canvas) === task) rendering.delete(canvas);
+  }
   return [Math.floor(viewport.width), Math.floor(viewport.height)];
 }
 
@@ -79,15 +96,24 @@ export async function pdf_find(doc, query) {
 // them with pdf_release.
 export async function pdf_print_images(doc) {
   const urls = [];
-  for (let n = 1; n <= doc.numPages; n++) {
-    const canvas = document.createElement('canvas');
-    const page = await doc.getPage(n);
-    const viewport = page.getViewport({ scale: 2 });
-    canvas.width = Math.floor(viewport.width);
-    canvas.height = Math.floor(viewport.height);
-    await page.render({ canvasContext: canvas.getContext('2d'), canvas, viewport }).promise;
-    const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
-    urls.push(URL.createObjectURL(blob));
+  try {
+    for (let n = 1; n <= doc.numPages; n++) {
+      const canvas = document.createElement('canvas');
+      const page = await doc.getPage(n);
+      const base = page.getViewport({ scale: 1 });
+      const scale = Math.min(2, Math.sqrt(MAX_CANVAS / Math.max(base.width * base.height, 1)));
+      const viewport = page.getViewport({ scale });
+      canvas.width = Math.floor(viewport.width);
+      canvas.height = Math.floor(viewport.height);
+      await page.render({ canvasContext: canvas.getContext('2d'), canvas, viewport }).promise;
+      page.cleanup();
+      const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+      if (!blob) throw new Error('page image');
+      urls.push(URL.createObjectURL(blob));
+    }
+  } catch (err) {
+    pdf_release(urls);
+    throw err;
   }
   return urls;
 }

@@ -1,8 +1,8 @@
 //! DICOM (画像検査: echo, X-ray, CT exports) for the viewer: a Part 10 file read with dicom-rs
 //! (maintained, pure Rust) into what the viewer shows — the patient and study data, the image
 //! geometry, the window the modality suggests, the pixel spacing for measuring — and each frame
-//! decoded to modality values (uncompressed and RLE Lossless by dicom-rs; JPEG baseline,
-//! extended and lossless by jpeg-decoder).
+//! decoded to modality values (uncompressed by dicom-rs; RLE Lossless here; JPEG baseline,
+//! extended and lossless by jpeg-decoder), every size and offset checked against the bytes.
 //! A transfer syntax Karte cannot decode (JPEG 2000, JPEG-LS, …) is a clear error naming it.
 //! Parsing outside data never panics: every failure is a [`DicomError`], and a header asking
 //! for more pixels than [`MAX_PIXELS`] is refused before anything is decoded. No IO.
@@ -15,6 +15,10 @@ use dicom_pixeldata::PixelDecoder;
 /// Most pixels (rows × columns × frames × samples) a file may ask to decode: 1 GiB of 32-bit
 /// values would not fit a tablet's memory; a 1,000-slice 512×512 CT series is 262 M.
 pub const MAX_PIXELS: u64 = 300_000_000;
+
+/// Most pixels of one frame (a canvas on a tablet holds about 16.7 M; a 5,000 × 6,000
+/// mammogram is 30 M).
+pub const MAX_FRAME_PIXELS: u64 = 40_000_000;
 
 /// Transfer syntaxes the viewer decodes (PS3.5 Annex A, PS3.6 Table A-1), with their names.
 const SUPPORTED: &[(&str, &str)] = &[
@@ -126,10 +130,45 @@ pub enum Frame {
     },
 }
 
+/// How stored sample values are laid out and turned into modality values (PS3.3 C.7.6.3,
+/// C.11.1: Bits Allocated/Stored, Pixel Representation, Rescale Slope/Intercept).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Layout {
+    bits_allocated: u32,
+    bits_stored: u32,
+    high_bit: u32,
+    signed: bool,
+    slope: f64,
+    intercept: f64,
+}
+
+impl Layout {
+    /// Only what the decoders handle: 8 or 16 bits allocated, 1 ≤ stored ≤ allocated.
+    fn is_valid(&self) -> bool {
+        matches!(self.bits_allocated, 8 | 16)
+            && (1..=self.bits_allocated).contains(&self.bits_stored)
+            && self.high_bit < self.bits_allocated
+    }
+
+    /// The modality value of a stored sample: masked to Bits Stored, sign-extended when signed,
+    /// rescaled.
+    fn modality(&self, raw: u32) -> f32 {
+        let bits = self.bits_stored.clamp(1, 16);
+        let masked = raw & ((1u32 << bits) - 1);
+        let value = if self.signed && masked & (1 << (bits - 1)) != 0 {
+            i64::from(masked) - (1i64 << bits)
+        } else {
+            i64::from(masked)
+        };
+        (value as f64 * self.slope + self.intercept) as f32
+    }
+}
+
 /// A parsed file.
 pub struct Dicom {
     object: DefaultDicomObject,
     info: DicomInfo,
+    layout: Layout,
 }
 
 fn text(obj: &DefaultDicomObject, tag: dicom_core::Tag) -> String {
@@ -223,7 +262,27 @@ impl Dicom {
             transfer_syntax: ts,
             transfer_syntax_name: ts_name,
         };
-        Ok(Self { object, info })
+        let first = |tag| {
+            floats(&object, tag)
+                .first()
+                .copied()
+                .filter(|v| v.is_finite())
+        };
+        let layout = Layout {
+            bits_allocated: count(int(&object, tags::BITS_ALLOCATED)).unwrap_or(0),
+            bits_stored: count(int(&object, tags::BITS_STORED)).unwrap_or(0),
+            high_bit: count(int(&object, tags::HIGH_BIT)).unwrap_or(u32::MAX),
+            signed: int(&object, tags::PIXEL_REPRESENTATION) == Some(1),
+            slope: first(tags::RESCALE_SLOPE)
+                .filter(|v| *v != 0.0)
+                .unwrap_or(1.0),
+            intercept: first(tags::RESCALE_INTERCEPT).unwrap_or(0.0),
+        };
+        Ok(Self {
+            object,
+            info,
+            layout,
+        })
     }
 
     pub fn info(&self) -> &DicomInfo {
@@ -256,14 +315,25 @@ impl Dicom {
             * u64::from(info.columns)
             * u64::from(info.frames)
             * u64::from(info.samples_per_pixel.max(1));
-        if pixels > MAX_PIXELS || !matches!(info.samples_per_pixel, 1 | 3) {
+        let per_frame = u64::from(info.rows) * u64::from(info.columns);
+        if pixels > MAX_PIXELS || per_frame > MAX_FRAME_PIXELS {
             return Err(DicomError::TooLarge);
+        }
+        // Sample layouts the decoders handle (anything else is refused before decoding).
+        let colour = info.samples_per_pixel == 3;
+        if !(info.samples_per_pixel == 1 || colour && self.layout.bits_allocated == 8)
+            || !self.layout.is_valid()
+        {
+            return Err(DicomError::Undecodable);
         }
         if n >= info.frames {
             return Err(DicomError::NoSuchFrame(n));
         }
         if JPEG.contains(&info.transfer_syntax.as_str()) {
             return self.jpeg_frame(n);
+        }
+        if info.transfer_syntax == RLE {
+            return self.rle_frame(n);
         }
         let decoded = self
             .object
@@ -343,38 +413,37 @@ impl Dicom {
     fn jpeg_frame(&self, n: u32) -> Result<Frame, DicomError> {
         let bytes = self.encapsulated_frame(n)?;
         let mut decoder = jpeg_decoder::Decoder::new(bytes.as_slice());
-        // Never more than the image the header described (and MAX_PIXELS at most).
-        let limit = u64::from(self.info.rows) * u64::from(self.info.columns) * 3 * 2;
-        decoder.set_max_decoding_buffer_size(usize::try_from(limit).unwrap_or(usize::MAX));
-        let pixels = decoder.decode().map_err(|_| DicomError::Undecodable)?;
+        // The JPEG's own header first: it must be the image the DICOM header describes, so a
+        // small fragment cannot make the decoder allocate for a giant image.
+        decoder.read_info().map_err(|_| DicomError::Undecodable)?;
         let jpeg = decoder.info().ok_or(DicomError::Undecodable)?;
         let (width, height) = (u32::from(jpeg.width), u32::from(jpeg.height));
+        if (width, height) != (self.info.columns, self.info.rows) {
+            return Err(DicomError::Undecodable);
+        }
+        let limit = u64::from(width) * u64::from(height) * 3 * 2;
+        decoder.set_max_decoding_buffer_size(usize::try_from(limit).unwrap_or(usize::MAX));
+        let pixels = decoder.decode().map_err(|_| DicomError::Undecodable)?;
         let count = width as usize * height as usize;
-        let slope = floats(&self.object, tags::RESCALE_SLOPE)
-            .first()
-            .copied()
-            .filter(|v| v.is_finite() && *v != 0.0)
-            .unwrap_or(1.0);
-        let intercept = floats(&self.object, tags::RESCALE_INTERCEPT)
-            .first()
-            .copied()
-            .filter(|v| v.is_finite())
-            .unwrap_or(0.0);
-        let rescale = |v: f64| (v * slope + intercept) as f32;
+        let layout = self.layout;
         use jpeg_decoder::PixelFormat;
         match jpeg.pixel_format {
             PixelFormat::L8 if pixels.len() == count => Ok(Frame::Gray {
                 width,
                 height,
-                values: pixels.iter().map(|&v| rescale(f64::from(v))).collect(),
+                values: pixels
+                    .iter()
+                    .map(|&v| layout.modality(u32::from(v)))
+                    .collect(),
                 invert: self.info.photometric == "MONOCHROME1",
             }),
+            // jpeg-decoder gives 16-bit samples in the machine's byte order.
             PixelFormat::L16 if pixels.len() == count * 2 => Ok(Frame::Gray {
                 width,
                 height,
                 values: pixels
                     .chunks_exact(2)
-                    .map(|p| rescale(f64::from(u16::from_be_bytes([p[0], p[1]]))))
+                    .map(|p| layout.modality(u32::from(u16::from_ne_bytes([p[0], p[1]]))))
                     .collect(),
                 invert: self.info.photometric == "MONOCHROME1",
             }),
@@ -387,6 +456,88 @@ impl Dicom {
         }
     }
 }
+
+impl Dicom {
+    /// An RLE Lossless frame (PS3.5 Annex G): a 64-byte header (the segment count, 1–15, and
+    /// their offsets) and PackBits segments, one per byte plane (the most significant first;
+    /// for colour R, G, B). Every count and offset is checked against the bytes there are.
+    fn rle_frame(&self, n: u32) -> Result<Frame, DicomError> {
+        let bytes = self.encapsulated_frame(n)?;
+        let (width, height) = (self.info.columns, self.info.rows);
+        let count = width as usize * height as usize;
+        let planes =
+            usize::from(self.info.samples_per_pixel) * (self.layout.bits_allocated / 8) as usize;
+        let word = |i: usize| -> Option<usize> {
+            let b = bytes.get(i * 4..i * 4 + 4)?;
+            Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        };
+        let segments = word(0).ok_or(DicomError::Undecodable)?;
+        if segments != planes || !(1..=15).contains(&segments) {
+            return Err(DicomError::Undecodable);
+        }
+        let mut decoded = Vec::with_capacity(segments);
+        for s in 0..segments {
+            let start = word(1 + s).ok_or(DicomError::Undecodable)?;
+            let end = if s + 1 < segments {
+                word(2 + s).ok_or(DicomError::Undecodable)?
+            } else {
+                bytes.len()
+            };
+            let segment = bytes.get(start..end).ok_or(DicomError::Undecodable)?;
+            decoded.push(packbits(segment, count).ok_or(DicomError::Undecodable)?);
+        }
+        if self.info.samples_per_pixel == 3 {
+            let rgb = (0..count)
+                .flat_map(|i| [decoded[0][i], decoded[1][i], decoded[2][i]])
+                .collect();
+            return Ok(Frame::Rgb { width, height, rgb });
+        }
+        let layout = self.layout;
+        let values = (0..count)
+            .map(|i| {
+                let raw = decoded
+                    .iter()
+                    .fold(0u32, |acc, plane| (acc << 8) | u32::from(plane[i]));
+                layout.modality(raw)
+            })
+            .collect();
+        Ok(Frame::Gray {
+            width,
+            height,
+            values,
+            invert: self.info.photometric == "MONOCHROME1",
+        })
+    }
+}
+
+/// One PackBits segment (PS3.5 G.3.1) decoded to exactly `len` bytes: `n` 0–127 copies the
+/// next n + 1 bytes, −1 to −127 repeats the next byte 1 − n times, −128 does nothing. Too
+/// short is `None`; bytes past `len` (padding) are ignored.
+fn packbits(segment: &[u8], len: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(len);
+    let mut i = 0;
+    while out.len() < len {
+        let n = *segment.get(i)? as i8;
+        i += 1;
+        match n {
+            0..=127 => {
+                let run = segment.get(i..i + n as usize + 1)?;
+                out.extend_from_slice(run);
+                i += run.len();
+            }
+            -127..=-1 => {
+                let byte = *segment.get(i)?;
+                i += 1;
+                out.extend(std::iter::repeat_n(byte, (1 - i32::from(n)) as usize));
+            }
+            -128 => {}
+        }
+    }
+    out.truncate(len);
+    Some(out)
+}
+
+const RLE: &str = "1.2.840.10008.1.2.5";
 
 /// The JPEG transfer syntaxes, decoded by [`Dicom::jpeg_frame`].
 const JPEG: &[&str] = &[
@@ -428,7 +579,8 @@ pub fn window_level(values: &[f32], center: f64, width: f64, invert: bool) -> Ve
             } else if v > high {
                 255.0
             } else {
-                ((v - (center - 0.5)) / (width - 1.0).max(1.0) + 0.5) * 255.0
+                // Reached only for width > 1 (for 1, low = high).
+                ((v - (center - 0.5)) / (width - 1.0) + 0.5) * 255.0
             };
             let y = y.clamp(0.0, 255.0).round() as u8;
             if invert {

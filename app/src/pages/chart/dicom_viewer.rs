@@ -28,6 +28,9 @@ extern "C" {
     fn dicom_free(file: &JsValue);
 }
 
+/// Files of a series kept parsed at once (the others are read again when scrolled back to).
+const KEEP_FILES: usize = 12;
+
 /// CT window presets (center, width in HU).
 const PRESETS: [(&str, f64, f64); 4] = [
     ("縦隔", 40.0, 400.0),
@@ -79,6 +82,8 @@ pub fn DicomViewer(series: Vec<Attachment>, start: usize, on_close: Callback<()>
     // Scrolling back into a file not read yet: show its last frame once it is.
     let to_last = StoredValue::new(false);
 
+    // Files being read now (so scrolling back and forth does not read one twice).
+    let reading = StoredValue::new(std::collections::BTreeSet::<usize>::new());
     // Reads file `i` of the series (once), then shows it from its first frame.
     let open = move |i: usize| {
         if let Some(Some(l)) = loaded.with_value(|v| v.get(i).cloned()) {
@@ -89,8 +94,13 @@ pub fn DicomViewer(series: Vec<Attachment>, start: usize, on_close: Callback<()>
         let Some(item) = series.with_value(|s| s.get(i).cloned()) else {
             return;
         };
+        if !reading.try_update_value(|r| r.insert(i)).unwrap_or(false) {
+            return;
+        }
         spawn_local(async move {
-            let bytes = match crate::api::get_bytes(&file_path(item.file.file_id)).await {
+            let bytes = crate::api::get_bytes(&file_path(item.file.file_id)).await;
+            reading.try_update_value(|r| r.remove(&i));
+            let bytes = match bytes {
                 Ok(b) => b,
                 Err(f) => {
                     session.check(&f);
@@ -109,15 +119,38 @@ pub fn DicomViewer(series: Vec<Attachment>, start: usize, on_close: Callback<()>
                         info: data.clone(),
                         frames: n,
                     };
-                    if loaded
-                        .try_update_value(|v| {
-                            if let Some(slot) = v.get_mut(i) {
-                                *slot = Some(entry);
+                    // Kept: this file and the most recent others (a long series is not all
+                    // held in memory); a viewer closed meanwhile frees it at once.
+                    let stored = loaded.try_update_value(|v| {
+                        let mut freed = Vec::new();
+                        if let Some(slot) = v.get_mut(i) {
+                            if let Some(old) = slot.replace(entry.clone()) {
+                                freed.push(old.file);
                             }
-                        })
-                        .is_none()
-                    {
-                        return;
+                        }
+                        let held: Vec<usize> = (0..v.len()).filter(|&k| v[k].is_some()).collect();
+                        if held.len() > KEEP_FILES {
+                            // The files farthest from the one on screen go first; neither it
+                            // nor the one just read.
+                            let here = at.try_get_untracked().unwrap_or(i);
+                            let excess = held.len() - KEEP_FILES;
+                            let mut far: Vec<usize> =
+                                held.into_iter().filter(|&k| k != i && k != here).collect();
+                            far.sort_by_key(|&k| std::cmp::Reverse(k.abs_diff(here)));
+                            for k in far.into_iter().take(excess) {
+                                if let Some(gone) = v[k].take() {
+                                    freed.push(gone.file);
+                                }
+                            }
+                        }
+                        freed
+                    });
+                    match stored {
+                        Some(freed) => freed.iter().for_each(dicom_free),
+                        None => {
+                            dicom_free(&entry.file);
+                            return;
+                        }
                     }
                     if at.get_untracked() == i {
                         if to_last.try_get_value() == Some(true) {
@@ -205,6 +238,8 @@ pub fn DicomViewer(series: Vec<Attachment>, start: usize, on_close: Callback<()>
     };
     let keydown = move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
         "Escape" => on_close.run(()),
+        // Arrow keys on a slider move the slider.
+        _ if super::typing_in_field(&ev) => {}
         "ArrowDown" | "PageDown" | "ArrowRight" => {
             ev.prevent_default();
             step(true)

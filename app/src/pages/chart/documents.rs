@@ -75,8 +75,12 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
     };
     // Whether `id` is still the document on screen (a late answer must not land on another).
     let still_open = move |id: DocumentId| {
-        open.with_untracked(|o| o.as_ref().map(|d| d.document_id)) == Some(id)
+        open.try_with_untracked(|o| o.as_ref().map(|d| d.document_id))
+            .flatten()
+            == Some(id)
     };
+    // The document last asked for: an answer for an earlier click is dropped.
+    let wanted = StoredValue::new(None::<DocumentId>);
 
     let load = move || {
         let id = patient_id.get_untracked();
@@ -169,13 +173,18 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
         });
     };
     let open_document = move |id: DocumentId| {
-        if busy.get_untracked() || (!still_open(id) && !may_replace()) {
+        if busy.get_untracked() || !may_replace() {
             return;
         }
+        wanted.set_value(Some(id));
         error.set(None);
         status.set(None);
         spawn_local(async move {
-            match crate::api::documents::detail(id).await {
+            let answer = crate::api::documents::detail(id).await;
+            if wanted.try_get_value() != Some(Some(id)) {
+                return;
+            }
+            match answer {
                 Ok(d) => show(d),
                 Err(f) => failed(f),
             }
@@ -459,7 +468,15 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                             if let Some(d) = open.get_untracked() {
                                 spawn_local(async move {
                                     if let Ok(now) = crate::api::documents::detail(d.document_id).await {
-                                        let _ = open.try_set(Some(now));
+                                        // Only the versions (their output counts): the draft
+                                        // and its revision stay as the form has them.
+                                        if still_open(d.document_id) {
+                                            let _ = open.try_update(|o| {
+                                                if let Some(o) = o {
+                                                    o.versions = now.versions;
+                                                }
+                                            });
+                                        }
                                     }
                                 });
                             }

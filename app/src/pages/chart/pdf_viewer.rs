@@ -82,7 +82,9 @@ pub fn PdfViewer(src: String, title: String, on_close: Callback<()>) -> impl Int
             }
             Ok(d) => {
                 let n = pdf_pages(&d);
-                if doc.try_set_value(Some(d)).is_some() {
+                // Closed while it loaded: end it here.
+                if let Some(Some(gone)) = doc.try_set_value(Some(d)) {
+                    pdf_close(&gone);
                     return;
                 }
                 let _ = pages.try_set(n);
@@ -92,9 +94,14 @@ pub fn PdfViewer(src: String, title: String, on_close: Callback<()>) -> impl Int
             }
         }
     });
+    // The print images of the last print (object URLs), released on close.
+    let printed = StoredValue::new_local(None::<JsValue>);
     on_cleanup(move || {
         if let Some(Some(d)) = doc.try_get_value() {
             pdf_close(&d);
+        }
+        if let Some(Some(urls)) = printed.try_get_value() {
+            pdf_release(&urls);
         }
     });
 
@@ -110,7 +117,9 @@ pub fn PdfViewer(src: String, title: String, on_close: Callback<()>) -> impl Int
         let mine = generation.get_value() + 1;
         generation.set_value(mine);
         spawn_local(async move {
-            if pdf_render(&d, n, &c, scale).await.is_err() && generation.get_value() == mine {
+            if pdf_render(&d, n, &c, scale).await.is_err()
+                && generation.try_get_value() == Some(mine)
+            {
                 let _ = error.try_set(Some(format!("{n}ページ目を描けませんでした")));
             }
         });
@@ -206,12 +215,17 @@ pub fn PdfViewer(src: String, title: String, on_close: Callback<()>) -> impl Int
             if let Some(w) = web_sys::window() {
                 let _ = w.print();
             }
-            pdf_release(&urls);
-            let _ = printing.try_set(Vec::new());
+            // The images stay until the viewer closes or prints again: a browser whose
+            // print() returns before printing (iOS) still has them.
+            if let Some(Some(old)) = printed.try_set_value(Some(urls)) {
+                pdf_release(&old);
+            }
         });
     };
     let keydown = move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
         "Escape" => on_close.run(()),
+        // Keys typed into the search box are the box's.
+        _ if super::typing_in_field(&ev) => {}
         "ArrowRight" | "PageDown" => go(page.get_untracked() + 1),
         "ArrowLeft" | "PageUp" => go(page.get_untracked().saturating_sub(1)),
         "+" => zoom_by(1),
