@@ -2,7 +2,7 @@
 // tools/package-lock.json) into the built app: PDF.js (pdfjs-dist, Apache-2.0) into
 // DIST_DIR/pdfjs/ — the library and its worker (minified ES modules), the CMaps and standard
 // fonts that PDFs without embedded Japanese fonts need, the image decoders' WebAssembly, and the
-// licence. The app loads them on first use only (app/pdf_viewer.js), never with the first screen.
+// licence. The app loads them on first use only (app/viewers.js), never with the first screen.
 'use strict';
 const fs = require('fs');
 const path = require('path');

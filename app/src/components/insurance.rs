@@ -80,12 +80,7 @@ pub fn InsurancePanel(
     let session = use_session();
     let coverage = RwSignal::new(None::<CoverageOn>);
     let editing = RwSignal::new(None::<Editing>);
-    let can_edit = move || {
-        session
-            .info()
-            .map(|i| i.user.role.can(Permission::EditPatients))
-            .unwrap_or(false)
-    };
+    let can_edit = move || session.can(Permission::EditPatients);
     let load = move || {
         let id = patient_id.get_untracked();
         spawn_local(async move {

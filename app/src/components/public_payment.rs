@@ -20,12 +20,7 @@ pub fn PublicPayments(
     reload: Callback<()>,
 ) -> impl IntoView {
     let session = use_session();
-    let can_edit = move || {
-        session
-            .info()
-            .map(|i| i.user.role.can(Permission::EditPatients))
-            .unwrap_or(false)
-    };
+    let can_edit = move || session.can(Permission::EditPatients);
     // None: no form; Some(None): adding; Some(Some(p)): correcting p.
     let editing = RwSignal::new(None::<Option<PublicPaymentDetail>>);
     let payer = RwSignal::new(String::new());

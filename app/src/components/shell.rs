@@ -59,11 +59,7 @@ fn ShellLayout() -> impl IntoView {
     let session = use_session();
     let navigate = use_navigate();
     let info = move || session.info();
-    let can_manage_users = move || {
-        info()
-            .map(|i| i.user.role.can(Permission::ManageUsers))
-            .unwrap_or(false)
-    };
+    let can_manage_users = move || session.can(Permission::ManageUsers);
     let current = crate::state::use_current_patient();
     // The banner names a patient only on that patient's screens.
     let location = use_location();
@@ -181,26 +177,10 @@ fn ShellLayout() -> impl IntoView {
             }
         });
     };
-    let can_read_patients = move || {
-        info()
-            .map(|i| i.user.role.can(Permission::ReadPatients))
-            .unwrap_or(false)
-    };
-    let can_front_desk = move || {
-        info()
-            .map(|i| i.user.role.can(Permission::FrontDesk))
-            .unwrap_or(false)
-    };
-    let can_view_logs = move || {
-        info()
-            .map(|i| i.user.role.can(Permission::ViewLogs))
-            .unwrap_or(false)
-    };
-    let can_manage_institution = move || {
-        info()
-            .map(|i| i.user.role.can(Permission::ManageInstitution))
-            .unwrap_or(false)
-    };
+    let can_read_patients = move || session.can(Permission::ReadPatients);
+    let can_front_desk = move || session.can(Permission::FrontDesk);
+    let can_view_logs = move || session.can(Permission::ViewLogs);
+    let can_manage_institution = move || session.can(Permission::ManageInstitution);
     let forced = move || {
         info()
             .map(|i| i.must_change_password || i.stage != SessionStage::Full)

@@ -28,12 +28,7 @@ use std::collections::{BTreeMap, HashMap};
 #[component]
 pub fn ClaimsPage() -> impl IntoView {
     let session = use_session();
-    let allowed = move || {
-        session
-            .info()
-            .map(|i| i.user.role.can(Permission::FrontDesk))
-            .unwrap_or(false)
-    };
+    let allowed = move || session.can(Permission::FrontDesk);
     view! {
         <h1>"月次請求（レセプト）"</h1>
         <Show when=allowed fallback=|| view! { <p class="form-error" role="alert">"この画面を開く権限がありません"</p> }>

@@ -38,12 +38,7 @@ const ACTIONS: [&str; 10] = [
 #[component]
 pub fn LogsPage() -> impl IntoView {
     let session = use_session();
-    let allowed = move || {
-        session
-            .info()
-            .map(|i| i.user.role.can(Permission::ViewLogs))
-            .unwrap_or(false)
-    };
+    let allowed = move || session.can(Permission::ViewLogs);
     view! {
         <h1>"ログ閲覧"</h1>
         <Show when=allowed fallback=|| view! { <p class="form-error" role="alert">"この画面を開く権限がありません"</p> }>

@@ -33,12 +33,7 @@ pub fn PatientsPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let searched = RwSignal::new(false);
     let generation = StoredValue::new(0u64);
-    let can_edit = move || {
-        session
-            .info()
-            .map(|i| i.user.role.can(Permission::EditPatients))
-            .unwrap_or(false)
-    };
+    let can_edit = move || session.can(Permission::EditPatients);
 
     // Results while typing; a newer keystroke supersedes an older answer.
     Effect::new(move |_| {
@@ -406,18 +401,8 @@ fn PatientDetailOf(id: PatientId) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     // The insurance panel says when the cards change; the check-in form reads them again.
     let cards_changed = RwSignal::new(0u32);
-    let can_edit = move || {
-        session
-            .info()
-            .map(|i| i.user.role.can(Permission::EditPatients))
-            .unwrap_or(false)
-    };
-    let can_check_in = move || {
-        session
-            .info()
-            .map(|i| i.user.role.can(Permission::FrontDesk))
-            .unwrap_or(false)
-    };
+    let can_edit = move || session.can(Permission::EditPatients);
+    let can_check_in = move || session.can(Permission::FrontDesk);
 
     let load = move || {
         spawn_local(async move {
@@ -508,7 +493,7 @@ fn PatientDetailOf(id: PatientId) -> impl IntoView {
                 <button type="button" class="secondary" on:click=move |_| editing.set(false)>"取消"</button>
             </form>
         </Show>
-        <Show when=move || session.info().map(|i| i.user.role.can(Permission::ReadChart) || i.user.role.can(Permission::ProxyEntry)).unwrap_or(false)>
+        <Show when=move || session.can(Permission::ReadChart) || session.can(Permission::ProxyEntry)>
             <p><a class="button" href=format!("/patients/{id}/chart") data-testid="open-chart">"カルテを開く"</a></p>
         </Show>
         <Show when=can_check_in>

@@ -93,7 +93,7 @@ pub fn ReceptionPage() -> impl IntoView {
         })
     });
     let navigate = use_navigate();
-    let can = move |p: Permission| session.info().map(|i| i.user.role.can(p)).unwrap_or(false);
+    let can = move |p: Permission| session.can(p);
     let load = move |background: bool| {
         spawn_local(async move {
             match crate::api::reception::queue(background).await {

@@ -11,12 +11,7 @@ use shared::domain::{Permission, Role};
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let session = use_session();
-    let allowed = move || {
-        session
-            .info()
-            .map(|i| i.user.role.can(Permission::ManageUsers))
-            .unwrap_or(false)
-    };
+    let allowed = move || session.can(Permission::ManageUsers);
     view! {
         <h1>"利用者管理"</h1>
         <Show when=allowed fallback=|| view! { <p class="form-error" role="alert">"この画面を開く権限がありません"</p> }>

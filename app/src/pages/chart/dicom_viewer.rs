@@ -1,6 +1,6 @@
 //! The DICOM viewer: images from an echo, X-ray or CT export parsed in the browser by
 //! `shared::dicom` (dicom-rs) in its own WebAssembly module, loaded on first use
-//! (`app/dicom_viewer.js`). A series is the DICOM files of one day in the patient's list, each
+//! (`app/viewers.js`). A series is the DICOM files of one day in the patient's list, each
 //! with its frames: the wheel, ↑ ↓ or PageUp/PageDown scroll through all of them. Window/level
 //! by sliders, CT presets and the file's own; the patient and study data beside the image;
 //! distance measurement by two clicks (mm from the Pixel Spacing).
@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use shared::api::attachments::{file_path, Attachment};
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/dicom_viewer.js")]
+#[wasm_bindgen(module = "/viewers.js")]
 extern "C" {
     #[wasm_bindgen(catch)]
     async fn dicom_open(bytes: js_sys::Uint8Array) -> Result<JsValue, JsValue>;

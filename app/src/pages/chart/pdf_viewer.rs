@@ -1,6 +1,6 @@
 //! The PDF viewer: pages drawn by PDF.js (Mozilla's renderer: maintained, Apache-2.0, the one
 //! browsers themselves ship in Firefox; it handles Japanese PDFs without embedded fonts through
-//! its CMaps), loaded on first use only (`app/pdf_viewer.js`). Page by page with thumbnails,
+//! its CMaps), loaded on first use only (`app/viewers.js`). Page by page with thumbnails,
 //! zoom, text search (the pages with hits, each a link), and print (every page rendered to an
 //! image and printed from the app, so the same view prints). PDF files never run script: PDF.js
 //! has scripting off and the bytes come from the sandboxed file path.
@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-#[wasm_bindgen(module = "/pdf_viewer.js")]
+#[wasm_bindgen(module = "/viewers.js")]
 extern "C" {
     #[wasm_bindgen(catch)]
     async fn pdf_open(bytes: js_sys::Uint8Array) -> Result<JsValue, JsValue>;

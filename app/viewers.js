@@ -1,22 +1,30 @@
-// The PDF viewer's bridge to PDF.js (Mozilla, Apache-2.0; pdfjs-dist from npm, copied into
-// dist/pdfjs/ by scripts/viewers.js). PDF.js is loaded on first use only, never with the first
-// screen: a dynamic import from Karte's own origin (the CSP allows scripts and workers from
-// 'self' only); its parser runs in a module worker. Scripting (JavaScript inside PDFs) and eval
-// are off. The app passes the bytes it fetched from /api/v1; nothing here talks to the API.
+// The viewers' bridge to the libraries they load on first use, never with the first screen:
+// PDF.js (Mozilla, Apache-2.0; pdfjs-dist from npm, copied into dist/pdfjs/ by scripts/viewers.js)
+// and Karte's own DICOM module (app/src/bin/karte_dicom.rs, built into dist/dicom/ by
+// scripts/lib.sh). Both are dynamic imports from Karte's origin (the CSP allows scripts and
+// workers from 'self' only). The app passes the bytes it fetched from /api/v1; nothing here talks
+// to the API.
 
-const BASE = '/pdfjs/';
-let loading = null;
-
-function pdfjs() {
-  if (!loading) {
-    loading = import(BASE + 'pdf.min.mjs').then((lib) => {
-      lib.GlobalWorkerOptions.workerSrc = BASE + 'pdf.worker.min.mjs';
-      return lib;
-    });
-    loading.catch(() => { loading = null; });
-  }
-  return loading;
+// Imports `url` once (then `init` on the module); a failed load is tried again next time.
+function lazy(url, init) {
+  let loading = null;
+  return () => {
+    if (!loading) {
+      loading = import(url).then(init);
+      loading.catch(() => { loading = null; });
+    }
+    return loading;
+  };
 }
+
+// ---- PDF.js: its parser runs in a module worker; scripting (JavaScript inside PDFs) and eval
+// are off.
+
+const PDFJS = '/pdfjs/';
+const pdfjs = lazy(PDFJS + 'pdf.min.mjs', (lib) => {
+  lib.GlobalWorkerOptions.workerSrc = PDFJS + 'pdf.worker.min.mjs';
+  return lib;
+});
 
 // Opens a PDF from its bytes (a Uint8Array); resolves to the document.
 export async function pdf_open(bytes) {
@@ -24,10 +32,10 @@ export async function pdf_open(bytes) {
   return lib.getDocument({
     data: bytes,
     isEvalSupported: false,
-    cMapUrl: BASE + 'cmaps/',
+    cMapUrl: PDFJS + 'cmaps/',
     cMapPacked: true,
-    standardFontDataUrl: BASE + 'standard_fonts/',
-    wasmUrl: BASE + 'wasm/',
+    standardFontDataUrl: PDFJS + 'standard_fonts/',
+    wasmUrl: PDFJS + 'wasm/',
     stopAtErrors: false,
   }).promise;
 }
@@ -132,5 +140,47 @@ export function pdf_close(doc) {
     }
   } catch (_) {
     // Nothing left to end.
+  }
+}
+
+// ---- The DICOM module (dicom-rs in WebAssembly).
+
+const dicom = lazy('/dicom/karte_dicom.js', async (m) => {
+  await m.default();
+  return m;
+});
+
+// Parses a file's bytes; throws the message to show when it cannot.
+export async function dicom_open(bytes) {
+  const m = await dicom();
+  return new m.DicomFile(bytes);
+}
+
+export function dicom_info(file) {
+  return file.info();
+}
+
+// [center, width] to start frame `n` with.
+export function dicom_window(file, n) {
+  return Array.from(file.default_window(n));
+}
+
+// Draws frame `n` under the window into `canvas` (its pixel size becomes the image's);
+// returns [width, height].
+export function dicom_draw(file, n, center, width, canvas) {
+  const [w, h] = Array.from(file.size(n));
+  const rgba = file.render(n, center, width);
+  canvas.width = w;
+  canvas.height = h;
+  const image = new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.length), w, h);
+  canvas.getContext('2d').putImageData(image, 0, 0);
+  return [w, h];
+}
+
+export function dicom_free(file) {
+  try {
+    file.free();
+  } catch (_) {
+    // Already freed.
   }
 }
