@@ -402,8 +402,37 @@ async fn an_ending_session_warns_then_hides_the_patient() {
                 seconds * 1000
             )
         };
-        // 30 minutes' timeout (the default policy): 29 minutes 31 seconds idle.
-        c.execute(&shift(1771), vec![]).await?;
+        // The screen's own loads done first (each user request starts the clock again): no new
+        // API response for 1.5 s.
+        let mut seen = -1i64;
+        let mut stable_since = std::time::Instant::now();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let n = c
+                .execute(
+                    "return performance.getEntriesByType('resource')\
+                       .filter(e => e.name.includes('/api/')).length",
+                    vec![],
+                )
+                .await?
+                .as_i64()
+                .unwrap_or(0);
+            if n != seen {
+                seen = n;
+                stable_since = std::time::Instant::now();
+            } else if stable_since.elapsed() > std::time::Duration::from_millis(1500) {
+                break;
+            }
+            anyhow::ensure!(
+                std::time::Instant::now() < deadline,
+                "the screen keeps loading"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        // 30 minutes' timeout (the default policy): 29 minutes 10 seconds idle. The app ends
+        // its clock 17 s early (idle::SERVER_SLACK_MS), so this leaves 33 s inside the minute's
+        // warning: room for a busy machine to draw it before the session counts as ended.
+        c.execute(&shift(1750), vec![]).await?;
         browser
             .wait_for_text("session-warning", "自動ログアウトします")
             .await?;
