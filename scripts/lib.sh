@@ -25,8 +25,8 @@ as_root() {
 apt_install() {
   command -v apt-get >/dev/null || die "apt-get not found; install these packages yourself: $*"
   log "installing $* (apt)"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$@" >/dev/null
 }
 
 # The wasm-bindgen version Cargo.lock pins; wasm-bindgen-cli must match it exactly.

@@ -15,11 +15,11 @@ use krilla::configure::{Archival, ConfigurationBuilder, PdfVersion, Validator};
 use krilla::geom::{PathBuilder, Point};
 use krilla::metadata::{DateTime, Metadata};
 use krilla::page::PageSettings;
-use krilla::paint::Stroke;
+use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
 use krilla::text::{Font, GlyphId, KrillaGlyph};
 use krilla::{Document, SerializeSettings};
-use shared::print::{Block, PrintDoc};
+use shared::print::{Align, Block, PrintDoc, Symbol, Table};
 use skrifa::instance::{LocationRef, Size};
 use skrifa::{FontRef, MetadataProvider};
 use std::path::PathBuf;
@@ -219,41 +219,90 @@ fn wrap(measure: &Measure<'_>, text: &str, width: f32) -> Vec<String> {
 }
 
 /// One thing drawn on a page, at a position relative to the top of its line.
+#[derive(Clone)]
 enum Op {
+    /// Text on a baseline within the band `dy`..`dy + band` below the line's top (a line's
+    /// text fills the whole line; a table cell's lines stack).
     Text {
         heading: bool,
         size: f32,
         x: f32,
+        dy: f32,
+        band: Option<f32>,
         text: String,
     },
     /// A horizontal rule at the bottom of the line.
     Rule,
+    /// A table cell's frame over the whole height of the line, shaded for a heading row.
+    Cell { x: f32, w: f32, shaded: bool },
+    /// A symbol's dark modules, `module` points each, from `x` at the line's top.
+    Symbol {
+        x: f32,
+        module: f32,
+        symbol: Arc<Symbol>,
+    },
 }
 
-/// A line of the layout: its height, what it draws, and whether it must stay on the page of
-/// the line after it (a section's heading).
+/// A line of the layout: its height, what it draws, whether it must stay on the page of the
+/// line after it (a section's heading, a table's heading row), whether it starts a page, and
+/// the heading row of its table (repeated at the top of a page the table continues on).
+#[derive(Clone)]
 struct Line {
     height: f32,
     ops: Vec<Op>,
     keep_with_next: bool,
+    page_break: bool,
+    table_head: Option<usize>,
 }
+
+impl Line {
+    fn new(height: f32, ops: Vec<Op>) -> Self {
+        Self {
+            height,
+            ops,
+            keep_with_next: false,
+            page_break: false,
+            table_head: None,
+        }
+    }
+}
+
+/// The room between the margins (and under the running header, when a document has one).
+fn room(header: bool) -> f32 {
+    PAGE_H - MARGIN_TOP - MARGIN_BOTTOM - if header { HEADER_BAND } else { 0.0 }
+}
+
+/// Table text size, cell padding.
+const TABLE: f32 = 9.5;
+const CELL_PAD: f32 = 3.0;
+/// The band the running header takes below the top margin.
+const HEADER_BAND: f32 = 14.0;
 
 struct Layout<'a> {
     fonts: &'a Fonts,
     lines: Vec<Line>,
+    /// Tables' heading rows, by index.
+    heads: Vec<Line>,
+    /// The height a page holds.
+    room: f32,
 }
 
-impl Layout<'_> {
+impl<'a> Layout<'a> {
+    fn new(fonts: &'a Fonts, header: bool) -> Self {
+        Self {
+            fonts,
+            lines: Vec::new(),
+            heads: Vec::new(),
+            room: room(header),
+        }
+    }
+
     fn text_width(&self) -> f32 {
         PAGE_W - 2.0 * MARGIN_X
     }
 
     fn push(&mut self, height: f32, ops: Vec<Op>) {
-        self.lines.push(Line {
-            height,
-            ops,
-            keep_with_next: false,
-        });
+        self.lines.push(Line::new(height, ops));
     }
 
     fn space(&mut self, lines: u8) {
@@ -262,14 +311,18 @@ impl Layout<'_> {
         }
     }
 
+    fn face(&self, heading: bool) -> &'a Face {
+        let fonts: &'a Fonts = self.fonts;
+        if heading {
+            &fonts.heading
+        } else {
+            &fonts.body
+        }
+    }
+
     /// `text` wrapped at `width` from `x`, each line as `place` sets it.
     fn paragraph(&mut self, heading: bool, size: f32, x: f32, width: f32, text: &str, right: bool) {
-        let face = if heading {
-            &self.fonts.heading
-        } else {
-            &self.fonts.body
-        };
-        let measure = face.measure(size);
+        let measure = self.face(heading).measure(size);
         for line in wrap(&measure, text, width) {
             let x = if right {
                 (x + width - measure.width(&line)).max(x)
@@ -282,10 +335,167 @@ impl Layout<'_> {
                     heading,
                     size,
                     x,
+                    dy: 0.0,
+                    band: None,
                     text: line,
                 }],
             );
         }
+    }
+
+    /// A heading on a rule, kept with the line after it.
+    fn subheading(&mut self, heading: &str) {
+        self.space(1);
+        self.push(
+            BODY * LEADING,
+            vec![
+                Op::Text {
+                    heading: true,
+                    size: BODY,
+                    x: MARGIN_X,
+                    dy: 0.0,
+                    band: None,
+                    text: format!("【{heading}】"),
+                },
+                Op::Rule,
+            ],
+        );
+        if let Some(heading) = self.lines.last_mut() {
+            heading.keep_with_next = true;
+        }
+    }
+
+    /// One row of a table as lines: every cell wrapped in its column, the row as high as its
+    /// tallest cell; a row taller than a page is cut into pieces that each fit one.
+    fn table_row(
+        &self,
+        columns: &[(f32, f32, Align)],
+        cells: &[String],
+        heading: bool,
+    ) -> Vec<Line> {
+        let measure = self.face(heading).measure(TABLE);
+        let band = TABLE * LEADING;
+        let wrapped: Vec<Vec<String>> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, &(_, w, _))| {
+                let text = cells.get(i).map(String::as_str).unwrap_or("");
+                wrap(&measure, text, (w - 2.0 * CELL_PAD).max(TABLE))
+            })
+            .collect();
+        let tallest = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        // What one page holds under the table's heading row, with room to spare.
+        let per_piece =
+            (((self.room - 2.0 * (band + 2.0 * CELL_PAD)) / band).floor() as usize).max(1);
+        let mut pieces = Vec::new();
+        let mut start = 0;
+        while start < tallest {
+            let end = (start + per_piece).min(tallest);
+            let height = (end - start) as f32 * band + 2.0 * CELL_PAD;
+            let mut ops = Vec::new();
+            for (col, &(x, w, align)) in columns.iter().enumerate() {
+                ops.push(Op::Cell {
+                    x,
+                    w,
+                    shaded: heading,
+                });
+                for (k, text) in wrapped[col].iter().enumerate().take(end).skip(start) {
+                    let tx = match align {
+                        Align::Left => x + CELL_PAD,
+                        Align::Right => (x + w - CELL_PAD - measure.width(text)).max(x + CELL_PAD),
+                    };
+                    ops.push(Op::Text {
+                        heading,
+                        size: TABLE,
+                        x: tx,
+                        dy: CELL_PAD + (k - start) as f32 * band,
+                        band: Some(band),
+                        text: text.clone(),
+                    });
+                }
+            }
+            pieces.push(Line::new(height, ops));
+            start = end;
+        }
+        pieces
+    }
+
+    fn table(&mut self, table: &Table) {
+        if table.columns.is_empty() {
+            return;
+        }
+        let width = self.text_width();
+        let shares: f32 = table
+            .columns
+            .iter()
+            .map(|c| f32::from(c.share.max(1)))
+            .sum();
+        let mut x = MARGIN_X;
+        let columns: Vec<(f32, f32, Align)> = table
+            .columns
+            .iter()
+            .map(|c| {
+                let w = width * f32::from(c.share.max(1)) / shares;
+                let at = x;
+                x += w;
+                (at, w, c.align)
+            })
+            .collect();
+        let head = if table.columns.iter().any(|c| !c.heading.is_empty()) {
+            let headings: Vec<String> = table.columns.iter().map(|c| c.heading.clone()).collect();
+            let mut rows = self.table_row(&columns, &headings, true);
+            for row in &mut rows {
+                row.keep_with_next = true;
+            }
+            // The first piece is what repeats (a heading taller than a page is not).
+            let index = self.heads.len();
+            if let Some(first) = rows.first() {
+                self.heads.push(first.clone());
+            }
+            self.lines.extend(rows);
+            Some(index)
+        } else {
+            None
+        };
+        for cells in &table.rows {
+            for mut piece in self.table_row(&columns, cells, false) {
+                piece.table_head = head;
+                self.lines.push(piece);
+            }
+        }
+    }
+
+    fn symbol(&mut self, symbol: &Symbol) {
+        let module = symbol.module_um as f32 / 1000.0 / 25.4 * 72.0;
+        // At most the text width (a symbol wider than the page shrinks, modules and all).
+        let side = (symbol.width as f32 * module)
+            .min(self.text_width())
+            .min(self.room);
+        let module = side / symbol.width.max(1) as f32;
+        let x = PAGE_W - MARGIN_X - side;
+        let mut ops = vec![Op::Symbol {
+            x,
+            module,
+            symbol: Arc::new(symbol.clone()),
+        }];
+        let measure = self.fonts.body.measure(FOOTER);
+        let caption_width = (x - MARGIN_X - BODY).max(FOOTER);
+        for (k, line) in wrap(&measure, &symbol.caption, caption_width)
+            .into_iter()
+            .enumerate()
+        {
+            let band = FOOTER * LEADING;
+            let x = (x - BODY - measure.width(&line)).max(MARGIN_X);
+            ops.push(Op::Text {
+                heading: false,
+                size: FOOTER,
+                x,
+                dy: side - band * (k as f32 + 1.0),
+                band: Some(band),
+                text: line,
+            });
+        }
+        self.push(side, ops);
     }
 
     fn block(&mut self, block: &Block) {
@@ -301,6 +511,8 @@ impl Layout<'_> {
                             heading: true,
                             size: HEADING,
                             x,
+                            dy: 0.0,
+                            band: None,
                             text: line,
                         }],
                     );
@@ -315,6 +527,7 @@ impl Layout<'_> {
                     .iter()
                     .map(|(label, _)| measure.width(label))
                     .fold(0.0, f32::max)
+                    .min(width / 3.0)
                     + 2.0 * BODY;
                 let value_x = MARGIN_X + label_width;
                 for (label, value) in rows {
@@ -327,41 +540,46 @@ impl Layout<'_> {
                         heading: true,
                         size: BODY,
                         x: MARGIN_X,
+                        dy: 0.0,
+                        band: None,
                         text: label.clone(),
                     });
                 }
             }
             Block::Section { heading, body } => {
-                self.space(1);
-                self.push(
-                    BODY * LEADING,
-                    vec![
-                        Op::Text {
-                            heading: true,
-                            size: BODY,
-                            x: MARGIN_X,
-                            text: format!("【{heading}】"),
-                        },
-                        Op::Rule,
-                    ],
-                );
-                if let Some(heading) = self.lines.last_mut() {
-                    heading.keep_with_next = true;
-                }
+                self.subheading(heading);
                 let indent = BODY;
                 self.paragraph(false, BODY, MARGIN_X + indent, width - indent, body, false);
             }
+            Block::Subheading(heading) => self.subheading(heading),
             Block::Space(n) => self.space(*n),
+            Block::Table(table) => self.table(table),
+            Block::Symbol(symbol) => self.symbol(symbol),
+            Block::PageBreak => {
+                let mut line = Line::new(0.0, Vec::new());
+                line.page_break = true;
+                self.lines.push(line);
+            }
         }
     }
 
-    /// The lines cut into pages: a page holds what fits between the margins.
+    /// The lines cut into pages: a page holds what fits between the margins; a table that
+    /// continues on a new page starts it with its heading row.
     fn pages(self) -> Vec<Vec<Line>> {
-        let room = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM;
+        let room = self.room;
+        let heads = self.heads;
         let mut pages: Vec<Vec<Line>> = vec![Vec::new()];
         let mut used = 0.0;
         let mut lines = self.lines.into_iter().peekable();
         while let Some(line) = lines.next() {
+            let page_has_lines = pages.last().is_some_and(|p| !p.is_empty());
+            if line.page_break {
+                if page_has_lines {
+                    pages.push(Vec::new());
+                    used = 0.0;
+                }
+                continue;
+            }
             // A heading goes with the first line under it.
             let needed = line.height
                 + if line.keep_with_next {
@@ -369,9 +587,15 @@ impl Layout<'_> {
                 } else {
                     0.0
                 };
-            if used + needed > room && pages.last().is_some_and(|p| !p.is_empty()) {
+            if used + needed > room && page_has_lines {
                 pages.push(Vec::new());
                 used = 0.0;
+                if let Some(head) = line.table_head.and_then(|h| heads.get(h)) {
+                    used += head.height;
+                    if let Some(page) = pages.last_mut() {
+                        page.push(head.clone());
+                    }
+                }
             }
             used += line.height;
             if let Some(page) = pages.last_mut() {
@@ -426,6 +650,71 @@ fn rule(surface: &mut Surface<'_>, y: f32) {
     }
 }
 
+fn stroke(surface: &mut Surface<'_>, path: &krilla::geom::Path) {
+    surface.set_fill(None);
+    surface.set_stroke(Some(Stroke {
+        paint: luma::Color::black().into(),
+        width: 0.5,
+        ..Stroke::default()
+    }));
+    surface.draw_path(path);
+    surface.set_stroke(None);
+}
+
+fn rect(x: f32, y: f32, w: f32, h: f32) -> Option<krilla::geom::Path> {
+    let mut path = PathBuilder::new();
+    path.push_rect(krilla::geom::Rect::from_xywh(x, y, w, h)?);
+    path.finish()
+}
+
+fn fill(surface: &mut Surface<'_>, path: &krilla::geom::Path, gray: u8) {
+    surface.set_stroke(None);
+    surface.set_fill(Some(Fill {
+        paint: luma::Color::new(gray).into(),
+        ..Fill::default()
+    }));
+    surface.draw_path(path);
+    surface.set_fill(None);
+}
+
+fn cell(surface: &mut Surface<'_>, x: f32, y: f32, w: f32, h: f32, shaded: bool) {
+    if let Some(path) = rect(x, y, w, h) {
+        if shaded {
+            fill(surface, &path, 230);
+        }
+        stroke(surface, &path);
+    }
+}
+
+/// The dark modules of `symbol`, a rectangle per run of dark modules in a row.
+fn draw_symbol(surface: &mut Surface<'_>, x: f32, y: f32, module: f32, symbol: &Symbol) {
+    let mut path = PathBuilder::new();
+    for row in 0..symbol.width {
+        let mut col = 0;
+        while col < symbol.width {
+            if !symbol.dark(col, row) {
+                col += 1;
+                continue;
+            }
+            let start = col;
+            while col < symbol.width && symbol.dark(col, row) {
+                col += 1;
+            }
+            if let Some(r) = krilla::geom::Rect::from_xywh(
+                x + start as f32 * module,
+                y + row as f32 * module,
+                (col - start) as f32 * module,
+                module,
+            ) {
+                path.push_rect(r);
+            }
+        }
+    }
+    if let Some(path) = path.finish() {
+        fill(surface, &path, 0);
+    }
+}
+
 /// Renders `doc` to PDF/A-2u bytes. A character the body font lacks is refused
 /// ([`RenderError::MissingGlyph`]): check with [`Fonts::missing`] first to tell the user which.
 pub fn render(doc: &PrintDoc, fonts: &Fonts) -> Result<Vec<u8>, RenderError> {
@@ -434,10 +723,8 @@ pub fn render(doc: &PrintDoc, fonts: &Fonts) -> Result<Vec<u8>, RenderError> {
             return Err(RenderError::MissingGlyph(c));
         }
     }
-    let mut layout = Layout {
-        fonts,
-        lines: Vec::new(),
-    };
+    let header = !doc.header.is_empty();
+    let mut layout = Layout::new(fonts, header);
     for block in &doc.blocks {
         layout.block(block);
     }
@@ -474,6 +761,18 @@ pub fn render(doc: &PrintDoc, fonts: &Fonts) -> Result<Vec<u8>, RenderError> {
         let mut page = document.start_page_with(page_settings.clone());
         let mut surface = page.surface();
         let mut top = MARGIN_TOP;
+        if header {
+            draw_text(
+                &mut surface,
+                &fonts.heading,
+                FOOTER,
+                MARGIN_X,
+                MARGIN_TOP + FOOTER,
+                &doc.header,
+            );
+            rule(&mut surface, MARGIN_TOP + HEADER_BAND - 4.0);
+            top += HEADER_BAND;
+        }
         for line in lines {
             for op in &line.ops {
                 match op {
@@ -481,6 +780,8 @@ pub fn render(doc: &PrintDoc, fonts: &Fonts) -> Result<Vec<u8>, RenderError> {
                         heading,
                         size,
                         x,
+                        dy,
+                        band,
                         text,
                     } => {
                         let face = if *heading {
@@ -488,12 +789,19 @@ pub fn render(doc: &PrintDoc, fonts: &Fonts) -> Result<Vec<u8>, RenderError> {
                         } else {
                             &fonts.body
                         };
-                        // The baseline sits so the line's extra leading is shared above and
+                        // The baseline sits so the band's extra leading is shared above and
                         // below the glyphs (IPA fonts: ascent 0.88 em).
-                        let baseline = top + (line.height - size) / 2.0 + size * 0.88;
+                        let band = band.unwrap_or(line.height);
+                        let baseline = top + dy + (band - size) / 2.0 + size * 0.88;
                         draw_text(&mut surface, face, *size, *x, baseline, text);
                     }
                     Op::Rule => rule(&mut surface, top + line.height - 1.0),
+                    Op::Cell { x, w, shaded } => {
+                        cell(&mut surface, *x, top, *w, line.height, *shaded)
+                    }
+                    Op::Symbol { x, module, symbol } => {
+                        draw_symbol(&mut surface, *x, top, *module, symbol)
+                    }
                 }
             }
             top += line.height;
@@ -644,6 +952,7 @@ mod tests {
                 },
             ],
             footer: "見本".into(),
+            header: String::new(),
         }
     }
 
@@ -651,16 +960,13 @@ mod tests {
     fn a_long_letter_breaks_into_pages_that_fit() {
         let fonts = fonts();
         let doc = long_letter();
-        let mut layout = Layout {
-            fonts: &fonts,
-            lines: Vec::new(),
-        };
+        let mut layout = Layout::new(&fonts, false);
         for block in &doc.blocks {
             layout.block(block);
         }
         let pages = layout.pages();
         assert!(pages.len() >= 3, "{} pages", pages.len());
-        let room = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM;
+        let room = room(false);
         for page in &pages {
             let used: f32 = page.iter().map(|l| l.height).sum();
             assert!(used <= room, "{used} > {room}");
@@ -692,5 +998,117 @@ mod tests {
         assert_eq!(fonts.missing("見本\n太郎\t髙橋 葛\u{E0100}城"), None);
         // A carriage return is no glyph (letters are stored with line feeds only).
         assert_eq!(fonts.missing("見本\r太郎"), Some('\r'));
+    }
+
+    fn layout_of(fonts: &Fonts, doc: &PrintDoc) -> Vec<Vec<Line>> {
+        let mut layout = Layout::new(fonts, !doc.header.is_empty());
+        for block in &doc.blocks {
+            layout.block(block);
+        }
+        layout.pages()
+    }
+
+    fn texts_of(line: &Line) -> Vec<&str> {
+        line.ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn long_table(rows: usize, cell: &str) -> PrintDoc {
+        PrintDoc {
+            title: "表".into(),
+            date: "2026-12-05".into(),
+            blocks: vec![
+                Block::Heading("診療明細書".into()),
+                Block::Table(Table {
+                    columns: vec![
+                        shared::print::Column::left("項目名", 4),
+                        shared::print::Column::right("点数", 1),
+                    ],
+                    rows: (0..rows)
+                        .map(|i| vec![format!("{cell}{i}"), format!("{}", i * 10)])
+                        .collect(),
+                }),
+            ],
+            footer: "見本".into(),
+            header: "見本 太郎 患者番号 000123".into(),
+        }
+    }
+
+    #[test]
+    fn a_table_repeats_its_heading_row_on_every_page_it_continues_on() {
+        let fonts = fonts();
+        let pages = layout_of(&fonts, &long_table(200, "再診料"));
+        assert!(pages.len() >= 3, "{} pages", pages.len());
+        let room = room(true);
+        for (n, page) in pages.iter().enumerate() {
+            let used: f32 = page.iter().map(|l| l.height).sum();
+            assert!(used <= room, "page {n}: {used} > {room}");
+            let first_row = page
+                .iter()
+                .find(|l| l.ops.iter().any(|op| matches!(op, Op::Cell { .. })))
+                .expect("every page holds part of the table");
+            assert_eq!(texts_of(first_row), vec!["項目名", "点数"], "page {n}");
+        }
+        // Every row once, in order.
+        let rows: Vec<String> = pages
+            .iter()
+            .flatten()
+            .filter(|l| l.table_head.is_some())
+            .map(|l| texts_of(l)[0].to_string())
+            .collect();
+        let expected: Vec<String> = (0..200).map(|i| format!("再診料{i}")).collect();
+        assert_eq!(rows, expected);
+    }
+
+    #[test]
+    fn a_cell_taller_than_a_page_is_cut_into_pieces_that_fit() {
+        let fonts = fonts();
+        let pages = layout_of(&fonts, &long_table(1, &"長い所見が続く。".repeat(900)));
+        assert!(pages.len() >= 2, "{} pages", pages.len());
+        for page in &pages {
+            let used: f32 = page.iter().map(|l| l.height).sum();
+            assert!(used <= room(true), "{used}");
+        }
+    }
+
+    #[test]
+    fn a_page_break_starts_a_new_page_and_a_symbol_fits_the_page() {
+        let fonts = fonts();
+        let symbol = shared::print::qr_symbol(&vec![b'a'; 2900], "記号").unwrap();
+        let doc = PrintDoc {
+            title: "処方箋".into(),
+            date: "2026-12-05".into(),
+            blocks: vec![
+                Block::Text("一枚目".into()),
+                Block::PageBreak,
+                Block::PageBreak,
+                Block::Text("二枚目".into()),
+                Block::Symbol(symbol),
+            ],
+            footer: String::new(),
+            header: String::new(),
+        };
+        let pages = layout_of(&fonts, &doc);
+        assert_eq!(pages.len(), 2);
+        assert_eq!(texts_of(&pages[1][0]), vec!["二枚目"]);
+        let drawn = pages[1]
+            .iter()
+            .flat_map(|l| &l.ops)
+            .find_map(|op| match op {
+                Op::Symbol { x, module, symbol } => Some((*x, *module, symbol.width)),
+                _ => None,
+            })
+            .expect("the symbol is drawn");
+        // Version 40 at 0.3 mm: 185 modules, about 157 points, against the right margin.
+        assert_eq!(drawn.2, 185);
+        assert!((drawn.1 - 0.3 / 25.4 * 72.0).abs() < 1e-3);
+        assert!((drawn.0 + 185.0 * drawn.1 - (PAGE_W - MARGIN_X)).abs() < 1e-2);
+        let pdf = render(&doc, &fonts).unwrap();
+        assert_eq!(pdf, render(&doc, &fonts).unwrap());
     }
 }

@@ -142,3 +142,8 @@ id_type!(
     /// each kept as a PDF.
     DocumentId
 );
+id_type!(
+    /// A generated print (領収証, 明細書, 処方箋, the chart print) kept as a PDF in both file
+    /// stores; every output of it numbered and audited.
+    PrintId
+);

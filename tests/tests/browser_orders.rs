@@ -83,33 +83,6 @@ async fn wait_long(browser: &Browser, id: &str) -> anyhow::Result<()> {
     }
 }
 
-/// The bytes of the first QR symbol in a PNG image.
-fn decode_qr(png_bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
-    let mut reader = decoder.read_info()?;
-    let mut buf = vec![0; reader.output_buffer_size().unwrap_or(0)];
-    let info = reader.next_frame(&mut buf)?;
-    let channels = info.color_type.samples();
-    let (w, h) = (info.width as usize, info.height as usize);
-    let luma = |x: usize, y: usize| -> u8 {
-        let i = (y * w + x) * channels;
-        if channels >= 3 {
-            let (r, g, b) = (buf[i] as u32, buf[i + 1] as u32, buf[i + 2] as u32);
-            ((r * 299 + g * 587 + b * 114) / 1000) as u8
-        } else {
-            buf[i]
-        }
-    };
-    let mut image = rqrr::PreparedImage::prepare_from_greyscale(w, h, luma);
-    let grids = image.detect_grids();
-    anyhow::ensure!(!grids.is_empty(), "no QR symbol found in the screenshot");
-    let mut data = Vec::new();
-    grids[0]
-        .decode_to(&mut data)
-        .map_err(|e| anyhow::anyhow!("QR decode: {e:?}"))?;
-    Ok(data)
-}
-
 #[tokio::test]
 async fn the_doctor_orders_the_clerk_bills_without_typing_and_the_prescription_reads_back() {
     require_built_app();
@@ -440,7 +413,7 @@ async fn the_doctor_orders_the_clerk_bills_without_typing_and_the_prescription_r
             karte_tests::target_dir().join("screenshots/74-prescription-symbol.png"),
             &shot,
         )?;
-        let bytes = decode_qr(&shot)?;
+        let bytes = karte_tests::pdf::decode_qr(&shot)?;
         let (version, records) = shared::domain::order::jahis::read_jahis(&bytes)?;
         anyhow::ensure!(version == "JAHIS10", "version {version}");
         let drugs: Vec<(String, String)> = records

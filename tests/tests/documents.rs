@@ -8,6 +8,7 @@
 //! poppler-utils).
 
 use karte_server::files::FileStores;
+use karte_tests::pdf::poppler;
 use karte_tests::{admin_options, ApiClient, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -57,28 +58,6 @@ async fn clinic(app: &TestApp, code: &str) -> Clinic {
 
 fn sha256_hex(bytes: &[u8]) -> String {
     shared::media::hex(&Sha256::digest(bytes))
-}
-
-/// What `tool` prints for the PDF `bytes` (pdftotext to stdout, pdffonts).
-fn poppler(tool: &str, bytes: &[u8]) -> String {
-    let path = std::env::temp_dir().join(format!("karte-doc-{}.pdf", uuid::Uuid::new_v4()));
-    std::fs::write(&path, bytes).unwrap();
-    let mut cmd = std::process::Command::new(tool);
-    if tool == "pdftotext" {
-        cmd.arg("-layout").arg(&path).arg("-");
-    } else {
-        cmd.arg(&path);
-    }
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{tool} (poppler-utils) must be installed: {e}"));
-    let _ = std::fs::remove_file(&path);
-    assert!(
-        out.status.success(),
-        "{tool}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 async fn count_rows(app: &TestApp, table: &str) -> i64 {

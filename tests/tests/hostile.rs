@@ -363,6 +363,11 @@ async fn fixture(app: &TestApp) -> Fixture {
     ids.insert("month", today_jst()[..7].to_string());
     ids.insert("filing_id", uuid::Uuid::new_v4().to_string());
     ids.insert("payer", "1".into());
+    // 印刷物: the visit has no bill and the order no 処方箋 (their PDFs answer 404); a print
+    // that does not exist.
+    ids.insert("document", "receipt.pdf".into());
+    ids.insert("issue_no", "1".into());
+    ids.insert("print_id", uuid::Uuid::new_v4().to_string());
 
     Fixture {
         admin,
@@ -562,7 +567,7 @@ fn sample(
                                 "value": "98", "unit": "mg/dL", "reference_low": "70", "reference_high": "109"}]}),
         ),
         ("POST", p) if p.ends_with("/labs/import") => Some((Who::Doctor, None)),
-        ("POST", p) if p.ends_with("/chart/prints") => body(
+        ("POST", p) if p.ends_with("/chart/prints") || p.ends_with("/chart/prints/pdf") => body(
             Who::Doctor,
             json!({"from": "2024-06-01", "to": "2024-06-30"}),
         ),

@@ -1210,6 +1210,35 @@ async fn an_outside_prescription_is_issued_and_a_second_print_is_a_reissue() {
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let first: shared::api::orders::PrescriptionIssue = res.json();
     assert_eq!((first.issue_no, first.is_reissue()), (1, false));
+    // The issue as a kept PDF (the one PDF path): its 2次元シンボル reads back as the sheet's
+    // JAHIS data, and a nurse (the chart's reader) may open it too.
+    let pdf_path = format!("/orders/{}/prescription/1/pdf", order.order_id);
+    let (status, _, pdf) = c.nurse.get_file(&pdf_path).await;
+    assert_eq!(status, StatusCode::OK);
+    let text: String = karte_tests::pdf::poppler("pdftotext", &pdf)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for expected in [
+        "処方箋",
+        "【般】アムロジピン錠５ｍｇ",
+        "リフィル可■（2回）",
+        "架空処方",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    let page = karte_tests::pdf::page_png(&pdf, 1, 300);
+    let symbol = karte_tests::pdf::decode_qr(&page).expect("the symbol reads back");
+    assert_eq!(symbol, first.sheet.jahis_bytes_of(None));
+    let (again_status, _, again) = c.doctor.get_file(&pdf_path).await;
+    assert_eq!((again_status, again), (StatusCode::OK, pdf));
+    assert_eq!(
+        c.doctor
+            .get(&format!("/orders/{}/prescription/9/pdf", order.order_id))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     let sheet = &first.sheet;
     assert_eq!(sheet.patient_name, "架空 処方");
     assert_eq!(sheet.insurer_number, "33120015");

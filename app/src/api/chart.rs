@@ -143,3 +143,12 @@ pub async fn print(
 ) -> Result<ChartPrint, ApiFailure> {
     post(&format!("/patients/{patient}/chart/prints"), csrf, body).await
 }
+
+/// The same print as a PDF kept by the server (`GET /prints/{id}/pdf` hands it out).
+pub async fn print_pdf(
+    csrf: &str,
+    patient: PatientId,
+    body: &PrintChart,
+) -> Result<shared::api::chart::PrintRef, ApiFailure> {
+    post(&format!("/patients/{patient}/chart/prints/pdf"), csrf, body).await
+}

@@ -7,33 +7,28 @@ use shared::api::orders::{OrderContents, PrescriptionIssue};
 use shared::billing::Rp;
 use shared::domain::japanese::wareki;
 
-/// The QR symbol of `data` in 8-bit byte mode (the JAHIS data is Shift_JIS bytes), Model 2 at
-/// error correction L (prescriptions.md b.3: L or higher; L holds the most), the smallest
-/// version that holds it, as SVG with its width in modules (quiet zone included); `None` when
-/// even version 40 cannot.
+/// The QR symbol of `data` ([`shared::print::qr_symbol`]) as SVG, a square per dark module,
+/// with its width in modules (quiet zone included); `None` when even version 40 cannot hold it.
 pub fn qr_svg(data: &[u8]) -> Option<(String, usize)> {
-    use qrcode::bits::Bits;
-    use qrcode::{EcLevel, QrCode, Version};
-    let ec = EcLevel::L;
-    for v in 1..=40 {
-        let version = Version::Normal(v);
-        let mut bits = Bits::new(version);
-        if bits.push_byte_data(data).is_err() || bits.push_terminator(ec).is_err() {
-            continue;
+    let symbol = shared::print::qr_symbol(data, "")?;
+    let w = symbol.width;
+    let mut path = String::new();
+    for y in 0..w {
+        for x in 0..w {
+            if symbol.dark(x, y) {
+                path.push_str(&format!("M{x} {y}h1v1h-1z"));
+            }
         }
-        let code = QrCode::with_bits(bits, ec).ok()?;
-        let modules = code.width() + 8;
-        let svg = code
-            .render::<qrcode::render::svg::Color>()
-            .quiet_zone(true)
-            .build();
-        return Some((svg, modules));
     }
-    None
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {w}\" shape-rendering=\"crispEdges\">\
+         <rect width=\"{w}\" height=\"{w}\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>"
+    );
+    Some((svg, w))
 }
 
-/// Printed cell size: 0.3 mm, above the 0.25 mm minimum of b.3.
-const CELL_MM: f64 = 0.3;
+/// Printed cell size ([`shared::print::QR_MODULE_UM`]: 0.3 mm).
+const CELL_MM: f64 = shared::print::QR_MODULE_UM as f64 / 1000.0;
 
 /// A box per digit, as the form prints numbers (保険者番号, 公費負担者番号 …).
 fn boxes(text: &str, width: usize) -> impl IntoView {
@@ -44,53 +39,6 @@ fn boxes(text: &str, width: usize) -> impl IntoView {
     view! {
         <span class="digit-boxes">{chars.into_iter().map(|c| view! { <span class="digit">{c}</span> }).collect_view()}</span>
     }
-}
-
-/// The lines of the 処方 field: each Rp's drugs (【般】 for a 一般名処方) with their quantity and
-/// unit, then its 用法 and days or times; the marks per drug for the two columns.
-/// On a 分割指示 sheet (`split`: the days of one split), 内服 shows this sheet's days and the total.
-fn rx_lines(issue: &PrescriptionIssue, split: Option<u32>) -> Vec<(String, bool, bool)> {
-    let sheet = &issue.sheet;
-    let mut out = Vec::new();
-    for (i, o) in sheet.prescription.rps.iter().enumerate() {
-        for (j, d) in o.rp.drugs().iter().enumerate() {
-            let printed = sheet.drugs.get(i).and_then(|ds| ds.get(j));
-            let name = printed
-                .map(|p| p.name.clone())
-                .unwrap_or_else(|| d.code.clone());
-            let unit = printed.map(|p| p.unit.clone()).unwrap_or_default();
-            let label = if j == 0 {
-                format!("Rp{}", i + 1)
-            } else {
-                String::new()
-            };
-            out.push((
-                format!("{label}\u{3000}{name}\u{3000}{}{unit}", d.quantity),
-                d.no_substitution,
-                d.patient_wish,
-            ));
-        }
-        let amount = match &o.rp {
-            Rp::Internal { days, .. } => match split {
-                Some(per) => format!("{per}日分（総投与日数{days}日）"),
-                None => format!("{days}日分"),
-            },
-            Rp::AsNeeded { times, .. } => format!("{times}回分"),
-            Rp::External { .. } => String::new(),
-        };
-        let kind = match &o.rp {
-            Rp::Internal { .. } => "内服",
-            Rp::AsNeeded { .. } => "頓服",
-            Rp::External { .. } => "外用",
-        };
-        out.push((
-            format!("\u{3000}\u{3000}【{kind}】{}\u{3000}{amount}", o.usage.text),
-            false,
-            false,
-        ));
-    }
-    out.push(("以下余白".into(), false, false));
-    out
 }
 
 /// The 処方箋 as printed: one 様式第二号 sheet, or with 分割指示 one 様式第二号の二 sheet per split
@@ -110,25 +58,11 @@ fn PrescriptionPart(issue: PrescriptionIssue, part: Option<u8>) -> impl IntoView
     let sheet = issue.sheet.clone();
     let symbol = qr_svg(&sheet.jahis_bytes_of(part));
     let split = part.and(sheet.prescription.split_days());
-    let lines = rx_lines(&issue, split.map(|(per, _)| per));
-    let any_no_substitution = lines.iter().any(|(_, n, _)| *n);
+    let lines = shared::print::rx_lines(&sheet, split.map(|(per, _)| per));
+    let remarks = shared::print::rx_remarks(&sheet, &lines);
     let code = sheet.institution_code.clone();
     let first_public = sheet.public.first().cloned();
-    let second_public = sheet.public.get(1).cloned();
-    let rx = sheet.prescription.clone();
-    let marker = match sheet.burden_category {
-        Some(3) => "六",
-        Some(1) => "高一",
-        Some(2) => "高７",
-        Some(5) => "高８",
-        _ => "",
-    };
-    let split_note = rx
-        .split_days()
-        .map(|(days, n)| format!("分割指示：分割日数{days}日、分割回数{n}回"));
-    let split_head = part
-        .zip(split)
-        .map(|(i, (_, n))| format!("分割指示に係る処方箋　分割の{n}回中{i}回目"));
+    let split_head = shared::print::split_heading(&sheet, part);
     view! {
         <article class="print-doc prescription-doc" data-testid="prescription-doc">
             <header class="rx-head">
@@ -158,7 +92,7 @@ fn PrescriptionPart(issue: PrescriptionIssue, part: Option<u8>) -> impl IntoView
                     <th>"電話番号"</th><td>{sheet.institution_phone.clone()}</td>
                 </tr>
                 <tr>
-                    <td>{format!("区分　{}", if sheet.insurer_number.is_empty() { "" } else if sheet.insured { "被保険者" } else { "被扶養者" })}</td>
+                    <td>{format!("区分　{}", shared::print::insured_label(&sheet))}</td>
                     <th>"保険医氏名"</th><td data-testid="rx-doctor">{format!("{}　印", sheet.doctor_name)}</td>
                 </tr>
                 <tr>
@@ -176,32 +110,18 @@ fn PrescriptionPart(issue: PrescriptionIssue, part: Option<u8>) -> impl IntoView
                 <thead><tr><th class="mark">"変更不可（医療上必要）"</th><th class="mark">"患者希望"</th>
                     <th>"個々の処方薬について、医療上の必要性があるため、後発医薬品（ジェネリック医薬品）への変更に差し支えがあると判断した場合には、「変更不可」欄に「✓」又は「×」を記載し、「保険医署名」欄に署名又は記名・押印すること。また、患者の希望を踏まえ、先発医薬品を処方した場合には、「患者希望」欄に「✓」又は「×」を記載すること。"</th></tr></thead>
                 <tbody data-testid="rx-lines">
-                    {lines.into_iter().map(|(text, no_sub, wish)| view! {
-                        <tr><td class="mark">{if no_sub { "✓" } else { "" }}</td><td class="mark">{if wish { "✓" } else { "" }}</td><td>{text}</td></tr>
+                    {lines.into_iter().map(|l| view! {
+                        <tr><td class="mark">{if l.no_substitution { "✓" } else { "" }}</td><td class="mark">{if l.patient_wish { "✓" } else { "" }}</td><td>{l.text}</td></tr>
                     }).collect_view()}
                 </tbody>
-                <tfoot><tr><td colspan="3" data-testid="rx-refill">{match rx.refill_uses {
-                    Some(n) => format!("リフィル可 ☑（{n}回）"),
-                    None => "リフィル可 □（　回）".to_string(),
-                }}</td></tr></tfoot>
+                <tfoot><tr><td colspan="3" data-testid="rx-refill">{shared::print::refill_line(&sheet)}</td></tr></tfoot>
             </table>
             <div class="rx-foot">
                 <section class="rx-remarks">
                     <h3>"備考"</h3>
-                    {any_no_substitution.then(|| view! { <p>{format!("保険医署名　{}", sheet.doctor_name)}</p> })}
-                    {(!marker.is_empty()).then(|| view! { <p>{marker}</p> })}
-                    {second_public.map(|p| view! { <p>{format!("第二公費　{} ／ {}", p.payer_number, p.recipient_number)}</p> })}
-                    {rx.remarks.lines().filter(|l| !l.trim().is_empty()).map(|l| view! { <p>{l.to_string()}</p> }).collect_view()}
-                    {split_note.map(|n| view! { <p>{n}</p> })}
-                    {sheet.narcotic.clone().map(|n| view! {
-                        <p data-testid="rx-narcotic">{format!("麻薬施用者免許証番号　{}", n.license)}<br/>
-                            {format!("患者住所　{}{}", n.patient_address,
-                                if n.patient_phone.is_empty() { String::new() } else { format!("（電話 {}）", n.patient_phone) })}</p>
-                    })}
+                    {remarks.into_iter().map(|l| view! { <p>{l}</p> }).collect_view()}
                     <p class="rx-leftover">"保険薬局が調剤時に残薬を確認した場合の対応（特に指示がある場合は「レ」又は「×」を記載すること。）"<br/>
-                        {format!("{} 保険医療機関へ疑義照会した上で調剤　{} 保険医療機関へ情報提供",
-                            if rx.leftover == Some(shared::api::orders::Leftover::Inquire) { "☑" } else { "□" },
-                            if rx.leftover == Some(shared::api::orders::Leftover::Inform) { "☑" } else { "□" })}</p>
+                        {shared::print::leftover_line(&sheet)}</p>
                 </section>
                 {match symbol {
                     Some((svg, modules)) => view! {
@@ -210,7 +130,7 @@ fn PrescriptionPart(issue: PrescriptionIssue, part: Option<u8>) -> impl IntoView
                     }.into_any(),
                     None => view! {
                         <p class="rx-qr-missing" role="alert" data-testid="prescription-qr-missing">
-                            "処方内容が多く、2次元シンボルに収まりません（処方を分けてください）"
+                            {shared::print::QR_TOO_LONG}
                         </p>
                     }.into_any(),
                 }}

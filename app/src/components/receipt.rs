@@ -3,58 +3,9 @@
 //! A4 "paper" (`.print-doc`); when the page is printed only the documents show, one per page.
 
 use leptos::prelude::*;
-use shared::billing::{receipt_rows, thousands, PricedLine, PricedVisit};
-use shared::domain::japanese::{parse_date, wareki};
-
-/// Everything the 領収証 and the 明細書 print for one visit.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReceiptData {
-    /// 医療機関の名称 (footer, next to the 領収印).
-    pub institution_name: String,
-    /// 医療機関の所在地 (footer); empty to leave it off.
-    pub institution_address: String,
-    pub patient_name: String,
-    /// 患者番号.
-    pub patient_number: String,
-    /// 受診科; empty to leave it off.
-    pub department: String,
-    /// 診療日, `YYYY-MM-DD` (printed in 和暦).
-    pub service_date: String,
-    /// 保険の種類 and 本人/家族 as printed (費用区分, e.g. 「協会けんぽ 本人」).
-    pub insurance: String,
-    pub priced: PricedVisit,
-    /// 保険外負担 (自費: 文書料, 予防接種 …), each with its name and amount; empty for none.
-    pub non_insured: Vec<NonInsuredCharge>,
-    /// 領収金額: the yen actually received.
-    pub paid: i64,
-    /// 発行日, `YYYY-MM-DD` (printed in 和暦).
-    pub issued_on: String,
-    /// 領収書No.
-    pub receipt_number: String,
-}
-
-/// One 保険外負担 item: the notice wants each listed by name and amount (receipts.md §1.1).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NonInsuredCharge {
-    pub name: String,
-    /// Yen, tax included where taxable.
-    pub yen: i64,
-}
-
-/// `令和6年6月3日`, or the text as given when it is not a date.
-fn japanese_date(iso: &str) -> String {
-    parse_date(iso)
-        .map(wareki)
-        .unwrap_or_else(|| iso.to_string())
-}
-
-fn yen(n: i64) -> String {
-    format!("{}円", thousands(n))
-}
-
-fn points(n: i64) -> String {
-    format!("{}点", thousands(n))
-}
+use shared::billing::{receipt_rows, thousands, PricedLine};
+pub use shared::print::ReceiptData;
+use shared::print::{japanese_date, points, yen};
 
 /// 領収証: the 保険 points per 部, the totals, 一部負担金, 保険外負担 and 領収金額.
 #[component]
@@ -64,7 +15,7 @@ pub fn Receipt(#[prop(into)] data: Signal<ReceiptData>) -> impl IntoView {
             {move || {
                 let d = data.get();
                 let share = d.priced.share;
-                let non_insured_total: i64 = d.non_insured.iter().map(|c| c.yen).sum();
+                let non_insured_total = d.non_insured_total();
                 let rows = receipt_rows(&d.priced);
                 // The 部 in rows of five, names over points, as on 別紙様式1.
                 let grid = rows
@@ -97,13 +48,7 @@ pub fn Receipt(#[prop(into)] data: Signal<ReceiptData>) -> impl IntoView {
                     .collect_view();
                 let has_items = !d.non_insured.is_empty();
                 // With a 公費, the patient pays less than the insurance's 一部負担金.
-                let public = (share.public.0 > 0).then(|| {
-                    format!(
-                        "（保険の一部負担金 {} のうち公費負担 {}）",
-                        yen(share.insurance_copay.0),
-                        yen(share.public.0)
-                    )
-                });
+                let public = d.public_note();
                 let address = (!d.institution_address.is_empty()).then(|| d.institution_address.clone());
                 view! {
                     <header class="doc-head">
@@ -164,9 +109,7 @@ pub fn Receipt(#[prop(into)] data: Signal<ReceiptData>) -> impl IntoView {
                         <span>"領収金額"</span>
                         <strong class="num" data-testid="receipt-paid">{yen(d.paid)}</strong>
                     </div>
-                    <p class="doc-note">
-                        "※厚生労働省が定める診療報酬や薬価等には、医療機関等が仕入れ時に負担する消費税が反映されています。"
-                    </p>
+                    <p class="doc-note">{shared::print::TAX_NOTE}</p>
                     <footer class="doc-foot">
                         <div class="doc-issuer">
                             <p data-testid="receipt-institution">{d.institution_name.clone()}</p>
@@ -233,7 +176,7 @@ pub fn Statement(#[prop(into)] data: Signal<ReceiptData>) -> impl IntoView {
                             </tr>
                         </tfoot>
                     </table>
-                    <p class="doc-note">"※この明細書は無償で交付しています。"</p>
+                    <p class="doc-note">{shared::print::FREE_NOTE}</p>
                 }
             }}
         </article>

@@ -36,14 +36,14 @@ fn ChartPrintOf(patient_id: PatientId) -> impl IntoView {
             .with_untracked(|q| q.get("to"))
             .unwrap_or_else(|| format_date(today)),
     );
-    let note = query.with_untracked(|q| q.get("note"));
+    let note = StoredValue::new(query.with_untracked(|q| q.get("note")));
     let doc = RwSignal::new(None::<ChartPrint>);
     // The patient banner on screen, as on every screen about a patient.
     crate::state::show_patient(patient_id, |_| {});
     let error = RwSignal::new(None::<String>);
     let prepare = move || {
         let body = PrintChart {
-            note_id: note.clone(),
+            note_id: note.get_value(),
             from: from.get_untracked(),
             to: to.get_untracked(),
         };
@@ -61,9 +61,28 @@ fn ChartPrintOf(patient_id: PatientId) -> impl IntoView {
             }
         });
     };
-    let prepare_click = {
-        let prepare = prepare.clone();
-        move |_| prepare()
+    let prepare_click = move |_| prepare();
+    // The kept PDF of the same print, open in the viewer.
+    let pdf = RwSignal::new(None::<shared::ids::PrintId>);
+    let make_pdf = move |_| {
+        let body = PrintChart {
+            note_id: note.get_value(),
+            from: from.get_untracked(),
+            to: to.get_untracked(),
+        };
+        let csrf = session.csrf();
+        spawn_local(async move {
+            match crate::api::chart::print_pdf(&csrf, patient_id, &body).await {
+                Ok(made) => {
+                    let _ = pdf.try_set(Some(made.print_id));
+                    let _ = error.try_set(None);
+                }
+                Err(f) => {
+                    session.check(&f);
+                    let _ = error.try_set(Some(f.first_message()));
+                }
+            }
+        });
     };
     view! {
         <div class="no-print print-controls">
@@ -78,34 +97,22 @@ fn ChartPrintOf(patient_id: PatientId) -> impl IntoView {
                 <Show when=move || doc.get().is_some()>
                     <button type="button" data-testid="print-now" on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>"印刷"</button>
                 </Show>
+                <button type="button" class="secondary" data-testid="print-pdf" on:click=make_pdf>"PDFで保存・印刷（記録されます）"</button>
             </div>
             <p class="form-error" role="alert">{move || error.get()}</p>
         </div>
+        {move || pdf.get().map(|id| view! {
+            <crate::pages::chart::pdf_viewer::PdfViewer src=shared::api::documents::print_pdf_path(id)
+                title="診療録".to_string() on_close=Callback::new(move |_| pdf.set(None))/>
+        })}
         {move || doc.get().map(|d| view! { <ChartDocument doc=d/> })}
     }
 }
 
 #[component]
 fn ChartDocument(doc: ChartPrint) -> impl IntoView {
-    let banner = format!(
-        "{}（{}） 患者番号 {} 生年月日 {} 性別 {}",
-        doc.patient_name,
-        doc.patient_kana,
-        doc.patient_number,
-        doc.birth_date,
-        match doc.sex.as_str() {
-            "male" => "男",
-            "female" => "女",
-            _ => "その他",
-        }
-    );
-    let printed = format!(
-        "期間 {} 〜 {} ／ 印刷 {} {}",
-        doc.from,
-        doc.to,
-        crate::format::jst(&doc.printed_at),
-        doc.printed_by
-    );
+    let banner = shared::print::chart_banner(&doc);
+    let printed = shared::print::chart_printed_line(&doc);
     view! {
         <article class="print-doc chart-print" data-testid="chart-print">
             <table class="page-frame">
@@ -135,13 +142,7 @@ fn ChartDocument(doc: ChartPrint) -> impl IntoView {
                             <h3>{format!("{} {}", n.visit_date, n.status.label_ja())}</h3>
                             {n.versions.iter().map(|v| view! {
                                 <div class="print-version" class:superseded=v.version < n.current_version()>
-                                    <p class="version-meta">{format!("第{}版{} {} {}{}{}{}",
-                                        v.version,
-                                        if v.version < n.current_version() { "（修正前）" } else { "（最新）" },
-                                        crate::format::jst(&v.created_at), v.author,
-                                        v.on_behalf_of.as_ref().map(|d| format!(" 代行入力：{d}医師")).unwrap_or_default(),
-                                        if v.is_pending() { " 承認待ち".to_string() } else { v.approved_by.as_ref().map(|a| format!(" 承認：{a}")).unwrap_or_default() },
-                                        if v.reason.is_empty() { String::new() } else { format!(" 修正理由：{}", v.reason) })}</p>
+                                    <p class="version-meta">{shared::print::note_version_line(v, n.current_version())}</p>
                                     <table class="soap-print">
                                         <tr><th>"S"</th><td>{v.soap.subjective.clone()}</td><th>"A"</th><td>{v.soap.assessment.clone()}</td></tr>
                                         <tr><th>"O"</th><td>{v.soap.objective.clone()}</td><th>"P"</th><td>{v.soap.plan.clone()}</td></tr>
@@ -166,13 +167,7 @@ fn ChartDocument(doc: ChartPrint) -> impl IntoView {
                                 <h3>{format!("{} {} {}", o.visit_date, o.kind.label_ja(), o.status_label_ja())}</h3>
                                 {o.versions.iter().map(|v| view! {
                                     <div class="print-version" class:superseded=v.version < current>
-                                        <p class="version-meta">{format!("第{}版{} {} {}{}{}{}",
-                                            v.version,
-                                            if v.version < current { "（修正前）" } else { "（最新）" },
-                                            crate::format::jst(&v.created_at), v.author,
-                                            v.on_behalf_of.as_ref().map(|d| format!(" 代行入力：{d}医師")).unwrap_or_default(),
-                                            if v.cancelled { " 取消".to_string() } else { String::new() },
-                                            if v.reason.is_empty() { String::new() } else { format!(" 理由：{}", v.reason) })}</p>
+                                        <p class="version-meta">{shared::print::order_version_line(v, current)}</p>
                                         <ul>{v.contents.lines_ja(name).into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
                                         {(!v.overrides.is_empty()).then(|| view! {
                                             <p class="version-meta">{format!("警告を確認のうえ確定：{}",
@@ -201,7 +196,7 @@ fn ChartDocument(doc: ChartPrint) -> impl IntoView {
                         <tbody>
                             {doc.labs.iter().map(|r| view! {
                                 <tr><td>{r.collected_on.clone()}</td><td>{r.item_name.clone()}</td><td>{r.value.clone()}</td><td>{r.unit.clone()}</td>
-                                    <td>{match (r.reference_low, r.reference_high) { (None, None) => String::new(), (l, h) => format!("{}〜{}", l.map(|v| v.to_string()).unwrap_or_default(), h.map(|v| v.to_string()).unwrap_or_default()) }}</td>
+                                    <td>{shared::print::reference_range(r.reference_low, r.reference_high)}</td>
                                     <td>{r.flag.clone()}</td></tr>
                             }).collect_view()}
                         </tbody>

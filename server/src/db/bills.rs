@@ -317,3 +317,23 @@ pub async fn earlier_visit(
     .fetch_optional(tx.conn())
     .await
 }
+
+/// The 保険者番号 of the insurance bill version (`bill`, `version`) was priced under, as it
+/// was recorded when the bill was finalised; `None` for 公費単独 (or no such version).
+pub async fn insurer_of(
+    tx: &mut TenantTx,
+    bill: BillId,
+    version: i32,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select i.insurer_number from bill_version b \
+         join lateral (select v.insurer_number from insurance_version v \
+           where v.insurance_id = b.insurance_id \
+           order by (v.created_at <= b.created_at) desc, v.version desc limit 1) i on true \
+         where b.bill_id = $1 and b.version = $2",
+    )
+    .bind(bill.as_uuid())
+    .bind(version)
+    .fetch_optional(tx.conn())
+    .await
+}

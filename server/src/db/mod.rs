@@ -22,6 +22,7 @@ pub mod orders;
 pub mod patients;
 pub mod postal;
 pub mod prescriptions;
+pub mod prints;
 pub mod reception;
 pub mod security;
 pub mod sessions;

@@ -68,6 +68,8 @@ pub mod action {
     pub const DOCUMENT_FINALIZE: &str = "document_finalize";
     pub const DOCUMENT_AMEND: &str = "document_amend";
     pub const DOCUMENT_OUTPUT: &str = "document_output";
+    pub const PRINT_CREATE: &str = "print_create";
+    pub const PRINT_OUTPUT: &str = "print_output";
 
     /// Every code above, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -125,6 +127,8 @@ pub mod action {
         DOCUMENT_FINALIZE,
         DOCUMENT_AMEND,
         DOCUMENT_OUTPUT,
+        PRINT_CREATE,
+        PRINT_OUTPUT,
     ];
 }
 

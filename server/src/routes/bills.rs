@@ -37,6 +37,10 @@ pub fn router() -> Routes {
             "/receptions/{reception_id}/bill",
             get(bill_context).post(finalize_bill),
         )
+        .route(
+            "/receptions/{reception_id}/bill/versions/{version}/{document}",
+            get(bill_print),
+        )
         .route("/masters/rows", post(master_rows))
         .route("/masters/search", get(search_masters))
         // Public data, large, fetched once per revision: compressed (no secret in it).
@@ -165,6 +169,80 @@ async fn bill_context(
         coverage_differs,
         orders: order_details,
     }))
+}
+
+/// The 領収証 (`receipt.pdf`) or 明細書 (`statement.pdf`) of a finalised bill version as PDF:
+/// made from the stored version the first time it is asked for and kept in both file stores;
+/// every GET is a numbered output in the audit log (a reprint after the first).
+async fn bill_print(
+    State(state): State<AppState>,
+    method: axum::http::Method,
+    user: ActiveUser,
+    ip: ClientIp,
+    note: AccessNote,
+    Path((raw, version, document)): Path<(String, String, String)>,
+) -> ApiResult<axum::response::Response> {
+    use crate::db::prints::PrintKind;
+    use crate::services::prints;
+    user.require(Permission::FrontDesk)?;
+    let kind = match document.as_str() {
+        "receipt.pdf" => PrintKind::Receipt,
+        "statement.pdf" => PrintKind::Statement,
+        _ => return Err(ApiError::code(ErrorCode::NotFound)),
+    };
+    let version: i32 = crate::http::id_or_not_found(&version)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let (id, patient, date, department, _, _) = visit_of(&mut tx, &raw).await?;
+    note.set_patient(patient);
+    let bill = bills::for_reception(&mut tx, id)
+        .await?
+        .rows
+        .into_iter()
+        .find(|b| b.version == version)
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    tx.commit().await?;
+    let source = prints::Source {
+        kind,
+        key: format!("bill:{}:{}", bill.bill_id, bill.version),
+        patient,
+    };
+    let ctx = user.ctx();
+    let print = prints::ensure(
+        &state.db,
+        &state.files,
+        state.fonts.as_deref(),
+        ctx,
+        &ip,
+        &source,
+        || async {
+            let mut tx = TenantTx::begin(&state.db, ctx).await?;
+            let p = patients::find(&mut tx, patient)
+                .await?
+                .ok_or(ApiError::code(ErrorCode::NotFound))?;
+            let insurer = bills::insurer_of(&mut tx, bill.bill_id, bill.version).await?;
+            let institution = crate::db::institutions::current(&mut tx).await?.name;
+            let address = crate::db::institutions::profile(&mut tx).await?.address;
+            tx.commit().await?;
+            let mut data = shared::print::ReceiptData::new(
+                &institution,
+                shared::print::BillPatient {
+                    name: &p.name,
+                    number: &p.patient_number,
+                    department: &department,
+                    service_date: &format_date(date),
+                    insurer_number: insurer.as_deref(),
+                },
+                &bill.detail(),
+            );
+            data.institution_address = address;
+            Ok(match kind {
+                PrintKind::Statement => shared::print::statement_print(&data),
+                _ => shared::print::receipt_print(&data),
+            })
+        },
+    )
+    .await?;
+    super::prints::hand_out(&state, &method, &user, &ip, &note, print).await
 }
 
 async fn finalize_bill(

@@ -14,6 +14,7 @@ mod health;
 mod insurance;
 mod logs;
 mod patients;
+mod prints;
 mod reception;
 mod security;
 mod users;
@@ -73,6 +74,7 @@ fn all_routes() -> Routes {
         .merge(claims::router())
         .merge(attachments::router())
         .merge(documents::router())
+        .merge(prints::router())
 }
 
 pub fn api_router() -> Router<AppState> {

@@ -18,7 +18,7 @@ use crate::files::FileStores;
 use crate::http::id_or_not_found;
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
 use crate::logs::AccessNote;
-use crate::pdf::{Fonts, RenderError};
+use crate::pdf::Fonts;
 use crate::services::attachments;
 use bytes::Bytes;
 use shared::api::documents::{
@@ -302,14 +302,6 @@ pub async fn save_draft(
     detail(tx, head).await
 }
 
-fn fonts_missing() -> ApiError {
-    ApiError::code(ErrorCode::Unavailable).with_field(FieldError::new(
-        "pdf",
-        "fonts_missing",
-        "PDFを作るフォントがサーバーにありません。確定されていません。管理者に連絡してください",
-    ))
-}
-
 /// A character the PDF's font cannot print, named with where it is: a field of the letter (the
 /// writer replaces it), or the patient's or institution's registered details (fixed there).
 fn unprintable(fonts: &Fonts, header: &LetterHeader, letter: &ReferralLetter) -> ApiResult<()> {
@@ -396,7 +388,7 @@ pub async fn finalize(
     tx.commit().await?;
 
     let version = newest + 1;
-    let fonts = fonts.ok_or_else(fonts_missing)?;
+    let fonts = fonts.ok_or_else(super::prints::fonts_missing)?;
     unprintable(fonts, &header, &letter)?;
     let version_body = VersionBody { header, letter };
     let body_value = serde_json::to_value(&version_body)
@@ -409,23 +401,7 @@ pub async fn finalize(
             reason: reason.clone(),
         },
     );
-    let pdf = {
-        let fonts = fonts.clone();
-        tokio::task::spawn_blocking(move || crate::pdf::render(&doc, &fonts))
-            .await
-            .map_err(|e| anyhow::anyhow!("PDF rendering stopped: {e}"))?
-    };
-    let pdf = match pdf {
-        Ok(bytes) => bytes,
-        Err(RenderError::MissingGlyph(c)) => {
-            // Checked per field above; a character in the fixed text would land here.
-            return Err(ApiError::invalid(
-                "letter",
-                format!("「{c}」は印刷できない文字です"),
-            ));
-        }
-        Err(err) => return Err(anyhow::anyhow!(err).context("rendering a document").into()),
-    };
+    let pdf = super::prints::render(Some(fonts), doc, "letter").await?;
     // Another tab may have saved or finalised while the PDF rendered: do not store a PDF no
     // version will name (checked again, under the lock, when the version is written).
     let mut tx = TenantTx::begin(db, ctx).await?;

@@ -8,4 +8,5 @@ pub mod coverage;
 pub mod demo;
 pub mod documents;
 pub mod operator;
+pub mod prints;
 pub mod signin;

@@ -305,6 +305,13 @@ pub struct ChartPrint {
     pub printed_by: String,
 }
 
+/// A generated print (`POST /patients/{id}/chart/prints/pdf`): its PDF is
+/// `GET /prints/{print_id}/pdf`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrintRef {
+    pub print_id: crate::ids::PrintId,
+}
+
 /// A doctor, for the 代行入力 picker (`GET /doctors`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DoctorSummary {

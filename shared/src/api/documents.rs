@@ -96,6 +96,27 @@ pub struct DocumentSummary {
 }
 
 /// The path a version's PDF is read from (each read is audited as an output).
+/// The 領収証 (`receipt`) or 明細書 (`statement`) PDF of a bill version.
+pub fn bill_pdf_path(reception: crate::ids::ReceptionId, version: i32, document: &str) -> String {
+    format!(
+        "{}/receptions/{reception}/bill/versions/{version}/{document}.pdf",
+        super::PREFIX
+    )
+}
+
+/// The PDF of issue `issue_no` of an order's 処方箋.
+pub fn prescription_pdf_path(order: crate::ids::OrderId, issue_no: i32) -> String {
+    format!(
+        "{}/orders/{order}/prescription/{issue_no}/pdf",
+        super::PREFIX
+    )
+}
+
+/// A generated print's PDF by its id.
+pub fn print_pdf_path(print: crate::ids::PrintId) -> String {
+    format!("{}/prints/{print}/pdf", super::PREFIX)
+}
+
 pub fn pdf_path(document: DocumentId, version: i32) -> String {
     format!(
         "{}/documents/{document}/versions/{version}/pdf",

@@ -134,6 +134,8 @@ pub fn action_label_ja(action: &str) -> &'static str {
         "document_finalize" => "文書の確定",
         "document_amend" => "文書の訂正",
         "document_output" => "文書の出力（印刷・再印刷）",
+        "print_create" => "印刷物（領収証・明細書・処方箋・カルテ）の作成",
+        "print_output" => "印刷物の出力（印刷・再印刷）",
         _ => "その他",
     }
 }

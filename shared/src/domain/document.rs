@@ -463,6 +463,7 @@ pub fn referral_print(
             p.name,
             inst.name
         ),
+        header: String::new(),
     }
 }
 

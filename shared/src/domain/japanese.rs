@@ -282,6 +282,71 @@ fn parse_wareki(text: &str) -> Option<Date> {
     .then_some(date)
 }
 
+/// A server timestamp (RFC 3339: `2026-11-24T05:06:07.123Z`, or with an offset) in Japan
+/// Standard Time as `YYYY-MM-DD HH:MM:SS`; `None` when it is not such a timestamp. For printed
+/// documents, which state the time in Japan whatever the machine that prints them.
+pub fn jst_timestamp(rfc3339: &str) -> Option<String> {
+    let b = rfc3339.as_bytes();
+    if b.len() < 20 || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let day = rfc3339.get(..10)?;
+    if !day.bytes().enumerate().all(|(i, c)| match i {
+        4 | 7 => c == b'-',
+        _ => c.is_ascii_digit(),
+    }) {
+        return None;
+    }
+    let month = time::Month::try_from(day.get(5..7)?.parse::<u8>().ok()?).ok()?;
+    let date = Date::from_calendar_date(
+        day.get(..4)?.parse().ok()?,
+        month,
+        day.get(8..10)?.parse().ok()?,
+    )
+    .ok()?;
+    let num = |at: usize| -> Option<u8> {
+        let two = rfc3339.get(at..at + 2)?;
+        two.bytes().all(|c| c.is_ascii_digit()).then_some(())?;
+        two.parse().ok()
+    };
+    let at = date.with_hms(num(11)?, num(14)?, num(17)?).ok()?;
+    let mut rest = rfc3339.get(19..)?;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        rest = frac.get(digits..)?;
+    }
+    let offset = if rest == "Z" {
+        time::UtcOffset::UTC
+    } else {
+        let sign: i8 = match rest.as_bytes().first()? {
+            b'+' => 1,
+            b'-' => -1,
+            _ => return None,
+        };
+        let (h, m) = (rest.get(1..3)?, rest.get(4..6)?);
+        if rest.len() != 6 || rest.as_bytes()[3] != b':' {
+            return None;
+        }
+        if !h.bytes().chain(m.bytes()).all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let (h, m): (i8, i8) = (h.parse().ok()?, m.parse().ok()?);
+        time::UtcOffset::from_hms(sign * h, sign * m, 0).ok()?
+    };
+    let jst = time::UtcOffset::from_hms(9, 0, 0).ok()?;
+    let t = at.assume_offset(offset).to_offset(jst);
+    Some(format!(
+        "{} {:02}:{:02}:{:02}",
+        format_date(t.date()),
+        t.hour(),
+        t.minute(),
+        t.second()
+    ))
+}
+
 /// `YYYY-MM-DD`.
 pub fn format_date(date: Date) -> String {
     format!(
@@ -295,6 +360,34 @@ pub fn format_date(date: Date) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_timestamps_read_in_japan_time() {
+        assert_eq!(
+            jst_timestamp("2026-11-24T05:06:07.123456Z").as_deref(),
+            Some("2026-11-24 14:06:07")
+        );
+        assert_eq!(
+            jst_timestamp("2026-12-31T20:00:00Z").as_deref(),
+            Some("2027-01-01 05:00:00")
+        );
+        assert_eq!(
+            jst_timestamp("2026-11-24T14:06:07+09:00").as_deref(),
+            Some("2026-11-24 14:06:07")
+        );
+        for bad in [
+            "",
+            "2026-11-24",
+            "2026-11-24T05:06:07",
+            "2026-11-24T25:06:07Z",
+            "2026-11-24T05:06:07.Z",
+            "2026-11-24T05:06:07+9:00",
+            "2026-02-30T05:06:07Z",
+            "２０２６-11-24T05:06:07Z",
+        ] {
+            assert_eq!(jst_timestamp(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn dates_are_read_as_people_type_them() {

@@ -46,39 +46,6 @@ fn yen(n: i64) -> String {
     format!("{}円", shared::billing::thousands(n))
 }
 
-/// What the 領収証 and 明細書 of a stored version print.
-fn receipt_data(
-    ctx: &BillContext,
-    bill: &BillVersion,
-    institution: &str,
-) -> crate::components::receipt::ReceiptData {
-    crate::components::receipt::ReceiptData {
-        institution_name: institution.to_string(),
-        institution_address: String::new(),
-        patient_name: ctx.patient_name.clone(),
-        patient_number: ctx.patient_number.clone(),
-        department: ctx.department.clone(),
-        service_date: ctx.service_date.clone(),
-        insurance: ctx
-            .insurer_number
-            .as_ref()
-            .map(|n| format!("保険者番号 {n}"))
-            .unwrap_or_default(),
-        priced: bill.priced.clone(),
-        non_insured: Vec::new(),
-        paid: bill.paid,
-        issued_on: crate::format::jst(&bill.created_at)
-            .get(..10)
-            .unwrap_or("")
-            .to_string(),
-        receipt_number: format!(
-            "{}-{}",
-            bill.bill_id.to_string().get(..8).unwrap_or(""),
-            bill.version
-        ),
-    }
-}
-
 #[component]
 pub fn BillPage() -> impl IntoView {
     crate::pages::per_path_id(
@@ -105,6 +72,8 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
     let paid = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
     let correcting = RwSignal::new(false);
+    // The 領収証 or 明細書 PDF open in the viewer: (bill version, document).
+    let viewing = RwSignal::new(None::<(i32, &'static str)>);
     let message = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
     let new_item = RwSignal::new(String::new());
@@ -460,8 +429,11 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
                     <Show when=move || !correcting.get()>
                         <button type="button" class="secondary" data-testid="bill-correct" on:click=move |_| correcting.set(true)>"訂正する"</button>
                         <button type="button" data-testid="bill-print" on:click=move |_| {
-                            if let Some(w) = web_sys::window() { let _ = w.print(); }
-                        }>"領収証・明細書を印刷"</button>
+                            viewing.set(Some((b.version, "receipt")));
+                        }>"領収証（PDF・印刷）"</button>
+                        <button type="button" class="secondary" data-testid="bill-print-statement" on:click=move |_| {
+                            viewing.set(Some((b.version, "statement")));
+                        }>"明細書（PDF・印刷）"</button>
                     </Show>
                 </section>
             })}
@@ -469,7 +441,7 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
                 let ctx = context.get()?;
                 let bill = ctx.bills.first()?.clone();
                 let institution = session.info().map(|i| i.institution.name).unwrap_or_default();
-                let data = receipt_data(&ctx, &bill, &institution);
+                let data = crate::components::receipt::ReceiptData::of(&ctx, &bill, &institution);
                 Some(view! {
                     <div class="print-area" data-testid="bill-documents">
                         <crate::components::receipt::Receipt data=data.clone()/>
@@ -478,6 +450,12 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
                 })
             }}
         </Show>
+        {move || viewing.get().map(|(version, document)| view! {
+            <crate::pages::chart::pdf_viewer::PdfViewer
+                src=shared::api::documents::bill_pdf_path(reception, version, document)
+                title=format!("{} 第{version}版", if document == "receipt" { "領収証" } else { "診療明細書" })
+                on_close=Callback::new(move |_| viewing.set(None))/>
+        })}
         // One screen at 1280×800: what is entered and priced on the left; the totals, 預り金 and
         // 確定 on the right, always in view.
         <div class="bill-layout">

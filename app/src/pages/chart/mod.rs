@@ -25,7 +25,7 @@ mod editor;
 mod note;
 mod order_form;
 mod orders;
-mod pdf_viewer;
+pub(crate) mod pdf_viewer;
 
 use note::NoteEditor;
 

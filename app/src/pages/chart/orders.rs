@@ -980,9 +980,21 @@ pub fn OrdersPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                 }
             })}
             {move || printing.get().map(|p| match p {
-                Printing::Prescription(issue) => view! {
-                    <crate::components::prescription::PrescriptionDoc issue=*issue/>
-                }.into_any(),
+                Printing::Prescription(issue) => {
+                    let pdf = shared::api::documents::prescription_pdf_path(issue.order_id, issue.issue_no);
+                    let open = RwSignal::new(false);
+                    view! {
+                        <p class="no-print">
+                            <button type="button" class="secondary" data-testid="prescription-pdf"
+                                on:click=move |_| open.set(true)>"処方箋PDF（保存・印刷）"</button>
+                        </p>
+                        <Show when=move || open.get()>
+                            <super::pdf_viewer::PdfViewer src=pdf.clone() title="処方箋".to_string()
+                                on_close=Callback::new(move |_| open.set(false))/>
+                        </Show>
+                        <crate::components::prescription::PrescriptionDoc issue=*issue/>
+                    }.into_any()
+                }
                 Printing::Labels { contents, names } => view! {
                     <crate::components::prescription::MedicineBagLabels patient_name=crate::state::use_current_patient().0.with_untracked(|p| p.as_ref().map(|p| p.name.clone())).unwrap_or_default()
                         contents=contents names=names visit_date=day.get_untracked()/>

@@ -73,6 +73,10 @@ pub fn router() -> Routes {
             post(print::print_chart),
         )
         .route(
+            "/patients/{patient_id}/chart/prints/pdf",
+            post(print::print_chart_pdf),
+        )
+        .route(
             "/patients/{patient_id}/orders",
             get(orders::day_orders).post(orders::create_order),
         )
@@ -92,6 +96,10 @@ pub fn router() -> Routes {
         .route(
             "/orders/{order_id}/prescription",
             get(orders::prescription_issues).post(orders::issue_prescription),
+        )
+        .route(
+            "/orders/{order_id}/prescription/{issue_no}/pdf",
+            get(orders::prescription_pdf),
         )
         .route(
             "/orders/{order_id}/versions/{version}/approve",

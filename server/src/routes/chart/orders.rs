@@ -219,6 +219,47 @@ pub(super) async fn issue_prescription(
     Ok((StatusCode::CREATED, Json(issued)))
 }
 
+/// The PDF of issue `issue_no` of the order's 処方箋 (様式第二号 with its 2次元シンボル, one page
+/// per split): made from the issued sheet the first time it is asked for, kept in both file
+/// stores; every GET is a numbered output in the audit log. A new 再発行 is a new issue.
+pub(super) async fn prescription_pdf(
+    State(state): State<AppState>,
+    method: axum::http::Method,
+    user: ActiveUser,
+    ip: ClientIp,
+    note: AccessNote,
+    Path((raw, issue_no)): Path<(String, String)>,
+) -> ApiResult<axum::response::Response> {
+    use crate::db::prints::PrintKind;
+    use crate::services::prints;
+    require_notes(&user)?;
+    let issue_no: i32 = id_or_not_found(&issue_no)?;
+    let mut tx = TenantTx::begin(&state.db, user.ctx()).await?;
+    let head = workflow::head(&mut tx, &raw, &note).await?;
+    let issue = crate::db::prescriptions::issues(&mut tx, head.order_id)
+        .await?
+        .into_iter()
+        .find(|i| i.issue_no == issue_no)
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    tx.commit().await?;
+    let source = prints::Source {
+        kind: PrintKind::Prescription,
+        key: format!("prescription:{}:{}", head.order_id, issue_no),
+        patient: head.patient_id,
+    };
+    let print = prints::ensure(
+        &state.db,
+        &state.files,
+        state.fonts.as_deref(),
+        user.ctx(),
+        &ip,
+        &source,
+        || async { Ok(shared::print::prescription_print(&issue)) },
+    )
+    .await?;
+    crate::routes::prints::hand_out(&state, &method, &user, &ip, &note, print).await
+}
+
 /// Every issue of the order's 処方箋, newest first (what was printed, for a reprint or a check).
 pub(super) async fn prescription_issues(
     State(state): State<AppState>,

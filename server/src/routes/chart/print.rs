@@ -9,8 +9,9 @@ use crate::services::chart::notes::head;
 use crate::services::chart::print::{self, Scope};
 use crate::state::AppState;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::Json;
-use shared::api::chart::{ChartPrint, PrintChart};
+use shared::api::chart::{ChartPrint, PrintChart, PrintRef};
 use shared::api::ErrorCode;
 
 pub(super) async fn print_chart(
@@ -19,6 +20,46 @@ pub(super) async fn print_chart(
     ip: ClientIp,
     ApiJson(body): ApiJson<PrintChart>,
 ) -> ApiResult<Json<ChartPrint>> {
+    Ok(Json(chart_print(&state, &path, &ip, &body).await?))
+}
+
+/// The same print as a PDF kept in both file stores (`/prints/{id}/pdf` hands it out): the
+/// chart as it stands now, with who printed it and when, on every page.
+pub(super) async fn print_chart_pdf(
+    State(state): State<AppState>,
+    path: PatientPath,
+    ip: ClientIp,
+    ApiJson(body): ApiJson<PrintChart>,
+) -> ApiResult<(StatusCode, Json<PrintRef>)> {
+    use crate::db::prints::PrintKind;
+    use crate::services::prints;
+    let printed = chart_print(&state, &path, &ip, &body).await?;
+    let user = path.user();
+    let print_id = shared::ids::PrintId(uuid::Uuid::new_v4());
+    let source = prints::Source {
+        kind: PrintKind::Chart,
+        key: format!("chart:{print_id}"),
+        patient: path.id()?,
+    };
+    let print_id = prints::create(
+        &state.db,
+        &state.files,
+        state.fonts.as_deref(),
+        user.ctx(),
+        &ip,
+        &source,
+        shared::print::chart_print(&printed),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(PrintRef { print_id })))
+}
+
+async fn chart_print(
+    state: &AppState,
+    path: &PatientPath,
+    ip: &ClientIp,
+    body: &PrintChart,
+) -> ApiResult<ChartPrint> {
     let user = path.user();
     require_chart(user)?;
     let (mut tx, patient) = path.open(&state.db).await?;
@@ -38,7 +79,7 @@ pub(super) async fn print_chart(
             Scope::Period(from, to)
         }
     };
-    let printed = print::print(&mut tx, user.ctx(), &ip, patient, scope).await?;
+    let printed = print::print(&mut tx, user.ctx(), ip, patient, scope).await?;
     tx.commit().await?;
-    Ok(Json(printed))
+    Ok(printed)
 }

@@ -1,0 +1,195 @@
+//! 印刷物: the one PDF path for everything Karte prints from a record (領収証 and 明細書, 処方箋,
+//! the chart print; the 診療情報提供書 renders through [`render`] too). A print is built by
+//! `shared` from the server's own records ([`shared::print`]), rendered by [`crate::pdf`],
+//! written to both file stores and recorded with its SHA-256 under what it was printed from,
+//! in one transaction; printing the same source again hands out the stored copy. Every output
+//! is numbered and audited (the first, then reprints).
+
+use crate::db::files::{FileRow, Origin};
+use crate::db::prints::{self, PrintKind, PrintRow};
+use crate::db::{files, is_unique_violation, patients, Db, TenantContext, TenantTx};
+use crate::error::{ApiError, ApiResult};
+use crate::files::FileStores;
+use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
+use crate::pdf::{Fonts, RenderError};
+use crate::services::attachments;
+use bytes::Bytes;
+use shared::api::{ErrorCode, FieldError};
+use shared::ids::{PatientId, PrintId};
+use shared::media::MediaType;
+use shared::print::PrintDoc;
+use uuid::Uuid;
+
+/// The PDF fonts are not installed on the server: nothing is stored.
+pub fn fonts_missing() -> ApiError {
+    ApiError::code(ErrorCode::Unavailable).with_field(FieldError::new(
+        "pdf",
+        "fonts_missing",
+        "PDFを作るフォントがサーバーにありません。何も保存されていません。管理者に連絡してください",
+    ))
+}
+
+/// `doc` rendered to PDF (off the async threads). A character the font lacks is a 422 naming
+/// it (check the fields a user can fix first, to name the field); `field` names the request
+/// part it is reported on.
+pub async fn render(fonts: Option<&Fonts>, doc: PrintDoc, field: &str) -> ApiResult<Vec<u8>> {
+    let fonts = fonts.ok_or_else(fonts_missing)?.clone();
+    let rendered = tokio::task::spawn_blocking(move || crate::pdf::render(&doc, &fonts))
+        .await
+        .map_err(|e| anyhow::anyhow!("PDF rendering stopped: {e}"))?;
+    match rendered {
+        Ok(bytes) => Ok(bytes),
+        Err(RenderError::MissingGlyph(c)) => Err(ApiError::invalid(
+            field,
+            format!("「{c}」は印刷できない文字です。登録内容の字を置き換えてください"),
+        )),
+        Err(err) => Err(anyhow::anyhow!(err).context("rendering a PDF").into()),
+    }
+}
+
+/// What a print is made from: its kind, the source it is named by (unique per kind: the same
+/// source is printed once) and the patient it is about.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub kind: PrintKind,
+    pub key: String,
+    pub patient: PatientId,
+}
+
+/// The print of `source` if it has been made.
+pub async fn existing(tx: &mut TenantTx, source: &Source) -> ApiResult<Option<PrintId>> {
+    Ok(prints::by_source(tx, source.kind, &source.key)
+        .await?
+        .map(|p| p.print_id))
+}
+
+/// Renders `doc`, stores it in both file stores and records it as the print of `source` (with
+/// the stored file, in one transaction, audited). When another request printed the same source
+/// meanwhile, that print is the one (the copy rendered here was never recorded).
+pub async fn create(
+    db: &Db,
+    stores: &FileStores,
+    fonts: Option<&Fonts>,
+    ctx: &TenantContext,
+    ip: &ClientIp,
+    source: &Source,
+    doc: PrintDoc,
+) -> ApiResult<PrintId> {
+    let pdf = render(fonts, doc, "print").await?;
+    let row = attachments::put_file(
+        stores,
+        ctx,
+        source.patient,
+        Bytes::from(pdf),
+        MediaType::Pdf,
+        Origin::Generated,
+    )
+    .await?;
+    let print = PrintRow {
+        print_id: PrintId(Uuid::new_v4()),
+        patient_id: source.patient,
+        kind: source.kind,
+        source: source.key.clone(),
+        file_id: row.file_id,
+    };
+    let mut tx = TenantTx::begin(db, ctx).await?;
+    attachments::record_file(&mut tx, ctx, ip, &row).await?;
+    if let Err(err) = prints::insert(&mut tx, &print, ctx.user_id()).await {
+        if !is_unique_violation(&err) {
+            return Err(err.into());
+        }
+        drop(tx);
+        let mut tx = TenantTx::begin(db, ctx).await?;
+        let existing = existing(&mut tx, source)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("a print vanished after a unique violation"))?;
+        tx.commit().await?;
+        return Ok(existing);
+    }
+    let event = AuditEvent::success(action::PRINT_CREATE)
+        .target("print", print.print_id)
+        .detail("kind", source.kind.code())
+        .detail("source", source.key.clone())
+        .detail("file_id", row.file_id.to_string())
+        .detail("sha256", shared::media::hex(&row.sha256))
+        .detail("patient_id", source.patient.to_string());
+    audit::record(&mut tx, &Actor::of(ctx, ip), event).await?;
+    tx.commit().await?;
+    Ok(print.print_id)
+}
+
+/// The print of `source`, made from `build` when it has not been printed yet.
+pub async fn ensure<F, Fut>(
+    db: &Db,
+    stores: &FileStores,
+    fonts: Option<&Fonts>,
+    ctx: &TenantContext,
+    ip: &ClientIp,
+    source: &Source,
+    build: F,
+) -> ApiResult<PrintId>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<PrintDoc>>,
+{
+    let mut tx = TenantTx::begin(db, ctx).await?;
+    let found = existing(&mut tx, source).await?;
+    tx.commit().await?;
+    match found {
+        Some(id) => Ok(id),
+        None => create(db, stores, fonts, ctx, ip, source, build().await?).await,
+    }
+}
+
+/// A print's PDF as handed out.
+pub struct PrintOut {
+    pub print: PrintRow,
+    pub file: attachments::FileRead,
+    pub filename: String,
+}
+
+/// The PDF of `print_id` for the signed-in user, when `allowed` lets them read prints of its
+/// kind (404 otherwise, as for another institution's): read and verified from the stores (a bad
+/// copy repaired), then, when `output` (a GET, not a HEAD), the output numbered and audited.
+pub async fn output(
+    db: &Db,
+    stores: &FileStores,
+    ctx: &TenantContext,
+    ip: &ClientIp,
+    print_id: PrintId,
+    allowed: impl Fn(PrintKind) -> bool,
+    output: bool,
+) -> ApiResult<PrintOut> {
+    let mut tx = TenantTx::begin(db, ctx).await?;
+    let print = prints::find(&mut tx, print_id)
+        .await?
+        .filter(|p| allowed(p.kind))
+        .ok_or(ApiError::code(ErrorCode::NotFound))?;
+    let row: FileRow = files::file(&mut tx, print.file_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("a print names a missing file"))?;
+    let number = patients::find(&mut tx, print.patient_id)
+        .await?
+        .map(|p| p.patient_number)
+        .unwrap_or_default();
+    tx.commit().await?;
+    let file = attachments::fetch(db, stores, ctx, ip, row).await?;
+    if output {
+        let mut tx = TenantTx::begin(db, ctx).await?;
+        let n = prints::record_output(&mut tx, print.print_id, ctx.user_id()).await?;
+        let event = AuditEvent::success(action::PRINT_OUTPUT)
+            .target("print", print.print_id)
+            .detail("kind", print.kind.code())
+            .detail("output", n)
+            .detail("reprint", n > 1)
+            .detail("patient_id", print.patient_id.to_string());
+        audit::record(&mut tx, &Actor::of(ctx, ip), event).await?;
+        tx.commit().await?;
+    }
+    let filename = format!("{}-{number}.pdf", print.kind.code());
+    Ok(PrintOut {
+        print,
+        file,
+        filename,
+    })
+}
