@@ -125,7 +125,38 @@ impl Fonts {
             .filter(|c| !matches!(c, '\n' | '\t'))
             .find(|&c| map.map(c).is_none())
     }
+
+    /// `doc` with every character the body font lacks replaced by 〓 (the 下駄記号 Japanese
+    /// printing uses for a character it cannot set), and how many were replaced: for prints
+    /// of stored records, which nobody can change to make them printable.
+    pub fn substitute_missing(&self, mut doc: PrintDoc) -> (PrintDoc, usize) {
+        let mut replaced = 0;
+        for text in doc.texts_mut() {
+            if self.missing(text).is_none() {
+                continue;
+            }
+            let fixed: String = text
+                .chars()
+                .map(|c| {
+                    let kept = matches!(c, '\n' | '\t')
+                        || is_variation_selector(c)
+                        || self.missing(c.encode_utf8(&mut [0; 4])).is_none();
+                    if kept {
+                        c
+                    } else {
+                        replaced += 1;
+                        GETA
+                    }
+                })
+                .collect();
+            *text = fixed;
+        }
+        (doc, replaced)
+    }
 }
+
+/// What a character the font lacks prints as in a print of stored records.
+pub const GETA: char = '〓';
 
 /// Why a document could not be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -372,6 +403,7 @@ impl<'a> Layout<'a> {
         columns: &[(f32, f32, Align)],
         cells: &[String],
         heading: bool,
+        head_height: f32,
     ) -> Vec<Line> {
         let measure = self.face(heading).measure(TABLE);
         let band = TABLE * LEADING;
@@ -384,9 +416,9 @@ impl<'a> Layout<'a> {
             })
             .collect();
         let tallest = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
-        // What one page holds under the table's heading row, with room to spare.
+        // What one page holds under the table's heading row (repeated on it).
         let per_piece =
-            (((self.room - 2.0 * (band + 2.0 * CELL_PAD)) / band).floor() as usize).max(1);
+            (((self.room - head_height - 2.0 * CELL_PAD) / band).floor() as usize).max(1);
         let mut pieces = Vec::new();
         let mut start = 0;
         while start < tallest {
@@ -443,11 +475,12 @@ impl<'a> Layout<'a> {
             .collect();
         let head = if table.columns.iter().any(|c| !c.heading.is_empty()) {
             let headings: Vec<String> = table.columns.iter().map(|c| c.heading.clone()).collect();
-            let mut rows = self.table_row(&columns, &headings, true);
+            // A heading row is cut to half a page at most.
+            let mut rows = self.table_row(&columns, &headings, true, self.room / 2.0);
             for row in &mut rows {
                 row.keep_with_next = true;
             }
-            // The first piece is what repeats (a heading taller than a page is not).
+            // The first piece is what repeats.
             let index = self.heads.len();
             if let Some(first) = rows.first() {
                 self.heads.push(first.clone());
@@ -457,8 +490,11 @@ impl<'a> Layout<'a> {
         } else {
             None
         };
+        let head_height = head
+            .and_then(|h| self.heads.get(h))
+            .map_or(0.0, |h| h.height);
         for cells in &table.rows {
-            for mut piece in self.table_row(&columns, cells, false) {
+            for mut piece in self.table_row(&columns, cells, false, head_height) {
                 piece.table_head = head;
                 self.lines.push(piece);
             }
@@ -480,17 +516,18 @@ impl<'a> Layout<'a> {
         }];
         let measure = self.fonts.body.measure(FOOTER);
         let caption_width = (x - MARGIN_X - BODY).max(FOOTER);
-        for (k, line) in wrap(&measure, &symbol.caption, caption_width)
-            .into_iter()
-            .enumerate()
-        {
-            let band = FOOTER * LEADING;
+        let band = FOOTER * LEADING;
+        // Only the caption lines beside the symbol (set from its foot upwards).
+        let fits = (side / band).floor() as usize;
+        let mut caption = wrap(&measure, &symbol.caption, caption_width);
+        caption.truncate(fits);
+        for (k, line) in caption.into_iter().rev().enumerate() {
             let x = (x - BODY - measure.width(&line)).max(MARGIN_X);
             ops.push(Op::Text {
                 heading: false,
                 size: FOOTER,
                 x,
-                dy: side - band * (k as f32 + 1.0),
+                dy: (side - band * (k as f32 + 1.0)).max(0.0),
                 band: Some(band),
                 text: line,
             });
@@ -568,10 +605,10 @@ impl<'a> Layout<'a> {
     fn pages(self) -> Vec<Vec<Line>> {
         let room = self.room;
         let heads = self.heads;
+        let lines = self.lines;
         let mut pages: Vec<Vec<Line>> = vec![Vec::new()];
         let mut used = 0.0;
-        let mut lines = self.lines.into_iter().peekable();
-        while let Some(line) = lines.next() {
+        for (i, line) in lines.iter().enumerate() {
             let page_has_lines = pages.last().is_some_and(|p| !p.is_empty());
             if line.page_break {
                 if page_has_lines {
@@ -580,13 +617,20 @@ impl<'a> Layout<'a> {
                 }
                 continue;
             }
-            // A heading goes with the first line under it.
-            let needed = line.height
-                + if line.keep_with_next {
-                    lines.peek().map_or(0.0, |next| next.height)
-                } else {
-                    0.0
-                };
+            // A heading goes with the first line under it: a run of such lines (a section's
+            // heading, then a table's heading row) with the line after the run.
+            let needed = if line.keep_with_next {
+                let mut run = 0.0;
+                for next in &lines[i..] {
+                    run += next.height;
+                    if !next.keep_with_next || run > room {
+                        break;
+                    }
+                }
+                run.min(room)
+            } else {
+                line.height
+            };
             if used + needed > room && page_has_lines {
                 pages.push(Vec::new());
                 used = 0.0;
@@ -599,11 +643,36 @@ impl<'a> Layout<'a> {
             }
             used += line.height;
             if let Some(page) = pages.last_mut() {
-                page.push(line);
+                page.push(line.clone());
             }
+        }
+        // A page break at the end starts no page.
+        if pages.len() > 1 && pages.last().is_some_and(Vec::is_empty) {
+            pages.pop();
         }
         pages
     }
+}
+
+/// `text` on one line no wider than `width`: cut with … where it would run over.
+fn fit(measure: &Measure<'_>, text: &str, width: f32) -> String {
+    if measure.width(text) <= width {
+        return text.replace(['\n', '\t'], " ");
+    }
+    let ellipsis = measure.advance('…');
+    let mut out = String::new();
+    let mut used = 0.0;
+    for c in printable(text) {
+        let c = if matches!(c, '\n' | '\t') { ' ' } else { c };
+        let w = measure.advance(c);
+        if used + w + ellipsis > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
 }
 
 fn draw_text(surface: &mut Surface<'_>, face: &Face, size: f32, x: f32, baseline: f32, text: &str) {
@@ -762,13 +831,18 @@ pub fn render(doc: &PrintDoc, fonts: &Fonts) -> Result<Vec<u8>, RenderError> {
         let mut surface = page.surface();
         let mut top = MARGIN_TOP;
         if header {
+            let banner = fit(
+                &fonts.heading.measure(FOOTER),
+                &doc.header,
+                PAGE_W - 2.0 * MARGIN_X,
+            );
             draw_text(
                 &mut surface,
                 &fonts.heading,
                 FOOTER,
                 MARGIN_X,
                 MARGIN_TOP + FOOTER,
-                &doc.header,
+                &banner,
             );
             rule(&mut surface, MARGIN_TOP + HEADER_BAND - 4.0);
             top += HEADER_BAND;
@@ -807,16 +881,22 @@ pub fn render(doc: &PrintDoc, fonts: &Fonts) -> Result<Vec<u8>, RenderError> {
             top += line.height;
         }
         let footer_y = PAGE_H - MARGIN_BOTTOM / 2.0;
+        let number = format!("{}/{}", index + 1, total);
+        let measure = fonts.body.measure(FOOTER);
+        let width = measure.width(&number);
+        let footer = fit(
+            &measure,
+            &doc.footer,
+            PAGE_W - 2.0 * MARGIN_X - width - 2.0 * FOOTER,
+        );
         draw_text(
             &mut surface,
             &fonts.body,
             FOOTER,
             MARGIN_X,
             footer_y,
-            &doc.footer,
+            &footer,
         );
-        let number = format!("{}/{}", index + 1, total);
-        let width = fonts.body.measure(FOOTER).width(&number);
         draw_text(
             &mut surface,
             &fonts.body,
@@ -1110,5 +1190,100 @@ mod tests {
         assert!((drawn.0 + 185.0 * drawn.1 - (PAGE_W - MARGIN_X)).abs() < 1e-2);
         let pdf = render(&doc, &fonts).unwrap();
         assert_eq!(pdf, render(&doc, &fonts).unwrap());
+    }
+
+    #[test]
+    fn a_character_the_font_lacks_prints_as_geta_in_a_print_of_records() {
+        let fonts = fonts();
+        let mut doc = long_letter();
+        doc.header = "見本 🩺 太郎".into();
+        doc.blocks.push(Block::Table(Table {
+            columns: vec![shared::print::Column::left("所見🩺", 1)],
+            rows: vec![vec!["葛\u{E0100}城\n🩺🩺".into()]],
+        }));
+        let (fixed, n) = fonts.substitute_missing(doc);
+        assert_eq!(n, 4);
+        assert_eq!(fixed.header, "見本 〓 太郎");
+        assert!(fixed.texts().contains(&"葛\u{E0100}城\n〓〓"));
+        assert!(fixed.texts().iter().all(|t| fonts.missing(t).is_none()));
+        assert!(render(&fixed, &fonts).is_ok());
+        let (same, none) = fonts.substitute_missing(long_letter());
+        assert_eq!((same, none), (long_letter(), 0));
+    }
+
+    #[test]
+    fn a_running_line_too_long_is_cut_to_the_width() {
+        let m = em(10.0);
+        assert_eq!(fit(&m, "あいう", 30.0), "あいう");
+        assert_eq!(fit(&m, "あいうえお", 30.0), "あい…");
+        assert_eq!(fit(&m, "あ\nい", 30.0), "あ い");
+    }
+
+    #[test]
+    fn a_heading_stays_with_what_follows_and_a_final_page_break_adds_no_page() {
+        let fonts = fonts();
+        for filler in 30..60 {
+            let mut blocks: Vec<Block> =
+                (0..filler).map(|i| Block::Text(format!("行{i}"))).collect();
+            blocks.push(Block::Subheading("検査結果".into()));
+            blocks.push(Block::Table(Table {
+                columns: vec![
+                    shared::print::Column::left("とても長い見出しが折り返して三行以上になる列", 1),
+                    shared::print::Column::left("項目", 6),
+                ],
+                rows: vec![vec!["1".into(), "血糖".into()]; 3],
+            }));
+            blocks.push(Block::PageBreak);
+            let doc = PrintDoc {
+                title: "t".into(),
+                date: "2026-12-05".into(),
+                blocks,
+                footer: String::new(),
+                header: String::new(),
+            };
+            let pages = layout_of(&fonts, &doc);
+            for page in &pages {
+                assert!(!page.is_empty(), "{filler}: an empty page");
+                let last = page.last().unwrap();
+                assert!(!last.keep_with_next, "{filler}: a heading ends a page");
+                let used: f32 = page.iter().map(|l| l.height).sum();
+                assert!(used <= room(false), "{filler}: {used}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_wrapped_heading_row_and_a_tall_cell_still_fit_each_page() {
+        let fonts = fonts();
+        let doc = PrintDoc {
+            title: "t".into(),
+            date: "2026-12-05".into(),
+            blocks: vec![Block::Table(Table {
+                columns: vec![
+                    shared::print::Column::left(&"見出しが長い".repeat(6), 1),
+                    shared::print::Column::left("本文", 3),
+                ],
+                rows: vec![vec!["".into(), "長い所見。".repeat(3000)]],
+            })],
+            footer: String::new(),
+            header: "見本 太郎".into(),
+        };
+        let pages = layout_of(&fonts, &doc);
+        assert!(pages.len() >= 3);
+        let mut text = String::new();
+        for page in &pages {
+            let used: f32 = page.iter().map(|l| l.height).sum();
+            assert!(used <= room(true), "{used}");
+            // The heading row first on every page.
+            assert!(texts_of(&page[0])[0].starts_with("見出し"));
+            for line in page.iter().filter(|l| l.table_head.is_some()) {
+                text.extend(texts_of(line).into_iter().filter(|t| t.contains('長')));
+            }
+        }
+        assert_eq!(
+            text,
+            "長い所見。".repeat(3000),
+            "every character once, in order"
+        );
     }
 }

@@ -12,6 +12,7 @@ pub mod pdf;
 /// The one policy for tests that need `../shared/reference` (shared with `shared/tests`).
 #[path = "../../shared/tests/common/reference.rs"]
 pub mod reference;
+pub mod samples;
 
 use anyhow::Context;
 use karte_server::config::{RuntimeConfig, Settings, TlsSource};

@@ -666,8 +666,9 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
         browser
             .wait_for_text("bill-final", "確定済み 第1版")
             .await?;
-        browser.wait_for_text("receipt-total-points", "264").await?;
-        browser.wait_for_text("receipt-paid", "790").await?;
+        // The 領収証 and 明細書 on screen are the documents the PDF is rendered from.
+        browser.wait_for_text("receipt", "264点").await?;
+        browser.wait_for_text("receipt", "領収金額　790円").await?;
         browser.wait_for_text("statement", "再診料").await?;
         c.execute(
             "document.querySelector('[data-testid=receipt]').scrollIntoView()",
@@ -675,6 +676,15 @@ async fn a_clerk_prices_a_visit_takes_the_payment_and_prints_the_receipt() {
         )
         .await?;
         browser.screenshot("21-bill-receipt").await?;
+        // The 領収証 handed over: the kept PDF in the app's viewer, its text searchable.
+        browser.click("bill-print").await?;
+        browser.by_testid("pdf-viewer").await?;
+        browser.wait_for_text("pdf-page", "1 / 1").await?;
+        browser.fill("pdf-query", "領収金額").await?;
+        browser.click("pdf-search").await?;
+        browser.wait_for_text("pdf-hits", "1ページ（1件）").await?;
+        browser.screenshot("21b-bill-receipt-pdf").await?;
+        browser.click("pdf-close").await?;
 
         // A 処置 was forgotten: the bill is corrected as version 2 with a reason.
         browser.click("bill-correct").await?;

@@ -419,52 +419,7 @@ async fn a_referral_letter_is_written_finalised_and_its_pdf_opens() {
 /// A synthetic 16×16 CT export of `frames` 8-bit frames (frame k: value 16·x + k), 0.5 mm
 /// pixels, for a fictitious patient.
 fn dicom_ct(instance: u32, frames: u32) -> Vec<u8> {
-    use dicom_core::{DataElement, PrimitiveValue, VR};
-    use dicom_dictionary_std::{tags, uids};
-    use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
-    let s = |tag, vr, v: &str| DataElement::new(tag, vr, PrimitiveValue::from(v));
-    let us = |tag, v: u16| DataElement::new(tag, VR::US, PrimitiveValue::from(v));
-    let pixels: Vec<u8> = (0..frames)
-        .flat_map(|k| (0..256u32).map(move |i| ((i % 16) * 16 + k) as u8))
-        .collect();
-    let obj = InMemDicomObject::from_element_iter([
-        s(tags::PATIENT_NAME, VR::PN, "KAKUU^JIRO"),
-        s(tags::PATIENT_ID, VR::LO, "000777"),
-        s(tags::STUDY_DATE, VR::DA, "20261204"),
-        s(tags::MODALITY, VR::CS, "CT"),
-        s(tags::STUDY_DESCRIPTION, VR::LO, "KAKUU CHEST"),
-        s(tags::INSTANCE_NUMBER, VR::IS, &instance.to_string()),
-        s(
-            tags::SOP_INSTANCE_UID,
-            VR::UI,
-            &format!("1.2.392.999.2.{instance}"),
-        ),
-        s(tags::NUMBER_OF_FRAMES, VR::IS, &frames.to_string()),
-        DataElement::new(
-            tags::PIXEL_SPACING,
-            VR::DS,
-            PrimitiveValue::Strs(vec!["0.5".to_string(), "0.5".to_string()].into()),
-        ),
-        us(tags::ROWS, 16),
-        us(tags::COLUMNS, 16),
-        us(tags::SAMPLES_PER_PIXEL, 1),
-        s(tags::PHOTOMETRIC_INTERPRETATION, VR::CS, "MONOCHROME2"),
-        us(tags::BITS_ALLOCATED, 8),
-        us(tags::BITS_STORED, 8),
-        us(tags::HIGH_BIT, 7),
-        us(tags::PIXEL_REPRESENTATION, 0),
-        DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::U8(pixels.into())),
-    ]);
-    let file = obj
-        .with_meta(
-            FileMetaTableBuilder::new()
-                .transfer_syntax(uids::EXPLICIT_VR_LITTLE_ENDIAN)
-                .media_storage_sop_class_uid(uids::CT_IMAGE_STORAGE),
-        )
-        .unwrap();
-    let mut out = Vec::new();
-    file.write_all(&mut out).unwrap();
-    out
+    karte_tests::samples::ct(instance, 1, 16, frames, false)
 }
 
 /// 画像検査: two DICOM files of one day open as one series in the DICOM viewer (its module

@@ -95,7 +95,18 @@ async fn the_receipt_and_statement_of_a_bill_version_are_kept_pdfs_and_every_out
         let res = c.clerk.get(&missing).await;
         assert_eq!(res.status, StatusCode::NOT_FOUND, "{missing}");
     }
+    // A HEAD only asks about a print that exists: it makes none.
+    let head = c
+        .clerk
+        .send(
+            c.clerk
+                .request(reqwest::Method::HEAD, &format!("{base}/receipt.pdf"))
+                .await,
+        )
+        .await;
+    assert_eq!(head.status, StatusCode::NOT_FOUND);
     assert_eq!(rows(&c, "select count(*) from print_record").await, 0);
+    assert_eq!(rows(&c, "select count(*) from stored_file").await, 0);
 
     let receipt = pdf(&c.clerk, &format!("{base}/receipt.pdf")).await;
     assert_eq!(receipt.status, StatusCode::OK);
@@ -385,4 +396,43 @@ async fn prints_are_the_institutions_own() {
         1,
         "the other institution's requests output nothing"
     );
+}
+
+#[tokio::test]
+async fn two_first_requests_make_one_print_and_a_name_the_font_lacks_prints_as_geta() {
+    let c = clinic(CODE_A, "架空印刷クリニック").await;
+    // A name with a character the IPA font has no glyph for (stored as typed).
+    let (_, visit) = c
+        .patient(
+            "架空 🩺子",
+            "カクウ ミホンコ",
+            "1970-01-01",
+            "01130012",
+            None,
+        )
+        .await;
+    let bill = c.bill(&visit, &[], 0).await;
+    let path = format!(
+        "/receptions/{}/bill/versions/{}/receipt.pdf",
+        visit.reception_id, bill.version
+    );
+    let (a, b) = tokio::join!(pdf(&c.clerk, &path), pdf(&c.clerk, &path));
+    assert_eq!((a.status, b.status), (StatusCode::OK, StatusCode::OK));
+    assert_eq!(a.bytes, b.bytes);
+    assert_eq!(rows(&c, "select count(*) from print_record").await, 1);
+    assert_eq!(
+        rows(&c, "select count(*) from stored_file").await,
+        1,
+        "the second request rendered and stored nothing"
+    );
+    assert_eq!(rows(&c, "select count(*) from print_output").await, 2);
+    let text = flat(&poppler("pdftotext", &a.bytes));
+    assert!(text.contains("架空〓子様"), "{text}");
+    let made = c
+        .admin
+        .get("/logs/audit?action=print_create&limit=10")
+        .await;
+    let entries = made.body["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["details"]["substituted"], 2, "title and name");
 }

@@ -7,24 +7,11 @@ use shared::api::orders::{OrderContents, PrescriptionIssue};
 use shared::billing::Rp;
 use shared::domain::japanese::wareki;
 
-/// The QR symbol of `data` ([`shared::print::qr_symbol`]) as SVG, a square per dark module,
-/// with its width in modules (quiet zone included); `None` when even version 40 cannot hold it.
+/// The QR symbol of `data` ([`shared::print::qr_symbol`]) as SVG with its width in modules
+/// (quiet zone included); `None` when even version 40 cannot hold it.
 pub fn qr_svg(data: &[u8]) -> Option<(String, usize)> {
     let symbol = shared::print::qr_symbol(data, "")?;
-    let w = symbol.width;
-    let mut path = String::new();
-    for y in 0..w {
-        for x in 0..w {
-            if symbol.dark(x, y) {
-                path.push_str(&format!("M{x} {y}h1v1h-1z"));
-            }
-        }
-    }
-    let svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {w}\" shape-rendering=\"crispEdges\">\
-         <rect width=\"{w}\" height=\"{w}\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>"
-    );
-    Some((svg, w))
+    Some((super::print_doc::symbol_svg(&symbol), symbol.width))
 }
 
 /// Printed cell size ([`shared::print::QR_MODULE_UM`]: 0.3 mm).

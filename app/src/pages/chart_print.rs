@@ -8,7 +8,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
 use shared::api::chart::{ChartPrint, PrintChart};
-use shared::domain::chart::format_tenths;
 use shared::domain::japanese::format_date;
 use shared::ids::PatientId;
 use time::Duration;
@@ -105,104 +104,8 @@ fn ChartPrintOf(patient_id: PatientId) -> impl IntoView {
             <crate::pages::chart::pdf_viewer::PdfViewer src=shared::api::documents::print_pdf_path(id)
                 title="診療録".to_string() on_close=Callback::new(move |_| pdf.set(None))/>
         })}
-        {move || doc.get().map(|d| view! { <ChartDocument doc=d/> })}
-    }
-}
-
-#[component]
-fn ChartDocument(doc: ChartPrint) -> impl IntoView {
-    let banner = shared::print::chart_banner(&doc);
-    let printed = shared::print::chart_printed_line(&doc);
-    view! {
-        <article class="print-doc chart-print" data-testid="chart-print">
-            <table class="page-frame">
-                <thead>
-                    <tr><th class="print-banner" data-testid="print-banner">
-                        <span class="banner-patient">{banner}</span>
-                        <span class="banner-meta">{printed}</span>
-                    </th></tr>
-                </thead>
-                <tbody><tr><td>
-                    <h1 class="doc-title-small">"診療録"</h1>
-                    <h2>"傷病名"</h2>
-                    <table class="print-table">
-                        <thead><tr><th>"主"</th><th>"傷病名"</th><th>"開始日"</th><th>"転帰"</th><th>"終了日"</th></tr></thead>
-                        <tbody>
-                            {doc.diagnoses.is_empty().then(|| view! { <tr><td colspan="5">"期間中の傷病名はありません"</td></tr> })}
-                            {doc.diagnoses.iter().map(|x| view! {
-                                <tr><td>{x.is_main.then_some("主")}</td><td>{x.display_name()}</td><td>{x.start_date.clone()}</td>
-                                    <td>{x.outcome.map(|o| o.label_ja())}</td><td>{x.end_date.clone()}</td></tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                    <h2>"経過記録"</h2>
-                    {doc.notes.is_empty().then(|| view! { <p>"期間中の記載はありません"</p> })}
-                    {doc.notes.iter().map(|n| view! {
-                        <section class="print-note" data-testid="print-note">
-                            <h3>{format!("{} {}", n.visit_date, n.status.label_ja())}</h3>
-                            {n.versions.iter().map(|v| view! {
-                                <div class="print-version" class:superseded=v.version < n.current_version()>
-                                    <p class="version-meta">{shared::print::note_version_line(v, n.current_version())}</p>
-                                    <table class="soap-print">
-                                        <tr><th>"S"</th><td>{v.soap.subjective.clone()}</td><th>"A"</th><td>{v.soap.assessment.clone()}</td></tr>
-                                        <tr><th>"O"</th><td>{v.soap.objective.clone()}</td><th>"P"</th><td>{v.soap.plan.clone()}</td></tr>
-                                    </table>
-                                </div>
-                            }).collect_view()}
-                            {n.draft.as_ref().map(|_| view! { <p class="version-meta">"（未確定の下書きあり：印刷に含みません）"</p> })}
-                        </section>
-                    }).collect_view()}
-                    <h2>"オーダ"</h2>
-                    {doc.orders.is_empty().then(|| view! { <p>"期間中のオーダはありません"</p> })}
-                    {doc.orders.iter().map(|o| {
-                        let name = |code: &str| {
-                            doc.names
-                                .iter()
-                                .find(|(c, ..)| c == code)
-                                .map(|(_, n, u)| (n.clone(), u.clone()))
-                        };
-                        let current = o.current().map(|v| v.version).unwrap_or(0);
-                        view! {
-                            <section class="print-note" data-testid="print-order">
-                                <h3>{format!("{} {} {}", o.visit_date, o.kind.label_ja(), o.status_label_ja())}</h3>
-                                {o.versions.iter().map(|v| view! {
-                                    <div class="print-version" class:superseded=v.version < current>
-                                        <p class="version-meta">{shared::print::order_version_line(v, current)}</p>
-                                        <ul>{v.contents.lines_ja(name).into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
-                                        {(!v.overrides.is_empty()).then(|| view! {
-                                            <p class="version-meta">{format!("警告を確認のうえ確定：{}",
-                                                v.overrides.iter().map(|x| format!("{}（{}）", x.key, x.reason)).collect::<Vec<_>>().join("、"))}</p>
-                                        })}
-                                    </div>
-                                }).collect_view()}
-                                {o.draft.as_ref().map(|_| view! { <p class="version-meta">"（未確定の下書きあり：印刷に含みません）"</p> })}
-                            </section>
-                        }
-                    }).collect_view()}
-                    <h2>"バイタルサイン"</h2>
-                    <table class="print-table">
-                        <thead><tr><th>"測定日時"</th><th>"体温"</th><th>"脈拍"</th><th>"血圧"</th><th>"呼吸"</th><th>"SpO2"</th><th>"身長"</th><th>"体重"</th><th>"BMI"</th></tr></thead>
-                        <tbody>
-                            {doc.vitals.iter().map(|v| { let x = v.values; view! {
-                                <tr><td>{v.measured_at.replace('T', " ")}</td><td>{x.temperature_x10.map(format_tenths)}</td><td>{x.pulse}</td>
-                                    <td>{x.systolic.zip(x.diastolic).map(|(s, d)| format!("{s}/{d}"))}</td><td>{x.respiration}</td><td>{x.spo2}</td>
-                                    <td>{x.height_x10.map(format_tenths)}</td><td>{x.weight_x10.map(format_tenths)}</td><td>{x.bmi_x10().map(format_tenths)}</td></tr>
-                            }}).collect_view()}
-                        </tbody>
-                    </table>
-                    <h2>"検査結果"</h2>
-                    <table class="print-table">
-                        <thead><tr><th>"採取日"</th><th>"項目"</th><th>"結果"</th><th>"単位"</th><th>"基準値"</th><th>"判定"</th></tr></thead>
-                        <tbody>
-                            {doc.labs.iter().map(|r| view! {
-                                <tr><td>{r.collected_on.clone()}</td><td>{r.item_name.clone()}</td><td>{r.value.clone()}</td><td>{r.unit.clone()}</td>
-                                    <td>{shared::print::reference_range(r.reference_low, r.reference_high)}</td>
-                                    <td>{r.flag.clone()}</td></tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                </td></tr></tbody>
-            </table>
-        </article>
+        {move || doc.get().map(|d| view! {
+            <crate::components::print_doc::PrintDocView doc=shared::print::chart_print(&d) testid="chart-print"/>
+        })}
     }
 }

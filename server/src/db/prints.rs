@@ -87,7 +87,21 @@ pub async fn by_source(
     found.map(row).transpose()
 }
 
-/// Records a print; a unique violation when `source` was printed meanwhile.
+/// Serialises the printing of one source until the transaction ends.
+pub async fn lock_source(
+    tx: &mut TenantTx,
+    kind: PrintKind,
+    source: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('print:' || $1 || ':' || $2, 0))")
+        .bind(kind.code())
+        .bind(source)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Records a print (the caller holds the source's lock: see [`lock_source`]).
 pub async fn insert(tx: &mut TenantTx, print: &PrintRow, by: UserId) -> Result<(), sqlx::Error> {
     let tenant = tx.tenant_id().as_uuid();
     sqlx::query(

@@ -214,6 +214,7 @@ async fn bill_print(
         ctx,
         &ip,
         &source,
+        method == axum::http::Method::GET,
         || async {
             let mut tx = TenantTx::begin(&state.db, ctx).await?;
             let p = patients::find(&mut tx, patient)

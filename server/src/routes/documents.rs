@@ -11,7 +11,7 @@ use super::Routes;
 use crate::auth::{ActiveUser, PatientPath};
 use crate::db::{documents, TenantTx};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{file_response, ApiJson};
+use crate::http::ApiJson;
 use crate::logs::audit::ClientIp;
 use crate::logs::AccessNote;
 use crate::services::documents as workflow;
@@ -151,11 +151,5 @@ async fn document_pdf(
         output,
     )
     .await?;
-    Ok(file_response(
-        file.bytes,
-        file.row.media_type,
-        &file.row.sha256,
-        &filename,
-        true,
-    ))
+    Ok(super::prints::pdf_response(file, &filename))
 }

@@ -10,7 +10,8 @@ use crate::db::prints::PrintKind;
 use crate::error::ApiResult;
 use crate::logs::audit::ClientIp;
 use crate::logs::AccessNote;
-use crate::services::prints::{self, PrintOut};
+use crate::services::attachments::FileRead;
+use crate::services::prints;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::Method;
@@ -35,13 +36,13 @@ pub fn can_read(user: &ActiveUser, kind: PrintKind) -> bool {
     }
 }
 
-/// The PDF as the browser's viewer takes it: inline, under the files' sandbox.
-pub fn pdf_response(out: PrintOut) -> Response {
+/// A kept PDF as the browser's viewer takes it: inline, under the files' sandbox.
+pub fn pdf_response(file: FileRead, filename: &str) -> Response {
     crate::http::file_response(
-        out.file.bytes,
-        out.file.row.media_type,
-        &out.file.row.sha256,
-        &out.filename,
+        file.bytes,
+        file.row.media_type,
+        &file.row.sha256,
+        filename,
         true,
     )
 }
@@ -66,7 +67,7 @@ pub async fn hand_out(
     )
     .await?;
     note.set_patient(out.print.patient_id);
-    Ok(pdf_response(out))
+    Ok(pdf_response(out.file, &out.filename))
 }
 
 async fn print_pdf(

@@ -542,19 +542,27 @@ pub async fn pdf(
         .map(|p| p.patient_number)
         .unwrap_or_default();
     tx.commit().await?;
-    let read = attachments::fetch(db, stores, ctx, ip, row).await?;
-    if output {
-        let mut tx = TenantTx::begin(db, ctx).await?;
-        let n = documents::record_output(&mut tx, head.document_id, version, ctx.user_id()).await?;
-        let event = AuditEvent::success(action::DOCUMENT_OUTPUT)
-            .target("document", head.document_id)
-            .detail("version", version)
-            .detail("output", n)
-            .detail("reprint", n > 1)
-            .detail("patient_id", head.patient_id.to_string());
-        audit::record(&mut tx, &Actor::of(ctx, ip), event).await?;
-        tx.commit().await?;
-    }
+    let (document, patient) = (head.document_id, head.patient_id);
+    let read = super::prints::fetch_output(
+        db,
+        stores,
+        ctx,
+        ip,
+        row,
+        output,
+        async |tx: &mut TenantTx| {
+            documents::record_output(tx, document, version, ctx.user_id()).await
+        },
+        |n| {
+            AuditEvent::success(action::DOCUMENT_OUTPUT)
+                .target("document", document)
+                .detail("version", version)
+                .detail("output", n)
+                .detail("reprint", n > 1)
+                .detail("patient_id", patient.to_string())
+        },
+    )
+    .await?;
     let filename = format!("referral-{number}-v{version}.pdf");
     Ok((read, filename))
 }

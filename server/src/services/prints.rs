@@ -7,7 +7,7 @@
 
 use crate::db::files::{FileRow, Origin};
 use crate::db::prints::{self, PrintKind, PrintRow};
-use crate::db::{files, is_unique_violation, patients, Db, TenantContext, TenantTx};
+use crate::db::{files, patients, Db, TenantContext, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::files::FileStores;
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
@@ -29,11 +29,21 @@ pub fn fonts_missing() -> ApiError {
     ))
 }
 
+/// PDFs rendered at once: rendering is CPU work on the blocking pool; more than the machine's
+/// cores at once only makes every one slower (a long chart print takes a while).
+static RENDERS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+
 /// `doc` rendered to PDF (off the async threads). A character the font lacks is a 422 naming
 /// it (check the fields a user can fix first, to name the field); `field` names the request
 /// part it is reported on.
 pub async fn render(fonts: Option<&Fonts>, doc: PrintDoc, field: &str) -> ApiResult<Vec<u8>> {
     let fonts = fonts.ok_or_else(fonts_missing)?.clone();
+    let _turn = RENDERS
+        .acquire()
+        .await
+        .map_err(|e| anyhow::anyhow!("the render queue closed: {e}"))?;
     let rendered = tokio::task::spawn_blocking(move || crate::pdf::render(&doc, &fonts))
         .await
         .map_err(|e| anyhow::anyhow!("PDF rendering stopped: {e}"))?;
@@ -63,9 +73,12 @@ pub async fn existing(tx: &mut TenantTx, source: &Source) -> ApiResult<Option<Pr
         .map(|p| p.print_id))
 }
 
-/// Renders `doc`, stores it in both file stores and records it as the print of `source` (with
-/// the stored file, in one transaction, audited). When another request printed the same source
-/// meanwhile, that print is the one (the copy rendered here was never recorded).
+/// Renders `doc`, stores it in both file stores and records it as the print of `source` with
+/// id `print_id` (with the stored file, in one transaction, audited). The source is locked
+/// while it renders: two requests printing the same source make one print (the second waits
+/// and hands out the first's). A character the font lacks prints as 〓, counted in the audit
+/// event: the records a print is made of cannot be changed to make it printable.
+#[allow(clippy::too_many_arguments)]
 pub async fn create(
     db: &Db,
     stores: &FileStores,
@@ -73,9 +86,20 @@ pub async fn create(
     ctx: &TenantContext,
     ip: &ClientIp,
     source: &Source,
+    print_id: PrintId,
     doc: PrintDoc,
 ) -> ApiResult<PrintId> {
-    let pdf = render(fonts, doc, "print").await?;
+    let fonts = fonts.ok_or_else(fonts_missing)?;
+    let (doc, substituted) = fonts.substitute_missing(doc);
+    let mut tx = TenantTx::begin(db, ctx).await?;
+    // Held until the print is recorded: a print is a page or a few, rendered in well under a
+    // second, so one connection waits that long.
+    prints::lock_source(&mut tx, source.kind, &source.key).await?;
+    if let Some(found) = existing(&mut tx, source).await? {
+        tx.commit().await?;
+        return Ok(found);
+    }
+    let pdf = render(Some(fonts), doc, "print").await?;
     let row = attachments::put_file(
         stores,
         ctx,
@@ -86,39 +110,30 @@ pub async fn create(
     )
     .await?;
     let print = PrintRow {
-        print_id: PrintId(Uuid::new_v4()),
+        print_id,
         patient_id: source.patient,
         kind: source.kind,
         source: source.key.clone(),
         file_id: row.file_id,
     };
-    let mut tx = TenantTx::begin(db, ctx).await?;
     attachments::record_file(&mut tx, ctx, ip, &row).await?;
-    if let Err(err) = prints::insert(&mut tx, &print, ctx.user_id()).await {
-        if !is_unique_violation(&err) {
-            return Err(err.into());
-        }
-        drop(tx);
-        let mut tx = TenantTx::begin(db, ctx).await?;
-        let existing = existing(&mut tx, source)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("a print vanished after a unique violation"))?;
-        tx.commit().await?;
-        return Ok(existing);
-    }
+    prints::insert(&mut tx, &print, ctx.user_id()).await?;
     let event = AuditEvent::success(action::PRINT_CREATE)
         .target("print", print.print_id)
         .detail("kind", source.kind.code())
         .detail("source", source.key.clone())
         .detail("file_id", row.file_id.to_string())
         .detail("sha256", shared::media::hex(&row.sha256))
+        .detail("substituted", substituted)
         .detail("patient_id", source.patient.to_string());
     audit::record(&mut tx, &Actor::of(ctx, ip), event).await?;
     tx.commit().await?;
     Ok(print.print_id)
 }
 
-/// The print of `source`, made from `build` when it has not been printed yet.
+/// The print of `source`, made from `build` when it has not been printed yet and `may_create`
+/// (a GET; a HEAD only asks about a print that exists: 404 otherwise).
+#[allow(clippy::too_many_arguments)]
 pub async fn ensure<F, Fut>(
     db: &Db,
     stores: &FileStores,
@@ -126,6 +141,7 @@ pub async fn ensure<F, Fut>(
     ctx: &TenantContext,
     ip: &ClientIp,
     source: &Source,
+    may_create: bool,
     build: F,
 ) -> ApiResult<PrintId>
 where
@@ -137,8 +153,37 @@ where
     tx.commit().await?;
     match found {
         Some(id) => Ok(id),
-        None => create(db, stores, fonts, ctx, ip, source, build().await?).await,
+        None if !may_create => Err(ApiError::code(ErrorCode::NotFound)),
+        None => {
+            let doc = build().await?;
+            let id = PrintId(Uuid::new_v4());
+            create(db, stores, fonts, ctx, ip, source, id, doc).await
+        }
     }
+}
+
+/// Reads `row` from the stores (verified; a bad copy served from the other and repaired) and,
+/// when `output` (a GET, not a HEAD), numbers the output with `number` and records `event(n)`
+/// in the audit log: the one way a kept PDF (a print, a document version) is handed out.
+#[allow(clippy::too_many_arguments)]
+pub async fn fetch_output(
+    db: &Db,
+    stores: &FileStores,
+    ctx: &TenantContext,
+    ip: &ClientIp,
+    row: FileRow,
+    output: bool,
+    number: impl AsyncFnOnce(&mut TenantTx) -> Result<i32, sqlx::Error>,
+    event: impl FnOnce(i32) -> AuditEvent,
+) -> ApiResult<attachments::FileRead> {
+    let file = attachments::fetch(db, stores, ctx, ip, row).await?;
+    if output {
+        let mut tx = TenantTx::begin(db, ctx).await?;
+        let n = number(&mut tx).await?;
+        audit::record(&mut tx, &Actor::of(ctx, ip), event(n)).await?;
+        tx.commit().await?;
+    }
+    Ok(file)
 }
 
 /// A print's PDF as handed out.
@@ -173,19 +218,26 @@ pub async fn output(
         .map(|p| p.patient_number)
         .unwrap_or_default();
     tx.commit().await?;
-    let file = attachments::fetch(db, stores, ctx, ip, row).await?;
-    if output {
-        let mut tx = TenantTx::begin(db, ctx).await?;
-        let n = prints::record_output(&mut tx, print.print_id, ctx.user_id()).await?;
-        let event = AuditEvent::success(action::PRINT_OUTPUT)
-            .target("print", print.print_id)
-            .detail("kind", print.kind.code())
-            .detail("output", n)
-            .detail("reprint", n > 1)
-            .detail("patient_id", print.patient_id.to_string());
-        audit::record(&mut tx, &Actor::of(ctx, ip), event).await?;
-        tx.commit().await?;
-    }
+    let kind = print.kind;
+    let (id, patient) = (print.print_id, print.patient_id);
+    let file = fetch_output(
+        db,
+        stores,
+        ctx,
+        ip,
+        row,
+        output,
+        async |tx: &mut TenantTx| prints::record_output(tx, id, ctx.user_id()).await,
+        |n| {
+            AuditEvent::success(action::PRINT_OUTPUT)
+                .target("print", id)
+                .detail("kind", kind.code())
+                .detail("output", n)
+                .detail("reprint", n > 1)
+                .detail("patient_id", patient.to_string())
+        },
+    )
+    .await?;
     let filename = format!("{}-{number}.pdf", print.kind.code());
     Ok(PrintOut {
         print,

@@ -337,7 +337,7 @@ pub fn jst_timestamp(rfc3339: &str) -> Option<String> {
         time::UtcOffset::from_hms(sign * h, sign * m, 0).ok()?
     };
     let jst = time::UtcOffset::from_hms(9, 0, 0).ok()?;
-    let t = at.assume_offset(offset).to_offset(jst);
+    let t = at.assume_offset(offset).checked_to_offset(jst)?;
     Some(format!(
         "{} {:02}:{:02}:{:02}",
         format_date(t.date()),
@@ -384,6 +384,8 @@ mod tests {
             "2026-11-24T05:06:07+9:00",
             "2026-02-30T05:06:07Z",
             "２０２６-11-24T05:06:07Z",
+            // Past the last date the calendar type holds once in Japan time.
+            "9999-12-31T20:00:00Z",
         ] {
             assert_eq!(jst_timestamp(bad), None, "{bad:?}");
         }

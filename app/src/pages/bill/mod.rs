@@ -12,6 +12,7 @@ mod orders;
 mod payment;
 mod result;
 
+use crate::components::print_doc::PrintDocView;
 use crate::state::use_session;
 use form::{build_visit, set_of, Form};
 use leptos::prelude::*;
@@ -42,9 +43,7 @@ fn kind_key(kind: MasterKind) -> u8 {
     }
 }
 
-fn yen(n: i64) -> String {
-    format!("{}円", shared::billing::thousands(n))
-}
+use shared::print::yen;
 
 #[component]
 pub fn BillPage() -> impl IntoView {
@@ -441,11 +440,11 @@ fn Bill(reception: ReceptionId) -> impl IntoView {
                 let ctx = context.get()?;
                 let bill = ctx.bills.first()?.clone();
                 let institution = session.info().map(|i| i.institution.name).unwrap_or_default();
-                let data = crate::components::receipt::ReceiptData::of(&ctx, &bill, &institution);
+                let data = shared::print::ReceiptData::of(&ctx, &bill, &institution);
                 Some(view! {
                     <div class="print-area" data-testid="bill-documents">
-                        <crate::components::receipt::Receipt data=data.clone()/>
-                        <crate::components::receipt::Statement data=data/>
+                        <PrintDocView doc=shared::print::receipt_print(&data) testid="receipt"/>
+                        <PrintDocView doc=shared::print::statement_print(&data) testid="statement"/>
                     </div>
                 })
             }}

@@ -254,6 +254,7 @@ pub(super) async fn prescription_pdf(
         user.ctx(),
         &ip,
         &source,
+        method == axum::http::Method::GET,
         || async { Ok(shared::print::prescription_print(&issue)) },
     )
     .await?;

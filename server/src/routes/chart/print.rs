@@ -48,6 +48,7 @@ pub(super) async fn print_chart_pdf(
         user.ctx(),
         &ip,
         &source,
+        print_id,
         shared::print::chart_print(&printed),
     )
     .await?;
