@@ -243,7 +243,17 @@ async fn bill_print(
         },
     )
     .await?;
-    super::prints::hand_out(&state, &method, &user, &ip, &note, print).await
+    let out = prints::hand_out(
+        &state.db,
+        &state.files,
+        user.ctx(),
+        &ip,
+        print,
+        method == axum::http::Method::GET,
+    )
+    .await?;
+    note.set_patient(out.print.patient_id);
+    Ok(out.file.inline(&out.filename))
 }
 
 async fn finalize_bill(

@@ -151,5 +151,5 @@ async fn document_pdf(
         output,
     )
     .await?;
-    Ok(super::prints::pdf_response(file, &filename))
+    Ok(file.inline(&filename))
 }

@@ -6,68 +6,19 @@
 
 use super::Routes;
 use crate::auth::ActiveUser;
-use crate::db::prints::PrintKind;
 use crate::error::ApiResult;
 use crate::logs::audit::ClientIp;
 use crate::logs::AccessNote;
-use crate::services::attachments::FileRead;
 use crate::services::prints;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
 use axum::routing::get;
-use shared::domain::Permission;
 use shared::ids::PrintId;
 
 pub fn router() -> Routes {
     Routes::new().route("/prints/{print_id}/pdf", get(print_pdf))
-}
-
-/// Whether `user` may read prints of `kind`.
-pub fn can_read(user: &ActiveUser, kind: PrintKind) -> bool {
-    let role = user.ctx().role();
-    match kind {
-        PrintKind::Receipt | PrintKind::Statement => role.can(Permission::FrontDesk),
-        PrintKind::Prescription => {
-            role.can(Permission::ReadChart) || role.can(Permission::ProxyEntry)
-        }
-        PrintKind::Chart => role.can(Permission::ReadChart),
-    }
-}
-
-/// A kept PDF as the browser's viewer takes it: inline, under the files' sandbox.
-pub fn pdf_response(file: FileRead, filename: &str) -> Response {
-    crate::http::file_response(
-        file.bytes,
-        file.row.media_type,
-        &file.row.sha256,
-        filename,
-        true,
-    )
-}
-
-/// Hands out print `print_id` (a GET is an output; a HEAD only asks about it).
-pub async fn hand_out(
-    state: &AppState,
-    method: &Method,
-    user: &ActiveUser,
-    ip: &ClientIp,
-    note: &AccessNote,
-    print_id: PrintId,
-) -> ApiResult<Response> {
-    let out = prints::output(
-        &state.db,
-        &state.files,
-        user.ctx(),
-        ip,
-        print_id,
-        |kind| can_read(user, kind),
-        method == Method::GET,
-    )
-    .await?;
-    note.set_patient(out.print.patient_id);
-    Ok(pdf_response(out.file, &out.filename))
 }
 
 async fn print_pdf(
@@ -79,5 +30,15 @@ async fn print_pdf(
     Path(raw): Path<String>,
 ) -> ApiResult<Response> {
     let print_id = crate::http::id_or_not_found::<PrintId>(&raw)?;
-    hand_out(&state, &method, &user, &ip, &note, print_id).await
+    let out = prints::hand_out(
+        &state.db,
+        &state.files,
+        user.ctx(),
+        &ip,
+        print_id,
+        method == Method::GET,
+    )
+    .await?;
+    note.set_patient(out.print.patient_id);
+    Ok(out.file.inline(&out.filename))
 }

@@ -335,6 +335,20 @@ pub struct FileRead {
     pub bytes: Bytes,
 }
 
+impl FileRead {
+    /// A kept PDF (a print, a document version) as the browser's viewer takes it: inline, under
+    /// the files' sandbox.
+    pub fn inline(self, filename: &str) -> axum::response::Response {
+        crate::http::file_response(
+            self.bytes,
+            self.row.media_type,
+            &self.row.sha256,
+            filename,
+            true,
+        )
+    }
+}
+
 /// Reads file `raw` for the signed-in user: 404 unless it is the institution's and an upload
 /// (a document's PDF is read as the document's output, [`fetch`]); a retracted attachment's file
 /// only for administrators; the patient marked in the access log; bad copies repaired and

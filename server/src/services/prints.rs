@@ -186,6 +186,43 @@ pub async fn fetch_output(
     Ok(file)
 }
 
+/// Whether a user of `role` may read prints of `kind`: 領収証 and 明細書 the front desk, 処方箋
+/// the chart's readers and writers (clerks entering for a doctor), the chart print doctors and
+/// nurses.
+pub fn can_read(role: shared::domain::Role, kind: PrintKind) -> bool {
+    use shared::domain::Permission;
+    match kind {
+        PrintKind::Receipt | PrintKind::Statement => role.can(Permission::FrontDesk),
+        PrintKind::Prescription => {
+            role.can(Permission::ReadChart) || role.can(Permission::ProxyEntry)
+        }
+        PrintKind::Chart => role.can(Permission::ReadChart),
+    }
+}
+
+/// Print `print_id` handed out to the signed-in user, when their role may read its kind (404
+/// otherwise, as for another institution's): see [`output`].
+pub async fn hand_out(
+    db: &Db,
+    stores: &FileStores,
+    ctx: &TenantContext,
+    ip: &ClientIp,
+    print_id: PrintId,
+    is_output: bool,
+) -> ApiResult<PrintOut> {
+    let role = ctx.role();
+    output(
+        db,
+        stores,
+        ctx,
+        ip,
+        print_id,
+        |kind| can_read(role, kind),
+        is_output,
+    )
+    .await
+}
+
 /// A print's PDF as handed out.
 pub struct PrintOut {
     pub print: PrintRow,

@@ -258,7 +258,17 @@ pub(super) async fn prescription_pdf(
         || async { Ok(shared::print::prescription_print(&issue)) },
     )
     .await?;
-    crate::routes::prints::hand_out(&state, &method, &user, &ip, &note, print).await
+    let out = prints::hand_out(
+        &state.db,
+        &state.files,
+        user.ctx(),
+        &ip,
+        print,
+        method == axum::http::Method::GET,
+    )
+    .await?;
+    note.set_patient(out.print.patient_id);
+    Ok(out.file.inline(&out.filename))
 }
 
 /// Every issue of the order's 処方箋, newest first (what was printed, for a reprint or a check).
