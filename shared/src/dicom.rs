@@ -93,6 +93,10 @@ pub struct DicomInfo {
     pub patient_sex: String,
     pub study_date: String,
     pub study_description: String,
+    /// Study Instance UID (0020,000D) and Series Instance UID (0020,000E): what files of one
+    /// series share (empty when the file lacks them).
+    pub study_uid: String,
+    pub series_uid: String,
     pub modality: String,
     pub series_description: String,
     pub series_number: Option<i32>,
@@ -200,6 +204,21 @@ fn count(value: Option<i64>) -> Option<u32> {
     value.and_then(|v| u32::try_from(v).ok())
 }
 
+/// A UID element: digits and dots only (PS3.5 9.1), at most 64 characters; anything else reads
+/// as none, so a hostile file cannot put text where an identifier is expected.
+fn uid(object: &DefaultDicomObject, tag: dicom_core::Tag) -> String {
+    let value = text(object, tag);
+    let value = value.trim_end_matches('\0').trim();
+    if !value.is_empty()
+        && value.len() <= 64
+        && value.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    {
+        value.to_string()
+    } else {
+        String::new()
+    }
+}
+
 fn pair(values: &[f64]) -> Option<(f64, f64)> {
     match values {
         [a, b, ..] if a.is_finite() && b.is_finite() && *a > 0.0 && *b > 0.0 => Some((*a, *b)),
@@ -243,6 +262,8 @@ impl Dicom {
             patient_sex: text(&object, tags::PATIENT_SEX),
             study_date: text(&object, tags::STUDY_DATE),
             study_description: text(&object, tags::STUDY_DESCRIPTION),
+            study_uid: uid(&object, tags::STUDY_INSTANCE_UID),
+            series_uid: uid(&object, tags::SERIES_INSTANCE_UID),
             modality: text(&object, tags::MODALITY),
             series_description: text(&object, tags::SERIES_DESCRIPTION),
             series_number: int(&object, tags::SERIES_NUMBER).and_then(|v| v.try_into().ok()),

@@ -9,7 +9,7 @@ use karte_tests::{admin_options, ApiClient, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use shared::api::attachments::{Attachment, StoredFile};
+use shared::api::attachments::{Attachment, MediaType, StoredFile};
 use shared::api::patients::PatientDetail;
 use sqlx::postgres::PgPoolOptions;
 use std::path::{Path, PathBuf};
@@ -769,4 +769,69 @@ async fn a_real_s3_store_killed_mid_upload_leaves_no_half_visible_file() {
     );
     drop(seaweed);
     let _ = std::fs::remove_dir_all(root);
+}
+
+/// A DICOM file's series is read from its header at upload: the list names it, and the files of
+/// one series open together in instance order whatever day they were filed under; a file that
+/// is DICOM only in its magic bytes is refused with a clear message and nothing is stored.
+#[tokio::test]
+async fn dicom_files_are_grouped_by_their_series_and_a_broken_one_is_refused() {
+    let app = TestApp::spawn().await;
+    let c = clinic(&app, CODE_A).await;
+    let mut ids = Vec::new();
+    for (instance, series) in [(2, 1), (1, 1), (1, 2)] {
+        let bytes = karte_tests::samples::ct(instance, series, 8, 1, true);
+        let file = upload(&c.doctor, &c, bytes, "application/dicom").await;
+        assert_eq!(file.media_type, MediaType::Dicom);
+        let res = c
+            .doctor
+            .post(
+                &attachments_path(&c),
+                &json!({"base_version": 0, "file_id": file.file_id, "kind": "imaging",
+                        "title": format!("CT {series}-{instance}"), "taken_on": "2026-12-04"}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        ids.push(file.file_id);
+    }
+    let list: Vec<Attachment> = c.doctor.get(&attachments_path(&c)).await.json();
+    let series: Vec<(String, Option<i32>)> = list
+        .iter()
+        .map(|a| {
+            let s = a.series.as_ref().expect("a DICOM file's series");
+            assert_eq!(s.modality, "CT");
+            (s.series_uid.clone(), s.instance_number)
+        })
+        .collect();
+    assert_eq!(series.len(), 3);
+    assert!(series.contains(&("1.2.392.999.1.1".to_string(), Some(2))));
+    assert!(series.contains(&("1.2.392.999.1.2".to_string(), Some(1))));
+    let first = list.iter().find(|a| a.title == "CT 1-2").unwrap();
+    let opened: Vec<&str> = shared::api::attachments::series_of(&list, first)
+        .into_iter()
+        .map(|a| a.title.as_str())
+        .collect();
+    assert_eq!(opened, ["CT 1-1", "CT 1-2"]);
+
+    let before = count_rows(&app, "stored_file").await;
+    let mut broken = vec![0u8; 128];
+    broken.extend_from_slice(b"DICM");
+    broken.extend_from_slice(&[0xff; 64]);
+    let res = c
+        .doctor
+        .post_bytes(&files_path(&c), broken, "application/dicom")
+        .await;
+    assert_eq!(
+        res.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "{}",
+        res.body
+    );
+    assert_eq!(res.body["fields"][0]["code"], "dicom_unreadable");
+    assert_eq!(
+        res.body["fields"][0]["message"],
+        "DICOMファイルとして読めません（壊れているか、別の形式です）"
+    );
+    assert_eq!(count_rows(&app, "stored_file").await, before);
+    assert_eq!(count_rows(&app, "dicom_instance").await, 3);
 }

@@ -3,7 +3,7 @@
 //! [`TenantTx`].
 
 use super::TenantTx;
-use shared::api::attachments::{Attachment, AttachmentKind, MediaType, StoredFile};
+use shared::api::attachments::{Attachment, AttachmentKind, DicomSeries, MediaType, StoredFile};
 use shared::ids::{AttachmentId, FileId, PatientId, UserId};
 use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
@@ -93,6 +93,30 @@ fn file_row(
 
 const FILE_COLUMNS: &str =
     "file_id, patient_id, media_type, size_bytes, sha256, object_key, origin";
+
+/// What a DICOM file's header said (with its file, in the upload's transaction).
+pub async fn insert_dicom(
+    tx: &mut TenantTx,
+    file: FileId,
+    study_uid: &str,
+    series: &DicomSeries,
+) -> Result<(), sqlx::Error> {
+    let tenant = tx.tenant_id().as_uuid();
+    sqlx::query(
+        "insert into dicom_instance (tenant_id, file_id, study_uid, series_uid, series_number, \
+         instance_number, modality) values ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(tenant)
+    .bind(file.as_uuid())
+    .bind(study_uid)
+    .bind(&series.series_uid)
+    .bind(series.series_number)
+    .bind(series.instance_number)
+    .bind(&series.modality)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
 
 pub async fn file(tx: &mut TenantTx, file: FileId) -> Result<Option<FileRow>, sqlx::Error> {
     let row: Option<RawFile> = sqlx::query_as(&format!(
@@ -197,6 +221,10 @@ struct AttachmentRow {
     sha256: Vec<u8>,
     object_key: String,
     origin: String,
+    series_uid: Option<String>,
+    series_number: Option<i32>,
+    instance_number: Option<i32>,
+    modality: Option<String>,
 }
 
 impl AttachmentRow {
@@ -221,6 +249,12 @@ impl AttachmentRow {
             taken_on: self.taken_on.to_string(),
             visit_date: self.visit_date.map(|d| d.to_string()),
             source: self.source,
+            series: self.series_uid.map(|series_uid| DicomSeries {
+                series_uid,
+                series_number: self.series_number,
+                instance_number: self.instance_number,
+                modality: self.modality.unwrap_or_default(),
+            }),
             retracted: self.retracted,
             reason: self.reason,
             author: self.author.unwrap_or_default(),
@@ -231,10 +265,12 @@ impl AttachmentRow {
 
 const COLUMNS: &str = "a.attachment_id, a.version, a.patient_id, a.kind, a.title, a.taken_on, \
      a.visit_date, a.source, a.retracted, a.reason, u.display_name as author, a.created_at, \
-     f.file_id, f.media_type, f.size_bytes, f.sha256, f.object_key, f.origin";
+     f.file_id, f.media_type, f.size_bytes, f.sha256, f.object_key, f.origin, \
+     d.series_uid, d.series_number, d.instance_number, d.modality";
 
 const FROM: &str = "attachment_version a \
      join stored_file f on f.file_id = a.file_id \
+     left join dicom_instance d on d.file_id = a.file_id \
      left join app_user u on u.user_id = a.author_user_id";
 
 /// The patient's attachments (the newest version of each), newest 撮影日 first; retracted ones

@@ -46,38 +46,55 @@ pub async fn upload(
             refusal.message_ja(),
         ))
     })?;
-    store(
-        db,
-        stores,
-        ctx,
-        ip,
-        patient,
-        bytes,
-        media_type,
-        Origin::Upload,
-    )
-    .await
-}
-
-/// Stores bytes whose type is known (an upload after sniffing): both stores first, then the
-/// row (what makes the file exist for anyone) and its audit event in one short transaction. A
-/// failed commit after the writes leaves unnamed objects, which the scrub reports.
-#[allow(clippy::too_many_arguments)]
-pub async fn store(
-    db: &Db,
-    stores: &FileStores,
-    ctx: &TenantContext,
-    ip: &ClientIp,
-    patient: PatientId,
-    bytes: Bytes,
-    media_type: shared::media::MediaType,
-    origin: Origin,
-) -> ApiResult<StoredFile> {
-    let row = put_file(stores, ctx, patient, bytes, media_type, origin).await?;
+    // A DICOM file is read now: one whose header does not read is refused (the viewer could
+    // not show it), and its series is recorded with it.
+    let dicom = if media_type == shared::media::MediaType::Dicom {
+        Some(dicom_header(bytes.clone()).await?)
+    } else {
+        None
+    };
+    let row = put_file(stores, ctx, patient, bytes, media_type, Origin::Upload).await?;
     let mut tx = TenantTx::begin(db, ctx).await?;
     record_file(&mut tx, ctx, ip, &row).await?;
+    if let Some((study, series)) = &dicom {
+        files::insert_dicom(&mut tx, row.file_id, study, series).await?;
+    }
     tx.commit().await?;
     Ok(row.summary())
+}
+
+/// The study UID and series of a DICOM file, read from its header off the async threads; a
+/// file that is not DICOM Part 10 is a clear error.
+async fn dicom_header(bytes: Bytes) -> ApiResult<(String, shared::api::attachments::DicomSeries)> {
+    let parsed = tokio::task::spawn_blocking(move || {
+        shared::dicom::Dicom::parse(&bytes).map(|d| {
+            let i = d.info();
+            (
+                i.study_uid.clone(),
+                shared::api::attachments::DicomSeries {
+                    series_uid: i.series_uid.clone(),
+                    series_number: i.series_number,
+                    instance_number: i.instance_number,
+                    // A code string (PS3.5: upper case, digits, space, _), at most 16.
+                    modality: i
+                        .modality
+                        .chars()
+                        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+                        .take(16)
+                        .collect(),
+                },
+            )
+        })
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("reading a DICOM header stopped: {e}"))?;
+    parsed.map_err(|err| {
+        ApiError::code(ErrorCode::UnsupportedMediaType).with_field(FieldError::new(
+            "file",
+            "dicom_unreadable",
+            err.message_ja(),
+        ))
+    })
 }
 
 /// Writes bytes to both stores under a new file id (no transaction may be open: store I/O is

@@ -35,6 +35,8 @@ fn image(rows: u16, cols: u16, frames: u32, bits: u16, samples: u16) -> Vec<InMe
         strs(tags::MODALITY, VR::CS, &["CT"]),
         strs(tags::SERIES_NUMBER, VR::IS, &["3"]),
         strs(tags::INSTANCE_NUMBER, VR::IS, &["7"]),
+        strs(tags::STUDY_INSTANCE_UID, VR::UI, &["1.2.392.999.1"]),
+        strs(tags::SERIES_INSTANCE_UID, VR::UI, &["1.2.392.999.1.3"]),
         strs(tags::SOP_INSTANCE_UID, VR::UI, &["1.2.392.999.1.7"]),
         us(tags::ROWS, rows),
         us(tags::COLUMNS, cols),
@@ -102,6 +104,10 @@ fn a_ct_slice_reads_with_its_data_and_hounsfield_values() {
         (info.series_number, info.instance_number),
         (Some(3), Some(7))
     );
+    assert_eq!(
+        (info.study_uid.as_str(), info.series_uid.as_str()),
+        ("1.2.392.999.1", "1.2.392.999.1.3")
+    );
     assert_eq!((info.rows, info.columns, info.frames), (3, 4, 1));
     assert_eq!(info.window, Some((40.0, 400.0)));
     assert_eq!(info.pixel_spacing, Some((0.5, 0.25)));
@@ -119,6 +125,18 @@ fn a_ct_slice_reads_with_its_data_and_hounsfield_values() {
     assert_eq!(values[0], -1024.0);
     assert_eq!(values[11], 76.0);
     assert_eq!(d.frame(1), Err(DicomError::NoSuchFrame(1)));
+}
+
+#[test]
+fn a_uid_that_is_not_digits_and_dots_reads_as_none() {
+    let mut e = image(3, 4, 1, 16, 1);
+    e.push(strs(tags::SERIES_INSTANCE_UID, VR::UI, &["1.2.<script>"]));
+    let d = Dicom::parse(&file(uids::EXPLICIT_VR_LITTLE_ENDIAN, e)).unwrap();
+    assert_eq!(d.info().series_uid, "");
+    let mut e = image(3, 4, 1, 16, 1);
+    e.push(strs(tags::SERIES_INSTANCE_UID, VR::UI, &[&"1.".repeat(40)]));
+    let d = Dicom::parse(&file(uids::EXPLICIT_VR_LITTLE_ENDIAN, e)).unwrap();
+    assert_eq!(d.info().series_uid, "", "longer than 64");
 }
 
 #[test]

@@ -20,7 +20,7 @@ use wasm_bindgen::JsCast;
 #[derive(Debug, Clone, PartialEq)]
 enum Target {
     New(StoredFile),
-    Existing(Attachment),
+    Existing(Box<Attachment>),
 }
 
 /// The metadata form's contents.
@@ -38,7 +38,7 @@ struct Pending {
 impl Pending {
     fn editing(a: &Attachment) -> Self {
         Self {
-            target: Target::Existing(a.clone()),
+            target: Target::Existing(Box::new(a.clone())),
             title: a.title.clone(),
             kind: a.kind,
             taken_on: a.taken_on.clone(),
@@ -357,14 +357,10 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
                         } else if media == MediaType::Pdf {
                             reading.set(Some(open.clone()));
                         } else if media == MediaType::Dicom {
-                            // The series: the DICOM files of the same day, by title.
-                            let mut series: Vec<Attachment> = items.with_untracked(|all| {
-                                all.iter()
-                                    .filter(|a| a.file.media_type == MediaType::Dicom && a.taken_on == open.taken_on)
-                                    .cloned()
-                                    .collect()
+                            // The series: the files of its Series Instance UID, in instance order.
+                            let series: Vec<Attachment> = items.with_untracked(|all| {
+                                shared::api::attachments::series_of(all, &open).into_iter().cloned().collect()
                             });
-                            series.sort_by(|a, b| a.title.cmp(&b.title));
                             let start = series
                                 .iter()
                                 .position(|a| a.attachment_id == open.attachment_id)

@@ -1,7 +1,7 @@
 //! The DICOM viewer: images from an echo, X-ray or CT export parsed in the browser by
 //! `shared::dicom` (dicom-rs) in its own WebAssembly module, loaded on first use
-//! (`app/viewers.js`). A series is the DICOM files of one day in the patient's list, each
-//! with its frames: the wheel, ↑ ↓ or PageUp/PageDown scroll through all of them. Window/level
+//! (`app/viewers.js`). A series is the patient's DICOM files with one Series Instance UID
+//! (read by the server at upload), in instance order, each with its frames: the wheel, ↑ ↓ or PageUp/PageDown scroll through all of them. Window/level
 //! by sliders, CT presets and the file's own; the patient and study data beside the image;
 //! distance measurement by two clicks (mm from the Pixel Spacing).
 
