@@ -369,7 +369,7 @@ impl Dicom {
             if rgb.len() as u64 != expected * 3 {
                 return Err(DicomError::Undecodable);
             }
-            return Ok(Frame::Rgb { width, height, rgb });
+            return self.colour(width, height, rgb);
         }
         let values: Vec<f32> = decoded
             .to_vec_frame(0)
@@ -387,6 +387,17 @@ impl Dicom {
 }
 
 impl Dicom {
+    /// A colour frame as RGB: RGB as it is, YBR_FULL converted (PS3.3 C.7.6.3.1.2); YBR_FULL_422
+    /// and the other colour spaces outside a JPEG stream (which carries its own) are not decoded.
+    fn colour(&self, width: u32, height: u32, mut rgb: Vec<u8>) -> Result<Frame, DicomError> {
+        match self.info.photometric.trim() {
+            "RGB" | "" => {}
+            "YBR_FULL" => ybr_full_to_rgb(&mut rgb),
+            _ => return Err(DicomError::Undecodable),
+        }
+        Ok(Frame::Rgb { width, height, rgb })
+    }
+
     /// The bytes of frame `n` of encapsulated pixel data (PS3.5 A.4): one frame's fragments,
     /// found by the basic offset table, one fragment per frame, or (one frame) all of them.
     fn encapsulated_frame(&self, n: u32) -> Result<Vec<u8>, DicomError> {
@@ -511,7 +522,7 @@ impl Dicom {
             let rgb = (0..count)
                 .flat_map(|i| [decoded[0][i], decoded[1][i], decoded[2][i]])
                 .collect();
-            return Ok(Frame::Rgb { width, height, rgb });
+            return self.colour(width, height, rgb);
         }
         let layout = self.layout;
         let values = (0..count)
@@ -569,6 +580,22 @@ const JPEG: &[&str] = &[
 ];
 
 /// A window over modality values: the file's, else the values' own range.
+/// YBR_FULL samples (Y, Cb, Cr; 8 bits) turned into RGB in place, by the equations of PS3.3
+/// C.7.6.3.1.2 (ITU-R BT.601 full range).
+fn ybr_full_to_rgb(samples: &mut [u8]) {
+    for px in samples.chunks_exact_mut(3) {
+        let (y, cb, cr) = (
+            f32::from(px[0]),
+            f32::from(px[1]) - 128.0,
+            f32::from(px[2]) - 128.0,
+        );
+        let clamp = |v: f32| v.round().clamp(0.0, 255.0) as u8;
+        px[0] = clamp(y + 1.402 * cr);
+        px[1] = clamp(y - 0.344_136 * cb - 0.714_136 * cr);
+        px[2] = clamp(y + 1.772 * cb);
+    }
+}
+
 pub fn default_window(info: &DicomInfo, values: &[f32]) -> (f64, f64) {
     if let Some(w) = info.window {
         return w;

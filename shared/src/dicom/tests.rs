@@ -249,6 +249,31 @@ fn an_rgb_image_stays_in_colour() {
     );
 }
 
+#[test]
+fn a_ybr_full_image_is_shown_in_rgb_and_other_colour_spaces_are_refused() {
+    let ybr = |photometric: &str| {
+        let mut e = image(1, 2, 1, 8, 3);
+        e.push(strs(
+            tags::PHOTOMETRIC_INTERPRETATION,
+            VR::CS,
+            &[photometric],
+        ));
+        // Red and white in Y, Cb, Cr.
+        e.push(DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OB,
+            PrimitiveValue::U8(vec![76u8, 85, 255, 255, 128, 128].into()),
+        ));
+        Dicom::parse(&file(uids::EXPLICIT_VR_LITTLE_ENDIAN, e)).unwrap()
+    };
+    let Frame::Rgb { rgb, .. } = ybr("YBR_FULL").frame(0).unwrap() else {
+        panic!("a colour frame");
+    };
+    assert!(rgb[0] >= 250 && rgb[1] <= 2 && rgb[2] <= 2, "{rgb:?}");
+    assert_eq!(&rgb[3..], &[255, 255, 255]);
+    assert_eq!(ybr("PALETTE COLOR").frame(0), Err(DicomError::Undecodable));
+}
+
 fn jpeg_file(jpeg: &[u8], samples: u16) -> Vec<u8> {
     let mut e = image(8, 8, 1, 8, samples);
     // Encapsulated: an empty basic offset table, the JPEG in two fragments.
