@@ -37,6 +37,27 @@ impl Session {
         self.info().is_some_and(|i| i.user.role.can(permission))
     }
 
+    /// Fetches with `fetch` into `into`, or puts the failure's message in `error` (a refused
+    /// session handled as everywhere). Signals a closed screen no longer holds are left alone.
+    pub fn load_into<T, Fut>(&self, fetch: Fut, into: RwSignal<T>, error: RwSignal<Option<String>>)
+    where
+        T: Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<T, crate::api::ApiFailure>> + 'static,
+    {
+        let session = *self;
+        leptos::task::spawn_local(async move {
+            match fetch.await {
+                Ok(value) => {
+                    let _ = into.try_set(value);
+                }
+                Err(f) => {
+                    session.check(&f);
+                    let _ = error.try_set(Some(f.message()));
+                }
+            }
+        });
+    }
+
     /// The CSRF token for state-changing requests (empty when signed out).
     pub fn csrf(&self) -> String {
         match self.0.get_untracked() {

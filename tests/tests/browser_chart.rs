@@ -301,18 +301,30 @@ async fn vitals_and_labs_entered_appear_on_the_charts_and_the_print() {
         browser.wait_for_text("chart-print", "38.1").await?;
         browser.wait_for_text("chart-print", "HbA1c").await?;
         browser.screenshot("67-chart-print").await?;
+        // The same print kept as a PDF, in the app's PDF viewer, its text searchable.
+        browser.click("print-pdf").await?;
+        browser.by_testid("pdf-viewer").await?;
+        browser.wait_for_text("pdf-page", "1 / ").await?;
+        browser.fill("pdf-query", "HbA1c").await?;
+        browser.click("pdf-search").await?;
+        browser.wait_for_text("pdf-hits", "1ページ").await?;
+        browser.screenshot("67b-chart-print-pdf").await?;
+        browser.click("pdf-close").await?;
         Ok::<_, anyhow::Error>(())
     }
     .await;
     browser.close().await;
     result.expect("browser flow");
+    // Preparing the print on screen and making its PDF: each recorded.
     let audit = admin.get("/logs/audit?action=chart_print").await;
     assert_eq!(
         audit.body["entries"].as_array().map(Vec::len),
-        Some(1),
+        Some(2),
         "{}",
         audit.body
     );
+    let made = admin.get("/logs/audit?action=print_create").await;
+    assert_eq!(made.body["entries"].as_array().map(Vec::len), Some(1));
 }
 
 /// The 傷病名 picker searches the browser's own copy of the masters: it keeps finding names

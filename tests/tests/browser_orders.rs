@@ -433,6 +433,14 @@ async fn the_doctor_orders_the_clerk_bills_without_typing_and_the_prescription_r
             records.iter().any(|r| r[0] == "11" && r[2] == "架空 注文"),
             "the symbol names the patient"
         );
+        // The same issue kept as a PDF, opened in the app's PDF viewer.
+        browser.click("prescription-pdf").await?;
+        browser.by_testid("pdf-viewer").await?;
+        browser.wait_for_text("pdf-page", "1 / 1").await?;
+        browser.fill("pdf-query", "ロキソニン").await?;
+        browser.click("pdf-search").await?;
+        browser.wait_for_text("pdf-hits", "1ページ").await?;
+        browser.click("pdf-close").await?;
 
         // A 院内 prescription (another patient) prints a 薬袋 label per Rp, on A4 or on
         // 90×60 mm label paper.

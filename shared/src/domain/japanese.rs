@@ -347,6 +347,11 @@ pub fn jst_timestamp(rfc3339: &str) -> Option<String> {
     ))
 }
 
+/// [`jst_timestamp`], or the text as given when it is not a server timestamp.
+pub fn jst_or_raw(rfc3339: &str) -> String {
+    jst_timestamp(rfc3339).unwrap_or_else(|| rfc3339.to_string())
+}
+
 /// `YYYY-MM-DD`.
 pub fn format_date(date: Date) -> String {
     format!(

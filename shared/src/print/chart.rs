@@ -7,12 +7,7 @@ use super::{Block, Column, PrintDoc, Table};
 use crate::api::chart::{ChartPrint, NoteVersion};
 use crate::api::orders::OrderVersion;
 use crate::domain::chart::format_tenths;
-use crate::domain::japanese::jst_timestamp;
-
-/// A server timestamp in Japan time, or as given when it does not read.
-pub fn jst_or_raw(rfc3339: &str) -> String {
-    jst_timestamp(rfc3339).unwrap_or_else(|| rfc3339.to_string())
-}
+use crate::domain::japanese::{jst_or_raw, jst_timestamp};
 
 fn superseded(version: i32, current: i32) -> &'static str {
     if version < current {

@@ -117,18 +117,11 @@ pub fn AttachmentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
     // The share of the file sent, while an upload is under way.
     let progress = RwSignal::new(None::<f64>);
     let load = move || {
-        let id = patient_id.get_untracked();
-        spawn_local(async move {
-            match crate::api::attachments::list(id).await {
-                Ok(list) => {
-                    let _ = items.try_set(list);
-                }
-                Err(f) => {
-                    session.check(&f);
-                    let _ = error.try_set(Some(f.message()));
-                }
-            }
-        });
+        session.load_into(
+            crate::api::attachments::list(patient_id.get_untracked()),
+            items,
+            error,
+        )
     };
     load();
 

@@ -83,18 +83,11 @@ pub fn DocumentsPanel(patient_id: Signal<PatientId>) -> impl IntoView {
     let wanted = StoredValue::new(None::<DocumentId>);
 
     let load = move || {
-        let id = patient_id.get_untracked();
-        spawn_local(async move {
-            match crate::api::documents::list(id).await {
-                Ok(list) => {
-                    let _ = items.try_set(list);
-                }
-                Err(f) => {
-                    session.check(&f);
-                    let _ = error.try_set(Some(f.message()));
-                }
-            }
-        });
+        session.load_into(
+            crate::api::documents::list(patient_id.get_untracked()),
+            items,
+            error,
+        )
     };
     load();
 
