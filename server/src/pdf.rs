@@ -520,14 +520,20 @@ impl<'a> Layout<'a> {
         // Only the caption lines beside the symbol (set from its foot upwards).
         let fits = (side / band).floor() as usize;
         let mut caption = wrap(&measure, &symbol.caption, caption_width);
-        caption.truncate(fits);
+        if caption.len() > fits {
+            // What does not fit ends the last line kept, cut with ….
+            let rest = caption.split_off(fits.saturating_sub(1)).concat();
+            if fits > 0 {
+                caption.push(fit(&measure, &format!("{rest}…"), caption_width));
+            }
+        }
         for (k, line) in caption.into_iter().rev().enumerate() {
             let x = (x - BODY - measure.width(&line)).max(MARGIN_X);
             ops.push(Op::Text {
                 heading: false,
                 size: FOOTER,
                 x,
-                dy: (side - band * (k as f32 + 1.0)).max(0.0),
+                dy: side - band * (k as f32 + 1.0),
                 band: Some(band),
                 text: line,
             });

@@ -63,6 +63,8 @@ pub enum DicomError {
     NoSuchFrame(u32),
     #[error("the image data cannot be decoded")]
     Undecodable,
+    #[error("the data set is nested too deeply or has too many elements")]
+    TooComplex,
 }
 
 impl DicomError {
@@ -77,6 +79,10 @@ impl DicomError {
                 "この画像の圧縮形式（{name}）には対応していません。非圧縮かJPEGで書き出してください"
             ),
             Self::TooLarge => "画像が大きすぎて表示できません".into(),
+            Self::TooComplex => {
+                "DICOMファイルの構造が深すぎるか要素が多すぎて読めません（壊れているか、不正なファイルです）"
+                    .into()
+            }
             Self::NoSuchFrame(n) => format!("{}枚目の画像はありません", n + 1),
             Self::Undecodable => "画像データを復元できません（ファイルが壊れています）".into(),
         }
@@ -226,9 +232,59 @@ fn pair(values: &[f64]) -> Option<(f64, f64)> {
     }
 }
 
+/// The deepest nesting of sequences and items a file may have: real files nest a few levels;
+/// the parser that builds the object recurses once per level, so a hostile file nested
+/// thousands deep would exhaust the stack (and a stack overflow ends the whole process).
+const MAX_DEPTH: usize = 64;
+
+/// The most data elements (and items) a file may have before it is built into an object.
+const MAX_TOKENS: usize = 2_000_000;
+
+/// Walks the data set's tokens without recursion (dicom-parser's reader keeps its own stack)
+/// and refuses a file nested deeper than [`MAX_DEPTH`] or with more than [`MAX_TOKENS`] of them,
+/// before anything builds it.
+fn check_structure(bytes: &[u8]) -> Result<(), DicomError> {
+    use dicom_parser::dataset::read::DataSetReader;
+    use dicom_parser::dataset::DataToken;
+    use dicom_transfer_syntax_registry::{TransferSyntaxIndex, TransferSyntaxRegistry};
+    let start = if bytes.get(128..132) == Some(b"DICM".as_slice()) {
+        128
+    } else {
+        0
+    };
+    let mut cursor = std::io::Cursor::new(bytes.get(start..).ok_or(DicomError::NotDicom)?);
+    let meta =
+        dicom_object::FileMetaTable::from_reader(&mut cursor).map_err(|_| DicomError::NotDicom)?;
+    let uid = meta.transfer_syntax().trim_end_matches('\0').trim();
+    let ts = TransferSyntaxRegistry
+        .get(uid)
+        .ok_or(DicomError::NotDicom)?;
+    let reader = DataSetReader::new_with_ts(cursor, ts).map_err(|_| DicomError::NotDicom)?;
+    let mut depth = 0usize;
+    for (n, token) in reader.enumerate() {
+        if n >= MAX_TOKENS {
+            return Err(DicomError::TooComplex);
+        }
+        match token.map_err(|_| DicomError::NotDicom)? {
+            DataToken::SequenceStart { .. }
+            | DataToken::PixelSequenceStart
+            | DataToken::ItemStart { .. } => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(DicomError::TooComplex);
+                }
+            }
+            DataToken::SequenceEnd | DataToken::ItemEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 impl Dicom {
     /// Reads a Part 10 file (with or without its 128-byte preamble).
     pub fn parse(bytes: &[u8]) -> Result<Self, DicomError> {
+        check_structure(bytes)?;
         let object = OpenFileOptions::new()
             .read_preamble(ReadPreamble::Auto)
             .from_reader(bytes)
@@ -579,7 +635,6 @@ const JPEG: &[&str] = &[
     "1.2.840.10008.1.2.4.70",
 ];
 
-/// A window over modality values: the file's, else the values' own range.
 /// YBR_FULL samples (Y, Cb, Cr; 8 bits) turned into RGB in place, by the equations of PS3.3
 /// C.7.6.3.1.2 (ITU-R BT.601 full range).
 fn ybr_full_to_rgb(samples: &mut [u8]) {
@@ -596,6 +651,7 @@ fn ybr_full_to_rgb(samples: &mut [u8]) {
     }
 }
 
+/// A window over modality values: the file's, else the values' own range.
 pub fn default_window(info: &DicomInfo, values: &[f32]) -> (f64, f64) {
     if let Some(w) = info.window {
         return w;

@@ -50,8 +50,8 @@ fn peak_rss_kib() -> u64 {
 fn main() {
     karte_tests::bench::run(async {
         let pdf_mb = env("KARTE_BENCH_PDF_MB", 20) as usize;
-        let images = env("KARTE_BENCH_CT_IMAGES", 100) as u32;
-        let runs = env("KARTE_BENCH_RUNS", 5) as usize;
+        let images = env("KARTE_BENCH_CT_IMAGES", 100).max(1) as u32;
+        let runs = env("KARTE_BENCH_RUNS", 5).max(1) as usize;
         let app = TestApp::spawn_with(|s| {
             s.runtime.file_limit_bytes = (pdf_mb + 8) * 1024 * 1024;
         })

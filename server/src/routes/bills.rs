@@ -243,17 +243,16 @@ async fn bill_print(
         },
     )
     .await?;
-    let out = prints::hand_out(
+    prints::hand_out(
         &state.db,
         &state.files,
         user.ctx(),
         &ip,
+        &note,
         print,
         method == axum::http::Method::GET,
     )
-    .await?;
-    note.set_patient(out.print.patient_id);
-    Ok(out.file.inline(&out.filename))
+    .await
 }
 
 async fn finalize_bill(

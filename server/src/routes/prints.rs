@@ -30,15 +30,14 @@ async fn print_pdf(
     Path(raw): Path<String>,
 ) -> ApiResult<Response> {
     let print_id = crate::http::id_or_not_found::<PrintId>(&raw)?;
-    let out = prints::hand_out(
+    prints::hand_out(
         &state.db,
         &state.files,
         user.ctx(),
         &ip,
+        &note,
         print_id,
         method == Method::GET,
     )
-    .await?;
-    note.set_patient(out.print.patient_id);
-    Ok(out.file.inline(&out.filename))
+    .await
 }

@@ -11,6 +11,7 @@ use crate::db::{files, patients, Db, TenantContext, TenantTx};
 use crate::error::{ApiError, ApiResult};
 use crate::files::FileStores;
 use crate::logs::audit::{self, action, Actor, AuditEvent, ClientIp};
+use crate::logs::AccessNote;
 use crate::pdf::{Fonts, RenderError};
 use crate::services::attachments;
 use bytes::Bytes;
@@ -74,10 +75,9 @@ pub async fn existing(tx: &mut TenantTx, source: &Source) -> ApiResult<Option<Pr
 }
 
 /// Renders `doc`, stores it in both file stores and records it as the print of `source` with
-/// id `print_id` (with the stored file, in one transaction, audited). The source is locked
-/// while it renders: two requests printing the same source make one print (the second waits
-/// and hands out the first's). A character the font lacks prints as 〓, counted in the audit
-/// event: the records a print is made of cannot be changed to make it printable.
+/// id `print_id` (with the stored file, in one transaction, audited): one print per source. A
+/// character the font lacks prints as 〓, counted in the audit event: the records a print is
+/// made of cannot be changed to make it printable.
 #[allow(clippy::too_many_arguments)]
 pub async fn create(
     db: &Db,
@@ -91,14 +91,10 @@ pub async fn create(
 ) -> ApiResult<PrintId> {
     let fonts = fonts.ok_or_else(fonts_missing)?;
     let (doc, substituted) = fonts.substitute_missing(doc);
-    let mut tx = TenantTx::begin(db, ctx).await?;
-    // Held until the print is recorded: a print is a page or a few, rendered in well under a
-    // second, so one connection waits that long.
-    prints::lock_source(&mut tx, source.kind, &source.key).await?;
-    if let Some(found) = existing(&mut tx, source).await? {
-        tx.commit().await?;
-        return Ok(found);
-    }
+    // Rendered and stored with no transaction open (store I/O is slow); then recorded under
+    // the source's lock. Two requests printing the same source at once both render; the
+    // second finds the first's print and hands that out (its own copy is never recorded, and
+    // the scrub reports it).
     let pdf = render(Some(fonts), doc, "print").await?;
     let row = attachments::put_file(
         stores,
@@ -109,6 +105,12 @@ pub async fn create(
         Origin::Generated,
     )
     .await?;
+    let mut tx = TenantTx::begin(db, ctx).await?;
+    prints::lock_source(&mut tx, source.kind, &source.key).await?;
+    if let Some(found) = existing(&mut tx, source).await? {
+        tx.commit().await?;
+        return Ok(found);
+    }
     let print = PrintRow {
         print_id,
         patient_id: source.patient,
@@ -200,18 +202,20 @@ pub fn can_read(role: shared::domain::Role, kind: PrintKind) -> bool {
     }
 }
 
-/// Print `print_id` handed out to the signed-in user, when their role may read its kind (404
-/// otherwise, as for another institution's): see [`output`].
+/// Print `print_id` handed out to the signed-in user as the browser's viewer takes it, when
+/// their role may read its kind (404 otherwise, as for another institution's), the patient
+/// marked in the access log: see [`output`].
 pub async fn hand_out(
     db: &Db,
     stores: &FileStores,
     ctx: &TenantContext,
     ip: &ClientIp,
+    access: &AccessNote,
     print_id: PrintId,
     is_output: bool,
-) -> ApiResult<PrintOut> {
+) -> ApiResult<axum::response::Response> {
     let role = ctx.role();
-    output(
+    let out = output(
         db,
         stores,
         ctx,
@@ -220,7 +224,9 @@ pub async fn hand_out(
         |kind| can_read(role, kind),
         is_output,
     )
-    .await
+    .await?;
+    access.set_patient(out.print.patient_id);
+    Ok(out.file.inline(&out.filename))
 }
 
 /// A print's PDF as handed out.

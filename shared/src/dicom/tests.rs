@@ -127,6 +127,44 @@ fn a_ct_slice_reads_with_its_data_and_hounsfield_values() {
     assert_eq!(d.frame(1), Err(DicomError::NoSuchFrame(1)));
 }
 
+/// A file of sequences nested `levels` deep (each an item of undefined length holding the
+/// next sequence), as a hostile file would be: built by hand, explicit VR little endian.
+fn nested(levels: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    for _ in 0..levels {
+        // (0040,A730) Content Sequence, SQ, undefined length; an item of undefined length.
+        body.extend_from_slice(&[
+            0x40, 0x00, 0x30, 0xA7, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+        ]);
+        body.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
+    }
+    for _ in 0..levels {
+        body.extend_from_slice(&[0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]);
+        body.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+    }
+    let mut out = file(
+        uids::EXPLICIT_VR_LITTLE_ENDIAN,
+        vec![strs(tags::SOP_INSTANCE_UID, VR::UI, &["1.2.392.999.9"])],
+    );
+    out.extend_from_slice(&body);
+    out
+}
+
+#[test]
+fn a_file_nested_too_deeply_is_refused_before_it_is_built() {
+    assert!(Dicom::parse(&nested(5)).is_ok(), "a few levels read");
+    assert_eq!(
+        Dicom::parse(&nested(MAX_DEPTH)).err(),
+        Some(DicomError::TooComplex),
+        "each level is a sequence and an item"
+    );
+    // Deep enough to overflow a thread's stack if it were built recursively.
+    assert_eq!(
+        Dicom::parse(&nested(100_000)).err(),
+        Some(DicomError::TooComplex)
+    );
+}
+
 #[test]
 fn a_uid_that_is_not_digits_and_dots_reads_as_none() {
     let mut e = image(3, 4, 1, 16, 1);

@@ -258,17 +258,16 @@ pub(super) async fn prescription_pdf(
         || async { Ok(shared::print::prescription_print(&issue)) },
     )
     .await?;
-    let out = prints::hand_out(
+    prints::hand_out(
         &state.db,
         &state.files,
         user.ctx(),
         &ip,
+        &note,
         print,
         method == axum::http::Method::GET,
     )
-    .await?;
-    note.set_patient(out.print.patient_id);
-    Ok(out.file.inline(&out.filename))
+    .await
 }
 
 /// Every issue of the order's 処方箋, newest first (what was printed, for a reprint or a check).
