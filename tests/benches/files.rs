@@ -6,7 +6,10 @@
 //! - first view: `GET /files/{id}` (the checksum verified on the way out) against reading the
 //!   file back from one store's directory;
 //! - the CT viewer's work per image, natively (`shared::dicom`: parse, decode, window to 8 bits)
-//!   against copying the pixel bytes.
+//!   against copying the pixel bytes;
+//! - in headless Chromium (when the app is built), the time from a click on the file in the
+//!   画像・文書 tab to its first page or image drawn on the viewer's canvas, against the same
+//!   for a one-page PDF of 2 KB and a single 64×64 CT image (the viewers' fixed cost).
 //!
 //! Memory: the server runs in this process; its peak resident set is reported.
 //!
@@ -217,5 +220,120 @@ fn main() {
         for dir in &dirs {
             let _ = std::fs::remove_dir_all(dir.join("bench-baseline"));
         }
+
+        if !karte_tests::dist_dir().join("index.html").is_file() {
+            println!(
+                "browser first view: skipped (the app is not built; scripts/bench-files builds it)"
+            );
+            return;
+        }
+        // Attachments for the files above, and the two small ones the browser figures compare
+        // against (a separate series).
+        let attach = |file: String, title: String| {
+            let doctor = &doctor;
+            let pid = pid.clone();
+            async move {
+                let res = doctor
+                    .post(
+                        &format!("/patients/{pid}/attachments"),
+                        &serde_json::json!({"base_version": 0, "file_id": file, "kind": "imaging",
+                                            "title": title, "taken_on": "2026-12-04"}),
+                    )
+                    .await;
+                assert_eq!(res.status.as_u16(), 201, "{}", res.body);
+            }
+        };
+        let upload = |bytes: Vec<u8>, kind: &'static str| {
+            let doctor = &doctor;
+            let pid = pid.clone();
+            async move {
+                let res = doctor
+                    .post_bytes(&format!("/patients/{pid}/files"), bytes, kind)
+                    .await;
+                assert_eq!(res.status.as_u16(), 201, "{}", res.body);
+                res.body["file_id"].as_str().unwrap().to_string()
+            }
+        };
+        let big = upload(pdf.clone(), "application/pdf").await;
+        attach(big, "計測 大PDF".into()).await;
+        let small = upload(pdf_of_size(2048, "KAKUU SMALL"), "application/pdf").await;
+        attach(small, "計測 小PDF".into()).await;
+        for (i, id) in ids.iter().enumerate() {
+            attach(id.clone(), format!("計測 CT {:03}", i + 1)).await;
+        }
+        let one = upload(ct(1, 9, 64, 1, true), "application/dicom").await;
+        attach(one, "計測 小CT".into()).await;
+
+        let browser = karte_tests::browser::Browser::start(1280, 900)
+            .await
+            .expect("headless Chromium (scripts/bench-files installs it)");
+        let result = async {
+            let b = &browser;
+            let c = &browser.client;
+            browser
+                .sign_in(&app.base_url, "1319999971", "ishi", "bench-doctor-pass-2026")
+                .await?;
+            c.goto(&format!("{}/patients/{pid}/chart?tab=files", app.base_url))
+                .await?;
+            browser.by_testid("attachment-row").await?;
+            // Click the row titled `title`, then wait for `drawn` (JS returning true).
+            let first_view = |title: &'static str, drawn: &'static str, close: &'static str| async move {
+                let rows = c
+                    .find_all(fantoccini::Locator::Css("[data-testid='attachment-row']"))
+                    .await?;
+                let mut target = None;
+                for row in rows {
+                    if row.text().await?.contains(title) {
+                        target = Some(row);
+                        break;
+                    }
+                }
+                let row = target.ok_or_else(|| anyhow::anyhow!("no row {title}"))?;
+                let open = row
+                    .find(fantoccini::Locator::Css("[data-testid='attachment-open']"))
+                    .await?;
+                let start = Instant::now();
+                open.click().await?;
+                loop {
+                    if c.execute(drawn, vec![]).await?.as_bool() == Some(true) {
+                        break;
+                    }
+                    anyhow::ensure!(start.elapsed() < Duration::from_secs(60), "{title} not drawn");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                let took = start.elapsed();
+                b.click(close).await?;
+                anyhow::Ok(took)
+            };
+            const PDF_DRAWN: &str = "const c = document.querySelector('[data-testid=pdf-canvas]'); \
+                if (!c || c.width < 300) return false; \
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height / 4).data; \
+                for (let i = 0; i < d.length; i += 4) { if (d[i] < 128) return true; } return false;";
+            const CT_DRAWN: &str = "const c = document.querySelector('[data-testid=dicom-canvas]'); \
+                if (!c || c.width < 64) return false; \
+                const d = c.getContext('2d').getImageData(c.width / 2, c.height / 2, 1, 1).data; \
+                return d[0] > 0;";
+            // The first PDF opened loads PDF.js; the first DICOM file the DICOM module.
+            let cold_pdf = first_view("計測 小PDF", PDF_DRAWN, "pdf-close").await?;
+            let cold_ct = first_view("計測 小CT", CT_DRAWN, "dicom-close").await?;
+            let (mut big_pdf, mut small_pdf, mut big_ct, mut small_ct) = (vec![], vec![], vec![], vec![]);
+            for _ in 0..3 {
+                big_pdf.push(first_view("計測 大PDF", PDF_DRAWN, "pdf-close").await?);
+                small_pdf.push(first_view("計測 小PDF", PDF_DRAWN, "pdf-close").await?);
+                big_ct.push(first_view("計測 CT 001", CT_DRAWN, "dicom-close").await?);
+                small_ct.push(first_view("計測 小CT", CT_DRAWN, "dicom-close").await?);
+            }
+            println!(
+                "browser, first use (viewer loaded): PDF {:.0} ms, DICOM {:.0} ms",
+                ms(cold_pdf),
+                ms(cold_ct)
+            );
+            report("browser first view: 20 MB PDF vs 2 KB (page 1)", &big_pdf, &small_pdf);
+            report("browser first view: CT 512² vs 64² (image 1)", &big_ct, &small_ct);
+            anyhow::Ok(())
+        }
+        .await;
+        browser.close().await;
+        result.expect("the browser half of the benchmark");
     });
 }

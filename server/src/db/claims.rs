@@ -772,11 +772,8 @@ pub async fn returns_of(
 /// transaction ends): two filings of different months could otherwise carry the same 月遅れ
 /// bill or returned claim.
 pub async fn lock_filings(tx: &mut TenantTx) -> Result<(), sqlx::Error> {
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended('karte.claims.' || $1::text, 0))")
-        .bind(tx.tenant_id().as_uuid())
-        .execute(tx.conn())
-        .await?;
-    Ok(())
+    let key = format!("karte.claims.{}", tx.tenant_id().as_uuid());
+    tx.lock_key(&key).await
 }
 
 type NoteRow = (

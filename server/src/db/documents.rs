@@ -306,12 +306,7 @@ pub async fn record_output(
 ) -> Result<i32, sqlx::Error> {
     let tenant = tx.tenant_id().as_uuid();
     // Outputs of one version are numbered one after another: serialise them.
-    sqlx::query(
-        "select pg_advisory_xact_lock(hashtextextended('document_output:' || $1::text, 0))",
-    )
-    .bind(document.as_uuid())
-    .execute(tx.conn())
-    .await?;
+    tx.lock_key(&format!("document_output:{document}")).await?;
     sqlx::query_scalar(
         "insert into document_output (tenant_id, document_id, version, output_no, output_by) \
          select $1, $2, $3, coalesce(max(output_no), 0) + 1, $4 from document_output \

@@ -438,13 +438,7 @@ pub async fn lock_order(tx: &mut TenantTx, order: OrderId) -> Result<(), sqlx::E
 
 /// Serialises the prescription 確定 of one visit (院内 and 院外 are one per visit).
 pub async fn lock_reception(tx: &mut TenantTx, reception: ReceptionId) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "select pg_advisory_xact_lock(hashtextextended('reception-orders:' || $1::text, 0))",
-    )
-    .bind(reception.as_uuid())
-    .execute(tx.conn())
-    .await?;
-    Ok(())
+    tx.lock_key(&format!("reception-orders:{reception}")).await
 }
 
 /// The draft as saved: who, for whom, on what.

@@ -15,12 +15,7 @@ pub async fn lock_visit(
     patient: shared::ids::PatientId,
     day: time::Date,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended('rx-visit:' || $1 || $2, 0))")
-        .bind(patient.to_string())
-        .bind(day.to_string())
-        .execute(tx.conn())
-        .await?;
-    Ok(())
+    tx.lock_key(&format!("rx-visit:{patient}{day}")).await
 }
 
 /// The caller holds the order's lock, so two prints cannot take the same number.

@@ -93,12 +93,8 @@ pub async fn lock_source(
     kind: PrintKind,
     source: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended('print:' || $1 || ':' || $2, 0))")
-        .bind(kind.code())
-        .bind(source)
-        .execute(tx.conn())
-        .await?;
-    Ok(())
+    tx.lock_key(&format!("print:{}:{source}", kind.code()))
+        .await
 }
 
 /// Records a print (the caller holds the source's lock: see [`lock_source`]).
@@ -128,10 +124,7 @@ pub async fn record_output(
 ) -> Result<i32, sqlx::Error> {
     let tenant = tx.tenant_id().as_uuid();
     // Outputs of one print are numbered one after another: serialise them.
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended('print_output:' || $1::text, 0))")
-        .bind(print.as_uuid())
-        .execute(tx.conn())
-        .await?;
+    tx.lock_key(&format!("print_output:{print}")).await?;
     sqlx::query_scalar(
         "insert into print_output (tenant_id, print_id, output_no, output_by) \
          select $1, $2, coalesce(max(output_no), 0) + 1, $3 from print_output \

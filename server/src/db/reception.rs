@@ -44,10 +44,7 @@ pub async fn live_on(
     patient: PatientId,
     day: Date,
 ) -> Result<Vec<(String, OffsetDateTime)>, sqlx::Error> {
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended('reception-day:' || $1 || $2, 0))")
-        .bind(patient.to_string())
-        .bind(day.to_string())
-        .execute(tx.conn())
+    tx.lock_key(&format!("reception-day:{patient}{day}"))
         .await?;
     Ok(live_rows(tx, patient, day)
         .await?

@@ -100,6 +100,18 @@ impl TenantTx {
         &mut self.tx
     }
 
+    /// Serialises work on `key` until the transaction ends: a transaction-level advisory lock
+    /// on the key's 64-bit hash. Keys name what they serialise (`"rx-visit:<patient><day>"`);
+    /// ids in them are UUIDs, unique across institutions. (Row locks would need an UPDATE grant
+    /// the application role does not have on the append-only tables.)
+    pub(in crate::db) async fn lock_key(&mut self, key: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(key)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await
     }

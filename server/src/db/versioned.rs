@@ -126,12 +126,7 @@ impl Record {
     /// transaction ends, so they cannot interleave. (Row locks need an UPDATE grant the
     /// application role does not have on the append-only tables.)
     pub async fn lock(&self, tx: &mut TenantTx, id: Uuid) -> Result<(), sqlx::Error> {
-        sqlx::query("select pg_advisory_xact_lock(hashtextextended($1 || $2::text, 0))")
-            .bind(self.lock_key)
-            .bind(id)
-            .execute(tx.conn())
-            .await?;
-        Ok(())
+        tx.lock_key(&format!("{}{id}", self.lock_key)).await
     }
 
     /// The newest version's number and hash (0 and none before the first).
