@@ -207,12 +207,13 @@ async fn bill_print(
         patient,
     };
     let ctx = user.ctx();
-    let print = prints::ensure(
+    prints::hand_out_source(
         &state.db,
         &state.files,
         state.fonts.as_deref(),
         ctx,
         &ip,
+        &note,
         &source,
         method == axum::http::Method::GET,
         || async {
@@ -241,16 +242,6 @@ async fn bill_print(
                 _ => shared::print::receipt_print(&data),
             })
         },
-    )
-    .await?;
-    prints::hand_out(
-        &state.db,
-        &state.files,
-        user.ctx(),
-        &ip,
-        &note,
-        print,
-        method == axum::http::Method::GET,
     )
     .await
 }

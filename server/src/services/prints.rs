@@ -133,19 +133,21 @@ pub async fn create(
     Ok(print.print_id)
 }
 
-/// The print of `source`, made from `build` when it has not been printed yet and `may_create`
-/// (a GET; a HEAD only asks about a print that exists: 404 otherwise).
+/// The print of `source` handed out as [`hand_out`] does, made from `build` first when it has
+/// not been printed yet and this is a GET (`is_get`: an output; a HEAD only asks about a print
+/// that exists, 404 otherwise).
 #[allow(clippy::too_many_arguments)]
-pub async fn ensure<F, Fut>(
+pub async fn hand_out_source<F, Fut>(
     db: &Db,
     stores: &FileStores,
     fonts: Option<&Fonts>,
     ctx: &TenantContext,
     ip: &ClientIp,
+    access: &AccessNote,
     source: &Source,
-    may_create: bool,
+    is_get: bool,
     build: F,
-) -> ApiResult<PrintId>
+) -> ApiResult<axum::response::Response>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = ApiResult<PrintDoc>>,
@@ -153,15 +155,16 @@ where
     let mut tx = TenantTx::begin(db, ctx).await?;
     let found = existing(&mut tx, source).await?;
     tx.commit().await?;
-    match found {
-        Some(id) => Ok(id),
-        None if !may_create => Err(ApiError::code(ErrorCode::NotFound)),
+    let print = match found {
+        Some(id) => id,
+        None if !is_get => return Err(ApiError::code(ErrorCode::NotFound)),
         None => {
             let doc = build().await?;
             let id = PrintId(Uuid::new_v4());
-            create(db, stores, fonts, ctx, ip, source, id, doc).await
+            create(db, stores, fonts, ctx, ip, source, id, doc).await?
         }
-    }
+    };
+    hand_out(db, stores, ctx, ip, access, print, is_get).await
 }
 
 /// Reads `row` from the stores (verified; a bad copy served from the other and repaired) and,

@@ -247,25 +247,16 @@ pub(super) async fn prescription_pdf(
         key: format!("prescription:{}:{}", head.order_id, issue_no),
         patient: head.patient_id,
     };
-    let print = prints::ensure(
+    prints::hand_out_source(
         &state.db,
         &state.files,
         state.fonts.as_deref(),
         user.ctx(),
         &ip,
+        &note,
         &source,
         method == axum::http::Method::GET,
         || async { Ok(shared::print::prescription_print(&issue)) },
-    )
-    .await?;
-    prints::hand_out(
-        &state.db,
-        &state.files,
-        user.ctx(),
-        &ip,
-        &note,
-        print,
-        method == axum::http::Method::GET,
     )
     .await
 }
