@@ -615,11 +615,18 @@ impl Seaweed {
             .spawn()
             .expect("starting SeaweedFS");
         let seaweed = Self { child, dir, base };
+        // Ready means an object can be written and read back: the bucket answering a listing
+        // comes before the volume server takes writes (a test once met a 503 on its first
+        // upload that way).
         let http = reqwest::Client::new();
+        let probe = format!("{}/.ready-probe", seaweed.bucket_url());
         for _ in 0..300 {
-            if let Ok(r) = http.get(seaweed.bucket_url()).send().await {
-                if r.status().is_success() {
-                    return seaweed;
+            let written = http.put(&probe).body("ready").send().await;
+            if written.is_ok_and(|r| r.status().is_success()) {
+                if let Ok(r) = http.get(&probe).send().await {
+                    if r.status().is_success() && r.bytes().await.is_ok_and(|b| b == "ready") {
+                        return seaweed;
+                    }
                 }
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
