@@ -198,6 +198,14 @@ PY
   export KARTE_WEED="$dir/weed"
 }
 
+# pgBackRest (Debian's package) for `karte-server backup` and its test, which runs it against a
+# scratch cluster of its own.
+ensure_pgbackrest() {
+  if ! command -v pgbackrest >/dev/null; then
+    apt_install pgbackrest
+  fi
+}
+
 # The DICOM viewer's own WebAssembly module (app/src/bin/karte_dicom.rs), into dist/dicom/:
 # the app imports it on first use, so the first screen never carries dicom-rs. After trunk (which
 # empties dist/).

@@ -1,5 +1,7 @@
 //! The command line: `serve`, and the operator's commands (`db bootstrap`, `db migrate`,
-//! `provision`, `demo`). Every flag also reads an environment variable (see `--help`).
+//! `provision`, `demo`, `backup`, …). Every flag also reads an environment variable (see `--help`).
+
+pub mod backup;
 
 use crate::auth;
 use crate::config::{RuntimeConfig, Settings, TlsSource};
@@ -55,6 +57,10 @@ pub enum Command {
     /// Attachments' two file stores: the scrub.
     #[command(subcommand)]
     Files(FilesCommand),
+    /// Backups with pgBackRest: set-up, runs to both repositories, status, verification and
+    /// the restore drill.
+    #[command(subcommand)]
+    Backup(Box<backup::BackupCommand>),
     /// Price one visit: read it as JSON on stdin, print the priced result as JSON (lines,
     /// total points, the patient's share, warnings), with the masters valid on its date.
     Price {
@@ -334,6 +340,7 @@ pub const DEMO_NAME: &str = "架空クリニック（デモ）";
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(*args).await,
+        Command::Backup(command) => backup::run(*command).await,
         Command::Files(FilesCommand::Verify {
             database_url,
             stores,

@@ -487,6 +487,17 @@ impl FileStores {
         Ok(problems)
     }
 
+    /// The state of each copy of a file (A, B), read and hashed, nothing repaired: what a
+    /// restore drill checks the file stores with (it must not write).
+    pub async fn inspect(&self, key: &str, expected: &Checksum) -> [CopyState; 2] {
+        let path = ObjectPath::from(key);
+        let (a, b) = tokio::join!(
+            Self::read(&self.stores[0], &path, expected),
+            Self::read(&self.stores[1], &path, expected)
+        );
+        [a.0, b.0]
+    }
+
     /// Every key one store holds under `prefix` (the scrub's check for objects no row names).
     pub async fn keys(&self, store: usize, prefix: &str) -> anyhow::Result<Vec<String>> {
         use futures_util::TryStreamExt;
@@ -497,6 +508,75 @@ impl FileStores {
             .try_collect()
             .await?;
         Ok(metas.into_iter().map(|m| m.location.to_string()).collect())
+    }
+}
+
+/// One store for records that must outlive the database and never change once written: the
+/// backups' run records and the log anchors, kept in the write-once (Object Lock) bucket or a
+/// directory. A key is written once: writing it again is refused.
+#[derive(Clone)]
+pub struct RecordStore {
+    inner: Arc<dyn ObjectStore>,
+    spec: StoreSpec,
+}
+
+impl std::fmt::Debug for RecordStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RecordStore({})", self.spec.describe())
+    }
+}
+
+impl RecordStore {
+    pub fn open(spec: &StoreSpec) -> anyhow::Result<Self> {
+        Ok(Self {
+            inner: spec.open()?,
+            spec: spec.clone(),
+        })
+    }
+
+    pub fn describe(&self) -> String {
+        self.spec.describe()
+    }
+
+    /// Writes `key` once; an existing key is an error, never overwritten.
+    pub async fn put_new(&self, key: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
+        // Checked, not a conditional put: not every S3-compatible server honours
+        // `If-None-Match`, and the keys are unique (the write-once bucket keeps any overwrite
+        // as a new version anyway).
+        let path = ObjectPath::from(key);
+        match self.inner.head(&path).await {
+            Ok(_) => anyhow::bail!("{key} is already in {}", self.spec.describe()),
+            Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => anyhow::bail!("reading {key} from {}: {e}", self.spec.describe()),
+        }
+        self.inner
+            .put(&path, PutPayload::from(bytes))
+            .await
+            .map_err(|e| anyhow::anyhow!("writing {key} to {}: {e}", self.spec.describe()))?;
+        Ok(())
+    }
+
+    pub async fn get(&self, key: &str) -> anyhow::Result<Bytes> {
+        let read = self
+            .inner
+            .get(&ObjectPath::from(key))
+            .await
+            .map_err(|e| anyhow::anyhow!("reading {key} from {}: {e}", self.spec.describe()))?;
+        Ok(read.bytes().await?)
+    }
+
+    /// The keys under `prefix`, sorted.
+    pub async fn keys(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        use futures_util::TryStreamExt;
+        let metas: Vec<_> = self
+            .inner
+            .list(Some(&ObjectPath::from(prefix)))
+            .try_collect()
+            .await
+            .map_err(|e| anyhow::anyhow!("listing {}: {e}", self.spec.describe()))?;
+        let mut keys: Vec<String> = metas.into_iter().map(|m| m.location.to_string()).collect();
+        keys.sort();
+        Ok(keys)
     }
 }
 

@@ -12,6 +12,7 @@
 //! | logs | `logs` | the access-log writer, audit events, the verifier and exports, on top of storage |
 //! | state, auth | `state`, then `auth` | what every handler can reach; the session cookie turned into a `TenantContext` |
 //! | services | `services` | what a request or command does (sign-in, the note workflow, diagnoses, observations, the print, the operator's provisioning), with HTTP taken off; audit events recorded in the same transaction as the change |
+//! | backups | `backup` | pgBackRest run for an operator: set-up, runs, status, verification, the restore drill |
 //! | handlers | `routes` | HTTP in, a service or a query, HTTP out; a route module never reaches into a sibling |
 //! | start-up | `startup`, then `cli` | the server assembled; the operator's commands |
 
@@ -19,6 +20,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod auth;
+pub mod backup;
 pub mod chain;
 pub mod cli;
 pub mod clock;

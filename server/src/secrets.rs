@@ -106,6 +106,42 @@ impl SecretKey {
     }
 }
 
+impl SecretKey {
+    fn hmac(&self, purpose: &str) -> hmac::Hmac<sha2::Sha256> {
+        use hmac::Mac;
+        // A key of its own per purpose: HMAC(secret, purpose).
+        let mut derive = keyed(&self.0);
+        derive.update(purpose.as_bytes());
+        keyed(&derive.finalize().into_bytes().into())
+    }
+
+    /// HMAC-SHA256 of `bytes` under a key derived from this one for `purpose`: records kept
+    /// outside the database (backup runs, log anchors) show they were written by a holder of
+    /// the key and not changed since.
+    pub fn mac(&self, purpose: &str, bytes: &[u8]) -> [u8; 32] {
+        use hmac::Mac;
+        let mut mac = self.hmac(purpose);
+        mac.update(bytes);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// Whether `mac` is [`Self::mac`] of `bytes` (compared in constant time).
+    pub fn mac_matches(&self, purpose: &str, bytes: &[u8], mac: &[u8]) -> bool {
+        use hmac::Mac;
+        let mut check = self.hmac(purpose);
+        check.update(bytes);
+        check.verify_slice(mac).is_ok()
+    }
+}
+
+/// HMAC-SHA256 keyed with 32 bytes (zero-padded to the block, as HMAC pads any shorter key).
+fn keyed(key: &[u8; 32]) -> hmac::Hmac<sha2::Sha256> {
+    use hmac::digest::KeyInit;
+    let mut block = [0u8; 64];
+    block[..32].copy_from_slice(key);
+    <hmac::Hmac<sha2::Sha256> as KeyInit>::new(&block.into())
+}
+
 /// Writes a file readable by its owner only (keys, demo logins).
 pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
@@ -126,6 +162,24 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn macs_are_hmac_sha256_under_a_key_per_purpose() {
+        use hmac::Mac;
+        let key = SecretKey::from_hex(&"ab".repeat(32)).unwrap();
+        // The same as HMAC computed the plain way with the 32-byte keys.
+        let mut derive = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&[0xab; 32]).unwrap();
+        derive.update(b"karte/test");
+        let derived = derive.finalize().into_bytes();
+        let mut plain = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&derived).unwrap();
+        plain.update(b"record");
+        let expected: [u8; 32] = plain.finalize().into_bytes().into();
+        assert_eq!(key.mac("karte/test", b"record"), expected);
+        assert!(key.mac_matches("karte/test", b"record", &expected));
+        assert!(!key.mac_matches("karte/test", b"record!", &expected));
+        assert!(!key.mac_matches("karte/other", b"record", &expected));
+        assert_ne!(key.mac("karte/other", b"record"), expected);
+    }
 
     #[test]
     fn sealed_values_open_only_with_the_key_for_their_row() {

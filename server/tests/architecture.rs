@@ -35,6 +35,8 @@ const LAYERS: &[&[&str]] = &[
     &["auth"],
     // What a request or command does, with HTTP taken off.
     &["services"],
+    // Backups: pgBackRest, the run records, the restore drill (operator commands only).
+    &["backup"],
     // Handlers: HTTP in, a service or a query, HTTP out.
     &["routes"],
     &["startup"],

@@ -13,6 +13,7 @@ pub mod pdf;
 #[path = "../../shared/tests/common/reference.rs"]
 pub mod reference;
 pub mod samples;
+pub mod seaweed;
 
 use anyhow::Context;
 use karte_server::config::{RuntimeConfig, Settings, TlsSource};
@@ -69,6 +70,14 @@ pub struct TestApp {
     pub base_url: String,
     pub port: u16,
     pub db_name: String,
+    /// The application role's connection to this app's database.
+    database: PgConnectOptions,
+    /// A superuser of the database's cluster.
+    admin: PgConnectOptions,
+    /// Whether the database was made for this app (and is dropped with it).
+    owns_database: bool,
+    /// Names the directory of its file stores.
+    store_key: String,
     /// PEM of the server's self-signed certificate, which clients trust.
     pub cert_pem: String,
     key_pem: String,
@@ -84,14 +93,15 @@ pub fn file_store_dirs(db_name: &str) -> [PathBuf; 2] {
 }
 
 async fn start_server(
-    db_name: &str,
+    database: &PgConnectOptions,
+    file_stores: [PathBuf; 2],
     cert_pem: &str,
     key_pem: &str,
     adjust: impl FnOnce(&mut Settings),
 ) -> (u16, axum_server::Handle<SocketAddr>) {
     let mut settings = Settings {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        database: app_options(db_name),
+        database: database.clone(),
         db_max_connections: 8,
         tls: TlsSource::Pem {
             cert: cert_pem.as_bytes().to_vec(),
@@ -100,7 +110,7 @@ async fn start_server(
         dist_dir: Some(dist_dir()),
         runtime: RuntimeConfig::default(),
         file_stores: {
-            let [a, b] = file_store_dirs(db_name);
+            let [a, b] = file_stores;
             [StoreSpec::Local(a), StoreSpec::Local(b)]
         },
         body_limit_bytes: 64 * 1024,
@@ -145,12 +155,52 @@ impl TestApp {
         create_database(&db_name)
             .await
             .expect("creating the test database");
+        let database = app_options(&db_name);
+        Self::start(
+            db_name.clone(),
+            db_name,
+            database,
+            admin_options(),
+            true,
+            adjust,
+        )
+        .await
+    }
+
+    /// Spawns on an existing, migrated database `name` of another cluster (whose superuser
+    /// is `admin`), connecting as the application role; the database is left when it stops.
+    pub async fn spawn_on(admin: PgConnectOptions, name: &str) -> Self {
+        init_logging();
+        let database = admin.clone().username(db::APP_ROLE).database(name);
+        let store_key = format!("{name}-{}", uuid::Uuid::new_v4().simple());
+        Self::start(name.to_string(), store_key, database, admin, false, |_| {}).await
+    }
+
+    async fn start(
+        db_name: String,
+        store_key: String,
+        database: PgConnectOptions,
+        admin: PgConnectOptions,
+        owns_database: bool,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
         let (cert_pem, key_pem) = karte_server::tls::self_signed_pem().expect("certificate");
-        let (port, handle) = start_server(&db_name, &cert_pem, &key_pem, adjust).await;
+        let (port, handle) = start_server(
+            &database,
+            file_store_dirs(&store_key),
+            &cert_pem,
+            &key_pem,
+            adjust,
+        )
+        .await;
         Self {
             base_url: format!("https://127.0.0.1:{port}"),
             port,
             db_name,
+            store_key,
+            database,
+            admin,
+            owns_database,
             cert_pem,
             key_pem,
             handle,
@@ -166,15 +216,21 @@ impl TestApp {
 
     /// [`Self::start_sibling`] with settings adjusted by `adjust`.
     pub async fn start_sibling_with(&mut self, adjust: impl FnOnce(&mut Settings)) -> String {
-        let (port, handle) =
-            start_server(&self.db_name, &self.cert_pem, &self.key_pem, adjust).await;
+        let (port, handle) = start_server(
+            &self.database,
+            self.file_stores(),
+            &self.cert_pem,
+            &self.key_pem,
+            adjust,
+        )
+        .await;
         self.siblings.push(handle);
         format!("https://127.0.0.1:{port}")
     }
 
     /// This app's two file-store directories (with the default settings).
     pub fn file_stores(&self) -> [PathBuf; 2] {
-        file_store_dirs(&self.db_name)
+        file_store_dirs(&self.store_key)
     }
 
     /// Stops the server (as a crash or network loss would look to a browser).
@@ -185,9 +241,15 @@ impl TestApp {
     /// Starts the server again on the same port and database after [`Self::stop`].
     pub async fn restart(&mut self) {
         let port = self.port;
-        let (_, handle) = start_server(&self.db_name, &self.cert_pem, &self.key_pem, |s| {
-            s.listen = SocketAddr::from(([127, 0, 0, 1], port));
-        })
+        let (_, handle) = start_server(
+            &self.database,
+            self.file_stores(),
+            &self.cert_pem,
+            &self.key_pem,
+            |s| {
+                s.listen = SocketAddr::from(([127, 0, 0, 1], port));
+            },
+        )
         .await;
         self.handle = handle;
     }
@@ -211,15 +273,14 @@ impl TestApp {
     pub async fn app_pool(&self) -> PgPool {
         PgPoolOptions::new()
             .max_connections(2)
-            .connect_with(app_options(&self.db_name))
+            .connect_with(self.database.clone())
             .await
             .expect("app pool")
     }
 
     /// A pool connected as the owner role (still bound by FORCE ROW LEVEL SECURITY).
     pub async fn owner_pool(&self) -> PgPool {
-        let options =
-            bootstrap::owner_options(&admin_options(), &self.db_name, &Default::default());
+        let options = bootstrap::owner_options(&self.admin, &self.db_name, &Default::default());
         PgPoolOptions::new()
             .max_connections(2)
             .connect_with(options)
@@ -272,9 +333,7 @@ impl TestApp {
 
     /// The server's database handle, connected as the application role.
     pub async fn db(&self) -> Db {
-        Db::connect(app_options(&self.db_name), 2)
-            .await
-            .expect("app db")
+        Db::connect(self.database.clone(), 2).await.expect("app db")
     }
 
     /// Creates an institution and its administrator the way the `provision` command does.
@@ -331,8 +390,11 @@ impl Drop for TestApp {
             eprintln!("kept test database {}", self.db_name);
             return;
         }
-        if let Some(root) = file_store_dirs(&self.db_name)[0].parent() {
+        if let Some(root) = file_store_dirs(&self.store_key)[0].parent() {
             let _ = std::fs::remove_dir_all(root);
+        }
+        if !self.owns_database {
+            return;
         }
         let name = self.db_name.clone();
         // Drop runs inside the test's runtime; use a thread with its own to wait for the drop.

@@ -5,6 +5,7 @@
 //! mid-upload), retraction, the scrub, roles and tenancy. Fictitious people only.
 
 use karte_server::files::{FileStores, StoreSpec};
+use karte_tests::seaweed::{free_port_base, Seaweed};
 use karte_tests::{admin_options, ApiClient, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -574,110 +575,6 @@ async fn another_institution_sees_nothing() {
     assert!(list.is_empty());
 }
 
-/// A SeaweedFS server (S3 API) on loopback, in its own data directory.
-struct Seaweed {
-    child: std::process::Child,
-    dir: PathBuf,
-    base: u16,
-}
-
-impl Seaweed {
-    fn binary() -> PathBuf {
-        std::env::var_os("KARTE_WEED")
-            .map(PathBuf::from)
-            .expect("KARTE_WEED names the SeaweedFS binary (scripts/test installs it)")
-    }
-
-    /// Starts on ports `base`..: master, volume, filer, S3 and their gRPC ports (+10000 by
-    /// SeaweedFS's convention) must be free.
-    async fn start(dir: PathBuf, base: u16) -> Self {
-        std::fs::create_dir_all(&dir).unwrap();
-        let port = |offset: u16| (base + offset).to_string();
-        let child = std::process::Command::new(Self::binary())
-            .current_dir(&dir)
-            .args([
-                "mini",
-                "-ip=127.0.0.1",
-                "-ip.bind=127.0.0.1",
-                "-admin.ui=false",
-                "-webdav=false",
-            ])
-            .arg(format!("-dir={}", dir.display()))
-            .arg(format!("-master.port={}", port(0)))
-            .arg(format!("-volume.port={}", port(1)))
-            .arg(format!("-filer.port={}", port(2)))
-            .arg(format!("-s3.port={}", port(3)))
-            .arg(format!("-admin.port={}", port(4)))
-            .arg(format!("-s3.port.iceberg={}", port(5)))
-            .arg("-bucket=karte-b")
-            .stdout(std::fs::File::create(dir.join("weed.log")).unwrap())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("starting SeaweedFS");
-        let seaweed = Self { child, dir, base };
-        // Ready means an object can be written and read back: the bucket answering a listing
-        // comes before the volume server takes writes (a test once met a 503 on its first
-        // upload that way).
-        let http = reqwest::Client::new();
-        let probe = format!("{}/.ready-probe", seaweed.bucket_url());
-        for _ in 0..300 {
-            let written = http.put(&probe).body("ready").send().await;
-            if written.is_ok_and(|r| r.status().is_success()) {
-                if let Ok(r) = http.get(&probe).send().await {
-                    if r.status().is_success() && r.bytes().await.is_ok_and(|b| b == "ready") {
-                        return seaweed;
-                    }
-                }
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!(
-            "SeaweedFS did not start; see {}",
-            seaweed.dir.join("weed.log").display()
-        );
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.base + 3)
-    }
-
-    fn bucket_url(&self) -> String {
-        format!("{}/karte-b", self.endpoint())
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Seaweed {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// Free loopback ports `base..base+6` and their gRPC twins (`+10000`).
-fn free_port_base() -> u16 {
-    use std::net::TcpListener;
-    for _ in 0..200 {
-        let base = 20_000 + (rand_u16() % 9_000);
-        let all_free = (0..6u16).all(|o| {
-            TcpListener::bind(("127.0.0.1", base + o)).is_ok()
-                && TcpListener::bind(("127.0.0.1", base + o + 10_000)).is_ok()
-        });
-        if all_free {
-            return base;
-        }
-    }
-    panic!("no free ports for SeaweedFS");
-}
-
-fn rand_u16() -> u16 {
-    let id = uuid::Uuid::new_v4();
-    u16::from_le_bytes([id.as_bytes()[0], id.as_bytes()[1]])
-}
-
 #[tokio::test]
 async fn a_real_s3_store_killed_mid_upload_leaves_no_half_visible_file() {
     // The plain-HTTP clients below take the process's default TLS provider: ring.
@@ -757,7 +654,7 @@ async fn a_real_s3_store_killed_mid_upload_leaves_no_half_visible_file() {
 
     // Back up (same data): every recorded file verifies in both; what a refused upload left in
     // store A is reported as named by no record.
-    let seaweed = Seaweed::start(seaweed.dir.clone(), base).await;
+    let seaweed = Seaweed::start(seaweed.dir().to_path_buf(), base).await;
     let stores = FileStores::open(&StoreSpec::Local(store_a.clone()), &s3).unwrap();
     let report = karte_server::services::attachments::scrub(&app.db().await, &stores, |_, _| {})
         .await

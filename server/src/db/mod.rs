@@ -3,6 +3,7 @@
 //! paths are in [`system`].
 
 pub mod allergies;
+pub mod backup;
 pub mod billing;
 pub mod bills;
 pub mod bootstrap;

@@ -1,0 +1,497 @@
+//! Backups with the real pgBackRest (Debian's package; `scripts/test` installs it) against a
+//! scratch PostgreSQL cluster of the test's own, repository 2 in a real S3 server (SeaweedFS)
+//! over TLS in a bucket with Object Lock (compliance mode), run records in another such bucket:
+//! set-up, a full and a scheduled diff backup to both repositories, status, verify, the restore
+//! drill to a point in time that excludes a later write and to the latest, and one repository
+//! corrupted: verify names it and the other still restores. Fictitious people only.
+
+use clap::Parser;
+use karte_server::backup::drill::DrillOptions;
+use karte_server::backup::{Backup, BackupType, Seal};
+use karte_server::cli::backup::{BackupArgs, BackupCommand};
+use karte_server::cli::{Cli, Command};
+use karte_server::db::bootstrap::{self, Existing};
+use karte_server::files::{FileStores, StoreSpec};
+use karte_tests::seaweed::{free_port_base, Seaweed, TlsFiles};
+use karte_tests::{ApiClient, TestApp};
+use reqwest::StatusCode;
+use serde_json::json;
+use shared::api::patients::PatientDetail;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+const CODE: &str = "1319999971";
+
+/// A PostgreSQL cluster of the test's own (pgBackRest backs up a whole cluster and changes its
+/// archive settings), on a free port; stopped when dropped.
+struct Cluster {
+    dir: PathBuf,
+    port: u16,
+    bin: PathBuf,
+}
+
+fn is_root() -> bool {
+    Process::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// The cluster's owner when the test runs as root (initdb refuses root): `postgres`.
+fn owner() -> Option<String> {
+    is_root().then(|| "postgres".to_string())
+}
+
+/// `program`, run as the cluster's owner.
+fn as_owner(program: &Path) -> Process {
+    match owner() {
+        Some(user) => {
+            let mut c = Process::new("runuser");
+            c.arg("-u").arg(user).arg("--").arg(program);
+            c
+        }
+        None => Process::new(program),
+    }
+}
+
+fn chown(path: &Path) {
+    if let Some(user) = owner() {
+        let ok = Process::new("chown")
+            .arg("-R")
+            .arg(format!("{user}:"))
+            .arg(path)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "chown {}", path.display());
+    }
+}
+
+fn pg_bin() -> PathBuf {
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .expect("PostgreSQL's programs in /usr/lib/postgresql (apt install postgresql)")
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|b| b.join("initdb").exists())
+        .collect();
+    found.sort();
+    found.pop().expect("an initdb under /usr/lib/postgresql")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn run(mut command: Process, what: &str) {
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{what}: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+impl Cluster {
+    fn start(dir: PathBuf) -> Self {
+        std::fs::create_dir_all(dir.join("run")).unwrap();
+        chown(&dir);
+        let cluster = Self {
+            port: free_port(),
+            bin: pg_bin(),
+            dir,
+        };
+        let mut initdb = as_owner(&cluster.bin.join("initdb"));
+        initdb.arg("-D").arg(cluster.data()).args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        ]);
+        run(initdb, "initdb");
+        cluster.pg_ctl("start");
+        cluster
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    fn socket_dir(&self) -> PathBuf {
+        self.dir.join("run")
+    }
+
+    fn pg_ctl(&self, action: &str) {
+        let mut c = as_owner(&self.bin.join("pg_ctl"));
+        c.arg("-D").arg(self.data()).arg("-w");
+        if action != "stop" {
+            c.arg("-l")
+                .arg(self.dir.join("server.log"))
+                .arg("-o")
+                .arg(format!(
+                    "-p {} -k {} -c listen_addresses=127.0.0.1",
+                    self.port,
+                    self.socket_dir().display()
+                ));
+        } else {
+            c.args(["-m", "fast"]);
+        }
+        c.arg(action);
+        run(c, &format!("pg_ctl {action}"));
+    }
+
+    /// The superuser, connected to `postgres` (to Karte's database: `.database("karte")`).
+    fn admin(&self) -> PgConnectOptions {
+        PgConnectOptions::new()
+            .host("127.0.0.1")
+            .port(self.port)
+            .username("postgres")
+            .database("postgres")
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let mut c = as_owner(&self.bin.join("pg_ctl"));
+        c.arg("-D")
+            .arg(self.data())
+            .args(["-m", "immediate", "-w", "stop"]);
+        let _ = c.output();
+    }
+}
+
+/// `karte-server backup <command> <flags…>` parsed as the command line would be.
+fn backup_command(args: &[String]) -> BackupCommand {
+    let mut argv = vec!["karte-server".to_string(), "backup".to_string()];
+    argv.extend(args.iter().cloned());
+    match Cli::try_parse_from(argv)
+        .expect("valid backup flags")
+        .command
+    {
+        Command::Backup(command) => *command,
+        other => panic!("not a backup command: {other:?}"),
+    }
+}
+
+fn backup_args(command: &BackupCommand) -> &BackupArgs {
+    match command {
+        BackupCommand::Setup { args, .. }
+        | BackupCommand::Run { args, .. }
+        | BackupCommand::Status { args, .. }
+        | BackupCommand::Verify { args, .. }
+        | BackupCommand::Drill { args, .. } => args,
+    }
+}
+
+async fn new_patient(clerk: &ApiClient, name: &str) -> PatientDetail {
+    let res = clerk
+        .post(
+            "/patients",
+            &json!({"name": name, "kana": "カクウ バクコ", "sex": "female", "birth_date": "1980-08-08", "confirm_duplicate": true}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    res.json()
+}
+
+async fn upload(doctor: &ApiClient, patient: &PatientDetail, extra: usize) {
+    let mut pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    pdf.extend((0..extra).map(|i| (i * 13 % 253) as u8));
+    pdf.extend_from_slice(b"\n%%EOF\n");
+    let res = doctor
+        .post_bytes(
+            &format!("/patients/{}/files", patient.patient_id),
+            pdf,
+            "application/pdf",
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+}
+
+async fn count(cluster: &Cluster, table: &str) -> i64 {
+    let mut conn = cluster.admin().database("karte").connect().await.unwrap();
+    let n = sqlx::query_scalar(&format!("select count(*) from {table}"))
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.ok();
+    n
+}
+
+/// The largest data file of a backup in a local repository (to corrupt; not a manifest,
+/// which pgBackRest keeps twice).
+fn largest_backup_file(repo: &Path) -> PathBuf {
+    fn walk(dir: &Path, best: &mut Option<(u64, PathBuf)>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, best);
+            } else if path.to_string_lossy().contains("/pg_data/") {
+                let size = entry.metadata().unwrap().len();
+                if best.as_ref().is_none_or(|(s, _)| size > *s) {
+                    *best = Some((size, path));
+                }
+            }
+        }
+    }
+    let mut best = None;
+    walk(&repo.join("backup"), &mut best);
+    best.expect("a backup file").1
+}
+
+#[tokio::test]
+async fn backups_reach_both_repositories_and_a_drill_proves_a_point_in_time() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let root = karte_tests::target_dir()
+        .join("test-files")
+        .join(format!("backup-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&root).unwrap();
+    // pgBackRest compares pg1-path with the cluster's own data_directory, literally.
+    let root = std::fs::canonicalize(root).unwrap();
+    let cluster = Cluster::start(root.join("pg"));
+    bootstrap::bootstrap(
+        &cluster.admin(),
+        "karte",
+        &Default::default(),
+        Existing::Keep,
+    )
+    .await
+    .unwrap();
+
+    // Repository 2 and the run records: buckets with Object Lock, pgBackRest over TLS.
+    let tls = TlsFiles::localhost(&root.join("tls"));
+    let seaweed = Seaweed::start_with(root.join("weed"), free_port_base(), Some(&tls)).await;
+    seaweed.create_locked_bucket("karte-offline", 1).await;
+    seaweed.create_locked_bucket("karte-records", 1).await;
+    let secrets = root.join("secrets");
+    std::fs::create_dir_all(&secrets).unwrap();
+    let credentials = secrets.join("s3.ini");
+    std::fs::write(
+        &credentials,
+        "[default]\naws_access_key_id = karte-test\naws_secret_access_key = karte-test-secret\n",
+    )
+    .unwrap();
+    std::fs::write(
+        secrets.join("repo1.pass"),
+        "repo-one-passphrase-for-tests-0001\n",
+    )
+    .unwrap();
+    std::fs::write(
+        secrets.join("repo2.pass"),
+        "repo-two-passphrase-for-tests-0002\n",
+    )
+    .unwrap();
+    std::fs::write(secrets.join("secret.key"), format!("{}\n", "5a".repeat(32))).unwrap();
+    chown(&secrets);
+    chown(&root.join("tls"));
+    let repo1 = root.join("repo1");
+    let flags: Vec<String> = [
+        ("--backup-dir", root.join("work").display().to_string()),
+        ("--admin-url", cluster.url()),
+        ("--database", "karte".into()),
+        ("--pg-data", cluster.data().display().to_string()),
+        ("--pg-port", cluster.port.to_string()),
+        (
+            "--pg-socket-dir",
+            cluster.socket_dir().display().to_string(),
+        ),
+        ("--pg-bin", cluster.bin.display().to_string()),
+        ("--repo1", repo1.display().to_string()),
+        (
+            "--repo1-passphrase-file",
+            secrets.join("repo1.pass").display().to_string(),
+        ),
+        (
+            "--repo2",
+            format!(
+                "s3://karte-offline/pgbackrest?endpoint=localhost:{}&credentials={}&ca={}",
+                seaweed.https_port(),
+                credentials.display(),
+                tls.cert.display()
+            ),
+        ),
+        (
+            "--repo2-passphrase-file",
+            secrets.join("repo2.pass").display().to_string(),
+        ),
+        (
+            "--record-store",
+            format!(
+                "s3://karte-records?endpoint={}&credentials={}",
+                seaweed.endpoint(),
+                credentials.display()
+            ),
+        ),
+        (
+            "--secret-key-file",
+            secrets.join("secret.key").display().to_string(),
+        ),
+    ]
+    .into_iter()
+    .flat_map(|(flag, value)| [flag.to_string(), value])
+    .chain(
+        owner()
+            .map(|o| ["--run-as".to_string(), o])
+            .into_iter()
+            .flatten(),
+    )
+    .collect();
+    let with = |command: &str| -> Vec<String> {
+        let mut v = vec![command.to_string()];
+        v.extend(flags.iter().cloned());
+        v
+    };
+    let backup: Backup = backup_args(&backup_command(&with("status")))
+        .backup()
+        .unwrap();
+
+    // Set-up: the stanza first, then archiving on (a restart), then checked.
+    let report = backup.setup(true).await.unwrap();
+    assert!(report.restart_needed, "{report:?}");
+    assert!(
+        report.applied.contains(&"archive_mode".to_string()),
+        "{report:?}"
+    );
+    cluster.pg_ctl("restart");
+    let report = backup.setup(true).await.unwrap();
+    assert!(!report.restart_needed && report.checked, "{report:?}");
+    assert!(report.applied.is_empty(), "{report:?}");
+
+    // The app writes through its API: an institution, staff, a patient, a file.
+    let app = TestApp::spawn_on(cluster.admin(), "karte").await;
+    let (_, admin) = app.admin_session(CODE, "架空バックアップ医院").await;
+    let (_, clerk) = app
+        .staff_session(&admin, CODE, "clerk1", "clerk", "clerk-secret-2026-c")
+        .await;
+    let (_, doctor) = app
+        .staff_session(&admin, CODE, "doctor1", "doctor", "doctor-secret-2026-a")
+        .await;
+    let patient = new_patient(&clerk, "架空 保存子").await;
+    upload(&doctor, &patient, 200_000).await;
+
+    let first = backup.run(Some(BackupType::Full), 7).await.unwrap();
+    assert!(first.ok(), "{first:#?}");
+    assert!(first.repos.iter().all(
+        |r| r.kind == BackupType::Full && r.label.as_deref().is_some_and(|l| l.ends_with('F'))
+    ));
+    assert_eq!(first.files.len(), 1);
+    assert!(first
+        .chains
+        .iter()
+        .any(|c| c.log == "audit" && c.last_seq > 0));
+    assert_eq!(first.snapshot.counts["patient"], 1);
+
+    // The scheduled run a day later is a diff in both (the full is fresh).
+    upload(&doctor, &patient, 300_000).await;
+    let second = backup.run(None, 7).await.unwrap();
+    assert!(second.ok(), "{second:#?}");
+    assert!(
+        second
+            .repos
+            .iter()
+            .all(|r| r.kind == BackupType::Diff
+                && r.label.as_deref().is_some_and(|l| l.ends_with('D'))),
+        "{second:#?}"
+    );
+    assert_eq!(second.files.len(), 2);
+
+    // Written after the snapshot: a restore to it must not have it.
+    new_patient(&clerk, "架空 後子").await;
+    assert_eq!(
+        count(&cluster, "patient").await,
+        second.snapshot.counts["patient"] + 1
+    );
+
+    let status = backup.status().await.unwrap();
+    for r in &status.repos {
+        assert!(r.ok, "{r:?}");
+        assert_eq!((r.full_generations, r.diff_backups), (1, 1), "{r:?}");
+        assert!(r.archive_max.is_some(), "{r:?}");
+    }
+    let last = status.last_run.as_ref().unwrap();
+    assert_eq!(last.run_id, second.run_id);
+    assert!(last.ok);
+    assert_eq!(last.seal, Seal::Intact);
+
+    let verified = backup.verify().await.unwrap();
+    assert!(verified.ok(), "{verified:#?}");
+
+    let [a, b] = app.file_stores();
+    let stores = FileStores::open(&StoreSpec::Local(a), &StoreSpec::Local(b)).unwrap();
+    let mut options = DrillOptions {
+        repo: 1,
+        port: free_port(),
+        keep: false,
+        stores,
+    };
+    let drill = backup.drill(&options).await.unwrap();
+    assert!(drill.ok(), "{drill:#?}");
+    assert_eq!(drill.run_id, second.run_id);
+    assert_eq!(drill.record_seal, Seal::Intact);
+    assert_eq!(drill.restores.len(), 2);
+    let names: Vec<&str> = drill.restores[0].checks.iter().map(|c| c.name).collect();
+    for name in [
+        "migrations",
+        "log chains",
+        "row counts",
+        "marker row",
+        "file manifest",
+        "files in both stores",
+    ] {
+        assert!(names.contains(&name), "{name} checked: {names:?}");
+    }
+    assert!(drill.restores[1].target == "latest");
+    assert!(drill.rpo.archive_reaches_both);
+    assert_eq!(drill.rpo.archive_timeout_seconds, 60);
+
+    // The run records are in the write-once bucket, and stay there.
+    let records = reqwest::get(format!("{}/karte-records?list-type=2", seaweed.endpoint()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        records.contains(&format!("backup-runs/{}.json", second.run_id)),
+        "{records}"
+    );
+
+    // Repository 1 corrupted: verify names it (though pgbackrest exits 0); repository 2 restores.
+    let victim = largest_backup_file(&repo1);
+    let mut bytes = std::fs::read(&victim).unwrap();
+    let middle = bytes.len() / 2;
+    for b in &mut bytes[middle..middle + 16] {
+        *b ^= 0xff;
+    }
+    std::fs::write(&victim, bytes).unwrap();
+    let verified = backup.verify().await.unwrap();
+    assert!(!verified.ok());
+    assert!(
+        !verified.repos[0].ok && !verified.repos[0].findings.is_empty(),
+        "{verified:#?}"
+    );
+    assert!(verified.repos[1].ok, "{verified:#?}");
+    options.repo = 2;
+    let drill = backup.drill(&options).await.unwrap();
+    assert!(drill.ok(), "{drill:#?}");
+
+    // The command line prints the status and exits 0.
+    karte_server::cli::backup::run(backup_command(&with("status")))
+        .await
+        .unwrap();
+    drop(app);
+    drop(seaweed);
+    drop(cluster);
+    let _ = std::fs::remove_dir_all(root);
+}
