@@ -14,6 +14,7 @@ use shared::api::devices::ClientCertMode;
 use shared::api::users::NewUser;
 use shared::domain::{DisplayName, InstitutionCode, InstitutionName, LoginId, Role};
 use sqlx::postgres::PgConnectOptions;
+use sqlx::ConnectOptions;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -129,12 +130,72 @@ pub enum MastersCommand {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Walk every institution's access- and audit-log hash chains; report OK or the first
-    /// broken position of each. Exits non-zero if any chain is broken.
+    /// broken position of each. With --record-store, each chain is also checked against the
+    /// newest anchor kept there (a chain rewritten or cut behind it is broken). Exits non-zero
+    /// if any chain is broken.
     Verify {
         /// PostgreSQL URL of the application role.
         #[arg(long, env = "KARTE_DATABASE_URL")]
         database_url: String,
+        #[command(flatten)]
+        anchors: AnchorArgs,
     },
+    /// Move log rows logged before DATE (00:00 JST) out of the database: each chain's rows are
+    /// checked, written as JSON lines to the write-once record store with a sealed manifest,
+    /// read back and checked again, and only then removed by the owner role, which sets the
+    /// chain's archive anchor in the same transaction.
+    Archive {
+        /// The first day kept (YYYY-MM-DD, JST): rows logged before it are archived.
+        #[arg(long)]
+        before: String,
+        /// PostgreSQL URL of the application role (reads the chains).
+        #[arg(long, env = "KARTE_DATABASE_URL")]
+        database_url: String,
+        /// PostgreSQL URL of the owner role (karte_owner): only it may remove log rows.
+        #[arg(long, env = "KARTE_OWNER_DATABASE_URL")]
+        owner_url: String,
+        #[command(flatten)]
+        anchors: AnchorArgs,
+    },
+    /// Anchor every chain's head outside the database: sealed with the server's secret key and
+    /// written once to the write-once record store. Run it hourly (backup runs anchor too).
+    Anchor {
+        #[arg(long, env = "KARTE_DATABASE_URL")]
+        database_url: String,
+        #[command(flatten)]
+        anchors: AnchorArgs,
+    },
+}
+
+/// Where log anchors are kept and the key that seals them.
+#[derive(Debug, Args)]
+pub struct AnchorArgs {
+    /// The write-once record store: a directory or an Object Lock bucket
+    /// (s3://BUCKET?endpoint=…&credentials=…).
+    #[arg(long, env = "KARTE_BACKUP_RECORD_STORE")]
+    pub record_store: Option<crate::files::StoreSpec>,
+    /// The server's secret key file (seals and checks anchors).
+    #[arg(long, env = "KARTE_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<PathBuf>,
+}
+
+impl AnchorArgs {
+    /// The store and the key, when a store is named (then the key is required).
+    fn open(
+        &self,
+    ) -> anyhow::Result<Option<(crate::files::RecordStore, crate::secrets::SecretKey)>> {
+        let Some(spec) = &self.record_store else {
+            return Ok(None);
+        };
+        let key_file = self
+            .secret_key_file
+            .as_deref()
+            .context("anchors need the server's secret key: --secret-key-file")?;
+        Ok(Some((
+            crate::files::RecordStore::open(spec)?,
+            crate::secrets::SecretKey::load(key_file)?,
+        )))
+    }
 }
 
 /// The two file stores: a directory (`file:/var/lib/karte/files-a` or a plain path), an
@@ -402,7 +463,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo(args) => demo(args).await,
-        Command::Audit(AuditCommand::Verify { database_url }) => verify_logs(&database_url).await,
+        Command::Audit(AuditCommand::Verify {
+            database_url,
+            anchors,
+        }) => verify_logs(&database_url, &anchors).await,
+        Command::Audit(AuditCommand::Archive {
+            before,
+            database_url,
+            owner_url,
+            anchors,
+        }) => archive_logs(&before, &database_url, &owner_url, &anchors).await,
+        Command::Audit(AuditCommand::Anchor {
+            database_url,
+            anchors,
+        }) => anchor_logs(&database_url, &anchors).await,
         Command::Masters(MastersCommand::Import { owner_url, files }) => {
             import_masters(&owner_url, &files).await
         }
@@ -832,9 +906,97 @@ async fn claims_tx(
 }
 
 /// Prints one line per chain and fails when any is broken.
-pub async fn verify_logs(database_url: &str) -> anyhow::Result<()> {
+/// `audit archive --before DATE`.
+pub async fn archive_logs(
+    before: &str,
+    database_url: &str,
+    owner_url: &str,
+    anchors: &AnchorArgs,
+) -> anyhow::Result<()> {
+    let day = time::Date::parse(
+        before,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .context("--before: a date as YYYY-MM-DD")?;
+    let before = day
+        .midnight()
+        .assume_offset(time::macros::offset!(+9))
+        .to_offset(time::UtcOffset::UTC);
+    if before > time::OffsetDateTime::now_utc() {
+        bail!("--before is in the future");
+    }
+    let (store, key) = anchors
+        .open()?
+        .context("audit archive needs --record-store (KARTE_BACKUP_RECORD_STORE)")?;
     let db = app_db(database_url).await?;
-    let reports = crate::logs::verify::verify_all(&db).await?;
+    let mut owner = PgConnectOptions::from_str(owner_url)
+        .context("parsing KARTE_OWNER_DATABASE_URL")?
+        .connect()
+        .await
+        .context("connecting as the owner role")?;
+    let done = crate::logs::archive::archive_before(&db, &mut owner, &store, &key, before, |c| {
+        eprintln!(
+            "{} {}: {} rows archived, anchor now at {}",
+            c.tenant_id, c.log, c.rows, c.archived_through_seq
+        )
+    })
+    .await?;
+    for c in &done {
+        println!(
+            "{} {:<6} {} rows archived through {} ({} objects)",
+            c.tenant_id,
+            c.log,
+            c.rows,
+            c.archived_through_seq,
+            c.objects.len()
+        );
+    }
+    println!(
+        "{} chains archived before {day} (JST) into {}",
+        done.len(),
+        store.describe()
+    );
+    Ok(())
+}
+
+/// `audit anchor`: every chain's head, sealed, to the record store.
+async fn anchor_logs(database_url: &str, anchors: &AnchorArgs) -> anyhow::Result<()> {
+    let (store, key) = anchors
+        .open()?
+        .context("audit anchor needs --record-store (KARTE_BACKUP_RECORD_STORE)")?;
+    let db = app_db(database_url).await?;
+    let heads = crate::logs::anchor::current_heads(&db).await?;
+    let count = heads.len();
+    let name = crate::logs::anchor::write(&store, &key, heads).await?;
+    println!(
+        "anchored {count} chain heads: {name} in {}",
+        store.describe()
+    );
+    Ok(())
+}
+
+pub async fn verify_logs(database_url: &str, anchors: &AnchorArgs) -> anyhow::Result<()> {
+    let db = app_db(database_url).await?;
+    let anchored = match anchors.open()? {
+        None => Vec::new(),
+        Some((store, key)) => match crate::logs::anchor::latest(&store, &key).await? {
+            None => bail!(
+                "no anchor in {}: run `audit anchor` first",
+                store.describe()
+            ),
+            Some((name, _, seal)) if seal != crate::secrets::Seal::Intact => {
+                bail!("the anchor {name} does not carry this server's seal ({seal:?})")
+            }
+            Some((name, anchor, _)) => {
+                println!(
+                    "checked against the anchor {name} ({} chain heads)",
+                    anchor.heads.len()
+                );
+                anchor.heads
+            }
+        },
+    };
+    let reports = crate::logs::verify::verify_all_anchored(&db, &anchored).await?;
     let mut broken = 0;
     for r in &reports {
         match &r.broken {

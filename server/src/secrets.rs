@@ -48,6 +48,13 @@ impl SecretKey {
         self.0.iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// Reads an existing key file (an operator's command must not make a new key).
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the secret key {}", path.display()))?;
+        Self::from_hex(&text).with_context(|| format!("the secret key file {}", path.display()))
+    }
+
     /// Reads the key file, or creates it (readable by its owner only) on first start.
     pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
         if path.exists() {
@@ -132,6 +139,55 @@ impl SecretKey {
         check.update(bytes);
         check.verify_slice(mac).is_ok()
     }
+}
+
+/// Whether a record kept outside the database is as it was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Seal {
+    /// The HMAC under the server's key matches.
+    Intact,
+    /// The HMAC does not match: changed, sealed with another key, or written unsealed.
+    Broken,
+    /// Read without a key.
+    Unchecked,
+}
+
+/// A record for outside the database (backup runs, log anchors): its JSON on one line, then
+/// its HMAC for `purpose` in hex, or `-` when written without a key.
+pub fn seal_line(key: Option<&SecretKey>, purpose: &str, json: &str) -> Vec<u8> {
+    let mac = key
+        .map(|k| {
+            k.mac(purpose, json.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        })
+        .unwrap_or_else(|| "-".into());
+    format!("{json}\n{mac}\n").into_bytes()
+}
+
+/// The JSON of a [`seal_line`] record and whether its seal holds under `key`.
+pub fn open_line<'a>(
+    key: Option<&SecretKey>,
+    purpose: &str,
+    bytes: &'a [u8],
+) -> anyhow::Result<(&'a str, Seal)> {
+    let text = std::str::from_utf8(bytes).context("a sealed record is not UTF-8")?;
+    let mut lines = text.lines();
+    let json = lines
+        .next()
+        .filter(|l| !l.is_empty())
+        .context("an empty sealed record")?;
+    let mac = lines.next().unwrap_or("-").trim();
+    let seal = match key {
+        None => Seal::Unchecked,
+        Some(k) => match data_encoding::HEXLOWER_PERMISSIVE.decode(mac.as_bytes()) {
+            Ok(mac) if k.mac_matches(purpose, json.as_bytes(), &mac) => Seal::Intact,
+            _ => Seal::Broken,
+        },
+    };
+    Ok((json, seal))
 }
 
 /// HMAC-SHA256 keyed with 32 bytes (zero-padded to the block, as HMAC pads any shorter key).

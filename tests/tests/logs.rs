@@ -1,12 +1,17 @@
 //! Access and audit logs: recording, tenancy, append-only storage, tamper evidence, viewer,
 //! export. Against the real server and PostgreSQL.
 
+use karte_server::cli::AnchorArgs;
+use karte_server::files::{RecordStore, StoreSpec};
 use karte_server::logs::chain;
 use karte_server::logs::verify::{self, Problem};
+use karte_server::logs::{anchor, archive};
 use karte_server::logs::{AccessEntry, LogKind};
+use karte_server::secrets::{Seal, SecretKey};
 use karte_tests::{ApiClient, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use sha2::Digest;
 use shared::api::logs::{AccessLogEntry, AuditLogEntry, ChainStatus, LogPage};
 use shared::api::users::IssuedPassword;
 use shared::ids::TenantId;
@@ -529,7 +534,16 @@ async fn tampering_is_detected_at_the_right_position() {
     assert_eq!(events.entries[0].result, "failure");
 
     // And the command line reports it and fails.
-    let url = format!(
+    assert!(
+        karte_server::cli::verify_logs(&app_url(&app), &no_anchors())
+            .await
+            .is_err()
+    );
+}
+
+/// The application role's URL of the app's database, as `audit verify` takes it.
+fn app_url(app: &TestApp) -> String {
+    format!(
         "postgres://karte_app@{}/{}",
         std::env::var("KARTE_TEST_ADMIN_URL")
             .ok()
@@ -540,8 +554,122 @@ async fn tampering_is_detected_at_the_right_position() {
                 .to_string()))
             .unwrap_or_else(|| "127.0.0.1:5432".into()),
         app.db_name
+    )
+}
+
+fn no_anchors() -> AnchorArgs {
+    AnchorArgs {
+        record_store: None,
+        secret_key_file: None,
+    }
+}
+
+/// Someone who can rewrite a whole chain and its head as the database owner passes the plain
+/// verifier; the heads anchored outside the database, sealed with the server's key, catch it:
+/// first the tail cut behind the anchor, then the chain regrown past it with other rows.
+#[tokio::test]
+async fn a_chain_rewritten_with_its_head_is_caught_by_the_anchor_kept_outside() {
+    let app = TestApp::spawn().await;
+    let (p, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
+    for _ in 0..6 {
+        admin.get("/users").await;
+    }
+    // Flush; the flush request's own entry is written after its answer: let it land.
+    access(&admin, "").await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let db = app.db().await;
+    let dir = karte_tests::target_dir()
+        .join("test-files")
+        .join(format!("anchors-{}", uuid::Uuid::new_v4().simple()));
+    let store = RecordStore::open(&StoreSpec::Local(dir.clone())).unwrap();
+    let key_file = dir.join("secret.key");
+    std::fs::write(&key_file, "5a".repeat(32)).unwrap();
+    let key = SecretKey::load(&key_file).unwrap();
+    let anchors = AnchorArgs {
+        record_store: Some(StoreSpec::Local(dir.clone())),
+        secret_key_file: Some(key_file.clone()),
+    };
+    anchor::write(&store, &key, anchor::current_heads(&db).await.unwrap())
+        .await
+        .unwrap();
+    let (_, anchored, seal) = anchor::latest(&store, &key).await.unwrap().unwrap();
+    assert_eq!(seal, Seal::Intact);
+    let head = anchored
+        .heads
+        .iter()
+        .find(|h| h.tenant_id == p.tenant_id.as_uuid() && h.log == "access")
+        .unwrap()
+        .clone();
+    assert!(head.last_seq >= 6, "{head:?}");
+    let reports = verify::verify_all_anchored(&db, &anchored.heads)
+        .await
+        .unwrap();
+    assert!(reports.iter().all(|r| r.broken.is_none()), "{reports:?}");
+    karte_server::cli::verify_logs(&app_url(&app), &anchors)
+        .await
+        .unwrap();
+    // Sealed with another key, an anchor is not taken.
+    let (_, _, foreign) = anchor::latest(&store, &SecretKey::generate())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(foreign, Seal::Broken);
+
+    // As the owner: the tail cut after row 3 and the head moved back to it. Consistent: the
+    // plain verifier finds nothing wrong.
+    let owner = app.owner_pool().await;
+    tamper(
+        &owner,
+        p.tenant_id,
+        "access_log",
+        &["delete from access_log where seq > 3"],
+    )
+    .await;
+    let mut tx = karte_tests::tenant_tx(&owner, p.tenant_id).await;
+    sqlx::query(
+        "update log_chain set last_seq = 3,
+         last_hash = (select row_hash from access_log where seq = 3) where log = 'access'",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let access_of = |reports: &[verify::ChainReport]| {
+        reports
+            .iter()
+            .find(|r| r.tenant_id == p.tenant_id && r.log == "access")
+            .and_then(|r| r.broken.as_ref().map(|b| (b.seq, b.problem)))
+    };
+    let plain = verify::verify_all(&db).await.unwrap();
+    assert_eq!(access_of(&plain), None, "{plain:?}");
+    let anchored_reports = verify::verify_all_anchored(&db, &anchored.heads)
+        .await
+        .unwrap();
+    assert_eq!(
+        access_of(&anchored_reports),
+        Some((4, Problem::CutBehindAnchor))
     );
-    assert!(karte_server::cli::verify_logs(&url).await.is_err());
+
+    // New requests regrow the chain past the anchored position, hashed by the writer itself:
+    // still intact to the plain verifier, rewritten behind the anchor.
+    for _ in 0..head.last_seq {
+        admin.get("/users").await;
+    }
+    access(&admin, "").await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let plain = verify::verify_all(&db).await.unwrap();
+    assert_eq!(access_of(&plain), None, "{plain:?}");
+    let anchored_reports = verify::verify_all_anchored(&db, &anchored.heads)
+        .await
+        .unwrap();
+    assert_eq!(
+        access_of(&anchored_reports),
+        Some((head.last_seq, Problem::RewrittenBehindAnchor))
+    );
+    assert!(karte_server::cli::verify_logs(&app_url(&app), &anchors)
+        .await
+        .is_err());
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test]
@@ -840,4 +968,106 @@ async fn verification_continues_from_the_archive_anchor() {
         .execute(&mut *tx)
         .await;
     assert!(moved.is_err(), "only the owner archives");
+}
+
+/// `audit archive`: rows logged before a moment leave the table for a verified export in the
+/// write-once store, with a sealed manifest, and the archive anchor moves in the same step; the
+/// verifier continues from it, later rows stay, and archiving again finds nothing more to do.
+#[tokio::test]
+async fn old_rows_are_archived_to_the_record_store_in_one_step() {
+    let app = TestApp::spawn().await;
+    let (p, admin) = app.admin_session(CODE_A, "架空第一クリニック").await;
+    for _ in 0..5 {
+        admin.get("/users").await;
+    }
+    access(&admin, "").await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let before = time::OffsetDateTime::now_utc();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    for _ in 0..3 {
+        admin.get("/users").await;
+    }
+    access(&admin, "").await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+
+    let db = app.db().await;
+    let whole = verify::verify_chain(&db, p.tenant_id, LogKind::Access)
+        .await
+        .unwrap();
+    let dir = karte_tests::target_dir()
+        .join("test-files")
+        .join(format!("archive-{}", uuid::Uuid::new_v4().simple()));
+    let store = RecordStore::open(&StoreSpec::Local(dir.clone())).unwrap();
+    let key = SecretKey::generate();
+    let owner = app.owner_pool().await;
+    let mut conn = owner.acquire().await.unwrap();
+    let done = archive::archive_before(&db, &mut conn, &store, &key, before, |_| {})
+        .await
+        .unwrap();
+    let archived = done
+        .iter()
+        .find(|c| c.tenant_id == p.tenant_id && c.log == "access")
+        .unwrap();
+    assert!(archived.rows >= 5, "{archived:?}");
+    let through = archived.archived_through_seq;
+
+    // The verifier continues from the anchor over the rows kept.
+    let after = verify::verify_chain(&db, p.tenant_id, LogKind::Access)
+        .await
+        .unwrap();
+    assert_eq!(after.broken, None, "{after:?}");
+    assert_eq!(after.archived_through_seq, through);
+    assert!(
+        after.rows >= 3 && after.rows + through >= whole.rows,
+        "{after:?}"
+    );
+    let mut tx = karte_tests::tenant_tx(&owner, p.tenant_id).await;
+    let left: i64 = sqlx::query_scalar("select count(*) from access_log where seq <= $1")
+        .bind(through)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    tx.commit().await.unwrap();
+
+    // The export holds every archived row, and its manifest is sealed and names its hash.
+    let object = &archived.objects[0];
+    let bytes = store.get(object).await.unwrap();
+    assert_eq!(
+        bytes
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count() as i64,
+        through
+    );
+    let manifest = store.get(&object.replace(".jsonl", ".json")).await.unwrap();
+    let (json, seal) =
+        karte_server::secrets::open_line(Some(&key), "karte/log-archive/v1", &manifest).unwrap();
+    assert_eq!(seal, Seal::Intact);
+    let manifest: archive::ArchiveManifest = serde_json::from_str(json).unwrap();
+    assert_eq!((manifest.from_seq, manifest.through_seq), (1, through));
+    assert_eq!(
+        manifest.sha256,
+        karte_server::chain::hex(&sha2::Sha256::digest(&bytes))
+    );
+
+    // Nothing more to archive before the same moment; a date in the future is refused.
+    let again = archive::archive_before(&db, &mut conn, &store, &key, before, |_| {})
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "{again:?}");
+    drop(conn);
+    let anchors = AnchorArgs {
+        record_store: Some(StoreSpec::Local(dir.clone())),
+        secret_key_file: None,
+    };
+    assert!(karte_server::cli::archive_logs(
+        "2999-01-01",
+        &app_url(&app),
+        "postgres://x@127.0.0.1/x",
+        &anchors
+    )
+    .await
+    .is_err());
+    let _ = std::fs::remove_dir_all(dir);
 }

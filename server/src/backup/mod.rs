@@ -12,7 +12,8 @@ pub mod pgbackrest;
 
 use crate::db::backup::{self as records_db, ChainHead, ManifestFile, MarkerKind, Snapshot};
 use crate::files::{Checksum, CopyState, FileStores, RecordStore};
-use crate::secrets::SecretKey;
+pub use crate::secrets::Seal;
+use crate::secrets::{open_line, seal_line, SecretKey};
 use anyhow::Context;
 use pgbackrest::Setup;
 use serde::{Deserialize, Serialize};
@@ -103,40 +104,14 @@ pub struct ReadRecord {
     pub seal: Seal,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Seal {
-    /// The HMAC under the server's key matches.
-    Intact,
-    /// The HMAC does not match: changed, or sealed with another key.
-    Broken,
-    /// Written or read without a key.
-    Unchecked,
-}
-
-/// The record's file: the record as one JSON line, then its HMAC in hex (or `-`).
+/// The record's file: [`crate::secrets::seal_line`].
 fn seal_record(record: &RunRecord, key: Option<&SecretKey>) -> anyhow::Result<Vec<u8>> {
-    let json = serde_json::to_string(record)?;
-    let mac = key
-        .map(|k| crate::chain::hex(&k.mac(RUN_MAC, json.as_bytes())))
-        .unwrap_or_else(|| "-".into());
-    Ok(format!("{json}\n{mac}\n").into_bytes())
+    Ok(seal_line(key, RUN_MAC, &serde_json::to_string(record)?))
 }
 
 fn open_record(bytes: &[u8], key: Option<&SecretKey>) -> anyhow::Result<ReadRecord> {
-    let text = std::str::from_utf8(bytes).context("a run record is not UTF-8")?;
-    let mut lines = text.lines();
-    let json = lines.next().context("an empty run record")?;
-    let mac = lines.next().unwrap_or("-").trim();
+    let (json, seal) = open_line(key, RUN_MAC, bytes)?;
     let record: RunRecord = serde_json::from_str(json).context("reading a run record")?;
-    let seal = match key {
-        None => Seal::Unchecked,
-        Some(_) if mac == "-" => Seal::Broken,
-        Some(k) => match data_encoding::HEXLOWER_PERMISSIVE.decode(mac.as_bytes()) {
-            Ok(mac) if k.mac_matches(RUN_MAC, json.as_bytes(), &mac) => Seal::Intact,
-            _ => Seal::Broken,
-        },
-    };
     Ok(ReadRecord { record, seal })
 }
 
@@ -336,6 +311,10 @@ impl Backup {
                 .put_new(&format!("{RUNS_PREFIX}/{name}"), bytes)
                 .await
                 .context("writing the run record to the record store")?;
+            // The snapshot's chain heads are an anchor too.
+            if let Some(key) = &self.key {
+                crate::logs::anchor::write(store, key, record.chains.clone()).await?;
+            }
         }
         Ok(record)
     }

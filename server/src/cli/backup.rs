@@ -156,16 +156,11 @@ impl BackupArgs {
             Some(bin) => bin.clone(),
             None => pg_bin_for(&self.pg_data)?,
         };
-        let key = match &self.secret_key_file {
-            Some(path) => Some(
-                SecretKey::from_hex(
-                    &std::fs::read_to_string(path)
-                        .with_context(|| format!("reading {}", path.display()))?,
-                )
-                .with_context(|| format!("the secret key file {}", path.display()))?,
-            ),
-            None => None,
-        };
+        let key = self
+            .secret_key_file
+            .as_deref()
+            .map(SecretKey::load)
+            .transpose()?;
         Ok(Backup {
             setup: Setup {
                 stanza: self.stanza.clone(),

@@ -98,10 +98,11 @@ pub async fn append_audit(tx: &mut TenantTx, entry: &AuditEntry) -> Result<(), s
 }
 
 /// An access-log row as stored.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Serialize, serde::Deserialize)]
 pub struct AccessRow {
     pub tenant_id: Uuid,
     pub seq: i64,
+    #[serde(with = "time::serde::rfc3339")]
     pub logged_at: OffsetDateTime,
     pub user_id: Option<Uuid>,
     pub session_id: Option<Uuid>,
@@ -112,7 +113,9 @@ pub struct AccessRow {
     pub patient_id: Option<Uuid>,
     pub status: i16,
     pub duration_ms: i32,
+    #[serde(with = "hex_bytes")]
     pub prev_hash: Vec<u8>,
+    #[serde(with = "hex_bytes")]
     pub row_hash: Vec<u8>,
 }
 
@@ -135,10 +138,11 @@ impl AccessRow {
 }
 
 /// An audit-log row as stored.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Serialize, serde::Deserialize)]
 pub struct AuditRow {
     pub tenant_id: Uuid,
     pub seq: i64,
+    #[serde(with = "time::serde::rfc3339")]
     pub logged_at: OffsetDateTime,
     pub actor_user_id: Option<Uuid>,
     pub session_id: Option<Uuid>,
@@ -148,7 +152,9 @@ pub struct AuditRow {
     pub target_type: Option<String>,
     pub target_id: Option<String>,
     pub details: serde_json::Value,
+    #[serde(with = "hex_bytes")]
     pub prev_hash: Vec<u8>,
+    #[serde(with = "hex_bytes")]
     pub row_hash: Vec<u8>,
 }
 
@@ -319,6 +325,110 @@ pub async fn head(tx: &mut TenantTx, kind: LogKind) -> Result<Head, sqlx::Error>
             archived_through_hash: GENESIS,
         },
     })
+}
+
+/// Hashes as lower-case hex in an archive's JSON lines.
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::chain::hex(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        data_encoding::HEXLOWER_PERMISSIVE
+            .decode(text.as_bytes())
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// The first position of a chain logged at or after `at` (the end of what an archive before
+/// `at` takes), if any.
+pub async fn first_seq_since(
+    tx: &mut TenantTx,
+    kind: LogKind,
+    at: OffsetDateTime,
+) -> Result<Option<i64>, sqlx::Error> {
+    let table = match kind {
+        LogKind::Access => "access_log",
+        LogKind::Audit => "audit_log",
+    };
+    sqlx::query_scalar(&format!(
+        "select min(seq) from {table} where logged_at >= $1"
+    ))
+    .bind(at)
+    .fetch_one(tx.conn())
+    .await
+}
+
+/// As the owner role (the only one that may): removes an institution's rows `after+1 ..=
+/// through` of a chain, now kept in a verified archive, and moves the chain's archive anchor to
+/// `through` with its hash, in one transaction. The append-only trigger is off only inside it,
+/// under the table's exclusive lock. Fails, changing nothing, if the chain's anchor moved since
+/// (another archive) or the rows removed are not exactly those.
+pub async fn cut_archived(
+    owner: &mut PgConnection,
+    tenant: TenantId,
+    kind: LogKind,
+    after: i64,
+    through: i64,
+    through_hash: &[u8; 32],
+) -> anyhow::Result<()> {
+    use anyhow::{bail, Context};
+    use sqlx::Connection;
+    let table = match kind {
+        LogKind::Access => "access_log",
+        LogKind::Audit => "audit_log",
+    };
+    let mut tx = owner.begin().await?;
+    sqlx::query("select set_config('app.tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(&mut *tx)
+        .await?;
+    let anchor: Option<(i64, i64)> = sqlx::query_as(
+        "select archived_through_seq, last_seq from log_chain where log = $1 for update",
+    )
+    .bind(kind.code())
+    .fetch_optional(&mut *tx)
+    .await?;
+    match anchor {
+        Some((archived, last)) if archived == after && through <= last => {}
+        _ => bail!("the {} chain moved while it was archived", kind.code()),
+    }
+    sqlx::query(&format!(
+        "alter table {table} disable trigger {table}_append_only"
+    ))
+    .execute(&mut *tx)
+    .await
+    .context("as the owner role: disabling the append-only trigger")?;
+    let removed = sqlx::query(&format!("delete from {table} where seq > $1 and seq <= $2"))
+        .bind(after)
+        .bind(through)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query(&format!(
+        "alter table {table} enable trigger {table}_append_only"
+    ))
+    .execute(&mut *tx)
+    .await?;
+    if removed != (through - after) as u64 {
+        bail!(
+            "{removed} rows found where {} were archived",
+            through - after
+        );
+    }
+    sqlx::query(
+        "update log_chain set archived_through_seq = $1, archived_through_hash = $2 where log = $3",
+    )
+    .bind(through)
+    .bind(&through_hash[..])
+    .bind(kind.code())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Rows of a chain in stored order of `seq`, after `after_seq`, at most `limit`.

@@ -3,6 +3,8 @@
 //! Entries carry ids and codes only: never names, passwords, tokens or clinical text.
 
 pub mod access;
+pub mod anchor;
+pub mod archive;
 pub mod audit;
 pub mod export;
 pub mod verify;

@@ -2,6 +2,8 @@
 //! missing row, rows out of order, a forged row, or a tail cut off behind the head.
 
 use crate::chain::{self, LogKind, GENESIS};
+use crate::db::backup::ChainHead;
+use crate::db::logs::{AccessRow, AuditRow};
 use crate::db::{self, Db};
 use serde::Serialize;
 use shared::ids::TenantId;
@@ -41,6 +43,12 @@ pub enum Problem {
     BeyondHead,
     /// The last row is not the one the head recorded.
     HeadMismatch,
+    /// The row at an anchored position is not the one anchored outside the database: the chain
+    /// was rewritten (and its hashes recomputed) behind the anchor.
+    RewrittenBehindAnchor,
+    /// The chain ends before a position anchored outside the database: rows were cut and the
+    /// head moved back.
+    CutBehindAnchor,
 }
 
 impl Problem {
@@ -51,14 +59,22 @@ impl Problem {
             Self::RowHashMismatch => "内容がハッシュと一致しません（改ざんの疑い）",
             Self::BeyondHead => "記録された末尾より後に行があります（不正な追加の疑い）",
             Self::HeadMismatch => "末尾の行が記録と一致しません",
+            Self::RewrittenBehindAnchor => {
+                "外部に保管した末尾（アンカー）と一致しません（チェーン全体の書き換えの疑い）"
+            }
+            Self::CutBehindAnchor => {
+                "外部に保管した末尾（アンカー）より前で終わっています（末尾の削除の疑い）"
+            }
         }
     }
 }
 
-struct Walker {
+pub(crate) struct Walker {
     expected: i64,
     prev: [u8; 32],
     broken: Option<Break>,
+    /// A position and hash anchored outside the database.
+    anchor: Option<(i64, [u8; 32])>,
 }
 
 impl Walker {
@@ -92,6 +108,15 @@ impl Walker {
                     problem,
                 })
             }
+            None if self
+                .anchor
+                .is_some_and(|(at, hash)| at == seq && hash[..] != *stored_hash) =>
+            {
+                self.broken = Some(Break {
+                    seq,
+                    problem: Problem::RewrittenBehindAnchor,
+                })
+            }
             None => {
                 self.prev.copy_from_slice(stored_hash);
                 self.expected += 1;
@@ -100,43 +125,81 @@ impl Walker {
     }
 }
 
+impl Walker {
+    /// A walk that continues a chain after position `after` (0, or the last archived row)
+    /// whose hash is `prev`.
+    pub(crate) fn after(after: i64, prev: [u8; 32], anchor: Option<(i64, [u8; 32])>) -> Self {
+        Self {
+            expected: after + 1,
+            prev: if after == 0 { GENESIS } else { prev },
+            broken: None,
+            anchor,
+        }
+    }
+
+    pub(crate) fn access(&mut self, rows: &[AccessRow]) {
+        for row in rows {
+            let entry = row.entry();
+            self.step(row.seq, &row.prev_hash, &row.row_hash, |prev| {
+                chain::row_hash(LogKind::Access.domain(), prev, row.seq, &entry.fields())
+            });
+        }
+    }
+
+    pub(crate) fn audit(&mut self, rows: &[AuditRow]) {
+        for row in rows {
+            let entry = row.entry();
+            self.step(row.seq, &row.prev_hash, &row.row_hash, |prev| {
+                chain::row_hash(LogKind::Audit.domain(), prev, row.seq, &entry.fields())
+            });
+        }
+    }
+
+    /// The first problem met, if any.
+    pub(crate) fn broken(&self) -> Option<&Break> {
+        self.broken.as_ref()
+    }
+
+    /// The hash of the last row that checked out.
+    pub(crate) fn last_hash(&self) -> [u8; 32] {
+        self.prev
+    }
+}
+
 /// Verifies one chain, reading it under the institution's own row-level-security setting.
 pub async fn verify_chain(db: &Db, tenant: TenantId, kind: LogKind) -> anyhow::Result<ChainReport> {
+    verify_chain_anchored(db, tenant, kind, None).await
+}
+
+/// As [`verify_chain`], and the row at an anchored position (`seq`, `hash`, kept outside the
+/// database) must be the anchored one.
+pub async fn verify_chain_anchored(
+    db: &Db,
+    tenant: TenantId,
+    kind: LogKind,
+    anchor: Option<(i64, [u8; 32])>,
+) -> anyhow::Result<ChainReport> {
     let mut tx = db::system::verification_tx(db, tenant).await?;
     let head = db::logs::head(&mut tx, kind).await?;
     let (head_seq, head_hash) = (head.last_seq, head.last_hash);
     // Archived rows are gone from the table; the live chain continues from the last of them.
-    let mut w = Walker {
-        expected: head.archived_through_seq + 1,
-        prev: if head.archived_through_seq == 0 {
-            GENESIS
-        } else {
-            head.archived_through_hash
-        },
-        broken: None,
-    };
+    let mut w = Walker::after(
+        head.archived_through_seq,
+        head.archived_through_hash,
+        anchor,
+    );
     let mut after = head.archived_through_seq;
     loop {
         let count = match kind {
             LogKind::Access => {
                 let page = db::logs::access_page(&mut tx, after, PAGE).await?;
-                for row in &page {
-                    let entry = row.entry();
-                    w.step(row.seq, &row.prev_hash, &row.row_hash, |prev| {
-                        chain::row_hash(kind.domain(), prev, row.seq, &entry.fields())
-                    });
-                }
+                w.access(&page);
                 after = page.last().map(|r| r.seq).unwrap_or(after);
                 page.len()
             }
             LogKind::Audit => {
                 let page = db::logs::audit_page(&mut tx, after, PAGE).await?;
-                for row in &page {
-                    let entry = row.entry();
-                    w.step(row.seq, &row.prev_hash, &row.row_hash, |prev| {
-                        chain::row_hash(kind.domain(), prev, row.seq, &entry.fields())
-                    });
-                }
+                w.audit(&page);
                 after = page.last().map(|r| r.seq).unwrap_or(after);
                 page.len()
             }
@@ -164,7 +227,24 @@ pub async fn verify_chain(db: &Db, tenant: TenantId, kind: LogKind) -> anyhow::R
                 problem: Problem::HeadMismatch,
             })
         } else {
-            None
+            match anchor {
+                Some((at, _)) if at > last => Some(Break {
+                    seq: last + 1,
+                    problem: Problem::CutBehindAnchor,
+                }),
+                // Anchored at the last archived row: the archive anchor must carry its hash.
+                Some((at, hash))
+                    if at == head.archived_through_seq
+                        && at > 0
+                        && hash != head.archived_through_hash =>
+                {
+                    Some(Break {
+                        seq: at,
+                        problem: Problem::RewrittenBehindAnchor,
+                    })
+                }
+                _ => None,
+            }
         };
     }
     Ok(ChainReport {
@@ -187,9 +267,47 @@ pub async fn verify_tenant(db: &Db, tenant: TenantId) -> anyhow::Result<Vec<Chai
 
 /// Every chain of every institution (and of requests with no institution).
 pub async fn verify_all(db: &Db) -> anyhow::Result<Vec<ChainReport>> {
+    verify_all_anchored(db, &[]).await
+}
+
+/// As [`verify_all`], each chain also checked against its head in `anchored` (read from an
+/// anchor kept outside the database, `logs::anchor`); an anchored chain the database no longer
+/// has is reported cut.
+pub async fn verify_all_anchored(
+    db: &Db,
+    anchored: &[ChainHead],
+) -> anyhow::Result<Vec<ChainReport>> {
+    let mut wanted: std::collections::BTreeMap<(uuid::Uuid, &str), (i64, [u8; 32])> =
+        std::collections::BTreeMap::new();
+    for h in anchored {
+        let hash = data_encoding::HEXLOWER_PERMISSIVE
+            .decode(h.last_hash.as_bytes())
+            .ok()
+            .and_then(|v| <[u8; 32]>::try_from(v).ok())
+            .ok_or_else(|| anyhow::anyhow!("an anchored hash is not 32 bytes of hex"))?;
+        wanted.insert((h.tenant_id, h.log.as_str()), (h.last_seq, hash));
+    }
     let mut reports = Vec::new();
     for (tenant, kind) in db::system::chains(db).await? {
-        reports.push(verify_chain(db, tenant, kind).await?);
+        let anchor = wanted.remove(&(tenant.as_uuid(), kind.code()));
+        reports.push(verify_chain_anchored(db, tenant, kind, anchor).await?);
+    }
+    for ((tenant, log), (seq, _)) in wanted {
+        let Some(kind) = LogKind::from_code(log) else {
+            anyhow::bail!("an anchor names an unknown log {log:?}");
+        };
+        if seq > 0 {
+            reports.push(ChainReport {
+                tenant_id: TenantId(tenant),
+                log: kind.code(),
+                rows: 0,
+                archived_through_seq: 0,
+                broken: Some(Break {
+                    seq: 1,
+                    problem: Problem::CutBehindAnchor,
+                }),
+            });
+        }
     }
     Ok(reports)
 }
