@@ -18,86 +18,6 @@ use std::time::{Duration, Instant};
 
 const DOCTOR_PASSWORD: &str = "bench-doctor-pass-2026";
 
-/// Seeds `visits` visits for each of `patients` (as the owner, under the tenant's RLS setting):
-/// a finalised note of about 1,200 characters, that day's vitals and eight lab results.
-async fn seed(
-    pool: &sqlx::PgPool,
-    tenant: uuid::Uuid,
-    author: uuid::Uuid,
-    patients: &[uuid::Uuid],
-    visits: i64,
-) {
-    let mut tx = karte_tests::tenant_tx(pool, tenant).await;
-    let filler =
-        "咳嗽と咽頭痛の訴えあり。発熱なし。食欲良好、睡眠良好。服薬遵守良好で副作用の訴えなし。"
-            .repeat(6);
-    sqlx::query(
-        "insert into clinical_note (tenant_id, note_id, patient_id, visit_date, created_by) \
-         select $1, gen_random_uuid(), p, date '2026-11-20' - (g * 3), $3 \
-         from unnest($2::uuid[]) p, generate_series(0, $4::int - 1) g",
-    )
-    .bind(tenant)
-    .bind(patients)
-    .bind(author)
-    .bind(visits)
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    sqlx::query(
-        "insert into note_version (tenant_id, note_id, version, subjective, objective, assessment, plan, \
-           author_user_id, reason, hash, created_at) \
-         select tenant_id, note_id, 1, $2, '血圧 128/76 脈拍 72 整。' || $2, \
-           '高血圧症 コントロール良好（' || visit_date || '）', '処方継続。次回4週後。' || $2, \
-           $3, '', sha256(note_id::text::bytea), visit_date::timestamptz + interval '10 hours' \
-         from clinical_note where tenant_id = $1 and patient_id = any($4)",
-    )
-    .bind(tenant)
-    .bind(&filler)
-    .bind(author)
-    .bind(patients)
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    sqlx::query(
-        "insert into vital_sign (tenant_id, vital_id, patient_id, measured_at, temperature_x10, pulse, \
-           systolic, diastolic, spo2, author_user_id) \
-         select tenant_id, gen_random_uuid(), patient_id, (visit_date::timestamp + interval '9 hours') at time zone 'Asia/Tokyo', \
-           360 + (extract(day from visit_date)::int % 10), 60 + (extract(day from visit_date)::int % 30), 120, 76, 97, $2 \
-         from clinical_note where tenant_id = $1 and patient_id = any($3)",
-    )
-    .bind(tenant)
-    .bind(author)
-    .bind(patients)
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    sqlx::query(
-        "insert into lab_result (tenant_id, lab_id, patient_id, collected_on, item_name, value, numeric_value, \
-           unit, reference_low, reference_high, flag, author_user_id) \
-         select n.tenant_id, gen_random_uuid(), n.patient_id, n.visit_date, i.name, \
-           (i.base + (extract(day from n.visit_date)::int % 5))::text, i.base + (extract(day from n.visit_date)::int % 5), \
-           i.unit, i.low, i.high, case when i.base + (extract(day from n.visit_date)::int % 5) > i.high then 'H' end, $2 \
-         from clinical_note n, (values ('AST', 20, 'U/L', 13, 30), ('ALT', 18, 'U/L', 10, 42), \
-           ('LDL-C', 120, 'mg/dL', 65, 139), ('HDL-C', 55, 'mg/dL', 40, 90), ('TG', 130, 'mg/dL', 30, 149), \
-           ('HbA1c', 6, '%', 4.6, 6.2), ('Cre', 1, 'mg/dL', 0.6, 1.1), ('UA', 6, 'mg/dL', 3.7, 7.8)) \
-           as i(name, base, unit, low, high) \
-         where n.tenant_id = $1 and n.patient_id = any($3)",
-    )
-    .bind(tenant)
-    .bind(author)
-    .bind(patients)
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    for table in ["clinical_note", "note_version", "vital_sign", "lab_result"] {
-        sqlx::query(&format!("analyze {table}"))
-            .execute(pool)
-            .await
-            .unwrap();
-    }
-}
-
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -131,8 +51,9 @@ async fn run() {
     }
     let owner = app.owner_pool().await;
     let started = Instant::now();
-    seed(&owner, p.tenant_id.as_uuid(), author, &ids[..1], visits).await;
-    seed(&owner, p.tenant_id.as_uuid(), author, &ids[1..], 50).await;
+    karte_tests::bench::seed_visits(&owner, p.tenant_id.as_uuid(), author, &ids[..1], visits, 3)
+        .await;
+    karte_tests::bench::seed_visits(&owner, p.tenant_id.as_uuid(), author, &ids[1..], 50, 3).await;
     println!(
         "seeded {visits} visits for the patient and 200 × 50 around it in {:.1} s",
         started.elapsed().as_secs_f64()

@@ -10,71 +10,6 @@ use karte_tests::bench::percentile;
 use karte_tests::TestApp;
 use std::time::Instant;
 
-const FAMILY: [(&str, &str); 10] = [
-    ("架空", "カクウ"),
-    ("試験", "シケン"),
-    ("見本", "ミホン"),
-    ("仮名", "カメイ"),
-    ("模擬", "モギ"),
-    ("例示", "レイジ"),
-    ("空想", "クウソウ"),
-    ("虚構", "キョコウ"),
-    ("想像", "ソウゾウ"),
-    ("創作", "ソウサク"),
-];
-const GIVEN: [(&str, &str); 10] = [
-    ("太郎", "タロウ"),
-    ("花子", "ハナコ"),
-    ("次郎", "ジロウ"),
-    ("良子", "ヨシコ"),
-    ("三郎", "サブロウ"),
-    ("幸子", "サチコ"),
-    ("健", "ケン"),
-    ("恵", "メグミ"),
-    ("翔", "ショウ"),
-    ("愛", "アイ"),
-];
-
-/// Inserts `n` fictitious patients for `tenant` with set-based SQL (as the owner, under the
-/// tenant's RLS setting), numbered from 1.
-async fn seed(pool: &sqlx::PgPool, tenant: uuid::Uuid, n: u64) {
-    let mut tx = karte_tests::tenant_tx(pool, tenant).await;
-    let family: Vec<String> = FAMILY.iter().map(|f| f.0.to_string()).collect();
-    let family_kana: Vec<String> = FAMILY.iter().map(|f| f.1.to_string()).collect();
-    let given: Vec<String> = GIVEN.iter().map(|g| g.0.to_string()).collect();
-    let given_kana: Vec<String> = GIVEN.iter().map(|g| g.1.to_string()).collect();
-    sqlx::query(
-        "with s as (select g, gen_random_uuid() as id from generate_series(1, $2::bigint) g) \
-         insert into patient (tenant_id, patient_id, patient_number, version, name, kana, kana_normalized, sex, birth_date, phone_digits) \
-         select $1, id, g::text, 1, \
-            ($3::text[])[1 + g % 10] || ' ' || ($5::text[])[1 + (g / 10) % 10], \
-            ($4::text[])[1 + g % 10] || ' ' || ($6::text[])[1 + (g / 10) % 10], \
-            replace(replace(($4::text[])[1 + g % 10] || ($6::text[])[1 + (g / 10) % 10], 'ョ', 'ヨ'), 'ャ', 'ヤ'), \
-            case when g % 2 = 0 then 'male' else 'female' end, \
-            date '1930-01-01' + (g % 33000)::int, \
-            '0' || lpad((g * 7919 % 1000000000)::text, 9, '0') \
-         from s",
-    )
-    .bind(tenant)
-    .bind(n as i64)
-    .bind(&family)
-    .bind(&family_kana)
-    .bind(&given)
-    .bind(&given_kana)
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    sqlx::query(
-        "insert into patient_version (tenant_id, patient_id, version, name, kana, sex, birth_date) \
-         select tenant_id, patient_id, 1, name, kana, sex, birth_date from patient",
-    )
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    sqlx::query("analyze patient").execute(pool).await.unwrap();
-}
-
 async fn run() {
     let n = env("KARTE_BENCH_PATIENTS", 100_000);
     let per_kind = env("KARTE_BENCH_QUERIES", 200) as usize;
@@ -87,8 +22,8 @@ async fn run() {
         .1;
     let owner = app.owner_pool().await;
     let started = Instant::now();
-    seed(&owner, p.tenant_id.as_uuid(), n).await;
-    seed(&owner, other.tenant_id.as_uuid(), n / 5).await;
+    karte_tests::bench::seed_patients(&owner, p.tenant_id.as_uuid(), n).await;
+    karte_tests::bench::seed_patients(&owner, other.tenant_id.as_uuid(), n / 5).await;
     println!(
         "seeded {n} + {} patients in {:.1} s",
         n / 5,

@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod browser;
 pub mod claims;
+pub mod cluster;
 pub mod pdf;
 /// The one policy for tests that need `../shared/reference` (shared with `shared/tests`).
 #[path = "../../shared/tests/common/reference.rs"]
