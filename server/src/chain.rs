@@ -81,6 +81,20 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A 32-byte hash from its hex (either case), as [`hex`] writes it and records kept outside the
+/// database carry it.
+pub fn unhex32(text: &str) -> Option<[u8; 32]> {
+    let text = text.trim();
+    if text.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
 /// Microseconds since the epoch, the precision PostgreSQL keeps.
 pub fn micros(t: time::OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000) as i64
@@ -115,6 +129,14 @@ impl LogKind {
             "access" => Some(Self::Access),
             "audit" => Some(Self::Audit),
             _ => None,
+        }
+    }
+
+    /// The table its rows are stored in.
+    pub fn table(self) -> &'static str {
+        match self {
+            Self::Access => "access_log",
+            Self::Audit => "audit_log",
         }
     }
 

@@ -177,6 +177,11 @@ pub struct AnchorArgs {
     /// The server's secret key file (seals and checks anchors).
     #[arg(long, env = "KARTE_SECRET_KEY_FILE")]
     pub secret_key_file: Option<PathBuf>,
+    /// `audit verify`: check against this anchor (its name in the store, as `audit anchor`
+    /// printed it) rather than the newest: after a restore to a point in time, the last anchor
+    /// before that point.
+    #[arg(long)]
+    pub anchor: Option<String>,
 }
 
 impl AnchorArgs {
@@ -905,7 +910,6 @@ async fn claims_tx(
     Ok((system::operator_tx(&db, tenant).await?, month))
 }
 
-/// Prints one line per chain and fails when any is broken.
 /// `audit archive --before DATE`.
 pub async fn archive_logs(
     before: &str,
@@ -918,10 +922,7 @@ pub async fn archive_logs(
         time::macros::format_description!("[year]-[month]-[day]"),
     )
     .context("--before: a date as YYYY-MM-DD")?;
-    let before = day
-        .midnight()
-        .assume_offset(time::macros::offset!(+9))
-        .to_offset(time::UtcOffset::UTC);
+    let (before, _) = crate::clock::jst_days(day, day);
     if before > time::OffsetDateTime::now_utc() {
         bail!("--before is in the future");
     }
@@ -934,14 +935,22 @@ pub async fn archive_logs(
         .connect()
         .await
         .context("connecting as the owner role")?;
-    let done = crate::logs::archive::archive_before(&db, &mut owner, &store, &key, before, |c| {
-        eprintln!(
-            "{} {}: {} rows archived, anchor now at {}",
-            c.tenant_id, c.log, c.rows, c.archived_through_seq
-        )
-    })
+    let outcome = crate::logs::archive::archive_before(
+        &db,
+        &mut owner,
+        &store,
+        &key,
+        before,
+        crate::logs::archive::CHUNK,
+        |c| {
+            eprintln!(
+                "{} {}: {} rows archived, anchor now at {}",
+                c.tenant_id, c.log, c.rows, c.archived_through_seq
+            )
+        },
+    )
     .await?;
-    for c in &done {
+    for c in &outcome.archived {
         println!(
             "{} {:<6} {} rows archived through {} ({} objects)",
             c.tenant_id,
@@ -951,11 +960,17 @@ pub async fn archive_logs(
             c.objects.len()
         );
     }
+    for (tenant, log, why) in &outcome.refused {
+        println!("REFUSED {tenant} {log:<6} {why}");
+    }
     println!(
         "{} chains archived before {day} (JST) into {}",
-        done.len(),
+        outcome.archived.len(),
         store.describe()
     );
+    if !outcome.refused.is_empty() {
+        bail!("{} chains were not archived", outcome.refused.len());
+    }
     Ok(())
 }
 
@@ -975,28 +990,35 @@ async fn anchor_logs(database_url: &str, anchors: &AnchorArgs) -> anyhow::Result
     Ok(())
 }
 
+/// `audit verify`: prints one line per chain and fails when any is broken.
 pub async fn verify_logs(database_url: &str, anchors: &AnchorArgs) -> anyhow::Result<()> {
     let db = app_db(database_url).await?;
-    let anchored = match anchors.open()? {
-        None => Vec::new(),
-        Some((store, key)) => match crate::logs::anchor::latest(&store, &key).await? {
-            None => bail!(
-                "no anchor in {}: run `audit anchor` first",
-                store.describe()
-            ),
-            Some((name, _, seal)) if seal != crate::secrets::Seal::Intact => {
-                bail!("the anchor {name} does not carry this server's seal ({seal:?})")
+    let reports = match anchors.open()? {
+        None => crate::logs::verify::verify_all(&db).await?,
+        Some((store, key)) => {
+            let found = match &anchors.anchor {
+                Some(name) => crate::logs::anchor::read(&store, &key, name).await?,
+                None => crate::logs::anchor::latest(&store, &key).await?,
+            };
+            match found {
+                None => bail!(
+                    "no anchor in {}: run `audit anchor` first",
+                    store.describe()
+                ),
+                Some((name, _, seal)) if seal != crate::secrets::Seal::Intact => {
+                    bail!("the anchor {name} does not carry this server's seal ({seal:?})")
+                }
+                Some((name, anchor, _)) => {
+                    println!(
+                        "checked against the anchor {name} ({} chain heads) and the archives",
+                        anchor.heads.len()
+                    );
+                    crate::logs::archive::verify_all_with_archives(&db, &store, &key, &anchor.heads)
+                        .await?
+                }
             }
-            Some((name, anchor, _)) => {
-                println!(
-                    "checked against the anchor {name} ({} chain heads)",
-                    anchor.heads.len()
-                );
-                anchor.heads
-            }
-        },
+        }
     };
-    let reports = crate::logs::verify::verify_all_anchored(&db, &anchored).await?;
     let mut broken = 0;
     for r in &reports {
         match &r.broken {

@@ -25,6 +25,22 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// `t` in UTC as `YYYYMMDDTHHMMSS.ffffffZ`: names of records kept outside the database (run
+/// records, anchors), which sort in time order.
+pub fn compact_utc(t: OffsetDateTime) -> String {
+    let t = t.to_offset(UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
 /// The instants of JST days `from..=to`, as a half-open range.
 pub fn jst_days(from: Date, to: Date) -> (OffsetDateTime, OffsetDateTime) {
     let start = time::PrimitiveDateTime::new(from, time::Time::MIDNIGHT).assume_offset(jst());

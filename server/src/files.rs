@@ -204,7 +204,9 @@ fn install_crypto_provider() {
 
 /// An S3 credentials file: `aws_access_key_id = …`, `aws_secret_access_key = …` and optionally
 /// `aws_session_token = …` (the AWS CLI's layout; section headers and comments are ignored).
-fn s3_credentials(file: &std::path::Path) -> anyhow::Result<(String, String, Option<String>)> {
+/// The access key, secret and session token of an AWS-style credentials file
+/// (`aws_access_key_id = …`, `aws_secret_access_key = …`, optionally `aws_session_token`).
+pub fn s3_credentials(file: &std::path::Path) -> anyhow::Result<(String, String, Option<String>)> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
     let mut key = None;
@@ -538,14 +540,24 @@ impl RecordStore {
         self.spec.describe()
     }
 
-    /// Writes `key` once; an existing key is an error, never overwritten.
+    /// Writes `key` once. A key already there with the same bytes is success (a step retried
+    /// after a failure further on); with other bytes it is an error, never overwritten.
     pub async fn put_new(&self, key: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
         // Checked, not a conditional put: not every S3-compatible server honours
         // `If-None-Match`, and the keys are unique (the write-once bucket keeps any overwrite
         // as a new version anyway).
         let path = ObjectPath::from(key);
-        match self.inner.head(&path).await {
-            Ok(_) => anyhow::bail!("{key} is already in {}", self.spec.describe()),
+        match self.inner.get(&path).await {
+            Ok(existing) => {
+                let existing = existing.bytes().await?;
+                if existing.as_ref() == bytes.as_slice() {
+                    return Ok(());
+                }
+                anyhow::bail!(
+                    "{key} is already in {} with other content",
+                    self.spec.describe()
+                )
+            }
             Err(object_store::Error::NotFound { .. }) => {}
             Err(e) => anyhow::bail!("reading {key} from {}: {e}", self.spec.describe()),
         }

@@ -58,10 +58,7 @@ impl SecretKey {
     /// Reads the key file, or creates it (readable by its owner only) on first start.
     pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
         if path.exists() {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading the secret key {}", path.display()))?;
-            return Self::from_hex(&text)
-                .with_context(|| format!("the secret key file {}", path.display()));
+            return Self::load(path);
         }
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
@@ -198,21 +195,38 @@ fn keyed(key: &[u8; 32]) -> hmac::Hmac<sha2::Sha256> {
     <hmac::Hmac<sha2::Sha256> as KeyInit>::new(&block.into())
 }
 
-/// Writes a file readable by its owner only (keys, demo logins).
+/// Writes a file readable by its owner only (keys, demo logins, pgBackRest's configuration):
+/// to a new file beside it (mode 0600 from the start, never following a link), synced, then
+/// renamed over `path` — a reader sees the old file or the new one, a link planted at `path` is
+/// replaced rather than written through, and an old file's wider mode does not survive.
 pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} names no file", path.display()))?
+        .to_string_lossy()
+        .into_owned();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", rand::random::<u64>()));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    file.write_all(bytes)?;
-    Ok(())
+    let written = (|| -> anyhow::Result<()> {
+        let mut file = options
+            .open(&tmp)
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+        Ok(())
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 #[cfg(test)]

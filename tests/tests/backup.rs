@@ -145,6 +145,11 @@ async fn backups_reach_both_repositories_and_a_drill_proves_a_point_in_time() {
     )
     .unwrap();
     std::fs::write(secrets.join("secret.key"), format!("{}\n", "5a".repeat(32))).unwrap();
+    for entry in std::fs::read_dir(&secrets).unwrap() {
+        use std::os::unix::fs::PermissionsExt;
+        let path = entry.unwrap().path();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
     chown(&secrets);
     chown(&root.join("tls"));
     let repo1 = root.join("repo1");
@@ -242,7 +247,7 @@ async fn backups_reach_both_repositories_and_a_drill_proves_a_point_in_time() {
         .chains
         .iter()
         .any(|c| c.log == "audit" && c.last_seq > 0));
-    assert_eq!(first.snapshot.counts["patient"], 1);
+    assert_eq!(first.snapshot.counts["public.patient"], 1);
 
     // The scheduled run a day later is a diff in both (the full is fresh).
     upload(&doctor, &patient, 300_000).await;
@@ -262,7 +267,7 @@ async fn backups_reach_both_repositories_and_a_drill_proves_a_point_in_time() {
     new_patient(&clerk, "架空 後子").await;
     assert_eq!(
         count(&cluster, "patient").await,
-        second.snapshot.counts["patient"] + 1
+        second.snapshot.counts["public.patient"] + 1
     );
 
     let status = backup.status().await.unwrap();
@@ -319,7 +324,23 @@ async fn backups_reach_both_repositories_and_a_drill_proves_a_point_in_time() {
         "{records}"
     );
 
-    // Repository 1 corrupted: verify names it (though pgbackrest exits 0); repository 2 restores.
+    // The drills pushed no WAL into the production repositories: no second timeline there.
+    let history: Vec<String> = std::fs::read_dir(repo1.join("archive/karte"))
+        .unwrap()
+        .flatten()
+        .filter(|d| d.path().is_dir())
+        .flat_map(|d| std::fs::read_dir(d.path()).unwrap().flatten())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".history"))
+        .collect();
+    assert!(history.is_empty(), "{history:?}");
+
+    // The command line prints the status and exits 0 (nothing to alert on).
+    karte_server::cli::backup::run(backup_command(&with("status")))
+        .await
+        .unwrap();
+
+    // Repository 1 corrupted: verify names it (though pgbackrest exits 0).
     let victim = largest_backup_file(&repo1);
     let mut bytes = std::fs::read(&victim).unwrap();
     let middle = bytes.len() / 2;
@@ -334,14 +355,25 @@ async fn backups_reach_both_repositories_and_a_drill_proves_a_point_in_time() {
         "{verified:#?}"
     );
     assert!(verified.repos[1].ok, "{verified:#?}");
+
+    // Repository 1 gone altogether: repository 2 alone restores the run's point in time and
+    // proves it. The drill fails as a whole, and says why: with one repository unreachable,
+    // pgBackRest archives WAL to neither (archive-push fails as a whole), so the latest restore
+    // lacks the drill's marker — what `backup status` alerts on as archive lag.
+    let gone = root.join("repo1-gone");
+    std::fs::rename(&repo1, &gone).unwrap();
     options.repo = 2;
     let drill = backup.drill(&options).await.unwrap();
-    assert!(drill.ok(), "{drill:#?}");
-
-    // The command line prints the status and exits 0.
-    karte_server::cli::backup::run(backup_command(&with("status")))
-        .await
-        .unwrap();
+    assert!(drill.restores[0].ok(), "{drill:#?}");
+    assert!(!drill.rpo.archive_reaches_both && !drill.ok(), "{drill:#?}");
+    assert!(
+        drill.restores[1]
+            .checks
+            .iter()
+            .any(|c| c.name == "marker row" && !c.ok),
+        "{drill:#?}"
+    );
+    std::fs::rename(&gone, &repo1).unwrap();
     drop(app);
     drop(seaweed);
     drop(cluster);

@@ -561,6 +561,7 @@ fn no_anchors() -> AnchorArgs {
     AnchorArgs {
         record_store: None,
         secret_key_file: None,
+        anchor: None,
     }
 }
 
@@ -588,6 +589,7 @@ async fn a_chain_rewritten_with_its_head_is_caught_by_the_anchor_kept_outside() 
     let anchors = AnchorArgs {
         record_store: Some(StoreSpec::Local(dir.clone())),
         secret_key_file: Some(key_file.clone()),
+        anchor: None,
     };
     anchor::write(&store, &key, anchor::current_heads(&db).await.unwrap())
         .await
@@ -1001,15 +1003,19 @@ async fn old_rows_are_archived_to_the_record_store_in_one_step() {
     let key = SecretKey::generate();
     let owner = app.owner_pool().await;
     let mut conn = owner.acquire().await.unwrap();
-    let done = archive::archive_before(&db, &mut conn, &store, &key, before, |_| {})
+    // In chunks of two rows, to go through more than one.
+    let done = archive::archive_before(&db, &mut conn, &store, &key, before, 2, |_| {})
         .await
         .unwrap();
+    assert!(done.refused.is_empty(), "{:?}", done.refused);
     let archived = done
+        .archived
         .iter()
         .find(|c| c.tenant_id == p.tenant_id && c.log == "access")
         .unwrap();
     assert!(archived.rows >= 5, "{archived:?}");
     let through = archived.archived_through_seq;
+    assert_eq!(archived.objects.len() as i64, (through + 1) / 2);
 
     // The verifier continues from the anchor over the rows kept.
     let after = verify::verify_chain(&db, p.tenant_id, LogKind::Access)
@@ -1030,44 +1036,114 @@ async fn old_rows_are_archived_to_the_record_store_in_one_step() {
     assert_eq!(left, 0);
     tx.commit().await.unwrap();
 
-    // The export holds every archived row, and its manifest is sealed and names its hash.
-    let object = &archived.objects[0];
-    let bytes = store.get(object).await.unwrap();
+    // Each export holds its rows, and its manifest is sealed and names its hash.
+    let first = &archived.objects[0];
+    let bytes = store.get(first).await.unwrap();
     assert_eq!(
         bytes
             .split(|b| *b == b'\n')
             .filter(|l| !l.is_empty())
-            .count() as i64,
-        through
+            .count(),
+        2
     );
-    let manifest = store.get(&object.replace(".jsonl", ".json")).await.unwrap();
+    let manifest = store.get(&first.replace(".jsonl", ".json")).await.unwrap();
     let (json, seal) =
         karte_server::secrets::open_line(Some(&key), "karte/log-archive/v1", &manifest).unwrap();
     assert_eq!(seal, Seal::Intact);
     let manifest: archive::ArchiveManifest = serde_json::from_str(json).unwrap();
-    assert_eq!((manifest.from_seq, manifest.through_seq), (1, through));
+    assert_eq!((manifest.from_seq, manifest.through_seq), (1, 2));
     assert_eq!(
         manifest.sha256,
         karte_server::chain::hex(&sha2::Sha256::digest(&bytes))
     );
 
-    // Nothing more to archive before the same moment; a date in the future is refused.
-    let again = archive::archive_before(&db, &mut conn, &store, &key, before, |_| {})
+    // Nothing more to archive before the same moment.
+    let again = archive::archive_before(&db, &mut conn, &store, &key, before, 2, |_| {})
         .await
         .unwrap();
-    assert!(again.is_empty(), "{again:?}");
-    drop(conn);
+    assert!(
+        again.archived.is_empty() && again.refused.is_empty(),
+        "{again:?}"
+    );
+
+    // The verifier with the store checks the archived part against the sealed archives: as it
+    // stands, intact; with the archive anchor moved on by the owner past rows never archived
+    // (consistent for the plain verifier), it is not.
     let anchors = AnchorArgs {
         record_store: Some(StoreSpec::Local(dir.clone())),
-        secret_key_file: None,
+        secret_key_file: Some(dir.join("secret.key")),
+        anchor: None,
     };
-    assert!(karte_server::cli::archive_logs(
+    std::fs::write(dir.join("secret.key"), "5a".repeat(32)).unwrap();
+    let checked = archive::verify_all_with_archives(&db, &store, &key, &[])
+        .await
+        .unwrap();
+    assert!(checked.iter().all(|r| r.broken.is_none()), "{checked:?}");
+    let forged = through + 2;
+    tamper(
+        &owner,
+        p.tenant_id,
+        "access_log",
+        &[&format!("delete from access_log where seq <= {forged}")],
+    )
+    .await;
+    let mut tx = karte_tests::tenant_tx(&owner, p.tenant_id).await;
+    sqlx::query(
+        "update log_chain set archived_through_seq = $1,
+         archived_through_hash = (select prev_hash from access_log where seq = $1 + 1)
+         where log = 'access'",
+    )
+    .bind(forged)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let plain = verify::verify_chain(&db, p.tenant_id, LogKind::Access)
+        .await
+        .unwrap();
+    assert_eq!(plain.broken, None, "{plain:?}");
+    let checked = archive::verify_all_with_archives(&db, &store, &key, &[])
+        .await
+        .unwrap();
+    let access = checked
+        .iter()
+        .find(|r| r.tenant_id == p.tenant_id && r.log == "access")
+        .unwrap();
+    assert_eq!(
+        access.broken.as_ref().map(|b| b.problem),
+        Some(Problem::ArchiveMismatch),
+        "{access:?}"
+    );
+    // And archiving refuses to go on from a forged anchor.
+    let refused = archive::archive_before(
+        &db,
+        &mut conn,
+        &store,
+        &key,
+        time::OffsetDateTime::now_utc(),
+        2,
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert!(
+        refused.refused.iter().any(|(t, log, why)| *t == p.tenant_id
+            && *log == "access"
+            && why.contains("archive anchor")),
+        "{:?}",
+        refused.refused
+    );
+    drop(conn);
+
+    // A day in the future is refused, by name.
+    let err = karte_server::cli::archive_logs(
         "2999-01-01",
         &app_url(&app),
         "postgres://x@127.0.0.1/x",
-        &anchors
+        &anchors,
     )
     .await
-    .is_err());
+    .unwrap_err();
+    assert!(err.to_string().contains("future"), "{err:#}");
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -121,16 +121,7 @@ fn seconds(since: Instant) -> f64 {
 
 fn run_id(at: OffsetDateTime) -> String {
     let id = uuid::Uuid::new_v4().simple().to_string();
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z-{}",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second(),
-        &id[..8]
-    )
+    format!("{}-{}", crate::clock::compact_utc(at), &id[..8])
 }
 
 /// What `backup setup` did.
@@ -275,8 +266,15 @@ impl Backup {
             }
         }
         let mut conn = self.admin_conn().await?;
-        let snapshot =
-            records_db::snapshot(&mut conn, MarkerKind::Run, Duration::from_secs(30)).await?;
+        let mut reader = self.admin_conn().await?;
+        let snapshot = records_db::snapshot(
+            &mut conn,
+            &mut reader,
+            MarkerKind::Run,
+            Duration::from_secs(30),
+        )
+        .await?;
+        reader.close().await.ok();
         let files = records_db::stored_files(&mut conn).await?;
         let chains = records_db::chain_heads(&mut conn).await?;
         let migration_version = records_db::migration_version(&mut conn)
@@ -319,35 +317,45 @@ impl Backup {
         Ok(record)
     }
 
-    /// The newest run record: from the record store when there is one (it outlives this
-    /// machine), else the work directory.
+    /// The newest run record (any outcome): from the record store when there is one (it
+    /// outlives this machine), else the work directory.
     pub async fn latest_record(&self) -> anyhow::Result<Option<ReadRecord>> {
-        let bytes = match &self.records {
-            Some(store) => {
-                let keys = store.keys(RUNS_PREFIX).await?;
-                match keys.last() {
-                    Some(key) => store.get(key).await?.to_vec(),
-                    None => return Ok(None),
-                }
-            }
+        self.newest_record(|_| true).await
+    }
+
+    /// The newest run record `wanted` accepts (newest first; a record that does not read is
+    /// skipped only if an older one is wanted).
+    pub async fn newest_record(
+        &self,
+        wanted: impl Fn(&RunRecord) -> bool,
+    ) -> anyhow::Result<Option<ReadRecord>> {
+        let names: Vec<String> = match &self.records {
+            Some(store) => store.keys(RUNS_PREFIX).await?,
             None => {
                 let dir = self.setup.work_dir.join("runs");
-                let mut names: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+                let mut names: Vec<String> = match std::fs::read_dir(&dir) {
                     Ok(entries) => entries
                         .filter_map(|e| e.ok().map(|e| e.path()))
                         .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                        .map(|p| p.display().to_string())
                         .collect(),
                     Err(_) => return Ok(None),
                 };
                 names.sort();
-                match names.last() {
-                    Some(path) => std::fs::read(path)
-                        .with_context(|| format!("reading {}", path.display()))?,
-                    None => return Ok(None),
-                }
+                names
             }
         };
-        open_record(&bytes, self.key.as_ref()).map(Some)
+        for name in names.iter().rev() {
+            let bytes = match &self.records {
+                Some(store) => store.get(name).await?.to_vec(),
+                None => std::fs::read(name).with_context(|| format!("reading {name}"))?,
+            };
+            let read = open_record(&bytes, self.key.as_ref())?;
+            if wanted(&read.record) {
+                return Ok(Some(read));
+            }
+        }
+        Ok(None)
     }
 
     /// Generations, last success, sizes and archive lag per repository.
@@ -448,6 +456,44 @@ pub struct StatusReport {
     pub last_run: Option<LastRun>,
 }
 
+impl StatusReport {
+    /// What an operator must be alerted to: a repository not ok, its newest backup older than
+    /// `max_age_hours` (or none), WAL more than `max_lag_segments` behind, archiving failing
+    /// since its last success, the last run failed or its seal broken.
+    pub fn problems(&self, max_age_hours: f64, max_lag_segments: u64) -> Vec<String> {
+        let mut out = Vec::new();
+        for r in &self.repos {
+            if !r.ok {
+                out.push(format!("repo{}: {}", r.repo, r.message));
+            }
+            match r.latest_age_hours {
+                Some(age) if age <= max_age_hours => {}
+                Some(age) => out.push(format!("repo{}: newest backup {age:.1} h old", r.repo)),
+                None => out.push(format!("repo{}: no backup", r.repo)),
+            }
+            match r.archive_lag_segments {
+                Some(lag) if lag <= max_lag_segments => {}
+                Some(lag) => out.push(format!("repo{}: WAL {lag} segments behind", r.repo)),
+                None => out.push(format!("repo{}: no WAL archived", r.repo)),
+            }
+        }
+        if let Some(failed) = self.wal.last_failed_time {
+            if self.wal.last_archived_time.is_none_or(|ok| failed > ok) {
+                out.push("WAL archiving is failing".into());
+            }
+        }
+        match &self.last_run {
+            Some(run) if !run.ok => out.push(format!("the last run {} failed", run.run_id)),
+            Some(run) if run.seal == Seal::Broken => out.push(format!(
+                "the last run's record {} is not sealed by this key",
+                run.run_id
+            )),
+            _ => {}
+        }
+        out
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct LastRun {
     pub run_id: String,
@@ -521,10 +567,7 @@ pub async fn check_files(
     let mut good = 0;
     let mut bad = Vec::new();
     for f in files {
-        let sha = data_encoding::HEXLOWER_PERMISSIVE
-            .decode(f.sha256.as_bytes())
-            .ok()
-            .and_then(|v| <[u8; 32]>::try_from(v).ok())
+        let sha = crate::chain::unhex32(&f.sha256)
             .context("a manifest SHA-256 is not 32 bytes of hex")?;
         let expected = Checksum {
             sha256: sha,

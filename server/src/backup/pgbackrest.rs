@@ -131,6 +131,21 @@ pub struct Setup {
 }
 
 fn read_secret(path: &Path, what: &str) -> anyhow::Result<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .with_context(|| format!("reading {what} from {}", path.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            bail!(
+                "{what} in {} is readable by others (mode {:o}): chmod 600 it",
+                path.display(),
+                mode & 0o777
+            );
+        }
+    }
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading {what} from {}", path.display()))?;
     let text = text.trim().to_string();
@@ -143,28 +158,32 @@ fn read_secret(path: &Path, what: &str) -> anyhow::Result<String> {
     Ok(text)
 }
 
-/// The S3 access key and secret from an AWS-style credentials file.
-fn s3_keys(file: &Path) -> anyhow::Result<(String, String)> {
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("reading the credentials {}", file.display()))?;
-    let (mut key, mut secret) = (None, None);
-    for line in text.lines() {
-        let Some((name, value)) = line.split_once('=') else {
-            continue;
-        };
-        match name.trim().trim_start_matches("aws_") {
-            "access_key_id" => key = Some(value.trim().to_string()),
-            "secret_access_key" => secret = Some(value.trim().to_string()),
-            _ => {}
-        }
+/// A path that may go into `archive_command` (run by a shell) and `pg_ctl -o`: letters,
+/// digits and `/._-+@` only, absolute.
+pub fn plain_path(path: &Path) -> anyhow::Result<String> {
+    let text = path.display().to_string();
+    let plain = text.starts_with('/')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+@".contains(&b));
+    if !plain {
+        bail!(
+            "{text}: give an absolute path of letters, digits and / . _ - + @ only (it goes into commands PostgreSQL runs)"
+        );
     }
-    match (key, secret) {
-        (Some(k), Some(s)) => Ok((k, s)),
-        _ => bail!(
-            "{}: aws_access_key_id and aws_secret_access_key are required",
-            file.display()
-        ),
+    Ok(text)
+}
+
+/// A stanza name: letters, digits, `_` and `-`.
+fn stanza_name(name: &str) -> anyhow::Result<&str> {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        bail!("the stanza name is letters, digits, _ and - only");
     }
+    Ok(name)
 }
 
 /// A configuration value must stay on its line.
@@ -199,7 +218,8 @@ impl Setup {
         if passphrases[0] == passphrases[1] {
             bail!("the two repositories need passphrases of their own");
         }
-        let work = self.work_dir.display().to_string();
+        let work = plain_path(&self.work_dir)?;
+        stanza_name(&self.stanza)?;
         let mut out = String::from(
             "# Written by karte-server backup; changes here are overwritten.\n[global]\n",
         );
@@ -210,7 +230,7 @@ impl Setup {
         for (i, (repo, pass)) in self.repos.iter().zip(&passphrases).enumerate() {
             let n = i + 1;
             match &repo.location {
-                RepoLocation::Path(p) => line(&format!("repo{n}-path"), &p.display().to_string())?,
+                RepoLocation::Path(p) => line(&format!("repo{n}-path"), &plain_path(p)?)?,
                 RepoLocation::S3 {
                     bucket,
                     path,
@@ -220,7 +240,7 @@ impl Setup {
                     credentials,
                     ca_file,
                 } => {
-                    let (key, secret) = s3_keys(credentials)?;
+                    let (key, secret, token) = crate::files::s3_credentials(credentials)?;
                     line(&format!("repo{n}-type"), "s3")?;
                     line(&format!("repo{n}-path"), path)?;
                     line(&format!("repo{n}-s3-bucket"), bucket)?;
@@ -232,6 +252,9 @@ impl Setup {
                     line(&format!("repo{n}-s3-uri-style"), "path")?;
                     line(&format!("repo{n}-s3-key"), &key)?;
                     line(&format!("repo{n}-s3-key-secret"), &secret)?;
+                    if let Some(token) = token {
+                        line(&format!("repo{n}-s3-token"), &token)?;
+                    }
                     if let Some(ca) = ca_file {
                         line(
                             &format!("repo{n}-storage-ca-file"),
@@ -257,14 +280,11 @@ impl Setup {
         // Never archive-push-queue-max: once exceeded it drops WAL silently. Watch the disk.
         line("process-max", "2")?;
         out.push_str(&format!("\n[{}]\n", value(&self.stanza)?));
-        out.push_str(&format!(
-            "pg1-path={}\n",
-            value(&self.pg_data.display().to_string())?
-        ));
+        out.push_str(&format!("pg1-path={}\n", plain_path(&self.pg_data)?));
         out.push_str(&format!("pg1-port={}\n", self.pg_port));
         out.push_str(&format!(
             "pg1-socket-path={}\n",
-            value(&self.pg_socket_dir.display().to_string())?
+            plain_path(&self.pg_socket_dir)?
         ));
         out.push_str(&format!("pg1-user={}\n", value(&self.pg_user)?));
         Ok(out)
@@ -280,9 +300,13 @@ impl Setup {
         }
         for repo in &self.repos {
             if let RepoLocation::Path(p) = &repo.location {
-                std::fs::create_dir_all(p)
-                    .with_context(|| format!("creating the repository {}", p.display()))?;
-                self.give_to_owner(p).await?;
+                // Made here, it is handed to the cluster's owner; an existing one (perhaps on
+                // NFS, perhaps large) is left as the operator set it up.
+                if !p.exists() {
+                    std::fs::create_dir_all(p)
+                        .with_context(|| format!("creating the repository {}", p.display()))?;
+                    self.give_to_owner(p).await?;
+                }
             }
         }
         crate::secrets::write_private(&self.config_path(), text.as_bytes())?;
@@ -508,6 +532,10 @@ mod tests {
         let two = dir.join("two.pass");
         std::fs::write(&one, "first-passphrase-0123456789\n").unwrap();
         std::fs::write(&two, "second-passphrase-0123456789\n").unwrap();
+        for f in [&one, &two] {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
         let creds = dir.join("s3.ini");
         std::fs::write(
             &creds,
@@ -570,6 +598,24 @@ mod tests {
         assert!(s.config_text().is_err());
         std::fs::write(&s.repos[1].passphrase_file, "short").unwrap();
         assert!(s.config_text().is_err());
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let f = &s.repos[1].passphrase_file;
+            std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o644)).unwrap();
+            assert!(s
+                .config_text()
+                .unwrap_err()
+                .to_string()
+                .contains("chmod 600"));
+            std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        s.work_dir = "/var/lib/karte/it's; rm -rf".into();
+        std::fs::write(&s.repos[1].passphrase_file, "second-passphrase-0123456789").unwrap();
+        assert!(
+            s.config_text().is_err(),
+            "a path a shell would split is refused"
+        );
+        s.work_dir = "/var/lib/karte/backup".into();
         s.stanza = "karte\n[evil]".into();
         std::fs::write(&s.repos[1].passphrase_file, "second-passphrase-0123456789").unwrap();
         assert!(s.config_text().is_err());

@@ -40,9 +40,16 @@ pub enum BackupCommand {
         json: bool,
     },
     /// Generations per repository, the newest backup and its age, sizes, WAL archive lag.
+    /// Exits non-zero when something needs an operator (see the thresholds).
     Status {
         #[command(flatten)]
         args: BackupArgs,
+        /// Alert when a repository's newest backup is older than this.
+        #[arg(long, default_value_t = 26.0)]
+        max_age_hours: f64,
+        /// Alert when a repository's archived WAL is more segments behind than this.
+        #[arg(long, default_value_t = 2)]
+        max_lag_segments: u64,
         #[arg(long)]
         json: bool,
     },
@@ -239,12 +246,24 @@ pub async fn run(command: BackupCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        BackupCommand::Status { args, json } => {
+        BackupCommand::Status {
+            args,
+            max_age_hours,
+            max_lag_segments,
+            json,
+        } => {
             let report = args.backup()?.status().await?;
             if json {
                 print_json(&report)?;
             } else {
                 print_status(&report);
+            }
+            let problems = report.problems(max_age_hours, max_lag_segments);
+            for p in &problems {
+                eprintln!("ALERT: {p}");
+            }
+            if !problems.is_empty() {
+                bail!("{} backup problems", problems.len());
             }
             Ok(())
         }
@@ -289,11 +308,6 @@ pub async fn run(command: BackupCommand) -> anyhow::Result<()> {
     }
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
-}
-
 fn list(items: &[String]) -> String {
     if items.is_empty() {
         "nothing".into()
@@ -310,7 +324,7 @@ fn summary(record: &RunRecord) -> serde_json::Value {
         "repos": record.repos,
         "archived": record.archived,
         "snapshot": {
-            "at": rfc3339(record.snapshot.at),
+            "at": crate::clock::rfc3339(record.snapshot.at),
             "xid": record.snapshot.xid,
             "marker_id": record.snapshot.marker_id,
             "tables": record.snapshot.counts.len(),
@@ -339,7 +353,7 @@ fn print_run(record: &RunRecord) {
     println!(
         "snapshot: transaction {} at {}: {} tables, {} rows; marker {}",
         record.snapshot.xid,
-        rfc3339(record.snapshot.at),
+        crate::clock::rfc3339(record.snapshot.at),
         record.snapshot.counts.len(),
         record.snapshot.counts.values().sum::<i64>(),
         record.snapshot.marker_id
@@ -382,11 +396,11 @@ fn print_status(report: &StatusReport) {
         w.archived_count,
         w.last_archived_wal.as_deref().unwrap_or("none"),
         w.last_archived_time
-            .map(rfc3339)
+            .map(crate::clock::rfc3339)
             .unwrap_or_else(|| "never".into()),
         w.failed_count,
         w.last_failed_time
-            .map(|t| format!(" (last at {})", rfc3339(t)))
+            .map(|t| format!(" (last at {})", crate::clock::rfc3339(t)))
             .unwrap_or_default(),
         w.archive_mode,
         w.archive_timeout_seconds
@@ -395,7 +409,7 @@ fn print_status(report: &StatusReport) {
         Some(run) => println!(
             "last run: {} finished {} — {}; record seal {:?}",
             run.run_id,
-            rfc3339(run.finished_at),
+            crate::clock::rfc3339(run.finished_at),
             if run.ok { "ok" } else { "FAILED" },
             run.seal
         ),

@@ -42,7 +42,7 @@ pub struct Snapshot {
     pub at: OffsetDateTime,
     /// The transaction's id (32-bit, as `recovery_target_xid` takes it).
     pub xid: String,
-    /// Rows per table of the `public` schema, the marker row included.
+    /// Rows per table (`schema.table`), the marker row included.
     pub counts: BTreeMap<String, i64>,
 }
 
@@ -67,31 +67,31 @@ pub struct ChainHead {
     pub last_hash: String,
 }
 
-async fn tables(conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "select c.relname::text from pg_class c
-         where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
+/// Every ordinary table outside PostgreSQL's own schemas (Karte's and the masters'), as
+/// (`schema.table` as the counts name it, the quoted name for SQL).
+async fn tables(conn: &mut PgConnection) -> anyhow::Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "select n.nspname || '.' || c.relname, format('%I.%I', n.nspname, c.relname)
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema')
+           and n.nspname not like 'pg\\_%'
          order by 1",
     )
     .fetch_all(conn)
     .await?)
 }
 
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 async fn count_all(
     conn: &mut PgConnection,
-    tables: &[String],
+    tables: &[(String, String)],
 ) -> anyhow::Result<BTreeMap<String, i64>> {
     let mut counts = BTreeMap::new();
-    for table in tables {
-        let n: i64 = sqlx::query_scalar(&format!("select count(*) from {}", quote_ident(table)))
+    for (name, quoted) in tables {
+        let n: i64 = sqlx::query_scalar(&format!("select count(*) from {quoted}"))
             .fetch_one(&mut *conn)
             .await
-            .with_context(|| format!("counting {table}"))?;
-        counts.insert(table.clone(), n);
+            .with_context(|| format!("counting {name}"))?;
+        counts.insert(name.clone(), n);
     }
     Ok(counts)
 }
@@ -102,43 +102,57 @@ pub async fn counts(conn: &mut PgConnection) -> anyhow::Result<BTreeMap<String, 
     count_all(conn, &tables).await
 }
 
-/// The snapshot transaction (see the module's comment). Waits at most `lock_timeout` for a
-/// writer to finish before giving up.
+/// The snapshot (see the module's comment), over two connections to the same database. On
+/// `writer`: every table held with `SHARE` locks (waiting at most `lock_timeout` for writers to
+/// finish), the snapshot exported, the marker row written, commit — the locks are held for
+/// milliseconds. On `reader`, in the exported snapshot: every table counted, at leisure. The
+/// exported snapshot sees exactly what was committed before the locks were granted, which is
+/// what recovery to the writer's transaction (inclusive) restores, plus the marker row.
 pub async fn snapshot(
-    conn: &mut PgConnection,
+    writer: &mut PgConnection,
+    reader: &mut PgConnection,
     kind: MarkerKind,
     lock_timeout: std::time::Duration,
 ) -> anyhow::Result<Snapshot> {
-    let mut tx = conn.begin().await?;
+    let tables = tables(writer).await?;
+    let mut tx = writer.begin().await?;
     sqlx::query(&format!(
         "set local lock_timeout = '{}ms'",
         lock_timeout.as_millis()
     ))
     .execute(&mut *tx)
     .await?;
-    let tables = tables(&mut tx).await?;
     if !tables.is_empty() {
-        let list: Vec<String> = tables.iter().map(|t| quote_ident(t)).collect();
+        let list: Vec<&str> = tables.iter().map(|(_, q)| q.as_str()).collect();
         sqlx::query(&format!("lock table {} in share mode", list.join(", ")))
             .execute(&mut *tx)
             .await
             .context("holding the tables against writes for the snapshot")?;
     }
-    let marker_id = Uuid::new_v4();
-    let at: OffsetDateTime = sqlx::query_scalar(
-        "insert into backup_marker (marker_id, kind) values ($1, $2) returning created_at",
-    )
-    .bind(marker_id)
-    .bind(kind.code())
-    .fetch_one(&mut *tx)
+    let exported: String = sqlx::query_scalar("select pg_export_snapshot()")
+        .fetch_one(&mut *tx)
+        .await?;
+    let mut read = reader.begin().await?;
+    sqlx::query("set transaction isolation level repeatable read, read only")
+        .execute(&mut *read)
+        .await?;
+    sqlx::query(&format!(
+        "set transaction snapshot '{}'",
+        exported.replace('\'', "''")
+    ))
+    .execute(&mut *read)
     .await
-    .context("writing the backup marker (are the migrations applied?)")?;
-    let counts = count_all(&mut tx, &tables).await?;
+    .context("importing the snapshot")?;
+    let (marker_id, at) = insert_marker(&mut tx, kind).await?;
     // txid_current() carries the epoch in its high 32 bits; recovery_target_xid takes the xid.
     let xid: String = sqlx::query_scalar("select (txid_current() % 4294967296)::text")
         .fetch_one(&mut *tx)
         .await?;
     tx.commit().await?;
+    let mut counts = count_all(&mut read, &tables).await?;
+    read.commit().await?;
+    // The marker row is the writer's own, after the snapshot: in what recovery restores.
+    *counts.entry("public.backup_marker".into()).or_insert(0) += 1;
     Ok(Snapshot {
         marker_id,
         at,

@@ -350,10 +350,7 @@ pub async fn first_seq_since(
     kind: LogKind,
     at: OffsetDateTime,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let table = match kind {
-        LogKind::Access => "access_log",
-        LogKind::Audit => "audit_log",
-    };
+    let table = kind.table();
     sqlx::query_scalar(&format!(
         "select min(seq) from {table} where logged_at >= $1"
     ))
@@ -365,8 +362,10 @@ pub async fn first_seq_since(
 /// As the owner role (the only one that may): removes an institution's rows `after+1 ..=
 /// through` of a chain, now kept in a verified archive, and moves the chain's archive anchor to
 /// `through` with its hash, in one transaction. The append-only trigger is off only inside it,
-/// under the table's exclusive lock. Fails, changing nothing, if the chain's anchor moved since
-/// (another archive) or the rows removed are not exactly those.
+/// under the table's exclusive lock. Fails, changing nothing, if the connection may bypass
+/// row-level security (a superuser), the chain's anchor moved since (another archive), the row
+/// at `through` is not the one archived, or the rows removed are not exactly those. Every
+/// statement names the institution as well as relying on row-level security.
 pub async fn cut_archived(
     owner: &mut PgConnection,
     tenant: TenantId,
@@ -377,18 +376,26 @@ pub async fn cut_archived(
 ) -> anyhow::Result<()> {
     use anyhow::{bail, Context};
     use sqlx::Connection;
-    let table = match kind {
-        LogKind::Access => "access_log",
-        LogKind::Audit => "audit_log",
-    };
+    let table = kind.table();
     let mut tx = owner.begin().await?;
+    let (superuser, bypass): (bool, bool) =
+        sqlx::query_as("select rolsuper, rolbypassrls from pg_roles where rolname = current_user")
+            .fetch_one(&mut *tx)
+            .await?;
+    if superuser || bypass {
+        bail!(
+            "archive as the owner role (karte_owner), not a role that bypasses row-level security"
+        );
+    }
     sqlx::query("select set_config('app.tenant_id', $1, true)")
         .bind(tenant.to_string())
         .execute(&mut *tx)
         .await?;
     let anchor: Option<(i64, i64)> = sqlx::query_as(
-        "select archived_through_seq, last_seq from log_chain where log = $1 for update",
+        "select archived_through_seq, last_seq from log_chain \
+         where tenant_id = $1 and log = $2 for update",
     )
+    .bind(tenant.as_uuid())
     .bind(kind.code())
     .fetch_optional(&mut *tx)
     .await?;
@@ -396,18 +403,31 @@ pub async fn cut_archived(
         Some((archived, last)) if archived == after && through <= last => {}
         _ => bail!("the {} chain moved while it was archived", kind.code()),
     }
+    let stored: Option<Vec<u8>> = sqlx::query_scalar(&format!(
+        "select row_hash from {table} where tenant_id = $1 and seq = $2"
+    ))
+    .bind(tenant.as_uuid())
+    .bind(through)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if stored.as_deref() != Some(&through_hash[..]) {
+        bail!("the row at {through} is not the one archived");
+    }
     sqlx::query(&format!(
         "alter table {table} disable trigger {table}_append_only"
     ))
     .execute(&mut *tx)
     .await
     .context("as the owner role: disabling the append-only trigger")?;
-    let removed = sqlx::query(&format!("delete from {table} where seq > $1 and seq <= $2"))
-        .bind(after)
-        .bind(through)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let removed = sqlx::query(&format!(
+        "delete from {table} where tenant_id = $1 and seq > $2 and seq <= $3"
+    ))
+    .bind(tenant.as_uuid())
+    .bind(after)
+    .bind(through)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     sqlx::query(&format!(
         "alter table {table} enable trigger {table}_append_only"
     ))
@@ -420,10 +440,12 @@ pub async fn cut_archived(
         );
     }
     sqlx::query(
-        "update log_chain set archived_through_seq = $1, archived_through_hash = $2 where log = $3",
+        "update log_chain set archived_through_seq = $1, archived_through_hash = $2 \
+         where tenant_id = $3 and log = $4",
     )
     .bind(through)
     .bind(&through_hash[..])
+    .bind(tenant.as_uuid())
     .bind(kind.code())
     .execute(&mut *tx)
     .await?;

@@ -57,14 +57,8 @@ pub async fn write(
         heads,
     };
     let name = format!(
-        "{PREFIX}/{:04}{:02}{:02}T{:02}{:02}{:02}.{:06}Z-{}.json",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second(),
-        at.microsecond(),
+        "{PREFIX}/{}-{}.json",
+        crate::clock::compact_utc(at),
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     );
     let bytes = seal_line(Some(key), PURPOSE, &serde_json::to_string(&anchor)?);
@@ -72,17 +66,33 @@ pub async fn write(
     Ok(name)
 }
 
+/// The anchor `name` in the store and whether its seal holds; `None` when there is none.
+pub async fn read(
+    store: &RecordStore,
+    key: &SecretKey,
+    name: &str,
+) -> anyhow::Result<Option<(String, Anchor, Seal)>> {
+    let name = if name.starts_with(PREFIX) {
+        name.to_string()
+    } else {
+        format!("{PREFIX}/{name}")
+    };
+    if !store.keys(PREFIX).await?.contains(&name) {
+        return Ok(None);
+    }
+    let bytes = store.get(&name).await?;
+    let (json, seal) = open_line(Some(key), PURPOSE, &bytes)?;
+    let anchor: Anchor = serde_json::from_str(json).context("reading a log anchor")?;
+    Ok(Some((name, anchor, seal)))
+}
+
 /// The newest anchor in the store and whether its seal holds; `None` when there is none.
 pub async fn latest(
     store: &RecordStore,
     key: &SecretKey,
 ) -> anyhow::Result<Option<(String, Anchor, Seal)>> {
-    let keys = store.keys(PREFIX).await?;
-    let Some(name) = keys.last() else {
-        return Ok(None);
-    };
-    let bytes = store.get(name).await?;
-    let (json, seal) = open_line(Some(key), PURPOSE, &bytes)?;
-    let anchor: Anchor = serde_json::from_str(json).context("reading a log anchor")?;
-    Ok(Some((name.clone(), anchor, seal)))
+    match store.keys(PREFIX).await?.last() {
+        Some(name) => read(store, key, name).await,
+        None => Ok(None),
+    }
 }

@@ -11,12 +11,13 @@
 //! table by the owner role, which moves the anchor in the same transaction
 //! (`db::logs::cut_archived`). The verifier continues from the anchor.
 
-use super::verify::Walker;
+use super::verify::{Break, ChainReport, Problem, Walker};
 use crate::chain::LogKind;
+use crate::db::backup::ChainHead;
 use crate::db::logs::{AccessRow, AuditRow};
 use crate::db::{self, Db};
 use crate::files::RecordStore;
-use crate::secrets::{seal_line, SecretKey};
+use crate::secrets::{open_line, seal_line, Seal, SecretKey};
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -31,7 +32,8 @@ const PURPOSE: &str = "karte/log-archive/v1";
 /// Rows read per query.
 const PAGE: i64 = 5_000;
 
-/// What one archive object holds, sealed beside it.
+/// What one archive object holds, sealed beside it. Only what the rows determine: a run retried
+/// after a failure writes the same bytes again, which the store takes as done.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ArchiveManifest {
     pub format: u32,
@@ -45,10 +47,6 @@ pub struct ArchiveManifest {
     pub last_hash: String,
     pub object: String,
     pub sha256: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub before: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub archived_at: OffsetDateTime,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -135,17 +133,26 @@ fn check(rows: &Rows, after: i64, prev: [u8; 32]) -> anyhow::Result<[u8; 32]> {
     Ok(walker.last_hash())
 }
 
-/// Archives every chain's rows logged before `before`. `owner` is a connection as the owner
-/// role; `progress` hears of each chunk archived.
+/// What `audit archive` did: the chains archived, and those refused (a broken chain, or an
+/// archive anchor the store's archives do not bear out) with the reason; the others go on.
+#[derive(Debug, Default)]
+pub struct ArchiveOutcome {
+    pub archived: Vec<ChainArchived>,
+    pub refused: Vec<(TenantId, &'static str, String)>,
+}
+
+/// Archives every chain's rows logged before `before`, at most `chunk` rows an object
+/// ([`CHUNK`]). `owner` is a connection as the owner role; `progress` hears of each chunk.
 pub async fn archive_before(
     db: &Db,
     owner: &mut PgConnection,
     store: &RecordStore,
     key: &SecretKey,
     before: OffsetDateTime,
+    chunk: i64,
     mut progress: impl FnMut(&ChainArchived),
-) -> anyhow::Result<Vec<ChainArchived>> {
-    let mut done = Vec::new();
+) -> anyhow::Result<ArchiveOutcome> {
+    let mut outcome = ArchiveOutcome::default();
     for (tenant, kind) in db::system::chains(db).await? {
         let mut report = ChainArchived {
             tenant_id: tenant,
@@ -154,96 +161,260 @@ pub async fn archive_before(
             objects: Vec::new(),
             archived_through_seq: 0,
         };
-        loop {
-            let mut tx = db::system::verification_tx(db, tenant).await?;
-            let head = db::logs::head(&mut tx, kind).await?;
-            let after = head.archived_through_seq;
-            report.archived_through_seq = after;
-            let end = db::logs::first_seq_since(&mut tx, kind, before)
-                .await?
-                .map(|first| first - 1)
-                .unwrap_or(head.last_seq)
-                .min(head.last_seq)
-                .min(after + CHUNK);
-            if end <= after {
-                tx.commit().await?;
-                break;
-            }
-            let mut rows = match kind {
-                LogKind::Access => Rows::Access(Vec::new()),
-                LogKind::Audit => Rows::Audit(Vec::new()),
-            };
-            let mut cursor = after;
-            while cursor < end {
-                let limit = PAGE.min(end - cursor);
-                match &mut rows {
-                    Rows::Access(all) => {
-                        let page = db::logs::access_page(&mut tx, cursor, limit).await?;
-                        cursor = page.last().map(|r| r.seq).unwrap_or(end);
-                        all.extend(page);
-                    }
-                    Rows::Audit(all) => {
-                        let page = db::logs::audit_page(&mut tx, cursor, limit).await?;
-                        cursor = page.last().map(|r| r.seq).unwrap_or(end);
-                        all.extend(page);
-                    }
+        let result = archive_chain(
+            db,
+            owner,
+            store,
+            key,
+            before,
+            chunk.max(1),
+            (tenant, kind),
+            &mut report,
+            &mut progress,
+        )
+        .await;
+        match result {
+            Ok(()) if report.rows > 0 => outcome.archived.push(report),
+            Ok(()) => {}
+            Err(e) => {
+                if report.rows > 0 {
+                    outcome.archived.push(report);
                 }
+                outcome
+                    .refused
+                    .push((tenant, kind.code(), format!("{e:#}")));
             }
-            tx.commit().await?;
-            let prev = if after == 0 {
-                crate::chain::GENESIS
-            } else {
-                head.archived_through_hash
-            };
-            let last_hash = check(&rows, after, prev)?;
-            if rows.len() as i64 != end - after {
-                bail!("positions {}..={end} are not all there", after + 1);
-            }
-
-            let bytes = rows.jsonl()?;
-            let sha256 = crate::chain::hex(&Sha256::digest(&bytes));
-            let base = format!(
-                "log-archives/{tenant}/{}/{:012}-{end:012}",
-                kind.code(),
-                after + 1
-            );
-            let object = format!("{base}.jsonl");
-            store.put_new(&object, bytes).await?;
-            // Read back from the store and checked again, before anything is removed.
-            let stored = store.get(&object).await?;
-            if crate::chain::hex(&Sha256::digest(&stored)) != sha256
-                || check(&Rows::parse(kind, &stored)?, after, prev)? != last_hash
-            {
-                bail!("the archive {object} did not read back as written; nothing was removed");
-            }
-            let manifest = ArchiveManifest {
-                format: 1,
-                tenant_id: tenant.as_uuid(),
-                log: kind.code().to_string(),
-                from_seq: after + 1,
-                through_seq: end,
-                continues_from: crate::chain::hex(&prev),
-                last_hash: crate::chain::hex(&last_hash),
-                object: object.clone(),
-                sha256,
-                before,
-                archived_at: OffsetDateTime::now_utc(),
-            };
-            store
-                .put_new(
-                    &format!("{base}.json"),
-                    seal_line(Some(key), PURPOSE, &serde_json::to_string(&manifest)?),
-                )
-                .await?;
-            db::logs::cut_archived(owner, tenant, kind, after, end, &last_hash).await?;
-            report.rows += end - after;
-            report.objects.push(object);
-            report.archived_through_seq = end;
-            progress(&report);
-        }
-        if report.rows > 0 {
-            done.push(report);
         }
     }
-    Ok(done)
+    Ok(outcome)
+}
+
+/// One chain, chunk after chunk, until nothing is left before `before`.
+#[allow(clippy::too_many_arguments)]
+async fn archive_chain(
+    db: &Db,
+    owner: &mut PgConnection,
+    store: &RecordStore,
+    key: &SecretKey,
+    before: OffsetDateTime,
+    chunk: i64,
+    (tenant, kind): (TenantId, LogKind),
+    report: &mut ChainArchived,
+    progress: &mut impl FnMut(&ChainArchived),
+) -> anyhow::Result<()> {
+    loop {
+        let mut tx = db::system::verification_tx(db, tenant).await?;
+        let head = db::logs::head(&mut tx, kind).await?;
+        let after = head.archived_through_seq;
+        report.archived_through_seq = after;
+        if report.objects.is_empty() {
+            // What is archived already must be what the sealed archives say, before the
+            // chain is extended from it.
+            if let Some(b) = check_archived(
+                store,
+                key,
+                tenant,
+                kind,
+                after,
+                head.archived_through_hash,
+                None,
+            )
+            .await?
+            {
+                bail!(
+                        "{tenant} {}: the archive anchor does not match the archives in the store (at {}): nothing more was archived",
+                        kind.code(),
+                        b.seq
+                    );
+            }
+        }
+        let end = db::logs::first_seq_since(&mut tx, kind, before)
+            .await?
+            .map(|first| first - 1)
+            .unwrap_or(head.last_seq)
+            .min(head.last_seq)
+            .min(after + chunk);
+        if end <= after {
+            tx.commit().await?;
+            break;
+        }
+        let mut rows = match kind {
+            LogKind::Access => Rows::Access(Vec::new()),
+            LogKind::Audit => Rows::Audit(Vec::new()),
+        };
+        let mut cursor = after;
+        while cursor < end {
+            let limit = PAGE.min(end - cursor);
+            match &mut rows {
+                Rows::Access(all) => {
+                    let page = db::logs::access_page(&mut tx, cursor, limit).await?;
+                    cursor = page.last().map(|r| r.seq).unwrap_or(end);
+                    all.extend(page);
+                }
+                Rows::Audit(all) => {
+                    let page = db::logs::audit_page(&mut tx, cursor, limit).await?;
+                    cursor = page.last().map(|r| r.seq).unwrap_or(end);
+                    all.extend(page);
+                }
+            }
+        }
+        tx.commit().await?;
+        let prev = if after == 0 {
+            crate::chain::GENESIS
+        } else {
+            head.archived_through_hash
+        };
+        let last_hash = check(&rows, after, prev)?;
+        if rows.len() as i64 != end - after {
+            bail!("positions {}..={end} are not all there", after + 1);
+        }
+
+        let bytes = rows.jsonl()?;
+        let sha256 = crate::chain::hex(&Sha256::digest(&bytes));
+        let base = format!(
+            "log-archives/{tenant}/{}/{:012}-{end:012}",
+            kind.code(),
+            after + 1
+        );
+        let object = format!("{base}.jsonl");
+        store.put_new(&object, bytes).await?;
+        // Read back from the store and checked again, before anything is removed.
+        let stored = store.get(&object).await?;
+        if crate::chain::hex(&Sha256::digest(&stored)) != sha256
+            || check(&Rows::parse(kind, &stored)?, after, prev)? != last_hash
+        {
+            bail!("the archive {object} did not read back as written; nothing was removed");
+        }
+        let manifest = ArchiveManifest {
+            format: 1,
+            tenant_id: tenant.as_uuid(),
+            log: kind.code().to_string(),
+            from_seq: after + 1,
+            through_seq: end,
+            continues_from: crate::chain::hex(&prev),
+            last_hash: crate::chain::hex(&last_hash),
+            object: object.clone(),
+            sha256,
+        };
+        store
+            .put_new(
+                &format!("{base}.json"),
+                seal_line(Some(key), PURPOSE, &serde_json::to_string(&manifest)?),
+            )
+            .await?;
+        db::logs::cut_archived(owner, tenant, kind, after, end, &last_hash).await?;
+        report.rows += end - after;
+        report.objects.push(object);
+        report.archived_through_seq = end;
+        progress(report);
+    }
+    Ok(())
+}
+
+/// The sealed manifests of one chain's archives, oldest first.
+async fn manifests(
+    store: &RecordStore,
+    key: &SecretKey,
+    tenant: TenantId,
+    kind: LogKind,
+) -> anyhow::Result<Vec<(ArchiveManifest, Seal)>> {
+    let mut out = Vec::new();
+    for name in store
+        .keys(&format!("log-archives/{tenant}/{}", kind.code()))
+        .await?
+        .into_iter()
+        .filter(|k| k.ends_with(".json"))
+    {
+        let bytes = store.get(&name).await?;
+        let (json, seal) = open_line(Some(key), PURPOSE, &bytes)?;
+        out.push((
+            serde_json::from_str(json).context("reading an archive manifest")?,
+            seal,
+        ));
+    }
+    Ok(out)
+}
+
+/// Whether a chain's archive anchor (`through`, `hash`) is what the sealed archives in the
+/// store say: manifests sealed with the key, contiguous from position 1, each continuing from
+/// the one before, the last ending at the anchor with its hash. And an anchored position
+/// (`anchor`, kept outside the database) at or below the archive anchor must be in its archive
+/// with the anchored hash. `None` when it all holds; else the first position that does not.
+pub async fn check_archived(
+    store: &RecordStore,
+    key: &SecretKey,
+    tenant: TenantId,
+    kind: LogKind,
+    through: i64,
+    hash: [u8; 32],
+    anchor: Option<(i64, [u8; 32])>,
+) -> anyhow::Result<Option<Break>> {
+    let mismatch = |seq: i64| {
+        Some(Break {
+            seq,
+            problem: Problem::ArchiveMismatch,
+        })
+    };
+    let mut next = 1;
+    let mut prev = crate::chain::hex(&crate::chain::GENESIS);
+    for (m, seal) in manifests(store, key, tenant, kind).await? {
+        if seal != Seal::Intact || m.from_seq != next || m.continues_from != prev {
+            return Ok(mismatch(next));
+        }
+        if let Some((at, anchored)) = anchor {
+            if (m.from_seq..=m.through_seq).contains(&at) && at <= through {
+                let rows = Rows::parse(kind, &store.get(&m.object).await?)?;
+                let found = match &rows {
+                    Rows::Access(r) => r.iter().find(|x| x.seq == at).map(|x| x.row_hash.clone()),
+                    Rows::Audit(r) => r.iter().find(|x| x.seq == at).map(|x| x.row_hash.clone()),
+                };
+                if found.as_deref() != Some(&anchored[..]) {
+                    return Ok(Some(Break {
+                        seq: at,
+                        problem: Problem::RewrittenBehindAnchor,
+                    }));
+                }
+            }
+        }
+        next = m.through_seq + 1;
+        prev = m.last_hash;
+    }
+    if next - 1 != through || (through > 0 && prev != crate::chain::hex(&hash)) {
+        return Ok(mismatch(through.min(next)));
+    }
+    Ok(None)
+}
+
+/// [`super::verify::verify_all_anchored`], and every chain's archived rows checked against the
+/// sealed archives in the record store ([`check_archived`]).
+pub async fn verify_all_with_archives(
+    db: &Db,
+    store: &RecordStore,
+    key: &SecretKey,
+    anchored: &[ChainHead],
+) -> anyhow::Result<Vec<ChainReport>> {
+    let mut reports = super::verify::verify_all_anchored(db, anchored).await?;
+    for report in reports.iter_mut().filter(|r| r.broken.is_none()) {
+        let Some(kind) = LogKind::from_code(report.log) else {
+            continue;
+        };
+        let mut tx = db::system::verification_tx(db, report.tenant_id).await?;
+        let head = db::logs::head(&mut tx, kind).await?;
+        tx.commit().await?;
+        let anchor = anchored
+            .iter()
+            .find(|h| h.tenant_id == report.tenant_id.as_uuid() && h.log == kind.code())
+            .and_then(|h| crate::chain::unhex32(&h.last_hash).map(|x| (h.last_seq, x)));
+        report.broken = check_archived(
+            store,
+            key,
+            report.tenant_id,
+            kind,
+            head.archived_through_seq,
+            head.archived_through_hash,
+            anchor,
+        )
+        .await?;
+    }
+    Ok(reports)
 }

@@ -49,6 +49,9 @@ pub enum Problem {
     /// The chain ends before a position anchored outside the database: rows were cut and the
     /// head moved back.
     CutBehindAnchor,
+    /// The archived rows do not match the sealed archives in the record store (missing, not
+    /// contiguous, or not ending where the chain's archive anchor says).
+    ArchiveMismatch,
 }
 
 impl Problem {
@@ -64,6 +67,9 @@ impl Problem {
             }
             Self::CutBehindAnchor => {
                 "外部に保管した末尾（アンカー）より前で終わっています（末尾の削除の疑い）"
+            }
+            Self::ArchiveMismatch => {
+                "アーカイブ済みの行が外部に保管したアーカイブと一致しません（アーカイブ位置の改ざんの疑い）"
             }
         }
     }
@@ -280,10 +286,7 @@ pub async fn verify_all_anchored(
     let mut wanted: std::collections::BTreeMap<(uuid::Uuid, &str), (i64, [u8; 32])> =
         std::collections::BTreeMap::new();
     for h in anchored {
-        let hash = data_encoding::HEXLOWER_PERMISSIVE
-            .decode(h.last_hash.as_bytes())
-            .ok()
-            .and_then(|v| <[u8; 32]>::try_from(v).ok())
+        let hash = chain::unhex32(&h.last_hash)
             .ok_or_else(|| anyhow::anyhow!("an anchored hash is not 32 bytes of hex"))?;
         wanted.insert((h.tenant_id, h.log.as_str()), (h.last_seq, hash));
     }
