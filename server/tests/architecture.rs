@@ -377,7 +377,17 @@ fn cross_tenant_paths_are_few_and_named() {
             "provision_institution",
             &["cli.rs", "services/operator.rs", "db/system/"],
         ),
-        ("verification_tx", &["logs/verify.rs", "db/system/"]),
+        // The chains read whole, read-only, under each institution's own setting: the
+        // verifier, the anchors of their heads, the archive of their old rows.
+        (
+            "verification_tx",
+            &[
+                "logs/verify.rs",
+                "logs/anchor.rs",
+                "logs/archive.rs",
+                "db/system/",
+            ],
+        ),
         ("scrub_tx", &["services/attachments.rs", "db/system/"]),
         ("file_tenants", &["services/attachments.rs", "db/system/"]),
         ("append_audit_standalone", &["logs/audit.rs", "db/system/"]),
