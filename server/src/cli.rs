@@ -58,6 +58,34 @@ pub enum Command {
     /// Attachments' two file stores: the scrub.
     #[command(subcommand)]
     Files(FilesCommand),
+    /// Export one institution whole (every table's rows, the logs, the files, the filed UKE
+    /// files, a manifest of SHA-256s) into a directory: how a clinic leaves or moves.
+    Export {
+        /// 医療機関コード.
+        #[arg(long)]
+        institution: String,
+        /// A directory that does not exist yet or is empty.
+        #[arg(long)]
+        out: PathBuf,
+        /// PostgreSQL URL of the owner role (karte_owner).
+        #[arg(long, env = "KARTE_OWNER_DATABASE_URL")]
+        owner_url: String,
+        #[command(flatten)]
+        stores: FileStoreArgs,
+    },
+    /// Import an institution exported by `export` into this database (at the same migration)
+    /// and its file stores; refused, changing nothing, if any file differs from the manifest
+    /// or the institution is already here.
+    Import {
+        /// The export's directory.
+        #[arg(long)]
+        from: PathBuf,
+        /// PostgreSQL URL of the owner role (karte_owner).
+        #[arg(long, env = "KARTE_OWNER_DATABASE_URL")]
+        owner_url: String,
+        #[command(flatten)]
+        stores: FileStoreArgs,
+    },
     /// Backups with pgBackRest: set-up, runs to both repositories, status, verification and
     /// the restore drill.
     #[command(subcommand)]
@@ -407,6 +435,50 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(*args).await,
         Command::Backup(command) => backup::run(*command).await,
+        Command::Export {
+            institution,
+            out,
+            owner_url,
+            stores,
+        } => {
+            let mut owner = owner_connection(&owner_url).await?;
+            let [a, b] = stores.specs();
+            let stores = crate::files::FileStores::open(&a, &b)?;
+            let manifest = crate::services::export::export_institution(
+                &mut owner,
+                &stores,
+                &institution,
+                &out,
+                |table, rows| eprintln!("{table}: {rows} rows"),
+            )
+            .await?;
+            println!(
+                "exported {} ({} tables, {} rows, {} files, {} claim files) to {}",
+                manifest.institution_code,
+                manifest.tables.len(),
+                manifest.tables.iter().filter_map(|t| t.rows).sum::<u64>(),
+                manifest.files.len(),
+                manifest.claim_files.len(),
+                out.display()
+            );
+            Ok(())
+        }
+        Command::Import {
+            from,
+            owner_url,
+            stores,
+        } => {
+            let mut owner = owner_connection(&owner_url).await?;
+            let [a, b] = stores.specs();
+            let stores = crate::files::FileStores::open(&a, &b)?;
+            let report =
+                crate::services::export::import_institution(&mut owner, &stores, &from).await?;
+            println!(
+                "imported {} ({} tables, {} rows, {} files)",
+                report.institution_code, report.tables, report.rows, report.files
+            );
+            Ok(())
+        }
         Command::Files(FilesCommand::Verify {
             database_url,
             stores,
@@ -910,6 +982,14 @@ async fn claims_tx(
     Ok((system::operator_tx(&db, tenant).await?, month))
 }
 
+async fn owner_connection(url: &str) -> anyhow::Result<sqlx::PgConnection> {
+    PgConnectOptions::from_str(url)
+        .context("parsing KARTE_OWNER_DATABASE_URL")?
+        .connect()
+        .await
+        .context("connecting as the owner role")
+}
+
 /// `audit archive --before DATE`.
 pub async fn archive_logs(
     before: &str,
@@ -930,11 +1010,7 @@ pub async fn archive_logs(
         .open()?
         .context("audit archive needs --record-store (KARTE_BACKUP_RECORD_STORE)")?;
     let db = app_db(database_url).await?;
-    let mut owner = PgConnectOptions::from_str(owner_url)
-        .context("parsing KARTE_OWNER_DATABASE_URL")?
-        .connect()
-        .await
-        .context("connecting as the owner role")?;
+    let mut owner = owner_connection(owner_url).await?;
     let outcome = crate::logs::archive::archive_before(
         &db,
         &mut owner,

@@ -11,6 +11,7 @@ pub mod claims;
 pub mod devices;
 pub mod diagnoses;
 pub mod documents;
+pub mod export;
 pub mod files;
 pub mod institutions;
 pub mod insurance;

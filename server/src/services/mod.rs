@@ -7,6 +7,7 @@ pub mod chart;
 pub mod coverage;
 pub mod demo;
 pub mod documents;
+pub mod export;
 pub mod operator;
 pub mod prints;
 pub mod signin;
