@@ -515,7 +515,7 @@ impl FileStores {
 
 /// One store for records that must outlive the database and never change once written: the
 /// backups' run records and the log anchors, kept in the write-once (Object Lock) bucket or a
-/// directory. A key is written once: writing it again is refused.
+/// directory. A key is written once: writing it again with other bytes is refused.
 #[derive(Clone)]
 pub struct RecordStore {
     inner: Arc<dyn ObjectStore>,

@@ -24,14 +24,10 @@ fn stores(app: &TestApp) -> FileStores {
 /// Rows per institution table of `tenant`, read as the owner under its setting.
 async fn counts(app: &TestApp, tenant: shared::ids::TenantId) -> BTreeMap<String, i64> {
     let owner = app.owner_pool().await;
-    let tables: Vec<String> = sqlx::query_scalar(
-        "select c.relname::text from pg_class c join pg_attribute a on a.attrelid = c.oid \
-         and a.attname = 'tenant_id' where c.relnamespace = 'public'::regnamespace \
-         and c.relkind = 'r' and c.relname not in ('session', 'webauthn_challenge')",
-    )
-    .fetch_all(&owner)
-    .await
-    .unwrap();
+    let tables = {
+        let mut conn = owner.acquire().await.unwrap();
+        karte_server::db::export::tables(&mut conn).await.unwrap()
+    };
     let mut tx = karte_tests::tenant_tx(&owner, tenant).await;
     let mut out = BTreeMap::new();
     for t in tables {
@@ -131,6 +127,24 @@ async fn an_institution_exported_and_imported_elsewhere_is_whole() {
         .unwrap_err();
     assert!(err.to_string().contains("does not match"), "{err:#}");
     std::fs::write(&patient_rows, &original).unwrap();
+    // A manifest edited to put a file under another institution's keys is refused.
+    let manifest_path = out.join("manifest.json");
+    let manifest_text = std::fs::read_to_string(&manifest_path).unwrap();
+    let forged = manifest_text.replacen(
+        &format!("\"name\": \"tenants/{}/", a.tenant_id),
+        &format!("\"name\": \"tenants/{}/", b.tenant_id),
+        1,
+    );
+    assert_ne!(forged, manifest_text);
+    std::fs::write(&manifest_path, &forged).unwrap();
+    let err = import_institution(&mut conn, &stores(&elsewhere), &out)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("not a file of the institution"),
+        "{err:#}"
+    );
+    std::fs::write(&manifest_path, &manifest_text).unwrap();
     let report = import_institution(&mut conn, &stores(&elsewhere), &out)
         .await
         .unwrap();

@@ -267,7 +267,11 @@ impl Backup {
         }
         let mut conn = self.admin_conn().await?;
         let mut reader = self.admin_conn().await?;
-        let snapshot = records_db::snapshot(
+        let records_db::SnapshotContents {
+            snapshot,
+            files,
+            chains,
+        } = records_db::snapshot(
             &mut conn,
             &mut reader,
             MarkerKind::Run,
@@ -275,8 +279,6 @@ impl Backup {
         )
         .await?;
         reader.close().await.ok();
-        let files = records_db::stored_files(&mut conn).await?;
-        let chains = records_db::chain_heads(&mut conn).await?;
         let migration_version = records_db::migration_version(&mut conn)
             .await?
             .context("no migrations applied")?;
@@ -323,8 +325,8 @@ impl Backup {
         self.newest_record(|_| true).await
     }
 
-    /// The newest run record `wanted` accepts (newest first; a record that does not read is
-    /// skipped only if an older one is wanted).
+    /// The newest run record `wanted` accepts, newest first (a record that does not read is an
+    /// error: it may be the one wanted).
     pub async fn newest_record(
         &self,
         wanted: impl Fn(&RunRecord) -> bool,

@@ -46,6 +46,15 @@ pub struct Snapshot {
     pub counts: BTreeMap<String, i64>,
 }
 
+/// What the snapshot saw besides the counts: the files rows record and the chains' heads, read
+/// in the same exported snapshot (so a restore to the snapshot has exactly these).
+#[derive(Debug, Clone)]
+pub struct SnapshotContents {
+    pub snapshot: Snapshot,
+    pub files: Vec<ManifestFile>,
+    pub chains: Vec<ChainHead>,
+}
+
 /// One file a row records (`stored_file`), as the manifest lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestFile {
@@ -113,7 +122,7 @@ pub async fn snapshot(
     reader: &mut PgConnection,
     kind: MarkerKind,
     lock_timeout: std::time::Duration,
-) -> anyhow::Result<Snapshot> {
+) -> anyhow::Result<SnapshotContents> {
     let tables = tables(writer).await?;
     let mut tx = writer.begin().await?;
     sqlx::query(&format!(
@@ -150,14 +159,20 @@ pub async fn snapshot(
         .await?;
     tx.commit().await?;
     let mut counts = count_all(&mut read, &tables).await?;
+    let files = stored_files(&mut read).await?;
+    let chains = chain_heads(&mut read).await?;
     read.commit().await?;
     // The marker row is the writer's own, after the snapshot: in what recovery restores.
     *counts.entry("public.backup_marker".into()).or_insert(0) += 1;
-    Ok(Snapshot {
-        marker_id,
-        at,
-        xid,
-        counts,
+    Ok(SnapshotContents {
+        snapshot: Snapshot {
+            marker_id,
+            at,
+            xid,
+            counts,
+        },
+        files,
+        chains,
     })
 }
 

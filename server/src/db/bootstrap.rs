@@ -13,7 +13,7 @@ pub struct RolePasswords {
     pub app: Option<String>,
 }
 
-fn quote_ident(name: &str) -> String {
+pub(crate) fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 

@@ -5,6 +5,7 @@
 //! `tenant_id` column, in an order where each table comes after the tables it references, rows
 //! as PostgreSQL's own JSON of them (`row_to_json`) and back (`json_populate_recordset`).
 
+use super::bootstrap::quote_ident;
 use anyhow::{bail, Context};
 use shared::ids::TenantId;
 use sqlx::{Connection, PgConnection, Postgres, Transaction};
@@ -13,11 +14,12 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Tables not moved: sessions and sign-in challenges live minutes and mean nothing elsewhere.
 const TRANSIENT: &[&str] = &["session", "webauthn_challenge"];
 
-/// Rows per statement when writing.
-const BATCH: usize = 2_000;
+/// Rows staged per statement when writing, and at most this many bytes of them.
+pub const BATCH: usize = 2_000;
+pub const BATCH_BYTES: usize = 64 * 1024 * 1024;
 
 /// An owner-role transaction confined to one institution.
-pub struct InstitutionTx<'c>(Transaction<'c, Postgres>);
+pub struct InstitutionTx<'c>(Transaction<'c, Postgres>, TenantId);
 
 impl<'c> InstitutionTx<'c> {
     /// `read_only`: a repeatable-read snapshot (an export sees one moment).
@@ -32,19 +34,14 @@ impl<'c> InstitutionTx<'c> {
                 .execute(&mut *tx)
                 .await?;
         }
-        let (superuser, bypass): (bool, bool) = sqlx::query_as(
-            "select rolsuper, rolbypassrls from pg_roles where rolname = current_user",
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        if superuser || bypass {
+        if super::bypasses_rls(&mut *tx).await? {
             bail!("connect as the owner role (karte_owner): a role that bypasses row-level security would move every institution's rows");
         }
         sqlx::query("select set_config('app.tenant_id', $1, true)")
             .bind(tenant.to_string())
             .execute(&mut *tx)
             .await?;
-        Ok(Self(tx))
+        Ok(Self(tx, tenant))
     }
 
     pub async fn commit(self) -> anyhow::Result<()> {
@@ -77,15 +74,40 @@ pub async fn stored_files(
     )
 }
 
-/// The institution's filed claim files (UKE), as filed: filing, payer, bytes.
+/// The institution's filed claim files (UKE), as filed, one at a time: filing, payer, bytes.
 pub async fn claim_files(
     tx: &mut InstitutionTx<'_>,
-) -> anyhow::Result<Vec<(uuid::Uuid, String, Vec<u8>)>> {
-    Ok(
-        sqlx::query_as("select filing_id, payer, bytes from claim_file order by filing_id, payer")
-            .fetch_all(&mut *tx.0)
-            .await?,
+    mut each: impl FnMut(uuid::Uuid, &str, &[u8]) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use futures_util::TryStreamExt;
+    let mut rows = sqlx::query_as::<_, (uuid::Uuid, String, Vec<u8>)>(
+        "select filing_id, payer, bytes from claim_file where tenant_id = $1 \
+         order by filing_id, payer",
     )
+    .bind(tx.1.as_uuid())
+    .fetch(&mut *tx.0);
+    while let Some((filing, payer, bytes)) = rows.try_next().await? {
+        each(filing, &payer, &bytes)?;
+    }
+    Ok(())
+}
+
+/// Rows of the archived part of the institution's log chains (archived rows live in the
+/// record store, not here).
+pub async fn archived_log_rows(tx: &mut InstitutionTx<'_>) -> anyhow::Result<i64> {
+    Ok(sqlx::query_scalar(
+        "select coalesce(sum(archived_through_seq), 0)::bigint from log_chain where tenant_id = $1",
+    )
+    .bind(tx.1.as_uuid())
+    .fetch_one(&mut *tx.0)
+    .await?)
+}
+
+/// The institutions' codes the transaction sees (its own, once written).
+pub async fn institution_codes(tx: &mut InstitutionTx<'_>) -> anyhow::Result<Vec<String>> {
+    Ok(sqlx::query_scalar("select code from institution")
+        .fetch_all(&mut *tx.0)
+        .await?)
 }
 
 /// Every institution table, each after the tables it references.
@@ -172,12 +194,15 @@ pub async fn read_rows(
     .bind(table)
     .fetch_one(&mut *tx.0)
     .await?;
+    // The institution named as well as confined by row-level security.
     let sql = format!(
-        "select row_to_json(t)::text from public.{} t order by {}",
-        quote(table),
+        "select row_to_json(t)::text from public.{} t where tenant_id = $1 order by {}",
+        quote_ident(table),
         order.unwrap_or_else(|| "1".into())
     );
-    let mut rows = sqlx::query_scalar::<_, String>(&sql).fetch(&mut *tx.0);
+    let mut rows = sqlx::query_scalar::<_, String>(&sql)
+        .bind(tx.1.as_uuid())
+        .fetch(&mut *tx.0);
     let mut n = 0;
     while let Some(json) = rows.try_next().await? {
         each(&json)?;
@@ -186,39 +211,47 @@ pub async fn read_rows(
     Ok(n)
 }
 
-/// Writes rows (JSON objects as [`read_rows`] gave them) into `table`, in batches. Every row
-/// must belong to the transaction's institution: row-level security refuses any other.
-pub async fn write_rows(
-    tx: &mut InstitutionTx<'_>,
-    table: &str,
-    rows: &[String],
-) -> anyhow::Result<()> {
-    let columns = writable_columns(&mut tx.0, table).await?.join(", ");
-    let sql = format!(
-        "insert into public.{t} ({columns}) select {columns} \
-         from json_populate_recordset(null::public.{t}, $1::json)",
-        t = quote(table)
-    );
-    for batch in rows.chunks(BATCH) {
-        let array = format!("[{}]", batch.join(","));
-        sqlx::query(&sql)
-            .bind(array)
-            .execute(&mut *tx.0)
-            .await
-            .with_context(|| format!("writing the rows of {table}"))?;
-    }
+/// Stages rows (JSON objects as [`read_rows`] gave them) for the table being imported; the
+/// table is written from them in one statement by [`write_staged`] (so rows that reference rows
+/// of the same table, such as a corrected vital sign, are checked when all are there).
+pub async fn stage_rows(tx: &mut InstitutionTx<'_>, rows: &[String]) -> anyhow::Result<()> {
+    sqlx::query(
+        "create temporary table if not exists karte_import_stage (j json not null) on commit drop",
+    )
+    .execute(&mut *tx.0)
+    .await?;
+    sqlx::query("insert into karte_import_stage (j) select json_array_elements($1::json)")
+        .bind(format!("[{}]", rows.join(",")))
+        .execute(&mut *tx.0)
+        .await
+        .context("staging rows")?;
     Ok(())
 }
 
-/// The newest migration applied.
-pub async fn migration_version(conn: &mut PgConnection) -> anyhow::Result<i64> {
-    Ok(
-        sqlx::query_scalar("select coalesce(max(version), 0) from _sqlx_migrations where success")
-            .fetch_one(conn)
-            .await?,
+/// Writes the staged rows into `table` (generated columns computed again) and empties the
+/// stage. Every row must belong to the transaction's institution: row-level security refuses
+/// any other.
+pub async fn write_staged(tx: &mut InstitutionTx<'_>, table: &str) -> anyhow::Result<u64> {
+    sqlx::query(
+        "create temporary table if not exists karte_import_stage (j json not null) on commit drop",
     )
-}
-
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
+    .execute(&mut *tx.0)
+    .await?;
+    let columns = writable_columns(&mut tx.0, table).await?;
+    let list = columns.join(", ");
+    let from_row: Vec<String> = columns.iter().map(|c| format!("r.{c}")).collect();
+    let written = sqlx::query(&format!(
+        "insert into public.{t} ({list}) select {} \
+         from karte_import_stage s, json_populate_record(null::public.{t}, s.j) r",
+        from_row.join(", "),
+        t = quote_ident(table)
+    ))
+    .execute(&mut *tx.0)
+    .await
+    .with_context(|| format!("writing the rows of {table}"))?
+    .rows_affected();
+    sqlx::query("truncate karte_import_stage")
+        .execute(&mut *tx.0)
+        .await?;
+    Ok(written)
 }

@@ -378,11 +378,7 @@ pub async fn cut_archived(
     use sqlx::Connection;
     let table = kind.table();
     let mut tx = owner.begin().await?;
-    let (superuser, bypass): (bool, bool) =
-        sqlx::query_as("select rolsuper, rolbypassrls from pg_roles where rolname = current_user")
-            .fetch_one(&mut *tx)
-            .await?;
-    if superuser || bypass {
+    if super::bypasses_rls(&mut *tx).await? {
         bail!(
             "archive as the owner role (karte_owner), not a role that bypasses row-level security"
         );

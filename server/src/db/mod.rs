@@ -72,6 +72,17 @@ pub const OWNER_ROLE: &str = "karte_owner";
 pub const APP_ROLE: &str = "karte_app";
 pub const SYSTEM_ROLE: &str = "karte_system";
 
+/// Whether the connection's role would see past row-level security (a superuser, or a role
+/// with BYPASSRLS): what must never serve a request or move one institution's rows.
+pub async fn bypasses_rls(conn: impl sqlx::PgExecutor<'_>) -> anyhow::Result<bool> {
+    let (superuser, bypass): (bool, bool) =
+        sqlx::query_as("select rolsuper, rolbypassrls from pg_roles where rolname = current_user")
+            .fetch_one(conn)
+            .await
+            .context("reading the connecting role's attributes")?;
+    Ok(superuser || bypass)
+}
+
 /// The server's connection pool, connected as the application role.
 #[derive(Clone)]
 pub struct Db {
@@ -87,13 +98,7 @@ impl Db {
             .connect_with(options)
             .await
             .context("connecting to PostgreSQL")?;
-        let (superuser, bypass): (bool, bool) = sqlx::query_as(
-            "select rolsuper, rolbypassrls from pg_roles where rolname = current_user",
-        )
-        .fetch_one(&pool)
-        .await
-        .context("reading the connecting role's attributes")?;
-        if superuser || bypass {
+        if bypasses_rls(&pool).await? {
             bail!(
                 "the server must connect as a role without SUPERUSER and BYPASSRLS (such as {APP_ROLE}); \
                  row-level security would be silently off"

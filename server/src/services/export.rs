@@ -59,12 +59,33 @@ fn inside(dir: &Path, relative: &str) -> anyhow::Result<PathBuf> {
     Ok(dir.join(path))
 }
 
+/// A new file of the export, readable by its owner only (it holds medical records).
+fn create_private(path: &Path) -> anyhow::Result<std::fs::File> {
+    if let Some(parent) = path.parent() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
 fn write_file(dir: &Path, relative: &str, bytes: &[u8]) -> anyhow::Result<ExportedFile> {
     let path = inside(dir, relative)?;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    create_private(&path)?.write_all(bytes)?;
     Ok(ExportedFile {
         name: relative.to_string(),
         path: relative.to_string(),
@@ -86,11 +107,12 @@ pub async fn export_institution(
     if out.exists() && std::fs::read_dir(out)?.next().is_some() {
         bail!("{} is not empty", out.display());
     }
-    std::fs::create_dir_all(out.join("tables"))?;
     let tenant = rows_db::tenant_of(owner, code)
         .await?
         .with_context(|| format!("no institution {code}"))?;
-    let migration_version = rows_db::migration_version(owner).await?;
+    let migration_version = crate::db::backup::migration_version(owner)
+        .await?
+        .unwrap_or(0);
     let tables = rows_db::tables(owner).await?;
     let mut manifest = ExportManifest {
         format: 1,
@@ -103,12 +125,16 @@ pub async fn export_institution(
         claim_files: Vec::new(),
     };
     let mut tx = InstitutionTx::begin(owner, tenant, true).await?;
+    if rows_db::archived_log_rows(&mut tx).await? > 0 {
+        bail!(
+            "{code} has archived log rows (audit archive): they live in the record store, and \
+             the export cannot carry them yet; nothing was exported"
+        );
+    }
     for table in &tables {
         let relative = format!("tables/{table}.jsonl");
         let path = inside(out, &relative)?;
-        let mut file = std::io::BufWriter::new(
-            std::fs::File::create(&path).with_context(|| format!("writing {}", path.display()))?,
-        );
+        let mut file = std::io::BufWriter::new(create_private(&path)?);
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         let rows = rows_db::read_rows(&mut tx, table, |json| {
@@ -131,12 +157,14 @@ pub async fn export_institution(
         });
     }
     let files = rows_db::stored_files(&mut tx).await?;
-    for (filing, payer, bytes) in rows_db::claim_files(&mut tx).await? {
+    let mut claim_files = Vec::new();
+    rows_db::claim_files(&mut tx, |filing, payer, bytes| {
         let relative = format!("uke/{filing}/{payer}/RECEIPTC.UKE");
-        manifest
-            .claim_files
-            .push(write_file(out, &relative, &bytes)?);
-    }
+        claim_files.push(write_file(out, &relative, bytes)?);
+        Ok(())
+    })
+    .await?;
+    manifest.claim_files = claim_files;
     tx.commit().await?;
     for (key, sha256, size) in files {
         let sha256 = <[u8; 32]>::try_from(sha256.as_slice())
@@ -156,7 +184,7 @@ pub async fn export_institution(
         manifest.files.push(entry);
     }
     let json = serde_json::to_vec_pretty(&manifest)?;
-    std::fs::write(out.join("manifest.json"), json)?;
+    create_private(&out.join("manifest.json"))?.write_all(&json)?;
     Ok(manifest)
 }
 
@@ -182,12 +210,26 @@ pub async fn import_institution(
         &std::fs::read(dir.join("manifest.json")).context("reading manifest.json")?,
     )
     .context("reading manifest.json")?;
-    let here = rows_db::migration_version(owner).await?;
+    if manifest.format != 1 {
+        bail!(
+            "an export of format {} (this server reads 1)",
+            manifest.format
+        );
+    }
+    let here = crate::db::backup::migration_version(owner)
+        .await?
+        .unwrap_or(0);
     if manifest.migration_version != here {
         bail!(
             "the export is from migration {}, this database is at {here}: migrate to the same first",
             manifest.migration_version
         );
+    }
+    // Exactly this database's institution tables, in its order: nothing else is written.
+    let tables = rows_db::tables(owner).await?;
+    let named: Vec<&str> = manifest.tables.iter().map(|t| t.name.as_str()).collect();
+    if named != tables.iter().map(String::as_str).collect::<Vec<_>>() {
+        bail!("the export's tables are not this database's institution tables");
     }
     for f in manifest
         .tables
@@ -195,9 +237,11 @@ pub async fn import_institution(
         .chain(&manifest.files)
         .chain(&manifest.claim_files)
     {
-        let bytes =
-            std::fs::read(inside(dir, &f.path)?).with_context(|| format!("reading {}", f.path))?;
-        if crate::chain::hex(&Sha256::digest(&bytes)) != f.sha256 || bytes.len() as u64 != f.size {
+        let mut file = std::fs::File::open(inside(dir, &f.path)?)
+            .with_context(|| format!("reading {}", f.path))?;
+        let mut hasher = Sha256::new();
+        let size = std::io::copy(&mut file, &mut hasher)?;
+        if crate::chain::hex(&hasher.finalize()) != f.sha256 || size != f.size {
             bail!(
                 "{} does not match the manifest: nothing was imported",
                 f.path
@@ -214,6 +258,20 @@ pub async fn import_institution(
             manifest.institution_code
         );
     }
+    // Files only under the institution's own keys, each one its stored_file rows record.
+    let recorded = recorded_files(dir, &manifest)?;
+    let prefix = format!("tenants/{tenant}/files/");
+    for f in &manifest.files {
+        if !f.name.starts_with(&prefix)
+            || recorded.get(&f.name) != Some(&(f.sha256.clone(), f.size))
+        {
+            bail!("{} is not a file of the institution's records", f.name);
+        }
+    }
+    let mut tx = InstitutionTx::begin(owner, tenant, false).await?;
+    if !rows_db::institution_codes(&mut tx).await?.is_empty() {
+        bail!("this institution's id is already in this database");
+    }
     for f in &manifest.files {
         let bytes = std::fs::read(inside(dir, &f.path)?)?;
         stores
@@ -221,27 +279,31 @@ pub async fn import_institution(
             .await
             .map_err(|e| anyhow::anyhow!("writing {} to the file stores: {e}", f.name))?;
     }
-    let mut tx = InstitutionTx::begin(owner, tenant, false).await?;
     let mut rows = 0u64;
     for t in &manifest.tables {
         let file = std::fs::File::open(inside(dir, &t.path)?)?;
         let mut batch = Vec::new();
+        let mut bytes = 0;
         for line in std::io::BufReader::new(file).lines() {
             let line = line?;
             if line.is_empty() {
                 continue;
             }
+            bytes += line.len();
             batch.push(line);
-            if batch.len() >= 2_000 {
-                rows_db::write_rows(&mut tx, &t.name, &batch).await?;
-                rows += batch.len() as u64;
+            if batch.len() >= rows_db::BATCH || bytes >= rows_db::BATCH_BYTES {
+                rows_db::stage_rows(&mut tx, &batch).await?;
                 batch.clear();
+                bytes = 0;
             }
         }
         if !batch.is_empty() {
-            rows_db::write_rows(&mut tx, &t.name, &batch).await?;
-            rows += batch.len() as u64;
+            rows_db::stage_rows(&mut tx, &batch).await?;
         }
+        rows += rows_db::write_staged(&mut tx, &t.name).await?;
+    }
+    if rows_db::institution_codes(&mut tx).await? != [manifest.institution_code.clone()] {
+        bail!("the export does not hold its institution as named; nothing was imported");
     }
     tx.commit().await?;
     Ok(ImportReport {
@@ -251,4 +313,33 @@ pub async fn import_institution(
         rows,
         files: manifest.files.len(),
     })
+}
+
+/// The files the export's `stored_file` rows record: key → (SHA-256 in hex, size).
+fn recorded_files(
+    dir: &Path,
+    manifest: &ExportManifest,
+) -> anyhow::Result<std::collections::HashMap<String, (String, u64)>> {
+    let mut out = std::collections::HashMap::new();
+    let Some(t) = manifest.tables.iter().find(|t| t.name == "stored_file") else {
+        return Ok(out);
+    };
+    let file = std::fs::File::open(inside(dir, &t.path)?)?;
+    for line in std::io::BufReader::new(file).lines() {
+        let line = line?;
+        if line.is_empty() {
+            continue;
+        }
+        let row: serde_json::Value = serde_json::from_str(&line).context("a stored_file row")?;
+        let key = row["object_key"].as_str().unwrap_or_default().to_string();
+        // bytea comes out of row_to_json as "\\x…".
+        let sha = row["sha256"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_start_matches("\\x")
+            .to_string();
+        let size = row["size_bytes"].as_u64().unwrap_or(0);
+        out.insert(key, (sha, size));
+    }
+    Ok(out)
 }
