@@ -846,11 +846,14 @@ async fn every_tenant_table_has_forced_row_level_security_and_a_policy() {
     // login_throttle is keyed by a hash of what was typed at sign-in (existing account or not),
     // holds no tenant data, and the application role has no privilege on it at all;
     // note_draft_revision_floor is one row written by a migration (the last revision the former
-    // shared sequence gave out), which the application role can only read.
+    // shared sequence gave out), which the application role can only read;
+    // backup_marker holds the backup command's marker rows (an id, a kind, a time), written by
+    // the cluster's superuser, and the application role has no privilege on it at all.
     let untenanted: Vec<String> = sqlx::query_scalar(
         "select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace \
          where c.relkind = 'r' and n.nspname = 'public' \
-           and c.relname not in ('_sqlx_migrations', 'login_throttle', 'note_draft_revision_floor') \
+           and c.relname not in ('_sqlx_migrations', 'login_throttle', 'note_draft_revision_floor', \
+                                 'backup_marker') \
            and not exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id')",
     )
     .fetch_all(&pool)
@@ -859,6 +862,17 @@ async fn every_tenant_table_has_forced_row_level_security_and_a_policy() {
     assert!(
         untenanted.is_empty(),
         "tables without tenant_id: {untenanted:?}"
+    );
+    let app_may: bool = sqlx::query_scalar(
+        "select has_table_privilege('karte_app', 'public.backup_marker', \
+                                    'select, insert, update, delete')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        !app_may,
+        "the application role has no privilege on backup_marker"
     );
 }
 
