@@ -64,9 +64,20 @@ impl SecretKey {
             std::fs::create_dir_all(dir)?;
         }
         let key = Self::generate();
-        write_private(path, format!("{}\n", key.to_hex()).as_bytes())?;
-        tracing::info!(path = %path.display(), "generated the server's secret key");
-        Ok(key)
+        // Linked into place, never renamed over it: of two servers starting at once on a new
+        // deployment, one key is kept and both use it.
+        let tmp = path.with_extension(format!("new-{}", rand::random::<u64>()));
+        write_private(&tmp, format!("{}\n", key.to_hex()).as_bytes())?;
+        let linked = std::fs::hard_link(&tmp, path);
+        let _ = std::fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => {
+                tracing::info!(path = %path.display(), "generated the server's secret key");
+                Ok(key)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Self::load(path),
+            Err(e) => Err(e).with_context(|| format!("writing {}", path.display())),
+        }
     }
 
     /// Seals `plain` for the row named by `row`.
@@ -232,6 +243,32 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_created_twice_at_once_is_one_key() {
+        let dir = std::env::temp_dir().join(format!("karte-key-{}", rand::random::<u64>()));
+        let path = dir.join("secret.key");
+        let keys: Vec<SecretKey> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| scope.spawn(|| SecretKey::load_or_create(&path).unwrap()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let on_disk = SecretKey::load(&path).unwrap();
+        assert!(keys.iter().all(|k| k.0 == on_disk.0));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no file left beside it"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     #[test]
     fn macs_are_hmac_sha256_under_a_key_per_purpose() {
