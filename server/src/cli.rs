@@ -248,6 +248,11 @@ impl FileStoreArgs {
     fn specs(&self) -> [crate::files::StoreSpec; 2] {
         [self.file_store_a.clone(), self.file_store_b.clone()]
     }
+
+    /// The two stores, opened (the operator's commands that read or write files).
+    pub(crate) fn open(&self) -> anyhow::Result<crate::files::FileStores> {
+        crate::files::FileStores::open(&self.file_store_a, &self.file_store_b)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -442,8 +447,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             stores,
         } => {
             let mut owner = owner_connection(&owner_url).await?;
-            let [a, b] = stores.specs();
-            let stores = crate::files::FileStores::open(&a, &b)?;
+            let stores = stores.open()?;
             let manifest = crate::services::export::export_institution(
                 &mut owner,
                 &stores,
@@ -469,8 +473,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             stores,
         } => {
             let mut owner = owner_connection(&owner_url).await?;
-            let [a, b] = stores.specs();
-            let stores = crate::files::FileStores::open(&a, &b)?;
+            let stores = stores.open()?;
             let report =
                 crate::services::export::import_institution(&mut owner, &stores, &from).await?;
             println!(
@@ -753,8 +756,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 /// `files verify`: the scrub, with its progress on stderr and its report on stdout.
 async fn verify_files(database_url: &str, args: &FileStoreArgs) -> anyhow::Result<()> {
     let db = app_db(database_url).await?;
-    let [a, b] = args.specs();
-    let stores = crate::files::FileStores::open(&a, &b)?;
+    let stores = args.open()?;
     for (name, place) in stores.describe() {
         eprintln!("store {name}: {place}");
     }

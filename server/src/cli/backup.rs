@@ -5,7 +5,7 @@ use super::FileStoreArgs;
 use crate::backup::drill::{DrillOptions, DrillReport};
 use crate::backup::pgbackrest::{Repo, RepoLocation, Setup};
 use crate::backup::{Backup, BackupType, RunRecord, StatusReport, VerifyReport};
-use crate::files::{FileStores, RecordStore, StoreSpec};
+use crate::files::{RecordStore, StoreSpec};
 use crate::secrets::SecretKey;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
@@ -287,12 +287,11 @@ pub async fn run(command: BackupCommand) -> anyhow::Result<()> {
             keep,
             json,
         } => {
-            let [a, b] = stores.specs();
             let options = DrillOptions {
                 repo,
                 port,
                 keep,
-                stores: FileStores::open(&a, &b)?,
+                stores: stores.open()?,
             };
             let report = args.backup()?.drill(&options).await?;
             if json {
